@@ -1,0 +1,5 @@
+module.exports = {
+  projects: ['<rootDir>/packages/testing', '<rootDir>/packages/transport', '<rootDir>/test'],
+  // Integration tests start real nats-servers (a cluster election takes seconds).
+  testTimeout: 60_000,
+};

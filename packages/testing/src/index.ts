@@ -1,0 +1,10 @@
+export { NatsServer, NatsServerStartError } from './nats-server.js';
+export type { NatsServerOptions, NatsServerPorts } from './nats-server.js';
+export { NatsCluster } from './nats-cluster.js';
+export type { NatsClusterOptions } from './nats-cluster.js';
+export { natsServerBinaryVersion, resolveNatsServerBinary } from './binary.js';
+export type { NatsServerVersionLabel } from './binary.js';
+export { isProcessAlive, trackedServerPids } from './leak-guard.js';
+export { waitFor } from './wait-for.js';
+export type { WaitForOptions } from './wait-for.js';
+export { freePort } from './ports.js';

@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/**
+ * Every nats-server this process starts is registered here and killed when the
+ * process exits, even if a test forgot to stop it. A detached watchdog shell per
+ * server covers the cases where no exit handler runs (SIGKILL, a crashed jest worker).
+ */
+const live = new Set<number>();
+let hooked = false;
+
+function killAll(): void {
+  for (const pid of live) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  live.clear();
+}
+
+function hook(): void {
+  if (hooked) return;
+  hooked = true;
+  process.once('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.kill(process.pid, signal);
+    });
+  }
+}
+
+export function trackServerProcess(pid: number): void {
+  hook();
+  live.add(pid);
+  // Polls both PIDs; when this process is gone first, the server goes too.
+  const script = `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${pid} 2>/dev/null; do sleep 0.5; done; kill -9 ${pid} 2>/dev/null; exit 0`;
+  const watchdog = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
+  watchdog.unref();
+}
+
+export function untrackServerProcess(pid: number): void {
+  live.delete(pid);
+}
+
+/** PIDs of the nats-server processes this process started and has not yet seen exit. */
+export function trackedServerPids(): number[] {
+  return [...live];
+}
+
+/** Whether a process with this PID is alive (not a zombie). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    // A zombie still answers kill(0); its /proc status says Z.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return true;
+  }
+}

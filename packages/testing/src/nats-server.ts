@@ -1,0 +1,237 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { natsServerBinaryVersion, resolveNatsServerBinary } from './binary.js';
+import { trackServerProcess, untrackServerProcess } from './leak-guard.js';
+import { getMonitorJson } from './monitor.js';
+import { freePort } from './ports.js';
+import { waitFor } from './wait-for.js';
+
+export interface NatsServerOptions {
+  /** The nats-server binary. Default: `resolveNatsServerBinary()` (NATS_SERVER_BIN, then the cached newest). */
+  binary?: string;
+  /** Enable JetStream. Default true. */
+  jetstream?: boolean;
+  /** `server_name`. Default `n-<client port>`. */
+  serverName?: string;
+  /** Loopback address to listen on. Default `127.0.0.1`. */
+  host?: string;
+  /** JetStream store dir. Default: a new temp dir, removed by `stop()`. A given dir is never removed. */
+  storeDir?: string;
+  /**
+   * More nats-server configuration, appended verbatim after what the launcher writes:
+   * accounts, authorization, limits, TLS. Default none.
+   */
+  config?: string;
+  /** How long `start()` waits for JetStream to answer, in ms. Default 20000. */
+  startTimeout?: number;
+  /** Ports to use instead of random free ones (the cluster launcher sets them). */
+  ports?: Partial<NatsServerPorts>;
+  /** Cluster block: the launcher's 3-node cluster sets this. */
+  cluster?: { name: string; routes: number[] };
+}
+
+export interface NatsServerPorts {
+  client: number;
+  monitor: number;
+  /** 0 when the server is not in a cluster. */
+  cluster: number;
+}
+
+const LOG_LINES_KEPT = 200;
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * One real nats-server process on random loopback ports with a temp store dir.
+ * `start()` resolves only once the server reports JetStream healthy.
+ */
+export class NatsServer {
+  readonly binary: string;
+  /** The binary's version, e.g. `2.9.10`. */
+  readonly version: string;
+  readonly host: string;
+  readonly serverName: string;
+  readonly storeDir: string;
+  readonly configPath: string;
+  readonly ports: NatsServerPorts;
+
+  private proc?: ChildProcess;
+  private exited?: Promise<void>;
+  private readonly log: string[] = [];
+  private readonly workDir: string;
+  private readonly ownsStoreDir: boolean;
+  private stopped = false;
+
+  private constructor(
+    private readonly options: NatsServerOptions,
+    ports: NatsServerPorts,
+  ) {
+    this.binary = options.binary ?? resolveNatsServerBinary();
+    this.version = natsServerBinaryVersion(this.binary);
+    this.host = options.host ?? '127.0.0.1';
+    this.ports = ports;
+    this.serverName = options.serverName ?? `n-${ports.client}`;
+    this.workDir = mkdtempSync(join(tmpdir(), 'nest-jetstream-nats-'));
+    this.ownsStoreDir = !options.storeDir;
+    this.storeDir = options.storeDir ?? join(this.workDir, 'store');
+    this.configPath = join(this.workDir, 'nats-server.conf');
+    writeFileSync(this.configPath, this.renderConfig());
+  }
+
+  /** Starts a server and waits until JetStream answers. Retries on a port taken by someone else. */
+  static async start(options: NatsServerOptions = {}): Promise<NatsServer> {
+    const fixedPorts = options.ports?.client !== undefined;
+    for (let attempt = 1; ; attempt++) {
+      const server = await NatsServer.prepare(options);
+      try {
+        await server.launch();
+        return server;
+      } catch (err) {
+        await server.stop();
+        const portTaken = /address already in use/i.test(server.logTail());
+        if (!portTaken || fixedPorts || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  /** Picks ports and writes the config without starting the process; `launch()` starts it. */
+  static async prepare(options: NatsServerOptions = {}): Promise<NatsServer> {
+    return new NatsServer(options, await pickPorts(options));
+  }
+
+  /** `nats://host:port` for clients. */
+  get url(): string {
+    return `nats://${this.host}:${this.ports.client}`;
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.exitCode === null && this.proc.signalCode === null ? this.proc.pid : undefined;
+  }
+
+  get running(): boolean {
+    return this.pid !== undefined;
+  }
+
+  /** The last lines the server logged (it logs to stderr). */
+  logTail(lines = 40): string {
+    return this.log.slice(-lines).join('\n');
+  }
+
+  /** Sends `signal` (SIGKILL by default) and waits for the process to exit. The store dir stays. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const proc = this.proc;
+    if (!proc || !this.running) return;
+    proc.kill(signal);
+    await this.exited;
+  }
+
+  /** Starts the server again on the same ports with the same store dir, and waits for JetStream. */
+  async restart(): Promise<void> {
+    if (this.running) await this.kill('SIGTERM');
+    this.stopped = false;
+    await this.launch();
+  }
+
+  /** Graceful stop (SIGTERM, SIGKILL after 10 s); removes the temp dirs it created. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const proc = this.proc;
+    if (proc && this.running) {
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_GRACE_MS);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    rmSync(this.workDir, { recursive: true, force: true });
+    if (!this.ownsStoreDir) return;
+    rmSync(this.storeDir, { recursive: true, force: true });
+  }
+
+  /** Resolves once `/healthz` says the server (and JetStream, when enabled) is ready. */
+  async waitUntilReady(timeout = this.options.startTimeout ?? 20_000): Promise<void> {
+    const jetstream = this.options.jetstream !== false;
+    const path = jetstream ? '/healthz?js-enabled-only=true' : '/healthz';
+    let died = false;
+    void this.exited?.then(() => (died = true));
+    await waitFor(
+      `nats-server ${this.serverName} (${this.url}) to report ${jetstream ? 'JetStream' : 'itself'} healthy`,
+      async () => {
+        if (died) {
+          throw new NatsServerStartError(`nats-server ${this.serverName} exited during start`, this.logTail());
+        }
+        const { status } = await getMonitorJson(this.host, this.ports.monitor, path);
+        if (status !== 200) return false;
+        if (!jetstream) return true;
+        // healthz can pass before the JetStream API answers: ask it for the account info.
+        const jsz = await getMonitorJson<{ config?: unknown }>(this.host, this.ports.monitor, '/jsz');
+        return jsz.status === 200 && jsz.body.config !== undefined;
+      },
+      { timeout, interval: 50 },
+    ).catch((err: Error) => {
+      if (err.cause instanceof NatsServerStartError) throw err.cause;
+      throw new NatsServerStartError(`${err.message}`, this.logTail(), err);
+    });
+  }
+
+  /** Spawns the process of a prepared (or killed) server and waits until it is ready. */
+  async launch(): Promise<void> {
+    if (this.running) throw new Error(`nats-server ${this.serverName} is already running (pid ${this.pid})`);
+    const proc = spawn(this.binary, ['-c', this.configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc = proc;
+    this.exited = new Promise((resolveExit) => proc.once('exit', () => resolveExit()));
+    const pid = proc.pid;
+    if (pid === undefined) {
+      throw new NatsServerStartError(`could not spawn ${this.binary}`, '');
+    }
+    trackServerProcess(pid);
+    void this.exited.then(() => untrackServerProcess(pid));
+    let partial = '';
+    proc.stderr?.setEncoding('utf8');
+    proc.stderr?.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      this.log.push(...lines);
+      if (this.log.length > LOG_LINES_KEPT) this.log.splice(0, this.log.length - LOG_LINES_KEPT);
+    });
+    await this.waitUntilReady();
+  }
+
+  private renderConfig(): string {
+    const { ports, host, serverName, storeDir, options } = this;
+    const lines = [
+      `server_name: "${serverName}"`,
+      `listen: "${host}:${ports.client}"`,
+      `http: "${host}:${ports.monitor}"`,
+    ];
+    if (options.jetstream !== false) lines.push(`jetstream { store_dir: "${storeDir}" }`);
+    if (options.cluster) {
+      const routes = options.cluster.routes.map((p) => `"nats-route://${host}:${p}"`).join(', ');
+      lines.push(`cluster { name: "${options.cluster.name}", listen: "${host}:${ports.cluster}", routes: [${routes}] }`);
+    }
+    if (options.config) lines.push(options.config);
+    return lines.join('\n') + '\n';
+  }
+}
+
+/** Thrown when a nats-server does not become ready; carries the server's log tail. */
+export class NatsServerStartError extends Error {
+  constructor(
+    message: string,
+    readonly logTail: string,
+    cause?: unknown,
+  ) {
+    super(`${message}\n--- nats-server log tail ---\n${logTail || '(empty)'}`, { cause });
+    this.name = 'NatsServerStartError';
+  }
+}
+
+async function pickPorts(options: NatsServerOptions): Promise<NatsServerPorts> {
+  const host = options.host ?? '127.0.0.1';
+  return {
+    client: options.ports?.client ?? (await freePort(host)),
+    monitor: options.ports?.monitor ?? (await freePort(host)),
+    cluster: options.ports?.cluster ?? (options.cluster ? await freePort(host) : 0),
+  };
+}

@@ -1,0 +1,32 @@
+export interface WaitForOptions {
+  /** Give up after this many milliseconds. Default 10000. */
+  timeout?: number;
+  /** Poll every this many milliseconds. Default 25. */
+  interval?: number;
+}
+
+/**
+ * Polls `condition` until it returns a truthy value (which is returned) or throws
+ * after `timeout` with `description` saying what never happened. The last error the
+ * condition threw, if any, is kept as the cause.
+ */
+export async function waitFor<T>(
+  description: string,
+  condition: () => T | Promise<T>,
+  { timeout = 10_000, interval = 25 }: WaitForOptions = {},
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeout;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await condition();
+      if (value) return value as NonNullable<T>;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(`Timed out after ${timeout} ms waiting for: ${description}`, { cause: lastError });
+    }
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}

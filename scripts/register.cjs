@@ -1,0 +1,25 @@
+// Runs the workspace's TypeScript sources directly in a child process (tests, demo):
+// `node -r ./scripts/register.cjs file.ts`. swc compiles with decorator metadata;
+// this hook maps `./x.js` imports to `./x.ts` and the package names to their src.
+const Module = require('node:module');
+const path = require('node:path');
+const fs = require('node:fs');
+
+const root = path.join(__dirname, '..');
+const packages = {
+  '@nest-jetstream/transport': path.join(root, 'packages/transport/src/index.ts'),
+  '@nest-jetstream/testing': path.join(root, 'packages/testing/src/index.ts'),
+};
+
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, parent, ...rest) {
+  if (packages[request]) return packages[request];
+  if (parent && parent.filename && /^\.{1,2}\//.test(request) && request.endsWith('.js')) {
+    const ts = path.resolve(path.dirname(parent.filename), request.slice(0, -3) + '.ts');
+    if (fs.existsSync(ts)) return ts;
+  }
+  return resolve.call(this, request, parent, ...rest);
+};
+
+process.env.SWC_NODE_PROJECT ??= path.join(root, 'tsconfig.base.json');
+require('@swc-node/register');

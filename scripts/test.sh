@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The test command: every project against the newest nats-server, then the transport's
+# integration tests again against the oldest we support (2.9.10); then a check that no
+# nats-server started by the tests is still running.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export NX_DAEMON=false
+
+bash scripts/install-nats-server.sh >/dev/null
+
+echo "== tests against the newest nats-server ($(.cache/nats-server/bin/nats-server-newest --version))"
+NATS_SERVER_VERSION=newest npx jest --ci "$@"
+echo "== transport integration tests against the oldest nats-server ($(.cache/nats-server/bin/nats-server-oldest --version))"
+NATS_SERVER_VERSION=oldest npx jest --ci --selectProjects transport --testPathPatterns 'integration' --passWithNoTests "$@"
+
+# Zombies (state Z) are already dead; anything else from our cache is a leak.
+leaked=$(ps -eo pid=,stat=,args= | awk '$2 !~ /^Z/ && $0 ~ /\.cache\/nats-server\/bin\/nats-server-/ { print }' || true)
+if [ -n "$leaked" ]; then
+  echo "nats-server processes left running after the tests:" >&2
+  echo "$leaked" >&2
+  exit 1
+fi
+echo "== no nats-server left running"
