@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+# `npm install` honours package-lock.json; `npm ci` rejects the lock npm 11 writes here (it drops
+# other platforms' optional binaries), so it cannot be used.
+npm install --no-audit --no-fund
 bash scripts/install-nats-server.sh
 npx nx run-many -t build --outputStyle=static
