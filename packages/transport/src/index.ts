@@ -1,1 +1,45 @@
-export {};
+// The public API: everything a user imports, and nothing else.
+export { JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from './constants.js';
+export { JetStreamModule, InjectJetStreamOptions } from './module/jetstream.module.js';
+export { JETSTREAM_MODULE_OPTIONS } from './module/jetstream-module-definition.js';
+export { JetStreamServer } from './server/jetstream.server.js';
+export type { JetStreamServerEvents, JetStreamStatus, TerminatedMessageEvent } from './server/jetstream.server.js';
+export { JetStreamClient } from './client/jetstream.client.js';
+export type { JetStreamClientEvents } from './client/jetstream.client.js';
+export { JetStreamEvent } from './decorators/jetstream-event.decorator.js';
+export { JetStreamContext } from './ctx-host/jetstream.context.js';
+export type { JetStreamDeliveryInfo, SettleAction } from './ctx-host/jetstream.context.js';
+export { JetStreamRecord, JetStreamRecordBuilder } from './record-builders/jetstream.record-builder.js';
+export type { JetStreamPublishOptions, PublishExpectations } from './record-builders/jetstream.record-builder.js';
+export { JsonCodec } from './codecs/json.codec.js';
+export { RawCodec } from './codecs/raw.codec.js';
+export type { JetStreamCodec } from './codecs/codec.interface.js';
+export type {
+  ConsumerOptions,
+  DeliverPolicyName,
+  JetStreamOptions,
+  ProvisioningMode,
+  PublishDefaults,
+  StreamDeclaration,
+} from './interfaces/jetstream-options.interface.js';
+export type { JetStreamEventOptions } from './interfaces/jetstream-event-options.interface.js';
+export type { Duration } from './utils/duration.js';
+export {
+  JetStreamErrorCode,
+  JetStreamTransportError,
+  JetStreamConfigError,
+  JetStreamConnectionError,
+  JetStreamNotListeningError,
+} from './errors/jetstream-transport.error.js';
+export { ProvisioningError, NoStreamForSubjectError } from './errors/provisioning.error.js';
+export type { ProvisioningDifference } from './errors/provisioning.error.js';
+export {
+  WrongLastSequenceError,
+  WrongLastMsgIdError,
+  WrongStreamError,
+  PublishTimeoutError,
+  PublishRejectedError,
+  EncodeError,
+  RequestReplyNotSupportedError,
+} from './errors/publish.errors.js';
+export { JetStreamTermError, DecodeError } from './errors/handler.errors.js';

@@ -1,0 +1,64 @@
+// Test harness: a real nats-server from our launcher, a Nest microservice with the
+// JetStreamServer, and a raw client to look at the server's side of things.
+import { randomBytes } from 'node:crypto';
+import { jetstream, jetstreamManager, type JetStreamClient as RawJs, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { NestFactory } from '@nestjs/core';
+import type { INestMicroservice, Type } from '@nestjs/common';
+import { NatsServer } from '@nest-jetstream/testing';
+import { JetStreamServer } from '../server/jetstream.server.js';
+import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
+
+/** A random stream-safe name, so tests never share state. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${randomBytes(4).toString('hex')}`.toUpperCase();
+}
+
+export class Harness {
+  server!: NatsServer;
+  nc!: NatsConnection;
+  js!: RawJs;
+  jsm!: JetStreamManager;
+  private apps: INestMicroservice[] = [];
+
+  async start(): Promise<this> {
+    this.server = await NatsServer.start();
+    this.nc = await connect({ servers: this.server.url });
+    this.js = jetstream(this.nc);
+    this.jsm = await jetstreamManager(this.nc);
+    return this;
+  }
+
+  /** Boots `module` as a microservice on a JetStreamServer pointed at this harness's nats-server. */
+  async app(module: Type<unknown>, options: JetStreamOptions = {}): Promise<{ app: INestMicroservice; strategy: JetStreamServer }> {
+    const strategy = new JetStreamServer({ connection: { servers: this.server.url }, shutdownTimeout: '5s', ...options });
+    const app = await NestFactory.createMicroservice(module, { strategy, logger: false });
+    this.apps.push(app);
+    await app.listen();
+    return { app, strategy };
+  }
+
+  async closeApps(): Promise<void> {
+    const apps = this.apps;
+    this.apps = [];
+    await Promise.all(apps.map((a) => a.close()));
+  }
+
+  async stop(): Promise<void> {
+    await this.closeApps();
+    await this.nc?.close();
+    await this.server?.stop();
+  }
+}
+
+/** Records what handlers saw, for assertions with `waitFor`. */
+export class Probe<T = unknown> {
+  readonly seen: T[] = [];
+  add(value: T): void {
+    this.seen.push(value);
+  }
+  count(pred: (v: T) => boolean = () => true): number {
+    return this.seen.filter(pred).length;
+  }
+}

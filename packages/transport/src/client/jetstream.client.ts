@@ -1,0 +1,150 @@
+import { jetstream, type PubAck } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import type { Observable } from 'rxjs';
+import type { JetStreamCodec } from '../codecs/codec.interface.js';
+import { JsonCodec } from '../codecs/json.codec.js';
+import { DEFAULTS } from '../constants.js';
+import { openConnection } from '../connection/open-connection.js';
+import { JetStreamNotListeningError } from '../errors/jetstream-transport.error.js';
+import { EncodeError, RequestReplyNotSupportedError } from '../errors/publish.errors.js';
+import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
+import { JetStreamRecord, type JetStreamPublishOptions } from '../record-builders/jetstream.record-builder.js';
+import type { JetStreamStatus } from '../server/jetstream.server.js';
+import { toMillis } from '../utils/duration.js';
+import { Publisher } from './publisher.js';
+
+/** Events of `JetStreamClient.on()`. */
+export type JetStreamClientEvents = {
+  error: (error: Error) => void;
+  disconnect: (server: string) => void;
+  reconnect: (server: string) => void;
+};
+
+/**
+ * Publishes events to JetStream. `emit()` is Nest's fire-and-observe API (an Observable of
+ * the PubAck); `publish()` is the same as a Promise with per-message options. Concurrent
+ * publishes are pipelined on one connection. Request/reply stays with `Transport.NATS`.
+ */
+export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStreamStatus> {
+  private readonly codec: JetStreamCodec;
+  private connecting?: Promise<NatsConnection>;
+  private nc?: NatsConnection;
+  private publisher?: Publisher;
+  private readonly listeners = new Map<string, Set<JetStreamClientEvents[keyof JetStreamClientEvents]>>();
+
+  constructor(private readonly options: JetStreamOptions = {}) {
+    super();
+    this.codec = options.codec ?? new JsonCodec();
+    toMillis(options.publish?.timeout ?? DEFAULTS.publish.timeout, 'publish.timeout');
+    toMillis(options.publish?.retryBudget ?? DEFAULTS.publish.retryBudget, 'publish.retryBudget');
+  }
+
+  /** Connects once (later calls share the connection); fails with a `JetStreamConnectionError` that says what to fix. */
+  connect(): Promise<NatsConnection> {
+    this.connecting ??= this.open().catch((err: unknown) => {
+      this.connecting = undefined;
+      throw err;
+    });
+    return this.connecting;
+  }
+
+  /** Waits for in-flight publishes, then closes the connection. */
+  async close(): Promise<void> {
+    const pending = this.connecting;
+    this.connecting = undefined;
+    this.publisher = undefined;
+    const nc = this.nc ?? (await pending?.catch(() => undefined));
+    this.nc = undefined;
+    if (nc && !nc.isClosed()) await nc.drain().catch(() => nc.close());
+    this._status$.next('closed');
+  }
+
+  /** Emits an event; the Observable yields the PubAck (`duplicate: true` when the msgId was seen before). */
+  override emit<TResult = PubAck, TInput = unknown>(pattern: string, data: TInput | JetStreamRecord<TInput>): Observable<TResult> {
+    return super.emit<TResult, TInput | JetStreamRecord<TInput>>(pattern, data);
+  }
+
+  /** Request/reply is not a JetStream feature: this throws and says to use `Transport.NATS`. */
+  override send<TResult = never, TInput = unknown>(pattern: unknown, _data: TInput): Observable<TResult> {
+    throw new RequestReplyNotSupportedError(String(this.normalizePattern(pattern as string)));
+  }
+
+  /** Publishes `data` to `subject` and resolves with the PubAck. */
+  override publish(subject: string, data: unknown, options?: JetStreamPublishOptions): Promise<PubAck>;
+  override publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void;
+  override publish(
+    subjectOrPacket: string | ReadPacket,
+    data?: unknown,
+    options?: JetStreamPublishOptions,
+  ): Promise<PubAck> | (() => void) {
+    if (typeof subjectOrPacket !== 'string') throw new RequestReplyNotSupportedError(String(subjectOrPacket.pattern));
+    return this.publishMessage(subjectOrPacket, data, options ?? {});
+  }
+
+  override on<K extends keyof JetStreamClientEvents = keyof JetStreamClientEvents, C extends JetStreamClientEvents[K] = JetStreamClientEvents[K]>(
+    event: K,
+    callback: C,
+  ): void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(callback);
+  }
+
+  /** The `NatsConnection`. Throws before `connect()` has resolved. */
+  unwrap<T = NatsConnection>(): T {
+    if (!this.nc) throw new JetStreamNotListeningError('JetStreamClient.unwrap()');
+    return this.nc as T;
+  }
+
+  protected dispatchEvent<T = PubAck>(packet: ReadPacket): Promise<T> {
+    const subject = this.normalizePattern(packet.pattern);
+    const { data } = packet;
+    const record = data instanceof JetStreamRecord ? data : undefined;
+    return this.publishMessage(subject, record ? record.data : data, record?.options ?? {}) as Promise<T>;
+  }
+
+  private async publishMessage(subject: string, data: unknown, options: JetStreamPublishOptions): Promise<PubAck> {
+    let payload: Uint8Array;
+    try {
+      payload = this.codec.encode(data, subject);
+    } catch (cause) {
+      throw new EncodeError(subject, { cause });
+    }
+    const publisher = this.publisher ?? (await this.connect(), this.publisher);
+    if (!publisher) throw new JetStreamNotListeningError('JetStreamClient.publish()');
+    return publisher.publish(subject, payload, options);
+  }
+
+  private async open(): Promise<NatsConnection> {
+    const { nc, jsm } = await openConnection(this.options.connection, 'JetStreamClient');
+    this.nc = nc;
+    this.publisher = new Publisher(jetstream(nc), jsm, {
+      timeoutMs: toMillis(this.options.publish?.timeout ?? DEFAULTS.publish.timeout, 'publish.timeout'),
+      retryBudgetMs: toMillis(this.options.publish?.retryBudget ?? DEFAULTS.publish.retryBudget, 'publish.retryBudget'),
+    });
+    this._status$.next('connected');
+    void this.watch(nc);
+    return nc;
+  }
+
+  private emitEvent(event: string, ...args: unknown[]): void {
+    for (const cb of this.listeners.get(event) ?? []) (cb as (...a: unknown[]) => void)(...args);
+  }
+
+  private async watch(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') {
+        this._status$.next('disconnected');
+        this.emitEvent('disconnect', s.server);
+      } else if (s.type === 'reconnecting') {
+        this._status$.next('reconnecting');
+      } else if (s.type === 'reconnect') {
+        this._status$.next('connected');
+        this.emitEvent('reconnect', s.server);
+      } else if (s.type === 'error') {
+        this.emitEvent('error', s.error);
+      }
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import { JetStreamApiError, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
+import { errors, headers as createHeaders, nuid, type MsgHdrs } from '@nats-io/nats-core';
+import { DEFAULTS } from '../constants.js';
+import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
+import { NoStreamForSubjectError } from '../errors/provisioning.error.js';
+import { PublishRejectedError, PublishTimeoutError, WrongLastMsgIdError, WrongLastSequenceError, WrongStreamError } from '../errors/publish.errors.js';
+import type { JetStreamPublishOptions } from '../record-builders/jetstream.record-builder.js';
+import { toMillis } from '../utils/duration.js';
+import { subjectProblem } from '../utils/subjects.js';
+
+/** JetStream API error codes for failed publish expectations. */
+const WRONG_STREAM = 10060;
+const WRONG_LAST_MSG_ID = 10070;
+const WRONG_LAST_SEQUENCE = 10071;
+/** How long a "this subject has a stream" answer is trusted while riding out no-responders. */
+const STREAM_LOOKUP_TTL_MS = 10_000;
+
+export interface PublisherDefaults {
+  timeoutMs: number;
+  retryBudgetMs: number;
+}
+
+/**
+ * Publishes with a retry budget: timeouts and no-responders (a leader election, a restart)
+ * are retried with the same msgId, so a retry never stores a second copy. Everything else
+ * becomes a typed error at once.
+ */
+export class Publisher {
+  private readonly streamSeen = new Map<string, number>();
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly defaults: PublisherDefaults,
+  ) {}
+
+  async publish(subject: string, payload: Uint8Array, options: JetStreamPublishOptions = {}): Promise<PubAck> {
+    const why = subjectProblem(subject, false);
+    if (why) throw new JetStreamConfigError(`Cannot publish to "${subject}": ${why}. Publish to a concrete subject such as "orders.created".`);
+    const timeout = options.timeout === undefined ? this.defaults.timeoutMs : toMillis(options.timeout, 'publish timeout');
+    const budget = options.retryBudget === undefined ? this.defaults.retryBudgetMs : toMillis(options.retryBudget, 'publish retryBudget');
+    const msgID = options.msgId ?? nuid.next();
+    const { expect } = options;
+    const opts = {
+      msgID,
+      timeout,
+      headers: toHeaders(options.headers, subject),
+      expect: expect && {
+        streamName: expect.stream,
+        lastSequence: expect.lastSequence,
+        lastSubjectSequence: expect.lastSubjectSequence,
+        lastMsgID: expect.lastMsgId,
+      },
+    };
+    const deadline = Date.now() + budget;
+    let pause = toMillis(DEFAULTS.publish.retryDelay, 'retryDelay');
+    const maxPause = toMillis(DEFAULTS.publish.retryMaxDelay, 'retryMaxDelay');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.js.publish(subject, payload, opts);
+      } catch (err) {
+        if (!isRetriable(err)) throw toPublishError(err, subject, options);
+        if (isNoResponders(err)) await this.assertSomeStreamCaptures(subject);
+        if (Date.now() + pause >= deadline) throw new PublishTimeoutError(subject, attempt, budget, { cause: err });
+        await new Promise((r) => setTimeout(r, pause));
+        pause = Math.min(pause * 2, maxPause);
+      }
+    }
+  }
+
+  /** No responders means no stream, or a stream without a leader right now: only the first is final. */
+  private async assertSomeStreamCaptures(subject: string): Promise<void> {
+    const seen = this.streamSeen.get(subject);
+    if (seen !== undefined && Date.now() - seen < STREAM_LOOKUP_TTL_MS) return;
+    let found: string | undefined;
+    try {
+      found = await this.jsm.streams.find(subject);
+    } catch (err) {
+      if (err instanceof Error && /no stream matches subject/i.test(err.message)) throw new NoStreamForSubjectError(subject);
+      return; // the lookup itself failed (no meta leader yet): keep retrying
+    }
+    if (found) this.streamSeen.set(subject, Date.now());
+  }
+}
+
+/** The client turns "no responders" into a `JetStreamNotEnabled` error, which it does not export. */
+function isNoResponders(err: unknown): boolean {
+  return err instanceof Error && err.name === 'JetStreamNotEnabled';
+}
+
+function isRetriable(err: unknown): boolean {
+  return err instanceof errors.TimeoutError || isNoResponders(err);
+}
+
+function toPublishError(err: unknown, subject: string, options: JetStreamPublishOptions): Error {
+  if (err instanceof JetStreamApiError) {
+    const text = err.message;
+    switch (err.code) {
+      case WRONG_LAST_SEQUENCE: {
+        const actual = /wrong last sequence: (\d+)/.exec(text);
+        const expected = options.expect?.lastSequence ?? options.expect?.lastSubjectSequence ?? 0;
+        return new WrongLastSequenceError(subject, expected, actual ? Number(actual[1]) : undefined, { cause: err });
+      }
+      case WRONG_LAST_MSG_ID: {
+        const actual = /wrong last msg ID: (.*)$/.exec(text);
+        return new WrongLastMsgIdError(subject, options.expect?.lastMsgId ?? '', actual?.[1], { cause: err });
+      }
+      case WRONG_STREAM:
+        return new WrongStreamError(subject, options.expect?.stream ?? '', { cause: err });
+      default:
+        return new PublishRejectedError(subject, err.code, text, { cause: err });
+    }
+  }
+  if (err instanceof Error && /maximum payload|max_payload/i.test(err.message)) {
+    return new PublishRejectedError(subject, undefined, `${err.message}. Send a smaller payload or raise max_payload on the server.`, { cause: err });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function toHeaders(input: JetStreamPublishOptions['headers'], subject: string): MsgHdrs | undefined {
+  if (!input) return undefined;
+  if (typeof (input as MsgHdrs).append === 'function' && typeof (input as MsgHdrs).keys === 'function') return input as MsgHdrs;
+  const h = createHeaders();
+  for (const [name, value] of Object.entries(input as Record<string, string | string[]>)) {
+    for (const v of [value].flat()) {
+      try {
+        h.append(name, String(v));
+      } catch (err) {
+        throw new JetStreamConfigError(
+          `Header "${name}" for "${subject}" is invalid: ${err instanceof Error ? err.message : String(err)}. Header names are printable ASCII without ":" or spaces; values have no CR/LF.`,
+          { cause: err },
+        );
+      }
+    }
+  }
+  return h;
+}

@@ -1,0 +1,7 @@
+import type { MsgHdrs } from '@nats-io/nats-core';
+
+/** Turns handler payloads into message bytes and back. Throwing from `decode` terminates the message. */
+export interface JetStreamCodec {
+  encode(data: unknown, subject: string): Uint8Array;
+  decode(bytes: Uint8Array, headers: MsgHdrs | undefined, subject: string): unknown;
+}

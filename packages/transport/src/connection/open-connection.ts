@@ -1,0 +1,41 @@
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { JetStreamConnectionError } from '../errors/jetstream-transport.error.js';
+
+export const DEFAULT_SERVERS = 'nats://127.0.0.1:4222';
+
+export interface OpenConnection {
+  nc: NatsConnection;
+  jsm: JetStreamManager;
+  /** The version the connected server reports, e.g. `2.9.10`. */
+  serverVersion: string;
+}
+
+/** Connects and proves JetStream answers; fails fast with an error that says what to fix. */
+export async function openConnection(options: NodeConnectionOptions | undefined, who: string): Promise<OpenConnection> {
+  const opts: NodeConnectionOptions = { servers: DEFAULT_SERVERS, ...options };
+  const where = [opts.servers].flat().join(', ');
+  let nc: NatsConnection;
+  try {
+    nc = await connect(opts);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    const fix = /authori[sz]ation|authentication|permission/i.test(why)
+      ? 'check the credentials in connection (user/pass, token, authenticator)'
+      : 'start nats-server there or fix connection.servers';
+    throw new JetStreamConnectionError(`${who} cannot connect to NATS at ${where}: ${why}. ${fix[0].toUpperCase()}${fix.slice(1)}.`, { cause: err });
+  }
+  try {
+    const jsm = await jetstreamManager(nc);
+    await jsm.getAccountInfo();
+    return { nc, jsm, serverVersion: nc.info?.version ?? '0.0.0' };
+  } catch (err) {
+    await nc.close().catch(() => undefined);
+    const why = err instanceof Error ? err.message : String(err);
+    throw new JetStreamConnectionError(
+      `${who} connected to NATS at ${where}, but JetStream does not answer: ${why}. Start nats-server with -js (or a jetstream {} block in its config) and make sure this account has JetStream enabled.`,
+      { cause: err },
+    );
+  }
+}

@@ -1,0 +1,35 @@
+/** Defaults and identifiers, in one place. Every default here is documented in the README. */
+
+/** The transport id `@JetStreamEvent` handlers are bound to; `Transport.NATS` never takes them. */
+export const JETSTREAM_TRANSPORT: unique symbol = Symbol.for('@nest-jetstream/transport');
+
+/** Key in a handler's Nest `extras` that carries its `JetStreamEventOptions`. */
+export const JETSTREAM_EXTRAS_KEY = '__nestJetStream';
+
+export const DEFAULTS = {
+  serviceName: 'nest',
+  provisioning: 'create-or-update',
+  shutdownTimeout: '10s',
+  consumer: {
+    ackWait: '30s',
+    maxDeliver: 5,
+    backoff: ['1s', '5s', '30s'],
+    concurrency: 10,
+    maxAckPending: 100,
+    deliverPolicy: 'all',
+  },
+  publish: {
+    /** One publish attempt waits this long for the PubAck. */
+    timeout: '2s',
+    /** Retries of timeouts and no-responders stop after this; a leader election takes 5 to 8.5 s. */
+    retryBudget: '15s',
+    /** First pause between retries; doubles up to `retryMaxDelay`. */
+    retryDelay: '100ms',
+    retryMaxDelay: '1s',
+  },
+  /** Term reasons are cut to this many characters. */
+  maxReasonLength: 256,
+} as const;
+
+/** `+TERM <reason>` is understood from this server version on; older servers ignore the whole term. */
+export const TERM_REASON_MIN_SERVER = '2.10.4';

@@ -1,0 +1,102 @@
+import type { JsMsg } from '@nats-io/jetstream';
+import type { MsgHdrs } from '@nats-io/nats-core';
+import { BaseRpcContext } from '@nestjs/microservices';
+import type { Duration } from '../utils/duration.js';
+import { JETSTREAM_CONTEXT_BRAND } from './jetstream-context.brand.js';
+
+/** How a message was settled, once it is. */
+export type SettleAction = 'ack' | 'nak' | 'term';
+
+/** Where a message came from and how often it has been delivered. */
+export interface JetStreamDeliveryInfo {
+  stream: string;
+  consumer: string;
+  streamSequence: number;
+  consumerSequence: number;
+  /** 1 on the first delivery. */
+  deliveryCount: number;
+  /** When the message was stored. */
+  timestamp: Date;
+  /** Messages left for this consumer after this one. */
+  pending: number;
+}
+
+/** What the context calls to settle; the consumer runner implements it. */
+export interface MessageSettler {
+  ack(ctx: JetStreamContext): void;
+  nak(ctx: JetStreamContext, delay?: Duration): void;
+  term(ctx: JetStreamContext, reason?: string): void;
+  working(ctx: JetStreamContext): void;
+}
+
+/** The `@Ctx()` of a `@JetStreamEvent` handler. Settling twice is ignored (the first wins). */
+export class JetStreamContext extends BaseRpcContext<[JsMsg]> {
+  readonly [JETSTREAM_CONTEXT_BRAND] = true as const;
+  /** Set once the message is settled. */
+  settledWith?: SettleAction;
+  /** The exception Nest's pipeline raised for this message, before filters turned it into a reply. */
+  handlerError?: unknown;
+
+  constructor(
+    msg: JsMsg,
+    private readonly settler: MessageSettler,
+  ) {
+    super([msg]);
+  }
+
+  /** The raw `JsMsg` from `@nats-io/jetstream`. */
+  getMessage(): JsMsg {
+    return this.args[0];
+  }
+
+  getSubject(): string {
+    return this.args[0].subject;
+  }
+
+  getHeaders(): MsgHdrs | undefined {
+    return this.args[0].headers;
+  }
+
+  /** The first value of header `name`, or undefined. */
+  getHeader(name: string): string | undefined {
+    const h = this.args[0].headers;
+    return h?.has(name) ? h.get(name) : undefined;
+  }
+
+  getInfo(): JetStreamDeliveryInfo {
+    const { info, seq } = this.args[0];
+    return {
+      stream: info.stream,
+      consumer: info.consumer,
+      streamSequence: info.streamSequence,
+      consumerSequence: seq,
+      deliveryCount: info.deliveryCount,
+      timestamp: new Date(Math.floor(info.timestampNanos / 1_000_000)),
+      pending: info.pending,
+    };
+  }
+
+  /** Acknowledge: processed, never redeliver. */
+  ack(): void {
+    this.settler.ack(this);
+  }
+
+  /** Negative-acknowledge: redeliver after `delay` (ms or `'5s'`), or the handler's backoff for this attempt. */
+  nak(delay?: Duration): void {
+    this.settler.nak(this, delay);
+  }
+
+  /** Terminate: never redeliver. The reason reaches servers ≥ 2.10.4; older ones get a plain term. */
+  term(reason?: string): void {
+    this.settler.term(this, reason);
+  }
+
+  /** Tell the server the handler is still working, which restarts `ackWait`. */
+  working(): void {
+    this.settler.working(this);
+  }
+
+  isSettled(): boolean {
+    return this.settledWith !== undefined;
+  }
+}

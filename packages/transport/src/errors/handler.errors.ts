@@ -1,0 +1,25 @@
+import { JetStreamErrorCode, JetStreamTransportError } from './jetstream-transport.error.js';
+
+/**
+ * Throw this from a handler (or a guard, pipe or interceptor) to terminate the message:
+ * it is never redelivered. Use it for poison messages that no retry can fix.
+ */
+export class JetStreamTermError extends JetStreamTransportError {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(JetStreamErrorCode.Term, reason, options);
+    this.name = 'JetStreamTermError';
+  }
+}
+
+/** The codec could not decode a received payload; the message is terminated. */
+export class DecodeError extends JetStreamTransportError {
+  constructor(
+    readonly subject: string,
+    readonly streamSequence: number,
+    options?: { cause?: unknown },
+  ) {
+    const why = options?.cause instanceof Error ? options.cause.message : String(options?.cause);
+    super(JetStreamErrorCode.Decode, `Cannot decode message ${streamSequence} on "${subject}": ${why}. It is terminated, not redelivered; fix the publisher or the codec.`, options);
+    this.name = 'DecodeError';
+  }
+}

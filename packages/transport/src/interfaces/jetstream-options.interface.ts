@@ -1,0 +1,83 @@
+import type { StreamConfig } from '@nats-io/jetstream';
+import type { NodeConnectionOptions } from '@nats-io/transport-node';
+import type { JetStreamCodec } from '../codecs/codec.interface.js';
+import type { Duration } from '../utils/duration.js';
+
+export type DeliverPolicyName = 'all' | 'new' | 'last' | 'last_per_subject' | 'by_start_sequence' | 'by_start_time';
+export type ProvisioningMode = 'create-or-update' | 'verify' | 'off';
+
+/** A stream the app declares; camelCase options become the server's config fields in one place. */
+export interface StreamDeclaration {
+  name: string;
+  subjects: string[];
+  /** Default `limits`. */
+  retention?: 'limits' | 'interest' | 'workqueue';
+  /** Default `file`. */
+  storage?: 'file' | 'memory';
+  /** Default 1. */
+  replicas?: number;
+  /** Default unlimited (0). */
+  maxAge?: Duration;
+  /** Default unlimited (-1). */
+  maxBytes?: number;
+  /** Default unlimited (-1). */
+  maxMsgs?: number;
+  /** Default unlimited (-1). */
+  maxMsgSize?: number;
+  /** Default unlimited (-1). */
+  maxMsgsPerSubject?: number;
+  /** Default `old`. */
+  discard?: 'old' | 'new';
+  /** The msgId dedup window. Server default 2 minutes. */
+  duplicateWindow?: Duration;
+  description?: string;
+  denyDelete?: boolean;
+  denyPurge?: boolean;
+  allowRollup?: boolean;
+  /** Any other server stream config field, in the server's own names (e.g. `{ compression: 's2' }` on 2.10+). */
+  extra?: Partial<StreamConfig>;
+}
+
+/** Per-handler consumer options; each falls back to `consumerDefaults`, then to the library default. */
+export interface ConsumerOptions {
+  /** How long the server waits for a settle before redelivering. Default `'30s'`. */
+  ackWait?: Duration;
+  /** Attempts before a message counts as failed for good (terminated, or dead-lettered). Default 5. */
+  maxDeliver?: number;
+  /** Nak delay for each failed attempt; the last entry repeats. Default `['1s', '5s', '30s']`. */
+  backoff?: Duration[];
+  /** Unsettled messages the server lets this consumer hold. Default 100. */
+  maxAckPending?: number;
+  /** Handlers run at once for this consumer. Default 10. */
+  concurrency?: number;
+  /** Where a new consumer starts. Default `'all'`. */
+  deliverPolicy?: DeliverPolicyName;
+}
+
+export interface PublishDefaults {
+  /** Wait for one PubAck. Default `'2s'`. */
+  timeout?: Duration;
+  /** Keep retrying timeouts and no-responders (same msgId) this long. Default `'15s'`, enough for a leader election. */
+  retryBudget?: Duration;
+}
+
+export interface JetStreamOptions {
+  /** `@nats-io/transport-node` connection options: servers, name, user/pass, token, authenticator, tls... Default `{ servers: 'nats://127.0.0.1:4222' }`. */
+  connection?: NodeConnectionOptions;
+  /** Prefix of derived durable names (`<serviceName>__<subject>`). Default `'nest'`: set it per service. */
+  serviceName?: string;
+  /** Streams this app owns. Default none. */
+  streams?: StreamDeclaration[];
+  /** What the server does at boot about streams and consumers. Default `'create-or-update'`. */
+  provisioning?: ProvisioningMode;
+  /** Consumer options every handler starts from. */
+  consumerDefaults?: ConsumerOptions;
+  /** Payload codec. Default `new JsonCodec()`. */
+  codec?: JetStreamCodec;
+  /** How long `close()` waits for running handlers. Default `'10s'`. */
+  shutdownTimeout?: Duration;
+  /** Bind plain `@EventPattern` handlers (no transport) too, for apps that use JetStream alone. Default false. */
+  bindPlainEventPatterns?: boolean;
+  /** Client publish defaults. */
+  publish?: PublishDefaults;
+}

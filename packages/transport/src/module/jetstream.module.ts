@@ -1,0 +1,30 @@
+import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { JetStreamClient } from '../client/jetstream.client.js';
+import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
+import { JetStreamServer } from '../server/jetstream.server.js';
+import { JETSTREAM_MODULE_OPTIONS, JetStreamConfigurableModule } from './jetstream-module-definition.js';
+
+/**
+ * `JetStreamModule.forRoot(options)` / `forRootAsync({ imports, inject, useFactory })`, with
+ * `isGlobal` to provide everywhere. Provides `JetStreamClient` and `JetStreamServer`; a hybrid app
+ * does `app.connectMicroservice({ strategy: app.get(JetStreamServer) })`.
+ */
+@Module({
+  providers: [
+    { provide: JetStreamClient, useFactory: (o: JetStreamOptions) => new JetStreamClient(o), inject: [JETSTREAM_MODULE_OPTIONS] },
+    { provide: JetStreamServer, useFactory: (o: JetStreamOptions) => new JetStreamServer(o), inject: [JETSTREAM_MODULE_OPTIONS] },
+  ],
+  exports: [JetStreamClient, JetStreamServer],
+})
+export class JetStreamModule extends JetStreamConfigurableModule implements OnApplicationShutdown {
+  constructor(@Inject(JetStreamClient) private readonly client: JetStreamClient) {
+    super();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+/** Injects the module's `JetStreamOptions`. */
+export const InjectJetStreamOptions = (): ParameterDecorator => Inject(JETSTREAM_MODULE_OPTIONS);

@@ -1,0 +1,32 @@
+import { AckPolicy, DeliverPolicy, type ConsumerConfig } from '@nats-io/jetstream';
+import type { HandlerBinding } from '../server/handler-binding.js';
+import { millisToNanos } from '../utils/duration.js';
+
+const DELIVER: Record<HandlerBinding['deliverPolicy'], DeliverPolicy> = {
+  all: DeliverPolicy.All,
+  new: DeliverPolicy.New,
+  last: DeliverPolicy.Last,
+  last_per_subject: DeliverPolicy.LastPerSubject,
+  by_start_sequence: DeliverPolicy.StartSequence,
+  by_start_time: DeliverPolicy.StartTime,
+};
+
+/**
+ * The server config of a handler's durable pull consumer. `max_deliver` is one above the
+ * library's attempt count, so a last attempt that never settles is delivered once more
+ * and the library can settle it for good instead of the server dropping it silently.
+ */
+export function toConsumerConfig(b: HandlerBinding): Partial<ConsumerConfig> & { durable_name: string } {
+  const cfg: Partial<ConsumerConfig> & { durable_name: string } = {
+    durable_name: b.durable,
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: millisToNanos(b.ackWaitMs),
+    max_deliver: b.maxDeliver + 1,
+    max_ack_pending: b.maxAckPending,
+    deliver_policy: DELIVER[b.deliverPolicy],
+    filter_subject: b.subject,
+  };
+  if (b.deliverPolicy === 'by_start_sequence') cfg.opt_start_seq = b.optStartSeq;
+  if (b.deliverPolicy === 'by_start_time') cfg.opt_start_time = b.optStartTime?.toISOString();
+  return cfg;
+}

@@ -1,0 +1,175 @@
+import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
+import type { LoggerService } from '@nestjs/common';
+import { ProvisioningError, NoStreamForSubjectError, type ProvisioningDifference } from '../errors/provisioning.error.js';
+import type { ProvisioningMode, StreamDeclaration } from '../interfaces/jetstream-options.interface.js';
+import type { HandlerBinding } from '../server/handler-binding.js';
+import { subjectMatches, subjectsOverlap } from '../utils/subjects.js';
+import { CONSUMER_IMMUTABLE, STREAM_IMMUTABLE, diffConfig } from './config-diff.js';
+import { toConsumerConfig } from './consumer-config.js';
+import { toStreamConfig } from './stream-config.js';
+
+const LOG_CONTEXT = 'JetStreamProvisioning';
+
+/** A binding before its stream is known. */
+export type UnresolvedBinding = Omit<HandlerBinding, 'stream'> & { stream?: string };
+
+/**
+ * Makes the server's streams and consumers match the app's declarations (create-or-update),
+ * checks them without writing (verify), or only checks that the consumers exist (off).
+ */
+export class Provisioner {
+  private serverStreams = new Map<string, StreamInfo>();
+
+  constructor(
+    private readonly jsm: JetStreamManager,
+    private readonly mode: ProvisioningMode,
+    private readonly logger: LoggerService,
+  ) {}
+
+  async provision(streams: StreamDeclaration[], unresolved: UnresolvedBinding[]): Promise<HandlerBinding[]> {
+    await this.loadServerStreams();
+    const differences: ProvisioningDifference[] = [];
+    if (this.mode !== 'off') {
+      for (const decl of streams) differences.push(...(await this.provisionStream(decl)));
+    }
+    const bindings = unresolved.map((b) => ({ ...b, stream: this.resolveStream(b, streams) }));
+    for (const b of bindings) differences.push(...(await this.provisionConsumer(b)));
+    if (differences.length > 0) {
+      const what =
+        this.mode === 'verify'
+          ? `provisioning 'verify' found ${differences.length} difference(s) between the app and the server; create or change them on the server (or boot once with provisioning 'create-or-update' under an identity allowed to):`
+          : `the server's streams/consumers differ from the app in ways that cannot be changed in place; delete and recreate them, or change the declaration back:`;
+      throw new ProvisioningError(`JetStream ${what}`, differences);
+    }
+    return bindings;
+  }
+
+  /** Creates or updates one consumer from its binding; used at boot and to heal a deleted consumer. */
+  async provisionConsumer(b: HandlerBinding): Promise<ProvisioningDifference[]> {
+    const expected = toConsumerConfig(b);
+    const name = `${b.stream}/${b.durable}`;
+    let actual: Record<string, unknown> | undefined;
+    try {
+      actual = (await this.jsm.consumers.info(b.stream, b.durable)).config as unknown as Record<string, unknown>;
+    } catch (err) {
+      if (!isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw this.serverError(`read consumer ${name}`, err);
+    }
+    if (!actual) {
+      if (this.mode !== 'create-or-update') {
+        if (this.mode === 'off') {
+          throw new ProvisioningError(
+            `Consumer ${name} for handler "${b.subject}" does not exist and provisioning is 'off': create it on the server, or use provisioning 'create-or-update'.`,
+          );
+        }
+        return [{ kind: 'consumer', name, field: '(missing)', expected, actual: undefined, updatable: true }];
+      }
+      await this.jsm.consumers.add(b.stream, expected).catch((err: unknown) => {
+        throw this.serverError(`create consumer ${name}`, err);
+      });
+      this.logger.log(`Created durable consumer ${name} for "${b.subject}"`, LOG_CONTEXT);
+      return [];
+    }
+    if (this.mode === 'off') return [];
+    const diffs = diffConfig('consumer', name, expected, actual, CONSUMER_IMMUTABLE);
+    return this.applyUpdates(diffs, async (changes) => {
+      await this.jsm.consumers.update(b.stream, b.durable, changes);
+      this.logger.log(`Updated durable consumer ${name}: ${Object.keys(changes).join(', ')}`, LOG_CONTEXT);
+    });
+  }
+
+  private async provisionStream(decl: StreamDeclaration): Promise<ProvisioningDifference[]> {
+    const expected = toStreamConfig(decl);
+    const existing = this.serverStreams.get(decl.name);
+    if (!existing) {
+      if (this.mode === 'verify') return [{ kind: 'stream', name: decl.name, field: '(missing)', expected, actual: undefined, updatable: true }];
+      this.assertNoForeignOverlap(decl);
+      const info = await this.jsm.streams.add(expected).catch((err: unknown) => {
+        throw this.serverError(`create stream ${decl.name}`, err);
+      });
+      this.serverStreams.set(decl.name, info);
+      this.logger.log(`Created stream ${decl.name} (${decl.subjects.join(', ')})`, LOG_CONTEXT);
+      return [];
+    }
+    const diffs = diffConfig('stream', decl.name, expected, existing.config as unknown as Record<string, unknown>, STREAM_IMMUTABLE);
+    return this.applyUpdates(diffs, async (changes) => {
+      const info = await this.jsm.streams.update(decl.name, changes);
+      this.serverStreams.set(decl.name, info);
+      this.logger.log(`Updated stream ${decl.name}: ${Object.keys(changes).join(', ')}`, LOG_CONTEXT);
+    });
+  }
+
+  /** In create-or-update, applies updatable differences when none is immutable; returns what is left to report. */
+  private async applyUpdates(
+    diffs: ProvisioningDifference[],
+    update: (changes: Record<string, unknown>) => Promise<void>,
+  ): Promise<ProvisioningDifference[]> {
+    if (diffs.length === 0 || this.mode === 'verify') return diffs;
+    const blocked = diffs.filter((d) => !d.updatable);
+    if (blocked.length > 0) return blocked;
+    const changes = Object.fromEntries(diffs.map((d) => [d.field, d.expected]));
+    await update(changes).catch((err: unknown) => {
+      throw this.serverError(`update ${diffs[0].kind} ${diffs[0].name}`, err, diffs);
+    });
+    return [];
+  }
+
+  private resolveStream(b: UnresolvedBinding, declared: StreamDeclaration[]): string {
+    const subjectsOf = (name: string): string[] | undefined =>
+      declared.find((d) => d.name === name)?.subjects ?? this.serverStreams.get(name)?.config.subjects;
+    if (b.stream) {
+      const subjects = subjectsOf(b.stream);
+      if (!subjects) {
+        throw new ProvisioningError(
+          `Handler "${b.subject}" names stream "${b.stream}", which is neither declared in options.streams nor on the server. Declare it, or fix the handler's stream option.`,
+        );
+      }
+      if (!subjects.some((s) => subjectMatches(s, b.subject))) {
+        throw new ProvisioningError(
+          `Handler "${b.subject}" names stream "${b.stream}", whose subjects (${subjects.join(', ')}) do not capture "${b.subject}". Add the subject to the stream or pick another stream.`,
+        );
+      }
+      return b.stream;
+    }
+    const candidates = [...declared.map((d) => ({ name: d.name, subjects: d.subjects })), ...[...this.serverStreams.values()].map((i) => ({ name: i.config.name, subjects: i.config.subjects ?? [] }))];
+    const found = candidates.find((c) => c.subjects.some((s) => subjectMatches(s, b.subject)));
+    if (!found) throw new NoStreamForSubjectError(b.subject, ` (handler durable "${b.durable}")`);
+    return found.name;
+  }
+
+  private assertNoForeignOverlap(decl: StreamDeclaration): void {
+    for (const info of this.serverStreams.values()) {
+      if (info.config.name === decl.name) continue;
+      for (const a of decl.subjects) {
+        for (const b of info.config.subjects ?? []) {
+          if (subjectsOverlap(a, b)) {
+            throw new ProvisioningError(
+              `Cannot create stream "${decl.name}": its subject "${a}" overlaps "${b}" of existing stream "${info.config.name}" on the server. Make the subjects disjoint, or declare the existing stream instead.`,
+            );
+          }
+        }
+      }
+    }
+  }
+
+  /** Every stream on the server, every page. */
+  private async loadServerStreams(): Promise<void> {
+    this.serverStreams = new Map();
+    try {
+      for await (const info of this.jsm.streams.list()) this.serverStreams.set(info.config.name, info);
+    } catch (err) {
+      throw this.serverError('list streams', err);
+    }
+  }
+
+  private serverError(action: string, err: unknown, differences: ProvisioningDifference[] = []): ProvisioningError {
+    const why = err instanceof Error ? err.message : String(err);
+    const hint = /permission|authoriz/i.test(why)
+      ? ' This identity may not change JetStream config: use provisioning "verify" and create the streams and consumers with a privileged identity.'
+      : '';
+    return new ProvisioningError(`Could not ${action}: the server said "${why}".${hint}`, differences, { cause: err });
+  }
+}
+
+function isApiError(err: unknown, code: number): boolean {
+  return err instanceof JetStreamApiError && err.code === code;
+}

@@ -1,0 +1,69 @@
+import type { MsgHdrs } from '@nats-io/nats-core';
+
+/** Preconditions the server checks before storing a message. */
+export interface PublishExpectations {
+  /** The subject must be captured by this stream. */
+  stream?: string;
+  /** The stream's last sequence must be this. */
+  lastSequence?: number;
+  /** The last sequence on this subject must be this (0: no message yet). */
+  lastSubjectSequence?: number;
+  /** The stream's last msgId must be this. */
+  lastMsgId?: string;
+}
+
+/** Options of one publish. */
+export interface JetStreamPublishOptions {
+  /** Dedup id (`Nats-Msg-Id`). Default: a random id, so the client's own retries never store twice. */
+  msgId?: string;
+  headers?: MsgHdrs | Record<string, string | string[]>;
+  expect?: PublishExpectations;
+  /** Wait for one PubAck. Default from `publish.timeout` (`'2s'`). */
+  timeout?: number | string;
+  /** Retry timeouts and no-responders with the same msgId this long. Default from `publish.retryBudget` (`'15s'`). */
+  retryBudget?: number | string;
+}
+
+/** What `emit()` sends when it is given a record instead of plain data. */
+export class JetStreamRecord<T = unknown> {
+  constructor(
+    readonly data: T,
+    readonly options: JetStreamPublishOptions = {},
+  ) {}
+}
+
+/** Builds a `JetStreamRecord` for `client.emit(subject, record)`. */
+export class JetStreamRecordBuilder<T = unknown> {
+  private options: JetStreamPublishOptions = {};
+
+  constructor(private data?: T) {}
+
+  setData(data: T): this {
+    this.data = data;
+    return this;
+  }
+
+  setMsgId(msgId: string): this {
+    this.options = { ...this.options, msgId };
+    return this;
+  }
+
+  setHeaders(headers: JetStreamPublishOptions['headers']): this {
+    this.options = { ...this.options, headers };
+    return this;
+  }
+
+  setExpect(expect: PublishExpectations): this {
+    this.options = { ...this.options, expect: { ...this.options.expect, ...expect } };
+    return this;
+  }
+
+  setTimeout(timeout: number | string): this {
+    this.options = { ...this.options, timeout };
+    return this;
+  }
+
+  build(): JetStreamRecord<T> {
+    return new JetStreamRecord(this.data as T, this.options);
+  }
+}

@@ -1,0 +1,19 @@
+import type { MessageHandler } from '@nestjs/microservices';
+import type { DeliverPolicyName } from '../interfaces/jetstream-options.interface.js';
+
+/** One `@JetStreamEvent` handler resolved against the options: everything in ms, every default applied. */
+export interface HandlerBinding {
+  subject: string;
+  stream: string;
+  durable: string;
+  ackWaitMs: number;
+  maxDeliver: number;
+  backoffMs: number[];
+  maxAckPending: number;
+  concurrency: number;
+  deliverPolicy: DeliverPolicyName;
+  optStartSeq?: number;
+  optStartTime?: Date;
+  manualAck: boolean;
+  handler: MessageHandler;
+}

@@ -1,0 +1,228 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { Logger, type LoggerService } from '@nestjs/common';
+import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
+import { DEFAULTS, JETSTREAM_EXTRAS_KEY, JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from '../constants.js';
+import type { JetStreamCodec } from '../codecs/codec.interface.js';
+import { JsonCodec } from '../codecs/json.codec.js';
+import { openConnection } from '../connection/open-connection.js';
+import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
+import { JetStreamConfigError, JetStreamNotListeningError } from '../errors/jetstream-transport.error.js';
+import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
+import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
+import { Provisioner, type UnresolvedBinding } from '../provisioning/provisioner.js';
+import { validateStreamDeclarations } from '../provisioning/stream-config.js';
+import { installHandlerErrorCapture } from '../settlement/handler-error-capture.js';
+import { toMillis } from '../utils/duration.js';
+import { versionAtLeast } from '../utils/server-version.js';
+import { ConsumerRunner, type RunnerHost } from './consumer-runner.js';
+import type { HandlerBinding } from './handler-binding.js';
+import { resolveBinding } from './resolve-bindings.js';
+
+/** Connection states the server reports through `status`. */
+export type JetStreamStatus = 'connected' | 'disconnected' | 'reconnecting' | 'closed';
+
+/** A message settled for good without success: poison, or out of attempts. */
+export interface TerminatedMessageEvent {
+  subject: string;
+  stream: string;
+  consumer: string;
+  streamSequence: number;
+  deliveryCount: number;
+  reason: string;
+  /** True when attempts ran out; false for a poison message (decode, validation, term error). */
+  exhausted: boolean;
+}
+
+/** Events of `JetStreamServer.on()`. */
+export type JetStreamServerEvents = {
+  error: (error: Error) => void;
+  disconnect: (server: string) => void;
+  reconnect: (server: string) => void;
+  terminated: (event: TerminatedMessageEvent) => void;
+};
+
+const LOG_CONTEXT = 'JetStreamServer';
+
+/**
+ * The Nest transport strategy: one durable pull consumer per `@JetStreamEvent` handler.
+ * Use it alone (`NestFactory.createMicroservice(M, { strategy: new JetStreamServer(opts) })`)
+ * or beside `Transport.NATS` in a hybrid app (`app.connectMicroservice({ strategy })`).
+ */
+export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStatus> implements CustomTransportStrategy, RunnerHost {
+  override transportId = JETSTREAM_TRANSPORT;
+  /** Handler errors reach the runner, which settles the message, instead of being only logged. */
+  override readonly propagatesEventHandlerErrors = true;
+  override readonly logger: LoggerService = new Logger(LOG_CONTEXT);
+
+  readonly codec: JetStreamCodec;
+  termReasonSupported = false;
+
+  private readonly pending: UnresolvedBinding[] = [];
+  private readonly listeners = new Map<string, Set<JetStreamServerEvents[keyof JetStreamServerEvents]>>();
+  private nc?: NatsConnection;
+  private js?: JetStreamClient;
+  private provisioner?: Provisioner;
+  private runners: ConsumerRunner[] = [];
+  private readonly healing = new Set<string>();
+
+  constructor(private readonly options: JetStreamOptions = {}) {
+    super();
+    this.codec = options.codec ?? new JsonCodec();
+    validateStreamDeclarations(options.streams ?? []);
+    toMillis(options.shutdownTimeout ?? DEFAULTS.shutdownTimeout, 'shutdownTimeout');
+    installHandlerErrorCapture();
+  }
+
+  /** Nest calls this for every handler of every transport; only JetStream handlers are kept. */
+  override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
+    const own = extras[JETSTREAM_EXTRAS_KEY] as JetStreamEventOptions | undefined;
+    const plainEvent = isEventHandler && this.options.bindPlainEventPatterns === true;
+    if (!own && !plainEvent) return;
+    const subject = this.normalizePattern(pattern as string);
+    this.pending.push(
+      resolveBinding(subject, own ?? {}, this.options.consumerDefaults ?? {}, this.options.serviceName ?? DEFAULTS.serviceName, callback),
+    );
+    super.addHandler(pattern, callback, isEventHandler, extras);
+  }
+
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      await this.start();
+      callback();
+    } catch (err) {
+      await this.close().catch(() => undefined);
+      callback(err);
+    }
+  }
+
+  /** The handlers bound, with their streams and durables resolved (after `listen()`). */
+  get bindings(): readonly HandlerBinding[] {
+    return this.runners.map((r) => r.binding);
+  }
+
+  private async start(): Promise<void> {
+    const durables = new Map<string, string>();
+    for (const b of this.pending) {
+      const key = `${b.stream ?? ''}/${b.durable}`;
+      const other = durables.get(key);
+      if (other !== undefined) {
+        throw new JetStreamConfigError(`Handlers "${other}" and "${b.subject}" both use durable "${b.durable}": give one of them another durable.`);
+      }
+      durables.set(key, b.subject);
+    }
+    const { nc, jsm, serverVersion } = await openConnection(this.options.connection, 'JetStreamServer');
+    this.nc = nc;
+    this.termReasonSupported = versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER);
+    this._status$.next('connected');
+    void this.watchConnection(nc);
+    this.js = jetstream(nc);
+    this.provisioner = new Provisioner(jsm, this.options.provisioning ?? DEFAULTS.provisioning, this.logger);
+    const bindings = await this.provisioner.provision(this.options.streams ?? [], this.pending);
+    for (const b of bindings) {
+      const consumer = await this.js.consumers.get(b.stream, b.durable);
+      const runner = new ConsumerRunner(b, consumer, this);
+      await runner.start();
+      this.runners.push(runner);
+      this.logger.log(`Consuming "${b.subject}" from ${b.stream} as durable ${b.durable} (concurrency ${b.concurrency})`, LOG_CONTEXT);
+    }
+  }
+
+  /** Stops pulling, lets running handlers finish (up to `shutdownTimeout`) and settle, then drains the connection. */
+  async close(): Promise<void> {
+    const timeout = toMillis(this.options.shutdownTimeout ?? DEFAULTS.shutdownTimeout, 'shutdownTimeout');
+    const runners = this.runners;
+    this.runners = [];
+    await Promise.all(runners.map((r) => r.close(timeout)));
+    const nc = this.nc;
+    this.nc = undefined;
+    if (nc && !nc.isClosed()) {
+      await nc.drain().catch(() => nc.close());
+    }
+    this._status$.next('closed');
+  }
+
+  override on<K extends keyof JetStreamServerEvents = keyof JetStreamServerEvents, C extends JetStreamServerEvents[K] = JetStreamServerEvents[K]>(
+    event: K,
+    callback: C,
+  ): void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(callback);
+  }
+
+  /** The `NatsConnection`. Throws before `listen()` has connected. */
+  unwrap<T = NatsConnection>(): T {
+    if (!this.nc) throw new JetStreamNotListeningError('JetStreamServer.unwrap()');
+    return this.nc as T;
+  }
+
+  // --- RunnerHost ----------------------------------------------------------------------------
+
+  onTerminated(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean): void {
+    const info = ctx.getInfo();
+    const event: TerminatedMessageEvent = {
+      subject: ctx.getSubject(),
+      stream: info.stream,
+      consumer: info.consumer,
+      streamSequence: info.streamSequence,
+      deliveryCount: info.deliveryCount,
+      reason,
+      exhausted,
+    };
+    this.logger.error(
+      `Terminated message ${info.streamSequence} on "${event.subject}" (${info.stream}/${info.consumer}, delivery ${info.deliveryCount}): ${reason}`,
+      undefined,
+      LOG_CONTEXT,
+    );
+    this.emit('terminated', event);
+  }
+
+  onConsumerMissing(binding: HandlerBinding): void {
+    const key = `${binding.stream}/${binding.durable}`;
+    if (this.healing.has(key) || !this.provisioner) return;
+    this.healing.add(key);
+    this.logger.warn(`Consumer ${key} disappeared from the server; putting it back`, LOG_CONTEXT);
+    void this.provisioner
+      .provisionConsumer(binding)
+      .catch((err: Error) => {
+        this.logger.error(`Could not recreate consumer ${key}: ${err.message}`, undefined, LOG_CONTEXT);
+        this.emit('error', err);
+      })
+      .finally(() => this.healing.delete(key));
+  }
+
+  // --- internals ------------------------------------------------------------------------------
+
+  private emit<K extends keyof JetStreamServerEvents>(event: K, ...args: Parameters<JetStreamServerEvents[K]>): void {
+    for (const cb of this.listeners.get(event) ?? []) {
+      try {
+        (cb as (...a: Parameters<JetStreamServerEvents[K]>) => void)(...args);
+      } catch (err) {
+        this.logger.error(`A "${event}" listener threw: ${String(err)}`, undefined, LOG_CONTEXT);
+      }
+    }
+  }
+
+  private async watchConnection(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      switch (s.type) {
+        case 'disconnect':
+          this._status$.next('disconnected');
+          this.emit('disconnect', s.server);
+          break;
+        case 'reconnecting':
+          this._status$.next('reconnecting');
+          break;
+        case 'reconnect':
+          this._status$.next('connected');
+          this.emit('reconnect', s.server);
+          break;
+        case 'error':
+          this.emit('error', s.error);
+          break;
+      }
+    }
+  }
+}

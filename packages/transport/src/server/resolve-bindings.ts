@@ -1,0 +1,67 @@
+import type { MessageHandler } from '@nestjs/microservices';
+import { DEFAULTS } from '../constants.js';
+import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
+import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
+import type { ConsumerOptions, DeliverPolicyName } from '../interfaces/jetstream-options.interface.js';
+import type { UnresolvedBinding } from '../provisioning/provisioner.js';
+import { toMillis } from '../utils/duration.js';
+import { deriveDurableName, nameProblem, subjectProblem } from '../utils/subjects.js';
+
+const DELIVER_POLICIES: DeliverPolicyName[] = ['all', 'new', 'last', 'last_per_subject', 'by_start_sequence', 'by_start_time'];
+
+function positiveInt(value: number, what: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new JetStreamConfigError(`${what} must be a whole number ≥ 1; got ${value}.`);
+  return value;
+}
+
+/** Applies defaults and checks one handler's options; every error names the handler and the option. Pure. */
+export function resolveBinding(
+  subject: string,
+  options: JetStreamEventOptions,
+  defaults: ConsumerOptions,
+  serviceName: string,
+  handler: MessageHandler,
+): UnresolvedBinding {
+  const at = `@JetStreamEvent('${subject}')`;
+  const bad = subjectProblem(subject);
+  if (bad) throw new JetStreamConfigError(`${at}: the subject is invalid: ${bad}.`);
+  const o = { ...DEFAULTS.consumer, ...defaults, ...options };
+  const durable = options.durable ?? deriveDurableName(serviceName, subject);
+  const badName = nameProblem(durable);
+  if (badName) throw new JetStreamConfigError(`${at}: durable "${durable}" is invalid: ${badName}. Pass a durable made of letters, digits, "-" and "_".`);
+  if (!DELIVER_POLICIES.includes(o.deliverPolicy)) {
+    throw new JetStreamConfigError(`${at}: deliverPolicy "${o.deliverPolicy}" is not one of ${DELIVER_POLICIES.join(', ')}.`);
+  }
+  const maxDeliver = positiveInt(o.maxDeliver, `${at} maxDeliver`);
+  const concurrency = positiveInt(o.concurrency, `${at} concurrency`);
+  const maxAckPending = positiveInt(o.maxAckPending, `${at} maxAckPending`);
+  if (maxAckPending < concurrency) {
+    throw new JetStreamConfigError(`${at}: maxAckPending (${maxAckPending}) is below concurrency (${concurrency}), so the extra workers could never get a message. Raise maxAckPending or lower concurrency.`);
+  }
+  if (o.deliverPolicy === 'by_start_sequence' && !(options.optStartSeq && options.optStartSeq > 0)) {
+    throw new JetStreamConfigError(`${at}: deliverPolicy 'by_start_sequence' needs optStartSeq (a stream sequence ≥ 1).`);
+  }
+  let optStartTime: Date | undefined;
+  if (o.deliverPolicy === 'by_start_time') {
+    optStartTime = options.optStartTime === undefined ? undefined : new Date(options.optStartTime);
+    if (!optStartTime || Number.isNaN(optStartTime.getTime())) {
+      throw new JetStreamConfigError(`${at}: deliverPolicy 'by_start_time' needs optStartTime (a Date or an ISO time).`);
+    }
+  }
+  if (!Array.isArray(o.backoff)) throw new JetStreamConfigError(`${at}: backoff must be an array of durations, e.g. ['1s', '5s', '30s'].`);
+  return {
+    subject,
+    stream: options.stream,
+    durable,
+    ackWaitMs: toMillis(o.ackWait, `${at} ackWait`),
+    maxDeliver,
+    backoffMs: o.backoff.map((d, i) => toMillis(d, `${at} backoff[${i}]`)),
+    maxAckPending,
+    concurrency,
+    deliverPolicy: o.deliverPolicy,
+    optStartSeq: options.optStartSeq,
+    optStartTime,
+    manualAck: options.manualAck ?? false,
+    handler,
+  };
+}

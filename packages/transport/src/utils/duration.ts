@@ -1,0 +1,37 @@
+/** A duration: milliseconds as a number, or a string such as `'250ms'`, `'30s'`, `'5m'`, `'1h'`, `'2d'`. */
+export type Duration = number | string;
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/;
+
+/**
+ * Converts a `Duration` to milliseconds. `what` names the option in the error,
+ * e.g. `toMillis('3x', 'consumerDefaults.ackWait')`.
+ */
+export function toMillis(value: Duration, what: string): number {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) {
+      throw new TypeError(`${what} must be a non-negative number of milliseconds or a string like '30s'; got ${value}.`);
+    }
+    return value;
+  }
+  const match = DURATION.exec(value);
+  if (!match) {
+    throw new TypeError(`${what} must be milliseconds or a string like '500ms', '30s', '5m', '1h', '2d'; got '${value}'.`);
+  }
+  return Math.round(Number(match[1]) * UNIT_MS[match[2]]);
+}
+
+/** The server's wire unit: nanoseconds. The one place milliseconds become nanoseconds. */
+export function millisToNanos(ms: number): number {
+  return ms * 1_000_000;
+}
+
+export function nanosToMillis(ns: number): number {
+  return Math.round(ns / 1_000_000);
+}
+
+/** `toMillis` then nanoseconds, for server configuration fields such as `ack_wait` and `max_age`. */
+export function toNanos(value: Duration, what: string): number {
+  return millisToNanos(toMillis(value, what));
+}
