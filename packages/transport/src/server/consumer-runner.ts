@@ -16,9 +16,11 @@ export interface RunnerHost {
   readonly termReasonSupported: boolean;
   /** Called when attempts ran out or a message was poison, after the term. */
   onTerminated(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean): void;
-  /** Called when the consumer vanished from the server, to put it back. */
-  onConsumerMissing(binding: HandlerBinding): void;
+  /** The consumer to pull from; with `recreate`, first put it back on the server (it was deleted). */
+  consumerFor(binding: HandlerBinding, recreate: boolean): Promise<Consumer>;
 }
+
+const HEAL_RETRY_MAX_MS = 5000;
 
 /**
  * Runs one durable pull consumer: takes messages as fast as the server gives them, runs at
@@ -34,21 +36,17 @@ export class ConsumerRunner implements MessageSettler {
   private readonly unsettled = new Map<JsMsg, number>();
   private sweepTimer?: NodeJS.Timeout;
   private closing = false;
+  private healing = false;
   private idle?: () => void;
 
   constructor(
     readonly binding: HandlerBinding,
-    private readonly consumer: Consumer,
     private readonly host: RunnerHost,
   ) {}
 
   async start(): Promise<void> {
     const { binding } = this;
-    this.messages = await this.consumer.consume({
-      max_messages: Math.min(binding.maxAckPending, 1000),
-      callback: (msg) => this.receive(msg),
-    });
-    void this.watchStatus(this.messages);
+    await this.consume(await this.host.consumerFor(binding, false));
     // working() well before ackWait runs out, for messages queued or still running.
     const every = Math.max(Math.floor(binding.ackWaitMs / 3), 50);
     this.sweepTimer = setInterval(() => this.sweep(every), every);
@@ -237,11 +235,41 @@ export class ConsumerRunner implements MessageSettler {
     }
   }
 
+  private async consume(consumer: Consumer): Promise<void> {
+    const messages = await consumer.consume({
+      max_messages: Math.min(this.binding.maxAckPending, 1000),
+      callback: (msg) => this.receive(msg),
+    });
+    this.messages = messages;
+    void this.watchStatus(messages);
+  }
+
   private async watchStatus(messages: ConsumerMessages): Promise<void> {
     for await (const status of messages.status()) {
       if (status.type === 'consumer_deleted' || status.type === 'consumer_not_found') {
-        this.host.onConsumerMissing(this.binding);
+        void this.heal(messages);
+        return;
       }
     }
+  }
+
+  /** A deleted consumer's pull never resumes by itself: put the consumer back and pull again. */
+  private async heal(dead: ConsumerMessages): Promise<void> {
+    if (this.healing || this.closing || this.messages !== dead) return;
+    this.healing = true;
+    const key = `${this.binding.stream}/${this.binding.durable}`;
+    this.host.logger.warn?.(`Consumer ${key} disappeared from the server; putting it back`, 'JetStreamServer');
+    dead.stop();
+    for (let pause = 100; !this.closing; pause = Math.min(pause * 2, HEAL_RETRY_MAX_MS)) {
+      try {
+        await this.consume(await this.host.consumerFor(this.binding, true));
+        this.host.logger.log?.(`Consumer ${key} is back; consuming again`, 'JetStreamServer');
+        break;
+      } catch (err) {
+        this.host.logger.error?.(`Could not put back consumer ${key}: ${describeError(err)}; retrying in ${pause} ms`, undefined, 'JetStreamServer');
+        await new Promise((r) => setTimeout(r, pause));
+      }
+    }
+    this.healing = false;
   }
 }

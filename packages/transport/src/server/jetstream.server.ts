@@ -1,4 +1,4 @@
-import type { JetStreamClient } from '@nats-io/jetstream';
+import type { Consumer, JetStreamClient } from '@nats-io/jetstream';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Logger, type LoggerService } from '@nestjs/common';
@@ -11,6 +11,7 @@ import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamConfigError, JetStreamNotListeningError } from '../errors/jetstream-transport.error.js';
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
 import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
+import { ProvisioningError } from '../errors/provisioning.error.js';
 import { Provisioner, type UnresolvedBinding } from '../provisioning/provisioner.js';
 import { validateStreamDeclarations } from '../provisioning/stream-config.js';
 import { installHandlerErrorCapture } from '../settlement/handler-error-capture.js';
@@ -65,7 +66,6 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   private js?: JetStreamClient;
   private provisioner?: Provisioner;
   private runners: ConsumerRunner[] = [];
-  private readonly healing = new Set<string>();
 
   constructor(private readonly options: JetStreamOptions = {}) {
     super();
@@ -121,8 +121,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.provisioner = new Provisioner(jsm, this.options.provisioning ?? DEFAULTS.provisioning, this.logger);
     const bindings = await this.provisioner.provision(this.options.streams ?? [], this.pending);
     for (const b of bindings) {
-      const consumer = await this.js.consumers.get(b.stream, b.durable);
-      const runner = new ConsumerRunner(b, consumer, this);
+      const runner = new ConsumerRunner(b, this);
       await runner.start();
       this.runners.push(runner);
       this.logger.log(`Consuming "${b.subject}" from ${b.stream} as durable ${b.durable} (concurrency ${b.concurrency})`, LOG_CONTEXT);
@@ -179,18 +178,13 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.emit('terminated', event);
   }
 
-  onConsumerMissing(binding: HandlerBinding): void {
-    const key = `${binding.stream}/${binding.durable}`;
-    if (this.healing.has(key) || !this.provisioner) return;
-    this.healing.add(key);
-    this.logger.warn(`Consumer ${key} disappeared from the server; putting it back`, LOG_CONTEXT);
-    void this.provisioner
-      .provisionConsumer(binding)
-      .catch((err: Error) => {
-        this.logger.error(`Could not recreate consumer ${key}: ${err.message}`, undefined, LOG_CONTEXT);
-        this.emit('error', err);
-      })
-      .finally(() => this.healing.delete(key));
+  async consumerFor(binding: HandlerBinding, recreate: boolean): Promise<Consumer> {
+    if (!this.js || !this.provisioner) throw new JetStreamNotListeningError('JetStreamServer');
+    if (recreate) {
+      const left = await this.provisioner.provisionConsumer(binding);
+      if (left.length > 0) throw new ProvisioningError(`Consumer ${binding.stream}/${binding.durable} is missing`, left);
+    }
+    return this.js.consumers.get(binding.stream, binding.durable);
   }
 
   // --- internals ------------------------------------------------------------------------------

@@ -1,0 +1,101 @@
+import { Controller, Module } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import { waitFor } from '@nest-jetstream/testing';
+import { Harness, Probe, uniqueName } from '../__fixtures__/harness.js';
+import { JetStreamContext } from '../ctx-host/jetstream.context.js';
+import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
+import { JetStreamConnectionError } from '../errors/jetstream-transport.error.js';
+import { JetStreamServer } from './jetstream.server.js';
+
+const handled = new Probe<number>();
+let running = 0;
+let maxRunning = 0;
+const gate = { slowMs: 0 };
+
+@Controller()
+class LifecycleController {
+  @JetStreamEvent('life.parallel', { concurrency: 3, maxAckPending: 30 })
+  async parallel(@Payload() _data: unknown, @Ctx() ctx: JetStreamContext) {
+    running++;
+    maxRunning = Math.max(maxRunning, running);
+    await new Promise((r) => setTimeout(r, 100));
+    running--;
+    handled.add(ctx.getInfo().streamSequence);
+  }
+
+  @JetStreamEvent('life.slow')
+  async slow(@Payload() _data: unknown, @Ctx() ctx: JetStreamContext) {
+    handled.add(-ctx.getInfo().streamSequence);
+    await new Promise((r) => setTimeout(r, gate.slowMs));
+    handled.add(ctx.getInfo().streamSequence);
+  }
+
+  @JetStreamEvent('life.steady', { concurrency: 20, maxAckPending: 200 })
+  steady(@Payload() _data: unknown, @Ctx() ctx: JetStreamContext) {
+    handled.add(ctx.getInfo().streamSequence);
+  }
+}
+
+@Module({ controllers: [LifecycleController] })
+class LifecycleModule {}
+
+describe('server lifecycle (real nats-server)', () => {
+  const h = new Harness();
+  const stream = uniqueName('LIFE');
+  const options = { serviceName: 'life', streams: [{ name: stream, subjects: ['life.>'] }] };
+  beforeAll(() => h.start());
+  afterAll(() => h.stop());
+  afterEach(() => h.closeApps());
+
+  it('runs up to `concurrency` handlers at once, never more', async () => {
+    await h.app(LifecycleModule, options);
+    const seqs = await Promise.all(Array.from({ length: 12 }, () => h.js.publish('life.parallel', '{}').then((a) => a.seq)));
+    await waitFor('all 12 handled', () => seqs.every((s) => handled.count((x) => x === s) === 1));
+    expect(maxRunning).toBe(3);
+  });
+
+  it('close() waits for a running handler, acks it, and it is not redelivered', async () => {
+    const { app } = await h.app(LifecycleModule, options);
+    gate.slowMs = 1500;
+    const { seq } = await h.js.publish('life.slow', '{}');
+    await waitFor('the slow handler to start', () => handled.count((x) => x === -seq) === 1);
+    await app.close();
+    expect(handled.count((x) => x === seq)).toBe(1);
+    const info = await h.jsm.consumers.info(stream, 'life__life_slow');
+    expect(info.ack_floor.stream_seq).toBe(seq);
+    expect(info.num_ack_pending).toBe(0);
+    expect(info.num_redelivered).toBe(0);
+  });
+
+  it('a nats-server SIGKILL and restart mid-stream loses nothing acknowledged', async () => {
+    await h.app(LifecycleModule, options);
+    const seqs: number[] = [];
+    for (let i = 0; i < 300; i++) seqs.push((await h.js.publish('life.steady', JSON.stringify({ i }))).seq);
+    await waitFor('consumption to be under way', () => handled.count((x) => seqs.includes(x)) > 0);
+    await h.server.kill('SIGKILL');
+    await h.server.restart();
+    // Publish more after the restart; the JetStreamServer reconnects by itself.
+    for (let i = 0; i < 50; i++) seqs.push((await h.js.publish('life.steady', JSON.stringify({ i }), { retries: 20 })).seq);
+    await waitFor('every published message handled', () => seqs.every((s) => handled.count((x) => x === s) >= 1), { timeout: 30_000 });
+    await waitFor('all acked', async () => {
+      const info = await h.jsm.consumers.info(stream, 'life__life_steady');
+      return info.num_ack_pending === 0 && info.num_pending === 0;
+    }, { timeout: 30_000 });
+  });
+
+  it('puts back a consumer deleted while it runs, and keeps consuming', async () => {
+    const { strategy } = await h.app(LifecycleModule, options);
+    await h.jsm.consumers.delete(stream, 'life__life_steady');
+    await waitFor('the consumer to be recreated', () => h.jsm.consumers.info(stream, 'life__life_steady').then(() => true, () => false), { timeout: 20_000 });
+    const { seq } = await h.js.publish('life.steady', '{}');
+    await waitFor('the message after the heal to be handled', () => handled.count((x) => x === seq) === 1, { timeout: 20_000 });
+    expect(strategy.bindings).toHaveLength(3);
+  });
+
+  it('listen() fails fast with a clear error when NATS is unreachable', async () => {
+    const strategy = new JetStreamServer({ connection: { servers: 'nats://127.0.0.1:1', reconnect: false } });
+    const err = await new Promise((resolve) => void strategy.listen(resolve));
+    expect(err).toBeInstanceOf(JetStreamConnectionError);
+    expect((err as Error).message).toMatch(/JetStreamServer cannot connect to NATS at nats:\/\/127\.0\.0\.1:1/);
+  });
+});

@@ -1,0 +1,44 @@
+import { BadRequestException, InternalServerErrorException } from '@nestjs/common';
+import { DecodeError, JetStreamTermError } from '../errors/handler.errors.js';
+import { decideAfterRun, decideBeforeRun, describeError, isUnrecoverable, nakDelay } from './settle-policy.js';
+
+const policy = { maxDeliver: 3, backoffMs: [1000, 5000] };
+
+describe('settle policy', () => {
+  it('acks a success', () => {
+    expect(decideAfterRun(undefined, false, 1, policy)).toEqual({ action: 'ack' });
+  });
+
+  it('naks with the backoff entry for the attempt, repeating the last', () => {
+    expect(decideAfterRun(new Error('x'), true, 1, policy)).toEqual({ action: 'nak', delayMs: 1000 });
+    expect(decideAfterRun(new Error('x'), true, 2, policy)).toEqual({ action: 'nak', delayMs: 5000 });
+    expect(nakDelay(7, [1000, 5000])).toBe(5000);
+    expect(nakDelay(1, [])).toBe(0);
+  });
+
+  it('terms when the last attempt fails', () => {
+    expect(decideAfterRun(new Error('x'), true, 3, policy)).toMatchObject({ action: 'term', exhausted: true, reason: expect.stringMatching(/last attempt \(3\/3\): Error: x/) });
+  });
+
+  it('terms poison at once', () => {
+    expect(decideAfterRun(new JetStreamTermError('bad'), true, 1, policy)).toMatchObject({ action: 'term', exhausted: false });
+    expect(decideAfterRun(new BadRequestException('invalid'), true, 1, policy)).toMatchObject({ action: 'term', exhausted: false });
+  });
+
+  it('catches a delivery past the last attempt before the handler runs', () => {
+    expect(decideBeforeRun(3, policy)).toBeUndefined();
+    expect(decideBeforeRun(4, policy)).toMatchObject({ action: 'term', exhausted: true, reason: expect.stringMatching(/never settled/) });
+  });
+
+  it('classifies errors', () => {
+    expect(isUnrecoverable(new DecodeError('s', 1, { cause: new Error('x') }))).toBe(true);
+    expect(isUnrecoverable(new InternalServerErrorException())).toBe(false);
+    expect(isUnrecoverable({ name: 'JetStreamTermError' })).toBe(true);
+    expect(isUnrecoverable('text')).toBe(false);
+  });
+
+  it('bounds reasons and folds white space', () => {
+    expect(describeError(new Error('a\n  b'))).toBe('Error: a b');
+    expect(describeError(new Error('x'.repeat(500)), 20)).toHaveLength(20);
+  });
+});
