@@ -15,11 +15,17 @@ const swc = [
   },
 ];
 
+// NEST_COMPAT=11 runs the same tests against the NestJS 11 (CommonJS) packages installed
+// in test/compat/nest11-cjs, so CI proves both majors with one suite.
+const nest11 = path.join(__dirname, 'test/compat/nest11-cjs/node_modules/@nestjs');
+const nestMapper = process.env.NEST_COMPAT === '11' ? { '^@nestjs/([a-z-]+)(/.*)?$': `${nest11}/$1$2` } : {};
+
 module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
   moduleNameMapper: {
+    ...nestMapper,
     '^(\\.{1,2}/.*)\\.js$': '$1',
     '^@nest-jetstream/transport$': path.join(__dirname, 'packages/transport/src/index.ts'),
     '^@nest-jetstream/testing$': path.join(__dirname, 'packages/testing/src/index.ts'),

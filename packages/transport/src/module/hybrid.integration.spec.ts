@@ -73,6 +73,12 @@ describe('hybrid app: Transport.NATS beside JetStream, via JetStreamModule.forRo
     await h.stop();
   });
 
+  it('runs on the NestJS major this pass is for (NEST_COMPAT=11 maps to the NestJS 11 packages)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { version } = require('@nestjs/core/package.json') as { version: string };
+    expect(version.split('.')[0]).toBe(process.env.NEST_COMPAT ?? '12');
+  });
+
   it('keeps request/reply on core NATS', async () => {
     await expect(firstValueFrom(core.send<number>('hybrid.sum', [1, 2, 3]))).resolves.toBe(6);
   });

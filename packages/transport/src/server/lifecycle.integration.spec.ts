@@ -30,7 +30,7 @@ class LifecycleController {
     handled.add(ctx.getInfo().streamSequence);
   }
 
-  @JetStreamEvent('life.steady', { concurrency: 20, maxAckPending: 200 })
+  @JetStreamEvent('life.steady', { concurrency: 20, maxAckPending: 200, ackWait: '2s' })
   steady(@Payload() _data: unknown, @Ctx() ctx: JetStreamContext) {
     handled.add(ctx.getInfo().streamSequence);
   }

@@ -1,0 +1,49 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { NatsServer, waitFor } from '@nest-jetstream/testing';
+
+interface Line {
+  event: string;
+  delivery?: number;
+  nest?: string;
+}
+
+const apps = [
+  { name: 'NestJS 11, CommonJS', dir: 'nest11-cjs', entry: 'app.cjs', nest: /^11\./ },
+  { name: 'NestJS 12, ES modules', dir: 'nest12-esm', entry: 'app.mjs', nest: /^12\./ },
+];
+
+describe('the packed library in a NestJS 11 (CommonJS) and a NestJS 12 (ESM) app, real nats-server', () => {
+  let server: NatsServer;
+  beforeAll(async () => {
+    server = await NatsServer.start();
+  });
+  afterAll(() => server?.stop());
+
+  it.each(apps)('$name: a handler fails once, is redelivered, succeeds, and the app closes cleanly', async ({ dir, entry, nest }) => {
+    const appDir = join(__dirname, 'compat', dir);
+    if (!existsSync(join(appDir, 'node_modules', '@nest-jetstream', 'transport'))) {
+      throw new Error(`${dir} has no installed @nest-jetstream/transport: run \`npm run setup\` (scripts/prepare-compat.sh) first.`);
+    }
+    const lines: Line[] = [];
+    let stderr = '';
+    const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [join(appDir, entry)], {
+      env: { ...process.env, NATS_URL: server.url, STREAM: `COMPAT_${dir.replace(/-/g, '_').toUpperCase()}`, SUBJECT_PREFIX: `compat.${dir}` },
+    });
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => chunk.split('\n').filter(Boolean).forEach((l) => lines.push(JSON.parse(l) as Line)));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      await waitFor(`${dir} to handle the event twice (stderr: ${stderr})`, () => lines.filter((l) => l.event === 'handled').length === 2, { timeout: 20_000 });
+      expect(lines.find((l) => l.event === 'published')?.nest).toMatch(nest);
+      expect(lines.filter((l) => l.event === 'handled').map((l) => l.delivery)).toEqual([1, 2]);
+      child.stdin.write('close\n');
+      expect(await exited).toBe(0);
+      expect(lines.at(-1)?.event).toBe('closed');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
