@@ -1,7 +1,7 @@
 import { jetstream, type PubAck } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import type { Observable } from 'rxjs';
+import { Observable, throwError } from 'rxjs';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import { JsonCodec } from '../codecs/json.codec.js';
 import { DEFAULTS } from '../constants.js';
@@ -62,7 +62,23 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
 
   /** Emits an event; the Observable yields the PubAck (`duplicate: true` when the msgId was seen before). */
   override emit<TResult = PubAck, TInput = unknown>(pattern: string, data: TInput | JetStreamRecord<TInput>): Observable<TResult> {
-    return super.emit<TResult, TInput | JetStreamRecord<TInput>>(pattern, data);
+    // Hot like Nest's own emit (it publishes whether or not anyone subscribes), without its
+    // defer/mergeMap/connectable chain per message.
+    if (pattern === undefined || pattern === null || data === undefined || data === null) {
+      return throwError(() => new EncodeError(String(pattern), { cause: new TypeError('emit() needs a subject and data (null and undefined cannot be sent)') }));
+    }
+    const packet: ReadPacket = typeof this.createPacket === 'function' ? this.createPacket(pattern, data) : { pattern, data };
+    const sent = this.dispatchEvent<TResult>(packet);
+    sent.catch(() => undefined); // an emit nobody subscribes to must not be an unhandled rejection
+    return new Observable<TResult>((subscriber) => {
+      sent.then(
+        (ack) => {
+          subscriber.next(ack);
+          subscriber.complete();
+        },
+        (err: unknown) => subscriber.error(err),
+      );
+    });
   }
 
   /** Request/reply is not a JetStream feature: this throws and says to use `Transport.NATS`. */
@@ -104,16 +120,18 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     return this.publishMessage(subject, record ? record.data : data, record?.options ?? {}) as Promise<T>;
   }
 
-  private async publishMessage(subject: string, data: unknown, options: JetStreamPublishOptions): Promise<PubAck> {
+  private publishMessage(subject: string, data: unknown, options: JetStreamPublishOptions): Promise<PubAck> {
     let payload: Uint8Array;
     try {
       payload = this.codec.encode(data, subject);
     } catch (cause) {
-      throw new EncodeError(subject, { cause });
+      return Promise.reject(new EncodeError(subject, { cause }));
     }
-    const publisher = this.publisher ?? (await this.connect(), this.publisher);
-    if (!publisher) throw new JetStreamNotListeningError('JetStreamClient.publish()');
-    return publisher.publish(subject, payload, options);
+    if (this.publisher) return this.publisher.publish(subject, payload, options);
+    return this.connect().then(() => {
+      if (!this.publisher) throw new JetStreamNotListeningError('JetStreamClient.publish()');
+      return this.publisher.publish(subject, payload, options);
+    });
   }
 
   private async open(): Promise<NatsConnection> {

@@ -1,4 +1,4 @@
-import { JetStreamApiError, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
+import { JetStreamApiError, type JetStreamClient, type JetStreamManager, type JetStreamPublishOptions as JsPublishOptions, type PubAck } from '@nats-io/jetstream';
 import { errors, headers as createHeaders, nuid, type MsgHdrs } from '@nats-io/nats-core';
 import { DEFAULTS } from '../constants.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
@@ -14,6 +14,9 @@ const WRONG_LAST_MSG_ID = 10070;
 const WRONG_LAST_SEQUENCE = 10071;
 /** How long a "this subject has a stream" answer is trusted while riding out no-responders. */
 const STREAM_LOOKUP_TTL_MS = 10_000;
+const VALID_SUBJECTS_KEPT = 10_000;
+const RETRY_DELAY_MS = toMillis(DEFAULTS.publish.retryDelay, 'retryDelay');
+const RETRY_MAX_DELAY_MS = toMillis(DEFAULTS.publish.retryMaxDelay, 'retryMaxDelay');
 
 export interface PublisherDefaults {
   timeoutMs: number;
@@ -27,6 +30,8 @@ export interface PublisherDefaults {
  */
 export class Publisher {
   private readonly streamSeen = new Map<string, number>();
+  /** Subjects already checked: validation costs a split per publish otherwise. */
+  private readonly validSubjects = new Set<string>();
 
   constructor(
     private readonly js: JetStreamClient,
@@ -34,38 +39,64 @@ export class Publisher {
     private readonly defaults: PublisherDefaults,
   ) {}
 
-  async publish(subject: string, payload: Uint8Array, options: JetStreamPublishOptions = {}): Promise<PubAck> {
-    const why = subjectProblem(subject, false);
-    if (why) throw new JetStreamConfigError(`Cannot publish to "${subject}": ${why}. Publish to a concrete subject such as "orders.created".`);
-    const timeout = options.timeout === undefined ? this.defaults.timeoutMs : toMillis(options.timeout, 'publish timeout');
+  /** Never throws synchronously: every problem is a rejection. */
+  publish(subject: string, payload: Uint8Array, options: JetStreamPublishOptions = {}): Promise<PubAck> {
+    let opts: Partial<JsPublishOptions>;
+    try {
+      this.checkSubject(subject);
+      opts = this.toPublishOptions(subject, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const started = Date.now();
+    // The happy path is one call into the client: no extra async frames per message.
+    return this.js.publish(subject, payload, opts).catch((err: unknown) => this.retry(err, subject, payload, opts, options, started));
+  }
+
+  private async retry(
+    first: unknown,
+    subject: string,
+    payload: Uint8Array,
+    opts: Partial<JsPublishOptions>,
+    options: JetStreamPublishOptions,
+    started: number,
+  ): Promise<PubAck> {
     const budget = options.retryBudget === undefined ? this.defaults.retryBudgetMs : toMillis(options.retryBudget, 'publish retryBudget');
-    const msgID = options.msgId ?? nuid.next();
-    const { expect } = options;
-    const opts = {
-      msgID,
-      timeout,
-      headers: toHeaders(options.headers, subject),
-      expect: expect && {
-        streamName: expect.stream,
-        lastSequence: expect.lastSequence,
-        lastSubjectSequence: expect.lastSubjectSequence,
-        lastMsgID: expect.lastMsgId,
-      },
-    };
-    const deadline = Date.now() + budget;
-    let pause = toMillis(DEFAULTS.publish.retryDelay, 'retryDelay');
-    const maxPause = toMillis(DEFAULTS.publish.retryMaxDelay, 'retryMaxDelay');
+    const deadline = started + budget;
+    let pause = RETRY_DELAY_MS;
+    let err = first;
     for (let attempt = 1; ; attempt++) {
+      if (!isRetriable(err)) throw toPublishError(err, subject, options);
+      if (isNoResponders(err)) await this.assertSomeStreamCaptures(subject);
+      if (Date.now() + pause >= deadline) throw new PublishTimeoutError(subject, attempt, budget, { cause: err });
+      await new Promise((r) => setTimeout(r, pause));
+      pause = Math.min(pause * 2, RETRY_MAX_DELAY_MS);
       try {
         return await this.js.publish(subject, payload, opts);
-      } catch (err) {
-        if (!isRetriable(err)) throw toPublishError(err, subject, options);
-        if (isNoResponders(err)) await this.assertSomeStreamCaptures(subject);
-        if (Date.now() + pause >= deadline) throw new PublishTimeoutError(subject, attempt, budget, { cause: err });
-        await new Promise((r) => setTimeout(r, pause));
-        pause = Math.min(pause * 2, maxPause);
+      } catch (next) {
+        err = next;
       }
     }
+  }
+
+  private checkSubject(subject: string): void {
+    if (this.validSubjects.has(subject)) return;
+    const why = subjectProblem(subject, false);
+    if (why) throw new JetStreamConfigError(`Cannot publish to "${subject}": ${why}. Publish to a concrete subject such as "orders.created".`);
+    if (this.validSubjects.size < VALID_SUBJECTS_KEPT) this.validSubjects.add(subject);
+  }
+
+  private toPublishOptions(subject: string, options: JetStreamPublishOptions): Partial<JsPublishOptions> {
+    const opts: Partial<JsPublishOptions> = {
+      msgID: options.msgId ?? nuid.next(),
+      timeout: options.timeout === undefined ? this.defaults.timeoutMs : toMillis(options.timeout, 'publish timeout'),
+    };
+    if (options.headers) opts.headers = toHeaders(options.headers, subject);
+    const { expect } = options;
+    if (expect) {
+      opts.expect = { streamName: expect.stream, lastSequence: expect.lastSequence, lastSubjectSequence: expect.lastSubjectSequence, lastMsgID: expect.lastMsgId };
+    }
+    return opts;
   }
 
   /** No responders means no stream, or a stream without a leader right now: only the first is final. */

@@ -32,8 +32,9 @@ export class ConsumerRunner implements MessageSettler {
   private readonly queue: JsMsg[] = [];
   private queueHead = 0;
   private running = 0;
-  /** Every received, unsettled message and when it was last touched (received or `working()`). */
+  /** Every received, unsettled message, with the sweep tick when it was last touched (received or `working()`). */
   private readonly unsettled = new Map<JsMsg, number>();
+  private tick = 0;
   private sweepTimer?: NodeJS.Timeout;
   private closing = false;
   private healing = false;
@@ -49,7 +50,7 @@ export class ConsumerRunner implements MessageSettler {
     await this.consume(await this.host.consumerFor(binding, false));
     // working() well before ackWait runs out, for messages queued or still running.
     const every = Math.max(Math.floor(binding.ackWaitMs / 3), 50);
-    this.sweepTimer = setInterval(() => this.sweep(every), every);
+    this.sweepTimer = setInterval(() => this.sweep(), every);
     this.sweepTimer.unref();
   }
 
@@ -107,7 +108,7 @@ export class ConsumerRunner implements MessageSettler {
     if (ctx.isSettled()) return;
     const msg = ctx.getMessage();
     msg.working();
-    if (this.unsettled.has(msg)) this.unsettled.set(msg, Date.now());
+    if (this.unsettled.has(msg)) this.unsettled.set(msg, this.tick);
   }
 
   // --- internals ------------------------------------------------------------------------------
@@ -123,7 +124,7 @@ export class ConsumerRunner implements MessageSettler {
       msg.nak();
       return;
     }
-    this.unsettled.set(msg, Date.now());
+    this.unsettled.set(msg, this.tick);
     if (this.running < this.binding.concurrency) {
       this.run(msg);
       return;
@@ -133,11 +134,13 @@ export class ConsumerRunner implements MessageSettler {
 
   private run(msg: JsMsg): void {
     this.running++;
-    void this.process(msg).finally(() => {
-      this.running--;
-      this.unsettled.delete(msg);
-      this.next();
-    });
+    void this.process(msg);
+  }
+
+  private finished(msg: JsMsg): void {
+    this.running--;
+    this.unsettled.delete(msg);
+    this.next();
   }
 
   private next(): void {
@@ -164,7 +167,19 @@ export class ConsumerRunner implements MessageSettler {
     this.queueHead = 0;
   }
 
+  /** Never rejects: every outcome is a settle decision. One async frame per message. */
   private async process(msg: JsMsg): Promise<void> {
+    try {
+      await this.handle(msg);
+    } catch (err) {
+      // Settling itself failed (the connection closed under us): the server redelivers after ackWait.
+      this.host.logger.error?.(`Could not settle message on "${msg.subject}": ${describeError(err)}`, undefined, 'JetStreamServer');
+    } finally {
+      this.finished(msg);
+    }
+  }
+
+  private async handle(msg: JsMsg): Promise<void> {
     const { binding, host } = this;
     const ctx = new JetStreamContext(msg, this);
     const attempt = msg.info.deliveryCount;
@@ -200,7 +215,8 @@ export class ConsumerRunner implements MessageSettler {
       return;
     }
     if (ctx.isSettled()) return;
-    this.settle(ctx, decideAfterRun(error, failed, attempt, binding), error);
+    if (!failed) this.ack(ctx);
+    else this.settle(ctx, decideAfterRun(error, failed, attempt, binding), error);
   }
 
   private settle(ctx: JetStreamContext, decision: SettleDecision, error?: unknown): void {
@@ -225,14 +241,16 @@ export class ConsumerRunner implements MessageSettler {
     }
   }
 
-  private sweep(every: number): void {
-    const now = Date.now();
+  /** Every ackWait/3: messages untouched for a whole interval get `working()`, so none reaches ackWait. */
+  private sweep(): void {
+    const tick = this.tick;
     for (const [msg, touched] of this.unsettled) {
-      if (now - touched >= every) {
+      if (touched < tick) {
         msg.working();
-        this.unsettled.set(msg, now);
+        this.unsettled.set(msg, tick + 1);
       }
     }
+    this.tick = tick + 1;
   }
 
   private async consume(consumer: Consumer): Promise<void> {

@@ -1,0 +1,168 @@
+// Throughput of @nest-jetstream/transport beside raw @nats-io/jetstream, same server, same run.
+//   npm run bench            (100k messages of 1 KiB, 4 rounds; BENCH_MESSAGES / BENCH_ROUNDS to change)
+// Drains are timed from the first message handled to the last, for both. Prints msgs/s and the ratio to raw. Not a test: nothing here passes or fails on speed.
+import 'reflect-metadata';
+import { cpus, totalmem } from 'node:os';
+import { AckPolicy, jetstream, jetstreamManager, type JetStreamClient as RawJs, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { Controller, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Payload } from '@nestjs/microservices';
+import { NatsServer } from '@nest-jetstream/testing';
+import { JetStreamClient, JetStreamEvent, JetStreamRecord, JetStreamServer, RawCodec } from '@nest-jetstream/transport';
+
+const N = Number(process.env.BENCH_MESSAGES ?? 100_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const WINDOW = 256;
+/** `drain` or `publish` to run one half only. */
+const ONLY = process.env.BENCH_ONLY;
+const SIZE = 1024;
+/** The same max_ack_pending for both consumers. */
+const ACK_PENDING = Number(process.env.BENCH_ACK_PENDING ?? 10_000);
+const payload = new Uint8Array(SIZE).fill(120);
+
+let drained = 0;
+let firstAt = 0;
+let firstCpu: NodeJS.CpuUsage | undefined;
+let onDrained: (() => void) | undefined;
+
+@Controller()
+class BenchController {
+  @JetStreamEvent('bench.drain', { durable: 'ours', concurrency: 100, maxAckPending: ACK_PENDING })
+  handle(@Payload() _data: Uint8Array) {
+    if (drained === 0) {
+      firstAt = performance.now();
+      firstCpu = process.cpuUsage();
+    }
+    if (++drained === N) onDrained?.();
+  }
+}
+
+@Module({ controllers: [BenchController] })
+class BenchModule {}
+
+async function fill(nc: NatsConnection, jsm: JetStreamManager): Promise<void> {
+  await jsm.streams.purge('DRAIN');
+  for (let i = 0; i < N; i++) {
+    nc.publish('bench.drain', payload);
+    if (i % 5000 === 0) await nc.flush();
+  }
+  await nc.flush();
+  while ((await jsm.streams.info('DRAIN')).state.messages < N) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** Node CPU (user + system) per message, in µs, for the drain just measured. */
+const cpuPerMsg: Record<'raw' | 'ours', number> = { raw: NaN, ours: NaN };
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / N;
+}
+
+async function rawDrain(js: RawJs, jsm: JetStreamManager): Promise<number> {
+  // The same consumer config as ours: filter_subject included (it changes the server's delivery path).
+  await jsm.consumers.add('DRAIN', { durable_name: 'raw', ack_policy: AckPolicy.Explicit, max_ack_pending: ACK_PENDING, filter_subject: 'bench.drain' });
+  const consumer = await js.consumers.get('DRAIN', 'raw');
+  let n = 0;
+  let started = 0;
+  let cpu = process.cpuUsage();
+  const done = new Promise<void>((resolve) => {
+    void consumer.consume({
+      max_messages: 1000,
+      callback: (m) => {
+        if (n === 0) {
+          started = performance.now();
+          cpu = process.cpuUsage();
+        }
+        m.ack();
+        if (++n === N) resolve();
+      },
+    });
+  });
+  await done;
+  const ms = performance.now() - started;
+  cpuPerMsg.raw = cpuSince(cpu);
+  await jsm.consumers.delete('DRAIN', 'raw');
+  return (N / ms) * 1000;
+}
+
+async function oursDrain(url: string, jsm: JetStreamManager): Promise<number> {
+  drained = 0;
+  const done = new Promise<void>((resolve) => (onDrained = resolve));
+  const strategy = new JetStreamServer({ connection: { servers: url }, codec: new RawCodec() });
+  const app = await NestFactory.createMicroservice(BenchModule, { strategy, logger: ['error'] });
+  await app.listen();
+  await done;
+  const ms = performance.now() - firstAt;
+  cpuPerMsg.ours = cpuSince(firstCpu ?? process.cpuUsage());
+  await app.close();
+  await jsm.consumers.delete('DRAIN', 'ours');
+  return (N / ms) * 1000;
+}
+
+async function window(publish: (i: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  const lane = async () => {
+    while (next < N) await publish(next++);
+  };
+  await Promise.all(Array.from({ length: WINDOW }, lane));
+  return (N / (performance.now() - started)) * 1000;
+}
+
+async function main(): Promise<void> {
+  const server = await NatsServer.start();
+  const nc = await connect({ servers: server.url });
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: 'DRAIN', subjects: ['bench.drain'] });
+  await jsm.streams.add({ name: 'PUB', subjects: ['bench.pub'], duplicate_window: 120_000_000_000 });
+  const client = new JetStreamClient({ connection: { servers: server.url }, codec: new RawCodec() });
+  await client.connect();
+
+  const rows: string[][] = [];
+  const ratio = (ours: number, raw: number) => (ours / raw).toFixed(2);
+  for (let round = 1; round <= ROUNDS; round++) {
+    // Alternate which goes first, so neither always pays for the other's garbage.
+    const phases = {
+      raw: () => window((i) => js.publish('bench.pub', payload, { msgID: `raw-${round}-${i}` })),
+      publish: () => window((i) => client.publish('bench.pub', payload, { msgId: `ours-${round}-${i}` })),
+      emit: () =>
+        window((i) => new Promise((resolve, reject) => client.emit('bench.pub', new JetStreamRecord(payload, { msgId: `emit-${round}-${i}` })).subscribe({ complete: () => resolve(i), error: reject }))),
+    };
+    const order = (round % 2 === 1 ? ['raw', 'publish', 'emit'] : ['emit', 'publish', 'raw']) as (keyof typeof phases)[];
+    const pub: Record<string, number> = { raw: NaN, publish: NaN, emit: NaN };
+    for (const phase of ONLY === 'drain' ? [] : order) {
+      await jsm.streams.purge('PUB');
+      pub[phase] = await phases[phase]();
+    }
+    const { raw: rawPub, publish: oursPub, emit: oursEmit } = pub;
+    let rawDr = NaN;
+    let oursDr = NaN;
+    if (ONLY !== 'publish') {
+      await fill(nc, jsm);
+      const rawFirst = round % 2 === 1;
+      if (rawFirst) rawDr = await rawDrain(js, jsm);
+      oursDr = await oursDrain(server.url, jsm);
+      if (!rawFirst) rawDr = await rawDrain(js, jsm);
+    }
+    rows.push([`${round}`, rawDr.toFixed(0), oursDr.toFixed(0), ratio(oursDr, rawDr), cpuPerMsg.raw.toFixed(1), cpuPerMsg.ours.toFixed(1), rawPub.toFixed(0), oursPub.toFixed(0), ratio(oursPub, rawPub), oursEmit.toFixed(0), ratio(oursEmit, rawPub)]);
+  }
+  await client.close();
+  await nc.close();
+  await server.stop();
+
+  console.log(`nest-jetstream bench: ${N} messages of ${SIZE} B, publish window ${WINDOW}, nats-server ${server.version}`);
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
+  const head = ['round', 'raw drain/s', 'ours drain/s', 'ratio', 'raw CPU µs/msg', 'ours CPU µs/msg', 'raw publish/s', 'ours publish()/s', 'ratio', 'ours emit()/s', 'ratio'];
+  console.log(`| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|`);
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+}
+
+void main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
