@@ -157,6 +157,12 @@ async function main(): Promise<void> {
   const head = ['round', 'raw drain/s', 'ours drain/s', 'ratio', 'raw CPU µs/msg', 'ours CPU µs/msg', 'raw publish/s', 'ours publish()/s', 'ratio', 'ours emit()/s', 'ratio'];
   console.log(`| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+  const median = (col: number) => {
+    const v = rows.map((r) => Number(r[col])).sort((a, b) => a - b);
+    const m = v.length / 2;
+    return (v.length % 2 ? v[Math.floor(m)] : (v[m - 1] + v[m]) / 2).toFixed(col === 3 || col === 8 || col === 10 ? 2 : 1);
+  };
+  console.log(`| median | ${head.slice(1).map((_, i) => median(i + 1)).join(' | ')} |`);
 }
 
 void main().then(

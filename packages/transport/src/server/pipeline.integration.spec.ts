@@ -12,7 +12,7 @@ import {
   type ExceptionFilter,
   type NestInterceptor,
 } from '@nestjs/common';
-import { Ctx, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import { delay, of, tap, type Observable } from 'rxjs';
 import { waitFor } from '@nest-jetstream/testing';
 import { Harness, Probe, uniqueName } from '../__fixtures__/harness.js';
