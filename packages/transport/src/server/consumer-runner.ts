@@ -190,55 +190,51 @@ export class ConsumerRunner implements MessageSettler {
   /** Never rejects: every outcome is a settle decision. One async frame per message. */
   private async process(msg: JsMsg): Promise<void> {
     try {
-      await this.handle(msg);
+      const { binding, host } = this;
+      const ctx = new JetStreamContext(msg, this);
+      const fast = deliveryCountOf((msg as JsMsg & { reply?: string }).reply ?? '');
+      const attempt = Number.isNaN(fast) ? msg.info.deliveryCount : fast;
+      const early = decideBeforeRun(attempt, binding);
+      if (early) return this.settle(ctx, early);
+
+      let data: unknown;
+      try {
+        // The subject is decoded from bytes on first use: only codecs that take it (3 parameters) pay for it.
+        data = this.codecWantsSubject ? host.codec.decode(msg.data, msg.headers, msg.subject) : host.codec.decode(msg.data, msg.headers, '');
+      } catch (cause) {
+        const err = new DecodeError(msg.subject, msg.info.streamSequence, { cause });
+        return this.settle(ctx, { action: 'term', exhausted: false, reason: describeError(err) }, err);
+      }
+
+      let failed = false;
+      let error: unknown;
+      try {
+        const result: unknown = await binding.handler(data, ctx);
+        if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      } catch (err) {
+        failed = true;
+        // The exception Nest's pipeline raised, before any filter reshaped it.
+        error = ctx.handlerError ?? err;
+      }
+
+      if (binding.manualAck) {
+        if (!ctx.isSettled()) {
+          host.logger.warn?.(
+            `Handler for "${msg.subject}" (manualAck) returned without settling message ${msg.info.streamSequence}: it will be redelivered after ackWait ${binding.ackWaitMs} ms`,
+            'JetStreamServer',
+          );
+        }
+        return;
+      }
+      if (ctx.isSettled()) return;
+      if (!failed) this.ack(ctx);
+      else this.settle(ctx, decideAfterRun(error, failed, attempt, binding), error);
     } catch (err) {
       // Settling itself failed (the connection closed under us): the server redelivers after ackWait.
       this.host.logger.error?.(`Could not settle message on "${msg.subject}": ${describeError(err)}`, undefined, 'JetStreamServer');
     } finally {
       this.finished(msg);
     }
-  }
-
-  private async handle(msg: JsMsg): Promise<void> {
-    const { binding, host } = this;
-    const ctx = new JetStreamContext(msg, this);
-    const fast = deliveryCountOf((msg as JsMsg & { reply?: string }).reply ?? '');
-    const attempt = Number.isNaN(fast) ? msg.info.deliveryCount : fast;
-    const early = decideBeforeRun(attempt, binding);
-    if (early) return this.settle(ctx, early);
-
-    let data: unknown;
-    try {
-      // The subject is decoded from bytes on first use: only codecs that take it (3 parameters) pay for it.
-      data = this.codecWantsSubject ? host.codec.decode(msg.data, msg.headers, msg.subject) : host.codec.decode(msg.data, msg.headers, '');
-    } catch (cause) {
-      const err = new DecodeError(msg.subject, msg.info.streamSequence, { cause });
-      return this.settle(ctx, { action: 'term', exhausted: false, reason: describeError(err) }, err);
-    }
-
-    let failed = false;
-    let error: unknown;
-    try {
-      const result: unknown = await binding.handler(data, ctx);
-      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-    } catch (err) {
-      failed = true;
-      // The exception Nest's pipeline raised, before any filter reshaped it.
-      error = ctx.handlerError ?? err;
-    }
-
-    if (binding.manualAck) {
-      if (!ctx.isSettled()) {
-        host.logger.warn?.(
-          `Handler for "${msg.subject}" (manualAck) returned without settling message ${msg.info.streamSequence}: it will be redelivered after ackWait ${binding.ackWaitMs} ms`,
-          'JetStreamServer',
-        );
-      }
-      return;
-    }
-    if (ctx.isSettled()) return;
-    if (!failed) this.ack(ctx);
-    else this.settle(ctx, decideAfterRun(error, failed, attempt, binding), error);
   }
 
   private settle(ctx: JetStreamContext, decision: SettleDecision, error?: unknown): void {

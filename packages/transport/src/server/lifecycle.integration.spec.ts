@@ -1,6 +1,6 @@
 import { Controller, Module } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { waitFor } from '@nest-jetstream/testing';
+import { NatsServer, waitFor } from '@nest-jetstream/testing';
 import { Harness, Probe, uniqueName } from '../__fixtures__/harness.js';
 import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
@@ -90,6 +90,29 @@ describe('server lifecycle (real nats-server)', () => {
     const { seq } = await h.js.publish('life.steady', '{}');
     await waitFor('the message after the heal to be handled', () => handled.count((x) => x === seq) === 1, { timeout: 20_000 });
     expect(strategy.bindings).toHaveLength(3);
+  });
+
+  it('reports its status: connected after listen, closed after close', async () => {
+    const { app, strategy } = await h.app(LifecycleModule, options);
+    const seen: string[] = [];
+    const sub = strategy.status.subscribe((s) => seen.push(s));
+    expect(seen).toEqual(['connected']);
+    expect(strategy.unwrap<{ isClosed(): boolean }>().isClosed()).toBe(false);
+    await app.close();
+    expect(seen).toEqual(['connected', 'closed']);
+    sub.unsubscribe();
+  });
+
+  it('listen() fails with a clear error when JetStream is off on the server', async () => {
+    const plain = await NatsServer.start({ jetstream: false });
+    try {
+      const strategy = new JetStreamServer({ connection: { servers: plain.url } });
+      const err = await new Promise((resolve) => void strategy.listen(resolve));
+      expect(err).toBeInstanceOf(JetStreamConnectionError);
+      expect((err as Error).message).toMatch(/JetStream does not answer.*Start nats-server with -js/);
+    } finally {
+      await plain.stop();
+    }
   });
 
   it('listen() fails fast with a clear error when NATS is unreachable', async () => {

@@ -6,6 +6,7 @@ import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { JetStreamTermError } from '../errors/handler.errors.js';
 import type { TerminatedMessageEvent } from './jetstream.server.js';
+import { JetStreamClient } from '../client/jetstream.client.js';
 
 interface Seen {
   subject: string;
@@ -152,6 +153,20 @@ describe('settling messages (real nats-server)', () => {
     const info = await consumerInfo('settle.slow');
     expect(info.num_redelivered).toBe(0);
     expect(probe.count((s) => s.subject === 'settle.slow')).toBe(1);
+  });
+
+  it('a msgId published twice is stored once and handled once', async () => {
+    const client = new JetStreamClient({ connection: { servers: h.server.url } });
+    try {
+      const first = await client.publish('settle.ok', { dedup: 1 }, { msgId: 'dedup-1' });
+      const second = await client.publish('settle.ok', { dedup: 1 }, { msgId: 'dedup-1' });
+      expect(second).toMatchObject({ duplicate: true, seq: first.seq });
+      const marker = await client.publish('settle.ok', { dedup: 'marker' });
+      await waitFor('the marker after the duplicate to be handled', () => probe.count((s) => s.seq === marker.seq) === 1);
+      expect(probe.count((s) => (s.data as { dedup?: number })?.dedup === 1)).toBe(1);
+    } finally {
+      await client.close();
+    }
   });
 
   it('hands settlement to a manualAck handler (ack and term)', async () => {

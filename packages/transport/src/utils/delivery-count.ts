@@ -7,10 +7,21 @@
  * subject is not an ack subject.
  */
 export function deliveryCountOf(reply: string): number {
-  const starts: number[] = [0];
-  for (let i = reply.indexOf('.'); i !== -1; i = reply.indexOf('.', i + 1)) starts.push(i + 1);
-  const tokens = starts.length;
-  const index = tokens === 9 ? 4 : tokens >= 11 ? 6 : -1;
-  if (index < 0 || !reply.startsWith('$JS.ACK.')) return NaN;
-  return parseInt(reply.slice(starts[index], starts[index + 1] - 1), 10);
+  if (!reply.startsWith('$JS.ACK.')) return NaN;
+  // Dots 4 to 7 (counting from 1) bound token 4 (old form) and token 6 (new form).
+  let dots = 0;
+  let d4 = -1;
+  let d5 = -1;
+  let d6 = -1;
+  let d7 = -1;
+  for (let i = reply.indexOf('.'); i !== -1; i = reply.indexOf('.', i + 1)) {
+    dots++;
+    if (dots === 4) d4 = i;
+    else if (dots === 5) d5 = i;
+    else if (dots === 6) d6 = i;
+    else if (dots === 7) d7 = i;
+  }
+  if (dots === 8) return parseInt(reply.slice(d4 + 1, d5), 10);
+  if (dots >= 10) return parseInt(reply.slice(d6 + 1, d7), 10);
+  return NaN;
 }
