@@ -17,6 +17,17 @@ export const DEFAULTS = {
     concurrency: 10,
     maxAckPending: 100,
     deliverPolicy: 'all',
+    handlerTimeout: '5m',
+  },
+  deadLetter: {
+    /** Deliveries the server allows past `maxDeliver` while the dead-letter publish keeps failing. */
+    extraDeliveries: 10,
+    /** One dead-letter publish may retry this long before the message is naked. */
+    publishBudget: '5s',
+    /** How long the advisory stream keeps an advisory nobody processed. */
+    advisoryMaxAge: '7d',
+    /** Advisory retry delay when the dead-letter publish fails. */
+    advisoryRetryDelay: '5s',
   },
   publish: {
     /** One publish attempt waits this long for the PubAck. */

@@ -42,4 +42,11 @@ export {
   EncodeError,
   RequestReplyNotSupportedError,
 } from './errors/publish.errors.js';
-export { JetStreamTermError, DecodeError } from './errors/handler.errors.js';
+export { JetStreamTermError, DecodeError, HandlerTimeoutError } from './errors/handler.errors.js';
+export { DeadLetterHeaders, DEAD_LETTER_HEADER_PREFIX, readDeadLetter, deadLetterMsgId } from './dead-letter/dead-letter-headers.js';
+export type { DeadLetterFacts } from './dead-letter/dead-letter-headers.js';
+export type { DeadLetterEvent } from './dead-letter/dead-letter.router.js';
+export type { DeadLetterLostEvent } from './dead-letter/advisory-watcher.js';
+export { advisoryStreamName } from './dead-letter/advisory-watcher.js';
+export { redriveDeadLetters } from './dead-letter/redrive.js';
+export type { RedriveOptions, RedriveResult } from './dead-letter/redrive.js';

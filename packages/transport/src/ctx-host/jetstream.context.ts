@@ -36,6 +36,10 @@ export class JetStreamContext extends BaseRpcContext<[JsMsg]> {
   settledWith?: SettleAction;
   /** The exception Nest's pipeline raised for this message, before filters turned it into a reply. */
   handlerError?: unknown;
+  /** @internal A settle still under way (a dead letter being published). */
+  pendingSettle?: Promise<void>;
+  /** @internal The handler outlived `handlerTimeout`; its late result is ignored. */
+  abandoned?: boolean;
 
   constructor(
     msg: JsMsg,

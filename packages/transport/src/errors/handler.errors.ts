@@ -23,3 +23,18 @@ export class DecodeError extends JetStreamTransportError {
     this.name = 'DecodeError';
   }
 }
+
+/** A handler ran longer than its `handlerTimeout`: the attempt counts as failed. */
+export class HandlerTimeoutError extends JetStreamTransportError {
+  constructor(
+    readonly subject: string,
+    readonly streamSequence: number,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      JetStreamErrorCode.HandlerTimeout,
+      `Handler for message ${streamSequence} on "${subject}" ran longer than handlerTimeout ${timeoutMs} ms; the attempt counts as failed. Raise handlerTimeout if such runs are expected.`,
+    );
+    this.name = 'HandlerTimeoutError';
+  }
+}

@@ -12,6 +12,8 @@ export const JetStreamErrorCode = {
   Encode: 'ENCODE',
   Decode: 'DECODE',
   Term: 'TERM',
+  HandlerTimeout: 'HANDLER_TIMEOUT',
+  DeadLetter: 'DEAD_LETTER',
   RequestReplyNotSupported: 'REQUEST_REPLY_NOT_SUPPORTED',
   NotListening: 'NOT_LISTENING',
 } as const;

@@ -12,4 +12,6 @@ export interface JetStreamEventOptions extends ConsumerOptions {
   optStartTime?: Date | string;
   /** The handler settles with `ctx.ack()/nak()/term()` itself; the library only warns when it does not. Default false. */
   manualAck?: boolean;
+  /** Dead-letter subject (or template, see `JetStreamOptions.deadLetter`); `false` turns the module default off. */
+  deadLetter?: string | false;
 }

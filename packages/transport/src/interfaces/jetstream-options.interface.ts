@@ -52,6 +52,8 @@ export interface ConsumerOptions {
   concurrency?: number;
   /** Where a new consumer starts. Default `'all'`. */
   deliverPolicy?: DeliverPolicyName;
+  /** A handler running longer than this stops being kept alive and its attempt counts as failed. Default `'5m'`. */
+  handlerTimeout?: Duration;
 }
 
 export interface PublishDefaults {
@@ -80,4 +82,16 @@ export interface JetStreamOptions {
   bindPlainEventPatterns?: boolean;
   /** Client publish defaults. */
   publish?: PublishDefaults;
+  /**
+   * Dead-letter subject for every handler that does not set its own: a subject, or a template
+   * with `{subject}` (the message's subject), `{stream}` and `{durable}`, e.g. `'dlq.{subject}'`.
+   * Default `false`: failed messages are terminated, not dead-lettered.
+   */
+  deadLetter?: string | false;
+  /**
+   * Capture the server's MAX_DELIVERIES and MSG_TERMINATED advisories of dead-lettering
+   * consumers in a stream (`<SERVICENAME>_DLQ_ADVISORIES`) and dead-letter what the
+   * in-process path missed. Default true (when any handler dead-letters).
+   */
+  deadLetterAdvisories?: boolean;
 }

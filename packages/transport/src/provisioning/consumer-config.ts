@@ -1,5 +1,6 @@
 import { AckPolicy, DeliverPolicy, type ConsumerConfig } from '@nats-io/jetstream';
 import type { HandlerBinding } from '../server/handler-binding.js';
+import { DEFAULTS } from '../constants.js';
 import { millisToNanos } from '../utils/duration.js';
 
 const DELIVER: Record<HandlerBinding['deliverPolicy'], DeliverPolicy> = {
@@ -12,16 +13,17 @@ const DELIVER: Record<HandlerBinding['deliverPolicy'], DeliverPolicy> = {
 };
 
 /**
- * The server config of a handler's durable pull consumer. `max_deliver` is one above the
- * library's attempt count, so a last attempt that never settles is delivered once more
- * and the library can settle it for good instead of the server dropping it silently.
+ * The server config of a handler's durable pull consumer. `max_deliver` is above the
+ * library's attempt count, so a last attempt that never settles is delivered once more and
+ * the library settles it for good instead of the server dropping it silently; with a
+ * dead-letter route, a few more, for when the dead-letter publish itself keeps failing.
  */
 export function toConsumerConfig(b: HandlerBinding): Partial<ConsumerConfig> & { durable_name: string } {
   const cfg: Partial<ConsumerConfig> & { durable_name: string } = {
     durable_name: b.durable,
     ack_policy: AckPolicy.Explicit,
     ack_wait: millisToNanos(b.ackWaitMs),
-    max_deliver: b.maxDeliver + 1,
+    max_deliver: b.maxDeliver + (b.deadLetter ? DEFAULTS.deadLetter.extraDeliveries : 1),
     max_ack_pending: b.maxAckPending,
     deliver_policy: DELIVER[b.deliverPolicy],
     filter_subject: b.subject,

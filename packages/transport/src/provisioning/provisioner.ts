@@ -7,6 +7,7 @@ import { subjectMatches, subjectsOverlap } from '../utils/subjects.js';
 import { CONSUMER_IMMUTABLE, STREAM_IMMUTABLE, diffConfig } from './config-diff.js';
 import { toConsumerConfig } from './consumer-config.js';
 import { toStreamConfig } from './stream-config.js';
+import { renderDeadLetterSubject } from '../dead-letter/dead-letter-subject.js';
 
 const LOG_CONTEXT = 'JetStreamProvisioning';
 
@@ -33,6 +34,7 @@ export class Provisioner {
       for (const decl of streams) differences.push(...(await this.provisionStream(decl)));
     }
     const bindings = unresolved.map((b) => ({ ...b, stream: this.resolveStream(b, streams) }));
+    for (const b of bindings) this.checkDeadLetterRoute(b, streams);
     for (const b of bindings) differences.push(...(await this.provisionConsumer(b)));
     if (differences.length > 0) {
       const what =
@@ -134,6 +136,23 @@ export class Provisioner {
     const found = candidates.find((c) => c.subjects.some((s) => subjectMatches(s, b.subject)));
     if (!found) throw new NoStreamForSubjectError(b.subject, ` (handler durable "${b.durable}")`);
     return found.name;
+  }
+
+  /** A dead-letter subject must land in a stream, and not in the handler's own filter (a loop). */
+  private checkDeadLetterRoute(b: HandlerBinding, declared: StreamDeclaration[]): void {
+    if (!b.deadLetter) return;
+    const subject = renderDeadLetterSubject(b.deadLetter, b.subject, b.stream, b.durable);
+    if (subjectMatches(b.subject, subject)) {
+      throw new ProvisioningError(
+        `Handler "${b.subject}" would receive its own dead letters on "${subject}": pick a dead-letter subject its filter does not match (e.g. "${b.subject.split('.')[0]}.deadletter" is fine only if the filter does not capture it).`,
+      );
+    }
+    const capturing = [...declared.map((d) => ({ name: d.name, subjects: d.subjects })), ...[...this.serverStreams.values()].map((i) => ({ name: i.config.name, subjects: i.config.subjects ?? [] }))];
+    if (!capturing.some((c) => c.subjects.some((s) => subjectMatches(s, subject)))) {
+      throw new ProvisioningError(
+        `Dead-letter subject "${subject}" of handler "${b.subject}" is captured by no stream, so dead letters could not be stored. Declare a dead-letter stream (long retention) whose subjects include it, e.g. { name: 'DEAD_LETTERS', subjects: ['${subject}'] }.`,
+      );
+    }
   }
 
   private assertNoForeignOverlap(decl: StreamDeclaration): void {

@@ -1,13 +1,16 @@
-import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { Consumer, JsMsg } from '@nats-io/jetstream';
 import type { LoggerService } from '@nestjs/common';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import { JetStreamContext, type MessageSettler } from '../ctx-host/jetstream.context.js';
-import { DecodeError } from '../errors/handler.errors.js';
+import { DecodeError, HandlerTimeoutError } from '../errors/handler.errors.js';
 import { decideAfterRun, decideBeforeRun, describeError, nakDelay, type SettleDecision } from '../settlement/settle-policy.js';
 import { deliveryCountOf } from '../utils/delivery-count.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import type { HandlerBinding } from './handler-binding.js';
+import { MessagePuller } from './message-puller.js';
+
+const LOG_CONTEXT = 'JetStreamServer';
 
 /** What a runner needs from its server. */
 export interface RunnerHost {
@@ -15,34 +18,42 @@ export interface RunnerHost {
   readonly codec: JetStreamCodec;
   /** Whether the server understands `+TERM reason` (2.10.4+); older ones ignore the whole term. */
   readonly termReasonSupported: boolean;
-  /** Called when attempts ran out or a message was poison, after the term. */
+  /** Called after a term without a dead-letter route. */
   onTerminated(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean): void;
+  /** Publishes the dead letter (resolves after its PubAck); rejects when it could not. */
+  deadLetter(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean): Promise<void>;
   /** The consumer to pull from; with `recreate`, first put it back on the server (it was deleted). */
   consumerFor(binding: HandlerBinding, recreate: boolean): Promise<Consumer>;
 }
 
-const HEAL_RETRY_MAX_MS = 5000;
+/** A received, unsettled message. */
+interface Slot {
+  /** Sweep tick of the last `working()` (or of receipt). */
+  touched: number;
+  /** Sweep tick when its handler started; -1 while queued. */
+  started: number;
+  ctx?: JetStreamContext;
+}
 
 /**
  * Runs one durable pull consumer: takes messages as fast as the server gives them, runs at
  * most `concurrency` handlers at once (the rest wait in a local queue bounded by
- * `maxAckPending`), keeps long runs alive with `working()`, and settles each message.
+ * `maxAckPending`), keeps long runs alive with `working()` up to `handlerTimeout`, and settles
+ * each message: ack, nak with backoff, or for good (dead letter, else term).
  */
 export class ConsumerRunner implements MessageSettler {
-  private messages?: ConsumerMessages;
+  private readonly puller: MessagePuller;
   private readonly queue: JsMsg[] = [];
   private queueHead = 0;
   private running = 0;
-  /** Every received, unsettled message, with the sweep tick when it was last touched (received or `working()`). */
-  private readonly unsettled = new Map<JsMsg, number>();
+  private readonly unsettled = new Map<JsMsg, Slot>();
   private tick = 0;
   private sweepTimer?: NodeJS.Timeout;
+  private timeoutTicks = Infinity;
   private acks: JsMsg[] = [];
   private ackFlush?: NodeJS.Immediate;
   private closing = false;
-  private healing = false;
   private idle?: () => void;
-
   private readonly codecWantsSubject: boolean;
 
   constructor(
@@ -50,13 +61,14 @@ export class ConsumerRunner implements MessageSettler {
     private readonly host: RunnerHost,
   ) {
     this.codecWantsSubject = host.codec.decode.length >= 3;
+    this.puller = new MessagePuller(binding, host, (msg) => this.receive(msg));
   }
 
   async start(): Promise<void> {
-    const { binding } = this;
-    await this.consume(await this.host.consumerFor(binding, false));
+    await this.puller.start();
     // working() well before ackWait runs out, for messages queued or still running.
-    const every = Math.max(Math.floor(binding.ackWaitMs / 3), 50);
+    const every = Math.max(Math.floor(this.binding.ackWaitMs / 3), 50);
+    this.timeoutTicks = Math.ceil(this.binding.handlerTimeoutMs / every);
     this.sweepTimer = setInterval(() => this.sweep(), every);
     this.sweepTimer.unref();
   }
@@ -68,13 +80,9 @@ export class ConsumerRunner implements MessageSettler {
   /** Stops pulling, naks what is queued, waits for running handlers up to `timeoutMs`, naks the stragglers. */
   async close(timeoutMs: number): Promise<void> {
     this.closing = true;
-    const messages = this.messages;
-    this.messages = undefined;
-    if (messages) {
-      const stopped = messages.close();
-      this.nakQueued();
-      await stopped.catch(() => undefined);
-    }
+    const stopped = this.puller.close();
+    this.nakQueued();
+    await stopped;
     this.nakQueued();
     if (this.running > 0) {
       const drained = new Promise<void>((resolve) => (this.idle = resolve));
@@ -85,7 +93,7 @@ export class ConsumerRunner implements MessageSettler {
       if (late) {
         this.host.logger.warn?.(
           `${this.running} handler(s) for "${this.binding.subject}" still running after shutdownTimeout ${timeoutMs} ms: naked for redelivery`,
-          'JetStreamServer',
+          LOG_CONTEXT,
         );
         for (const msg of this.unsettled.keys()) msg.nak();
       }
@@ -112,16 +120,18 @@ export class ConsumerRunner implements MessageSettler {
     ctx.getMessage().nak(ms);
   }
 
+  /** From the handler: with a dead-letter route, the message goes there first. */
   term(ctx: JetStreamContext, reason?: string): void {
-    if (!this.mark(ctx, 'term')) return;
-    ctx.getMessage().term(this.host.termReasonSupported ? reason : undefined);
+    if (ctx.settledWith) return;
+    ctx.pendingSettle = this.finalize(ctx, reason ?? 'terminated by the handler', false);
   }
 
   working(ctx: JetStreamContext): void {
     if (ctx.isSettled()) return;
     const msg = ctx.getMessage();
     msg.working();
-    if (this.unsettled.has(msg)) this.unsettled.set(msg, this.tick);
+    const slot = this.unsettled.get(msg);
+    if (slot) slot.touched = this.tick;
   }
 
   // --- internals ------------------------------------------------------------------------------
@@ -144,7 +154,7 @@ export class ConsumerRunner implements MessageSettler {
       msg.nak();
       return;
     }
-    this.unsettled.set(msg, this.tick);
+    this.unsettled.set(msg, { touched: this.tick, started: -1 });
     if (this.running < this.binding.concurrency) {
       this.run(msg);
       return;
@@ -158,8 +168,9 @@ export class ConsumerRunner implements MessageSettler {
   }
 
   private finished(msg: JsMsg): void {
+    // An abandoned message (handler timeout) was already counted out.
+    if (!this.unsettled.delete(msg)) return;
     this.running--;
-    this.unsettled.delete(msg);
     this.next();
   }
 
@@ -192,10 +203,15 @@ export class ConsumerRunner implements MessageSettler {
     try {
       const { binding, host } = this;
       const ctx = new JetStreamContext(msg, this);
+      const slot = this.unsettled.get(msg);
+      if (slot) {
+        slot.started = this.tick;
+        slot.ctx = ctx;
+      }
       const fast = deliveryCountOf((msg as JsMsg & { reply?: string }).reply ?? '');
       const attempt = Number.isNaN(fast) ? msg.info.deliveryCount : fast;
       const early = decideBeforeRun(attempt, binding);
-      if (early) return this.settle(ctx, early);
+      if (early) return await this.settle(ctx, early);
 
       let data: unknown;
       try {
@@ -203,7 +219,7 @@ export class ConsumerRunner implements MessageSettler {
         data = this.codecWantsSubject ? host.codec.decode(msg.data, msg.headers, msg.subject) : host.codec.decode(msg.data, msg.headers, '');
       } catch (cause) {
         const err = new DecodeError(msg.subject, msg.info.streamSequence, { cause });
-        return this.settle(ctx, { action: 'term', exhausted: false, reason: describeError(err) }, err);
+        return await this.settle(ctx, { action: 'term', exhausted: false, reason: describeError(err) }, err);
       }
 
       let failed = false;
@@ -216,29 +232,29 @@ export class ConsumerRunner implements MessageSettler {
         // The exception Nest's pipeline raised, before any filter reshaped it.
         error = ctx.handlerError ?? err;
       }
-
+      if (ctx.abandoned) return;
+      if (ctx.pendingSettle) return await ctx.pendingSettle;
       if (binding.manualAck) {
         if (!ctx.isSettled()) {
           host.logger.warn?.(
             `Handler for "${msg.subject}" (manualAck) returned without settling message ${msg.info.streamSequence}: it will be redelivered after ackWait ${binding.ackWaitMs} ms`,
-            'JetStreamServer',
+            LOG_CONTEXT,
           );
         }
         return;
       }
       if (ctx.isSettled()) return;
       if (!failed) this.ack(ctx);
-      else this.settle(ctx, decideAfterRun(error, failed, attempt, binding), error);
+      else await this.settle(ctx, decideAfterRun(error, failed, attempt, binding), error);
     } catch (err) {
       // Settling itself failed (the connection closed under us): the server redelivers after ackWait.
-      this.host.logger.error?.(`Could not settle message on "${msg.subject}": ${describeError(err)}`, undefined, 'JetStreamServer');
+      this.host.logger.error?.(`Could not settle message on "${msg.subject}": ${describeError(err)}`, undefined, LOG_CONTEXT);
     } finally {
       this.finished(msg);
     }
   }
 
-  private settle(ctx: JetStreamContext, decision: SettleDecision, error?: unknown): void {
-    const { binding, host } = this;
+  private async settle(ctx: JetStreamContext, decision: SettleDecision, error?: unknown): Promise<void> {
     switch (decision.action) {
       case 'ack':
         this.ack(ctx);
@@ -246,66 +262,73 @@ export class ConsumerRunner implements MessageSettler {
       case 'nak': {
         this.nak(ctx, decision.delayMs);
         const info = ctx.getMessage().info;
-        host.logger.warn?.(
-          `Handler for "${ctx.getSubject()}" failed on attempt ${info.deliveryCount}/${binding.maxDeliver} (stream ${info.stream} seq ${info.streamSequence}); redelivery in ${decision.delayMs} ms: ${describeError(error)}`,
-          'JetStreamServer',
+        this.host.logger.warn?.(
+          `Handler for "${ctx.getSubject()}" failed on attempt ${info.deliveryCount}/${this.binding.maxDeliver} (stream ${info.stream} seq ${info.streamSequence}); redelivery in ${decision.delayMs} ms: ${describeError(error)}`,
+          LOG_CONTEXT,
         );
         return;
       }
       case 'term':
-        this.term(ctx, decision.reason);
-        host.onTerminated(binding, ctx, decision.reason, decision.exhausted);
-        return;
+        return this.finalize(ctx, decision.reason, decision.exhausted);
     }
   }
 
-  /** Every ackWait/3: messages untouched for a whole interval get `working()`, so none reaches ackWait. */
+  /**
+   * Settles for good. With a dead-letter route: publish the dead letter, and only after its
+   * PubAck term the original; if the publish fails, nak with the last backoff delay so the
+   * message stays in its stream and the next delivery tries again.
+   */
+  private async finalize(ctx: JetStreamContext, reason: string, exhausted: boolean): Promise<void> {
+    if (ctx.settledWith) return;
+    const { binding, host } = this;
+    if (!binding.deadLetter) {
+      this.mark(ctx, 'term');
+      ctx.getMessage().term(host.termReasonSupported ? reason : undefined);
+      host.onTerminated(binding, ctx, reason, exhausted);
+      return;
+    }
+    ctx.settledWith = 'term';
+    try {
+      await host.deadLetter(binding, ctx, reason, exhausted);
+    } catch (err) {
+      const delay = binding.backoffMs.length ? binding.backoffMs[binding.backoffMs.length - 1] : 0;
+      ctx.settledWith = 'nak';
+      ctx.getMessage().nak(delay);
+      host.logger.error?.(
+        `Could not dead-letter message ${ctx.getInfo().streamSequence} on "${ctx.getSubject()}": ${describeError(err)}. It stays in ${ctx.getInfo().stream}; retrying in ${delay} ms.`,
+        undefined,
+        LOG_CONTEXT,
+      );
+      return;
+    }
+    ctx.getMessage().term(host.termReasonSupported ? `dead-lettered: ${reason}` : undefined);
+  }
+
+  /**
+   * Every ackWait/3: messages untouched for a whole interval get `working()`, so none reaches
+   * ackWait; a handler past `handlerTimeout` is abandoned and its message settled as failed.
+   */
   private sweep(): void {
     const tick = this.tick;
-    for (const [msg, touched] of this.unsettled) {
-      if (touched < tick) {
+    for (const [msg, slot] of this.unsettled) {
+      if (slot.ctx && slot.started >= 0 && tick - slot.started >= this.timeoutTicks) {
+        this.abandon(msg, slot.ctx);
+      } else if (slot.touched < tick) {
         msg.working();
-        this.unsettled.set(msg, tick + 1);
+        slot.touched = tick + 1;
       }
     }
     this.tick = tick + 1;
   }
 
-  private async consume(consumer: Consumer): Promise<void> {
-    const messages = await consumer.consume({
-      max_messages: Math.min(this.binding.maxAckPending, 1000),
-      callback: (msg) => this.receive(msg),
-    });
-    this.messages = messages;
-    void this.watchStatus(messages);
-  }
-
-  private async watchStatus(messages: ConsumerMessages): Promise<void> {
-    for await (const status of messages.status()) {
-      if (status.type === 'consumer_deleted' || status.type === 'consumer_not_found') {
-        void this.heal(messages);
-        return;
-      }
-    }
-  }
-
-  /** A deleted consumer's pull never resumes by itself: put the consumer back and pull again. */
-  private async heal(dead: ConsumerMessages): Promise<void> {
-    if (this.healing || this.closing || this.messages !== dead) return;
-    this.healing = true;
-    const key = `${this.binding.stream}/${this.binding.durable}`;
-    this.host.logger.warn?.(`Consumer ${key} disappeared from the server; putting it back`, 'JetStreamServer');
-    dead.stop();
-    for (let pause = 100; !this.closing; pause = Math.min(pause * 2, HEAL_RETRY_MAX_MS)) {
-      try {
-        await this.consume(await this.host.consumerFor(this.binding, true));
-        this.host.logger.log?.(`Consumer ${key} is back; consuming again`, 'JetStreamServer');
-        break;
-      } catch (err) {
-        this.host.logger.error?.(`Could not put back consumer ${key}: ${describeError(err)}; retrying in ${pause} ms`, undefined, 'JetStreamServer');
-        await new Promise((r) => setTimeout(r, pause));
-      }
-    }
-    this.healing = false;
+  private abandon(msg: JsMsg, ctx: JetStreamContext): void {
+    ctx.abandoned = true;
+    this.unsettled.delete(msg);
+    this.running--;
+    const err = new HandlerTimeoutError(msg.subject, msg.info.streamSequence, this.binding.handlerTimeoutMs);
+    void this.settle(ctx, decideAfterRun(err, true, msg.info.deliveryCount, this.binding), err).catch((e: unknown) =>
+      this.host.logger.error?.(`Could not settle timed-out message on "${msg.subject}": ${describeError(e)}`, undefined, LOG_CONTEXT),
+    );
+    this.next();
   }
 }

@@ -15,5 +15,9 @@ export interface HandlerBinding {
   optStartSeq?: number;
   optStartTime?: Date;
   manualAck: boolean;
+  /** After this the library stops `working()` and counts the attempt as failed. */
+  handlerTimeoutMs: number;
+  /** Dead-letter subject template (`{subject}`, `{stream}`, `{durable}`), or undefined for none. */
+  deadLetter?: string;
   handler: MessageHandler;
 }

@@ -18,6 +18,9 @@ import { installHandlerErrorCapture } from '../settlement/handler-error-capture.
 import { toMillis } from '../utils/duration.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { ConsumerRunner, type RunnerHost } from './consumer-runner.js';
+import { Publisher } from '../client/publisher.js';
+import { AdvisoryWatcher, advisoryStreamName, type DeadLetterLostEvent } from '../dead-letter/advisory-watcher.js';
+import { DeadLetterRouter, type DeadLetterEvent } from '../dead-letter/dead-letter.router.js';
 import type { HandlerBinding } from './handler-binding.js';
 import { resolveBinding } from './resolve-bindings.js';
 
@@ -42,6 +45,8 @@ export type JetStreamServerEvents = {
   disconnect: (server: string) => void;
   reconnect: (server: string) => void;
   terminated: (event: TerminatedMessageEvent) => void;
+  deadLetter: (event: DeadLetterEvent) => void;
+  deadLetterLost: (event: DeadLetterLostEvent) => void;
 };
 
 const LOG_CONTEXT = 'JetStreamServer';
@@ -66,6 +71,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   private js?: JetStreamClient;
   private provisioner?: Provisioner;
   private runners: ConsumerRunner[] = [];
+  private router?: DeadLetterRouter;
+  private advisories?: AdvisoryWatcher;
 
   constructor(private readonly options: JetStreamOptions = {}) {
     super();
@@ -82,7 +89,14 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     if (!own && !plainEvent) return;
     const subject = this.normalizePattern(pattern as string);
     this.pending.push(
-      resolveBinding(subject, own ?? {}, this.options.consumerDefaults ?? {}, this.options.serviceName ?? DEFAULTS.serviceName, callback),
+      resolveBinding(
+        subject,
+        own ?? {},
+        this.options.consumerDefaults ?? {},
+        this.options.serviceName ?? DEFAULTS.serviceName,
+        callback,
+        this.options.deadLetter ?? false,
+      ),
     );
     super.addHandler(pattern, callback, isEventHandler, extras);
   }
@@ -118,8 +132,19 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this._status$.next('connected');
     void this.watchConnection(nc);
     this.js = jetstream(nc);
-    this.provisioner = new Provisioner(jsm, this.options.provisioning ?? DEFAULTS.provisioning, this.logger);
+    const mode = this.options.provisioning ?? DEFAULTS.provisioning;
+    this.provisioner = new Provisioner(jsm, mode, this.logger);
     const bindings = await this.provisioner.provision(this.options.streams ?? [], this.pending);
+    const deadLettering = bindings.filter((b) => b.deadLetter);
+    if (deadLettering.length > 0) {
+      const publisher = new Publisher(this.js, jsm, { timeoutMs: toMillis(DEFAULTS.publish.timeout, 'timeout'), retryBudgetMs: toMillis(DEFAULTS.deadLetter.publishBudget, 'publishBudget') });
+      this.router = new DeadLetterRouter(publisher, (event) => this.emit('deadLetter', event));
+      if (this.options.deadLetterAdvisories !== false) {
+        const stream = advisoryStreamName(this.options.serviceName ?? DEFAULTS.serviceName);
+        this.advisories = new AdvisoryWatcher(stream, deadLettering, this.js, jsm, this.router, this.logger, (event) => this.emit('deadLetterLost', event));
+        await this.advisories.start(mode);
+      }
+    }
     for (const b of bindings) {
       const runner = new ConsumerRunner(b, this);
       await runner.start();
@@ -134,6 +159,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     const runners = this.runners;
     this.runners = [];
     await Promise.all(runners.map((r) => r.close(timeout)));
+    await this.advisories?.close();
+    this.advisories = undefined;
     const nc = this.nc;
     this.nc = undefined;
     if (nc && !nc.isClosed()) {
@@ -176,6 +203,15 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       LOG_CONTEXT,
     );
     this.emit('terminated', event);
+  }
+
+  async deadLetter(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean): Promise<void> {
+    if (!this.router) throw new JetStreamNotListeningError('JetStreamServer');
+    const event = await this.router.route(binding, ctx, reason, exhausted);
+    this.logger.warn(
+      `Dead-lettered message ${event.streamSequence} on "${event.subject}" (${event.stream}/${event.consumer}, delivery ${event.deliveryCount}) to "${event.deadLetterSubject}" (${event.deadLetterStream} #${event.deadLetterSequence}): ${reason}`,
+      LOG_CONTEXT,
+    );
   }
 
   async consumerFor(binding: HandlerBinding, recreate: boolean): Promise<Consumer> {

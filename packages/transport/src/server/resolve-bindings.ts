@@ -4,10 +4,17 @@ import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
 import type { ConsumerOptions, DeliverPolicyName } from '../interfaces/jetstream-options.interface.js';
 import type { UnresolvedBinding } from '../provisioning/provisioner.js';
-import { toMillis } from '../utils/duration.js';
+import { toMillis, type Duration } from '../utils/duration.js';
+import { deadLetterProblem } from '../dead-letter/dead-letter-subject.js';
 import { deriveDurableName, nameProblem, subjectProblem } from '../utils/subjects.js';
 
 const DELIVER_POLICIES: DeliverPolicyName[] = ['all', 'new', 'last', 'last_per_subject', 'by_start_sequence', 'by_start_time'];
+
+function positiveMs(value: Duration, what: string): number {
+  const ms = toMillis(value, what);
+  if (ms <= 0) throw new JetStreamConfigError(`${what} must be more than 0; got ${JSON.stringify(value)}.`);
+  return ms;
+}
 
 function positiveInt(value: number, what: string): number {
   if (!Number.isInteger(value) || value < 1) throw new JetStreamConfigError(`${what} must be a whole number ≥ 1; got ${value}.`);
@@ -21,6 +28,7 @@ export function resolveBinding(
   defaults: ConsumerOptions,
   serviceName: string,
   handler: MessageHandler,
+  deadLetterDefault: string | false = false,
 ): UnresolvedBinding {
   const at = `@JetStreamEvent('${subject}')`;
   const bad = subjectProblem(subject);
@@ -48,12 +56,16 @@ export function resolveBinding(
       throw new JetStreamConfigError(`${at}: deliverPolicy 'by_start_time' needs optStartTime (a Date or an ISO time).`);
     }
   }
+  const deadLetter = options.deadLetter ?? deadLetterDefault;
+  if (deadLetter !== false && (typeof deadLetter !== 'string' || deadLetterProblem(deadLetter))) {
+    throw new JetStreamConfigError(`${at}: deadLetter ${JSON.stringify(deadLetter)} is invalid: ${deadLetterProblem(String(deadLetter)) ?? 'not a string'}. Use a subject such as 'orders.deadletter' or a template such as 'dlq.{subject}', or false.`);
+  }
   if (!Array.isArray(o.backoff)) throw new JetStreamConfigError(`${at}: backoff must be an array of durations, e.g. ['1s', '5s', '30s'].`);
   return {
     subject,
     stream: options.stream,
     durable,
-    ackWaitMs: toMillis(o.ackWait, `${at} ackWait`),
+    ackWaitMs: positiveMs(o.ackWait, `${at} ackWait`),
     maxDeliver,
     backoffMs: o.backoff.map((d, i) => toMillis(d, `${at} backoff[${i}]`)),
     maxAckPending,
@@ -62,6 +74,8 @@ export function resolveBinding(
     optStartSeq: options.optStartSeq,
     optStartTime,
     manualAck: options.manualAck ?? false,
+    handlerTimeoutMs: positiveMs(o.handlerTimeout, `${at} handlerTimeout`),
+    deadLetter: deadLetter === false ? undefined : deadLetter,
     handler,
   };
 }

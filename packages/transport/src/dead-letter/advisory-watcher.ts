@@ -1,0 +1,177 @@
+import { AckPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import type { ConsumerMessages } from '@nats-io/jetstream';
+import type { LoggerService } from '@nestjs/common';
+import { DEFAULTS } from '../constants.js';
+import { ProvisioningError } from '../errors/provisioning.error.js';
+import type { ProvisioningMode } from '../interfaces/jetstream-options.interface.js';
+import type { HandlerBinding } from '../server/handler-binding.js';
+import { describeError } from '../settlement/settle-policy.js';
+import { toMillis, toNanos } from '../utils/duration.js';
+import type { DeadLetterRouter } from './dead-letter.router.js';
+
+const LOG_CONTEXT = 'JetStreamDeadLetters';
+const ADVISORY_DURABLE = 'dead_letter_advisories';
+const MAX_DELIVERIES = '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES';
+const MSG_TERMINATED = '$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED';
+
+interface Advisory {
+  type?: string;
+  stream?: string;
+  consumer?: string;
+  stream_seq?: number;
+  deliveries?: number;
+  reason?: string;
+}
+
+/** What a message that could not be recovered looked like: for `on('deadLetterLost')`. */
+export interface DeadLetterLostEvent {
+  stream: string;
+  consumer: string;
+  streamSequence: number;
+  advisory: 'max_deliveries' | 'terminated';
+  why: string;
+}
+
+/** The advisory stream of a service: `<SERVICENAME>_DLQ_ADVISORIES`. */
+export function advisoryStreamName(serviceName: string): string {
+  return `${serviceName.toUpperCase().replace(/[^A-Z0-9_-]/g, '_')}_DLQ_ADVISORIES`;
+}
+
+/**
+ * The safety net. Advisories are fire-and-forget core NATS, so a stream captures the
+ * MAX_DELIVERIES and MSG_TERMINATED advisories of every dead-lettering consumer; this
+ * watcher fetches each original by stream sequence and dead-letters it with the same msgId
+ * the in-process path uses, so the two never make two dead letters.
+ */
+export class AdvisoryWatcher {
+  private messages?: ConsumerMessages;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly stream: string,
+    private readonly bindings: HandlerBinding[],
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly router: DeadLetterRouter,
+    private readonly logger: LoggerService,
+    private readonly onLost: (event: DeadLetterLostEvent) => void,
+  ) {}
+
+  /** The stream's subjects: both advisories of every dead-lettering consumer. */
+  subjects(): string[] {
+    return this.bindings.flatMap((b) => [`${MAX_DELIVERIES}.${b.stream}.${b.durable}`, `${MSG_TERMINATED}.${b.stream}.${b.durable}`]);
+  }
+
+  /** Provisions the stream and its consumer as `mode` allows, then consumes the advisories one at a time. */
+  async start(mode: ProvisioningMode): Promise<void> {
+    const subjects = this.subjects();
+    let info = await this.jsm.streams.info(this.stream).catch((err: unknown) => {
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) return undefined;
+      throw err;
+    });
+    const missing = subjects.filter((s) => !info?.config.subjects?.includes(s));
+    if (missing.length > 0) {
+      if (mode !== 'create-or-update') {
+        throw new ProvisioningError(
+          `The dead-letter advisory stream ${this.stream} ${info ? `lacks subjects ${missing.join(', ')}` : 'does not exist'} (provisioning '${mode}'). Create it (work-queue retention) with subjects ${subjects.join(', ')}, or set deadLetterAdvisories: false.`,
+        );
+      }
+      info = info
+        ? await this.jsm.streams.update(this.stream, { subjects: [...new Set([...(info.config.subjects ?? []), ...subjects])] })
+        : await this.jsm.streams.add({
+            name: this.stream,
+            subjects,
+            retention: RetentionPolicy.Workqueue,
+            storage: StorageType.File,
+            max_age: toNanos(DEFAULTS.deadLetter.advisoryMaxAge, 'advisoryMaxAge'),
+          });
+      this.logger.log(`Dead-letter advisories of ${this.bindings.length} consumer(s) captured in stream ${this.stream}`, LOG_CONTEXT);
+    }
+    const consumerExists = await this.jsm.consumers.info(this.stream, ADVISORY_DURABLE).then(
+      () => true,
+      () => false,
+    );
+    if (!consumerExists) {
+      if (mode !== 'create-or-update') {
+        throw new ProvisioningError(`Consumer ${this.stream}/${ADVISORY_DURABLE} does not exist (provisioning '${mode}'): create it (explicit ack), or set deadLetterAdvisories: false.`);
+      }
+      await this.jsm.consumers.add(this.stream, { durable_name: ADVISORY_DURABLE, ack_policy: AckPolicy.Explicit, ack_wait: toNanos('30s', 'ackWait') });
+    }
+    const consumer = await this.js.consumers.get(this.stream, ADVISORY_DURABLE);
+    this.messages = await consumer.consume({
+      max_messages: 10,
+      callback: (msg) => {
+        this.chain = this.chain.then(() => this.handle(msg));
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.messages?.close().catch(() => undefined);
+    await this.chain;
+  }
+
+  private async handle(msg: JsMsg): Promise<void> {
+    let advisory: Advisory;
+    try {
+      advisory = msg.json<Advisory>();
+    } catch {
+      msg.term();
+      return;
+    }
+    const binding = this.bindings.find((b) => b.stream === advisory.stream && b.durable === advisory.consumer);
+    const seq = advisory.stream_seq;
+    if (!binding?.deadLetter || !seq || !advisory.stream || !advisory.consumer) {
+      msg.ack();
+      return;
+    }
+    const terminated = msg.subject.startsWith(MSG_TERMINATED);
+    // Our own terms after a dead letter: the reason says so (2.10.4+), or this process remembers.
+    if (terminated && (advisory.reason?.startsWith('dead-lettered') || this.router.wasRecentlyDeadLettered(advisory.stream, seq))) {
+      msg.ack();
+      return;
+    }
+    let stored;
+    try {
+      stored = await this.jsm.streams.getMessage(advisory.stream, { seq });
+    } catch (err) {
+      stored = null;
+      if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.NoMessageFound)) {
+        this.retry(msg, `could not read ${advisory.stream} #${seq}: ${describeError(err)}`);
+        return;
+      }
+    }
+    if (!stored) {
+      const event: DeadLetterLostEvent = {
+        stream: advisory.stream,
+        consumer: advisory.consumer,
+        streamSequence: seq,
+        advisory: terminated ? 'terminated' : 'max_deliveries',
+        why: 'the message is no longer in its stream (a work-queue stream deletes a terminated message; limits can age it out)',
+      };
+      this.logger.error(`Cannot dead-letter ${advisory.stream} #${seq} from its ${event.advisory} advisory: ${event.why}`, undefined, LOG_CONTEXT);
+      this.onLost(event);
+      msg.ack();
+      return;
+    }
+    const reason = terminated
+      ? `terminated${advisory.reason ? `: ${advisory.reason}` : ''} (advisory)`
+      : `the server stopped delivering after ${advisory.deliveries ?? '?'} deliveries (MAX_DELIVERIES advisory): the library never settled it`;
+    try {
+      await this.router.routeStored(
+        binding,
+        { subject: stored.subject, stream: advisory.stream, sequence: seq, deliveries: advisory.deliveries ?? 0, data: stored.data, headers: stored.header },
+        reason,
+      );
+      msg.ack();
+    } catch (err) {
+      this.retry(msg, describeError(err));
+    }
+  }
+
+  private retry(msg: JsMsg, why: string): void {
+    const delay = toMillis(DEFAULTS.deadLetter.advisoryRetryDelay, 'advisoryRetryDelay');
+    this.logger.error(`Dead-letter advisory not processed (${why}); retrying in ${delay} ms`, undefined, LOG_CONTEXT);
+    msg.nak(delay);
+  }
+}

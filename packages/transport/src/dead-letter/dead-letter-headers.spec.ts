@@ -1,0 +1,38 @@
+import { headers } from '@nats-io/nats-core';
+import { DeadLetterHeaders, buildDeadLetterHeaders, deadLetterMsgId, originalHeaders, readDeadLetter } from './dead-letter-headers.js';
+
+const facts = { subject: 'orders.created', stream: 'ORDERS', sequence: 42, consumer: 'svc__orders_created', deliveries: 5, reason: 'Error: boom\nline 2', time: new Date('2026-11-22T00:00:00Z') };
+
+describe('dead-letter headers', () => {
+  it('keeps every original header value, moves the msgId and server-control headers aside, adds the contract', () => {
+    const o = headers();
+    o.append('x-tenant', 'acme');
+    o.append('x-multi', 'a');
+    o.append('x-multi', 'b');
+    o.set('Nats-Msg-Id', 'order-1');
+    o.set('Nats-Expected-Last-Sequence', '7');
+    const h = buildDeadLetterHeaders(o, facts);
+    expect(h.values('x-multi')).toEqual(['a', 'b']);
+    expect(h.get('x-tenant')).toBe('acme');
+    expect(h.has('Nats-Msg-Id')).toBe(false);
+    expect(h.has('Nats-Expected-Last-Sequence')).toBe(false);
+    expect(h.get('Dead-Letter-Original-Nats-Expected-Last-Sequence')).toBe('7');
+    expect(h.get(DeadLetterHeaders.MsgId)).toBe('order-1');
+    expect(h.get(DeadLetterHeaders.Reason)).toBe('Error: boom line 2');
+    expect(readDeadLetter(h)).toMatchObject({ subject: 'orders.created', stream: 'ORDERS', sequence: 42, deliveries: 5, msgId: 'order-1' });
+  });
+
+  it('gives the original headers back for a redrive, without the dead-letter ones or stale expectations', () => {
+    const o = headers();
+    o.append('x-tenant', 'acme');
+    o.set('Nats-Msg-Id', 'order-1');
+    o.set('Nats-Expected-Stream', 'ORDERS');
+    const back = originalHeaders(buildDeadLetterHeaders(o, facts))!;
+    expect([...back.keys()]).toEqual(['x-tenant']);
+    expect(originalHeaders(buildDeadLetterHeaders(undefined, facts))).toBeUndefined();
+  });
+
+  it('names one dead letter per original message', () => {
+    expect(deadLetterMsgId('ORDERS', 42)).toBe('dlq:ORDERS:42');
+  });
+});

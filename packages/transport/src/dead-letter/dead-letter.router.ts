@@ -1,0 +1,116 @@
+import type { PubAck } from '@nats-io/jetstream';
+import type { MsgHdrs } from '@nats-io/nats-core';
+import type { Publisher } from '../client/publisher.js';
+import { DEFAULTS } from '../constants.js';
+import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
+import type { HandlerBinding } from '../server/handler-binding.js';
+import { buildDeadLetterHeaders, deadLetterMsgId } from './dead-letter-headers.js';
+import { renderDeadLetterSubject } from './dead-letter-subject.js';
+
+/** What `JetStreamServer.on('deadLetter')` receives. */
+export interface DeadLetterEvent {
+  /** The original message's subject, stream, consumer, stream sequence and deliveries. */
+  subject: string;
+  stream: string;
+  consumer: string;
+  streamSequence: number;
+  deliveryCount: number;
+  reason: string;
+  /** True when attempts ran out; false for a poison message or a handler's term. */
+  exhausted: boolean;
+  /** Where it went. */
+  deadLetterSubject: string;
+  deadLetterStream: string;
+  deadLetterSequence: number;
+  /** True when this dead letter already existed (the other path, or a retry, got there first). */
+  duplicate: boolean;
+  /** Which path sent it: the handler's run, or the advisory safety net. */
+  via: 'handler' | 'advisory';
+  /** The payload bytes and headers of the dead letter. */
+  data: Uint8Array;
+  headers: MsgHdrs;
+}
+
+interface Original {
+  subject: string;
+  stream: string;
+  sequence: number;
+  deliveries: number;
+  data: Uint8Array;
+  headers: MsgHdrs | undefined;
+}
+
+/** Publishes dead letters: payload untouched, headers kept plus the contract, msgId `dlq:<stream>:<seq>`. */
+export class DeadLetterRouter {
+  /** Recently dead-lettered `stream:seq`, so the advisory path knows what this process already did. */
+  private readonly recent = new Set<string>();
+
+  constructor(
+    private readonly publisher: Publisher,
+    private readonly onDeadLettered: (event: DeadLetterEvent) => void,
+  ) {}
+
+  /** The in-process path: the message the handler failed or refused. */
+  route(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean): Promise<DeadLetterEvent> {
+    const msg = ctx.getMessage();
+    const info = msg.info;
+    return this.send(
+      binding,
+      { subject: msg.subject, stream: info.stream, sequence: info.streamSequence, deliveries: info.deliveryCount, data: msg.data, headers: msg.headers },
+      reason,
+      exhausted,
+      'handler',
+    );
+  }
+
+  /** The advisory path: a message fetched from its stream by sequence. */
+  routeStored(binding: HandlerBinding, original: Original, reason: string): Promise<DeadLetterEvent> {
+    return this.send(binding, original, reason, true, 'advisory');
+  }
+
+  wasRecentlyDeadLettered(stream: string, sequence: number): boolean {
+    return this.recent.has(`${stream}:${sequence}`);
+  }
+
+  private async send(binding: HandlerBinding, o: Original, reason: string, exhausted: boolean, via: DeadLetterEvent['via']): Promise<DeadLetterEvent> {
+    const deadLetterSubject = renderDeadLetterSubject(binding.deadLetter ?? '', o.subject, o.stream, binding.durable);
+    const headers = buildDeadLetterHeaders(o.headers, {
+      subject: o.subject,
+      stream: o.stream,
+      sequence: o.sequence,
+      consumer: binding.durable,
+      deliveries: o.deliveries,
+      reason,
+      time: new Date(),
+    });
+    const ack: PubAck = await this.publisher.publish(deadLetterSubject, o.data, {
+      msgId: deadLetterMsgId(o.stream, o.sequence),
+      headers,
+      retryBudget: DEFAULTS.deadLetter.publishBudget,
+    });
+    this.remember(`${o.stream}:${o.sequence}`);
+    const event: DeadLetterEvent = {
+      subject: o.subject,
+      stream: o.stream,
+      consumer: binding.durable,
+      streamSequence: o.sequence,
+      deliveryCount: o.deliveries,
+      reason,
+      exhausted,
+      deadLetterSubject,
+      deadLetterStream: ack.stream,
+      deadLetterSequence: ack.seq,
+      duplicate: ack.duplicate,
+      via,
+      data: o.data,
+      headers,
+    };
+    this.onDeadLettered(event);
+    return event;
+  }
+
+  private remember(key: string): void {
+    this.recent.add(key);
+    if (this.recent.size > 10_000) this.recent.delete(this.recent.values().next().value as string);
+  }
+}
