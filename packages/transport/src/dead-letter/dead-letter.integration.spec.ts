@@ -211,6 +211,35 @@ describe('dead letters (real nats-server)', () => {
     expect((await redriveDeadLetters(h.nc, { stream: DLQ, subject: 'dlt.work.redrive' })).redriven).toBe(0);
   });
 
+  it('redrives from the nest-jetstream-redrive command', async () => {
+    redrive.succeed = false;
+    const { seq } = await h.js.publish('dlt.work.redrive', '{"n":2}');
+    await waitFor('the dead letter', async () => (await dlqMessages('dlt.dead.redrive')).length === 1);
+    redrive.succeed = true;
+    const cli = join(__dirname, '..', 'cli', 'redrive.cli.ts');
+    const register = join(__dirname, '../../../../scripts/register.cjs');
+    const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const proc = spawn(process.execPath, ['-r', register, cli, '--servers', h.server.url, '--stream', DLQ, '--subject', 'dlt.work.redrive']);
+      let stdout = '';
+      let stderr = '';
+      proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      proc.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ redriven: 1 });
+    await waitFor('the handler to get it again', () => probe.seen.filter((p) => p.subject === 'dlt.work.redrive' && p.seq > seq).length === 1);
+    const usage = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const proc = spawn(process.execPath, ['-r', register, cli]);
+      let stderr = '';
+      proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      proc.on('exit', (code) => resolve({ code, stderr }));
+    });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/--stream is required/);
+  });
+
   it('catches a consumer process SIGKILLed on its last attempt: exactly one dead letter', async () => {
     const child = join(__dirname, '..', '__fixtures__', 'crash-consumer.ts');
     const register = join(__dirname, '../../../../scripts/register.cjs');

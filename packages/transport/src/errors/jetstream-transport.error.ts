@@ -13,7 +13,6 @@ export const JetStreamErrorCode = {
   Decode: 'DECODE',
   Term: 'TERM',
   HandlerTimeout: 'HANDLER_TIMEOUT',
-  DeadLetter: 'DEAD_LETTER',
   RequestReplyNotSupported: 'REQUEST_REPLY_NOT_SUPPORTED',
   NotListening: 'NOT_LISTENING',
 } as const;
