@@ -49,6 +49,13 @@ class DeadLetterController {
     if (!redrive.succeed) throw new Error('not yet');
   }
 
+  // An ordinary handler of a dead-letter subject.
+  @JetStreamEvent('dlt.dead.fail', { deadLetter: false })
+  onDeadLetter(@Payload() _data: unknown, @Ctx() ctx: JetStreamContext) {
+    const dl = readDeadLetter(ctx.getHeaders());
+    probe.add({ subject: ctx.getSubject(), delivery: dl?.deliveries ?? -1, seq: dl?.sequence ?? -1, at: Date.now(), headers: ctx.getHeaders() });
+  }
+
   @JetStreamEvent('dlt.work.nodead', { deadLetter: false, maxDeliver: 1 })
   noDeadLetter() {
     throw new Error('terminated, not dead-lettered');
@@ -109,11 +116,14 @@ describe('dead letters (real nats-server)', () => {
     expect(readDeadLetter(dl.headers)).toMatchObject({ subject: 'dlt.work.fail', stream: SRC, sequence: seq, consumer: 'dlt__dlt_work_fail', deliveries: 2, msgId: 'order-1' });
     expect(dl.headers?.get(DeadLetterHeaders.Reason)).toMatch(/last attempt \(2\/2\).*always fails/);
     // No hot loop: two deliveries, the second after the 150 ms backoff.
-    const runs = probe.seen.filter((p) => p.seq === seq);
+    const runs = probe.seen.filter((p) => p.seq === seq && p.subject === 'dlt.work.fail');
     expect(runs.map((r) => r.delivery)).toEqual([1, 2]);
     expect(runs[1].at - runs[0].at).toBeGreaterThanOrEqual(120);
     await waitFor('the original settled', async () => (await pending('dlt__dlt_work_fail')) === 0);
     expect(dead.find((e) => e.streamSequence === seq)).toMatchObject({ via: 'handler', exhausted: true, deadLetterStream: DLQ, duplicate: false });
+    // A handler of the dead-letter subject gets it, with the contract readable.
+    await waitFor('the dead-letter handler', () => probe.seen.find((p) => p.subject === 'dlt.dead.fail' && p.seq === seq));
+    expect(probe.seen.find((p) => p.subject === 'dlt.dead.fail' && p.seq === seq)?.delivery).toBe(2);
   });
 
   it('dead-letters poison at once, with the module default template', async () => {
@@ -154,7 +164,7 @@ describe('dead letters (real nats-server)', () => {
     await h.jsm.streams.delete(DLQ);
     const { seq } = await h.js.publish('dlt.work.fail', '{"while":"down"}');
     // Both attempts fail, then the dead-letter publish fails: the message stays, naked.
-    await waitFor('both attempts', () => probe.seen.filter((p) => p.seq === seq).length === 2);
+    await waitFor('both attempts', () => probe.seen.filter((p) => p.seq === seq && p.subject === 'dlt.work.fail').length === 2);
     expect((await h.jsm.streams.getMessage(SRC, { seq }))?.json()).toEqual({ while: 'down' });
     await h.jsm.streams.add({ name: DLQ, subjects: ['dlt.dead.>'] });
     await waitFor('the dead letter after the stream came back', async () => (await dlqMessages('dlt.dead.fail')).length === 1, { timeout: 30_000 });
