@@ -29,5 +29,6 @@ module.exports = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
     '^@nest-jetstream/transport$': path.join(__dirname, 'packages/transport/src/index.ts'),
     '^@nest-jetstream/testing$': path.join(__dirname, 'packages/testing/src/index.ts'),
+    '^@nest-jetstream/example-shared$': path.join(__dirname, 'examples/shared/src/index.ts'),
   },
 };

@@ -9,6 +9,7 @@ const root = path.join(__dirname, '..');
 const packages = {
   '@nest-jetstream/transport': path.join(root, 'packages/transport/src/index.ts'),
   '@nest-jetstream/testing': path.join(root, 'packages/testing/src/index.ts'),
+  '@nest-jetstream/example-shared': path.join(root, 'examples/shared/src/index.ts'),
 };
 
 const resolve = Module._resolveFilename;

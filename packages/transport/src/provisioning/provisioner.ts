@@ -10,6 +10,8 @@ import { toStreamConfig } from './stream-config.js';
 import { renderDeadLetterSubject } from '../dead-letter/dead-letter-subject.js';
 
 const LOG_CONTEXT = 'JetStreamProvisioning';
+/** JetStream API error: "stream name already in use with a different configuration" / already exists. */
+const STREAM_NAME_IN_USE = 10058;
 
 /** A binding before its stream is known. */
 export type UnresolvedBinding = Omit<HandlerBinding, 'stream'> & { stream?: string };
@@ -65,9 +67,17 @@ export class Provisioner {
         }
         return [{ kind: 'consumer', name, field: '(missing)', expected, actual: undefined, updatable: true }];
       }
-      await this.jsm.consumers.add(b.stream, expected).catch((err: unknown) => {
-        throw this.serverError(`create consumer ${name}`, err);
-      });
+      try {
+        await this.jsm.consumers.add(b.stream, expected);
+      } catch (err) {
+        // Another instance of this service created it first: compare with theirs.
+        const exists = await this.jsm.consumers.info(b.stream, b.durable).then(
+          () => true,
+          () => false,
+        );
+        if (!exists) throw this.serverError(`create consumer ${name}`, err);
+        return this.provisionConsumer(b);
+      }
       this.logger.log(`Created durable consumer ${name} for "${b.subject}"`, LOG_CONTEXT);
       return [];
     }
@@ -85,10 +95,16 @@ export class Provisioner {
     if (!existing) {
       if (this.mode === 'verify') return [{ kind: 'stream', name: decl.name, field: '(missing)', expected, actual: undefined, updatable: true }];
       this.assertNoForeignOverlap(decl);
-      const info = await this.jsm.streams.add(expected).catch((err: unknown) => {
-        throw this.serverError(`create stream ${decl.name}`, err);
-      });
-      this.serverStreams.set(decl.name, info);
+      let created: StreamInfo | undefined;
+      try {
+        created = await this.jsm.streams.add(expected);
+      } catch (err) {
+        // Another service or instance sharing the declaration created it first: compare with theirs.
+        if (!isApiError(err, STREAM_NAME_IN_USE)) throw this.serverError(`create stream ${decl.name}`, err);
+        this.serverStreams.set(decl.name, await this.jsm.streams.info(decl.name));
+        return this.provisionStream(decl);
+      }
+      this.serverStreams.set(decl.name, created);
       this.logger.log(`Created stream ${decl.name} (${decl.subjects.join(', ')})`, LOG_CONTEXT);
       return [];
     }

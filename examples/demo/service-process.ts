@@ -1,0 +1,78 @@
+// Runs an example service as a child process (TypeScript through scripts/register.cjs), the way
+// the demo and the end-to-end tests use them: real processes that can be stopped and killed.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
+import { waitFor } from '@nest-jetstream/testing';
+
+const ROOT = join(__dirname, '..', '..');
+
+export type ServiceName = 'orders-service' | 'inventory-service';
+
+export class ServiceProcess {
+  port = 0;
+  private proc?: ChildProcessWithoutNullStreams;
+  private output = '';
+  private exit?: Promise<number | null>;
+
+  constructor(
+    readonly name: ServiceName,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  /** Starts the service and resolves once it printed its ready line (HTTP listening, consumers bound). */
+  async start(timeout = 30_000): Promise<this> {
+    const proc = spawn(process.execPath, ['-r', join(ROOT, 'scripts/register.cjs'), join(ROOT, 'examples', this.name, 'src/main.ts')], {
+      env: { ...process.env, ...this.env },
+    });
+    this.proc = proc;
+    this.exit = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
+    let exited = false;
+    void this.exit.then(() => (exited = true));
+    proc.stdout.setEncoding('utf8');
+    proc.stderr.setEncoding('utf8');
+    proc.stdout.on('data', (c: string) => (this.output += c));
+    proc.stderr.on('data', (c: string) => (this.output += c));
+    await waitFor(`${this.name} to be ready`, () => {
+      if (exited) throw new Error(`${this.name} exited during start:\n${this.tail()}`);
+      const m = /\{"event":"ready","service":"\w+","port":(\d+)\}/.exec(this.output);
+      if (m) this.port = Number(m[1]);
+      return m !== null;
+    }, { timeout, interval: 50 }).catch((err: Error) => {
+      proc.kill('SIGKILL');
+      throw new Error(`${err.message}\n${this.tail()}`, { cause: err.cause });
+    });
+    return this;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Graceful stop (SIGTERM: the service finishes its handlers and drains). */
+  async stop(): Promise<number | null> {
+    if (!this.proc || this.proc.exitCode !== null) return this.proc?.exitCode ?? null;
+    this.proc.kill('SIGTERM');
+    return this.exit!;
+  }
+
+  async kill(): Promise<void> {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    this.proc.kill('SIGKILL');
+    await this.exit;
+  }
+
+  /** The last lines the service printed. */
+  tail(lines = 30): string {
+    return this.output.split('\n').slice(-lines).join('\n');
+  }
+
+  logs(): string {
+    return this.output;
+  }
+}
+
+/** `fetch` with JSON in and out. */
+export async function http<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, { method, headers: body ? { 'content-type': 'application/json' } : undefined, body: body ? JSON.stringify(body) : undefined });
+  return { status: res.status, body: (await res.json()) as T };
+}

@@ -1,0 +1,38 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import { JetStreamClient, JetStreamContext, JetStreamEvent, JetStreamTermError } from '@nest-jetstream/transport';
+import { Subjects, type InventoryRejected, type InventoryReserved, type OrderCreated } from '@nest-jetstream/example-shared';
+import { StockRepository } from './stock.repository';
+
+@Controller()
+export class ReservationsController {
+  constructor(
+    private readonly stock: StockRepository,
+    private readonly events: JetStreamClient,
+  ) {}
+
+  /**
+   * Durable pull consumer with bounded attempts, backoff and a dead letter. The stream sequence
+   * is recorded in the same transaction as the stock change: a redelivery reserves nothing twice,
+   * and re-publishes the outcome recorded the first time (deduplicated by its msgId).
+   */
+  @JetStreamEvent(Subjects.OrderCreated, { maxDeliver: 3, backoff: ['200ms', '1s'], concurrency: 8 })
+  async reserve(@Payload() order: OrderCreated, @Ctx() ctx: JetStreamContext) {
+    if (typeof order?.id !== 'string' || typeof order.sku !== 'string' || !Number.isInteger(order.qty)) {
+      throw new JetStreamTermError(`malformed order event: ${JSON.stringify(order)}`);
+    }
+    if (order.sku === 'SKU-POISON') {
+      // A simulated bug: this order fails on every attempt and ends in the dead-letter stream.
+      throw new Error(`warehouse system crashed on ${order.sku}`);
+    }
+    const { stream, streamSequence } = ctx.getInfo();
+    const outcome = this.stock.reserve(stream, streamSequence, order.id, order.sku, order.qty);
+    if (outcome.kind === 'reserved') {
+      const event: InventoryReserved = { orderId: order.id, sku: outcome.sku, qty: outcome.qty };
+      await this.events.publish(Subjects.InventoryReserved, event, { msgId: `reserved:${order.id}` });
+    } else {
+      const event: InventoryRejected = { orderId: order.id, reason: outcome.reason };
+      await this.events.publish(Subjects.InventoryRejected, event, { msgId: `rejected:${order.id}` });
+    }
+  }
+}
