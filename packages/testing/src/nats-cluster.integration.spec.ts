@@ -1,5 +1,6 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { join } from 'node:path';
 import { NatsCluster } from './nats-cluster.js';
 
 describe('NatsCluster (3 real nats-servers)', () => {
@@ -40,6 +41,31 @@ describe('NatsCluster (3 real nats-servers)', () => {
       const info = await jsm.streams.info('HA');
       expect(info.state.messages).toBe(11);
       expect(info.cluster?.replicas?.length).toBe(2);
+    } finally {
+      await nc.close();
+    }
+  });
+});
+
+describe('NatsCluster from the docker-compose config files (deploy/nats/*.conf)', () => {
+  let cluster: NatsCluster;
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('forms the same 3-node JetStream cluster compose runs, on loopback', async () => {
+    const dir = join(__dirname, '../../../deploy/nats');
+    cluster = await NatsCluster.start({ configFiles: ['nats-1.conf', 'nats-2.conf', 'nats-3.conf'].map((f) => join(dir, f)) });
+    expect(cluster.servers.map((s) => s.serverName)).toEqual(['nats-1', 'nats-2', 'nats-3']);
+    const nc = await connect({ servers: cluster.urls });
+    try {
+      const jsm = await jetstreamManager(nc);
+      await jsm.streams.add({ name: 'COMPOSE', subjects: ['compose.>'], num_replicas: 3 });
+      const ack = await jetstream(nc).publish('compose.x', 'hello');
+      expect(ack.stream).toBe('COMPOSE');
+      expect((await jsm.streams.info('COMPOSE')).cluster?.replicas).toHaveLength(2);
+      // The file's own settings are in force.
+      expect(nc.info?.max_payload).toBe(1024 * 1024);
     } finally {
       await nc.close();
     }

@@ -8,6 +8,11 @@ export interface NatsClusterOptions extends Omit<NatsServerOptions, 'ports' | 'c
   size?: number;
   /** Cluster name. Default `nest-jetstream`. */
   name?: string;
+  /**
+   * One nats-server config file per node (e.g. the docker-compose cluster's deploy/nats/*.conf),
+   * each loaded with its ports, routes and store moved to loopback. Sets the size. Default none.
+   */
+  configFiles?: string[];
 }
 
 /** A cluster of real nats-servers with JetStream on loopback, routes between every node. */
@@ -19,12 +24,12 @@ export class NatsCluster {
 
   /** Starts every node, then waits until the JetStream meta group has a leader and every peer is current. */
   static async start(options: NatsClusterOptions = {}): Promise<NatsCluster> {
-    const size = options.size ?? 3;
+    const size = options.configFiles?.length ?? options.size ?? 3;
     const name = options.name ?? 'nest-jetstream';
     const host = options.host ?? '127.0.0.1';
     const routePorts: number[] = [];
     for (let i = 0; i < size; i++) routePorts.push(await freePort(host));
-    const { size: _size, name: _name, ...serverOptions } = options;
+    const { size: _size, name: _name, configFiles, ...serverOptions } = options;
     const servers = await Promise.all(
       routePorts.map(async (clusterPort, i) => {
         const server = await NatsServer.prepare({
@@ -32,6 +37,7 @@ export class NatsCluster {
           serverName: `${name}-${i + 1}`,
           ports: { cluster: clusterPort },
           cluster: { name, routes: routePorts.filter((p) => p !== clusterPort) },
+          configFile: configFiles?.[i],
         });
         return server;
       }),

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { natsServerBinaryVersion, resolveNatsServerBinary } from './binary.js';
+import { configServerName, rewriteForLoopback } from './config-rewrite.js';
 import { trackServerProcess, untrackServerProcess } from './leak-guard.js';
 import { getMonitorJson } from './monitor.js';
 import { freePort } from './ports.js';
@@ -30,6 +31,12 @@ export interface NatsServerOptions {
   ports?: Partial<NatsServerPorts>;
   /** Cluster block: the launcher's 3-node cluster sets this. */
   cluster?: { name: string; routes: number[] };
+  /**
+   * A nats-server config file written for containers (e.g. deploy/nats/nats-1.conf): loaded as
+   * it is, with only its ports, routes and store_dir moved to loopback and temp dirs. Its
+   * `server_name` is used. `config` is still appended. Default none.
+   */
+  configFile?: string;
 }
 
 export interface NatsServerPorts {
@@ -71,12 +78,13 @@ export class NatsServer {
     this.version = natsServerBinaryVersion(this.binary);
     this.host = options.host ?? '127.0.0.1';
     this.ports = ports;
-    this.serverName = options.serverName ?? `n-${ports.client}`;
+    const fileText = options.configFile ? readFileSync(options.configFile, 'utf8') : undefined;
+    this.serverName = (fileText && configServerName(fileText)) ?? options.serverName ?? `n-${ports.client}`;
     this.workDir = mkdtempSync(join(tmpdir(), 'nest-jetstream-nats-'));
     this.ownsStoreDir = !options.storeDir;
     this.storeDir = options.storeDir ?? join(this.workDir, 'store');
     this.configPath = join(this.workDir, 'nats-server.conf');
-    writeFileSync(this.configPath, this.renderConfig());
+    writeFileSync(this.configPath, fileText === undefined ? this.renderConfig() : this.rewriteConfigFile(fileText));
   }
 
   /** Starts a server and waits until JetStream answers. Retries on a port taken by someone else. */
@@ -196,6 +204,12 @@ export class NatsServer {
       if (this.log.length > LOG_LINES_KEPT) this.log.splice(0, this.log.length - LOG_LINES_KEPT);
     });
     await this.waitUntilReady();
+  }
+
+  private rewriteConfigFile(text: string): string {
+    const { host, ports, storeDir, options } = this;
+    const rewritten = rewriteForLoopback(text, { host, client: ports.client, monitor: ports.monitor, cluster: ports.cluster, routes: options.cluster?.routes ?? [], storeDir });
+    return options.config ? `${rewritten}\n${options.config}\n` : `${rewritten}\n`;
   }
 
   private renderConfig(): string {

@@ -1,0 +1,58 @@
+/** Where a node of a config-file cluster listens on this machine. */
+export interface LoopbackPorts {
+  host: string;
+  client: number;
+  monitor: number;
+  /** 0 when the server is not in a cluster. */
+  cluster: number;
+  /** Route ports of the other nodes. */
+  routes: number[];
+  storeDir: string;
+}
+
+/**
+ * Rewrites a nats-server config file written for containers (ports 4222/8222/6222, routes by
+ * host name, a store under /data) to run on loopback: top-level `port` and `http_port`, the
+ * cluster block's `port` and `routes`, and `store_dir` change; everything else stays as written.
+ * Handles the plain `key: value` and `block { }` style of deploy/nats/*.conf. Pure.
+ */
+export function rewriteForLoopback(text: string, p: LoopbackPorts): string {
+  const out: string[] = [];
+  const blocks: string[] = [];
+  let inRoutes = false;
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    if (inRoutes) {
+      if (trimmed.startsWith(']')) inRoutes = false;
+      continue;
+    }
+    const block = /^([A-Za-z_]+)\s*[:=]?\s*\{\s*$/.exec(trimmed);
+    if (block) {
+      blocks.push(block[1]);
+      out.push(line);
+      continue;
+    }
+    if (trimmed.startsWith('}')) {
+      blocks.pop();
+      out.push(line);
+      continue;
+    }
+    const where = blocks.at(-1) ?? '';
+    const indent = line.slice(0, line.length - line.trimStart().length);
+    const key = /^([A-Za-z_]+)\s*[:=]/.exec(trimmed)?.[1];
+    if (where === '' && key === 'port') out.push(`${indent}listen: "${p.host}:${p.client}"`);
+    else if (where === '' && (key === 'http_port' || key === 'http')) out.push(`${indent}http: "${p.host}:${p.monitor}"`);
+    else if (where === 'jetstream' && key === 'store_dir') out.push(`${indent}store_dir: "${p.storeDir}"`);
+    else if (where === 'cluster' && (key === 'port' || key === 'listen')) out.push(`${indent}listen: "${p.host}:${p.cluster}"`);
+    else if (where === 'cluster' && key === 'routes') {
+      out.push(`${indent}routes: [${p.routes.map((r) => `"nats-route://${p.host}:${r}"`).join(', ')}]`);
+      if (!trimmed.includes(']')) inRoutes = true;
+    } else out.push(line);
+  }
+  return out.join('\n');
+}
+
+/** `server_name` of a config file, if it sets one. */
+export function configServerName(text: string): string | undefined {
+  return /^\s*server_name\s*[:=]\s*"?([^"\s#]+)"?/m.exec(text)?.[1];
+}
