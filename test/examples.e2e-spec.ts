@@ -1,0 +1,161 @@
+// Both example services as real processes against a 3-node cluster started from the
+// docker-compose NATS config files.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { NatsCluster, waitFor } from '@nest-jetstream/testing';
+import { readDeadLetter } from '@nest-jetstream/transport';
+import { ServiceProcess, http } from '../examples/demo/service-process';
+
+interface Order {
+  id: string;
+  sku: string;
+  qty: number;
+  status: string;
+  reason: string | null;
+}
+
+const CONFIGS = ['nats-1.conf', 'nats-2.conf', 'nats-3.conf'].map((f) => join(__dirname, '..', 'deploy', 'nats', f));
+
+describe('orders and inventory services on a 3-node cluster (real processes, real nats-servers)', () => {
+  let cluster: NatsCluster;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let orders: ServiceProcess;
+  let inventory: ServiceProcess;
+  const dir = mkdtempSync(join(tmpdir(), 'examples-e2e-'));
+
+  const env = () => ({ NATS_SERVERS: cluster.urls.join(','), NATS_REPLICAS: '3', HTTP_PORT: '0' });
+  const startInventory = () => new ServiceProcess('inventory-service', { ...env(), DB_PATH: join(dir, 'inventory.sqlite') }).start(60_000);
+
+  beforeAll(async () => {
+    cluster = await NatsCluster.start({ configFiles: CONFIGS });
+    nc = await connect({ servers: cluster.urls });
+    jsm = await jetstreamManager(nc);
+    inventory = await startInventory();
+    orders = await new ServiceProcess('orders-service', { ...env(), DB_PATH: join(dir, 'orders.sqlite') }).start(60_000);
+  });
+  afterAll(async () => {
+    await orders?.stop();
+    await inventory?.stop();
+    await nc?.close();
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** POSTs like a careful client: a 503 (inventory or NATS briefly away) is retried with the same id. */
+  const place = async (id: string, sku: string, qty: number) => {
+    let last = '';
+    const order = await waitFor(`POST /orders ${id} to be accepted`, async () => {
+      const res = await http<Order>('POST', `${orders.url}/orders`, { id, sku, qty });
+      last = `${res.status} ${JSON.stringify(res.body)}`;
+      if (res.status === 503) return undefined;
+      if (res.status >= 300) throw new Error(`POST ${id}: ${last}`);
+      return res.body;
+    }, { timeout: 60_000, interval: 200 }).catch((err: Error) => {
+      throw new Error(`${err.message} (last answer ${last})`, { cause: err.cause });
+    });
+    return order;
+  };
+  const finalOf = async (ids: string[], timeout = 60_000) => {
+    const done = new Map<string, Order>();
+    await waitFor(`orders ${ids.length} to reach a final status`, async () => {
+      for (const id of ids.filter((i) => !done.has(i))) {
+        const o = (await http<Order>('GET', `${orders.url}/orders/${id}`)).body;
+        if (o.status !== 'pending') done.set(id, o);
+      }
+      return done.size === ids.length;
+    }, { timeout, interval: 250 });
+    return done;
+  };
+  const reservations = async () => (await http<{ orderId: string; qty: number }[]>('GET', `${inventory.url}/reservations`)).body;
+  /** orders.created events stored; retried while a leader election makes the API slow. */
+  const createdCount = async () => {
+    const { n } = await waitFor('ORDERS stream info', async () => ({ n: (await jsm.streams.info('ORDERS', { subjects_filter: 'orders.created' })).state.subjects?.['orders.created'] ?? 0 }), { timeout: 30_000 });
+    return n;
+  };
+  const placeMany = async (prefix: string, n: number, parallel = 10) => {
+    const ids = Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+    let next = 0;
+    await Promise.all(Array.from({ length: parallel }, async () => {
+      while (next < ids.length) await place(ids[next++], 'SKU-1', 1);
+    }));
+    return ids;
+  };
+  const expectReservedOnce = async (ids: string[]) => {
+    const rs = await reservations();
+    for (const id of ids) expect(rs.filter((r) => r.orderId === id)).toHaveLength(1);
+  };
+
+  it('declares the streams with 3 replicas', async () => {
+    for (const name of ['ORDERS', 'INVENTORY', 'DEAD_LETTERS']) expect((await jsm.streams.info(name)).config.num_replicas).toBe(3);
+  });
+
+  it('takes orders over HTTP to their final state: reserved, or rejected for stock', async () => {
+    await place('e2e-ok', 'SKU-1', 3);
+    await place('e2e-low', 'SKU-LOW', 50);
+    const done = await finalOf(['e2e-ok', 'e2e-low']);
+    expect(done.get('e2e-ok')?.status).toBe('confirmed');
+    expect(done.get('e2e-low')).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/out of stock/) });
+  });
+
+  it('makes one event and one reservation of an order posted twice', async () => {
+    const before = await createdCount();
+    await place('e2e-twice', 'SKU-2', 1);
+    await place('e2e-twice', 'SKU-2', 1);
+    expect((await finalOf(['e2e-twice'])).get('e2e-twice')?.status).toBe('confirmed');
+    expect(await createdCount()).toBe(before + 1);
+    await expectReservedOnce(['e2e-twice']);
+  });
+
+  it('puts the poison order in the dead-letter stream with its reason', async () => {
+    await place('e2e-poison', 'SKU-POISON', 1);
+    const done = await finalOf(['e2e-poison']);
+    expect(done.get('e2e-poison')).toMatchObject({ status: 'failed', reason: expect.stringMatching(/warehouse system crashed/) });
+    const info = await jsm.streams.info('DEAD_LETTERS');
+    const letters = [];
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) letters.push(await jsm.streams.getMessage('DEAD_LETTERS', { seq }));
+    const mine = letters.filter((m) => m?.json<{ id: string }>().id === 'e2e-poison');
+    expect(mine).toHaveLength(1);
+    expect(readDeadLetter(mine[0]!.header)).toMatchObject({ subject: 'orders.created', stream: 'ORDERS', deliveries: 3, reason: expect.stringMatching(/last attempt \(3\/3\)/) });
+  });
+
+  it('loses nothing when inventory is killed mid-flow and restarted: every order final, reserved once', async () => {
+    const placing = placeMany('e2e-restart', 40);
+    await waitFor('some orders of the batch confirmed', async () => (await reservations()).some((r) => r.orderId.startsWith('e2e-restart')), { timeout: 30_000 });
+    await inventory.kill();
+    inventory = await startInventory();
+    const ids = await placing;
+    const done = await finalOf(ids);
+    expect([...done.values()].every((o) => o.status === 'confirmed')).toBe(true);
+    await expectReservedOnce(ids);
+  });
+
+  it('loses nothing when the ORDERS stream leader is killed mid-flow', async () => {
+    const placing = placeMany('e2e-leader', 40);
+    const leader = await cluster.streamLeader('ORDERS');
+    await leader.kill('SIGKILL');
+    try {
+      const ids = await placing;
+      const done = await finalOf(ids, 90_000);
+      expect([...done.values()].every((o) => o.status === 'confirmed')).toBe(true);
+      await expectReservedOnce(ids);
+    } finally {
+      await leader.restart();
+      await cluster.waitForMetaLeader();
+    }
+  });
+
+  it('takes a burst of 300 orders to their final state, none lost', async () => {
+    const before = await createdCount();
+    const ids = await placeMany('e2e-burst', 300, 30);
+    const done = await finalOf(ids, 120_000);
+    expect(done.size).toBe(300);
+    expect([...done.values()].every((o) => o.status === 'confirmed')).toBe(true);
+    expect(await createdCount()).toBe(before + 300);
+    await expectReservedOnce(ids);
+  });
+});
