@@ -149,6 +149,15 @@ describe('orders and inventory services on a 3-node cluster (real processes, rea
     }
   });
 
+  it('stops gracefully on SIGTERM: exit code 0, nothing left pending', async () => {
+    const ids = await placeMany('e2e-sigterm', 20);
+    expect(await inventory.stop()).toBe(0);
+    inventory = await startInventory();
+    const done = await finalOf(ids);
+    expect([...done.values()].every((o) => o.status === 'confirmed')).toBe(true);
+    await expectReservedOnce(ids);
+  });
+
   it('takes a burst of 300 orders to their final state, none lost', async () => {
     const before = await createdCount();
     const ids = await placeMany('e2e-burst', 300, 30);

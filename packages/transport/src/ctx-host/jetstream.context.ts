@@ -31,21 +31,29 @@ export interface MessageSettler {
 
 /** The `@Ctx()` of a `@JetStreamEvent` handler. Settling twice is ignored (the first wins). */
 export class JetStreamContext extends BaseRpcContext<[JsMsg]> {
-  readonly [JETSTREAM_CONTEXT_BRAND] = true as const;
+  // `declare`: no per-message field definitions on the hot path; they are set when needed.
+  declare readonly [JETSTREAM_CONTEXT_BRAND]: true;
   /** Set once the message is settled. */
-  settledWith?: SettleAction;
+  declare settledWith?: SettleAction;
   /** The exception Nest's pipeline raised for this message, before filters turned it into a reply. */
-  handlerError?: unknown;
+  declare handlerError?: unknown;
   /** @internal A settle still under way (a dead letter being published). */
-  pendingSettle?: Promise<void>;
+  declare pendingSettle?: Promise<void>;
   /** @internal The handler outlived `handlerTimeout`; its late result is ignored. */
-  abandoned?: boolean;
+  declare abandoned?: boolean;
+  /** @internal Sweep tick of the last `working()` (or of receipt). */
+  declare touched: number;
+  /** @internal Sweep tick when the handler started; -1 while queued. */
+  declare started: number;
 
   constructor(
     msg: JsMsg,
     private readonly settler: MessageSettler,
+    tick = 0,
   ) {
     super([msg]);
+    this.touched = tick;
+    this.started = -1;
   }
 
   /** The raw `JsMsg` from `@nats-io/jetstream`. */
@@ -104,3 +112,5 @@ export class JetStreamContext extends BaseRpcContext<[JsMsg]> {
     return this.settledWith !== undefined;
   }
 }
+
+Object.defineProperty(JetStreamContext.prototype, JETSTREAM_CONTEXT_BRAND, { value: true });

@@ -26,15 +26,6 @@ export interface RunnerHost {
   consumerFor(binding: HandlerBinding, recreate: boolean): Promise<Consumer>;
 }
 
-/** A received, unsettled message. */
-interface Slot {
-  /** Sweep tick of the last `working()` (or of receipt). */
-  touched: number;
-  /** Sweep tick when its handler started; -1 while queued. */
-  started: number;
-  ctx?: JetStreamContext;
-}
-
 /**
  * Runs one durable pull consumer: takes messages as fast as the server gives them, runs at
  * most `concurrency` handlers at once (the rest wait in a local queue bounded by
@@ -43,10 +34,11 @@ interface Slot {
  */
 export class ConsumerRunner implements MessageSettler {
   private readonly puller: MessagePuller;
-  private readonly queue: JsMsg[] = [];
+  private readonly queue: JetStreamContext[] = [];
   private queueHead = 0;
   private running = 0;
-  private readonly unsettled = new Map<JsMsg, Slot>();
+  /** Every received, unsettled message (queued or running). */
+  private readonly unsettled = new Set<JetStreamContext>();
   private tick = 0;
   private sweepTimer?: NodeJS.Timeout;
   private timeoutTicks = Infinity;
@@ -95,7 +87,7 @@ export class ConsumerRunner implements MessageSettler {
           `${this.running} handler(s) for "${this.binding.subject}" still running after shutdownTimeout ${timeoutMs} ms: naked for redelivery`,
           LOG_CONTEXT,
         );
-        for (const msg of this.unsettled.keys()) msg.nak();
+        for (const ctx of this.unsettled) ctx.getMessage().nak();
       }
     }
     clearInterval(this.sweepTimer);
@@ -128,10 +120,8 @@ export class ConsumerRunner implements MessageSettler {
 
   working(ctx: JetStreamContext): void {
     if (ctx.isSettled()) return;
-    const msg = ctx.getMessage();
-    msg.working();
-    const slot = this.unsettled.get(msg);
-    if (slot) slot.touched = this.tick;
+    ctx.getMessage().working();
+    ctx.touched = this.tick;
   }
 
   // --- internals ------------------------------------------------------------------------------
@@ -154,35 +144,36 @@ export class ConsumerRunner implements MessageSettler {
       msg.nak();
       return;
     }
-    this.unsettled.set(msg, { touched: this.tick, started: -1 });
+    const ctx = new JetStreamContext(msg, this, this.tick);
+    this.unsettled.add(ctx);
     if (this.running < this.binding.concurrency) {
-      this.run(msg);
+      this.run(ctx);
       return;
     }
-    this.queue.push(msg);
+    this.queue.push(ctx);
   }
 
-  private run(msg: JsMsg): void {
+  private run(ctx: JetStreamContext): void {
     this.running++;
-    void this.process(msg);
+    void this.process(ctx);
   }
 
-  private finished(msg: JsMsg): void {
+  private finished(ctx: JetStreamContext): void {
     // An abandoned message (handler timeout) was already counted out.
-    if (!this.unsettled.delete(msg)) return;
+    if (!this.unsettled.delete(ctx)) return;
     this.running--;
     this.next();
   }
 
   private next(): void {
     if (this.queueHead < this.queue.length && !this.closing) {
-      const msg = this.queue[this.queueHead];
-      this.queue[this.queueHead++] = undefined as unknown as JsMsg;
+      const ctx = this.queue[this.queueHead];
+      this.queue[this.queueHead++] = undefined as unknown as JetStreamContext;
       if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
         this.queue.splice(0, this.queueHead);
         this.queueHead = 0;
       }
-      this.run(msg);
+      this.run(ctx);
       return;
     }
     if (this.running === 0) this.idle?.();
@@ -190,24 +181,20 @@ export class ConsumerRunner implements MessageSettler {
 
   private nakQueued(): void {
     for (let i = this.queueHead; i < this.queue.length; i++) {
-      const msg = this.queue[i];
-      msg.nak();
-      this.unsettled.delete(msg);
+      const ctx = this.queue[i];
+      ctx.getMessage().nak();
+      this.unsettled.delete(ctx);
     }
     this.queue.length = 0;
     this.queueHead = 0;
   }
 
   /** Never rejects: every outcome is a settle decision. One async frame per message. */
-  private async process(msg: JsMsg): Promise<void> {
+  private async process(ctx: JetStreamContext): Promise<void> {
+    const msg = ctx.getMessage();
     try {
       const { binding, host } = this;
-      const ctx = new JetStreamContext(msg, this);
-      const slot = this.unsettled.get(msg);
-      if (slot) {
-        slot.started = this.tick;
-        slot.ctx = ctx;
-      }
+      ctx.started = this.tick;
       const fast = deliveryCountOf((msg as JsMsg & { reply?: string }).reply ?? '');
       const attempt = Number.isNaN(fast) ? msg.info.deliveryCount : fast;
       const early = decideBeforeRun(attempt, binding);
@@ -250,7 +237,7 @@ export class ConsumerRunner implements MessageSettler {
       // Settling itself failed (the connection closed under us): the server redelivers after ackWait.
       this.host.logger.error?.(`Could not settle message on "${msg.subject}": ${describeError(err)}`, undefined, LOG_CONTEXT);
     } finally {
-      this.finished(msg);
+      this.finished(ctx);
     }
   }
 
@@ -310,20 +297,21 @@ export class ConsumerRunner implements MessageSettler {
    */
   private sweep(): void {
     const tick = this.tick;
-    for (const [msg, slot] of this.unsettled) {
-      if (slot.ctx && slot.started >= 0 && tick - slot.started >= this.timeoutTicks) {
-        this.abandon(msg, slot.ctx);
-      } else if (slot.touched < tick) {
-        msg.working();
-        slot.touched = tick + 1;
+    for (const ctx of this.unsettled) {
+      if (ctx.started >= 0 && tick - ctx.started >= this.timeoutTicks) {
+        this.abandon(ctx);
+      } else if (ctx.touched < tick) {
+        ctx.getMessage().working();
+        ctx.touched = tick + 1;
       }
     }
     this.tick = tick + 1;
   }
 
-  private abandon(msg: JsMsg, ctx: JetStreamContext): void {
+  private abandon(ctx: JetStreamContext): void {
+    const msg = ctx.getMessage();
     ctx.abandoned = true;
-    this.unsettled.delete(msg);
+    this.unsettled.delete(ctx);
     this.running--;
     const err = new HandlerTimeoutError(msg.subject, msg.info.streamSequence, this.binding.handlerTimeoutMs);
     void this.settle(ctx, decideAfterRun(err, true, msg.info.deliveryCount, this.binding), err).catch((e: unknown) =>
