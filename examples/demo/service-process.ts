@@ -12,7 +12,7 @@ export class ServiceProcess {
   port = 0;
   private proc?: ChildProcessWithoutNullStreams;
   private output = '';
-  private exit?: Promise<number | null>;
+  private exit?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(
     readonly name: ServiceName,
@@ -25,7 +25,7 @@ export class ServiceProcess {
       env: { ...process.env, ...this.env },
     });
     this.proc = proc;
-    this.exit = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
+    this.exit = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
     let exited = false;
     void this.exit.then(() => (exited = true));
     proc.stdout.setEncoding('utf8');
@@ -48,11 +48,17 @@ export class ServiceProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Graceful stop (SIGTERM: the service finishes its handlers and drains). */
-  async stop(): Promise<number | null> {
-    if (!this.proc || this.proc.exitCode !== null) return this.proc?.exitCode ?? null;
+  /**
+   * Graceful stop (SIGTERM: the service finishes its handlers and drains). Nest's shutdown hooks
+   * re-raise the signal after closing, so a clean stop ends by SIGTERM after a "stopped" line.
+   */
+  async stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null; graceful: boolean }> {
+    if (!this.proc || this.proc.exitCode !== null || this.proc.signalCode !== null) {
+      return { code: this.proc?.exitCode ?? null, signal: this.proc?.signalCode ?? null, graceful: false };
+    }
     this.proc.kill('SIGTERM');
-    return this.exit!;
+    const exit = await this.exit!;
+    return { ...exit, graceful: /\{"event":"stopped"/.test(this.output) };
   }
 
   async kill(): Promise<void> {

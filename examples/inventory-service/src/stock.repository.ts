@@ -62,8 +62,9 @@ export class StockRepository {
     if (this.db.open) this.db.close();
   }
 
-  /** Nest calls this on shutdown (SIGTERM with enableShutdownHooks). */
+  /** Nest calls this on shutdown (SIGTERM with enableShutdownHooks), after the transports closed. */
   onApplicationShutdown(): void {
     this.close();
+    process.stdout.write(`${JSON.stringify({ event: 'stopped', service: 'inventory' })}\n`);
   }
 }

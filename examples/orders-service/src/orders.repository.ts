@@ -50,8 +50,9 @@ export class OrdersRepository {
     if (this.db.open) this.db.close();
   }
 
-  /** Nest calls this on shutdown (SIGTERM with enableShutdownHooks). */
+  /** Nest calls this on shutdown (SIGTERM with enableShutdownHooks), after the transports closed. */
   onApplicationShutdown(): void {
     this.close();
+    process.stdout.write(`${JSON.stringify({ event: 'stopped', service: 'orders' })}\n`);
   }
 }
