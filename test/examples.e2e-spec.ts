@@ -8,15 +8,8 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { NatsCluster, waitFor } from '@nest-jetstream/testing';
 import { readDeadLetter } from '@nest-jetstream/transport';
-import { ServiceProcess, http } from '../examples/demo/service-process';
+import { ServiceProcess, http, type OrderView } from '../examples/demo/service-process';
 
-interface Order {
-  id: string;
-  sku: string;
-  qty: number;
-  status: string;
-  reason: string | null;
-}
 
 const CONFIGS = ['nats-1.conf', 'nats-2.conf', 'nats-3.conf'].map((f) => join(__dirname, '..', 'deploy', 'nats', f));
 
@@ -50,7 +43,7 @@ describe('orders and inventory services on a 3-node cluster (real processes, rea
   const place = async (id: string, sku: string, qty: number) => {
     let last = '';
     const order = await waitFor(`POST /orders ${id} to be accepted`, async () => {
-      const res = await http<Order>('POST', `${orders.url}/orders`, { id, sku, qty });
+      const res = await http<OrderView>('POST', `${orders.url}/orders`, { id, sku, qty });
       last = `${res.status} ${JSON.stringify(res.body)}`;
       if (res.status === 503) return undefined;
       if (res.status >= 300) throw new Error(`POST ${id}: ${last}`);
@@ -61,10 +54,10 @@ describe('orders and inventory services on a 3-node cluster (real processes, rea
     return order;
   };
   const finalOf = async (ids: string[], timeout = 60_000) => {
-    const done = new Map<string, Order>();
+    const done = new Map<string, OrderView>();
     await waitFor(`orders ${ids.length} to reach a final status`, async () => {
       for (const id of ids.filter((i) => !done.has(i))) {
-        const o = (await http<Order>('GET', `${orders.url}/orders/${id}`)).body;
+        const o = (await http<OrderView>('GET', `${orders.url}/orders/${id}`)).body;
         if (o.status !== 'pending') done.set(id, o);
       }
       return done.size === ids.length;

@@ -7,15 +7,8 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { NatsServer, waitFor } from '@nest-jetstream/testing';
 import { readDeadLetter } from '@nest-jetstream/transport';
-import { ServiceProcess, http } from './service-process';
+import { ServiceProcess, http, type OrderView } from './service-process';
 
-interface Order {
-  id: string;
-  sku: string;
-  qty: number;
-  status: string;
-  reason: string | null;
-}
 
 const SCENARIO = [
   { id: 'demo-ok', sku: 'SKU-1', qty: 2, expect: 'confirmed', what: 'in stock: reserved' },
@@ -44,14 +37,14 @@ async function main(): Promise<number> {
 
     for (const o of SCENARIO) {
       for (let i = 0; i < (o.posts ?? 1); i++) {
-        const res = await http<Order>('POST', `${orders.url}/orders`, { id: o.id, sku: o.sku, qty: o.qty });
+        const res = await http<OrderView>('POST', `${orders.url}/orders`, { id: o.id, sku: o.sku, qty: o.qty });
         if (res.status >= 300) throw new Error(`POST /orders ${o.id} answered ${res.status}: ${JSON.stringify(res.body)}`);
       }
     }
-    const final = new Map<string, Order>();
+    const final = new Map<string, OrderView>();
     await waitFor('every demo order to reach a final status', async () => {
       for (const o of SCENARIO) {
-        const res = await http<Order>('GET', `${orders.url}/orders/${o.id}`);
+        const res = await http<OrderView>('GET', `${orders.url}/orders/${o.id}`);
         if (res.body.status !== 'pending') final.set(o.id, res.body);
       }
       return final.size === SCENARIO.length;

@@ -77,6 +77,15 @@ export class ServiceProcess {
   }
 }
 
+/** An order as `GET /orders/:id` shows it. */
+export interface OrderView {
+  id: string;
+  sku: string;
+  qty: number;
+  status: 'pending' | 'confirmed' | 'rejected' | 'failed';
+  reason: string | null;
+}
+
 /** `fetch` with JSON in and out. */
 export async function http<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(url, { method, headers: body ? { 'content-type': 'application/json' } : undefined, body: body ? JSON.stringify(body) : undefined });

@@ -10,16 +10,12 @@ import { JetStreamNotListeningError } from '../errors/jetstream-transport.error.
 import { EncodeError, RequestReplyNotSupportedError } from '../errors/publish.errors.js';
 import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
 import { JetStreamRecord, type JetStreamPublishOptions } from '../record-builders/jetstream.record-builder.js';
-import type { JetStreamStatus } from '../server/jetstream.server.js';
+import { EventListeners, watchConnection, type ConnectionEvents, type JetStreamStatus } from '../connection/connection-events.js';
 import { toMillis } from '../utils/duration.js';
 import { Publisher } from './publisher.js';
 
 /** Events of `JetStreamClient.on()`. */
-export type JetStreamClientEvents = {
-  error: (error: Error) => void;
-  disconnect: (server: string) => void;
-  reconnect: (server: string) => void;
-};
+export type JetStreamClientEvents = ConnectionEvents;
 
 /**
  * Publishes events to JetStream. `emit()` is Nest's fire-and-observe API (an Observable of
@@ -31,7 +27,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
   private connecting?: Promise<NatsConnection>;
   private nc?: NatsConnection;
   private publisher?: Publisher;
-  private readonly listeners = new Map<string, Set<JetStreamClientEvents[keyof JetStreamClientEvents]>>();
+  private readonly listeners = new EventListeners<JetStreamClientEvents>(() => undefined);
 
   constructor(private readonly options: JetStreamOptions = {}) {
     super();
@@ -102,9 +98,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     event: K,
     callback: C,
   ): void {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(callback);
+    this.listeners.add(event, callback);
   }
 
   /** The `NatsConnection`. Throws before `connect()` has resolved. */
@@ -142,27 +136,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
       retryBudgetMs: toMillis(this.options.publish?.retryBudget ?? DEFAULTS.publish.retryBudget, 'publish.retryBudget'),
     });
     this._status$.next('connected');
-    void this.watch(nc);
+    void watchConnection(nc, this._status$, this.listeners);
     return nc;
-  }
-
-  private emitEvent(event: string, ...args: unknown[]): void {
-    for (const cb of this.listeners.get(event) ?? []) (cb as (...a: unknown[]) => void)(...args);
-  }
-
-  private async watch(nc: NatsConnection): Promise<void> {
-    for await (const s of nc.status()) {
-      if (s.type === 'disconnect') {
-        this._status$.next('disconnected');
-        this.emitEvent('disconnect', s.server);
-      } else if (s.type === 'reconnecting') {
-        this._status$.next('reconnecting');
-      } else if (s.type === 'reconnect') {
-        this._status$.next('connected');
-        this.emitEvent('reconnect', s.server);
-      } else if (s.type === 'error') {
-        this.emitEvent('error', s.error);
-      }
-    }
   }
 }

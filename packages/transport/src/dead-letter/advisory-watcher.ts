@@ -8,6 +8,7 @@ import type { HandlerBinding } from '../server/handler-binding.js';
 import { describeError } from '../settlement/settle-policy.js';
 import { toMillis, toNanos } from '../utils/duration.js';
 import type { DeadLetterRouter } from './dead-letter.router.js';
+import type { DeadLetterLostEvent } from '../events/settle.events.js';
 
 const LOG_CONTEXT = 'JetStreamDeadLetters';
 const ADVISORY_DURABLE = 'dead_letter_advisories';
@@ -21,15 +22,6 @@ interface Advisory {
   stream_seq?: number;
   deliveries?: number;
   reason?: string;
-}
-
-/** What a message that could not be recovered looked like: for `on('deadLetterLost')`. */
-export interface DeadLetterLostEvent {
-  stream: string;
-  consumer: string;
-  streamSequence: number;
-  advisory: 'max_deliveries' | 'terminated';
-  why: string;
 }
 
 /** The advisory stream of a service: `<SERVICENAME>_DLQ_ADVISORIES`. */

@@ -10,9 +10,9 @@ import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { JetStreamTermError } from '../errors/handler.errors.js';
 import { ProvisioningError } from '../errors/provisioning.error.js';
 import type { JetStreamServer } from '../server/jetstream.server.js';
-import { advisoryStreamName, type DeadLetterLostEvent } from './advisory-watcher.js';
+import { advisoryStreamName } from './advisory-watcher.js';
+import type { DeadLetterEvent, DeadLetterLostEvent } from '../events/settle.events.js';
 import { DeadLetterHeaders, readDeadLetter } from './dead-letter-headers.js';
-import type { DeadLetterEvent } from './dead-letter.router.js';
 import { redriveDeadLetters } from './redrive.js';
 
 const probe = new Probe<{ subject: string; delivery: number; seq: number; at: number; headers?: MsgHdrs }>();

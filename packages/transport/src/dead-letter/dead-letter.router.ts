@@ -4,32 +4,9 @@ import type { Publisher } from '../client/publisher.js';
 import { DEFAULTS } from '../constants.js';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import type { HandlerBinding } from '../server/handler-binding.js';
+import type { DeadLetterEvent } from '../events/settle.events.js';
 import { buildDeadLetterHeaders, deadLetterMsgId } from './dead-letter-headers.js';
 import { renderDeadLetterSubject } from './dead-letter-subject.js';
-
-/** What `JetStreamServer.on('deadLetter')` receives. */
-export interface DeadLetterEvent {
-  /** The original message's subject, stream, consumer, stream sequence and deliveries. */
-  subject: string;
-  stream: string;
-  consumer: string;
-  streamSequence: number;
-  deliveryCount: number;
-  reason: string;
-  /** True when attempts ran out; false for a poison message or a handler's term. */
-  exhausted: boolean;
-  /** Where it went. */
-  deadLetterSubject: string;
-  deadLetterStream: string;
-  deadLetterSequence: number;
-  /** True when this dead letter already existed (the other path, or a retry, got there first). */
-  duplicate: boolean;
-  /** Which path sent it: the handler's run, or the advisory safety net. */
-  via: 'handler' | 'advisory';
-  /** The payload bytes and headers of the dead letter. */
-  data: Uint8Array;
-  headers: MsgHdrs;
-}
 
 interface Original {
   subject: string;

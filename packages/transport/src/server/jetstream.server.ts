@@ -7,6 +7,7 @@ import { DEFAULTS, JETSTREAM_EXTRAS_KEY, JETSTREAM_TRANSPORT, TERM_REASON_MIN_SE
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import { JsonCodec } from '../codecs/json.codec.js';
 import { openConnection } from '../connection/open-connection.js';
+import { EventListeners, watchConnection, type ConnectionEvents, type JetStreamStatus } from '../connection/connection-events.js';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamConfigError, JetStreamNotListeningError } from '../errors/jetstream-transport.error.js';
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
@@ -19,31 +20,14 @@ import { toMillis } from '../utils/duration.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { ConsumerRunner, type RunnerHost } from './consumer-runner.js';
 import { Publisher } from '../client/publisher.js';
-import { AdvisoryWatcher, advisoryStreamName, type DeadLetterLostEvent } from '../dead-letter/advisory-watcher.js';
-import { DeadLetterRouter, type DeadLetterEvent } from '../dead-letter/dead-letter.router.js';
+import { AdvisoryWatcher, advisoryStreamName } from '../dead-letter/advisory-watcher.js';
+import { DeadLetterRouter } from '../dead-letter/dead-letter.router.js';
+import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
 import type { HandlerBinding } from './handler-binding.js';
 import { resolveBinding } from './resolve-bindings.js';
 
-/** Connection states the server reports through `status`. */
-export type JetStreamStatus = 'connected' | 'disconnected' | 'reconnecting' | 'closed';
-
-/** A message settled for good without success: poison, or out of attempts. */
-export interface TerminatedMessageEvent {
-  subject: string;
-  stream: string;
-  consumer: string;
-  streamSequence: number;
-  deliveryCount: number;
-  reason: string;
-  /** True when attempts ran out; false for a poison message (decode, validation, term error). */
-  exhausted: boolean;
-}
-
 /** Events of `JetStreamServer.on()`. */
-export type JetStreamServerEvents = {
-  error: (error: Error) => void;
-  disconnect: (server: string) => void;
-  reconnect: (server: string) => void;
+export type JetStreamServerEvents = ConnectionEvents & {
   terminated: (event: TerminatedMessageEvent) => void;
   deadLetter: (event: DeadLetterEvent) => void;
   deadLetterLost: (event: DeadLetterLostEvent) => void;
@@ -66,7 +50,9 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   termReasonSupported = false;
 
   private readonly pending: UnresolvedBinding[] = [];
-  private readonly listeners = new Map<string, Set<JetStreamServerEvents[keyof JetStreamServerEvents]>>();
+  private readonly listeners = new EventListeners<JetStreamServerEvents>((event, err) =>
+    this.logger.error(`A "${event}" listener threw: ${String(err)}`, undefined, LOG_CONTEXT),
+  );
   private nc?: NatsConnection;
   private js?: JetStreamClient;
   private provisioner?: Provisioner;
@@ -130,7 +116,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.nc = nc;
     this.termReasonSupported = versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER);
     this._status$.next('connected');
-    void this.watchConnection(nc);
+    void watchConnection(nc, this._status$, this.listeners as EventListeners<ConnectionEvents>);
     this.js = jetstream(nc);
     const mode = this.options.provisioning ?? DEFAULTS.provisioning;
     this.provisioner = new Provisioner(jsm, mode, this.logger);
@@ -138,10 +124,10 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     const deadLettering = bindings.filter((b) => b.deadLetter);
     if (deadLettering.length > 0) {
       const publisher = new Publisher(this.js, jsm, { timeoutMs: toMillis(DEFAULTS.publish.timeout, 'timeout'), retryBudgetMs: toMillis(DEFAULTS.deadLetter.publishBudget, 'publishBudget') });
-      this.router = new DeadLetterRouter(publisher, (event) => this.emit('deadLetter', event));
+      this.router = new DeadLetterRouter(publisher, (event) => this.listeners.emit('deadLetter', event));
       if (this.options.deadLetterAdvisories !== false) {
         const stream = advisoryStreamName(this.options.serviceName ?? DEFAULTS.serviceName);
-        this.advisories = new AdvisoryWatcher(stream, deadLettering, this.js, jsm, this.router, this.logger, (event) => this.emit('deadLetterLost', event));
+        this.advisories = new AdvisoryWatcher(stream, deadLettering, this.js, jsm, this.router, this.logger, (event) => this.listeners.emit('deadLetterLost', event));
         await this.advisories.start(mode);
       }
     }
@@ -173,9 +159,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     event: K,
     callback: C,
   ): void {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(callback);
+    this.listeners.add(event, callback);
   }
 
   /** The `NatsConnection`. Throws before `listen()` has connected. */
@@ -202,7 +186,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       undefined,
       LOG_CONTEXT,
     );
-    this.emit('terminated', event);
+    this.listeners.emit('terminated', event);
   }
 
   async deadLetter(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean): Promise<void> {
@@ -221,38 +205,5 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       if (left.length > 0) throw new ProvisioningError(`Consumer ${binding.stream}/${binding.durable} is missing`, left);
     }
     return this.js.consumers.get(binding.stream, binding.durable);
-  }
-
-  // --- internals ------------------------------------------------------------------------------
-
-  private emit<K extends keyof JetStreamServerEvents>(event: K, ...args: Parameters<JetStreamServerEvents[K]>): void {
-    for (const cb of this.listeners.get(event) ?? []) {
-      try {
-        (cb as (...a: Parameters<JetStreamServerEvents[K]>) => void)(...args);
-      } catch (err) {
-        this.logger.error(`A "${event}" listener threw: ${String(err)}`, undefined, LOG_CONTEXT);
-      }
-    }
-  }
-
-  private async watchConnection(nc: NatsConnection): Promise<void> {
-    for await (const s of nc.status()) {
-      switch (s.type) {
-        case 'disconnect':
-          this._status$.next('disconnected');
-          this.emit('disconnect', s.server);
-          break;
-        case 'reconnecting':
-          this._status$.next('reconnecting');
-          break;
-        case 'reconnect':
-          this._status$.next('connected');
-          this.emit('reconnect', s.server);
-          break;
-        case 'error':
-          this.emit('error', s.error);
-          break;
-      }
-    }
   }
 }

@@ -18,7 +18,7 @@ import { waitFor } from '@nest-jetstream/testing';
 import { Harness, Probe, uniqueName } from '../__fixtures__/harness.js';
 import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
-import type { TerminatedMessageEvent } from './jetstream.server.js';
+import type { TerminatedMessageEvent } from '../events/settle.events.js';
 
 const probe = new Probe<string>();
 

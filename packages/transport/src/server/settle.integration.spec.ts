@@ -5,7 +5,7 @@ import { Harness, Probe, uniqueName } from '../__fixtures__/harness.js';
 import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { JetStreamTermError } from '../errors/handler.errors.js';
-import type { TerminatedMessageEvent } from './jetstream.server.js';
+import type { TerminatedMessageEvent } from '../events/settle.events.js';
 import { JetStreamClient } from '../client/jetstream.client.js';
 
 interface Seen {

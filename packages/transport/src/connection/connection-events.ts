@@ -1,0 +1,63 @@
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { Subject } from 'rxjs';
+
+/** Connection states the server and the client report through `status`. */
+export type JetStreamStatus = 'connected' | 'disconnected' | 'reconnecting' | 'closed';
+
+/** The connection events both the server and the client offer through `on()`. */
+export type ConnectionEvents = {
+  error: (error: Error) => void;
+  disconnect: (server: string) => void;
+  reconnect: (server: string) => void;
+};
+
+type Callback = (...args: never[]) => void;
+
+/** `on()` listeners of a server or client; a listener that throws is reported, not propagated. */
+export class EventListeners<Events extends Record<keyof Events, Callback>> {
+  private readonly listeners = new Map<keyof Events, Set<Callback>>();
+
+  constructor(private readonly onListenerError: (event: string, err: unknown) => void) {}
+
+  add<K extends keyof Events>(event: K, callback: Events[K]): void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(callback);
+  }
+
+  emit<K extends keyof Events>(event: K, ...args: Parameters<Events[K]>): void {
+    for (const cb of this.listeners.get(event) ?? []) {
+      try {
+        (cb as (...a: Parameters<Events[K]>) => void)(...args);
+      } catch (err) {
+        this.onListenerError(String(event), err);
+      }
+    }
+  }
+}
+
+/** Mirrors the connection's status into `status$` and the `disconnect`/`reconnect`/`error` events, until it closes. */
+export async function watchConnection(
+  nc: NatsConnection,
+  status$: Subject<JetStreamStatus>,
+  events: EventListeners<ConnectionEvents>,
+): Promise<void> {
+  for await (const s of nc.status()) {
+    switch (s.type) {
+      case 'disconnect':
+        status$.next('disconnected');
+        events.emit('disconnect', s.server);
+        break;
+      case 'reconnecting':
+        status$.next('reconnecting');
+        break;
+      case 'reconnect':
+        status$.next('connected');
+        events.emit('reconnect', s.server);
+        break;
+      case 'error':
+        events.emit('error', s.error);
+        break;
+    }
+  }
+}

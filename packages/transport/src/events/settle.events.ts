@@ -1,0 +1,39 @@
+import type { MsgHdrs } from '@nats-io/nats-core';
+
+/** Events about messages settled for good: `JetStreamServer.on('terminated' | 'deadLetter' | 'deadLetterLost')`. */
+
+/** A message settled for good without success: poison, or out of attempts. */
+export interface TerminatedMessageEvent {
+  subject: string;
+  stream: string;
+  consumer: string;
+  streamSequence: number;
+  deliveryCount: number;
+  reason: string;
+  /** True when attempts ran out; false for a poison message (decode, validation, term error). */
+  exhausted: boolean;
+}
+
+/** What `JetStreamServer.on('deadLetter')` receives. */
+export interface DeadLetterEvent extends TerminatedMessageEvent {
+  /** Where it went. */
+  deadLetterSubject: string;
+  deadLetterStream: string;
+  deadLetterSequence: number;
+  /** True when this dead letter already existed (the other path, or a retry, got there first). */
+  duplicate: boolean;
+  /** Which path sent it: the handler's run, or the advisory safety net. */
+  via: 'handler' | 'advisory';
+  /** The payload bytes and headers of the dead letter. */
+  data: Uint8Array;
+  headers: MsgHdrs;
+}
+
+/** What a message that could not be recovered looked like: for `on('deadLetterLost')`. */
+export interface DeadLetterLostEvent {
+  stream: string;
+  consumer: string;
+  streamSequence: number;
+  advisory: 'max_deliveries' | 'terminated';
+  why: string;
+}
