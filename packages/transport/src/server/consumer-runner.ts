@@ -65,10 +65,6 @@ export class ConsumerRunner implements MessageSettler {
     this.sweepTimer.unref();
   }
 
-  get inFlight(): number {
-    return this.running;
-  }
-
   /** Stops pulling, naks what is queued, waits for running handlers up to `timeoutMs`, naks the stragglers. */
   async close(timeoutMs: number): Promise<void> {
     this.closing = true;
