@@ -1,7 +1,7 @@
 import type { MessageHandler } from '@nestjs/microservices';
 import type { DeliverPolicyName } from '../interfaces/jetstream-options.interface.js';
 
-/** One `@JetStreamEvent` handler resolved against the options: everything in ms, every default applied. */
+/** One `@JetStreamEvent` handler resolved against the options (`JetStreamServer.bindings`): everything in ms, every default applied. */
 export interface HandlerBinding {
   subject: string;
   stream: string;
