@@ -138,7 +138,7 @@ describe('orders and inventory services on a 3-node cluster (real processes, rea
       await expectReservedOnce(ids);
     } finally {
       await leader.restart();
-      await cluster.waitForMetaLeader();
+      await cluster.waitForPeers();
     }
   });
 

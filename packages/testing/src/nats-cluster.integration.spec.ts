@@ -14,7 +14,7 @@ describe('NatsCluster (3 real nats-servers)', () => {
 
   it('forms a 3-node cluster with a meta leader', async () => {
     expect(cluster.servers).toHaveLength(3);
-    const leader = await cluster.waitForMetaLeader();
+    const leader = await cluster.waitForPeers();
     expect(cluster.servers).toContain(leader);
   });
 
@@ -37,7 +37,7 @@ describe('NatsCluster (3 real nats-servers)', () => {
       await js.publish('ha.x', 'm10', { msgID: 'id-10', retries: 60, timeout: 1000 });
 
       await leader.restart();
-      await cluster.waitForMetaLeader();
+      await cluster.waitForPeers();
       const info = await jsm.streams.info('HA');
       expect(info.state.messages).toBe(11);
       expect(info.cluster?.replicas?.length).toBe(2);

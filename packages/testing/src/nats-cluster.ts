@@ -46,7 +46,7 @@ export class NatsCluster {
     try {
       // Nodes only report JetStream healthy once they see a meta leader, so start them together.
       await Promise.all(cluster.servers.map((s) => s.launch()));
-      await cluster.waitForMetaLeader(options.startTimeout);
+      await cluster.waitForPeers(options.startTimeout);
     } catch (err) {
       await cluster.stop();
       throw err;
@@ -80,6 +80,24 @@ export class NatsCluster {
       { timeout, interval: 100 },
     );
     return this.server(name);
+  }
+
+  /**
+   * Waits until the meta leader sees every other running node as a current, online JetStream
+   * peer: before that, creating a replicated stream can fail with "no suitable peers for placement".
+   */
+  async waitForPeers(timeout = 30_000): Promise<void> {
+    await waitFor(
+      `every node of cluster ${this.name} to be a current JetStream peer`,
+      async () => {
+        const leader = await this.waitForMetaLeader(timeout);
+        const { body } = await getMonitorJson<JszDocument>(leader.host, leader.ports.monitor, '/jsz');
+        const peers = body.meta_cluster?.replicas ?? [];
+        const running = this.servers.filter((s) => s.running).length;
+        return peers.filter((p) => p.current && !p.offline).length === running - 1;
+      },
+      { timeout, interval: 100 },
+    );
   }
 
   /** The node that leads `stream`'s raft group, as the running nodes report it. */
