@@ -14,7 +14,7 @@ describe('NatsCluster (3 real nats-servers)', () => {
 
   it('forms a 3-node cluster with a meta leader', async () => {
     expect(cluster.servers).toHaveLength(3);
-    const leader = await cluster.waitForPeers();
+    const leader = await cluster.waitForMetaLeader();
     expect(cluster.servers).toContain(leader);
   });
 
