@@ -6,6 +6,10 @@ import { waitFor } from '@nest-jetstream/testing';
 
 const ROOT = join(__dirname, '..', '..');
 
+/** Service processes still running: killed when this process exits, whatever the reason. */
+const live = new Set<ChildProcessWithoutNullStreams>();
+process.once('exit', () => live.forEach((p) => p.kill('SIGKILL')));
+
 export type ServiceName = 'orders-service' | 'inventory-service';
 
 export class ServiceProcess {
@@ -25,7 +29,13 @@ export class ServiceProcess {
       env: { ...process.env, ...this.env },
     });
     this.proc = proc;
-    this.exit = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+    live.add(proc);
+    this.exit = new Promise((resolve) =>
+      proc.on('exit', (code, signal) => {
+        live.delete(proc);
+        resolve({ code, signal });
+      }),
+    );
     let exited = false;
     void this.exit.then(() => (exited = true));
     proc.stdout.setEncoding('utf8');

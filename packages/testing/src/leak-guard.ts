@@ -25,10 +25,15 @@ function hook(): void {
   hooked = true;
   process.once('exit', killAll);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
+    const onSignal = () => {
+      // Someone else handles this signal (a graceful shutdown): leave the servers to it;
+      // the exit hook and the watchdogs still catch whatever it forgets.
+      if (process.listenerCount(signal) > 1) return;
+      process.removeListener(signal, onSignal);
       killAll();
       process.kill(process.pid, signal);
-    });
+    };
+    process.on(signal, onSignal);
   }
 }
 
