@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -97,5 +97,17 @@ describe('leak guard', () => {
     const pid = Number(stdout.trim());
     expect(pid).toBeGreaterThan(0);
     await waitFor(`orphaned nats-server ${pid} to be killed`, () => !isProcessAlive(pid), { timeout: 5000 });
+  });
+
+  it('kills the server when the process that started it gets SIGTERM and has no handler of its own', async () => {
+    const proc = spawn(process.execPath, ['-r', join(__dirname, '../../../scripts/register.cjs'), child, 'wait'], { cwd: join(__dirname, '..') });
+    let out = '';
+    proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => proc.on('exit', (_code, signal) => resolve(signal)));
+    const pid = await waitFor('the child to print its server PID', () => Number(out.trim()) || undefined, { timeout: 20_000 });
+    expect(isProcessAlive(pid)).toBe(true);
+    proc.kill('SIGTERM');
+    expect(await exited).toBe('SIGTERM');
+    await waitFor(`nats-server ${pid} to be killed`, () => !isProcessAlive(pid), { timeout: 5000 });
   });
 });

@@ -157,30 +157,38 @@ export class NatsServer {
     rmSync(this.storeDir, { recursive: true, force: true });
   }
 
-  /** Resolves once `/healthz` says the server (and JetStream, when enabled) is ready. */
+  /** Resolves once `/healthz` says the server (and JetStream, when enabled) is ready; fails at once if it exits. */
   async waitUntilReady(timeout = this.options.startTimeout ?? 20_000): Promise<void> {
     const jetstream = this.options.jetstream !== false;
     const path = jetstream ? '/healthz?js-enabled-only=true' : '/healthz';
-    let died = false;
-    void this.exited?.then(() => (died = true));
-    await waitFor(
+    const proc = this.proc;
+    let onExit: (() => void) | undefined;
+    const died = new Promise<never>((_, reject) => {
+      onExit = () => reject(new NatsServerStartError(`nats-server ${this.serverName} exited during start`, this.logTail()));
+      if (!proc || proc.exitCode !== null || proc.signalCode !== null) onExit();
+      else proc.once('exit', onExit);
+    });
+    const ready = waitFor(
       `nats-server ${this.serverName} (${this.url}) to report ${jetstream ? 'JetStream' : 'itself'} healthy`,
       async () => {
-        if (died) {
-          throw new NatsServerStartError(`nats-server ${this.serverName} exited during start`, this.logTail());
-        }
         const { status } = await getMonitorJson(this.host, this.ports.monitor, path);
         if (status !== 200) return false;
         if (!jetstream) return true;
-        // healthz can pass before the JetStream API answers: ask it for the account info.
+        // healthz can pass before the JetStream API answers: ask for its config.
         const jsz = await getMonitorJson<{ config?: unknown }>(this.host, this.ports.monitor, '/jsz');
         return jsz.status === 200 && jsz.body.config !== undefined;
       },
       { timeout, interval: 50 },
     ).catch((err: Error) => {
-      if (err.cause instanceof NatsServerStartError) throw err.cause;
-      throw new NatsServerStartError(`${err.message}`, this.logTail(), err);
+      throw new NatsServerStartError(err.message, this.logTail(), err);
     });
+    try {
+      await Promise.race([ready, died]);
+    } finally {
+      if (onExit) proc?.removeListener('exit', onExit);
+      died.catch(() => undefined);
+      ready.catch(() => undefined);
+    }
   }
 
   /** Spawns the process of a prepared (or killed) server and waits until it is ready. */
