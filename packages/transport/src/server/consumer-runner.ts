@@ -83,7 +83,13 @@ export class ConsumerRunner implements MessageSettler {
           `${this.running} handler(s) for "${this.binding.subject}" still running after shutdownTimeout ${timeoutMs} ms: naked for redelivery`,
           LOG_CONTEXT,
         );
-        for (const ctx of this.unsettled) ctx.getMessage().nak();
+        // Nak each straggler once, and mark it so its late result settles nothing (the ack would
+        // follow the nak). One already settling (a dead letter being published) is left to finish.
+        for (const ctx of this.unsettled) {
+          if (ctx.settledWith) continue;
+          ctx.abandoned = true;
+          this.nak(ctx, 0);
+        }
       }
     }
     clearInterval(this.sweepTimer);

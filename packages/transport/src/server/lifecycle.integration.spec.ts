@@ -67,6 +67,19 @@ describe('server lifecycle (real nats-server)', () => {
     expect(info.num_redelivered).toBe(0);
   });
 
+  it('close() naks a handler still running after shutdownTimeout: redelivered at once, not after ackWait', async () => {
+    const { app } = await h.app(LifecycleModule, { ...options, shutdownTimeout: '200ms' });
+    gate.slowMs = 1500;
+    const { seq } = await h.js.publish('life.slow', '{}');
+    await waitFor('the slow handler to start', () => handled.count((x) => x === -seq) === 1);
+    await app.close();
+    gate.slowMs = 0;
+    await h.app(LifecycleModule, options);
+    // ackWait is 30 s: a redelivery within the wait below can only come from the nak.
+    await waitFor('the message to be delivered again', () => handled.count((x) => x === -seq) === 2);
+    await waitFor('the second delivery to be acked', async () => (await h.jsm.consumers.info(stream, 'life__life_slow')).num_ack_pending === 0);
+  });
+
   it('a nats-server SIGKILL and restart mid-stream loses nothing acknowledged', async () => {
     await h.app(LifecycleModule, options);
     const seqs: number[] = [];
