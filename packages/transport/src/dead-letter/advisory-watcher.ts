@@ -3,6 +3,7 @@ import type { ConsumerMessages } from '@nats-io/jetstream';
 import type { LoggerService } from '@nestjs/common';
 import { DEFAULTS } from '../constants.js';
 import { ProvisioningError } from '../errors/provisioning.error.js';
+import { provisioningServerError } from '../provisioning/provisioner.js';
 import type { ProvisioningMode } from '../interfaces/jetstream-options.interface.js';
 import type { HandlerBinding } from '../server/handler-binding.js';
 import { describeError } from '../settlement/settle-policy.js';
@@ -59,7 +60,7 @@ export class AdvisoryWatcher {
     const subjects = this.subjects();
     let info = await this.jsm.streams.info(this.stream).catch((err: unknown) => {
       if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) return undefined;
-      throw err;
+      throw provisioningServerError(`read the dead-letter advisory stream ${this.stream}`, err);
     });
     const missing = subjects.filter((s) => !info?.config.subjects?.includes(s));
     if (missing.length > 0) {
@@ -68,26 +69,37 @@ export class AdvisoryWatcher {
           `The dead-letter advisory stream ${this.stream} ${info ? `lacks subjects ${missing.join(', ')}` : 'does not exist'} (provisioning '${mode}'). Create it (work-queue retention) with subjects ${subjects.join(', ')}, or set deadLetterAdvisories: false.`,
         );
       }
-      info = info
-        ? await this.jsm.streams.update(this.stream, { subjects: [...new Set([...(info.config.subjects ?? []), ...subjects])] })
-        : await this.jsm.streams.add({
-            name: this.stream,
-            subjects,
-            retention: RetentionPolicy.Workqueue,
-            storage: StorageType.File,
-            max_age: toNanos(DEFAULTS.deadLetter.advisoryMaxAge, 'advisoryMaxAge'),
-          });
+      try {
+        info = info
+          ? await this.jsm.streams.update(this.stream, { subjects: [...new Set([...(info.config.subjects ?? []), ...subjects])] })
+          : await this.jsm.streams.add({
+              name: this.stream,
+              subjects,
+              retention: RetentionPolicy.Workqueue,
+              storage: StorageType.File,
+              max_age: toNanos(DEFAULTS.deadLetter.advisoryMaxAge, 'advisoryMaxAge'),
+            });
+      } catch (err) {
+        throw provisioningServerError(`${info ? 'update' : 'create'} the dead-letter advisory stream ${this.stream}`, err);
+      }
       this.logger.log(`Dead-letter advisories of ${this.bindings.length} consumer(s) captured in stream ${this.stream}`, LOG_CONTEXT);
     }
     const consumerExists = await this.jsm.consumers.info(this.stream, ADVISORY_DURABLE).then(
       () => true,
-      () => false,
+      (err: unknown) => {
+        if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound) return false;
+        throw provisioningServerError(`read consumer ${this.stream}/${ADVISORY_DURABLE}`, err);
+      },
     );
     if (!consumerExists) {
       if (mode !== 'create-or-update') {
         throw new ProvisioningError(`Consumer ${this.stream}/${ADVISORY_DURABLE} does not exist (provisioning '${mode}'): create it (explicit ack), or set deadLetterAdvisories: false.`);
       }
-      await this.jsm.consumers.add(this.stream, { durable_name: ADVISORY_DURABLE, ack_policy: AckPolicy.Explicit, ack_wait: toNanos('30s', 'ackWait') });
+      await this.jsm.consumers
+        .add(this.stream, { durable_name: ADVISORY_DURABLE, ack_policy: AckPolicy.Explicit, ack_wait: toNanos('30s', 'ackWait') })
+        .catch((err: unknown) => {
+          throw provisioningServerError(`create consumer ${this.stream}/${ADVISORY_DURABLE}`, err);
+        });
     }
     const consumer = await this.js.consumers.get(this.stream, ADVISORY_DURABLE);
     this.messages = await consumer.consume({

@@ -148,10 +148,15 @@ export class Provisioner {
       }
       return b.stream;
     }
-    const candidates = [...declared.map((d) => ({ name: d.name, subjects: d.subjects })), ...[...this.serverStreams.values()].map((i) => ({ name: i.config.name, subjects: i.config.subjects ?? [] }))];
-    const found = candidates.find((c) => c.subjects.some((s) => subjectMatches(s, b.subject)));
+    const found = this.streamCapturing(b.subject, declared);
     if (!found) throw new NoStreamForSubjectError(b.subject, ` (handler durable "${b.durable}")`);
-    return found.name;
+    return found;
+  }
+
+  /** The stream whose subjects capture `subject`: a declared one first, then any on the server. */
+  private streamCapturing(subject: string, declared: StreamDeclaration[]): string | undefined {
+    const captures = (subjects: string[] | undefined) => (subjects ?? []).some((s) => subjectMatches(s, subject));
+    return declared.find((d) => captures(d.subjects))?.name ?? [...this.serverStreams.values()].find((i) => captures(i.config.subjects))?.config.name;
   }
 
   /** A dead-letter subject must land in a stream, and not in the handler's own filter (a loop). */
@@ -160,11 +165,10 @@ export class Provisioner {
     const subject = renderDeadLetterSubject(b.deadLetter, b.subject, b.stream, b.durable);
     if (subjectMatches(b.subject, subject)) {
       throw new ProvisioningError(
-        `Handler "${b.subject}" would receive its own dead letters on "${subject}": pick a dead-letter subject its filter does not match (e.g. "${b.subject.split('.')[0]}.deadletter" is fine only if the filter does not capture it).`,
+        `Handler "${b.subject}" would receive its own dead letters on "${subject}": pick a dead-letter subject its filter "${b.subject}" does not match.`,
       );
     }
-    const capturing = [...declared.map((d) => ({ name: d.name, subjects: d.subjects })), ...[...this.serverStreams.values()].map((i) => ({ name: i.config.name, subjects: i.config.subjects ?? [] }))];
-    if (!capturing.some((c) => c.subjects.some((s) => subjectMatches(s, subject)))) {
+    if (!this.streamCapturing(subject, declared)) {
       throw new ProvisioningError(
         `Dead-letter subject "${subject}" of handler "${b.subject}" is captured by no stream, so dead letters could not be stored. Declare a dead-letter stream (long retention) whose subjects include it, e.g. { name: 'DEAD_LETTERS', subjects: ['${subject}'] }.`,
       );
@@ -197,12 +201,17 @@ export class Provisioner {
   }
 
   private serverError(action: string, err: unknown, differences: ProvisioningDifference[] = []): ProvisioningError {
-    const why = err instanceof Error ? err.message : String(err);
-    const hint = /permission|authoriz/i.test(why)
-      ? ' This identity may not change JetStream config: use provisioning "verify" and create the streams and consumers with a privileged identity.'
-      : '';
-    return new ProvisioningError(`Could not ${action}: the server said "${why}".${hint}`, differences, { cause: err });
+    return provisioningServerError(action, err, differences);
   }
+}
+
+/** A server refusal while provisioning, with its words and, for a permission error, what to do. */
+export function provisioningServerError(action: string, err: unknown, differences: ProvisioningDifference[] = []): ProvisioningError {
+  const why = err instanceof Error ? err.message : String(err);
+  const hint = /permission|authoriz/i.test(why)
+    ? ' This identity may not change JetStream config: use provisioning "verify" and create the streams and consumers with a privileged identity.'
+    : '';
+  return new ProvisioningError(`Could not ${action}: the server said "${why}".${hint}`, differences, { cause: err });
 }
 
 function isApiError(err: unknown, code: number): boolean {
