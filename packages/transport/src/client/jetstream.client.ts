@@ -1,18 +1,17 @@
 import { jetstream, type PubAck } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { Logger } from '@nestjs/common';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { Observable, throwError } from 'rxjs';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import { JsonCodec } from '../codecs/json.codec.js';
-import { DEFAULTS } from '../constants.js';
 import { openConnection } from '../connection/open-connection.js';
 import { JetStreamNotListeningError } from '../errors/jetstream-transport.error.js';
 import { EncodeError, RequestReplyNotSupportedError } from '../errors/publish.errors.js';
 import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
 import { JetStreamRecord, type JetStreamPublishOptions } from '../record-builders/jetstream.record-builder.js';
 import { EventListeners, watchConnection, type ConnectionEvents, type JetStreamStatus } from '../connection/connection-events.js';
-import { toMillis } from '../utils/duration.js';
-import { Publisher } from './publisher.js';
+import { Publisher, resolvePublishDefaults, type PublisherDefaults } from './publisher.js';
 
 /** Events of `JetStreamClient.on()`. */
 export type JetStreamClientEvents = ConnectionEvents;
@@ -27,13 +26,16 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
   private connecting?: Promise<NatsConnection>;
   private nc?: NatsConnection;
   private publisher?: Publisher;
-  private readonly listeners = new EventListeners<JetStreamClientEvents>(() => undefined);
+  private readonly publishDefaults: PublisherDefaults;
+  private readonly logger = new Logger('JetStreamClient');
+  private readonly listeners = new EventListeners<JetStreamClientEvents>((event, err) =>
+    this.logger.error(`A "${event}" listener threw: ${String(err)}`),
+  );
 
   constructor(private readonly options: JetStreamOptions = {}) {
     super();
     this.codec = options.codec ?? new JsonCodec();
-    toMillis(options.publish?.timeout ?? DEFAULTS.publish.timeout, 'publish.timeout');
-    toMillis(options.publish?.retryBudget ?? DEFAULTS.publish.retryBudget, 'publish.retryBudget');
+    this.publishDefaults = resolvePublishDefaults(options.publish);
   }
 
   /** Connects once (later calls share the connection); fails with a `JetStreamConnectionError` that says what to fix. */
@@ -131,10 +133,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
   private async open(): Promise<NatsConnection> {
     const { nc, jsm } = await openConnection(this.options.connection, 'JetStreamClient');
     this.nc = nc;
-    this.publisher = new Publisher(jetstream(nc), jsm, {
-      timeoutMs: toMillis(this.options.publish?.timeout ?? DEFAULTS.publish.timeout, 'publish.timeout'),
-      retryBudgetMs: toMillis(this.options.publish?.retryBudget ?? DEFAULTS.publish.retryBudget, 'publish.retryBudget'),
-    });
+    this.publisher = new Publisher(jetstream(nc), jsm, this.publishDefaults);
     this._status$.next('connected');
     void watchConnection(nc, this._status$, this.listeners);
     return nc;

@@ -4,6 +4,7 @@ import { DEFAULTS } from '../constants.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { NoStreamForSubjectError } from '../errors/provisioning.error.js';
 import { PublishRejectedError, PublishTimeoutError, WrongLastMsgIdError, WrongLastSequenceError, WrongStreamError } from '../errors/publish.errors.js';
+import type { PublishDefaults } from '../interfaces/jetstream-options.interface.js';
 import type { JetStreamPublishOptions } from '../record-builders/jetstream.record-builder.js';
 import { toMillis } from '../utils/duration.js';
 import { subjectProblem } from '../utils/subjects.js';
@@ -21,6 +22,14 @@ const RETRY_MAX_DELAY_MS = toMillis(DEFAULTS.publish.retryMaxDelay, 'retryMaxDel
 export interface PublisherDefaults {
   timeoutMs: number;
   retryBudgetMs: number;
+}
+
+/** `publish.timeout` and `publish.retryBudget` in ms, defaults applied; throws on a bad value, naming it. */
+export function resolvePublishDefaults(publish: PublishDefaults = {}): PublisherDefaults {
+  return {
+    timeoutMs: toMillis(publish.timeout ?? DEFAULTS.publish.timeout, 'publish.timeout'),
+    retryBudgetMs: toMillis(publish.retryBudget ?? DEFAULTS.publish.retryBudget, 'publish.retryBudget'),
+  };
 }
 
 /**

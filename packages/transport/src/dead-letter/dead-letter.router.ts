@@ -1,7 +1,6 @@
 import type { PubAck } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/nats-core';
 import type { Publisher } from '../client/publisher.js';
-import { DEFAULTS } from '../constants.js';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import type { HandlerBinding } from '../server/handler-binding.js';
 import type { DeadLetterEvent } from '../events/settle.events.js';
@@ -60,11 +59,7 @@ export class DeadLetterRouter {
       reason,
       time: new Date(),
     });
-    const ack: PubAck = await this.publisher.publish(deadLetterSubject, o.data, {
-      msgId: deadLetterMsgId(o.stream, o.sequence),
-      headers,
-      retryBudget: DEFAULTS.deadLetter.publishBudget,
-    });
+    const ack: PubAck = await this.publisher.publish(deadLetterSubject, o.data, { msgId: deadLetterMsgId(o.stream, o.sequence), headers });
     this.remember(`${o.stream}:${o.sequence}`);
     const event: DeadLetterEvent = {
       subject: o.subject,

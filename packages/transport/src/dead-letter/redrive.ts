@@ -1,9 +1,8 @@
 import { AckPolicy, DeliverPolicy, RetentionPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { Publisher } from '../client/publisher.js';
-import { DEFAULTS } from '../constants.js';
+import { Publisher, resolvePublishDefaults } from '../client/publisher.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
-import { toMillis } from '../utils/duration.js';
+import { toNanos } from '../utils/duration.js';
 import { subjectMatches } from '../utils/subjects.js';
 import { originalHeaders, readDeadLetter } from './dead-letter-headers.js';
 
@@ -46,14 +45,11 @@ export async function redriveDeadLetters(nc: NatsConnection, options: RedriveOpt
     throw new JetStreamConfigError(`Cannot redrive from stream "${options.stream}": ${err instanceof Error ? err.message : String(err)}.`, { cause: err });
   });
   const workQueue = info.config.retention === RetentionPolicy.Workqueue;
-  const publisher = new Publisher(js, jsm, {
-    timeoutMs: toMillis(DEFAULTS.publish.timeout, 'timeout'),
-    retryBudgetMs: toMillis(DEFAULTS.publish.retryBudget, 'retryBudget'),
-  });
+  const publisher = new Publisher(js, jsm, resolvePublishDefaults());
   const ci = await jsm.consumers.add(options.stream, {
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
-    inactive_threshold: toMillis('5m', 'inactive_threshold') * 1_000_000,
+    inactive_threshold: toNanos('5m', 'inactive_threshold'),
   });
   const result: RedriveResult = { redriven: 0, skipped: 0 };
   try {

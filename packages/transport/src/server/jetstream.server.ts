@@ -19,7 +19,7 @@ import { installHandlerErrorCapture } from '../settlement/handler-error-capture.
 import { toMillis } from '../utils/duration.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { ConsumerRunner, type RunnerHost } from './consumer-runner.js';
-import { Publisher } from '../client/publisher.js';
+import { Publisher, resolvePublishDefaults, type PublisherDefaults } from '../client/publisher.js';
 import { AdvisoryWatcher, advisoryStreamName } from '../dead-letter/advisory-watcher.js';
 import { DeadLetterRouter } from '../dead-letter/dead-letter.router.js';
 import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
@@ -59,12 +59,16 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   private runners: ConsumerRunner[] = [];
   private router?: DeadLetterRouter;
   private advisories?: AdvisoryWatcher;
+  private readonly shutdownTimeoutMs: number;
+  private readonly deadLetterPublish: PublisherDefaults;
 
   constructor(private readonly options: JetStreamOptions = {}) {
     super();
     this.codec = options.codec ?? new JsonCodec();
     validateStreamDeclarations(options.streams ?? []);
-    toMillis(options.shutdownTimeout ?? DEFAULTS.shutdownTimeout, 'shutdownTimeout');
+    this.shutdownTimeoutMs = toMillis(options.shutdownTimeout ?? DEFAULTS.shutdownTimeout, 'shutdownTimeout');
+    // The dead-letter publisher honours the app's publish.timeout; its retry budget is its own.
+    this.deadLetterPublish = { ...resolvePublishDefaults(options.publish), retryBudgetMs: toMillis(DEFAULTS.deadLetter.publishBudget, 'publishBudget') };
     installHandlerErrorCapture();
   }
 
@@ -123,7 +127,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     const bindings = await this.provisioner.provision(this.options.streams ?? [], this.pending);
     const deadLettering = bindings.filter((b) => b.deadLetter);
     if (deadLettering.length > 0) {
-      const publisher = new Publisher(this.js, jsm, { timeoutMs: toMillis(DEFAULTS.publish.timeout, 'timeout'), retryBudgetMs: toMillis(DEFAULTS.deadLetter.publishBudget, 'publishBudget') });
+      const publisher = new Publisher(this.js, jsm, this.deadLetterPublish);
       this.router = new DeadLetterRouter(publisher, (event) => this.listeners.emit('deadLetter', event));
       if (this.options.deadLetterAdvisories !== false) {
         const stream = advisoryStreamName(this.options.serviceName ?? DEFAULTS.serviceName);
@@ -141,7 +145,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
 
   /** Stops pulling, lets running handlers finish (up to `shutdownTimeout`) and settle, then drains the connection. */
   async close(): Promise<void> {
-    const timeout = toMillis(this.options.shutdownTimeout ?? DEFAULTS.shutdownTimeout, 'shutdownTimeout');
+    const timeout = this.shutdownTimeoutMs;
     const runners = this.runners;
     this.runners = [];
     await Promise.all(runners.map((r) => r.close(timeout)));
