@@ -1,6 +1,6 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import type { NatsConnection } from '@nats-io/nats-core';
 import { JetStreamClient, JetStreamServer } from '@nest-jetstream/transport';
+import { natsReadiness } from '@nest-jetstream/example-shared';
 
 @Controller('health')
 export class HealthController {
@@ -13,10 +13,7 @@ export class HealthController {
   @Get()
   check() {
     try {
-      const consumers = this.server.bindings.map((b) => `${b.stream}/${b.durable}`);
-      if (this.server.unwrap<NatsConnection>().isClosed() || consumers.length === 0) throw new Error('JetStream server not listening');
-      this.events.unwrap<NatsConnection>();
-      return { status: 'ok', consumers };
+      return natsReadiness(this.server, [this.events]);
     } catch (err) {
       throw new ServiceUnavailableException(`not ready: ${(err as Error).message}`);
     }

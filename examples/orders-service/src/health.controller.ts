@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
-import type { NatsConnection } from '@nats-io/nats-core';
 import { ClientProxy } from '@nestjs/microservices';
 import { JetStreamClient, JetStreamServer } from '@nest-jetstream/transport';
+import { natsReadiness } from '@nest-jetstream/example-shared';
 import { CORE_NATS } from './tokens';
 
 @Controller('health')
@@ -16,12 +16,7 @@ export class HealthController {
   @Get()
   check() {
     try {
-      const consumers = this.server.bindings.map((b) => `${b.stream}/${b.durable}`);
-      const js = this.server.unwrap<NatsConnection>();
-      if (js.isClosed() || consumers.length === 0) throw new Error('JetStream server not listening');
-      this.events.unwrap<NatsConnection>();
-      this.nats.unwrap<NatsConnection>();
-      return { status: 'ok', consumers };
+      return natsReadiness(this.server, [this.events, this.nats]);
     } catch (err) {
       throw new ServiceUnavailableException(`not ready: ${(err as Error).message}`);
     }

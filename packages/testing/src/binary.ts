@@ -48,10 +48,15 @@ export function resolveNatsServerBinary(env: NodeJS.ProcessEnv = process.env, cw
   }
 }
 
-/** The version a nats-server binary reports, e.g. `2.9.10`. */
+const versions = new Map<string, string>();
+
+/** The version a nats-server binary reports, e.g. `2.9.10` (asked once per binary per process). */
 export function natsServerBinaryVersion(binary: string): string {
+  const known = versions.get(binary);
+  if (known) return known;
   const out = execFileSync(binary, ['--version'], { encoding: 'utf8' });
   const match = /v?(\d+\.\d+\.\d+)/.exec(out);
   if (!match) throw new Error(`Could not read a version from \`${binary} --version\`: ${out.trim()}`);
+  versions.set(binary, match[1]);
   return match[1];
 }
