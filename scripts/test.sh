@@ -19,8 +19,9 @@ NATS_SERVER_VERSION=oldest npx jest --ci --selectProjects transport --testPathPa
 echo "== transport integration tests on NestJS 11 (CommonJS packages from test/compat/nest11-cjs)"
 NEST_COMPAT=11 NATS_SERVER_VERSION=newest npx jest --ci --selectProjects transport --testPathPatterns 'integration' "$@"
 
-# Zombies (state Z) are already dead; anything else from our cache is a leak.
-leaked=$(ps -eo pid=,stat=,args= | awk '$2 !~ /^Z/ && $0 ~ /\.cache\/nats-server\/bin\/nats-server-/ { print }' || true)
+# Every server the launcher starts reads a config from a nest-jetstream-nats-* temp dir (whatever
+# binary NATS_SERVER_BIN names). Zombies (state Z) are already dead; anything else is a leak.
+leaked=$(ps -eo pid=,stat=,comm=,args= | awk '$2 !~ /^Z/ && $3 ~ /^nats-server/ && $0 ~ /nest-jetstream-nats-/ { print }' || true)
 if [ -n "$leaked" ]; then
   echo "nats-server processes left running after the tests:" >&2
   echo "$leaked" >&2
