@@ -88,7 +88,10 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
         this.options.deadLetter ?? false,
       ),
     );
-    super.addHandler(pattern, callback, isEventHandler, extras);
+    // Nest chains a second event handler of the same pattern onto the first, so calling the first
+    // runs both. Each binding here calls its own handler on its own consumer: keep the first for
+    // Nest's lookups and never chain.
+    if (!this.messageHandlers.has(subject)) super.addHandler(pattern, callback, isEventHandler, extras);
   }
 
   async listen(callback: (error?: unknown) => void): Promise<void> {

@@ -74,6 +74,17 @@ class PipelineController {
     probe.add(`filtered:${data.id}`);
     throw new Ignorable(data.id);
   }
+
+  // Two handlers of one subject, each with its own durable: each gets every message once.
+  @JetStreamEvent('pipe.fanout', { durable: 'fan_a' })
+  fanA(@Payload() data: { id: string }) {
+    probe.add(`fanA:${data.id}`);
+  }
+
+  @JetStreamEvent('pipe.fanout', { durable: 'fan_b' })
+  fanB(@Payload() data: { id: string }) {
+    probe.add(`fanB:${data.id}`);
+  }
 }
 
 @Module({ controllers: [PipelineController] })
@@ -120,5 +131,18 @@ describe('guards, interceptors and exception filters on JetStream handlers (real
     await waitFor('the filter', () => probe.count((p) => p === 'filter:f1') === 1);
     await waitFor('the ack', async () => (await ackPending('pipe__pipe_filtered')) === 0);
     expect((await h.jsm.consumers.info(stream, 'pipe__pipe_filtered')).num_redelivered).toBe(0);
+  });
+
+  it('two handlers of one subject (two durables) each run once per message, never each other', async () => {
+    await h.js.publish('pipe.fanout', JSON.stringify({ id: 'x1' }));
+    await waitFor('both acks', async () => (await ackPending('fan_a')) === 0 && (await ackPending('fan_b')) === 0 && probe.count((p) => p.endsWith(':x1')) >= 2);
+    await waitFor('both consumers to have delivered', async () =>
+      (await h.jsm.consumers.info(stream, 'fan_a')).delivered.stream_seq > 0 && (await h.jsm.consumers.info(stream, 'fan_b')).delivered.stream_seq > 0,
+    );
+    // A second message flushes out any late double call of the first.
+    await h.js.publish('pipe.fanout', JSON.stringify({ id: 'x2' }));
+    await waitFor('the second message, twice', () => probe.count((p) => p.endsWith(':x2')) >= 2);
+    await waitFor('both acks', async () => (await ackPending('fan_a')) === 0 && (await ackPending('fan_b')) === 0);
+    expect(probe.seen.filter((p) => p.startsWith('fan')).sort()).toEqual(['fanA:x1', 'fanA:x2', 'fanB:x1', 'fanB:x2']);
   });
 });
