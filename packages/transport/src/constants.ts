@@ -6,6 +6,9 @@ export const JETSTREAM_TRANSPORT: unique symbol = Symbol.for('@nest-jetstream/tr
 /** Key in a handler's Nest `extras` that carries its `JetStreamEventOptions`. */
 export const JETSTREAM_EXTRAS_KEY = '__nestJetStream';
 
+/** Key in a handler's Nest `extras` that carries the name of its method (for direct calls). */
+export const JETSTREAM_METHOD_KEY = '__nestJetStreamMethod';
+
 export const DEFAULTS = {
   serviceName: 'nest',
   provisioning: 'create-or-update',

@@ -32,7 +32,7 @@ exports.describeApp = async function describeApp(nest) {
   await app.listen();
   const client = new JetStreamClient({ connection: { servers } });
   const ack = await client.publish(`${prefix}.evt`, { id: 'c1' }, { msgId: 'compat-c1' });
-  out({ event: 'published', seq: ack.seq, nest: nest.nest });
+  out({ event: 'published', seq: ack.seq, nest: nest.nest, invocation: strategy.bindings[0].invocation });
   process.stdin.on('data', async () => {
     await client.close();
     await app.close();

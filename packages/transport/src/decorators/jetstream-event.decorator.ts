@@ -1,5 +1,5 @@
 import { EventPattern } from '@nestjs/microservices';
-import { JETSTREAM_EXTRAS_KEY, JETSTREAM_TRANSPORT } from '../constants.js';
+import { JETSTREAM_EXTRAS_KEY, JETSTREAM_METHOD_KEY, JETSTREAM_TRANSPORT } from '../constants.js';
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
 
 /**
@@ -7,6 +7,10 @@ import type { JetStreamEventOptions } from '../interfaces/jetstream-event-option
  * `@EventPattern` bound to the JetStream transport only, so `Transport.NATS` never takes it.
  */
 export function JetStreamEvent(subject: string, options: JetStreamEventOptions = {}): MethodDecorator {
-  // Nest 12 types its decorator by payload; ours stays a plain MethodDecorator for Nest 11 and 12 alike.
-  return EventPattern(subject, JETSTREAM_TRANSPORT, { [JETSTREAM_EXTRAS_KEY]: options }) as unknown as MethodDecorator;
+  return (target, key, descriptor) => {
+    // The method's name rides along, so the server can call it directly (see `directCalls`).
+    const extras = { [JETSTREAM_EXTRAS_KEY]: options, [JETSTREAM_METHOD_KEY]: key };
+    // Nest 12 types its decorator by payload; ours stays a plain MethodDecorator for Nest 11 and 12 alike.
+    (EventPattern(subject, JETSTREAM_TRANSPORT, extras) as unknown as MethodDecorator)(target, key, descriptor);
+  };
 }

@@ -80,6 +80,12 @@ export interface JetStreamOptions {
   shutdownTimeout?: Duration;
   /** Bind plain `@EventPattern` handlers (no transport) too, for apps that use JetStream alone. Default false. */
   bindPlainEventPatterns?: boolean;
+  /**
+   * Call a `@JetStreamEvent` method directly when Nest would run no guard, interceptor or pipe
+   * for it (global ones included); exception filters still run. It saves Nest's async pipeline
+   * per message. `false` sends every handler through Nest's pipeline. Default true.
+   */
+  directCalls?: boolean;
   /** Client publish defaults. */
   publish?: PublishDefaults;
   /**

@@ -214,7 +214,9 @@ export class ConsumerRunner implements MessageSettler {
       let failed = false;
       let error: unknown;
       try {
-        const result: unknown = await binding.handler(data, ctx);
+        // A direct call of a synchronous method settles without waiting a microtask.
+        let result: unknown = binding.direct ? binding.direct(data, ctx) : binding.handler(data, ctx);
+        if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') result = await result;
         if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
       } catch (err) {
         failed = true;

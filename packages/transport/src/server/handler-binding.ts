@@ -1,4 +1,5 @@
 import type { MessageHandler } from '@nestjs/microservices';
+import type { DirectCall } from './direct-call.js';
 import type { DeliverPolicyName } from '../interfaces/jetstream-options.interface.js';
 
 /** One `@JetStreamEvent` handler resolved against the options (`JetStreamServer.bindings`): everything in ms, every default applied. */
@@ -20,4 +21,13 @@ export interface HandlerBinding {
   /** Dead-letter subject template (`{subject}`, `{stream}`, `{durable}`), or undefined for none. */
   deadLetter?: string;
   handler: MessageHandler;
+  /**
+   * How the handler is called: `'direct'` (the method itself; Nest would run no guard, interceptor
+   * or pipe for it; exception filters still run) or `'pipeline'` (through Nest's RPC pipeline).
+   */
+  invocation: 'direct' | 'pipeline';
+  /** With `invocation: 'pipeline'`, why (e.g. `'guards, pipes'`, `'directCalls: false'`). */
+  pipelineReason?: string;
+  /** @internal The direct call, when `invocation` is `'direct'`. */
+  direct?: DirectCall;
 }

@@ -3,7 +3,7 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import { DEFAULTS, JETSTREAM_EXTRAS_KEY, JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from '../constants.js';
+import { DEFAULTS, JETSTREAM_EXTRAS_KEY, JETSTREAM_METHOD_KEY, JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from '../constants.js';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import { JsonCodec } from '../codecs/json.codec.js';
 import { openConnection } from '../connection/open-connection.js';
@@ -23,6 +23,7 @@ import { Publisher, resolvePublishDefaults, type PublisherDefaults } from '../cl
 import { AdvisoryWatcher, advisoryStreamName } from '../dead-letter/advisory-watcher.js';
 import { DeadLetterRouter } from '../dead-letter/dead-letter.router.js';
 import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
+import { installRegistrationHook, planDirectCall, REGISTRATION, type Registration } from './direct-call.js';
 import type { HandlerBinding } from './handler-binding.js';
 import { resolveBinding } from './resolve-bindings.js';
 
@@ -45,6 +46,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   /** Handler errors reach the runner, which settles the message, instead of being only logged. */
   override readonly propagatesEventHandlerErrors = true;
   override readonly logger: LoggerService = new Logger(LOG_CONTEXT);
+  /** Set by the registration hook while Nest registers a controller's handlers here (direct calls). */
+  [REGISTRATION]?: Registration = undefined;
 
   readonly codec: JetStreamCodec;
   termReasonSupported = false;
@@ -70,6 +73,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     // The dead-letter publisher honours the app's publish.timeout; its retry budget is its own.
     this.deadLetterPublish = { ...resolvePublishDefaults(options.publish), retryBudgetMs: toMillis(DEFAULTS.deadLetter.publishBudget, 'publishBudget') };
     installHandlerErrorCapture();
+    if (options.directCalls !== false) installRegistrationHook();
   }
 
   /** Nest calls this for every handler of every transport; only JetStream handlers are kept. */
@@ -78,16 +82,27 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     const plainEvent = isEventHandler && this.options.bindPlainEventPatterns === true;
     if (!own && !plainEvent) return;
     const subject = this.normalizePattern(pattern as string);
-    this.pending.push(
-      resolveBinding(
-        subject,
-        own ?? {},
-        this.options.consumerDefaults ?? {},
-        this.options.serviceName ?? DEFAULTS.serviceName,
-        callback,
-        this.options.deadLetter ?? false,
-      ),
+    const binding = resolveBinding(
+      subject,
+      own ?? {},
+      this.options.consumerDefaults ?? {},
+      this.options.serviceName ?? DEFAULTS.serviceName,
+      callback,
+      this.options.deadLetter ?? false,
     );
+    const plan =
+      this.options.directCalls === false
+        ? { reason: 'directCalls: false' }
+        : !own
+          ? { reason: 'plain @EventPattern' }
+          : planDirectCall(this[REGISTRATION], extras[JETSTREAM_METHOD_KEY] as string | symbol | undefined);
+    if ('call' in plan) {
+      binding.invocation = 'direct';
+      binding.direct = plan.call;
+    } else {
+      binding.pipelineReason = plan.reason;
+    }
+    this.pending.push(binding);
     // Nest chains a second event handler of the same pattern onto the first, so calling the first
     // runs both. Each binding here calls its own handler on its own consumer: keep the first for
     // Nest's lookups and never chain.
@@ -142,7 +157,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       const runner = new ConsumerRunner(b, this);
       await runner.start();
       this.runners.push(runner);
-      this.logger.log(`Consuming "${b.subject}" from ${b.stream} as durable ${b.durable} (concurrency ${b.concurrency})`, LOG_CONTEXT);
+      const via = b.invocation === 'direct' ? 'called directly' : `through Nest's pipeline: ${b.pipelineReason ?? ''}`;
+      this.logger.log(`Consuming "${b.subject}" from ${b.stream} as durable ${b.durable} (concurrency ${b.concurrency}; ${via})`, LOG_CONTEXT);
     }
   }
 

@@ -77,5 +77,7 @@ export function resolveBinding(
     handlerTimeoutMs: positiveMs(o.handlerTimeout, `${at} handlerTimeout`),
     deadLetter: deadLetter === false ? undefined : deadLetter,
     handler,
+    // The server decides on direct calls when Nest registers the handler.
+    invocation: 'pipeline',
   };
 }
