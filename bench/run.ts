@@ -53,7 +53,7 @@ async function fill(nc: NatsConnection, jsm: JetStreamManager): Promise<void> {
 }
 
 /** Node CPU (user + system) per message, in µs, for the drain just measured. */
-const cpuPerMsg: Record<'raw' | 'ours', number> = { raw: NaN, ours: NaN };
+const cpuPerMsg: Record<'raw' | 'ours' | 'pipeline', number> = { raw: NaN, ours: NaN, pipeline: NaN };
 function cpuSince(start: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(start);
   return (used.user + used.system) / N;
@@ -86,15 +86,16 @@ async function rawDrain(js: RawJs, jsm: JetStreamManager): Promise<number> {
   return (N / ms) * 1000;
 }
 
-async function oursDrain(url: string, jsm: JetStreamManager): Promise<number> {
+/** Our drain; `directCalls: false` sends the handler through Nest's RPC pipeline (what a handler with any guard, interceptor or pipe pays). */
+async function oursDrain(url: string, jsm: JetStreamManager, directCalls: boolean): Promise<number> {
   drained = 0;
   const done = new Promise<void>((resolve) => (onDrained = resolve));
-  const strategy = new JetStreamServer({ connection: { servers: url }, codec: new RawCodec() });
+  const strategy = new JetStreamServer({ connection: { servers: url }, codec: new RawCodec(), directCalls });
   const app = await NestFactory.createMicroservice(BenchModule, { strategy, logger: ['error'] });
   await app.listen();
   await done;
   const ms = performance.now() - firstAt;
-  cpuPerMsg.ours = cpuSince(firstCpu ?? process.cpuUsage());
+  cpuPerMsg[directCalls ? 'ours' : 'pipeline'] = cpuSince(firstCpu ?? process.cpuUsage());
   await app.close();
   await jsm.consumers.delete('DRAIN', 'ours');
   return (N / ms) * 1000;
@@ -109,6 +110,9 @@ async function window(publish: (i: number) => Promise<unknown>): Promise<number>
   await Promise.all(Array.from({ length: WINDOW }, lane));
   return (N / (performance.now() - started)) * 1000;
 }
+
+/** Progress on stderr; the table goes to stdout. */
+const progress = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(): Promise<void> {
   const server = await NatsServer.start();
@@ -135,18 +139,40 @@ async function main(): Promise<void> {
     for (const phase of ONLY === 'drain' ? [] : order) {
       await jsm.streams.purge('PUB');
       pub[phase] = await phases[phase]();
+      progress(`round ${round}: ${phase} publish ${pub[phase].toFixed(0)}/s`);
     }
     const { raw: rawPub, publish: oursPub, emit: oursEmit } = pub;
-    let rawDr = NaN;
-    let oursDr = NaN;
+    const dr: Record<string, number> = { raw: NaN, ours: NaN, pipeline: NaN };
     if (ONLY !== 'publish') {
+      // Each drain reads the same backlog through its own durable.
       await fill(nc, jsm);
-      const rawFirst = round % 2 === 1;
-      if (rawFirst) rawDr = await rawDrain(js, jsm);
-      oursDr = await oursDrain(server.url, jsm);
-      if (!rawFirst) rawDr = await rawDrain(js, jsm);
+      const drains = {
+        raw: () => rawDrain(js, jsm),
+        ours: () => oursDrain(server.url, jsm, true),
+        pipeline: () => oursDrain(server.url, jsm, false),
+      };
+      const drainOrder = (round % 2 === 1 ? ['raw', 'ours', 'pipeline'] : ['pipeline', 'ours', 'raw']) as (keyof typeof drains)[];
+      for (const d of drainOrder) {
+        dr[d] = await drains[d]();
+        progress(`round ${round}: ${d} drain ${dr[d].toFixed(0)}/s`);
+      }
     }
-    rows.push([`${round}`, rawDr.toFixed(0), oursDr.toFixed(0), ratio(oursDr, rawDr), cpuPerMsg.raw.toFixed(1), cpuPerMsg.ours.toFixed(1), rawPub.toFixed(0), oursPub.toFixed(0), ratio(oursPub, rawPub), oursEmit.toFixed(0), ratio(oursEmit, rawPub)]);
+    rows.push([
+      `${round}`,
+      dr.raw.toFixed(0),
+      dr.ours.toFixed(0),
+      ratio(dr.ours, dr.raw),
+      dr.pipeline.toFixed(0),
+      ratio(dr.pipeline, dr.raw),
+      cpuPerMsg.raw.toFixed(1),
+      cpuPerMsg.ours.toFixed(1),
+      cpuPerMsg.pipeline.toFixed(1),
+      rawPub.toFixed(0),
+      oursPub.toFixed(0),
+      ratio(oursPub, rawPub),
+      oursEmit.toFixed(0),
+      ratio(oursEmit, rawPub),
+    ]);
   }
   await client.close();
   await nc.close();
@@ -154,13 +180,29 @@ async function main(): Promise<void> {
 
   console.log(`nest-jetstream bench: ${N} messages of ${SIZE} B, publish window ${WINDOW}, nats-server ${server.version}`);
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
-  const head = ['round', 'raw drain/s', 'ours drain/s', 'ratio', 'raw CPU µs/msg', 'ours CPU µs/msg', 'raw publish/s', 'ours publish()/s', 'ratio', 'ours emit()/s', 'ratio'];
+  const head = [
+    'round',
+    'raw drain/s',
+    'ours drain/s',
+    'ratio',
+    'ours, Nest pipeline, drain/s',
+    'ratio',
+    'raw CPU µs/msg',
+    'ours CPU µs/msg',
+    'pipeline CPU µs/msg',
+    'raw publish/s',
+    'ours publish()/s',
+    'ratio',
+    'ours emit()/s',
+    'ratio',
+  ];
+  const ratioColumns = new Set(head.flatMap((h, i) => (h === 'ratio' ? [i] : [])));
   console.log(`| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   const median = (col: number) => {
     const v = rows.map((r) => Number(r[col])).sort((a, b) => a - b);
     const m = v.length / 2;
-    return (v.length % 2 ? v[Math.floor(m)] : (v[m - 1] + v[m]) / 2).toFixed(col === 3 || col === 8 || col === 10 ? 2 : 1);
+    return (v.length % 2 ? v[Math.floor(m)] : (v[m - 1] + v[m]) / 2).toFixed(ratioColumns.has(col) ? 2 : 1);
   };
   console.log(`| median | ${head.slice(1).map((_, i) => median(i + 1)).join(' | ')} |`);
 }

@@ -1,11 +1,12 @@
 import { AckPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import type { ConsumerMessages } from '@nats-io/jetstream';
+import type { Consumer } from '@nats-io/jetstream';
 import type { LoggerService } from '@nestjs/common';
 import { DEFAULTS } from '../constants.js';
 import { ProvisioningError } from '../errors/provisioning.error.js';
 import { provisioningServerError } from '../provisioning/provisioner.js';
 import type { ProvisioningMode } from '../interfaces/jetstream-options.interface.js';
 import type { HandlerBinding } from '../server/handler-binding.js';
+import { MessagePuller } from '../server/message-puller.js';
 import { describeError } from '../settlement/settle-policy.js';
 import { toMillis, toNanos } from '../utils/duration.js';
 import type { DeadLetterRouter } from './dead-letter.router.js';
@@ -37,7 +38,7 @@ export function advisoryStreamName(serviceName: string): string {
  * the in-process path uses, so the two never make two dead letters.
  */
 export class AdvisoryWatcher {
-  private messages?: ConsumerMessages;
+  private puller?: MessagePuller;
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
@@ -84,6 +85,25 @@ export class AdvisoryWatcher {
       }
       this.logger.log(`Dead-letter advisories of ${this.bindings.length} consumer(s) captured in stream ${this.stream}`, LOG_CONTEXT);
     }
+    await this.ensureConsumer(mode);
+    // The same puller as the handlers': a consumer deleted while the app runs is put back.
+    this.puller = new MessagePuller(
+      { key: `${this.stream}/${ADVISORY_DURABLE}`, maxMessages: 10, consumer: (recreate) => this.consumerFor(mode, recreate) },
+      this.logger,
+      (msg) => {
+        this.chain = this.chain.then(() => this.handle(msg));
+      },
+    );
+    await this.puller.start();
+  }
+
+  private async consumerFor(mode: ProvisioningMode, recreate: boolean): Promise<Consumer> {
+    if (recreate) await this.ensureConsumer(mode);
+    return this.js.consumers.get(this.stream, ADVISORY_DURABLE);
+  }
+
+  /** Creates the advisory consumer when it is missing and `mode` allows; else a ProvisioningError. */
+  private async ensureConsumer(mode: ProvisioningMode): Promise<void> {
     const consumerExists = await this.jsm.consumers.info(this.stream, ADVISORY_DURABLE).then(
       () => true,
       (err: unknown) => {
@@ -91,27 +111,19 @@ export class AdvisoryWatcher {
         throw provisioningServerError(`read consumer ${this.stream}/${ADVISORY_DURABLE}`, err);
       },
     );
-    if (!consumerExists) {
-      if (mode !== 'create-or-update') {
-        throw new ProvisioningError(`Consumer ${this.stream}/${ADVISORY_DURABLE} does not exist (provisioning '${mode}'): create it (explicit ack), or set deadLetterAdvisories: false.`);
-      }
-      await this.jsm.consumers
-        .add(this.stream, { durable_name: ADVISORY_DURABLE, ack_policy: AckPolicy.Explicit, ack_wait: toNanos('30s', 'ackWait') })
-        .catch((err: unknown) => {
-          throw provisioningServerError(`create consumer ${this.stream}/${ADVISORY_DURABLE}`, err);
-        });
+    if (consumerExists) return;
+    if (mode !== 'create-or-update') {
+      throw new ProvisioningError(`Consumer ${this.stream}/${ADVISORY_DURABLE} does not exist (provisioning '${mode}'): create it (explicit ack), or set deadLetterAdvisories: false.`);
     }
-    const consumer = await this.js.consumers.get(this.stream, ADVISORY_DURABLE);
-    this.messages = await consumer.consume({
-      max_messages: 10,
-      callback: (msg) => {
-        this.chain = this.chain.then(() => this.handle(msg));
-      },
-    });
+    await this.jsm.consumers
+      .add(this.stream, { durable_name: ADVISORY_DURABLE, ack_policy: AckPolicy.Explicit, ack_wait: toNanos('30s', 'ackWait') })
+      .catch((err: unknown) => {
+        throw provisioningServerError(`create consumer ${this.stream}/${ADVISORY_DURABLE}`, err);
+      });
   }
 
   async close(): Promise<void> {
-    await this.messages?.close().catch(() => undefined);
+    await this.puller?.close();
     await this.chain;
   }
 

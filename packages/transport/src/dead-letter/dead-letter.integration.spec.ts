@@ -204,6 +204,16 @@ describe('dead letters (real nats-server)', () => {
     expect(lost.find((l) => l.streamSequence === 999_999)?.why).toMatch(/no longer in its stream/);
   });
 
+  it('puts the advisory consumer back when it is deleted while the app runs, and processes advisories again', async () => {
+    const stream = advisoryStreamName('dlt');
+    await h.jsm.consumers.delete(stream, 'dead_letter_advisories');
+    await waitFor('the advisory consumer to be back', () => h.jsm.consumers.info(stream, 'dead_letter_advisories').then(() => true, () => false));
+    const advisory = { type: 'io.nats.jetstream.advisory.v1.max_deliver', stream: SRC, consumer: 'dlt__dlt_work_fail', stream_seq: 999_998, deliveries: 12 };
+    await h.js.publish(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${SRC}.dlt__dlt_work_fail`, JSON.stringify(advisory));
+    await waitFor('the advisory to be processed', () => lost.find((l) => l.streamSequence === 999_998));
+    expect((await h.jsm.streams.info(stream)).state.messages).toBe(0);
+  });
+
   it('redrives dead letters to their original subject with their original headers', async () => {
     const hdrs = natsHeaders();
     hdrs.append('x-trace', 't-1');

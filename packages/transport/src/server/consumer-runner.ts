@@ -53,7 +53,12 @@ export class ConsumerRunner implements MessageSettler {
     private readonly host: RunnerHost,
   ) {
     this.codecWantsSubject = host.codec.decode.length >= 3;
-    this.puller = new MessagePuller(binding, host, (msg) => this.receive(msg));
+    const target = {
+      key: `${binding.stream}/${binding.durable}`,
+      maxMessages: Math.min(binding.maxAckPending, 1000),
+      consumer: (recreate: boolean) => host.consumerFor(binding, recreate),
+    };
+    this.puller = new MessagePuller(target, host.logger, (msg) => this.receive(msg));
   }
 
   async start(): Promise<void> {

@@ -1,11 +1,20 @@
-import { JetStreamApiCodes, JetStreamApiError, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, type Consumer, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import type { LoggerService } from '@nestjs/common';
 import { describeError } from '../settlement/settle-policy.js';
-import type { RunnerHost } from './consumer-runner.js';
-import type { HandlerBinding } from './handler-binding.js';
 
 const LOG_CONTEXT = 'JetStreamServer';
 const HEAL_RETRY_MAX_MS = 5000;
 const PULL_EXPIRES_MS = 10_000;
+
+/** What a puller pulls from: a handler's consumer, or the dead-letter advisory consumer. */
+export interface PullTarget {
+  /** `stream/durable`, for logs. */
+  readonly key: string;
+  /** Messages asked for per pull. */
+  readonly maxMessages: number;
+  /** The consumer to pull from; with `recreate`, first put it back on the server (it was deleted). */
+  consumer(recreate: boolean): Promise<Consumer>;
+}
 
 /** Pulls a durable consumer's messages into a callback, and pulls again after the consumer is deleted. */
 export class MessagePuller {
@@ -14,8 +23,8 @@ export class MessagePuller {
   private closing = false;
 
   constructor(
-    private readonly binding: HandlerBinding,
-    private readonly host: RunnerHost,
+    private readonly target: PullTarget,
+    private readonly logger: LoggerService,
     private readonly onMessage: (msg: JsMsg) => void,
   ) {}
 
@@ -32,9 +41,9 @@ export class MessagePuller {
   }
 
   private async consume(recreate: boolean): Promise<void> {
-    const consumer = await this.host.consumerFor(this.binding, recreate);
+    const consumer = await this.target.consumer(recreate);
     const messages = await consumer.consume({
-      max_messages: Math.min(this.binding.maxAckPending, 1000),
+      max_messages: this.target.maxMessages,
       // Short pulls, so a consumer deleted between pulls is noticed within seconds.
       expires: PULL_EXPIRES_MS,
       callback: this.onMessage,
@@ -57,7 +66,7 @@ export class MessagePuller {
   private async check(messages: ConsumerMessages): Promise<void> {
     if (this.healing || this.closing) return;
     try {
-      await this.host.consumerFor(this.binding, false);
+      await this.target.consumer(false);
     } catch (err) {
       if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound) await this.heal(messages);
     }
@@ -67,16 +76,16 @@ export class MessagePuller {
   private async heal(dead: ConsumerMessages): Promise<void> {
     if (this.healing || this.closing || this.messages !== dead) return;
     this.healing = true;
-    const key = `${this.binding.stream}/${this.binding.durable}`;
-    this.host.logger.warn?.(`Consumer ${key} disappeared from the server; putting it back`, LOG_CONTEXT);
+    const key = this.target.key;
+    this.logger.warn?.(`Consumer ${key} disappeared from the server; putting it back`, LOG_CONTEXT);
     dead.stop();
     for (let pause = 100; !this.closing; pause = Math.min(pause * 2, HEAL_RETRY_MAX_MS)) {
       try {
         await this.consume(true);
-        this.host.logger.log?.(`Consumer ${key} is back; consuming again`, LOG_CONTEXT);
+        this.logger.log?.(`Consumer ${key} is back; consuming again`, LOG_CONTEXT);
         break;
       } catch (err) {
-        this.host.logger.error?.(`Could not put back consumer ${key}: ${describeError(err)}; retrying in ${pause} ms`, undefined, LOG_CONTEXT);
+        this.logger.error?.(`Could not put back consumer ${key}: ${describeError(err)}; retrying in ${pause} ms`, undefined, LOG_CONTEXT);
         await new Promise((r) => setTimeout(r, pause));
       }
     }
