@@ -131,6 +131,21 @@ describe('JetStreamClient (real nats-server)', () => {
     }
   });
 
+  it('connects without the client async traces unless connection.noAsyncTraces says otherwise', async () => {
+    const optionsOf = (c: JetStreamClient) => (c.unwrap() as unknown as { options: { noAsyncTraces?: boolean } }).options;
+    await client.connect();
+    expect(optionsOf(client).noAsyncTraces).toBe(true);
+    const traced = new JetStreamClient({ connection: { servers: h.server.url, noAsyncTraces: false } });
+    try {
+      await traced.connect();
+      expect(optionsOf(traced).noAsyncTraces).toBe(false);
+      // (The PublishTimeoutError test above runs without traces: the typed error does not need them.)
+      expect((await traced.publish('pub.traced', { n: 1 })).stream).toBe(stream);
+    } finally {
+      await traced.close();
+    }
+  });
+
   it('fails connect() with a clear error when NATS is unreachable or JetStream is off', async () => {
     const nowhere = new JetStreamClient({ connection: { servers: 'nats://127.0.0.1:1', reconnect: false } });
     await expect(nowhere.connect()).rejects.toThrow(JetStreamConnectionError);

@@ -12,9 +12,14 @@ export interface OpenConnection {
   serverVersion: string;
 }
 
-/** Connects and proves JetStream answers; fails fast with an error that says what to fix. */
+/**
+ * Connects and proves JetStream answers; fails fast with an error that says what to fix.
+ * `noAsyncTraces` defaults to true: with traces on, the client builds two Error objects (with
+ * stack traces) for every request, every publish included, which is about half of a publish's
+ * CPU (bench/RESULTS.md); our errors name the subject and the attempt instead.
+ */
 export async function openConnection(options: NodeConnectionOptions | undefined, who: string): Promise<OpenConnection> {
-  const opts: NodeConnectionOptions = { servers: DEFAULT_SERVERS, ...options };
+  const opts: NodeConnectionOptions = { servers: DEFAULT_SERVERS, noAsyncTraces: true, ...options };
   const where = [opts.servers].flat().join(', ');
   let nc: NatsConnection;
   try {
