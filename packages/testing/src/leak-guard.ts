@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 
 /**
  * Every nats-server this process starts is registered here and killed when the
- * process exits, even if a test forgot to stop it. A detached watchdog shell per
- * server covers the cases where no exit handler runs (SIGKILL, a crashed jest worker).
+ * process exits, even if a test forgot to stop it, and the temp dir it ran in (config,
+ * store) is removed. A detached watchdog shell per server covers the cases where no exit
+ * handler runs (SIGKILL, a crashed jest worker).
  */
 const live = new Set<number>();
+/** Temp dirs of servers not stopped yet: removed when this process ends. */
+const workDirs = new Set<string>();
 let hooked = false;
 
 function killAll(): void {
@@ -18,6 +21,8 @@ function killAll(): void {
     }
   }
   live.clear();
+  for (const dir of workDirs) rmSync(dir, { recursive: true, force: true });
+  workDirs.clear();
 }
 
 function hook(): void {
@@ -37,11 +42,27 @@ function hook(): void {
   }
 }
 
-export function trackServerProcess(pid: number): void {
+/** A server's temp dir, removed when this process ends before `releaseWorkDir`. */
+export function trackWorkDir(dir: string): void {
+  hook();
+  workDirs.add(dir);
+}
+
+export function releaseWorkDir(dir: string): void {
+  workDirs.delete(dir);
+}
+
+/** `workDir` (mkdtemp-made, no quotes in it) is removed too when this process dies first. */
+export function trackServerProcess(pid: number, workDir: string): void {
   hook();
   live.add(pid);
-  // Polls both PIDs; when this process is gone first, the server goes too.
-  const script = `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${pid} 2>/dev/null; do sleep 0.5; done; kill -9 ${pid} 2>/dev/null; exit 0`;
+  // Polls both PIDs; when this process is gone first, the server goes too, then its temp dir
+  // (a server that ends first, for a restart, keeps its dir).
+  const parent = process.pid;
+  const script =
+    `while kill -0 ${parent} 2>/dev/null && kill -0 ${pid} 2>/dev/null; do sleep 0.5; done; ` +
+    `if ! kill -0 ${parent} 2>/dev/null; then kill -9 ${pid} 2>/dev/null; ` +
+    `while kill -0 ${pid} 2>/dev/null; do sleep 0.1; done; rm -rf '${workDir}'; fi; exit 0`;
   const watchdog = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
   watchdog.unref();
 }

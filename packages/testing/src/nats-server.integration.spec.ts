@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -90,13 +90,16 @@ describe('NatsServer (real nats-server)', () => {
 describe('leak guard', () => {
   const child = join(__dirname, '__fixtures__', 'orphan-child.ts');
 
-  it.each(['exit', 'crash'])('kills the server when the process that started it ends (%s)', async (how) => {
+  it.each(['exit', 'crash'])('kills the server and removes its temp dir when the process that started it ends (%s)', async (how) => {
     const { stdout } = await run(process.execPath, ['-r', join(__dirname, '../../../scripts/register.cjs'), child, how], {
       cwd: join(__dirname, '..'),
     }).catch((e: { stdout: string }) => ({ stdout: e.stdout }));
-    const pid = Number(stdout.trim());
+    const [pidText, store] = stdout.trim().split(' ');
+    const pid = Number(pidText);
     expect(pid).toBeGreaterThan(0);
+    expect(store).toContain('nest-jetstream-nats-');
     await waitFor(`orphaned nats-server ${pid} to be killed`, () => !isProcessAlive(pid), { timeout: 5000 });
+    await waitFor(`its temp dir ${dirname(store)} to be removed`, () => !existsSync(dirname(store)), { timeout: 5000 });
   });
 
   it('kills the server when the process that started it gets SIGTERM and has no handler of its own', async () => {
@@ -104,10 +107,12 @@ describe('leak guard', () => {
     let out = '';
     proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
     const exited = new Promise<NodeJS.Signals | null>((resolve) => proc.on('exit', (_code, signal) => resolve(signal)));
-    const pid = await waitFor('the child to print its server PID', () => Number(out.trim()) || undefined, { timeout: 20_000 });
+    const pid = await waitFor('the child to print its server PID', () => (out.includes('\n') ? Number(out.split(' ')[0]) : undefined), { timeout: 20_000 });
+    const store = out.trim().split(' ')[1];
     expect(isProcessAlive(pid)).toBe(true);
     proc.kill('SIGTERM');
     expect(await exited).toBe('SIGTERM');
     await waitFor(`nats-server ${pid} to be killed`, () => !isProcessAlive(pid), { timeout: 5000 });
+    await waitFor(`its temp dir ${dirname(store)} to be removed`, () => !existsSync(dirname(store)), { timeout: 5000 });
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { natsServerBinaryVersion, resolveNatsServerBinary } from './binary.js';
 import { configServerName, rewriteForLoopback } from './config-rewrite.js';
-import { trackServerProcess, untrackServerProcess } from './leak-guard.js';
+import { releaseWorkDir, trackServerProcess, trackWorkDir, untrackServerProcess } from './leak-guard.js';
 import { getMonitorJson } from './monitor.js';
 import { freePort } from './ports.js';
 import { waitFor } from './wait-for.js';
@@ -81,6 +81,7 @@ export class NatsServer {
     const fileText = options.configFile ? readFileSync(options.configFile, 'utf8') : undefined;
     this.serverName = (fileText && configServerName(fileText)) ?? options.serverName ?? `n-${ports.client}`;
     this.workDir = mkdtempSync(join(tmpdir(), 'nest-jetstream-nats-'));
+    trackWorkDir(this.workDir);
     this.ownsStoreDir = !options.storeDir;
     this.storeDir = options.storeDir ?? join(this.workDir, 'store');
     this.configPath = join(this.workDir, 'nats-server.conf');
@@ -153,6 +154,7 @@ export class NatsServer {
       clearTimeout(timer);
     }
     rmSync(this.workDir, { recursive: true, force: true });
+    releaseWorkDir(this.workDir);
     if (!this.ownsStoreDir) return;
     rmSync(this.storeDir, { recursive: true, force: true });
   }
@@ -201,7 +203,7 @@ export class NatsServer {
     if (pid === undefined) {
       throw new NatsServerStartError(`could not spawn ${this.binary}`, '');
     }
-    trackServerProcess(pid);
+    trackServerProcess(pid, this.workDir);
     void this.exited.then(() => untrackServerProcess(pid));
     let partial = '';
     proc.stderr?.setEncoding('utf8');
