@@ -1,13 +1,26 @@
 #!/usr/bin/env bash
 # Installs the built @nest-jetstream/transport, packed as users get it, into two small apps:
 # a CommonJS NestJS 11 app and an ES-module NestJS 12 app (test/compat/*). Run after the build.
+# Skips the pack and the installs when the build has not changed since the last install.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+apps=(test/compat/nest11-cjs test/compat/nest12-esm)
+build_hash="$( (cd packages/transport && find dist package.json README.md -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1)"
+stamp=node_modules/.nest-jetstream-transport-build
+current=true
+for app in "${apps[@]}"; do
+  if [ ! -d "$app/node_modules/@nest-jetstream/transport" ] || [ "$(cat "$app/$stamp" 2>/dev/null)" != "$build_hash" ]; then current=false; fi
+done
+if $current; then
+  echo "prepare-compat: test/compat apps already have this build (${build_hash:0:12}); nothing to do"
+  exit 0
+fi
 
 pack_dir=.cache/packs
 rm -rf "$pack_dir" && mkdir -p "$pack_dir"
 tarball="$(npm pack --silent --pack-destination "$pack_dir" -w @nest-jetstream/transport | tail -n 1)"
-for app in test/compat/nest11-cjs test/compat/nest12-esm; do
-  (cd "$app" && npm install --no-audit --no-fund --no-save --no-package-lock --silent "../../../$pack_dir/$tarball")
+for app in "${apps[@]}"; do
+  (cd "$app" && npm install --no-audit --no-fund --no-save --no-package-lock --silent "../../../$pack_dir/$tarball" && echo "$build_hash" > "$stamp")
 done
-echo "prepare-compat: installed $tarball into test/compat/nest11-cjs and test/compat/nest12-esm"
+echo "prepare-compat: installed $tarball (build ${build_hash:0:12}) into ${apps[*]}"
