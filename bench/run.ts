@@ -104,14 +104,20 @@ async function oursDrain(url: string, jsm: JetStreamManager, directCalls: boolea
   return (N / ms) * 1000;
 }
 
+/** Node CPU per publish (µs) of the last `window()`. */
+let lastPublishCpu = NaN;
+
 /** `n` publishes through `publish`, WINDOW in flight; msgs/s. */
 async function window(publish: (i: number) => Promise<unknown>, n = N): Promise<number> {
   let next = 0;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const lane = async () => {
     while (next < n) await publish(next++);
   };
   await Promise.all(Array.from({ length: WINDOW }, lane));
+  const used = process.cpuUsage(cpu);
+  lastPublishCpu = (used.user + used.system) / n;
   return (n / (performance.now() - started)) * 1000;
 }
 
@@ -191,9 +197,11 @@ async function main(): Promise<void> {
     if (ONLY !== 'drain') {
       const phases = pubPhases(`${round}`);
       const pub: Record<string, number> = {};
+      const cpu: Record<string, number> = {};
       for (const phase of rotated<PubPhase>(['raw', 'publish', 'emit', 'rawDefaults'], round)) {
         await jsm.streams.purge('PUB');
         pub[phase] = await phases[phase]();
+        cpu[phase] = lastPublishCpu;
         progress(`round ${round}: ${phase} publish ${pub[phase].toFixed(0)}/s`);
       }
       pubRows.push([
@@ -205,6 +213,10 @@ async function main(): Promise<void> {
         ratio(pub.emit, pub.raw),
         pub.rawDefaults.toFixed(0),
         ratio(pub.publish, pub.rawDefaults),
+        cpu.raw.toFixed(1),
+        cpu.publish.toFixed(1),
+        cpu.emit.toFixed(1),
+        cpu.rawDefaults.toFixed(1),
       ]);
     }
     if (ONLY !== 'publish') {
@@ -244,8 +256,8 @@ async function main(): Promise<void> {
   }
   if (pubRows.length) {
     printTable(
-      'Publish (msgs/s, 256 in flight; ratios to raw with the same connection options, and to raw with the client defaults)',
-      ['round', 'raw', 'ours publish()', 'ratio', 'ours emit()', 'ratio', 'raw, client defaults', 'ratio publish() to it'],
+      'Publish (msgs/s, 256 in flight; ratios to raw with the same connection options, and to raw with the client defaults; Node CPU per publish)',
+      ['round', 'raw', 'ours publish()', 'ratio', 'ours emit()', 'ratio', 'raw, client defaults', 'ratio publish() to it', 'raw CPU µs', 'publish() CPU µs', 'emit() CPU µs', 'raw defaults CPU µs'],
       pubRows,
     );
   }
