@@ -86,6 +86,8 @@ describe('hybrid app: Transport.NATS beside JetStream, via JetStreamModule.forRo
   it('binds only @JetStreamEvent handlers to JetStream, each consumed once', async () => {
     const server = app.get(JetStreamServer);
     expect(server.bindings.map((b) => b.subject)).toEqual(['hybrid.evt']);
+    // Registered through connectMicroservice on an injected server, the handler is still called directly.
+    expect(server.bindings[0].invocation).toBe('direct');
     const ack = await lastValueFrom(app.get(Emitter).client.emit('hybrid.evt', { id: 'a1' }));
     expect(ack.stream).toBe(stream);
     await waitFor('the JetStream handler', () => probe.count((p) => p === 'js:a1:true') === 1);
