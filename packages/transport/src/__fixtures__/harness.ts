@@ -30,11 +30,16 @@ export class Harness {
     return this;
   }
 
-  /** Boots `module` as a microservice on a JetStreamServer pointed at this harness's nats-server. */
-  async app(module: Type<unknown>, options: JetStreamOptions = {}): Promise<{ app: INestMicroservice; strategy: JetStreamServer }> {
+  /** Boots `module` as a microservice on a JetStreamServer pointed at this harness's nats-server; `setup` runs before `listen()`. */
+  async app(
+    module: Type<unknown>,
+    options: JetStreamOptions = {},
+    setup?: (app: INestMicroservice) => void,
+  ): Promise<{ app: INestMicroservice; strategy: JetStreamServer }> {
     const strategy = new JetStreamServer({ connection: { servers: this.server.url }, shutdownTimeout: '5s', ...options });
     const app = await NestFactory.createMicroservice(module, { strategy, logger: false });
     this.apps.push(app);
+    setup?.(app);
     await app.listen();
     return { app, strategy };
   }

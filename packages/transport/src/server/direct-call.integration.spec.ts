@@ -16,8 +16,9 @@ import {
   type INestMicroservice,
   type NestInterceptor,
   type PipeTransform,
+  type Type,
 } from '@nestjs/common';
-import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { of, tap, throwError, type Observable } from 'rxjs';
 import { waitFor } from '@nest-jetstream/testing';
@@ -160,6 +161,11 @@ class DirectModule {}
 @Module({ controllers: [DirectController], providers: [{ provide: APP_INTERCEPTOR, useClass: MarkInterceptor }] })
 class GlobalInterceptorModule {}
 
+/** Boots `module` on `h` with its own service name (so its own durables) and a stream for `direct.>`. */
+async function boot(h: Harness, stream: string, module: Type<unknown>, options: JetStreamOptions, setup?: (app: INestMicroservice) => void): Promise<JetStreamServer> {
+  return (await h.app(module, { streams: [{ name: stream, subjects: ['direct.>'] }], ...options }, setup)).strategy;
+}
+
 /** `'direct'`, or `'pipeline: <why>'`, for the handler of `subject`. */
 function invocation(s: JetStreamServer, subject: string): string | undefined {
   const b = s.bindings.find((x) => x.subject === subject);
@@ -175,16 +181,6 @@ describe.each([
   const stream = uniqueName('DIRECT');
   const terminated: TerminatedMessageEvent[] = [];
   let strategy: JetStreamServer;
-  const extra: INestMicroservice[] = [];
-
-  async function boot(module: unknown, options: JetStreamOptions, setup?: (app: INestMicroservice) => void): Promise<JetStreamServer> {
-    const s = new JetStreamServer({ connection: { servers: h.server.url }, shutdownTimeout: '5s', streams: [{ name: stream, subjects: ['direct.>'] }], ...options });
-    const app = await NestFactory.createMicroservice(module as never, { strategy: s, logger: false });
-    setup?.(app);
-    extra.push(app);
-    await app.listen();
-    return s;
-  }
   const settled = async (durable: string) => {
     const info = await h.jsm.consumers.info(stream, durable);
     return info.num_ack_pending === 0 && info.num_pending === 0;
@@ -194,13 +190,10 @@ describe.each([
   beforeAll(async () => {
     await h.start();
     probe.seen.length = 0;
-    strategy = await boot(DirectModule, { serviceName: 'direct', directCalls });
+    strategy = await boot(h, stream, DirectModule, { serviceName: 'direct', directCalls });
     strategy.on('terminated', (e) => terminated.push(e));
   });
-  afterAll(async () => {
-    await Promise.all(extra.map((a) => a.close()));
-    await h.stop();
-  });
+  afterAll(() => h.stop());
 
   it('says how each handler is called: directly when Nest would run no guard, interceptor or pipe for it, else through the pipeline and why', () => {
     if (!directCalls) {
@@ -279,33 +272,20 @@ describe.each([
 describe('which handlers are called directly (real nats-server)', () => {
   const h = new Harness();
   const stream = uniqueName('DIRECT');
-  const apps: INestMicroservice[] = [];
-  /** Boots `module` with its own service name (so its own durables), after `setup` ran on the app. */
-  async function boot(module: unknown, options: JetStreamOptions, setup?: (app: INestMicroservice) => void): Promise<JetStreamServer> {
-    const s = new JetStreamServer({ connection: { servers: h.server.url }, shutdownTimeout: '5s', streams: [{ name: stream, subjects: ['direct.>'] }], ...options });
-    const app = await NestFactory.createMicroservice(module as never, { strategy: s, logger: false });
-    setup?.(app);
-    apps.push(app);
-    await app.listen();
-    return s;
-  }
   const publish = (subject: string, id: string) => h.js.publish(subject, JSON.stringify({ id }));
   let plain: JetStreamServer;
   beforeAll(async () => {
     await h.start();
     probe.seen.length = 0;
-    plain = await boot(DirectModule, { serviceName: 'plain' });
+    plain = await boot(h, stream, DirectModule, { serviceName: 'plain' });
   });
-  afterAll(async () => {
-    await Promise.all(apps.map((a) => a.close()));
-    await h.stop();
-  });
+  afterAll(() => h.stop());
 
   it('keeps the pipeline for every handler when a global enhancer is registered (useGlobalPipes, APP_INTERCEPTOR)', async () => {
     expect(invocation(plain, 'direct.bare')).toBe('direct');
-    const withGlobalPipe = await boot(DirectModule, { serviceName: 'gpipe' }, (app) => app.useGlobalPipes(new UpperPipe()));
+    const withGlobalPipe = await boot(h, stream, DirectModule, { serviceName: 'gpipe' }, (app) => app.useGlobalPipes(new UpperPipe()));
     expect(invocation(withGlobalPipe, 'direct.plain')).toBe('pipeline: pipes');
-    const withAppInterceptor = await boot(GlobalInterceptorModule, { serviceName: 'gint' });
+    const withAppInterceptor = await boot(h, stream, GlobalInterceptorModule, { serviceName: 'gint' });
     expect(invocation(withAppInterceptor, 'direct.plain')).toBe('pipeline: interceptors');
     const before = probe.count((p) => p === 'intercepted');
     await publish('direct.bare', 'b2');
