@@ -1,6 +1,5 @@
 import {
   BadRequestException,
-  Catch,
   Controller,
   createParamDecorator,
   Injectable,
@@ -11,7 +10,6 @@ import {
   UseInterceptors,
   type CallHandler,
   type CanActivate,
-  type ExceptionFilter,
   type ExecutionContext,
   type INestMicroservice,
   type NestInterceptor,
@@ -23,6 +21,7 @@ import { Ctx, Payload } from '@nestjs/microservices';
 import { of, tap, throwError, type Observable } from 'rxjs';
 import { waitFor } from '@nest-jetstream/testing';
 import { Harness, Probe, uniqueName } from '../__fixtures__/harness.js';
+import { Ignorable, swallowIgnorable } from '../__fixtures__/swallow-filter.js';
 import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import type { TerminatedMessageEvent } from '../events/settle.events.js';
@@ -59,15 +58,7 @@ class UpperPipe implements PipeTransform {
   }
 }
 
-class Ignorable extends Error {}
-
-@Catch(Ignorable)
-class SwallowIgnorable implements ExceptionFilter {
-  catch(exception: Ignorable): Observable<unknown> {
-    probe.add(`filter:${exception.message}`);
-    return of(undefined);
-  }
-}
+const SwallowIgnorable = swallowIgnorable(probe);
 
 const ATTEMPTS = { maxDeliver: 3, backoff: ['50ms'] };
 

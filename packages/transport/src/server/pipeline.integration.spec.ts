@@ -1,5 +1,4 @@
 import {
-  Catch,
   Controller,
   Injectable,
   Module,
@@ -9,13 +8,13 @@ import {
   type CallHandler,
   type CanActivate,
   type ExecutionContext,
-  type ExceptionFilter,
   type NestInterceptor,
 } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { delay, of, tap, type Observable } from 'rxjs';
+import { delay, tap, type Observable } from 'rxjs';
 import { waitFor } from '@nest-jetstream/testing';
 import { Harness, Probe, uniqueName } from '../__fixtures__/harness.js';
+import { Ignorable, swallowIgnorable } from '../__fixtures__/swallow-filter.js';
 import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import type { TerminatedMessageEvent } from '../events/settle.events.js';
@@ -43,15 +42,7 @@ class SlowAfterInterceptor implements NestInterceptor {
   }
 }
 
-class Ignorable extends Error {}
-
-@Catch(Ignorable)
-class SwallowIgnorable implements ExceptionFilter {
-  catch(exception: Ignorable): Observable<unknown> {
-    probe.add(`filter:${exception.message}`);
-    return of(undefined);
-  }
-}
+const SwallowIgnorable = swallowIgnorable(probe);
 
 @Controller()
 class PipelineController {
