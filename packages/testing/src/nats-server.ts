@@ -170,6 +170,8 @@ export class NatsServer {
       if (!proc || proc.exitCode !== null || proc.signalCode !== null) onExit();
       else proc.once('exit', onExit);
     });
+    // Once the race is decided (the process died), the polling stops too.
+    const stopPolling = new AbortController();
     const ready = waitFor(
       `nats-server ${this.serverName} (${this.url}) to report ${jetstream ? 'JetStream' : 'itself'} healthy`,
       async () => {
@@ -180,13 +182,14 @@ export class NatsServer {
         const jsz = await getMonitorJson<{ config?: unknown }>(this.host, this.ports.monitor, '/jsz');
         return jsz.status === 200 && jsz.body.config !== undefined;
       },
-      { timeout, interval: 50 },
+      { timeout, interval: 50, signal: stopPolling.signal },
     ).catch((err: Error) => {
       throw new NatsServerStartError(err.message, this.logTail(), err);
     });
     try {
       await Promise.race([ready, died]);
     } finally {
+      stopPolling.abort();
       if (onExit) proc?.removeListener('exit', onExit);
       died.catch(() => undefined);
       ready.catch(() => undefined);

@@ -3,6 +3,8 @@ export interface WaitForOptions {
   timeout?: number;
   /** Poll every this many milliseconds. Default 25. */
   interval?: number;
+  /** Stops polling when aborted: the promise rejects with the signal's reason. Default none. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -13,11 +15,12 @@ export interface WaitForOptions {
 export async function waitFor<T>(
   description: string,
   condition: () => T | Promise<T>,
-  { timeout = 10_000, interval = 25 }: WaitForOptions = {},
+  { timeout = 10_000, interval = 25, signal }: WaitForOptions = {},
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeout;
   let lastError: unknown;
   for (;;) {
+    signal?.throwIfAborted();
     try {
       const value = await condition();
       if (value) return value as NonNullable<T>;
