@@ -284,4 +284,22 @@ describe('which handlers are called directly (real nats-server)', () => {
     await waitFor('the global interceptor', () => probe.count((p) => p === 'intercepted') - before === 1);
     await waitFor('three handlers', () => probe.count((p) => p === 'bare:b2:payload only') === 3);
   });
+
+  it('keeps the pipeline when a pre-request hook is registered (NestJS 12; NestJS 11 has none)', async () => {
+    type Hook = (context: ExecutionContext, next: () => Observable<unknown>) => Observable<unknown>;
+    const hook: Hook = (context, next) => {
+      probe.add(`hook:${context.switchToRpc().getContext<JetStreamContext>().getSubject()}`);
+      return next();
+    };
+    const withHook = await boot(h, stream, DirectModule, { serviceName: 'hook' }, (app) =>
+      (app as INestMicroservice & { registerPreRequestHook?: (...hooks: Hook[]) => void }).registerPreRequestHook?.(hook),
+    );
+    if (process.env.NEST_COMPAT === '11') {
+      expect(invocation(withHook, 'direct.plain')).toBe('direct');
+      return;
+    }
+    expect(invocation(withHook, 'direct.plain')).toBe('pipeline: pre-request hooks');
+    await publish('direct.plain', 'h1');
+    await waitFor('the hook to run for the message', () => probe.count((p) => p === 'hook:direct.plain') === 1);
+  });
 });
