@@ -90,7 +90,8 @@ export type DirectCallPlan = { call: DirectCall } | { reason: string };
 
 /**
  * Decides whether the method `methodKey` of the controller being registered can be called
- * directly, and builds the call. Pure apart from asking Nest's context creators.
+ * directly, and builds the call. It makes the calls Nest's own RpcContextCreator.create makes
+ * for this handler, and no others.
  */
 export function planDirectCall(registration: Registration | undefined, methodKey: string | symbol | undefined): DirectCallPlan {
   if (!registration || methodKey === undefined) return { reason: 'not registered by Nest with its handler method' };
@@ -105,6 +106,7 @@ export function planDirectCall(registration: Registration | undefined, methodKey
 
   // The same calls, with the same arguments, that Nest's RpcContextCreator.create makes.
   const found: string[] = [];
+  // Anything but an array (another Nest's shape) counts as something to run: the pipeline stays.
   const count = (v: unknown) => (Array.isArray(v) ? v.length : 1);
   if (count(creator.guardsContextCreator.create(instance, method, moduleKey)) > 0) found.push('guards');
   if (count(creator.interceptorsContextCreator.create(instance, method, moduleKey)) > 0) found.push('interceptors');
@@ -124,32 +126,33 @@ export function planDirectCall(registration: Registration | undefined, methodKey
   const argsLength = meta.argsLength;
   const exceptions = creator.exceptionFiltersContext.create(instance, method, moduleKey);
   const proxy = creator.rpcProxy;
-  const fail = (args: unknown[], error: unknown): unknown => proxy.handleError(exceptions, args, error);
+  // Nest's handler arguments ([payload, context]) are only built for the exception handler.
+  const fail = (data: unknown, ctx: object, error: unknown): unknown => proxy.handleError(exceptions, [data, ctx], error);
   // As RpcProxy does: an Observable's error goes through the exception handler too.
-  const settled = (args: unknown[], value: unknown): unknown =>
-    isObservable(value) ? (value as Observable<unknown>).pipe(catchError((error: unknown) => fail(args, error) as Observable<unknown>)) : value;
+  const settled = (data: unknown, ctx: object, value: unknown): unknown =>
+    isObservable(value) ? (value as Observable<unknown>).pipe(catchError((error: unknown) => fail(data, ctx, error) as Observable<unknown>)) : value;
 
   const call: DirectCall = (data, ctx) => {
-    const args = [data, ctx];
     let result: unknown;
     try {
-      let callArgs: unknown[] = args;
       if (params.length) {
-        callArgs = new Array<unknown>(argsLength);
+        const callArgs = new Array<unknown>(argsLength);
         for (const p of params) callArgs[p.index] = p.extractValue(data, ctx);
+        result = method.apply(instance, callArgs);
+      } else {
+        result = method.call(instance, data, ctx);
       }
-      result = method.apply(instance, callArgs);
     } catch (error) {
-      return fail(args, error);
+      return fail(data, ctx, error);
     }
     // Nest awaits whatever the method returned, so any thenable counts, not only native Promises.
     if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
       return Promise.resolve(result).then(
-        (value: unknown) => settled(args, value),
-        (error: unknown) => fail(args, error),
+        (value: unknown) => settled(data, ctx, value),
+        (error: unknown) => fail(data, ctx, error),
       );
     }
-    return settled(args, result);
+    return settled(data, ctx, result);
   };
   return { call };
 }
