@@ -52,7 +52,7 @@ export function releaseWorkDir(dir: string): void {
   workDirs.delete(dir);
 }
 
-/** `workDir` (mkdtemp-made, no quotes in it) is removed too when this process dies first. */
+/** `workDir` is removed too when this process dies first. */
 export function trackServerProcess(pid: number, workDir: string): void {
   hook();
   live.add(pid);
@@ -62,8 +62,9 @@ export function trackServerProcess(pid: number, workDir: string): void {
   const script =
     `while kill -0 ${parent} 2>/dev/null && kill -0 ${pid} 2>/dev/null; do sleep 0.5; done; ` +
     `if ! kill -0 ${parent} 2>/dev/null; then kill -9 ${pid} 2>/dev/null; ` +
-    `while kill -0 ${pid} 2>/dev/null; do sleep 0.1; done; rm -rf '${workDir}'; fi; exit 0`;
-  const watchdog = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
+    `while kill -0 ${pid} 2>/dev/null; do sleep 0.1; done; rm -rf -- "$1"; fi; exit 0`;
+  // The dir is an argument, not part of the script: no quoting of whatever TMPDIR holds.
+  const watchdog = spawn('sh', ['-c', script, 'nest-jetstream-watchdog', workDir], { detached: true, stdio: 'ignore' });
   watchdog.unref();
 }
 
