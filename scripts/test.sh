@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # The test command: every project against the newest nats-server (NestJS 12), then the
 # transport's integration tests again against the oldest server we support (2.9.10), and
-# again on NestJS 11; then a check that no nats-server started by the tests is still running.
+# again on NestJS 11; then a check that no nats-server started by the tests is still running
+# and that none left its temp dir behind.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export NX_DAEMON=false
 
 bash scripts/install-nats-server.sh >/dev/null
-if [ ! -d test/compat/nest11-cjs/node_modules/@nest-jetstream/transport ] || [ ! -d test/compat/nest12-esm/node_modules/@nest-jetstream/transport ]; then
-  npx nx run-many -t build --outputStyle=static >/dev/null && bash scripts/prepare-compat.sh
-fi
+# The compat apps test the packed build: bring it up to date with the sources (Nx skips an
+# unchanged build, prepare-compat an unchanged pack), so they never test a stale one.
+npx nx run-many -t build --outputStyle=static >/dev/null
+bash scripts/prepare-compat.sh
+
+# Temp dirs of launcher-started servers that exist before the tests; any other one left after is a leak.
+temp_root="${TMPDIR:-/tmp}"
+before_dirs=$(find "$temp_root" -maxdepth 1 -name 'nest-jetstream-nats-*' 2>/dev/null | sort || true)
 
 echo "== tests against the newest nats-server ($(.cache/nats-server/bin/nats-server-newest --version))"
 NATS_SERVER_VERSION=newest npx jest --ci "$@"
@@ -28,3 +34,11 @@ if [ -n "$leaked" ]; then
   exit 1
 fi
 echo "== no nats-server left running"
+
+left_dirs=$(comm -13 <(echo "$before_dirs") <(find "$temp_root" -maxdepth 1 -name 'nest-jetstream-nats-*' 2>/dev/null | sort) | sed '/^$/d')
+if [ -n "$left_dirs" ]; then
+  echo "nats-server temp dirs left behind by the tests:" >&2
+  echo "$left_dirs" >&2
+  exit 1
+fi
+echo "== no nats-server temp dir left behind"
