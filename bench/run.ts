@@ -52,14 +52,19 @@ async function fill(nc: NatsConnection, jsm: JetStreamManager): Promise<void> {
   while ((await jsm.streams.info('DRAIN')).state.messages < N) await new Promise((r) => setTimeout(r, 50));
 }
 
-/** Node CPU (user + system) per message, in µs, for the drain just measured. */
-const cpuPerMsg: Record<'raw' | 'ours' | 'pipeline', number> = { raw: NaN, ours: NaN, pipeline: NaN };
-function cpuSince(start: NodeJS.CpuUsage): number {
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / N;
+/** What one phase measured: messages per second, and Node CPU (user + system) per message in µs. */
+interface Measure {
+  rate: number;
+  cpuUs: number;
 }
 
-async function rawDrain(js: RawJs, jsm: JetStreamManager): Promise<number> {
+/** `n` messages took `ms` and the CPU since `cpuStart`. */
+function measured(n: number, ms: number, cpuStart: NodeJS.CpuUsage): Measure {
+  const used = process.cpuUsage(cpuStart);
+  return { rate: (n / ms) * 1000, cpuUs: (used.user + used.system) / n };
+}
+
+async function rawDrain(js: RawJs, jsm: JetStreamManager): Promise<Measure> {
   // The same consumer config as ours: filter_subject included (it changes the server's delivery path).
   await jsm.consumers.add('DRAIN', { durable_name: 'raw', ack_policy: AckPolicy.Explicit, max_ack_pending: ACK_PENDING, filter_subject: 'bench.drain' });
   const consumer = await js.consumers.get('DRAIN', 'raw');
@@ -80,35 +85,30 @@ async function rawDrain(js: RawJs, jsm: JetStreamManager): Promise<number> {
     },
   });
   await done;
-  const ms = performance.now() - started;
-  cpuPerMsg.raw = cpuSince(cpu);
+  const result = measured(N, performance.now() - started, cpu);
   // Stopped before the consumer is deleted: a pull left running would take messages from the
   // next round's consumer of the same name.
   await messages.close();
   await jsm.consumers.delete('DRAIN', 'raw');
-  return (N / ms) * 1000;
+  return result;
 }
 
 /** Our drain; `directCalls: false` sends the handler through Nest's RPC pipeline (what a handler with any guard, interceptor or pipe pays). */
-async function oursDrain(url: string, jsm: JetStreamManager, directCalls: boolean): Promise<number> {
+async function oursDrain(url: string, jsm: JetStreamManager, directCalls: boolean): Promise<Measure> {
   drained = 0;
   const done = new Promise<void>((resolve) => (onDrained = resolve));
   const strategy = new JetStreamServer({ connection: { servers: url }, codec: new RawCodec(), directCalls });
   const app = await NestFactory.createMicroservice(BenchModule, { strategy, logger: ['error'] });
   await app.listen();
   await done;
-  const ms = performance.now() - firstAt;
-  cpuPerMsg[directCalls ? 'ours' : 'pipeline'] = cpuSince(firstCpu ?? process.cpuUsage());
+  const result = measured(N, performance.now() - firstAt, firstCpu ?? process.cpuUsage());
   await app.close();
   await jsm.consumers.delete('DRAIN', 'ours');
-  return (N / ms) * 1000;
+  return result;
 }
 
-/** Node CPU per publish (µs) of the last `window()`. */
-let lastPublishCpu = NaN;
-
-/** `n` publishes through `publish`, WINDOW in flight; msgs/s. */
-async function window(publish: (i: number) => Promise<unknown>, n = N): Promise<number> {
+/** `n` publishes through `publish`, WINDOW in flight. */
+async function window(publish: (i: number) => Promise<unknown>, n = N): Promise<Measure> {
   let next = 0;
   const started = performance.now();
   const cpu = process.cpuUsage();
@@ -116,18 +116,26 @@ async function window(publish: (i: number) => Promise<unknown>, n = N): Promise<
     while (next < n) await publish(next++);
   };
   await Promise.all(Array.from({ length: WINDOW }, lane));
-  const used = process.cpuUsage(cpu);
-  lastPublishCpu = (used.user + used.system) / n;
-  return (n / (performance.now() - started)) * 1000;
+  return measured(n, performance.now() - started, cpu);
 }
 
 /** Progress on stderr; the tables go to stdout. */
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
-/** Round `round` runs `names` in a rotated order, so each takes each position as often as the rounds allow. */
-function rotated<T>(names: T[], round: number): T[] {
+/**
+ * Runs every phase once, in an order rotated by `round` (so each takes each position as often as
+ * the rounds allow), before each one `prepare()`; returns what each measured.
+ */
+async function runRound<K extends string>(round: number, what: string, phases: Record<K, () => Promise<Measure>>, prepare: () => Promise<unknown>): Promise<Record<K, Measure>> {
+  const names = Object.keys(phases) as K[];
   const k = (round - 1) % names.length;
-  return [...names.slice(k), ...names.slice(0, k)];
+  const out = {} as Record<K, Measure>;
+  for (const name of [...names.slice(k), ...names.slice(0, k)]) {
+    await prepare();
+    out[name] = await phases[name]();
+    progress(`round ${round}: ${name} ${what} ${out[name].rate.toFixed(0)}/s`);
+  }
+  return out;
 }
 
 function printTable(title: string, head: string[], rows: string[][]): void {
@@ -157,8 +165,7 @@ async function main(): Promise<void> {
   const client = new JetStreamClient({ connection: { servers: server.url }, codec: new RawCodec() });
   await client.connect();
 
-  const pubPhases = (tag: string) => ({
-    rawDefaults: (n?: number) => window((i) => js.publish('bench.pub', payload, { msgID: `rawd-${tag}-${i}` }), n),
+  const pubPhases = (tag: string): Record<'raw' | 'publish' | 'emit' | 'rawDefaults', (n?: number) => Promise<Measure>> => ({
     raw: (n?: number) => window((i) => jsLean.publish('bench.pub', payload, { msgID: `raw-${tag}-${i}` }), n),
     publish: (n?: number) => window((i) => client.publish('bench.pub', payload, { msgId: `ours-${tag}-${i}` }), n),
     emit: (n?: number) =>
@@ -169,74 +176,58 @@ async function main(): Promise<void> {
           ),
         n,
       ),
+    rawDefaults: (n?: number) => window((i) => js.publish('bench.pub', payload, { msgID: `rawd-${tag}-${i}` }), n),
   });
-  type PubPhase = keyof ReturnType<typeof pubPhases>;
 
   // Warm-up: every code path JIT-compiled before anything is measured.
   if (ONLY !== 'drain') {
     const warm = pubPhases('warm');
-    for (const phase of Object.keys(warm) as PubPhase[]) await warm[phase](Math.min(N, 10_000));
+    for (const phase of Object.values(warm)) await phase(Math.min(N, 10_000));
     progress('warmed up');
   }
 
-  const drains = {
+  const drains: Record<'raw' | 'ours' | 'pipeline', () => Promise<Measure>> = {
     raw: () => rawDrain(js, jsm),
     ours: () => oursDrain(server.url, jsm, true),
     pipeline: () => oursDrain(server.url, jsm, false),
   };
   if (ONLY !== 'publish') {
     await fill(nc, jsm);
-    for (const d of Object.keys(drains) as (keyof typeof drains)[]) await drains[d]();
+    for (const drain of Object.values(drains)) await drain();
     progress('drains warmed up');
   }
 
   const drainRows: string[][] = [];
   const pubRows: string[][] = [];
-  const ratio = (ours: number, raw: number) => (ours / raw).toFixed(2);
+  const ratio = (ours: Measure, raw: Measure) => (ours.rate / raw.rate).toFixed(2);
   for (let round = 1; round <= ROUNDS; round++) {
     if (ONLY !== 'drain') {
       const phases = pubPhases(`${round}`);
-      const pub: Record<string, number> = {};
-      const cpu: Record<string, number> = {};
-      for (const phase of rotated<PubPhase>(['raw', 'publish', 'emit', 'rawDefaults'], round)) {
-        await jsm.streams.purge('PUB');
-        pub[phase] = await phases[phase]();
-        cpu[phase] = lastPublishCpu;
-        progress(`round ${round}: ${phase} publish ${pub[phase].toFixed(0)}/s`);
-      }
+      const m = await runRound(round, 'publish', phases, () => jsm.streams.purge('PUB'));
       pubRows.push([
         `${round}`,
-        pub.raw.toFixed(0),
-        pub.publish.toFixed(0),
-        ratio(pub.publish, pub.raw),
-        pub.emit.toFixed(0),
-        ratio(pub.emit, pub.raw),
-        pub.rawDefaults.toFixed(0),
-        ratio(pub.publish, pub.rawDefaults),
-        cpu.raw.toFixed(1),
-        cpu.publish.toFixed(1),
-        cpu.emit.toFixed(1),
-        cpu.rawDefaults.toFixed(1),
+        m.raw.rate.toFixed(0),
+        m.publish.rate.toFixed(0),
+        ratio(m.publish, m.raw),
+        m.emit.rate.toFixed(0),
+        ratio(m.emit, m.raw),
+        m.rawDefaults.rate.toFixed(0),
+        ratio(m.publish, m.rawDefaults),
+        ...[m.raw, m.publish, m.emit, m.rawDefaults].map((x) => x.cpuUs.toFixed(1)),
       ]);
     }
     if (ONLY !== 'publish') {
-      // Each drain reads the same backlog through its own durable.
+      // Each drain reads the same backlog (filled once per round) through its own durable.
       await fill(nc, jsm);
-      const dr: Record<string, number> = {};
-      for (const d of rotated<keyof typeof drains>(['raw', 'ours', 'pipeline'], round)) {
-        dr[d] = await drains[d]();
-        progress(`round ${round}: ${d} drain ${dr[d].toFixed(0)}/s`);
-      }
+      const m = await runRound(round, 'drain', drains, () => Promise.resolve());
       drainRows.push([
         `${round}`,
-        dr.raw.toFixed(0),
-        dr.ours.toFixed(0),
-        ratio(dr.ours, dr.raw),
-        dr.pipeline.toFixed(0),
-        ratio(dr.pipeline, dr.raw),
-        cpuPerMsg.raw.toFixed(1),
-        cpuPerMsg.ours.toFixed(1),
-        cpuPerMsg.pipeline.toFixed(1),
+        m.raw.rate.toFixed(0),
+        m.ours.rate.toFixed(0),
+        ratio(m.ours, m.raw),
+        m.pipeline.rate.toFixed(0),
+        ratio(m.pipeline, m.raw),
+        ...[m.raw, m.ours, m.pipeline].map((x) => x.cpuUs.toFixed(1)),
       ]);
     }
   }
