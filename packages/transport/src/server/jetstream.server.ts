@@ -46,7 +46,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   /** Handler errors reach the runner, which settles the message, instead of being only logged. */
   override readonly propagatesEventHandlerErrors = true;
   override readonly logger: LoggerService = new Logger(LOG_CONTEXT);
-  /** Set by the registration hook while Nest registers a controller's handlers here (direct calls). */
+  /** @internal Set by the registration hook while Nest registers a controller's handlers here (direct calls). */
   [REGISTRATION]?: Registration = undefined;
 
   readonly codec: JetStreamCodec;
