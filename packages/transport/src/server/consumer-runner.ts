@@ -46,13 +46,14 @@ export class ConsumerRunner implements MessageSettler {
   private ackFlush?: NodeJS.Immediate;
   private closing = false;
   private idle?: () => void;
-  private readonly codecWantsSubject: boolean;
+  /** How many of (bytes, headers, subject) the codec's `decode` declares: headers and subject are parsed per message only for codecs that take them. */
+  private readonly codecArity: number;
 
   constructor(
     readonly binding: HandlerBinding,
     private readonly host: RunnerHost,
   ) {
-    this.codecWantsSubject = host.codec.decode.length >= 3;
+    this.codecArity = host.codec.decode.length;
     const target = {
       key: `${binding.stream}/${binding.durable}`,
       maxMessages: Math.min(binding.maxAckPending, 1000),
@@ -209,8 +210,9 @@ export class ConsumerRunner implements MessageSettler {
 
       let data: unknown;
       try {
-        // The subject is decoded from bytes on first use: only codecs that take it (3 parameters) pay for it.
-        data = this.codecWantsSubject ? host.codec.decode(msg.data, msg.headers, msg.subject) : host.codec.decode(msg.data, msg.headers, '');
+        // Headers and subject are parsed from bytes on first use: only codecs that take them pay for it.
+        const arity = this.codecArity;
+        data = host.codec.decode(msg.data, arity >= 2 ? msg.headers : undefined, arity >= 3 ? msg.subject : '');
       } catch (cause) {
         const err = new DecodeError(msg.subject, msg.info.streamSequence, { cause });
         return await this.settle(ctx, { action: 'term', exhausted: false, reason: describeError(err) }, err);
