@@ -51,3 +51,12 @@ export type { DeadLetterFacts } from './dead-letter/dead-letter-headers.js';
 export { advisoryStreamName } from './dead-letter/advisory-watcher.js';
 export { redriveDeadLetters } from './dead-letter/redrive.js';
 export type { RedriveOptions, RedriveResult } from './dead-letter/redrive.js';
+export type {
+  JetStreamInstrumentation,
+  InstrumentationTarget,
+  InstrumentationEvents,
+  InstrumentedHandler,
+  ConsumeObserver,
+  PublishObserver,
+  SettleOutcome,
+} from './observability/instrumentation.interface.js';

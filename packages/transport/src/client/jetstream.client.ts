@@ -5,6 +5,7 @@ import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microser
 import { Observable, throwError } from 'rxjs';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import { JsonCodec } from '../codecs/json.codec.js';
+import { DEFAULTS } from '../constants.js';
 import { openConnection } from '../connection/open-connection.js';
 import { JetStreamNotListeningError } from '../errors/jetstream-transport.error.js';
 import { EncodeError, RequestReplyNotSupportedError } from '../errors/publish.errors.js';
@@ -12,6 +13,8 @@ import type { JetStreamOptions } from '../interfaces/jetstream-options.interface
 import { JetStreamRecord, type JetStreamPublishOptions } from '../record-builders/jetstream.record-builder.js';
 import { EventListeners, watchConnection, type ConnectionEvents, type JetStreamStatus } from '../connection/connection-events.js';
 import { Publisher, resolvePublishDefaults, type PublisherDefaults } from './publisher.js';
+import { Instrumentations } from '../observability/instrumentations.js';
+import type { InstrumentationEvents } from '../observability/instrumentation.interface.js';
 
 /** Events of `JetStreamClient.on()`. */
 export type JetStreamClientEvents = ConnectionEvents;
@@ -27,6 +30,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
   private nc?: NatsConnection;
   private publisher?: Publisher;
   private readonly publishDefaults: PublisherDefaults;
+  private readonly instrumentations: Instrumentations;
   private readonly logger = new Logger('JetStreamClient');
   private readonly listeners = new EventListeners<JetStreamClientEvents>((event, err) =>
     this.logger.error(`A "${event}" listener threw: ${String(err)}`),
@@ -36,6 +40,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     super();
     this.codec = options.codec ?? new JsonCodec();
     this.publishDefaults = resolvePublishDefaults(options.publish);
+    this.instrumentations = new Instrumentations(options);
   }
 
   /** Connects once (later calls share the connection); fails with a `JetStreamConnectionError` that says what to fix. */
@@ -54,6 +59,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     this.publisher = undefined;
     const nc = this.nc ?? (await pending?.catch(() => undefined));
     this.nc = undefined;
+    await this.instrumentations.detach();
     if (nc && !nc.isClosed()) await nc.drain().catch(() => nc.close());
     this._status$.next('closed');
   }
@@ -133,9 +139,21 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
   private async open(): Promise<NatsConnection> {
     const { nc, jsm } = await openConnection(this.options.connection, 'JetStreamClient');
     this.nc = nc;
-    this.publisher = new Publisher(jetstream(nc), jsm, this.publishDefaults);
+    this.publisher = new Publisher(jetstream(nc), jsm, this.publishDefaults, this.instrumentations.publish);
     this._status$.next('connected');
     void watchConnection(nc, this._status$, this.listeners);
+    await this.instrumentations.attach({
+      role: 'client',
+      serviceName: this.options.serviceName ?? DEFAULTS.serviceName,
+      connection: nc,
+      jsm,
+      handlers: [],
+      streams: (this.options.streams ?? []).map((s) => s.name),
+      status: this.status,
+      on: <K extends keyof InstrumentationEvents>(event: K, listener: (payload: InstrumentationEvents[K]) => void) => {
+        if (event === 'reconnect' || event === 'disconnect') this.listeners.add(event, listener as JetStreamClientEvents['reconnect']);
+      },
+    });
     return nc;
   }
 }

@@ -8,6 +8,7 @@ import type { PublishDefaults } from '../interfaces/jetstream-options.interface.
 import type { JetStreamPublishOptions } from '../record-builders/jetstream.record-builder.js';
 import { toMillis } from '../utils/duration.js';
 import { subjectProblem } from '../utils/subjects.js';
+import type { PublishObserver } from '../observability/instrumentation.interface.js';
 
 /** JetStream API error codes for failed publish expectations. */
 const WRONG_STREAM = 10060;
@@ -46,6 +47,8 @@ export class Publisher {
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly defaults: PublisherDefaults,
+    /** Metrics and tracing hooks; undefined when neither is on (then no call is made per publish). */
+    private readonly observer?: PublishObserver,
   ) {}
 
   /** Never throws synchronously: every problem is a rejection. */
@@ -58,8 +61,33 @@ export class Publisher {
       return Promise.reject(err);
     }
     const started = Date.now();
+    if (this.observer) return this.observed(this.observer, subject, payload, opts, options, started);
     // The happy path is one call into the client: no extra async frames per message.
     return this.js.publish(subject, payload, opts).catch((err: unknown) => this.retry(err, subject, payload, opts, options, started));
+  }
+
+  private observed(
+    observer: PublishObserver,
+    subject: string,
+    payload: Uint8Array,
+    opts: Partial<JsPublishOptions>,
+    options: JetStreamPublishOptions,
+    started: number,
+  ): Promise<PubAck> {
+    const token = observer.started(subject, opts.msgID ?? '', () => (opts.headers ??= createHeaders()));
+    return this.js
+      .publish(subject, payload, opts)
+      .catch((err: unknown) => this.retry(err, subject, payload, opts, options, started))
+      .then(
+        (ack) => {
+          observer.finished(token, ack);
+          return ack;
+        },
+        (err: unknown) => {
+          observer.finished(token, undefined, err);
+          throw err;
+        },
+      );
   }
 
   private async retry(

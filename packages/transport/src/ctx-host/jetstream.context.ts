@@ -45,6 +45,8 @@ export class JetStreamContext extends BaseRpcContext<[JsMsg]> {
   declare touched: number;
   /** @internal Sweep tick when the handler started; -1 while queued. */
   declare started: number;
+  /** @internal The consume observer's token for this message (only with metrics or tracing on). */
+  declare observed?: unknown;
 
   constructor(
     msg: JsMsg,

@@ -2,6 +2,7 @@ import type { StreamConfig } from '@nats-io/jetstream';
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import type { Duration } from '../utils/duration.js';
+import type { JetStreamInstrumentation } from '../observability/instrumentation.interface.js';
 
 export type DeliverPolicyName = 'all' | 'new' | 'last' | 'last_per_subject' | 'by_start_sequence' | 'by_start_time';
 export type ProvisioningMode = 'create-or-update' | 'verify' | 'off';
@@ -100,4 +101,14 @@ export interface JetStreamOptions {
    * in-process path missed. Default true (when any handler dead-letters).
    */
   deadLetterAdvisories?: boolean;
+  /**
+   * Prometheus metrics: `new JetStreamMetrics({ registry })` from `@nest-jetstream/transport/metrics`
+   * (needs `prom-client`). Default none: no metric is kept and the hot path makes no call.
+   */
+  metrics?: JetStreamInstrumentation;
+  /**
+   * OpenTelemetry tracing: `new JetStreamTracing()` from `@nest-jetstream/transport/tracing`
+   * (needs `@opentelemetry/api`). Default none: no header is added and the hot path makes no call.
+   */
+  tracing?: JetStreamInstrumentation;
 }

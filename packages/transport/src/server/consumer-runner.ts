@@ -9,6 +9,7 @@ import { deliveryCountOf } from '../utils/delivery-count.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import type { HandlerBinding } from './handler-binding.js';
 import { MessagePuller } from './message-puller.js';
+import type { ConsumeObserver } from '../observability/instrumentation.interface.js';
 
 const LOG_CONTEXT = 'JetStreamServer';
 
@@ -24,6 +25,8 @@ export interface RunnerHost {
   deadLetter(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean): Promise<void>;
   /** The consumer to pull from; with `recreate`, first put it back on the server (it was deleted). */
   consumerFor(binding: HandlerBinding, recreate: boolean): Promise<Consumer>;
+  /** Metrics and tracing hooks; undefined when neither is on (then no per-message call is made). */
+  readonly consumeObserver?: ConsumeObserver;
 }
 
 /**
@@ -48,12 +51,14 @@ export class ConsumerRunner implements MessageSettler {
   private idle?: () => void;
   /** How many of (bytes, headers, subject) the codec's `decode` declares: headers and subject are parsed per message only for codecs that take them. */
   private readonly codecArity: number;
+  private readonly observer?: ConsumeObserver;
 
   constructor(
     readonly binding: HandlerBinding,
     private readonly host: RunnerHost,
   ) {
     this.codecArity = host.codec.decode.length;
+    this.observer = host.consumeObserver;
     const target = {
       key: `${binding.stream}/${binding.durable}`,
       maxMessages: Math.min(binding.maxAckPending, 1000),
@@ -108,6 +113,7 @@ export class ConsumerRunner implements MessageSettler {
 
   ack(ctx: JetStreamContext): void {
     if (!this.mark(ctx, 'ack')) return;
+    this.observer?.settled(ctx.observed, 'ack');
     // Acks of handlers that finish in different microtasks would each flush a socket write;
     // gathered until the end of this event-loop turn they leave together (less CPU per message).
     this.acks.push(ctx.getMessage());
@@ -116,6 +122,7 @@ export class ConsumerRunner implements MessageSettler {
 
   nak(ctx: JetStreamContext, delay?: Duration): void {
     if (!this.mark(ctx, 'nak')) return;
+    this.observer?.settled(ctx.observed, 'nak');
     const ms = delay === undefined ? nakDelay(ctx.getMessage().info.deliveryCount, this.binding.backoffMs) : toMillis(delay, 'nak(delay)');
     ctx.getMessage().nak(ms);
   }
@@ -153,6 +160,7 @@ export class ConsumerRunner implements MessageSettler {
       return;
     }
     const ctx = new JetStreamContext(msg, this, this.tick);
+    if (this.observer) ctx.observed = this.observer.received(this.binding, ctx);
     this.unsettled.add(ctx);
     if (this.running < this.binding.concurrency) {
       this.run(ctx);
@@ -191,6 +199,7 @@ export class ConsumerRunner implements MessageSettler {
     for (let i = this.queueHead; i < this.queue.length; i++) {
       const ctx = this.queue[i];
       ctx.getMessage().nak();
+      this.observer?.settled(ctx.observed, 'nak', 'shutdown');
       this.unsettled.delete(ctx);
     }
     this.queue.length = 0;
@@ -222,7 +231,12 @@ export class ConsumerRunner implements MessageSettler {
       let error: unknown;
       try {
         // A direct call of a synchronous method settles without waiting a microtask.
-        let result: unknown = binding.direct ? binding.direct(data, ctx) : binding.handler(data, ctx);
+        const observer = this.observer;
+        let result: unknown = observer?.run
+          ? observer.run(ctx.observed, () => (binding.direct ? binding.direct(data, ctx) : binding.handler(data, ctx)))
+          : binding.direct
+            ? binding.direct(data, ctx)
+            : binding.handler(data, ctx);
         if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') result = await result;
         if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
       } catch (err) {
@@ -231,6 +245,7 @@ export class ConsumerRunner implements MessageSettler {
         error = ctx.handlerError ?? err;
       }
       if (ctx.abandoned) return;
+      this.observer?.handled?.(ctx.observed, failed ? (error ?? new Error('handler failed')) : undefined);
       if (ctx.pendingSettle) return await ctx.pendingSettle;
       if (binding.manualAck) {
         if (!ctx.isSettled()) {
@@ -282,6 +297,7 @@ export class ConsumerRunner implements MessageSettler {
     if (!binding.deadLetter) {
       this.mark(ctx, 'term');
       ctx.getMessage().term(host.termReasonSupported ? reason : undefined);
+      this.observer?.settled(ctx.observed, 'term', reason);
       host.onTerminated(binding, ctx, reason, exhausted);
       return;
     }
@@ -292,6 +308,7 @@ export class ConsumerRunner implements MessageSettler {
       const delay = binding.backoffMs.length ? binding.backoffMs[binding.backoffMs.length - 1] : 0;
       ctx.settledWith = 'nak';
       ctx.getMessage().nak(delay);
+      this.observer?.settled(ctx.observed, 'nak', `dead-letter publish failed: ${describeError(err)}`);
       host.logger.error?.(
         `Could not dead-letter message ${ctx.getInfo().streamSequence} on "${ctx.getSubject()}": ${describeError(err)}. It stays in ${ctx.getInfo().stream}; retrying in ${delay} ms.`,
         undefined,
@@ -300,6 +317,7 @@ export class ConsumerRunner implements MessageSettler {
       return;
     }
     ctx.getMessage().term(host.termReasonSupported ? `dead-lettered: ${reason}` : undefined);
+    this.observer?.settled(ctx.observed, 'dead_letter', reason);
   }
 
   /**

@@ -26,6 +26,8 @@ import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } fro
 import { installRegistrationHook, planDirectCall, REGISTRATION, type Registration } from './direct-call.js';
 import type { HandlerBinding } from './handler-binding.js';
 import { resolveBinding } from './resolve-bindings.js';
+import { Instrumentations } from '../observability/instrumentations.js';
+import type { ConsumeObserver, InstrumentationEvents } from '../observability/instrumentation.interface.js';
 
 /** Events of `JetStreamServer.on()`. */
 export type JetStreamServerEvents = ConnectionEvents & {
@@ -64,6 +66,9 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   private advisories?: AdvisoryWatcher;
   private readonly shutdownTimeoutMs: number;
   private readonly deadLetterPublish: PublisherDefaults;
+  private readonly instrumentations: Instrumentations;
+  /** @internal Metrics and tracing hooks of the consumers; undefined when neither is on. */
+  readonly consumeObserver?: ConsumeObserver;
 
   constructor(private readonly options: JetStreamOptions = {}) {
     super();
@@ -72,6 +77,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.shutdownTimeoutMs = toMillis(options.shutdownTimeout ?? DEFAULTS.shutdownTimeout, 'shutdownTimeout');
     // The dead-letter publisher honours the app's publish.timeout; its retry budget is its own.
     this.deadLetterPublish = { ...resolvePublishDefaults(options.publish), retryBudgetMs: toMillis(DEFAULTS.deadLetter.publishBudget, 'publishBudget') };
+    this.instrumentations = new Instrumentations(options);
+    this.consumeObserver = this.instrumentations.consume;
     installHandlerErrorCapture();
     if (options.directCalls !== false) installRegistrationHook();
   }
@@ -145,7 +152,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     const bindings = await this.provisioner.provision(this.options.streams ?? [], this.pending);
     const deadLettering = bindings.filter((b) => b.deadLetter);
     if (deadLettering.length > 0) {
-      const publisher = new Publisher(this.js, jsm, this.deadLetterPublish);
+      const publisher = new Publisher(this.js, jsm, this.deadLetterPublish, this.instrumentations.publish);
       this.router = new DeadLetterRouter(publisher, (event) => this.listeners.emit('deadLetter', event));
       if (this.options.deadLetterAdvisories !== false) {
         const stream = advisoryStreamName(this.options.serviceName ?? DEFAULTS.serviceName);
@@ -160,6 +167,17 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       const via = b.invocation === 'direct' ? 'called directly' : `through Nest's pipeline: ${b.pipelineReason ?? ''}`;
       this.logger.log(`Consuming "${b.subject}" from ${b.stream} as durable ${b.durable} (concurrency ${b.concurrency}; ${via})`, LOG_CONTEXT);
     }
+    await this.instrumentations.attach({
+      role: 'server',
+      serviceName: this.options.serviceName ?? DEFAULTS.serviceName,
+      connection: nc,
+      jsm,
+      handlers: bindings.map(({ subject, stream, durable }) => ({ subject, stream, durable })),
+      streams: [...new Set([...(this.options.streams ?? []).map((s) => s.name), ...bindings.map((b) => b.stream)])],
+      status: this.status,
+      on: <K extends keyof InstrumentationEvents>(event: K, listener: (payload: InstrumentationEvents[K]) => void) =>
+        this.listeners.add(event, listener as JetStreamServerEvents[K]),
+    });
   }
 
   /** Stops pulling, lets running handlers finish (up to `shutdownTimeout`) and settle, then drains the connection. */
@@ -170,6 +188,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     await Promise.all(runners.map((r) => r.close(timeout)));
     await this.advisories?.close();
     this.advisories = undefined;
+    await this.instrumentations.detach();
     const nc = this.nc;
     this.nc = undefined;
     if (nc && !nc.isClosed()) {

@@ -1,0 +1,36 @@
+import type { MsgHdrs } from '@nats-io/nats-core';
+import type { PubAck } from '@nats-io/jetstream';
+import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
+import type { ConsumeObserver, InstrumentedHandler, JetStreamInstrumentation, PublishObserver, SettleOutcome } from './instrumentation.interface.js';
+
+/** One consume observer for all the instrumentations that have one; undefined when none has (the hot path then makes no call). */
+export function combineConsumeObservers(list: readonly JetStreamInstrumentation[]): ConsumeObserver | undefined {
+  const observers = list.map((i) => i.consume).filter((o): o is ConsumeObserver => o !== undefined);
+  if (observers.length <= 1) return observers[0];
+  return {
+    received: (handler: InstrumentedHandler, ctx: JetStreamContext) => observers.map((o) => o.received(handler, ctx)),
+    run<T>(tokens: unknown, call: () => T): T {
+      let wrapped = call;
+      observers.forEach((o, i) => {
+        if (!o.run) return;
+        const inner = wrapped;
+        wrapped = () => o.run!((tokens as unknown[])[i], inner);
+      });
+      return wrapped();
+    },
+    handled: (tokens: unknown, error: unknown) => observers.forEach((o, i) => o.handled?.((tokens as unknown[])[i], error)),
+    settled: (tokens: unknown, outcome: SettleOutcome, reason?: string) =>
+      observers.forEach((o, i) => o.settled((tokens as unknown[])[i], outcome, reason)),
+  };
+}
+
+/** One publish observer for all the instrumentations that have one; undefined when none has. */
+export function combinePublishObservers(list: readonly JetStreamInstrumentation[]): PublishObserver | undefined {
+  const observers = list.map((i) => i.publish).filter((o): o is PublishObserver => o !== undefined);
+  if (observers.length <= 1) return observers[0];
+  return {
+    started: (subject: string, msgId: string, headers: () => MsgHdrs) => observers.map((o) => o.started(subject, msgId, headers)),
+    finished: (tokens: unknown, ack: PubAck | undefined, error?: unknown) =>
+      observers.forEach((o, i) => o.finished((tokens as unknown[])[i], ack, error)),
+  };
+}

@@ -1,0 +1,82 @@
+import type { JetStreamManager, PubAck } from '@nats-io/jetstream';
+import type { MsgHdrs, NatsConnection } from '@nats-io/nats-core';
+import type { Observable } from 'rxjs';
+import type { JetStreamStatus } from '../connection/connection-events.js';
+import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
+import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
+
+/**
+ * How a message left its handler's consumer: `ack`, `nak` (redelivered later, shutdown
+ * included), `term` (for good, no dead-letter route) or `dead_letter` (published to its
+ * dead-letter subject, then terminated).
+ */
+export type SettleOutcome = 'ack' | 'nak' | 'term' | 'dead_letter';
+
+/** One bound handler, as instrumentation sees it. */
+export interface InstrumentedHandler {
+  readonly subject: string;
+  readonly stream: string;
+  readonly durable: string;
+}
+
+/**
+ * Per-message hooks of a server's consumers. Called on the hot path only when an
+ * instrumentation that has them is configured; with none, the runner makes no call at all.
+ */
+export interface ConsumeObserver {
+  /** A message arrived from the server (it may wait for a free handler slot). The return value is this observer's token for it. */
+  received(handler: InstrumentedHandler, ctx: JetStreamContext): unknown;
+  /** Runs the handler call (after `received`); a tracer runs it inside the message's context. */
+  run?<T>(token: unknown, call: () => T): T;
+  /** The handler returned (`error` undefined) or failed; not called when it never ran (decode error, out of attempts). */
+  handled?(token: unknown, error: unknown): void;
+  /** The message was settled; called once per message received. */
+  settled(token: unknown, outcome: SettleOutcome, reason?: string): void;
+}
+
+/** Per-publish hooks, for the client's publishes and the server's dead letters. */
+export interface PublishObserver {
+  /**
+   * Before the publish. `headers()` returns the message's headers, creating them on first call,
+   * so an observer can add trace context. The return value is this observer's token for it.
+   */
+  started(subject: string, msgId: string, headers: () => MsgHdrs): unknown;
+  /** The publish resolved with `ack`, or failed for good with `error`. */
+  finished(token: unknown, ack: PubAck | undefined, error?: unknown): void;
+}
+
+/** Events an instrumentation can follow on the server or client it is attached to. */
+export interface InstrumentationEvents {
+  terminated: TerminatedMessageEvent;
+  deadLetter: DeadLetterEvent;
+  deadLetterLost: DeadLetterLostEvent;
+  reconnect: string;
+  disconnect: string;
+}
+
+/** What a server (after its handlers are bound) or a client (after it connects) hands to `attach()`. */
+export interface InstrumentationTarget {
+  readonly role: 'server' | 'client';
+  readonly serviceName: string;
+  readonly connection: NatsConnection;
+  readonly jsm: JetStreamManager;
+  /** The handlers bound (a server's); empty for a client. */
+  readonly handlers: readonly InstrumentedHandler[];
+  /** Streams the app declares or consumes from. */
+  readonly streams: readonly string[];
+  /** Connection status; replays the current one to a new subscriber. */
+  readonly status: Observable<JetStreamStatus>;
+  on<K extends keyof InstrumentationEvents>(event: K, listener: (payload: InstrumentationEvents[K]) => void): void;
+}
+
+/**
+ * An instrumentation (metrics, tracing) of a server or client: the `metrics` and `tracing`
+ * options take one. Its hooks are read once, at construction; `attach` runs once connected,
+ * `detach` when that server or client closes.
+ */
+export interface JetStreamInstrumentation {
+  readonly consume?: ConsumeObserver;
+  readonly publish?: PublishObserver;
+  attach?(target: InstrumentationTarget): void | Promise<void>;
+  detach?(target: InstrumentationTarget): void | Promise<void>;
+}
