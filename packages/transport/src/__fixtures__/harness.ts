@@ -1,12 +1,12 @@
 // Test harness: a real nats-server from our launcher, a Nest microservice with the
 // JetStreamServer, and a raw client to look at the server's side of things.
 import { randomBytes } from 'node:crypto';
-import { jetstream, jetstreamManager, type JetStreamClient as RawJs, type JetStreamManager } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type JetStreamClient as RawJs, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { NestFactory } from '@nestjs/core';
 import type { INestMicroservice, Type } from '@nestjs/common';
-import { NatsServer } from '@nest-jetstream/testing';
+import { NatsServer, waitFor } from '@nest-jetstream/testing';
 import { JetStreamServer } from '../server/jetstream.server.js';
 import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
 
@@ -55,6 +55,19 @@ export class Harness {
     await this.nc?.close();
     await this.server?.stop();
   }
+}
+
+/**
+ * Deletes a consumer, retrying what the server refuses for its own reasons: 2.9.10 can answer a
+ * delete with "unlinkat …: directory not empty" while it writes the consumer's store.
+ */
+export async function deleteConsumer(jsm: JetStreamManager, stream: string, durable: string): Promise<void> {
+  await waitFor(`consumer ${stream}/${durable} to be deleted`, () =>
+    jsm.consumers.delete(stream, durable).catch((err: unknown) => {
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound) return true;
+      throw err;
+    }),
+  );
 }
 
 /** Records what handlers saw, for assertions with `waitFor`. */

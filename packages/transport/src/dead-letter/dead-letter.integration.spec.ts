@@ -4,7 +4,7 @@ import { Controller, Module } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
 import { waitFor } from '@nest-jetstream/testing';
-import { Harness, Probe } from '../__fixtures__/harness.js';
+import { deleteConsumer, Harness, Probe } from '../__fixtures__/harness.js';
 import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { JetStreamTermError } from '../errors/handler.errors.js';
@@ -206,7 +206,7 @@ describe('dead letters (real nats-server)', () => {
 
   it('puts the advisory consumer back when it is deleted while the app runs, and processes advisories again', async () => {
     const stream = advisoryStreamName('dlt');
-    await h.jsm.consumers.delete(stream, 'dead_letter_advisories');
+    await deleteConsumer(h.jsm, stream, 'dead_letter_advisories');
     await waitFor('the advisory consumer to be back', () => h.jsm.consumers.info(stream, 'dead_letter_advisories').then(() => true, () => false));
     const advisory = { type: 'io.nats.jetstream.advisory.v1.max_deliver', stream: SRC, consumer: 'dlt__dlt_work_fail', stream_seq: 999_998, deliveries: 12 };
     await h.js.publish(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${SRC}.dlt__dlt_work_fail`, JSON.stringify(advisory));
@@ -278,9 +278,13 @@ describe('dead letters (real nats-server)', () => {
     expect(first.lines.filter((l) => l.event === 'delivery').map((l) => l.delivery)).toEqual([1, 2]);
     const second = runChild();
     try {
-      await waitFor('the dead letter from the next process', async () => (await dlqMessages('dlt.dead.crash')).length === 1, { timeout: 20_000 });
+      // The server may still hand deliveries to the killed process's open pull request until it
+      // expires, so the delivery the next process settles is the third or a later one: the
+      // guarantee is one dead letter, of a delivery past the last attempt, without a third run.
+      await waitFor('the dead letter from the next process', async () => (await dlqMessages('dlt.dead.crash')).length === 1, { timeout: 40_000 });
       const [dl] = await dlqMessages('dlt.dead.crash');
-      expect(readDeadLetter(dl.headers)).toMatchObject({ sequence: seq, deliveries: 3, reason: expect.stringMatching(/never settled/) });
+      expect(readDeadLetter(dl.headers)).toMatchObject({ sequence: seq, reason: expect.stringMatching(/never settled/) });
+      expect(readDeadLetter(dl.headers)?.deliveries).toBeGreaterThanOrEqual(3);
       // The handler never ran a third time.
       expect(second.lines.filter((l) => l.event === 'delivery')).toEqual([]);
     } finally {

@@ -1,7 +1,7 @@
 import { Controller, Module } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { NatsServer, waitFor } from '@nest-jetstream/testing';
-import { Harness, Probe, uniqueName } from '../__fixtures__/harness.js';
+import { deleteConsumer, Harness, Probe, uniqueName } from '../__fixtures__/harness.js';
 import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { JetStreamConnectionError } from '../errors/jetstream-transport.error.js';
@@ -98,7 +98,7 @@ describe('server lifecycle (real nats-server)', () => {
 
   it('puts back a consumer deleted while it runs, and keeps consuming', async () => {
     const { strategy } = await h.app(LifecycleModule, options);
-    await h.jsm.consumers.delete(stream, 'life__life_steady');
+    await deleteConsumer(h.jsm, stream, 'life__life_steady');
     await waitFor('the consumer to be recreated', () => h.jsm.consumers.info(stream, 'life__life_steady').then(() => true, () => false), { timeout: 20_000 });
     const { seq } = await h.js.publish('life.steady', '{}');
     await waitFor('the message after the heal to be handled', () => handled.count((x) => x === seq) === 1, { timeout: 20_000 });
