@@ -107,7 +107,8 @@ describe('settling messages (real nats-server)', () => {
     // nak(300ms) after the first failure, nak(600ms) after the second: no hot loop.
     expect(runs[1].at - runs[0].at).toBeGreaterThanOrEqual(250);
     expect(runs[2].at - runs[1].at).toBeGreaterThanOrEqual(550);
-    expect(runs[2].at - runs[1].at).toBeLessThan(3000);
+    // Redelivered after the nak delay, not after ackWait (30 s); the bound is loose for busy machines.
+    expect(runs[2].at - runs[1].at).toBeLessThan(15_000);
     await waitFor('the final ack', async () => (await consumerInfo('settle.flaky')).num_ack_pending === 0);
   });
 
