@@ -2,25 +2,19 @@
 //   npm run bench            (100k messages of 1 KiB, 6 rounds; BENCH_MESSAGES / BENCH_ROUNDS to change)
 // Drains are timed from the first message handled to the last, for both. Prints msgs/s and the ratio to raw. Not a test: nothing here passes or fails on speed.
 import 'reflect-metadata';
-import { cpus, totalmem } from 'node:os';
 import { AckPolicy, jetstream, jetstreamManager, type JetStreamClient as RawJs, type JetStreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Payload } from '@nestjs/microservices';
 import { NatsServer } from '@nest-jetstream/testing';
 import { JetStreamClient, JetStreamEvent, JetStreamRecord, JetStreamServer, RawCodec } from '@nest-jetstream/transport';
+import { fill, machineLine, measured, N, payload, printTable, progress, ROUNDS, run, runRound, SIZE, WINDOW, window, type Measure } from './lib.js';
 
-const N = Number(process.env.BENCH_MESSAGES ?? 100_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
-const WINDOW = 256;
 /** `drain` or `publish` to run one half only. */
 const ONLY = process.env.BENCH_ONLY;
-const SIZE = 1024;
 /** The same max_ack_pending for both consumers. */
 const ACK_PENDING = Number(process.env.BENCH_ACK_PENDING ?? 10_000);
-const payload = new Uint8Array(SIZE).fill(120);
 
 let drained = 0;
 let firstAt = 0;
@@ -41,28 +35,6 @@ class BenchController {
 
 @Module({ controllers: [BenchController] })
 class BenchModule {}
-
-async function fill(nc: NatsConnection, jsm: JetStreamManager): Promise<void> {
-  await jsm.streams.purge('DRAIN');
-  for (let i = 0; i < N; i++) {
-    nc.publish('bench.drain', payload);
-    if (i % 5000 === 0) await nc.flush();
-  }
-  await nc.flush();
-  while ((await jsm.streams.info('DRAIN')).state.messages < N) await new Promise((r) => setTimeout(r, 50));
-}
-
-/** What one phase measured: messages per second, and Node CPU (user + system) per message in µs. */
-interface Measure {
-  rate: number;
-  cpuUs: number;
-}
-
-/** `n` messages took `ms` and the CPU since `cpuStart`. */
-function measured(n: number, ms: number, cpuStart: NodeJS.CpuUsage): Measure {
-  const used = process.cpuUsage(cpuStart);
-  return { rate: (n / ms) * 1000, cpuUs: (used.user + used.system) / n };
-}
 
 async function rawDrain(js: RawJs, jsm: JetStreamManager): Promise<Measure> {
   // The same consumer config as ours: filter_subject included (it changes the server's delivery path).
@@ -105,50 +77,6 @@ async function oursDrain(url: string, jsm: JetStreamManager, directCalls: boolea
   await app.close();
   await jsm.consumers.delete('DRAIN', 'ours');
   return result;
-}
-
-/** `n` publishes through `publish`, WINDOW in flight. */
-async function window(publish: (i: number) => Promise<unknown>, n = N): Promise<Measure> {
-  let next = 0;
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  const lane = async () => {
-    while (next < n) await publish(next++);
-  };
-  await Promise.all(Array.from({ length: WINDOW }, lane));
-  return measured(n, performance.now() - started, cpu);
-}
-
-/** Progress on stderr; the tables go to stdout. */
-const progress = (line: string) => process.stderr.write(`${line}\n`);
-
-/**
- * Runs every phase once, in an order rotated by `round` (so each takes each position as often as
- * the rounds allow), before each one `prepare()`; returns what each measured.
- */
-async function runRound<K extends string>(round: number, what: string, phases: Record<K, () => Promise<Measure>>, prepare: () => Promise<unknown>): Promise<Record<K, Measure>> {
-  const names = Object.keys(phases) as K[];
-  const k = (round - 1) % names.length;
-  const out = {} as Record<K, Measure>;
-  for (const name of [...names.slice(k), ...names.slice(0, k)]) {
-    await prepare();
-    out[name] = await phases[name]();
-    progress(`round ${round}: ${name} ${what} ${out[name].rate.toFixed(0)}/s`);
-  }
-  return out;
-}
-
-function printTable(title: string, head: string[], rows: string[][]): void {
-  const ratioColumns = new Set(head.flatMap((h, i) => (h.startsWith('ratio') ? [i] : [])));
-  const median = (col: number) => {
-    const v = rows.map((r) => Number(r[col])).sort((a, b) => a - b);
-    const m = v.length / 2;
-    return (v.length % 2 ? v[Math.floor(m)] : (v[m - 1] + v[m]) / 2).toFixed(ratioColumns.has(col) ? 2 : 1);
-  };
-  console.log(`\n${title}\n`);
-  console.log(`| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|`);
-  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-  console.log(`| median | ${head.slice(1).map((_, i) => median(i + 1)).join(' | ')} |`);
 }
 
 async function main(): Promise<void> {
@@ -237,7 +165,7 @@ async function main(): Promise<void> {
   await server.stop();
 
   console.log(`nest-jetstream bench: ${N} messages of ${SIZE} B, ${ROUNDS} rounds, publish window ${WINDOW}, nats-server ${server.version}`);
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
+  console.log(machineLine());
   if (drainRows.length) {
     printTable(
       'Drain (msgs/s; ratio to raw; Node CPU per message)',
@@ -254,10 +182,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+run(main);
