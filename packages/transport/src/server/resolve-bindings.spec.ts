@@ -26,4 +26,15 @@ describe('resolveBinding', () => {
     expect(() => resolveBinding('a.b', { durable: 'has.dot' }, {}, 's', handler)).toThrow(/durable "has\.dot" is invalid/);
     expect(() => resolveBinding('a.b', { ackWait: 'soon' }, {}, 's', handler)).toThrow(/ackWait must be milliseconds/);
   });
+
+  it('refuses a backoff that would loop hot or never be used, naming the handler', () => {
+    expect(() => resolveBinding('a.b', { backoff: [] }, {}, 's', handler)).toThrow(/@JetStreamEvent\('a\.b'\): backoff must be a non-empty array/);
+    expect(() => resolveBinding('a.b', { backoff: ['1s', '0ms'] }, {}, 's', handler)).toThrow(/backoff\[1\] is 0: a failed attempt would be redelivered at once/);
+    expect(() => resolveBinding('a.b', {}, { backoff: [0] }, 's', handler)).toThrow(/backoff\[0\] is 0/);
+    expect(() => resolveBinding('a.b', { maxDeliver: 2, backoff: ['1s', '5s'] }, {}, 's', handler)).toThrow(/lists 2 delays, but maxDeliver 2 allows only 1 redelivery/);
+    expect(() => resolveBinding('a.b', { backoff: 'soon' as unknown as string[] }, {}, 's', handler)).toThrow(/backoff must be a non-empty array/);
+    // The module-wide schedule may be longer than one handler's attempts.
+    expect(resolveBinding('a.b', { maxDeliver: 2 }, {}, 's', handler).backoffMs).toEqual([1000, 5000, 30_000]);
+    expect(resolveBinding('a.b', { maxDeliver: 1, backoff: [] }, {}, 's', handler).backoffMs).toEqual([]);
+  });
 });

@@ -21,6 +21,30 @@ function positiveInt(value: number, what: string): number {
   return value;
 }
 
+/**
+ * The nak delays, checked: a zero delay or an empty schedule would redeliver a failing message at
+ * once (the hot loop we promise never happens), and delays a handler's own schedule lists beyond
+ * its `maxDeliver - 1` retries would never be used.
+ */
+function resolveBackoff(at: string, backoff: unknown, own: boolean, maxDeliver: number): number[] {
+  if (!Array.isArray(backoff) || (backoff.length === 0 && maxDeliver > 1)) {
+    throw new JetStreamConfigError(
+      `${at}: backoff must be a non-empty array of delays, e.g. ['1s', '5s', '30s']; got ${JSON.stringify(backoff)}. Without a delay a failed attempt would be redelivered at once.`,
+    );
+  }
+  const ms = backoff.map((d: Duration, i) => {
+    const delay = toMillis(d, `${at} backoff[${i}]`);
+    if (delay === 0) throw new JetStreamConfigError(`${at}: backoff[${i}] is 0: a failed attempt would be redelivered at once (a hot loop). Use a delay of at least 1ms, e.g. '100ms'.`);
+    return delay;
+  });
+  if (own && ms.length > Math.max(maxDeliver - 1, 0)) {
+    throw new JetStreamConfigError(
+      `${at}: backoff lists ${ms.length} delays, but maxDeliver ${maxDeliver} allows only ${maxDeliver - 1} redelivery(ies): the delays after the first ${maxDeliver - 1} would never be used. Remove them or raise maxDeliver.`,
+    );
+  }
+  return ms;
+}
+
 /** Applies defaults and checks one handler's options; every error names the handler and the option. Pure. */
 export function resolveBinding(
   subject: string,
@@ -60,14 +84,14 @@ export function resolveBinding(
   if (deadLetter !== false && (typeof deadLetter !== 'string' || deadLetterProblem(deadLetter))) {
     throw new JetStreamConfigError(`${at}: deadLetter ${JSON.stringify(deadLetter)} is invalid: ${deadLetterProblem(String(deadLetter)) ?? 'not a string'}. Use a subject such as 'orders.deadletter' or a template such as 'dlq.{subject}', or false.`);
   }
-  if (!Array.isArray(o.backoff)) throw new JetStreamConfigError(`${at}: backoff must be an array of durations, e.g. ['1s', '5s', '30s'].`);
+  const backoffMs = resolveBackoff(at, o.backoff, options.backoff !== undefined, maxDeliver);
   return {
     subject,
     stream: options.stream,
     durable,
     ackWaitMs: positiveMs(o.ackWait, `${at} ackWait`),
     maxDeliver,
-    backoffMs: o.backoff.map((d, i) => toMillis(d, `${at} backoff[${i}]`)),
+    backoffMs,
     maxAckPending,
     concurrency,
     deliverPolicy: o.deliverPolicy,

@@ -176,6 +176,10 @@ describe('settling messages (real nats-server)', () => {
     await waitFor('both handled', () => probe.count((s) => s.subject === 'settle.manual') === 2);
     await waitFor('nothing pending', async () => (await consumerInfo('settle.manual')).num_ack_pending === 0);
     expect((await consumerInfo('settle.manual')).num_redelivered).toBe(0);
-    expect([a.seq, t.seq]).toHaveLength(2);
+    // The term is a term, with the handler's reason; the ack is not one.
+    await waitFor('the terminated event of the manual term', () => terminated.find((e) => e.streamSequence === t.seq));
+    expect(terminated.find((e) => e.streamSequence === t.seq)).toMatchObject({ subject: 'settle.manual', reason: 'manual term', exhausted: false });
+    expect(terminated.some((e) => e.streamSequence === a.seq)).toBe(false);
+    expect(probe.seen.filter((s) => s.subject === 'settle.manual').map((s) => s.seq).sort((x, y) => x - y)).toEqual([a.seq, t.seq]);
   });
 });

@@ -1,3 +1,4 @@
+import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { millisToNanos, toMillis, toNanos } from './duration.js';
 
 describe('durations', () => {
@@ -19,7 +20,12 @@ describe('durations', () => {
   });
 
   it('names the option and the accepted forms for bad input', () => {
-    expect(() => toMillis('30 sec', 'consumerDefaults.ackWait')).toThrow(/consumerDefaults\.ackWait must be milliseconds or a string like '500ms'.*got '30 sec'/);
+    expect(() => toMillis('30 sec', 'consumerDefaults.ackWait')).toThrow(/consumerDefaults\.ackWait must be milliseconds or a string like '500ms'.*got "30 sec"/);
     expect(() => toMillis(-1, 'shutdownTimeout')).toThrow(/shutdownTimeout must be a non-negative number/);
+    expect(() => toMillis({} as unknown as string, 'publish.timeout')).toThrow(/publish\.timeout must be milliseconds/);
+  });
+
+  it('throws the library\'s config error, not a TypeError', () => {
+    for (const bad of ['x', -5, Number.NaN, '']) expect(() => toMillis(bad, 'nak(delay)')).toThrow(JetStreamConfigError);
   });
 });

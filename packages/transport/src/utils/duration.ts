@@ -1,6 +1,8 @@
 /** A duration: milliseconds as a number, or a string such as `'250ms'`, `'30s'`, `'5m'`, `'1h'`, `'2d'`. */
 export type Duration = number | string;
 
+import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const DURATION = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/;
 
@@ -11,13 +13,13 @@ const DURATION = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/;
 export function toMillis(value: Duration, what: string): number {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) {
-      throw new TypeError(`${what} must be a non-negative number of milliseconds or a string like '30s'; got ${value}.`);
+      throw new JetStreamConfigError(`${what} must be a non-negative number of milliseconds or a string like '30s'; got ${value}.`);
     }
     return value;
   }
-  const match = DURATION.exec(value);
+  const match = typeof value === 'string' ? DURATION.exec(value) : null;
   if (!match) {
-    throw new TypeError(`${what} must be milliseconds or a string like '500ms', '30s', '5m', '1h', '2d'; got '${value}'.`);
+    throw new JetStreamConfigError(`${what} must be milliseconds or a string like '500ms', '30s', '5m', '1h', '2d'; got ${JSON.stringify(value) ?? String(value)}.`);
   }
   return Math.round(Number(match[1]) * UNIT_MS[match[2]]);
 }
@@ -25,10 +27,6 @@ export function toMillis(value: Duration, what: string): number {
 /** The server's wire unit: nanoseconds. The one place milliseconds become nanoseconds. */
 export function millisToNanos(ms: number): number {
   return ms * 1_000_000;
-}
-
-export function nanosToMillis(ns: number): number {
-  return Math.round(ns / 1_000_000);
 }
 
 /** `toMillis` then nanoseconds, for server configuration fields such as `ack_wait` and `max_age`. */
