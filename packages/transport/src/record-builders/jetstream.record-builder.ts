@@ -1,4 +1,5 @@
 import type { MsgHdrs } from '@nats-io/nats-core';
+import type { Duration } from '../utils/duration.js';
 
 /** Preconditions the server checks before storing a message. */
 export interface PublishExpectations {
@@ -19,9 +20,9 @@ export interface JetStreamPublishOptions {
   headers?: MsgHdrs | Record<string, string | string[]>;
   expect?: PublishExpectations;
   /** Wait for one PubAck. Default from `publish.timeout` (`'2s'`). */
-  timeout?: number | string;
+  timeout?: Duration;
   /** Retry timeouts and no-responders with the same msgId this long. Default from `publish.retryBudget` (`'15s'`). */
-  retryBudget?: number | string;
+  retryBudget?: Duration;
 }
 
 /** What `emit()` sends when it is given a record instead of plain data. */
@@ -58,8 +59,14 @@ export class JetStreamRecordBuilder<T = unknown> {
     return this;
   }
 
-  setTimeout(timeout: number | string): this {
+  setTimeout(timeout: Duration): this {
     this.options = { ...this.options, timeout };
+    return this;
+  }
+
+  /** How long this publish retries timeouts and no-responders (same msgId). */
+  setRetryBudget(retryBudget: Duration): this {
+    this.options = { ...this.options, retryBudget };
     return this;
   }
 
