@@ -6,6 +6,7 @@ import { Observable, throwError } from 'rxjs';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import { JsonCodec } from '../codecs/json.codec.js';
 import { DEFAULTS } from '../constants.js';
+import { validateOptions } from '../config/validate-options.js';
 import { openConnection } from '../connection/open-connection.js';
 import { JetStreamNotListeningError } from '../errors/jetstream-transport.error.js';
 import { EncodeError, RequestReplyNotSupportedError } from '../errors/publish.errors.js';
@@ -38,6 +39,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
 
   constructor(private readonly options: JetStreamOptions = {}) {
     super();
+    validateOptions(options, 'JetStreamClient');
     this.codec = options.codec ?? new JsonCodec();
     this.publishDefaults = resolvePublishDefaults(options.publish);
     this.instrumentations = new Instrumentations(options);

@@ -14,7 +14,7 @@ import type { JetStreamEventOptions } from '../interfaces/jetstream-event-option
 import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
 import { ProvisioningError } from '../errors/provisioning.error.js';
 import { Provisioner, type UnresolvedBinding } from '../provisioning/provisioner.js';
-import { validateStreamDeclarations } from '../provisioning/stream-config.js';
+import { validateOptions } from '../config/validate-options.js';
 import { installHandlerErrorCapture } from '../settlement/handler-error-capture.js';
 import { toMillis } from '../utils/duration.js';
 import { versionAtLeast } from '../utils/server-version.js';
@@ -73,7 +73,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   constructor(private readonly options: JetStreamOptions = {}) {
     super();
     this.codec = options.codec ?? new JsonCodec();
-    validateStreamDeclarations(options.streams ?? []);
+    validateOptions(options, 'JetStreamServer');
     this.shutdownTimeoutMs = toMillis(options.shutdownTimeout ?? DEFAULTS.shutdownTimeout, 'shutdownTimeout');
     // The dead-letter publisher honours the app's publish.timeout; its retry budget is its own.
     this.deadLetterPublish = { ...resolvePublishDefaults(options.publish), retryBudgetMs: toMillis(DEFAULTS.deadLetter.publishBudget, 'publishBudget') };
