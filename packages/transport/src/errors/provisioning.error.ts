@@ -11,6 +11,10 @@ export interface ProvisioningDifference {
   actual: unknown;
   /** Whether the server can change this field in place. */
   updatable: boolean;
+  /** The app's option for `field` (`maxAge` for `max_age`), when it has one. */
+  option?: string;
+  /** Both values as the app writes them (`'1h'`, the handler's `maxDeliver`), when they differ from the server's units. */
+  shown?: { expected: string; actual: string };
 }
 
 function show(v: unknown): string {
@@ -22,7 +26,9 @@ export function formatDifferences(differences: ProvisioningDifference[]): string
     .map((d) =>
       d.field === '(missing)'
         ? `  - ${d.kind} ${d.name}: missing`
-        : `  - ${d.kind} ${d.name}: ${d.field} is ${show(d.actual)}, the app declares ${show(d.expected)}${d.updatable ? '' : ' (cannot be changed in place)'}`,
+        : d.option && d.shown
+          ? `  - ${d.kind} ${d.name}: ${d.option} is ${d.shown.actual} on the server, the app declares ${d.shown.expected} (${d.field})${d.updatable ? '' : ' (cannot be changed in place)'}`
+          : `  - ${d.kind} ${d.name}: ${d.field} is ${show(d.actual)}, the app declares ${show(d.expected)}${d.updatable ? '' : ' (cannot be changed in place)'}`,
     )
     .join('\n');
 }

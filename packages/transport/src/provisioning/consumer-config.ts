@@ -18,12 +18,17 @@ const DELIVER: Record<HandlerBinding['deliverPolicy'], DeliverPolicy> = {
  * the library settles it for good instead of the server dropping it silently; with a
  * dead-letter route, a few more, for when the dead-letter publish itself keeps failing.
  */
+/** What the server's `max_deliver` adds to the handler's `maxDeliver`. */
+export function maxDeliverOffset(b: Pick<HandlerBinding, 'deadLetter'>): number {
+  return b.deadLetter ? DEFAULTS.deadLetter.extraDeliveries : 1;
+}
+
 export function toConsumerConfig(b: HandlerBinding): Partial<ConsumerConfig> & { durable_name: string } {
   const cfg: Partial<ConsumerConfig> & { durable_name: string } = {
     durable_name: b.durable,
     ack_policy: AckPolicy.Explicit,
     ack_wait: millisToNanos(b.ackWaitMs),
-    max_deliver: b.maxDeliver + (b.deadLetter ? DEFAULTS.deadLetter.extraDeliveries : 1),
+    max_deliver: b.maxDeliver + maxDeliverOffset(b),
     max_ack_pending: b.maxAckPending,
     deliver_policy: DELIVER[b.deliverPolicy],
     filter_subject: b.subject,

@@ -5,7 +5,8 @@ import type { ProvisioningMode, StreamDeclaration } from '../interfaces/jetstrea
 import type { HandlerBinding } from '../server/handler-binding.js';
 import { subjectMatches, subjectsOverlap } from '../utils/subjects.js';
 import { CONSUMER_IMMUTABLE, STREAM_IMMUTABLE, diffConfig } from './config-diff.js';
-import { toConsumerConfig } from './consumer-config.js';
+import { maxDeliverOffset, toConsumerConfig } from './consumer-config.js';
+import { inUserTerms } from './user-terms.js';
 import { toStreamConfig } from './stream-config.js';
 import { renderDeadLetterSubject } from '../dead-letter/dead-letter-subject.js';
 
@@ -41,9 +42,9 @@ export class Provisioner {
     if (differences.length > 0) {
       const what =
         this.mode === 'verify'
-          ? `provisioning 'verify' found ${differences.length} difference(s) between the app and the server; create or change them on the server (or boot once with provisioning 'create-or-update' under an identity allowed to):`
-          : `the server's streams/consumers differ from the app in ways that cannot be changed in place; delete and recreate them, or change the declaration back:`;
-      throw new ProvisioningError(`JetStream ${what}`, differences);
+          ? `Provisioning 'verify' found ${differences.length} difference(s) between the app and the JetStream server; create or change them on the server (or boot once with provisioning 'create-or-update' under an identity allowed to):`
+          : `The JetStream server's streams or consumers differ from the app in ways that cannot be changed in place; delete and recreate them, or change the declaration back:`;
+      throw new ProvisioningError(what, differences);
     }
     return bindings;
   }
@@ -56,7 +57,9 @@ export class Provisioner {
     try {
       actual = (await this.jsm.consumers.info(b.stream, b.durable)).config as unknown as Record<string, unknown>;
     } catch (err) {
-      if (!isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw this.serverError(`read consumer ${name}`, err);
+      // In verify, a missing stream is already one difference: its consumer is missing with it.
+      const streamMissing = isApiError(err, JetStreamApiCodes.StreamNotFound) && this.mode === 'verify';
+      if (!streamMissing && !isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw this.serverError(`read consumer ${name}`, err);
     }
     if (!actual) {
       if (this.mode !== 'create-or-update') {
@@ -82,7 +85,7 @@ export class Provisioner {
       return [];
     }
     if (this.mode === 'off') return [];
-    const diffs = diffConfig('consumer', name, expected, actual, CONSUMER_IMMUTABLE);
+    const diffs = inUserTerms(diffConfig('consumer', name, expected, actual, CONSUMER_IMMUTABLE), maxDeliverOffset(b));
     return this.applyUpdates(diffs, async (changes) => {
       await this.jsm.consumers.update(b.stream, b.durable, changes);
       this.logger.log(`Updated durable consumer ${name}: ${Object.keys(changes).join(', ')}`, LOG_CONTEXT);
@@ -108,7 +111,7 @@ export class Provisioner {
       this.logger.log(`Created stream ${decl.name} (${decl.subjects.join(', ')})`, LOG_CONTEXT);
       return [];
     }
-    const diffs = diffConfig('stream', decl.name, expected, existing.config as unknown as Record<string, unknown>, STREAM_IMMUTABLE);
+    const diffs = inUserTerms(diffConfig('stream', decl.name, expected, existing.config as unknown as Record<string, unknown>, STREAM_IMMUTABLE));
     return this.applyUpdates(diffs, async (changes) => {
       const info = await this.jsm.streams.update(decl.name, changes);
       this.serverStreams.set(decl.name, info);

@@ -74,13 +74,33 @@ describe('provisioning (real nats-server)', () => {
     const err = await h.app(ProvModule, opts(stream, { provisioning: 'verify' })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProvisioningError);
     const text = (err as Error).message;
-    expect(text).toMatch(/provisioning 'verify' found 3 difference/);
-    expect(text).toContain(`stream ${stream}: max_age is 60000000000, the app declares 3600000000000`);
-    expect(text).toContain(`stream ${stream}: duplicate_window is 60000000000, the app declares 30000000000`);
+    expect(text).toMatch(/^Provisioning 'verify' found 3 difference/);
+    expect(text).toContain(`stream ${stream}: maxAge is '1m' on the server, the app declares '1h' (max_age)`);
+    expect(text).toContain(`stream ${stream}: duplicateWindow is '1m' on the server, the app declares '30s' (duplicate_window)`);
     expect(text).toContain(`consumer ${stream}/prov__prov_created: missing`);
     // Nothing was written.
     expect((await h.jsm.streams.info(stream)).config.max_age).toBe(60_000_000_000);
     await expect(h.jsm.consumers.info(stream, 'prov__prov_created')).rejects.toThrow(/consumer not found/);
+  });
+
+  it('verify reports a missing stream and its consumer as differences, and lists every one', async () => {
+    const stream = uniqueName('PROV');
+    const err = await h.app(ProvModule, opts(stream, { provisioning: 'verify' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProvisioningError);
+    expect((err as ProvisioningError).differences.map((d) => `${d.kind} ${d.name} ${d.field}`)).toEqual([`stream ${stream} (missing)`, `consumer ${stream}/prov__prov_created (missing)`]);
+    expect((err as Error).message).toContain(`stream ${stream}: missing`);
+    expect((err as Error).message).not.toMatch(/Could not read/);
+  });
+
+  it('shows consumer differences in the handler\'s terms: maxDeliver as written, ackWait as a duration', async () => {
+    const stream = uniqueName('PROV');
+    await h.jsm.streams.add({ name: stream, subjects: ['prov.>'] });
+    // The handler declares maxDeliver 4 (the server's max_deliver 5) and ackWait '20s'.
+    await h.jsm.consumers.add(stream, { durable_name: 'prov__prov_created', filter_subject: 'prov.created', ack_policy: 'explicit' as never, max_deliver: 7, ack_wait: 60_000_000_000 });
+    const err = await h.app(ProvModule, { serviceName: 'prov', provisioning: 'verify' }).catch((e: unknown) => e);
+    const text = (err as Error).message;
+    expect(text).toContain(`consumer ${stream}/prov__prov_created: maxDeliver is 6 on the server, the app declares 4 (max_deliver)`);
+    expect(text).toContain(`consumer ${stream}/prov__prov_created: ackWait is '1m' on the server, the app declares '20s' (ack_wait)`);
   });
 
   it('off binds to an existing consumer and fails, naming it, when it is missing', async () => {
