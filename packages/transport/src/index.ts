@@ -16,7 +16,7 @@ export { JetStreamRecord, JetStreamRecordBuilder } from './record-builders/jetst
 export type { JetStreamPublishOptions, PublishExpectations } from './record-builders/jetstream.record-builder.js';
 export { JsonCodec } from './codecs/json.codec.js';
 export { RawCodec } from './codecs/raw.codec.js';
-export type { JetStreamCodec } from './codecs/codec.interface.js';
+export type { JetStreamCodec, CodecDecodeInputs } from './codecs/codec.interface.js';
 export type {
   ConsumerOptions,
   DeliverPolicyName,

@@ -7,13 +7,14 @@ import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import type { JetStreamCodec } from './codec.interface.js';
 
-// A custom codec gets what its decode declares: headers from two parameters, the subject from three.
+// A custom codec gets what its decodeInputs asks for, whatever its decode's parameter list looks like.
 
 const probe = new Probe<string>();
 const text = new TextDecoder();
 
-/** Declares all three parameters: gets the headers and the subject. */
+/** Asks for the headers and the subject. */
 class TaggingCodec implements JetStreamCodec {
+  readonly decodeInputs = { headers: true, subject: true };
   encode(data: unknown): Uint8Array {
     return new TextEncoder().encode(String(data));
   }
@@ -22,13 +23,25 @@ class TaggingCodec implements JetStreamCodec {
   }
 }
 
-/** Declares two: gets the headers, not the subject. */
+/** Asks for the headers only; a rest-parameter decode (a wrapper) gets them too. */
 class HeaderCodec implements JetStreamCodec {
+  readonly decodeInputs = { headers: true };
   encode(data: unknown): Uint8Array {
     return new TextEncoder().encode(String(data));
   }
-  decode(bytes: Uint8Array, headers: MsgHdrs | undefined): unknown {
-    return `${text.decode(bytes)}|tenant=${headers?.get('tenant') ?? 'none'}`;
+  decode(...args: [Uint8Array, MsgHdrs | undefined, string]): unknown {
+    const [bytes, headers, subject] = args;
+    return `${text.decode(bytes)}|tenant=${headers?.get('tenant') ?? 'none'}${subject ? '|subject given' : ''}`;
+  }
+}
+
+/** Asks for nothing: three declared parameters get neither. */
+class PlainCodec implements JetStreamCodec {
+  encode(data: unknown): Uint8Array {
+    return new TextEncoder().encode(String(data));
+  }
+  decode(bytes: Uint8Array, headers: MsgHdrs | undefined, subject: string): unknown {
+    return `${text.decode(bytes)}|headers=${headers === undefined ? 'none' : 'given'}|subject=${subject || 'none'}`;
   }
 }
 
@@ -53,8 +66,9 @@ describe('custom codecs (real nats-server)', () => {
   afterAll(() => h.stop());
 
   it.each([
-    ['three parameters: headers and subject', 'three', new TaggingCodec(), 'hello|tenant=acme|subject=codec.tagged|ctx-tenant=acme'],
-    ['two parameters: headers only', 'two', new HeaderCodec(), 'hello|tenant=acme|ctx-tenant=acme'],
+    ['headers and subject asked for', 'three', new TaggingCodec(), 'hello|tenant=acme|subject=codec.tagged|ctx-tenant=acme'],
+    ['headers asked for, rest parameters', 'two', new HeaderCodec(), 'hello|tenant=acme|ctx-tenant=acme'],
+    ['nothing asked for', 'none', new PlainCodec(), 'hello|headers=none|subject=none|ctx-tenant=acme'],
   ])('a decode with %s', async (_what, serviceName, codec, expected) => {
     await h.app(CodecModule, { serviceName, codec, consumerDefaults: { deliverPolicy: 'new' } });
     const hdrs = natsHeaders();

@@ -49,15 +49,17 @@ export class ConsumerRunner implements MessageSettler {
   private ackFlush?: NodeJS.Immediate;
   private closing = false;
   private idle?: () => void;
-  /** How many of (bytes, headers, subject) the codec's `decode` declares: headers and subject are parsed per message only for codecs that take them. */
-  private readonly codecArity: number;
+  /** Whether the codec's `decode` takes the headers and the subject: they are parsed per message only for codecs that do. */
+  private readonly decodeHeaders: boolean;
+  private readonly decodeSubject: boolean;
   private readonly observer?: ConsumeObserver;
 
   constructor(
     readonly binding: HandlerBinding,
     private readonly host: RunnerHost,
   ) {
-    this.codecArity = host.codec.decode.length;
+    this.decodeHeaders = host.codec.decodeInputs?.headers === true;
+    this.decodeSubject = host.codec.decodeInputs?.subject === true;
     this.observer = host.consumeObserver;
     const target = {
       key: `${binding.stream}/${binding.durable}`,
@@ -220,8 +222,7 @@ export class ConsumerRunner implements MessageSettler {
       let data: unknown;
       try {
         // Headers and subject are parsed from bytes on first use: only codecs that take them pay for it.
-        const arity = this.codecArity;
-        data = host.codec.decode(msg.data, arity >= 2 ? msg.headers : undefined, arity >= 3 ? msg.subject : '');
+        data = host.codec.decode(msg.data, this.decodeHeaders ? msg.headers : undefined, this.decodeSubject ? msg.subject : '');
       } catch (cause) {
         const err = new DecodeError(msg.subject, msg.info.streamSequence, { cause });
         return await this.settle(ctx, { action: 'term', exhausted: false, reason: describeError(err) }, err);
