@@ -17,6 +17,7 @@ export type { JetStreamPublishOptions, PublishExpectations } from './record-buil
 export { JsonCodec } from './codecs/json.codec.js';
 export { RawCodec } from './codecs/raw.codec.js';
 export type { JetStreamCodec, CodecDecodeInputs } from './codecs/codec.interface.js';
+export type { ErrorClass } from './settlement/settle-policy.js';
 export type {
   ConsumerOptions,
   DeliverPolicyName,

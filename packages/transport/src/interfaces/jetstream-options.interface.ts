@@ -2,6 +2,7 @@ import type { StreamConfig } from '@nats-io/jetstream';
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import type { Duration } from '../utils/duration.js';
+import type { ErrorClass } from '../settlement/settle-policy.js';
 import type { JetStreamInstrumentation } from '../observability/instrumentation.interface.js';
 
 export type DeliverPolicyName = 'all' | 'new' | 'last' | 'last_per_subject' | 'by_start_sequence' | 'by_start_time';
@@ -55,6 +56,12 @@ export interface ConsumerOptions {
   deliverPolicy?: DeliverPolicyName;
   /** A handler running longer than this stops being kept alive and its attempt counts as failed. Default `'5m'`. */
   handlerTimeout?: Duration;
+  /**
+   * Error classes that make a message poison: thrown by the handler, the message is dead-lettered
+   * (or terminated) at once instead of retried. `JetStreamTermError`, decode errors and a pipe's
+   * 400/422 rejection always are. Default none.
+   */
+  poisonErrors?: ErrorClass[];
 }
 
 export interface PublishDefaults {

@@ -232,11 +232,11 @@ describe.each([
     expect((await h.jsm.consumers.info(stream, durable)).num_redelivered).toBe(0);
   });
 
-  it('terms a BadRequestException at once, as through the pipeline', async () => {
+  it('retries a BadRequestException the handler throws (only a pipe rejection is poison), as through the pipeline', async () => {
     const { seq } = await publish('direct.bad-request', 'b1');
     await waitFor('the terminated event', () => terminated.find((t) => t.streamSequence === seq));
-    expect(terminated.find((t) => t.streamSequence === seq)).toMatchObject({ exhausted: false, deliveryCount: 1, reason: expect.stringMatching(/id must be a number/) });
-    expect(probe.count((p) => p === 'bad:b1')).toBe(1);
+    expect(terminated.find((t) => t.streamSequence === seq)).toMatchObject({ exhausted: true, deliveryCount: 3, reason: expect.stringMatching(/id must be a number/) });
+    expect(probe.count((p) => p === 'bad:b1')).toBe(3);
   });
 
   it("runs the handler's exception filter: a swallowed error acks", async () => {

@@ -1,6 +1,7 @@
 import type { MessageHandler } from '@nestjs/microservices';
 import type { DirectCall } from './direct-call.js';
 import type { DeliverPolicyName } from '../interfaces/jetstream-options.interface.js';
+import type { ErrorClass } from '../settlement/settle-policy.js';
 
 /** One `@JetStreamEvent` handler resolved against the options (`JetStreamServer.bindings`): everything in ms, every default applied. */
 export interface HandlerBinding {
@@ -10,6 +11,8 @@ export interface HandlerBinding {
   ackWaitMs: number;
   maxDeliver: number;
   backoffMs: number[];
+  /** Error classes this handler treats as poison (besides the library's own). */
+  poisonErrors: ErrorClass[];
   maxAckPending: number;
   concurrency: number;
   deliverPolicy: DeliverPolicyName;

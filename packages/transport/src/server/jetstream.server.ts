@@ -16,6 +16,7 @@ import { ProvisioningError } from '../errors/provisioning.error.js';
 import { Provisioner, type UnresolvedBinding } from '../provisioning/provisioner.js';
 import { validateOptions } from '../config/validate-options.js';
 import { installHandlerErrorCapture } from '../settlement/handler-error-capture.js';
+import { installPipeRejectionCapture } from '../settlement/pipe-rejection-capture.js';
 import { toMillis } from '../utils/duration.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { ConsumerRunner, type RunnerHost } from './consumer-runner.js';
@@ -80,6 +81,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.instrumentations = new Instrumentations(options);
     this.consumeObserver = this.instrumentations.consume;
     installHandlerErrorCapture();
+    installPipeRejectionCapture();
     if (options.directCalls !== false) installRegistrationHook();
   }
 

@@ -5,6 +5,7 @@ import type { JetStreamEventOptions } from '../interfaces/jetstream-event-option
 import type { ConsumerOptions, DeliverPolicyName } from '../interfaces/jetstream-options.interface.js';
 import type { UnresolvedBinding } from '../provisioning/provisioner.js';
 import { toMillis, type Duration } from '../utils/duration.js';
+import type { ErrorClass } from '../settlement/settle-policy.js';
 import { deadLetterProblem } from '../dead-letter/dead-letter-subject.js';
 import { deriveDurableName, nameProblem, subjectProblem } from '../utils/subjects.js';
 
@@ -43,6 +44,14 @@ function resolveBackoff(at: string, backoff: unknown, own: boolean, maxDeliver: 
     );
   }
   return ms;
+}
+
+function resolvePoisonErrors(at: string, value: unknown): ErrorClass[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((c) => typeof c !== 'function')) {
+    throw new JetStreamConfigError(`${at}: poisonErrors must be an array of error classes, e.g. [InvalidOrderError]; got ${String(value)}.`);
+  }
+  return value as ErrorClass[];
 }
 
 /** Applies defaults and checks one handler's options; every error names the handler and the option. Pure. */
@@ -92,6 +101,7 @@ export function resolveBinding(
     ackWaitMs: positiveMs(o.ackWait, `${at} ackWait`),
     maxDeliver,
     backoffMs,
+    poisonErrors: resolvePoisonErrors(at, o.poisonErrors),
     maxAckPending,
     concurrency,
     deliverPolicy: o.deliverPolicy,

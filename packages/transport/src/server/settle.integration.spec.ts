@@ -30,8 +30,23 @@ class RejectNonNumbers implements PipeTransform {
   }
 }
 
+class InvalidOrderError extends Error {}
+
 @Controller()
 class SettleController {
+  // A 400 the handler throws itself (say, a downstream HTTP call said so) is retried like any failure.
+  @JetStreamEvent('settle.downstream400', { maxDeliver: 2, backoff: ['100ms'] })
+  downstream(@Payload() data: unknown, @Ctx() ctx: JetStreamContext) {
+    record(data, ctx);
+    throw new BadRequestException('the pricing service said 400');
+  }
+
+  @JetStreamEvent('settle.declaredPoison', { maxDeliver: 3, poisonErrors: [InvalidOrderError] })
+  declaredPoison(@Payload() data: unknown, @Ctx() ctx: JetStreamContext) {
+    record(data, ctx);
+    throw new InvalidOrderError('an order without lines');
+  }
+
   @JetStreamEvent('settle.ok')
   ok(@Payload() data: unknown, @Ctx() ctx: JetStreamContext) {
     record(data, ctx);
@@ -145,6 +160,20 @@ describe('settling messages (real nats-server)', () => {
     expect(terminated.find((t) => t.streamSequence === seq)!.reason).toMatch(/n must be a number/);
     const good = await h.js.publish('settle.validated', JSON.stringify({ n: 1 }));
     await waitFor('the valid message to be handled', () => probe.count((s) => s.seq === good.seq) === 1);
+  });
+
+  it('retries a 400 the handler threw itself: only a pipe\'s rejection is poison', async () => {
+    const { seq } = await h.js.publish('settle.downstream400', JSON.stringify({}));
+    await waitFor('the terminated event after the last attempt', () => terminated.find((t) => t.streamSequence === seq));
+    expect(terminated.find((t) => t.streamSequence === seq)).toMatchObject({ exhausted: true, reason: expect.stringMatching(/last attempt \(2\/2\).*pricing service said 400/) });
+    expect(probe.seen.filter((s) => s.seq === seq).map((s) => s.delivery)).toEqual([1, 2]);
+  });
+
+  it('terminates an error class the handler declares poison at once', async () => {
+    const { seq } = await h.js.publish('settle.declaredPoison', JSON.stringify({}));
+    await waitFor('the terminated event', () => terminated.find((t) => t.streamSequence === seq));
+    expect(terminated.find((t) => t.streamSequence === seq)).toMatchObject({ exhausted: false, deliveryCount: 1, reason: expect.stringMatching(/an order without lines/) });
+    expect(probe.count((s) => s.seq === seq)).toBe(1);
   });
 
   it('keeps a handler that outlives ackWait alive with working(): delivered once', async () => {

@@ -22,7 +22,13 @@ describe('settle policy', () => {
 
   it('terms poison at once', () => {
     expect(decideAfterRun(new JetStreamTermError('bad'), true, 1, policy)).toMatchObject({ action: 'term', exhausted: false });
-    expect(decideAfterRun(new BadRequestException('invalid'), true, 1, policy)).toMatchObject({ action: 'term', exhausted: false });
+  });
+
+  it('retries a 400 the handler threw itself (not a pipe), and terms the classes the app declares poison', () => {
+    expect(decideAfterRun(new BadRequestException('from a downstream call'), true, 1, policy)).toEqual({ action: 'nak', delayMs: 1000 });
+    class InvalidOrder extends Error {}
+    expect(decideAfterRun(new InvalidOrder('no lines'), true, 1, { ...policy, poisonErrors: [InvalidOrder] })).toMatchObject({ action: 'term', exhausted: false });
+    expect(isUnrecoverable(new Error('plain'), [InvalidOrder])).toBe(false);
   });
 
   it('catches a delivery past the last attempt before the handler runs', () => {

@@ -1,5 +1,9 @@
 import { DEFAULTS } from '../constants.js';
 import { DecodeError, JetStreamTermError } from '../errors/handler.errors.js';
+import { isPipeRejection } from './pipe-rejection-capture.js';
+
+/** A class of errors (`instanceof` is checked). */
+export type ErrorClass = abstract new (...args: never[]) => unknown;
 
 /** The ack/nak/term decision for one delivery: pure, so it is unit-tested without a server. */
 export interface AttemptPolicy {
@@ -7,6 +11,8 @@ export interface AttemptPolicy {
   maxDeliver: number;
   /** Nak delay per failed attempt in ms; the last entry repeats. */
   backoffMs: number[];
+  /** Error classes the app declares poison: terminated (or dead-lettered) at once, never retried. */
+  poisonErrors?: readonly ErrorClass[];
 }
 
 export type SettleDecision =
@@ -29,7 +35,7 @@ export function decideBeforeRun(deliveryCount: number, policy: AttemptPolicy): S
 export function decideAfterRun(error: unknown, failed: boolean, deliveryCount: number, policy: AttemptPolicy): SettleDecision {
   if (!failed) return { action: 'ack' };
   const why = describeError(error);
-  if (isUnrecoverable(error)) return { action: 'term', exhausted: false, reason: why };
+  if (isUnrecoverable(error, policy.poisonErrors)) return { action: 'term', exhausted: false, reason: why };
   if (deliveryCount >= policy.maxDeliver) {
     return { action: 'term', exhausted: true, reason: `failed on the last attempt (${deliveryCount}/${policy.maxDeliver}): ${why}` };
   }
@@ -42,18 +48,19 @@ export function nakDelay(deliveryCount: number, backoffMs: number[]): number {
 }
 
 /**
- * Errors no retry can fix: the library's term and decode errors, and the 400/422
- * `HttpException`s that Nest pipes throw when validation fails.
+ * Errors no retry can fix: the library's term and decode errors, a 400/422 `HttpException` that a
+ * Nest pipe threw (validation failed: the message itself is invalid; the same status thrown by the
+ * handler, e.g. from a downstream call, is retried), and the classes the app declares poison.
  */
-export function isUnrecoverable(error: unknown): boolean {
+export function isUnrecoverable(error: unknown, poisonErrors: readonly ErrorClass[] = []): boolean {
   if (error instanceof JetStreamTermError || error instanceof DecodeError) return true;
-  if (typeof error === 'object' && error !== null) {
-    const { name, getStatus } = error as { name?: unknown; getStatus?: unknown };
-    if (name === 'JetStreamTermError' || name === 'DecodeError') return true;
-    if (typeof getStatus === 'function') {
-      const status: unknown = (getStatus as () => unknown).call(error);
-      return status === 400 || status === 422;
-    }
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, getStatus } = error as { name?: unknown; getStatus?: unknown };
+  if (name === 'JetStreamTermError' || name === 'DecodeError') return true;
+  for (const poison of poisonErrors) if (error instanceof poison) return true;
+  if (typeof getStatus === 'function' && isPipeRejection(error)) {
+    const status: unknown = (getStatus as () => unknown).call(error);
+    return status === 400 || status === 422;
   }
   return false;
 }
