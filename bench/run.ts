@@ -69,7 +69,7 @@ async function rawDrain(js: RawJs, jsm: JetStreamManager): Promise<Measure> {
 async function oursDrain(url: string, jsm: JetStreamManager, directCalls: boolean): Promise<Measure> {
   drained = 0;
   const done = new Promise<void>((resolve) => (onDrained = resolve));
-  const strategy = new JetStreamServer({ connection: { servers: url }, codec: new RawCodec(), directCalls });
+  const strategy = new JetStreamServer({ connection: { servers: url }, serviceName: 'bench', codec: new RawCodec(), directCalls });
   const app = await NestFactory.createMicroservice(BenchModule, { strategy, logger: ['error'] });
   await app.listen();
   await done;

@@ -1,6 +1,7 @@
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
 import type { LoggerService } from '@nestjs/common';
 import { ProvisioningError, NoStreamForSubjectError, type ProvisioningDifference } from '../errors/provisioning.error.js';
+import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { ProvisioningMode, StreamDeclaration } from '../interfaces/jetstream-options.interface.js';
 import type { HandlerBinding } from '../server/handler-binding.js';
 import { subjectMatches, subjectsOverlap } from '../utils/subjects.js';
@@ -37,6 +38,7 @@ export class Provisioner {
       for (const decl of streams) differences.push(...(await this.provisionStream(decl)));
     }
     const bindings = unresolved.map((b) => ({ ...b, stream: this.resolveStream(b, streams) }));
+    assertOneHandlerPerDurable(bindings);
     for (const b of bindings) this.checkDeadLetterRoute(b, streams);
     for (const b of bindings) differences.push(...(await this.provisionConsumer(b)));
     if (differences.length > 0) {
@@ -215,6 +217,22 @@ export function provisioningServerError(action: string, err: unknown, difference
     ? ' This identity may not change JetStream config: use provisioning "verify" and create the streams and consumers with a privileged identity.'
     : '';
   return new ProvisioningError(`Could not ${action}: the server said "${why}".${hint}`, differences, { cause: err });
+}
+
+/**
+ * Two handlers on one durable would rewrite each other's filter and take each other's messages.
+ * Checked once every stream is resolved (one handler may name its stream, the other infer it).
+ */
+function assertOneHandlerPerDurable(bindings: HandlerBinding[]): void {
+  const seen = new Map<string, string>();
+  for (const b of bindings) {
+    const key = `${b.stream}/${b.durable}`;
+    const other = seen.get(key);
+    if (other !== undefined) {
+      throw new JetStreamConfigError(`Handlers "${other}" and "${b.subject}" both use durable "${b.durable}" on stream ${b.stream}: give one of them another durable.`);
+    }
+    seen.set(key, b.subject);
+  }
 }
 
 function isApiError(err: unknown, code: number): boolean {

@@ -23,6 +23,20 @@ class OrphanController {
 @Module({ controllers: [OrphanController] })
 class OrphanModule {}
 
+const SHARED_STREAM = uniqueName('PROV');
+
+@Controller()
+class SharedDurableController {
+  // One infers its stream, the other names it: the same durable on the same stream.
+  @JetStreamEvent('prov.created', { durable: 'shared' })
+  inferred() {}
+
+  @JetStreamEvent('prov.cancelled', { durable: 'shared', stream: SHARED_STREAM })
+  named() {}
+}
+@Module({ controllers: [SharedDurableController] })
+class SharedDurableModule {}
+
 describe('provisioning (real nats-server)', () => {
   const h = new Harness();
   beforeAll(() => h.start());
@@ -111,6 +125,21 @@ describe('provisioning (real nats-server)', () => {
     await h.jsm.consumers.add(stream, { durable_name: 'prov__prov_created', filter_subject: 'prov.created', ack_policy: 'explicit' as never });
     const { strategy } = await h.app(ProvModule, { serviceName: 'prov', provisioning: 'off' });
     expect(strategy.bindings.map((b) => `${b.stream}/${b.durable}`)).toEqual([`${stream}/prov__prov_created`]);
+  });
+
+  it('refuses two handlers on one durable once their streams are resolved, before creating anything', async () => {
+    const stream = SHARED_STREAM;
+    const err = await h.app(SharedDurableModule, opts(stream)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JetStreamConfigError);
+    expect((err as Error).message).toBe(`Handlers "prov.created" and "prov.cancelled" both use durable "shared" on stream ${stream}: give one of them another durable.`);
+    await expect(h.jsm.consumers.info(stream, 'shared')).rejects.toThrow(/consumer not found/);
+  });
+
+  it('refuses to listen without a serviceName when it has handlers', async () => {
+    const stream = uniqueName('PROV');
+    const err = await h.app(ProvModule, { streams: [{ name: stream, subjects: ['prov.>'] }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JetStreamConfigError);
+    expect((err as Error).message).toMatch(/has 1 handler\(s\) but no serviceName.*Set serviceName to this service's name/);
   });
 
   it('fails boot when no stream captures a handler subject', async () => {

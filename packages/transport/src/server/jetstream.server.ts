@@ -134,14 +134,10 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   }
 
   private async start(): Promise<void> {
-    const durables = new Map<string, string>();
-    for (const b of this.pending) {
-      const key = `${b.stream ?? ''}/${b.durable}`;
-      const other = durables.get(key);
-      if (other !== undefined) {
-        throw new JetStreamConfigError(`Handlers "${other}" and "${b.subject}" both use durable "${b.durable}": give one of them another durable.`);
-      }
-      durables.set(key, b.subject);
+    if (this.pending.length > 0 && this.options.serviceName === undefined) {
+      throw new JetStreamConfigError(
+        `JetStreamServer has ${this.pending.length} handler(s) but no serviceName. Durable names are derived from it (<serviceName>__<subject>), so two services left on one default would share, and split, one consumer without knowing. Set serviceName to this service's name, e.g. serviceName: 'billing'.`,
+      );
     }
     const { nc, jsm, serverVersion } = await openConnection(this.options.connection, 'JetStreamServer');
     this.nc = nc;
