@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // nest-jetstream-redrive: republish dead letters to their original subjects.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { connect } from '@nats-io/transport-node';
+import { credsAuthenticator, nkeyAuthenticator, type Authenticator } from '@nats-io/nats-core';
+import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { redriveDeadLetters } from '../dead-letter/redrive.js';
 
 const USAGE = `Usage: nest-jetstream-redrive --stream DEAD_LETTERS [options]
@@ -9,6 +11,10 @@ const USAGE = `Usage: nest-jetstream-redrive --stream DEAD_LETTERS [options]
   --servers nats://host:4222   NATS servers, comma-separated (default nats://127.0.0.1:4222, or NATS_URL)
   --user U --pass P            user and password (or NATS_USER, NATS_PASS)
   --token T                    token (or NATS_TOKEN)
+  --creds FILE                 a .creds file: JWT and nkey seed (or NATS_CREDS)
+  --nkey FILE                  a file holding an nkey seed (SU...) (or NATS_NKEY)
+  --tls-ca FILE                CA certificate(s) to trust, PEM (or NATS_TLS_CA)
+  --tls-cert FILE --tls-key FILE   client certificate and key for mutual TLS (or NATS_TLS_CERT, NATS_TLS_KEY)
   --stream NAME                the dead-letter stream to read (required)
   --subject SUBJ               only dead letters whose original subject matches (wildcards allowed)
   --from-stream NAME           only dead letters from this original stream
@@ -22,6 +28,11 @@ async function main(): Promise<number> {
       user: { type: 'string' },
       pass: { type: 'string' },
       token: { type: 'string' },
+      creds: { type: 'string' },
+      nkey: { type: 'string' },
+      'tls-ca': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       stream: { type: 'string' },
       subject: { type: 'string' },
       'from-stream': { type: 'string' },
@@ -41,12 +52,7 @@ async function main(): Promise<number> {
     if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number; got "${v}"`);
     return n;
   };
-  const nc = await connect({
-    servers: (values.servers ?? process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222').split(','),
-    user: values.user ?? process.env['NATS_USER'],
-    pass: values.pass ?? process.env['NATS_PASS'],
-    token: values.token ?? process.env['NATS_TOKEN'],
-  });
+  const nc = await connect(connectionOptions(values));
   try {
     const result = await redriveDeadLetters(nc, {
       stream: values.stream,
@@ -61,6 +67,39 @@ async function main(): Promise<number> {
   } finally {
     await nc.close();
   }
+}
+
+type Flags = Partial<Record<'servers' | 'user' | 'pass' | 'token' | 'creds' | 'nkey' | 'tls-ca' | 'tls-cert' | 'tls-key', string>>;
+
+/** The connection from flags, each falling back to its environment variable; files are read here, so a bad path names the flag. */
+function connectionOptions(values: Flags): NodeConnectionOptions {
+  const flag = (name: keyof Flags, env: string) => values[name] ?? (process.env[env] || undefined);
+  const file = (name: keyof Flags, env: string): Buffer | undefined => {
+    const path = flag(name, env);
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new Error(`--${name} ${path} cannot be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  };
+  const authenticator: Authenticator[] = [];
+  const creds = file('creds', 'NATS_CREDS');
+  if (creds) authenticator.push(credsAuthenticator(new Uint8Array(creds)));
+  const seed = file('nkey', 'NATS_NKEY');
+  if (seed) authenticator.push(nkeyAuthenticator(new TextEncoder().encode(seed.toString('utf8').trim())));
+  const ca = file('tls-ca', 'NATS_TLS_CA');
+  const cert = file('tls-cert', 'NATS_TLS_CERT');
+  const key = file('tls-key', 'NATS_TLS_KEY');
+  if ((cert === undefined) !== (key === undefined)) throw new Error('--tls-cert and --tls-key go together (mutual TLS needs both)');
+  return {
+    servers: (flag('servers', 'NATS_URL') ?? 'nats://127.0.0.1:4222').split(','),
+    user: flag('user', 'NATS_USER'),
+    pass: flag('pass', 'NATS_PASS'),
+    token: flag('token', 'NATS_TOKEN'),
+    authenticator: authenticator.length ? authenticator : undefined,
+    tls: ca || cert ? { ca: ca?.toString('utf8'), cert: cert?.toString('utf8'), key: key?.toString('utf8') } : undefined,
+  };
 }
 
 main().then(
