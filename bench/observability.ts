@@ -1,0 +1,99 @@
+// What metrics and tracing cost: drain and publish through @nest-jetstream/transport with each
+// instrumentation on, against the same code with it off, in one run (rotated rounds).
+//   npm run bench:observability   (BENCH_MESSAGES, default 100k; BENCH_ROUNDS, default 6)
+// Not a test: nothing here passes or fails on speed. Results: bench/RESULTS.md.
+import 'reflect-metadata';
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { Controller, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Payload } from '@nestjs/microservices';
+import { NatsServer } from '@nest-jetstream/testing';
+import { JetStreamClient, JetStreamEvent, JetStreamServer, RawCodec, type JetStreamInstrumentation } from '@nest-jetstream/transport';
+import { fill, machineLine, measured, N, payload, printTable, progress, ROUNDS, run, runRound, SIZE, window, type Measure } from './lib.js';
+import { instrumentations, type Variant } from './observability-variants.js';
+
+let drained = 0;
+let firstAt = 0;
+let firstCpu: NodeJS.CpuUsage | undefined;
+let onDrained: (() => void) | undefined;
+
+@Controller()
+class BenchController {
+  @JetStreamEvent('bench.drain', { durable: 'obs', concurrency: 100, maxAckPending: 10_000 })
+  handle(@Payload() _data: Uint8Array) {
+    if (drained === 0) {
+      firstAt = performance.now();
+      firstCpu = process.cpuUsage();
+    }
+    if (++drained === N) onDrained?.();
+  }
+}
+
+@Module({ controllers: [BenchController] })
+class BenchModule {}
+
+async function drain(url: string, jsm: JetStreamManager, with_: Partial<Record<'metrics' | 'tracing', JetStreamInstrumentation>>): Promise<Measure> {
+  drained = 0;
+  const done = new Promise<void>((resolve) => (onDrained = resolve));
+  const strategy = new JetStreamServer({ connection: { servers: url }, serviceName: 'bench', codec: new RawCodec(), ...with_ });
+  const app = await NestFactory.createMicroservice(BenchModule, { strategy, logger: ['error'] });
+  await app.listen();
+  await done;
+  const result = measured(N, performance.now() - firstAt, firstCpu ?? process.cpuUsage());
+  await app.close();
+  await jsm.consumers.delete('DRAIN', 'obs');
+  return result;
+}
+
+async function main(): Promise<void> {
+  const server = await NatsServer.start();
+  const nc = await connect({ servers: server.url });
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: 'DRAIN', subjects: ['bench.drain'] });
+  await jsm.streams.add({ name: 'PUB', subjects: ['bench.pub'], duplicate_window: 120_000_000_000 });
+  const variants: Variant[] = await instrumentations();
+  const names = variants.map((v) => v.name);
+
+  const clients = new Map<string, JetStreamClient>();
+  for (const v of variants) {
+    const client = new JetStreamClient({ connection: { servers: server.url }, serviceName: 'bench', codec: new RawCodec(), ...v.options() });
+    await client.connect();
+    clients.set(v.name, client);
+  }
+  const publishes = (tag: string) =>
+    Object.fromEntries(variants.map((v) => [v.name, () => window((i) => clients.get(v.name)!.publish('bench.pub', payload, { msgId: `${v.name}-${tag}-${i}` }))])) as Record<string, () => Promise<Measure>>;
+  const drains = Object.fromEntries(variants.map((v) => [v.name, () => drain(server.url, jsm, v.options())])) as Record<string, () => Promise<Measure>>;
+
+  // Warm-up: every path JIT-compiled before anything is measured.
+  for (const p of Object.values(publishes('warm'))) await p();
+  await fill(nc, jsm);
+  for (const d of Object.values(drains)) await d();
+  progress('warmed up');
+
+  const pubRows: string[][] = [];
+  const drainRows: string[][] = [];
+  const row = (round: number, m: Record<string, Measure>) => [
+    `${round}`,
+    ...names.flatMap((n, i) => (i === 0 ? [m[n].rate.toFixed(0)] : [m[n].rate.toFixed(0), (m[n].rate / m[names[0]].rate).toFixed(2)])),
+    ...names.map((n) => m[n].cpuUs.toFixed(1)),
+  ];
+  for (let round = 1; round <= ROUNDS; round++) {
+    pubRows.push(row(round, await runRound(round, 'publish', publishes(`${round}`), () => jsm.streams.purge('PUB'))));
+    await fill(nc, jsm);
+    drainRows.push(row(round, await runRound(round, 'drain', drains, () => Promise.resolve())));
+  }
+  for (const v of variants) await v.close?.();
+  for (const c of clients.values()) await c.close();
+  await nc.close();
+  await server.stop();
+
+  const head = ['round', ...names.flatMap((n, i) => (i === 0 ? [n] : [n, 'ratio'])), ...names.map((n) => `${n} CPU µs`)];
+  console.log(`nest-jetstream observability bench: ${N} messages of ${SIZE} B, ${ROUNDS} rounds, nats-server ${server.version}`);
+  console.log(machineLine());
+  for (const v of variants) console.log(`- ${v.name}: ${v.description}`);
+  printTable('Drain (msgs/s; ratio to off; Node CPU per message)', head, drainRows);
+  printTable('Publish (msgs/s, 256 in flight; ratio to off; Node CPU per publish)', head, pubRows);
+}
+
+run(main);
