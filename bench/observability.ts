@@ -3,7 +3,7 @@
 //   npm run bench:observability   (BENCH_MESSAGES, default 100k; BENCH_ROUNDS, default 6)
 // Not a test: nothing here passes or fails on speed. Results: bench/RESULTS.md.
 import 'reflect-metadata';
-import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
