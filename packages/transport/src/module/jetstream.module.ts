@@ -17,12 +17,18 @@ import { JETSTREAM_MODULE_OPTIONS, JetStreamConfigurableModule } from './jetstre
   exports: [JetStreamClient, JetStreamServer],
 })
 export class JetStreamModule extends JetStreamConfigurableModule implements OnApplicationShutdown {
-  constructor(@Inject(JetStreamClient) private readonly client: JetStreamClient) {
+  constructor(
+    @Inject(JetStreamClient) private readonly client: JetStreamClient,
+    @Inject(JetStreamServer) private readonly server: JetStreamServer,
+  ) {
     super();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.client.close();
+    // Closed by Nest already when it was a strategy; closing it again only releases what a
+    // server that never listened still holds (its patches of Nest's classes).
+    await this.server.close();
   }
 }
 

@@ -1,4 +1,4 @@
-import { ListenersController } from '@nestjs/microservices/listeners-controller.js';
+import type { Registration } from '../nest-patches/registration-hook.js';
 import { DEFAULT_CALLBACK_METADATA } from '@nestjs/microservices/context/rpc-metadata-constants.js';
 import { catchError, isObservable, type Observable } from 'rxjs';
 
@@ -19,18 +19,6 @@ import { catchError, isObservable, type Observable } from 'rxjs';
 /** A handler called without Nest's pipeline: returns what the method returned, or the exception handler's Observable. */
 export type DirectCall = (data: unknown, ctx: object) => unknown;
 
-/** Set on a JetStream server while Nest registers one controller's handlers on it. */
-export const REGISTRATION = Symbol.for('@nest-jetstream/transport:registration');
-const HOOKED = Symbol.for('@nest-jetstream/transport:registration-hook');
-
-export interface Registration {
-  /** Nest's ListenersController (it holds the RPC context creator). */
-  readonly listeners: unknown;
-  /** Nest's InstanceWrapper of the controller. */
-  readonly wrapper: unknown;
-  readonly moduleKey: string;
-}
-
 type Fn = (...args: unknown[]) => unknown;
 
 interface ParamOption {
@@ -47,26 +35,6 @@ interface RpcCreatorShape {
   rpcProxy: { handleError: Fn };
   applicationConfig?: { getGlobalPreRequestHooks?: () => unknown[] };
   getMetadata: Fn;
-}
-
-/** Wraps Nest's `ListenersController.registerPatternHandlers` once per process (both copies, CJS and ESM, get one each). */
-export function installRegistrationHook(): void {
-  const proto = ListenersController.prototype as unknown as Record<PropertyKey, unknown>;
-  const original = proto.registerPatternHandlers;
-  if (typeof original !== 'function' || proto[HOOKED]) return;
-  proto.registerPatternHandlers = function (this: unknown, wrapper: unknown, server: unknown, moduleKey: unknown, ...rest: unknown[]) {
-    const target = server as Record<PropertyKey, unknown> | null;
-    if (typeof target !== 'object' || target === null || !(REGISTRATION in target) || typeof moduleKey !== 'string') {
-      return (original as Fn).call(this, wrapper, server, moduleKey, ...rest);
-    }
-    target[REGISTRATION] = { listeners: this, wrapper, moduleKey } satisfies Registration;
-    try {
-      return (original as Fn).call(this, wrapper, server, moduleKey, ...rest);
-    } finally {
-      target[REGISTRATION] = undefined;
-    }
-  };
-  proto[HOOKED] = true;
 }
 
 const isFn = (v: unknown): v is Fn => typeof v === 'function';

@@ -15,8 +15,9 @@ import type { JetStreamOptions } from '../interfaces/jetstream-options.interface
 import { ProvisioningError } from '../errors/provisioning.error.js';
 import { Provisioner, type UnresolvedBinding } from '../provisioning/provisioner.js';
 import { validateOptions } from '../config/validate-options.js';
-import { installHandlerErrorCapture } from '../settlement/handler-error-capture.js';
-import { installPipeRejectionCapture } from '../settlement/pipe-rejection-capture.js';
+import { handlerErrorCapture } from '../nest-patches/handler-error-capture.js';
+import { pipeRejectionCapture } from '../nest-patches/pipe-rejection-capture.js';
+import { REGISTRATION, registrationHook, type Registration } from '../nest-patches/registration-hook.js';
 import { toMillis } from '../utils/duration.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { ConsumerRunner, type RunnerHost } from './consumer-runner.js';
@@ -24,7 +25,7 @@ import { Publisher, resolvePublishDefaults, type PublisherDefaults } from '../cl
 import { AdvisoryWatcher, advisoryStreamName } from '../dead-letter/advisory-watcher.js';
 import { DeadLetterRouter } from '../dead-letter/dead-letter.router.js';
 import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
-import { installRegistrationHook, planDirectCall, REGISTRATION, type Registration } from './direct-call.js';
+import { planDirectCall } from './direct-call.js';
 import type { HandlerBinding } from './handler-binding.js';
 import { resolveBinding } from './resolve-bindings.js';
 import { Instrumentations } from '../observability/instrumentations.js';
@@ -68,6 +69,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   private readonly shutdownTimeoutMs: number;
   private readonly deadLetterPublish: PublisherDefaults;
   private readonly instrumentations: Instrumentations;
+  private readonly patches: (() => void)[];
   /** @internal Metrics and tracing hooks of the consumers; undefined when neither is on. */
   readonly consumeObserver?: ConsumeObserver;
 
@@ -80,9 +82,9 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.deadLetterPublish = { ...resolvePublishDefaults(options.publish), retryBudgetMs: toMillis(DEFAULTS.deadLetter.publishBudget, 'publishBudget') };
     this.instrumentations = new Instrumentations(options);
     this.consumeObserver = this.instrumentations.consume;
-    installHandlerErrorCapture();
-    installPipeRejectionCapture();
-    if (options.directCalls !== false) installRegistrationHook();
+    // Nest's own classes are patched only while a JetStream server lives (released by close()).
+    this.patches = [handlerErrorCapture.acquire(), pipeRejectionCapture.acquire()];
+    if (options.directCalls !== false) this.patches.push(registrationHook.acquire());
   }
 
   /** Nest calls this for every handler of every transport; only JetStream handlers are kept. */
@@ -192,6 +194,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     if (nc && !nc.isClosed()) {
       await nc.drain().catch(() => nc.close());
     }
+    for (const release of this.patches) release();
     this._status$.next('closed');
   }
 

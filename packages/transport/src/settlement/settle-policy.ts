@@ -1,6 +1,6 @@
 import { DEFAULTS } from '../constants.js';
 import { DecodeError, JetStreamTermError } from '../errors/handler.errors.js';
-import { isPipeRejection } from './pipe-rejection-capture.js';
+import { isPipeRejection } from '../nest-patches/pipe-rejection-capture.js';
 
 /** A class of errors (`instanceof` is checked). */
 export type ErrorClass = abstract new (...args: never[]) => unknown;

@@ -1,6 +1,7 @@
 import { PipesConsumer } from '@nestjs/core/pipes/pipes-consumer.js';
 
-const INSTALLED = Symbol.for('@nest-jetstream/transport:pipe-rejection-capture');
+import { PrototypePatch } from './prototype-patch.js';
+
 /** Exceptions a Nest pipe threw (validation, parsing): the only 400/422 errors that make a message poison. */
 const rejections = new WeakSet<object>();
 
@@ -11,18 +12,17 @@ type ApplyFn = (this: unknown, ...args: unknown[]) => Promise<unknown>;
  * The same status thrown by the handler (say, from a downstream call) is an ordinary failure. To
  * tell them apart, Nest's pipes consumer notes what its pipes threw; nothing else changes.
  */
-export function installPipeRejectionCapture(): void {
-  const proto = PipesConsumer.prototype as unknown as { apply: ApplyFn; [INSTALLED]?: boolean };
-  if (proto[INSTALLED] || typeof proto.apply !== 'function') return;
-  const original = proto.apply;
-  proto.apply = function (this: unknown, ...args: unknown[]) {
-    return original.apply(this, args).catch((err: unknown) => {
-      if (typeof err === 'object' && err !== null) rejections.add(err);
-      throw err;
-    });
-  };
-  proto[INSTALLED] = true;
-}
+export const pipeRejectionCapture = new PrototypePatch<ApplyFn>(
+  () => PipesConsumer.prototype,
+  'apply',
+  (original) =>
+    function (this: unknown, ...args: unknown[]) {
+      return original.apply(this, args as never[]).catch((err: unknown) => {
+        if (typeof err === 'object' && err !== null) rejections.add(err);
+        throw err;
+      });
+    },
+);
 
 /** Whether a Nest pipe threw `error`. */
 export function isPipeRejection(error: unknown): boolean {

@@ -2,8 +2,7 @@ import type { ArgumentsHost } from '@nestjs/common';
 import { BaseRpcExceptionFilter } from '@nestjs/microservices';
 import { throwError, type Observable } from 'rxjs';
 import { isJetStreamContext } from '../ctx-host/jetstream-context.brand.js';
-
-const INSTALLED = Symbol.for('@nest-jetstream/transport:handler-error-capture');
+import { PrototypePatch } from './prototype-patch.js';
 
 type CatchFn = (this: BaseRpcExceptionFilter, exception: unknown, host: ArgumentsHost) => Observable<unknown>;
 
@@ -15,17 +14,16 @@ type CatchFn = (this: BaseRpcExceptionFilter, exception: unknown, host: Argument
  * the consumer runner logs it with the subject, sequence and attempt. Filters of the
  * app's own still run first and win, as in any Nest transport.
  */
-export function installHandlerErrorCapture(): void {
-  const proto = BaseRpcExceptionFilter.prototype as unknown as { catch: CatchFn; [INSTALLED]?: boolean };
-  if (proto[INSTALLED]) return;
-  const original = proto.catch;
-  proto.catch = function (this: BaseRpcExceptionFilter, exception: unknown, host: ArgumentsHost) {
-    const ctx: unknown = host.getArgByIndex(1);
-    if (isJetStreamContext(ctx)) {
-      ctx.handlerError = exception;
-      return throwError(() => exception);
-    }
-    return original.call(this, exception, host);
-  };
-  proto[INSTALLED] = true;
-}
+export const handlerErrorCapture = new PrototypePatch<CatchFn>(
+  () => BaseRpcExceptionFilter.prototype,
+  'catch',
+  (original) =>
+    function (this: BaseRpcExceptionFilter, exception: unknown, host: ArgumentsHost) {
+      const ctx: unknown = host.getArgByIndex(1);
+      if (isJetStreamContext(ctx)) {
+        ctx.handlerError = exception;
+        return throwError(() => exception);
+      }
+      return original.call(this, exception, host);
+    },
+);
