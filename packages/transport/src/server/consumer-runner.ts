@@ -7,7 +7,7 @@ import { DecodeError, HandlerTimeoutError } from '../errors/handler.errors.js';
 import { decideAfterRun, decideBeforeRun, describeError, nakDelay, type SettleDecision } from '../settlement/settle-policy.js';
 import { deliveryCountOf } from '../utils/delivery-count.js';
 import { toMillis, type Duration } from '../utils/duration.js';
-import type { HandlerBinding } from './handler-binding.js';
+import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from './handler-binding.js';
 import { MessagePuller } from './message-puller.js';
 import type { ConsumeObserver } from '../observability/instrumentation.interface.js';
 
@@ -54,10 +54,14 @@ export class ConsumerRunner implements MessageSettler {
   private readonly decodeSubject: boolean;
   private readonly observer?: ConsumeObserver;
 
+  /** What `server.bindings` shows of this handler. */
+  readonly info: HandlerBindingInfo;
+
   constructor(
     readonly binding: HandlerBinding,
     private readonly host: RunnerHost,
   ) {
+    this.info = bindingInfo(binding);
     this.decodeHeaders = host.codec.decodeInputs?.headers === true;
     this.decodeSubject = host.codec.decodeInputs?.subject === true;
     this.observer = host.consumeObserver;

@@ -34,3 +34,15 @@ export interface HandlerBinding {
   /** @internal The direct call, when `invocation` is `'direct'`. */
   direct?: DirectCall;
 }
+
+/** What `JetStreamServer.bindings` shows of one handler: a frozen copy, everything resolved (durations in ms). */
+export type HandlerBindingInfo = Readonly<Omit<HandlerBinding, 'handler' | 'direct' | 'backoffMs' | 'poisonErrors'>> & {
+  readonly backoffMs: readonly number[];
+  readonly poisonErrors: readonly string[];
+};
+
+/** The read-only view of a binding: no handler, no internal call, names of the poison classes. */
+export function bindingInfo(b: HandlerBinding): HandlerBindingInfo {
+  const { handler: _handler, direct: _direct, backoffMs, poisonErrors, ...rest } = b;
+  return Object.freeze({ ...rest, backoffMs: Object.freeze([...backoffMs]), poisonErrors: Object.freeze(poisonErrors.map((c) => c.name)) });
+}

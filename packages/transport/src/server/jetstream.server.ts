@@ -20,13 +20,13 @@ import { pipeRejectionCapture } from '../nest-patches/pipe-rejection-capture.js'
 import { REGISTRATION, registrationHook, type Registration } from '../nest-patches/registration-hook.js';
 import { toMillis } from '../utils/duration.js';
 import { versionAtLeast } from '../utils/server-version.js';
-import { ConsumerRunner, type RunnerHost } from './consumer-runner.js';
+import { ConsumerRunner } from './consumer-runner.js';
 import { Publisher, resolvePublishDefaults, type PublisherDefaults } from '../client/publisher.js';
 import { AdvisoryWatcher, advisoryStreamName } from '../dead-letter/advisory-watcher.js';
 import { DeadLetterRouter } from '../dead-letter/dead-letter.router.js';
 import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
 import { planDirectCall } from './direct-call.js';
-import type { HandlerBinding } from './handler-binding.js';
+import type { HandlerBinding, HandlerBindingInfo } from './handler-binding.js';
 import { resolveBinding } from './resolve-bindings.js';
 import { Instrumentations } from '../observability/instrumentations.js';
 import type { ConsumeObserver, InstrumentationEvents } from '../observability/instrumentation.interface.js';
@@ -45,7 +45,7 @@ const LOG_CONTEXT = 'JetStreamServer';
  * Use it alone (`NestFactory.createMicroservice(M, { strategy: new JetStreamServer(opts) })`)
  * or beside `Transport.NATS` in a hybrid app (`app.connectMicroservice({ strategy })`).
  */
-export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStatus> implements CustomTransportStrategy, RunnerHost {
+export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStatus> implements CustomTransportStrategy {
   override transportId = JETSTREAM_TRANSPORT;
   /** Handler errors reach the runner, which settles the message, instead of being only logged. */
   override readonly propagatesEventHandlerErrors = true;
@@ -53,7 +53,9 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   /** @internal Set by the registration hook while Nest registers a controller's handlers here (direct calls). */
   [REGISTRATION]?: Registration = undefined;
 
+  /** @internal */
   readonly codec: JetStreamCodec;
+  /** @internal Whether the server understands `+TERM reason` (2.10.4+). */
   termReasonSupported = false;
 
   private readonly pending: UnresolvedBinding[] = [];
@@ -131,8 +133,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   }
 
   /** The handlers bound, with their streams and durables resolved (after `listen()`). */
-  get bindings(): readonly HandlerBinding[] {
-    return this.runners.map((r) => r.binding);
+  get bindings(): readonly HandlerBindingInfo[] {
+    return this.runners.map((r) => r.info);
   }
 
   private async start(): Promise<void> {
@@ -213,6 +215,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
 
   // --- RunnerHost ----------------------------------------------------------------------------
 
+  /** @internal */
   onTerminated(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean): void {
     const info = ctx.getInfo();
     const event: TerminatedMessageEvent = {
@@ -232,6 +235,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.listeners.emit('terminated', event);
   }
 
+  /** @internal */
   async deadLetter(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean): Promise<void> {
     if (!this.router) throw new JetStreamNotListeningError('JetStreamServer');
     const event = await this.router.route(binding, ctx, reason, exhausted);
@@ -241,6 +245,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     );
   }
 
+  /** @internal */
   async consumerFor(binding: HandlerBinding, recreate: boolean): Promise<Consumer> {
     if (!this.js || !this.provisioner) throw new JetStreamNotListeningError('JetStreamServer');
     if (recreate) {

@@ -1,0 +1,79 @@
+// A user of the published types (packages/transport/dist/*.d.ts), compiled by public-types.e2e-spec.ts.
+// Every line without @ts-expect-error must compile; every @ts-expect-error line must NOT (what the
+// README does not document is out of reach).
+import {
+  JetStreamClient,
+  JetStreamConfigError,
+  JetStreamContext,
+  JetStreamErrorCode,
+  JetStreamEvent,
+  JetStreamModule,
+  JetStreamRecordBuilder,
+  JetStreamServer,
+  JetStreamTransportError,
+  type HandlerBindingInfo,
+  type JetStreamOptions,
+} from '@nest-jetstream/transport';
+
+const options: JetStreamOptions = { serviceName: 'billing', streams: [{ name: 'ORDERS', subjects: ['orders.>'], maxAge: '7d' }] };
+JetStreamModule.forRoot(options);
+
+class Handlers {
+  @JetStreamEvent('orders.created', { maxDeliver: 5, backoff: ['1s'], poisonErrors: [RangeError] })
+  onCreated(data: unknown, ctx: JetStreamContext): void {
+    const info = ctx.getInfo();
+    const attempt: number = info.deliveryCount;
+    const tenant: string | undefined = ctx.getHeader('tenant');
+    if (attempt > 1 && tenant) ctx.nak('5s');
+    else ctx.ack();
+    const settled: boolean = ctx.isSettled();
+    void settled;
+    void data;
+  }
+}
+void Handlers;
+
+async function useServer(server: JetStreamServer): Promise<void> {
+  server.on('deadLetter', (e) => console.log(e.deadLetterSubject, e.streamSequence));
+  server.on('terminated', (e) => console.log(e.reason, e.exhausted));
+  const first: HandlerBindingInfo | undefined = server.bindings[0];
+  const durable: string | undefined = first?.durable;
+  const backoff: readonly number[] | undefined = first?.backoffMs;
+  void durable;
+  void backoff;
+
+  // @ts-expect-error internal: the runner's view of the server's version
+  server.termReasonSupported = true;
+  // @ts-expect-error internal: the codec is an option, not a property
+  void server.codec;
+  // @ts-expect-error internal: consumer lookup of the runner
+  void server.consumerFor;
+  // @ts-expect-error internal: settle callbacks of the runner
+  void server.onTerminated;
+  // @ts-expect-error internal: the dead-letter route of the runner
+  void server.deadLetter;
+  if (first) {
+    // @ts-expect-error the bindings are a read-only view
+    first.durable = 'other';
+    // @ts-expect-error the backoff of a binding is read-only
+    first.backoffMs.push(1);
+    // @ts-expect-error the handler itself is not handed out
+    void first.handler;
+  }
+}
+void useServer;
+
+async function useClient(client: JetStreamClient): Promise<void> {
+  const ack = await client.publish('orders.created', { id: 1 }, { msgId: 'order-1', retryBudget: '30s' });
+  const seq: number = ack.seq;
+  void seq;
+  client.emit('orders.created', new JetStreamRecordBuilder({ id: 2 }).setMsgId('order-2').setTimeout('1s').build()).subscribe();
+}
+void useClient;
+
+function classify(err: unknown): string {
+  if (err instanceof JetStreamConfigError) return err.code;
+  if (err instanceof JetStreamTransportError) return err.code === JetStreamErrorCode.PublishTimeout ? 'retry later' : err.message;
+  return 'unknown';
+}
+void classify;
