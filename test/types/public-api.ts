@@ -27,8 +27,18 @@ class Handlers {
     if (attempt > 1 && tenant) ctx.nak('5s');
     else ctx.ack();
     const settled: boolean = ctx.isSettled();
+    const how: 'ack' | 'nak' | 'term' | undefined = ctx.settledWith;
     void settled;
+    void how;
     void data;
+    // @ts-expect-error how a message was settled is read-only: writing it would stop the library from settling
+    ctx.settledWith = 'ack';
+    // @ts-expect-error internal: the pipeline's exception, kept for the settle decision
+    void ctx.handlerError;
+    // @ts-expect-error contexts are made by the library, which settles them
+    new JetStreamContext(ctx.getMessage(), undefined);
+    // @ts-expect-error internal factory
+    void JetStreamContext.create;
   }
 }
 void Handlers;

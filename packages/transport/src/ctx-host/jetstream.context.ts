@@ -21,7 +21,7 @@ export interface JetStreamDeliveryInfo {
   pending: number;
 }
 
-/** What the context calls to settle; the consumer runner implements it. */
+/** @internal What the context calls to settle; the consumer runner implements it. */
 export interface MessageSettler {
   ack(ctx: JetStreamContext): void;
   nak(ctx: JetStreamContext, delay?: Duration): void;
@@ -33,9 +33,9 @@ export interface MessageSettler {
 export class JetStreamContext extends BaseRpcContext<[JsMsg]> {
   // `declare`: no per-message field definitions on the hot path; they are set when needed.
   declare readonly [JETSTREAM_CONTEXT_BRAND]: true;
-  /** Set once the message is settled. */
-  declare settledWith?: SettleAction;
-  /** The exception Nest's pipeline raised for this message, before filters turned it into a reply. */
+  /** @internal How the message was settled, once it is (read it through `settledWith`). */
+  declare settled?: SettleAction;
+  /** @internal The exception Nest's pipeline raised for this message, before filters turned it into a reply. */
   declare handlerError?: unknown;
   /** @internal A settle still under way (a dead letter being published). */
   declare pendingSettle?: Promise<void>;
@@ -48,14 +48,24 @@ export class JetStreamContext extends BaseRpcContext<[JsMsg]> {
   /** @internal The consume observer's token for this message (only with metrics or tracing on). */
   declare observed?: unknown;
 
-  constructor(
+  private constructor(
     msg: JsMsg,
     private readonly settler: MessageSettler,
-    tick = 0,
+    tick: number,
   ) {
     super([msg]);
     this.touched = tick;
     this.started = -1;
+  }
+
+  /** @internal Contexts are made by the consumer runner, which settles them. */
+  static create(msg: JsMsg, settler: MessageSettler, tick = 0): JetStreamContext {
+    return new JetStreamContext(msg, settler, tick);
+  }
+
+  /** How the message was settled (`'ack'`, `'nak'`, `'term'`), or undefined while it is not. */
+  get settledWith(): SettleAction | undefined {
+    return this.settled;
   }
 
   /** The raw `JsMsg` from `@nats-io/jetstream`. */
@@ -111,7 +121,7 @@ export class JetStreamContext extends BaseRpcContext<[JsMsg]> {
   }
 
   isSettled(): boolean {
-    return this.settledWith !== undefined;
+    return this.settled !== undefined;
   }
 }
 

@@ -103,7 +103,7 @@ export class ConsumerRunner implements MessageSettler {
         // Nak each straggler once, and mark it so its late result settles nothing (the ack would
         // follow the nak). One already settling (a dead letter being published) is left to finish.
         for (const ctx of this.unsettled) {
-          if (ctx.settledWith) continue;
+          if (ctx.settled) continue;
           ctx.abandoned = true;
           this.nak(ctx, 0);
         }
@@ -135,7 +135,7 @@ export class ConsumerRunner implements MessageSettler {
 
   /** From the handler: with a dead-letter route, the message goes there first. */
   term(ctx: JetStreamContext, reason?: string): void {
-    if (ctx.settledWith) return;
+    if (ctx.settled) return;
     ctx.pendingSettle = this.finalize(ctx, reason ?? 'terminated by the handler', false);
   }
 
@@ -155,8 +155,8 @@ export class ConsumerRunner implements MessageSettler {
   };
 
   private mark(ctx: JetStreamContext, action: 'ack' | 'nak' | 'term'): boolean {
-    if (ctx.settledWith) return false;
-    ctx.settledWith = action;
+    if (ctx.settled) return false;
+    ctx.settled = action;
     return true;
   }
 
@@ -165,7 +165,7 @@ export class ConsumerRunner implements MessageSettler {
       msg.nak();
       return;
     }
-    const ctx = new JetStreamContext(msg, this, this.tick);
+    const ctx = JetStreamContext.create(msg, this, this.tick);
     if (this.observer) ctx.observed = this.observer.received(this.binding, ctx);
     this.unsettled.add(ctx);
     if (this.running < this.binding.concurrency) {
@@ -297,7 +297,7 @@ export class ConsumerRunner implements MessageSettler {
    * message stays in its stream and the next delivery tries again.
    */
   private async finalize(ctx: JetStreamContext, reason: string, exhausted: boolean): Promise<void> {
-    if (ctx.settledWith) return;
+    if (ctx.settled) return;
     const { binding, host } = this;
     if (!binding.deadLetter) {
       this.mark(ctx, 'term');
@@ -306,12 +306,12 @@ export class ConsumerRunner implements MessageSettler {
       host.onTerminated(binding, ctx, reason, exhausted);
       return;
     }
-    ctx.settledWith = 'term';
+    ctx.settled = 'term';
     try {
       await host.deadLetter(binding, ctx, reason, exhausted);
     } catch (err) {
       const delay = binding.backoffMs.length ? binding.backoffMs[binding.backoffMs.length - 1] : 0;
-      ctx.settledWith = 'nak';
+      ctx.settled = 'nak';
       ctx.getMessage().nak(delay);
       this.observer?.settled(ctx.observed, 'nak', `dead-letter publish failed: ${describeError(err)}`);
       host.logger.error?.(
