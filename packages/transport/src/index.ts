@@ -43,6 +43,7 @@ export {
   WrongStreamError,
   PublishTimeoutError,
   PublishRejectedError,
+  PublishFailedError,
   EncodeError,
   RequestReplyNotSupportedError,
 } from './errors/publish.errors.js';

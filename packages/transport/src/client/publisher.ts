@@ -1,9 +1,10 @@
-import { JetStreamApiError, type JetStreamClient, type JetStreamManager, type JetStreamPublishOptions as JsPublishOptions, type PubAck } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager, type JetStreamPublishOptions as JsPublishOptions, type PubAck } from '@nats-io/jetstream';
 import { errors, headers as createHeaders, nuid, type MsgHdrs } from '@nats-io/nats-core';
 import { DEFAULTS } from '../constants.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { NoStreamForSubjectError } from '../errors/provisioning.error.js';
-import { PublishRejectedError, PublishTimeoutError, WrongLastMsgIdError, WrongLastSequenceError, WrongStreamError } from '../errors/publish.errors.js';
+import { PublishFailedError, PublishRejectedError, PublishTimeoutError, WrongLastMsgIdError, WrongLastSequenceError, WrongStreamError } from '../errors/publish.errors.js';
+import { JetStreamTransportError } from '../errors/jetstream-transport.error.js';
 import type { PublishDefaults } from '../interfaces/jetstream-options.interface.js';
 import type { JetStreamPublishOptions } from '../record-builders/jetstream.record-builder.js';
 import { toMillis } from '../utils/duration.js';
@@ -144,7 +145,8 @@ export class Publisher {
     try {
       found = await this.jsm.streams.find(subject);
     } catch (err) {
-      if (err instanceof Error && /no stream matches subject/i.test(err.message)) throw new NoStreamForSubjectError(subject);
+      // The client answers "no stream matches subject" as a StreamNotFound API error.
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) throw new NoStreamForSubjectError(subject);
       return; // the lookup itself failed (no meta leader yet): keep retrying
     }
     if (found) this.streamSeen.set(subject, Date.now());
@@ -160,7 +162,8 @@ function isRetriable(err: unknown): boolean {
   return err instanceof errors.TimeoutError || isNoResponders(err);
 }
 
-function toPublishError(err: unknown, subject: string, options: JetStreamPublishOptions): Error {
+/** @internal A client error as one of the library's publish errors, the original as `cause`. */
+export function toPublishError(err: unknown, subject: string, options: JetStreamPublishOptions): Error {
   if (err instanceof JetStreamApiError) {
     const text = err.message;
     switch (err.code) {
@@ -179,10 +182,11 @@ function toPublishError(err: unknown, subject: string, options: JetStreamPublish
         return new PublishRejectedError(subject, err.code, text, { cause: err });
     }
   }
-  if (err instanceof Error && /maximum payload|max_payload/i.test(err.message)) {
+  if (err instanceof errors.InvalidArgumentError && /max_payload/.test(err.message)) {
     return new PublishRejectedError(subject, undefined, `${err.message}. Send a smaller payload or raise max_payload on the server.`, { cause: err });
   }
-  return err instanceof Error ? err : new Error(String(err));
+  if (err instanceof JetStreamTransportError) return err;
+  return new PublishFailedError(subject, err instanceof Error ? `${err.name}: ${err.message}` : String(err), { cause: err });
 }
 
 function toHeaders(input: JetStreamPublishOptions['headers'], subject: string): MsgHdrs | undefined {

@@ -9,6 +9,7 @@ export const JetStreamErrorCode = {
   WrongStream: 'WRONG_STREAM',
   PublishTimeout: 'PUBLISH_TIMEOUT',
   PublishRejected: 'PUBLISH_REJECTED',
+  PublishFailed: 'PUBLISH_FAILED',
   Encode: 'ENCODE',
   Decode: 'DECODE',
   Term: 'TERM',

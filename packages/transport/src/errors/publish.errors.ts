@@ -77,6 +77,18 @@ export class PublishRejectedError extends JetStreamTransportError {
   }
 }
 
+/** The publish failed in the client for a reason the library has no more specific error for; `cause` is the client's error. */
+export class PublishFailedError extends JetStreamTransportError {
+  constructor(
+    readonly subject: string,
+    why: string,
+    options?: { cause?: unknown },
+  ) {
+    super(JetStreamErrorCode.PublishFailed, `Publish to "${subject}" failed: ${why}. The message was not stored (or it is unknown whether it was): publish again with the same msgId.`, options);
+    this.name = 'PublishFailedError';
+  }
+}
+
 /** The codec could not encode the payload. */
 export class EncodeError extends JetStreamTransportError {
   constructor(
