@@ -32,7 +32,10 @@ export class Provisioner {
   ) {}
 
   async provision(streams: StreamDeclaration[], unresolved: UnresolvedBinding[]): Promise<HandlerBinding[]> {
-    await this.loadServerStreams();
+    // Only create-or-update lists every stream (it must not create one overlapping another);
+    // verify and off look up just the streams the app names or needs.
+    if (this.mode === 'create-or-update') await this.loadServerStreams();
+    else await this.lookUpStreams(streams, unresolved);
     const differences: ProvisioningDifference[] = [];
     if (this.mode !== 'off') {
       for (const decl of streams) differences.push(...(await this.provisionStream(decl)));
@@ -193,6 +196,47 @@ export class Provisioner {
         }
       }
     }
+  }
+
+  /**
+   * The server streams verify and off need, one by one: the declared ones (verify compares them),
+   * those handlers name, and the one capturing each handler subject and dead-letter subject that
+   * no declared stream captures. No listing of every stream (a permission least-privilege
+   * identities do not have).
+   */
+  private async lookUpStreams(declared: StreamDeclaration[], unresolved: UnresolvedBinding[]): Promise<void> {
+    this.serverStreams = new Map();
+    const names = new Set(unresolved.flatMap((b) => (b.stream && !declared.some((d) => d.name === b.stream) ? [b.stream] : [])));
+    if (this.mode === 'verify') for (const d of declared) names.add(d.name);
+    for (const name of names) await this.lookUpStream(name);
+    for (const b of unresolved) {
+      if (!b.stream && !this.streamCapturing(b.subject, declared)) await this.lookUpStreamCapturing(b.subject);
+    }
+    for (const b of unresolved) {
+      const stream = b.stream ?? this.streamCapturing(b.subject, declared);
+      if (!b.deadLetter || !stream) continue;
+      const subject = renderDeadLetterSubject(b.deadLetter, b.subject, stream, b.durable);
+      if (!this.streamCapturing(subject, declared)) await this.lookUpStreamCapturing(subject);
+    }
+  }
+
+  private async lookUpStream(name: string): Promise<void> {
+    try {
+      this.serverStreams.set(name, await this.jsm.streams.info(name));
+    } catch (err) {
+      if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw this.serverError(`read stream ${name}`, err);
+    }
+  }
+
+  private async lookUpStreamCapturing(subject: string): Promise<void> {
+    let name: string;
+    try {
+      name = await this.jsm.streams.find(subject);
+    } catch (err) {
+      if (isApiError(err, JetStreamApiCodes.StreamNotFound)) return;
+      throw this.serverError(`look up the stream capturing "${subject}"`, err);
+    }
+    if (!this.serverStreams.has(name)) await this.lookUpStream(name);
   }
 
   /** Every stream on the server, every page. */
