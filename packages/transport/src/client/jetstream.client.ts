@@ -101,7 +101,10 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     options?: JetStreamPublishOptions,
   ): Promise<PubAck> | (() => void) {
     if (typeof subjectOrPacket !== 'string') throw new RequestReplyNotSupportedError(String(subjectOrPacket.pattern));
-    return this.publishMessage(subjectOrPacket, data, options ?? {});
+    // NestJS 12's dispatch hook (CLS, tracing) runs for publish() as for emit(); only when one is set
+    // (NestJS 11 has none).
+    const metadata = this.onDispatchHook ? this.createPacket(subjectOrPacket, data).metadata : undefined;
+    return this.publishMessage(subjectOrPacket, data, options ?? {}, metadata);
   }
 
   override on<K extends keyof JetStreamClientEvents = keyof JetStreamClientEvents, C extends JetStreamClientEvents[K] = JetStreamClientEvents[K]>(
@@ -121,20 +124,21 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     const subject = this.normalizePattern(packet.pattern);
     const { data } = packet;
     const record = data instanceof JetStreamRecord ? data : undefined;
-    return this.publishMessage(subject, record ? record.data : data, record?.options ?? {}) as Promise<T>;
+    return this.publishMessage(subject, record ? record.data : data, record?.options ?? {}, packet.metadata) as Promise<T>;
   }
 
-  private publishMessage(subject: string, data: unknown, options: JetStreamPublishOptions): Promise<PubAck> {
+  private publishMessage(subject: string, data: unknown, options: JetStreamPublishOptions, metadata?: Record<string, string>): Promise<PubAck> {
     let payload: Uint8Array;
     try {
       payload = this.codec.encode(data, subject);
     } catch (cause) {
       return Promise.reject(new EncodeError(subject, { cause }));
     }
-    if (this.publisher) return this.publisher.publish(subject, payload, options);
+    const meta = metadata && Object.keys(metadata).length > 0 ? metadata : undefined;
+    if (this.publisher) return this.publisher.publish(subject, payload, options, meta);
     return this.connect().then(() => {
       if (!this.publisher) throw new JetStreamNotListeningError('JetStreamClient.publish()');
-      return this.publisher.publish(subject, payload, options);
+      return this.publisher.publish(subject, payload, options, meta);
     });
   }
 

@@ -10,6 +10,7 @@ import type { JetStreamPublishOptions } from '../record-builders/jetstream.recor
 import { toMillis } from '../utils/duration.js';
 import { subjectProblem } from '../utils/subjects.js';
 import type { PublishObserver } from '../observability/instrumentation.interface.js';
+import { withMetadata } from '../metadata/packet-metadata.js';
 
 /** JetStream API error codes for failed publish expectations. */
 const WRONG_STREAM = 10060;
@@ -53,11 +54,12 @@ export class Publisher {
   ) {}
 
   /** Never throws synchronously: every problem is a rejection. */
-  publish(subject: string, payload: Uint8Array, options: JetStreamPublishOptions = {}): Promise<PubAck> {
+  publish(subject: string, payload: Uint8Array, options: JetStreamPublishOptions = {}, metadata?: Record<string, string>): Promise<PubAck> {
     let opts: Partial<JsPublishOptions>;
     try {
       this.checkSubject(subject);
       opts = this.toPublishOptions(subject, options);
+      if (metadata) opts.headers = withMetadata(opts.headers, metadata, subject);
     } catch (err) {
       return Promise.reject(err);
     }

@@ -3,6 +3,7 @@ import type { MsgHdrs } from '@nats-io/nats-core';
 import { BaseRpcContext } from '@nestjs/microservices';
 import type { Duration } from '../utils/duration.js';
 import { JETSTREAM_CONTEXT_BRAND } from './jetstream-context.brand.js';
+import { readMetadata } from '../metadata/packet-metadata.js';
 
 /** How a message was settled, once it is. */
 export type SettleAction = 'ack' | 'nak' | 'term';
@@ -85,6 +86,11 @@ export class JetStreamContext extends BaseRpcContext<[JsMsg]> {
   getHeader(name: string): string | undefined {
     const h = this.args[0].headers;
     return h?.has(name) ? h.get(name) : undefined;
+  }
+
+  /** Nest's packet metadata the publisher's dispatch hook attached (`Nest-Meta-*` headers); `{}` when none. */
+  getMetadata(): Record<string, string> {
+    return readMetadata(this.args[0].headers);
   }
 
   getInfo(): JetStreamDeliveryInfo {

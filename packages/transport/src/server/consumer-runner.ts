@@ -10,6 +10,7 @@ import { toMillis, type Duration } from '../utils/duration.js';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from './handler-binding.js';
 import { MessagePuller } from './message-puller.js';
 import type { ConsumeObserver } from '../observability/instrumentation.interface.js';
+import { runWithProcessingHooks, type ProcessingHooks } from './processing-hooks.js';
 
 const LOG_CONTEXT = 'JetStreamServer';
 
@@ -27,6 +28,8 @@ export interface RunnerHost {
   consumerFor(binding: HandlerBinding, recreate: boolean): Promise<Consumer>;
   /** Metrics and tracing hooks; undefined when neither is on (then no per-message call is made). */
   readonly consumeObserver?: ConsumeObserver;
+  /** NestJS 12's processing hooks, when the app set any (`setOnProcessingStartHook`/`EndHook`). */
+  readonly processingHooks?: ProcessingHooks;
 }
 
 /**
@@ -53,6 +56,7 @@ export class ConsumerRunner implements MessageSettler {
   private readonly decodeHeaders: boolean;
   private readonly decodeSubject: boolean;
   private readonly observer?: ConsumeObserver;
+  private readonly hooks?: ProcessingHooks;
 
   /** What `server.bindings` shows of this handler. */
   readonly info: HandlerBindingInfo;
@@ -65,6 +69,7 @@ export class ConsumerRunner implements MessageSettler {
     this.decodeHeaders = host.codec.decodeInputs?.headers === true;
     this.decodeSubject = host.codec.decodeInputs?.subject === true;
     this.observer = host.consumeObserver;
+    this.hooks = host.processingHooks;
     const target = {
       key: `${binding.stream}/${binding.durable}`,
       maxMessages: Math.min(binding.maxAckPending, 1000),
@@ -235,15 +240,20 @@ export class ConsumerRunner implements MessageSettler {
       let failed = false;
       let error: unknown;
       try {
-        // A direct call of a synchronous method settles without waiting a microtask.
         const observer = this.observer;
-        let result: unknown = observer?.run
-          ? observer.run(ctx.observed, () => (binding.direct ? binding.direct(data, ctx) : binding.handler(data, ctx)))
-          : binding.direct
-            ? binding.direct(data, ctx)
-            : binding.handler(data, ctx);
-        if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') result = await result;
-        if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+        if (this.hooks) {
+          const invoke = () => (binding.direct ? binding.direct(data, ctx) : binding.handler(data, ctx));
+          await runWithProcessingHooks(this.hooks, ctx, observer?.run ? () => observer.run!(ctx.observed, invoke) : invoke);
+        } else {
+          // A direct call of a synchronous method settles without waiting a microtask.
+          let result: unknown = observer?.run
+            ? observer.run(ctx.observed, () => (binding.direct ? binding.direct(data, ctx) : binding.handler(data, ctx)))
+            : binding.direct
+              ? binding.direct(data, ctx)
+              : binding.handler(data, ctx);
+          if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') result = await result;
+          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+        }
       } catch (err) {
         failed = true;
         // The exception Nest's pipeline raised, before any filter reshaped it.

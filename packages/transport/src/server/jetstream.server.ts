@@ -26,6 +26,7 @@ import { AdvisoryWatcher, advisoryStreamName } from '../dead-letter/advisory-wat
 import { DeadLetterRouter } from '../dead-letter/dead-letter.router.js';
 import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
 import { planDirectCall } from './direct-call.js';
+import type { ProcessingHooks } from './processing-hooks.js';
 import type { HandlerBinding, HandlerBindingInfo } from './handler-binding.js';
 import { resolveBinding } from './resolve-bindings.js';
 import { Instrumentations } from '../observability/instrumentations.js';
@@ -74,6 +75,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   private readonly patches: (() => void)[];
   /** @internal Metrics and tracing hooks of the consumers; undefined when neither is on. */
   readonly consumeObserver?: ConsumeObserver;
+  /** @internal NestJS 12's processing hooks, once the app set one (before `listen()`). */
+  processingHooks?: ProcessingHooks;
 
   constructor(private readonly options: JetStreamOptions = {}) {
     super();
@@ -87,6 +90,26 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     // Nest's own classes are patched only while a JetStream server lives (released by close()).
     this.patches = [handlerErrorCapture.acquire(), pipeRejectionCapture.acquire()];
     if (options.directCalls !== false) this.patches.push(registrationHook.acquire());
+  }
+
+  /** NestJS 12: runs around every handler call, for CLS and tracing (set it before `listen()`). */
+  override setOnProcessingStartHook(hook: Parameters<Server['setOnProcessingStartHook']>[0]): void {
+    // Set here rather than through super: NestJS 11's Server has no such method, and ours works there too.
+    this.onProcessingStartHook = hook;
+    this.useProcessingHooks();
+  }
+
+  /** NestJS 12: runs once a handler has finished (its Promise or Observable included). */
+  override setOnProcessingEndHook(hook: Parameters<Server['setOnProcessingEndHook']>[0]): void {
+    this.onProcessingEndHook = hook;
+    this.useProcessingHooks();
+  }
+
+  private useProcessingHooks(): void {
+    this.processingHooks = {
+      start: (ctx, done) => (this.onProcessingStartHook ? this.onProcessingStartHook(this.transportId, ctx, done) : done()),
+      end: (ctx) => this.onProcessingEndHook?.(this.transportId, ctx),
+    };
   }
 
   /** Nest calls this for every handler of every transport; only JetStream handlers are kept. */

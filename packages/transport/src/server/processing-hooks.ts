@@ -1,0 +1,42 @@
+import { isObservable, lastValueFrom } from 'rxjs';
+import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
+
+/**
+ * NestJS 12's processing hooks of a server (`setOnProcessingStartHook`, `setOnProcessingEndHook`):
+ * a start hook that runs the handler inside `done` (so an AsyncLocalStorage it enters, for CLS or
+ * tracing, is the handler's), and an end hook once the handler has finished.
+ */
+export interface ProcessingHooks {
+  start(ctx: JetStreamContext, done: () => Promise<void>): unknown;
+  end(ctx: JetStreamContext): void;
+}
+
+/** Runs `call` (and awaits its Promise or Observable) inside the start hook; the end hook runs once, after it, whatever happened. */
+export function runWithProcessingHooks(hooks: ProcessingHooks, ctx: JetStreamContext, call: () => unknown): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      hooks.end(ctx);
+    };
+    const done = async (): Promise<void> => {
+      try {
+        let result = call();
+        if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') result = await result;
+        if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+        resolve();
+      } catch (err) {
+        reject(err);
+      } finally {
+        end();
+      }
+    };
+    try {
+      const started = hooks.start(ctx, done);
+      if (typeof (started as PromiseLike<unknown> | null)?.then === 'function') (started as Promise<unknown>).catch(reject);
+    } catch (err) {
+      reject(err);
+    }
+  });
+}
