@@ -31,6 +31,8 @@ export const DEFAULTS = {
     advisoryMaxAge: '7d',
     /** Advisory retry delay when the dead-letter publish fails. */
     advisoryRetryDelay: '5s',
+    /** ackWait of the advisory consumer: well above one dead-letter publish with its retries. */
+    advisoryAckWait: '30s',
   },
   publish: {
     /** One publish attempt waits this long for the PubAck. */

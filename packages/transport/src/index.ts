@@ -4,7 +4,7 @@ export { JetStreamModule, InjectJetStreamOptions } from './module/jetstream.modu
 export { JETSTREAM_MODULE_OPTIONS } from './module/jetstream-module-definition.js';
 export { JetStreamServer } from './server/jetstream.server.js';
 export type { JetStreamServerEvents } from './server/jetstream.server.js';
-export type { HandlerBindingInfo } from './server/handler-binding.js';
+export type { HandlerBindingInfo } from './bindings/handler-binding.js';
 export type { TerminatedMessageEvent, DeadLetterEvent, DeadLetterLostEvent } from './events/settle.events.js';
 export type { JetStreamStatus, ConnectionEvents } from './connection/connection-events.js';
 export { JetStreamClient } from './client/jetstream.client.js';

@@ -13,7 +13,7 @@ import { EncodeError, RequestReplyNotSupportedError } from '../errors/publish.er
 import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
 import { JetStreamRecord, type JetStreamPublishOptions } from '../record-builders/jetstream.record-builder.js';
 import { EventListeners, watchConnection, type ConnectionEvents, type JetStreamStatus } from '../connection/connection-events.js';
-import { Publisher, resolvePublishDefaults, type PublisherDefaults } from './publisher.js';
+import { Publisher, resolvePublishDefaults, type PublisherDefaults } from '../publishing/publisher.js';
 import { Instrumentations } from '../observability/instrumentations.js';
 import type { InstrumentationEvents } from '../observability/instrumentation.interface.js';
 

@@ -1,14 +1,13 @@
-import { AckPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { Consumer } from '@nats-io/jetstream';
 import type { LoggerService } from '@nestjs/common';
 import { DEFAULTS } from '../constants.js';
-import { ProvisioningError } from '../errors/provisioning.error.js';
-import { provisioningServerError } from '../provisioning/provisioner.js';
+import { ensureAdvisoryConsumer, provisionAdvisoryStream } from '../provisioning/advisory-stream.js';
 import type { ProvisioningMode } from '../interfaces/jetstream-options.interface.js';
-import type { HandlerBinding } from '../server/handler-binding.js';
-import { MessagePuller } from '../server/message-puller.js';
+import type { HandlerBinding } from '../bindings/handler-binding.js';
+import { MessagePuller } from '../consuming/message-puller.js';
 import { describeError } from '../settlement/settle-policy.js';
-import { toMillis, toNanos } from '../utils/duration.js';
+import { toMillis } from '../utils/duration.js';
 import type { DeadLetterRouter } from './dead-letter.router.js';
 import type { DeadLetterLostEvent } from '../events/settle.events.js';
 
@@ -58,34 +57,9 @@ export class AdvisoryWatcher {
 
   /** Provisions the stream and its consumer as `mode` allows, then consumes the advisories one at a time. */
   async start(mode: ProvisioningMode): Promise<void> {
-    const subjects = this.subjects();
-    let info = await this.jsm.streams.info(this.stream).catch((err: unknown) => {
-      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) return undefined;
-      throw provisioningServerError(`read the dead-letter advisory stream ${this.stream}`, err);
-    });
-    const missing = subjects.filter((s) => !info?.config.subjects?.includes(s));
-    if (missing.length > 0) {
-      if (mode !== 'create-or-update') {
-        throw new ProvisioningError(
-          `The dead-letter advisory stream ${this.stream} ${info ? `lacks subjects ${missing.join(', ')}` : 'does not exist'} (provisioning '${mode}'). Create it (work-queue retention) with subjects ${subjects.join(', ')}, or set deadLetterAdvisories: false.`,
-        );
-      }
-      try {
-        info = info
-          ? await this.jsm.streams.update(this.stream, { subjects: [...new Set([...(info.config.subjects ?? []), ...subjects])] })
-          : await this.jsm.streams.add({
-              name: this.stream,
-              subjects,
-              retention: RetentionPolicy.Workqueue,
-              storage: StorageType.File,
-              max_age: toNanos(DEFAULTS.deadLetter.advisoryMaxAge, 'advisoryMaxAge'),
-            });
-      } catch (err) {
-        throw provisioningServerError(`${info ? 'update' : 'create'} the dead-letter advisory stream ${this.stream}`, err);
-      }
-      this.logger.log(`Dead-letter advisories of ${this.bindings.length} consumer(s) captured in stream ${this.stream}`, LOG_CONTEXT);
-    }
-    await this.ensureConsumer(mode);
+    const created = await provisionAdvisoryStream(this.jsm, this.stream, this.subjects(), mode);
+    if (created) this.logger.log(`Dead-letter advisories of ${this.bindings.length} consumer(s) captured in stream ${this.stream}`, LOG_CONTEXT);
+    await ensureAdvisoryConsumer(this.jsm, this.stream, ADVISORY_DURABLE, mode);
     // The same puller as the handlers': a consumer deleted while the app runs is put back.
     this.puller = new MessagePuller(
       { key: `${this.stream}/${ADVISORY_DURABLE}`, maxMessages: 10, consumer: (recreate) => this.consumerFor(mode, recreate) },
@@ -98,28 +72,8 @@ export class AdvisoryWatcher {
   }
 
   private async consumerFor(mode: ProvisioningMode, recreate: boolean): Promise<Consumer> {
-    if (recreate) await this.ensureConsumer(mode);
+    if (recreate) await ensureAdvisoryConsumer(this.jsm, this.stream, ADVISORY_DURABLE, mode);
     return this.js.consumers.get(this.stream, ADVISORY_DURABLE);
-  }
-
-  /** Creates the advisory consumer when it is missing and `mode` allows; else a ProvisioningError. */
-  private async ensureConsumer(mode: ProvisioningMode): Promise<void> {
-    const consumerExists = await this.jsm.consumers.info(this.stream, ADVISORY_DURABLE).then(
-      () => true,
-      (err: unknown) => {
-        if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound) return false;
-        throw provisioningServerError(`read consumer ${this.stream}/${ADVISORY_DURABLE}`, err);
-      },
-    );
-    if (consumerExists) return;
-    if (mode !== 'create-or-update') {
-      throw new ProvisioningError(`Consumer ${this.stream}/${ADVISORY_DURABLE} does not exist (provisioning '${mode}'): create it (explicit ack), or set deadLetterAdvisories: false.`);
-    }
-    await this.jsm.consumers
-      .add(this.stream, { durable_name: ADVISORY_DURABLE, ack_policy: AckPolicy.Explicit, ack_wait: toNanos('30s', 'ackWait') })
-      .catch((err: unknown) => {
-        throw provisioningServerError(`create consumer ${this.stream}/${ADVISORY_DURABLE}`, err);
-      });
   }
 
   async close(): Promise<void> {

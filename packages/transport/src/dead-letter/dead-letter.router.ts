@@ -1,11 +1,11 @@
 import type { PubAck } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/nats-core';
-import type { Publisher } from '../client/publisher.js';
+import type { Publisher } from '../publishing/publisher.js';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
-import type { HandlerBinding } from '../server/handler-binding.js';
+import type { HandlerBinding } from '../bindings/handler-binding.js';
 import type { DeadLetterEvent } from '../events/settle.events.js';
 import { buildDeadLetterHeaders, deadLetterMsgId } from './dead-letter-headers.js';
-import { renderDeadLetterSubject } from './dead-letter-subject.js';
+import { renderDeadLetterSubject } from '../bindings/dead-letter-subject.js';
 
 interface Original {
   subject: string;

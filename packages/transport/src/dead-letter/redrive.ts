@@ -1,6 +1,6 @@
 import { AckPolicy, DeliverPolicy, RetentionPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { Publisher, resolvePublishDefaults } from '../client/publisher.js';
+import { Publisher, resolvePublishDefaults } from '../publishing/publisher.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { toNanos } from '../utils/duration.js';
 import { subjectMatches } from '../utils/subjects.js';

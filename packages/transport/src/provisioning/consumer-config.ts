@@ -1,5 +1,5 @@
 import { AckPolicy, DeliverPolicy, type ConsumerConfig } from '@nats-io/jetstream';
-import type { HandlerBinding } from '../server/handler-binding.js';
+import type { HandlerBinding } from '../bindings/handler-binding.js';
 import { DEFAULTS } from '../constants.js';
 import { millisToNanos } from '../utils/duration.js';
 

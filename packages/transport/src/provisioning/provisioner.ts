@@ -3,20 +3,18 @@ import type { LoggerService } from '@nestjs/common';
 import { ProvisioningError, NoStreamForSubjectError, type ProvisioningDifference } from '../errors/provisioning.error.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { ProvisioningMode, StreamDeclaration } from '../interfaces/jetstream-options.interface.js';
-import type { HandlerBinding } from '../server/handler-binding.js';
+import type { HandlerBinding, UnresolvedBinding } from '../bindings/handler-binding.js';
 import { subjectMatches, subjectsOverlap } from '../utils/subjects.js';
 import { CONSUMER_IMMUTABLE, STREAM_IMMUTABLE, diffConfig } from './config-diff.js';
 import { maxDeliverOffset, toConsumerConfig } from './consumer-config.js';
 import { inUserTerms } from './user-terms.js';
 import { toStreamConfig } from './stream-config.js';
-import { renderDeadLetterSubject } from '../dead-letter/dead-letter-subject.js';
+import { renderDeadLetterSubject } from '../bindings/dead-letter-subject.js';
 
 const LOG_CONTEXT = 'JetStreamProvisioning';
 /** JetStream API error: "stream name already in use with a different configuration" / already exists. */
 const STREAM_NAME_IN_USE = 10058;
 
-/** A binding before its stream is known. */
-export type UnresolvedBinding = Omit<HandlerBinding, 'stream'> & { stream?: string };
 
 /**
  * Makes the server's streams and consumers match the app's declarations (create-or-update),

@@ -1,3 +1,4 @@
+import type { DirectCall } from '../bindings/handler-binding.js';
 import type { Registration } from '../nest-patches/registration-hook.js';
 import { DEFAULT_CALLBACK_METADATA } from '@nestjs/microservices/context/rpc-metadata-constants.js';
 import { catchError, isObservable, type Observable } from 'rxjs';
@@ -16,8 +17,6 @@ import { catchError, isObservable, type Observable } from 'rxjs';
  * pipeline.
  */
 
-/** A handler called without Nest's pipeline: returns what the method returned, or the exception handler's Observable. */
-export type DirectCall = (data: unknown, ctx: object) => unknown;
 
 type Fn = (...args: unknown[]) => unknown;
 

@@ -13,22 +13,22 @@ import { JetStreamConfigError, JetStreamNotListeningError } from '../errors/jets
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
 import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
 import { ProvisioningError } from '../errors/provisioning.error.js';
-import { Provisioner, type UnresolvedBinding } from '../provisioning/provisioner.js';
+import { Provisioner } from '../provisioning/provisioner.js';
 import { validateOptions } from '../config/validate-options.js';
 import { handlerErrorCapture } from '../nest-patches/handler-error-capture.js';
 import { pipeRejectionCapture } from '../nest-patches/pipe-rejection-capture.js';
 import { REGISTRATION, registrationHook, type Registration } from '../nest-patches/registration-hook.js';
 import { toMillis } from '../utils/duration.js';
 import { versionAtLeast } from '../utils/server-version.js';
-import { ConsumerRunner } from './consumer-runner.js';
-import { Publisher, resolvePublishDefaults, type PublisherDefaults } from '../client/publisher.js';
+import { ConsumerRunner } from '../consuming/consumer-runner.js';
+import { Publisher, resolvePublishDefaults, type PublisherDefaults } from '../publishing/publisher.js';
 import { AdvisoryWatcher, advisoryStreamName } from '../dead-letter/advisory-watcher.js';
 import { DeadLetterRouter } from '../dead-letter/dead-letter.router.js';
 import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
 import { planDirectCall } from './direct-call.js';
-import type { ProcessingHooks } from './processing-hooks.js';
-import type { HandlerBinding, HandlerBindingInfo } from './handler-binding.js';
-import { resolveBinding } from './resolve-bindings.js';
+import type { ProcessingHooks } from '../consuming/processing-hooks.js';
+import type { HandlerBinding, HandlerBindingInfo, UnresolvedBinding } from '../bindings/handler-binding.js';
+import { resolveBinding } from '../bindings/resolve-bindings.js';
 import { Instrumentations } from '../observability/instrumentations.js';
 import type { ConsumeObserver, InstrumentationEvents } from '../observability/instrumentation.interface.js';
 

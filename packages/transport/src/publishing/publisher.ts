@@ -1,10 +1,9 @@
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager, type JetStreamPublishOptions as JsPublishOptions, type PubAck } from '@nats-io/jetstream';
 import { errors, headers as createHeaders, nuid, type MsgHdrs } from '@nats-io/nats-core';
 import { DEFAULTS } from '../constants.js';
-import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
+import { JetStreamConfigError, JetStreamTransportError } from '../errors/jetstream-transport.error.js';
 import { NoStreamForSubjectError } from '../errors/provisioning.error.js';
 import { PublishFailedError, PublishRejectedError, PublishTimeoutError, WrongLastMsgIdError, WrongLastSequenceError, WrongStreamError } from '../errors/publish.errors.js';
-import { JetStreamTransportError } from '../errors/jetstream-transport.error.js';
 import type { PublishDefaults } from '../interfaces/jetstream-options.interface.js';
 import type { JetStreamPublishOptions } from '../record-builders/jetstream.record-builder.js';
 import { toMillis } from '../utils/duration.js';

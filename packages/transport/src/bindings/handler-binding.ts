@@ -1,7 +1,9 @@
 import type { MessageHandler } from '@nestjs/microservices';
-import type { DirectCall } from './direct-call.js';
 import type { DeliverPolicyName } from '../interfaces/jetstream-options.interface.js';
 import type { ErrorClass } from '../settlement/settle-policy.js';
+
+/** A handler called without Nest's pipeline: returns what the method returned, or the exception handler's Observable. */
+export type DirectCall = (data: unknown, ctx: object) => unknown;
 
 /** One `@JetStreamEvent` handler resolved against the options (`JetStreamServer.bindings`): everything in ms, every default applied. */
 export interface HandlerBinding {
@@ -46,3 +48,6 @@ export function bindingInfo(b: HandlerBinding): HandlerBindingInfo {
   const { handler: _handler, direct: _direct, backoffMs, poisonErrors, ...rest } = b;
   return Object.freeze({ ...rest, backoffMs: Object.freeze([...backoffMs]), poisonErrors: Object.freeze(poisonErrors.map((c) => c.name)) });
 }
+
+/** A binding before its stream is known. */
+export type UnresolvedBinding = Omit<HandlerBinding, 'stream'> & { stream?: string };

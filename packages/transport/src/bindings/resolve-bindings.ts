@@ -3,10 +3,10 @@ import { DEFAULTS } from '../constants.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
 import type { ConsumerOptions, DeliverPolicyName } from '../interfaces/jetstream-options.interface.js';
-import type { UnresolvedBinding } from '../provisioning/provisioner.js';
+import type { UnresolvedBinding } from './handler-binding.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import type { ErrorClass } from '../settlement/settle-policy.js';
-import { deadLetterProblem } from '../dead-letter/dead-letter-subject.js';
+import { deadLetterProblem } from './dead-letter-subject.js';
 import { deriveDurableName, nameProblem, subjectProblem } from '../utils/subjects.js';
 
 const DELIVER_POLICIES: DeliverPolicyName[] = ['all', 'new', 'last', 'last_per_subject', 'by_start_sequence', 'by_start_time'];
