@@ -22,6 +22,8 @@ export type {
   ConsumerOptions,
   DeliverPolicyName,
   JetStreamOptions,
+  JetStreamClientOptions,
+  JetStreamServerOptions,
   ProvisioningMode,
   PublishDefaults,
   StreamDeclaration,

@@ -3,7 +3,7 @@ import { NatsServer } from '@nest-jetstream/testing';
 import { Harness, uniqueName } from '../__fixtures__/harness.js';
 import { RawCodec } from '../codecs/raw.codec.js';
 import { JetStreamConnectionError, JetStreamConfigError } from '../errors/jetstream-transport.error.js';
-import { NoStreamForSubjectError } from '../errors/provisioning.error.js';
+import { NoStreamForSubjectError, ProvisioningError } from '../errors/provisioning.error.js';
 import {
   EncodeError,
   PublishRejectedError,
@@ -29,6 +29,25 @@ describe('JetStreamClient (real nats-server)', () => {
   afterAll(async () => {
     await client.close();
     await h.stop();
+  });
+
+  it('provisions the streams a publisher-only service declares, and verify reports a missing one', async () => {
+    const name = uniqueName('OWNPUB');
+    const publisher = new JetStreamClient({ connection: { servers: h.server.url }, streams: [{ name, subjects: ['ownpub.>'], maxAge: '1h' }] });
+    try {
+      const ack = await publisher.publish('ownpub.created', { id: 1 });
+      expect(ack.stream).toBe(name);
+      expect((await h.jsm.streams.info(name)).config.max_age).toBe(3_600_000_000_000);
+    } finally {
+      await publisher.close();
+    }
+    const missing = uniqueName('NOPUB');
+    const verifying = new JetStreamClient({ connection: { servers: h.server.url }, provisioning: 'verify', streams: [{ name: missing, subjects: ['nopub.>'] }] });
+    const err = await verifying.connect().catch((e: unknown) => e);
+    await verifying.close();
+    expect(err).toBeInstanceOf(ProvisioningError);
+    expect((err as Error).message).toContain(`stream ${missing}: missing`);
+    await expect(h.jsm.streams.info(missing)).rejects.toThrow(/stream not found/);
   });
 
   it('emit() yields the PubAck, and stores the JSON payload', async () => {

@@ -7,10 +7,11 @@ import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import { JsonCodec } from '../codecs/json.codec.js';
 import { DEFAULTS } from '../constants.js';
 import { validateOptions } from '../config/validate-options.js';
+import { Provisioner } from '../provisioning/provisioner.js';
 import { openConnection } from '../connection/open-connection.js';
 import { JetStreamNotListeningError } from '../errors/jetstream-transport.error.js';
 import { EncodeError, RequestReplyNotSupportedError } from '../errors/publish.errors.js';
-import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
+import type { JetStreamClientOptions } from '../interfaces/jetstream-options.interface.js';
 import { JetStreamRecord, type JetStreamPublishOptions } from '../record-builders/jetstream.record-builder.js';
 import { EventListeners, watchConnection, type ConnectionEvents, type JetStreamStatus } from '../connection/connection-events.js';
 import { Publisher, resolvePublishDefaults, type PublisherDefaults } from '../publishing/publisher.js';
@@ -37,7 +38,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     this.logger.error(`A "${event}" listener threw: ${String(err)}`),
   );
 
-  constructor(private readonly options: JetStreamOptions = {}) {
+  constructor(private readonly options: JetStreamClientOptions = {}) {
     super();
     validateOptions(options, 'JetStreamClient');
     this.codec = options.codec ?? new JsonCodec();
@@ -144,6 +145,14 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
 
   private async open(): Promise<NatsConnection> {
     const { nc, jsm } = await openConnection(this.options.connection, 'JetStreamClient');
+    // A publisher-only service declares its streams too: provision them as the server would.
+    const mode = this.options.provisioning ?? DEFAULTS.provisioning;
+    try {
+      await new Provisioner(jsm, mode, this.logger).provisionStreams(this.options.streams ?? []);
+    } catch (err) {
+      await nc.close().catch(() => undefined);
+      throw err;
+    }
     this.nc = nc;
     this.publisher = new Publisher(jetstream(nc), jsm, this.publishDefaults, this.instrumentations.publish);
     this._status$.next('connected');

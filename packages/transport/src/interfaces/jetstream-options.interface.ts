@@ -71,19 +71,36 @@ export interface PublishDefaults {
   retryBudget?: Duration;
 }
 
-export interface JetStreamOptions {
-  /** `@nats-io/transport-node` connection options: servers, name, user/pass, token, authenticator, tls... Default `{ servers: 'nats://127.0.0.1:4222' }`. */
+/** What a `JetStreamClient` uses (a publisher). */
+export interface JetStreamClientOptions {
+  /** `@nats-io/transport-node` connection options: servers, name, user/pass, token, authenticator, tls... Default `{ servers: 'nats://127.0.0.1:4222' }`, reconnecting as long as it runs. */
   connection?: NodeConnectionOptions;
-  /** Prefix of derived durable names (`<serviceName>__<subject>`). Default `'nest'`: set it per service. */
+  /** This service's name. Required for a server with handlers (the prefix of derived durable names `<serviceName>__<subject>`); optional for a client. */
   serviceName?: string;
-  /** Streams this app owns. Default none. */
+  /** Streams this app owns: provisioned by the server at `listen()` and by a client when it connects. Default none. */
   streams?: StreamDeclaration[];
-  /** What the server does at boot about streams and consumers. Default `'create-or-update'`. */
+  /** What the server (streams and consumers) and the client (streams) do about the declarations when they start. Default `'create-or-update'`. */
   provisioning?: ProvisioningMode;
-  /** Consumer options every handler starts from. */
-  consumerDefaults?: ConsumerOptions;
   /** Payload codec. Default `new JsonCodec()`. */
   codec?: JetStreamCodec;
+  /** Publish defaults: the client's publishes and the server's dead-letter publishes. */
+  publish?: PublishDefaults;
+  /**
+   * Prometheus metrics: `new JetStreamMetrics({ registry })` from `@nest-jetstream/transport/metrics`
+   * (needs `prom-client`). Default none: no metric is kept and the hot path makes no call.
+   */
+  metrics?: JetStreamInstrumentation;
+  /**
+   * OpenTelemetry tracing: `new JetStreamTracing()` from `@nest-jetstream/transport/tracing`
+   * (needs `@opentelemetry/api`). Default none: no header is added and the hot path makes no call.
+   */
+  tracing?: JetStreamInstrumentation;
+}
+
+/** What a `JetStreamServer` uses: everything a client does, plus how it consumes. */
+export interface JetStreamServerOptions extends JetStreamClientOptions {
+  /** Consumer options every handler starts from. */
+  consumerDefaults?: ConsumerOptions;
   /** How long `close()` waits for running handlers. Default `'10s'`. */
   shutdownTimeout?: Duration;
   /** Bind plain `@EventPattern` handlers (no transport) too, for apps that use JetStream alone. Default false. */
@@ -94,8 +111,6 @@ export interface JetStreamOptions {
    * per message. `false` sends every handler through Nest's pipeline. Default true.
    */
   directCalls?: boolean;
-  /** Client publish defaults. */
-  publish?: PublishDefaults;
   /**
    * Dead-letter subject for every handler that does not set its own: a subject, or a template
    * with `{subject}` (the message's subject), `{stream}` and `{durable}`, e.g. `'dlq.{subject}'`.
@@ -108,14 +123,7 @@ export interface JetStreamOptions {
    * in-process path missed. Default true (when any handler dead-letters).
    */
   deadLetterAdvisories?: boolean;
-  /**
-   * Prometheus metrics: `new JetStreamMetrics({ registry })` from `@nest-jetstream/transport/metrics`
-   * (needs `prom-client`). Default none: no metric is kept and the hot path makes no call.
-   */
-  metrics?: JetStreamInstrumentation;
-  /**
-   * OpenTelemetry tracing: `new JetStreamTracing()` from `@nest-jetstream/transport/tracing`
-   * (needs `@opentelemetry/api`). Default none: no header is added and the hot path makes no call.
-   */
-  tracing?: JetStreamInstrumentation;
 }
+
+/** `JetStreamModule`'s options: its server gets them all, its client what a client uses. */
+export type JetStreamOptions = JetStreamServerOptions;

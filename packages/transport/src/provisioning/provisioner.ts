@@ -42,14 +42,30 @@ export class Provisioner {
     assertOneHandlerPerDurable(bindings);
     for (const b of bindings) this.checkDeadLetterRoute(b, streams);
     for (const b of bindings) differences.push(...(await this.provisionConsumer(b)));
-    if (differences.length > 0) {
-      const what =
-        this.mode === 'verify'
-          ? `Provisioning 'verify' found ${differences.length} difference(s) between the app and the JetStream server; create or change them on the server (or boot once with provisioning 'create-or-update' under an identity allowed to):`
-          : `The JetStream server's streams or consumers differ from the app in ways that cannot be changed in place; delete and recreate them, or change the declaration back:`;
-      throw new ProvisioningError(what, differences);
-    }
+    this.throwIfDifferent(differences);
     return bindings;
+  }
+
+  /**
+   * The declared streams alone, for a publisher (the client): looked up by name, and the whole
+   * list read only when one must be created (it may not overlap another stream).
+   */
+  async provisionStreams(streams: StreamDeclaration[]): Promise<void> {
+    if (this.mode === 'off' || streams.length === 0) return;
+    await this.lookUpStreams(streams, []);
+    if (this.mode === 'create-or-update' && streams.some((d) => !this.serverStreams.has(d.name))) await this.loadServerStreams();
+    const differences: ProvisioningDifference[] = [];
+    for (const decl of streams) differences.push(...(await this.provisionStream(decl)));
+    this.throwIfDifferent(differences);
+  }
+
+  private throwIfDifferent(differences: ProvisioningDifference[]): void {
+    if (differences.length === 0) return;
+    const what =
+      this.mode === 'verify'
+        ? `Provisioning 'verify' found ${differences.length} difference(s) between the app and the JetStream server; create or change them on the server (or boot once with provisioning 'create-or-update' under an identity allowed to):`
+        : `The JetStream server's streams or consumers differ from the app in ways that cannot be changed in place; delete and recreate them, or change the declaration back:`;
+    throw new ProvisioningError(what, differences);
   }
 
   /** Creates or updates one consumer from its binding; used at boot and to heal a deleted consumer. */
@@ -205,7 +221,7 @@ export class Provisioner {
   private async lookUpStreams(declared: StreamDeclaration[], unresolved: UnresolvedBinding[]): Promise<void> {
     this.serverStreams = new Map();
     const names = new Set(unresolved.flatMap((b) => (b.stream && !declared.some((d) => d.name === b.stream) ? [b.stream] : [])));
-    if (this.mode === 'verify') for (const d of declared) names.add(d.name);
+    if (this.mode !== 'off') for (const d of declared) names.add(d.name);
     for (const name of names) await this.lookUpStream(name);
     for (const b of unresolved) {
       if (!b.stream && !this.streamCapturing(b.subject, declared)) await this.lookUpStreamCapturing(b.subject);

@@ -11,7 +11,7 @@ import { EventListeners, watchConnection, type ConnectionEvents, type JetStreamS
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamConfigError, JetStreamNotListeningError } from '../errors/jetstream-transport.error.js';
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
-import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
+import type { JetStreamServerOptions } from '../interfaces/jetstream-options.interface.js';
 import { ProvisioningError } from '../errors/provisioning.error.js';
 import { Provisioner } from '../provisioning/provisioner.js';
 import { validateOptions } from '../config/validate-options.js';
@@ -78,7 +78,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   /** @internal NestJS 12's processing hooks, once the app set one (before `listen()`). */
   processingHooks?: ProcessingHooks;
 
-  constructor(private readonly options: JetStreamOptions = {}) {
+  constructor(private readonly options: JetStreamServerOptions = {}) {
     super();
     this.codec = options.codec ?? new JsonCodec();
     validateOptions(options, 'JetStreamServer');
