@@ -45,6 +45,8 @@ export class ConsumerRunner implements MessageSettler {
   private running = 0;
   /** Every received, unsettled message (queued or running). */
   private readonly unsettled = new Set<JetStreamContext>();
+  /** Handlers abandoned after `handlerTimeout` that have not returned yet (they run outside `concurrency`). */
+  private readonly outlived = new Set<JetStreamContext>();
   private tick = 0;
   private sweepTimer?: NodeJS.Timeout;
   private timeoutTicks = Infinity;
@@ -76,6 +78,11 @@ export class ConsumerRunner implements MessageSettler {
       consumer: (recreate: boolean) => host.consumerFor(binding, recreate),
     };
     this.puller = new MessagePuller(target, host.logger, (msg) => this.receive(msg));
+  }
+
+  /** Handlers abandoned after `handlerTimeout` that are still running. */
+  get timedOutRunning(): number {
+    return this.outlived.size;
   }
 
   async start(): Promise<void> {
@@ -187,7 +194,10 @@ export class ConsumerRunner implements MessageSettler {
 
   private finished(ctx: JetStreamContext): void {
     // An abandoned message (handler timeout) was already counted out.
-    if (!this.unsettled.delete(ctx)) return;
+    if (!this.unsettled.delete(ctx)) {
+      this.outlived.delete(ctx);
+      return;
+    }
     this.running--;
     this.next();
   }
@@ -357,6 +367,12 @@ export class ConsumerRunner implements MessageSettler {
     ctx.abandoned = true;
     this.unsettled.delete(ctx);
     this.running--;
+    // JavaScript cannot stop the handler: it keeps running beside the `concurrency` new ones.
+    this.outlived.add(ctx);
+    this.host.logger.warn?.(
+      `Handler for "${msg.subject}" (stream ${msg.info.stream} seq ${msg.info.streamSequence}) ran past handlerTimeout ${this.binding.handlerTimeoutMs} ms: its attempt counts as failed and its slot is given to the next message; ${this.outlived.size} timed-out handler(s) of this consumer still running`,
+      LOG_CONTEXT,
+    );
     const err = new HandlerTimeoutError(msg.subject, msg.info.streamSequence, this.binding.handlerTimeoutMs);
     void this.settle(ctx, decideAfterRun(err, true, msg.info.deliveryCount, this.binding), err).catch((e: unknown) =>
       this.host.logger.error?.(`Could not settle timed-out message on "${msg.subject}": ${describeError(e)}`, undefined, LOG_CONTEXT),

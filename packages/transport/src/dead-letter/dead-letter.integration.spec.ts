@@ -152,6 +152,8 @@ describe('dead letters (real nats-server)', () => {
     expect(readDeadLetter((await dlqMessages('dlt.dead.dlt.work.hang'))[0].headers)?.reason).toMatch(/HandlerTimeoutError/);
     expect(probe.seen.filter((p) => p.seq === seq && p.subject === 'dlt.work.hang').map((p) => p.delivery)).toEqual([1, 2]);
     await waitFor('the original settled', async () => (await pending('dlt__dlt_work_hang')) === 0);
+    // Both hung attempts still run (JavaScript cannot stop them), outside the consumer's concurrency: counted.
+    expect(strategy.timedOutHandlers).toBe(2);
   });
 
   it('terminates without a dead letter when deadLetter: false', async () => {

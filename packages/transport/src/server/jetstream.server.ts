@@ -155,6 +155,15 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     }
   }
 
+  /**
+   * Handlers abandoned after their `handlerTimeout` that have not returned yet. JavaScript cannot
+   * stop them, so they run beside the `concurrency` handlers of their consumer; a number that
+   * keeps growing means handlers that hang for good.
+   */
+  get timedOutHandlers(): number {
+    return this.runners.reduce((n, r) => n + r.timedOutRunning, 0);
+  }
+
   /** The handlers bound, with their streams and durables resolved (after `listen()`). */
   get bindings(): readonly HandlerBindingInfo[] {
     return this.runners.map((r) => r.info);
