@@ -33,6 +33,8 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
   private publisher?: Publisher;
   private readonly publishDefaults: PublisherDefaults;
   private readonly instrumentations: Instrumentations;
+  /** Set by close(); a later publish or connect() connects again. */
+  private closed = false;
   private readonly logger = new Logger('JetStreamClient');
   private readonly listeners = new EventListeners<JetStreamClientEvents>((event, err) =>
     this.logger.error(`A "${event}" listener threw: ${String(err)}`),
@@ -48,6 +50,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
 
   /** Connects once (later calls share the connection); fails with a `JetStreamConnectionError` that says what to fix. */
   connect(): Promise<NatsConnection> {
+    this.closed = false;
     this.connecting ??= this.open().catch((err: unknown) => {
       this.connecting = undefined;
       throw err;
@@ -64,6 +67,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     this.nc = undefined;
     await this.instrumentations.detach();
     if (nc && !nc.isClosed()) await nc.drain().catch(() => nc.close());
+    this.closed = true;
     this._status$.next('closed');
   }
 
@@ -117,7 +121,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
 
   /** The `NatsConnection`. Throws before `connect()` has resolved. */
   unwrap<T = NatsConnection>(): T {
-    if (!this.nc) throw new JetStreamNotListeningError('JetStreamClient.unwrap()');
+    if (!this.nc) throw new JetStreamNotListeningError('JetStreamClient.unwrap()', this.closed);
     return this.nc as T;
   }
 

@@ -48,10 +48,15 @@ export class JetStreamConnectionError extends JetStreamTransportError {
   }
 }
 
-/** `unwrap()` or a publish before the connection exists. */
+/** `unwrap()` or a publish before the connection exists, or after `close()`. */
 export class JetStreamNotListeningError extends JetStreamTransportError {
-  constructor(what: string) {
-    super(JetStreamErrorCode.NotListening, `${what} has no NATS connection yet: call it after listen()/connect() has resolved (for a server, after app.listen() or app.startAllMicroservices()).`);
+  constructor(what: string, closed = false) {
+    super(
+      JetStreamErrorCode.NotListening,
+      closed
+        ? `${what}: it is closed (close() was called, or the app shut down), so it has no NATS connection any more.`
+        : `${what} has no NATS connection yet: call it after listen()/connect() has resolved (for a server, after app.listen() or app.startAllMicroservices()).`,
+    );
     this.name = 'JetStreamNotListeningError';
   }
 }

@@ -73,6 +73,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   private readonly deadLetterPublish: PublisherDefaults;
   private readonly instrumentations: Instrumentations;
   private readonly patches: (() => void)[];
+  private closed = false;
   /** @internal Metrics and tracing hooks of the consumers; undefined when neither is on. */
   readonly consumeObserver?: ConsumeObserver;
   /** @internal NestJS 12's processing hooks, once the app set one (before `listen()`). */
@@ -229,6 +230,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       await nc.drain().catch(() => nc.close());
     }
     for (const release of this.patches) release();
+    this.closed = true;
     this._status$.next('closed');
   }
 
@@ -241,7 +243,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
 
   /** The `NatsConnection`. Throws before `listen()` has connected. */
   unwrap<T = NatsConnection>(): T {
-    if (!this.nc) throw new JetStreamNotListeningError('JetStreamServer.unwrap()');
+    if (!this.nc) throw new JetStreamNotListeningError('JetStreamServer.unwrap()', this.closed);
     return this.nc as T;
   }
 

@@ -114,6 +114,8 @@ describe('server lifecycle (real nats-server)', () => {
     await app.close();
     expect(seen).toEqual(['connected', 'closed']);
     sub.unsubscribe();
+    expect(() => strategy.unwrap()).toThrow(/JetStreamServer\.unwrap\(\): it is closed/);
+    expect(() => new JetStreamServer({ serviceName: 'x' }).unwrap()).toThrow(/has no NATS connection yet/);
   });
 
   it('listen() fails with a clear error when JetStream is off on the server', async () => {
