@@ -1,6 +1,8 @@
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { errors } from '@nats-io/nats-core';
 import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { causeOf } from '../errors/error-causes.js';
 import { JetStreamConnectionError } from '../errors/jetstream-transport.error.js';
 
 export const DEFAULT_SERVERS = 'nats://127.0.0.1:4222';
@@ -26,8 +28,9 @@ export async function openConnection(options: NodeConnectionOptions | undefined,
     nc = await connect(opts);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    const fix = /authori[sz]ation|authentication|permission/i.test(why)
-      ? 'check the credentials in connection (user/pass, token, authenticator)'
+    const refused = causeOf(err, errors.AuthorizationError) ?? causeOf(err, errors.UserAuthenticationExpiredError);
+    const fix = refused
+      ? 'check the credentials in connection (user/pass, token, authenticator: nkey, .creds/JWT)'
       : 'start nats-server there or fix connection.servers';
     throw new JetStreamConnectionError(`${who} cannot connect to NATS at ${where}: ${why}. ${fix[0].toUpperCase()}${fix.slice(1)}.`, { cause: err });
   }

@@ -1,4 +1,6 @@
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
+import { errors } from '@nats-io/nats-core';
+import { causeOf } from '../errors/error-causes.js';
 import type { LoggerService } from '@nestjs/common';
 import { ProvisioningError, NoStreamForSubjectError, type ProvisioningDifference } from '../errors/provisioning.error.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
@@ -268,11 +270,12 @@ export class Provisioner {
   }
 }
 
-/** A server refusal while provisioning, with its words and, for a permission error, what to do. */
+/** A server refusal while provisioning, with its words and, for a permission violation, what to do. */
 export function provisioningServerError(action: string, err: unknown, differences: ProvisioningDifference[] = []): ProvisioningError {
   const why = err instanceof Error ? err.message : String(err);
-  const hint = /permission|authoriz/i.test(why)
-    ? ' This identity may not change JetStream config: use provisioning "verify" and create the streams and consumers with a privileged identity.'
+  const denied = causeOf(err, errors.PermissionViolationError);
+  const hint = denied
+    ? ` This identity may not ${denied.operation} "${denied.subject}": it may not change JetStream config. Use provisioning "verify" (or "off") and create the streams and consumers with a privileged identity, or allow that subject to this identity.`
     : '';
   return new ProvisioningError(`Could not ${action}: the server said "${why}".${hint}`, differences, { cause: err });
 }

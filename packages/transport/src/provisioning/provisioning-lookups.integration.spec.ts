@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { jetstreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
+import { errors, type NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -62,5 +62,7 @@ describe('provisioning without listing every stream (real nats-server with permi
   it('the identity really may not list streams (create-or-update needs it)', async () => {
     const err = await boot('create-or-update', 'app').catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/Could not list streams.*(Permissions Violation|permission)/i);
+    expect(((err as Error).cause as Error).cause).toBeInstanceOf(errors.PermissionViolationError);
+    expect((err as Error).message).toMatch(/This identity may not publish "\$JS\.API\.STREAM\.LIST": it may not change JetStream config\. Use provisioning "verify"/);
   });
 });

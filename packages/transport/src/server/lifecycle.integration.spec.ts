@@ -118,6 +118,18 @@ describe('server lifecycle (real nats-server)', () => {
     expect(() => new JetStreamServer({ serviceName: 'x' }).unwrap()).toThrow(/has no NATS connection yet/);
   });
 
+  it('listen() fails with an error that points at the credentials when the server refuses them', async () => {
+    const guarded = await NatsServer.start({ config: 'authorization { users: [ { user: svc, password: right } ] }' });
+    try {
+      const strategy = new JetStreamServer({ connection: { servers: guarded.url, user: 'svc', pass: 'wrong', reconnect: false }, serviceName: 'life' });
+      const err = await new Promise<unknown>((resolve) => void strategy.listen((e?: unknown) => resolve(e)));
+      expect(err).toBeInstanceOf(JetStreamConnectionError);
+      expect((err as Error).message).toMatch(/cannot connect to NATS at .*Authorization Violation\. Check the credentials in connection/);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   it('listen() fails with a clear error when JetStream is off on the server', async () => {
     const plain = await NatsServer.start({ jetstream: false });
     try {
