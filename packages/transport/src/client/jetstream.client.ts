@@ -99,6 +99,11 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
 
   /** Publishes `data` to `subject` and resolves with the PubAck. */
   override publish(subject: string, data: unknown, options?: JetStreamPublishOptions): Promise<PubAck>;
+  /**
+   * Nest's request/reply entry point (what `ClientProxy#send()` calls): JetStream has no
+   * request/reply, so it throws `RequestReplyNotSupportedError`. It stays in the type only because
+   * `ClientProxy` declares it; use `publish(subject, data, options)`.
+   */
   override publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void;
   override publish(
     subjectOrPacket: string | ReadPacket,
