@@ -157,7 +157,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     // A publisher-only service declares its streams too: provision them as the server would.
     const mode = this.options.provisioning ?? DEFAULTS.provisioning;
     try {
-      await new Provisioner(jsm, mode, this.logger).provisionStreams(this.options.streams ?? []);
+      await new Provisioner(jsm, mode).provisionStreams(this.options.streams ?? []);
     } catch (err) {
       await nc.close().catch(() => undefined);
       throw err;

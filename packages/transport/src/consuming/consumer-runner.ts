@@ -12,7 +12,6 @@ import { MessagePuller } from './message-puller.js';
 import type { ConsumeObserver } from '../observability/instrumentation.interface.js';
 import { runWithProcessingHooks, type ProcessingHooks } from './processing-hooks.js';
 
-const LOG_CONTEXT = 'JetStreamServer';
 
 /** What a runner needs from its server. */
 export interface RunnerHost {
@@ -109,8 +108,7 @@ export class ConsumerRunner implements MessageSettler {
       clearTimeout(timer);
       if (late) {
         this.host.logger.warn?.(
-          `${this.running} handler(s) for "${this.binding.subject}" still running after shutdownTimeout ${timeoutMs} ms: naked for redelivery`,
-          LOG_CONTEXT,
+          `${this.running} handler(s) for "${this.binding.subject}" still running after shutdownTimeout ${timeoutMs} ms: naked for redelivery`
         );
         // Nak each straggler once, and mark it so its late result settles nothing (the ack would
         // follow the nak). One already settling (a dead letter being published) is left to finish.
@@ -275,8 +273,7 @@ export class ConsumerRunner implements MessageSettler {
       if (binding.manualAck) {
         if (!ctx.isSettled()) {
           host.logger.warn?.(
-            `Handler for "${msg.subject}" (manualAck) returned without settling message ${msg.info.streamSequence}: it will be redelivered after ackWait ${binding.ackWaitMs} ms`,
-            LOG_CONTEXT,
+            `Handler for "${msg.subject}" (manualAck) returned without settling message ${msg.info.streamSequence}: it will be redelivered after ackWait ${binding.ackWaitMs} ms`
           );
         }
         return;
@@ -286,7 +283,7 @@ export class ConsumerRunner implements MessageSettler {
       else await this.settle(ctx, decideAfterRun(error, failed, attempt, binding), error);
     } catch (err) {
       // Settling itself failed (the connection closed under us): the server redelivers after ackWait.
-      this.host.logger.error?.(`Could not settle message on "${msg.subject}": ${describeError(err)}`, undefined, LOG_CONTEXT);
+      this.host.logger.error?.(`Could not settle message on "${msg.subject}": ${describeError(err)}`);
     } finally {
       this.finished(ctx);
     }
@@ -301,8 +298,7 @@ export class ConsumerRunner implements MessageSettler {
         this.nak(ctx, decision.delayMs);
         const info = ctx.getMessage().info;
         this.host.logger.warn?.(
-          `Handler for "${ctx.getSubject()}" failed on attempt ${info.deliveryCount}/${this.binding.maxDeliver} (stream ${info.stream} seq ${info.streamSequence}); redelivery in ${decision.delayMs} ms: ${describeError(error)}`,
-          LOG_CONTEXT,
+          `Handler for "${ctx.getSubject()}" failed on attempt ${info.deliveryCount}/${this.binding.maxDeliver} (stream ${info.stream} seq ${info.streamSequence}); redelivery in ${decision.delayMs} ms: ${describeError(error)}`
         );
         return;
       }
@@ -335,9 +331,7 @@ export class ConsumerRunner implements MessageSettler {
       ctx.getMessage().nak(delay);
       this.observer?.settled(ctx.observed, 'nak', `dead-letter publish failed: ${describeError(err)}`);
       host.logger.error?.(
-        `Could not dead-letter message ${ctx.getInfo().streamSequence} on "${ctx.getSubject()}": ${describeError(err)}. It stays in ${ctx.getInfo().stream}; retrying in ${delay} ms.`,
-        undefined,
-        LOG_CONTEXT,
+        `Could not dead-letter message ${ctx.getInfo().streamSequence} on "${ctx.getSubject()}": ${describeError(err)}. It stays in ${ctx.getInfo().stream}; retrying in ${delay} ms.`
       );
       return;
     }
@@ -370,12 +364,11 @@ export class ConsumerRunner implements MessageSettler {
     // JavaScript cannot stop the handler: it keeps running beside the `concurrency` new ones.
     this.outlived.add(ctx);
     this.host.logger.warn?.(
-      `Handler for "${msg.subject}" (stream ${msg.info.stream} seq ${msg.info.streamSequence}) ran past handlerTimeout ${this.binding.handlerTimeoutMs} ms: its attempt counts as failed and its slot is given to the next message; ${this.outlived.size} timed-out handler(s) of this consumer still running`,
-      LOG_CONTEXT,
+      `Handler for "${msg.subject}" (stream ${msg.info.stream} seq ${msg.info.streamSequence}) ran past handlerTimeout ${this.binding.handlerTimeoutMs} ms: its attempt counts as failed and its slot is given to the next message; ${this.outlived.size} timed-out handler(s) of this consumer still running`
     );
     const err = new HandlerTimeoutError(msg.subject, msg.info.streamSequence, this.binding.handlerTimeoutMs);
     void this.settle(ctx, decideAfterRun(err, true, msg.info.deliveryCount, this.binding), err).catch((e: unknown) =>
-      this.host.logger.error?.(`Could not settle timed-out message on "${msg.subject}": ${describeError(e)}`, undefined, LOG_CONTEXT),
+      this.host.logger.error?.(`Could not settle timed-out message on "${msg.subject}": ${describeError(e)}`),
     );
     this.next();
   }

@@ -2,7 +2,6 @@ import { JetStreamApiCodes, JetStreamApiError, type Consumer, type ConsumerMessa
 import type { LoggerService } from '@nestjs/common';
 import { describeError } from '../settlement/settle-policy.js';
 
-const LOG_CONTEXT = 'JetStreamServer';
 const HEAL_RETRY_MAX_MS = 5000;
 const PULL_EXPIRES_MS = 10_000;
 
@@ -77,15 +76,15 @@ export class MessagePuller {
     if (this.healing || this.closing || this.messages !== dead) return;
     this.healing = true;
     const key = this.target.key;
-    this.logger.warn?.(`Consumer ${key} disappeared from the server; putting it back`, LOG_CONTEXT);
+    this.logger.warn?.(`Consumer ${key} disappeared from the server; putting it back`);
     dead.stop();
     for (let pause = 100; !this.closing; pause = Math.min(pause * 2, HEAL_RETRY_MAX_MS)) {
       try {
         await this.consume(true);
-        this.logger.log?.(`Consumer ${key} is back; consuming again`, LOG_CONTEXT);
+        this.logger.log?.(`Consumer ${key} is back; consuming again`);
         break;
       } catch (err) {
-        this.logger.error?.(`Could not put back consumer ${key}: ${describeError(err)}; retrying in ${pause} ms`, undefined, LOG_CONTEXT);
+        this.logger.error?.(`Could not put back consumer ${key}: ${describeError(err)}; retrying in ${pause} ms`);
         await new Promise((r) => setTimeout(r, pause));
       }
     }

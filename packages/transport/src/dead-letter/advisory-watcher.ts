@@ -1,6 +1,6 @@
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { Consumer } from '@nats-io/jetstream';
-import type { LoggerService } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { DEFAULTS } from '../constants.js';
 import { ensureAdvisoryConsumer, provisionAdvisoryStream } from '../provisioning/advisory-stream.js';
 import type { ProvisioningMode } from '../interfaces/jetstream-options.interface.js';
@@ -11,7 +11,6 @@ import { toMillis } from '../utils/duration.js';
 import type { DeadLetterRouter } from './dead-letter.router.js';
 import type { DeadLetterLostEvent } from '../events/settle.events.js';
 
-const LOG_CONTEXT = 'JetStreamDeadLetters';
 const ADVISORY_DURABLE = 'dead_letter_advisories';
 const MAX_DELIVERIES = '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES';
 const MSG_TERMINATED = '$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED';
@@ -37,6 +36,7 @@ export function advisoryStreamName(serviceName: string): string {
  * the in-process path uses, so the two never make two dead letters.
  */
 export class AdvisoryWatcher {
+  private readonly logger = new Logger('JetStreamDeadLetters');
   private puller?: MessagePuller;
   private chain: Promise<void> = Promise.resolve();
 
@@ -46,7 +46,6 @@ export class AdvisoryWatcher {
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly router: DeadLetterRouter,
-    private readonly logger: LoggerService,
     private readonly onLost: (event: DeadLetterLostEvent) => void,
   ) {}
 
@@ -58,7 +57,7 @@ export class AdvisoryWatcher {
   /** Provisions the stream and its consumer as `mode` allows, then consumes the advisories one at a time. */
   async start(mode: ProvisioningMode): Promise<void> {
     const created = await provisionAdvisoryStream(this.jsm, this.stream, this.subjects(), mode);
-    if (created) this.logger.log(`Dead-letter advisories of ${this.bindings.length} consumer(s) captured in stream ${this.stream}`, LOG_CONTEXT);
+    if (created) this.logger.log(`Dead-letter advisories of ${this.bindings.length} consumer(s) captured in stream ${this.stream}`);
     await ensureAdvisoryConsumer(this.jsm, this.stream, ADVISORY_DURABLE, mode);
     // The same puller as the handlers': a consumer deleted while the app runs is put back.
     this.puller = new MessagePuller(
@@ -119,7 +118,7 @@ export class AdvisoryWatcher {
         advisory: terminated ? 'terminated' : 'max_deliveries',
         why: 'the message is no longer in its stream (a work-queue stream deletes a terminated message; limits can age it out)',
       };
-      this.logger.error(`Cannot dead-letter ${advisory.stream} #${seq} from its ${event.advisory} advisory: ${event.why}`, undefined, LOG_CONTEXT);
+      this.logger.error(`Cannot dead-letter ${advisory.stream} #${seq} from its ${event.advisory} advisory: ${event.why}`);
       this.onLost(event);
       msg.ack();
       return;
@@ -141,7 +140,7 @@ export class AdvisoryWatcher {
 
   private retry(msg: JsMsg, why: string): void {
     const delay = toMillis(DEFAULTS.deadLetter.advisoryRetryDelay, 'advisoryRetryDelay');
-    this.logger.error(`Dead-letter advisory not processed (${why}); retrying in ${delay} ms`, undefined, LOG_CONTEXT);
+    this.logger.error(`Dead-letter advisory not processed (${why}); retrying in ${delay} ms`);
     msg.nak(delay);
   }
 }

@@ -1,7 +1,7 @@
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
 import { errors } from '@nats-io/nats-core';
 import { causeOf } from '../errors/error-causes.js';
-import type { LoggerService } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { ProvisioningError, NoStreamForSubjectError, type ProvisioningDifference } from '../errors/provisioning.error.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { ProvisioningMode, StreamDeclaration } from '../interfaces/jetstream-options.interface.js';
@@ -13,7 +13,6 @@ import { inUserTerms } from './user-terms.js';
 import { toStreamConfig } from './stream-config.js';
 import { renderDeadLetterSubject } from '../bindings/dead-letter-subject.js';
 
-const LOG_CONTEXT = 'JetStreamProvisioning';
 /** JetStream API error: "stream name already in use with a different configuration" / already exists. */
 const STREAM_NAME_IN_USE = 10058;
 
@@ -24,11 +23,11 @@ const STREAM_NAME_IN_USE = 10058;
  */
 export class Provisioner {
   private serverStreams = new Map<string, StreamInfo>();
+  private readonly logger = new Logger('JetStreamProvisioning');
 
   constructor(
     private readonly jsm: JetStreamManager,
     private readonly mode: ProvisioningMode,
-    private readonly logger: LoggerService,
   ) {}
 
   async provision(streams: StreamDeclaration[], unresolved: UnresolvedBinding[]): Promise<HandlerBinding[]> {
@@ -102,14 +101,14 @@ export class Provisioner {
         if (!exists) throw this.serverError(`create consumer ${name}`, err);
         return this.provisionConsumer(b);
       }
-      this.logger.log(`Created durable consumer ${name} for "${b.subject}"`, LOG_CONTEXT);
+      this.logger.log(`Created durable consumer ${name} for "${b.subject}"`);
       return [];
     }
     if (this.mode === 'off') return [];
     const diffs = inUserTerms(diffConfig('consumer', name, expected, actual, CONSUMER_IMMUTABLE), maxDeliverOffset(b));
     return this.applyUpdates(diffs, async (changes) => {
       await this.jsm.consumers.update(b.stream, b.durable, changes);
-      this.logger.log(`Updated durable consumer ${name}: ${Object.keys(changes).join(', ')}`, LOG_CONTEXT);
+      this.logger.log(`Updated durable consumer ${name}: ${Object.keys(changes).join(', ')}`);
     });
   }
 
@@ -129,14 +128,14 @@ export class Provisioner {
         return this.provisionStream(decl);
       }
       this.serverStreams.set(decl.name, created);
-      this.logger.log(`Created stream ${decl.name} (${decl.subjects.join(', ')})`, LOG_CONTEXT);
+      this.logger.log(`Created stream ${decl.name} (${decl.subjects.join(', ')})`);
       return [];
     }
     const diffs = inUserTerms(diffConfig('stream', decl.name, expected, existing.config as unknown as Record<string, unknown>, STREAM_IMMUTABLE));
     return this.applyUpdates(diffs, async (changes) => {
       const info = await this.jsm.streams.update(decl.name, changes);
       this.serverStreams.set(decl.name, info);
-      this.logger.log(`Updated stream ${decl.name}: ${Object.keys(changes).join(', ')}`, LOG_CONTEXT);
+      this.logger.log(`Updated stream ${decl.name}: ${Object.keys(changes).join(', ')}`);
     });
   }
 

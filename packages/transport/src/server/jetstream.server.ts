@@ -61,7 +61,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
 
   private readonly pending: UnresolvedBinding[] = [];
   private readonly listeners = new EventListeners<JetStreamServerEvents>((event, err) =>
-    this.logger.error(`A "${event}" listener threw: ${String(err)}`, undefined, LOG_CONTEXT),
+    this.logger.error(`A "${event}" listener threw: ${String(err)}`),
   );
   private nc?: NatsConnection;
   private js?: JetStreamClient;
@@ -183,7 +183,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     void watchConnection(nc, this._status$, this.listeners as EventListeners<ConnectionEvents>);
     this.js = jetstream(nc);
     const mode = this.options.provisioning ?? DEFAULTS.provisioning;
-    this.provisioner = new Provisioner(jsm, mode, this.logger);
+    this.provisioner = new Provisioner(jsm, mode);
     const bindings = await this.provisioner.provision(this.options.streams ?? [], this.pending);
     const deadLettering = bindings.filter((b) => b.deadLetter);
     if (deadLettering.length > 0) {
@@ -191,7 +191,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       this.router = new DeadLetterRouter(publisher, (event) => this.listeners.emit('deadLetter', event));
       if (this.options.deadLetterAdvisories !== false) {
         const stream = advisoryStreamName(this.options.serviceName ?? DEFAULTS.serviceName);
-        this.advisories = new AdvisoryWatcher(stream, deadLettering, this.js, jsm, this.router, this.logger, (event) => this.listeners.emit('deadLetterLost', event));
+        this.advisories = new AdvisoryWatcher(stream, deadLettering, this.js, jsm, this.router, (event) => this.listeners.emit('deadLetterLost', event));
         await this.advisories.start(mode);
       }
     }
@@ -200,7 +200,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       await runner.start();
       this.runners.push(runner);
       const via = b.invocation === 'direct' ? 'called directly' : `through Nest's pipeline: ${b.pipelineReason ?? ''}`;
-      this.logger.log(`Consuming "${b.subject}" from ${b.stream} as durable ${b.durable} (concurrency ${b.concurrency}; ${via})`, LOG_CONTEXT);
+      this.logger.log(`Consuming "${b.subject}" from ${b.stream} as durable ${b.durable} (concurrency ${b.concurrency}; ${via})`);
     }
     await this.instrumentations.attach({
       role: 'server',
@@ -262,9 +262,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       exhausted,
     };
     this.logger.error(
-      `Terminated message ${info.streamSequence} on "${event.subject}" (${info.stream}/${info.consumer}, delivery ${info.deliveryCount}): ${reason}`,
-      undefined,
-      LOG_CONTEXT,
+      `Terminated message ${info.streamSequence} on "${event.subject}" (${info.stream}/${info.consumer}, delivery ${info.deliveryCount}): ${reason}`
     );
     this.listeners.emit('terminated', event);
   }
@@ -274,8 +272,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     if (!this.router) throw new JetStreamNotListeningError('JetStreamServer');
     const event = await this.router.route(binding, ctx, reason, exhausted);
     this.logger.warn(
-      `Dead-lettered message ${event.streamSequence} on "${event.subject}" (${event.stream}/${event.consumer}, delivery ${event.deliveryCount}) to "${event.deadLetterSubject}" (${event.deadLetterStream} #${event.deadLetterSequence}): ${reason}`,
-      LOG_CONTEXT,
+      `Dead-lettered message ${event.streamSequence} on "${event.subject}" (${event.stream}/${event.consumer}, delivery ${event.deliveryCount}) to "${event.deadLetterSubject}" (${event.deadLetterStream} #${event.deadLetterSequence}): ${reason}`
     );
   }
 
