@@ -22,8 +22,27 @@ export class NatsCluster {
     readonly servers: NatsServer[],
   ) {}
 
-  /** Starts every node, then waits until the JetStream meta group has a leader and every peer is current. */
+  /**
+   * Starts every node, then waits until the JetStream meta group has a leader and every peer is
+   * current. Retries with new ports when a port it picked was taken by another process first.
+   */
   static async start(options: NatsClusterOptions = {}): Promise<NatsCluster> {
+    for (let attempt = 1; ; attempt++) {
+      const cluster = await NatsCluster.prepare(options);
+      try {
+        // Nodes only report JetStream healthy once they see a meta leader, so start them together.
+        await Promise.all(cluster.servers.map((s) => s.launch()));
+        await cluster.waitForPeers(options.startTimeout);
+        return cluster;
+      } catch (err) {
+        await cluster.stop();
+        const portTaken = cluster.servers.some((s) => /address already in use/i.test(s.logTail()));
+        if (!portTaken || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  private static async prepare(options: NatsClusterOptions): Promise<NatsCluster> {
     const size = options.configFiles?.length ?? options.size ?? 3;
     const name = options.name ?? 'nest-jetstream';
     const host = options.host ?? '127.0.0.1';
@@ -31,27 +50,17 @@ export class NatsCluster {
     for (let i = 0; i < size; i++) routePorts.push(await freePort(host));
     const { size: _size, name: _name, configFiles, ...serverOptions } = options;
     const servers = await Promise.all(
-      routePorts.map(async (clusterPort, i) => {
-        const server = await NatsServer.prepare({
+      routePorts.map((clusterPort, i) =>
+        NatsServer.prepare({
           ...serverOptions,
           serverName: `${name}-${i + 1}`,
           ports: { cluster: clusterPort },
           cluster: { name, routes: routePorts.filter((p) => p !== clusterPort) },
           configFile: configFiles?.[i],
-        });
-        return server;
-      }),
+        }),
+      ),
     );
-    const cluster = new NatsCluster(name, await Promise.all(servers));
-    try {
-      // Nodes only report JetStream healthy once they see a meta leader, so start them together.
-      await Promise.all(cluster.servers.map((s) => s.launch()));
-      await cluster.waitForPeers(options.startTimeout);
-    } catch (err) {
-      await cluster.stop();
-      throw err;
-    }
-    return cluster;
+    return new NatsCluster(name, servers);
   }
 
   /** Client URLs of every node, for `servers` in connection options. */
