@@ -35,6 +35,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
   private readonly instrumentations: Instrumentations;
   /** Set by close(); a later publish or connect() connects again. */
   private closed = false;
+  private closing = false;
   private readonly logger = new Logger('JetStreamClient');
   private readonly listeners = new EventListeners<JetStreamClientEvents>((event, err) =>
     this.logger.error(`A "${event}" listener threw: ${String(err)}`),
@@ -51,6 +52,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
   /** Connects once (later calls share the connection); fails with a `JetStreamConnectionError` that says what to fix. */
   connect(): Promise<NatsConnection> {
     this.closed = false;
+    this.closing = false;
     this.connecting ??= this.open().catch((err: unknown) => {
       this.connecting = undefined;
       throw err;
@@ -60,6 +62,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
 
   /** Waits for in-flight publishes, then closes the connection. */
   async close(): Promise<void> {
+    this.closing = true;
     const pending = this.connecting;
     this.connecting = undefined;
     this.publisher = undefined;
@@ -165,7 +168,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     this.nc = nc;
     this.publisher = new Publisher(jetstream(nc), jsm, this.publishDefaults, this.instrumentations.publish);
     this._status$.next('connected');
-    void watchConnection(nc, this._status$, this.listeners);
+    void watchConnection(nc, this._status$, this.listeners, 'JetStreamClient', () => this.closing);
     await this.instrumentations.attach({
       role: 'client',
       serviceName: this.options.serviceName ?? DEFAULTS.serviceName,

@@ -1,5 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Subject } from 'rxjs';
+import { JetStreamConnectionError } from '../errors/jetstream-transport.error.js';
 
 /** Connection states the server and the client report through `status`. */
 export type JetStreamStatus = 'connected' | 'disconnected' | 'reconnecting' | 'closed';
@@ -9,6 +10,8 @@ export type ConnectionEvents = {
   error: (error: Error) => void;
   disconnect: (server: string) => void;
   reconnect: (server: string) => void;
+  /** The connection closed by itself and will not reconnect (not emitted for `close()`): why, as a `JetStreamConnectionError`. */
+  closed: (error: JetStreamConnectionError) => void;
 };
 
 type Callback = (...args: never[]) => void;
@@ -36,11 +39,17 @@ export class EventListeners<Events extends Record<keyof Events, Callback>> {
   }
 }
 
-/** Mirrors the connection's status into `status$` and the `disconnect`/`reconnect`/`error` events, until it closes. */
+/**
+ * Mirrors the connection's status into `status$` and the `disconnect`/`reconnect`/`error` events
+ * until it closes; a close nobody asked for (`closing()` false: reconnect attempts ran out, the
+ * credentials expired) becomes status `'closed'` and a `closed` event that says why.
+ */
 export async function watchConnection(
   nc: NatsConnection,
   status$: Subject<JetStreamStatus>,
   events: EventListeners<ConnectionEvents>,
+  who: string,
+  closing: () => boolean,
 ): Promise<void> {
   for await (const s of nc.status()) {
     switch (s.type) {
@@ -60,4 +69,12 @@ export async function watchConnection(
         break;
     }
   }
+  if (closing()) return;
+  const reason = await nc.closed();
+  const error = new JetStreamConnectionError(
+    `${who}'s NATS connection closed and will not reconnect${reason ? `: ${reason.message}` : ''}. Nothing is consumed or published until the service restarts; connection.maxReconnectAttempts (default -1: for as long as it runs) bounds reconnecting.`,
+    { cause: reason ?? undefined },
+  );
+  status$.next('closed');
+  events.emit('closed', error);
 }

@@ -21,7 +21,9 @@ export interface OpenConnection {
  * CPU (bench/RESULTS.md); our errors name the subject and the attempt instead.
  */
 export async function openConnection(options: NodeConnectionOptions | undefined, who: string): Promise<OpenConnection> {
-  const opts: NodeConnectionOptions = { servers: DEFAULT_SERVERS, noAsyncTraces: true, ...options };
+  // Reconnect for as long as the service runs: the client's default (10 attempts about 2 s apart)
+  // turned an outage of 20 s into a service that never consumed again.
+  const opts: NodeConnectionOptions = { servers: DEFAULT_SERVERS, noAsyncTraces: true, maxReconnectAttempts: -1, ...options };
   const where = [opts.servers].flat().join(', ');
   let nc: NatsConnection;
   try {

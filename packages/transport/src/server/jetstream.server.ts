@@ -74,6 +74,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   private readonly instrumentations: Instrumentations;
   private readonly patches: (() => void)[];
   private closed = false;
+  /** Set when close() starts: the connection closing after it is expected. */
+  private closing = false;
   /** @internal Metrics and tracing hooks of the consumers; undefined when neither is on. */
   readonly consumeObserver?: ConsumeObserver;
   /** @internal NestJS 12's processing hooks, once the app set one (before `listen()`). */
@@ -180,7 +182,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.nc = nc;
     this.termReasonSupported = versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER);
     this._status$.next('connected');
-    void watchConnection(nc, this._status$, this.listeners as EventListeners<ConnectionEvents>);
+    void watchConnection(nc, this._status$, this.listeners as EventListeners<ConnectionEvents>, 'JetStreamServer', () => this.closing);
     this.js = jetstream(nc);
     const mode = this.options.provisioning ?? DEFAULTS.provisioning;
     this.provisioner = new Provisioner(jsm, mode);
@@ -217,6 +219,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
 
   /** Stops pulling, lets running handlers finish (up to `shutdownTimeout`) and settle, then drains the connection. */
   async close(): Promise<void> {
+    this.closing = true;
     const timeout = this.shutdownTimeoutMs;
     const runners = this.runners;
     this.runners = [];
