@@ -23,7 +23,8 @@ let onDrained: (() => void) | undefined;
 
 @Controller()
 class BenchController {
-  @JetStreamEvent('bench.drain', { durable: 'ours', concurrency: 100, maxAckPending: ACK_PENDING })
+  // prefetch 1000: the raw drain's max_messages, so both buffer alike (BENCH_PREFETCH to change; the default is 2 × concurrency).
+  @JetStreamEvent('bench.drain', { durable: 'ours', concurrency: 100, maxAckPending: ACK_PENDING, prefetch: Number(process.env.BENCH_PREFETCH ?? 1000) })
   handle(@Payload() _data: Uint8Array) {
     if (drained === 0) {
       firstAt = performance.now();

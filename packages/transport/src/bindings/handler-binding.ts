@@ -17,6 +17,8 @@ export interface HandlerBinding {
   poisonErrors: ErrorClass[];
   maxAckPending: number;
   concurrency: number;
+  /** Messages pulled ahead of the running handlers, at most. */
+  prefetch: number;
   deliverPolicy: DeliverPolicyName;
   optStartSeq?: number;
   optStartTime?: Date;

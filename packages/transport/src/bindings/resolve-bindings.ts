@@ -76,6 +76,7 @@ export function resolveBinding(
   const maxDeliver = positiveInt(o.maxDeliver, `${at} maxDeliver`);
   const concurrency = positiveInt(o.concurrency, `${at} concurrency`);
   const maxAckPending = positiveInt(o.maxAckPending, `${at} maxAckPending`);
+  const prefetch = o.prefetch === undefined ? 2 * concurrency : positiveInt(o.prefetch, `${at} prefetch`);
   if (maxAckPending < concurrency) {
     throw new JetStreamConfigError(`${at}: maxAckPending (${maxAckPending}) is below concurrency (${concurrency}), so the extra workers could never get a message. Raise maxAckPending or lower concurrency.`);
   }
@@ -104,6 +105,7 @@ export function resolveBinding(
     poisonErrors: resolvePoisonErrors(at, o.poisonErrors),
     maxAckPending,
     concurrency,
+    prefetch,
     deliverPolicy: o.deliverPolicy,
     optStartSeq: options.optStartSeq,
     optStartTime,

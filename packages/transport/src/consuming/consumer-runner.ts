@@ -73,8 +73,9 @@ export class ConsumerRunner implements MessageSettler {
     this.hooks = host.processingHooks;
     const target = {
       key: `${binding.stream}/${binding.durable}`,
-      maxMessages: Math.min(binding.maxAckPending, 1000),
+      maxMessages: binding.prefetch,
       consumer: (recreate: boolean) => host.consumerFor(binding, recreate),
+      hasBacklog: () => this.queueHead < this.queue.length,
     };
     this.puller = new MessagePuller(target, host.logger, (msg) => this.receive(msg));
   }
@@ -209,6 +210,11 @@ export class ConsumerRunner implements MessageSettler {
         this.queueHead = 0;
       }
       this.run(ctx);
+      if (this.queueHead === this.queue.length) {
+        this.queue.length = 0;
+        this.queueHead = 0;
+        this.puller.resume();
+      }
       return;
     }
     if (this.running === 0) this.idle?.();

@@ -9,8 +9,14 @@ const PULL_EXPIRES_MS = 10_000;
 export interface PullTarget {
   /** `stream/durable`, for logs. */
   readonly key: string;
-  /** Messages asked for per pull. */
+  /** Messages asked for per pull: the most this process has requested and not yet received. */
   readonly maxMessages: number;
+  /**
+   * Whether received messages still wait for a handler. While they do, the puller asks for no
+   * more, so what a process holds beyond what it runs stays at `maxMessages`: a crashed process
+   * strands only that many until ackWait, and a second instance gets the rest at once.
+   */
+  hasBacklog?(): boolean;
   /** The consumer to pull from; with `recreate`, first put it back on the server (it was deleted). */
   consumer(recreate: boolean): Promise<Consumer>;
 }
@@ -18,6 +24,8 @@ export interface PullTarget {
 /** Pulls a durable consumer's messages into a callback, and pulls again after the consumer is deleted. */
 export class MessagePuller {
   private messages?: ConsumerMessages;
+  /** A pull the client wanted while the backlog was not empty; sent by `resume()`. */
+  private deferred?: () => void;
   private healing = false;
   private closing = false;
 
@@ -29,6 +37,13 @@ export class MessagePuller {
 
   async start(): Promise<void> {
     await this.consume(false);
+  }
+
+  /** The backlog emptied: send the pull that waited for it, if any. */
+  resume(): void {
+    const pull = this.deferred;
+    this.deferred = undefined;
+    pull?.();
   }
 
   /** Stops pulling; buffered messages still reach the callback. */
@@ -48,7 +63,29 @@ export class MessagePuller {
       callback: this.onMessage,
     });
     this.messages = messages;
+    this.gate(messages);
     void this.watch(messages);
+  }
+
+  /**
+   * Holds back the client's next pull while the target has a backlog. The v3 client tops its
+   * requests up from inside `pull()`, which is the one place to wait: its accounting of what it
+   * requested only changes when the pull is really sent.
+   */
+  private gate(messages: ConsumerMessages): void {
+    const hasBacklog = this.target.hasBacklog?.bind(this.target);
+    const client = messages as ConsumerMessages & { pull?: (opts: unknown) => void };
+    if (!hasBacklog || typeof client.pull !== 'function') return;
+    const pull = client.pull.bind(client);
+    client.pull = (opts: unknown) => {
+      if (!hasBacklog() || this.closing) {
+        pull(opts);
+        return;
+      }
+      this.deferred = () => {
+        if (this.messages === messages && !this.closing) pull(opts);
+      };
+    };
   }
 
   private async watch(messages: ConsumerMessages): Promise<void> {

@@ -52,6 +52,12 @@ export interface ConsumerOptions {
   maxAckPending?: number;
   /** Handlers run at once for this consumer. Default 10. */
   concurrency?: number;
+  /**
+   * Messages pulled ahead of the running handlers, at most: a process holds at most
+   * `concurrency + prefetch` unsettled messages, which is what a crashed process strands until
+   * `ackWait` while other instances go on. Default: `2 × concurrency`.
+   */
+  prefetch?: number;
   /** Where a new consumer starts. Default `'all'`. */
   deliverPolicy?: DeliverPolicyName;
   /** A handler running longer than this stops being kept alive and its attempt counts as failed. Default `'5m'`. */

@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { waitFor } from '@nest-jetstream/testing';
+import { Harness, uniqueName } from '../__fixtures__/harness.js';
+
+// A process holds at most concurrency + prefetch unsettled messages, so when it crashes the next
+// instance gets the rest at once instead of after ackWait (60 s here).
+
+const fixture = join(__dirname, '..', '__fixtures__', 'hold-consumer.ts');
+const register = join(__dirname, '../../../../scripts/register.cjs');
+
+function runConsumer(url: string, hold: boolean) {
+  const lines: { event: string; seq?: number }[] = [];
+  const proc = spawn(process.execPath, ['-r', register, fixture], { env: { ...process.env, NATS_URL: url, HOLD: hold ? '1' : '' } });
+  proc.stdout.setEncoding('utf8');
+  let partial = '';
+  proc.stdout.on('data', (c: string) => {
+    const parts = (partial + c).split('\n');
+    partial = parts.pop() ?? '';
+    for (const l of parts.filter(Boolean)) lines.push(JSON.parse(l) as { event: string; seq?: number });
+  });
+  const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
+  return { proc, lines, exited };
+}
+
+describe('prefetch: what a process holds beyond what it runs (real nats-server, real processes)', () => {
+  const h = new Harness();
+  const stream = uniqueName('HOLD');
+  const total = 30;
+
+  beforeAll(async () => {
+    await h.start();
+    await h.jsm.streams.add({ name: stream, subjects: ['hold.>'] });
+  });
+  afterAll(() => h.stop());
+
+  it('a killed process strands at most concurrency + prefetch messages; its successor gets the rest long before ackWait', async () => {
+    for (let i = 0; i < total; i++) await h.js.publish('hold.work', JSON.stringify({ i }));
+    const first = runConsumer(h.server.url, true);
+    let second: ReturnType<typeof runConsumer> | undefined;
+    try {
+      await waitFor('the first process to run its 2 handlers (both hang)', () => first.lines.filter((l) => l.event === 'held').length === 2, { timeout: 20_000 });
+      // It asked for its prefetch and no more: the server counts what it holds.
+      await waitFor('the first process to hold its prefetch too', async () => (await h.jsm.consumers.info(stream, 'hold__hold_work')).num_ack_pending >= 2);
+      const info = await h.jsm.consumers.info(stream, 'hold__hold_work');
+      expect(info.num_ack_pending).toBeLessThanOrEqual(2 + 2);
+      first.proc.kill('SIGKILL');
+      await first.exited;
+      const stranded = info.num_ack_pending;
+      second = runConsumer(h.server.url, false);
+      // Everything the first did not hold is handled well before its 60 s ackWait runs out.
+      await waitFor(`the successor to handle the ${total - stranded} messages nobody holds`, () => second!.lines.filter((l) => l.event === 'handled').length >= total - stranded, { timeout: 30_000 });
+    } finally {
+      first.proc.kill('SIGKILL');
+      second?.proc.kill('SIGKILL');
+      await Promise.all([first.exited, second?.exited]);
+    }
+  });
+});
