@@ -24,7 +24,7 @@ export interface RunnerHost {
   /** Publishes the dead letter (resolves after its PubAck); rejects when it could not. */
   deadLetter(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean): Promise<void>;
   /** The consumer to pull from; with `recreate`, first put it back on the server (it was deleted). */
-  consumerFor(binding: HandlerBinding, recreate: boolean): Promise<Consumer>;
+  consumerFor(binding: HandlerBinding, recreate: boolean, resumeFrom?: number): Promise<Consumer>;
   /** Metrics and tracing hooks; undefined when neither is on (then no per-message call is made). */
   readonly consumeObserver?: ConsumeObserver;
   /** NestJS 12's processing hooks, when the app set any (`setOnProcessingStartHook`/`EndHook`). */
@@ -44,6 +44,10 @@ export class ConsumerRunner implements MessageSettler {
   private running = 0;
   /** Every received, unsettled message (queued or running). */
   private readonly unsettled = new Set<JetStreamContext>();
+  /** Highest stream sequence acked (approximately: the last of each flushed batch). */
+  private ackedUpTo = 0;
+  /** Sequences naked and not yet received again (bounded by maxAckPending). */
+  private readonly nakedSeqs = new Set<number>();
   /** Handlers abandoned after `handlerTimeout` that have not returned yet (they run outside `concurrency`). */
   private readonly outlived = new Set<JetStreamContext>();
   private tick = 0;
@@ -74,7 +78,7 @@ export class ConsumerRunner implements MessageSettler {
     const target = {
       key: `${binding.stream}/${binding.durable}`,
       maxMessages: binding.prefetch,
-      consumer: (recreate: boolean) => host.consumerFor(binding, recreate),
+      consumer: (recreate: boolean) => host.consumerFor(binding, recreate, recreate ? this.resumePoint() : undefined),
       hasBacklog: () => this.queueHead < this.queue.length,
     };
     this.puller = new MessagePuller(target, host.logger, (msg) => this.receive(msg));
@@ -142,6 +146,7 @@ export class ConsumerRunner implements MessageSettler {
     this.observer?.settled(ctx.observed, 'nak');
     const ms = delay === undefined ? nakDelay(ctx.getMessage().info.deliveryCount, this.binding.backoffMs) : toMillis(delay, 'nak(delay)');
     ctx.getMessage().nak(ms);
+    this.noteNak(ctx.getMessage());
   }
 
   /** From the handler: with a dead-letter route, the message goes there first. */
@@ -163,7 +168,29 @@ export class ConsumerRunner implements MessageSettler {
     this.acks = [];
     this.ackFlush = undefined;
     for (const msg of acks) msg.ack();
+    // One parse per flush, not per message: where a recreated consumer may resume.
+    const last = acks[acks.length - 1];
+    if (last) {
+      const seq = last.info.streamSequence;
+      if (seq > this.ackedUpTo) this.ackedUpTo = seq;
+    }
   };
+
+  /**
+   * Where a consumer deleted while the app runs should start again: the lowest sequence this
+   * process still holds unsettled or naked for redelivery, else after the last one it acked;
+   * undefined before it received anything.
+   */
+  resumePoint(): number | undefined {
+    let from = this.ackedUpTo > 0 ? this.ackedUpTo + 1 : Infinity;
+    for (const ctx of this.unsettled) from = Math.min(from, ctx.getMessage().info.streamSequence);
+    for (const seq of this.nakedSeqs) from = Math.min(from, seq);
+    return Number.isFinite(from) ? from : undefined;
+  }
+
+  private noteNak(msg: JsMsg): void {
+    this.nakedSeqs.add(msg.info.streamSequence);
+  }
 
   private mark(ctx: JetStreamContext, action: 'ack' | 'nak' | 'term'): boolean {
     if (ctx.settled) return false;
@@ -177,6 +204,7 @@ export class ConsumerRunner implements MessageSettler {
       return;
     }
     const ctx = JetStreamContext.create(msg, this, this.tick);
+    if (this.nakedSeqs.size > 0) this.nakedSeqs.delete(msg.info.streamSequence);
     if (this.observer) ctx.observed = this.observer.received(this.binding, ctx);
     this.unsettled.add(ctx);
     if (this.running < this.binding.concurrency) {
@@ -224,6 +252,7 @@ export class ConsumerRunner implements MessageSettler {
     for (let i = this.queueHead; i < this.queue.length; i++) {
       const ctx = this.queue[i];
       ctx.getMessage().nak();
+      this.noteNak(ctx.getMessage());
       this.observer?.settled(ctx.observed, 'nak', 'shutdown');
       this.unsettled.delete(ctx);
     }
@@ -335,6 +364,7 @@ export class ConsumerRunner implements MessageSettler {
       const delay = binding.backoffMs.length ? binding.backoffMs[binding.backoffMs.length - 1] : 0;
       ctx.settled = 'nak';
       ctx.getMessage().nak(delay);
+      this.noteNak(ctx.getMessage());
       this.observer?.settled(ctx.observed, 'nak', `dead-letter publish failed: ${describeError(err)}`);
       host.logger.error?.(
         `Could not dead-letter message ${ctx.getInfo().streamSequence} on "${ctx.getSubject()}": ${describeError(err)}. It stays in ${ctx.getInfo().stream}; retrying in ${delay} ms.`

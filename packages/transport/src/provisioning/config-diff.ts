@@ -4,6 +4,11 @@ import type { ProvisioningDifference } from '../errors/provisioning.error.js';
 export const STREAM_IMMUTABLE = new Set(['name', 'storage', 'retention']);
 /** Consumer fields the server cannot change in place (2.9; 2.10 can change `filter_subject`). */
 export const CONSUMER_IMMUTABLE = new Set(['durable_name', 'ack_policy', 'deliver_policy', 'opt_start_seq', 'opt_start_time']);
+/**
+ * Where a new consumer starts: meaningless for one that exists (a consumer put back after a
+ * deletion starts where the app left off), so never compared.
+ */
+export const CONSUMER_START_FIELDS = new Set(['deliver_policy', 'opt_start_seq', 'opt_start_time']);
 /** The server adds or reorders these; compare them as sets. */
 const SET_FIELDS = new Set(['subjects']);
 
@@ -33,7 +38,7 @@ export function diffConfig(
 ): ProvisioningDifference[] {
   const out: ProvisioningDifference[] = [];
   for (const [field, value] of Object.entries(expected)) {
-    if (value === undefined) continue;
+    if (value === undefined || (kind === 'consumer' && CONSUMER_START_FIELDS.has(field))) continue;
     if (!same(field, value, actual[field])) {
       out.push({ kind, name, field, expected: value, actual: actual[field], updatable: !immutable.has(field) });
     }

@@ -69,8 +69,19 @@ export class Provisioner {
     throw new ProvisioningError(what, differences);
   }
 
+  /**
+   * Puts back a consumer deleted while the app runs: from `resumeFrom` (what this process has
+   * not finished) instead of replaying what its declared policy would give, unless that policy
+   * starts later (`new`, `last`, `last_per_subject`, a later `optStartSeq`). Left as it is when
+   * another instance already put it back.
+   */
+  async recreateConsumer(b: HandlerBinding, resumeFrom: number | undefined): Promise<void> {
+    const left = await this.provisionConsumer(resumeFrom === undefined ? b : resumeBinding(b, resumeFrom), true);
+    if (left.length > 0) throw new ProvisioningError(`Consumer ${b.stream}/${b.durable} is missing`, left);
+  }
+
   /** Creates or updates one consumer from its binding; used at boot and to heal a deleted consumer. */
-  async provisionConsumer(b: HandlerBinding): Promise<ProvisioningDifference[]> {
+  async provisionConsumer(b: HandlerBinding, createOnly = false): Promise<ProvisioningDifference[]> {
     const expected = toConsumerConfig(b);
     const name = `${b.stream}/${b.durable}`;
     let actual: Record<string, unknown> | undefined;
@@ -99,12 +110,12 @@ export class Provisioner {
           () => false,
         );
         if (!exists) throw this.serverError(`create consumer ${name}`, err);
-        return this.provisionConsumer(b);
+        return this.provisionConsumer(b, createOnly);
       }
       this.logger.log(`Created durable consumer ${name} for "${b.subject}"`);
       return [];
     }
-    if (this.mode === 'off') return [];
+    if (this.mode === 'off' || createOnly) return [];
     const diffs = inUserTerms(diffConfig('consumer', name, expected, actual, CONSUMER_IMMUTABLE), maxDeliverOffset(b));
     return this.applyUpdates(diffs, async (changes) => {
       await this.jsm.consumers.update(b.stream, b.durable, changes);
@@ -277,6 +288,12 @@ export function provisioningServerError(action: string, err: unknown, difference
     ? ` This identity may not ${denied.operation} "${denied.subject}": it may not change JetStream config. Use provisioning "verify" (or "off") and create the streams and consumers with a privileged identity, or allow that subject to this identity.`
     : '';
   return new ProvisioningError(`Could not ${action}: the server said "${why}".${hint}`, differences, { cause: err });
+}
+
+/** The binding with its start moved to `resumeFrom`, unless its declared start is later. */
+function resumeBinding(b: HandlerBinding, resumeFrom: number): HandlerBinding {
+  const later = b.deliverPolicy === 'new' || b.deliverPolicy === 'last' || b.deliverPolicy === 'last_per_subject' || (b.deliverPolicy === 'by_start_sequence' && (b.optStartSeq ?? 0) >= resumeFrom);
+  return later ? b : { ...b, deliverPolicy: 'by_start_sequence', optStartSeq: resumeFrom, optStartTime: undefined };
 }
 
 /**

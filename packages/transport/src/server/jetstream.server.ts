@@ -280,12 +280,10 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   }
 
   /** @internal */
-  async consumerFor(binding: HandlerBinding, recreate: boolean): Promise<Consumer> {
+  async consumerFor(binding: HandlerBinding, recreate: boolean, resumeFrom?: number): Promise<Consumer> {
     if (!this.js || !this.provisioner) throw new JetStreamNotListeningError('JetStreamServer');
-    if (recreate) {
-      const left = await this.provisioner.provisionConsumer(binding);
-      if (left.length > 0) throw new ProvisioningError(`Consumer ${binding.stream}/${binding.durable} is missing`, left);
-    }
+    if (recreate) await this.provisioner.recreateConsumer(binding, resumeFrom);
     return this.js.consumers.get(binding.stream, binding.durable);
   }
+
 }
