@@ -294,11 +294,27 @@ describe('dead letters (real nats-server)', () => {
     }
   });
 
-  it('fails boot when no stream captures a handler dead-letter subject, in verify mode too', async () => {
-    for (const provisioning of ['create-or-update', 'verify'] as const) {
-      const err = await h.app(DeadLetterModule, { serviceName: 'dlt2', streams: [streams[0]], deadLetter: 'nowhere.{subject}', provisioning }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(ProvisioningError);
-      expect((err as Error).message).toMatch(/Dead-letter subject "(nowhere\.dlt\.work\.\w+|dlt\.dead\.\w+)" of handler .* is captured by no stream|provisioning 'verify' found/);
-    }
+  it('boots when no stream captures a dead-letter subject: create-or-update gives them a stream, verify says which', async () => {
+    const options = { serviceName: 'dlt2', streams: [streams[0]], deadLetter: 'nowhere.{subject}', deadLetterAdvisories: false };
+    const first = await h.app(DeadLetterModule, options);
+    expect(first.strategy.missingDeadLetterSubjects).toEqual([]);
+    expect((await h.jsm.streams.info('DLT2_DEAD_LETTERS')).config.subjects).toEqual(expect.arrayContaining(['nowhere.dlt.work.poison', 'nowhere.dlt.work.term']));
+    await h.closeApps();
+    // Someone deletes the dead-letter stream the app does not declare; a least-privilege restart (verify) still boots, and says so.
+    await h.jsm.streams.delete('DLT2_DEAD_LETTERS');
+    const verifying = await h.app(DeadLetterModule, { ...options, provisioning: 'verify' });
+    expect(verifying.strategy.missingDeadLetterSubjects).toEqual(expect.arrayContaining(['nowhere.dlt.work.poison', 'nowhere.dlt.work.term']));
+    await h.closeApps();
+    // create-or-update puts it back, and it really stores dead letters.
+    await h.app(DeadLetterModule, options);
+    const { seq } = await h.js.publish('dlt.work.poison', '{}');
+    await waitFor('the dead letter in the stream made for it', async () => {
+      const m = await h.jsm.streams.getMessage('DLT2_DEAD_LETTERS', { last_by_subj: 'nowhere.dlt.work.poison' }).catch(() => null);
+      return m !== null && readDeadLetter(m.header)?.sequence === seq;
+    });
+    await h.closeApps();
+    await h.jsm.streams.delete('DLT2_DEAD_LETTERS');
   });
+
+
 });

@@ -1,4 +1,5 @@
-import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, StorageType, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
+import { millisToNanos } from '../utils/duration.js';
 import { errors } from '@nats-io/nats-core';
 import { causeOf } from '../errors/error-causes.js';
 import { Logger } from '@nestjs/common';
@@ -23,11 +24,15 @@ const STREAM_NAME_IN_USE = 10058;
  */
 export class Provisioner {
   private serverStreams = new Map<string, StreamInfo>();
+  /** Dead-letter subjects no stream captured at boot (verify and off only; create-or-update gives them a stream). */
+  missingDeadLetterSubjects: string[] = [];
   private readonly logger = new Logger('JetStreamProvisioning');
 
   constructor(
     private readonly jsm: JetStreamManager,
     private readonly mode: ProvisioningMode,
+    /** Names the dead-letter stream made for uncaptured dead-letter subjects. */
+    private readonly serviceName?: string,
   ) {}
 
   async provision(streams: StreamDeclaration[], unresolved: UnresolvedBinding[]): Promise<HandlerBinding[]> {
@@ -41,7 +46,8 @@ export class Provisioner {
     }
     const bindings = unresolved.map((b) => ({ ...b, stream: this.resolveStream(b, streams) }));
     assertOneHandlerPerDurable(bindings);
-    for (const b of bindings) this.checkDeadLetterRoute(b, streams);
+    const uncaptured = [...new Set(bindings.flatMap((b) => this.checkDeadLetterRoute(b, streams)))];
+    if (uncaptured.length > 0) await this.provideDeadLetterStream(uncaptured, bindings, streams);
     for (const b of bindings) differences.push(...(await this.provisionConsumer(b)));
     this.throwIfDifferent(differences);
     return bindings;
@@ -193,20 +199,49 @@ export class Provisioner {
     return declared.find((d) => captures(d.subjects))?.name ?? [...this.serverStreams.values()].find((i) => captures(i.config.subjects))?.config.name;
   }
 
-  /** A dead-letter subject must land in a stream, and not in the handler's own filter (a loop). */
-  private checkDeadLetterRoute(b: HandlerBinding, declared: StreamDeclaration[]): void {
-    if (!b.deadLetter) return;
+  /** Dead-letter subjects no stream captures, of handlers whose route does not loop back into their own filter. */
+  private checkDeadLetterRoute(b: HandlerBinding, declared: StreamDeclaration[]): string[] {
+    if (!b.deadLetter) return [];
     const subject = renderDeadLetterSubject(b.deadLetter, b.subject, b.stream, b.durable);
     if (subjectMatches(b.subject, subject)) {
       throw new ProvisioningError(
         `Handler "${b.subject}" would receive its own dead letters on "${subject}": pick a dead-letter subject its filter "${b.subject}" does not match.`,
       );
     }
-    if (!this.streamCapturing(subject, declared)) {
-      throw new ProvisioningError(
-        `Dead-letter subject "${subject}" of handler "${b.subject}" is captured by no stream, so dead letters could not be stored. Declare a dead-letter stream (long retention) whose subjects include it, e.g. { name: 'DEAD_LETTERS', subjects: ['${subject}'] }.`,
+    return this.streamCapturing(subject, declared) ? [] : [subject];
+  }
+
+  /**
+   * Dead-letter subjects no stream captures. In `create-or-update` they get a stream of their
+   * own, `<SERVICENAME>_DEAD_LETTERS` (file storage, the replicas of the handlers' streams), so a
+   * dead-letter stream deleted by mistake never stops the service from booting; declare one to
+   * choose its limits. In `verify` and `off` the service boots and `missingDeadLetterSubjects`
+   * says which (dead letters then wait in their stream and in the advisory stream).
+   */
+  private async provideDeadLetterStream(subjects: string[], bindings: HandlerBinding[], declared: StreamDeclaration[]): Promise<void> {
+    if (this.mode !== 'create-or-update' || !this.serviceName) {
+      this.missingDeadLetterSubjects = subjects;
+      this.logger.error(
+        `Dead-letter subject(s) ${subjects.map((x) => `"${x}"`).join(', ')} are captured by no stream (provisioning '${this.mode}'): failed messages stay in their streams (naked) and in the advisory stream until one is created. Declare a dead-letter stream (long retention) whose subjects include them, e.g. { name: 'DEAD_LETTERS', subjects: ['${subjects[0]}'] }.`,
       );
+      return;
     }
+    const name = `${this.serviceName.toUpperCase().replace(/[^A-Z0-9_-]/g, '_')}_DEAD_LETTERS`;
+    // Subjects another listed subject covers would overlap inside the stream.
+    const own = subjects.filter((x) => !subjects.some((y) => y !== x && subjectMatches(y, x)));
+    const replicas = Math.max(1, ...bindings.map((b) => declared.find((d) => d.name === b.stream)?.replicas ?? this.serverStreams.get(b.stream)?.config.num_replicas ?? 1));
+    const existing = this.serverStreams.get(name) ?? (await this.jsm.streams.info(name).catch(() => undefined));
+    try {
+      const info = existing
+        ? await this.jsm.streams.update(name, { ...existing.config, subjects: [...new Set([...(existing.config.subjects ?? []), ...own])] })
+        : await this.jsm.streams.add({ name, subjects: own, storage: StorageType.File, num_replicas: replicas, duplicate_window: millisToNanos(3_600_000) });
+      this.serverStreams.set(name, info);
+    } catch (err) {
+      throw this.serverError(`create the dead-letter stream ${name} for ${own.join(', ')} (no declared stream captures them)`, err);
+    }
+    this.logger.warn(
+      `Dead-letter subject(s) ${own.map((x) => `"${x}"`).join(', ')} were captured by no stream: stream ${name} now stores them (file, ${replicas} replica(s), no age limit). Declare a dead-letter stream to choose its limits.`,
+    );
   }
 
   private assertNoForeignOverlap(decl: StreamDeclaration): void {

@@ -167,6 +167,14 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     return this.runners.reduce((n, r) => n + r.timedOutRunning, 0);
   }
 
+  /**
+   * Dead-letter subjects no stream captured at `listen()` (in `verify` and `off`; `create-or-update`
+   * gives them a stream). Until one is created, failed messages wait in their streams.
+   */
+  get missingDeadLetterSubjects(): readonly string[] {
+    return this.provisioner?.missingDeadLetterSubjects ?? [];
+  }
+
   /** The handlers bound, with their streams and durables resolved (after `listen()`). */
   get bindings(): readonly HandlerBindingInfo[] {
     return this.runners.map((r) => r.info);
@@ -185,7 +193,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     void watchConnection(nc, this._status$, this.listeners as EventListeners<ConnectionEvents>, 'JetStreamServer', () => this.closing);
     this.js = jetstream(nc);
     const mode = this.options.provisioning ?? DEFAULTS.provisioning;
-    this.provisioner = new Provisioner(jsm, mode);
+    this.provisioner = new Provisioner(jsm, mode, this.options.serviceName);
     const bindings = await this.provisioner.provision(this.options.streams ?? [], this.pending);
     const deadLettering = bindings.filter((b) => b.deadLetter);
     if (deadLettering.length > 0) {
