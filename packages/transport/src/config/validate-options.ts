@@ -53,7 +53,16 @@ export function validateOptions(options: JetStreamOptions, who: string): void {
       throw new JetStreamConfigError(`streams["${s.name}"].replicas is ${JSON.stringify(s.replicas)}; use 1, 3 or 5 (at most 5, and no more than the cluster's nodes).`);
     }
   }
-  for (const flag of ['bindPlainEventPatterns', 'directCalls', 'deadLetterAdvisories'] as const) {
+  const advisories = options.deadLetterAdvisories;
+  if (typeof advisories === 'object' && advisories !== null) {
+    const { replicas } = advisories;
+    if (replicas !== undefined && !(Number.isInteger(replicas) && replicas >= 1 && replicas <= 5)) {
+      throw new JetStreamConfigError(`${who}: deadLetterAdvisories.replicas is ${JSON.stringify(replicas)}; use 1, 3 or 5.`);
+    }
+  } else if (advisories !== undefined && typeof advisories !== 'boolean') {
+    throw new JetStreamConfigError(`${who}: deadLetterAdvisories must be true, false or { replicas }; got ${JSON.stringify(advisories)}.`);
+  }
+  for (const flag of ['bindPlainEventPatterns', 'directCalls'] as const) {
     if (options[flag] !== undefined && typeof options[flag] !== 'boolean') {
       throw new JetStreamConfigError(`${who}: ${flag} must be true or false; got ${JSON.stringify(options[flag])}.`);
     }

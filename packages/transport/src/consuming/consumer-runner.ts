@@ -9,6 +9,7 @@ import { deliveryCountOf } from '../utils/delivery-count.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../bindings/handler-binding.js';
 import { MessagePuller } from './message-puller.js';
+import { maxDeliverOffset } from '../provisioning/consumer-config.js';
 import type { ConsumeObserver } from '../observability/instrumentation.interface.js';
 import { runWithProcessingHooks, type ProcessingHooks } from './processing-hooks.js';
 
@@ -23,6 +24,8 @@ export interface RunnerHost {
   onTerminated(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean): void;
   /** Publishes the dead letter (resolves after its PubAck); rejects when it could not. */
   deadLetter(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean): Promise<void>;
+  /** The dead-letter publish failed on the server's last delivery: the message will not come back. */
+  onStranded(binding: HandlerBinding, ctx: JetStreamContext, why: string): void;
   /** The consumer to pull from; with `recreate`, first put it back on the server (it was deleted). */
   consumerFor(binding: HandlerBinding, recreate: boolean, resumeFrom?: number): Promise<Consumer>;
   /** Metrics and tracing hooks; undefined when neither is on (then no per-message call is made). */
@@ -61,6 +64,8 @@ export class ConsumerRunner implements MessageSettler {
   private readonly decodeHeaders: boolean;
   private readonly decodeSubject: boolean;
   private readonly observer?: ConsumeObserver;
+  /** The consumer's `max_deliver` on the server: after this delivery the server gives up. */
+  private readonly lastServerDelivery: number;
   private readonly hooks?: ProcessingHooks;
 
   /** What `server.bindings` shows of this handler. */
@@ -74,6 +79,7 @@ export class ConsumerRunner implements MessageSettler {
     this.decodeHeaders = host.codec.decodeInputs?.headers === true;
     this.decodeSubject = host.codec.decodeInputs?.subject === true;
     this.observer = host.consumeObserver;
+    this.lastServerDelivery = binding.maxDeliver + maxDeliverOffset(binding);
     this.hooks = host.processingHooks;
     const target = {
       key: `${binding.stream}/${binding.durable}`,
@@ -365,6 +371,7 @@ export class ConsumerRunner implements MessageSettler {
       ctx.settled = 'nak';
       ctx.getMessage().nak(delay);
       this.noteNak(ctx.getMessage());
+      if (ctx.getInfo().deliveryCount >= this.lastServerDelivery) host.onStranded(binding, ctx, describeError(err));
       this.observer?.settled(ctx.observed, 'nak', `dead-letter publish failed: ${describeError(err)}`);
       host.logger.error?.(
         `Could not dead-letter message ${ctx.getInfo().streamSequence} on "${ctx.getSubject()}": ${describeError(err)}. It stays in ${ctx.getInfo().stream}; retrying in ${delay} ms.`

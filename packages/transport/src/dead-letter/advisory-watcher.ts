@@ -55,8 +55,8 @@ export class AdvisoryWatcher {
   }
 
   /** Provisions the stream and its consumer as `mode` allows, then consumes the advisories one at a time. */
-  async start(mode: ProvisioningMode): Promise<void> {
-    const created = await provisionAdvisoryStream(this.jsm, this.stream, this.subjects(), mode);
+  async start(mode: ProvisioningMode, replicas: number): Promise<void> {
+    const created = await provisionAdvisoryStream(this.jsm, this.stream, this.subjects(), mode, replicas);
     if (created) this.logger.log(`Dead-letter advisories of ${this.bindings.length} consumer(s) captured in stream ${this.stream}`);
     await ensureAdvisoryConsumer(this.jsm, this.stream, ADVISORY_DURABLE, mode);
     // The same puller as the handlers': a consumer deleted while the app runs is put back.

@@ -34,6 +34,11 @@ export interface DeadLetterLostEvent {
   stream: string;
   consumer: string;
   streamSequence: number;
-  advisory: 'max_deliveries' | 'terminated';
+  /**
+   * What reported it: the safety net's `max_deliveries` or `terminated` advisory, or
+   * `last_delivery`: the handler path could not dead-letter the server's last delivery (the
+   * dead-letter stream was unavailable), so only the advisory path can still save it.
+   */
+  advisory: 'max_deliveries' | 'terminated' | 'last_delivery';
   why: string;
 }

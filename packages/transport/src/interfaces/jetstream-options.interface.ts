@@ -126,9 +126,11 @@ export interface JetStreamServerOptions extends JetStreamClientOptions {
   /**
    * Capture the server's MAX_DELIVERIES and MSG_TERMINATED advisories of dead-lettering
    * consumers in a stream (`<SERVICENAME>_DLQ_ADVISORIES`) and dead-letter what the
-   * in-process path missed. Default true (when any handler dead-letters).
+   * in-process path missed. `{ replicas }` sets the advisory stream's replicas (default: the most
+   * replicas of the streams it protects, so it survives what they survive). Default true (when
+   * any handler dead-letters).
    */
-  deadLetterAdvisories?: boolean;
+  deadLetterAdvisories?: boolean | { replicas?: number };
 }
 
 /** `JetStreamModule`'s options: its server gets them all, its client what a client uses. */

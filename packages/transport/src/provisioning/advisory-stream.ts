@@ -5,31 +5,42 @@ import type { ProvisioningMode } from '../interfaces/jetstream-options.interface
 import { toNanos } from '../utils/duration.js';
 import { provisioningServerError } from './provisioner.js';
 
+/** JetStream API error: insufficient resources (a stream's new replicas not placed or current yet). */
+const INSUFFICIENT_RESOURCES = 10023;
+
 /**
- * The dead-letter safety net's stream (work queue, file storage) with the advisory subjects of
- * every dead-lettering consumer: created or given the missing subjects in `create-or-update`,
- * required as it is in `verify` and `off`. Returns whether it was created or changed.
+ * The dead-letter safety net's stream (work queue, file storage, `replicas` copies) with the
+ * advisory subjects of every dead-lettering consumer: created, or given the missing subjects and
+ * replicas, in `create-or-update`; required as it is in `verify` and `off`. Returns whether it
+ * was created or changed.
  */
-export async function provisionAdvisoryStream(jsm: JetStreamManager, stream: string, subjects: string[], mode: ProvisioningMode): Promise<boolean> {
+export async function provisionAdvisoryStream(jsm: JetStreamManager, stream: string, subjects: string[], mode: ProvisioningMode, replicas = 1): Promise<boolean> {
   let info: StreamInfo | undefined = await jsm.streams.info(stream).catch((err: unknown) => {
     if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) return undefined;
     throw provisioningServerError(`read the dead-letter advisory stream ${stream}`, err);
   });
   const missing = subjects.filter((s) => !info?.config.subjects?.includes(s));
-  if (missing.length === 0) return false;
+  const tooFewReplicas = info !== undefined && (info.config.num_replicas ?? 1) < replicas;
+  if (missing.length === 0 && !tooFewReplicas) return false;
   if (mode !== 'create-or-update') {
+    if (missing.length === 0) return false; // fewer replicas than advised: the health check reports it
     throw new ProvisioningError(
-      `The dead-letter advisory stream ${stream} ${info ? `lacks subjects ${missing.join(', ')}` : 'does not exist'} (provisioning '${mode}'). Create it (work-queue retention) with subjects ${subjects.join(', ')}, or set deadLetterAdvisories: false.`,
+      `The dead-letter advisory stream ${stream} ${info ? `lacks subjects ${missing.join(', ')}` : 'does not exist'} (provisioning '${mode}'). Create it (work-queue retention, ${replicas} replica(s)) with subjects ${subjects.join(', ')}, or set deadLetterAdvisories: false.`,
     );
   }
   try {
     info = info
-      ? await jsm.streams.update(stream, { subjects: [...new Set([...(info.config.subjects ?? []), ...subjects])] })
+      ? await jsm.streams.update(stream, {
+          ...info.config,
+          subjects: [...new Set([...(info.config.subjects ?? []), ...subjects])],
+          num_replicas: Math.max(info.config.num_replicas ?? 1, replicas),
+        })
       : await jsm.streams.add({
           name: stream,
           subjects,
           retention: RetentionPolicy.Workqueue,
           storage: StorageType.File,
+          num_replicas: replicas,
           max_age: toNanos(DEFAULTS.deadLetter.advisoryMaxAge, 'advisoryMaxAge'),
         });
   } catch (err) {
@@ -51,9 +62,17 @@ export async function ensureAdvisoryConsumer(jsm: JetStreamManager, stream: stri
   if (mode !== 'create-or-update') {
     throw new ProvisioningError(`Consumer ${stream}/${durable} does not exist (provisioning '${mode}'): create it (explicit ack), or set deadLetterAdvisories: false.`);
   }
-  await jsm.consumers
-    .add(stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, ack_wait: toNanos(DEFAULTS.deadLetter.advisoryAckWait, 'advisoryAckWait') })
-    .catch((err: unknown) => {
-      throw provisioningServerError(`create consumer ${stream}/${durable}`, err);
-    });
+  const config = { durable_name: durable, ack_policy: AckPolicy.Explicit, ack_wait: toNanos(DEFAULTS.deadLetter.advisoryAckWait, 'advisoryAckWait') };
+  // Right after the stream gained replicas the new peers may still be catching up: the server
+  // answers "insufficient resources" for a few seconds.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await jsm.consumers.add(stream, config);
+      return;
+    } catch (err) {
+      const catchingUp = err instanceof JetStreamApiError && err.code === INSUFFICIENT_RESOURCES;
+      if (!catchingUp || attempt >= 20) throw provisioningServerError(`create consumer ${stream}/${durable}`, err);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }

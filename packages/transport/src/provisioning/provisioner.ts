@@ -199,6 +199,11 @@ export class Provisioner {
     return declared.find((d) => captures(d.subjects))?.name ?? [...this.serverStreams.values()].find((i) => captures(i.config.subjects))?.config.name;
   }
 
+  /** The most replicas among `streams` (as declared, else as on the server), at least 1. */
+  replicasOf(streams: string[], declared: StreamDeclaration[]): number {
+    return Math.max(1, ...streams.map((name) => declared.find((d) => d.name === name)?.replicas ?? this.serverStreams.get(name)?.config.num_replicas ?? 1));
+  }
+
   /** Dead-letter subjects no stream captures, of handlers whose route does not loop back into their own filter. */
   private checkDeadLetterRoute(b: HandlerBinding, declared: StreamDeclaration[]): string[] {
     if (!b.deadLetter) return [];
@@ -229,7 +234,7 @@ export class Provisioner {
     const name = `${this.serviceName.toUpperCase().replace(/[^A-Z0-9_-]/g, '_')}_DEAD_LETTERS`;
     // Subjects another listed subject covers would overlap inside the stream.
     const own = subjects.filter((x) => !subjects.some((y) => y !== x && subjectMatches(y, x)));
-    const replicas = Math.max(1, ...bindings.map((b) => declared.find((d) => d.name === b.stream)?.replicas ?? this.serverStreams.get(b.stream)?.config.num_replicas ?? 1));
+    const replicas = this.replicasOf(bindings.map((b) => b.stream), declared);
     const existing = this.serverStreams.get(name) ?? (await this.jsm.streams.info(name).catch(() => undefined));
     try {
       const info = existing

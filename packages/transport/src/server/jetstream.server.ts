@@ -199,10 +199,13 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     if (deadLettering.length > 0) {
       const publisher = new Publisher(this.js, jsm, this.deadLetterPublish, this.instrumentations.publish);
       this.router = new DeadLetterRouter(publisher, (event) => this.listeners.emit('deadLetter', event));
-      if (this.options.deadLetterAdvisories !== false) {
+      const advisories = this.options.deadLetterAdvisories ?? true;
+      if (advisories !== false) {
         const stream = advisoryStreamName(this.options.serviceName ?? DEFAULTS.serviceName);
+        // The safety net must survive what the streams it protects survive: at least their replicas.
+        const replicas = (advisories === true ? undefined : advisories.replicas) ?? this.provisioner.replicasOf(deadLettering.map((b) => b.stream), this.options.streams ?? []);
         this.advisories = new AdvisoryWatcher(stream, deadLettering, this.js, jsm, this.router, (event) => this.listeners.emit('deadLetterLost', event));
-        await this.advisories.start(mode);
+        await this.advisories.start(mode, replicas);
       }
     }
     for (const b of bindings) {
@@ -276,6 +279,20 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       `Terminated message ${info.streamSequence} on "${event.subject}" (${info.stream}/${info.consumer}, delivery ${info.deliveryCount}): ${reason}`
     );
     this.listeners.emit('terminated', event);
+  }
+
+  /** @internal */
+  onStranded(binding: HandlerBinding, ctx: JetStreamContext, why: string): void {
+    const info = ctx.getInfo();
+    const event: DeadLetterLostEvent = {
+      stream: info.stream,
+      consumer: info.consumer,
+      streamSequence: info.streamSequence,
+      advisory: 'last_delivery',
+      why: `its dead letter could not be published on the server's last delivery (${info.deliveryCount}) (${why}); the server will not deliver it again. It stays in ${info.stream} #${info.streamSequence}${this.advisories ? ' and the advisory safety net may still dead-letter it' : ''}: read it by sequence and republish it, or fix the dead-letter stream and redrive`,
+    };
+    this.logger.error(`Cannot dead-letter message ${info.streamSequence} on "${ctx.getSubject()}" (${info.stream}/${info.consumer}): ${event.why}`);
+    this.listeners.emit('deadLetterLost', event);
   }
 
   /** @internal */
