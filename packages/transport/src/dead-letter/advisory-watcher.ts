@@ -95,8 +95,9 @@ export class AdvisoryWatcher {
       return;
     }
     const terminated = msg.subject.startsWith(MSG_TERMINATED);
-    // Our own terms after a dead letter: the reason says so (2.10.4+), or this process remembers.
-    if (terminated && (advisory.reason?.startsWith('dead-lettered') || this.router.wasRecentlyDeadLettered(advisory.stream, seq))) {
+    // Already dead-lettered: our own term says so (2.10.4+), or this process remembers it, which
+    // also covers a late advisory of either kind once the dead-letter stream's dedup window passed.
+    if ((terminated && advisory.reason?.startsWith('dead-lettered')) || this.router.wasRecentlyDeadLettered(advisory.stream, seq)) {
       msg.ack();
       return;
     }

@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { waitFor } from '@nest-jetstream/testing';
+import { Harness, uniqueName } from '../__fixtures__/harness.js';
+
+// A consumer process paused (SIGSTOP) longer than ackWait while a second instance runs: both end
+// up handling the message (at-least-once), and the paused one's late ack settles nothing twice:
+// no dead letter, no term, nothing left pending, the consumer goes on.
+
+const fixture = join(__dirname, '..', '__fixtures__', 'pause-consumer.ts');
+const register = join(__dirname, '../../../../scripts/register.cjs');
+type Line = { event: string; pid: number; seq?: number; delivery?: number };
+
+function runConsumer(url: string) {
+  const lines: Line[] = [];
+  const proc = spawn(process.execPath, ['-r', register, fixture], { env: { ...process.env, NATS_URL: url } });
+  proc.stdout.setEncoding('utf8');
+  let partial = '';
+  proc.stdout.on('data', (c: string) => {
+    const parts = (partial + c).split('\n');
+    partial = parts.pop() ?? '';
+    for (const l of parts.filter(Boolean)) lines.push(JSON.parse(l) as Line);
+  });
+  const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
+  return { proc, lines, exited };
+}
+
+describe('an instance paused past ackWait beside a running one (real nats-server, real processes)', () => {
+  const h = new Harness();
+  const stream = uniqueName('PAUSE');
+  const dlq = uniqueName('PAUSEDLQ');
+
+  beforeAll(async () => {
+    await h.start();
+    await h.jsm.streams.add({ name: stream, subjects: ['pause.>'] });
+    await h.jsm.streams.add({ name: dlq, subjects: ['pausedlq.>'] });
+  });
+  afterAll(() => h.stop());
+
+  it('handles the message at least once, and the late ack double-settles nothing', async () => {
+    const a = runConsumer(h.server.url);
+    const b = runConsumer(h.server.url);
+    const all = () => [...a.lines, ...b.lines];
+    try {
+      await waitFor('both instances ready', () => a.lines.some((l) => l.event === 'ready') && b.lines.some((l) => l.event === 'ready'), { timeout: 20_000 });
+      const { seq } = await h.js.publish('pause.work', '{}');
+      const first = await waitFor('an instance to start on it', () => all().find((l) => l.event === 'started' && l.seq === seq));
+      const [paused, running] = first.pid === a.proc.pid ? [a, b] : [b, a];
+      paused.proc.kill('SIGSTOP');
+      // ackWait (2 s) runs out with nobody calling working(): the server redelivers to the running instance.
+      await waitFor('the running instance to handle the redelivery', () => running.lines.some((l) => l.event === 'handled' && l.seq === seq), { timeout: 20_000 });
+      paused.proc.kill('SIGCONT');
+      await waitFor('the paused instance to finish late', () => paused.lines.some((l) => l.event === 'handled' && l.seq === seq), { timeout: 20_000 });
+      // The consumer goes on: a later message is handled, and nothing of the first is left pending.
+      const { seq: next } = await h.js.publish('pause.work', '{}');
+      await waitFor('a later message handled', () => all().some((l) => l.event === 'handled' && l.seq === next), { timeout: 20_000 });
+      await waitFor('nothing pending', async () => {
+        const info = await h.jsm.consumers.info(stream, 'pause__pause_work');
+        return info.num_ack_pending === 0 && info.num_pending === 0;
+      });
+      expect(all().filter((l) => (l.event === 'deadLetter' || l.event === 'terminated') && l.seq === seq)).toEqual([]);
+      expect((await h.jsm.streams.info(dlq)).state.messages).toBe(0);
+    } finally {
+      a.proc.kill('SIGKILL');
+      b.proc.kill('SIGKILL');
+      await Promise.all([a.exited, b.exited]);
+    }
+  });
+});
