@@ -8,7 +8,6 @@ import { deleteConsumer, Harness, Probe } from '../__fixtures__/harness.js';
 import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { JetStreamTermError } from '../errors/handler.errors.js';
-import { ProvisioningError } from '../errors/provisioning.error.js';
 import type { JetStreamServer } from '../server/jetstream.server.js';
 import { advisoryStreamName } from './advisory-watcher.js';
 import type { DeadLetterEvent, DeadLetterLostEvent } from '../events/settle.events.js';

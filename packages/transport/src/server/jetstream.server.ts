@@ -12,7 +12,6 @@ import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamConfigError, JetStreamNotListeningError } from '../errors/jetstream-transport.error.js';
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
 import type { JetStreamServerOptions } from '../interfaces/jetstream-options.interface.js';
-import { ProvisioningError } from '../errors/provisioning.error.js';
 import { Provisioner } from '../provisioning/provisioner.js';
 import { validateOptions } from '../config/validate-options.js';
 import { handlerErrorCapture } from '../nest-patches/handler-error-capture.js';
