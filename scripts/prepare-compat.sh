@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 apps=(test/compat/nest11-cjs test/compat/nest12-esm)
-build_hash="$( (cd packages/transport && find dist package.json README.md -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1)"
+# The build, and the apps' own dependencies (a dependency added to an app reinstalls it).
+build_hash="$( (cd packages/transport && find dist package.json README.md -type f -print0 | sort -z | xargs -0 sha256sum; sha256sum ../../test/compat/*/package.json) | sha256sum | cut -d' ' -f1)"
 stamp=node_modules/.nest-jetstream-transport-build
 current=true
 for app in "${apps[@]}"; do

@@ -64,3 +64,5 @@ export type {
   PublishObserver,
   SettleOutcome,
 } from './observability/instrumentation.interface.js';
+export { JetStreamHealth } from './health/jetstream-health.js';
+export type { HealthCheckResult, HealthOptions, HealthReport, LagThresholds } from './health/health.types.js';

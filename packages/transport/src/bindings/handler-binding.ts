@@ -1,6 +1,7 @@
 import type { MessageHandler } from '@nestjs/microservices';
 import type { DeliverPolicyName } from '../interfaces/jetstream-options.interface.js';
 import type { ErrorClass } from '../settlement/settle-policy.js';
+import type { LagThresholds } from '../health/health.types.js';
 
 /** A handler called without Nest's pipeline: returns what the method returned, or the exception handler's Observable. */
 export type DirectCall = (data: unknown, ctx: object) => unknown;
@@ -25,6 +26,8 @@ export interface HandlerBinding {
   manualAck: boolean;
   /** After this the library stops `working()` and counts the attempt as failed. */
   handlerTimeoutMs: number;
+  /** Lag thresholds of the readiness check, when the handler sets its own. */
+  lag?: LagThresholds;
   /** Dead-letter subject template (`{subject}`, `{stream}`, `{durable}`), or undefined for none. */
   deadLetter?: string;
   handler: MessageHandler;

@@ -46,6 +46,13 @@ function resolveBackoff(at: string, backoff: unknown, own: boolean, maxDeliver: 
   return ms;
 }
 
+function resolveLag(at: string, lag: JetStreamEventOptions['lag']): JetStreamEventOptions['lag'] {
+  if (lag === undefined) return undefined;
+  if (lag.maxPending !== undefined) positiveInt(lag.maxPending, `${at} lag.maxPending`);
+  if (lag.maxAge !== undefined) positiveMs(lag.maxAge, `${at} lag.maxAge`);
+  return lag;
+}
+
 function resolvePoisonErrors(at: string, value: unknown): ErrorClass[] {
   if (value === undefined) return [];
   if (!Array.isArray(value) || value.some((c) => typeof c !== 'function')) {
@@ -110,6 +117,7 @@ export function resolveBinding(
     optStartSeq: options.optStartSeq,
     optStartTime,
     manualAck: options.manualAck ?? false,
+    lag: resolveLag(at, options.lag),
     handlerTimeoutMs: positiveMs(o.handlerTimeout, `${at} handlerTimeout`),
     deadLetter: deadLetter === false ? undefined : deadLetter,
     handler,

@@ -1,4 +1,4 @@
-import { jetstream, type PubAck } from '@nats-io/jetstream';
+import { jetstream, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Logger } from '@nestjs/common';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
@@ -8,6 +8,7 @@ import { JsonCodec } from '../codecs/json.codec.js';
 import { DEFAULTS } from '../constants.js';
 import { validateOptions } from '../config/validate-options.js';
 import { Provisioner } from '../provisioning/provisioner.js';
+import { JetStreamHealth } from '../health/jetstream-health.js';
 import { openConnection } from '../connection/open-connection.js';
 import { JetStreamNotListeningError } from '../errors/jetstream-transport.error.js';
 import { EncodeError, RequestReplyNotSupportedError } from '../errors/publish.errors.js';
@@ -30,6 +31,11 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
   private readonly codec: JetStreamCodec;
   private connecting?: Promise<NatsConnection>;
   private nc?: NatsConnection;
+  private jsm?: JetStreamManager;
+  private lastStatus?: JetStreamStatus;
+  private closedError?: Error;
+  /** Liveness and readiness of a publisher: connection, storage writable, leaders of its declared streams. */
+  readonly health: JetStreamHealth;
   private publisher?: Publisher;
   private readonly publishDefaults: PublisherDefaults;
   private readonly instrumentations: Instrumentations;
@@ -47,6 +53,23 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     this.codec = options.codec ?? new JsonCodec();
     this.publishDefaults = resolvePublishDefaults(options.publish);
     this.instrumentations = new Instrumentations(options);
+    this.status.subscribe((status) => (this.lastStatus = status));
+    this.listeners.add('closed', (err) => (this.closedError = err));
+    this.health = new JetStreamHealth(
+      {
+        who: 'JetStreamClient',
+        serviceName: options.serviceName ?? DEFAULTS.serviceName,
+        provisioning: options.provisioning ?? DEFAULTS.provisioning,
+        connection: () => (this.nc && this.jsm ? { nc: this.nc, jsm: this.jsm } : undefined),
+        status: () => this.lastStatus,
+        closedReason: () => this.closedError,
+        consumers: () => [],
+        streams: () => (options.streams ?? []).map(({ name }) => ({ name })),
+        deadLetterSubjects: () => [],
+        missingDeadLetterSubjects: () => [],
+      },
+      options.health,
+    );
   }
 
   /** Connects once (later calls share the connection); fails with a `JetStreamConnectionError` that says what to fix. */
@@ -166,6 +189,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
       throw err;
     }
     this.nc = nc;
+    this.jsm = jsm;
     this.publisher = new Publisher(jetstream(nc), jsm, this.publishDefaults, this.instrumentations.publish);
     this._status$.next('connected');
     void watchConnection(nc, this._status$, this.listeners, 'JetStreamClient', () => this.closing);

@@ -22,6 +22,7 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof JetStreamOptions>([
   'deadLetterAdvisories',
   'metrics',
   'tracing',
+  'health',
 ]);
 
 /**

@@ -1,4 +1,5 @@
 import type { ConsumerOptions } from './jetstream-options.interface.js';
+import type { LagThresholds } from '../health/health.types.js';
 
 /** Options of one `@JetStreamEvent` handler: its durable pull consumer and how it settles. */
 export interface JetStreamEventOptions extends ConsumerOptions {
@@ -14,4 +15,6 @@ export interface JetStreamEventOptions extends ConsumerOptions {
   manualAck?: boolean;
   /** Dead-letter subject (or template, see `JetStreamOptions.deadLetter`); `false` turns the module default off. */
   deadLetter?: string | false;
+  /** This handler's lag thresholds for the readiness check. Default: the module's `health.maxPending` / `health.maxAge`. */
+  lag?: LagThresholds;
 }

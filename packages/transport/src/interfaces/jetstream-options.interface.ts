@@ -4,6 +4,7 @@ import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import type { Duration } from '../utils/duration.js';
 import type { ErrorClass } from '../settlement/settle-policy.js';
 import type { JetStreamInstrumentation } from '../observability/instrumentation.interface.js';
+import type { HealthOptions } from '../health/health.types.js';
 
 export type DeliverPolicyName = 'all' | 'new' | 'last' | 'last_per_subject' | 'by_start_sequence' | 'by_start_time';
 export type ProvisioningMode = 'create-or-update' | 'verify' | 'off';
@@ -91,6 +92,8 @@ export interface JetStreamClientOptions {
   codec?: JetStreamCodec;
   /** Publish defaults: the client's publishes and the server's dead-letter publishes. */
   publish?: PublishDefaults;
+  /** Health checks (`server.health`, `client.health`): thresholds and the monitoring URL. Defaults in `HealthOptions`. */
+  health?: HealthOptions;
   /**
    * Prometheus metrics: `new JetStreamMetrics({ registry })` from `@nest-jetstream/transport/metrics`
    * (needs `prom-client`). Default none: no metric is kept and the hot path makes no call.

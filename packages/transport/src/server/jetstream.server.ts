@@ -1,4 +1,4 @@
-import type { Consumer, JetStreamClient } from '@nats-io/jetstream';
+import type { Consumer, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Logger, type LoggerService } from '@nestjs/common';
@@ -25,6 +25,9 @@ import { AdvisoryWatcher, advisoryStreamName } from '../dead-letter/advisory-wat
 import { DeadLetterRouter } from '../dead-letter/dead-letter.router.js';
 import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
 import { planDirectCall } from './direct-call.js';
+import { JetStreamHealth } from '../health/jetstream-health.js';
+import type { HealthSource } from '../health/health-source.js';
+import { renderDeadLetterSubject } from '../bindings/dead-letter-subject.js';
 import type { ProcessingHooks } from '../consuming/processing-hooks.js';
 import type { HandlerBinding, HandlerBindingInfo, UnresolvedBinding } from '../bindings/handler-binding.js';
 import { resolveBinding } from '../bindings/resolve-bindings.js';
@@ -63,7 +66,12 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.logger.error(`A "${event}" listener threw: ${String(err)}`),
   );
   private nc?: NatsConnection;
+  private jsm?: JetStreamManager;
   private js?: JetStreamClient;
+  private lastStatus?: JetStreamStatus;
+  private closedError?: Error;
+  /** Liveness and readiness (the six health signals); `@nest-jetstream/transport/terminus` wraps it for `@nestjs/terminus`. */
+  readonly health: JetStreamHealth;
   private provisioner?: Provisioner;
   private runners: ConsumerRunner[] = [];
   private router?: DeadLetterRouter;
@@ -92,6 +100,29 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     // Nest's own classes are patched only while a JetStream server lives (released by close()).
     this.patches = [handlerErrorCapture.acquire(), pipeRejectionCapture.acquire()];
     if (options.directCalls !== false) this.patches.push(registrationHook.acquire());
+    this.status.subscribe((status) => (this.lastStatus = status));
+    this.listeners.add('closed', (err) => (this.closedError = err));
+    this.health = new JetStreamHealth(this.healthSource(), options.health);
+  }
+
+  private healthSource(): HealthSource {
+    return {
+      who: 'JetStreamServer',
+      serviceName: this.options.serviceName ?? DEFAULTS.serviceName,
+      provisioning: this.options.provisioning ?? DEFAULTS.provisioning,
+      connection: () => (this.nc && this.jsm ? { nc: this.nc, jsm: this.jsm } : undefined),
+      status: () => this.lastStatus,
+      closedReason: () => this.closedError,
+      consumers: () => this.runners.map(({ binding: b }) => ({ stream: b.stream, durable: b.durable, subject: b.subject, lag: b.lag })),
+      streams: () => {
+        const names = new Set([...(this.options.streams ?? []).map((d) => d.name), ...this.runners.map((r) => r.binding.stream)]);
+        return [...names].map((name) => ({ name }));
+      },
+      deadLetterSubjects: () => [
+        ...new Set(this.runners.flatMap(({ binding: b }) => (b.deadLetter ? [renderDeadLetterSubject(b.deadLetter, b.subject, b.stream, b.durable)] : []))),
+      ],
+      missingDeadLetterSubjects: () => this.missingDeadLetterSubjects,
+    };
   }
 
   /** NestJS 12: runs around every handler call, for CLS and tracing (set it before `listen()`). */
@@ -187,6 +218,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     }
     const { nc, jsm, serverVersion } = await openConnection(this.options.connection, 'JetStreamServer');
     this.nc = nc;
+    this.jsm = jsm;
     this.termReasonSupported = versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER);
     this._status$.next('connected');
     void watchConnection(nc, this._status$, this.listeners as EventListeners<ConnectionEvents>, 'JetStreamServer', () => this.closing);

@@ -1,0 +1,24 @@
+import type { JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { JetStreamStatus } from '../connection/connection-events.js';
+import type { ProvisioningMode } from '../interfaces/jetstream-options.interface.js';
+import type { LagThresholds } from './health.types.js';
+
+/** What the health checks read of a server or a client, live. */
+export interface HealthSource {
+  /** `JetStreamServer` or `JetStreamClient`, for messages. */
+  readonly who: string;
+  readonly serviceName: string;
+  readonly provisioning: ProvisioningMode;
+  connection(): { nc: NatsConnection; jsm: JetStreamManager } | undefined;
+  status(): JetStreamStatus | undefined;
+  /** Why the connection closed by itself, if it did. */
+  closedReason(): Error | undefined;
+  /** The consumers bound (a server's handlers); none for a client. */
+  consumers(): readonly { stream: string; durable: string; subject: string; lag?: LagThresholds }[];
+  /** The streams the app declares or consumes, with their declared replicas. */
+  streams(): readonly { name: string; replicas?: number }[];
+  /** Dead-letter subjects of the handlers, and those no stream captured at boot. */
+  deadLetterSubjects(): readonly string[];
+  missingDeadLetterSubjects(): readonly string[];
+}
