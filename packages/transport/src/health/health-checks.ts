@@ -113,7 +113,7 @@ export function checkLeaders(infos: Map<string, StreamInfo | Error>): HealthChec
   const problems: string[] = [];
   for (const [stream, info] of infos) {
     if (info instanceof Error) {
-      problems.push(`stream ${stream}: ${describeError(info)}`);
+      problems.push(`stream ${stream} has no leader answering (${describeError(info)})`);
       details[stream] = { leader: null };
       continue;
     }
