@@ -9,12 +9,15 @@ import { NatsCluster, waitFor, type NatsServer } from '@nest-jetstream/testing';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
 import { JetStreamHealthIndicator } from '../terminus/jetstream-health.indicator.js';
+import { Registry } from 'prom-client';
+import { JetStreamMetrics } from '../metrics/jetstream.metrics.js';
 
 // The leader signal on a 3-node cluster, read through @nestjs/terminus over HTTP the way a
 // Kubernetes probe reads it: the stream leader killed makes readiness 503 until a new leader is
 // elected; liveness stays 200 throughout.
 
 const strategyRef: { server?: JetStreamServer } = {};
+const registry = new Registry();
 
 @Controller()
 class ClusterEvents {
@@ -61,6 +64,7 @@ describe('the leader signal on a 3-node cluster, through terminus over HTTP (rea
       serviceName: 'clustered',
       streams: [{ name: 'CLUSTERED', subjects: ['cluster.>'], replicas: 3 }],
       health: { cacheTtl: 0, timeout: '1s' },
+      metrics: new JetStreamMetrics({ registry, pollInterval: '1h' }),
     });
     app = await NestFactory.create(ClusterAppModule, { logger: false });
     app.connectMicroservice({ strategy: strategyRef.server });
@@ -94,5 +98,8 @@ describe('the leader signal on a 3-node cluster, through terminus over HTTP (rea
     await leader.launch();
     await cluster.waitForPeers();
     await waitFor('readiness 200 after the election and catch-up', async () => (await get('/health/ready')).status === 200, { timeout: 60_000 });
+    // The election was counted from the server's LEADER_ELECTED advisory.
+    const changes = async () => ((await registry.getSingleMetric('nest_jetstream_leader_changes_total')?.get())?.values ?? []).filter((v) => v.labels.stream === 'CLUSTERED' && v.labels.consumer === '').reduce((n, v) => n + v.value, 0);
+    await waitFor('the leader change counted', async () => (await changes()) >= 1);
   });
 });

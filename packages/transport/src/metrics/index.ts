@@ -1,0 +1,4 @@
+// @nest-jetstream/transport/metrics: Prometheus metrics through prom-client (an optional peer dependency).
+export { JetStreamMetrics } from './jetstream.metrics.js';
+export type { JetStreamMetricsOptions } from './jetstream.metrics.js';
+export { METRIC_NAMES, DEFAULT_METRIC_PREFIX } from './metric-names.js';

@@ -1,0 +1,218 @@
+import type { PubAck } from '@nats-io/jetstream';
+import type { MsgHdrs, Subscription } from '@nats-io/nats-core';
+import { Counter, Gauge, Histogram, register as defaultRegistry, type Registry } from 'prom-client';
+import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
+import type { JetStreamTransportError } from '../errors/jetstream-transport.error.js';
+import type {
+  ConsumeObserver,
+  InstrumentationTarget,
+  InstrumentedHandler,
+  JetStreamInstrumentation,
+  PublishObserver,
+  SettleOutcome,
+} from '../observability/instrumentation.interface.js';
+import { toMillis, type Duration } from '../utils/duration.js';
+import { DEFAULT_METRIC_PREFIX, METRIC_NAMES } from './metric-names.js';
+
+/** Options of `new JetStreamMetrics()`. */
+export interface JetStreamMetricsOptions {
+  /** The prom-client registry. Default: prom-client's global `register`. */
+  registry?: Registry;
+  /** Prefix of every metric name. Default `'nest_jetstream_'`. */
+  prefix?: string;
+  /** Add the subject as a label of the publish metrics (mind the cardinality). Default false. */
+  subjectLabel?: boolean;
+  /** How often consumer and stream state is read from the server while attached. Default `'15s'`. */
+  pollInterval?: Duration;
+  /** Histogram buckets, in seconds. Default 0.5 ms to 10 s. */
+  buckets?: number[];
+}
+
+const DEFAULT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Per handler: the label children, bound once, so a message costs no label lookup. */
+interface HandlerSeries {
+  duration: Histogram.Internal<string>;
+  ackLatency: Histogram.Internal<string>;
+  redeliveries: Counter.Internal;
+  settled: Record<SettleOutcome, Counter.Internal>;
+}
+
+interface MessageToken {
+  series: HandlerSeries;
+  receivedAt: number;
+  startedAt: number;
+}
+
+/**
+ * Prometheus metrics of a JetStream server and client (prom-client, an optional peer dependency):
+ * pass one as the `metrics` option of both. Per-message work is a few counter and histogram
+ * updates on label children bound once per handler; consumer and stream state is polled on
+ * `pollInterval` only while attached; leader changes come from the server's advisories.
+ */
+export class JetStreamMetrics implements JetStreamInstrumentation {
+  readonly consume: ConsumeObserver;
+  readonly publish: PublishObserver;
+  private readonly registry: Registry;
+  private readonly prefix: string;
+  private readonly pollMs: number;
+  private readonly m;
+  private readonly series = new Map<string, HandlerSeries>();
+  private readonly attached = new Map<InstrumentationTarget, { timer: NodeJS.Timeout; subs: Subscription[] }>();
+
+  constructor(private readonly options: JetStreamMetricsOptions = {}) {
+    this.registry = options.registry ?? defaultRegistry;
+    this.prefix = options.prefix ?? DEFAULT_METRIC_PREFIX;
+    this.pollMs = toMillis(options.pollInterval ?? '15s', 'metrics pollInterval');
+    const buckets = options.buckets ?? DEFAULT_BUCKETS;
+    const publishLabels = options.subjectLabel ? ['stream', 'subject'] : ['stream'];
+    const handler = ['stream', 'consumer'];
+    this.m = {
+      publishDuration: this.histogram(METRIC_NAMES.publishDuration, 'Time from publish to PubAck (retries included).', publishLabels, buckets),
+      publishErrors: this.counter(METRIC_NAMES.publishErrors, 'Publishes that failed for good, by error code.', ['code']),
+      publishDuplicates: this.counter(METRIC_NAMES.publishDuplicates, 'Publishes the stream recognised as duplicates (same msgId within its window).', ['stream']),
+      handlerDuration: this.histogram(METRIC_NAMES.handlerDuration, 'Time a handler ran, per attempt.', handler, buckets),
+      settled: this.counter(METRIC_NAMES.settled, 'Messages settled, by outcome: ack, nak, term, dead_letter, dead_letter_lost.', [...handler, 'outcome']),
+      redeliveries: this.counter(METRIC_NAMES.redeliveries, 'Deliveries after the first.', handler),
+      ackLatency: this.histogram(METRIC_NAMES.ackLatency, 'Time from a message arriving to its ack.', handler, buckets),
+      consumerPending: this.gauge(METRIC_NAMES.consumerPending, 'Messages not yet delivered to the consumer (polled).', handler),
+      consumerAckPending: this.gauge(METRIC_NAMES.consumerAckPending, 'Messages delivered and not yet settled (polled).', handler),
+      consumerRedelivered: this.gauge(METRIC_NAMES.consumerRedelivered, 'Messages the server is redelivering (polled).', handler),
+      consumerOldestAge: this.gauge(METRIC_NAMES.consumerOldestAge, 'Age of the oldest unprocessed message (polled).', handler),
+      streamMessages: this.gauge(METRIC_NAMES.streamMessages, 'Messages in the stream (polled).', ['stream']),
+      streamBytes: this.gauge(METRIC_NAMES.streamBytes, 'Bytes in the stream (polled).', ['stream']),
+      streamUtilization: this.gauge(METRIC_NAMES.streamUtilization, 'Bytes over max_bytes, when the stream has a limit (polled).', ['stream']),
+      leaderChanges: this.counter(METRIC_NAMES.leaderChanges, 'Leader elections of the streams and consumers the app uses (server advisories).', ['stream', 'consumer']),
+      connected: this.gauge(METRIC_NAMES.connected, '1 while the connection is up, else 0.', ['role']),
+      reconnects: this.counter(METRIC_NAMES.reconnects, 'Reconnections of the connection.', ['role']),
+    };
+    this.consume = {
+      received: (h, ctx) => this.received(h, ctx),
+      settled: (token, outcome) => this.settled(token as MessageToken | undefined, outcome),
+      handled: (token) => {
+        const t = token as MessageToken;
+        t.series.duration.observe((performance.now() - t.startedAt) / 1000);
+      },
+      run: (token, call) => {
+        (token as MessageToken).startedAt = performance.now();
+        return call();
+      },
+    };
+    this.publish = {
+      started: (_subject: string, _msgId: string, _headers: () => MsgHdrs) => performance.now(),
+      finished: (token, ack, error) => this.published(token as number, ack, error),
+    };
+  }
+
+  attach(target: InstrumentationTarget): void {
+    const role = target.role;
+    target.status.subscribe((s) => this.m.connected.labels(role).set(s === 'connected' ? 1 : 0));
+    target.on('reconnect', () => this.m.reconnects.labels(role).inc());
+    target.on('deadLetterLost', (e) => this.m.settled.labels(e.stream, e.consumer, 'dead_letter_lost').inc());
+    const subs: Subscription[] = [];
+    for (const stream of target.streams) {
+      subs.push(this.watchLeaders(target, `$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.${stream}`, stream, ''));
+    }
+    for (const h of target.handlers) {
+      subs.push(this.watchLeaders(target, `$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.${h.stream}.${h.durable}`, h.stream, h.durable));
+    }
+    const timer = setInterval(() => void this.poll(target), this.pollMs);
+    timer.unref();
+    this.attached.set(target, { timer, subs });
+    void this.poll(target);
+  }
+
+  detach(target: InstrumentationTarget): void {
+    const a = this.attached.get(target);
+    if (!a) return;
+    clearInterval(a.timer);
+    for (const sub of a.subs) sub.unsubscribe();
+    this.attached.delete(target);
+  }
+
+  /** Reads the consumer and stream state of every attached server and client now (also done every `pollInterval`). */
+  async pollNow(): Promise<void> {
+    await Promise.all([...this.attached.keys()].map((t) => this.poll(t)));
+  }
+
+  private async poll(target: InstrumentationTarget): Promise<void> {
+    const { jsm } = target;
+    await Promise.all([
+      ...target.handlers.map(async (h) => {
+        const info = await jsm.consumers.info(h.stream, h.durable).catch(() => undefined);
+        if (!info) return;
+        this.m.consumerPending.labels(h.stream, h.durable).set(info.num_pending);
+        this.m.consumerAckPending.labels(h.stream, h.durable).set(info.num_ack_pending);
+        this.m.consumerRedelivered.labels(h.stream, h.durable).set(info.num_redelivered);
+        let age = 0;
+        if (info.num_pending + info.num_ack_pending > 0) {
+          const oldest = await jsm.streams.getMessage(h.stream, { seq: info.ack_floor.stream_seq + 1 }).catch(() => null);
+          if (oldest) age = Math.max(0, (Date.now() - oldest.time.getTime()) / 1000);
+        }
+        this.m.consumerOldestAge.labels(h.stream, h.durable).set(age);
+      }),
+      ...target.streams.map(async (stream) => {
+        const info = await jsm.streams.info(stream).catch(() => undefined);
+        if (!info) return;
+        this.m.streamMessages.labels(stream).set(info.state.messages);
+        this.m.streamBytes.labels(stream).set(info.state.bytes);
+        if (info.config.max_bytes > 0) this.m.streamUtilization.labels(stream).set(info.state.bytes / info.config.max_bytes);
+      }),
+    ]);
+  }
+
+  private received(h: InstrumentedHandler, ctx: JetStreamContext): MessageToken {
+    const key = `${h.stream}\u0000${h.durable}`;
+    let series = this.series.get(key);
+    if (!series) {
+      const l = [h.stream, h.durable];
+      const outcome = (o: SettleOutcome) => this.m.settled.labels(...l, o);
+      series = {
+        duration: this.m.handlerDuration.labels(...l),
+        ackLatency: this.m.ackLatency.labels(...l),
+        redeliveries: this.m.redeliveries.labels(...l),
+        settled: { ack: outcome('ack'), nak: outcome('nak'), term: outcome('term'), dead_letter: outcome('dead_letter') },
+      };
+      this.series.set(key, series);
+    }
+    if (ctx.getMessage().info.deliveryCount > 1) series.redeliveries.inc();
+    const now = performance.now();
+    return { series, receivedAt: now, startedAt: now };
+  }
+
+  private settled(token: MessageToken | undefined, outcome: SettleOutcome): void {
+    if (!token) return;
+    token.series.settled[outcome].inc();
+    if (outcome === 'ack') token.series.ackLatency.observe((performance.now() - token.receivedAt) / 1000);
+  }
+
+  private published(startedAt: number, ack: PubAck | undefined, error: unknown): void {
+    if (!ack) {
+      this.m.publishErrors.labels((error as JetStreamTransportError | undefined)?.code ?? 'UNKNOWN').inc();
+      return;
+    }
+    this.m.publishDuration.labels(ack.stream).observe((performance.now() - startedAt) / 1000);
+    if (ack.duplicate) this.m.publishDuplicates.labels(ack.stream).inc();
+  }
+
+  private watchLeaders(target: InstrumentationTarget, subject: string, stream: string, consumer: string): Subscription {
+    return target.connection.subscribe(subject, { callback: () => this.m.leaderChanges.labels(stream, consumer).inc() });
+  }
+
+  private counter(name: string, help: string, labelNames: string[]): Counter<string> {
+    return this.reuse(name) ?? new Counter({ name: this.prefix + name, help, labelNames, registers: [this.registry] });
+  }
+
+  private gauge(name: string, help: string, labelNames: string[]): Gauge<string> {
+    return this.reuse(name) ?? new Gauge({ name: this.prefix + name, help, labelNames, registers: [this.registry] });
+  }
+
+  private histogram(name: string, help: string, labelNames: string[], buckets: number[]): Histogram<string> {
+    return this.reuse(name) ?? new Histogram({ name: this.prefix + name, help, labelNames, buckets, registers: [this.registry] });
+  }
+
+  /** A second JetStreamMetrics on the same registry shares its metrics instead of failing to register them. */
+  private reuse<M>(name: string): M | undefined {
+    return this.registry.getSingleMetric(this.prefix + name) as M | undefined;
+  }
+}

@@ -1,0 +1,22 @@
+/** Every metric `JetStreamMetrics` exports, without the prefix (default `nest_jetstream_`). The alert rules and the dashboard use these names. */
+export const METRIC_NAMES = {
+  publishDuration: 'publish_duration_seconds',
+  publishErrors: 'publish_errors_total',
+  publishDuplicates: 'publish_duplicates_total',
+  handlerDuration: 'handler_duration_seconds',
+  settled: 'messages_settled_total',
+  redeliveries: 'redeliveries_total',
+  ackLatency: 'ack_latency_seconds',
+  consumerPending: 'consumer_pending_messages',
+  consumerAckPending: 'consumer_ack_pending_messages',
+  consumerRedelivered: 'consumer_redelivered_messages',
+  consumerOldestAge: 'consumer_oldest_unprocessed_age_seconds',
+  streamMessages: 'stream_messages',
+  streamBytes: 'stream_bytes',
+  streamUtilization: 'stream_storage_utilization_ratio',
+  leaderChanges: 'leader_changes_total',
+  connected: 'connected',
+  reconnects: 'reconnects_total',
+} as const;
+
+export const DEFAULT_METRIC_PREFIX = 'nest_jetstream_';
