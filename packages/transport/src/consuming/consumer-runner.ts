@@ -365,7 +365,9 @@ export class ConsumerRunner implements MessageSettler {
     }
     ctx.settled = 'term';
     try {
-      await host.deadLetter(binding, ctx, reason, exhausted);
+      // Inside the failed attempt's trace, when tracing is on: the dead letter carries its context.
+      const observer = this.observer;
+      await (observer?.within ? observer.within(ctx.observed, () => host.deadLetter(binding, ctx, reason, exhausted)) : host.deadLetter(binding, ctx, reason, exhausted));
     } catch (err) {
       const delay = binding.backoffMs.length ? binding.backoffMs[binding.backoffMs.length - 1] : 0;
       ctx.settled = 'nak';

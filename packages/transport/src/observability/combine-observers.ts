@@ -18,6 +18,15 @@ export function combineConsumeObservers(list: readonly JetStreamInstrumentation[
       });
       return wrapped();
     },
+    within<T>(tokens: unknown, call: () => T): T {
+      let wrapped = call;
+      observers.forEach((o, i) => {
+        if (!o.within) return;
+        const inner = wrapped;
+        wrapped = () => o.within!((tokens as unknown[])[i], inner);
+      });
+      return wrapped();
+    },
     handled: (tokens: unknown, error: unknown) => observers.forEach((o, i) => o.handled?.((tokens as unknown[])[i], error)),
     settled: (tokens: unknown, outcome: SettleOutcome, reason?: string) =>
       observers.forEach((o, i) => o.settled((tokens as unknown[])[i], outcome, reason)),

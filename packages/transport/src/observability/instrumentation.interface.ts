@@ -28,6 +28,8 @@ export interface ConsumeObserver {
   received(handler: InstrumentedHandler, ctx: JetStreamContext): unknown;
   /** Runs the handler call (after `received`); a tracer runs it inside the message's context. */
   run?<T>(token: unknown, call: () => T): T;
+  /** Runs a library step for the message after its handler (publishing its dead letter) inside the message's context. */
+  within?<T>(token: unknown, call: () => T): T;
   /** The handler returned (`error` undefined) or failed; not called when it never ran (decode error, out of attempts). */
   handled?(token: unknown, error: unknown): void;
   /** The message was settled; called once per message received. */

@@ -1,0 +1,155 @@
+import type { PubAck } from '@nats-io/jetstream';
+import type { MsgHdrs } from '@nats-io/nats-core';
+import {
+  ProxyTracerProvider,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  propagation,
+  trace,
+  type Context,
+  type Span,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type TextMapSetter,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api';
+import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
+import type { ConsumeObserver, InstrumentedHandler, JetStreamInstrumentation, PublishObserver, SettleOutcome } from '../observability/instrumentation.interface.js';
+
+/** Options of `new JetStreamTracing()`. */
+export interface JetStreamTracingOptions {
+  /** Where spans go. Default: the global provider (`trace.setGlobalTracerProvider`, which the OpenTelemetry SDK's start sets). */
+  tracerProvider?: TracerProvider;
+  /** How the trace context crosses the stream in headers. Default: the global propagator (W3C `traceparent`/`tracestate` with the SDK). */
+  propagator?: TextMapPropagator;
+}
+
+const setter: TextMapSetter<MsgHdrs> = { set: (carrier, key, value) => carrier.set(key, value) };
+const getter: TextMapGetter<MsgHdrs | undefined> = {
+  keys: (carrier) => (carrier ? [...carrier.keys()] : []),
+  get: (carrier, key) => {
+    if (!carrier) return undefined;
+    for (const k of carrier.keys()) if (k.toLowerCase() === key) return carrier.get(k);
+    return undefined;
+  },
+};
+
+interface ProcessToken {
+  span: Span;
+  ctx: Context;
+}
+
+/** Whether a real tracer provider is registered globally (not the API's no-op). */
+function globalProviderIsReal(): boolean {
+  const provider = trace.getTracerProvider();
+  const delegate = provider instanceof ProxyTracerProvider ? provider.getDelegate() : provider;
+  return delegate.constructor.name !== 'NoopTracerProvider';
+}
+
+/**
+ * OpenTelemetry tracing of a JetStream server and client (`@opentelemetry/api` only, an optional
+ * peer dependency): a PRODUCER span per publish whose context travels in the message headers,
+ * and a CONSUMER span per delivery, its child, inside which the handler runs, so spans the handler
+ * makes join the same trace. Dead letters are published inside the failed attempt's span.
+ * Decided when the server or client is constructed: with no tracer provider registered by then
+ * (nor given), it installs no hook at all and costs nothing.
+ */
+export class JetStreamTracing implements JetStreamInstrumentation {
+  readonly consume?: ConsumeObserver;
+  readonly publish?: PublishObserver;
+  private readonly tracer?: Tracer;
+  private readonly propagator: TextMapPropagator;
+
+  constructor(options: JetStreamTracingOptions = {}) {
+    this.propagator = options.propagator ?? propagation;
+    const provider = options.tracerProvider ?? (globalProviderIsReal() ? trace.getTracerProvider() : undefined);
+    if (!provider) return;
+    this.tracer = provider.getTracer('@nest-jetstream/transport');
+    this.consume = {
+      received: (h, ctx) => this.received(h, ctx),
+      run: <T>(token: unknown, call: () => T): T => context.with((token as ProcessToken).ctx, call),
+      within: <T>(token: unknown, call: () => T): T => context.with((token as ProcessToken).ctx, call),
+      handled: (token, error) => {
+        if (error !== undefined) (token as ProcessToken).span.recordException(error instanceof Error ? error : String(error));
+      },
+      settled: (token, outcome, reason) => this.settled(token as ProcessToken | undefined, outcome, reason),
+    };
+    this.publish = {
+      started: (subject, msgId, headers) => this.started(subject, msgId, headers),
+      finished: (token, ack, error) => this.finished(token as Span, ack, error),
+    };
+  }
+
+  /** Whether spans are made (a provider was registered or given). */
+  get enabled(): boolean {
+    return this.tracer !== undefined;
+  }
+
+  private started(subject: string, msgId: string, headers: () => MsgHdrs): Span {
+    const parent = context.active();
+    const span = this.tracer!.startSpan(
+      `send ${subject}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.operation.type': 'send',
+          'messaging.operation.name': 'publish',
+          'messaging.destination.name': subject,
+          'messaging.message.id': msgId,
+        },
+      },
+      parent,
+    );
+    this.propagator.inject(trace.setSpan(parent, span), headers(), setter);
+    return span;
+  }
+
+  private finished(span: Span, ack: PubAck | undefined, error: unknown): void {
+    if (ack) {
+      span.setAttributes({ 'messaging.nats.jetstream.stream': ack.stream, 'messaging.nats.jetstream.sequence': ack.seq, 'messaging.nats.jetstream.duplicate': ack.duplicate });
+    } else {
+      span.recordException(error instanceof Error ? error : String(error));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    }
+    span.end();
+  }
+
+  private received(h: InstrumentedHandler, ctx: JetStreamContext): ProcessToken {
+    const msg = ctx.getMessage();
+    const headers = msg.headers;
+    const parent = headers ? this.propagator.extract(ROOT_CONTEXT, headers, getter) : ROOT_CONTEXT;
+    const info = msg.info;
+    const span = this.tracer!.startSpan(
+      `process ${msg.subject}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.operation.type': 'process',
+          'messaging.operation.name': 'process',
+          'messaging.destination.name': msg.subject,
+          'messaging.consumer.group.name': h.durable,
+          'messaging.message.id': headers?.get('Nats-Msg-Id') || undefined,
+          'messaging.message.body.size': msg.data.length,
+          'messaging.nats.jetstream.stream': info.stream,
+          'messaging.nats.jetstream.consumer': info.consumer,
+          'messaging.nats.jetstream.sequence': info.streamSequence,
+          'messaging.nats.jetstream.delivery_count': info.deliveryCount,
+        },
+      },
+      parent,
+    );
+    return { span, ctx: trace.setSpan(parent, span) };
+  }
+
+  private settled(token: ProcessToken | undefined, outcome: SettleOutcome, reason?: string): void {
+    if (!token) return;
+    token.span.setAttribute('messaging.nats.jetstream.settle', outcome);
+    if (outcome !== 'ack') token.span.setStatus({ code: SpanStatusCode.ERROR, message: reason ?? outcome });
+    token.span.end();
+  }
+}

@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { Controller, Module } from '@nestjs/common';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { waitFor } from '@nest-jetstream/testing';
+import { Harness, uniqueName } from '../__fixtures__/harness.js';
+import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
+import { JetStreamTracing } from './jetstream.tracing.js';
+
+// A trace crosses two processes through the stream: the publisher's send span (another process,
+// its own SDK) is the parent of this process's span for the message.
+
+const exporter = new InMemorySpanExporter();
+const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+trace.setGlobalTracerProvider(provider);
+
+@Controller()
+class CrossedController {
+  @JetStreamEvent('crossed.work')
+  work() {}
+}
+
+@Module({ controllers: [CrossedController] })
+class CrossedModule {}
+
+describe('a trace across two processes (real nats-server, two OpenTelemetry SDKs)', () => {
+  const h = new Harness();
+  const stream = uniqueName('CROSSED');
+
+  beforeAll(async () => {
+    await h.start();
+    await h.app(CrossedModule, { serviceName: 'crossed', streams: [{ name: stream, subjects: ['crossed.>'] }], tracing: new JetStreamTracing() });
+  });
+  afterAll(async () => {
+    await h.stop();
+    await provider.shutdown();
+  });
+
+  it('continues the publisher\'s trace in the consumer\'s process', async () => {
+    const fixture = join(__dirname, '..', '__fixtures__', 'traced-publisher.ts');
+    const register = join(__dirname, '../../../../scripts/register.cjs');
+    const out = await new Promise<string>((resolve, reject) => {
+      const proc = spawn(process.execPath, ['-r', register, fixture], { env: { ...process.env, NATS_URL: h.server.url } });
+      let text = '';
+      let err = '';
+      proc.stdout.on('data', (c: Buffer) => (text += c.toString()));
+      proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      proc.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`publisher exited ${code}: ${err}`))));
+    });
+    const published = JSON.parse(out.trim().split('\n').at(-1)!) as { seq: number; traceId: string; spanId: string };
+    const processSpan = await waitFor('the process span', () =>
+      exporter.getFinishedSpans().find((s) => s.name === 'process crossed.work' && s.attributes['messaging.nats.jetstream.sequence'] === published.seq),
+    );
+    expect(processSpan.spanContext().traceId).toBe(published.traceId);
+    expect(processSpan.parentSpanContext?.spanId).toBe(published.spanId);
+  });
+});
