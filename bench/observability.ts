@@ -20,7 +20,7 @@ let onDrained: (() => void) | undefined;
 
 @Controller()
 class BenchController {
-  @JetStreamEvent('bench.drain', { durable: 'obs', concurrency: 100, maxAckPending: 10_000 })
+  @JetStreamEvent('bench.drain', { durable: 'obs', concurrency: 100, maxAckPending: 10_000, prefetch: 1000 })
   handle(@Payload() _data: Uint8Array) {
     if (drained === 0) {
       firstAt = performance.now();

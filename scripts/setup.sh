@@ -7,6 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # other platforms' optional binaries), so it cannot be used.
 npm install --no-audit --no-fund
 bash scripts/install-nats-server.sh
+bash scripts/install-promtool.sh
 npx nx run-many -t build --outputStyle=static
 # The compat apps (NestJS 11 CommonJS, NestJS 12 ESM) get the packed build, as users do.
 bash scripts/prepare-compat.sh

@@ -8,6 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export NX_DAEMON=false
 
 bash scripts/install-nats-server.sh >/dev/null
+bash scripts/install-promtool.sh >/dev/null
 # The compat apps test the packed build: bring it up to date with the sources (Nx skips an
 # unchanged build, prepare-compat an unchanged pack), so they never test a stale one.
 npx nx run-many -t build --outputStyle=static >/dev/null

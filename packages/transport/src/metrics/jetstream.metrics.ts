@@ -82,6 +82,7 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
       streamMessages: this.gauge(METRIC_NAMES.streamMessages, 'Messages in the stream (polled).', ['stream']),
       streamBytes: this.gauge(METRIC_NAMES.streamBytes, 'Bytes in the stream (polled).', ['stream']),
       streamUtilization: this.gauge(METRIC_NAMES.streamUtilization, 'Bytes over max_bytes, when the stream has a limit (polled).', ['stream']),
+      streamHasLeader: this.gauge(METRIC_NAMES.streamHasLeader, '1 when the stream has a leader that answers (a single server counts), 0 when it has none (polled).', ['stream']),
       leaderChanges: this.counter(METRIC_NAMES.leaderChanges, 'Leader elections of the streams and consumers the app uses (server advisories).', ['stream', 'consumer']),
       connected: this.gauge(METRIC_NAMES.connected, '1 while the connection is up, else 0.', ['role']),
       reconnects: this.counter(METRIC_NAMES.reconnects, 'Reconnections of the connection.', ['role']),
@@ -153,6 +154,7 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
       }),
       ...target.streams.map(async (stream) => {
         const info = await jsm.streams.info(stream).catch(() => undefined);
+        this.m.streamHasLeader.labels(stream).set(info && (!info.cluster || info.cluster.leader) ? 1 : 0);
         if (!info) return;
         this.m.streamMessages.labels(stream).set(info.state.messages);
         this.m.streamBytes.labels(stream).set(info.state.bytes);

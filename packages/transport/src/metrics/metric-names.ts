@@ -14,6 +14,7 @@ export const METRIC_NAMES = {
   streamMessages: 'stream_messages',
   streamBytes: 'stream_bytes',
   streamUtilization: 'stream_storage_utilization_ratio',
+  streamHasLeader: 'stream_has_leader',
   leaderChanges: 'leader_changes_total',
   connected: 'connected',
   reconnects: 'reconnects_total',
