@@ -1,6 +1,6 @@
 import type { PubAck } from '@nats-io/jetstream';
 import type { MsgHdrs, Subscription } from '@nats-io/nats-core';
-import { Counter, Gauge, Histogram, register as defaultRegistry, type Registry } from 'prom-client';
+import { Counter, Gauge, register as defaultRegistry, type Metric, type Registry } from 'prom-client';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import type { JetStreamTransportError } from '../errors/jetstream-transport.error.js';
 import type {
@@ -13,6 +13,8 @@ import type {
 } from '../observability/instrumentation.interface.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import { DEFAULT_METRIC_PREFIX, METRIC_NAMES } from './metric-names.js';
+import { FastCounter, FastHistogram, type CounterSeries, type HistogramSeries } from './fast-metrics.js';
+import { deliveryCountOf } from '../utils/delivery-count.js';
 
 /** Options of `new JetStreamMetrics()`. */
 export interface JetStreamMetricsOptions {
@@ -32,10 +34,10 @@ const DEFAULT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 
 /** Per handler: the label children, bound once, so a message costs no label lookup. */
 interface HandlerSeries {
-  duration: Histogram.Internal<string>;
-  ackLatency: Histogram.Internal<string>;
-  redeliveries: Counter.Internal;
-  settled: Record<SettleOutcome, Counter.Internal>;
+  duration: HistogramSeries;
+  ackLatency: HistogramSeries;
+  redeliveries: CounterSeries;
+  settled: Record<SettleOutcome, CounterSeries>;
 }
 
 interface MessageToken {
@@ -57,7 +59,8 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
   private readonly prefix: string;
   private readonly pollMs: number;
   private readonly m;
-  private readonly series = new Map<string, HandlerSeries>();
+  /** Per handler object (the runner passes the same one every time): no key built per message. */
+  private readonly series = new WeakMap<InstrumentedHandler, HandlerSeries>();
   private readonly attached = new Map<InstrumentationTarget, { timer: NodeJS.Timeout; subs: Subscription[] }>();
 
   constructor(private readonly options: JetStreamMetricsOptions = {}) {
@@ -68,13 +71,13 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
     const publishLabels = options.subjectLabel ? ['stream', 'subject'] : ['stream'];
     const handler = ['stream', 'consumer'];
     this.m = {
-      publishDuration: this.histogram(METRIC_NAMES.publishDuration, 'Time from publish to PubAck (retries included).', publishLabels, buckets),
+      publishDuration: this.fastHistogram(METRIC_NAMES.publishDuration, 'Time from publish to PubAck (retries included).', publishLabels, buckets),
       publishErrors: this.counter(METRIC_NAMES.publishErrors, 'Publishes that failed for good, by error code.', ['code']),
-      publishDuplicates: this.counter(METRIC_NAMES.publishDuplicates, 'Publishes the stream recognised as duplicates (same msgId within its window).', ['stream']),
-      handlerDuration: this.histogram(METRIC_NAMES.handlerDuration, 'Time a handler ran, per attempt.', handler, buckets),
-      settled: this.counter(METRIC_NAMES.settled, 'Messages settled, by outcome: ack, nak, term, dead_letter, dead_letter_lost.', [...handler, 'outcome']),
-      redeliveries: this.counter(METRIC_NAMES.redeliveries, 'Deliveries after the first.', handler),
-      ackLatency: this.histogram(METRIC_NAMES.ackLatency, 'Time from a message arriving to its ack.', handler, buckets),
+      publishDuplicates: this.fastCounter(METRIC_NAMES.publishDuplicates, 'Publishes the stream recognised as duplicates (same msgId within its window).', ['stream']),
+      handlerDuration: this.fastHistogram(METRIC_NAMES.handlerDuration, 'Time a handler ran, per attempt.', handler, buckets),
+      settled: this.fastCounter(METRIC_NAMES.settled, 'Messages settled, by outcome: ack, nak, term, dead_letter, dead_letter_lost.', [...handler, 'outcome']),
+      redeliveries: this.fastCounter(METRIC_NAMES.redeliveries, 'Deliveries after the first.', handler),
+      ackLatency: this.fastHistogram(METRIC_NAMES.ackLatency, 'Time from a message arriving to its ack.', handler, buckets),
       consumerPending: this.gauge(METRIC_NAMES.consumerPending, 'Messages not yet delivered to the consumer (polled).', handler),
       consumerAckPending: this.gauge(METRIC_NAMES.consumerAckPending, 'Messages delivered and not yet settled (polled).', handler),
       consumerRedelivered: this.gauge(METRIC_NAMES.consumerRedelivered, 'Messages the server is redelivering (polled).', handler),
@@ -92,7 +95,7 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
       settled: (token, outcome) => this.settled(token as MessageToken | undefined, outcome),
       handled: (token) => {
         const t = token as MessageToken;
-        t.series.duration.observe((performance.now() - t.startedAt) / 1000);
+        this.m.handlerDuration.observe(t.series.duration, (performance.now() - t.startedAt) / 1000);
       },
       run: (token, call) => {
         (token as MessageToken).startedAt = performance.now();
@@ -100,8 +103,8 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
       },
     };
     this.publish = {
-      started: (_subject: string, _msgId: string, _headers: () => MsgHdrs) => performance.now(),
-      finished: (token, ack, error) => this.published(token as number, ack, error),
+      started: (subject: string, _msgId: string, _headers: () => MsgHdrs) => ({ at: performance.now(), subject }),
+      finished: (token, ack, error) => this.published(token as { at: number; subject: string }, ack, error),
     };
   }
 
@@ -109,7 +112,7 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
     const role = target.role;
     target.status.subscribe((s) => this.m.connected.labels(role).set(s === 'connected' ? 1 : 0));
     target.on('reconnect', () => this.m.reconnects.labels(role).inc());
-    target.on('deadLetterLost', (e) => this.m.settled.labels(e.stream, e.consumer, 'dead_letter_lost').inc());
+    target.on('deadLetterLost', (e) => this.m.settled.labels(e.stream, e.consumer, 'dead_letter_lost').value++);
     const subs: Subscription[] = [];
     for (const stream of target.streams) {
       subs.push(this.watchLeaders(target, `$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.${stream}`, stream, ''));
@@ -164,8 +167,7 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
   }
 
   private received(h: InstrumentedHandler, ctx: JetStreamContext): MessageToken {
-    const key = `${h.stream}\u0000${h.durable}`;
-    let series = this.series.get(key);
+    let series = this.series.get(h);
     if (!series) {
       const l = [h.stream, h.durable];
       const outcome = (o: SettleOutcome) => this.m.settled.labels(...l, o);
@@ -175,26 +177,29 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
         redeliveries: this.m.redeliveries.labels(...l),
         settled: { ack: outcome('ack'), nak: outcome('nak'), term: outcome('term'), dead_letter: outcome('dead_letter') },
       };
-      this.series.set(key, series);
+      this.series.set(h, series);
     }
-    if (ctx.getMessage().info.deliveryCount > 1) series.redeliveries.inc();
+    const msg = ctx.getMessage() as ReturnType<JetStreamContext['getMessage']> & { reply?: string };
+    const fast = deliveryCountOf(msg.reply ?? '');
+    if ((Number.isNaN(fast) ? msg.info.deliveryCount : fast) > 1) series.redeliveries.value++;
     const now = performance.now();
     return { series, receivedAt: now, startedAt: now };
   }
 
   private settled(token: MessageToken | undefined, outcome: SettleOutcome): void {
     if (!token) return;
-    token.series.settled[outcome].inc();
-    if (outcome === 'ack') token.series.ackLatency.observe((performance.now() - token.receivedAt) / 1000);
+    token.series.settled[outcome].value++;
+    if (outcome === 'ack') this.m.ackLatency.observe(token.series.ackLatency, (performance.now() - token.receivedAt) / 1000);
   }
 
-  private published(startedAt: number, ack: PubAck | undefined, error: unknown): void {
+  private published({ at: startedAt, subject }: { at: number; subject: string }, ack: PubAck | undefined, error: unknown): void {
     if (!ack) {
       this.m.publishErrors.labels((error as JetStreamTransportError | undefined)?.code ?? 'UNKNOWN').inc();
       return;
     }
-    this.m.publishDuration.labels(ack.stream).observe((performance.now() - startedAt) / 1000);
-    if (ack.duplicate) this.m.publishDuplicates.labels(ack.stream).inc();
+    const series = this.options.subjectLabel ? this.m.publishDuration.labels(ack.stream, subject) : this.m.publishDuration.labels(ack.stream);
+    this.m.publishDuration.observe(series, (performance.now() - startedAt) / 1000);
+    if (ack.duplicate) this.m.publishDuplicates.labels(ack.stream).value++;
   }
 
   private watchLeaders(target: InstrumentationTarget, subject: string, stream: string, consumer: string): Subscription {
@@ -209,8 +214,20 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
     return this.reuse(name) ?? new Gauge({ name: this.prefix + name, help, labelNames, registers: [this.registry] });
   }
 
-  private histogram(name: string, help: string, labelNames: string[], buckets: number[]): Histogram<string> {
-    return this.reuse(name) ?? new Histogram({ name: this.prefix + name, help, labelNames, buckets, registers: [this.registry] });
+  private fastCounter(name: string, help: string, labelNames: string[]): FastCounter {
+    const existing = this.reuse<FastCounter>(name);
+    if (existing) return existing;
+    const metric = new FastCounter(this.prefix + name, help, labelNames);
+    this.registry.registerMetric(metric as unknown as Metric);
+    return metric;
+  }
+
+  private fastHistogram(name: string, help: string, labelNames: string[], buckets: number[]): FastHistogram {
+    const existing = this.reuse<FastHistogram>(name);
+    if (existing) return existing;
+    const metric = new FastHistogram(this.prefix + name, help, labelNames, buckets);
+    this.registry.registerMetric(metric as unknown as Metric);
+    return metric;
   }
 
   /** A second JetStreamMetrics on the same registry shares its metrics instead of failing to register them. */
