@@ -52,7 +52,9 @@ async function main(): Promise<void> {
   const jsm = await jetstreamManager(nc);
   await jsm.streams.add({ name: 'DRAIN', subjects: ['bench.drain'] });
   await jsm.streams.add({ name: 'PUB', subjects: ['bench.pub'], duplicate_window: 120_000_000_000 });
-  const variants: Variant[] = await instrumentations();
+  // BENCH_VARIANTS=off|metrics to run some only (names as printed, '|' between them); BENCH_ONLY=drain|publish.
+  const wanted = process.env.BENCH_VARIANTS?.split('|');
+  const variants: Variant[] = (await instrumentations()).filter((v) => !wanted || wanted.includes(v.name));
   const names = variants.map((v) => v.name);
 
   const clients = new Map<string, JetStreamClient>();
@@ -66,7 +68,8 @@ async function main(): Promise<void> {
   const drains = Object.fromEntries(variants.map((v) => [v.name, () => drain(server.url, jsm, v.options())])) as Record<string, () => Promise<Measure>>;
 
   // Warm-up: every path JIT-compiled before anything is measured.
-  for (const p of Object.values(publishes('warm'))) await p();
+  const only = process.env.BENCH_ONLY;
+  if (only !== 'drain') for (const p of Object.values(publishes('warm'))) await p();
   await fill(nc, jsm);
   for (const d of Object.values(drains)) await d();
   progress('warmed up');
@@ -79,7 +82,7 @@ async function main(): Promise<void> {
     ...names.map((n) => m[n].cpuUs.toFixed(1)),
   ];
   for (let round = 1; round <= ROUNDS; round++) {
-    pubRows.push(row(round, await runRound(round, 'publish', publishes(`${round}`), () => jsm.streams.purge('PUB'))));
+    if (only !== 'drain') pubRows.push(row(round, await runRound(round, 'publish', publishes(`${round}`), () => jsm.streams.purge('PUB'))));
     await fill(nc, jsm);
     drainRows.push(row(round, await runRound(round, 'drain', drains, () => Promise.resolve())));
   }
@@ -93,7 +96,7 @@ async function main(): Promise<void> {
   console.log(machineLine());
   for (const v of variants) console.log(`- ${v.name}: ${v.description}`);
   printTable('Drain (msgs/s; ratio to off; Node CPU per message)', head, drainRows);
-  printTable('Publish (msgs/s, 256 in flight; ratio to off; Node CPU per publish)', head, pubRows);
+  if (pubRows.length) printTable('Publish (msgs/s, 256 in flight; ratio to off; Node CPU per publish)', head, pubRows);
 }
 
 run(main);

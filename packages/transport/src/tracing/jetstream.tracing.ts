@@ -32,6 +32,8 @@ const getter: TextMapGetter<MsgHdrs | undefined> = {
   keys: (carrier) => (carrier ? [...carrier.keys()] : []),
   get: (carrier, key) => {
     if (!carrier) return undefined;
+    // We write the keys as the propagator gives them (lower case): an exact match first.
+    if (carrier.has(key)) return carrier.get(key);
     for (const k of carrier.keys()) if (k.toLowerCase() === key) return carrier.get(k);
     return undefined;
   },
@@ -130,13 +132,10 @@ export class JetStreamTracing implements JetStreamInstrumentation {
         attributes: {
           'messaging.system': 'nats',
           'messaging.operation.type': 'process',
-          'messaging.operation.name': 'process',
           'messaging.destination.name': msg.subject,
           'messaging.consumer.group.name': h.durable,
           'messaging.message.id': headers?.get('Nats-Msg-Id') || undefined,
-          'messaging.message.body.size': msg.data.length,
           'messaging.nats.jetstream.stream': info.stream,
-          'messaging.nats.jetstream.consumer': info.consumer,
           'messaging.nats.jetstream.sequence': info.streamSequence,
           'messaging.nats.jetstream.delivery_count': info.deliveryCount,
         },
