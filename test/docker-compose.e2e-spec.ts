@@ -44,7 +44,7 @@ describe('docker-compose.yml', () => {
       expect(existsSync(join(ROOT, svc.build!.context, svc.build!.dockerfile))).toBe(true);
       expect(svc.build!.args?.SERVICE).toBe(name);
       expect(existsSync(join(ROOT, 'examples', name, 'src', 'main.ts'))).toBe(true);
-      expect(svc.healthcheck?.test.join(' ')).toMatch(/\/health/);
+      expect(svc.healthcheck?.test.join(' ')).toMatch(/\/health\/ready/);
     }
   });
 

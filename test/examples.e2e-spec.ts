@@ -83,6 +83,28 @@ describe('orders and inventory services on a 3-node cluster (real processes, rea
     for (const id of ids) expect(rs.filter((r) => r.orderId === id)).toHaveLength(1);
   };
 
+  it('serves liveness, readiness with every JetStream signal, and Prometheus metrics', async () => {
+    for (const svc of [orders, inventory]) {
+      expect((await http<{ status: string }>('GET', `${svc.url}/health/live`)).status).toBe(200);
+      const ready = await waitFor(`${svc.name} ready`, async () => {
+        const r = await http<{ status: string; details: { jetstream: { checks: Record<string, { status: string }> } } }>('GET', `${svc.url}/health/ready`);
+        return r.status === 200 ? r : undefined;
+      }, { timeout: 30_000 });
+      expect(ready.body.status).toBe('ok');
+      expect(Object.entries(ready.body.details.jetstream.checks).map(([name, c]) => `${name} ${c.status}`).sort()).toEqual(
+        ['jetstream.consumers up', 'jetstream.dead-letters up', 'jetstream.leaders up', 'jetstream.storage up', 'nats.connection up', 'nats.monitoring not_configured'],
+      );
+    }
+    await place('e2e-metrics', 'SKU-1', 1);
+    await finalOf(['e2e-metrics']);
+    const res = await fetch(`${orders.url}/metrics`);
+    expect(res.headers.get('content-type')).toMatch(/text\/plain/);
+    const text = await res.text();
+    expect(text).toMatch(/nest_jetstream_messages_settled_total\{stream="INVENTORY",consumer="orders__inventory_reserved",outcome="ack"\} [1-9]/);
+    expect(text).toMatch(/nest_jetstream_publish_duration_seconds_count\{stream="ORDERS"\} [1-9]/);
+    expect(text).toContain('nest_jetstream_connected{role="server"} 1');
+  });
+
   it('declares the streams with 3 replicas', async () => {
     for (const name of ['ORDERS', 'INVENTORY', 'DEAD_LETTERS']) expect((await jsm.streams.info(name)).config.num_replicas).toBe(3);
   });

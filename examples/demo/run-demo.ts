@@ -75,10 +75,17 @@ async function main(): Promise<number> {
     console.log(`reservations for demo-twice: ${twice}`);
     console.log(`dead letters: ${deadLetters.state.messages}${dead ? ` (from ${dead.stream} #${dead.sequence} after ${dead.deliveries} deliveries: ${dead.reason})` : ''}`);
 
+    // Each service's readiness, as a Kubernetes probe reads it.
+    for (const svc of [orders, inventory]) {
+      const ready = await http<{ status: string; details?: Record<string, { status: string; checks?: Record<string, { status: string }> }> }>('GET', `${svc.url}/health/ready`);
+      const parts = Object.entries(ready.body.details ?? {}).map(([key, d]) => (d.checks ? `${key}: ${Object.entries(d.checks).map(([name, c]) => `${name} ${c.status}`).join(', ')}` : `${key}: ${d.status}`));
+      console.log(`${svc.name} /health/ready → ${ready.status} ${ready.body.status}\n  ${parts.join('\n  ')}`);
+    }
+
     const ok = rows.every((r) => r[5] === 'ok') && events === SCENARIO.length - 1 && twice === 1 && deadLetters.state.messages === 1;
     console.log(ok ? '\ndemo: all orders ended as expected' : '\ndemo: SOMETHING ENDED UNEXPECTEDLY');
     if (keep) {
-      console.log(`\nStill running (Ctrl-C to stop). Try:\n  curl -s -X POST ${orders.url}/orders -H 'content-type: application/json' -d '{"sku":"SKU-1","qty":1}'\n  curl -s ${orders.url}/orders/demo-ok\n  curl -s ${inventory.url}/reservations`);
+      console.log(`\nStill running (Ctrl-C to stop). Try:\n  curl -s -X POST ${orders.url}/orders -H 'content-type: application/json' -d '{"sku":"SKU-1","qty":1}'\n  curl -s ${orders.url}/orders/demo-ok\n  curl -s ${inventory.url}/reservations\n  curl -s ${orders.url}/health/ready\n  curl -s ${orders.url}/metrics`);
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
     return ok ? 0 : 1;

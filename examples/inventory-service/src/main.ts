@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport } from '@nestjs/microservices';
-import { JetStreamServer } from '@nest-jetstream/transport';
+import { JetStreamClient, JetStreamServer } from '@nest-jetstream/transport';
 import { loadConfig, natsConnection } from '@nest-jetstream/example-shared';
 import { AppModule } from './app.module';
 
@@ -17,6 +17,8 @@ async function bootstrap() {
   app.connectMicroservice({ strategy: jetstream });
   app.enableShutdownHooks(); // SIGTERM: stop pulling, finish handlers, drain
   await app.startAllMicroservices();
+  // The publisher connects now (not at its first publish), so readiness is true from the start.
+  await app.get(JetStreamClient).connect();
   await app.listen(config.httpPort, config.httpHost);
   process.stdout.write(`${JSON.stringify({ event: 'ready', service: 'inventory', port: (app.getHttpServer().address() as { port: number }).port })}\n`);
 }

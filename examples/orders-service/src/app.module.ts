@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ClientsModule, Transport } from '@nestjs/microservices';
 import { JetStreamModule } from '@nest-jetstream/transport';
-import { DEAD_LETTER_TEMPLATE, natsConnection, streams, type ServiceConfig } from '@nest-jetstream/example-shared';
-import { HealthController } from './health.controller';
+import { DEAD_LETTER_TEMPLATE, natsConnection, observability, OperationsModule, streams, type ServiceConfig } from '@nest-jetstream/example-shared';
 import { InventoryEventsController } from './inventory-events.controller';
 import { OrdersController } from './orders.controller';
 import { OrdersRepository } from './orders.repository';
@@ -12,17 +11,23 @@ export const SERVICE_NAME = 'orders';
 
 export class AppModule {
   static forConfig(config: ServiceConfig) {
+    const { registry, metrics, health } = observability(config);
     @Module({
       imports: [
         JetStreamModule.forRoot({
+          isGlobal: true,
           connection: natsConnection(config, 'orders-service/jetstream'),
           serviceName: SERVICE_NAME,
           streams: streams(config.replicas),
           deadLetter: DEAD_LETTER_TEMPLATE,
+          metrics,
+          health,
         }),
-        ClientsModule.register([{ name: CORE_NATS, transport: Transport.NATS, options: natsConnection(config, 'orders-service/core') }]),
+        // GET /health/live, /health/ready and /metrics
+        OperationsModule.forRegistry(registry, [CORE_NATS]),
+        ClientsModule.register({ isGlobal: true, clients: [{ name: CORE_NATS, transport: Transport.NATS, options: natsConnection(config, 'orders-service/core') }] }),
       ],
-      controllers: [OrdersController, InventoryEventsController, HealthController],
+      controllers: [OrdersController, InventoryEventsController],
       providers: [{ provide: OrdersRepository, useFactory: () => new OrdersRepository(config.dbPath) }],
     })
     class OrdersAppModule {}

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { ClientProxy } from '@nestjs/microservices';
-import { JetStreamServer } from '@nest-jetstream/transport';
+import { JetStreamClient, JetStreamServer } from '@nest-jetstream/transport';
 import { loadConfig } from '@nest-jetstream/example-shared';
 import { AppModule } from './app.module';
 import { CORE_NATS } from './tokens';
@@ -12,6 +12,8 @@ async function bootstrap() {
   app.connectMicroservice({ strategy: app.get(JetStreamServer) });
   app.enableShutdownHooks(); // SIGTERM: stop pulling, finish handlers, drain
   await app.startAllMicroservices();
+  // The publisher connects now (not at its first publish), so readiness is true from the start.
+  await app.get(JetStreamClient).connect();
   await app.get<ClientProxy>(CORE_NATS).connect();
   await app.listen(config.httpPort, config.httpHost);
   process.stdout.write(`${JSON.stringify({ event: 'ready', service: 'orders', port: (app.getHttpServer().address() as { port: number }).port })}\n`);

@@ -4,6 +4,7 @@ export const ENV = {
   NATS_USER: '',
   NATS_PASS: '',
   NATS_REPLICAS: '1',
+  NATS_MONITOR_URL: '',
   HTTP_PORT: '',
   HTTP_HOST: '127.0.0.1',
   DB_PATH: '',
@@ -16,6 +17,8 @@ export interface ServiceConfig {
   natsUser?: string;
   natsPass?: string;
   replicas: number;
+  /** The NATS monitoring endpoint the readiness check asks (e.g. http://nats-1:8222); none by default. */
+  natsMonitorUrl?: string;
   httpPort: number;
   httpHost: string;
   dbPath: string;
@@ -36,6 +39,7 @@ export function loadConfig(defaults: { httpPort: number; dbPath: string }, env: 
     natsUser: read('NATS_USER', env) || undefined,
     natsPass: read('NATS_PASS', env) || undefined,
     replicas,
+    natsMonitorUrl: read('NATS_MONITOR_URL', env) || undefined,
     httpPort: port,
     httpHost: read('HTTP_HOST', env),
     dbPath: read('DB_PATH', env) || defaults.dbPath,

@@ -41,7 +41,7 @@ export async function checkConnection(source: HealthSource, s: HealthSettings): 
     const rtt = await within(conn.nc.rtt(), s.timeoutMs, 'the NATS round trip (PING)');
     return up(name, { status, server: conn.nc.getServer(), rttMs: rtt });
   } catch (err) {
-    return down(name, `${describeError(err)}: the server is overloaded or the network is slow.`, { status, server: conn.nc.getServer() });
+    return down(name, `The server did not answer a round trip (${describeError(err)}): it is down, overloaded, or the network is slow.`, { status, server: conn.nc.getServer() });
   }
 }
 
