@@ -25,6 +25,14 @@ describe('patches of Nest classes', () => {
     expect(originals()).toEqual(before);
   });
 
+  it('unwraps the registration of handlers once the server starts listening (Nest has registered them by then)', async () => {
+    const before = originals();
+    const server = new JetStreamServer({ serviceName: 'patches', connection: { servers: 'nats://127.0.0.1:1', reconnect: false } });
+    expect(originals().register).not.toBe(before.register);
+    await new Promise<void>((resolve) => void server.listen(() => resolve())); // fails to connect, which closes it
+    expect(originals()).toEqual(before);
+  });
+
   it('directCalls: false never patches the registration of handlers', async () => {
     const before = originals();
     const server = new JetStreamServer({ serviceName: 'patches', directCalls: false });

@@ -80,6 +80,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   private readonly deadLetterPublish: PublisherDefaults;
   private readonly instrumentations: Instrumentations;
   private readonly patches: (() => void)[];
+  private readonly releaseRegistrationHook: () => void;
   private closed = false;
   /** Set when close() starts: the connection closing after it is expected. */
   private closing = false;
@@ -99,7 +100,9 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.consumeObserver = this.instrumentations.consume;
     // Nest's own classes are patched only while a JetStream server lives (released by close()).
     this.patches = [handlerErrorCapture.acquire(), pipeRejectionCapture.acquire()];
-    if (options.directCalls !== false) this.patches.push(registrationHook.acquire());
+    // Only until Nest has registered the handlers, which it does before it calls listen().
+    this.releaseRegistrationHook = options.directCalls !== false ? registrationHook.acquire() : () => undefined;
+    this.patches.push(this.releaseRegistrationHook);
     this.status.subscribe((status) => (this.lastStatus = status));
     this.listeners.add('closed', (err) => (this.closedError = err));
     this.health = new JetStreamHealth(this.healthSource(), options.health);
@@ -179,6 +182,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   }
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
+    this.releaseRegistrationHook();
     try {
       await this.start();
       callback();
