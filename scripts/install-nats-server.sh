@@ -18,48 +18,18 @@ if have newest && have oldest; then
   exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-deb >/dev/null 2>&1; then
+# shellcheck source=lib/debian-apt.sh
+source "$root/scripts/lib/debian-apt.sh"
+arch="$(dpkg --print-architecture 2>/dev/null || echo unknown)"
+echo "install-nats-server: reading Debian's package lists (sid, bookworm) into $cache/apt"
+if ! debian_apt_setup "$cache/apt" sid bookworm; then
   cat >&2 <<MSG
-install-nats-server: apt-get and dpkg-deb are needed to fetch nats-server from Debian's archive,
-and this machine has neither. Install nats-server yourself (https://docs.nats.io/running-a-nats-service/introduction/installation)
-and point the tests at it with NATS_SERVER_BIN=/path/to/nats-server.
+install-nats-server: cannot fetch nats-server from Debian's archive here. Install nats-server yourself
+(https://docs.nats.io/running-a-nats-service/introduction/installation) and point the tests at it
+with NATS_SERVER_BIN=/path/to/nats-server.
 MSG
   exit 1
 fi
-
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-if [ ! -f "$keyring" ]; then
-  echo "install-nats-server: $keyring is missing (package debian-archive-keyring); install it or set NATS_SERVER_BIN." >&2
-  exit 1
-fi
-mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-arch="$(dpkg --print-architecture)"
-
-# apt state of our own, so the machine's sources, lists and locks stay untouched.
-apt_dir="$cache/apt"
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial" "$apt_dir/etc/preferences.d"
-: > "$apt_dir/status"
-cat > "$apt_dir/etc/sources.list" <<SRC
-deb [arch=$arch signed-by=$keyring] $mirror sid main
-deb [arch=$arch signed-by=$keyring] $mirror bookworm main
-SRC
-apt_opts=(
-  -o "Dir::Etc::SourceList=$apt_dir/etc/sources.list"
-  -o "Dir::Etc::SourceParts=/dev/null"
-  -o "Dir::Etc::Preferences=/dev/null"
-  -o "Dir::Etc::PreferencesParts=$apt_dir/etc/preferences.d"
-  -o "Dir::State=$apt_dir"
-  -o "Dir::State::Lists=$apt_dir/lists"
-  -o "Dir::State::status=$apt_dir/status"
-  -o "Dir::Cache=$apt_dir"
-  -o "Dir::Cache::archives=$apt_dir/archives"
-  -o "APT::Architecture=$arch"
-  -o "Debug::NoLocking=1"
-  -o "APT::Sandbox::User=root"
-)
-
-echo "install-nats-server: reading Debian's package lists (sid, bookworm) into $apt_dir"
-apt-get "${apt_opts[@]}" -qq update
 
 # madison prints: nats-server | 2.15.1-1 | http://... sid/main amd64 Packages
 version_in() {

@@ -9,28 +9,24 @@ export function combineConsumeObservers(list: readonly JetStreamInstrumentation[
   if (observers.length <= 1) return observers[0];
   return {
     received: (handler: InstrumentedHandler, ctx: JetStreamContext) => observers.map((o) => o.received(handler, ctx)),
-    run<T>(tokens: unknown, call: () => T): T {
-      let wrapped = call;
-      observers.forEach((o, i) => {
-        if (!o.run) return;
-        const inner = wrapped;
-        wrapped = () => o.run!((tokens as unknown[])[i], inner);
-      });
-      return wrapped();
-    },
-    within<T>(tokens: unknown, call: () => T): T {
-      let wrapped = call;
-      observers.forEach((o, i) => {
-        if (!o.within) return;
-        const inner = wrapped;
-        wrapped = () => o.within!((tokens as unknown[])[i], inner);
-      });
-      return wrapped();
-    },
+    run: <T>(tokens: unknown, call: () => T): T => nest(observers, 'run', tokens as unknown[], call),
+    within: <T>(tokens: unknown, call: () => T): T => nest(observers, 'within', tokens as unknown[], call),
     handled: (tokens: unknown, error: unknown) => observers.forEach((o, i) => o.handled?.((tokens as unknown[])[i], error)),
     settled: (tokens: unknown, outcome: SettleOutcome, reason?: string) =>
       observers.forEach((o, i) => o.settled((tokens as unknown[])[i], outcome, reason)),
   };
+}
+
+/** `call` inside each observer's `hook` (the first observer outermost), each with its own token. */
+function nest<T>(observers: ConsumeObserver[], hook: 'run' | 'within', tokens: unknown[], call: () => T): T {
+  let wrapped = call;
+  for (let i = observers.length - 1; i >= 0; i--) {
+    const wrap = observers[i][hook];
+    if (!wrap) continue;
+    const inner = wrapped;
+    wrapped = () => wrap.call(observers[i], tokens[i], inner) as T;
+  }
+  return wrapped();
 }
 
 /** One publish observer for all the instrumentations that have one; undefined when none has. */

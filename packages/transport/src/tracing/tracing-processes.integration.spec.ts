@@ -1,10 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Controller, Module } from '@nestjs/common';
-import { context, propagation, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { registerInMemoryTracing } from '../__fixtures__/otel-sdk.js';
 import { waitFor } from '@nest-jetstream/testing';
 import { Harness, uniqueName } from '../__fixtures__/harness.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
@@ -13,11 +10,7 @@ import { JetStreamTracing } from './jetstream.tracing.js';
 // A trace crosses two processes through the stream: the publisher's send span (another process,
 // its own SDK) is the parent of this process's span for the message.
 
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-trace.setGlobalTracerProvider(provider);
+const { exporter, provider } = registerInMemoryTracing();
 
 @Controller()
 class CrossedController {

@@ -1,9 +1,7 @@
 import { Controller, Module } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { context, propagation, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { registerInMemoryTracing } from '../__fixtures__/otel-sdk.js';
 import { waitFor } from '@nest-jetstream/testing';
 import { Harness, uniqueName } from '../__fixtures__/harness.js';
 import { JetStreamClient } from '../client/jetstream.client.js';
@@ -15,11 +13,7 @@ import { JetStreamTracing } from './jetstream.tracing.js';
 // with the OpenTelemetry SDK's in-memory exporter; error status on failure; the dead letter carries
 // the failed attempt's trace.
 
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-trace.setGlobalTracerProvider(provider);
+const { exporter, provider } = registerInMemoryTracing();
 
 @Controller()
 class TracedController {
