@@ -3,48 +3,13 @@
 //   npm run bench:observability   (BENCH_MESSAGES, default 100k; BENCH_ROUNDS, default 6)
 // Not a test: nothing here passes or fails on speed. Results: bench/RESULTS.md.
 import 'reflect-metadata';
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { Controller, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { Payload } from '@nestjs/microservices';
 import { NatsServer } from '@nest-jetstream/testing';
-import { JetStreamClient, JetStreamEvent, JetStreamServer, RawCodec, type JetStreamInstrumentation } from '@nest-jetstream/transport';
-import { fill, machineLine, measured, N, payload, printTable, progress, ROUNDS, run, runRound, SIZE, window, type Measure } from './lib.js';
+import { JetStreamClient, RawCodec } from '@nest-jetstream/transport';
+import { fill, machineLine, N, payload, printTable, progress, ROUNDS, run, runRound, SIZE, window, type Measure } from './lib.js';
+import { drainThroughNest } from './nest-drain.js';
 import { instrumentations, type Variant } from './observability-variants.js';
-
-let drained = 0;
-let firstAt = 0;
-let firstCpu: NodeJS.CpuUsage | undefined;
-let onDrained: (() => void) | undefined;
-
-@Controller()
-class BenchController {
-  @JetStreamEvent('bench.drain', { durable: 'obs', concurrency: 100, maxAckPending: 10_000, prefetch: 1000 })
-  handle(@Payload() _data: Uint8Array) {
-    if (drained === 0) {
-      firstAt = performance.now();
-      firstCpu = process.cpuUsage();
-    }
-    if (++drained === N) onDrained?.();
-  }
-}
-
-@Module({ controllers: [BenchController] })
-class BenchModule {}
-
-async function drain(url: string, jsm: JetStreamManager, with_: Partial<Record<'metrics' | 'tracing', JetStreamInstrumentation>>): Promise<Measure> {
-  drained = 0;
-  const done = new Promise<void>((resolve) => (onDrained = resolve));
-  const strategy = new JetStreamServer({ connection: { servers: url }, serviceName: 'bench', codec: new RawCodec(), ...with_ });
-  const app = await NestFactory.createMicroservice(BenchModule, { strategy, logger: ['error'] });
-  await app.listen();
-  await done;
-  const result = measured(N, performance.now() - firstAt, firstCpu ?? process.cpuUsage());
-  await app.close();
-  await jsm.consumers.delete('DRAIN', 'obs');
-  return result;
-}
 
 async function main(): Promise<void> {
   const server = await NatsServer.start();
@@ -65,7 +30,7 @@ async function main(): Promise<void> {
   }
   const publishes = (tag: string) =>
     Object.fromEntries(variants.map((v) => [v.name, () => window((i) => clients.get(v.name)!.publish('bench.pub', payload, { msgId: `${v.name}-${tag}-${i}` }))])) as Record<string, () => Promise<Measure>>;
-  const drains = Object.fromEntries(variants.map((v) => [v.name, () => drain(server.url, jsm, v.options())])) as Record<string, () => Promise<Measure>>;
+  const drains = Object.fromEntries(variants.map((v) => [v.name, () => drainThroughNest(server.url, jsm, v.options())])) as Record<string, () => Promise<Measure>>;
 
   // Warm-up: every path JIT-compiled before anything is measured.
   const only = process.env.BENCH_ONLY;

@@ -4,39 +4,13 @@
 import 'reflect-metadata';
 import { AckPolicy, jetstream, jetstreamManager, type JetStreamClient as RawJs, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { Controller, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { Payload } from '@nestjs/microservices';
 import { NatsServer } from '@nest-jetstream/testing';
-import { JetStreamClient, JetStreamEvent, JetStreamRecord, JetStreamServer, RawCodec } from '@nest-jetstream/transport';
+import { JetStreamClient, JetStreamRecord, RawCodec } from '@nest-jetstream/transport';
 import { fill, machineLine, measured, N, payload, printTable, progress, ROUNDS, run, runRound, SIZE, WINDOW, window, type Measure } from './lib.js';
+import { ACK_PENDING, drainThroughNest } from './nest-drain.js';
 
 /** `drain` or `publish` to run one half only. */
 const ONLY = process.env.BENCH_ONLY;
-/** The same max_ack_pending for both consumers. */
-const ACK_PENDING = Number(process.env.BENCH_ACK_PENDING ?? 10_000);
-
-let drained = 0;
-let firstAt = 0;
-let firstCpu: NodeJS.CpuUsage | undefined;
-let onDrained: (() => void) | undefined;
-
-@Controller()
-class BenchController {
-  // prefetch 1000: the raw drain's max_messages, so both buffer alike (BENCH_PREFETCH to change; the default is 2 × concurrency).
-  @JetStreamEvent('bench.drain', { durable: 'ours', concurrency: 100, maxAckPending: ACK_PENDING, prefetch: Number(process.env.BENCH_PREFETCH ?? 1000) })
-  handle(@Payload() _data: Uint8Array) {
-    if (drained === 0) {
-      firstAt = performance.now();
-      firstCpu = process.cpuUsage();
-    }
-    if (++drained === N) onDrained?.();
-  }
-}
-
-@Module({ controllers: [BenchController] })
-class BenchModule {}
-
 async function rawDrain(js: RawJs, jsm: JetStreamManager): Promise<Measure> {
   // The same consumer config as ours: filter_subject included (it changes the server's delivery path).
   await jsm.consumers.add('DRAIN', { durable_name: 'raw', ack_policy: AckPolicy.Explicit, max_ack_pending: ACK_PENDING, filter_subject: 'bench.drain' });
@@ -66,19 +40,6 @@ async function rawDrain(js: RawJs, jsm: JetStreamManager): Promise<Measure> {
   return result;
 }
 
-/** Our drain; `directCalls: false` sends the handler through Nest's RPC pipeline (what a handler with any guard, interceptor or pipe pays). */
-async function oursDrain(url: string, jsm: JetStreamManager, directCalls: boolean): Promise<Measure> {
-  drained = 0;
-  const done = new Promise<void>((resolve) => (onDrained = resolve));
-  const strategy = new JetStreamServer({ connection: { servers: url }, serviceName: 'bench', codec: new RawCodec(), directCalls });
-  const app = await NestFactory.createMicroservice(BenchModule, { strategy, logger: ['error'] });
-  await app.listen();
-  await done;
-  const result = measured(N, performance.now() - firstAt, firstCpu ?? process.cpuUsage());
-  await app.close();
-  await jsm.consumers.delete('DRAIN', 'ours');
-  return result;
-}
 
 async function main(): Promise<void> {
   const server = await NatsServer.start();
@@ -117,8 +78,9 @@ async function main(): Promise<void> {
 
   const drains: Record<'raw' | 'ours' | 'pipeline', () => Promise<Measure>> = {
     raw: () => rawDrain(js, jsm),
-    ours: () => oursDrain(server.url, jsm, true),
-    pipeline: () => oursDrain(server.url, jsm, false),
+    // `directCalls: false` sends the handler through Nest's RPC pipeline (what a handler with any guard, interceptor or pipe pays).
+    ours: () => drainThroughNest(server.url, jsm, { directCalls: true }),
+    pipeline: () => drainThroughNest(server.url, jsm, { directCalls: false }),
   };
   if (ONLY !== 'publish') {
     await fill(nc, jsm);
