@@ -66,3 +66,5 @@ export type {
 } from './observability/instrumentation.interface.js';
 export { JetStreamHealth } from './health/jetstream-health.js';
 export type { HealthCheckResult, HealthOptions, HealthReport, LagThresholds } from './health/health.types.js';
+export { computePermissions } from './permissions/compute-permissions.js';
+export type { NatsPermissions, PermissionRole, PermissionsPlan } from './permissions/compute-permissions.js';

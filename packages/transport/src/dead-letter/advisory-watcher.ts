@@ -11,7 +11,8 @@ import { toMillis } from '../utils/duration.js';
 import type { DeadLetterRouter } from './dead-letter.router.js';
 import type { DeadLetterLostEvent } from '../events/settle.events.js';
 
-const ADVISORY_DURABLE = 'dead_letter_advisories';
+/** The durable of the safety net's consumer. */
+export const ADVISORY_DURABLE = 'dead_letter_advisories';
 const MAX_DELIVERIES = '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES';
 const MSG_TERMINATED = '$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED';
 

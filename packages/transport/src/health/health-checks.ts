@@ -65,7 +65,7 @@ export async function checkStorage(source: HealthSource, s: HealthSettings, info
   const name = 'jetstream.storage';
   const conn = source.connection();
   if (!conn) return down(name, `${source.who} is not connected.`);
-  const subject = `nest-jetstream.health.${source.serviceName}`;
+  const subject = healthSubject(source.serviceName);
   try {
     await ensureHealthStream(conn.jsm, source, s.stream, subject, replicas, s.timeoutMs);
     const started = Date.now();
@@ -89,10 +89,15 @@ export async function checkStorage(source: HealthSource, s: HealthSettings, info
   }
 }
 
+/** The subject the storage check publishes to. */
+export function healthSubject(serviceName: string): string {
+  return `nest-jetstream.health.${serviceName}`;
+}
+
 const ensured = new WeakSet<object>();
 
 /** The health stream: one message per subject, file storage; created in create-or-update, required otherwise. */
-async function ensureHealthStream(jsm: JetStreamManager, source: HealthSource, stream: string, subject: string, replicas: number, timeoutMs: number): Promise<void> {
+export async function ensureHealthStream(jsm: JetStreamManager, source: HealthSource, stream: string, subject: string, replicas: number, timeoutMs: number): Promise<void> {
   if (ensured.has(jsm)) return;
   try {
     await within(jsm.streams.info(stream), timeoutMs, `stream info of ${stream}`);

@@ -114,6 +114,18 @@ describe('health signals (real nats-server)', () => {
     await h.closeApps();
   });
 
+  it('storage in verify mode: down, naming the health stream to create, when it does not exist', async () => {
+    await h.app(HealthModule, { serviceName: 'verifier', streams });
+    await h.closeApps();
+    // create-or-update made it at boot; someone deleted it since.
+    await h.jsm.streams.delete('VERIFIER_HEALTH');
+    const { strategy } = await h.app(HealthModule, { serviceName: 'verifier', provisioning: 'verify', streams, health: { cacheTtl: 0 } });
+    const ready = await strategy.health.readiness();
+    expect(check(ready, 'jetstream.storage')).toMatchObject({ status: 'down', message: expect.stringMatching(/stream VERIFIER_HEALTH does not exist \(provisioning 'verify'\): create it with subjects \['nest-jetstream\.health\.verifier'\]/) });
+    await h.closeApps();
+  });
+
+  // Last: it kills and restarts the server under the other tests' connections.
   it('connection: readiness down while the server is down (liveness stays up while reconnecting), both up after its restart', async () => {
     const { strategy } = await h.app(HealthModule, { serviceName: 'outage', streams, connection: { servers: h.server.url, reconnectTimeWait: 200 }, health: { cacheTtl: 0, timeout: '500ms' } });
     // Its new consumer first works through the stream's earlier messages.
@@ -133,14 +145,4 @@ describe('health signals (real nats-server)', () => {
     await waitFor('readiness up again', async () => (await strategy.health.readiness()).status === 'up', { timeout: 30_000 });
     await h.closeApps();
   });
-
-  it('storage in verify mode: down, naming the health stream to create, when it does not exist', async () => {
-    await h.app(HealthModule, { serviceName: 'verifier', streams });
-    await h.closeApps();
-    const { strategy } = await h.app(HealthModule, { serviceName: 'verifier', provisioning: 'verify', streams, health: { cacheTtl: 0 } });
-    const ready = await strategy.health.readiness();
-    expect(check(ready, 'jetstream.storage')).toMatchObject({ status: 'down', message: expect.stringMatching(/stream VERIFIER_HEALTH does not exist \(provisioning 'verify'\): create it with subjects \['nest-jetstream\.health\.verifier'\]/) });
-    await h.closeApps();
-  });
-
 });

@@ -1,6 +1,6 @@
 import type { StreamInfo } from '@nats-io/jetstream';
 import { toMillis } from '../utils/duration.js';
-import { checkConnection, checkConsumers, checkDeadLetters, checkLeaders, checkMonitoring, checkStorage, within, type HealthSettings } from './health-checks.js';
+import { checkConnection, checkConsumers, checkDeadLetters, checkLeaders, checkMonitoring, checkStorage, ensureHealthStream, healthSubject, within, type HealthSettings } from './health-checks.js';
 import type { HealthSource } from './health-source.js';
 import type { HealthCheckResult, HealthOptions, HealthReport } from './health.types.js';
 
@@ -32,6 +32,18 @@ export class JetStreamHealth {
       stream: options.stream ?? `${source.serviceName.toUpperCase().replace(/[^A-Z0-9_-]/g, '_')}_HEALTH`,
     };
     this.cacheTtlMs = toMillis(options.cacheTtl ?? DEFAULTS.cacheTtl, 'health.cacheTtl');
+  }
+
+  /** The stream and subject the storage check writes to. */
+  get storageTarget(): { stream: string; subject: string } {
+    return { stream: this.settings.stream, subject: healthSubject(this.source.serviceName) };
+  }
+
+  /** @internal Creates the storage check's stream now (in `create-or-update`, at boot), with `replicas`. */
+  async provision(replicas: number): Promise<void> {
+    const conn = this.source.connection();
+    if (!conn) return;
+    await ensureHealthStream(conn.jsm, this.source, this.settings.stream, healthSubject(this.source.serviceName), replicas, this.settings.timeoutMs);
   }
 
   /** Up while the process has a NATS connection that is not closed for good (reconnecting counts as alive). */

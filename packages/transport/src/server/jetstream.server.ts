@@ -12,7 +12,7 @@ import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamConfigError, JetStreamNotListeningError } from '../errors/jetstream-transport.error.js';
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
 import type { JetStreamServerOptions } from '../interfaces/jetstream-options.interface.js';
-import { Provisioner } from '../provisioning/provisioner.js';
+import { Provisioner, provisioningServerError } from '../provisioning/provisioner.js';
 import { validateOptions } from '../config/validate-options.js';
 import { handlerErrorCapture } from '../nest-patches/handler-error-capture.js';
 import { pipeRejectionCapture } from '../nest-patches/pipe-rejection-capture.js';
@@ -21,7 +21,8 @@ import { toMillis } from '../utils/duration.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { ConsumerRunner } from '../consuming/consumer-runner.js';
 import { Publisher, resolvePublishDefaults, type PublisherDefaults } from '../publishing/publisher.js';
-import { AdvisoryWatcher, advisoryStreamName } from '../dead-letter/advisory-watcher.js';
+import { ADVISORY_DURABLE, AdvisoryWatcher, advisoryStreamName } from '../dead-letter/advisory-watcher.js';
+import { computePermissions, type NatsPermissions, type PermissionRole, type PermissionsPlan } from '../permissions/compute-permissions.js';
 import { DeadLetterRouter } from '../dead-letter/dead-letter.router.js';
 import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
 import { planDirectCall } from './direct-call.js';
@@ -128,6 +129,40 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     };
   }
 
+  /**
+   * The least-privilege permissions of `role` for this app (after `listen()`): the JSON a
+   * nats-server config takes under `authorization.users[].permissions`. `publishes` lists the
+   * subjects the service publishes, which cannot be inferred. See docs/security.md.
+   */
+  async permissions(role: PermissionRole, { publishes = [] }: { publishes?: string[] } = {}): Promise<NatsPermissions> {
+    return computePermissions(await this.permissionsPlan(publishes), role);
+  }
+
+  /** What `permissions()` computes from: the streams, consumers and subjects this app uses. */
+  async permissionsPlan(publishes: string[] = []): Promise<PermissionsPlan> {
+    if (!this.jsm) throw new JetStreamNotListeningError('JetStreamServer.permissionsPlan()', this.closed);
+    const bindings = this.runners.map((r) => r.binding);
+    const deadLetterSubjects = [...new Set(bindings.flatMap((b) => (b.deadLetter ? [renderDeadLetterSubject(b.deadLetter, b.subject, b.stream, b.durable)] : [])))];
+    const deadLetterStreams = new Set<string>();
+    for (const subject of deadLetterSubjects) {
+      const stream = await this.jsm.streams.find(subject).catch(() => undefined);
+      if (stream) deadLetterStreams.add(stream);
+    }
+    const serviceName = this.options.serviceName ?? DEFAULTS.serviceName;
+    const advisoryOn = bindings.some((b) => b.deadLetter) && this.options.deadLetterAdvisories !== false;
+    return {
+      streams: [...new Set([...(this.options.streams ?? []).map((d) => d.name), ...bindings.map((b) => b.stream)])],
+      consumers: bindings.map((b) => ({ stream: b.stream, durable: b.durable })),
+      deadLetterSubjects,
+      deadLetterStreams: [...deadLetterStreams],
+      advisory: advisoryOn ? { stream: advisoryStreamName(serviceName), durable: ADVISORY_DURABLE, subjects: this.advisories?.subjects() ?? [] } : undefined,
+      health: this.health.storageTarget,
+      publishes,
+      leaderAdvisories: this.options.metrics !== undefined,
+      inboxPrefix: this.options.connection?.inboxPrefix,
+    };
+  }
+
   /** NestJS 12: runs around every handler call, for CLS and tracing (set it before `listen()`). */
   override setOnProcessingStartHook(hook: Parameters<Server['setOnProcessingStartHook']>[0]): void {
     // Set here rather than through super: NestJS 11's Server has no such method, and ours works there too.
@@ -230,6 +265,13 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     const mode = this.options.provisioning ?? DEFAULTS.provisioning;
     this.provisioner = new Provisioner(jsm, mode, this.options.serviceName);
     const bindings = await this.provisioner.provision(this.options.streams ?? [], this.pending);
+    if (mode === 'create-or-update') {
+      // The health check's stream, so that identities that may not create streams find it there.
+      const replicas = this.provisioner.replicasOf(bindings.map((b) => b.stream), this.options.streams ?? []);
+      await this.health.provision(replicas).catch((err: unknown) => {
+        throw provisioningServerError(`create the health stream ${this.health.storageTarget.stream}`, err);
+      });
+    }
     const deadLettering = bindings.filter((b) => b.deadLetter);
     if (deadLettering.length > 0) {
       const publisher = new Publisher(this.js, jsm, this.deadLetterPublish, this.instrumentations.publish);

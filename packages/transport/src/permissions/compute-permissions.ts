@@ -1,0 +1,86 @@
+/** A NATS user's permissions, as the server's config (`authorization.users[].permissions`) takes them. */
+export interface NatsPermissions {
+  publish: { allow: string[] };
+  subscribe: { allow: string[] };
+}
+
+/**
+ * The least-privilege roles of a service:
+ * - `admin`: provisions (`create-or-update`) and runs: everything `consumer` may, plus creating and
+ *   updating the app's streams and consumers;
+ * - `consumer`: runs in `verify` or `off`: binds and consumes its own durables only (info, pull,
+ *   ack/nak/term/working), dead-letters, publishes what it declares, checks its health;
+ * - `producer`: publishes the subjects it declares and reads its PubAcks (a publisher-only service).
+ */
+export type PermissionRole = 'admin' | 'consumer' | 'producer';
+
+/** What the library does on the server for one app: the input of `computePermissions`. */
+export interface PermissionsPlan {
+  /** Streams the app declares, and those its handlers read. */
+  streams: readonly string[];
+  consumers: readonly { stream: string; durable: string }[];
+  /** Dead-letter subjects of the handlers. */
+  deadLetterSubjects: readonly string[];
+  /** Streams the dead letters land in (the default `<SERVICENAME>_DEAD_LETTERS` included). */
+  deadLetterStreams: readonly string[];
+  /** The dead-letter safety net, when on: its stream and durable. */
+  advisory?: { stream: string; durable: string; subjects: readonly string[] };
+  /** The health check's stream and subject. */
+  health?: { stream: string; subject: string };
+  /** Subjects the service publishes (declared: they cannot be inferred from code). */
+  publishes: readonly string[];
+  /** Subscribe to leader-election advisories (metrics on). */
+  leaderAdvisories: boolean;
+  /** The inbox prefix of the connection. Default `_INBOX`. */
+  inboxPrefix?: string;
+}
+
+const api = '$JS.API';
+
+/** The minimal permissions of `role` for `plan`, deduplicated and sorted. */
+export function computePermissions(plan: PermissionsPlan, role: PermissionRole): NatsPermissions {
+  const pub = new Set<string>([`${api}.INFO`, `${api}.STREAM.NAMES`, ...plan.publishes]);
+  const sub = new Set<string>([`${plan.inboxPrefix ?? '_INBOX'}.>`]);
+  const streamRead = (s: string) => pub.add(`${api}.STREAM.INFO.${s}`);
+  for (const s of plan.streams) streamRead(s);
+  if (plan.health) {
+    streamRead(plan.health.stream);
+    pub.add(plan.health.subject);
+  }
+  if (role !== 'producer') {
+    const consume = (stream: string, durable: string) => {
+      pub.add(`${api}.CONSUMER.INFO.${stream}.${durable}`);
+      pub.add(`${api}.CONSUMER.MSG.NEXT.${stream}.${durable}`);
+      pub.add(`$JS.ACK.${stream}.${durable}.>`);
+    };
+    for (const c of plan.consumers) {
+      consume(c.stream, c.durable);
+      pub.add(`${api}.STREAM.MSG.GET.${c.stream}`); // the oldest unprocessed message (health, metrics), originals (safety net)
+    }
+    for (const s of plan.deadLetterSubjects) pub.add(s);
+    for (const s of plan.deadLetterStreams) streamRead(s);
+    if (plan.advisory) {
+      streamRead(plan.advisory.stream);
+      consume(plan.advisory.stream, plan.advisory.durable);
+    }
+    if (plan.leaderAdvisories) {
+      for (const s of plan.streams) sub.add(`$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.${s}`);
+      for (const c of plan.consumers) sub.add(`$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.${c.stream}.${c.durable}`);
+    }
+  }
+  if (role === 'admin') {
+    pub.add(`${api}.STREAM.LIST`);
+    const owned = [...plan.streams, ...plan.deadLetterStreams, ...(plan.advisory ? [plan.advisory.stream] : []), ...(plan.health ? [plan.health.stream] : [])];
+    for (const s of owned) {
+      pub.add(`${api}.STREAM.CREATE.${s}`);
+      pub.add(`${api}.STREAM.UPDATE.${s}`);
+    }
+    const durables = [...plan.consumers, ...(plan.advisory ? [plan.advisory] : [])];
+    for (const c of durables) {
+      pub.add(`${api}.CONSUMER.CREATE.${c.stream}.${c.durable}`); // 2.10+, no filter
+      pub.add(`${api}.CONSUMER.CREATE.${c.stream}.${c.durable}.>`); // 2.10+, with its filter subject
+      pub.add(`${api}.CONSUMER.DURABLE.CREATE.${c.stream}.${c.durable}`); // 2.9
+    }
+  }
+  return { publish: { allow: [...pub].sort() }, subscribe: { allow: [...sub].sort() } };
+}
