@@ -30,7 +30,8 @@ describe('orders and inventory services on a 3-node cluster (real processes, rea
     jsm = await jetstreamManager(nc);
     inventory = await startInventory();
     orders = await new ServiceProcess('orders-service', { ...env(), DB_PATH: join(dir, 'orders.sqlite') }).start(60_000);
-  });
+    // A cluster and two services compiling their TypeScript at start: each start has its own bound.
+  }, 200_000);
   afterAll(async () => {
     await orders?.stop();
     await inventory?.stop();
