@@ -38,6 +38,7 @@ export {
   JetStreamNotListeningError,
 } from './errors/jetstream-transport.error.js';
 export { ProvisioningError, NoStreamForSubjectError } from './errors/provisioning.error.js';
+export { JetStreamPermissionError } from './errors/permission.error.js';
 export type { ProvisioningDifference } from './errors/provisioning.error.js';
 export {
   WrongLastSequenceError,

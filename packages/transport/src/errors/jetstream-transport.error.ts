@@ -16,6 +16,7 @@ export const JetStreamErrorCode = {
   HandlerTimeout: 'HANDLER_TIMEOUT',
   RequestReplyNotSupported: 'REQUEST_REPLY_NOT_SUPPORTED',
   NotListening: 'NOT_LISTENING',
+  Permission: 'PERMISSION',
 } as const;
 
 export type JetStreamErrorCode = (typeof JetStreamErrorCode)[keyof typeof JetStreamErrorCode];

@@ -9,7 +9,7 @@ import { JetStreamClient } from '../client/jetstream.client.js';
 import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { JetStreamTermError } from '../errors/handler.errors.js';
-import { JetStreamTransportError } from '../errors/jetstream-transport.error.js';
+import { JetStreamPermissionError } from '../errors/permission.error.js';
 import { ProvisioningError } from '../errors/provisioning.error.js';
 import type { DeadLetterEvent } from '../events/settle.events.js';
 import type { JetStreamServerOptions } from '../interfaces/jetstream-options.interface.js';
@@ -120,7 +120,9 @@ describe('least-privilege roles against real server permissions', () => {
     const producer = new JetStreamClient({ connection: { servers: server.url, user: 'producer', pass: 'producer' }, publish: { retryBudget: '1s' } });
     try {
       const err = await producer.publish('permdlq.work', { sneaky: true }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(JetStreamTransportError);
+      expect(err).toBeInstanceOf(JetStreamPermissionError);
+      expect(err).toMatchObject({ code: 'PERMISSION', operation: 'publish', subject: 'permdlq.work' });
+      expect((err as Error).message).toMatch(/may not publish to "permdlq\.work"\. Add "permdlq\.work" to its publish allow list/);
     } finally {
       await producer.close();
     }

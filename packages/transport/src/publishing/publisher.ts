@@ -3,6 +3,7 @@ import { errors, headers as createHeaders, nuid, type MsgHdrs } from '@nats-io/n
 import { DEFAULTS } from '../constants.js';
 import { JetStreamConfigError, JetStreamConnectionError, JetStreamTransportError } from '../errors/jetstream-transport.error.js';
 import { causeOf } from '../errors/error-causes.js';
+import { JetStreamPermissionError } from '../errors/permission.error.js';
 import { NoStreamForSubjectError } from '../errors/provisioning.error.js';
 import { PublishFailedError, PublishRejectedError, PublishTimeoutError, WrongLastMsgIdError, WrongLastSequenceError, WrongStreamError } from '../errors/publish.errors.js';
 import type { PublishDefaults } from '../interfaces/jetstream-options.interface.js';
@@ -188,6 +189,10 @@ export function toPublishError(err: unknown, subject: string, options: JetStream
     return new PublishRejectedError(subject, undefined, `${err.message}. Send a smaller payload or raise max_payload on the server.`, { cause: err });
   }
   if (err instanceof JetStreamTransportError) return err;
+  const denied = causeOf(err, errors.PermissionViolationError);
+  if (denied) {
+    return new JetStreamPermissionError(denied.operation, denied.subject, `Add "${denied.subject}" to its publish allow list (the publishes of its role)`, { cause: err });
+  }
   if (causeOf(err, errors.ClosedConnectionError)) {
     return new JetStreamConnectionError(
       `Cannot publish to "${subject}": the NATS connection is closed and will not reconnect (reconnect attempts ran out, or it was closed). The message was not sent. Restart the service, or close() and connect() the client again; connection.maxReconnectAttempts -1 (the default) reconnects for as long as the service runs.`,
