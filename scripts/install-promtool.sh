@@ -9,6 +9,10 @@ cache="$root/.cache/promtool"
 bin="$cache/promtool"
 mkdir -p "$cache"
 
+if [ -n "${PROMTOOL_BIN:-}" ]; then
+  echo "promtool: using PROMTOOL_BIN=$PROMTOOL_BIN"
+  exit 0
+fi
 if [ -x "$bin" ] && "$bin" --version >/dev/null 2>&1; then
   echo "promtool: cached $("$bin" --version 2>&1 | head -n 1) in $cache"
   exit 0
