@@ -20,6 +20,17 @@ export interface OpenConnection {
  * stack traces) for every request, every publish included, which is about half of a publish's
  * CPU (bench/RESULTS.md); our errors name the subject and the attempt instead.
  */
+/** Whether a connect error comes from TLS (a certificate not trusted, a name not matching, a handshake refused). */
+function tlsProblem(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 8; depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(code)) return true;
+    if (typeof message === 'string' && /certificate|tls|ssl/i.test(message)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 export async function openConnection(options: NodeConnectionOptions | undefined, who: string): Promise<OpenConnection> {
   // Reconnect for as long as the service runs: the client's default (10 attempts about 2 s apart)
   // turned an outage of 20 s into a service that never consumed again.
@@ -33,7 +44,9 @@ export async function openConnection(options: NodeConnectionOptions | undefined,
     const refused = causeOf(err, errors.AuthorizationError) ?? causeOf(err, errors.UserAuthenticationExpiredError);
     const fix = refused
       ? 'check the credentials in connection (user/pass, token, authenticator: nkey, .creds/JWT)'
-      : 'start nats-server there or fix connection.servers';
+      : tlsProblem(err)
+        ? "check connection.tls: the server's certificate must be signed by a CA in connection.tls.ca and name this host, and a server that asks for client certificates needs connection.tls.cert and key"
+        : 'start nats-server there or fix connection.servers';
     throw new JetStreamConnectionError(`${who} cannot connect to NATS at ${where}: ${why}. ${fix[0].toUpperCase()}${fix.slice(1)}.`, { cause: err });
   }
   try {

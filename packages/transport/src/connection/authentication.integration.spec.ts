@@ -1,0 +1,113 @@
+import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { credsAuthenticator, nkeyAuthenticator } from '@nats-io/nats-core';
+import { encodeAccount, encodeOperator, encodeUser, fmtCreds } from '@nats-io/jwt';
+import { createAccount, createOperator, createUser } from '@nats-io/nkeys';
+import type { NodeConnectionOptions } from '@nats-io/transport-node';
+import { NatsServer } from '@nest-jetstream/testing';
+import { JetStreamClient } from '../client/jetstream.client.js';
+import { JetStreamConnectionError } from '../errors/jetstream-transport.error.js';
+
+// Every way a production server asks a service who it is: user/password, token, nkey, a .creds
+// file (operator/account/user JWTs), TLS and mutual TLS. Each connects and publishes with
+// PubAck; wrong credentials and an untrusted certificate are errors that say which.
+
+const dir = mkdtempSync(join(tmpdir(), 'nest-jetstream-auth-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function publishesWith(server: NatsServer, connection: NodeConnectionOptions, subject = 'auth.ok'): Promise<number> {
+  const client = new JetStreamClient({ connection: { servers: server.url, ...connection }, streams: [{ name: 'AUTH', subjects: ['auth.>'] }] });
+  try {
+    return (await client.publish(subject, { ok: true })).seq;
+  } finally {
+    await client.close();
+  }
+}
+
+async function refused(server: NatsServer, connection: NodeConnectionOptions): Promise<Error> {
+  const client = new JetStreamClient({ connection: { servers: server.url, reconnect: false, ...connection } });
+  try {
+    return (await client.connect().then(() => new Error('connected'), (e: unknown) => e)) as Error;
+  } finally {
+    await client.close();
+  }
+}
+
+describe('authentication methods (real nats-server)', () => {
+  it('user and password, token, nkey: connect and publish; wrong ones are refused naming the credentials', async () => {
+    const nkey = createUser();
+    const server = await NatsServer.start({
+      config: `authorization { users: [ { user: svc, password: s3cret }, { nkey: "${nkey.getPublicKey()}" } ] }`,
+    });
+    try {
+      expect(await publishesWith(server, { user: 'svc', pass: 's3cret' })).toBeGreaterThan(0);
+      expect(await publishesWith(server, { authenticator: nkeyAuthenticator(nkey.getSeed()) })).toBeGreaterThan(0);
+      const wrong = await refused(server, { user: 'svc', pass: 'nope' });
+      expect(wrong).toBeInstanceOf(JetStreamConnectionError);
+      expect(wrong.message).toMatch(/Authorization Violation\. Check the credentials in connection/);
+      expect((await refused(server, { authenticator: nkeyAuthenticator(createUser().getSeed()) })).message).toMatch(/Check the credentials/);
+    } finally {
+      await server.stop();
+    }
+    const tokenServer = await NatsServer.start({ config: 'authorization { token: "t0ken" }' });
+    try {
+      expect(await publishesWith(tokenServer, { token: 't0ken' })).toBeGreaterThan(0);
+      expect((await refused(tokenServer, { token: 'wrong' })).message).toMatch(/Check the credentials/);
+    } finally {
+      await tokenServer.stop();
+    }
+  });
+
+  it('a .creds file: operator, account with JetStream and user JWTs made with @nats-io/jwt', async () => {
+    const operator = createOperator();
+    const account = createAccount();
+    const user = createUser();
+    const operatorJwt = await encodeOperator('OP', operator);
+    const accountJwt = await encodeAccount('APP', account, { limits: { conn: -1, subs: -1, payload: -1, data: -1, imports: -1, exports: -1, leaf: -1, wildcards: true, mem_storage: -1, disk_storage: -1, streams: -1, consumer: -1 } }, { signer: operator });
+    const creds = fmtCreds(await encodeUser('svc', user, account), user);
+    const credsFile = join(dir, 'svc.creds');
+    writeFileSync(credsFile, creds);
+    // The application account apart from the system account, as in production.
+    const system = createAccount();
+    const systemJwt = await encodeAccount('SYS', system, {}, { signer: operator });
+    const server = await NatsServer.start({
+      config: `operator: "${operatorJwt}"\nsystem_account: ${system.getPublicKey()}\nresolver: MEMORY\nresolver_preload: { ${account.getPublicKey()}: "${accountJwt}", ${system.getPublicKey()}: "${systemJwt}" }`,
+    });
+    try {
+      expect(await publishesWith(server, { authenticator: credsAuthenticator(readFileSync(credsFile)) })).toBeGreaterThan(0);
+      // The user's JWT with another user's seed: the signature of the server's nonce does not match.
+      const forged = fmtCreds(await encodeUser('svc', user, account), createUser());
+      expect((await refused(server, { authenticator: credsAuthenticator(forged) })).message).toMatch(/Check the credentials/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('TLS and mutual TLS with a CA made by openssl; an untrusted certificate is refused saying so', async () => {
+    const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=test-ca', '-keyout', 'ca.key', '-out', 'ca.pem');
+    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
+    for (const name of ['server', 'client']) {
+      ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
+      ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'san.ext', '-out', `${name}.pem`);
+    }
+    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=other-ca', '-keyout', 'other.key', '-out', 'other.pem');
+    const file = (name: string) => readFileSync(join(dir, name), 'utf8');
+    const server = await NatsServer.start({
+      config: `tls { cert_file: "${join(dir, 'server.pem')}", key_file: "${join(dir, 'server.key')}", ca_file: "${join(dir, 'ca.pem')}", verify: true }`,
+    });
+    try {
+      expect(await publishesWith(server, { tls: { ca: file('ca.pem'), cert: file('client.pem'), key: file('client.key') } })).toBeGreaterThan(0);
+      const untrusted = await refused(server, { tls: { ca: file('other.pem'), cert: file('client.pem'), key: file('client.key') } });
+      expect(untrusted).toBeInstanceOf(JetStreamConnectionError);
+      expect(untrusted.message).toMatch(/certificate.*Check connection\.tls/i);
+      const noClientCert = await refused(server, { tls: { ca: file('ca.pem') } });
+      expect(noClientCert).toBeInstanceOf(JetStreamConnectionError);
+    } finally {
+      await server.stop();
+    }
+  });
+});
