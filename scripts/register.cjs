@@ -8,6 +8,9 @@ const fs = require('node:fs');
 const root = path.join(__dirname, '..');
 const packages = {
   '@nest-jetstream/transport': path.join(root, 'packages/transport/src/index.ts'),
+  '@nest-jetstream/transport/metrics': path.join(root, 'packages/transport/src/metrics/index.ts'),
+  '@nest-jetstream/transport/tracing': path.join(root, 'packages/transport/src/tracing/index.ts'),
+  '@nest-jetstream/transport/terminus': path.join(root, 'packages/transport/src/terminus/index.ts'),
   '@nest-jetstream/testing': path.join(root, 'packages/testing/src/index.ts'),
   '@nest-jetstream/example-shared': path.join(root, 'examples/shared/src/index.ts'),
 };
