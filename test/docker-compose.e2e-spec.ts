@@ -59,6 +59,13 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('fsyncs every write in each NATS node (sync_interval: always, in the jetstream block)', () => {
+    for (const n of [1, 2, 3]) {
+      const conf = readFileSync(join(ROOT, `deploy/nats/nats-${n}.conf`), 'utf8');
+      expect(conf).toMatch(/jetstream\s*\{[^}]*\n\s*sync_interval:\s*always\s*\n[^}]*\}/);
+    }
+  });
+
   it('depends only on services it defines', () => {
     for (const [, svc] of services) {
       for (const dep of Object.keys(svc.depends_on ?? {})) expect(compose.services).toHaveProperty(dep);
