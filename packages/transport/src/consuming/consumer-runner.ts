@@ -36,8 +36,8 @@ export interface RunnerHost {
 
 /**
  * Runs one durable pull consumer: takes messages as fast as the server gives them, runs at
- * most `concurrency` handlers at once (the rest wait in a local queue bounded by
- * `maxAckPending`), keeps long runs alive with `working()` up to `handlerTimeout`, and settles
+ * most `concurrency` handlers at once (the rest wait in a local queue of at most `prefetch`:
+ * the next pull waits until it is empty), keeps long runs alive with `working()` up to `handlerTimeout`, and settles
  * each message: ack, nak with backoff, or for good (dead letter, else term).
  */
 export class ConsumerRunner implements MessageSettler {
