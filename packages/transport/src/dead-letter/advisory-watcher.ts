@@ -57,8 +57,13 @@ export class AdvisoryWatcher {
 
   /** Provisions the stream and its consumer as `mode` allows, then consumes the advisories one at a time. */
   async start(mode: ProvisioningMode, replicas: number): Promise<void> {
-    const created = await provisionAdvisoryStream(this.jsm, this.stream, this.subjects(), mode, replicas);
-    if (created) this.logger.log(`Dead-letter advisories of ${this.bindings.length} consumer(s) captured in stream ${this.stream}`);
+    const state = await provisionAdvisoryStream(this.jsm, this.stream, this.subjects(), mode, replicas);
+    if (state.changed) this.logger.log(`Dead-letter advisories of ${this.bindings.length} consumer(s) captured in stream ${this.stream}`);
+    if (state.replicas < replicas) {
+      this.logger.warn(
+        `The dead-letter advisory stream ${this.stream} has ${state.replicas} replica(s), fewer than the ${replicas} of the streams it protects (provisioning '${mode}' does not raise them): losing the server that holds it loses the advisories of messages whose dead letter could not be published. Raise its replicas to ${replicas} (nats stream edit ${this.stream} --replicas ${replicas}), or set deadLetterAdvisories: { replicas: ${state.replicas} } to accept it.`,
+      );
+    }
     await ensureAdvisoryConsumer(this.jsm, this.stream, ADVISORY_DURABLE, mode);
     // The same puller as the handlers': a consumer deleted while the app runs is put back.
     this.puller = new MessagePuller(

@@ -8,22 +8,30 @@ import { provisioningServerError } from './provisioner.js';
 /** JetStream API error: insufficient resources (a stream's new replicas not placed or current yet). */
 const INSUFFICIENT_RESOURCES = 10023;
 
+/** What `provisionAdvisoryStream` found or did. */
+export interface AdvisoryStreamState {
+  /** Whether it was created or changed. */
+  changed: boolean;
+  /** Its replicas now: fewer than asked for only in `verify` and `off`, which may not raise them. */
+  replicas: number;
+}
+
 /**
  * The dead-letter safety net's stream (work queue, file storage, `replicas` copies) with the
  * advisory subjects of every dead-lettering consumer: created, or given the missing subjects and
- * replicas, in `create-or-update`; required as it is in `verify` and `off`. Returns whether it
- * was created or changed.
+ * replicas, in `create-or-update`; required as it is in `verify` and `off`.
  */
-export async function provisionAdvisoryStream(jsm: JetStreamManager, stream: string, subjects: string[], mode: ProvisioningMode, replicas = 1): Promise<boolean> {
+export async function provisionAdvisoryStream(jsm: JetStreamManager, stream: string, subjects: string[], mode: ProvisioningMode, replicas = 1): Promise<AdvisoryStreamState> {
   let info: StreamInfo | undefined = await jsm.streams.info(stream).catch((err: unknown) => {
     if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) return undefined;
     throw provisioningServerError(`read the dead-letter advisory stream ${stream}`, err);
   });
   const missing = subjects.filter((s) => !info?.config.subjects?.includes(s));
   const tooFewReplicas = info !== undefined && (info.config.num_replicas ?? 1) < replicas;
-  if (missing.length === 0 && !tooFewReplicas) return false;
+  const current = { changed: false, replicas: info?.config.num_replicas ?? 1 };
+  if (missing.length === 0 && !tooFewReplicas) return current;
   if (mode !== 'create-or-update') {
-    if (missing.length === 0) return false; // fewer replicas than advised: the health check reports it
+    if (missing.length === 0) return current; // fewer replicas than asked for: the caller warns
     throw new ProvisioningError(
       `The dead-letter advisory stream ${stream} ${info ? `lacks subjects ${missing.join(', ')}` : 'does not exist'} (provisioning '${mode}'). Create it (work-queue retention, ${replicas} replica(s)) with subjects ${subjects.join(', ')}, or set deadLetterAdvisories: false.`,
     );
@@ -46,7 +54,7 @@ export async function provisionAdvisoryStream(jsm: JetStreamManager, stream: str
   } catch (err) {
     throw provisioningServerError(`${info ? 'update' : 'create'} the dead-letter advisory stream ${stream}`, err);
   }
-  return true;
+  return { changed: true, replicas: info.config.num_replicas ?? replicas };
 }
 
 /** The advisory consumer (explicit ack): created when missing in `create-or-update`, else a ProvisioningError. */
