@@ -1,5 +1,6 @@
-// A consumer process for the pause test: each message is handled after PAUSE_HANDLE_MS, with a
-// line when it starts and one when it has been handled. The test SIGSTOPs and SIGCONTs it.
+// A consumer process for the pause test: each message is handled after HANDLE_MS, with a line
+// when it starts and one when it has been handled. The test SIGSTOPs and SIGCONTs it; the handler
+// runs long enough that the stop lands inside it even when the test reads the line late (a loaded CI).
 import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -8,6 +9,7 @@ import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
 
+const HANDLE_MS = 1500;
 const say = (event: string, fields: Record<string, unknown> = {}) => process.stdout.write(`${JSON.stringify({ event, pid: process.pid, ...fields })}\n`);
 
 @Controller()
@@ -16,7 +18,7 @@ class PauseController {
   async handle(@Payload() _data: unknown, @Ctx() ctx: JetStreamContext) {
     const { streamSequence: seq, deliveryCount: delivery } = ctx.getInfo();
     say('started', { seq, delivery });
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, HANDLE_MS));
     say('handled', { seq, delivery });
   }
 }
