@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { resolveNatsServerBinary } from '@nest-jetstream/testing';
+import { PASSWORD_ENV } from '../examples/demo/identities';
 
 // deploy/k8s: valid against the Kubernetes schemas, what an operator needs (3 replicas spread over
 // nodes, volumes, limits, probes, a disruption budget, private ports), the NATS config a real
@@ -30,7 +31,7 @@ describe('Kubernetes manifests', () => {
       const { out } = await run(process.execPath, [join(__dirname, 'k8s/validate-manifests.mjs'), ...files, bad]);
       const results = out.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; name: string; valid: boolean; error?: string });
       expect(results.filter((r) => r.name !== 'bad' && !r.valid)).toEqual([]);
-      expect(results.map((r) => r.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Secret', 'Secret', 'Service', 'Service', 'StatefulSet', 'StatefulSet']);
+      expect(results.map((r) => r.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'Deployment', 'Job', 'Job', 'NetworkPolicy', 'PodDisruptionBudget', 'Secret', 'Service', 'Service', 'StatefulSet', 'StatefulSet']);
       expect(results.find((r) => r.name === 'bad')?.valid).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -55,24 +56,49 @@ describe('Kubernetes manifests', () => {
       const c = find('Deployment', name).spec.template.spec.containers[0];
       expect(c.livenessProbe.httpGet.path).toBe('/health/live');
       expect(c.readinessProbe.httpGet.path).toBe('/health/ready');
-      expect(c.env.find((e: { name: string }) => e.name === 'NATS_PASS').valueFrom.secretKeyRef.name).toBe('nats-service-credentials');
       expect(find('Deployment', name).spec.template.metadata.labels['nats-client']).toBe('true');
     }
   });
 
-  it('give nats-server a config it accepts, with the JetStream settings of deploy/nats', async () => {
-    const conf = find('ConfigMap', 'nats-config').data['nats.conf'] as string;
-    const auth = find('Secret', 'nats-auth').stringData['auth.conf'] as string;
+  it('run each service as its own identity in verify mode, after a provisioning Job as admin', () => {
+    type Env = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
+    const from = ({ value, valueFrom }: Env) => value ?? (valueFrom?.secretKeyRef ? `secret ${valueFrom.secretKeyRef.name}/${valueFrom.secretKeyRef.key}` : 'elsewhere');
+    const envOf = (c: { env: Env[] }) => Object.fromEntries(c.env.map((e) => [e.name, from(e)]));
+    const secret = find('Secret', 'nats-passwords').stringData as Record<string, string>;
+    const natsEnv = envOf(find('StatefulSet', 'nats').spec.template.spec.containers[0]);
+    for (const [user, variable] of Object.entries(PASSWORD_ENV)) {
+      expect(natsEnv[variable]).toBe(`secret nats-passwords/${user}`);
+      expect(secret).toHaveProperty(user);
+    }
+    for (const name of ['orders-service', 'inventory-service']) {
+      expect(envOf(find('Deployment', name).spec.template.spec.containers[0])).toMatchObject({ NATS_USER: name, NATS_PASS: `secret nats-passwords/${name}`, NATS_PROVISIONING: 'verify' });
+      const job = find('Job', `${name}-provision`).spec.template.spec;
+      expect(job.containers[0].image).toBe(find('Deployment', name).spec.template.spec.containers[0].image);
+      expect(envOf(job.containers[0])).toMatchObject({ NATS_USER: 'admin', NATS_PASS: 'secret nats-passwords/admin', NATS_PROVISIONING: 'create-or-update', NATS_PROVISION_ONLY: 'true' });
+    }
+  });
+
+  it('give nats-server a config it accepts, with the JetStream settings and the accounts of deploy/nats', async () => {
+    const data = find('ConfigMap', 'nats-config').data as Record<string, string>;
+    const conf = data['nats.conf'];
     const block = (text: string) => /jetstream \{([^}]*)\}/.exec(text)![1].split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#') && !l.startsWith('store_dir'));
     expect(block(conf)).toEqual(block(readFileSync(join(root, 'deploy/nats/nats-1.conf'), 'utf8')));
+    expect(conf).toMatch(/^include \.\/accounts\.conf$/m);
+    expect(data['accounts.conf']).toBe(readFileSync(join(root, 'deploy/nats/accounts.conf'), 'utf8'));
     const dir = mkdtempSync(join(tmpdir(), 'k8s-conf-'));
     try {
-      mkdirSync(join(dir, 'auth'));
       writeFileSync(join(dir, 'nats.conf'), conf);
-      writeFileSync(join(dir, 'auth', 'auth.conf'), auth);
-      const { code, out } = await run(resolveNatsServerBinary({ ...process.env, NATS_SERVER_VERSION: 'newest' }, root), ['-c', join(dir, 'nats.conf'), '-t'], { ...process.env, POD_NAME: 'nats-0' });
-      expect(out).toMatch(/configuration file .* is valid/);
-      expect(code).toBe(0);
+      writeFileSync(join(dir, 'accounts.conf'), data['accounts.conf']);
+      const passwords = Object.fromEntries(Object.values(PASSWORD_ENV).map((v) => [v, 'secret']));
+      const nats = resolveNatsServerBinary({ ...process.env, NATS_SERVER_VERSION: 'newest' }, root);
+      const ok = await run(nats, ['-c', join(dir, 'nats.conf'), '-t'], { ...process.env, POD_NAME: 'nats-0', ...passwords });
+      expect(ok.out).toMatch(/configuration file .* is valid/);
+      expect(ok.code).toBe(0);
+      // Without a password in its environment, nats-server refuses the config.
+      const { NATS_SYS_PASSWORD: _unset, ...missing } = passwords;
+      const refused = await run(nats, ['-c', join(dir, 'nats.conf'), '-t'], { ...process.env, POD_NAME: 'nats-0', ...missing });
+      expect(refused.out).toMatch(/NATS_SYS_PASSWORD/);
+      expect(refused.code).not.toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,41 +1,34 @@
 // npm run permissions: the least-privilege NATS permissions of each example service, computed by
 // the library from the service itself (booted against a nats-server this script starts).
+//   npm run permissions                    each service's permissions, roles admin and consumer
+//   npm run permissions -- producer        the roles named (comma-separated)
+//   npm run permissions -- --accounts      the accounts file the deploy configs include
+//   npm run permissions -- --write         regenerate deploy/nats/accounts.conf and its copy in deploy/k8s/nats.yaml
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { NestFactory } from '@nestjs/core';
 import { NatsServer } from '@nest-jetstream/testing';
-import { JetStreamServer, type PermissionRole } from '@nest-jetstream/transport';
-import { loadConfig, Subjects } from '@nest-jetstream/example-shared';
-import { AppModule as OrdersModule } from '../orders-service/src/app.module';
-import { AppModule as InventoryModule } from '../inventory-service/src/app.module';
-
-const services = [
-  { name: 'orders-service', module: OrdersModule, publishes: [Subjects.OrderCreated] },
-  { name: 'inventory-service', module: InventoryModule, publishes: [Subjects.InventoryReserved, Subjects.InventoryRejected] },
-];
-const roles: PermissionRole[] = (process.argv[2]?.split(',') as PermissionRole[] | undefined) ?? ['admin', 'consumer'];
+import type { PermissionRole } from '@nest-jetstream/transport';
+import { computeIdentities, renderAccountsConf } from './identities';
+import { writeAccountsFiles } from './write-accounts';
 
 async function main(): Promise<void> {
+  const arg = process.argv[2];
   const server = await NatsServer.start();
-  const dir = mkdtempSync(join(tmpdir(), 'nest-jetstream-permissions-'));
   try {
-    for (const svc of services) {
-      const config = loadConfig({ httpPort: 0, dbPath: join(dir, `${svc.name}.sqlite`) }, { NATS_SERVERS: server.url });
-      const app = await NestFactory.create(svc.module.forConfig(config), { logger: false });
-      const strategy = app.get(JetStreamServer);
-      app.connectMicroservice({ strategy });
-      await app.startAllMicroservices();
-      for (const role of roles) {
-        console.log(`# ${svc.name}, role ${role} (JetStream only; core NATS request/reply subjects are the app's own)`);
-        console.log(JSON.stringify(await strategy.permissions(role, { publishes: svc.publishes }), null, 2));
+    if (arg === '--accounts' || arg === '--write') {
+      const text = renderAccountsConf(await computeIdentities(server.url, 'consumer'));
+      if (arg === '--accounts') process.stdout.write(text);
+      else for (const file of writeAccountsFiles(text)) console.log(`wrote ${file}`);
+      return;
+    }
+    const roles = (arg?.split(',') as PermissionRole[] | undefined) ?? ['admin', 'consumer'];
+    for (const role of roles) {
+      for (const identity of await computeIdentities(server.url, role)) {
+        console.log(`# ${identity.user}, role ${role} (with its core-NATS request/reply subjects)`);
+        console.log(JSON.stringify(identity.permissions, null, 2));
       }
-      await app.close();
     }
   } finally {
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

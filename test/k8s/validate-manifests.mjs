@@ -7,6 +7,7 @@ import { parseAllDocuments } from 'yaml';
 const groups = {
   v1: () => import('kubernetes-models/v1'),
   'apps/v1': () => import('kubernetes-models/apps/v1'),
+  'batch/v1': () => import('kubernetes-models/batch/v1'),
   'policy/v1': () => import('kubernetes-models/policy/v1'),
   'networking.k8s.io/v1': () => import('kubernetes-models/networking.k8s.io/v1'),
 };

@@ -18,6 +18,7 @@ export class AppModule {
           serviceName: SERVICE_NAME,
           streams: streams(config.replicas),
           deadLetter: DEAD_LETTER_TEMPLATE,
+          provisioning: config.provisioning,
           metrics,
           health,
         }),

@@ -17,6 +17,12 @@ async function bootstrap() {
   app.connectMicroservice({ strategy: jetstream });
   app.enableShutdownHooks(); // SIGTERM: stop pulling, finish handlers, drain
   await app.startAllMicroservices();
+  if (config.provisionOnly) {
+    // A provisioning job (the admin identity, create-or-update): streams and consumers are in place.
+    await app.close();
+    process.stdout.write(`${JSON.stringify({ event: 'provisioned', service: 'inventory' })}\n`);
+    return;
+  }
   // The publisher connects now (not at its first publish), so readiness is true from the start.
   await app.get(JetStreamClient).connect();
   await app.listen(config.httpPort, config.httpHost);

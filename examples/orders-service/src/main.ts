@@ -12,6 +12,12 @@ async function bootstrap() {
   app.connectMicroservice({ strategy: app.get(JetStreamServer) });
   app.enableShutdownHooks(); // SIGTERM: stop pulling, finish handlers, drain
   await app.startAllMicroservices();
+  if (config.provisionOnly) {
+    // A provisioning job (the admin identity, create-or-update): streams and consumers are in place.
+    await app.close();
+    process.stdout.write(`${JSON.stringify({ event: 'provisioned', service: 'orders' })}\n`);
+    return;
+  }
   // The publisher connects now (not at its first publish), so readiness is true from the start.
   await app.get(JetStreamClient).connect();
   await app.get<ClientProxy>(CORE_NATS).connect();

@@ -8,12 +8,19 @@ export interface LoopbackPorts {
   /** Route ports of the other nodes. */
   routes: number[];
   storeDir: string;
+  /**
+   * Reads an `include`d file (its path as written, relative to the file's folder): its text
+   * replaces the `include` line, since nats-server reads includes relative to the config it
+   * loads, which moves. Default: includes stay as written.
+   */
+  readInclude?: (path: string) => string;
 }
 
 /**
  * Rewrites a nats-server config file written for containers (ports 4222/8222/6222, routes by
  * host name, a store under /data) to run on loopback: top-level `port` and `http_port`, the
- * cluster block's `port` and `routes`, and `store_dir` change; everything else stays as written.
+ * cluster block's `port` and `routes`, and `store_dir` change, and `include`s are inlined with
+ * `readInclude`; everything else stays as written.
  * Handles the plain `key: value` and `block { }` style of deploy/nats/*.conf. Pure.
  */
 export function rewriteForLoopback(text: string, p: LoopbackPorts): string {
@@ -40,6 +47,11 @@ export function rewriteForLoopback(text: string, p: LoopbackPorts): string {
     const where = blocks.at(-1) ?? '';
     const indent = line.slice(0, line.length - line.trimStart().length);
     const key = /^([A-Za-z_]+)\s*[:=]/.exec(trimmed)?.[1];
+    const include = /^include\s+"?([^"\s#]+)"?/.exec(trimmed)?.[1];
+    if (include !== undefined && p.readInclude) {
+      out.push(`${indent}# ${trimmed}`, p.readInclude(include));
+      continue;
+    }
     if (where === '' && key === 'port') out.push(`${indent}listen: "${p.host}:${p.client}"`);
     else if (where === '' && (key === 'http_port' || key === 'http')) out.push(`${indent}http: "${p.host}:${p.monitor}"`);
     else if (where === 'jetstream' && key === 'store_dir') out.push(`${indent}store_dir: "${p.storeDir}"`);

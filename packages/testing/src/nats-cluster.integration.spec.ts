@@ -55,9 +55,12 @@ describe('NatsCluster from the docker-compose config files (deploy/nats/*.conf)'
 
   it('forms the same 3-node JetStream cluster compose runs, on loopback', async () => {
     const dir = join(__dirname, '../../../deploy/nats');
-    cluster = await NatsCluster.start({ configFiles: ['nats-1.conf', 'nats-2.conf', 'nats-3.conf'].map((f) => join(dir, f)) });
+    // Their accounts.conf (an include, found next to them) reads the passwords from the environment.
+    const env = { NATS_ADMIN_PASSWORD: 'a-secret', NATS_SYS_PASSWORD: 's', NATS_ORDERS_PASSWORD: 'o', NATS_INVENTORY_PASSWORD: 'i' };
+    cluster = await NatsCluster.start({ configFiles: ['nats-1.conf', 'nats-2.conf', 'nats-3.conf'].map((f) => join(dir, f)), env });
     expect(cluster.servers.map((s) => s.serverName)).toEqual(['nats-1', 'nats-2', 'nats-3']);
-    const nc = await connect({ servers: cluster.urls });
+    await expect(connect({ servers: cluster.urls[0], maxReconnectAttempts: 0 })).rejects.toThrow(/Authorization/i);
+    const nc = await connect({ servers: cluster.urls, user: 'admin', pass: 'a-secret' });
     try {
       const jsm = await jetstreamManager(nc);
       await jsm.streams.add({ name: 'COMPOSE', subjects: ['compose.>'], num_replicas: 3 });

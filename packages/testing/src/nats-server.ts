@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { natsServerBinaryVersion, resolveNatsServerBinary } from './binary.js';
 import { configServerName, rewriteForLoopback } from './config-rewrite.js';
 import { releaseWorkDir, trackServerProcess, trackWorkDir, untrackServerProcess } from './leak-guard.js';
@@ -37,6 +37,11 @@ export interface NatsServerOptions {
    * `server_name` is used. `config` is still appended. Default none.
    */
   configFile?: string;
+  /**
+   * Environment variables for the nats-server process, added to this process's own: e.g. the
+   * passwords a config file references as `$NATS_ADMIN_PASSWORD`. Default none.
+   */
+  env?: Record<string, string>;
 }
 
 export interface NatsServerPorts {
@@ -199,7 +204,7 @@ export class NatsServer {
   /** Spawns the process of a prepared (or killed) server and waits until it is ready. */
   async launch(): Promise<void> {
     if (this.running) throw new Error(`nats-server ${this.serverName} is already running (pid ${this.pid})`);
-    const proc = spawn(this.binary, ['-c', this.configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(this.binary, ['-c', this.configPath], { stdio: ['ignore', 'ignore', 'pipe'], env: this.options.env ? { ...process.env, ...this.options.env } : process.env });
     this.proc = proc;
     this.exited = new Promise((resolveExit) => proc.once('exit', () => resolveExit()));
     const pid = proc.pid;
@@ -221,7 +226,9 @@ export class NatsServer {
 
   private rewriteConfigFile(text: string): string {
     const { host, ports, storeDir, options } = this;
-    const rewritten = rewriteForLoopback(text, { host, client: ports.client, monitor: ports.monitor, cluster: ports.cluster, routes: options.cluster?.routes ?? [], storeDir });
+    const dir = dirname(resolve(options.configFile!));
+    const readInclude = (path: string) => readFileSync(resolve(dir, path), 'utf8');
+    const rewritten = rewriteForLoopback(text, { host, client: ports.client, monitor: ports.monitor, cluster: ports.cluster, routes: options.cluster?.routes ?? [], storeDir, readInclude });
     return options.config ? `${rewritten}\n${options.config}\n` : `${rewritten}\n`;
   }
 
