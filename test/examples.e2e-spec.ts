@@ -1,5 +1,7 @@
 // Both example services as real processes against a 3-node cluster started from the
-// docker-compose NATS config files.
+// docker-compose NATS config files, as compose runs them: a provisioning run of each as admin,
+// then each service as its own least-privilege identity (deploy/nats/accounts.conf) in verify mode.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +9,8 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { NatsCluster, waitFor } from '@nest-jetstream/testing';
-import { readDeadLetter } from '@nest-jetstream/transport';
+import { JetStreamClient, JetStreamPermissionError, readDeadLetter } from '@nest-jetstream/transport';
+import { PASSWORD_ENV, type ServiceUser } from '../examples/demo/identities';
 import { ServiceProcess, http, type OrderView } from '../examples/demo/service-process';
 
 
@@ -21,17 +24,24 @@ describe('orders and inventory services on a 3-node cluster (real processes, rea
   let inventory: ServiceProcess;
   const dir = mkdtempSync(join(tmpdir(), 'examples-e2e-'));
 
+  // The passwords accounts.conf reads from nats-server's environment, new for each run.
+  const passwords = Object.fromEntries(Object.values(PASSWORD_ENV).map((name) => [name, randomBytes(12).toString('hex')]));
+  const password = (user: keyof typeof PASSWORD_ENV) => passwords[PASSWORD_ENV[user]];
   const env = () => ({ NATS_SERVERS: cluster.urls.join(','), NATS_REPLICAS: '3', HTTP_PORT: '0' });
-  const startInventory = () => new ServiceProcess('inventory-service', { ...env(), DB_PATH: join(dir, 'inventory.sqlite') }).start(60_000);
+  const as = (user: ServiceUser) => ({ ...env(), NATS_USER: user, NATS_PASS: password(user), NATS_PROVISIONING: 'verify' });
+  const startInventory = () => new ServiceProcess('inventory-service', { ...as('inventory-service'), DB_PATH: join(dir, 'inventory.sqlite') }).start(60_000);
 
   beforeAll(async () => {
-    cluster = await NatsCluster.start({ configFiles: CONFIGS });
-    nc = await connect({ servers: cluster.urls });
+    cluster = await NatsCluster.start({ configFiles: CONFIGS, env: passwords });
+    nc = await connect({ servers: cluster.urls, user: 'admin', pass: password('admin') });
     jsm = await jetstreamManager(nc);
+    const admin = { ...env(), NATS_USER: 'admin', NATS_PASS: password('admin'), NATS_PROVISIONING: 'create-or-update' };
+    await new ServiceProcess('inventory-service', { ...admin, DB_PATH: join(dir, 'provision-inventory.sqlite') }).provision();
+    await new ServiceProcess('orders-service', { ...admin, DB_PATH: join(dir, 'provision-orders.sqlite') }).provision();
     inventory = await startInventory();
-    orders = await new ServiceProcess('orders-service', { ...env(), DB_PATH: join(dir, 'orders.sqlite') }).start(60_000);
-    // A cluster and two services compiling their TypeScript at start: each start has its own bound.
-  }, 200_000);
+    orders = await new ServiceProcess('orders-service', { ...as('orders-service'), DB_PATH: join(dir, 'orders.sqlite') }).start(60_000);
+    // A cluster, two provisioning runs and two services compiling their TypeScript at start: each has its own bound.
+  }, 300_000);
   afterAll(async () => {
     await orders?.stop();
     await inventory?.stop();
@@ -106,6 +116,22 @@ describe('orders and inventory services on a 3-node cluster (real processes, rea
     expect(text).toContain('nest_jetstream_connected{role="server"} 1');
   });
 
+  it('runs each service with nothing more than its identity allows: another service\'s subject and a new stream are refused', async () => {
+    const client = new JetStreamClient({ connection: { servers: cluster.urls, user: 'orders-service', pass: password('orders-service') } });
+    const ncOrders = await connect({ servers: cluster.urls, user: 'orders-service', pass: password('orders-service') });
+    try {
+      const refused = await client.publish('inventory.reserved', { orderId: 'forged', sku: 'SKU-1', qty: 1 }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(JetStreamPermissionError);
+      expect((refused as Error).message).toContain('inventory.reserved');
+      const jsmOrders = await jetstreamManager(ncOrders, { timeout: 3_000 });
+      await expect(jsmOrders.streams.add({ name: 'FORGED', subjects: ['forged.>'] })).rejects.toThrow(/permission|timeout/i);
+      await expect(jsm.streams.info('FORGED')).rejects.toThrow(/not found/i);
+    } finally {
+      await client.close();
+      await ncOrders.close();
+    }
+  });
+
   it('declares the streams with 3 replicas', async () => {
     for (const name of ['ORDERS', 'INVENTORY', 'DEAD_LETTERS']) expect((await jsm.streams.info(name)).config.num_replicas).toBe(3);
   });
@@ -152,7 +178,7 @@ describe('orders and inventory services on a 3-node cluster (real processes, rea
 
   it('loses nothing when the ORDERS stream leader is killed mid-flow', async () => {
     const placing = placeMany('e2e-leader', 40);
-    const leader = await cluster.streamLeader('ORDERS');
+    const leader = await cluster.streamLeader('ORDERS', 'APP');
     await leader.kill('SIGKILL');
     try {
       const ids = await placing;

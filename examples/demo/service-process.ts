@@ -25,8 +25,36 @@ export class ServiceProcess {
 
   /** Starts the service and resolves once it printed its ready line (HTTP listening, consumers bound). */
   async start(timeout = 30_000): Promise<this> {
+    const { proc, exited } = this.spawn({});
+    await waitFor(`${this.name} to be ready`, () => {
+      if (exited()) throw new Error(`${this.name} exited during start:\n${this.tail()}`);
+      const m = /\{"event":"ready","service":"\w+","port":(\d+)\}/.exec(this.output);
+      if (m) this.port = Number(m[1]);
+      return m !== null;
+    }, { timeout, interval: 50 }).catch((err: Error) => {
+      proc.kill('SIGKILL');
+      throw new Error(`${err.message}\n${this.tail()}`, { cause: err.cause });
+    });
+    return this;
+  }
+
+  /**
+   * A provisioning run (NATS_PROVISION_ONLY=true): the service creates its streams and consumers
+   * and exits. Resolves once it exited with code 0 after its "provisioned" line.
+   */
+  async provision(timeout = 60_000): Promise<void> {
+    const { proc } = this.spawn({ NATS_PROVISION_ONLY: 'true' });
+    const timer = setTimeout(() => proc.kill('SIGKILL'), timeout);
+    const { code, signal } = await this.exit!.finally(() => clearTimeout(timer));
+    if (code !== 0 || !/\{"event":"provisioned"/.test(this.output)) {
+      throw new Error(`${this.name} provisioning run ended with ${signal ?? `code ${code}`}${signal === 'SIGKILL' ? ` (over ${timeout} ms)` : ''}:\n${this.tail()}`);
+    }
+  }
+
+  private spawn(extra: Record<string, string>): { proc: ChildProcessWithoutNullStreams; exited: () => boolean } {
+    this.output = '';
     const proc = spawn(process.execPath, ['-r', join(ROOT, 'scripts/register.cjs'), join(ROOT, 'examples', this.name, 'src/main.ts')], {
-      env: { ...process.env, ...this.env },
+      env: { ...process.env, ...this.env, ...extra },
     });
     this.proc = proc;
     live.add(proc);
@@ -42,16 +70,7 @@ export class ServiceProcess {
     proc.stderr.setEncoding('utf8');
     proc.stdout.on('data', (c: string) => (this.output += c));
     proc.stderr.on('data', (c: string) => (this.output += c));
-    await waitFor(`${this.name} to be ready`, () => {
-      if (exited) throw new Error(`${this.name} exited during start:\n${this.tail()}`);
-      const m = /\{"event":"ready","service":"\w+","port":(\d+)\}/.exec(this.output);
-      if (m) this.port = Number(m[1]);
-      return m !== null;
-    }, { timeout, interval: 50 }).catch((err: Error) => {
-      proc.kill('SIGKILL');
-      throw new Error(`${err.message}\n${this.tail()}`, { cause: err.cause });
-    });
-    return this;
+    return { proc, exited: () => exited };
   }
 
   get url(): string {
