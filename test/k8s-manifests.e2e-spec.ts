@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { resolveNatsServerBinary } from '@nest-jetstream/testing';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { NatsCluster, resolveNatsServerBinary } from '@nest-jetstream/testing';
 import { PASSWORD_ENV } from '../examples/demo/identities';
 
 // deploy/k8s: valid against the Kubernetes schemas, what an operator needs (3 replicas spread over
@@ -103,4 +105,34 @@ describe('Kubernetes manifests', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('run as a real 3-node cluster in the launcher from the ConfigMap (POD_NAME per node, ports moved to loopback)', async () => {
+    const data = find('ConfigMap', 'nats-config').data as Record<string, string>;
+    const dir = mkdtempSync(join(tmpdir(), 'k8s-cluster-'));
+    const passwords = Object.fromEntries(Object.values(PASSWORD_ENV).map((v) => [v, `pw-${v}`]));
+    let cluster: NatsCluster | undefined;
+    try {
+      writeFileSync(join(dir, 'accounts.conf'), data['accounts.conf']);
+      // What Kubernetes does for each pod of the StatefulSet: $POD_NAME is the pod's name.
+      const files = [0, 1, 2].map((i) => {
+        const file = join(dir, `nats-${i}.conf`);
+        writeFileSync(file, data['nats.conf'].replace('server_name: $POD_NAME', `server_name: nats-${i}`));
+        return file;
+      });
+      cluster = await NatsCluster.start({ configFiles: files, env: passwords });
+      expect(cluster.servers.map((s) => s.serverName)).toEqual(['nats-0', 'nats-1', 'nats-2']);
+      const nc = await connect({ servers: cluster.urls, user: 'admin', pass: passwords.NATS_ADMIN_PASSWORD });
+      try {
+        const jsm = await jetstreamManager(nc);
+        await jsm.streams.add({ name: 'K8S', subjects: ['k8s.>'], num_replicas: 3 });
+        expect((await jetstream(nc).publish('k8s.x', 'hello')).stream).toBe('K8S');
+        expect((await jsm.streams.info('K8S')).cluster?.replicas).toHaveLength(2);
+      } finally {
+        await nc.close();
+      }
+    } finally {
+      await cluster?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
