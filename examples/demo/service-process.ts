@@ -18,9 +18,14 @@ export class ServiceProcess {
   private output = '';
   private exit?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
+  /**
+   * `name`: an example service, run from its src/main.ts; any other name needs `entry`, the
+   * TypeScript file to run (it prints the same "ready" line: the fault suite's consumer app).
+   */
   constructor(
-    readonly name: ServiceName,
+    readonly name: ServiceName | (string & {}),
     private readonly env: Record<string, string>,
+    private readonly entry = join(ROOT, 'examples', name, 'src/main.ts'),
   ) {}
 
   /** Starts the service and resolves once it printed its ready line (HTTP listening, consumers bound). */
@@ -53,7 +58,7 @@ export class ServiceProcess {
 
   private spawn(extra: Record<string, string>): { proc: ChildProcessWithoutNullStreams; exited: () => boolean } {
     this.output = '';
-    const proc = spawn(process.execPath, ['-r', join(ROOT, 'scripts/register.cjs'), join(ROOT, 'examples', this.name, 'src/main.ts')], {
+    const proc = spawn(process.execPath, ['-r', join(ROOT, 'scripts/register.cjs'), this.entry], {
       env: { ...process.env, ...this.env, ...extra },
     });
     this.proc = proc;
@@ -71,6 +76,11 @@ export class ServiceProcess {
     proc.stdout.on('data', (c: string) => (this.output += c));
     proc.stderr.on('data', (c: string) => (this.output += c));
     return { proc, exited: () => exited };
+  }
+
+  /** The running process's pid (undefined once it exited). */
+  get pid(): number | undefined {
+    return this.proc && this.proc.exitCode === null && this.proc.signalCode === null ? this.proc.pid : undefined;
   }
 
   get url(): string {

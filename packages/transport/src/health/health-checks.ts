@@ -3,6 +3,7 @@ import { describeError } from '../settlement/settle-policy.js';
 import { millisToNanos, toMillis } from '../utils/duration.js';
 import type { HealthSource } from './health-source.js';
 import type { HealthCheckResult } from './health.types.js';
+import { ageMs, oldestUnprocessed } from '../utils/oldest-unprocessed.js';
 
 /** Resolved `health` options, in ms. */
 export interface HealthSettings {
@@ -150,11 +151,7 @@ export async function checkConsumers(source: HealthSource, s: HealthSettings): P
       try {
         const info = await within(conn.jsm.consumers.info(c.stream, c.durable), s.timeoutMs, `consumer info of ${key}`);
         const unprocessed = info.num_pending + info.num_ack_pending;
-        let oldestAgeMs = 0;
-        if (unprocessed > 0) {
-          const oldest = await conn.jsm.streams.getMessage(c.stream, { seq: info.ack_floor.stream_seq + 1 }).catch(() => null);
-          if (oldest) oldestAgeMs = Math.max(0, Date.now() - oldest.time.getTime());
-        }
+        const oldestAgeMs = ageMs(await oldestUnprocessed(conn.jsm, c.stream, c.subject, info));
         const maxPending = c.lag?.maxPending ?? s.maxPending;
         const maxAgeMs = c.lag?.maxAge !== undefined ? toMillis(c.lag.maxAge, `${key} lag.maxAge`) : s.maxAgeMs;
         details[key] = { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered, oldestUnprocessedAgeMs: oldestAgeMs };

@@ -15,6 +15,7 @@ import { toMillis, type Duration } from '../utils/duration.js';
 import { DEFAULT_METRIC_PREFIX, METRIC_NAMES } from './metric-names.js';
 import { FastCounter, FastHistogram, type CounterSeries, type HistogramSeries } from './fast-metrics.js';
 import { deliveryCountOf } from '../utils/delivery-count.js';
+import { ageMs, oldestUnprocessed } from '../utils/oldest-unprocessed.js';
 
 /** Options of `new JetStreamMetrics()`. */
 export interface JetStreamMetricsOptions {
@@ -148,12 +149,7 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
         this.m.consumerPending.labels(h.stream, h.durable).set(info.num_pending);
         this.m.consumerAckPending.labels(h.stream, h.durable).set(info.num_ack_pending);
         this.m.consumerRedelivered.labels(h.stream, h.durable).set(info.num_redelivered);
-        let age = 0;
-        if (info.num_pending + info.num_ack_pending > 0) {
-          const oldest = await jsm.streams.getMessage(h.stream, { seq: info.ack_floor.stream_seq + 1 }).catch(() => null);
-          if (oldest) age = Math.max(0, (Date.now() - oldest.time.getTime()) / 1000);
-        }
-        this.m.consumerOldestAge.labels(h.stream, h.durable).set(age);
+        this.m.consumerOldestAge.labels(h.stream, h.durable).set(ageMs(await oldestUnprocessed(jsm, h.stream, h.subject, info)) / 1000);
       }),
       ...target.streams.map(async (stream) => {
         const info = await jsm.streams.info(stream).catch(() => undefined);

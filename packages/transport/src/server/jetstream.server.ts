@@ -118,15 +118,20 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       status: () => this.lastStatus,
       closedReason: () => this.closedError,
       consumers: () => this.runners.map(({ binding: b }) => ({ stream: b.stream, durable: b.durable, subject: b.subject, lag: b.lag })),
-      streams: () => {
-        const names = new Set([...(this.options.streams ?? []).map((d) => d.name), ...this.runners.map((r) => r.binding.stream)]);
-        return [...names].map((name) => ({ name }));
-      },
-      deadLetterSubjects: () => [
-        ...new Set(this.runners.flatMap(({ binding: b }) => (b.deadLetter ? [renderDeadLetterSubject(b.deadLetter, b.subject, b.stream, b.durable)] : []))),
-      ],
+      streams: () => this.streamsUsed().map((name) => ({ name })),
+      deadLetterSubjects: () => this.deadLetterSubjects(),
       missingDeadLetterSubjects: () => this.missingDeadLetterSubjects,
     };
+  }
+
+  /** The streams the app declares or its handlers read. */
+  private streamsUsed(): string[] {
+    return [...new Set([...(this.options.streams ?? []).map((d) => d.name), ...this.runners.map((r) => r.binding.stream)])];
+  }
+
+  /** The handlers' dead-letter subjects, rendered from their templates. */
+  private deadLetterSubjects(): string[] {
+    return [...new Set(this.runners.flatMap(({ binding: b }) => (b.deadLetter ? [renderDeadLetterSubject(b.deadLetter, b.subject, b.stream, b.durable)] : [])))];
   }
 
   /**
@@ -142,7 +147,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   async permissionsPlan(publishes: string[] = []): Promise<PermissionsPlan> {
     if (!this.jsm) throw new JetStreamNotListeningError('JetStreamServer.permissionsPlan()', this.closed);
     const bindings = this.runners.map((r) => r.binding);
-    const deadLetterSubjects = [...new Set(bindings.flatMap((b) => (b.deadLetter ? [renderDeadLetterSubject(b.deadLetter, b.subject, b.stream, b.durable)] : [])))];
+    const deadLetterSubjects = this.deadLetterSubjects();
     const deadLetterStreams = new Set<string>();
     for (const subject of deadLetterSubjects) {
       const stream = await this.jsm.streams.find(subject).catch(() => undefined);
@@ -151,7 +156,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     const serviceName = this.options.serviceName ?? DEFAULTS.serviceName;
     const advisoryOn = bindings.some((b) => b.deadLetter) && this.options.deadLetterAdvisories !== false;
     return {
-      streams: [...new Set([...(this.options.streams ?? []).map((d) => d.name), ...bindings.map((b) => b.stream)])],
+      streams: this.streamsUsed(),
       consumers: bindings.map((b) => ({ stream: b.stream, durable: b.durable })),
       deadLetterSubjects,
       deadLetterStreams: [...deadLetterStreams],

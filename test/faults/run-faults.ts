@@ -1,0 +1,74 @@
+// npm run faults: every scenario of the fault suite at full size, on the newest nats-server and,
+// where the scenario applies to it, the oldest (2.9.10); prints the table of docs/reliability.md.
+//   FAULTS_ONLY=consumer-crash|cluster|... to run some (names as below); FAULTS_VERSIONS=newest
+import 'reflect-metadata';
+import { cpus, totalmem } from 'node:os';
+import type { NatsServerVersionLabel } from '@nest-jetstream/testing';
+import { clusterFault, CLUSTER_FAULTS } from './scenarios/cluster';
+import { fuzz } from './scenarios/fuzz';
+import { partition } from './scenarios/partition';
+import { consumerCrash, deadLetterOutage, gracefulShutdown, serverCrash } from './scenarios/single-server';
+import { SIZES, type RunOptions } from './scenarios/sizes';
+import { slowConsumer } from './scenarios/slow-consumer';
+import type { FaultReport } from './workload/workload';
+
+type Scenario = { name: string; versions: NatsServerVersionLabel[]; run: (o: RunOptions) => Promise<FaultReport[]> };
+
+const both: NatsServerVersionLabel[] = ['newest', 'oldest'];
+const SCENARIOS: Scenario[] = [
+  { name: 'consumer-crash', versions: both, run: async (o) => [await consumerCrash(o)] },
+  { name: 'server-crash', versions: both, run: async (o) => [await serverCrash(o)] },
+  { name: 'cluster', versions: ['newest'], run: async (o) => { const out = []; for (const f of CLUSTER_FAULTS) out.push(await clusterFault(o, f)); return out; } },
+  { name: 'partition', versions: ['newest'], run: async (o) => [await partition(o)] },
+  { name: 'dead-letter-outage', versions: both, run: async (o) => [await deadLetterOutage(o)] },
+  { name: 'graceful-shutdown', versions: both, run: async (o) => [await gracefulShutdown(o)] },
+  { name: 'slow-consumer', versions: ['newest'], run: async (o) => [(await slowConsumer(o)).report] },
+  {
+    name: 'fuzz',
+    versions: ['newest'],
+    run: async (o) => {
+      const f = await fuzz(o);
+      return [{
+        scenario: 'fuzzed payloads, headers, subjects (fast-check); fuzzed options',
+        server: '', published: f.published + f.refusedTyped + f.refusedUntyped.length, acked: f.published, ackedLost: f.lost,
+        handled: f.handled, handledMoreThanOnce: 0, maxCalls: f.maxCalls, deadLetters: f.deadLettered, publishErrors: f.refusedTyped + f.refusedUntyped.length,
+        notes: `${f.refusedTyped} bad publishes refused with a typed error, ${f.refusedUntyped.length} otherwise; ${f.deadWithoutReason} dead letters without a reason; ${f.optionSets} option sets: ${f.optionsTyped} typed errors, ${f.optionsAccepted} accepted, ${f.optionsUntyped.length} other errors${f.optionsUntyped.length ? ` (${f.optionsUntyped.slice(0, 3).join('; ')})` : ''}`,
+      }];
+    },
+  },
+];
+
+async function main(): Promise<void> {
+  const only = process.env.FAULTS_ONLY?.split('|');
+  const versions = process.env.FAULTS_VERSIONS?.split('|') as NatsServerVersionLabel[] | undefined;
+  const rows: FaultReport[] = [];
+  const started = Date.now();
+  for (const s of SCENARIOS.filter((x) => !only || only.includes(x.name))) {
+    for (const version of s.versions.filter((v) => !versions || versions.includes(v))) {
+      const t = Date.now();
+      process.stderr.write(`faults: ${s.name} on ${version}...\n`);
+      for (const r of await s.run({ size: SIZES.full, version })) {
+        rows.push({ ...r, server: r.server || version });
+        process.stderr.write(`faults:   ${JSON.stringify(r)}\n`);
+      }
+      process.stderr.write(`faults:   ${s.name} on ${version} took ${((Date.now() - t) / 1000).toFixed(0)} s\n`);
+    }
+  }
+  console.log(`nest-jetstream fault suite (npm run faults), ${new Date().toISOString().slice(0, 10)}, ${cpus().length} vCPU ${cpus()[0]?.model ?? ''}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${((Date.now() - started) / 60000).toFixed(1)} min`);
+  console.log('');
+  console.log('| scenario | nats-server | published | acked | acked lost | handled ≥ 1 | handled > 1 | most calls of one message | dead letters | publish errors to the caller | time to recover | notes |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const recover = r.recoverMs === undefined ? '' : `${(r.recoverMs / 1000).toFixed(1)} s`;
+    console.log(`| ${r.scenario} | ${r.server} | ${r.published} | ${r.acked} | ${r.ackedLost} | ${r.handled} | ${r.handledMoreThanOnce} | ${r.maxCalls} | ${r.deadLetters} | ${r.publishErrors} | ${recover} | ${r.notes ?? ''} |`);
+  }
+  if (rows.some((r) => r.ackedLost > 0)) process.exitCode = 1;
+}
+
+main().then(
+  () => process.exit(),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

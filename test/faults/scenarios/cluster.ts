@@ -1,0 +1,68 @@
+// 3. A 3-node cluster, R3 streams, under publish and consume load: the stream leader SIGKILLed,
+// a follower SIGKILLed, the meta leader SIGKILLed, and a rolling restart of all three nodes.
+import { NatsCluster, resolveNatsServerBinary, waitFor, type NatsServer } from '@nest-jetstream/testing';
+import { Workload, type FaultReport } from '../workload/workload';
+import type { RunOptions } from './sizes';
+
+type Fault = (cluster: NatsCluster) => Promise<NatsServer[]>;
+
+/** The R3 stream's leader, SIGKILLed. */
+const streamLeader: Fault = async (cluster) => {
+  const leader = await cluster.streamLeader('FAULTS');
+  await leader.kill('SIGKILL');
+  return [leader];
+};
+
+/** A node that leads neither the stream nor the meta group, SIGKILLed. */
+const follower: Fault = async (cluster) => {
+  const leader = await cluster.streamLeader('FAULTS');
+  const meta = await cluster.waitForMetaLeader();
+  const node = cluster.servers.find((s) => s !== leader && s !== meta) ?? cluster.servers.find((s) => s !== leader)!;
+  await node.kill('SIGKILL');
+  return [node];
+};
+
+/** The JetStream meta leader, SIGKILLed. */
+const metaLeader: Fault = async (cluster) => {
+  const meta = await cluster.waitForMetaLeader();
+  await meta.kill('SIGKILL');
+  return [meta];
+};
+
+/** Each node in turn stopped (SIGTERM) and started again, the cluster current again before the next. */
+const rollingRestart: Fault = async (cluster) => {
+  for (const node of cluster.servers) {
+    await node.kill('SIGTERM');
+    await node.restart();
+    await cluster.waitForPeers();
+  }
+  return [];
+};
+
+export const CLUSTER_FAULTS: { name: string; fault: Fault }[] = [
+  { name: 'R3 stream leader SIGKILLed mid-publish and mid-consume', fault: streamLeader },
+  { name: 'R3 follower SIGKILLed mid-publish and mid-consume', fault: follower },
+  { name: 'meta leader SIGKILLed mid-publish and mid-consume', fault: metaLeader },
+  { name: 'rolling restart of all three nodes under load', fault: rollingRestart },
+];
+
+export async function clusterFault(opts: RunOptions, { name, fault }: (typeof CLUSTER_FAULTS)[number]): Promise<FaultReport> {
+  const cluster = await NatsCluster.start({ binary: resolveNatsServerBinary({ ...process.env, NATS_SERVER_VERSION: opts.version }) });
+  const w = new Workload({ urls: cluster.urls, replicas: 3, consumerEnv: { FAULT_CONCURRENCY: '8', FAULT_WORK_MS: '2' } });
+  try {
+    const n = opts.size.messages;
+    await w.startConsumer();
+    const publishing = w.publish('cluster', n, { window: 32 });
+    await waitFor('a quarter of the messages handled', () => w.handledCount() >= n / 4, { timeout: 60_000, interval: 20 });
+    const t = Date.now();
+    const killed = await fault(cluster);
+    await publishing;
+    for (const node of killed) await node.restart();
+    await cluster.waitForPeers();
+    await w.settle(opts.size.settleMs);
+    return await w.report(name, cluster.servers[0].version, { recoverMs: w.longestStallAfter(t) });
+  } finally {
+    await w.close();
+    await cluster.stop();
+  }
+}

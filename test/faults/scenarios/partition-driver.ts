@@ -1,0 +1,76 @@
+// The partition scenario, run inside the client's network namespace (see partition.ts): three
+// nats-servers, each in its own namespace (through wrapper scripts), an R3 stream under publish
+// and consume load, then its leader isolated from the other two nodes while a client connected only
+// to it keeps publishing, then healed. Prints the report as a JSON line.
+import 'reflect-metadata';
+import { NatsServer, waitFor } from '@nest-jetstream/testing';
+import { JetStreamClient } from '@nest-jetstream/transport';
+import { Workload } from '../workload/workload';
+import { heal, isolate, type NetnsLayout } from './netns';
+import type { RunOptions } from './sizes';
+
+async function main(): Promise<void> {
+  const opts = JSON.parse(process.env.FAULT_OPTS!) as RunOptions;
+  const layout = JSON.parse(process.env.FAULT_NETNS!) as NetnsLayout & { wrappers: string[] };
+  const names = layout.nodes.map((_, i) => `p${i + 1}`);
+  const servers = await Promise.all(
+    layout.nodeIps.map((host, i) =>
+      NatsServer.prepare({
+        binary: layout.wrappers[i],
+        host,
+        serverName: names[i],
+        ports: { client: 4222, monitor: 8222, cluster: 6222 },
+        config: [
+          `cluster { name: "partition", listen: "${host}:6222", routes: [${layout.nodeIps.filter((o) => o !== host).map((o) => `"nats-route://${o}:6222"`).join(', ')}] }`,
+          'ping_interval: "2s"',
+        ].join('\n'),
+      }),
+    ),
+  );
+  const urls = servers.map((s) => s.url);
+  const w = new Workload({ urls, replicas: 3, consumerEnv: { FAULT_CONCURRENCY: '8', FAULT_WORK_MS: '2' } });
+  let minority: JetStreamClient | undefined;
+  try {
+    await Promise.all(servers.map((s) => s.launch()));
+    const n = opts.size.messages;
+    await w.startConsumer();
+    const publishing = w.publish('partition', n, { window: 32 });
+    await waitFor('a quarter of the messages handled', () => w.handledCount() >= n / 4, { timeout: 60_000, interval: 20 });
+    const jsm = await w.jsm();
+    const leaderName = (await jsm.streams.info('FAULTS')).cluster!.leader!;
+    const leader = names.indexOf(leaderName);
+    isolate(layout, leader);
+    const t = Date.now();
+    // A client that only knows the minority side: what it publishes now must not be acknowledged and then lost.
+    minority = new JetStreamClient({ connection: { servers: [urls[leader]], maxReconnectAttempts: -1 }, publish: { retryBudget: '3s' } });
+    const minorityPublishing = w.publish('minority', Math.max(20, Math.round(n / 50)), { window: 8, client: minority });
+    const elected = await waitFor('a new stream leader on the majority side', async () => {
+      const info = await jsm.streams.info('FAULTS').catch(() => undefined);
+      const now = info?.cluster?.leader;
+      return now && now !== leaderName ? now : undefined;
+    }, { timeout: 60_000, interval: 100 });
+    const electedMs = Date.now() - t;
+    await minorityPublishing;
+    heal(layout, leader);
+    await publishing;
+    await w.settle(opts.size.settleMs);
+    const minorityIds = (ids: Set<string>) => [...ids].filter((id) => id.startsWith('minority-')).length;
+    const report = await w.report('partition: R3 stream leader cut off from the majority (a client on its side), then healed', servers[0].version, {
+      recoverMs: w.longestStallAfter(t),
+      notes: `new leader ${elected} after ${(electedMs / 1000).toFixed(1)} s; the minority-side client: ${minorityIds(w.acked)} acknowledged, ${minorityIds(w.failed)} failed to the caller`,
+    });
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } finally {
+    await minority?.close().catch(() => undefined);
+    await w.close();
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

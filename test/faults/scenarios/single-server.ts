@@ -1,0 +1,97 @@
+// Scenarios on one file-store nats-server: the consumer process SIGKILLed mid-drain, the server
+// SIGKILLed under publish and consume load, a graceful shutdown under load, the dead-letter stream
+// gone while messages exhaust their attempts.
+import { NatsServer, resolveNatsServerBinary, waitFor } from '@nest-jetstream/testing';
+import { Workload, type FaultReport } from '../workload/workload';
+import type { RunOptions } from './sizes';
+
+async function onServer(opts: RunOptions, body: (server: NatsServer, w: Workload) => Promise<FaultReport>, consumerEnv: Record<string, string> = {}): Promise<FaultReport> {
+  const server = await NatsServer.start({ binary: resolveNatsServerBinary({ ...process.env, NATS_SERVER_VERSION: opts.version }) });
+  const w = new Workload({ urls: [server.url], consumerEnv: { FAULT_CONCURRENCY: '8', FAULT_WORK_MS: '2', ...consumerEnv } });
+  try {
+    return await body(server, w);
+  } finally {
+    await w.close();
+    await server.stop();
+  }
+}
+
+
+/** 1. The consumer process SIGKILLed mid-drain (concurrency 8) and started again at once. */
+export function consumerCrash(opts: RunOptions): Promise<FaultReport> {
+  return onServer(opts, async (server, w) => {
+    const n = opts.size.messages;
+    const consumer = await w.startConsumer();
+    const publishing = w.publish('consumer-crash', n);
+    await waitFor('a third of the messages handled', () => w.handledCount() >= n / 3, { timeout: 60_000, interval: 20 });
+    await consumer.kill();
+    const t = Date.now();
+    await w.startConsumer();
+    await publishing;
+    await w.settle(opts.size.settleMs);
+    return w.report('consumer process SIGKILLed mid-drain (concurrency 8), restarted', server.version, { recoverMs: w.longestStallAfter(t) });
+  });
+}
+
+/** 2. The nats-server SIGKILLed under publish and consume load, then restarted on its store. */
+export function serverCrash(opts: RunOptions): Promise<FaultReport> {
+  return onServer(opts, async (server, w) => {
+    const n = opts.size.messages;
+    await w.startConsumer();
+    const publishing = w.publish('server-crash', n, { window: 32 });
+    await waitFor('a quarter of the messages handled', () => w.handledCount() >= n / 4, { timeout: 60_000, interval: 20 });
+    await server.kill('SIGKILL');
+    const t = Date.now();
+    await server.restart();
+    await publishing;
+    await w.settle(opts.size.settleMs);
+    return w.report('nats-server SIGKILLed under publish + consume load, restarted', server.version, { recoverMs: w.longestStallAfter(t) });
+  });
+}
+
+/** 6. SIGTERM of the consumer under load: it finishes its handlers and exits; its successor takes the rest. */
+export function gracefulShutdown(opts: RunOptions): Promise<FaultReport> {
+  return onServer(opts, async (server, w) => {
+    const n = opts.size.messages;
+    const consumer = await w.startConsumer();
+    const publishing = w.publish('graceful', n);
+    await waitFor('a third of the messages handled', () => w.handledCount() >= n / 3, { timeout: 60_000, interval: 20 });
+    const stopped = await consumer.stop();
+    const t = Date.now();
+    await w.startConsumer();
+    await publishing;
+    await w.settle(opts.size.settleMs);
+    return w.report('consumer SIGTERMed under load (graceful), restarted', server.version, {
+      recoverMs: w.longestStallAfter(t),
+      notes: stopped.graceful ? 'exited after closing: handlers finished, queue naked, connection drained' : `NOT graceful: ${stopped.signal ?? stopped.code}`,
+    });
+  });
+}
+
+/** 5. The dead-letter stream deleted while poison messages exhaust their attempts, then put back. */
+export function deadLetterOutage(opts: RunOptions): Promise<FaultReport> {
+  return onServer(
+    opts,
+    async (server, w) => {
+      const poison = opts.size.poison;
+      await w.startConsumer();
+      const jsm = await w.jsm();
+      const config = (await jsm.streams.info('FAULTS_DEAD')).config;
+      await jsm.streams.delete('FAULTS_DEAD');
+      // Every 5th message is poison: it fails each attempt and cannot be dead-lettered yet.
+      await w.publish('dead-letter-outage', poison * 5, { poison: (i) => i % 5 === 0 });
+      await waitFor('every poison message past its attempts', () => {
+        const calls = w.calls();
+        return [...w.poison].every((id) => (calls.get(id)?.deliveries.length ?? 0) >= w.maxDeliver);
+      }, { timeout: 60_000, interval: 100 });
+      await jsm.streams.add(config);
+      const t = Date.now();
+      await w.settle(opts.size.settleMs);
+      const dead = await w.deadLetterIds();
+      return w.report('dead-letter stream deleted while messages exhaust their attempts, then put back', server.version, {
+        notes: `${[...w.poison].filter((id) => dead.has(id)).length} of ${w.poison.size} poison messages dead-lettered once the stream was back (${Date.now() - t} ms after)`,
+      });
+    },
+    { FAULT_ACK_WAIT: '2s' },
+  );
+}

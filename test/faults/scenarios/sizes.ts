@@ -1,0 +1,26 @@
+// How big each scenario runs: `short` in npm test (the guarantees, quickly), `full` in
+// `npm run faults` (the figures of docs/reliability.md).
+import type { NatsServerVersionLabel } from '@nest-jetstream/testing';
+
+export interface Size {
+  /** Messages published per scenario. */
+  messages: number;
+  /** Poison messages of the dead-letter scenario. */
+  poison: number;
+  /** The slow consumer's backlog. */
+  backlog: number;
+  /** Fuzzed messages and option sets. */
+  fuzzRuns: number;
+  /** How long a scenario may wait for everything to be handled after its fault, in ms. */
+  settleMs: number;
+}
+
+export const SIZES: Record<'short' | 'full', Size> = {
+  short: { messages: 600, poison: 6, backlog: 20_000, fuzzRuns: 40, settleMs: 60_000 },
+  full: { messages: 10_000, poison: 40, backlog: 200_000, fuzzRuns: 300, settleMs: 180_000 },
+};
+
+export interface RunOptions {
+  size: Size;
+  version: NatsServerVersionLabel;
+}

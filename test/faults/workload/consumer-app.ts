@@ -1,0 +1,65 @@
+// The fault suite's consumer: a Nest microservice with one @JetStreamEvent handler that appends
+// "<id> <delivery> <ms>" to FAULT_RECORD for every call, synchronously, before doing its work, so
+// a SIGKILL loses no record of a call that started. Payloads are { id, poison? }: a poison
+// message fails every attempt and is dead-lettered. Configured by the environment (see workload.ts).
+import 'reflect-metadata';
+import { appendFileSync } from 'node:fs';
+import { Controller, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Ctx, Payload } from '@nestjs/microservices';
+import { JetStreamContext, JetStreamEvent, JetStreamServer } from '@nest-jetstream/transport';
+
+const env = (name: string, fallback?: string): string => {
+  const v = process.env[name] ?? fallback;
+  if (v === undefined) throw new Error(`consumer-app: ${name} is not set`);
+  return v;
+};
+const record = env('FAULT_RECORD');
+const workMs = Number(env('FAULT_WORK_MS', '1'));
+
+@Controller()
+class FaultController {
+  @JetStreamEvent('faults.work', {
+    concurrency: Number(env('FAULT_CONCURRENCY', '8')),
+    maxDeliver: Number(env('FAULT_MAX_DELIVER', '3')),
+    backoff: ['100ms'],
+    ackWait: env('FAULT_ACK_WAIT', '5s'),
+    deadLetter: 'faults-dead.{subject}',
+  })
+  async handle(@Payload() data: { id: string; poison?: boolean }, @Ctx() ctx: JetStreamContext): Promise<void> {
+    appendFileSync(record, `${data.id} ${ctx.getInfo().deliveryCount} ${Date.now()}\n`);
+    if (workMs > 0) await new Promise((r) => setTimeout(r, workMs));
+    if (data.poison) throw new Error(`poison message ${data.id}`);
+  }
+}
+
+/** Nest calls this after the transport closed (handlers finished, connection drained). */
+class StoppedLine implements OnApplicationShutdown {
+  onApplicationShutdown(): void {
+    process.stdout.write(`${JSON.stringify({ event: 'stopped' })}\n`);
+  }
+}
+
+@Module({ controllers: [FaultController], providers: [StoppedLine] })
+class FaultModule {}
+
+async function main(): Promise<void> {
+  const strategy = new JetStreamServer({
+    connection: { servers: env('NATS_URLS').split(','), maxReconnectAttempts: -1 },
+    serviceName: 'faults',
+    streams: [
+      { name: env('FAULT_STREAM', 'FAULTS'), subjects: ['faults.work'], replicas: Number(env('FAULT_REPLICAS', '1')) },
+      { name: 'FAULTS_DEAD', subjects: ['faults-dead.>'], replicas: Number(env('FAULT_REPLICAS', '1')) },
+    ],
+    shutdownTimeout: '10s',
+  });
+  const app = await NestFactory.createMicroservice(FaultModule, { strategy, logger: ['error', 'warn'] });
+  app.enableShutdownHooks();
+  await app.listen();
+  process.stdout.write(`${JSON.stringify({ event: 'ready', service: 'faults', port: 0 })}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`consumer-app failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

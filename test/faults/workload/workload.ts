@@ -1,0 +1,219 @@
+// A fault scenario's workload: unique ids published with msgId through our JetStreamClient (each
+// PubAck recorded, each error the caller saw counted), a consumer app in a child process that can
+// be killed (consumer-app.ts, every handler call recorded in a file), and the figures at the end.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { waitFor } from '@nest-jetstream/testing';
+import { JetStreamClient } from '@nest-jetstream/transport';
+import { ServiceProcess } from '../../../examples/demo/service-process';
+
+/** What one scenario shows: the columns of docs/reliability.md. */
+export interface FaultReport {
+  scenario: string;
+  server: string;
+  /** Publishes attempted. */
+  published: number;
+  /** Publishes the server acknowledged (PubAck) to the caller. */
+  acked: number;
+  /** Acknowledged, then never handled nor dead-lettered: must be 0. */
+  ackedLost: number;
+  /** Acknowledged messages handled at least once (poison ones excluded: they are dead-lettered). */
+  handled: number;
+  /** Messages whose handler ran more than once (at-least-once: after a crash, expected). */
+  handledMoreThanOnce: number;
+  /** The most handler calls of any one message (a hot loop shows here; bounded by maxDeliver). */
+  maxCalls: number;
+  deadLetters: number;
+  /** Publishes that failed to the caller (never acknowledged: the caller knows, nothing is lost). */
+  publishErrors: number;
+  /** The longest pause in handling from the fault on, in ms (see `longestStallAfter`). */
+  recoverMs?: number;
+  /** What else the scenario measured (e.g. RSS, ack pending). */
+  notes?: string;
+}
+
+export interface WorkloadOptions {
+  urls: string[];
+  /** The stream's replicas (3 on a cluster). Default 1. */
+  replicas?: number;
+  /** Environment of the consumer app (FAULT_CONCURRENCY, FAULT_WORK_MS, FAULT_MAX_DELIVER, FAULT_ACK_WAIT). */
+  consumerEnv?: Record<string, string>;
+  /** The handler's maxDeliver (FAULT_MAX_DELIVER). Default 3. */
+  maxDeliver?: number;
+}
+
+const ENTRY = join(__dirname, 'consumer-app.ts');
+
+export class Workload {
+  readonly dir = mkdtempSync(join(tmpdir(), 'faults-'));
+  readonly recordFile = join(this.dir, 'calls.log');
+  readonly acked = new Set<string>();
+  readonly poison = new Set<string>();
+  /** Ids whose publish failed to the caller. */
+  readonly failed = new Set<string>();
+  published = 0;
+  readonly client: JetStreamClient;
+  private nc?: NatsConnection;
+  private jsmCache?: JetStreamManager;
+  private consumers: ServiceProcess[] = [];
+
+  constructor(private readonly options: WorkloadOptions) {
+    writeFileSync(this.recordFile, '');
+    this.client = new JetStreamClient({ connection: { servers: options.urls, maxReconnectAttempts: -1 } });
+  }
+
+  get maxDeliver(): number {
+    return this.options.maxDeliver ?? 3;
+  }
+
+  /** Starts a consumer app process (it provisions the streams and its durable). */
+  async startConsumer(extraEnv: Record<string, string> = {}): Promise<ServiceProcess> {
+    const env = {
+      NATS_URLS: this.options.urls.join(','),
+      FAULT_RECORD: this.recordFile,
+      FAULT_REPLICAS: String(this.options.replicas ?? 1),
+      FAULT_MAX_DELIVER: String(this.maxDeliver),
+      ...this.options.consumerEnv,
+      ...extraEnv,
+    };
+    const proc = await new ServiceProcess('fault-consumer', env, ENTRY).start(60_000);
+    this.consumers.push(proc);
+    return proc;
+  }
+
+  /** Publishes `count` new ids (`<prefix>-<i>`) with msgId, `window` in flight; poison ones when `poison(i)`. */
+  async publish(
+    prefix: string,
+    count: number,
+    { window = 64, poison = () => false, client = this.client }: { window?: number; poison?: (i: number) => boolean; client?: JetStreamClient } = {},
+  ): Promise<void> {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: window }, async () => {
+        while (next < count) {
+          const i = next++;
+          const id = `${prefix}-${i}`;
+          const isPoison = poison(i);
+          if (isPoison) this.poison.add(id);
+          this.published++;
+          try {
+            await client.publish('faults.work', { id, poison: isPoison || undefined }, { msgId: id });
+            this.acked.add(id);
+          } catch {
+            this.failed.add(id);
+          }
+        }
+      }),
+    );
+  }
+
+  /** Every handler call so far: id → the delivery counts seen, and the time of each call. */
+  calls(): Map<string, { deliveries: number[]; at: number[] }> {
+    const out = new Map<string, { deliveries: number[]; at: number[] }>();
+    for (const line of readFileSync(this.recordFile, 'utf8').split('\n')) {
+      const [id, delivery, at] = line.split(' ');
+      if (!at) continue;
+      const c = out.get(id) ?? { deliveries: [], at: [] };
+      c.deliveries.push(Number(delivery));
+      c.at.push(Number(at));
+      out.set(id, c);
+    }
+    return out;
+  }
+
+  /** How many acknowledged non-poison ids were handled at least once. */
+  handledCount(): number {
+    const calls = this.calls();
+    let n = 0;
+    for (const id of this.acked) if (!this.poison.has(id) && calls.has(id)) n++;
+    return n;
+  }
+
+  /**
+   * Time to recover from a fault at `t` (ms since epoch): the longest pause in handler calls from
+   * `t` to the last call (a killed consumer's restart, a leader election, a reconnect).
+   */
+  longestStallAfter(t: number): number | undefined {
+    const times: number[] = [];
+    for (const { at } of this.calls().values()) for (const a of at) if (a >= t) times.push(a);
+    if (times.length === 0) return undefined;
+    times.sort((a, b) => a - b);
+    let longest = times[0] - t;
+    for (let i = 1; i < times.length; i++) longest = Math.max(longest, times[i] - times[i - 1]);
+    return longest;
+  }
+
+  async jsm(): Promise<JetStreamManager> {
+    if (!this.jsmCache) {
+      this.nc = await connect({ servers: this.options.urls, maxReconnectAttempts: -1 });
+      this.jsmCache = await jetstreamManager(this.nc);
+    }
+    return this.jsmCache;
+  }
+
+  /** The ids in the dead-letter stream. */
+  async deadLetterIds(): Promise<Set<string>> {
+    const jsm = await this.jsm();
+    const ids = new Set<string>();
+    const info = await jsm.streams.info('FAULTS_DEAD').catch(() => undefined);
+    if (!info || info.state.messages === 0) return ids;
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+      const m = await jsm.streams.getMessage('FAULTS_DEAD', { seq }).catch(() => null);
+      if (m) ids.add(m.json<{ id: string }>().id);
+    }
+    return ids;
+  }
+
+  /** Waits (bounded) until every acknowledged id was handled, and every poison one dead-lettered. */
+  async settle(timeout = 60_000): Promise<void> {
+    await waitFor(
+      'every acknowledged message handled or dead-lettered',
+      async () => {
+        if (this.handledCount() < this.acked.size - [...this.poison].filter((id) => this.acked.has(id)).length) return false;
+        const dead = await this.deadLetterIds();
+        return [...this.poison].every((id) => !this.acked.has(id) || dead.has(id));
+      },
+      { timeout, interval: 250 },
+    ).catch(() => undefined); // the report says what is missing
+  }
+
+  async report(scenario: string, server: string, extra: Partial<FaultReport> = {}): Promise<FaultReport> {
+    const calls = this.calls();
+    const dead = await this.deadLetterIds();
+    let ackedLost = 0;
+    let handledMoreThanOnce = 0;
+    let maxCalls = 0;
+    for (const id of this.acked) {
+      const c = calls.get(id);
+      if (this.poison.has(id) ? !dead.has(id) : !c) ackedLost++;
+    }
+    for (const c of calls.values()) {
+      if (c.deliveries.length > 1) handledMoreThanOnce++;
+      maxCalls = Math.max(maxCalls, c.deliveries.length);
+    }
+    return {
+      scenario,
+      server,
+      published: this.published,
+      acked: this.acked.size,
+      ackedLost,
+      handled: this.handledCount(),
+      handledMoreThanOnce: handledMoreThanOnce - [...this.poison].filter((id) => (calls.get(id)?.deliveries.length ?? 0) > 1).length,
+      maxCalls,
+      deadLetters: dead.size,
+      publishErrors: this.failed.size,
+      ...extra,
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.consumers) await c.kill();
+    await this.client.close().catch(() => undefined);
+    await this.nc?.close().catch(() => undefined);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
