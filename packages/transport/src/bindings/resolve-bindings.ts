@@ -8,17 +8,18 @@ import { toMillis, type Duration } from '../utils/duration.js';
 import type { ErrorClass } from '../settlement/settle-policy.js';
 import { deadLetterProblem } from './dead-letter-subject.js';
 import { deriveDurableName, nameProblem, subjectProblem } from '../utils/subjects.js';
+import { describeValue } from '../utils/describe-value.js';
 
 const DELIVER_POLICIES: DeliverPolicyName[] = ['all', 'new', 'last', 'last_per_subject', 'by_start_sequence', 'by_start_time'];
 
 function positiveMs(value: Duration, what: string): number {
   const ms = toMillis(value, what);
-  if (ms <= 0) throw new JetStreamConfigError(`${what} must be more than 0; got ${JSON.stringify(value)}.`);
+  if (ms <= 0) throw new JetStreamConfigError(`${what} must be more than 0; got ${describeValue(value)}.`);
   return ms;
 }
 
 function positiveInt(value: number, what: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new JetStreamConfigError(`${what} must be a whole number ≥ 1; got ${value}.`);
+  if (!Number.isInteger(value) || value < 1) throw new JetStreamConfigError(`${what} must be a whole number ≥ 1; got ${describeValue(value)}.`);
   return value;
 }
 
@@ -30,7 +31,7 @@ function positiveInt(value: number, what: string): number {
 function resolveBackoff(at: string, backoff: unknown, own: boolean, maxDeliver: number): number[] {
   if (!Array.isArray(backoff) || (backoff.length === 0 && maxDeliver > 1)) {
     throw new JetStreamConfigError(
-      `${at}: backoff must be a non-empty array of delays, e.g. ['1s', '5s', '30s']; got ${JSON.stringify(backoff)}. Without a delay a failed attempt would be redelivered at once.`,
+      `${at}: backoff must be a non-empty array of delays, e.g. ['1s', '5s', '30s']; got ${describeValue(backoff)}. Without a delay a failed attempt would be redelivered at once.`,
     );
   }
   const ms = backoff.map((d: Duration, i) => {
@@ -56,7 +57,7 @@ function resolveLag(at: string, lag: JetStreamEventOptions['lag']): JetStreamEve
 function resolvePoisonErrors(at: string, value: unknown): ErrorClass[] {
   if (value === undefined) return [];
   if (!Array.isArray(value) || value.some((c) => typeof c !== 'function')) {
-    throw new JetStreamConfigError(`${at}: poisonErrors must be an array of error classes, e.g. [InvalidOrderError]; got ${String(value)}.`);
+    throw new JetStreamConfigError(`${at}: poisonErrors must be an array of error classes, e.g. [InvalidOrderError]; got ${describeValue(value)}.`);
   }
   return value as ErrorClass[];
 }
@@ -78,7 +79,7 @@ export function resolveBinding(
   const badName = nameProblem(durable);
   if (badName) throw new JetStreamConfigError(`${at}: durable "${durable}" is invalid: ${badName}. Pass a durable made of letters, digits, "-" and "_".`);
   if (!DELIVER_POLICIES.includes(o.deliverPolicy)) {
-    throw new JetStreamConfigError(`${at}: deliverPolicy "${o.deliverPolicy}" is not one of ${DELIVER_POLICIES.join(', ')}.`);
+    throw new JetStreamConfigError(`${at}: deliverPolicy ${describeValue(o.deliverPolicy)} is not one of ${DELIVER_POLICIES.join(', ')}.`);
   }
   const maxDeliver = positiveInt(o.maxDeliver, `${at} maxDeliver`);
   const concurrency = positiveInt(o.concurrency, `${at} concurrency`);
@@ -92,14 +93,14 @@ export function resolveBinding(
   }
   let optStartTime: Date | undefined;
   if (o.deliverPolicy === 'by_start_time') {
-    optStartTime = options.optStartTime === undefined ? undefined : new Date(options.optStartTime);
+    optStartTime = toDate(options.optStartTime);
     if (!optStartTime || Number.isNaN(optStartTime.getTime())) {
       throw new JetStreamConfigError(`${at}: deliverPolicy 'by_start_time' needs optStartTime (a Date or an ISO time).`);
     }
   }
   const deadLetter = options.deadLetter ?? deadLetterDefault;
   if (deadLetter !== false && (typeof deadLetter !== 'string' || deadLetterProblem(deadLetter))) {
-    throw new JetStreamConfigError(`${at}: deadLetter ${JSON.stringify(deadLetter)} is invalid: ${deadLetterProblem(String(deadLetter)) ?? 'not a string'}. Use a subject such as 'orders.deadletter' or a template such as 'dlq.{subject}', or false.`);
+    throw new JetStreamConfigError(`${at}: deadLetter ${describeValue(deadLetter)} is invalid: ${typeof deadLetter === 'string' ? deadLetterProblem(deadLetter) : 'not a string'}. Use a subject such as 'orders.deadletter' or a template such as 'dlq.{subject}', or false.`);
   }
   const backoffMs = resolveBackoff(at, o.backoff, options.backoff !== undefined, maxDeliver);
   return {
@@ -124,4 +125,10 @@ export function resolveBinding(
     // The server decides on direct calls when Nest registers the handler.
     invocation: 'pipeline',
   };
+}
+
+/** A Date from what the user gave, or undefined for what cannot be one (never a throw). */
+function toDate(value: unknown): Date | undefined {
+  if (!(value instanceof Date) && typeof value !== 'string' && typeof value !== 'number') return undefined;
+  return new Date(value);
 }

@@ -15,6 +15,19 @@ describe('validateOptions', () => {
     expect(check({ provisioning: 'verfy' })).toThrow(/JetStreamServer: provisioning is "verfy"; use one of 'create-or-update', 'verify', 'off'/);
   });
 
+  it('refuses an object option that is not an object, and a codec without encode/decode, naming them', () => {
+    expect(check({ publish: null })).toThrow(/JetStreamServer: publish must be an object; got null/);
+    expect(check({ consumerDefaults: [1] })).toThrow(/consumerDefaults must be an object; got \[1\]/);
+    expect(check({ health: 'fast' })).toThrow(/health must be an object; got "fast"/);
+    expect(check({ codec: { encode: () => 1 } })).toThrow(/codec must have encode\(\) and decode\(\)/);
+  });
+
+  it('names values JSON cannot show (found by the fault suite\'s fuzzing): BigInts, objects without a prototype', () => {
+    expect(check({ provisioning: 5n })).toThrow(/provisioning is "5n"/);
+    expect(check({ serviceName: Object.create(null) })).toThrow(JetStreamConfigError);
+    expect(check({ streams: [{ name: 'S', subjects: ['s.>'], storage: Object.create(null) }] })).toThrow(/streams\["S"\]\.storage is \{\}/);
+  });
+
   it('refuses an unknown option, suggesting the near one', () => {
     expect(check({ provisoning: 'verify' })).toThrow(/unknown option "provisoning" \(did you mean "provisioning"\?\)/);
     expect(check({ whatever: 1 })).toThrow(/unknown option "whatever"\. The options are connection, serviceName/);

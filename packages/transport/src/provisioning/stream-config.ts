@@ -3,6 +3,7 @@ import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { StreamDeclaration } from '../interfaces/jetstream-options.interface.js';
 import { toNanos } from '../utils/duration.js';
 import { nameProblem, subjectProblem, subjectsOverlap } from '../utils/subjects.js';
+import { describeValue } from '../utils/describe-value.js';
 
 const RETENTION: Record<NonNullable<StreamDeclaration['retention']>, RetentionPolicy> = {
   limits: RetentionPolicy.Limits,
@@ -14,7 +15,7 @@ const DISCARD: Record<NonNullable<StreamDeclaration['discard']>, DiscardPolicy> 
 
 function pick<K extends string, V>(table: Record<K, V>, value: K | undefined, fallback: K, what: string): V {
   const key = value ?? fallback;
-  if (!(key in table)) throw new JetStreamConfigError(`${what} is "${String(value)}"; use one of ${Object.keys(table).map((k) => `"${k}"`).join(', ')}.`);
+  if (typeof key !== 'string' || !(key in table)) throw new JetStreamConfigError(`${what} is ${describeValue(value)}; use one of ${Object.keys(table).map((k) => `"${k}"`).join(', ')}.`);
   return table[key];
 }
 

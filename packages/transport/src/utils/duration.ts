@@ -2,6 +2,7 @@
 export type Duration = number | string;
 
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
+import { describeValue } from './describe-value.js';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const DURATION = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/;
@@ -19,7 +20,7 @@ export function toMillis(value: Duration, what: string): number {
   }
   const match = typeof value === 'string' ? DURATION.exec(value) : null;
   if (!match) {
-    throw new JetStreamConfigError(`${what} must be milliseconds or a string like '500ms', '30s', '5m', '1h', '2d'; got ${JSON.stringify(value) ?? String(value)}.`);
+    throw new JetStreamConfigError(`${what} must be milliseconds or a string like '500ms', '30s', '5m', '1h', '2d'; got ${describeValue(value)}.`);
   }
   return Math.round(Number(match[1]) * UNIT_MS[match[2]]);
 }
