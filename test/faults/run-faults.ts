@@ -56,11 +56,11 @@ async function main(): Promise<void> {
   }
   console.log(`nest-jetstream fault suite (npm run faults), ${new Date().toISOString().slice(0, 10)}, ${cpus().length} vCPU ${cpus()[0]?.model ?? ''}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${((Date.now() - started) / 60000).toFixed(1)} min`);
   console.log('');
-  console.log('| scenario | nats-server | published | acked | acked lost | handled ≥ 1 | handled > 1 | most calls of one message | dead letters | publish errors to the caller | time to recover | notes |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| scenario | nats-server | published | acked | acked lost | handled ≥ 1 | handled > 1 | most calls of one message | dead letters | publish errors to the caller | longest pause in handling after the fault | longest pause in PubAcks after the fault | notes |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    const recover = r.recoverMs === undefined ? '' : `${(r.recoverMs / 1000).toFixed(1)} s`;
-    console.log(`| ${r.scenario} | ${r.server} | ${r.published} | ${r.acked} | ${r.ackedLost} | ${r.handled} | ${r.handledMoreThanOnce} | ${r.maxCalls} | ${r.deadLetters} | ${r.publishErrors} | ${recover} | ${r.notes ?? ''} |`);
+    const secs = (ms?: number) => (ms === undefined ? '' : `${(ms / 1000).toFixed(1)} s`);
+    console.log(`| ${r.scenario} | ${r.server} | ${r.published} | ${r.acked} | ${r.ackedLost} | ${r.handled} | ${r.handledMoreThanOnce} | ${r.maxCalls} | ${r.deadLetters} | ${r.publishErrors} | ${secs(r.recoverMs)} | ${secs(r.publishPauseMs)} | ${r.notes ?? ''} |`);
   }
   if (rows.some((r) => r.ackedLost > 0)) process.exitCode = 1;
 }

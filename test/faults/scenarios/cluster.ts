@@ -52,7 +52,8 @@ export async function clusterFault(opts: RunOptions, { name, fault }: (typeof CL
   try {
     const n = opts.size.messages;
     await w.startConsumer();
-    const publishing = w.publish('cluster', n, { window: 32 });
+    // A small window: publishing lasts the whole scenario, so the fault lands mid-publish.
+    const publishing = w.publish('cluster', n, { window: 4 });
     await waitFor('a quarter of the messages handled', () => w.handledCount() >= n / 4, { timeout: 60_000, interval: 20 });
     const t = Date.now();
     const killed = await fault(cluster);
@@ -60,7 +61,7 @@ export async function clusterFault(opts: RunOptions, { name, fault }: (typeof CL
     for (const node of killed) await node.restart();
     await cluster.waitForPeers();
     await w.settle(opts.size.settleMs);
-    return await w.report(name, cluster.servers[0].version, { recoverMs: w.longestStallAfter(t) });
+    return await w.report(name, cluster.servers[0].version, { recoverMs: w.longestStallAfter(t), publishPauseMs: w.longestPublishPauseAfter(t) });
   } finally {
     await w.close();
     await cluster.stop();

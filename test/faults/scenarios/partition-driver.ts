@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     await w.settle(opts.size.settleMs);
     const minorityIds = (ids: Set<string>) => [...ids].filter((id) => id.startsWith('minority-')).length;
     const report = await w.report('partition: R3 stream leader cut off from the majority (a client on its side), then healed', servers[0].version, {
-      recoverMs: w.longestStallAfter(t),
+      recoverMs: w.longestStallAfter(t), publishPauseMs: w.longestPublishPauseAfter(t),
       notes: `new leader ${elected} after ${(electedMs / 1000).toFixed(1)} s; the minority-side client: ${minorityIds(w.acked)} acknowledged, ${minorityIds(w.failed)} failed to the caller`,
     });
     process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -29,7 +29,7 @@ export function consumerCrash(opts: RunOptions): Promise<FaultReport> {
     await w.startConsumer();
     await publishing;
     await w.settle(opts.size.settleMs);
-    return w.report('consumer process SIGKILLed mid-drain (concurrency 8), restarted', server.version, { recoverMs: w.longestStallAfter(t) });
+    return w.report('consumer process SIGKILLed mid-drain (concurrency 8), restarted', server.version, { recoverMs: w.longestStallAfter(t), publishPauseMs: w.longestPublishPauseAfter(t) });
   });
 }
 
@@ -45,7 +45,7 @@ export function serverCrash(opts: RunOptions): Promise<FaultReport> {
     await server.restart();
     await publishing;
     await w.settle(opts.size.settleMs);
-    return w.report('nats-server SIGKILLed under publish + consume load, restarted', server.version, { recoverMs: w.longestStallAfter(t) });
+    return w.report('nats-server SIGKILLed under publish + consume load, restarted', server.version, { recoverMs: w.longestStallAfter(t), publishPauseMs: w.longestPublishPauseAfter(t) });
   });
 }
 
@@ -62,7 +62,7 @@ export function gracefulShutdown(opts: RunOptions): Promise<FaultReport> {
     await publishing;
     await w.settle(opts.size.settleMs);
     return w.report('consumer SIGTERMed under load (graceful), restarted', server.version, {
-      recoverMs: w.longestStallAfter(t),
+      recoverMs: w.longestStallAfter(t), publishPauseMs: w.longestPublishPauseAfter(t),
       notes: stopped.graceful ? 'exited after closing: handlers finished, queue naked, connection drained' : `NOT graceful: ${stopped.signal ?? stopped.code}`,
     });
   });

@@ -30,8 +30,10 @@ export interface FaultReport {
   deadLetters: number;
   /** Publishes that failed to the caller (never acknowledged: the caller knows, nothing is lost). */
   publishErrors: number;
-  /** The longest pause in handling from the fault on, in ms (see `longestStallAfter`). */
+  /** The longest pause in handling from the fault on, in ms (see `longestPause`). */
   recoverMs?: number;
+  /** The longest pause between PubAcks from the fault on, in ms, while publishing went on. */
+  publishPauseMs?: number;
   /** What else the scenario measured (e.g. RSS, ack pending). */
   notes?: string;
 }
@@ -52,6 +54,8 @@ export class Workload {
   readonly dir = mkdtempSync(join(tmpdir(), 'faults-'));
   readonly recordFile = join(this.dir, 'calls.log');
   readonly acked = new Set<string>();
+  /** When each PubAck came (ms since epoch). */
+  readonly ackTimes: number[] = [];
   readonly poison = new Set<string>();
   /** Ids whose publish failed to the caller. */
   readonly failed = new Set<string>();
@@ -103,6 +107,7 @@ export class Workload {
           try {
             await client.publish('faults.work', { id, poison: isPoison || undefined }, { msgId: id });
             this.acked.add(id);
+            this.ackTimes.push(Date.now());
           } catch {
             this.failed.add(id);
           }
@@ -140,11 +145,12 @@ export class Workload {
   longestStallAfter(t: number): number | undefined {
     const times: number[] = [];
     for (const { at } of this.calls().values()) for (const a of at) if (a >= t) times.push(a);
-    if (times.length === 0) return undefined;
-    times.sort((a, b) => a - b);
-    let longest = times[0] - t;
-    for (let i = 1; i < times.length; i++) longest = Math.max(longest, times[i] - times[i - 1]);
-    return longest;
+    return longestPause(t, times);
+  }
+
+  /** The same for publishing: the longest pause between PubAcks from `t` on (undefined if none came after). */
+  longestPublishPauseAfter(t: number): number | undefined {
+    return longestPause(t, this.ackTimes.filter((a) => a >= t));
   }
 
   async jsm(): Promise<JetStreamManager> {
@@ -216,4 +222,13 @@ export class Workload {
     await this.nc?.close().catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The longest gap in `times` (ms since epoch, all ≥ t), counting from `t`. */
+function longestPause(t: number, times: number[]): number | undefined {
+  if (times.length === 0) return undefined;
+  times.sort((a, b) => a - b);
+  let longest = times[0] - t;
+  for (let i = 1; i < times.length; i++) longest = Math.max(longest, times[i] - times[i - 1]);
+  return longest;
 }
