@@ -3,6 +3,9 @@
 // and consume load, then its leader isolated from the other two nodes while a client connected only
 // to it keeps publishing, then healed. Prints the report as a JSON line.
 import 'reflect-metadata';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
 import { NatsServer, waitFor } from '@nest-jetstream/testing';
 import { JetStreamClient } from '@nest-jetstream/transport';
 import { Workload } from '../workload/workload';
@@ -30,11 +33,12 @@ async function main(): Promise<void> {
   const urls = servers.map((s) => s.url);
   const w = new Workload({ urls, replicas: 3, consumerEnv: { FAULT_CONCURRENCY: '8', FAULT_WORK_MS: '2' } });
   let minority: JetStreamClient | undefined;
+  let majority: NatsConnection | undefined;
   try {
     await Promise.all(servers.map((s) => s.launch()));
     const n = opts.size.messages;
     await w.startConsumer();
-    const publishing = w.publish('partition', n, { window: 32 });
+    const publishing = w.publish('partition', n, { window: 4 });
     await waitFor('a quarter of the messages handled', () => w.handledCount() >= n / 4, { timeout: 60_000, interval: 20 });
     const jsm = await w.jsm();
     const leaderName = (await jsm.streams.info('FAULTS')).cluster!.leader!;
@@ -44,8 +48,11 @@ async function main(): Promise<void> {
     // A client that only knows the minority side: what it publishes now must not be acknowledged and then lost.
     minority = new JetStreamClient({ connection: { servers: [urls[leader]], maxReconnectAttempts: -1 }, publish: { retryBudget: '3s' } });
     const minorityPublishing = w.publish('minority', Math.max(20, Math.round(n / 50)), { window: 8, client: minority });
+    // Asked of the majority side only (a connection to the cut-off node would wait on it).
+    majority = await connect({ servers: urls.filter((_, i) => i !== leader) });
+    const majorityJsm = await jetstreamManager(majority, { timeout: 1_000 });
     const elected = await waitFor('a new stream leader on the majority side', async () => {
-      const info = await jsm.streams.info('FAULTS').catch(() => undefined);
+      const info = await majorityJsm.streams.info('FAULTS').catch(() => undefined);
       const now = info?.cluster?.leader;
       return now && now !== leaderName ? now : undefined;
     }, { timeout: 60_000, interval: 100 });
@@ -57,11 +64,12 @@ async function main(): Promise<void> {
     const minorityIds = (ids: Set<string>) => [...ids].filter((id) => id.startsWith('minority-')).length;
     const report = await w.report('partition: R3 stream leader cut off from the majority (a client on its side), then healed', servers[0].version, {
       recoverMs: w.longestStallAfter(t), publishPauseMs: w.longestPublishPauseAfter(t),
-      notes: `new leader ${elected} after ${(electedMs / 1000).toFixed(1)} s; the minority-side client: ${minorityIds(w.acked)} acknowledged, ${minorityIds(w.failed)} failed to the caller`,
+      notes: `the majority side had a new stream leader (${elected}) ${(electedMs / 1000).toFixed(1)} s after the cut; the minority-side client: ${minorityIds(w.acked)} acknowledged, ${minorityIds(w.failed)} failed to the caller`,
     });
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
     await minority?.close().catch(() => undefined);
+    await majority?.close().catch(() => undefined);
     await w.close();
     await Promise.all(servers.map((s) => s.stop()));
   }

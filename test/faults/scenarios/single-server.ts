@@ -38,7 +38,8 @@ export function serverCrash(opts: RunOptions): Promise<FaultReport> {
   return onServer(opts, async (server, w) => {
     const n = opts.size.messages;
     await w.startConsumer();
-    const publishing = w.publish('server-crash', n, { window: 32 });
+    // A small window: publishing lasts the whole scenario, so the kill lands mid-publish.
+    const publishing = w.publish('server-crash', n, { window: 4 });
     await waitFor('a quarter of the messages handled', () => w.handledCount() >= n / 4, { timeout: 60_000, interval: 20 });
     await server.kill('SIGKILL');
     const t = Date.now();
