@@ -1,6 +1,6 @@
 // 3. A 3-node cluster, R3 streams, under publish and consume load: the stream leader SIGKILLed,
 // a follower SIGKILLed, the meta leader SIGKILLed, and a rolling restart of all three nodes.
-import { NatsCluster, resolveNatsServerBinary, waitFor, type NatsServer } from '@nest-jetstream/testing';
+import { NatsCluster, resolveNatsServerBinary, type NatsServer } from '@nest-jetstream/testing';
 import { Workload, type FaultReport } from '../workload/workload';
 import type { RunOptions } from './sizes';
 
@@ -50,18 +50,21 @@ export async function clusterFault(opts: RunOptions, { name, fault }: (typeof CL
   const cluster = await NatsCluster.start({ binary: resolveNatsServerBinary({ ...process.env, NATS_SERVER_VERSION: opts.version }) });
   const w = new Workload({ urls: cluster.urls, replicas: 3, consumerEnv: { FAULT_CONCURRENCY: '8', FAULT_WORK_MS: '2' } });
   try {
-    const n = opts.size.messages;
     await w.startConsumer();
+    let killed: NatsServer[] = [];
     // A small window: publishing lasts the whole scenario, so the fault lands mid-publish.
-    const publishing = w.publish('cluster', n, { window: 4 });
-    await waitFor('a quarter of the messages handled', () => w.handledCount() >= n / 4, { timeout: 60_000, interval: 20 });
-    const t = Date.now();
-    const killed = await fault(cluster);
-    await publishing;
-    for (const node of killed) await node.restart();
-    await cluster.waitForPeers();
-    await w.settle(opts.size.settleMs);
-    return await w.report(name, cluster.servers[0].version, { recoverMs: w.longestStallAfter(t), publishPauseMs: w.longestPublishPauseAfter(t) });
+    return await w.faultUnderLoad(
+      name,
+      cluster.servers[0].version,
+      { prefix: 'cluster', count: opts.size.messages, window: 4, fraction: 1 / 4, settleMs: opts.size.settleMs },
+      async () => {
+        killed = await fault(cluster);
+      },
+      async () => {
+        for (const node of killed) await node.restart();
+        await cluster.waitForPeers();
+      },
+    );
   } finally {
     await w.close();
     await cluster.stop();

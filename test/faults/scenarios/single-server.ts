@@ -20,52 +20,52 @@ async function onServer(opts: RunOptions, body: (server: NatsServer, w: Workload
 /** 1. The consumer process SIGKILLed mid-drain (concurrency 8) and started again at once. */
 export function consumerCrash(opts: RunOptions): Promise<FaultReport> {
   return onServer(opts, async (server, w) => {
-    const n = opts.size.messages;
     const consumer = await w.startConsumer();
-    const publishing = w.publish('consumer-crash', n);
-    await waitFor('a third of the messages handled', () => w.handledCount() >= n / 3, { timeout: 60_000, interval: 20 });
-    await consumer.kill();
-    const t = Date.now();
-    await w.startConsumer();
-    await publishing;
-    await w.settle(opts.size.settleMs);
-    return w.report('consumer process SIGKILLed mid-drain (concurrency 8), restarted', server.version, { recoverMs: w.longestStallAfter(t), publishPauseMs: w.longestPublishPauseAfter(t) });
+    return w.faultUnderLoad(
+      'consumer process SIGKILLed mid-drain (concurrency 8), restarted',
+      server.version,
+      { prefix: 'consumer-crash', count: opts.size.messages, window: 64, fraction: 1 / 3, settleMs: opts.size.settleMs },
+      async () => {
+        await consumer.kill();
+        await w.startConsumer();
+      },
+    );
   });
 }
 
 /** 2. The nats-server SIGKILLed under publish and consume load, then restarted on its store. */
 export function serverCrash(opts: RunOptions): Promise<FaultReport> {
   return onServer(opts, async (server, w) => {
-    const n = opts.size.messages;
     await w.startConsumer();
     // A small window: publishing lasts the whole scenario, so the kill lands mid-publish.
-    const publishing = w.publish('server-crash', n, { window: 4 });
-    await waitFor('a quarter of the messages handled', () => w.handledCount() >= n / 4, { timeout: 60_000, interval: 20 });
-    await server.kill('SIGKILL');
-    const t = Date.now();
-    await server.restart();
-    await publishing;
-    await w.settle(opts.size.settleMs);
-    return w.report('nats-server SIGKILLed under publish + consume load, restarted', server.version, { recoverMs: w.longestStallAfter(t), publishPauseMs: w.longestPublishPauseAfter(t) });
+    return w.faultUnderLoad(
+      'nats-server SIGKILLed under publish + consume load, restarted',
+      server.version,
+      { prefix: 'server-crash', count: opts.size.messages, window: 4, fraction: 1 / 4, settleMs: opts.size.settleMs },
+      async () => {
+        await server.kill('SIGKILL');
+        await server.restart();
+      },
+    );
   });
 }
 
 /** 6. SIGTERM of the consumer under load: it finishes its handlers and exits; its successor takes the rest. */
 export function gracefulShutdown(opts: RunOptions): Promise<FaultReport> {
   return onServer(opts, async (server, w) => {
-    const n = opts.size.messages;
     const consumer = await w.startConsumer();
-    const publishing = w.publish('graceful', n);
-    await waitFor('a third of the messages handled', () => w.handledCount() >= n / 3, { timeout: 60_000, interval: 20 });
-    const stopped = await consumer.stop();
-    const t = Date.now();
-    await w.startConsumer();
-    await publishing;
-    await w.settle(opts.size.settleMs);
-    return w.report('consumer SIGTERMed under load (graceful), restarted', server.version, {
-      recoverMs: w.longestStallAfter(t), publishPauseMs: w.longestPublishPauseAfter(t),
-      notes: stopped.graceful ? 'exited after closing: handlers finished, queue naked, connection drained' : `NOT graceful: ${stopped.signal ?? stopped.code}`,
-    });
+    let graceful = '';
+    const report = await w.faultUnderLoad(
+      'consumer SIGTERMed under load (graceful), restarted',
+      server.version,
+      { prefix: 'graceful', count: opts.size.messages, window: 64, fraction: 1 / 3, settleMs: opts.size.settleMs },
+      async () => {
+        const stopped = await consumer.stop();
+        graceful = stopped.graceful ? 'exited after closing: handlers finished, queue naked, connection drained' : `NOT graceful: ${stopped.signal ?? stopped.code}`;
+        await w.startConsumer();
+      },
+    );
+    return { ...report, notes: graceful };
   });
 }
 

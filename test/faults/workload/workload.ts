@@ -116,6 +116,28 @@ export class Workload {
     );
   }
 
+  /**
+   * The common shape of a fault under load: publish `count` ids (`window` in flight), run `fault`
+   * once `fraction` of them were handled, wait for the publishing to end, run `after` (a restart),
+   * let everything settle, and report with the pauses measured from the fault on.
+   */
+  async faultUnderLoad(
+    scenario: string,
+    server: string,
+    { prefix, count, window, fraction, settleMs }: { prefix: string; count: number; window: number; fraction: number; settleMs: number },
+    fault: () => Promise<void>,
+    after: () => Promise<void> = async () => undefined,
+  ): Promise<FaultReport> {
+    const publishing = this.publish(prefix, count, { window });
+    await waitFor(`${Math.round(fraction * 100)} % of the messages handled`, () => this.handledCount() >= count * fraction, { timeout: 60_000, interval: 20 });
+    const t = Date.now();
+    await fault();
+    await publishing;
+    await after();
+    await this.settle(settleMs);
+    return this.report(scenario, server, { recoverMs: this.longestStallAfter(t), publishPauseMs: this.longestPublishPauseAfter(t) });
+  }
+
   /** Every handler call so far: id → the delivery counts seen, and the time of each call. */
   calls(): Map<string, { deliveries: number[]; at: number[] }> {
     const out = new Map<string, { deliveries: number[]; at: number[] }>();

@@ -10,7 +10,7 @@ import { JetStreamServer } from '../server/jetstream.server.js';
 
 @Controller()
 class CrashController {
-  // ackWait 3s: on 2.9.10 the killed process's open pull (10 s) can still swallow deliveries, one
+  // ackWait 3s: on 2.9.10 the killed process's open pull (5 s) can still swallow deliveries, one
   // per ackWait; they must stay well under the server's max_deliver (2 + 10) for the successor.
   @JetStreamEvent('dlt.work.crash', { maxDeliver: 2, backoff: ['100ms'], ackWait: '3s', deadLetter: 'dlt.dead.crash' })
   handle(@Payload() _data: unknown, @Ctx() ctx: JetStreamContext) {
