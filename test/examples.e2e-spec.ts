@@ -191,10 +191,12 @@ describe('orders and inventory services on a 3-node cluster (real processes, rea
     }
   });
 
-  it('stops gracefully on SIGTERM: exit code 0, nothing left pending', async () => {
-    const ids = await placeMany('e2e-sigterm', 20);
+  it('stops gracefully on SIGTERM during a burst: exit code 0, nothing left pending', async () => {
+    const placing = placeMany('e2e-sigterm', 60);
+    await waitFor('some orders of the burst reserved', async () => (await reservations()).some((r) => r.orderId.startsWith('e2e-sigterm')), { timeout: 30_000 });
     const stopped = await inventory.stop();
     inventory = await startInventory();
+    const ids = await placing;
     expect(stopped).toMatchObject({ graceful: true });
     expect(stopped.code === 0 || stopped.signal === 'SIGTERM').toBe(true);
     const done = await finalOf(ids);
