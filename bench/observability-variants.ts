@@ -1,5 +1,5 @@
 // The instrumentations the observability bench compares, each against "off".
-import { context } from '@opentelemetry/api';
+import { context, SpanKind, type Span } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Registry } from 'prom-client';
@@ -27,6 +27,21 @@ class DroppingExporter implements SpanExporter {
   }
 }
 
+/**
+ * The SDK's floor: one bare CONSUMER span per message (no attributes, no trace context, no
+ * `context.with`), started on receipt and ended on settle. Not what JetStreamTracing does: what
+ * any per-message span through this SDK costs at the least, to compare the target against.
+ */
+function bareSpans(provider: BasicTracerProvider): JetStreamInstrumentation {
+  const tracer = provider.getTracer('bench');
+  return {
+    consume: {
+      received: () => tracer.startSpan('process', { kind: SpanKind.CONSUMER }),
+      settled: (span) => (span as Span).end(),
+    },
+  };
+}
+
 export async function instrumentations(): Promise<Variant[]> {
   const registry = new Registry();
   const metrics = new JetStreamMetrics({ registry, pollInterval: '1h' });
@@ -43,6 +58,11 @@ export async function instrumentations(): Promise<Variant[]> {
       description: 'JetStreamTracing with the SDK: always-on sampler, BatchSpanProcessor, spans dropped by the exporter',
       options: () => ({ tracing: new JetStreamTracing({ tracerProvider: sdk }) }),
       close: () => sdk.shutdown(),
+    },
+    {
+      name: 'SDK floor',
+      description: 'not JetStreamTracing: one bare span per message through the same SDK (no attributes, no context), the least any per-message span costs',
+      options: () => ({ tracing: bareSpans(sdk) }),
     },
   ];
 }

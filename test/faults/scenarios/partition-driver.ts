@@ -50,7 +50,8 @@ async function main(): Promise<void> {
     const minorityPublishing = w.publish('minority', Math.max(20, Math.round(n / 50)), { window: 8, client: minority });
     // Asked of the majority side only (a connection to the cut-off node would wait on it).
     majority = await connect({ servers: urls.filter((_, i) => i !== leader) });
-    const majorityJsm = await jetstreamManager(majority, { timeout: 1_000 });
+    // No API check at creation: it is a request too, and the election may still be running.
+    const majorityJsm = await jetstreamManager(majority, { timeout: 2_000, checkAPI: false });
     const elected = await waitFor('a new stream leader on the majority side', async () => {
       const info = await majorityJsm.streams.info('FAULTS').catch(() => undefined);
       const now = info?.cluster?.leader;

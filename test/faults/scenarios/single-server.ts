@@ -5,6 +5,9 @@ import { NatsServer, resolveNatsServerBinary, waitFor } from '@nest-jetstream/te
 import { Workload, type FaultReport } from '../workload/workload';
 import type { RunOptions } from './sizes';
 
+/** The consumer app's ackWait (FAULT_ACK_WAIT default). */
+const ACK_WAIT_MS = 5_000;
+
 async function onServer(opts: RunOptions, body: (server: NatsServer, w: Workload) => Promise<FaultReport>, consumerEnv: Record<string, string> = {}): Promise<FaultReport> {
   const server = await NatsServer.start({ binary: resolveNatsServerBinary({ ...process.env, NATS_SERVER_VERSION: opts.version }) });
   const w = new Workload({ urls: [server.url], consumerEnv: { FAULT_CONCURRENCY: '8', FAULT_WORK_MS: '2', ...consumerEnv } });
@@ -55,17 +58,23 @@ export function gracefulShutdown(opts: RunOptions): Promise<FaultReport> {
   return onServer(opts, async (server, w) => {
     const consumer = await w.startConsumer();
     let graceful = '';
+    let stoppedAt = 0;
     const report = await w.faultUnderLoad(
       'consumer SIGTERMed under load (graceful), restarted',
       server.version,
       { prefix: 'graceful', count: opts.size.messages, window: 64, fraction: 1 / 3, settleMs: opts.size.settleMs },
       async () => {
         const stopped = await consumer.stop();
+        stoppedAt = Date.now();
         graceful = stopped.graceful ? 'exited after closing: handlers finished, queue naked, connection drained' : `NOT graceful: ${stopped.signal ?? stopped.code}`;
         await w.startConsumer();
       },
     );
-    return { ...report, notes: graceful };
+    // Messages the server had sent to the stopping process that it never received: they come back
+    // only after ackWait (5 s here), first handled then with a delivery count above 1.
+    let late = 0;
+    for (const { deliveries, at } of w.calls().values()) if (deliveries[0] > 1 && at[0] >= stoppedAt + ACK_WAIT_MS - 500) late++;
+    return { ...report, notes: `${graceful}; ${late} message(s) came back only after ackWait` };
   });
 }
 
