@@ -14,8 +14,10 @@ bash scripts/install-promtool.sh >/dev/null
 npx nx run-many -t build --outputStyle=static >/dev/null
 bash scripts/prepare-compat.sh
 
-# Temp dirs of launcher-started servers that exist before the tests; any other one left after is a leak.
-temp_root="${TMPDIR:-/tmp}"
+# The servers and temp dirs of this run live under a temp root of its own, so the leak checks
+# below see only what this run started (not the servers of another checkout's tests beside it).
+temp_root=$(mktemp -d "${TMPDIR:-/tmp}/nest-jetstream-test-XXXXXX")
+export TMPDIR="$temp_root"
 before_dirs=$(find "$temp_root" -maxdepth 1 -name 'nest-jetstream-nats-*' 2>/dev/null | sort || true)
 
 echo "== tests against the newest nats-server ($(.cache/nats-server/bin/nats-server-newest --version))"
@@ -28,7 +30,7 @@ NEST_COMPAT=11 NATS_SERVER_VERSION=newest npx jest --ci --selectProjects transpo
 
 # Every server the launcher starts reads a config from a nest-jetstream-nats-* temp dir (whatever
 # binary NATS_SERVER_BIN names). Zombies (state Z) are already dead; anything else is a leak.
-leaked=$(ps -eo pid=,stat=,comm=,args= | awk '$2 !~ /^Z/ && $3 ~ /^nats-server/ && $0 ~ /nest-jetstream-nats-/ { print }' || true)
+leaked=$(ps -eo pid=,stat=,comm=,args= | awk -v root="$temp_root/" '$2 !~ /^Z/ && $3 ~ /^nats-server/ && index($0, root) > 0 && $0 ~ /nest-jetstream-nats-/ { print }' || true)
 if [ -n "$leaked" ]; then
   echo "nats-server processes left running after the tests:" >&2
   echo "$leaked" >&2
@@ -43,3 +45,4 @@ if [ -n "$left_dirs" ]; then
   exit 1
 fi
 echo "== no nats-server temp dir left behind"
+rm -rf "$temp_root"
