@@ -10,6 +10,8 @@ export const SERVICE_NAME = 'inventory';
 export class AppModule {
   static forConfig(config: ServiceConfig) {
     const { registry, metrics, health } = observability(config);
+    // One SQLite database: the stock, and the idempotency keys the reservations are recorded with.
+    const stock = new StockRepository(config.dbPath);
     @Module({
       imports: [
         JetStreamModule.forRoot({
@@ -21,12 +23,15 @@ export class AppModule {
           provisioning: config.provisioning,
           metrics,
           health,
+          // The processed keys, pruned hourly after 7 days: far beyond ORDERS' duplicate window
+          // (10m) and the longest redelivery (maxDeliver 3 × (handlerTimeout 5m + backoff 1s)).
+          idempotency: { store: stock.idempotency, pruneInterval: '1h', retain: '7d' },
         }),
         // GET /health/live, /health/ready and /metrics
         OperationsModule.forRegistry(registry),
       ],
       controllers: [StockController, ReservationsController],
-      providers: [{ provide: StockRepository, useFactory: () => new StockRepository(config.dbPath) }],
+      providers: [{ provide: StockRepository, useValue: stock }],
     })
     class InventoryAppModule {}
     return InventoryAppModule;

@@ -12,9 +12,16 @@ export class ReservationsController {
   ) {}
 
   /**
-   * Durable pull consumer with bounded attempts, backoff and a dead letter. The stream sequence
-   * is recorded in the same transaction as the stock change: a redelivery reserves nothing twice,
-   * and re-publishes the outcome recorded the first time (deduplicated by its msgId).
+   * Durable pull consumer with bounded attempts, backoff and a dead letter. The message's
+   * idempotency key is recorded in the same transaction as the stock change, with the outcome:
+   * a redelivery reserves nothing twice, and re-publishes the outcome recorded the first time
+   * (deduplicated by its msgId).
+   *
+   * Deliberately not `idempotent: true`: the library would ack a redelivery whose key is
+   * recorded without running the handler, and a process that died after the commit but before
+   * the publish would then never publish the outcome (the order would stay pending for good).
+   * The handler checks the store itself and replays the stored outcome instead; `idempotent`
+   * suits handlers whose work ends with the commit (docs/idempotency.md).
    */
   @JetStreamEvent(Subjects.OrderCreated, { maxDeliver: 3, backoff: ['200ms', '1s'], concurrency: 8 })
   async reserve(@Payload() order: OrderCreated, @Ctx() ctx: JetStreamContext) {
@@ -26,7 +33,7 @@ export class ReservationsController {
       throw new Error(`warehouse system crashed on ${order.sku}`);
     }
     const { stream, streamSequence } = ctx.getInfo();
-    const outcome = this.stock.reserve(stream, streamSequence, order.id, order.sku, order.qty);
+    const outcome = this.stock.reserve({ key: ctx.idempotencyKey, stream, seq: streamSequence }, order.id, order.sku, order.qty);
     if (outcome.kind === 'reserved') {
       const event: InventoryReserved = { orderId: order.id, sku: outcome.sku, qty: outcome.qty };
       await this.events.publish(Subjects.InventoryReserved, event, { msgId: `reserved:${order.id}` });

@@ -1,18 +1,29 @@
 import Database from 'better-sqlite3';
+import { SqlIdempotencyStore, sqliteExecutor, type SyncSqlExecutor } from '@nest-jetstream/transport';
 
 export type Outcome = { kind: 'reserved'; sku: string; qty: number } | { kind: 'rejected'; reason: string };
 
 /** Seed stock for a fresh database: SKU-LOW runs out fast, SKU-POISON trips the simulated bug. */
 export const SEED_STOCK: Record<string, number> = { 'SKU-1': 1000, 'SKU-2': 1000, 'SKU-LOW': 1, 'SKU-POISON': 10 };
 
+/** Where an order event came from: its idempotency key (`'<stream>:<seq>'`), stream and sequence. */
+export interface EventSource {
+  key: string;
+  stream: string;
+  seq: number;
+}
+
 /**
- * Stock, reservations, and the stream sequences already processed, in one SQLite database.
- * `reserve` writes the processed sequence in the same transaction as the stock change, so a
- * redelivered message never reserves twice; it returns the outcome recorded the first time.
+ * Stock, reservations, and the keys of the messages already processed, in one SQLite database.
+ * `reserve` records the message's idempotency key in the library's `SqlIdempotencyStore` table,
+ * in the same transaction as the stock change, with the outcome as the key's result: a
+ * redelivered message never reserves twice, and gets back the outcome recorded the first time.
  */
 export class StockRepository {
   private readonly db: Database.Database;
-  private readonly reserveTx: (stream: string, seq: number, orderId: string, sku: string, qty: number) => Outcome;
+  /** The processed keys: also the server's `idempotency.store`, which prunes them. */
+  readonly idempotency: SqlIdempotencyStore<SyncSqlExecutor>;
+  private readonly reserveTx: (source: EventSource, orderId: string, sku: string, qty: number) => Outcome;
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -20,27 +31,27 @@ export class StockRepository {
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS stock (sku TEXT PRIMARY KEY, available INTEGER NOT NULL CHECK (available >= 0));
       CREATE TABLE IF NOT EXISTS reservations (order_id TEXT PRIMARY KEY, sku TEXT NOT NULL, qty INTEGER NOT NULL, stream TEXT NOT NULL, seq INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS processed (stream TEXT NOT NULL, seq INTEGER NOT NULL, order_id TEXT NOT NULL, outcome TEXT NOT NULL, PRIMARY KEY (stream, seq));
     `);
+    // Synchronous on better-sqlite3, so it runs inside db.transaction() below.
+    this.idempotency = new SqlIdempotencyStore({ executor: sqliteExecutor(this.db), dialect: 'sqlite', table: 'processed_messages' });
+    this.idempotency.createTable();
     const seed = this.db.prepare('INSERT OR IGNORE INTO stock (sku, available) VALUES (?, ?)');
     for (const [sku, available] of Object.entries(SEED_STOCK)) seed.run(sku, available);
 
-    const done = this.db.prepare('SELECT outcome FROM processed WHERE stream = ? AND seq = ?');
     const byOrder = this.db.prepare('SELECT sku, qty FROM reservations WHERE order_id = ?');
     const take = this.db.prepare('UPDATE stock SET available = available - ? WHERE sku = ? AND available >= ?');
     const reserve = this.db.prepare('INSERT INTO reservations (order_id, sku, qty, stream, seq) VALUES (?, ?, ?, ?, ?)');
-    const mark = this.db.prepare('INSERT INTO processed (stream, seq, order_id, outcome) VALUES (?, ?, ?, ?)');
-    this.reserveTx = this.db.transaction((stream: string, seq: number, orderId: string, sku: string, qty: number): Outcome => {
-      const seen = done.get(stream, seq) as { outcome: string } | undefined;
-      if (seen) return JSON.parse(seen.outcome) as Outcome;
+    this.reserveTx = this.db.transaction((source: EventSource, orderId: string, sku: string, qty: number): Outcome => {
+      const seen = this.idempotency.lookup(source.key);
+      if (seen?.result) return JSON.parse(seen.result) as Outcome;
       let outcome: Outcome;
       const earlier = byOrder.get(orderId) as { sku: string; qty: number } | undefined;
       if (earlier) outcome = { kind: 'reserved', sku: earlier.sku, qty: earlier.qty };
       else if (take.run(qty, sku, qty).changes === 1) {
-        reserve.run(orderId, sku, qty, stream, seq);
+        reserve.run(orderId, sku, qty, source.stream, source.seq);
         outcome = { kind: 'reserved', sku, qty };
       } else outcome = { kind: 'rejected', reason: `out of stock: ${this.available(sku)} ${sku} left, ${qty} ordered` };
-      mark.run(stream, seq, orderId, JSON.stringify(outcome));
+      this.idempotency.record(source.key, { result: JSON.stringify(outcome) });
       return outcome;
     });
   }
@@ -50,8 +61,8 @@ export class StockRepository {
     return row?.available ?? 0;
   }
 
-  reserve(stream: string, seq: number, orderId: string, sku: string, qty: number): Outcome {
-    return this.reserveTx(stream, seq, orderId, sku, qty);
+  reserve(source: EventSource, orderId: string, sku: string, qty: number): Outcome {
+    return this.reserveTx(source, orderId, sku, qty);
   }
 
   reservations(): { orderId: string; sku: string; qty: number }[] {

@@ -13,6 +13,8 @@ export const DEFAULTS = {
   serviceName: 'nest',
   provisioning: 'create-or-update',
   shutdownTimeout: '10s',
+  /** What `listen()` does about a `@MessagePattern` subject a stream captures. */
+  requestSubjectsInStreams: 'error',
   consumer: {
     ackWait: '30s',
     maxDeliver: 5,
@@ -21,6 +23,14 @@ export const DEFAULTS = {
     maxAckPending: 100,
     deliverPolicy: 'all',
     handlerTimeout: '5m',
+  },
+  modes: {
+    /** `'broadcast'`/`'ordered'`: the server removes an instance's consumer this long after the instance is gone. */
+    inactiveThreshold: '1m',
+  },
+  idempotency: {
+    /** How long an idempotency key is kept when `idempotency.retain` is not set. */
+    retain: '1d',
   },
   deadLetter: {
     /** Deliveries the server allows past `maxDeliver` while the dead-letter publish keeps failing. */

@@ -27,8 +27,11 @@ export type {
   ProvisioningMode,
   PublishDefaults,
   StreamDeclaration,
+  Checkpoint,
+  CheckpointQuery,
 } from './interfaces/jetstream-options.interface.js';
-export type { JetStreamEventOptions } from './interfaces/jetstream-event-options.interface.js';
+export type { JetStreamEventOptions, JetStreamEventMode } from './interfaces/jetstream-event-options.interface.js';
+export type { ReplayOptions, ReplayResult, OrderedFailure } from './consuming/runners.js';
 export type { Duration } from './utils/duration.js';
 export {
   JetStreamErrorCode,
@@ -50,6 +53,9 @@ export {
   EncodeError,
   RequestReplyNotSupportedError,
 } from './errors/publish.errors.js';
+export { PublishOptionUnsupportedError } from './errors/publish-option-unsupported.error.js';
+export type { PublishOptionUnsupportedDetail, TimedPublishOption } from './errors/publish-option-unsupported.error.js';
+export { MESSAGE_TTL_MIN_SERVER, MESSAGE_SCHEDULES_MIN_SERVER } from './message-timing/timing-options.js';
 export { JetStreamTermError, DecodeError, HandlerTimeoutError } from './errors/handler.errors.js';
 export { DeadLetterHeaders, DEAD_LETTER_HEADER_PREFIX, readDeadLetter, deadLetterMsgId } from './dead-letter/dead-letter-headers.js';
 export type { DeadLetterFacts } from './dead-letter/dead-letter-headers.js';
@@ -69,3 +75,29 @@ export { JetStreamHealth } from './health/jetstream-health.js';
 export type { HealthCheckResult, HealthOptions, HealthReport, LagThresholds } from './health/health.types.js';
 export { computePermissions } from './permissions/compute-permissions.js';
 export type { NatsPermissions, PermissionRole, PermissionsPlan } from './permissions/compute-permissions.js';
+export { MemoryIdempotencyStore } from './idempotency/memory-idempotency.store.js';
+export type { MemoryIdempotencyStoreOptions } from './idempotency/memory-idempotency.store.js';
+export { SqlIdempotencyStore } from './idempotency/sql-idempotency.store.js';
+export type { SqlDialect, SqlIdempotencyStoreOptions } from './idempotency/sql-idempotency.store.js';
+export { sqliteExecutor, pgExecutor } from './idempotency/sql-executor.js';
+export type {
+  SqlExecutor,
+  SyncSqlExecutor,
+  AsyncSqlExecutor,
+  SqlResult,
+  SqlParam,
+  SqlRow,
+  SqlRunResult,
+  SqliteDatabaseLike,
+  PgQueryable,
+} from './idempotency/sql-executor.js';
+export { sequenceKey, msgIdKey } from './idempotency/idempotency-key.js';
+export type {
+  IdempotencyStore,
+  IdempotencyOptions,
+  IdempotencyRecord,
+  IdempotencyRecordOptions,
+  IdempotencyKeyKind,
+  IdempotentOption,
+  MaybePromise,
+} from './idempotency/idempotency-store.interface.js';

@@ -5,7 +5,7 @@ import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { NestFactory } from '@nestjs/core';
-import type { INestMicroservice, Type } from '@nestjs/common';
+import type { INestMicroservice, LoggerService, Type } from '@nestjs/common';
 import { NatsServer, waitFor } from '@nest-jetstream/testing';
 import { JetStreamServer } from '../server/jetstream.server.js';
 import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
@@ -68,6 +68,16 @@ export async function deleteConsumer(jsm: JetStreamManager, stream: string, dura
       throw err;
     }),
   );
+}
+
+/** Collects what the library logs as warnings, through Nest's logger (`NestFactory.create(M, { logger })`). */
+export class WarningLog implements LoggerService {
+  readonly warnings: string[] = [];
+  log(): void {}
+  error(): void {}
+  warn(message: unknown): void {
+    this.warnings.push(String(message));
+  }
 }
 
 /** Records what handlers saw, for assertions with `waitFor`. */

@@ -2,6 +2,9 @@ import type { MessageHandler } from '@nestjs/microservices';
 import type { DeliverPolicyName } from '../interfaces/jetstream-options.interface.js';
 import type { ErrorClass } from '../settlement/settle-policy.js';
 import type { LagThresholds } from '../health/health.types.js';
+import type { JetStreamEventMode } from '../interfaces/jetstream-event-options.interface.js';
+import type { IdempotencyBinding } from '../idempotency/idempotency-key.js';
+import type { IdempotencyKeyKind } from '../idempotency/idempotency-store.interface.js';
 
 /** A handler called without Nest's pipeline: returns what the method returned, or the exception handler's Observable. */
 export type DirectCall = (data: unknown, ctx: object) => unknown;
@@ -10,7 +13,11 @@ export type DirectCall = (data: unknown, ctx: object) => unknown;
 export interface HandlerBinding {
   subject: string;
   stream: string;
+  /** The consumer's name on the server (for `'broadcast'`, the instance's own: `<durable>_<instance>`; for `'ordered'`, the prefix of the client's consumer names). */
   durable: string;
+  mode: JetStreamEventMode;
+  /** `'broadcast'` and `'ordered'`: the server removes the instance's consumer after this long without it. */
+  inactiveThresholdMs: number;
   ackWaitMs: number;
   maxDeliver: number;
   backoffMs: number[];
@@ -40,18 +47,27 @@ export interface HandlerBinding {
   pipelineReason?: string;
   /** @internal The direct call, when `invocation` is `'direct'`. */
   direct?: DirectCall;
+  /** @internal For an `idempotent` handler: its store and how each message's key is made. */
+  idempotency?: IdempotencyBinding;
 }
 
 /** What `JetStreamServer.bindings` shows of one handler: a frozen copy, everything resolved (durations in ms). */
-export type HandlerBindingInfo = Readonly<Omit<HandlerBinding, 'handler' | 'direct' | 'backoffMs' | 'poisonErrors'>> & {
+export type HandlerBindingInfo = Readonly<Omit<HandlerBinding, 'handler' | 'direct' | 'backoffMs' | 'poisonErrors' | 'idempotency'>> & {
   readonly backoffMs: readonly number[];
   readonly poisonErrors: readonly string[];
+  /** For an `idempotent` handler, which key its messages are known by. */
+  readonly idempotency?: IdempotencyKeyKind;
 };
 
 /** The read-only view of a binding: no handler, no internal call, names of the poison classes. */
 export function bindingInfo(b: HandlerBinding): HandlerBindingInfo {
-  const { handler: _handler, direct: _direct, backoffMs, poisonErrors, ...rest } = b;
-  return Object.freeze({ ...rest, backoffMs: Object.freeze([...backoffMs]), poisonErrors: Object.freeze(poisonErrors.map((c) => c.name)) });
+  const { handler: _handler, direct: _direct, backoffMs, poisonErrors, idempotency, ...rest } = b;
+  return Object.freeze({
+    ...rest,
+    backoffMs: Object.freeze([...backoffMs]),
+    poisonErrors: Object.freeze(poisonErrors.map((c) => c.name)),
+    ...(idempotency && { idempotency: idempotency.key }),
+  });
 }
 
 /** A binding before its stream is known. */

@@ -1,7 +1,7 @@
 import type { MessageHandler } from '@nestjs/microservices';
 import { DEFAULTS } from '../constants.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
-import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
+import type { JetStreamEventMode, JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
 import type { ConsumerOptions, DeliverPolicyName } from '../interfaces/jetstream-options.interface.js';
 import type { UnresolvedBinding } from './handler-binding.js';
 import { toMillis, type Duration } from '../utils/duration.js';
@@ -9,7 +9,10 @@ import type { ErrorClass } from '../settlement/settle-policy.js';
 import { deadLetterProblem } from './dead-letter-subject.js';
 import { deriveDurableName, nameProblem, subjectProblem } from '../utils/subjects.js';
 import { describeValue } from '../utils/describe-value.js';
+import { resolveIdempotency } from '../idempotency/idempotency-key.js';
+import type { IdempotencyStore } from '../idempotency/idempotency-store.interface.js';
 
+const MODES: JetStreamEventMode[] = ['shared', 'broadcast', 'ordered', 'push'];
 const DELIVER_POLICIES: DeliverPolicyName[] = ['all', 'new', 'last', 'last_per_subject', 'by_start_sequence', 'by_start_time'];
 
 function positiveMs(value: Duration, what: string): number {
@@ -70,11 +73,17 @@ export function resolveBinding(
   serviceName: string,
   handler: MessageHandler,
   deadLetterDefault: string | false = false,
+  idempotencyStore?: IdempotencyStore,
 ): UnresolvedBinding {
   const at = `@JetStreamEvent('${subject}')`;
   const bad = subjectProblem(subject);
   if (bad) throw new JetStreamConfigError(`${at}: the subject is invalid: ${bad}.`);
+  const mode = options.mode ?? 'shared';
+  if (!MODES.includes(mode)) throw new JetStreamConfigError(`${at}: mode ${describeValue(mode)} is not one of ${MODES.map((m) => `'${m}'`).join(', ')}.`);
+  // A broadcast or ordered consumer is made fresh by every instance: from 'new' unless the handler says otherwise.
+  const perInstance = mode === 'broadcast' || mode === 'ordered';
   const o = { ...DEFAULTS.consumer, ...defaults, ...options };
+  if (perInstance && options.deliverPolicy === undefined) o.deliverPolicy = 'new';
   const durable = options.durable ?? deriveDurableName(serviceName, subject);
   const badName = nameProblem(durable);
   if (badName) throw new JetStreamConfigError(`${at}: durable "${durable}" is invalid: ${badName}. Pass a durable made of letters, digits, "-" and "_".`);
@@ -103,16 +112,24 @@ export function resolveBinding(
     throw new JetStreamConfigError(`${at}: deadLetter ${describeValue(deadLetter)} is invalid: ${typeof deadLetter === 'string' ? deadLetterProblem(deadLetter) : 'not a string'}. Use a subject such as 'orders.deadletter' or a template such as 'dlq.{subject}', or false.`);
   }
   const backoffMs = resolveBackoff(at, o.backoff, options.backoff !== undefined, maxDeliver);
+  if (mode === 'ordered' && (options.concurrency ?? 1) !== 1) {
+    throw new JetStreamConfigError(`${at}: mode 'ordered' runs one message at a time, in stream order; concurrency ${describeValue(options.concurrency)} would break the order. Remove concurrency, or use mode 'shared'.`);
+  }
+  if (mode === 'ordered' && options.manualAck) {
+    throw new JetStreamConfigError(`${at}: mode 'ordered' has no acks (the handler returning is the settle); remove manualAck.`);
+  }
   return {
     subject,
     stream: options.stream,
     durable,
+    mode,
+    inactiveThresholdMs: positiveMs(options.inactiveThreshold ?? DEFAULTS.modes.inactiveThreshold, `${at} inactiveThreshold`),
     ackWaitMs: positiveMs(o.ackWait, `${at} ackWait`),
     maxDeliver,
     backoffMs,
     poisonErrors: resolvePoisonErrors(at, o.poisonErrors),
     maxAckPending,
-    concurrency,
+    concurrency: mode === 'ordered' ? 1 : concurrency,
     prefetch,
     deliverPolicy: o.deliverPolicy,
     optStartSeq: options.optStartSeq,
@@ -124,6 +141,7 @@ export function resolveBinding(
     handler,
     // The server decides on direct calls when Nest registers the handler.
     invocation: 'pipeline',
+    idempotency: resolveIdempotency(at, options.idempotent, idempotencyStore, mode),
   };
 }
 

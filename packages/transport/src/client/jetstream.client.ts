@@ -17,6 +17,7 @@ import { JetStreamRecord, type JetStreamPublishOptions } from '../record-builder
 import { EventListeners, watchConnection, type ConnectionEvents, type JetStreamStatus } from '../connection/connection-events.js';
 import { Publisher, resolvePublishDefaults, type PublisherDefaults } from '../publishing/publisher.js';
 import { Instrumentations } from '../observability/instrumentations.js';
+import { assertDeclaredTimingSupported } from '../message-timing/timing-streams.js';
 import type { InstrumentationEvents } from '../observability/instrumentation.interface.js';
 
 /** Events of `JetStreamClient.on()`. */
@@ -179,10 +180,11 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
   }
 
   private async open(): Promise<NatsConnection> {
-    const { nc, jsm } = await openConnection(this.options.connection, 'JetStreamClient');
+    const { nc, jsm, serverVersion } = await openConnection(this.options.connection, 'JetStreamClient');
     // A publisher-only service declares its streams too: provision them as the server would.
     const mode = this.options.provisioning ?? DEFAULTS.provisioning;
     try {
+      if (mode !== 'off') assertDeclaredTimingSupported(this.options.streams ?? [], serverVersion);
       await new Provisioner(jsm, mode).provisionStreams(this.options.streams ?? []);
     } catch (err) {
       await nc.close().catch(() => undefined);
@@ -190,7 +192,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     }
     this.nc = nc;
     this.jsm = jsm;
-    this.publisher = new Publisher(jetstream(nc), jsm, this.publishDefaults, this.instrumentations.publish);
+    this.publisher = new Publisher(jetstream(nc), jsm, this.publishDefaults, this.instrumentations.publish, () => nc.info?.version);
     this._status$.next('connected');
     void watchConnection(nc, this._status$, this.listeners, 'JetStreamClient', () => this.closing);
     await this.instrumentations.attach({

@@ -4,6 +4,7 @@ import { toStreamConfig, validateStreamDeclarations } from '../provisioning/stre
 import { toMillis } from '../utils/duration.js';
 import { nameProblem } from '../utils/subjects.js';
 import { describeValue } from '../utils/describe-value.js';
+import { validateIdempotencyOptions } from '../idempotency/idempotency-options.js';
 
 const PROVISIONING_MODES: readonly ProvisioningMode[] = ['create-or-update', 'verify', 'off'];
 
@@ -24,6 +25,9 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof JetStreamOptions>([
   'metrics',
   'tracing',
   'health',
+  'checkpoints',
+  'requestSubjectsInStreams',
+  'idempotency',
 ]);
 
 /**
@@ -44,6 +48,9 @@ export function validateOptions(options: JetStreamOptions, who: string): void {
     if (v !== undefined && (v === null || typeof v !== 'object' || Array.isArray(v))) {
       throw new JetStreamConfigError(`${who}: ${key} must be an object; got ${describeValue(v)}. See the options table in the README.`);
     }
+  }
+  if (options.checkpoints !== undefined && typeof options.checkpoints !== 'function') {
+    throw new JetStreamConfigError(`${who}: checkpoints must be a function (handler) => { afterSequence } | { fromTime } | undefined; got ${describeValue(options.checkpoints)}.`);
   }
   const codec: unknown = options.codec;
   if (codec !== undefined && (codec === null || typeof (codec as { encode?: unknown }).encode !== 'function' || typeof (codec as { decode?: unknown }).decode !== 'function')) {
@@ -80,6 +87,11 @@ export function validateOptions(options: JetStreamOptions, who: string): void {
     }
   }
   if (options.shutdownTimeout !== undefined) toMillis(options.shutdownTimeout, 'shutdownTimeout');
+  validateIdempotencyOptions(options.idempotency, who);
+  const requestSubjects: unknown = options.requestSubjectsInStreams;
+  if (requestSubjects !== undefined && requestSubjects !== 'error' && requestSubjects !== 'warn') {
+    throw new JetStreamConfigError(`${who}: requestSubjectsInStreams is ${describeValue(requestSubjects)}; use 'error' (the default: listen() fails when a stream captures a @MessagePattern subject) or 'warn' (it logs them and boots).`);
+  }
 }
 
 /** One edit apart (a typo), or the same letters in another case. */

@@ -1,4 +1,4 @@
-import type { Consumer, JsMsg } from '@nats-io/jetstream';
+import type { Consumer, JsMsg, PushConsumer } from '@nats-io/jetstream';
 import type { LoggerService } from '@nestjs/common';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
@@ -12,6 +12,7 @@ import { MessagePuller } from './message-puller.js';
 import { maxDeliverOffset } from '../provisioning/consumer-config.js';
 import type { ConsumeObserver } from '../observability/instrumentation.interface.js';
 import { runWithProcessingHooks, type ProcessingHooks } from './processing-hooks.js';
+import { recordHandled, settleIfRecorded } from '../idempotency/idempotent-call.js';
 
 
 /** What a runner needs from its server. */
@@ -27,7 +28,7 @@ export interface RunnerHost {
   /** The dead-letter publish failed on the server's last delivery: the message will not come back. */
   onStranded(binding: HandlerBinding, ctx: JetStreamContext, why: string): void;
   /** The consumer to pull from; with `recreate`, first put it back on the server (it was deleted). */
-  consumerFor(binding: HandlerBinding, recreate: boolean, resumeFrom?: number): Promise<Consumer>;
+  consumerFor(binding: HandlerBinding, recreate: boolean, resumeFrom?: number): Promise<Consumer | PushConsumer>;
   /** Metrics and tracing hooks; undefined when neither is on (then no per-message call is made). */
   readonly consumeObserver?: ConsumeObserver;
   /** NestJS 12's processing hooks, when the app set any (`setOnProcessingStartHook`/`EndHook`). */
@@ -276,6 +277,8 @@ export class ConsumerRunner implements MessageSettler {
       const attempt = Number.isNaN(fast) ? msg.info.deliveryCount : fast;
       const early = decideBeforeRun(attempt, binding);
       if (early) return await this.settle(ctx, early);
+      // An idempotent handler's recorded key: acked without running (docs/idempotency.md).
+      if (binding.idempotency && (await settleIfRecorded(this, ctx, host.logger, attempt))) return;
 
       let data: unknown;
       try {
@@ -320,6 +323,7 @@ export class ConsumerRunner implements MessageSettler {
         return;
       }
       if (ctx.isSettled()) return;
+      if (!failed && binding.idempotency && !(await recordHandled(this, ctx, host.logger, attempt))) return;
       if (!failed) this.ack(ctx);
       else await this.settle(ctx, decideAfterRun(error, failed, attempt, binding), error);
     } catch (err) {

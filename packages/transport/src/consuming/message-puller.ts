@@ -1,4 +1,4 @@
-import { JetStreamApiCodes, JetStreamApiError, type Consumer, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, isPushConsumer, type Consumer, type ConsumerMessages, type JsMsg, type PushConsumer } from '@nats-io/jetstream';
 import type { LoggerService } from '@nestjs/common';
 import { describeError } from '../settlement/settle-policy.js';
 
@@ -20,8 +20,10 @@ export interface PullTarget {
    * strands only that many until ackWait, and a second instance gets the rest at once.
    */
   hasBacklog?(): boolean;
-  /** The consumer to pull from; with `recreate`, first put it back on the server (it was deleted). */
-  consumer(recreate: boolean): Promise<Consumer>;
+  /** The consumer to pull from (or, for a push consumer, to subscribe to); with `recreate`, first put it back on the server (it was deleted). */
+  consumer(recreate: boolean): Promise<Consumer | PushConsumer>;
+  /** An ordered consumer: the client recreates it after a gap or a deletion, so the puller leaves that to it. */
+  readonly ordered?: boolean;
 }
 
 /** Pulls a durable consumer's messages into a callback, and pulls again after the consumer is deleted. */
@@ -59,15 +61,24 @@ export class MessagePuller {
 
   private async consume(recreate: boolean): Promise<void> {
     const consumer = await this.target.consumer(recreate);
-    const messages = await consumer.consume({
-      max_messages: this.target.maxMessages,
-      // Short pulls, so a consumer deleted between pulls is noticed within seconds.
-      expires: PULL_EXPIRES_MS,
-      callback: this.onMessage,
-    });
+    // A push consumer is bounded by the server (max_ack_pending, flow control) rather than by pulls.
+    const messages = isPushConsumer(consumer)
+      ? await (consumer as PushConsumer).consume({ callback: this.onMessage })
+      : await (consumer as Consumer).consume({
+          max_messages: this.target.maxMessages,
+          // Short pulls, so a consumer deleted between pulls is noticed within seconds.
+          expires: PULL_EXPIRES_MS,
+          callback: this.onMessage,
+        });
     this.messages = messages;
     this.gate(messages);
     void this.watch(messages);
+    // No heartbeats reach a queue group: look for a deleted push consumer as often as a pull expires.
+    if (isPushConsumer(consumer)) {
+      const timer = setInterval(() => (this.messages === messages ? void this.check(messages) : clearInterval(timer)), PULL_EXPIRES_MS);
+      timer.unref();
+      void messages.closed().finally(() => clearInterval(timer));
+    }
   }
 
   /**
@@ -92,6 +103,7 @@ export class MessagePuller {
   }
 
   private async watch(messages: ConsumerMessages): Promise<void> {
+    if (this.target.ordered) return;
     for await (const status of messages.status()) {
       if (status.type === 'consumer_deleted' || status.type === 'consumer_not_found') {
         void this.heal(messages);

@@ -4,6 +4,7 @@ import { BaseRpcContext } from '@nestjs/microservices';
 import type { Duration } from '../utils/duration.js';
 import { JETSTREAM_CONTEXT_BRAND } from './jetstream-context.brand.js';
 import { readMetadata } from '../metadata/packet-metadata.js';
+import { sequenceKey } from '../idempotency/idempotency-key.js';
 
 /** How a message was settled, once it is. */
 export type SettleAction = 'ack' | 'nak' | 'term';
@@ -48,6 +49,8 @@ export class JetStreamContext extends BaseRpcContext<[JsMsg]> {
   declare started: number;
   /** @internal The consume observer's token for this message (only with metrics or tracing on). */
   declare observed?: unknown;
+  /** @internal The key the runner made for an `idempotent` handler (read it through `idempotencyKey`). */
+  declare idempotencyKeyValue?: string;
 
   private constructor(
     msg: JsMsg,
@@ -67,6 +70,14 @@ export class JetStreamContext extends BaseRpcContext<[JsMsg]> {
   /** How the message was settled (`'ack'`, `'nak'`, `'term'`), or undefined while it is not. */
   get settledWith(): SettleAction | undefined {
     return this.settled;
+  }
+
+  /**
+   * This message's idempotency key: for an `idempotent` handler, the key its option makes (record
+   * it in your own transaction with `store.record(ctx.idempotencyKey, { tx })`); otherwise `'<stream>:<seq>'`.
+   */
+  get idempotencyKey(): string {
+    return this.idempotencyKeyValue ?? sequenceKey(this.args[0]);
   }
 
   /** The raw `JsMsg` from `@nats-io/jetstream`. */

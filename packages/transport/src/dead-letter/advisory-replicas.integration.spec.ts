@@ -5,6 +5,7 @@ import { connect } from '@nats-io/transport-node';
 import { Controller, Module, type INestMicroservice, type LoggerService, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NatsCluster, waitFor } from '@nest-jetstream/testing';
+import { WarningLog } from '../__fixtures__/harness.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import type { DeadLetterEvent, DeadLetterLostEvent } from '../events/settle.events.js';
 import type { JetStreamServerOptions } from '../interfaces/jetstream-options.interface.js';
@@ -34,16 +35,6 @@ class OutlastController {
 
 @Module({ controllers: [OutlastController] })
 class OutlastModule {}
-
-/** Collects what the library logs as warnings, through Nest's logger. */
-class WarningLog implements LoggerService {
-  readonly warnings: string[] = [];
-  log(): void {}
-  error(): void {}
-  warn(message: unknown): void {
-    this.warnings.push(String(message));
-  }
-}
 
 describe('the dead-letter advisory stream in a 3-node cluster (real nats-servers)', () => {
   let cluster: NatsCluster;

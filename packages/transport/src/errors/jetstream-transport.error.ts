@@ -10,6 +10,7 @@ export const JetStreamErrorCode = {
   PublishTimeout: 'PUBLISH_TIMEOUT',
   PublishRejected: 'PUBLISH_REJECTED',
   PublishFailed: 'PUBLISH_FAILED',
+  PublishOptionUnsupported: 'PUBLISH_OPTION_UNSUPPORTED',
   Encode: 'ENCODE',
   Decode: 'DECODE',
   Term: 'TERM',

@@ -148,6 +148,10 @@ export async function checkConsumers(source: HealthSource, s: HealthSettings): P
   await Promise.all(
     consumers.map(async (c) => {
       const key = `${c.stream}/${c.durable}`;
+      if (c.stoppedAt) {
+        problems.push(`ordered handler "${c.subject}" stopped at ${c.stream} #${c.stoppedAt.streamSequence} (${c.stoppedAt.reason}): restart the service once the cause is fixed, or give the handler a deadLetter route`);
+        return;
+      }
       try {
         const info = await within(conn.jsm.consumers.info(c.stream, c.durable), s.timeoutMs, `consumer info of ${key}`);
         const unprocessed = info.num_pending + info.num_ack_pending;

@@ -15,7 +15,7 @@ export interface HealthSource {
   /** Why the connection closed by itself, if it did. */
   closedReason(): Error | undefined;
   /** The consumers bound (a server's handlers); none for a client. */
-  consumers(): readonly { stream: string; durable: string; subject: string; lag?: LagThresholds }[];
+  consumers(): readonly { stream: string; durable: string; subject: string; lag?: LagThresholds; stoppedAt?: { streamSequence: number; reason: string } }[];
   /** The streams the app declares or consumes, with their declared replicas. */
   streams(): readonly { name: string; replicas?: number }[];
   /** Dead-letter subjects of the handlers, and those no stream captured at boot. */

@@ -1,5 +1,16 @@
 import type { ConsumerOptions } from './jetstream-options.interface.js';
 import type { LagThresholds } from '../health/health.types.js';
+import type { IdempotentOption } from '../idempotency/idempotency-store.interface.js';
+import type { Duration } from '../utils/duration.js';
+
+/**
+ * How a handler reads its stream (docs/delivery-modes.md):
+ * - `'shared'`: one durable pull consumer shared by every instance of the service (each message to one instance);
+ * - `'broadcast'`: a pull consumer per instance (every instance gets every message), removed when the instance stops or after `inactiveThreshold`;
+ * - `'ordered'`: an ordered consumer per instance: every message strictly in stream order, one at a time, no acks;
+ * - `'push'`: a durable push consumer with a queue group (`deliver_group`) shared by the instances, bounded by `maxAckPending`.
+ */
+export type JetStreamEventMode = 'shared' | 'broadcast' | 'ordered' | 'push';
 
 /** Options of one `@JetStreamEvent` handler: its durable pull consumer and how it settles. */
 export interface JetStreamEventOptions extends ConsumerOptions {
@@ -15,6 +26,16 @@ export interface JetStreamEventOptions extends ConsumerOptions {
   manualAck?: boolean;
   /** Dead-letter subject (or template, see `JetStreamOptions.deadLetter`); `false` turns the module default off. */
   deadLetter?: string | false;
+  /** How the handler reads its stream. Default `'shared'`. */
+  mode?: JetStreamEventMode;
+  /** `'broadcast'` and `'ordered'`: how long the server keeps an instance's consumer after the instance is gone. Default `'1m'`. */
+  inactiveThreshold?: Duration;
   /** This handler's lag thresholds for the readiness check. Default: the module's `health.maxPending` / `health.maxAge`. */
   lag?: LagThresholds;
+  /**
+   * A message whose key the server's `idempotency.store` has recorded is acked without running the
+   * handler, and the key is recorded after the handler succeeds (docs/idempotency.md). `true` keys
+   * by stream and sequence; `{ key: 'msgId' }` by the publisher's msgId; a function by the context. Default false.
+   */
+  idempotent?: IdempotentOption;
 }

@@ -5,6 +5,7 @@ import type { Duration } from '../utils/duration.js';
 import type { ErrorClass } from '../settlement/settle-policy.js';
 import type { JetStreamInstrumentation } from '../observability/instrumentation.interface.js';
 import type { HealthOptions } from '../health/health.types.js';
+import type { IdempotencyOptions } from '../idempotency/idempotency-store.interface.js';
 
 export type DeliverPolicyName = 'all' | 'new' | 'last' | 'last_per_subject' | 'by_start_sequence' | 'by_start_time';
 export type ProvisioningMode = 'create-or-update' | 'verify' | 'off';
@@ -37,6 +38,14 @@ export interface StreamDeclaration {
   denyDelete?: boolean;
   denyPurge?: boolean;
   allowRollup?: boolean;
+  /** Per-message TTL (the `ttl` publish option; `allow_msg_ttl`). Needs nats-server 2.11+; the server cannot turn it off again. Default false. */
+  allowMsgTtl?: boolean;
+  /**
+   * Scheduled messages (the `deliverAt`/`delay` publish options; `allow_msg_schedules`, plus the
+   * subjects `_sched.<name>.>` where schedules wait). Needs nats-server 2.12+, not with `interest`
+   * retention; the server cannot turn it off again. Default false.
+   */
+  allowMsgSchedules?: boolean;
   /** Any other server stream config field, in the server's own names (e.g. `{ compression: 's2' }` on 2.10+). */
   extra?: Partial<StreamConfig>;
 }
@@ -134,6 +143,38 @@ export interface JetStreamServerOptions extends JetStreamClientOptions {
    * any handler dead-letters).
    */
   deadLetterAdvisories?: boolean | { replicas?: number };
+  /**
+   * The store of the `idempotent` handlers' keys, and its pruning (docs/idempotency.md):
+   * `{ store, pruneInterval?, retain? }`. Default none: a handler marked `idempotent` is then a boot error.
+   */
+  idempotency?: IdempotencyOptions;
+  /**
+   * What `listen()` does when a stream (in `streams` or on the server) captures the subject of a
+   * `@MessagePattern` of the app, whatever transport it is bound to: the stream stores such a
+   * core-NATS request and its PubAck can reach the caller before the handler's reply. `'error'`
+   * fails `listen()` naming each one; `'warn'` logs them and boots. See docs/beside-core-nats.md.
+   * Default `'error'`.
+   */
+  requestSubjectsInStreams?: 'error' | 'warn';
+  /**
+   * Where each handler starts, from the application's own records, asked once per handler at
+   * `listen()`: `{ afterSequence: n }` starts after stream sequence n, `{ fromTime }` at the first
+   * message stored then; undefined keeps the handler's `deliverPolicy`. An `'ordered'` or
+   * `'broadcast'` handler starts there on every boot; a `'shared'` or `'push'` durable only when it
+   * is created (one that exists keeps its position on the server). Default none.
+   */
+  checkpoints?: (handler: CheckpointQuery) => Checkpoint | undefined | Promise<Checkpoint | undefined>;
+}
+
+/** Where a handler starts, as the application recorded it (e.g. with its own state, in one transaction). */
+export type Checkpoint = { afterSequence: number } | { fromTime: Date };
+
+/** The handler a `checkpoints` source is asked about. */
+export interface CheckpointQuery {
+  subject: string;
+  /** The handler's durable (for `'broadcast'` and `'ordered'`, without the instance suffix). */
+  durable: string;
+  mode: 'shared' | 'broadcast' | 'ordered' | 'push';
 }
 
 /** `JetStreamModule`'s options: its server gets them all, its client what a client uses. */

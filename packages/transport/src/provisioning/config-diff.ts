@@ -3,7 +3,7 @@ import type { ProvisioningDifference } from '../errors/provisioning.error.js';
 /** Stream fields the server cannot change in place. */
 export const STREAM_IMMUTABLE = new Set(['name', 'storage', 'retention']);
 /** Consumer fields the server cannot change in place (2.9; 2.10 can change `filter_subject`). */
-export const CONSUMER_IMMUTABLE = new Set(['durable_name', 'ack_policy', 'deliver_policy', 'opt_start_seq', 'opt_start_time']);
+export const CONSUMER_IMMUTABLE = new Set(['durable_name', 'ack_policy', 'deliver_policy', 'opt_start_seq', 'opt_start_time', 'deliver_subject']);
 /**
  * Where a new consumer starts: meaningless for one that exists (a consumer put back after a
  * deletion starts where the app left off), so never compared.
@@ -37,6 +37,10 @@ export function diffConfig(
   immutable: Set<string>,
 ): ProvisioningDifference[] {
   const out: ProvisioningDifference[] = [];
+  // A pull consumer cannot become a push one, nor the reverse: a handler's mode changed.
+  if (kind === 'consumer' && expected.deliver_subject === undefined && typeof actual.deliver_subject === 'string') {
+    out.push({ kind, name, field: 'deliver_subject', expected: undefined, actual: actual.deliver_subject, updatable: false });
+  }
   for (const [field, value] of Object.entries(expected)) {
     if (value === undefined || (kind === 'consumer' && CONSUMER_START_FIELDS.has(field))) continue;
     if (!same(field, value, actual[field])) {

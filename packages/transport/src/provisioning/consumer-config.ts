@@ -35,5 +35,20 @@ export function toConsumerConfig(b: HandlerBinding): Partial<ConsumerConfig> & {
   };
   if (b.deliverPolicy === 'by_start_sequence') cfg.opt_start_seq = b.optStartSeq;
   if (b.deliverPolicy === 'by_start_time') cfg.opt_start_time = b.optStartTime?.toISOString();
+  if (b.mode === 'broadcast') cfg.inactive_threshold = millisToNanos(b.inactiveThresholdMs);
+  if (b.mode === 'push') {
+    // The instances share the messages as one queue group; the server stops pushing at
+    // max_ack_pending unsettled messages, so a slow instance never holds more than that. Flow
+    // control and idle heartbeats would go to one member of the group only: the v3 client refuses
+    // them with a deliver_group (nats-server 2.9.10 and 2.15.1 accept them), so the puller checks
+    // the consumer's presence itself.
+    cfg.deliver_subject = pushDeliverSubject(b);
+    cfg.deliver_group = b.durable;
+  }
   return cfg;
+}
+
+/** Where the server pushes a `'push'` handler's messages: a core subject no stream should capture. */
+export function pushDeliverSubject(b: Pick<HandlerBinding, 'stream' | 'durable'>): string {
+  return `_PUSH.${b.stream}.${b.durable}`;
 }

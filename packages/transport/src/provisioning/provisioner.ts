@@ -1,4 +1,4 @@
-import { JetStreamApiCodes, JetStreamApiError, StorageType, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, StorageType, type ConsumerInfo, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
 import { millisToNanos } from '../utils/duration.js';
 import { errors } from '@nats-io/nats-core';
 import { causeOf } from '../errors/error-causes.js';
@@ -13,6 +13,7 @@ import { maxDeliverOffset, toConsumerConfig } from './consumer-config.js';
 import { inUserTerms } from './user-terms.js';
 import { toStreamConfig } from './stream-config.js';
 import { renderDeadLetterSubject } from '../bindings/dead-letter-subject.js';
+import { foreignConsumerProblems, workQueueError, workQueueProblems } from './workqueue-rules.js';
 
 /** JetStream API error: "stream name already in use with a different configuration" / already exists. */
 const STREAM_NAME_IN_USE = 10058;
@@ -46,11 +47,31 @@ export class Provisioner {
     }
     const bindings = unresolved.map((b) => ({ ...b, stream: this.resolveStream(b, streams) }));
     assertOneHandlerPerDurable(bindings);
+    await this.checkWorkQueues(bindings, streams);
     const uncaptured = [...new Set(bindings.flatMap((b) => this.checkDeadLetterRoute(b, streams)))];
     if (uncaptured.length > 0) await this.provideDeadLetterStream(uncaptured, bindings, streams);
-    for (const b of bindings) differences.push(...(await this.provisionConsumer(b)));
+    // An ordered handler's consumers are made by the client, one after another.
+    for (const b of bindings) if (b.mode !== 'ordered') differences.push(...(await this.provisionConsumer(b)));
     this.throwIfDifferent(differences);
     return bindings;
+  }
+
+  private async checkWorkQueues(bindings: HandlerBinding[], declared: StreamDeclaration[]): Promise<void> {
+    const retention = (name: string) => declared.find((d) => d.name === name)?.retention ?? this.serverStreams.get(name)?.config.retention;
+    const isWorkQueue = (name: string) => retention(name) === 'workqueue';
+    const problems = workQueueProblems(bindings, isWorkQueue);
+    for (const b of bindings) {
+      if (!isWorkQueue(b.stream) || !this.serverStreams.has(b.stream)) continue;
+      const consumers: ConsumerInfo[] = [];
+      try {
+        for await (const c of this.jsm.consumers.list(b.stream)) consumers.push(c);
+      } catch {
+        // An identity that may not list consumers: the server's own refusal will name the clash.
+        continue;
+      }
+      problems.push(...foreignConsumerProblems(b, consumers));
+    }
+    if (problems.length > 0) throw workQueueError(problems);
   }
 
   /**
@@ -99,7 +120,8 @@ export class Provisioner {
       if (!streamMissing && !isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw this.serverError(`read consumer ${name}`, err);
     }
     if (!actual) {
-      if (this.mode !== 'create-or-update') {
+      // A broadcast consumer is this instance's own: made at boot whatever the provisioning mode.
+      if (this.mode !== 'create-or-update' && b.mode !== 'broadcast') {
         if (this.mode === 'off') {
           throw new ProvisioningError(
             `Consumer ${name} for handler "${b.subject}" does not exist and provisioning is 'off': create it on the server, or use provisioning 'create-or-update'.`,

@@ -4,6 +4,7 @@ import type { StreamDeclaration } from '../interfaces/jetstream-options.interfac
 import { toNanos } from '../utils/duration.js';
 import { nameProblem, subjectProblem, subjectsOverlap } from '../utils/subjects.js';
 import { describeValue } from '../utils/describe-value.js';
+import { timingStreamConfig } from '../message-timing/timing-streams.js';
 
 const RETENTION: Record<NonNullable<StreamDeclaration['retention']>, RetentionPolicy> = {
   limits: RetentionPolicy.Limits,
@@ -43,6 +44,7 @@ export function toStreamConfig(decl: StreamDeclaration): Partial<StreamConfig> &
   if (decl.denyDelete !== undefined) cfg.deny_delete = decl.denyDelete;
   if (decl.denyPurge !== undefined) cfg.deny_purge = decl.denyPurge;
   if (decl.allowRollup !== undefined) cfg.allow_rollup_hdrs = decl.allowRollup;
+  Object.assign(cfg, timingStreamConfig(decl, at));
   return { ...cfg, ...decl.extra, name: decl.name };
 }
 

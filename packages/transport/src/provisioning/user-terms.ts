@@ -53,6 +53,9 @@ function consumerTerms(maxDeliverOffset: number): Record<string, FieldTerms> {
     filter_subject: { option: 'the handler subject' },
     opt_start_seq: { option: 'optStartSeq' },
     opt_start_time: { option: 'optStartTime' },
+    deliver_subject: { option: "mode (a 'push' consumer has a deliver subject, a pull consumer none)" },
+    deliver_group: { option: "mode 'push'" },
+    inactive_threshold: { option: 'inactiveThreshold', show: duration },
   };
 }
 

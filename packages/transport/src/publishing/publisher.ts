@@ -12,6 +12,7 @@ import { toMillis } from '../utils/duration.js';
 import { subjectProblem } from '../utils/subjects.js';
 import type { PublishObserver } from '../observability/instrumentation.interface.js';
 import { withMetadata } from '../metadata/packet-metadata.js';
+import { MessageTiming, type TimedPublish } from '../message-timing/message-timing.js';
 
 /** JetStream API error codes for failed publish expectations. */
 const WRONG_STREAM = 10060;
@@ -45,6 +46,8 @@ export class Publisher {
   private readonly streamSeen = new Map<string, number>();
   /** Subjects already checked: validation costs a split per publish otherwise. */
   private readonly validSubjects = new Set<string>();
+  /** Created by the first publish with `ttl`, `deliverAt` or `delay`. */
+  private timing?: MessageTiming;
 
   constructor(
     private readonly js: JetStreamClient,
@@ -52,22 +55,40 @@ export class Publisher {
     private readonly defaults: PublisherDefaults,
     /** Metrics and tracing hooks; undefined when neither is on (then no call is made per publish). */
     private readonly observer?: PublishObserver,
+    /** The connected server's version, checked before a publish with `ttl`, `deliverAt` or `delay`. */
+    private readonly serverVersion: () => string | undefined = () => undefined,
   ) {}
 
-  /** Never throws synchronously: every problem is a rejection. */
-  publish(subject: string, payload: Uint8Array, options: JetStreamPublishOptions = {}, metadata?: Record<string, string>): Promise<PubAck> {
+  /** Never throws synchronously: every problem is a rejection. `timed`: what `MessageTiming` planned. */
+  publish(subject: string, payload: Uint8Array, options: JetStreamPublishOptions = {}, metadata?: Record<string, string>, timed?: TimedPublish): Promise<PubAck> {
+    // Only a publish with one of these pays for the checks (server version, stream settings).
+    if (!timed && (options.ttl !== undefined || options.deliverAt !== undefined || options.delay !== undefined)) return this.publishTimed(subject, payload, options, metadata);
     let opts: Partial<JsPublishOptions>;
     try {
       this.checkSubject(subject);
       opts = this.toPublishOptions(subject, options);
+      if (timed) Object.assign(opts, timed.options);
       if (metadata) opts.headers = withMetadata(opts.headers, metadata, subject);
     } catch (err) {
       return Promise.reject(err);
     }
     const started = Date.now();
-    if (this.observer) return this.observed(this.observer, subject, payload, opts, options, started);
+    const to = timed ? timed.subject : subject;
+    if (this.observer) return this.observed(this.observer, subject, payload, opts, options, started, to);
     // The happy path is one call into the client: no extra async frames per message.
-    return this.js.publish(subject, payload, opts).catch((err: unknown) => this.retry(err, subject, payload, opts, options, started));
+    return this.js.publish(to, payload, opts).catch((err: unknown) => this.retry(err, subject, payload, opts, options, started, to));
+  }
+
+  private publishTimed(subject: string, payload: Uint8Array, options: JetStreamPublishOptions, metadata?: Record<string, string>): Promise<PubAck> {
+    try {
+      this.checkSubject(subject);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const timing = (this.timing ??= new MessageTiming(this.jsm, this.serverVersion));
+    return timing
+      .plan(subject, options)
+      .then((timed) => this.publish(subject, payload, options, metadata, timed).catch((err: unknown) => timing.explain(subject, options, err)));
   }
 
   private observed(
@@ -77,11 +98,12 @@ export class Publisher {
     opts: Partial<JsPublishOptions>,
     options: JetStreamPublishOptions,
     started: number,
+    to: string,
   ): Promise<PubAck> {
     const token = observer.started(subject, opts.msgID ?? '', () => (opts.headers ??= createHeaders()));
     return this.js
-      .publish(subject, payload, opts)
-      .catch((err: unknown) => this.retry(err, subject, payload, opts, options, started))
+      .publish(to, payload, opts)
+      .catch((err: unknown) => this.retry(err, subject, payload, opts, options, started, to))
       .then(
         (ack) => {
           observer.finished(token, ack);
@@ -101,6 +123,8 @@ export class Publisher {
     opts: Partial<JsPublishOptions>,
     options: JetStreamPublishOptions,
     started: number,
+    /** Where the message goes: `subject`, or a schedule's own subject. */
+    to = subject,
   ): Promise<PubAck> {
     const budget = options.retryBudget === undefined ? this.defaults.retryBudgetMs : toMillis(options.retryBudget, 'publish retryBudget');
     const deadline = started + budget;
@@ -113,7 +137,7 @@ export class Publisher {
       await new Promise((r) => setTimeout(r, pause));
       pause = Math.min(pause * 2, RETRY_MAX_DELAY_MS);
       try {
-        return await this.js.publish(subject, payload, opts);
+        return await this.js.publish(to, payload, opts);
       } catch (next) {
         err = next;
       }

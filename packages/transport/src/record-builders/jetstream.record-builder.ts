@@ -23,6 +23,20 @@ export interface JetStreamPublishOptions {
   timeout?: Duration;
   /** Retry timeouts and no-responders with the same msgId this long. Default from `publish.retryBudget` (`'15s'`). */
   retryBudget?: Duration;
+  /**
+   * Per-message TTL (`Nats-TTL`): the server deletes the message this long after storing it (at
+   * least `'1s'`); `'never'` keeps it past the stream's `maxAge`. With `deliverAt`/`delay`, counted
+   * from delivery. Needs nats-server 2.11+ and `allowMsgTtl` on the stream. Default none.
+   */
+  ttl?: Duration | 'never';
+  /**
+   * Store the message on its subject at this time, not now (a nats-server message schedule; a past
+   * time delivers at once). The PubAck is the schedule's. Needs nats-server 2.12+ and
+   * `allowMsgSchedules` on the stream. Default none.
+   */
+  deliverAt?: Date;
+  /** `deliverAt` this long from now. Default none. */
+  delay?: Duration;
 }
 
 /** What `emit()` sends when it is given a record instead of plain data. */
@@ -67,6 +81,24 @@ export class JetStreamRecordBuilder<T = unknown> {
   /** How long this publish retries timeouts and no-responders (same msgId). */
   setRetryBudget(retryBudget: Duration): this {
     this.options = { ...this.options, retryBudget };
+    return this;
+  }
+
+  /** Per-message TTL (nats-server 2.11+, `allowMsgTtl`). */
+  setTtl(ttl: Duration | 'never'): this {
+    this.options = { ...this.options, ttl };
+    return this;
+  }
+
+  /** Deliver at this time (nats-server 2.12+, `allowMsgSchedules`); replaces a delay. */
+  setDeliverAt(deliverAt: Date): this {
+    this.options = { ...this.options, deliverAt, delay: undefined };
+    return this;
+  }
+
+  /** Deliver after this delay (nats-server 2.12+, `allowMsgSchedules`); replaces a deliverAt. */
+  setDelay(delay: Duration): this {
+    this.options = { ...this.options, delay, deliverAt: undefined };
     return this;
   }
 

@@ -1,6 +1,6 @@
-import type { Consumer, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { Consumer, JetStreamClient, JetStreamManager, PushConsumer } from '@nats-io/jetstream';
 import { jetstream } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
+import { nuid, type NatsConnection } from '@nats-io/nats-core';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { DEFAULTS, JETSTREAM_EXTRAS_KEY, JETSTREAM_METHOD_KEY, JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from '../constants.js';
@@ -17,15 +17,22 @@ import { validateOptions } from '../config/validate-options.js';
 import { handlerErrorCapture } from '../nest-patches/handler-error-capture.js';
 import { pipeRejectionCapture } from '../nest-patches/pipe-rejection-capture.js';
 import { REGISTRATION, registrationHook, type Registration } from '../nest-patches/registration-hook.js';
+import { appContainerCapture } from '../nest-patches/app-container-capture.js';
+import { checkRequestSubjects } from './request-subjects.js';
 import { toMillis } from '../utils/duration.js';
 import { versionAtLeast } from '../utils/server-version.js';
+import { assertDeclaredTimingSupported } from '../message-timing/timing-streams.js';
 import { ConsumerRunner } from '../consuming/consumer-runner.js';
+import { startIdempotency } from '../idempotency/idempotency-runtime.js';
+import { createRunner, healthConsumerOf, removeInstanceConsumers, replay, type HandlerRunner, type ReplayOptions, type ReplayResult } from '../consuming/runners.js';
+import { applyCheckpoints } from '../bindings/checkpoints.js';
 import { Publisher, resolvePublishDefaults, type PublisherDefaults } from '../publishing/publisher.js';
 import { ADVISORY_DURABLE, AdvisoryWatcher, advisoryStreamName } from '../dead-letter/advisory-watcher.js';
 import { computePermissions, type NatsPermissions, type PermissionRole, type PermissionsPlan } from '../permissions/compute-permissions.js';
 import { DeadLetterRouter } from '../dead-letter/dead-letter.router.js';
 import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
 import { planDirectCall } from './direct-call.js';
+import { reportStranded, reportTerminated } from './settle-reports.js';
 import { JetStreamHealth } from '../health/jetstream-health.js';
 import type { HealthSource } from '../health/health-source.js';
 import { renderDeadLetterSubject } from '../bindings/dead-letter-subject.js';
@@ -74,7 +81,9 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   /** Liveness and readiness (the six health signals); `@nest-jetstream/transport/terminus` wraps it for `@nestjs/terminus`. */
   readonly health: JetStreamHealth;
   private provisioner?: Provisioner;
-  private runners: ConsumerRunner[] = [];
+  private runners: HandlerRunner[] = [];
+  /** Names this instance's own consumers (`'broadcast'`, `'ordered'`). */
+  private readonly instanceId = nuid.next().slice(-8);
   private router?: DeadLetterRouter;
   private advisories?: AdvisoryWatcher;
   private readonly shutdownTimeoutMs: number;
@@ -85,6 +94,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   private closed = false;
   /** Set when close() starts: the connection closing after it is expected. */
   private closing = false;
+  /** Stops pruning the idempotency keys (set at `listen()` when `idempotency.pruneInterval` is). */
+  private stopIdempotency?: () => void;
   /** @internal Metrics and tracing hooks of the consumers; undefined when neither is on. */
   readonly consumeObserver?: ConsumeObserver;
   /** @internal NestJS 12's processing hooks, once the app set one (before `listen()`). */
@@ -100,7 +111,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.instrumentations = new Instrumentations(options);
     this.consumeObserver = this.instrumentations.consume;
     // Nest's own classes are patched only while a JetStream server lives (released by close()).
-    this.patches = [handlerErrorCapture.acquire(), pipeRejectionCapture.acquire()];
+    this.patches = [handlerErrorCapture.acquire(), pipeRejectionCapture.acquire(), appContainerCapture.acquire()];
     // Only until Nest has registered the handlers, which it does before it calls listen().
     this.releaseRegistrationHook = options.directCalls !== false ? registrationHook.acquire() : () => undefined;
     this.patches.push(this.releaseRegistrationHook);
@@ -117,7 +128,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       connection: () => (this.nc && this.jsm ? { nc: this.nc, jsm: this.jsm } : undefined),
       status: () => this.lastStatus,
       closedReason: () => this.closedError,
-      consumers: () => this.runners.map(({ binding: b }) => ({ stream: b.stream, durable: b.durable, subject: b.subject, lag: b.lag })),
+      consumers: () => this.runners.map(healthConsumerOf),
       streams: () => this.streamsUsed().map((name) => ({ name })),
       deadLetterSubjects: () => this.deadLetterSubjects(),
       missingDeadLetterSubjects: () => this.missingDeadLetterSubjects,
@@ -201,6 +212,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       this.options.serviceName ?? DEFAULTS.serviceName,
       callback,
       this.options.deadLetter ?? false,
+      this.options.idempotency?.store,
     );
     const plan =
       this.options.directCalls === false
@@ -238,7 +250,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
    * keeps growing means handlers that hang for good.
    */
   get timedOutHandlers(): number {
-    return this.runners.reduce((n, r) => n + r.timedOutRunning, 0);
+    return this.runners.reduce((n, r) => n + (r instanceof ConsumerRunner ? r.timedOutRunning : 0), 0);
   }
 
   /**
@@ -269,7 +281,12 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.js = jetstream(nc);
     const mode = this.options.provisioning ?? DEFAULTS.provisioning;
     this.provisioner = new Provisioner(jsm, mode, this.options.serviceName);
+    await applyCheckpoints(this.pending, this.options.checkpoints);
+    // A broadcast or ordered consumer belongs to this instance.
+    for (const b of this.pending) if (b.mode === 'broadcast' || b.mode === 'ordered') b.durable = `${b.durable}_${this.instanceId}`;
+    if (mode !== 'off') assertDeclaredTimingSupported(this.options.streams ?? [], serverVersion);
     const bindings = await this.provisioner.provision(this.options.streams ?? [], this.pending);
+    await checkRequestSubjects(this, jsm, this.options, this.logger);
     if (mode === 'create-or-update') {
       // The health check's stream, so that identities that may not create streams find it there.
       const replicas = this.provisioner.replicasOf(bindings.map((b) => b.stream), this.options.streams ?? []);
@@ -290,12 +307,14 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
         await this.advisories.start(mode, replicas);
       }
     }
+    this.stopIdempotency = await startIdempotency(this.options.idempotency, bindings, this.logger);
     for (const b of bindings) {
-      const runner = new ConsumerRunner(b, this);
+      const runner = createRunner(b, this, this.js);
       await runner.start();
       this.runners.push(runner);
       const via = b.invocation === 'direct' ? 'called directly' : `through Nest's pipeline: ${b.pipelineReason ?? ''}`;
-      this.logger.log(`Consuming "${b.subject}" from ${b.stream} as durable ${b.durable} (concurrency ${b.concurrency}; ${via})`);
+      const as = b.mode === 'shared' ? `durable ${b.durable}` : b.mode === 'push' ? `push consumer ${b.durable} (queue group)` : `${b.mode} consumer ${b.durable}`;
+      this.logger.log(`Consuming "${b.subject}" from ${b.stream} as ${as} (concurrency ${b.concurrency}; ${via})`);
     }
     await this.instrumentations.attach({
       role: 'server',
@@ -317,6 +336,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     const runners = this.runners;
     this.runners = [];
     await Promise.all(runners.map((r) => r.close(timeout)));
+    this.stopIdempotency?.();
+    if (this.jsm) await removeInstanceConsumers(this.jsm, runners);
     await this.advisories?.close();
     this.advisories = undefined;
     await this.instrumentations.detach();
@@ -346,35 +367,13 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   // --- RunnerHost ----------------------------------------------------------------------------
 
   /** @internal */
-  onTerminated(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean): void {
-    const info = ctx.getInfo();
-    const event: TerminatedMessageEvent = {
-      subject: ctx.getSubject(),
-      stream: info.stream,
-      consumer: info.consumer,
-      streamSequence: info.streamSequence,
-      deliveryCount: info.deliveryCount,
-      reason,
-      exhausted,
-    };
-    this.logger.error(
-      `Terminated message ${info.streamSequence} on "${event.subject}" (${info.stream}/${info.consumer}, delivery ${info.deliveryCount}): ${reason}`
-    );
-    this.listeners.emit('terminated', event);
+  onTerminated(_binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean): void {
+    reportTerminated(this.logger, (e) => this.listeners.emit('terminated', e), ctx, reason, exhausted);
   }
 
   /** @internal */
-  onStranded(binding: HandlerBinding, ctx: JetStreamContext, why: string): void {
-    const info = ctx.getInfo();
-    const event: DeadLetterLostEvent = {
-      stream: info.stream,
-      consumer: info.consumer,
-      streamSequence: info.streamSequence,
-      advisory: 'last_delivery',
-      why: `its dead letter could not be published on the server's last delivery (${info.deliveryCount}) (${why}); the server will not deliver it again. It stays in ${info.stream} #${info.streamSequence}${this.advisories ? ' and the advisory safety net may still dead-letter it' : ''}: read it by sequence and republish it, or fix the dead-letter stream and redrive`,
-    };
-    this.logger.error(`Cannot dead-letter message ${info.streamSequence} on "${ctx.getSubject()}" (${info.stream}/${info.consumer}): ${event.why}`);
-    this.listeners.emit('deadLetterLost', event);
+  onStranded(_binding: HandlerBinding, ctx: JetStreamContext, why: string): void {
+    reportStranded(this.logger, (e) => this.listeners.emit('deadLetterLost', e), ctx, why, this.advisories !== undefined);
   }
 
   /** @internal */
@@ -387,10 +386,20 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   }
 
   /** @internal */
-  async consumerFor(binding: HandlerBinding, recreate: boolean, resumeFrom?: number): Promise<Consumer> {
+  async consumerFor(binding: HandlerBinding, recreate: boolean, resumeFrom?: number): Promise<Consumer | PushConsumer> {
     if (!this.js || !this.provisioner) throw new JetStreamNotListeningError('JetStreamServer');
     if (recreate) await this.provisioner.recreateConsumer(binding, resumeFrom);
-    return this.js.consumers.get(binding.stream, binding.durable);
+    return binding.mode === 'push' ? this.js.consumers.getPushConsumer(binding.stream, binding.durable) : this.js.consumers.get(binding.stream, binding.durable);
+  }
+
+  /**
+   * Replays a range of a stream through the handler bound to `subject` (after `listen()`), on an
+   * ordered consumer of its own: the app's durable consumers are not touched. The handler's
+   * retries, poison errors and dead-letter route apply; see docs/delivery-modes.md.
+   */
+  async replay(subject: string, options: ReplayOptions): Promise<ReplayResult> {
+    if (!this.js || !this.jsm) throw new JetStreamNotListeningError('JetStreamServer.replay()', this.closed);
+    return replay(this.js, this.jsm, this.runners.map((r) => r.binding), subject, this, options);
   }
 
 }

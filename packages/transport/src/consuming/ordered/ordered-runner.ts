@@ -1,0 +1,260 @@
+import type { Consumer, JsMsg } from '@nats-io/jetstream';
+import { JetStreamContext, type MessageSettler } from '../../ctx-host/jetstream.context.js';
+import { DecodeError } from '../../errors/handler.errors.js';
+import { decideAfterRun, describeError, nakDelay, type SettleDecision } from '../../settlement/settle-policy.js';
+import { toMillis, type Duration } from '../../utils/duration.js';
+import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../../bindings/handler-binding.js';
+import { MessagePuller } from '../message-puller.js';
+import type { RunnerHost } from '../consumer-runner.js';
+import { invokeHandler } from '../invoke-handler.js';
+
+/** Where an ordered read ends (a replay), and what it does with a message that fails every attempt. */
+export interface OrderedRunOptions {
+  /** The consumer to read: the client's ordered consumer, made fresh (it recreates itself after a gap). */
+  consumer(): Promise<Consumer>;
+  /** Stop after this stream sequence, or at the first message stored after this time. Default: never (a handler). */
+  until?: number | Date;
+  /**
+   * A message that failed every attempt and has no dead-letter route: `'stop'` halts the reader at
+   * it (a handler: nothing after it is read, readiness says where); `'collect'` records it and goes on (a replay).
+   */
+  onExhausted: 'stop' | 'collect';
+}
+
+/** A message an ordered read could not handle. */
+export interface OrderedFailure {
+  streamSequence: number;
+  subject: string;
+  reason: string;
+}
+
+/**
+ * Runs an `'ordered'` handler (or a replay): the client's ordered consumer reads the stream
+ * strictly in order, without acks, and recreates itself from the last sequence seen after a gap,
+ * a deletion or a reconnect. One message at a time: a failed attempt is retried in this process
+ * after the handler's backoff, holding back every later message, up to `maxDeliver` attempts;
+ * then the message is dead-lettered (its route) and the read goes on, or, with no route, the read
+ * stops there (`'stop'`) or records it (`'collect'`). Nothing is skipped silently.
+ */
+export class OrderedRunner implements MessageSettler {
+  private readonly puller: MessagePuller;
+  private readonly queue: JsMsg[] = [];
+  private busy = false;
+  private closing = false;
+  private idle?: () => void;
+  private consumer?: Consumer;
+  /** Why the read stopped at a message, if it did. */
+  stoppedAt?: OrderedFailure;
+  readonly failures: OrderedFailure[] = [];
+  handled = 0;
+  /** Stream sequence of the last message handled (or dead-lettered). */
+  lastSequence = 0;
+  private finish!: () => void;
+  /** Resolves when the read reached `until` or the end of the stream (a replay), stopped, or was closed. */
+  readonly done = new Promise<void>((resolve) => (this.finish = resolve));
+  readonly info: HandlerBindingInfo;
+  private retry?: { timer: NodeJS.Timeout; resolve: () => void };
+
+  constructor(
+    readonly binding: HandlerBinding,
+    private readonly host: RunnerHost,
+    private readonly options: OrderedRunOptions,
+  ) {
+    this.info = bindingInfo(binding);
+    const target = {
+      key: `${binding.stream}/${binding.durable} (ordered)`,
+      maxMessages: binding.prefetch,
+      ordered: true,
+      consumer: async () => (this.consumer = await options.consumer()),
+      hasBacklog: () => this.queue.length > 0,
+    };
+    this.puller = new MessagePuller(target, host.logger, (msg) => this.receive(msg));
+  }
+
+  /** The name of the ordered consumer now on the server (it changes each time the client recreates it). */
+  get consumerName(): string | undefined {
+    return (this.consumer as (Consumer & { name?: string }) | undefined)?.name;
+  }
+
+  async start(): Promise<void> {
+    await this.puller.start();
+    // A replay of a range with nothing in it: done at once.
+    if (this.options.until !== undefined) {
+      const info = await this.consumer!.info(true);
+      if (info.num_pending === 0) this.end();
+    }
+  }
+
+  async close(timeoutMs: number): Promise<void> {
+    this.closing = true;
+    if (this.retry) {
+      clearTimeout(this.retry.timer);
+      this.retry.resolve();
+    }
+    await this.puller.close();
+    this.queue.length = 0;
+    if (this.busy) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise<void>((r) => (this.idle = r)), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+      clearTimeout(timer);
+    }
+    // Its inactive threshold would remove it too; an instance that stops cleanly leaves nothing behind.
+    await this.consumer?.delete().catch(() => undefined);
+    this.end();
+  }
+
+  // --- MessageSettler: an ordered consumer has no acks; a settle only says how the attempt ended --
+
+  ack(ctx: JetStreamContext): void {
+    ctx.settled ??= 'ack';
+  }
+
+  nak(ctx: JetStreamContext, delay?: Duration): void {
+    if (ctx.settled) return;
+    ctx.settled = 'nak';
+    (ctx as JetStreamContext & { nakDelayMs?: number }).nakDelayMs = delay === undefined ? undefined : toMillis(delay, 'nak(delay)');
+  }
+
+  term(ctx: JetStreamContext, reason?: string): void {
+    if (ctx.settled) return;
+    ctx.settled = 'term';
+    (ctx as JetStreamContext & { termReason?: string }).termReason = reason ?? 'terminated by the handler';
+  }
+
+  working(): void {
+    // No ackWait to keep alive.
+  }
+
+  // --- internals ------------------------------------------------------------------------------
+
+  private receive(msg: JsMsg): void {
+    if (this.closing || this.stoppedAt) return;
+    this.queue.push(msg);
+    if (!this.busy) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.busy = true;
+    while (this.queue.length > 0 && !this.closing && !this.stoppedAt) {
+      const msg = this.queue.shift()!;
+      if (this.pastEnd(msg)) {
+        this.end();
+        break;
+      }
+      await this.handle(msg);
+      if (this.options.until !== undefined && (msg.info.pending === 0 || this.atEnd(msg))) this.end();
+      if (this.queue.length === 0) this.puller.resume();
+    }
+    this.busy = false;
+    this.idle?.();
+  }
+
+  private pastEnd(msg: JsMsg): boolean {
+    const until = this.options.until;
+    if (until === undefined) return false;
+    return typeof until === 'number' ? msg.info.streamSequence > until : msg.info.timestampNanos / 1e6 > until.getTime();
+  }
+
+  private atEnd(msg: JsMsg): boolean {
+    return typeof this.options.until === 'number' && msg.info.streamSequence >= this.options.until;
+  }
+
+  /** Every attempt of one message, in this process, until it is handled, dead-lettered or given up. */
+  private async handle(msg: JsMsg): Promise<void> {
+    const { binding, host } = this;
+    for (let attempt = 1; !this.closing; attempt++) {
+      const ctx = JetStreamContext.create(msg, this);
+      const observer = host.consumeObserver;
+      if (observer) ctx.observed = observer.received(binding, ctx);
+      const decision = await this.attempt(ctx, attempt);
+      if (decision.action === 'ack') {
+        observer?.settled(ctx.observed, 'ack');
+        this.handled++;
+        this.lastSequence = msg.info.streamSequence;
+        return;
+      }
+      if (decision.action === 'nak') {
+        observer?.settled(ctx.observed, 'nak');
+        host.logger.warn?.(
+          `Ordered handler for "${msg.subject}" failed on attempt ${attempt}/${binding.maxDeliver} (stream ${binding.stream} seq ${msg.info.streamSequence}); retrying in ${decision.delayMs} ms, later messages wait`,
+        );
+        await this.pause(decision.delayMs);
+        continue;
+      }
+      await this.giveUp(ctx, decision.reason, decision.exhausted);
+      return;
+    }
+  }
+
+  private async attempt(ctx: JetStreamContext, attempt: number): Promise<SettleDecision> {
+    const { binding, host } = this;
+    const msg = ctx.getMessage();
+    let data: unknown;
+    try {
+      data = host.codec.decode(msg.data, host.codec.decodeInputs?.headers ? msg.headers : undefined, host.codec.decodeInputs?.subject ? msg.subject : '');
+    } catch (cause) {
+      return { action: 'term', exhausted: false, reason: describeError(new DecodeError(msg.subject, msg.info.streamSequence, { cause })) };
+    }
+    let failed = false;
+    let error: unknown;
+    try {
+      await invokeHandler(binding, data, ctx, host.consumeObserver, host.processingHooks);
+    } catch (err) {
+      failed = true;
+      error = ctx.handlerError ?? err;
+    }
+    host.consumeObserver?.handled?.(ctx.observed, failed ? (error ?? new Error('handler failed')) : undefined);
+    const own = ctx as JetStreamContext & { nakDelayMs?: number; termReason?: string };
+    if (ctx.settled === 'term') return { action: 'term', exhausted: false, reason: own.termReason ?? 'terminated by the handler' };
+    if (ctx.settled === 'nak') {
+      if (attempt >= binding.maxDeliver) return { action: 'term', exhausted: true, reason: `naked on the last attempt (${attempt}/${binding.maxDeliver})` };
+      return { action: 'nak', delayMs: own.nakDelayMs ?? nakDelay(attempt, binding.backoffMs) };
+    }
+    return decideAfterRun(error, failed, attempt, binding);
+  }
+
+  /** Attempts ran out (or the message is poison): dead-letter it and go on, else stop or record. */
+  private async giveUp(ctx: JetStreamContext, reason: string, exhausted: boolean): Promise<void> {
+    const { binding, host } = this;
+    const msg = ctx.getMessage();
+    const failure: OrderedFailure = { streamSequence: msg.info.streamSequence, subject: msg.subject, reason };
+    if (binding.deadLetter) {
+      // The order is the point of this mode: no later message runs before this one is stored elsewhere.
+      for (let pause = binding.backoffMs[binding.backoffMs.length - 1] ?? 1000; !this.closing; ) {
+        try {
+          await host.deadLetter(binding, ctx, reason, exhausted);
+          host.consumeObserver?.settled(ctx.observed, 'dead_letter', reason);
+          this.lastSequence = failure.streamSequence;
+          return;
+        } catch (err) {
+          host.logger.error?.(`Could not dead-letter ordered message ${failure.streamSequence} on "${failure.subject}": ${describeError(err)}; retrying in ${pause} ms, later messages wait`);
+          await this.pause(pause);
+        }
+      }
+      return;
+    }
+    host.consumeObserver?.settled(ctx.observed, 'term', reason);
+    if (this.options.onExhausted === 'collect') {
+      this.failures.push(failure);
+      this.lastSequence = failure.streamSequence;
+      host.logger.error?.(`Replay of "${failure.subject}": message ${failure.streamSequence} failed: ${reason}`);
+      return;
+    }
+    this.stoppedAt = failure;
+    host.logger.error?.(
+      `Ordered handler for "${binding.subject}" stopped at ${binding.stream} #${failure.streamSequence}: ${reason}. No later message is read until the service restarts (it reads again from its start or checkpoint); give the handler a deadLetter route to set such messages aside instead.`,
+    );
+    host.onTerminated(binding, ctx, reason, exhausted);
+    void this.puller.close();
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.retry = { timer: setTimeout(resolve, ms), resolve };
+    }).finally(() => (this.retry = undefined));
+  }
+
+  private end(): void {
+    this.finish();
+  }
+}

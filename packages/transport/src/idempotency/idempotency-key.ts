@@ -1,0 +1,76 @@
+import type { JsMsg } from '@nats-io/jetstream';
+import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
+import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
+import { describeValue } from '../utils/describe-value.js';
+import type { IdempotencyKeyKind, IdempotencyStore } from './idempotency-store.interface.js';
+
+const MSG_ID_HEADER = 'Nats-Msg-Id';
+
+/** The default key, `'<stream>:<seq>'`: one per message of a stream, whatever its publisher did. */
+export function sequenceKey(msg: Pick<JsMsg, 'info'>): string {
+  return `${msg.info.stream}:${msg.info.streamSequence}`;
+}
+
+/** The publisher's msgId (`Nats-Msg-Id`), or the sequence key for a message published without one. */
+export function msgIdKey(msg: Pick<JsMsg, 'info' | 'headers'>): string {
+  return msg.headers?.get(MSG_ID_HEADER) || sequenceKey(msg);
+}
+
+/** An `idempotent` handler's store and key, resolved from its options (`HandlerBinding.idempotency`). */
+export interface IdempotencyBinding {
+  store: IdempotencyStore;
+  key: IdempotencyKeyKind;
+  /** This message's key; throws when a custom key function returns no usable key. */
+  keyOf: (ctx: JetStreamContext) => string;
+}
+
+const bySequence = (ctx: JetStreamContext): string => sequenceKey(ctx.getMessage());
+const byMsgId = (ctx: JetStreamContext): string => msgIdKey(ctx.getMessage());
+
+/**
+ * The `idempotent` option of the handler `at`, checked: undefined when the handler is not
+ * idempotent. Every error names the handler and says what to change. Pure.
+ */
+export function resolveIdempotency(at: string, option: unknown, store: IdempotencyStore | undefined, mode = 'shared'): IdempotencyBinding | undefined {
+  if (option === undefined || option === false) return undefined;
+  const key = keyOption(at, option);
+  if (mode === 'ordered') {
+    // The ordered runner settles no message and does not consult the store.
+    throw new JetStreamConfigError(
+      `${at}: idempotent is not supported with mode 'ordered' (it has no acks to skip a duplicate with). Check the key in the handler instead: if (await store.seen(ctx.idempotencyKey)) return; and record it with the handler's own writes.`,
+    );
+  }
+  if (!store) {
+    throw new JetStreamConfigError(
+      `${at} is marked idempotent, but the server has no idempotency store to recognise duplicates with. Add idempotency: { store } to the JetStreamServer (or JetStreamModule) options, e.g. idempotency: { store: new SqlIdempotencyStore({ executor: sqliteExecutor(db), dialect: 'sqlite', createTable: true }) } (new MemoryIdempotencyStore() for tests and a single process), or remove idempotent from the handler.`,
+    );
+  }
+  if (key === 'sequence') return { store, key, keyOf: bySequence };
+  if (key === 'msgId') return { store, key, keyOf: byMsgId };
+  return {
+    store,
+    key: 'custom',
+    keyOf: (ctx) => {
+      const made: unknown = key(ctx);
+      if (typeof made !== 'string' || made === '') {
+        throw new JetStreamConfigError(`${at}: the idempotent.key function returned ${describeValue(made)}; it must return a non-empty string.`);
+      }
+      return made;
+    },
+  };
+}
+
+function keyOption(at: string, option: unknown): 'sequence' | 'msgId' | ((ctx: JetStreamContext) => unknown) {
+  if (option === true) return 'sequence';
+  const bad = () =>
+    new JetStreamConfigError(
+      `${at}: idempotent must be true, false or { key: 'sequence' | 'msgId' | (ctx) => string }; got ${describeValue(option)}.`,
+    );
+  if (typeof option !== 'object' || option === null || Array.isArray(option)) throw bad();
+  const extra = Object.keys(option).filter((k) => k !== 'key');
+  if (extra.length > 0) throw bad();
+  const { key } = option as { key?: unknown };
+  if (key === undefined || key === 'sequence') return 'sequence';
+  if (key === 'msgId' || typeof key === 'function') return key as 'msgId' | ((ctx: JetStreamContext) => unknown);
+  throw bad();
+}

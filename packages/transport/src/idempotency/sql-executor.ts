@@ -1,0 +1,87 @@
+import type { MaybePromise } from './idempotency-store.interface.js';
+
+/** A value bound to a statement placeholder. */
+export type SqlParam = string | number | null;
+
+/** What a statement changed. */
+export interface SqlRunResult {
+  /** Rows inserted, updated or deleted (better-sqlite3's `changes`, pg's `rowCount`). */
+  changes: number;
+}
+
+/** One row, by column name. */
+export type SqlRow = Record<string, unknown>;
+
+/**
+ * The two calls `SqlIdempotencyStore` makes of a database, so it depends on no driver: `run`
+ * for statements that change rows, `get` for the first row of a query. Synchronous or not.
+ * `sqliteExecutor(db)` and `pgExecutor(client)` make one; bind one to a transaction's
+ * connection to record a key inside that transaction.
+ */
+export interface SqlExecutor {
+  run(sql: string, params: SqlParam[]): MaybePromise<SqlRunResult>;
+  get(sql: string, params: SqlParam[]): MaybePromise<SqlRow | undefined>;
+}
+
+/** An executor that answers at once (better-sqlite3): the store's methods then return plain values. */
+export interface SyncSqlExecutor extends SqlExecutor {
+  run(sql: string, params: SqlParam[]): SqlRunResult;
+  get(sql: string, params: SqlParam[]): SqlRow | undefined;
+}
+
+/** An executor that answers with Promises (pg): the store's methods then return Promises. */
+export interface AsyncSqlExecutor extends SqlExecutor {
+  run(sql: string, params: SqlParam[]): Promise<SqlRunResult>;
+  get(sql: string, params: SqlParam[]): Promise<SqlRow | undefined>;
+}
+
+/** What a store method returns for executor `E`: a plain value, a Promise, or either. */
+export type SqlResult<E extends SqlExecutor, T> = E extends AsyncSqlExecutor ? Promise<T> : E extends SyncSqlExecutor ? T : MaybePromise<T>;
+
+/** What `sqliteExecutor` uses of a better-sqlite3 `Database` (or a driver shaped like it). */
+export interface SqliteDatabaseLike {
+  // `never[]`: better-sqlite3 types a statement's parameters per call site; the executor binds SqlParams.
+  prepare(sql: string): { run(...params: never[]): { changes: number }; get(...params: never[]): unknown };
+}
+
+/** A synchronous executor on a better-sqlite3 database; statements are prepared once and reused. */
+export function sqliteExecutor(db: SqliteDatabaseLike): SyncSqlExecutor {
+  const statements = new Map<string, ReturnType<SqliteDatabaseLike['prepare']>>();
+  const prepared = (sql: string) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+  return {
+    run: (sql, params) => ({ changes: prepared(sql).run(...(params as never[])).changes }),
+    get: (sql, params) => prepared(sql).get(...(params as never[])) as SqlRow | undefined,
+  };
+}
+
+/** What `pgExecutor` uses of a `pg` Pool, Client or PoolClient (or a client shaped like them). */
+export interface PgQueryable {
+  query(sql: string, params: SqlParam[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+}
+
+/**
+ * An asynchronous executor on a pg-style client. Give it the pool for the store's own calls, and
+ * the `PoolClient` that ran `BEGIN` as `record(key, { tx })` to record inside that transaction.
+ */
+export function pgExecutor(client: PgQueryable): AsyncSqlExecutor {
+  return {
+    run: async (sql, params) => ({ changes: (await client.query(sql, params)).rowCount ?? 0 }),
+    get: async (sql, params) => (await client.query(sql, params)).rows[0] as SqlRow | undefined,
+  };
+}
+
+/** `f` of a value or of a Promise's value, without making a synchronous answer asynchronous. */
+export function andThen<T, U>(value: MaybePromise<T>, f: (value: T) => U): MaybePromise<U> {
+  return isPromiseLike(value) ? Promise.resolve(value).then(f) : f(value);
+}
+
+function isPromiseLike<T>(value: MaybePromise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}

@@ -1,0 +1,52 @@
+import type { ConsumerInfo } from '@nats-io/jetstream';
+import type { HandlerBinding } from '../bindings/handler-binding.js';
+import { ProvisioningError } from '../errors/provisioning.error.js';
+import { subjectsOverlap } from '../utils/subjects.js';
+
+/**
+ * The server's rules for a `workqueue` stream, checked at boot so the app says what to change
+ * instead of the server refusing a consumer with a code: each message goes to one consumer, so
+ * consumers may not overlap (one consumer per subject), must start at the beginning
+ * (`deliverPolicy 'all'`) and must ack. Instances of one service share a `'shared'` or `'push'`
+ * consumer and compete for its messages; `'broadcast'` and `'ordered'` cannot work there.
+ */
+export function workQueueProblems(bindings: HandlerBinding[], isWorkQueue: (stream: string) => boolean): string[] {
+  const problems: string[] = [];
+  const on = bindings.filter((b) => isWorkQueue(b.stream));
+  for (const b of on) {
+    const at = `handler "${b.subject}" (stream ${b.stream}, a workqueue stream)`;
+    if (b.mode === 'broadcast' || b.mode === 'ordered') {
+      problems.push(`${at}: mode '${b.mode}' needs a consumer per instance, and a workqueue stream gives each message to one consumer only. Use mode 'shared' (instances compete for the messages) or read the subjects from a stream with retention 'limits' or 'interest'.`);
+    }
+    if (b.deliverPolicy !== 'all') {
+      problems.push(`${at}: deliverPolicy '${b.deliverPolicy}' is refused on a workqueue stream, whose consumers must start at the first message: remove deliverPolicy (or set 'all').`);
+    }
+  }
+  for (let i = 0; i < on.length; i++) {
+    for (let j = i + 1; j < on.length; j++) {
+      const [a, b] = [on[i], on[j]];
+      if (a.stream === b.stream && subjectsOverlap(a.subject, b.subject)) {
+        problems.push(`handlers "${a.subject}" and "${b.subject}" overlap on workqueue stream ${a.stream}: a workqueue stream allows one consumer per subject. Make the handler subjects disjoint, or handle both in one handler.`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** Consumers already on a workqueue stream (another service's, or an old durable of this one) whose filter overlaps a handler's. */
+export function foreignConsumerProblems(b: HandlerBinding, consumers: ConsumerInfo[]): string[] {
+  const problems: string[] = [];
+  for (const c of consumers) {
+    if (c.name === b.durable) continue;
+    const filters = c.config.filter_subjects ?? (c.config.filter_subject ? [c.config.filter_subject] : ['>']);
+    const clash = filters.find((f) => subjectsOverlap(f, b.subject));
+    if (clash) {
+      problems.push(`handler "${b.subject}" overlaps consumer ${b.stream}/${c.name} (filter "${clash}") on workqueue stream ${b.stream}: a workqueue stream allows one consumer per subject. Delete that consumer if it is left over (nats consumer rm ${b.stream} ${c.name}), or make the subjects disjoint.`);
+    }
+  }
+  return problems;
+}
+
+export function workQueueError(problems: string[]): ProvisioningError {
+  return new ProvisioningError(`The handlers break the rules of a workqueue stream:\n- ${problems.join('\n- ')}`);
+}

@@ -1,0 +1,33 @@
+import type { LoggerService } from '@nestjs/common';
+import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
+import type { DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
+
+/** A message terminated without a dead-letter route: logged, and the `terminated` event. */
+export function reportTerminated(logger: LoggerService, emit: (event: TerminatedMessageEvent) => void, ctx: JetStreamContext, reason: string, exhausted: boolean): void {
+  const info = ctx.getInfo();
+  const event: TerminatedMessageEvent = {
+    subject: ctx.getSubject(),
+    stream: info.stream,
+    consumer: info.consumer,
+    streamSequence: info.streamSequence,
+    deliveryCount: info.deliveryCount,
+    reason,
+    exhausted,
+  };
+  logger.error(`Terminated message ${info.streamSequence} on "${event.subject}" (${info.stream}/${info.consumer}, delivery ${info.deliveryCount}): ${reason}`);
+  emit(event);
+}
+
+/** The dead-letter publish failed on the server's last delivery: logged, and the `deadLetterLost` event. */
+export function reportStranded(logger: LoggerService, emit: (event: DeadLetterLostEvent) => void, ctx: JetStreamContext, why: string, advisoriesOn: boolean): void {
+  const info = ctx.getInfo();
+  const event: DeadLetterLostEvent = {
+    stream: info.stream,
+    consumer: info.consumer,
+    streamSequence: info.streamSequence,
+    advisory: 'last_delivery',
+    why: `its dead letter could not be published on the server's last delivery (${info.deliveryCount}) (${why}); the server will not deliver it again. It stays in ${info.stream} #${info.streamSequence}${advisoriesOn ? ' and the advisory safety net may still dead-letter it' : ''}: read it by sequence and republish it, or fix the dead-letter stream and redrive`,
+  };
+  logger.error(`Cannot dead-letter message ${info.streamSequence} on "${ctx.getSubject()}" (${info.stream}/${info.consumer}): ${event.why}`);
+  emit(event);
+}
