@@ -1,4 +1,5 @@
 import { JetStreamApiCodes, JetStreamApiError, isPushConsumer, type Consumer, type ConsumerMessages, type JsMsg, type PushConsumer } from '@nats-io/jetstream';
+import type { Subscription } from '@nats-io/nats-core';
 import type { LoggerService } from '@nestjs/common';
 import { describeError } from '../settlement/settle-policy.js';
 
@@ -51,11 +52,18 @@ export class MessagePuller {
     pull?.();
   }
 
-  /** Stops pulling; buffered messages still reach the callback. */
+  /**
+   * Stops pulling; buffered messages still reach the callback. The subscription is drained, not
+   * dropped: messages the server sent before it saw the unsubscribe still reach the callback (the
+   * runner naks them for another instance at once). Dropped, they would wait out ackWait (30 s
+   * by default) on the server: the fault suite saw that when a service stopped during a burst.
+   */
   async close(): Promise<void> {
     this.closing = true;
     const messages = this.messages;
     this.messages = undefined;
+    const sub = (messages as (ConsumerMessages & { sub?: Subscription }) | undefined)?.sub;
+    if (sub && !sub.isClosed() && !sub.isDraining()) await sub.drain().catch(() => undefined);
     await messages?.close().catch(() => undefined);
   }
 
@@ -92,7 +100,9 @@ export class MessagePuller {
     if (!hasBacklog || typeof client.pull !== 'function') return;
     const pull = client.pull.bind(client);
     client.pull = (opts: unknown) => {
-      if (!hasBacklog() || this.closing) {
+      // Closing: no new pull (the subscription is being drained).
+      if (this.closing) return;
+      if (!hasBacklog()) {
         pull(opts);
         return;
       }

@@ -13,7 +13,7 @@ let maxInFlight = 0;
 
 @Controller()
 class PushController {
-  @JetStreamEvent('jobs.push', { mode: 'push', concurrency: 4, maxAckPending: 16, ackWait: '5s' })
+  @JetStreamEvent('jobs.push', { mode: 'push', concurrency: 4, maxAckPending: 16, ackWait: '2m' })
   async job(@Payload() data: { n: number }) {
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
@@ -81,6 +81,7 @@ describe("mode 'push' with a queue group (real nats-server)", () => {
     const publishes = Array.from({ length: 500 }, (_, i) => h.js.publish('jobs.push', JSON.stringify({ n: 10_000 + i })));
     await apps[0].close();
     await Promise.all(publishes);
+    // Messages on their way to the stopping instance are naked for the other one, not left to ackWait (2 minutes here).
     await waitFor('every message of the second burst handled', () => calls.size === before + 500, { timeout: 60_000 });
   });
 });
