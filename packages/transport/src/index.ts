@@ -31,7 +31,7 @@ export type {
   CheckpointQuery,
 } from './interfaces/jetstream-options.interface.js';
 export type { JetStreamEventOptions, JetStreamEventMode } from './interfaces/jetstream-event-options.interface.js';
-export type { ReplayOptions, ReplayResult, OrderedFailure } from './consuming/runners.js';
+export type { ReplayOptions, ReplayResult, OrderedFailure } from './consuming/replay.types.js';
 export type { Duration } from './utils/duration.js';
 export {
   JetStreamErrorCode,

@@ -115,6 +115,12 @@ export function resolveBinding(
   if (mode === 'ordered' && (options.concurrency ?? 1) !== 1) {
     throw new JetStreamConfigError(`${at}: mode 'ordered' runs one message at a time, in stream order; concurrency ${describeValue(options.concurrency)} would break the order. Remove concurrency, or use mode 'shared'.`);
   }
+  if (mode === 'ordered' && (o.deliverPolicy === 'last' || o.deliverPolicy === 'last_per_subject')) {
+    throw new JetStreamConfigError(`${at}: mode 'ordered' starts at 'all', 'new', a sequence or a time; deliverPolicy '${o.deliverPolicy}' is not supported (the client would restart it from the first message after a gap). Use 'new' with a checkpoint, or mode 'shared'.`);
+  }
+  if (options.idempotent && options.manualAck) {
+    throw new JetStreamConfigError(`${at}: idempotent records a message's key when the library settles it; with manualAck the handler settles, so nothing would be recorded. Record ctx.idempotencyKey in the handler (store.record(key, { tx })) and remove idempotent, or remove manualAck.`);
+  }
   if (mode === 'ordered' && options.manualAck) {
     throw new JetStreamConfigError(`${at}: mode 'ordered' has no acks (the handler returning is the settle); remove manualAck.`);
   }

@@ -53,18 +53,17 @@ describe("mode 'push' with a queue group (real nats-server)", () => {
     expect(info.push_bound).toBe(true);
   });
 
-  it('shares a burst between the instances: every message handled, the server holding back what is past maxAckPending', async () => {
+  it('shares a burst between the instances: every message handled, never more than maxAckPending out', async () => {
     const N = 2000;
     await Promise.all(Array.from({ length: N }, (_, i) => h.js.publish('jobs.push', JSON.stringify({ n: i + 1 }))));
-    let heldBack = false;
+    let mostOut = 0;
     await waitFor('every message handled', async () => {
       const info = await h.jsm.consumers.info(stream, 'push-spec__jobs_push');
-      // Never more unsettled than maxAckPending across the group, however slow the instances are.
-      expect(info.num_ack_pending).toBeLessThanOrEqual(16);
-      if (info.num_pending > 0) heldBack = true;
+      mostOut = Math.max(mostOut, info.num_ack_pending);
       return calls.size === N && info.num_ack_pending === 0 && info.num_pending === 0;
     }, { timeout: 60_000 });
-    expect(heldBack).toBe(true);
+    // Never more unsettled than maxAckPending across the group, however slow the instances are.
+    expect(mostOut).toBeLessThanOrEqual(16);
     expect([...calls.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i + 1));
     expect(maxInFlight).toBeLessThanOrEqual(8);
   });

@@ -2,8 +2,10 @@ import { DeliverPolicy, type Consumer, type JetStreamClient, type JetStreamManag
 import type { HandlerBinding, HandlerBindingInfo } from '../bindings/handler-binding.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { ConsumerRunner, type RunnerHost } from './consumer-runner.js';
-import { OrderedRunner, type OrderedFailure } from './ordered/ordered-runner.js';
+import { OrderedRunner } from './ordered/ordered-runner.js';
+import type { OrderedFailure, ReplayOptions, ReplayResult } from './replay.types.js';
 import { describeValue } from '../utils/describe-value.js';
+import { subjectMatches, subjectProblem } from '../utils/subjects.js';
 
 /** What the server drives of a handler's runner, whatever its mode. */
 export interface HandlerRunner {
@@ -14,49 +16,34 @@ export interface HandlerRunner {
 }
 
 /** The runner of one handler: the shared runner for `'shared'`, `'broadcast'` and `'push'`, the ordered one for `'ordered'`. */
-export function createRunner(binding: HandlerBinding, host: RunnerHost, js: JetStreamClient): HandlerRunner {
+export function createRunner(binding: HandlerBinding, host: RunnerHost, js: JetStreamClient, jsm: JetStreamManager): HandlerRunner {
   if (binding.mode !== 'ordered') return new ConsumerRunner(binding, host);
-  return new OrderedRunner(binding, host, { consumer: () => orderedConsumer(js, binding), onExhausted: 'stop' });
+  const fromTime = binding.deliverPolicy === 'by_start_time' ? binding.optStartTime : undefined;
+  return new OrderedRunner(binding, host, { consumer: () => orderedConsumer(js, jsm, binding), onExhausted: 'stop', fromTime });
 }
 
-/** The client's ordered consumer of a binding, from its start (its deliver policy, or a checkpoint). */
-export function orderedConsumer(js: JetStreamClient, b: HandlerBinding, filter = b.subject, start: Pick<HandlerBinding, 'deliverPolicy' | 'optStartSeq' | 'optStartTime'> = b): Promise<Consumer> {
-  const policy: Record<HandlerBinding['deliverPolicy'], DeliverPolicy> = {
-    all: DeliverPolicy.All,
-    new: DeliverPolicy.New,
-    last: DeliverPolicy.Last,
-    last_per_subject: DeliverPolicy.LastPerSubject,
-    by_start_sequence: DeliverPolicy.StartSequence,
-    by_start_time: DeliverPolicy.StartTime,
-  };
-  return js.consumers.get(b.stream, {
-    name_prefix: b.durable,
-    filter_subjects: filter,
-    deliver_policy: policy[start.deliverPolicy],
-    ...(start.deliverPolicy === 'by_start_sequence' ? { opt_start_seq: start.optStartSeq } : {}),
-    ...(start.deliverPolicy === 'by_start_time' && start.optStartTime ? { opt_start_time: start.optStartTime.toISOString() } : {}),
-    inactive_threshold: b.inactiveThresholdMs,
-  });
-}
-
-/** `JetStreamServer.replay()`: a range of a stream, through a handler. */
-export interface ReplayOptions {
-  /** First message: a stream sequence, or the first message stored at or after this time. */
-  from: number | Date;
-  /** Last message: a stream sequence, or the last message stored at or before this time. Default: the end of the stream when the replay reaches it. */
-  to?: number | Date;
-  /** Only messages on these subjects (a filter the handler's subject covers). Default: the handler's subject. */
-  filter?: string;
-}
-
-/** What a replay did. */
-export interface ReplayResult {
-  /** Messages the handler handled. */
-  handled: number;
-  /** Messages that failed every attempt and had no dead-letter route (with one they are dead-lettered and not listed). */
-  failed: OrderedFailure[];
-  /** Stream sequence of the last message read, 0 when none was. */
-  lastSequence: number;
+/**
+ * The client's ordered consumer of a binding, from its start (its deliver policy, or a
+ * checkpoint). The client recreates it after a gap from the last sequence it saw, or, before it
+ * saw any, from its `opt_start_seq`, else from the first message of the stream: so a start at new
+ * messages is turned into the sequence it means now, and a start by time is guarded by the runner.
+ */
+export async function orderedConsumer(js: JetStreamClient, jsm: JetStreamManager, b: HandlerBinding, filter = b.subject, start: Pick<HandlerBinding, 'deliverPolicy' | 'optStartSeq' | 'optStartTime'> = b): Promise<Consumer> {
+  const base = { name_prefix: b.durable, filter_subjects: filter, inactive_threshold: b.inactiveThresholdMs };
+  switch (start.deliverPolicy) {
+    case 'all':
+      return js.consumers.get(b.stream, { ...base, deliver_policy: DeliverPolicy.All });
+    case 'new': {
+      const next = (await jsm.streams.info(b.stream)).state.last_seq + 1;
+      return js.consumers.get(b.stream, { ...base, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: next });
+    }
+    case 'by_start_sequence':
+      return js.consumers.get(b.stream, { ...base, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start.optStartSeq });
+    case 'by_start_time':
+      return js.consumers.get(b.stream, { ...base, deliver_policy: DeliverPolicy.StartTime, opt_start_time: start.optStartTime!.toISOString() });
+    default:
+      throw new JetStreamConfigError(`@JetStreamEvent('${b.subject}'): mode 'ordered' cannot start at deliverPolicy '${start.deliverPolicy}'.`);
+  }
 }
 
 /**
@@ -65,13 +52,26 @@ export interface ReplayResult {
  * rules apply as in `'ordered'` mode (a message that fails every attempt without a route is
  * listed in `failed`, and the replay goes on).
  */
-export async function replay(js: JetStreamClient, jsm: JetStreamManager, bindings: HandlerBinding[], subject: string, host: RunnerHost, options: ReplayOptions): Promise<ReplayResult> {
+export async function replay(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  bindings: HandlerBinding[],
+  subject: string,
+  host: RunnerHost,
+  options: ReplayOptions,
+  /** Replays under way, so the server's `close()` stops them. */
+  active: Set<HandlerRunner>,
+): Promise<ReplayResult> {
   const binding = bindings.find((b) => b.subject === subject);
   if (!binding) {
     throw new JetStreamConfigError(`JetStreamServer.replay(): no handler is bound to "${subject}"; the handlers are ${bindings.map((b) => `"${b.subject}"`).join(', ') || 'none'}.`);
   }
   const at = `replay("${binding.subject}")`;
   const { from, to, filter = binding.subject } = options;
+  const badFilter = typeof filter === 'string' ? subjectProblem(filter) : 'it is not a string';
+  if (badFilter || !subjectMatches(binding.subject, filter)) {
+    throw new JetStreamConfigError(`${at}: filter ${describeValue(filter)} ${badFilter ? `is invalid: ${badFilter}` : `is not covered by the handler's subject "${binding.subject}"`}; replay subjects the handler itself takes.`);
+  }
   if (!(from instanceof Date ? !Number.isNaN(from.getTime()) : Number.isInteger(from) && from >= 1)) {
     throw new JetStreamConfigError(`${at}: from must be a stream sequence ≥ 1 or a Date; got ${describeValue(from)}.`);
   }
@@ -82,10 +82,15 @@ export async function replay(js: JetStreamClient, jsm: JetStreamManager, binding
   const until = to ?? (await jsm.streams.info(binding.stream)).state.last_seq;
   const start = from instanceof Date ? { deliverPolicy: 'by_start_time' as const, optStartTime: from } : { deliverPolicy: 'by_start_sequence' as const, optStartSeq: from };
   const replayBinding: HandlerBinding = { ...binding, durable: `${binding.durable}_replay` };
-  const runner = new OrderedRunner(replayBinding, host, { consumer: () => orderedConsumer(js, replayBinding, filter, start), until, onExhausted: 'collect' });
-  await runner.start();
-  await runner.done;
-  await runner.close(0);
+  const runner = new OrderedRunner(replayBinding, host, { consumer: () => orderedConsumer(js, jsm, replayBinding, filter, start), until, onExhausted: 'collect', fromTime: from instanceof Date ? from : undefined });
+  active.add(runner);
+  try {
+    await runner.start();
+    await runner.done;
+  } finally {
+    active.delete(runner);
+    await runner.close(0);
+  }
   return { handled: runner.handled, failed: [...runner.failures], lastSequence: runner.lastSequence };
 }
 
@@ -102,4 +107,4 @@ export async function removeInstanceConsumers(jsm: JetStreamManager, runners: Ha
 }
 
 export { OrderedRunner };
-export type { OrderedFailure };
+export type { OrderedFailure, ReplayOptions, ReplayResult };

@@ -67,7 +67,8 @@ describe('resolveIdempotency', () => {
     expect(() => resolveIdempotency(AT, value, store)).toThrow(/idempotent must be true, false or \{ key: 'sequence' \| 'msgId' \| \(ctx\) => string \}/);
   });
 
-  it("refuses mode 'ordered', which has no acks to skip a duplicate with", () => {
-    expect(() => resolveIdempotency(AT, true, store, 'ordered')).toThrow(/not supported with mode 'ordered'/);
+  it("refuses mode 'broadcast', where every instance makes the same key", () => {
+    expect(() => resolveIdempotency(AT, true, store, 'broadcast')).toThrow(/not supported with mode 'broadcast'.*the first to handle it would make the others skip it/);
+    expect(resolveIdempotency(AT, true, store, 'ordered')?.key).toBe('sequence');
   });
 });

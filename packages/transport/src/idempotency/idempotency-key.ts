@@ -34,10 +34,10 @@ const byMsgId = (ctx: JetStreamContext): string => msgIdKey(ctx.getMessage());
 export function resolveIdempotency(at: string, option: unknown, store: IdempotencyStore | undefined, mode = 'shared'): IdempotencyBinding | undefined {
   if (option === undefined || option === false) return undefined;
   const key = keyOption(at, option);
-  if (mode === 'ordered') {
-    // The ordered runner settles no message and does not consult the store.
+  if (mode === 'broadcast') {
+    // Every instance makes the same key for a message: the first to record it would make the others skip it.
     throw new JetStreamConfigError(
-      `${at}: idempotent is not supported with mode 'ordered' (it has no acks to skip a duplicate with). Check the key in the handler instead: if (await store.seen(ctx.idempotencyKey)) return; and record it with the handler's own writes.`,
+      `${at}: idempotent is not supported with mode 'broadcast': every instance gets every message with the same key, so the first to handle it would make the others skip it. Keep per-instance state idempotent in the handler, or use mode 'shared'.`,
     );
   }
   if (!store) {

@@ -1,3 +1,4 @@
+import type { JetStreamEventMode } from './jetstream-event-options.interface.js';
 import type { StreamConfig } from '@nats-io/jetstream';
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
@@ -174,7 +175,7 @@ export interface CheckpointQuery {
   subject: string;
   /** The handler's durable (for `'broadcast'` and `'ordered'`, without the instance suffix). */
   durable: string;
-  mode: 'shared' | 'broadcast' | 'ordered' | 'push';
+  mode: JetStreamEventMode;
 }
 
 /** `JetStreamModule`'s options: its server gets them all, its client what a client uses. */

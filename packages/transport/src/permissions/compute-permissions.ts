@@ -1,3 +1,5 @@
+import type { JetStreamEventMode } from '../interfaces/jetstream-event-options.interface.js';
+
 /** A NATS user's permissions, as the server's config (`authorization.users[].permissions`) takes them. */
 export interface NatsPermissions {
   publish: { allow: string[] };
@@ -18,7 +20,8 @@ export type PermissionRole = 'admin' | 'consumer' | 'producer';
 export interface PermissionsPlan {
   /** Streams the app declares, and those its handlers read. */
   streams: readonly string[];
-  consumers: readonly { stream: string; durable: string }[];
+  /** The handlers' consumers; `mode` as on `@JetStreamEvent` (default `'shared'`). */
+  consumers: readonly { stream: string; durable: string; mode?: JetStreamEventMode }[];
   /** Dead-letter subjects of the handlers. */
   deadLetterSubjects: readonly string[];
   /** Streams the dead letters land in (the default `<SERVICENAME>_DEAD_LETTERS` included). */
@@ -54,7 +57,19 @@ export function computePermissions(plan: PermissionsPlan, role: PermissionRole):
       pub.add(`$JS.ACK.${stream}.${durable}.>`);
     };
     for (const c of plan.consumers) {
-      consume(c.stream, c.durable);
+      const mode = c.mode ?? 'shared';
+      if (mode === 'shared') consume(c.stream, c.durable);
+      if (mode === 'push') {
+        pub.add(`${api}.CONSUMER.INFO.${c.stream}.${c.durable}`);
+        pub.add(`$JS.ACK.${c.stream}.${c.durable}.>`);
+        sub.add(`_PUSH.${c.stream}.${c.durable}`);
+      }
+      if (mode === 'broadcast' || mode === 'ordered') {
+        // A consumer of this instance's own, made at boot and removed at stop. Its name ends with
+        // the instance (or the client's serial), and a permission cannot match part of a token:
+        // any consumer name on that stream.
+        perInstance(pub, c.stream, mode === 'broadcast');
+      }
       pub.add(`${api}.STREAM.MSG.GET.${c.stream}`); // the oldest unprocessed message (health, metrics), originals (safety net)
     }
     for (const s of plan.deadLetterSubjects) pub.add(s);
@@ -75,7 +90,7 @@ export function computePermissions(plan: PermissionsPlan, role: PermissionRole):
       pub.add(`${api}.STREAM.CREATE.${s}`);
       pub.add(`${api}.STREAM.UPDATE.${s}`);
     }
-    const durables = [...plan.consumers, ...(plan.advisory ? [plan.advisory] : [])];
+    const durables = [...plan.consumers.filter((c) => (c.mode ?? 'shared') === 'shared' || c.mode === 'push'), ...(plan.advisory ? [plan.advisory] : [])];
     for (const c of durables) {
       pub.add(`${api}.CONSUMER.CREATE.${c.stream}.${c.durable}`); // 2.10+, no filter
       pub.add(`${api}.CONSUMER.CREATE.${c.stream}.${c.durable}.>`); // 2.10+, with its filter subject
@@ -83,4 +98,16 @@ export function computePermissions(plan: PermissionsPlan, role: PermissionRole):
     }
   }
   return { publish: { allow: [...pub].sort() }, subscribe: { allow: [...sub].sort() } };
+}
+
+/** Create, read, pull from and delete consumers of any name on `stream` (acks too for a broadcast consumer). */
+function perInstance(pub: Set<string>, stream: string, acks: boolean): void {
+  pub.add(`${api}.CONSUMER.CREATE.${stream}`); // 2.9: an ordered consumer is created by name in the request
+  pub.add(`${api}.CONSUMER.CREATE.${stream}.*`);
+  pub.add(`${api}.CONSUMER.CREATE.${stream}.*.>`);
+  pub.add(`${api}.CONSUMER.DURABLE.CREATE.${stream}.*`);
+  pub.add(`${api}.CONSUMER.INFO.${stream}.*`);
+  pub.add(`${api}.CONSUMER.MSG.NEXT.${stream}.*`);
+  pub.add(`${api}.CONSUMER.DELETE.${stream}.*`);
+  if (acks) pub.add(`$JS.ACK.${stream}.*.>`);
 }

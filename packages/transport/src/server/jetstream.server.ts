@@ -24,7 +24,8 @@ import { versionAtLeast } from '../utils/server-version.js';
 import { assertDeclaredTimingSupported } from '../message-timing/timing-streams.js';
 import { ConsumerRunner } from '../consuming/consumer-runner.js';
 import { startIdempotency } from '../idempotency/idempotency-runtime.js';
-import { createRunner, healthConsumerOf, removeInstanceConsumers, replay, type HandlerRunner, type ReplayOptions, type ReplayResult } from '../consuming/runners.js';
+import { createRunner, healthConsumerOf, removeInstanceConsumers, replay, type HandlerRunner } from '../consuming/runners.js';
+import type { ReplayOptions, ReplayResult } from '../consuming/replay.types.js';
 import { applyCheckpoints } from '../bindings/checkpoints.js';
 import { Publisher, resolvePublishDefaults, type PublisherDefaults } from '../publishing/publisher.js';
 import { ADVISORY_DURABLE, AdvisoryWatcher, advisoryStreamName } from '../dead-letter/advisory-watcher.js';
@@ -82,6 +83,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   readonly health: JetStreamHealth;
   private provisioner?: Provisioner;
   private runners: HandlerRunner[] = [];
+  private readonly replays = new Set<HandlerRunner>();
   /** Names this instance's own consumers (`'broadcast'`, `'ordered'`). */
   private readonly instanceId = nuid.next().slice(-8);
   private router?: DeadLetterRouter;
@@ -165,10 +167,10 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       if (stream) deadLetterStreams.add(stream);
     }
     const serviceName = this.options.serviceName ?? DEFAULTS.serviceName;
-    const advisoryOn = bindings.some((b) => b.deadLetter) && this.options.deadLetterAdvisories !== false;
+    const advisoryOn = this.advisories !== undefined;
     return {
       streams: this.streamsUsed(),
-      consumers: bindings.map((b) => ({ stream: b.stream, durable: b.durable })),
+      consumers: bindings.map((b) => ({ stream: b.stream, durable: b.durable, mode: b.mode })),
       deadLetterSubjects,
       deadLetterStreams: [...deadLetterStreams],
       advisory: advisoryOn ? { stream: advisoryStreamName(serviceName), durable: ADVISORY_DURABLE, subjects: this.advisories?.subjects() ?? [] } : undefined,
@@ -285,8 +287,9 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     // A broadcast or ordered consumer belongs to this instance.
     for (const b of this.pending) if (b.mode === 'broadcast' || b.mode === 'ordered') b.durable = `${b.durable}_${this.instanceId}`;
     if (mode !== 'off') assertDeclaredTimingSupported(this.options.streams ?? [], serverVersion);
-    const bindings = await this.provisioner.provision(this.options.streams ?? [], this.pending);
+    // Before provisioning: a stream that would capture a request subject is not created or widened.
     await checkRequestSubjects(this, jsm, this.options, this.logger);
+    const bindings = await this.provisioner.provision(this.options.streams ?? [], this.pending);
     if (mode === 'create-or-update') {
       // The health check's stream, so that identities that may not create streams find it there.
       const replicas = this.provisioner.replicasOf(bindings.map((b) => b.stream), this.options.streams ?? []);
@@ -299,17 +302,20 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       const publisher = new Publisher(this.js, jsm, this.deadLetterPublish, this.instrumentations.publish);
       this.router = new DeadLetterRouter(publisher, (event) => this.listeners.emit('deadLetter', event));
       const advisories = this.options.deadLetterAdvisories ?? true;
-      if (advisories !== false) {
+      // The safety net watches the durables the service shares: a per-instance consumer's advisories
+      // would reach another instance, and its name changes every boot.
+      const watched = deadLettering.filter((b) => b.mode === 'shared' || b.mode === 'push');
+      if (advisories !== false && watched.length > 0) {
         const stream = advisoryStreamName(this.options.serviceName ?? DEFAULTS.serviceName);
         // The safety net must survive what the streams it protects survive: at least their replicas.
-        const replicas = (advisories === true ? undefined : advisories.replicas) ?? this.provisioner.replicasOf(deadLettering.map((b) => b.stream), this.options.streams ?? []);
-        this.advisories = new AdvisoryWatcher(stream, deadLettering, this.js, jsm, this.router, (event) => this.listeners.emit('deadLetterLost', event));
+        const replicas = (advisories === true ? undefined : advisories.replicas) ?? this.provisioner.replicasOf(watched.map((b) => b.stream), this.options.streams ?? []);
+        this.advisories = new AdvisoryWatcher(stream, watched, this.js, jsm, this.router, (event) => this.listeners.emit('deadLetterLost', event));
         await this.advisories.start(mode, replicas);
       }
     }
     this.stopIdempotency = await startIdempotency(this.options.idempotency, bindings, this.logger);
     for (const b of bindings) {
-      const runner = createRunner(b, this, this.js);
+      const runner = createRunner(b, this, this.js, jsm);
       await runner.start();
       this.runners.push(runner);
       const via = b.invocation === 'direct' ? 'called directly' : `through Nest's pipeline: ${b.pipelineReason ?? ''}`;
@@ -335,7 +341,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     const timeout = this.shutdownTimeoutMs;
     const runners = this.runners;
     this.runners = [];
-    await Promise.all(runners.map((r) => r.close(timeout)));
+    await Promise.all([...runners, ...this.replays].map((r) => r.close(timeout)));
     this.stopIdempotency?.();
     if (this.jsm) await removeInstanceConsumers(this.jsm, runners);
     await this.advisories?.close();
@@ -399,7 +405,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
    */
   async replay(subject: string, options: ReplayOptions): Promise<ReplayResult> {
     if (!this.js || !this.jsm) throw new JetStreamNotListeningError('JetStreamServer.replay()', this.closed);
-    return replay(this.js, this.jsm, this.runners.map((r) => r.binding), subject, this, options);
+    return replay(this.js, this.jsm, this.runners.map((r) => r.binding), subject, this, options, this.replays);
   }
 
 }

@@ -5,8 +5,10 @@ import { decideAfterRun, describeError, nakDelay, type SettleDecision } from '..
 import { toMillis, type Duration } from '../../utils/duration.js';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../../bindings/handler-binding.js';
 import { MessagePuller } from '../message-puller.js';
+import type { OrderedFailure } from '../replay.types.js';
 import type { RunnerHost } from '../consumer-runner.js';
 import { invokeHandler } from '../invoke-handler.js';
+import { recordHandled, settleIfRecorded } from '../../idempotency/idempotent-call.js';
 
 /** Where an ordered read ends (a replay), and what it does with a message that fails every attempt. */
 export interface OrderedRunOptions {
@@ -19,14 +21,10 @@ export interface OrderedRunOptions {
    * it (a handler: nothing after it is read, readiness says where); `'collect'` records it and goes on (a replay).
    */
   onExhausted: 'stop' | 'collect';
+  /** A start by time: messages stored before it are dropped (see `receive`). */
+  fromTime?: Date;
 }
 
-/** A message an ordered read could not handle. */
-export interface OrderedFailure {
-  streamSequence: number;
-  subject: string;
-  reason: string;
-}
 
 /**
  * Runs an `'ordered'` handler (or a replay): the client's ordered consumer reads the stream
@@ -129,6 +127,10 @@ export class OrderedRunner implements MessageSettler {
 
   private receive(msg: JsMsg): void {
     if (this.closing || this.stoppedAt) return;
+    // The client recreates an ordered consumer from the last sequence it saw, or from the first
+    // of the stream when it saw none yet: what precedes a start by time is not this handler's.
+    const from = this.options.fromTime;
+    if (from !== undefined && msg.info.timestampNanos / 1e6 < from.getTime()) return;
     this.queue.push(msg);
     if (!this.busy) void this.drain();
   }
@@ -195,16 +197,21 @@ export class OrderedRunner implements MessageSettler {
     } catch (cause) {
       return { action: 'term', exhausted: false, reason: describeError(new DecodeError(msg.subject, msg.info.streamSequence, { cause })) };
     }
+    const own = ctx as JetStreamContext & { nakDelayMs?: number; termReason?: string };
+    // An idempotent handler (or a replay through one): a recorded key is not run again.
+    if (binding.idempotency && (await settleIfRecorded(this, ctx, host.logger, attempt))) {
+      return ctx.settled === 'ack' ? { action: 'ack' } : { action: 'nak', delayMs: own.nakDelayMs ?? nakDelay(attempt, binding.backoffMs) };
+    }
     let failed = false;
     let error: unknown;
     try {
       await invokeHandler(binding, data, ctx, host.consumeObserver, host.processingHooks);
+      if (binding.idempotency && (ctx.settled === undefined || ctx.settled === 'ack')) await recordHandled(this, ctx, host.logger, attempt);
     } catch (err) {
       failed = true;
       error = ctx.handlerError ?? err;
     }
     host.consumeObserver?.handled?.(ctx.observed, failed ? (error ?? new Error('handler failed')) : undefined);
-    const own = ctx as JetStreamContext & { nakDelayMs?: number; termReason?: string };
     if (ctx.settled === 'term') return { action: 'term', exhausted: false, reason: own.termReason ?? 'terminated by the handler' };
     if (ctx.settled === 'nak') {
       if (attempt >= binding.maxDeliver) return { action: 'term', exhausted: true, reason: `naked on the last attempt (${attempt}/${binding.maxDeliver})` };
