@@ -27,6 +27,11 @@ class OrderedController {
     probe.add({ subject: ctx.getSubject(), n: data.n, seq: ctx.getInfo().streamSequence });
   }
 
+  @JetStreamEvent('ledger.fresh', { mode: 'ordered' })
+  fresh(@Payload() data: { n: number }, @Ctx() ctx: JetStreamContext) {
+    probe.add({ subject: ctx.getSubject(), n: data.n, seq: ctx.getInfo().streamSequence });
+  }
+
   @JetStreamEvent('ledger.routed', { mode: 'ordered', deliverPolicy: 'all', backoff: ['100ms'], maxDeliver: 2, deadLetter: 'dlq.ledger' })
   routed(@Payload() data: { n: number }, @Ctx() ctx: JetStreamContext) {
     if (data.n === 2) throw new Error('entry 2 is poison');
@@ -47,6 +52,9 @@ describe("mode 'ordered' (real nats-server)", () => {
 
   beforeAll(async () => {
     await h.start();
+    // Stored before the app starts: a handler that starts at new messages never sees them.
+    await h.jsm.streams.add({ name: stream, subjects: ['ledger.>'] });
+    for (let n = 1; n <= 3; n++) await h.js.publish('ledger.fresh', JSON.stringify({ n }));
     ({ strategy } = await h.app(OrderedModule, {
       serviceName: 'ordered-spec',
       streams: [
@@ -82,6 +90,20 @@ describe("mode 'ordered' (real nats-server)", () => {
     expect(seen('ledger.entry').map((s) => s.n)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
     const seqs = seen('ledger.entry').map((s) => s.seq);
     expect(seqs.every((seq, i) => i === 0 || seq > seqs[i - 1])).toBe(true);
+  });
+
+  it("starts at new messages, and stays there when its consumer goes before the first one arrives", async () => {
+    const names: string[] = [];
+    for await (const c of h.jsm.consumers.list(stream)) if (c.name.startsWith('ordered-spec__ledger_fresh_')) names.push(c.name);
+    for (const name of names) await h.jsm.consumers.delete(stream, name).catch(() => undefined);
+    // The client notices the loss (missed heartbeats) and makes a new consumer: from where it began, not from sequence 1.
+    await waitFor('a new ordered consumer', async () => {
+      for await (const c of h.jsm.consumers.list(stream)) if (c.name.startsWith('ordered-spec__ledger_fresh_') && !names.includes(c.name)) return true;
+      return false;
+    }, { timeout: 30_000 });
+    await publish('ledger.fresh', 4, 5);
+    await waitFor('4 and 5', () => seen('ledger.fresh').length >= 2, { timeout: 15_000 });
+    expect(seen('ledger.fresh').map((s) => s.n)).toEqual([4, 5]);
   });
 
   it('retries a failed message in place: nothing after it runs before it succeeds', async () => {
