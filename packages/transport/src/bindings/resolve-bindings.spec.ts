@@ -27,6 +27,17 @@ describe('resolveBinding', () => {
     expect(() => resolveBinding('a.b', { ackWait: 'soon' }, {}, 's', handler)).toThrow(/ackWait must be milliseconds/);
   });
 
+  it('resolves the modes, and refuses what a mode cannot do', () => {
+    expect(resolveBinding('a.b', {}, {}, 's', handler)).toMatchObject({ mode: 'shared', deliverPolicy: 'all' });
+    expect(resolveBinding('a.b', { mode: 'broadcast' }, { deliverPolicy: 'all' }, 's', handler)).toMatchObject({ mode: 'broadcast', deliverPolicy: 'new', inactiveThresholdMs: 60_000 });
+    expect(resolveBinding('a.b', { mode: 'ordered', deliverPolicy: 'all', inactiveThreshold: '5s' }, {}, 's', handler)).toMatchObject({ concurrency: 1, deliverPolicy: 'all', inactiveThresholdMs: 5000 });
+    expect(() => resolveBinding('a.b', { mode: 'fanout' as never }, {}, 's', handler)).toThrow(/mode "fanout" is not one of 'shared', 'broadcast', 'ordered', 'push'/);
+    expect(() => resolveBinding('a.b', { mode: 'ordered', concurrency: 4 }, {}, 's', handler)).toThrow(/one message at a time.*concurrency 4/);
+    expect(() => resolveBinding('a.b', { mode: 'ordered', manualAck: true }, {}, 's', handler)).toThrow(/no acks.*remove manualAck/);
+    expect(() => resolveBinding('a.b', { mode: 'ordered', deliverPolicy: 'last' }, {}, 's', handler)).toThrow(/deliverPolicy 'last' is not supported/);
+    expect(() => resolveBinding('a.b', { inactiveThreshold: '1m' }, {}, 's', handler)).toThrow(/inactiveThreshold applies to mode 'broadcast' and 'ordered'/);
+  });
+
   it('refuses a backoff that would loop hot or never be used, naming the handler', () => {
     expect(() => resolveBinding('a.b', { backoff: [] }, {}, 's', handler)).toThrow(/@JetStreamEvent\('a\.b'\): backoff must be a non-empty array/);
     expect(() => resolveBinding('a.b', { backoff: ['1s', '0ms'] }, {}, 's', handler)).toThrow(/backoff\[1\] is 0: a failed attempt would be redelivered at once/);

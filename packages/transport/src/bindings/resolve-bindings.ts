@@ -118,6 +118,9 @@ export function resolveBinding(
   if (mode === 'ordered' && (o.deliverPolicy === 'last' || o.deliverPolicy === 'last_per_subject')) {
     throw new JetStreamConfigError(`${at}: mode 'ordered' starts at 'all', 'new', a sequence or a time; deliverPolicy '${o.deliverPolicy}' is not supported (the client would restart it from the first message after a gap). Use 'new' with a checkpoint, or mode 'shared'.`);
   }
+  if (options.inactiveThreshold !== undefined && !perInstance) {
+    throw new JetStreamConfigError(`${at}: inactiveThreshold applies to mode 'broadcast' and 'ordered' (a consumer per instance); this handler's mode is '${mode}', whose durable stays. Remove inactiveThreshold, or set the mode.`);
+  }
   if (options.idempotent && options.manualAck) {
     throw new JetStreamConfigError(`${at}: idempotent records a message's key when the library settles it; with manualAck the handler settles, so nothing would be recorded. Record ctx.idempotencyKey in the handler (store.record(key, { tx })) and remove idempotent, or remove manualAck.`);
   }
