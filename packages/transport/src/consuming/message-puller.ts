@@ -8,6 +8,7 @@ const HEAL_RETRY_MAX_MS = 5000;
 // within two idle heartbeats (half of this each). The fault suite's cluster scenarios paused
 // handling for up to 19 s with 10 s (mean 7.9 s over 12 faults) and up to 11.5 s with 5 s (mean 5.3 s).
 const PULL_EXPIRES_MS = 5_000;
+const ORDERED_PULL_EXPIRES_MS = 2_000;
 
 /** What a puller pulls from: a handler's consumer, or the dead-letter advisory consumer. */
 export interface PullTarget {
@@ -74,8 +75,10 @@ export class MessagePuller {
       ? await (consumer as PushConsumer).consume({ callback: this.onMessage })
       : await (consumer as Consumer).consume({
           max_messages: this.target.maxMessages,
-          // Short pulls, so a consumer deleted between pulls is noticed within seconds.
-          expires: PULL_EXPIRES_MS,
+          // Short pulls, so a consumer deleted between pulls is noticed within seconds; shorter still
+          // for an ordered consumer, which the client puts back only after two missed heartbeats (half
+          // the expiry each): a gap in an ordered handler holds every later message.
+          expires: this.target.ordered ? ORDERED_PULL_EXPIRES_MS : PULL_EXPIRES_MS,
           callback: this.onMessage,
         });
     this.messages = messages;
