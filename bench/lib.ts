@@ -1,6 +1,6 @@
 // What every bench shares: filling a stream, timing a phase, rotating phases over rounds, printing tables.
 import { cpus, totalmem } from 'node:os';
-import type { JetStreamManager } from '@nats-io/jetstream';
+import type { JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 
 export const N = Number(process.env.BENCH_MESSAGES ?? 100_000);
@@ -90,4 +90,25 @@ export function run(main: () => Promise<void>): void {
       process.exit(1);
     },
   );
+}
+
+/** A raw drain: N messages counted through `start`'s callback (acked each when `ack`), timed from the first. */
+export async function countedDrain(start: (callback: (m: JsMsg) => void) => Promise<{ close(): Promise<unknown> }>, ack: boolean): Promise<Measure> {
+  let n = 0;
+  let started = 0;
+  let cpu = process.cpuUsage();
+  let resolveDone: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  const messages = await start((m) => {
+    if (n === 0) {
+      started = performance.now();
+      cpu = process.cpuUsage();
+    }
+    if (ack) m.ack();
+    if (++n === N) resolveDone();
+  });
+  await done;
+  const result = measured(N, performance.now() - started, cpu);
+  await messages.close();
+  return result;
 }

@@ -3,14 +3,14 @@
 //   npm run bench:modes      (100k messages of 1 KiB, 6 rounds; BENCH_MESSAGES / BENCH_ROUNDS to change)
 // Drains are timed from the first message handled to the last. Not a test: nothing passes or fails on speed.
 import 'reflect-metadata';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient as RawJs, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient as RawJs, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Controller, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Payload } from '@nestjs/microservices';
 import { NatsServer } from '@nest-jetstream/testing';
 import { JetStreamEvent, JetStreamServer, RawCodec } from '@nest-jetstream/transport';
-import { fill, machineLine, measured, N, printTable, progress, ROUNDS, runRound, SIZE, type Measure } from './lib.js';
+import { countedDrain, fill, machineLine, measured, N, printTable, progress, ROUNDS, runRound, SIZE, type Measure } from './lib.js';
 import { ACK_PENDING } from './nest-drain.js';
 
 let drained = 0;
@@ -58,36 +58,15 @@ async function ours(url: string, module: Type<unknown>, cleanup: () => Promise<u
   return result;
 }
 
-/** Counts N messages through `start`'s callback, timed from the first. */
-async function rawDrain(start: (callback: (m: JsMsg) => void) => Promise<{ close(): Promise<unknown> }>, ack: boolean): Promise<Measure> {
-  let n = 0;
-  let started = 0;
-  let cpu = process.cpuUsage();
-  let resolveDone: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => (resolveDone = resolve));
-  const messages = await start((m) => {
-    if (n === 0) {
-      started = performance.now();
-      cpu = process.cpuUsage();
-    }
-    if (ack) m.ack();
-    if (++n === N) resolveDone();
-  });
-  await done;
-  const result = measured(N, performance.now() - started, cpu);
-  await messages.close();
-  return result;
-}
-
 const rawOrdered = (js: RawJs) =>
-  rawDrain(async (callback) => {
+  countedDrain(async (callback) => {
     const c = await js.consumers.get('DRAIN', { filter_subjects: 'bench.drain', deliver_policy: DeliverPolicy.All });
     return c.consume({ max_messages: 1000, callback });
   }, false);
 
 const rawPush = async (js: RawJs, jsm: JetStreamManager) => {
   await jsm.consumers.add('DRAIN', { durable_name: 'raw_push', ack_policy: AckPolicy.Explicit, max_ack_pending: ACK_PENDING, filter_subject: 'bench.drain', deliver_subject: '_PUSH.raw', deliver_group: 'raw_push' });
-  const result = await rawDrain(async (callback) => (await js.consumers.getPushConsumer('DRAIN', 'raw_push')).consume({ callback }), true);
+  const result = await countedDrain(async (callback) => (await js.consumers.getPushConsumer('DRAIN', 'raw_push')).consume({ callback }), true);
   await jsm.consumers.delete('DRAIN', 'raw_push');
   return result;
 };

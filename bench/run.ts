@@ -6,7 +6,7 @@ import { AckPolicy, jetstream, jetstreamManager, type JetStreamClient as RawJs, 
 import { connect } from '@nats-io/transport-node';
 import { NatsServer } from '@nest-jetstream/testing';
 import { JetStreamClient, JetStreamRecord, RawCodec } from '@nest-jetstream/transport';
-import { fill, machineLine, measured, N, payload, printTable, progress, ROUNDS, run, runRound, SIZE, WINDOW, window, type Measure } from './lib.js';
+import { countedDrain, fill, machineLine, N, payload, printTable, progress, ROUNDS, run, runRound, SIZE, WINDOW, window, type Measure } from './lib.js';
 import { ACK_PENDING, drainThroughNest } from './nest-drain.js';
 
 /** `drain` or `publish` to run one half only. */
@@ -15,27 +15,9 @@ async function rawDrain(js: RawJs, jsm: JetStreamManager): Promise<Measure> {
   // The same consumer config as ours: filter_subject included (it changes the server's delivery path).
   await jsm.consumers.add('DRAIN', { durable_name: 'raw', ack_policy: AckPolicy.Explicit, max_ack_pending: ACK_PENDING, filter_subject: 'bench.drain' });
   const consumer = await js.consumers.get('DRAIN', 'raw');
-  let n = 0;
-  let started = 0;
-  let cpu = process.cpuUsage();
-  let resolveDone: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => (resolveDone = resolve));
-  const messages = await consumer.consume({
-    max_messages: 1000,
-    callback: (m) => {
-      if (n === 0) {
-        started = performance.now();
-        cpu = process.cpuUsage();
-      }
-      m.ack();
-      if (++n === N) resolveDone();
-    },
-  });
-  await done;
-  const result = measured(N, performance.now() - started, cpu);
-  // Stopped before the consumer is deleted: a pull left running would take messages from the
-  // next round's consumer of the same name.
-  await messages.close();
+  // Stopped before the consumer is deleted (countedDrain closes it): a pull left running would
+  // take messages from the next round's consumer of the same name.
+  const result = await countedDrain((callback) => consumer.consume({ max_messages: 1000, callback }), true);
   await jsm.consumers.delete('DRAIN', 'raw');
   return result;
 }

@@ -52,6 +52,8 @@ export class OrderedRunner implements MessageSettler {
   readonly done = new Promise<void>((resolve) => (this.finish = resolve));
   readonly info: HandlerBindingInfo;
   private retry?: { timer: NodeJS.Timeout; resolve: () => void };
+  /** The attempt under way, and how its handler settled it. */
+  private current: { ctx?: JetStreamContext; nakDelayMs?: number; termReason?: string } = {};
 
   constructor(
     readonly binding: HandlerBinding,
@@ -110,13 +112,13 @@ export class OrderedRunner implements MessageSettler {
   nak(ctx: JetStreamContext, delay?: Duration): void {
     if (ctx.settled) return;
     ctx.settled = 'nak';
-    (ctx as JetStreamContext & { nakDelayMs?: number }).nakDelayMs = delay === undefined ? undefined : toMillis(delay, 'nak(delay)');
+    if (ctx === this.current.ctx) this.current.nakDelayMs = delay === undefined ? undefined : toMillis(delay, 'nak(delay)');
   }
 
   term(ctx: JetStreamContext, reason?: string): void {
     if (ctx.settled) return;
     ctx.settled = 'term';
-    (ctx as JetStreamContext & { termReason?: string }).termReason = reason ?? 'terminated by the handler';
+    if (ctx === this.current.ctx) this.current.termReason = reason;
   }
 
   working(): void {
@@ -197,7 +199,8 @@ export class OrderedRunner implements MessageSettler {
     } catch (cause) {
       return { action: 'term', exhausted: false, reason: describeError(new DecodeError(msg.subject, msg.info.streamSequence, { cause })) };
     }
-    const own = ctx as JetStreamContext & { nakDelayMs?: number; termReason?: string };
+    // One message at a time: what the handler asked of this attempt (a nak delay, a term reason).
+    const own: { ctx: JetStreamContext; nakDelayMs?: number; termReason?: string } = (this.current = { ctx });
     // An idempotent handler (or a replay through one): a recorded key is not run again.
     if (binding.idempotency && (await settleIfRecorded(this, ctx, host.logger, attempt))) {
       return ctx.settled === 'ack' ? { action: 'ack' } : { action: 'nak', delayMs: own.nakDelayMs ?? nakDelay(attempt, binding.backoffMs) };
