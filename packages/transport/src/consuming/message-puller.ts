@@ -70,8 +70,9 @@ export class MessagePuller {
 
   private async consume(recreate: boolean): Promise<void> {
     const consumer = await this.target.consumer(recreate);
-    // A push consumer is bounded by the server (max_ack_pending, flow control) rather than by pulls.
-    const messages = isPushConsumer(consumer)
+    // A push consumer is bounded by the server (max_ack_pending) rather than by pulls.
+    const push = isPushConsumer(consumer);
+    const messages = push
       ? await (consumer as PushConsumer).consume({ callback: this.onMessage })
       : await (consumer as Consumer).consume({
           max_messages: this.target.maxMessages,
@@ -85,7 +86,7 @@ export class MessagePuller {
     this.gate(messages);
     void this.watch(messages);
     // No heartbeats reach a queue group: look for a deleted push consumer as often as a pull expires.
-    if (isPushConsumer(consumer)) {
+    if (push) {
       const timer = setInterval(() => (this.messages === messages ? void this.check(messages) : clearInterval(timer)), PULL_EXPIRES_MS);
       timer.unref();
       void messages.closed().finally(() => clearInterval(timer));
