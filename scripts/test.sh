@@ -20,13 +20,46 @@ temp_root=$(mktemp -d "${TMPDIR:-/tmp}/nest-jetstream-test-XXXXXX")
 export TMPDIR="$temp_root"
 before_dirs=$(find "$temp_root" -maxdepth 1 -name 'nest-jetstream-nats-*' 2>/dev/null | sort || true)
 
-echo "== tests against the newest nats-server ($(.cache/nats-server/bin/nats-server-newest --version))"
-NATS_SERVER_VERSION=newest npx jest --ci "$@"
-echo "== transport integration tests against the oldest nats-server ($(.cache/nats-server/bin/nats-server-oldest --version))"
-NATS_SERVER_VERSION=oldest npx jest --ci --selectProjects transport --testPathPatterns 'integration' "$@"
-
-echo "== transport integration tests on NestJS 11 (CommonJS packages from test/compat/nest11-cjs)"
-NEST_COMPAT=11 NATS_SERVER_VERSION=newest npx jest --ci --selectProjects transport --testPathPatterns 'integration' "$@"
+# The three passes run side by side: most of a test's time is spent waiting on servers and
+# timers, not on the CPU, so on a 2-core machine this takes about half the time of one after the
+# other. Each pass writes its own log, printed whole, in order, once all are done.
+# NEST_JETSTREAM_TEST_SERIAL=1 runs them one after the other instead (the output then streams).
+logs="$temp_root/logs"
+mkdir -p "$logs"
+pass_names=(
+  "tests against the newest nats-server ($(.cache/nats-server/bin/nats-server-newest --version))"
+  "transport integration tests against the oldest nats-server ($(.cache/nats-server/bin/nats-server-oldest --version))"
+  "transport integration tests on NestJS 11 (CommonJS packages from test/compat/nest11-cjs)"
+)
+pass() {
+  case $1 in
+    0) NATS_SERVER_VERSION=newest npx jest --ci --maxWorkers=2 "${@:2}" ;;
+    1) NATS_SERVER_VERSION=oldest npx jest --ci --maxWorkers=1 --selectProjects transport --testPathPatterns 'integration' "${@:2}" ;;
+    2) NEST_COMPAT=11 NATS_SERVER_VERSION=newest npx jest --ci --maxWorkers=1 --selectProjects transport --testPathPatterns 'integration' "${@:2}" ;;
+  esac
+}
+failed=0
+if [ "${NEST_JETSTREAM_TEST_SERIAL:-}" = 1 ]; then
+  for i in 0 1 2; do
+    echo "== ${pass_names[$i]}"
+    pass "$i" "$@" || failed=1
+  done
+else
+  pids=()
+  for i in 0 1 2; do
+    pass "$i" "$@" >"$logs/$i.log" 2>&1 &
+    pids+=("$!")
+  done
+  rcs=()
+  for i in 0 1 2; do
+    if wait "${pids[$i]}"; then rcs+=(0); else rcs+=($?); failed=1; fi
+  done
+  for i in 0 1 2; do
+    echo "== ${pass_names[$i]}"
+    cat "$logs/$i.log"
+    echo "== exit code ${rcs[$i]}: ${pass_names[$i]}"
+  done
+fi
 
 # Every server the launcher starts reads a config from a nest-jetstream-nats-* temp dir (whatever
 # binary NATS_SERVER_BIN names). Zombies (state Z) are already dead; anything else is a leak.
@@ -45,4 +78,8 @@ if [ -n "$left_dirs" ]; then
   exit 1
 fi
 echo "== no nats-server temp dir left behind"
+if [ "$failed" != 0 ]; then
+  echo "== a test pass failed (see its log above)" >&2
+  exit 1
+fi
 rm -rf "$temp_root"
