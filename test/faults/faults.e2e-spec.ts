@@ -1,36 +1,16 @@
 // The fault suite, short: each scenario of `npm run faults` at a small size, asserting the
 // guarantees (nothing acknowledged lost, every message handled or dead-lettered, no hot loop),
-// never a count or a timing the server decides. The figures: docs/reliability.md.
-import { clusterFault, CLUSTER_FAULTS } from './scenarios/cluster';
+// never a count or a timing the server decides. The figures: docs/reliability.md. Crashes and
+// cluster faults are in faults-crash and faults-cluster, so that jest runs them beside these.
 import { fuzz } from './scenarios/fuzz';
-import { partition } from './scenarios/partition';
-import { consumerCrash, deadLetterOutage, gracefulShutdown, serverCrash } from './scenarios/single-server';
+import { deadLetterOutage, gracefulShutdown } from './scenarios/single-server';
 import { SIZES, type RunOptions } from './scenarios/sizes';
 import { slowConsumer } from './scenarios/slow-consumer';
-import type { FaultReport } from './workload/workload';
+import { expectNothingLost } from './expect-nothing-lost';
 
 const short = (version: RunOptions['version']): RunOptions => ({ size: SIZES.short, version });
 
-/** What every scenario guarantees. */
-function expectNothingLost(r: FaultReport, maxDeliver = 3): void {
-  expect({ scenario: r.scenario, ackedLost: r.ackedLost }).toEqual({ scenario: r.scenario, ackedLost: 0 });
-  expect(r.acked).toBeGreaterThan(0);
-  // No hot loop: the library counts attempts by the server's delivery count and runs a handler at
-  // most maxDeliver times for one message, whatever redelivers it (a crash, a lost ack).
-  expect(r.maxCalls).toBeLessThanOrEqual(maxDeliver);
-}
-
 describe('fault suite, short (real nats-servers, consumer processes)', () => {
-  for (const version of ['newest', 'oldest'] as const) {
-    it(`${version}: a consumer SIGKILLed mid-drain loses nothing acknowledged`, async () => {
-      expectNothingLost(await consumerCrash(short(version)));
-    }, 150_000);
-
-    it(`${version}: a nats-server SIGKILLed under load loses nothing acknowledged`, async () => {
-      expectNothingLost(await serverCrash(short(version)));
-    }, 150_000);
-  }
-
   it('a consumer SIGTERMed under load exits gracefully, and its successor handles the rest', async () => {
     const r = await gracefulShutdown(short('newest'));
     expectNothingLost(r);
@@ -50,16 +30,6 @@ describe('fault suite, short (real nats-servers, consumer processes)', () => {
     // Bounded by concurrency + prefetch (24) in the library; the server's count also holds acks in flight.
     expect(f.maxAckPending).toBeLessThanOrEqual(100);
   }, 200_000);
-
-  it('an R3 stream leader SIGKILLed on a 3-node cluster loses nothing acknowledged', async () => {
-    expectNothingLost(await clusterFault(short('newest'), CLUSTER_FAULTS[0]));
-  }, 200_000);
-
-  it('a partition isolating the R3 stream leader (network namespaces), then healed, loses nothing acknowledged', async () => {
-    const r = await partition(short('newest'));
-    expectNothingLost(r);
-    expect(r.notes).toMatch(/^the majority side had a new stream leader \(p\d\)/);
-  }, 300_000);
 
   it('fuzzed payloads, headers, subjects and options: every message handled or dead-lettered with a reason, every refusal typed', async () => {
     const f = await fuzz(short('newest'));
