@@ -169,11 +169,13 @@ export class NatsServer {
     const jetstream = this.options.jetstream !== false;
     const path = jetstream ? '/healthz?js-enabled-only=true' : '/healthz';
     const proc = this.proc;
-    let onExit: (() => void) | undefined;
+    const exited = this.exited;
+    // Rejects once stderr is read to its end (`exited` waits for 'close'), so the tail holds the
+    // server's last words; after a successful start the rejection is ignored.
     const died = new Promise<never>((_, reject) => {
-      onExit = () => reject(new NatsServerStartError(`nats-server ${this.serverName} exited during start`, this.logTail()));
-      if (!proc || proc.exitCode !== null || proc.signalCode !== null) onExit();
-      else proc.once('exit', onExit);
+      const fail = () => reject(new NatsServerStartError(`nats-server ${this.serverName} exited during start`, this.logTail()));
+      if (!proc || !exited) fail();
+      else void exited.then(fail);
     });
     // Once the race is decided (the process died), the polling stops too.
     const stopPolling = new AbortController();
@@ -195,7 +197,6 @@ export class NatsServer {
       await Promise.race([ready, died]);
     } finally {
       stopPolling.abort();
-      if (onExit) proc?.removeListener('exit', onExit);
       died.catch(() => undefined);
       ready.catch(() => undefined);
     }
@@ -206,7 +207,8 @@ export class NatsServer {
     if (this.running) throw new Error(`nats-server ${this.serverName} is already running (pid ${this.pid})`);
     const proc = spawn(this.binary, ['-c', this.configPath], { stdio: ['ignore', 'ignore', 'pipe'], env: this.options.env ? { ...process.env, ...this.options.env } : process.env });
     this.proc = proc;
-    this.exited = new Promise((resolveExit) => proc.once('exit', () => resolveExit()));
+    // 'close', not 'exit': it comes once stderr is read to its end, so the log tail is whole.
+    this.exited = new Promise((resolveExit) => proc.once('close', () => resolveExit()));
     const pid = proc.pid;
     if (pid === undefined) {
       throw new NatsServerStartError(`could not spawn ${this.binary}`, '');
@@ -220,6 +222,10 @@ export class NatsServer {
       partial = lines.pop() ?? '';
       this.log.push(...lines);
       if (this.log.length > LOG_LINES_KEPT) this.log.splice(0, this.log.length - LOG_LINES_KEPT);
+    });
+    proc.stderr?.on('end', () => {
+      if (partial) this.log.push(partial);
+      partial = '';
     });
     await this.waitUntilReady();
   }
