@@ -15,5 +15,5 @@ describe('published types', () => {
     });
     expect(out.text).toBe('');
     expect(out.code).toBe(0);
-  }, 120_000);
+  }, 300_000);
 });

@@ -42,7 +42,7 @@ describe('an instance paused past ackWait beside a running one (real nats-server
     const b = runConsumer(h.server.url);
     const all = () => [...a.lines, ...b.lines];
     try {
-      await waitFor('both instances ready', () => a.lines.some((l) => l.event === 'ready') && b.lines.some((l) => l.event === 'ready'), { timeout: 20_000 });
+      await waitFor('both instances ready', () => a.lines.some((l) => l.event === 'ready') && b.lines.some((l) => l.event === 'ready'), { timeout: 60_000 });
       const { seq } = await h.js.publish('pause.work', '{}');
       const first = await waitFor('an instance to start on it', () => all().find((l) => l.event === 'started' && l.seq === seq));
       const [paused, running] = first.pid === a.proc.pid ? [a, b] : [b, a];

@@ -39,7 +39,7 @@ describe('prefetch: what a process holds beyond what it runs (real nats-server, 
     const first = runConsumer(h.server.url, true);
     let second: ReturnType<typeof runConsumer> | undefined;
     try {
-      await waitFor('the first process to run its 2 handlers (both hang)', () => first.lines.filter((l) => l.event === 'held').length === 2, { timeout: 20_000 });
+      await waitFor('the first process to run its 2 handlers (both hang)', () => first.lines.filter((l) => l.event === 'held').length === 2, { timeout: 60_000 });
       first.proc.kill('SIGKILL');
       await first.exited;
       // What it held when it died is what the server counts as delivered and unacked: at most its

@@ -273,7 +273,7 @@ describe('dead letters (real nats-server)', () => {
       return { proc, lines, exited };
     };
     const first = runChild();
-    await waitFor('the first consumer to be ready', () => first.lines.some((l) => l.event === 'ready'), { timeout: 20_000 });
+    await waitFor('the first consumer to be ready', () => first.lines.some((l) => l.event === 'ready'), { timeout: 60_000 });
     const { seq } = await h.js.publish('dlt.work.crash', '{"crash":true}');
     expect(await first.exited).toBe('SIGKILL');
     expect(first.lines.filter((l) => l.event === 'delivery').map((l) => l.delivery)).toEqual([1, 2]);
