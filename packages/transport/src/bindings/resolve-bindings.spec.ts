@@ -19,19 +19,19 @@ describe('resolveBinding', () => {
   });
 
   it('names the handler and the option in every error', () => {
-    expect(() => resolveBinding('a.b', { maxDeliver: 0 }, {}, 's', handler)).toThrow(/@JetStreamEvent\('a\.b'\) maxDeliver must be a whole number ≥ 1; got 0/);
+    expect(() => resolveBinding('a.b', { maxDeliver: 0 }, {}, 's', handler)).toThrow(/@JetStreamEvent\('a\.b'\): maxDeliver must be a whole number ≥ 1; got 0/);
     expect(() => resolveBinding('a.b', { concurrency: 50, maxAckPending: 10 }, {}, 's', handler)).toThrow(/maxAckPending \(10\) is below concurrency \(50\)/);
     expect(() => resolveBinding('a.b', { deliverPolicy: 'by_start_sequence' }, {}, 's', handler)).toThrow(/needs optStartSeq/);
     expect(() => resolveBinding('a..b', {}, {}, 's', handler)).toThrow(/subject is invalid: it has an empty token/);
     expect(() => resolveBinding('a.b', { durable: 'has.dot' }, {}, 's', handler)).toThrow(/durable "has\.dot" is invalid/);
-    expect(() => resolveBinding('a.b', { ackWait: 'soon' }, {}, 's', handler)).toThrow(/ackWait must be milliseconds/);
+    expect(() => resolveBinding('a.b', { ackWait: 'soon' as never }, {}, 's', handler)).toThrow(/ackWait must be milliseconds/);
   });
 
   it('resolves the modes, and refuses what a mode cannot do', () => {
     expect(resolveBinding('a.b', {}, {}, 's', handler)).toMatchObject({ mode: 'shared', deliverPolicy: 'all' });
     expect(resolveBinding('a.b', { mode: 'broadcast' }, { deliverPolicy: 'all' }, 's', handler)).toMatchObject({ mode: 'broadcast', deliverPolicy: 'new', inactiveThresholdMs: 60_000 });
     expect(resolveBinding('a.b', { mode: 'ordered', deliverPolicy: 'all', inactiveThreshold: '5s' }, {}, 's', handler)).toMatchObject({ concurrency: 1, deliverPolicy: 'all', inactiveThresholdMs: 5000 });
-    expect(() => resolveBinding('a.b', { mode: 'fanout' as never }, {}, 's', handler)).toThrow(/mode "fanout" is not one of 'shared', 'broadcast', 'ordered', 'push'/);
+    expect(() => resolveBinding('a.b', { mode: 'fanout' as never }, {}, 's', handler)).toThrow(/mode must be one of 'shared', 'broadcast', 'ordered', 'push'; got "fanout"/);
     expect(() => resolveBinding('a.b', { mode: 'ordered', concurrency: 4 }, {}, 's', handler)).toThrow(/one message at a time.*concurrency 4/);
     expect(() => resolveBinding('a.b', { mode: 'ordered', manualAck: true }, {}, 's', handler)).toThrow(/no acks.*remove manualAck/);
     expect(() => resolveBinding('a.b', { mode: 'ordered', deliverPolicy: 'last' }, {}, 's', handler)).toThrow(/deliverPolicy 'last' is not supported/);
@@ -43,7 +43,7 @@ describe('resolveBinding', () => {
     expect(() => resolveBinding('a.b', { backoff: ['1s', '0ms'] }, {}, 's', handler)).toThrow(/backoff\[1\] is 0: a failed attempt would be redelivered at once/);
     expect(() => resolveBinding('a.b', {}, { backoff: [0] }, 's', handler)).toThrow(/backoff\[0\] is 0/);
     expect(() => resolveBinding('a.b', { maxDeliver: 2, backoff: ['1s', '5s'] }, {}, 's', handler)).toThrow(/lists 2 delays, but maxDeliver 2 allows only 1 redelivery/);
-    expect(() => resolveBinding('a.b', { backoff: 'soon' as unknown as string[] }, {}, 's', handler)).toThrow(/backoff must be a non-empty array/);
+    expect(() => resolveBinding('a.b', { backoff: 'soon' as never }, {}, 's', handler)).toThrow(/backoff must be a non-empty array/);
     // The module-wide schedule may be longer than one handler's attempts.
     expect(resolveBinding('a.b', { maxDeliver: 2 }, {}, 's', handler).backoffMs).toEqual([1000, 5000, 30_000]);
     expect(resolveBinding('a.b', { maxDeliver: 1, backoff: [] }, {}, 's', handler).backoffMs).toEqual([]);
