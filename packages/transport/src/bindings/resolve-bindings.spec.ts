@@ -48,4 +48,21 @@ describe('resolveBinding', () => {
     expect(resolveBinding('a.b', { maxDeliver: 2 }, {}, 's', handler).backoffMs).toEqual([1000, 5000, 30_000]);
     expect(resolveBinding('a.b', { maxDeliver: 1, backoff: [] }, {}, 's', handler).backoffMs).toEqual([]);
   });
+
+  it('refuses an unknown or mistyped handler option, naming the handler by subject, class and method', () => {
+    // Options from a variable, or from JavaScript: the compiler did not see them.
+    const fromConfig: Record<string, unknown> = { maxDelivery: 3 };
+    const at = (options: Record<string, unknown>) => () => resolveBinding('orders.created', options as never, {}, 's', handler, false, undefined, 'OrdersController.onCreated');
+    expect(at(fromConfig)).toThrow(
+      /^@JetStreamEvent\('orders\.created'\) on OrdersController\.onCreated: unknown option "maxDelivery" \(did you mean "maxDeliver"\?\)\. The options are ackWait, maxDeliver/,
+    );
+    expect(at({ lag: { maxPendng: 5 } })).toThrow(/OrdersController\.onCreated: unknown option "lag\.maxPendng" \(did you mean "lag\.maxPending"\?\)/);
+    expect(at({ ackWait: '10 sec' })).toThrow(/OrdersController\.onCreated: ackWait must be milliseconds or a string like/);
+    expect(at({ manualAck: 'yes' })).toThrow(/OrdersController\.onCreated: manualAck must be true or false; got "yes"/);
+    expect(at({ stream: 'ORDERS.V2' })).toThrow(/OrdersController\.onCreated: stream "ORDERS\.V2" is invalid/);
+    expect(at({ deadLetter: 'dlq.{subjec}' })).toThrow(/OrdersController\.onCreated: deadLetter "dlq\.\{subjec\}" is invalid/);
+    expect(() => resolveBinding('orders.created', 'shared' as never, {}, 's', handler, false, undefined, 'OrdersController.onCreated')).toThrow(
+      /OrdersController\.onCreated: the options must be an object; got "shared"/,
+    );
+  });
 });
