@@ -65,7 +65,8 @@ export const listOf =
   (each: OptionCheck, what: string): OptionCheck =>
   (v, where, path) => {
     if (!Array.isArray(v)) fail(where, path, `an array of ${what}`, v);
-    (v as unknown[]).forEach((item, i) => each(item, where, `${path}[${i}]`));
+    const list = v as unknown[];
+    for (let i = 0; i < list.length; i++) each(list[i], where, `${path}[${i}]`); // holes too
   };
 
 /** A nested options object, checked against its own table. */

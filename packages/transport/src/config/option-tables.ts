@@ -60,7 +60,7 @@ export const backoffSchedule: OptionCheck = (v, where, path) => {
   if (!Array.isArray(v)) {
     throw new JetStreamConfigError(`${where}: ${path} must be a non-empty array of delays, e.g. ['1s', '5s', '30s']; got ${describeValue(v)}. Without a delay a failed attempt would be redelivered at once.`);
   }
-  v.forEach((d, i) => backoffDelay(d, where, `${path}[${i}]`));
+  for (let i = 0; i < v.length; i++) backoffDelay(v[i], where, `${path}[${i}]`);
 };
 
 const deadLetterSubject: OptionCheck = (v, where, path) => {
@@ -212,7 +212,11 @@ export const SERVER_OPTIONS: OptionTable<JetStreamServerOptions> = {
   serviceName: natsName,
   streams: (v, where, path) => {
     if (!Array.isArray(v)) throw new JetStreamConfigError(`${where}: ${path} must be an array of stream declarations; got ${describeValue(v)}.`);
-    v.forEach((s: unknown, i) => nested(STREAM_OPTIONS)(s, where, `${path}[${describeValue((s as { name?: unknown } | null)?.name ?? i)}]`));
+    // Every index, holes of a sparse array included (forEach would skip them).
+    for (let i = 0; i < v.length; i++) {
+      const s: unknown = v[i];
+      nested(STREAM_OPTIONS)(s, where, `${path}[${describeValue((s as { name?: unknown } | null | undefined)?.name ?? i)}]`);
+    }
   },
   provisioning: oneOf(PROVISIONING_MODES),
   consumerDefaults: nested(CONSUMER_OPTIONS),
