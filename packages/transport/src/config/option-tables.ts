@@ -104,6 +104,9 @@ const replicas: OptionCheck = (v, where, path) => {
   if (!(typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 5)) throw new JetStreamConfigError(`${where}: ${path} is ${describeValue(v)}; use 1, 3 or 5.`);
 };
 
+/** A payload codec: `new JsonCodec()`, `new RawCodec()` or the app's own `JetStreamCodec`. */
+const codec = withMethods(['encode', 'decode'], 'new JsonCodec() or new RawCodec()');
+
 /** `ConsumerOptions`: `consumerDefaults`, and the consumer part of every handler's options. */
 export const CONSUMER_OPTIONS: OptionTable<ConsumerOptions> = {
   ackWait: positive,
@@ -220,7 +223,7 @@ export const SERVER_OPTIONS: OptionTable<JetStreamServerOptions> = {
   },
   provisioning: oneOf(PROVISIONING_MODES),
   consumerDefaults: nested(CONSUMER_OPTIONS),
-  codec: withMethods(['encode', 'decode'], 'new JsonCodec() or new RawCodec()'),
+  codec,
   shutdownTimeout: nonNegative,
   bindPlainEventPatterns: flag,
   directCalls: flag,
