@@ -28,9 +28,9 @@ import {
 // compiler asks for it: each table is mapped over its interface's keys). An unknown key is refused
 // naming the nearest of these, and each value is checked where the object is constructed.
 
-export const PROVISIONING_MODES: readonly ProvisioningMode[] = ['create-or-update', 'verify', 'off'];
-export const MODES: readonly JetStreamEventMode[] = ['shared', 'broadcast', 'ordered', 'push'];
-export const DELIVER_POLICIES: readonly DeliverPolicyName[] = ['all', 'new', 'last', 'last_per_subject', 'by_start_sequence', 'by_start_time'];
+const PROVISIONING_MODES: readonly ProvisioningMode[] = ['create-or-update', 'verify', 'off'];
+const MODES: readonly JetStreamEventMode[] = ['shared', 'broadcast', 'ordered', 'push'];
+const DELIVER_POLICIES: readonly DeliverPolicyName[] = ['all', 'new', 'last', 'last_per_subject', 'by_start_sequence', 'by_start_time'];
 
 const positive = duration({ positive: true });
 const nonNegative = duration({ positive: false });
