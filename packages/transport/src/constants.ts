@@ -9,6 +9,9 @@ export const JETSTREAM_EXTRAS_KEY = '__nestJetStream';
 /** Key in a handler's Nest `extras` that carries the name of its method (for direct calls). */
 export const JETSTREAM_METHOD_KEY = '__nestJetStreamMethod';
 
+/** Key in a handler's Nest `extras` that carries the name of its class (named in option errors). */
+export const JETSTREAM_CLASS_KEY = '__nestJetStreamClass';
+
 export const DEFAULTS = {
   serviceName: 'nest',
   provisioning: 'create-or-update',

@@ -33,6 +33,7 @@ export type {
 export type { JetStreamEventOptions, JetStreamEventMode } from './interfaces/jetstream-event-options.interface.js';
 export type { ReplayOptions, ReplayResult, OrderedFailure } from './consuming/replay.types.js';
 export type { Duration } from './utils/duration.js';
+export { parseDuration } from './utils/duration.js';
 export {
   JetStreamErrorCode,
   JetStreamTransportError,

@@ -7,7 +7,7 @@ import { appendFileSync } from 'node:fs';
 import { Controller, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { JetStreamContext, JetStreamEvent, JetStreamServer } from '@nest-jetstream/transport';
+import { JetStreamContext, JetStreamEvent, JetStreamServer, parseDuration } from '@nest-jetstream/transport';
 
 const env = (name: string, fallback?: string): string => {
   const v = process.env[name] ?? fallback;
@@ -23,7 +23,7 @@ class FaultController {
     concurrency: Number(env('FAULT_CONCURRENCY', '8')),
     maxDeliver: Number(env('FAULT_MAX_DELIVER', '3')),
     backoff: ['100ms'],
-    ackWait: env('FAULT_ACK_WAIT', '5s'),
+    ackWait: parseDuration(env('FAULT_ACK_WAIT', '5s'), 'FAULT_ACK_WAIT'),
     deadLetter: 'faults-dead.{subject}',
   })
   async handle(@Payload() data: { id: string; poison?: boolean }, @Ctx() ctx: JetStreamContext): Promise<void> {

@@ -19,19 +19,19 @@ describe('resolveBinding', () => {
   });
 
   it('names the handler and the option in every error', () => {
-    expect(() => resolveBinding('a.b', { maxDeliver: 0 }, {}, 's', handler)).toThrow(/@JetStreamEvent\('a\.b'\) maxDeliver must be a whole number ≥ 1; got 0/);
+    expect(() => resolveBinding('a.b', { maxDeliver: 0 }, {}, 's', handler)).toThrow(/@JetStreamEvent\('a\.b'\): maxDeliver must be a whole number ≥ 1; got 0/);
     expect(() => resolveBinding('a.b', { concurrency: 50, maxAckPending: 10 }, {}, 's', handler)).toThrow(/maxAckPending \(10\) is below concurrency \(50\)/);
     expect(() => resolveBinding('a.b', { deliverPolicy: 'by_start_sequence' }, {}, 's', handler)).toThrow(/needs optStartSeq/);
     expect(() => resolveBinding('a..b', {}, {}, 's', handler)).toThrow(/subject is invalid: it has an empty token/);
     expect(() => resolveBinding('a.b', { durable: 'has.dot' }, {}, 's', handler)).toThrow(/durable "has\.dot" is invalid/);
-    expect(() => resolveBinding('a.b', { ackWait: 'soon' }, {}, 's', handler)).toThrow(/ackWait must be milliseconds/);
+    expect(() => resolveBinding('a.b', { ackWait: 'soon' as never }, {}, 's', handler)).toThrow(/ackWait must be milliseconds/);
   });
 
   it('resolves the modes, and refuses what a mode cannot do', () => {
     expect(resolveBinding('a.b', {}, {}, 's', handler)).toMatchObject({ mode: 'shared', deliverPolicy: 'all' });
     expect(resolveBinding('a.b', { mode: 'broadcast' }, { deliverPolicy: 'all' }, 's', handler)).toMatchObject({ mode: 'broadcast', deliverPolicy: 'new', inactiveThresholdMs: 60_000 });
     expect(resolveBinding('a.b', { mode: 'ordered', deliverPolicy: 'all', inactiveThreshold: '5s' }, {}, 's', handler)).toMatchObject({ concurrency: 1, deliverPolicy: 'all', inactiveThresholdMs: 5000 });
-    expect(() => resolveBinding('a.b', { mode: 'fanout' as never }, {}, 's', handler)).toThrow(/mode "fanout" is not one of 'shared', 'broadcast', 'ordered', 'push'/);
+    expect(() => resolveBinding('a.b', { mode: 'fanout' as never }, {}, 's', handler)).toThrow(/mode must be one of 'shared', 'broadcast', 'ordered', 'push'; got "fanout"/);
     expect(() => resolveBinding('a.b', { mode: 'ordered', concurrency: 4 }, {}, 's', handler)).toThrow(/one message at a time.*concurrency 4/);
     expect(() => resolveBinding('a.b', { mode: 'ordered', manualAck: true }, {}, 's', handler)).toThrow(/no acks.*remove manualAck/);
     expect(() => resolveBinding('a.b', { mode: 'ordered', deliverPolicy: 'last' }, {}, 's', handler)).toThrow(/deliverPolicy 'last' is not supported/);
@@ -43,9 +43,26 @@ describe('resolveBinding', () => {
     expect(() => resolveBinding('a.b', { backoff: ['1s', '0ms'] }, {}, 's', handler)).toThrow(/backoff\[1\] is 0: a failed attempt would be redelivered at once/);
     expect(() => resolveBinding('a.b', {}, { backoff: [0] }, 's', handler)).toThrow(/backoff\[0\] is 0/);
     expect(() => resolveBinding('a.b', { maxDeliver: 2, backoff: ['1s', '5s'] }, {}, 's', handler)).toThrow(/lists 2 delays, but maxDeliver 2 allows only 1 redelivery/);
-    expect(() => resolveBinding('a.b', { backoff: 'soon' as unknown as string[] }, {}, 's', handler)).toThrow(/backoff must be a non-empty array/);
+    expect(() => resolveBinding('a.b', { backoff: 'soon' as never }, {}, 's', handler)).toThrow(/backoff must be a non-empty array/);
     // The module-wide schedule may be longer than one handler's attempts.
     expect(resolveBinding('a.b', { maxDeliver: 2 }, {}, 's', handler).backoffMs).toEqual([1000, 5000, 30_000]);
     expect(resolveBinding('a.b', { maxDeliver: 1, backoff: [] }, {}, 's', handler).backoffMs).toEqual([]);
+  });
+
+  it('refuses an unknown or mistyped handler option, naming the handler by subject, class and method', () => {
+    // Options from a variable, or from JavaScript: the compiler did not see them.
+    const fromConfig: Record<string, unknown> = { maxDelivery: 3 };
+    const at = (options: Record<string, unknown>) => () => resolveBinding('orders.created', options as never, {}, 's', handler, false, undefined, 'OrdersController.onCreated');
+    expect(at(fromConfig)).toThrow(
+      /^@JetStreamEvent\('orders\.created'\) on OrdersController\.onCreated: unknown option "maxDelivery" \(did you mean "maxDeliver"\?\)\. The options are ackWait, maxDeliver/,
+    );
+    expect(at({ lag: { maxPendng: 5 } })).toThrow(/OrdersController\.onCreated: unknown option "lag\.maxPendng" \(did you mean "lag\.maxPending"\?\)/);
+    expect(at({ ackWait: '10 sec' })).toThrow(/OrdersController\.onCreated: ackWait must be milliseconds or a string like/);
+    expect(at({ manualAck: 'yes' })).toThrow(/OrdersController\.onCreated: manualAck must be true or false; got "yes"/);
+    expect(at({ stream: 'ORDERS.V2' })).toThrow(/OrdersController\.onCreated: stream "ORDERS\.V2" is invalid/);
+    expect(at({ deadLetter: 'dlq.{subjec}' })).toThrow(/OrdersController\.onCreated: deadLetter "dlq\.\{subjec\}" is invalid/);
+    expect(() => resolveBinding('orders.created', 'shared' as never, {}, 's', handler, false, undefined, 'OrdersController.onCreated')).toThrow(
+      /OrdersController\.onCreated: the options must be an object; got "shared"/,
+    );
   });
 });

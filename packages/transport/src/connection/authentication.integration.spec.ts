@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import { NatsServer } from '@nest-jetstream/testing';
 import { JetStreamClient } from '../client/jetstream.client.js';
 import { JetStreamConnectionError } from '../errors/jetstream-transport.error.js';
+import { makeTlsCertificates } from '../__fixtures__/tls-certificates.js';
 
 // Every way a production server asks a service who it is: user/password, token, nkey, a .creds
 // file (operator/account/user JWTs), TLS and mutual TLS. Each connects and publishes with
@@ -87,24 +87,14 @@ describe('authentication methods (real nats-server)', () => {
   });
 
   it('TLS and mutual TLS with a CA made by openssl; an untrusted certificate is refused saying so', async () => {
-    const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=test-ca', '-keyout', 'ca.key', '-out', 'ca.pem');
-    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
-    for (const name of ['server', 'client']) {
-      ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
-      ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'san.ext', '-out', `${name}.pem`);
-    }
-    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=other-ca', '-keyout', 'other.key', '-out', 'other.pem');
-    const file = (name: string) => readFileSync(join(dir, name), 'utf8');
-    const server = await NatsServer.start({
-      config: `tls { cert_file: "${join(dir, 'server.pem')}", key_file: "${join(dir, 'server.key')}", ca_file: "${join(dir, 'ca.pem')}", verify: true }`,
-    });
+    const certs = makeTlsCertificates(dir);
+    const server = await NatsServer.start({ config: certs.serverConfig(true) });
     try {
-      expect(await publishesWith(server, { tls: { ca: file('ca.pem'), cert: file('client.pem'), key: file('client.key') } })).toBeGreaterThan(0);
-      const untrusted = await refused(server, { tls: { ca: file('other.pem'), cert: file('client.pem'), key: file('client.key') } });
+      expect(await publishesWith(server, { tls: { ca: certs.pem.ca, cert: certs.pem.clientCert, key: certs.pem.clientKey } })).toBeGreaterThan(0);
+      const untrusted = await refused(server, { tls: { ca: certs.pem.otherCa, cert: certs.pem.clientCert, key: certs.pem.clientKey } });
       expect(untrusted).toBeInstanceOf(JetStreamConnectionError);
       expect(untrusted.message).toMatch(/certificate.*Check connection\.tls/i);
-      const noClientCert = await refused(server, { tls: { ca: file('ca.pem') } });
+      const noClientCert = await refused(server, { tls: { ca: certs.pem.ca } });
       expect(noClientCert).toBeInstanceOf(JetStreamConnectionError);
     } finally {
       await server.stop();

@@ -4,6 +4,7 @@ import { errors } from '@nats-io/nats-core';
 import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { causeOf } from '../errors/error-causes.js';
 import { JetStreamConnectionError } from '../errors/jetstream-transport.error.js';
+import { requireTlsWhereAsked, TLS_NOT_OFFERED_FIX, tlsNotOffered } from './tls-required.js';
 
 export const DEFAULT_SERVERS = 'nats://127.0.0.1:4222';
 
@@ -34,7 +35,8 @@ function tlsProblem(err: unknown): boolean {
 export async function openConnection(options: NodeConnectionOptions | undefined, who: string): Promise<OpenConnection> {
   // Reconnect for as long as the service runs: the client's default (10 attempts about 2 s apart)
   // turned an outage of 20 s into a service that never consumed again.
-  const opts: NodeConnectionOptions = { servers: DEFAULT_SERVERS, noAsyncTraces: true, maxReconnectAttempts: -1, ...options };
+  // Where TLS is asked for (tls:// or connection.tls), a server without it is refused, never used in plain text.
+  const opts: NodeConnectionOptions = requireTlsWhereAsked({ servers: DEFAULT_SERVERS, noAsyncTraces: true, maxReconnectAttempts: -1, ...options });
   const where = [opts.servers].flat().join(', ');
   let nc: NatsConnection;
   try {
@@ -44,7 +46,9 @@ export async function openConnection(options: NodeConnectionOptions | undefined,
     const refused = causeOf(err, errors.AuthorizationError) ?? causeOf(err, errors.UserAuthenticationExpiredError);
     const fix = refused
       ? 'check the credentials in connection (user/pass, token, authenticator: nkey, .creds/JWT)'
-      : tlsProblem(err)
+      : tlsNotOffered(err)
+        ? TLS_NOT_OFFERED_FIX
+        : tlsProblem(err)
         ? "check connection.tls: the server's certificate must be signed by a CA in connection.tls.ca and name this host, and a server that asks for client certificates needs connection.tls.cert and key"
         : 'start nats-server there or fix connection.servers';
     throw new JetStreamConnectionError(`${who} cannot connect to NATS at ${where}: ${why}. ${fix[0].toUpperCase()}${fix.slice(1)}.`, { cause: err });

@@ -9,6 +9,7 @@ import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { JetStreamTermError } from '../errors/handler.errors.js';
 import type { JetStreamServer } from '../server/jetstream.server.js';
+import type { StreamDeclaration } from '../interfaces/jetstream-options.interface.js';
 import { advisoryStreamName } from './advisory-watcher.js';
 import type { DeadLetterEvent, DeadLetterLostEvent } from '../events/settle.events.js';
 import { DeadLetterHeaders, readDeadLetter } from './dead-letter-headers.js';
@@ -66,7 +67,7 @@ class DeadLetterModule {}
 
 const SRC = 'DLT_SRC';
 const DLQ = 'DLT_DEAD';
-const streams = [
+const streams: StreamDeclaration[] = [
   { name: SRC, subjects: ['dlt.work.>'] },
   { name: DLQ, subjects: ['dlt.dead.>'], maxAge: '30d' },
 ];

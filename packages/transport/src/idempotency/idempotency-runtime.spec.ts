@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import type { LoggerService } from '@nestjs/common';
 import type { HandlerBinding } from '../bindings/handler-binding.js';
 import { checkIdempotentBindings, redeliverySpanMs, startIdempotency } from './idempotency-runtime.js';
-import { validateIdempotencyOptions } from './idempotency-options.js';
+import { validateOptions } from '../config/validate-options.js';
+import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
 import { resolveIdempotency } from './idempotency-key.js';
 import { MemoryIdempotencyStore } from './memory-idempotency.store.js';
 import type { IdempotencyStore } from './idempotency-store.interface.js';
@@ -23,22 +24,24 @@ function binding(subject: string, idempotent: unknown, over: Partial<HandlerBind
   } as HandlerBinding;
 }
 
-describe('validateIdempotencyOptions', () => {
+describe('idempotency options, checked at construction', () => {
+  const check = (idempotency: unknown) => () => validateOptions({ idempotency } as JetStreamOptions, 'JetStreamServer');
+
   it('takes a store with seen and record, and durations', () => {
-    expect(() => validateIdempotencyOptions(undefined, 'JetStreamServer')).not.toThrow();
-    expect(() => validateIdempotencyOptions({ store, pruneInterval: '1h', retain: '2d' }, 'JetStreamServer')).not.toThrow();
+    expect(check(undefined)).not.toThrow();
+    expect(check({ store, pruneInterval: '1h', retain: '2d' })).not.toThrow();
   });
 
   it.each([
-    [null, /idempotency must be \{ store, pruneInterval\?, retain\? \}/],
-    [{}, /idempotency.store must have seen\(key\) and record\(key\)/],
-    [{ store, retian: '1d' }, /unknown field "retian"/],
+    [null, /JetStreamServer: idempotency must be an object; got null/],
+    [{}, /idempotency.store must have seen\(\) and record\(\)/],
+    [{ store, retian: '1d' }, /unknown option "idempotency.retian" \(did you mean "idempotency.retain"\?\)/],
     [{ store, pruneInterval: '0s' }, /pruneInterval must be more than 0/],
     [{ store, pruneInterval: 'often' }, /idempotency.pruneInterval must be milliseconds or a string/],
     [{ store, retain: 0 }, /retain must be more than 0/],
     [{ store: { seen: () => false, record: () => true }, pruneInterval: '1h' }, /the store has no prune\(olderThan\)/],
   ])('refuses %p, naming the field', (value, message) => {
-    expect(() => validateIdempotencyOptions(value, 'JetStreamServer')).toThrow(message);
+    expect(check(value)).toThrow(message);
   });
 });
 

@@ -224,6 +224,6 @@ describe('idempotent handlers (real nats-server)', () => {
       .app(NoStoreModule, { serviceName: 'idem-nostore', streams: [{ name: uniqueName('NOSTORE'), subjects: ['nostore.>'] }] })
       .then(() => undefined, (err: unknown) => err);
     expect(error).toBeInstanceOf(JetStreamConfigError);
-    expect((error as Error).message).toMatch(/@JetStreamEvent\('nostore.created'\) is marked idempotent, but the server has no idempotency store.*Add idempotency: \{ store \}/);
+    expect((error as Error).message).toMatch(/@JetStreamEvent\('nostore.created'\) on NoStoreController\.created is marked idempotent, but the server has no idempotency store.*Add idempotency: \{ store \}/);
   });
 });

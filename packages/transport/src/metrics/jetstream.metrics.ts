@@ -12,6 +12,8 @@ import type {
   SettleOutcome,
 } from '../observability/instrumentation.interface.js';
 import { toMillis, type Duration } from '../utils/duration.js';
+import { checkOptionObject } from '../config/option-checks.js';
+import { METRICS_OPTIONS } from '../config/option-tables.js';
 import { DEFAULT_METRIC_PREFIX, METRIC_NAMES } from './metric-names.js';
 import { FastCounter, FastHistogram, type CounterSeries, type HistogramSeries } from './fast-metrics.js';
 import { deliveryCountOf } from '../utils/delivery-count.js';
@@ -65,6 +67,7 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
   private readonly attached = new Map<InstrumentationTarget, { timer: NodeJS.Timeout; subs: Subscription[] }>();
 
   constructor(private readonly options: JetStreamMetricsOptions = {}) {
+    checkOptionObject(options, METRICS_OPTIONS, 'JetStreamMetrics');
     this.registry = options.registry ?? defaultRegistry;
     this.prefix = options.prefix ?? DEFAULT_METRIC_PREFIX;
     this.pollMs = toMillis(options.pollInterval ?? '15s', 'metrics pollInterval');

@@ -26,6 +26,7 @@ import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import type { TerminatedMessageEvent } from '../events/settle.events.js';
 import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
+import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
 import { JetStreamServer } from './jetstream.server.js';
 
 // Handlers Nest would run no guard, interceptor or pipe for are called directly; these tests
@@ -60,7 +61,7 @@ class UpperPipe implements PipeTransform {
 
 const SwallowIgnorable = swallowIgnorable(probe);
 
-const ATTEMPTS = { maxDeliver: 3, backoff: ['50ms'] };
+const ATTEMPTS: JetStreamEventOptions = { maxDeliver: 3, backoff: ['50ms'] };
 
 @Controller()
 class DirectController {

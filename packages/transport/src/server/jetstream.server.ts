@@ -3,7 +3,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { nuid, type NatsConnection } from '@nats-io/nats-core';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import { DEFAULTS, JETSTREAM_EXTRAS_KEY, JETSTREAM_METHOD_KEY, JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from '../constants.js';
+import { DEFAULTS, JETSTREAM_CLASS_KEY, JETSTREAM_EXTRAS_KEY, JETSTREAM_METHOD_KEY, JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from '../constants.js';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import { JsonCodec } from '../codecs/json.codec.js';
 import { openConnection } from '../connection/open-connection.js';
@@ -207,6 +207,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     const plainEvent = isEventHandler && this.options.bindPlainEventPatterns === true;
     if (!own && !plainEvent) return;
     const subject = this.normalizePattern(pattern as string);
+    const method = extras[JETSTREAM_METHOD_KEY];
+    const owner = own ? [extras[JETSTREAM_CLASS_KEY], method].filter((n) => typeof n === 'string').join('.') : undefined;
     const binding = resolveBinding(
       subject,
       own ?? {},
@@ -215,13 +217,14 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       callback,
       this.options.deadLetter ?? false,
       this.options.idempotency?.store,
+      owner || undefined,
     );
     const plan =
       this.options.directCalls === false
         ? { reason: 'directCalls: false' }
         : !own
           ? { reason: 'plain @EventPattern' }
-          : planDirectCall(this[REGISTRATION], extras[JETSTREAM_METHOD_KEY] as string | symbol | undefined);
+          : planDirectCall(this[REGISTRATION], method as string | symbol | undefined);
     if ('call' in plan) {
       binding.invocation = 'direct';
       binding.direct = plan.call;

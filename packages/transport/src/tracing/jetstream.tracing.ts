@@ -17,6 +17,8 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
+import { checkOptionObject } from '../config/option-checks.js';
+import { TRACING_OPTIONS } from '../config/option-tables.js';
 import type { ConsumeObserver, InstrumentedHandler, JetStreamInstrumentation, PublishObserver, SettleOutcome } from '../observability/instrumentation.interface.js';
 
 /** Options of `new JetStreamTracing()`. */
@@ -66,6 +68,7 @@ export class JetStreamTracing implements JetStreamInstrumentation {
   private readonly propagator: TextMapPropagator;
 
   constructor(options: JetStreamTracingOptions = {}) {
+    checkOptionObject(options, TRACING_OPTIONS, 'JetStreamTracing');
     this.propagator = options.propagator ?? propagation;
     const provider = options.tracerProvider ?? (globalProviderIsReal() ? trace.getTracerProvider() : undefined);
     if (!provider) return;

@@ -1,5 +1,5 @@
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
-import { millisToNanos, toMillis, toNanos } from './duration.js';
+import { millisToNanos, parseDuration, toMillis, toNanos } from './duration.js';
 
 describe('durations', () => {
   it.each([
@@ -11,7 +11,7 @@ describe('durations', () => {
     ['1h', 3_600_000],
     ['2d', 172_800_000],
   ])('%p is %p ms', (input, ms) => {
-    expect(toMillis(input, 'x')).toBe(ms);
+    expect(parseDuration(input, 'x')).toBe(ms);
   });
 
   it('converts to the server nanoseconds in one place', () => {
@@ -20,12 +20,12 @@ describe('durations', () => {
   });
 
   it('names the option and the accepted forms for bad input', () => {
-    expect(() => toMillis('30 sec', 'consumerDefaults.ackWait')).toThrow(/consumerDefaults\.ackWait must be milliseconds or a string like '500ms'.*got "30 sec"/);
+    expect(() => parseDuration('30 sec', 'consumerDefaults.ackWait')).toThrow(/consumerDefaults\.ackWait must be milliseconds or a string like '500ms'.*got "30 sec"/);
     expect(() => toMillis(-1, 'shutdownTimeout')).toThrow(/shutdownTimeout must be a non-negative number/);
-    expect(() => toMillis({} as unknown as string, 'publish.timeout')).toThrow(/publish\.timeout must be milliseconds/);
+    expect(() => toMillis({} as unknown as number, 'publish.timeout')).toThrow(/publish\.timeout must be milliseconds/);
   });
 
   it('throws the library\'s config error, not a TypeError', () => {
-    for (const bad of ['x', -5, Number.NaN, '']) expect(() => toMillis(bad, 'nak(delay)')).toThrow(JetStreamConfigError);
+    for (const bad of ['x', -5, Number.NaN, '']) expect(() => parseDuration(bad, 'nak(delay)')).toThrow(JetStreamConfigError);
   });
 });

@@ -1,5 +1,9 @@
-/** A duration: milliseconds as a number, or a string such as `'250ms'`, `'30s'`, `'5m'`, `'1h'`, `'2d'`. */
-export type Duration = number | string;
+/**
+ * A duration: milliseconds as a number, or a number and a unit: `'250ms'`, `'30s'`, `'5m'`,
+ * `'1.5h'`, `'2d'`. Typed as template literals, so `'10 sec'` or `'30S'` is a compile error; a
+ * string read at runtime (e.g. from the environment) is checked at construction.
+ */
+export type Duration = number | `${number}ms` | `${number}s` | `${number}m` | `${number}h` | `${number}d`;
 
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { describeValue } from './describe-value.js';
@@ -23,6 +27,16 @@ export function toMillis(value: Duration, what: string): number {
     throw new JetStreamConfigError(`${what} must be milliseconds or a string like '500ms', '30s', '5m', '1h', '2d'; got ${describeValue(value)}.`);
   }
   return Math.round(Number(match[1]) * UNIT_MS[match[2]]);
+}
+
+/**
+ * A duration read at runtime (the environment, a config file), as milliseconds: what the typed
+ * options take when the text is not known to the compiler, e.g.
+ * `ackWait: parseDuration(process.env.ACK_WAIT ?? '30s', 'ACK_WAIT')`. Throws a
+ * `JetStreamConfigError` naming `what` for anything else.
+ */
+export function parseDuration(value: string | number, what = 'duration'): number {
+  return toMillis(value as Duration, what);
 }
 
 /** The server's wire unit: nanoseconds. The one place milliseconds become nanoseconds. */
