@@ -11,6 +11,7 @@ import { deriveDurableName, nameProblem, subjectProblem } from '../utils/subject
 import { describeValue } from '../utils/describe-value.js';
 import { resolveIdempotency } from '../idempotency/idempotency-key.js';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.interface.js';
+import type { JetStreamCodec } from '../codecs/codec.interface.js';
 
 const MODES: JetStreamEventMode[] = ['shared', 'broadcast', 'ordered', 'push'];
 const DELIVER_POLICIES: DeliverPolicyName[] = ['all', 'new', 'last', 'last_per_subject', 'by_start_sequence', 'by_start_time'];
@@ -55,6 +56,19 @@ function resolveLag(at: string, lag: JetStreamEventOptions['lag']): JetStreamEve
   if (lag.maxPending !== undefined) positiveInt(lag.maxPending, `${at} lag.maxPending`);
   if (lag.maxAge !== undefined) positiveMs(lag.maxAge, `${at} lag.maxAge`);
   return lag;
+}
+
+/** A handler's own codec: one that can decode (a handler never encodes), with well-formed `decodeInputs`. */
+function resolveCodec(at: string, value: unknown): JetStreamCodec | undefined {
+  if (value === undefined) return undefined;
+  const codec = value as Partial<JetStreamCodec> | null;
+  const inputs: unknown = codec?.decodeInputs;
+  if (codec === null || typeof codec !== 'object' || typeof codec.decode !== 'function' || (inputs !== undefined && (inputs === null || typeof inputs !== 'object'))) {
+    throw new JetStreamConfigError(
+      `${at}: codec must be a codec instance with decode() (e.g. codec: new RawCodec() for the payload bytes, or new JsonCodec()); got ${describeValue(value)}. Pass an instance, not the class.`,
+    );
+  }
+  return codec as JetStreamCodec;
 }
 
 function resolvePoisonErrors(at: string, value: unknown): ErrorClass[] {
@@ -147,6 +161,7 @@ export function resolveBinding(
     lag: resolveLag(at, options.lag),
     handlerTimeoutMs: positiveMs(o.handlerTimeout, `${at} handlerTimeout`),
     deadLetter: deadLetter === false ? undefined : deadLetter,
+    codec: resolveCodec(at, options.codec),
     handler,
     // The server decides on direct calls when Nest registers the handler.
     invocation: 'pipeline',
