@@ -64,9 +64,8 @@ function resolveCodec(at: string, value: unknown): JetStreamCodec | undefined {
   const codec = value as Partial<JetStreamCodec> | null;
   const inputs: unknown = codec?.decodeInputs;
   if (codec === null || typeof codec !== 'object' || typeof codec.decode !== 'function' || (inputs !== undefined && (inputs === null || typeof inputs !== 'object'))) {
-    throw new JetStreamConfigError(
-      `${at}: codec must be a codec instance with decode() (e.g. codec: new RawCodec() for the payload bytes, or new JsonCodec()); got ${describeValue(value)}. Pass an instance, not the class.`,
-    );
+    const got = typeof value === 'function' ? `the class ${value.name || '(anonymous)'}: pass an instance, new ${value.name || 'YourCodec'}()` : describeValue(value);
+    throw new JetStreamConfigError(`${at}: codec must be a codec instance with decode() (e.g. codec: new RawCodec() for the payload bytes, or new JsonCodec()); got ${got}.`);
   }
   return codec as JetStreamCodec;
 }

@@ -14,11 +14,17 @@ const MAX_CAUSES = 3;
 /** `Name: message`, plus an `HttpException`'s or `RpcException`'s response (the field list of a validation), one line, bounded. */
 export function describeError(error: unknown, max: number = DEFAULTS.maxReasonLength): string {
   let text: string;
-  if (error instanceof Error) text = `${error.name}: ${error.message}${responseDetail(error)}`;
+  if (error instanceof Error) text = `${nameOf(error)}: ${error.message}${responseDetail(error)}`;
   else if (typeof error === 'object' && error !== null && 'message' in error) text = String((error as { message: unknown }).message);
   else text = String(error);
   text = text.replace(/\s+/g, ' ').trim();
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** The error's name; a subclass that left it `'Error'` (Nest's `RpcException`, many apps' own) by its class name. */
+function nameOf(error: Error): string {
+  const ctor = (error as { constructor?: { name?: unknown } }).constructor?.name;
+  return error.name === 'Error' && typeof ctor === 'string' && ctor !== '' && ctor !== 'Error' ? ctor : error.name;
 }
 
 /**
