@@ -46,6 +46,8 @@ export const DEFAULTS = {
     advisoryRetryDelay: '5s',
     /** ackWait of the advisory consumer: well above one dead-letter publish with its retries. */
     advisoryAckWait: '30s',
+    /** The `Dead-Letter-Stack` header is cut (at a line) to this many characters. */
+    maxStackLength: 2048,
   },
   publish: {
     /** One publish attempt waits this long for the PubAck. */
@@ -56,8 +58,8 @@ export const DEFAULTS = {
     retryDelay: '100ms',
     retryMaxDelay: '1s',
   },
-  /** Term reasons are cut to this many characters. */
-  maxReasonLength: 256,
+  /** Reasons (logs, term reasons, `Dead-Letter-Reason`) are cut to this many characters: room for a validation's field list. */
+  maxReasonLength: 1024,
 } as const;
 
 /** `+TERM <reason>` is understood from this server version on; older servers ignore the whole term. */

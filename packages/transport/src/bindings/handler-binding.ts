@@ -5,6 +5,7 @@ import type { LagThresholds } from '../health/health.types.js';
 import type { JetStreamEventMode } from '../interfaces/jetstream-event-options.interface.js';
 import type { IdempotencyBinding } from '../idempotency/idempotency-key.js';
 import type { IdempotencyKeyKind } from '../idempotency/idempotency-store.interface.js';
+import type { JetStreamCodec } from '../codecs/codec.interface.js';
 
 /** A handler called without Nest's pipeline: returns what the method returned, or the exception handler's Observable. */
 export type DirectCall = (data: unknown, ctx: object) => unknown;
@@ -37,6 +38,8 @@ export interface HandlerBinding {
   lag?: LagThresholds;
   /** Dead-letter subject template (`{subject}`, `{stream}`, `{durable}`), or undefined for none. */
   deadLetter?: string;
+  /** The handler's own codec, or undefined for the module's. */
+  codec?: JetStreamCodec;
   handler: MessageHandler;
   /**
    * How the handler is called: `'direct'` (the method itself; Nest would run no guard, interceptor
@@ -52,21 +55,24 @@ export interface HandlerBinding {
 }
 
 /** What `JetStreamServer.bindings` shows of one handler: a frozen copy, everything resolved (durations in ms). */
-export type HandlerBindingInfo = Readonly<Omit<HandlerBinding, 'handler' | 'direct' | 'backoffMs' | 'poisonErrors' | 'idempotency'>> & {
+export type HandlerBindingInfo = Readonly<Omit<HandlerBinding, 'handler' | 'direct' | 'backoffMs' | 'poisonErrors' | 'idempotency' | 'codec'>> & {
   readonly backoffMs: readonly number[];
   readonly poisonErrors: readonly string[];
+  /** The class name of the handler's own codec (e.g. `'RawCodec'`), when it has one. */
+  readonly codec?: string;
   /** For an `idempotent` handler, which key its messages are known by. */
   readonly idempotency?: IdempotencyKeyKind;
 };
 
-/** The read-only view of a binding: no handler, no internal call, names of the poison classes. */
+/** The read-only view of a binding: no handler, no internal call, names of the poison classes and of the codec. */
 export function bindingInfo(b: HandlerBinding): HandlerBindingInfo {
-  const { handler: _handler, direct: _direct, backoffMs, poisonErrors, idempotency, ...rest } = b;
+  const { handler: _handler, direct: _direct, backoffMs, poisonErrors, idempotency, codec, ...rest } = b;
   return Object.freeze({
     ...rest,
     backoffMs: Object.freeze([...backoffMs]),
     poisonErrors: Object.freeze(poisonErrors.map((c) => c.name)),
     ...(idempotency && { idempotency: idempotency.key }),
+    ...(codec && { codec: codec.constructor.name }),
   });
 }
 

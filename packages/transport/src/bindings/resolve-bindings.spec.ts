@@ -1,4 +1,6 @@
 import { resolveBinding } from './resolve-bindings.js';
+import { bindingInfo, type HandlerBinding } from './handler-binding.js';
+import { RawCodec } from '../codecs/raw.codec.js';
 
 const handler = async () => undefined;
 
@@ -25,6 +27,19 @@ describe('resolveBinding', () => {
     expect(() => resolveBinding('a..b', {}, {}, 's', handler)).toThrow(/subject is invalid: it has an empty token/);
     expect(() => resolveBinding('a.b', { durable: 'has.dot' }, {}, 's', handler)).toThrow(/durable "has\.dot" is invalid/);
     expect(() => resolveBinding('a.b', { ackWait: 'soon' as never }, {}, 's', handler)).toThrow(/ackWait must be milliseconds/);
+  });
+
+  it("takes a handler's own codec, shows its class name in the bindings, and refuses what cannot decode", () => {
+    const codec = new RawCodec();
+    const b = resolveBinding('dlq.>', { codec, deadLetter: false }, {}, 's', handler);
+    expect(b.codec).toBe(codec);
+    expect(bindingInfo({ ...b, stream: 'DLQ' } as HandlerBinding).codec).toBe('RawCodec');
+    expect(resolveBinding('a.b', {}, {}, 's', handler).codec).toBeUndefined();
+    expect(() => resolveBinding('dlq.>', { codec: RawCodec as never }, {}, 's', handler)).toThrow(/@JetStreamEvent\('dlq\.>'\): codec must be a codec instance with decode\(\) \(e\.g\. codec: new RawCodec\(\).*got the class RawCodec: pass an instance, new RawCodec\(\)\./);
+    expect(() => resolveBinding('a.b', { codec: 'raw' as never }, {}, 's', handler)).toThrow(/@JetStreamEvent\('a\.b'\): codec must be a codec instance.*got "raw"/);
+    expect(() => resolveBinding('a.b', { codec: { encode: () => new Uint8Array() } as never }, {}, 's', handler)).toThrow(/codec must be a codec instance with decode\(\)/);
+    expect(() => resolveBinding('a.b', { codec: { decode: (x: Uint8Array) => x, decodeInputs: true } as never }, {}, 's', handler)).toThrow(/codec must be a codec instance/);
+    expect(() => resolveBinding('a.b', { codec: null as never }, {}, 's', handler)).toThrow(/codec must be a codec instance.*got null/);
   });
 
   it('resolves the modes, and refuses what a mode cannot do', () => {

@@ -11,6 +11,7 @@ import { checkOptionObject } from '../config/option-checks.js';
 import { backoffSchedule, HANDLER_OPTIONS } from '../config/option-tables.js';
 import { resolveIdempotency } from '../idempotency/idempotency-key.js';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.interface.js';
+import type { JetStreamCodec } from '../codecs/codec.interface.js';
 
 /**
  * The nak delays in ms. Each delay is checked with the options (`backoffSchedule`); what is left
@@ -30,6 +31,18 @@ function resolveBackoff(at: string, backoff: readonly Duration[], own: boolean, 
     );
   }
   return ms;
+}
+
+/** A handler's own codec: one that can decode (a handler never encodes), with well-formed `decodeInputs`. */
+function resolveCodec(at: string, value: unknown): JetStreamCodec | undefined {
+  if (value === undefined) return undefined;
+  const codec = value as Partial<JetStreamCodec> | null;
+  const inputs: unknown = codec?.decodeInputs;
+  if (codec === null || typeof codec !== 'object' || typeof codec.decode !== 'function' || (inputs !== undefined && (inputs === null || typeof inputs !== 'object'))) {
+    const got = typeof value === 'function' ? `the class ${value.name || '(anonymous)'}: pass an instance, new ${value.name || 'YourCodec'}()` : describeValue(value);
+    throw new JetStreamConfigError(`${at}: codec must be a codec instance with decode() (e.g. codec: new RawCodec() for the payload bytes, or new JsonCodec()); got ${got}.`);
+  }
+  return codec as JetStreamCodec;
 }
 
 /** Applies defaults and checks one handler's options; every error names the handler and the option. Pure. */
@@ -109,6 +122,7 @@ export function resolveBinding(
     lag: options.lag,
     handlerTimeoutMs: toMillis(o.handlerTimeout, `${at}: handlerTimeout`),
     deadLetter: deadLetter === false ? undefined : deadLetter,
+    codec: resolveCodec(at, options.codec),
     handler,
     // The server decides on direct calls when Nest registers the handler.
     invocation: 'pipeline',

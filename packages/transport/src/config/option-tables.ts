@@ -138,6 +138,7 @@ export const HANDLER_OPTIONS: OptionTable<JetStreamEventOptions> = {
   inactiveThreshold: positive,
   lag: nested(LAG_OPTIONS),
   idempotent: checkedElsewhere, // resolveIdempotency: it depends on the mode and the server's store
+  codec: checkedElsewhere, // resolveBinding: a handler's codec only decodes, and a class instead of an instance gets its own hint
 };
 
 export const PUBLISH_OPTIONS: OptionTable<PublishDefaults> = {

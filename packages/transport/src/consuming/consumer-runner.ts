@@ -5,6 +5,8 @@ import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import { JetStreamContext, type MessageSettler } from '../ctx-host/jetstream.context.js';
 import { DecodeError, HandlerTimeoutError } from '../errors/handler.errors.js';
 import { decideAfterRun, decideBeforeRun, describeError, nakDelay, type SettleDecision } from '../settlement/settle-policy.js';
+import { withStack } from '../settlement/error-detail.js';
+import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers.js';
 import { deliveryCountOf } from '../utils/delivery-count.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../bindings/handler-binding.js';
@@ -21,10 +23,10 @@ export interface RunnerHost {
   readonly codec: JetStreamCodec;
   /** Whether the server understands `+TERM reason` (2.10.4+); older ones ignore the whole term. */
   readonly termReasonSupported: boolean;
-  /** Called after a term without a dead-letter route. */
-  onTerminated(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean): void;
+  /** Called after a term without a dead-letter route; `error` is what failed the message, when something threw. */
+  onTerminated(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): void;
   /** Publishes the dead letter (resolves after its PubAck); rejects when it could not. */
-  deadLetter(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean): Promise<void>;
+  deadLetter(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<void>;
   /** The dead-letter publish failed on the server's last delivery: the message will not come back. */
   onStranded(binding: HandlerBinding, ctx: JetStreamContext, why: string): void;
   /** The consumer to pull from; with `recreate`, first put it back on the server (it was deleted). */
@@ -61,6 +63,8 @@ export class ConsumerRunner implements MessageSettler {
   private ackFlush?: NodeJS.Immediate;
   private closing = false;
   private idle?: () => void;
+  /** The handler's own codec, else the server's. */
+  private readonly codec: JetStreamCodec;
   /** Whether the codec's `decode` takes the headers and the subject: they are parsed per message only for codecs that do. */
   private readonly decodeHeaders: boolean;
   private readonly decodeSubject: boolean;
@@ -77,8 +81,9 @@ export class ConsumerRunner implements MessageSettler {
     private readonly host: RunnerHost,
   ) {
     this.info = bindingInfo(binding);
-    this.decodeHeaders = host.codec.decodeInputs?.headers === true;
-    this.decodeSubject = host.codec.decodeInputs?.subject === true;
+    this.codec = binding.codec ?? host.codec;
+    this.decodeHeaders = this.codec.decodeInputs?.headers === true;
+    this.decodeSubject = this.codec.decodeInputs?.subject === true;
     this.observer = host.consumeObserver;
     this.lastServerDelivery = binding.maxDeliver + maxDeliverOffset(binding);
     this.hooks = host.processingHooks;
@@ -283,9 +288,9 @@ export class ConsumerRunner implements MessageSettler {
       let data: unknown;
       try {
         // Headers and subject are parsed from bytes on first use: only codecs that take them pay for it.
-        data = host.codec.decode(msg.data, this.decodeHeaders ? msg.headers : undefined, this.decodeSubject ? msg.subject : '');
+        data = this.codec.decode(msg.data, this.decodeHeaders ? msg.headers : undefined, this.decodeSubject ? msg.subject : '');
       } catch (cause) {
-        const err = new DecodeError(msg.subject, msg.info.streamSequence, { cause });
+        const err = new DecodeError(msg.subject, msg.info.streamSequence, { cause, deadLetter: msg.headers?.has(DeadLetterHeaders.Stream) });
         return await this.settle(ctx, { action: 'term', exhausted: false, reason: describeError(err) }, err);
       }
 
@@ -342,13 +347,13 @@ export class ConsumerRunner implements MessageSettler {
       case 'nak': {
         this.nak(ctx, decision.delayMs);
         const info = ctx.getMessage().info;
-        this.host.logger.warn?.(
-          `Handler for "${ctx.getSubject()}" failed on attempt ${info.deliveryCount}/${this.binding.maxDeliver} (stream ${info.stream} seq ${info.streamSequence}); redelivery in ${decision.delayMs} ms: ${describeError(error)}`
-        );
+        const line = `Handler for "${ctx.getSubject()}" failed on attempt ${info.deliveryCount}/${this.binding.maxDeliver} (stream ${info.stream} seq ${info.streamSequence}); redelivery in ${decision.delayMs} ms: ${describeError(error)}`;
+        // The stack on the first failure (and on the final one, when it settles for good), not on every retry.
+        this.host.logger.warn?.(info.deliveryCount === 1 ? withStack(line, error) : line);
         return;
       }
       case 'term':
-        return this.finalize(ctx, decision.reason, decision.exhausted);
+        return this.finalize(ctx, decision.reason, decision.exhausted, error);
     }
   }
 
@@ -357,21 +362,22 @@ export class ConsumerRunner implements MessageSettler {
    * PubAck term the original; if the publish fails, nak with the last backoff delay so the
    * message stays in its stream and the next delivery tries again.
    */
-  private async finalize(ctx: JetStreamContext, reason: string, exhausted: boolean): Promise<void> {
+  private async finalize(ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<void> {
     if (ctx.settled) return;
     const { binding, host } = this;
     if (!binding.deadLetter) {
       this.mark(ctx, 'term');
       ctx.getMessage().term(host.termReasonSupported ? reason : undefined);
       this.observer?.settled(ctx.observed, 'term', reason);
-      host.onTerminated(binding, ctx, reason, exhausted);
+      host.onTerminated(binding, ctx, reason, exhausted, error);
       return;
     }
     ctx.settled = 'term';
     try {
       // Inside the failed attempt's trace, when tracing is on: the dead letter carries its context.
       const observer = this.observer;
-      await (observer?.within ? observer.within(ctx.observed, () => host.deadLetter(binding, ctx, reason, exhausted)) : host.deadLetter(binding, ctx, reason, exhausted));
+      const send = () => host.deadLetter(binding, ctx, reason, exhausted, error);
+      await (observer?.within ? observer.within(ctx.observed, send) : send());
     } catch (err) {
       const delay = binding.backoffMs.length ? binding.backoffMs[binding.backoffMs.length - 1] : 0;
       ctx.settled = 'nak';

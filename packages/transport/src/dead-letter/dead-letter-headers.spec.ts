@@ -22,6 +22,19 @@ describe('dead-letter headers', () => {
     expect(readDeadLetter(h)).toMatchObject({ subject: 'orders.created', stream: 'ORDERS', sequence: 42, deliveries: 5, msgId: 'order-1' });
   });
 
+  it('carries the stack, bounded, in Dead-Letter-Stack, and reads it back; none without one', () => {
+    const stack = ['TypeError: boom', ...Array.from({ length: 100 }, (_, i) => `    at frame${i} (/app/dist/orders.handler.js:${i}:7)`)].join('\n');
+    const h = buildDeadLetterHeaders(undefined, { ...facts, stack });
+    const value = h.get(DeadLetterHeaders.Stack);
+    expect(value.length).toBeLessThanOrEqual(2048);
+    expect(value).not.toMatch(/[\r\n]/);
+    const back = readDeadLetter(h)!.stack!;
+    expect(back.startsWith('TypeError: boom\n    at frame0 (/app/dist/orders.handler.js:0:7)\n')).toBe(true);
+    expect(back).toMatch(/\n {4}… \d+ more line\(s\)$/);
+    expect(buildDeadLetterHeaders(undefined, facts).has(DeadLetterHeaders.Stack)).toBe(false);
+    expect(readDeadLetter(buildDeadLetterHeaders(undefined, facts))).not.toHaveProperty('stack');
+  });
+
   it('gives the original headers back for a redrive, without the dead-letter ones or stale expectations', () => {
     const o = headers();
     o.append('x-tenant', 'acme');

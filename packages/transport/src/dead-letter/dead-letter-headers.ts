@@ -1,4 +1,5 @@
 import { headers as createHeaders, type MsgHdrs } from '@nats-io/nats-core';
+import { readStackHeader, stackHeaderValue } from '../settlement/error-detail.js';
 
 /**
  * The headers a dead letter carries, besides every header of the original message.
@@ -12,8 +13,13 @@ export const DeadLetterHeaders = {
   Consumer: 'Dead-Letter-Consumer',
   /** Deliveries of the original when it was dead-lettered. */
   Deliveries: 'Dead-Letter-Deliveries',
-  /** `ErrorName: message`, at most 256 characters. */
+  /** `ErrorName: message` (with an `HttpException`'s response, e.g. a validation's field list), one line, at most 1024 characters. */
   Reason: 'Dead-Letter-Reason',
+  /**
+   * The stack of the error that failed the message (with its causes), when it had one: line breaks
+   * written `\n` and backslashes `\\` (as in a JSON string), at most 2048 characters, cut at a line.
+   */
+  Stack: 'Dead-Letter-Stack',
   /** ISO time of dead-lettering. */
   Time: 'Dead-Letter-Time',
   /** The original `Nats-Msg-Id`, moved so the dead-letter stream's own dedup cannot drop it. */
@@ -34,6 +40,8 @@ export interface DeadLetterFacts {
   deliveries: number;
   reason: string;
   time: Date;
+  /** The failing error's stack, when there was one (readDeadLetter gives it back with its line breaks). */
+  stack?: string;
 }
 
 /** The dead letter's msgId: one dead letter per original message, whichever path sends it. */
@@ -60,6 +68,7 @@ export function buildDeadLetterHeaders(original: MsgHdrs | undefined, facts: Dea
   h.set(DeadLetterHeaders.Deliveries, String(facts.deliveries));
   h.set(DeadLetterHeaders.Reason, facts.reason.replace(/[\r\n]+/g, ' '));
   h.set(DeadLetterHeaders.Time, facts.time.toISOString());
+  if (facts.stack) h.set(DeadLetterHeaders.Stack, stackHeaderValue(facts.stack));
   return h;
 }
 
@@ -85,6 +94,7 @@ export function readDeadLetter(h: MsgHdrs | undefined): (DeadLetterFacts & { msg
   const get = (k: string) => (h?.has(k) ? h.get(k) : undefined);
   const stream = get(DeadLetterHeaders.Stream);
   if (!h || !stream) return undefined;
+  const stack = get(DeadLetterHeaders.Stack);
   return {
     subject: get(DeadLetterHeaders.Subject) ?? '',
     stream,
@@ -94,5 +104,6 @@ export function readDeadLetter(h: MsgHdrs | undefined): (DeadLetterFacts & { msg
     reason: get(DeadLetterHeaders.Reason) ?? '',
     time: new Date(get(DeadLetterHeaders.Time) ?? 0),
     msgId: get(DeadLetterHeaders.MsgId),
+    ...(stack !== undefined && { stack: readStackHeader(stack) }),
   };
 }

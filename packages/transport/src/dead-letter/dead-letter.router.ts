@@ -6,6 +6,7 @@ import type { HandlerBinding } from '../bindings/handler-binding.js';
 import type { DeadLetterEvent } from '../events/settle.events.js';
 import { buildDeadLetterHeaders, deadLetterMsgId } from './dead-letter-headers.js';
 import { renderDeadLetterSubject } from '../bindings/dead-letter-subject.js';
+import { errorStack } from '../settlement/error-detail.js';
 
 interface Original {
   subject: string;
@@ -26,8 +27,8 @@ export class DeadLetterRouter {
     private readonly onDeadLettered: (event: DeadLetterEvent) => void,
   ) {}
 
-  /** The in-process path: the message the handler failed or refused. */
-  route(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean): Promise<DeadLetterEvent> {
+  /** The in-process path: the message the handler failed or refused (`error`, when there was one, gives the stack header). */
+  route(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<DeadLetterEvent> {
     const msg = ctx.getMessage();
     const info = msg.info;
     return this.send(
@@ -36,6 +37,7 @@ export class DeadLetterRouter {
       reason,
       exhausted,
       'handler',
+      error,
     );
   }
 
@@ -48,7 +50,7 @@ export class DeadLetterRouter {
     return this.recent.has(`${stream}:${sequence}`);
   }
 
-  private async send(binding: HandlerBinding, o: Original, reason: string, exhausted: boolean, via: DeadLetterEvent['via']): Promise<DeadLetterEvent> {
+  private async send(binding: HandlerBinding, o: Original, reason: string, exhausted: boolean, via: DeadLetterEvent['via'], error?: unknown): Promise<DeadLetterEvent> {
     const deadLetterSubject = renderDeadLetterSubject(binding.deadLetter ?? '', o.subject, o.stream, binding.durable);
     const headers = buildDeadLetterHeaders(o.headers, {
       subject: o.subject,
@@ -58,6 +60,7 @@ export class DeadLetterRouter {
       deliveries: o.deliveries,
       reason,
       time: new Date(),
+      stack: errorStack(error),
     });
     const ack: PubAck = await this.publisher.publish(deadLetterSubject, o.data, { msgId: deadLetterMsgId(o.stream, o.sequence), headers });
     this.remember(`${o.stream}:${o.sequence}`);
@@ -76,6 +79,7 @@ export class DeadLetterRouter {
       via,
       data: o.data,
       headers,
+      ...(error !== undefined && { error }),
     };
     this.onDeadLettered(event);
     return event;

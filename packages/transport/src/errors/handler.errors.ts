@@ -16,10 +16,14 @@ export class DecodeError extends JetStreamTransportError {
   constructor(
     readonly subject: string,
     readonly streamSequence: number,
-    options?: { cause?: unknown },
+    /** `deadLetter`: the message is a dead letter (it carries `Dead-Letter-*` headers). */
+    options?: { cause?: unknown; deadLetter?: boolean },
   ) {
     const why = options?.cause instanceof Error ? options.cause.message : String(options?.cause);
-    super(JetStreamErrorCode.Decode, `Cannot decode message ${streamSequence} on "${subject}": ${why}. It is terminated, not redelivered; fix the publisher or the codec.`, options);
+    const fix = options?.deadLetter
+      ? 'it is a dead letter, whose payload may be bytes no codec could read: give its handler codec: new RawCodec() and decode the bytes itself (docs/dead-letters.md)'
+      : 'fix the publisher or the codec';
+    super(JetStreamErrorCode.Decode, `Cannot decode message ${streamSequence} on "${subject}": ${why}. It is terminated, not redelivered; ${fix}.`, options && 'cause' in options ? { cause: options.cause } : undefined);
     this.name = 'DecodeError';
   }
 }

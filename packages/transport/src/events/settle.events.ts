@@ -12,6 +12,12 @@ export interface TerminatedMessageEvent {
   reason: string;
   /** True when attempts ran out; false for a poison message (decode, validation, term error). */
   exhausted: boolean;
+  /**
+   * The error that failed the message (the handler's, a pipe's, the codec's `DecodeError`), when
+   * there was one: e.g. a `BadRequestException` whose `getResponse()` lists the failing fields.
+   * Undefined for a delivery past the last attempt and for the advisory path.
+   */
+  error?: unknown;
 }
 
 /** What `JetStreamServer.on('deadLetter')` receives. */

@@ -1,4 +1,5 @@
 import type { ConsumerOptions } from './jetstream-options.interface.js';
+import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import type { LagThresholds } from '../health/health.types.js';
 import type { IdempotentOption } from '../idempotency/idempotency-store.interface.js';
 import type { Duration } from '../utils/duration.js';
@@ -26,6 +27,11 @@ export interface JetStreamEventOptions extends ConsumerOptions {
   manualAck?: boolean;
   /** Dead-letter subject (or template, see `JetStreamOptions.deadLetter`); `false` turns the module default off. */
   deadLetter?: string | false;
+  /**
+   * How this handler decodes its messages, e.g. `new RawCodec()` for the payload bytes as they
+   * are (a dead-letter handler: a dead letter may hold bytes no codec could decode). Default: the module's `codec`.
+   */
+  codec?: JetStreamCodec;
   /** How the handler reads its stream. Default `'shared'`. */
   mode?: JetStreamEventMode;
   /** `'broadcast'` and `'ordered'`: how long the server keeps an instance's consumer after the instance is gone. Default `'1m'`. */

@@ -34,6 +34,7 @@ import { DeadLetterRouter } from '../dead-letter/dead-letter.router.js';
 import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
 import { planDirectCall } from './direct-call.js';
 import { reportStranded, reportTerminated } from './settle-reports.js';
+import { withStack } from '../settlement/error-detail.js';
 import { JetStreamHealth } from '../health/jetstream-health.js';
 import type { HealthSource } from '../health/health-source.js';
 import { renderDeadLetterSubject } from '../bindings/dead-letter-subject.js';
@@ -376,8 +377,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   // --- RunnerHost ----------------------------------------------------------------------------
 
   /** @internal */
-  onTerminated(_binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean): void {
-    reportTerminated(this.logger, (e) => this.listeners.emit('terminated', e), ctx, reason, exhausted);
+  onTerminated(_binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): void {
+    reportTerminated(this.logger, (e) => this.listeners.emit('terminated', e), ctx, reason, exhausted, error);
   }
 
   /** @internal */
@@ -386,11 +387,15 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   }
 
   /** @internal */
-  async deadLetter(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean): Promise<void> {
+  async deadLetter(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<void> {
     if (!this.router) throw new JetStreamNotListeningError('JetStreamServer');
-    const event = await this.router.route(binding, ctx, reason, exhausted);
+    const event = await this.router.route(binding, ctx, reason, exhausted, error);
+    // A warning (nothing is lost), with the stack of the last failure below it.
     this.logger.warn(
-      `Dead-lettered message ${event.streamSequence} on "${event.subject}" (${event.stream}/${event.consumer}, delivery ${event.deliveryCount}) to "${event.deadLetterSubject}" (${event.deadLetterStream} #${event.deadLetterSequence}): ${reason}`
+      withStack(
+        `Dead-lettered message ${event.streamSequence} on "${event.subject}" (${event.stream}/${event.consumer}, delivery ${event.deliveryCount}) to "${event.deadLetterSubject}" (${event.deadLetterStream} #${event.deadLetterSequence}): ${reason}`,
+        error,
+      ),
     );
   }
 

@@ -1,9 +1,10 @@
 import type { LoggerService } from '@nestjs/common';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import type { DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
+import { logFailure } from '../settlement/error-detail.js';
 
-/** A message terminated without a dead-letter route: logged, and the `terminated` event. */
-export function reportTerminated(logger: LoggerService, emit: (event: TerminatedMessageEvent) => void, ctx: JetStreamContext, reason: string, exhausted: boolean): void {
+/** A message terminated without a dead-letter route: logged with the error's stack, and the `terminated` event. */
+export function reportTerminated(logger: LoggerService, emit: (event: TerminatedMessageEvent) => void, ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): void {
   const info = ctx.getInfo();
   const event: TerminatedMessageEvent = {
     subject: ctx.getSubject(),
@@ -13,8 +14,9 @@ export function reportTerminated(logger: LoggerService, emit: (event: Terminated
     deliveryCount: info.deliveryCount,
     reason,
     exhausted,
+    ...(error !== undefined && { error }),
   };
-  logger.error(`Terminated message ${info.streamSequence} on "${event.subject}" (${info.stream}/${info.consumer}, delivery ${info.deliveryCount}): ${reason}`);
+  logFailure(logger, `Terminated message ${info.streamSequence} on "${event.subject}" (${info.stream}/${info.consumer}, delivery ${info.deliveryCount}): ${reason}`, error);
   emit(event);
 }
 

@@ -1,6 +1,9 @@
-import { DEFAULTS } from '../constants.js';
 import { DecodeError, JetStreamTermError } from '../errors/handler.errors.js';
 import { isPipeRejection } from '../nest-patches/pipe-rejection-capture.js';
+import { describeError } from './error-detail.js';
+
+// Where most callers have always found it.
+export { describeError };
 
 /** A class of errors (`instanceof` is checked). */
 export type ErrorClass = abstract new (...args: never[]) => unknown;
@@ -63,14 +66,4 @@ export function isUnrecoverable(error: unknown, poisonErrors: readonly ErrorClas
     return status === 400 || status === 422;
   }
   return false;
-}
-
-/** `Name: message`, bounded, for logs and term reasons. */
-export function describeError(error: unknown, max: number = DEFAULTS.maxReasonLength): string {
-  let text: string;
-  if (error instanceof Error) text = `${error.name}: ${error.message}`;
-  else if (typeof error === 'object' && error !== null && 'message' in error) text = String((error as { message: unknown }).message);
-  else text = String(error);
-  text = text.replace(/\s+/g, ' ').trim();
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -2,6 +2,8 @@ import type { Consumer, JsMsg } from '@nats-io/jetstream';
 import { JetStreamContext, type MessageSettler } from '../../ctx-host/jetstream.context.js';
 import { DecodeError } from '../../errors/handler.errors.js';
 import { decideAfterRun, describeError, nakDelay, type SettleDecision } from '../../settlement/settle-policy.js';
+import { logFailure, withStack } from '../../settlement/error-detail.js';
+import { DeadLetterHeaders } from '../../dead-letter/dead-letter-headers.js';
 import { toMillis, type Duration } from '../../utils/duration.js';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../../bindings/handler-binding.js';
 import { MessagePuller } from '../message-puller.js';
@@ -52,8 +54,8 @@ export class OrderedRunner implements MessageSettler {
   readonly done = new Promise<void>((resolve) => (this.finish = resolve));
   readonly info: HandlerBindingInfo;
   private retry?: { timer: NodeJS.Timeout; resolve: () => void };
-  /** The attempt under way, and how its handler settled it. */
-  private current: { ctx?: JetStreamContext; nakDelayMs?: number; termReason?: string } = {};
+  /** The attempt under way, how its handler settled it, and what it threw. */
+  private current: { ctx?: JetStreamContext; nakDelayMs?: number; termReason?: string; error?: unknown } = {};
 
   constructor(
     readonly binding: HandlerBinding,
@@ -177,15 +179,17 @@ export class OrderedRunner implements MessageSettler {
         this.lastSequence = msg.info.streamSequence;
         return;
       }
+      // What this attempt threw (undefined when it settled by itself, or could not be decoded: then the decision says why).
+      const error = this.current.ctx === ctx ? this.current.error : undefined;
       if (decision.action === 'nak') {
         observer?.settled(ctx.observed, 'nak');
-        host.logger.warn?.(
-          `Ordered handler for "${msg.subject}" failed on attempt ${attempt}/${binding.maxDeliver} (stream ${binding.stream} seq ${msg.info.streamSequence}); retrying in ${decision.delayMs} ms, later messages wait`,
-        );
+        const line = `Ordered handler for "${msg.subject}" failed on attempt ${attempt}/${binding.maxDeliver} (stream ${binding.stream} seq ${msg.info.streamSequence}); retrying in ${decision.delayMs} ms, later messages wait${error === undefined ? '' : `: ${describeError(error)}`}`;
+        // The stack on the first failure only, not on every retry.
+        host.logger.warn?.(attempt === 1 ? withStack(line, error) : line);
         await this.pause(decision.delayMs);
         continue;
       }
-      await this.giveUp(ctx, decision.reason, decision.exhausted);
+      await this.giveUp(ctx, decision.reason, decision.exhausted, error);
       return;
     }
   }
@@ -195,12 +199,15 @@ export class OrderedRunner implements MessageSettler {
     const msg = ctx.getMessage();
     let data: unknown;
     try {
-      data = host.codec.decode(msg.data, host.codec.decodeInputs?.headers ? msg.headers : undefined, host.codec.decodeInputs?.subject ? msg.subject : '');
+      const codec = binding.codec ?? host.codec;
+      data = codec.decode(msg.data, codec.decodeInputs?.headers ? msg.headers : undefined, codec.decodeInputs?.subject ? msg.subject : '');
     } catch (cause) {
-      return { action: 'term', exhausted: false, reason: describeError(new DecodeError(msg.subject, msg.info.streamSequence, { cause })) };
+      const error = new DecodeError(msg.subject, msg.info.streamSequence, { cause, deadLetter: msg.headers?.has(DeadLetterHeaders.Stream) });
+      this.current = { ctx, error };
+      return { action: 'term', exhausted: false, reason: describeError(error) };
     }
     // One message at a time: what the handler asked of this attempt (a nak delay, a term reason).
-    const own: { ctx: JetStreamContext; nakDelayMs?: number; termReason?: string } = (this.current = { ctx });
+    const own: { ctx: JetStreamContext; nakDelayMs?: number; termReason?: string; error?: unknown } = (this.current = { ctx });
     // An idempotent handler (or a replay through one): a recorded key is not run again.
     if (binding.idempotency && (await settleIfRecorded(this, ctx, host.logger, attempt))) {
       return ctx.settled === 'ack' ? { action: 'ack' } : { action: 'nak', delayMs: own.nakDelayMs ?? nakDelay(attempt, binding.backoffMs) };
@@ -213,6 +220,7 @@ export class OrderedRunner implements MessageSettler {
     } catch (err) {
       failed = true;
       error = ctx.handlerError ?? err;
+      own.error = error;
     }
     host.consumeObserver?.handled?.(ctx.observed, failed ? (error ?? new Error('handler failed')) : undefined);
     if (ctx.settled === 'term') return { action: 'term', exhausted: false, reason: own.termReason ?? 'terminated by the handler' };
@@ -224,7 +232,7 @@ export class OrderedRunner implements MessageSettler {
   }
 
   /** Attempts ran out (or the message is poison): dead-letter it and go on, else stop or record. */
-  private async giveUp(ctx: JetStreamContext, reason: string, exhausted: boolean): Promise<void> {
+  private async giveUp(ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<void> {
     const { binding, host } = this;
     const msg = ctx.getMessage();
     const failure: OrderedFailure = { streamSequence: msg.info.streamSequence, subject: msg.subject, reason };
@@ -232,7 +240,7 @@ export class OrderedRunner implements MessageSettler {
       // The order is the point of this mode: no later message runs before this one is stored elsewhere.
       for (let pause = binding.backoffMs[binding.backoffMs.length - 1] ?? 1000; !this.closing; ) {
         try {
-          await host.deadLetter(binding, ctx, reason, exhausted);
+          await host.deadLetter(binding, ctx, reason, exhausted, error);
           host.consumeObserver?.settled(ctx.observed, 'dead_letter', reason);
           this.lastSequence = failure.streamSequence;
           return;
@@ -247,14 +255,15 @@ export class OrderedRunner implements MessageSettler {
     if (this.options.onExhausted === 'collect') {
       this.failures.push(failure);
       this.lastSequence = failure.streamSequence;
-      host.logger.error?.(`Replay of "${failure.subject}": message ${failure.streamSequence} failed: ${reason}`);
+      logFailure(host.logger, `Replay of "${failure.subject}": message ${failure.streamSequence} failed: ${reason}`, error);
       return;
     }
     this.stoppedAt = failure;
     host.logger.error?.(
       `Ordered handler for "${binding.subject}" stopped at ${binding.stream} #${failure.streamSequence}: ${reason}. No later message is read until the service restarts (it reads again from its start or checkpoint); give the handler a deadLetter route to set such messages aside instead.`,
     );
-    host.onTerminated(binding, ctx, reason, exhausted);
+    // The terminated report logs the error with its stack.
+    host.onTerminated(binding, ctx, reason, exhausted, error);
     void this.puller.close();
   }
 
