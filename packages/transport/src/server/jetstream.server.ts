@@ -3,7 +3,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { nuid, type NatsConnection } from '@nats-io/nats-core';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import { DEFAULTS, JETSTREAM_EXTRAS_KEY, JETSTREAM_METHOD_KEY, JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from '../constants.js';
+import { CONNECT_SERVER_LINE, DEFAULTS, JETSTREAM_EXTRAS_KEY, JETSTREAM_METHOD_KEY, JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from '../constants.js';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import { JsonCodec } from '../codecs/json.codec.js';
 import { openConnection } from '../connection/open-connection.js';
@@ -19,6 +19,7 @@ import { pipeRejectionCapture } from '../nest-patches/pipe-rejection-capture.js'
 import { REGISTRATION, registrationHook, type Registration } from '../nest-patches/registration-hook.js';
 import { appContainerCapture } from '../nest-patches/app-container-capture.js';
 import { checkRequestSubjects } from './request-subjects.js';
+import { plainEventVerdict, type AppView } from './plain-event-patterns.js';
 import { toMillis } from '../utils/duration.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { assertDeclaredTimingSupported } from '../message-timing/timing-streams.js';
@@ -71,6 +72,11 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   termReasonSupported = false;
 
   private readonly pending: UnresolvedBinding[] = [];
+  /** Plain `@EventPattern` patterns Nest offered and this server did not bind. */
+  private readonly plainPatterns: unknown[] = [];
+  /** The app, as `JetStreamModule` sees it; undefined without the module. */
+  private app?: AppView;
+  private listenCalled = false;
   private readonly listeners = new EventListeners<JetStreamServerEvents>((event, err) =>
     this.logger.error(`A "${event}" listener threw: ${String(err)}`),
   );
@@ -130,11 +136,31 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       connection: () => (this.nc && this.jsm ? { nc: this.nc, jsm: this.jsm } : undefined),
       status: () => this.lastStatus,
       closedReason: () => this.closedError,
+      notStarted: () => this.notStartedReason(),
       consumers: () => this.runners.map(healthConsumerOf),
       streams: () => this.streamsUsed().map((name) => ({ name })),
       deadLetterSubjects: () => this.deadLetterSubjects(),
       missingDeadLetterSubjects: () => this.missingDeadLetterSubjects,
     };
+  }
+
+  /** Why readiness is down before `listen()`: the server was never connected to the app (or another instance was). */
+  private notStartedReason(): string | undefined {
+    if (this.listenCalled || this.closed) return undefined;
+    if (this.app?.jetStreamListening()) {
+      return `This JetStreamServer (JetStreamModule's) never started: the app runs another JetStreamServer instance (one made with new JetStreamServer() as its strategy). Read that instance's health, or run the module's: ${CONNECT_SERVER_LINE}, or NestFactory.createMicroservice(AppModule, { inject: [JetStreamServer], useFactory: (server: JetStreamServer) => ({ strategy: server }) }).`;
+    }
+    return `JetStreamServer has not started listening: it was never connected to the app, so its handlers never run. Add ${CONNECT_SERVER_LINE} in main.ts (or pass it as the strategy of NestFactory.createMicroservice).`;
+  }
+
+  /** @internal Given by `JetStreamModule`: the app's servers and handlers, read through Nest's public API. */
+  useApp(app: AppView): void {
+    this.app = app;
+  }
+
+  /** @internal Whether `listen()` was called (the app started this server). */
+  get listenStarted(): boolean {
+    return this.listenCalled;
   }
 
   /** The streams the app declares or its handlers read. */
@@ -205,7 +231,11 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
     const own = extras[JETSTREAM_EXTRAS_KEY] as JetStreamEventOptions | undefined;
     const plainEvent = isEventHandler && this.options.bindPlainEventPatterns === true;
-    if (!own && !plainEvent) return;
+    if (!own && !plainEvent) {
+      // Nest offers every server the handlers bound to no transport; see plainEventVerdict().
+      if (isEventHandler) this.plainPatterns.push(pattern);
+      return;
+    }
     const subject = this.normalizePattern(pattern as string);
     const binding = resolveBinding(
       subject,
@@ -236,6 +266,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   }
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
+    this.listenCalled = true;
     this.releaseRegistrationHook();
     try {
       await this.start();
@@ -269,6 +300,10 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   }
 
   private async start(): Promise<void> {
+    const plain = plainEventVerdict(this.plainPatterns, this.app);
+    if (plain?.level === 'error') throw new JetStreamConfigError(plain.message);
+    if (plain?.level === 'warn') this.logger.warn(plain.message);
+    if (plain?.level === 'debug') this.logger.debug?.(plain.message);
     if (this.pending.length > 0 && this.options.serviceName === undefined) {
       throw new JetStreamConfigError(
         `JetStreamServer has ${this.pending.length} handler(s) but no serviceName. Durable names are derived from it (<serviceName>__<subject>), so two services left on one default would share, and split, one consumer without knowing. Set serviceName to this service's name, e.g. serviceName: 'billing'.`,
