@@ -171,4 +171,18 @@ describe('JetStreamModule watches the app: plain @EventPattern and a server neve
     expect(moduleServer).not.toBe(strategy);
     expect((await moduleServer.health.readiness()).checks[0].message).toMatch(/never started: the app runs another JetStreamServer instance/);
   });
+
+  it('runs the module server as the strategy of a JetStream-only app, as its readiness advises', async () => {
+    const app = await NestFactory.createMicroservice(moduleWith(EventsController), {
+      inject: [JetStreamServer],
+      useFactory: (server: JetStreamServer) => ({ strategy: server }),
+      logger: false,
+    });
+    closers.push(() => app.close());
+    await app.listen();
+    await h.js.publish('watch.evt', JSON.stringify({ id: 'e3' }));
+    await waitFor('the JetStream handler', () => probe.count((p) => p === 'js:e3') === 1);
+    expect(app.get(JetStreamServer).bindings.map((b) => b.subject)).toEqual(['watch.evt']);
+    expect((await app.get(JetStreamServer).health.readiness()).checks[0]).toMatchObject({ name: 'nats.connection', status: 'up' });
+  });
 });
