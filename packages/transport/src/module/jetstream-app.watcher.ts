@@ -3,7 +3,7 @@ import { DiscoveryService, ModulesContainer } from '@nestjs/core';
 import type { Subscription } from 'rxjs';
 import { CONNECT_SERVER_LINE, DEFAULTS, JETSTREAM_TRANSPORT } from '../constants.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
-import type { AppView } from '../server/plain-event-patterns.js';
+import type { AppView } from '../server/app-view.js';
 import { toMillis } from '../utils/duration.js';
 import { discoverHandlers } from './discover-handlers.js';
 

@@ -3,7 +3,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { nuid, type NatsConnection } from '@nats-io/nats-core';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import { CONNECT_SERVER_LINE, DEFAULTS, JETSTREAM_EXTRAS_KEY, JETSTREAM_METHOD_KEY, JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from '../constants.js';
+import { DEFAULTS, JETSTREAM_EXTRAS_KEY, JETSTREAM_METHOD_KEY, JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from '../constants.js';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import { JsonCodec } from '../codecs/json.codec.js';
 import { openConnection } from '../connection/open-connection.js';
@@ -19,7 +19,8 @@ import { pipeRejectionCapture } from '../nest-patches/pipe-rejection-capture.js'
 import { REGISTRATION, registrationHook, type Registration } from '../nest-patches/registration-hook.js';
 import { appContainerCapture } from '../nest-patches/app-container-capture.js';
 import { checkRequestSubjects } from './request-subjects.js';
-import { plainEventVerdict, type AppView } from './plain-event-patterns.js';
+import { plainEventVerdict } from './plain-event-patterns.js';
+import { notStartedMessage, type AppView } from './app-view.js';
 import { toMillis } from '../utils/duration.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { assertDeclaredTimingSupported } from '../message-timing/timing-streams.js';
@@ -136,21 +137,12 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       connection: () => (this.nc && this.jsm ? { nc: this.nc, jsm: this.jsm } : undefined),
       status: () => this.lastStatus,
       closedReason: () => this.closedError,
-      notStarted: () => this.notStartedReason(),
+      notStarted: () => (this.listenCalled || this.closed ? undefined : notStartedMessage(this.app)),
       consumers: () => this.runners.map(healthConsumerOf),
       streams: () => this.streamsUsed().map((name) => ({ name })),
       deadLetterSubjects: () => this.deadLetterSubjects(),
       missingDeadLetterSubjects: () => this.missingDeadLetterSubjects,
     };
-  }
-
-  /** Why readiness is down before `listen()`: the server was never connected to the app (or another instance was). */
-  private notStartedReason(): string | undefined {
-    if (this.listenCalled || this.closed) return undefined;
-    if (this.app?.jetStreamListening()) {
-      return `This JetStreamServer (JetStreamModule's) never started: the app runs another JetStreamServer instance (one made with new JetStreamServer() as its strategy). Read that instance's health, or run the module's: ${CONNECT_SERVER_LINE}, or NestFactory.createMicroservice(AppModule, { inject: [JetStreamServer], useFactory: (server: JetStreamServer) => ({ strategy: server }) }).`;
-    }
-    return `JetStreamServer has not started listening: it was never connected to the app, so its handlers never run. Add ${CONNECT_SERVER_LINE} in main.ts (or pass it as the strategy of NestFactory.createMicroservice).`;
   }
 
   /** @internal Given by `JetStreamModule`: the app's servers and handlers, read through Nest's public API. */

@@ -1,4 +1,5 @@
-import { plainEventVerdict, type AppView } from './plain-event-patterns.js';
+import type { AppView } from './app-view.js';
+import { plainEventVerdict } from './plain-event-patterns.js';
 
 const app = (otherServers: string[], handlers = [{ handler: 'OrdersController.onCreated', pattern: 'orders.created' }]): AppView => ({
   jetStreamListening: () => false,

@@ -1,15 +1,4 @@
-/**
- * What a `JetStreamServer` learns of its app through `JetStreamModule` (Nest's public registry of
- * the app's microservice servers, and the handlers' metadata); none without the module.
- */
-export interface AppView {
-  /** Whether a JetStream server of the app has started listening. */
-  jetStreamListening(): boolean;
-  /** The app's other microservice servers (not JetStream ones), by class name. */
-  otherServers(): string[];
-  /** The plain `@EventPattern` handlers of the app (bound to no transport), as `Class.method`. */
-  plainEventHandlers(): { handler: string; pattern: unknown }[];
-}
+import type { AppView } from './app-view.js';
 
 /** What `listen()` does about plain `@EventPattern` handlers it does not bind. */
 export type PlainEventVerdict = { level: 'error' | 'warn' | 'debug'; message: string };
