@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService, ModulesContainer } from '@nestjs/core';
+import { Transport } from '@nestjs/microservices';
 import type { Subscription } from 'rxjs';
 import { CONNECT_SERVER_LINE, DEFAULTS, JETSTREAM_TRANSPORT } from '../constants.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
@@ -19,6 +20,12 @@ function isJetStreamTarget(target: unknown): target is JetStreamTarget {
   return t.transportId === JETSTREAM_TRANSPORT && typeof t.useApp === 'function';
 }
 
+/** A server that can take a plain `@EventPattern`: not a JetStream one, nor gRPC (which serves only its own methods). */
+function takesPlainEvents(server: object): boolean {
+  const id = (server as { transportId?: unknown }).transportId;
+  return id !== JETSTREAM_TRANSPORT && id !== Transport.GRPC;
+}
+
 /**
  * `JetStreamModule`'s view of the app, through Nest's public API only: the microservice servers
  * the app creates (`ModulesContainer.getRpcTargetRegistry()`, which Nest feeds from every
@@ -35,7 +42,7 @@ export class JetStreamAppWatcher implements OnApplicationBootstrap, OnApplicatio
   private timer?: NodeJS.Timeout;
   private readonly view: AppView = {
     jetStreamListening: () => this.started(),
-    otherServers: () => this.servers.filter((s) => (s as { transportId?: unknown }).transportId !== JETSTREAM_TRANSPORT).map((s) => s.constructor.name),
+    otherServers: () => this.servers.filter(takesPlainEvents).map((s) => s.constructor.name),
     plainEventHandlers: () =>
       discoverHandlers(this.discovery)
         .filter((h) => h.isEventHandler && h.transport === undefined)
