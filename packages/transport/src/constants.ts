@@ -60,7 +60,15 @@ export const DEFAULTS = {
   },
   /** Reasons (logs, term reasons, `Dead-Letter-Reason`) are cut to this many characters: room for a validation's field list. */
   maxReasonLength: 1024,
+  /**
+   * An app with `@JetStreamEvent` handlers whose JetStream server has not started listening this
+   * long after the app bootstrapped gets a warning (the server was never connected).
+   */
+  serverStartGrace: '2s',
 } as const;
+
+/** The line that connects the module's server to a hybrid app, quoted by the warnings that miss it. */
+export const CONNECT_SERVER_LINE = 'app.connectMicroservice({ strategy: app.get(JetStreamServer) }) then await app.startAllMicroservices()';
 
 /** `+TERM <reason>` is understood from this server version on; older servers ignore the whole term. */
 export const TERM_REASON_MIN_SERVER = '2.10.4';

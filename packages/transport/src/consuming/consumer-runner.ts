@@ -11,6 +11,7 @@ import { deliveryCountOf } from '../utils/delivery-count.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../bindings/handler-binding.js';
 import { MessagePuller } from './message-puller.js';
+import { HandlerDeadlines } from './handler-deadlines.js';
 import { maxDeliverOffset } from '../provisioning/consumer-config.js';
 import type { ConsumeObserver } from '../observability/instrumentation.interface.js';
 import { runWithProcessingHooks, type ProcessingHooks } from './processing-hooks.js';
@@ -40,7 +41,8 @@ export interface RunnerHost {
 /**
  * Runs one durable pull consumer: takes messages as fast as the server gives them, runs at
  * most `concurrency` handlers at once (the rest wait in a local queue of at most `prefetch`:
- * the next pull waits until it is empty), keeps long runs alive with `working()` up to `handlerTimeout`, and settles
+ * the next pull waits until it is empty), keeps long runs alive with `working()` until `handlerTimeout`
+ * (which fires at its value, whatever `ackWait`), and settles
  * each message: ack, nak with backoff, or for good (dead letter, else term).
  */
 export class ConsumerRunner implements MessageSettler {
@@ -58,7 +60,7 @@ export class ConsumerRunner implements MessageSettler {
   private readonly outlived = new Set<JetStreamContext>();
   private tick = 0;
   private sweepTimer?: NodeJS.Timeout;
-  private timeoutTicks = Infinity;
+  private readonly deadlines: HandlerDeadlines<JetStreamContext>;
   private acks: JsMsg[] = [];
   private ackFlush?: NodeJS.Immediate;
   private closing = false;
@@ -94,6 +96,7 @@ export class ConsumerRunner implements MessageSettler {
       hasBacklog: () => this.queueHead < this.queue.length,
     };
     this.puller = new MessagePuller(target, host.logger, (msg) => this.receive(msg));
+    this.deadlines = new HandlerDeadlines(binding.handlerTimeoutMs, () => this.unsettled, (ctx) => this.abandon(ctx));
   }
 
   /** Handlers abandoned after `handlerTimeout` that are still running. */
@@ -103,9 +106,9 @@ export class ConsumerRunner implements MessageSettler {
 
   async start(): Promise<void> {
     await this.puller.start();
-    // working() well before ackWait runs out, for messages queued or still running.
+    // working() well before ackWait runs out, for messages queued or still running; handlerTimeout
+    // has its own timer (a sweep every ackWait/3 would fire it up to ackWait/3 late).
     const every = Math.max(Math.floor(this.binding.ackWaitMs / 3), 50);
-    this.timeoutTicks = Math.ceil(this.binding.handlerTimeoutMs / every);
     this.sweepTimer = setInterval(() => this.sweep(), every);
     this.sweepTimer.unref();
   }
@@ -137,6 +140,7 @@ export class ConsumerRunner implements MessageSettler {
       }
     }
     clearInterval(this.sweepTimer);
+    this.deadlines.stop();
     clearImmediate(this.ackFlush);
     this.flushAcks();
     this.unsettled.clear();
@@ -277,7 +281,7 @@ export class ConsumerRunner implements MessageSettler {
     const msg = ctx.getMessage();
     try {
       const { binding, host } = this;
-      ctx.started = this.tick;
+      this.deadlines.started(ctx);
       const fast = deliveryCountOf((msg as JsMsg & { reply?: string }).reply ?? '');
       const attempt = Number.isNaN(fast) ? msg.info.deliveryCount : fast;
       const early = decideBeforeRun(attempt, binding);
@@ -396,14 +400,12 @@ export class ConsumerRunner implements MessageSettler {
 
   /**
    * Every ackWait/3: messages untouched for a whole interval get `working()`, so none reaches
-   * ackWait; a handler past `handlerTimeout` is abandoned and its message settled as failed.
+   * ackWait while its handler runs (up to `handlerTimeout`, when `deadlines` abandons it).
    */
   private sweep(): void {
     const tick = this.tick;
     for (const ctx of this.unsettled) {
-      if (ctx.started >= 0 && tick - ctx.started >= this.timeoutTicks) {
-        this.abandon(ctx);
-      } else if (ctx.touched < tick) {
+      if (ctx.touched < tick) {
         ctx.getMessage().working();
         ctx.touched = tick + 1;
       }
@@ -411,6 +413,7 @@ export class ConsumerRunner implements MessageSettler {
     this.tick = tick + 1;
   }
 
+  /** A handler past `handlerTimeout`: its message is settled as failed and its slot given to the next. */
   private abandon(ctx: JetStreamContext): void {
     const msg = ctx.getMessage();
     ctx.abandoned = true;

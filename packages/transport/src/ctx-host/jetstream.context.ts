@@ -45,8 +45,8 @@ export class JetStreamContext extends BaseRpcContext<[JsMsg]> {
   declare abandoned?: boolean;
   /** @internal Sweep tick of the last `working()` (or of receipt). */
   declare touched: number;
-  /** @internal Sweep tick when the handler started; -1 while queued. */
-  declare started: number;
+  /** @internal When the handler started (`performance.now()`, for `handlerTimeout`); -1 while queued. */
+  declare startedAt: number;
   /** @internal The consume observer's token for this message (only with metrics or tracing on). */
   declare observed?: unknown;
   /** @internal The key the runner made for an `idempotent` handler (read it through `idempotencyKey`). */
@@ -59,7 +59,7 @@ export class JetStreamContext extends BaseRpcContext<[JsMsg]> {
   ) {
     super([msg]);
     this.touched = tick;
-    this.started = -1;
+    this.startedAt = -1;
   }
 
   /** @internal Contexts are made by the consumer runner, which settles them. */

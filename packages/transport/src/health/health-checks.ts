@@ -33,6 +33,8 @@ export async function checkConnection(source: HealthSource, s: HealthSettings): 
   const name = 'nats.connection';
   const conn = source.connection();
   const status = source.status();
+  const notStarted = conn ? undefined : source.notStarted?.();
+  if (notStarted) return down(name, notStarted, { status: 'not started' });
   if (!conn || conn.nc.isClosed() || status === 'closed') {
     const why = source.closedReason()?.message ?? `${source.who} has no open NATS connection (status ${status ?? 'not started'})`;
     return down(name, `${why}. Check that nats-server runs and is reachable at connection.servers.`, { status: status ?? 'not started' });

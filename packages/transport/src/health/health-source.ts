@@ -14,6 +14,8 @@ export interface HealthSource {
   status(): JetStreamStatus | undefined;
   /** Why the connection closed by itself, if it did. */
   closedReason(): Error | undefined;
+  /** Why there is no connection yet, when it is not a fault of NATS (a server the app never started). */
+  notStarted?(): string | undefined;
   /** The consumers bound (a server's handlers); none for a client. */
   consumers(): readonly { stream: string; durable: string; subject: string; lag?: LagThresholds; stoppedAt?: { streamSequence: number; reason: string } }[];
   /** The streams the app declares or consumes, with their declared replicas. */

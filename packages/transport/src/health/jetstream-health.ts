@@ -56,7 +56,7 @@ export class JetStreamHealth {
       : {
           name: 'nats.connection',
           status: 'down',
-          message: this.source.closedReason()?.message ?? `${this.source.who} has no open NATS connection (status ${status ?? 'not started'}): restart it.`,
+          message: (conn ? undefined : this.source.notStarted?.()) ?? this.source.closedReason()?.message ?? `${this.source.who} has no open NATS connection (status ${status ?? 'not started'}): restart it.`,
           details: { status: status ?? 'not started' },
         };
     return report([check]);

@@ -122,7 +122,11 @@ export interface JetStreamServerOptions extends JetStreamClientOptions {
   consumerDefaults?: ConsumerOptions;
   /** How long `close()` waits for running handlers. Default `'10s'`. */
   shutdownTimeout?: Duration;
-  /** Bind plain `@EventPattern` handlers (no transport) too, for apps that use JetStream alone. Default false. */
+  /**
+   * Bind plain `@EventPattern` handlers (no transport) too, for apps that use JetStream alone. Default
+   * false: then one that no other server of the app takes fails `listen()` (with `JetStreamModule`;
+   * a warning without it, which cannot see the app's servers).
+   */
   bindPlainEventPatterns?: boolean;
   /**
    * Call a `@JetStreamEvent` method directly when Nest would run no guard, interceptor or pipe

@@ -1,16 +1,22 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { JetStreamClient } from '../client/jetstream.client.js';
 import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
 import { JETSTREAM_MODULE_OPTIONS, JetStreamConfigurableModule } from './jetstream-module-definition.js';
+import { JetStreamAppWatcher } from './jetstream-app.watcher.js';
 
 /**
  * `JetStreamModule.forRoot(options)` / `forRootAsync({ imports, inject, useFactory })`, with
  * `isGlobal` to provide everywhere. Provides `JetStreamClient` and `JetStreamServer`; a hybrid app
- * does `app.connectMicroservice({ strategy: app.get(JetStreamServer) })`.
+ * does `app.connectMicroservice({ strategy: app.get(JetStreamServer) })`. It also watches the app
+ * (see `JetStreamAppWatcher`): a plain `@EventPattern` no server takes is refused at `listen()`,
+ * and `@JetStreamEvent` handlers with no JetStream server started are warned about.
  */
 @Module({
+  imports: [DiscoveryModule],
   providers: [
+    JetStreamAppWatcher,
     { provide: JetStreamClient, useFactory: (o: JetStreamOptions) => new JetStreamClient(o), inject: [JETSTREAM_MODULE_OPTIONS] },
     { provide: JetStreamServer, useFactory: (o: JetStreamOptions) => new JetStreamServer(o), inject: [JETSTREAM_MODULE_OPTIONS] },
   ],

@@ -19,6 +19,8 @@ import { pipeRejectionCapture } from '../nest-patches/pipe-rejection-capture.js'
 import { REGISTRATION, registrationHook, type Registration } from '../nest-patches/registration-hook.js';
 import { appContainerCapture } from '../nest-patches/app-container-capture.js';
 import { checkRequestSubjects } from './request-subjects.js';
+import { plainEventVerdict } from './plain-event-patterns.js';
+import { notStartedMessage, type AppView } from './app-view.js';
 import { toMillis } from '../utils/duration.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { assertDeclaredTimingSupported } from '../message-timing/timing-streams.js';
@@ -72,6 +74,11 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   termReasonSupported = false;
 
   private readonly pending: UnresolvedBinding[] = [];
+  /** Plain `@EventPattern` patterns Nest offered and this server did not bind. */
+  private readonly plainPatterns: unknown[] = [];
+  /** The app, as `JetStreamModule` sees it; undefined without the module. */
+  private app?: AppView;
+  private listenCalled = false;
   private readonly listeners = new EventListeners<JetStreamServerEvents>((event, err) =>
     this.logger.error(`A "${event}" listener threw: ${String(err)}`),
   );
@@ -131,11 +138,22 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       connection: () => (this.nc && this.jsm ? { nc: this.nc, jsm: this.jsm } : undefined),
       status: () => this.lastStatus,
       closedReason: () => this.closedError,
+      notStarted: () => (this.listenCalled || this.closed ? undefined : notStartedMessage(this.app)),
       consumers: () => this.runners.map(healthConsumerOf),
       streams: () => this.streamsUsed().map((name) => ({ name })),
       deadLetterSubjects: () => this.deadLetterSubjects(),
       missingDeadLetterSubjects: () => this.missingDeadLetterSubjects,
     };
+  }
+
+  /** @internal Given by `JetStreamModule`: the app's servers and handlers, read through Nest's public API. */
+  useApp(app: AppView): void {
+    this.app = app;
+  }
+
+  /** @internal Whether `listen()` was called (the app started this server). */
+  get listenStarted(): boolean {
+    return this.listenCalled;
   }
 
   /** The streams the app declares or its handlers read. */
@@ -206,7 +224,11 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
     const own = extras[JETSTREAM_EXTRAS_KEY] as JetStreamEventOptions | undefined;
     const plainEvent = isEventHandler && this.options.bindPlainEventPatterns === true;
-    if (!own && !plainEvent) return;
+    if (!own && !plainEvent) {
+      // Nest offers every server the handlers bound to no transport; see plainEventVerdict().
+      if (isEventHandler) this.plainPatterns.push(pattern);
+      return;
+    }
     const subject = this.normalizePattern(pattern as string);
     const method = extras[JETSTREAM_METHOD_KEY];
     const owner = own ? [extras[JETSTREAM_CLASS_KEY], method].filter((n) => typeof n === 'string').join('.') : undefined;
@@ -240,6 +262,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   }
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
+    this.listenCalled = true;
     this.releaseRegistrationHook();
     try {
       await this.start();
@@ -273,6 +296,10 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   }
 
   private async start(): Promise<void> {
+    const plain = plainEventVerdict(this.plainPatterns, this.app);
+    if (plain?.level === 'error') throw new JetStreamConfigError(plain.message);
+    if (plain?.level === 'warn') this.logger.warn(plain.message);
+    if (plain?.level === 'debug') this.logger.debug?.(plain.message);
     if (this.pending.length > 0 && this.options.serviceName === undefined) {
       throw new JetStreamConfigError(
         `JetStreamServer has ${this.pending.length} handler(s) but no serviceName. Durable names are derived from it (<serviceName>__<subject>), so two services left on one default would share, and split, one consumer without knowing. Set serviceName to this service's name, e.g. serviceName: 'billing'.`,
