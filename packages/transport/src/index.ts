@@ -1,3 +1,7 @@
+/**
+ * NATS JetStream as a NestJS microservice transport.
+ * @module @nest-jetstream/transport
+ */
 // The public API: everything a user imports, and nothing else.
 export { JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from './constants.js';
 export { JetStreamModule, InjectJetStreamOptions } from './module/jetstream.module.js';
