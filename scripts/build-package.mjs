@@ -9,8 +9,11 @@ const tsc = require.resolve('typescript/bin/tsc');
 const run = (args) => execFileSync(process.execPath, [tsc, ...args], { stdio: 'inherit' });
 
 rmSync('dist', { recursive: true, force: true });
-// The package.json has no "type", so module node16 emits CommonJS.
-run(['-p', 'tsconfig.build.json', '--outDir', 'dist/cjs']);
-run(['-p', 'tsconfig.build.json', '--outDir', 'dist/esm', '--module', 'esnext', '--moduleResolution', 'bundler']);
+// The package ships no src/: each source map embeds its source (inlineSources), so a stack
+// trace under --enable-source-maps and a debugger show the TypeScript line, not a missing file.
+const maps = ['--sourceMap', '--inlineSources'];
+// The package.json says "type": "commonjs", so module node16 emits CommonJS.
+run(['-p', 'tsconfig.build.json', '--outDir', 'dist/cjs', ...maps]);
+run(['-p', 'tsconfig.build.json', '--outDir', 'dist/esm', '--module', 'esnext', '--moduleResolution', 'bundler', ...maps]);
 writeFileSync('dist/cjs/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
 writeFileSync('dist/esm/package.json', JSON.stringify({ type: 'module' }) + '\n');

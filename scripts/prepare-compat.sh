@@ -7,7 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 apps=(test/compat/nest11-cjs test/compat/nest12-esm)
 # The build, and the apps' own dependencies (a dependency added to an app reinstalls it).
-build_hash="$( (cd packages/transport && find dist package.json README.md -type f -print0 | sort -z | xargs -0 sha256sum; sha256sum ../../test/compat/*/package.json) | sha256sum | cut -d' ' -f1)"
+build_hash="$( (cd packages/transport && find dist package.json README.md CHANGELOG.md -type f -print0 | sort -z | xargs -0 sha256sum; sha256sum ../../test/compat/*/package.json) | sha256sum | cut -d' ' -f1)"
 stamp=node_modules/.nest-jetstream-transport-build
 current=true
 for app in "${apps[@]}"; do
@@ -19,8 +19,8 @@ if $current; then
 fi
 
 pack_dir=.cache/packs
-rm -rf "$pack_dir" && mkdir -p "$pack_dir"
-tarball="$(npm pack --silent --pack-destination "$pack_dir" -w @nest-jetstream/transport | tail -n 1)"
+bash scripts/pack-packages.sh
+tarball="$(cd "$pack_dir" && ls nest-jetstream-transport-*.tgz)"
 for app in "${apps[@]}"; do
   (cd "$app" && npm install --no-audit --no-fund --no-save --no-package-lock --silent "../../../$pack_dir/$tarball" && echo "$build_hash" > "$stamp")
 done

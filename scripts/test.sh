@@ -13,6 +13,8 @@ bash scripts/install-promtool.sh >/dev/null
 # unchanged build, prepare-compat an unchanged pack), so they never test a stale one.
 npx nx run-many -t build --outputStyle=static >/dev/null
 bash scripts/prepare-compat.sh
+# Both packages packed once (.cache/packs), for the packaging tests (publint, attw, README links).
+bash scripts/pack-packages.sh
 
 # The servers and temp dirs of this run live under a temp root of its own, so the leak checks
 # below see only what this run started (not the servers of another checkout's tests beside it).

@@ -11,7 +11,9 @@ import {
   JetStreamRecordBuilder,
   JetStreamServer,
   JetStreamTransportError,
+  createTestContext,
   type HandlerBindingInfo,
+  type TestSettleCall,
   type JetStreamOptions,
 } from '@nest-jetstream/transport';
 
@@ -87,3 +89,14 @@ function classify(err: unknown): string {
   return 'unknown';
 }
 void classify;
+
+// A handler under test gets a real JetStreamContext; the calls it made are plain data.
+const underTest = createTestContext({ subject: 'orders.created', data: { id: 1 }, deliveryCount: 2, headers: { tenant: 'acme' } });
+const testCtx: JetStreamContext = underTest.ctx;
+const calls: readonly TestSettleCall[] = underTest.calls;
+void testCtx;
+void calls;
+// @ts-expect-error the subject is required
+createTestContext({ data: 1 });
+// @ts-expect-error headers are strings
+createTestContext({ subject: 'x', headers: { n: 1 } });

@@ -1,3 +1,7 @@
+/**
+ * Real nats-server processes for tests: one node or a cluster, kill and restart, a leak guard.
+ * @module @nest-jetstream/testing
+ */
 export { NatsServer, NatsServerStartError } from './nats-server.js';
 export type { NatsServerOptions, NatsServerPorts } from './nats-server.js';
 export { NatsCluster } from './nats-cluster.js';

@@ -1,3 +1,7 @@
+/**
+ * NATS JetStream as a NestJS microservice transport.
+ * @module @nest-jetstream/transport
+ */
 // The public API: everything a user imports, and nothing else.
 export { JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from './constants.js';
 export { JetStreamModule, InjectJetStreamOptions } from './module/jetstream.module.js';
@@ -12,6 +16,8 @@ export type { JetStreamClientEvents } from './client/jetstream.client.js';
 export { JetStreamEvent } from './decorators/jetstream-event.decorator.js';
 export { JetStreamContext } from './ctx-host/jetstream.context.js';
 export type { JetStreamDeliveryInfo, SettleAction } from './ctx-host/jetstream.context.js';
+export { createTestContext } from './ctx-host/test-context.js';
+export type { TestContext, TestContextOptions, TestSettleCall } from './ctx-host/test-context.js';
 export { JetStreamRecord, JetStreamRecordBuilder } from './record-builders/jetstream.record-builder.js';
 export type { JetStreamPublishOptions, PublishExpectations } from './record-builders/jetstream.record-builder.js';
 export { JsonCodec } from './codecs/json.codec.js';

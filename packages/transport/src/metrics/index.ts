@@ -1,4 +1,7 @@
-// @nest-jetstream/transport/metrics: Prometheus metrics through prom-client (an optional peer dependency).
+/**
+ * Prometheus metrics through prom-client (an optional peer dependency).
+ * @module @nest-jetstream/transport/metrics
+ */
 export { JetStreamMetrics } from './jetstream.metrics.js';
 export type { JetStreamMetricsOptions } from './jetstream.metrics.js';
 export { METRIC_NAMES, DEFAULT_METRIC_PREFIX } from './metric-names.js';

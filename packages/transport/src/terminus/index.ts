@@ -1,2 +1,5 @@
-// @nest-jetstream/transport/terminus: health indicators for @nestjs/terminus (an optional peer dependency).
+/**
+ * Health indicators for @nestjs/terminus (an optional peer dependency).
+ * @module @nest-jetstream/transport/terminus
+ */
 export { JetStreamHealthIndicator } from './jetstream-health.indicator.js';
