@@ -1,3 +1,4 @@
+import { InvalidSubjectError } from '../errors/input.errors.js';
 import { resolveBinding } from './resolve-bindings.js';
 
 const handler = async () => undefined;
@@ -26,6 +27,24 @@ describe('resolveBinding', () => {
     expect(() => resolveBinding('a.b', { durable: 'has.dot' }, {}, 's', handler)).toThrow(/durable "has\.dot" is invalid/);
     expect(() => resolveBinding('a.b', { ackWait: 'soon' }, {}, 's', handler)).toThrow(/ackWait must be milliseconds/);
   });
+
+  it.each(['orders created', 'orders..created', '.orders', 'orders.', 'orders.\r\n', 'orders.\x00', 'orders.a*', 'orders.>.x', '', `orders.${'x'.repeat(4000)}`])(
+    'refuses invalid handler pattern #%# with InvalidSubjectError naming it',
+    (subject) => {
+      const err = (() => {
+        try {
+          resolveBinding(subject, {}, {}, 's', handler);
+        } catch (e) {
+          return e;
+        }
+      })() as InvalidSubjectError;
+      expect(err).toBeInstanceOf(InvalidSubjectError);
+      expect(err.subject).toBe(subject);
+      expect(err.use).toBe('handler');
+      expect(err.message).toMatch(/^@JetStreamEvent\(".*"\): the subject is invalid: /);
+      expect(err.message).not.toMatch(/[\r\n\x00]/);
+    },
+  );
 
   it('resolves the modes, and refuses what a mode cannot do', () => {
     expect(resolveBinding('a.b', {}, {}, 's', handler)).toMatchObject({ mode: 'shared', deliverPolicy: 'all' });

@@ -8,6 +8,7 @@ import { toMillis, type Duration } from '../utils/duration.js';
 import type { ErrorClass } from '../settlement/settle-policy.js';
 import { deadLetterProblem } from './dead-letter-subject.js';
 import { deriveDurableName, nameProblem, subjectProblem } from '../utils/subjects.js';
+import { InvalidSubjectError } from '../errors/input.errors.js';
 import { describeValue } from '../utils/describe-value.js';
 import { resolveIdempotency } from '../idempotency/idempotency-key.js';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.interface.js';
@@ -76,8 +77,8 @@ export function resolveBinding(
   idempotencyStore?: IdempotencyStore,
 ): UnresolvedBinding {
   const at = `@JetStreamEvent('${subject}')`;
-  const bad = subjectProblem(subject);
-  if (bad) throw new JetStreamConfigError(`${at}: the subject is invalid: ${bad}.`);
+  const bad = typeof subject === 'string' ? subjectProblem(subject) : `it is a ${typeof subject}, not a string`;
+  if (bad) throw new InvalidSubjectError(String(subject), bad, 'handler');
   const mode = options.mode ?? 'shared';
   if (!MODES.includes(mode)) throw new JetStreamConfigError(`${at}: mode ${describeValue(mode)} is not one of ${MODES.map((m) => `'${m}'`).join(', ')}.`);
   // A broadcast or ordered consumer is made fresh by every instance: from 'new' unless the handler says otherwise.
