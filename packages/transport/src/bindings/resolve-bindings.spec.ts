@@ -41,7 +41,7 @@ describe('resolveBinding', () => {
       expect(err).toBeInstanceOf(InvalidSubjectError);
       expect(err.subject).toBe(subject);
       expect(err.use).toBe('handler');
-      expect(err.message).toMatch(/^@JetStreamEvent\(".*"\): the subject is invalid: /);
+      expect(err.message).toMatch(/^@JetStreamEvent\(".*\): the subject is invalid: /);
       expect(err.message).not.toMatch(/[\r\n\x00]/);
     },
   );
