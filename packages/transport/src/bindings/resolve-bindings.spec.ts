@@ -42,6 +42,7 @@ describe('resolveBinding', () => {
       expect(err.subject).toBe(subject);
       expect(err.use).toBe('handler');
       expect(err.message).toMatch(/^@JetStreamEvent\(".*\): the subject is invalid: /);
+      // eslint-disable-next-line no-control-regex
       expect(err.message).not.toMatch(/[\r\n\x00]/);
     },
   );

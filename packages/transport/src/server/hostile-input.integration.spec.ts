@@ -94,8 +94,8 @@ describe('hostile input (real nats-server)', () => {
       const info = await h.jsm.streams.info('HOSTILE_DEAD');
       for (let s = info.state.first_seq; info.state.messages > 0 && s <= info.state.last_seq; s++) {
         const m = await h.jsm.streams.getMessage('HOSTILE_DEAD', { seq: s });
-        const facts = readDeadLetter(m.header);
-        if (facts?.sequence === seq) found = { facts, headers: new Map([...m.header.keys()].map((k) => [k, m.header.get(k)])) };
+        const facts = m && readDeadLetter(m.header);
+        if (m && facts?.sequence === seq) found = { facts, headers: new Map([...m.header.keys()].map((k) => [k, m.header.get(k)])) };
       }
       return found !== undefined;
     }, { timeout: 20_000 });
@@ -137,7 +137,7 @@ describe('hostile input (real nats-server)', () => {
     const body = new TextEncoder().encode('{"a":1}');
     await rawHpub(h.server.url, 'hostile.badname.fail', 'NATS/1.0\r\nbad name: x\r\n\r\n', body);
     await rawHpub(h.server.url, 'hostile.big.fail', `NATS/1.0\r\nX-Big: ${'y'.repeat(10_000)}\r\nX-Ctl: a\x00b\x1b[31m\r\n\r\n`, body);
-    const seqOf = async (subject: string) => (await h.jsm.streams.getMessage('HOSTILE', { last_by_subj: subject })).seq;
+    const seqOf = async (subject: string) => (await h.jsm.streams.getMessage('HOSTILE', { last_by_subj: subject }))!.seq;
     const badName = await deadLetterOf(await seqOf('hostile.badname.fail'));
     expect(badName.facts?.reason).toMatch(/failed on the last attempt/);
     expect(badName.headers.get(DeadLetterHeaders.HeadersUnreadable)).toMatch(/not a valid character in a header name/);
@@ -149,7 +149,7 @@ describe('hostile input (real nats-server)', () => {
 
   it('refuses bad subjects and headers with a typed error naming them, before anything is sent', async () => {
     const seen: string[] = [];
-    const sub = h.nc.subscribe('>', { callback: (_e, m) => m.subject.startsWith('hostile') && seen.push(m.subject) });
+    const sub = h.nc.subscribe('>', { callback: (_e, m) => void (m.subject.startsWith('hostile') && seen.push(m.subject)) });
     await h.nc.flush();
     const before = (await h.jsm.streams.info('HOSTILE')).state.messages;
     const subjects = ['hostile.*', 'hostile.>', 'hostile two', 'hostile..x', '.hostile', 'hostile.', '', 'hostile.a\r\nPUB x 1', 'hostile.\x00', 'hostile.\x1b[2J', `hostile.${'x'.repeat(4000)}`];
@@ -157,6 +157,7 @@ describe('hostile input (real nats-server)', () => {
       const err = await client.publish(subject, { a: 1 }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(InvalidSubjectError);
       expect(err).toMatchObject({ subject, use: 'publish' });
+      // eslint-disable-next-line no-control-regex
       expect((err as Error).message).not.toMatch(/[\r\n\x00\x1b]/);
     }
     const headers: Array<[string, string]> = [

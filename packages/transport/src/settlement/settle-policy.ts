@@ -1,4 +1,6 @@
 import { DEFAULTS } from '../constants.js';
+import { withoutControlCharacters } from '../utils/headers.js';
+import { describeValue } from '../utils/describe-value.js';
 import { DecodeError, JetStreamTermError } from '../errors/handler.errors.js';
 import { isPipeRejection } from '../nest-patches/pipe-rejection-capture.js';
 
@@ -65,12 +67,22 @@ export function isUnrecoverable(error: unknown, poisonErrors: readonly ErrorClas
   return false;
 }
 
+/** `String(value)`, which throws for an object without a prototype: then its JSON. */
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return describeValue(value, Infinity);
+  }
+}
+
 /** `Name: message`, bounded, for logs and term reasons. */
 export function describeError(error: unknown, max: number = DEFAULTS.maxReasonLength): string {
   let text: string;
   if (error instanceof Error) text = `${error.name}: ${error.message}`;
   else if (typeof error === 'object' && error !== null && 'message' in error) text = String((error as { message: unknown }).message);
-  else text = String(error);
-  text = text.replace(/\s+/g, ' ').trim();
+  else text = safeString(error);
+  // One line, and no escape sequence from a payload quoted in an error (JSON.parse quotes its input) reaches a log.
+  text = withoutControlCharacters(text.replace(/\s+/g, ' ').trim()).text;
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
