@@ -99,13 +99,15 @@ export async function hostile(opts: RunOptions): Promise<HostileFigures> {
       publishRaw('bad', decodeFailures, 64, (i) => undecodable(i, i % 10 === 0 ? bigSize : 64), true),
       w.publish('flood', flood, { window: 256 }),
     ]);
+    const published = Date.now();
     await w.settle(opts.size.settleMs + flood * 5);
+    const settledS = (Date.now() - published) / 1000;
     sampling = false;
     await sampler;
     const rssEndMb = consumer.pid ? rssMb(pid) : 0;
     const survived = consumer.pid === pid;
     const report = await w.report(`hostile input: ${oversized} messages near max_payload, ${decodeFailures} undecodable, ${flood} for a 20 ms handler (concurrency 8), at once`, server.version, {
-      notes: `RSS ${rssStartMb.toFixed(0)} MB at start, at most ${rssMaxMb.toFixed(0)} MB, ${rssEndMb.toFixed(0)} MB after; ${probesUp}/${probes} liveness probes up, ${probeFailures.length} failed; process ${survived ? 'never crashed' : 'CRASHED'}; ${w.deadWithoutReason} dead letters without a reason`,
+      notes: `everything settled ${settledS.toFixed(0)} s after the last publish; RSS ${rssStartMb.toFixed(0)} MB at start, at most ${rssMaxMb.toFixed(0)} MB, ${rssEndMb.toFixed(0)} MB after; ${probesUp}/${probes} liveness probes up, ${probeFailures.length} failed${probeFailures.length ? ` (${probeFailures.slice(0, 2).join('; ')})` : ''}; process ${survived ? 'never crashed' : 'CRASHED'}; ${w.deadWithoutReason} dead letters without a reason`,
     });
     return { report, oversized, decodeFailures, flood, rssStartMb, rssMaxMb, rssEndMb, probes, probesUp, probeFailures, survived, deadWithoutReason: w.deadWithoutReason };
   } finally {

@@ -9,6 +9,7 @@ import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { DeadLetterHeaders, readDeadLetter } from '../dead-letter/dead-letter-headers.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { InvalidHeaderError, InvalidSubjectError } from '../errors/input.errors.js';
+import { EncodeError } from '../errors/publish.errors.js';
 
 // Hostile input against a real nats-server: payloads that are deep, huge, not UTF-8 or carry
 // prototype keys; header blocks no client would write; and publishes the client must refuse
@@ -177,7 +178,11 @@ describe('hostile input (real nats-server)', () => {
       expect(err).toBeInstanceOf(InvalidHeaderError);
       expect(err).toMatchObject({ header: name, subject: 'hostile.headers' });
     }
-    // The same through emit() and Nest's packet metadata.
+    // A value too deep for JSON.stringify is an EncodeError, not a crash.
+    let deep: unknown[] = [];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    await expect(client.publish('hostile.deep', deep)).rejects.toBeInstanceOf(EncodeError);
+    // The same through emit().
     await expect(new Promise((resolve, reject) => client.emit('hostile two', {}).subscribe({ next: resolve, error: reject }))).rejects.toBeInstanceOf(InvalidSubjectError);
     // Nothing reached the server, and the connection is still good.
     const ok = await client.publish('hostile.headers.after', { a: 1 }, { headers: { 'X-Note': 'fine\ttab' } });
