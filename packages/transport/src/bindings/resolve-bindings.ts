@@ -77,7 +77,7 @@ export function resolveBinding(
   idempotencyStore?: IdempotencyStore,
 ): UnresolvedBinding {
   const at = `@JetStreamEvent('${subject}')`;
-  const bad = typeof subject === 'string' ? subjectProblem(subject) : `it is a ${typeof subject}, not a string`;
+  const bad = typeof subject === 'string' ? subjectProblem(subject) : `it is not a string but ${typeof subject}`;
   if (bad) throw new InvalidSubjectError(String(subject), bad, 'handler');
   const mode = options.mode ?? 'shared';
   if (!MODES.includes(mode)) throw new JetStreamConfigError(`${at}: mode ${describeValue(mode)} is not one of ${MODES.map((m) => `'${m}'`).join(', ')}.`);

@@ -148,7 +148,7 @@ export class Publisher {
 
   private checkSubject(subject: string): void {
     if (this.validSubjects.has(subject)) return;
-    const why = typeof subject === 'string' ? subjectProblem(subject, false) : `it is a ${typeof subject}, not a string`;
+    const why = typeof subject === 'string' ? subjectProblem(subject, false) : `it is not a string but ${typeof subject}`;
     if (why) throw new InvalidSubjectError(String(subject), why, 'publish');
     if (this.validSubjects.size < VALID_SUBJECTS_KEPT) this.validSubjects.add(subject);
   }
