@@ -3,6 +3,7 @@
 // never a count or a timing the server decides. The figures: docs/reliability.md. Crashes and
 // cluster faults are in faults-crash and faults-cluster, so that jest runs them beside these.
 import { fuzz } from './scenarios/fuzz';
+import { hostile } from './scenarios/hostile';
 import { deadLetterOutage, gracefulShutdown } from './scenarios/single-server';
 import { SIZES, type RunOptions } from './scenarios/sizes';
 import { slowConsumer } from './scenarios/slow-consumer';
@@ -37,5 +38,26 @@ describe('fault suite, short (real nats-servers, consumer processes)', () => {
     expect(f.published).toBeGreaterThan(0);
     expect({ lost: f.lost, deadWithoutReason: f.deadWithoutReason }).toEqual({ lost: 0, deadWithoutReason: 0 });
     expect(f.maxCalls).toBeLessThanOrEqual(3);
+    // No input can hurt the process: no control character in a subject or header got through, hostile
+    // payloads reached the handler as published (or were dead-lettered with their decode error), none lost.
+    expect({ acceptedHostile: f.acceptedHostile, wrongData: f.hostileWrongData, prototypeIntact: f.prototypeIntact }).toEqual({ acceptedHostile: [], wrongData: [], prototypeIntact: true });
+    expect(f.refusedSubject + f.refusedHeader).toBeGreaterThan(0);
+    for (const [kind, c] of Object.entries(f.hostile)) {
+      expect({ kind, lost: c.lost }).toEqual({ kind, lost: 0 });
+      expect(c.handled + c.deadLettered).toBe(c.tried);
+    }
   }, 200_000);
+
+  it('hostile input at once (near max_payload, undecodable, a flood for a slow handler): bounded memory, liveness served, no crash, nothing lost', async () => {
+    const f = await hostile(short('newest'));
+    expectNothingLost(f.report);
+    expect({ survived: f.survived, deadWithoutReason: f.deadWithoutReason }).toEqual({ survived: true, deadWithoutReason: 0 });
+    // Served throughout as a liveness probe sees it: never 3 failures in a row (Kubernetes' failureThreshold),
+    // so a loaded CI machine missing one 10 s probe is not a failure, a process that stops serving is.
+    expect({ maxFailedInARow: f.maxFailedInARow < 3, failures: f.probeFailures.slice(0, 3) }).toEqual({ maxFailedInARow: true, failures: expect.any(Array) });
+    expect(f.probesUp).toBeGreaterThan(0);
+    expect(f.report.deadLetters).toBe(f.decodeFailures);
+    // What the process holds is bounded by concurrency + prefetch, not by the backlog: its memory grows by far less than the input (over 30 MB here).
+    expect(f.rssMaxMb - f.rssStartMb).toBeLessThan(400);
+  }, 300_000);
 });

@@ -6,6 +6,7 @@ import { cpus, totalmem } from 'node:os';
 import type { NatsServerVersionLabel } from '@nest-jetstream/testing';
 import { clusterFault, CLUSTER_FAULTS } from './scenarios/cluster';
 import { fuzz } from './scenarios/fuzz';
+import { hostile } from './scenarios/hostile';
 import { partition } from './scenarios/partition';
 import { consumerCrash, deadLetterOutage, gracefulShutdown, serverCrash } from './scenarios/single-server';
 import { SIZES, type RunOptions } from './scenarios/sizes';
@@ -32,10 +33,11 @@ const SCENARIOS: Scenario[] = [
         scenario: 'fuzzed payloads, headers, subjects (fast-check); fuzzed options',
         server: '', published: f.published + f.refusedTyped + f.refusedUntyped.length, acked: f.published, ackedLost: f.lost,
         handled: f.handled, handledMoreThanOnce: 0, maxCalls: f.maxCalls, deadLetters: f.deadLettered, publishErrors: f.refusedTyped + f.refusedUntyped.length,
-        notes: `${f.refusedTyped} bad publishes refused with a typed error, ${f.refusedUntyped.length} otherwise; ${f.deadWithoutReason} dead letters without a reason; ${f.optionSets} option sets: ${f.optionsTyped} typed errors, ${f.optionsAccepted} accepted, ${f.optionsUntyped.length} other errors${f.optionsUntyped.length ? ` (${f.optionsUntyped.slice(0, 3).join('; ')})` : ''}`,
+        notes: `${f.refusedTyped} bad publishes refused with a typed error (${f.refusedSubject} InvalidSubjectError, ${f.refusedHeader} InvalidHeaderError), ${f.refusedUntyped.length} otherwise, ${f.acceptedHostile.length} with a control character accepted; ${f.deadWithoutReason} dead letters without a reason; ${f.optionSets} option sets: ${f.optionsTyped} typed errors, ${f.optionsAccepted} accepted, ${f.optionsUntyped.length} other errors${f.optionsUntyped.length ? ` (${f.optionsUntyped.slice(0, 3).join('; ')})` : ''}; hostile payloads ${Object.entries(f.hostile).map(([k, c]) => `${k} ${c.tried} (${c.handled} handled, ${c.deadLettered} dead-lettered, ${c.lost} lost)`).join(', ')}; ${f.hostileWrongData.length} handed over wrong${f.hostileWrongData.length ? ` (${f.hostileWrongData.slice(0, 3).join('; ')})` : ''}; Object.prototype ${f.prototypeIntact ? 'untouched' : 'CHANGED'}`,
       }];
     },
   },
+  { name: 'hostile', versions: both, run: async (o) => [(await hostile(o)).report] },
 ];
 
 async function main(): Promise<void> {

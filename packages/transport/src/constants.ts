@@ -70,5 +70,15 @@ export const DEFAULTS = {
 /** The line that connects the module's server to a hybrid app, quoted by the warnings that miss it. */
 export const CONNECT_SERVER_LINE = 'app.connectMicroservice({ strategy: app.get(JetStreamServer) }) then await app.startAllMicroservices()';
 
+/** Bounds on what hostile input can make the library send, copy or print (docs/security.md#hostile-input). */
+export const LIMITS = {
+  /** Longest subject in bytes: the server's default `max_control_line` (4096) less the rest of a publish line (reply inbox, sizes). */
+  maxSubjectBytes: 3840,
+  /** A header value copied from a received message into its dead letter is cut to this many characters. */
+  maxDeadLetterHeaderValue: 4096,
+  /** Subjects, header names and other received text quoted in an error or log line are cut to this many characters. */
+  maxQuoted: 120,
+} as const;
+
 /** `+TERM <reason>` is understood from this server version on; older servers ignore the whole term. */
 export const TERM_REASON_MIN_SERVER = '2.10.4';

@@ -61,6 +61,8 @@ export {
   RequestReplyNotSupportedError,
 } from './errors/publish.errors.js';
 export { PublishOptionUnsupportedError } from './errors/publish-option-unsupported.error.js';
+export { InvalidSubjectError, InvalidHeaderError } from './errors/input.errors.js';
+export type { SubjectUse } from './errors/input.errors.js';
 export type { PublishOptionUnsupportedDetail, TimedPublishOption } from './errors/publish-option-unsupported.error.js';
 export { MESSAGE_TTL_MIN_SERVER, MESSAGE_SCHEDULES_MIN_SERVER } from './message-timing/timing-options.js';
 export { JetStreamTermError, DecodeError, HandlerTimeoutError } from './errors/handler.errors.js';

@@ -2,6 +2,9 @@
 // option values, thrown at a running app and at the client. Every message ends handled or
 // dead-lettered with a reason, nothing crashes, no handler runs more than maxDeliver times for one
 // message, and every bad option or publish argument is one of the library's typed errors.
+// Hostile payloads (JSON nested up to 100,000 deep, __proto__/constructor/prototype keys, huge
+// strings, invalid UTF-8) reach the handler as data or are dead-lettered with their decode error,
+// and Object.prototype stays untouched.
 import 'reflect-metadata';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
@@ -10,7 +13,7 @@ import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { NatsServer, resolveNatsServerBinary, waitFor } from '@nest-jetstream/testing';
-import { JetStreamClient, JetStreamContext, JetStreamEvent, JetStreamServer, JetStreamTransportError, RawCodec, readDeadLetter } from '@nest-jetstream/transport';
+import { InvalidHeaderError, InvalidSubjectError, JetStreamClient, JetStreamContext, JetStreamEvent, JetStreamServer, JetStreamTransportError, RawCodec, readDeadLetter } from '@nest-jetstream/transport';
 import fc from 'fast-check';
 import type { RunOptions } from './sizes';
 
@@ -33,7 +36,20 @@ export interface FuzzFigures {
   optionsTyped: number;
   optionsAccepted: number;
   optionsUntyped: string[];
+  /** Bad publish arguments by what refused them: InvalidSubjectError, InvalidHeaderError. */
+  refusedSubject: number;
+  refusedHeader: number;
+  /** Publishes accepted although a subject or header carried a control character: must be empty. */
+  acceptedHostile: string[];
+  /** Hostile payloads tried per class, and how they ended. */
+  hostile: Record<HostileClass, { tried: number; handled: number; deadLettered: number; lost: number }>;
+  /** Handler data that was not what was published (depth, keys, length): must be empty. */
+  hostileWrongData: string[];
+  /** Whether Object.prototype kept its own properties and nothing named "polluted" appeared on {}. */
+  prototypeIntact: boolean;
 }
+
+type HostileClass = 'deep' | 'proto-keys' | 'huge-string' | 'invalid-utf8';
 
 const MAX_DELIVER = 3;
 const calls = new Map<number, number>();
@@ -53,7 +69,18 @@ class FuzzController {
   }
 }
 
-@Module({ controllers: [FuzzController] })
+/** What the hostile-payload handler got, by stream sequence. */
+const hostileData = new Map<number, unknown>();
+
+@Controller()
+class HostileController {
+  @JetStreamEvent('fuzzhostile.>', { maxDeliver: MAX_DELIVER, backoff: ['20ms'], deadLetter: 'fuzz-dead.{subject}' })
+  handle(@Payload() data: unknown, @Ctx() ctx: JetStreamContext): void {
+    hostileData.set(ctx.getInfo().streamSequence, data);
+  }
+}
+
+@Module({ controllers: [FuzzController, HostileController] })
 class FuzzModule {}
 
 @Controller()
@@ -67,11 +94,27 @@ class OptionsController {
 class OptionsModule {}
 
 const token = fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/);
+/** ASCII with its control characters (fc.string alone gives printable characters only). */
+const ascii = (maxLength: number) => fc.string({ unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)), maxLength });
+/** Header injection attempts: a CR/LF pair and a header of the attacker's, or an escape sequence. */
+const injection = fc.constantFrom('\r\nX-Admin: true', '\n', '\r', '\x00', '\x1b[2J', '\x7f');
 /** Header names and values, printable or not. */
-const headerName = fc.oneof(fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/), fc.string({ maxLength: 12 }));
-const headerValue = fc.oneof(fc.string({ maxLength: 40 }), fc.stringMatching(/^[ -~]{0,40}$/));
-/** Subjects: valid ones under the handler's wildcard, and anything. */
-const subject = fc.oneof(token.map((t) => `fuzz.${t}`), fc.tuple(token, token).map(([a, b]) => `fuzz.${a}.${b}`), fc.string({ maxLength: 20 }).map((s) => `fuzz.${s}`), fc.string({ maxLength: 20 }));
+// Weighted towards good ones, so that enough messages get through to the handlers.
+const headerName = fc.oneof({ arbitrary: fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/), weight: 8 }, fc.string({ maxLength: 12 }), ascii(12), fc.tuple(token, injection).map(([t, i]) => `${t}${i}`));
+const headerValue = fc.oneof({ arbitrary: fc.stringMatching(/^[ -~]{0,40}$/), weight: 8 }, fc.string({ maxLength: 40 }), ascii(40), fc.tuple(token, injection, token).map(([a, i, b]) => `${a}${i}${b}`));
+/** Subjects: valid ones under the handler's wildcard, and anything: wildcards, spaces, empty tokens, control characters, too long. */
+const subject = fc.oneof(
+  { arbitrary: token.map((t) => `fuzz.${t}`), weight: 4 },
+  { arbitrary: fc.tuple(token, token).map(([a, b]) => `fuzz.${a}.${b}`), weight: 4 },
+  fc.string({ maxLength: 20 }).map((s) => `fuzz.${s}`),
+  fc.string({ maxLength: 20 }),
+  ascii(20).map((s) => `fuzz.${s}`),
+  fc.tuple(token, fc.constantFrom('*', '>', ' ', '', '\t', '\r\n', '\x00', 'a b', '*x'), token).map(([a, w, b]) => `fuzz.${a}.${w}.${b}`),
+  fc.integer({ min: 3800, max: 5000 }).map((n) => `fuzz.${'x'.repeat(n)}`),
+);
+/** A control character in a subject, or in a header name or value (tab allowed in values): never to be accepted. */
+// eslint-disable-next-line no-control-regex
+const hasControl = (text: string, tabOk = false) => (tabOk ? /[\x00-\x08\x0a-\x1f\x7f]/ : /[\x00-\x1f\x7f]/).test(text);
 
 /** Option values of any kind at all. */
 const anything = () => fc.anything({ withBigInt: true, withNullPrototype: true, withMap: true, withSet: true, withDate: true, withTypedArray: true, withBoxedValues: true, withSparseArray: true });
@@ -93,7 +136,11 @@ async function fuzzMessages(url: string, jsm: JetStreamManager, runs: number, se
         } catch (e) {
           if (e instanceof JetStreamTransportError) f.refusedTyped++;
           else f.refusedUntyped.push(describeThrown(e));
+          if (e instanceof InvalidSubjectError) f.refusedSubject++;
+          if (e instanceof InvalidHeaderError) f.refusedHeader++;
+          return;
         }
+        if (hasControl(subj) || headers.some(([n, v]) => hasControl(n) || hasControl(v.trim(), true))) f.acceptedHostile.push(JSON.stringify({ subj: subj.slice(0, 60), headers }));
       }),
       { numRuns: runs, seed },
     );
@@ -114,6 +161,97 @@ async function fuzzMessages(url: string, jsm: JetStreamManager, runs: number, se
     f.maxCalls = Math.max(0, ...calls.values());
   } finally {
     await client.close();
+  }
+}
+
+/** A hostile payload: the bytes to publish, and what the handler must get (or undefined: the decode must fail). */
+interface HostilePayload {
+  kind: HostileClass;
+  bytes: Uint8Array;
+  expect?: (data: unknown) => string | undefined;
+}
+
+const enc = new TextEncoder();
+/** Depth of nested arrays/objects, walked without recursion. */
+function depthOf(value: unknown): number {
+  let d = 0;
+  for (let v = value; typeof v === 'object' && v !== null; v = Array.isArray(v) ? v[0] : Object.values(v)[0]) d++;
+  return d;
+}
+const hostilePayload: fc.Arbitrary<HostilePayload> = fc.oneof(
+  fc.tuple(fc.integer({ min: 1, max: 100_000 }), fc.boolean()).map(([n, arrays]): HostilePayload => ({
+    kind: 'deep',
+    bytes: enc.encode(arrays ? `${'['.repeat(n)}${']'.repeat(n)}` : `${'{"a":'.repeat(n)}0${'}'.repeat(n)}`),
+    expect: (d) => (depthOf(d) === n ? undefined : `depth ${depthOf(d)}, published ${n}`),
+  })),
+  fc.constant<HostilePayload>({ kind: 'deep', bytes: enc.encode(`${'{"a":'.repeat(100_000)}0${'}'.repeat(100_000)}`), expect: (d) => (depthOf(d) === 100_000 ? undefined : `depth ${depthOf(d)}`) }),
+  fc
+    .uniqueArray(fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf'), { minLength: 1, maxLength: 6 })
+    .chain((keys) => fc.tuple(fc.constant(keys), fc.array(fc.jsonValue({ maxDepth: 2 }), { minLength: keys.length, maxLength: keys.length })))
+    .map(([keys, values]): HostilePayload => {
+      const text = `{${keys.map((k, i) => `${JSON.stringify(k)}:${JSON.stringify({ polluted: values[i] ?? null })}`).join(',')}}`;
+      return {
+        kind: 'proto-keys',
+        bytes: enc.encode(text),
+        expect: (d) => {
+          if (typeof d !== 'object' || d === null || Object.getPrototypeOf(d) !== Object.prototype) return 'not a plain object';
+          const own = Object.keys(d).join(',');
+          return own === keys.join(',') ? undefined : `keys ${own}, published ${keys.join(',')}`;
+        },
+      };
+    }),
+  fc.tuple(fc.integer({ min: 100_000, max: 900_000 }), fc.constantFrom('x', 'é', '😀', '\\u0000')).map(([n, ch]): HostilePayload => {
+    const s = ch.repeat(Math.floor(n / (enc.encode(JSON.stringify(ch)).length - 2))); // at most n bytes of JSON text
+    return { kind: 'huge-string', bytes: enc.encode(JSON.stringify({ s })), expect: (d) => ((d as { s?: string }).s === s ? undefined : 'the string differs') };
+  }),
+  fc.tuple(fc.uint8Array({ maxLength: 64 }), fc.constantFrom([0xff], [0xc3, 0x28], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80]), fc.uint8Array({ maxLength: 64 })).map(
+    ([a, bad, b]): HostilePayload => ({ kind: 'invalid-utf8', bytes: Uint8Array.from([0x22, ...a.filter((x) => x < 0x80 && x !== 0x22 && x !== 0x5c && x >= 0x20), ...bad, ...b.filter((x) => x < 0x80 && x !== 0x22 && x !== 0x5c && x >= 0x20), 0x22]) }),
+  ),
+);
+
+async function fuzzHostilePayloads(url: string, jsm: JetStreamManager, runs: number, seed: number | undefined, f: FuzzFigures): Promise<void> {
+  const client = new JetStreamClient({ connection: { servers: url }, codec: new RawCodec() });
+  const protoBefore = Object.getOwnPropertyNames(Object.prototype).join(',');
+  const sent = new Map<number, HostilePayload>();
+  try {
+    await fc.assert(
+      fc.asyncProperty(hostilePayload, async (p) => {
+        const ack = await client.publish(`fuzzhostile.${p.kind}`, p.bytes);
+        f.hostile[p.kind].tried++;
+        sent.set(ack.seq, p);
+      }),
+      { numRuns: runs, seed },
+    );
+    const dead = new Map<number, string>();
+    await waitFor('every hostile payload handled or dead-lettered', async () => {
+      await readDeadLetters(jsm, 'FUZZHOSTILE', dead);
+      return [...sent.keys()].every((seq) => dead.has(seq) || hostileData.has(seq));
+    }, { timeout: 60_000, interval: 200 }).catch(() => undefined);
+    for (const [seq, p] of sent) {
+      const c = f.hostile[p.kind];
+      if (hostileData.has(seq)) {
+        c.handled++;
+        const wrong = p.expect ? p.expect(hostileData.get(seq)) : 'an undecodable payload reached the handler';
+        if (wrong) f.hostileWrongData.push(`${p.kind} #${seq}: ${wrong}`);
+      } else if (dead.has(seq)) {
+        c.deadLettered++;
+        if (p.expect) f.hostileWrongData.push(`${p.kind} #${seq} dead-lettered: ${dead.get(seq)}`);
+        else if (!/^DecodeError: /.test(dead.get(seq) ?? '')) f.hostileWrongData.push(`${p.kind} #${seq} dead-lettered without its decode error: ${dead.get(seq)}`);
+      } else c.lost++;
+    }
+    f.prototypeIntact = Object.getOwnPropertyNames(Object.prototype).join(',') === protoBefore && !('polluted' in {});
+  } finally {
+    await client.close();
+  }
+}
+
+/** Dead letters of `stream`'s messages, by original sequence → reason (reads FUZZ_DEAD). */
+async function readDeadLetters(jsm: JetStreamManager, stream: string, into: Map<number, string>): Promise<void> {
+  const info = await jsm.streams.info('FUZZ_DEAD');
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+    const m = await jsm.streams.getMessage('FUZZ_DEAD', { seq }).catch(() => null);
+    const d = m && readDeadLetter(m.header);
+    if (d && d.stream === stream) into.set(d.sequence, d.reason);
   }
 }
 
@@ -180,12 +318,18 @@ function safeJson(v: unknown): string {
 }
 
 export async function fuzz(opts: RunOptions): Promise<FuzzFigures> {
-  const f: FuzzFigures = { published: 0, refusedTyped: 0, refusedUntyped: [], handled: 0, deadLettered: 0, deadWithoutReason: 0, lost: 0, maxCalls: 0, optionSets: 0, optionsTyped: 0, optionsAccepted: 0, optionsUntyped: [] };
+  const counts = () => ({ tried: 0, handled: 0, deadLettered: 0, lost: 0 });
+  const f: FuzzFigures = {
+    published: 0, refusedTyped: 0, refusedUntyped: [], handled: 0, deadLettered: 0, deadWithoutReason: 0, lost: 0, maxCalls: 0, optionSets: 0, optionsTyped: 0, optionsAccepted: 0, optionsUntyped: [],
+    refusedSubject: 0, refusedHeader: 0, acceptedHostile: [],
+    hostile: { deep: counts(), 'proto-keys': counts(), 'huge-string': counts(), 'invalid-utf8': counts() }, hostileWrongData: [], prototypeIntact: false,
+  };
   const server = await NatsServer.start({ binary: resolveNatsServerBinary({ ...process.env, NATS_SERVER_VERSION: opts.version }) });
   let nc: NatsConnection | undefined;
   let app: INestMicroservice | undefined;
   calls.clear();
   ok.clear();
+  hostileData.clear();
   try {
     nc = await connect({ servers: server.url });
     const jsm = await jetstreamManager(nc);
@@ -194,12 +338,14 @@ export async function fuzz(opts: RunOptions): Promise<FuzzFigures> {
       serviceName: 'fuzz',
       streams: [
         { name: 'FUZZ', subjects: ['fuzz.>'] },
+        { name: 'FUZZHOSTILE', subjects: ['fuzzhostile.>'] },
         { name: 'FUZZ_DEAD', subjects: ['fuzz-dead.>'] },
       ],
     });
     app = await NestFactory.createMicroservice(FuzzModule, { strategy, logger: false });
     await app.listen();
     await fuzzMessages(server.url, jsm, opts.size.fuzzRuns, opts.size.seed, f);
+    await fuzzHostilePayloads(server.url, jsm, opts.size.fuzzRuns, opts.size.seed, f);
     await app.close();
     app = undefined;
     await fuzzOptions(server.url, Math.ceil(opts.size.fuzzRuns / 4), opts.size.seed, f);

@@ -11,6 +11,8 @@ export interface Size {
   backlog: number;
   /** Fuzzed messages and option sets. */
   fuzzRuns: number;
+  /** The hostile-input scenario: messages near max_payload, undecodable ones, and a flood for a slow handler. */
+  hostile: { oversized: number; decodeFailures: number; flood: number };
   /** fast-check's seed: fixed for the short run (the same cases every CI run), random for the full one. */
   seed?: number;
   /** How long a scenario may wait for everything to be handled after its fault, in ms. */
@@ -18,8 +20,8 @@ export interface Size {
 }
 
 export const SIZES: Record<'short' | 'full', Size> = {
-  short: { messages: 600, poison: 6, backlog: 20_000, fuzzRuns: 40, seed: 20261124, settleMs: 60_000 },
-  full: { messages: 10_000, poison: 40, backlog: 200_000, fuzzRuns: 300, settleMs: 180_000 },
+  short: { messages: 600, poison: 6, backlog: 20_000, fuzzRuns: 40, hostile: { oversized: 10, decodeFailures: 200, flood: 2_000 }, seed: 20261124, settleMs: 60_000 },
+  full: { messages: 10_000, poison: 40, backlog: 200_000, fuzzRuns: 300, hostile: { oversized: 200, decodeFailures: 5_000, flood: 20_000 }, settleMs: 180_000 },
 };
 
 export interface RunOptions {

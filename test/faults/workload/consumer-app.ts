@@ -1,9 +1,12 @@
 // The fault suite's consumer: a Nest microservice with one @JetStreamEvent handler that appends
 // "<id> <delivery> <ms>" to FAULT_RECORD for every call, synchronously, before doing its work, so
 // a SIGKILL loses no record of a call that started. Payloads are { id, poison? }: a poison
-// message fails every attempt and is dead-lettered. Configured by the environment (see workload.ts).
+// message fails every attempt and is dead-lettered. Configured by the environment (see workload.ts);
+// FAULT_HEALTH=1 also serves the liveness report on an HTTP port (the ready line's).
 import 'reflect-metadata';
 import { appendFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Controller, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, Payload } from '@nestjs/microservices';
@@ -56,7 +59,20 @@ async function main(): Promise<void> {
   const app = await NestFactory.createMicroservice(FaultModule, { strategy, logger: ['error', 'warn'] });
   app.enableShutdownHooks();
   await app.listen();
-  process.stdout.write(`${JSON.stringify({ event: 'ready', service: 'faults', port: 0 })}\n`);
+  // FAULT_HEALTH=1: GET /live answers the transport's liveness report (the hostile-input scenario probes it under load).
+  let port = 0;
+  if (env('FAULT_HEALTH', '0') === '1') {
+    const http = createServer((_req, res) => {
+      strategy.health.liveness().then(
+        (report) => res.writeHead(report.status === 'up' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(report)),
+        (err: unknown) => res.writeHead(500).end(String(err)),
+      );
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    http.unref();
+    port = (http.address() as AddressInfo).port;
+  }
+  process.stdout.write(`${JSON.stringify({ event: 'ready', service: 'faults', port })}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -8,7 +8,7 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { waitFor } from '@nest-jetstream/testing';
-import { JetStreamClient } from '@nest-jetstream/transport';
+import { JetStreamClient, readDeadLetter } from '@nest-jetstream/transport';
 import { ServiceProcess } from '../../../examples/demo/service-process';
 
 /** What one scenario shows: the columns of docs/reliability.md. */
@@ -60,6 +60,11 @@ export class Workload {
   /** Ids whose publish failed to the caller. */
   readonly failed = new Set<string>();
   published = 0;
+  /** Dead letters read so far (stream sequence → id), and those without a reason (must stay 0). */
+  private readonly deadSeen = new Map<number, string>();
+  private deadReadTo = 0;
+  private deadStreamCreated?: string;
+  deadWithoutReason = 0;
   readonly client: JetStreamClient;
   private nc?: NatsConnection;
   private jsmCache?: JetStreamManager;
@@ -183,17 +188,26 @@ export class Workload {
     return this.jsmCache;
   }
 
-  /** The ids in the dead-letter stream. */
+  /** The ids in the dead-letter stream (the original msgId, which every workload publish sets), read once each. */
   async deadLetterIds(): Promise<Set<string>> {
     const jsm = await this.jsm();
-    const ids = new Set<string>();
     const info = await jsm.streams.info('FAULTS_DEAD').catch(() => undefined);
-    if (!info || info.state.messages === 0) return ids;
-    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-      const m = await jsm.streams.getMessage('FAULTS_DEAD', { seq }).catch(() => null);
-      if (m) ids.add(m.json<{ id: string }>().id);
+    // A stream deleted and made again (the dead-letter outage scenario) starts its sequences over.
+    if (!info || info.created !== this.deadStreamCreated) {
+      this.deadSeen.clear();
+      this.deadReadTo = 0;
+      this.deadStreamCreated = info?.created;
     }
-    return ids;
+    if (!info || info.state.messages === 0) return new Set(this.deadSeen.values());
+    for (let seq = Math.max(info.state.first_seq, this.deadReadTo + 1); seq <= info.state.last_seq; seq++) {
+      const m = await jsm.streams.getMessage('FAULTS_DEAD', { seq }).catch(() => null);
+      if (!m) continue;
+      const facts = readDeadLetter(m.header);
+      if (facts && !facts.reason) this.deadWithoutReason++;
+      this.deadSeen.set(seq, facts?.msgId ?? m.json<{ id: string }>().id);
+      this.deadReadTo = seq;
+    }
+    return new Set(this.deadSeen.values());
   }
 
   /** Waits (bounded) until every acknowledged id was handled, and every poison one dead-lettered. */

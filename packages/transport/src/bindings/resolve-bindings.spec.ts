@@ -1,3 +1,4 @@
+import { InvalidSubjectError } from '../errors/input.errors.js';
 import { resolveBinding } from './resolve-bindings.js';
 import { bindingInfo, type HandlerBinding } from './handler-binding.js';
 import { RawCodec } from '../codecs/raw.codec.js';
@@ -41,6 +42,25 @@ describe('resolveBinding', () => {
     expect(() => resolveBinding('a.b', { codec: { decode: (x: Uint8Array) => x, decodeInputs: true } as never }, {}, 's', handler)).toThrow(/codec must be a codec instance/);
     expect(() => resolveBinding('a.b', { codec: null as never }, {}, 's', handler)).toThrow(/codec must be a codec instance.*got null/);
   });
+
+  it.each(['orders created', 'orders..created', '.orders', 'orders.', 'orders.\r\n', 'orders.\x00', 'orders.a*', 'orders.>.x', '', `orders.${'x'.repeat(4000)}`])(
+    'refuses invalid handler pattern #%# with InvalidSubjectError naming it',
+    (subject) => {
+      const err = (() => {
+        try {
+          resolveBinding(subject, {}, {}, 's', handler);
+        } catch (e) {
+          return e;
+        }
+      })() as InvalidSubjectError;
+      expect(err).toBeInstanceOf(InvalidSubjectError);
+      expect(err.subject).toBe(subject);
+      expect(err.use).toBe('handler');
+      expect(err.message).toMatch(/^@JetStreamEvent\(".*\): the subject is invalid: /);
+      // eslint-disable-next-line no-control-regex
+      expect(err.message).not.toMatch(/[\r\n\x00]/);
+    },
+  );
 
   it('resolves the modes, and refuses what a mode cannot do', () => {
     expect(resolveBinding('a.b', {}, {}, 's', handler)).toMatchObject({ mode: 'shared', deliverPolicy: 'all' });

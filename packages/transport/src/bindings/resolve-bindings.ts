@@ -6,6 +6,7 @@ import type { ConsumerOptions } from '../interfaces/jetstream-options.interface.
 import type { UnresolvedBinding } from './handler-binding.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import { deriveDurableName, nameProblem, subjectProblem } from '../utils/subjects.js';
+import { InvalidSubjectError } from '../errors/input.errors.js';
 import { describeValue } from '../utils/describe-value.js';
 import { checkOptionObject } from '../config/option-checks.js';
 import { backoffSchedule, HANDLER_OPTIONS } from '../config/option-tables.js';
@@ -58,8 +59,8 @@ export function resolveBinding(
   owner?: string,
 ): UnresolvedBinding {
   const at = `@JetStreamEvent('${subject}')${owner ? ` on ${owner}` : ''}`;
-  const bad = subjectProblem(subject);
-  if (bad) throw new JetStreamConfigError(`${at}: the subject is invalid: ${bad}.`);
+  const bad = typeof subject === 'string' ? subjectProblem(subject) : `it is not a string but ${typeof subject}`;
+  if (bad) throw new InvalidSubjectError(String(subject), bad, 'handler');
   // Every key and value the handler set; `defaults` (consumerDefaults) were checked at construction.
   checkOptionObject(options, HANDLER_OPTIONS, at);
   const mode = options.mode ?? 'shared';

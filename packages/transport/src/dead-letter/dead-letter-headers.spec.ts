@@ -1,5 +1,5 @@
 import { headers } from '@nats-io/nats-core';
-import { DeadLetterHeaders, buildDeadLetterHeaders, deadLetterMsgId, originalHeaders, readDeadLetter } from './dead-letter-headers.js';
+import { DeadLetterHeaders, buildDeadLetterHeaders, deadLetterMsgId, originalHeaders, readDeadLetter, readHeaders } from './dead-letter-headers.js';
 
 const facts = { subject: 'orders.created', stream: 'ORDERS', sequence: 42, consumer: 'svc__orders_created', deliveries: 5, reason: 'Error: boom\nline 2', time: new Date('2026-11-22T00:00:00Z') };
 
@@ -47,5 +47,37 @@ describe('dead-letter headers', () => {
 
   it('names one dead letter per original message', () => {
     expect(deadLetterMsgId('ORDERS', 42)).toBe('dlq:ORDERS:42');
+  });
+});
+
+describe('dead-letter headers from hostile messages', () => {
+  it('cuts values over 4096 characters and replaces control characters, naming the headers it altered', () => {
+    const o = headers();
+    o.append('X-Big', 'y'.repeat(100_000));
+    o.append('X-Ctl', 'a\x00b\x1b[31m');
+    o.append('X-Fine', 'ok');
+    o.set('Nats-Msg-Id', 'z'.repeat(5000));
+    const h = buildDeadLetterHeaders(o, facts);
+    expect(h.get('X-Big')).toHaveLength(4096);
+    expect(h.get('X-Big').endsWith('…')).toBe(true);
+    expect(h.get('X-Ctl')).toBe('a\uFFFDb\uFFFD[31m');
+    expect(h.get('X-Fine')).toBe('ok');
+    expect(h.get(DeadLetterHeaders.MsgId)).toHaveLength(4096);
+    expect(h.get(DeadLetterHeaders.Altered)).toBe('X-Big X-Ctl Nats-Msg-Id');
+    expect(buildDeadLetterHeaders(headers(), facts).has(DeadLetterHeaders.Altered)).toBe(false);
+  });
+
+  it('keeps control characters out of the reason', () => {
+    expect(buildDeadLetterHeaders(undefined, { ...facts, reason: 'Error: \x1b[2Jgone\x00' }).get(DeadLetterHeaders.Reason)).toBe('Error: \uFFFD[2Jgone\uFFFD');
+  });
+
+  it('says why headers that cannot be parsed were left out, instead of failing the dead letter', () => {
+    const read = readHeaders(() => {
+      throw new Error("'header' ' ' is not a valid character in a header name");
+    });
+    expect(read.headers).toBeUndefined();
+    const h = buildDeadLetterHeaders(read.headers, { ...facts, headersUnreadable: read.unreadable });
+    expect(h.get(DeadLetterHeaders.HeadersUnreadable)).toMatch(/^Error: ".*not a valid character in a header name"$/);
+    expect(readHeaders(() => undefined)).toEqual({ headers: undefined });
   });
 });

@@ -1,5 +1,8 @@
 import { headers as createHeaders, type MsgHdrs } from '@nats-io/nats-core';
 import { readStackHeader, stackHeaderValue } from '../settlement/error-detail.js';
+import { LIMITS } from '../constants.js';
+import { describeValue } from '../utils/describe-value.js';
+import { withoutControlCharacters } from '../utils/headers.js';
 
 /**
  * The headers a dead letter carries, besides every header of the original message.
@@ -24,6 +27,10 @@ export const DeadLetterHeaders = {
   Time: 'Dead-Letter-Time',
   /** The original `Nats-Msg-Id`, moved so the dead-letter stream's own dedup cannot drop it. */
   MsgId: 'Dead-Letter-Msg-Id',
+  /** Names (space-separated) of original headers whose values were cut to 4096 characters or had control characters replaced by U+FFFD. */
+  Altered: 'Dead-Letter-Altered-Headers',
+  /** Why the original's headers could not be read (malformed on the wire); none of them are copied. */
+  HeadersUnreadable: 'Dead-Letter-Headers-Unreadable',
 } as const;
 
 /** The prefix of every dead-letter header; the redrive removes all of them. */
@@ -42,6 +49,27 @@ export interface DeadLetterFacts {
   time: Date;
   /** The failing error's stack, when there was one (readDeadLetter gives it back with its line breaks). */
   stack?: string;
+  /** Why the original's headers could not be parsed, when they could not. */
+  headersUnreadable?: string;
+}
+
+/**
+ * The headers of a received message, or why they cannot be read: the client parses them on first
+ * use and throws on a malformed name (possible from any publisher writing the protocol itself).
+ */
+export function readHeaders(read: () => MsgHdrs | undefined): { headers?: MsgHdrs; unreadable?: string } {
+  try {
+    return { headers: read() };
+  } catch (err) {
+    return { unreadable: err instanceof Error ? `${err.name}: ${describeValue(err.message, LIMITS.maxQuoted)}` : describeValue(err, LIMITS.maxQuoted) };
+  }
+}
+
+/** A received value as a dead letter may carry it: no control characters, at most `LIMITS.maxDeadLetterHeaderValue` characters. */
+function boundedValue(value: string): { value: string; altered: boolean } {
+  const clean = withoutControlCharacters(value);
+  if (clean.text.length <= LIMITS.maxDeadLetterHeaderValue) return { value: clean.text, altered: clean.replaced };
+  return { value: `${clean.text.slice(0, LIMITS.maxDeadLetterHeaderValue - 1)}…`, altered: true };
 }
 
 /** The dead letter's msgId: one dead letter per original message, whichever path sends it. */
@@ -49,24 +77,39 @@ export function deadLetterMsgId(stream: string, sequence: number): string {
   return `dlq:${stream}:${sequence}`;
 }
 
-/** Original headers, values untouched, plus the contract; server-control headers are moved aside. Pure. */
+/**
+ * Original headers plus the contract; server-control headers are moved aside. Values are copied as
+ * they came, but a value over `LIMITS.maxDeadLetterHeaderValue` characters is cut and control
+ * characters are replaced (both listed in `Dead-Letter-Altered-Headers`). Pure.
+ */
 export function buildDeadLetterHeaders(original: MsgHdrs | undefined, facts: DeadLetterFacts): MsgHdrs {
   const h = createHeaders();
+  const altered = new Set<string>();
   if (original) {
     for (const key of original.keys()) {
       if (key.toLowerCase() === 'nats-msg-id') continue;
       const name = SERVER_CONTROL.test(key) ? `${ORIGINAL_PREFIX}${key}` : key;
-      for (const value of original.values(key)) h.append(name, value);
+      for (const raw of original.values(key)) {
+        const { value, altered: changed } = boundedValue(raw);
+        if (changed) altered.add(key);
+        h.append(name, value);
+      }
     }
     const msgId = original.get('Nats-Msg-Id');
-    if (msgId) h.set(DeadLetterHeaders.MsgId, msgId);
+    if (msgId) {
+      const { value, altered: changed } = boundedValue(msgId);
+      if (changed) altered.add('Nats-Msg-Id');
+      h.set(DeadLetterHeaders.MsgId, value);
+    }
   }
+  if (altered.size > 0) h.set(DeadLetterHeaders.Altered, [...altered].join(' '));
+  if (facts.headersUnreadable) h.set(DeadLetterHeaders.HeadersUnreadable, withoutControlCharacters(facts.headersUnreadable).text);
   h.set(DeadLetterHeaders.Subject, facts.subject);
   h.set(DeadLetterHeaders.Stream, facts.stream);
   h.set(DeadLetterHeaders.Sequence, String(facts.sequence));
   h.set(DeadLetterHeaders.Consumer, facts.consumer);
   h.set(DeadLetterHeaders.Deliveries, String(facts.deliveries));
-  h.set(DeadLetterHeaders.Reason, facts.reason.replace(/[\r\n]+/g, ' '));
+  h.set(DeadLetterHeaders.Reason, withoutControlCharacters(facts.reason.replace(/[\r\n]+/g, ' ')).text);
   h.set(DeadLetterHeaders.Time, facts.time.toISOString());
   if (facts.stack) h.set(DeadLetterHeaders.Stack, stackHeaderValue(facts.stack));
   return h;

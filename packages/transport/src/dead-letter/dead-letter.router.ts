@@ -4,7 +4,7 @@ import type { Publisher } from '../publishing/publisher.js';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import type { HandlerBinding } from '../bindings/handler-binding.js';
 import type { DeadLetterEvent } from '../events/settle.events.js';
-import { buildDeadLetterHeaders, deadLetterMsgId } from './dead-letter-headers.js';
+import { buildDeadLetterHeaders, deadLetterMsgId, readHeaders } from './dead-letter-headers.js';
 import { renderDeadLetterSubject } from '../bindings/dead-letter-subject.js';
 import { errorStack } from '../settlement/error-detail.js';
 
@@ -14,7 +14,8 @@ interface Original {
   sequence: number;
   deliveries: number;
   data: Uint8Array;
-  headers: MsgHdrs | undefined;
+  /** Read only when a dead letter is built: a malformed header block from the wire throws when parsed. */
+  headers: () => MsgHdrs | undefined;
 }
 
 /** Publishes dead letters: payload untouched, headers kept plus the contract, msgId `dlq:<stream>:<seq>`. */
@@ -33,7 +34,7 @@ export class DeadLetterRouter {
     const info = msg.info;
     return this.send(
       binding,
-      { subject: msg.subject, stream: info.stream, sequence: info.streamSequence, deliveries: info.deliveryCount, data: msg.data, headers: msg.headers },
+      { subject: msg.subject, stream: info.stream, sequence: info.streamSequence, deliveries: info.deliveryCount, data: msg.data, headers: () => msg.headers },
       reason,
       exhausted,
       'handler',
@@ -52,7 +53,9 @@ export class DeadLetterRouter {
 
   private async send(binding: HandlerBinding, o: Original, reason: string, exhausted: boolean, via: DeadLetterEvent['via'], error?: unknown): Promise<DeadLetterEvent> {
     const deadLetterSubject = renderDeadLetterSubject(binding.deadLetter ?? '', o.subject, o.stream, binding.durable);
-    const headers = buildDeadLetterHeaders(o.headers, {
+    // Headers that cannot be parsed are left out, and the dead letter says why: the message is not stranded for them.
+    const original = readHeaders(o.headers);
+    const headers = buildDeadLetterHeaders(original.headers, {
       subject: o.subject,
       stream: o.stream,
       sequence: o.sequence,
@@ -61,6 +64,7 @@ export class DeadLetterRouter {
       reason,
       time: new Date(),
       stack: errorStack(error),
+      headersUnreadable: original.unreadable,
     });
     const ack: PubAck = await this.publisher.publish(deadLetterSubject, o.data, { msgId: deadLetterMsgId(o.stream, o.sequence), headers });
     this.remember(`${o.stream}:${o.sequence}`);

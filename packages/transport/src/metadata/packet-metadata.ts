@@ -1,5 +1,5 @@
 import { headers as createHeaders, type MsgHdrs } from '@nats-io/nats-core';
-import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
+import { checkHeader } from '../utils/headers.js';
 
 /**
  * Nest's packet metadata (`ClientProxy#setOnDispatchHook` sets it, the server's context reads it:
@@ -12,14 +12,10 @@ export function withMetadata(headers: MsgHdrs | undefined, metadata: Record<stri
   const out = createHeaders();
   if (headers) for (const key of headers.keys()) for (const value of headers.values(key)) out.append(key, value);
   for (const [key, value] of Object.entries(metadata)) {
-    try {
-      out.set(`${METADATA_HEADER_PREFIX}${key}`, String(value));
-    } catch (err) {
-      throw new JetStreamConfigError(
-        `Packet metadata "${key}" for "${subject}" cannot travel as a header: ${err instanceof Error ? err.message : String(err)}. Metadata keys are printable ASCII without ":" or spaces; values have no CR/LF.`,
-        { cause: err },
-      );
-    }
+    const name = `${METADATA_HEADER_PREFIX}${key}`;
+    const text = String(value);
+    checkHeader(name, text, subject);
+    out.set(name, text);
   }
   return out;
 }
@@ -30,7 +26,8 @@ export function readMetadata(headers: MsgHdrs | undefined): Record<string, strin
   if (!headers) return out;
   const prefix = METADATA_HEADER_PREFIX.toLowerCase();
   for (const key of headers.keys()) {
-    if (key.toLowerCase().startsWith(prefix)) out[key.slice(METADATA_HEADER_PREFIX.length)] = headers.get(key);
+    // An own property even for a key like `__proto__` (from the wire): plain assignment would set the object's prototype.
+    if (key.toLowerCase().startsWith(prefix)) Object.defineProperty(out, key.slice(METADATA_HEADER_PREFIX.length), { value: headers.get(key), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

@@ -1,7 +1,8 @@
-import { errors } from '@nats-io/nats-core';
+import { errors, headers } from '@nats-io/nats-core';
+import { InvalidHeaderError, InvalidSubjectError } from '../errors/input.errors.js';
 import { JetStreamTransportError } from '../errors/jetstream-transport.error.js';
 import { PublishFailedError, PublishRejectedError } from '../errors/publish.errors.js';
-import { toPublishError } from './publisher.js';
+import { Publisher, toPublishError } from './publisher.js';
 
 describe('toPublishError', () => {
   it('wraps an error the library has no specific class for, keeping it as the cause', () => {
@@ -24,5 +25,26 @@ describe('toPublishError', () => {
   it('passes the library\'s own errors through', () => {
     const own = new PublishFailedError('x', 'y');
     expect(toPublishError(own, 'x', {})).toBe(own);
+  });
+});
+
+describe('Publisher refusals (nothing reaches the client)', () => {
+  const publishes: string[] = [];
+  const js = { publish: (subject: string) => (publishes.push(subject), Promise.resolve({ stream: 'S', seq: 1, duplicate: false })) } as unknown as ConstructorParameters<typeof Publisher>[0];
+  const publisher = new Publisher(js, {} as ConstructorParameters<typeof Publisher>[1], { timeoutMs: 1000, retryBudgetMs: 1000 });
+  const bytes = new Uint8Array();
+
+  it('refuses a bad subject or header with a typed error, without calling the client', async () => {
+    await expect(publisher.publish('a.*', bytes)).rejects.toBeInstanceOf(InvalidSubjectError);
+    await expect(publisher.publish('a.\u0000', bytes)).rejects.toBeInstanceOf(InvalidSubjectError);
+    await expect(publisher.publish(undefined as unknown as string, bytes)).rejects.toThrow(/Cannot publish to "undefined": it is not a string but undefined/);
+    await expect(publisher.publish('a.b', bytes, { headers: { 'X-A': 'v\r\nX-B: 1' } })).rejects.toBeInstanceOf(InvalidHeaderError);
+    // A MsgHdrs of the caller's: the client checked CR/LF as it was built, not the other control characters.
+    const own = headers();
+    own.append('X-A', 'esc\u001b[2J');
+    await expect(publisher.publish('a.b', bytes, { headers: own })).rejects.toThrow(/Header "X-A" for "a\.b" is invalid: the value has control character U\+001B at position 3/);
+    expect(publishes).toEqual([]);
+    await publisher.publish('a.b', bytes, { headers: { 'X-A': 'fine\tvalue' } });
+    expect(publishes).toEqual(['a.b']);
   });
 });

@@ -1,7 +1,7 @@
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager, type JetStreamPublishOptions as JsPublishOptions, type PubAck } from '@nats-io/jetstream';
 import { errors, headers as createHeaders, nuid, type MsgHdrs } from '@nats-io/nats-core';
 import { DEFAULTS } from '../constants.js';
-import { JetStreamConfigError, JetStreamConnectionError, JetStreamTransportError } from '../errors/jetstream-transport.error.js';
+import { JetStreamConnectionError, JetStreamTransportError } from '../errors/jetstream-transport.error.js';
 import { causeOf } from '../errors/error-causes.js';
 import { JetStreamPermissionError } from '../errors/permission.error.js';
 import { NoStreamForSubjectError } from '../errors/provisioning.error.js';
@@ -10,6 +10,8 @@ import type { PublishDefaults } from '../interfaces/jetstream-options.interface.
 import type { JetStreamPublishOptions } from '../record-builders/jetstream.record-builder.js';
 import { toMillis } from '../utils/duration.js';
 import { subjectProblem } from '../utils/subjects.js';
+import { checkHeader } from '../utils/headers.js';
+import { InvalidHeaderError, InvalidSubjectError } from '../errors/input.errors.js';
 import type { PublishObserver } from '../observability/instrumentation.interface.js';
 import { withMetadata } from '../metadata/packet-metadata.js';
 import { MessageTiming, type TimedPublish } from '../message-timing/message-timing.js';
@@ -146,8 +148,8 @@ export class Publisher {
 
   private checkSubject(subject: string): void {
     if (this.validSubjects.has(subject)) return;
-    const why = subjectProblem(subject, false);
-    if (why) throw new JetStreamConfigError(`Cannot publish to "${subject}": ${why}. Publish to a concrete subject such as "orders.created".`);
+    const why = typeof subject === 'string' ? subjectProblem(subject, false) : `it is not a string but ${typeof subject}`;
+    if (why) throw new InvalidSubjectError(String(subject), why, 'publish');
     if (this.validSubjects.size < VALID_SUBJECTS_KEPT) this.validSubjects.add(subject);
   }
 
@@ -228,19 +230,24 @@ export function toPublishError(err: unknown, subject: string, options: JetStream
 
 function toHeaders(input: JetStreamPublishOptions['headers'], subject: string): MsgHdrs | undefined {
   if (!input) return undefined;
-  if (typeof (input as MsgHdrs).append === 'function' && typeof (input as MsgHdrs).keys === 'function') return input as MsgHdrs;
+  if (typeof (input as MsgHdrs).append === 'function' && typeof (input as MsgHdrs).keys === 'function') {
+    // The caller's own MsgHdrs: the client checked names and CR/LF as they were added, not the other control characters.
+    const given = input as MsgHdrs;
+    for (const name of given.keys()) for (const value of given.values(name)) checkHeader(name, value, subject);
+    return given;
+  }
   const h = createHeaders();
   for (const [name, value] of Object.entries(input as Record<string, string | string[]>)) {
     for (const v of [value].flat()) {
+      const text = String(v);
+      checkHeader(name, text, subject);
       try {
-        h.append(name, String(v));
+        h.append(name, text);
       } catch (err) {
-        throw new JetStreamConfigError(
-          `Header "${name}" for "${subject}" is invalid: ${err instanceof Error ? err.message : String(err)}. Header names are printable ASCII without ":" or spaces; values have no CR/LF.`,
-          { cause: err },
-        );
+        throw new InvalidHeaderError(name, subject, err instanceof Error ? err.message : String(err), { cause: err });
       }
     }
   }
   return h;
 }
+

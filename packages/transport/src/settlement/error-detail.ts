@@ -1,4 +1,6 @@
 import { DEFAULTS } from '../constants.js';
+import { withoutControlCharacters } from '../utils/headers.js';
+import { describeValue } from '../utils/describe-value.js';
 
 /**
  * What an error says, for logs, term reasons and dead-letter headers. `name: message` alone lost
@@ -16,9 +18,19 @@ export function describeError(error: unknown, max: number = DEFAULTS.maxReasonLe
   let text: string;
   if (error instanceof Error) text = `${nameOf(error)}: ${error.message}${responseDetail(error)}`;
   else if (typeof error === 'object' && error !== null && 'message' in error) text = String((error as { message: unknown }).message);
-  else text = String(error);
-  text = text.replace(/\s+/g, ' ').trim();
+  else text = safeString(error);
+  // One line, and no escape sequence from a payload quoted in an error (JSON.parse quotes its input) reaches a log.
+  text = withoutControlCharacters(text.replace(/\s+/g, ' ').trim()).text;
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** `String(value)`, which throws for an object without a prototype: then its JSON. */
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return describeValue(value, Infinity);
+  }
 }
 
 /** The error's name; a subclass that left it `'Error'` (Nest's `RpcException`, many apps' own) by its class name. */

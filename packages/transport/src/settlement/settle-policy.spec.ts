@@ -47,4 +47,11 @@ describe('settle policy', () => {
     expect(describeError(new Error('a\n  b'))).toBe('Error: a b');
     expect(describeError(new Error('x'.repeat(500)), 20)).toHaveLength(20);
   });
+
+  it('keeps control characters of hostile input out of reasons, and never throws', () => {
+    expect(describeError(new SyntaxError('Unexpected token, "\x1b[2J\x00" is not valid JSON'))).toBe('SyntaxError: Unexpected token, "\uFFFD[2J\uFFFD" is not valid JSON');
+    expect(describeError(Object.create(null))).toBe('{}');
+    expect(describeError(10n)).toBe('10');
+    expect(describeError('text')).toBe('text');
+  });
 });

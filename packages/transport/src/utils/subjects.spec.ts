@@ -36,6 +36,32 @@ describe('subjects', () => {
     expect(nameProblem('ORDERS_V1')).toBeUndefined();
   });
 
+  it.each([
+    ['orders created', /white space/],
+    ['orders.\tx', /white space or a control character/],
+    ['orders.a\r\nPUB x 1', /control character/],
+    ['orders.\x00', /control character/],
+    ['orders.\x7f', /control character/],
+    ['orders.\x1b[31m', /control character/],
+    ['orders.\u00a0', /white space/],
+    ['.orders', /empty token/],
+    ['orders.', /empty token/],
+    ['', /empty/],
+    [`orders.${'x'.repeat(3840)}`, /3847 bytes long, over the 3840/],
+    [`orders.${'é'.repeat(1920)}`, /3847 bytes long/],
+  ])('refuses %j', (subject, why) => {
+    expect(subjectProblem(subject)).toMatch(why);
+    expect(subjectProblem(subject, false)).toMatch(why);
+  });
+
+  it('refuses wildcards only where a concrete subject is needed, and accepts what the server takes', () => {
+    expect(subjectProblem('orders.*', false)).toMatch(/wildcards/);
+    expect(subjectProblem('orders.>', false)).toMatch(/wildcards/);
+    expect(subjectProblem('orders.*')).toBeUndefined();
+    expect(subjectProblem(`orders.${'x'.repeat(3833)}`, false)).toBeUndefined();
+    expect(subjectProblem('commandes.créées', false)).toBeUndefined();
+  });
+
   it('derives stable, valid durable names', () => {
     expect(deriveDurableName('billing', 'orders.*.created')).toBe('billing__orders_star_created');
     expect(deriveDurableName('billing', 'orders.>')).toBe('billing__orders_all');

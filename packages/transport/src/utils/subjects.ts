@@ -1,15 +1,21 @@
 /** NATS subject matching and naming rules, as the server applies them. */
+import { LIMITS } from '../constants.js';
 
-const TOKEN_INVALID = /[\s]/;
+/** White space (CR and LF included: they would end the protocol line) and every other control character. */
+// eslint-disable-next-line no-control-regex
+const TOKEN_INVALID = /[\s\x00-\x1f\x7f]/;
 
 /** Why `subject` is not a valid NATS subject (or filter, with wildcards), or undefined when it is. */
 export function subjectProblem(subject: string, allowWildcards = true): string | undefined {
   if (!subject) return 'it is empty';
+  // A longer one makes the server close the connection (maximum control line exceeded), taking every publish in flight with it.
+  const bytes = Buffer.byteLength(subject);
+  if (bytes > LIMITS.maxSubjectBytes) return `it is ${bytes} bytes long, over the ${LIMITS.maxSubjectBytes} a NATS publish line allows`;
   const tokens = subject.split('.');
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     if (t === '') return 'it has an empty token (leading, trailing or double dot)';
-    if (TOKEN_INVALID.test(t)) return `token "${t}" contains white space`;
+    if (TOKEN_INVALID.test(t)) return `token ${JSON.stringify(t)} contains white space or a control character`;
     if (t.length > 1 && (t.includes('*') || t.includes('>'))) return `token "${t}" mixes a wildcard with other characters`;
     if (!allowWildcards && (t === '*' || t === '>')) return 'wildcards are not allowed here';
     if (t === '>' && i !== tokens.length - 1) return '">" may only be the last token';

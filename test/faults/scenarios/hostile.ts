@@ -1,0 +1,129 @@
+// 9. Hostile input against a running consumer process: a burst of messages near the server's
+// max_payload, a flood of messages whose decode fails (invalid UTF-8, not JSON), and a flood of
+// good messages for a slow handler, all at once. The process's memory stays bounded (RSS sampled
+// from /proc), it keeps answering its liveness probe, it never crashes, every decode failure is
+// dead-lettered with its reason, and nothing acknowledged is lost.
+import { readFileSync } from 'node:fs';
+import { NatsServer, resolveNatsServerBinary } from '@nest-jetstream/testing';
+import { JetStreamClient, RawCodec } from '@nest-jetstream/transport';
+import { Workload, type FaultReport } from '../workload/workload';
+import type { RunOptions } from './sizes';
+
+export interface HostileFigures {
+  report: FaultReport;
+  /** Inputs tried per class. */
+  oversized: number;
+  decodeFailures: number;
+  flood: number;
+  /** RSS of the consumer process, MB: once ready, the most seen, and after everything settled. */
+  rssStartMb: number;
+  rssMaxMb: number;
+  rssEndMb: number;
+  /** Liveness probes sent while the input ran, answered "up", and anything else (must be 0). */
+  probes: number;
+  probesUp: number;
+  probeFailures: string[];
+  /** The longest run of failed probes: Kubernetes restarts a pod after 3 (failureThreshold's default). */
+  maxFailedInARow: number;
+  /** Whether the consumer process was still the one started at the beginning (no crash). */
+  survived: boolean;
+  /** Dead letters without a reason: must be 0. */
+  deadWithoutReason: number;
+}
+
+const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+
+/** Bytes that are not valid UTF-8, or not JSON: the JSON codec cannot decode any of them. */
+function undecodable(i: number, size: number): Uint8Array {
+  const bytes = new Uint8Array(size).fill(0x61);
+  if (i % 2 === 0) bytes.set([0xc3, 0x28, 0xff, 0xfe], Math.floor(size / 2)); // invalid UTF-8
+  else bytes.set(new TextEncoder().encode('{"id": nope'), 0); // UTF-8, not JSON
+  return bytes;
+}
+
+export async function hostile(opts: RunOptions): Promise<HostileFigures> {
+  const server = await NatsServer.start({ binary: resolveNatsServerBinary({ ...process.env, NATS_SERVER_VERSION: opts.version }) });
+  const w = new Workload({ urls: [server.url], consumerEnv: { FAULT_HEALTH: '1', FAULT_WORK_MS: '20', FAULT_CONCURRENCY: '8' } });
+  const raw = new JetStreamClient({ connection: { servers: server.url, maxReconnectAttempts: -1 }, codec: new RawCodec() });
+  const { oversized, decodeFailures, flood } = opts.size.hostile;
+  let sampling = true;
+  try {
+    const consumer = await w.startConsumer();
+    const pid = consumer.pid!;
+    const maxPayload = (await raw.connect()).info?.max_payload ?? 1024 * 1024;
+    // Near the limit, leaving room for the publish's own headers and a dead letter's.
+    const bigSize = maxPayload - 4096;
+    const rssStartMb = rssMb(pid);
+    let rssMaxMb = rssStartMb;
+    let probes = 0;
+    let probesUp = 0;
+    const probeFailures: string[] = [];
+    let failedInARow = 0;
+    let maxFailedInARow = 0;
+    const sampler = (async () => {
+      while (sampling) {
+        rssMaxMb = Math.max(rssMaxMb, rssMb(pid));
+        probes++;
+        try {
+          const res = await fetch(`${consumer.url}/live`, { signal: AbortSignal.timeout(10_000) });
+          const body = (await res.json()) as { status: string };
+          if (res.status === 200 && body.status === 'up') {
+            probesUp++;
+            failedInARow = 0;
+          } else {
+            probeFailures.push(`HTTP ${res.status} ${JSON.stringify(body)}`);
+            maxFailedInARow = Math.max(maxFailedInARow, ++failedInARow);
+          }
+        } catch (err) {
+          probeFailures.push(String(err));
+          maxFailedInARow = Math.max(maxFailedInARow, ++failedInARow);
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+
+    const publishRaw = async (prefix: string, count: number, window: number, payload: (i: number) => Uint8Array, poison: boolean) => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: window }, async () => {
+          while (next < count) {
+            const i = next++;
+            const id = `${prefix}-${i}`;
+            if (poison) w.poison.add(id);
+            w.published++;
+            try {
+              await raw.publish('faults.work', payload(i), { msgId: id });
+              w.acked.add(id);
+            } catch {
+              w.failed.add(id);
+            }
+          }
+        }),
+      );
+    };
+    const enc = new TextEncoder();
+    const pad = 'x'.repeat(bigSize - 64);
+    await Promise.all([
+      publishRaw('big', oversized, 8, (i) => enc.encode(JSON.stringify({ id: `big-${i}`, pad })), false),
+      // One in ten of the undecodable ones is near max_payload too: its dead letter must still fit.
+      publishRaw('bad', decodeFailures, 64, (i) => undecodable(i, i % 10 === 0 ? bigSize : 64), true),
+      w.publish('flood', flood, { window: 256 }),
+    ]);
+    const published = Date.now();
+    await w.settle(opts.size.settleMs + flood * 5);
+    const settledS = (Date.now() - published) / 1000;
+    sampling = false;
+    await sampler;
+    const rssEndMb = consumer.pid ? rssMb(pid) : 0;
+    const survived = consumer.pid === pid;
+    const report = await w.report(`hostile input: ${oversized} messages near max_payload, ${decodeFailures} undecodable, ${flood} for a 20 ms handler (concurrency 8), at once`, server.version, {
+      notes: `everything settled ${settledS.toFixed(0)} s after the last publish; RSS ${rssStartMb.toFixed(0)} MB at start, at most ${rssMaxMb.toFixed(0)} MB, ${rssEndMb.toFixed(0)} MB after; ${probesUp}/${probes} liveness probes up, ${probeFailures.length} failed${probeFailures.length ? ` (${probeFailures.slice(0, 2).join('; ')})` : ''}; process ${survived ? 'never crashed' : 'CRASHED'}; ${w.deadWithoutReason} dead letters without a reason`,
+    });
+    return { report, oversized, decodeFailures, flood, rssStartMb, rssMaxMb, rssEndMb, probes, probesUp, probeFailures, maxFailedInARow, survived, deadWithoutReason: w.deadWithoutReason };
+  } finally {
+    sampling = false;
+    await raw.close().catch(() => undefined);
+    await w.close();
+    await server.stop();
+  }
+}
