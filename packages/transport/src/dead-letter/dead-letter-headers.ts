@@ -1,4 +1,5 @@
 import { headers as createHeaders, type MsgHdrs } from '@nats-io/nats-core';
+import { redactSecrets } from '../security/redact.js';
 
 /**
  * The headers a dead letter carries, besides every header of the original message.
@@ -12,7 +13,7 @@ export const DeadLetterHeaders = {
   Consumer: 'Dead-Letter-Consumer',
   /** Deliveries of the original when it was dead-lettered. */
   Deliveries: 'Dead-Letter-Deliveries',
-  /** `ErrorName: message`, at most 256 characters. */
+  /** `ErrorName: message`, at most 256 characters, credentials redacted. */
   Reason: 'Dead-Letter-Reason',
   /** ISO time of dead-lettering. */
   Time: 'Dead-Letter-Time',
@@ -58,7 +59,7 @@ export function buildDeadLetterHeaders(original: MsgHdrs | undefined, facts: Dea
   h.set(DeadLetterHeaders.Sequence, String(facts.sequence));
   h.set(DeadLetterHeaders.Consumer, facts.consumer);
   h.set(DeadLetterHeaders.Deliveries, String(facts.deliveries));
-  h.set(DeadLetterHeaders.Reason, facts.reason.replace(/[\r\n]+/g, ' '));
+  h.set(DeadLetterHeaders.Reason, redactSecrets(facts.reason).replace(/[\r\n]+/g, ' '));
   h.set(DeadLetterHeaders.Time, facts.time.toISOString());
   return h;
 }

@@ -6,6 +6,7 @@ import type { HandlerBinding } from '../bindings/handler-binding.js';
 import type { DeadLetterEvent } from '../events/settle.events.js';
 import { buildDeadLetterHeaders, deadLetterMsgId } from './dead-letter-headers.js';
 import { renderDeadLetterSubject } from '../bindings/dead-letter-subject.js';
+import { redactSecrets } from '../security/redact.js';
 
 interface Original {
   subject: string;
@@ -24,6 +25,8 @@ export class DeadLetterRouter {
   constructor(
     private readonly publisher: Publisher,
     private readonly onDeadLettered: (event: DeadLetterEvent) => void,
+    /** The reason may quote an error that echoes a credential: it is redacted before it is published. */
+    private readonly redact: (text: string) => string = redactSecrets,
   ) {}
 
   /** The in-process path: the message the handler failed or refused. */
@@ -48,7 +51,8 @@ export class DeadLetterRouter {
     return this.recent.has(`${stream}:${sequence}`);
   }
 
-  private async send(binding: HandlerBinding, o: Original, reason: string, exhausted: boolean, via: DeadLetterEvent['via']): Promise<DeadLetterEvent> {
+  private async send(binding: HandlerBinding, o: Original, rawReason: string, exhausted: boolean, via: DeadLetterEvent['via']): Promise<DeadLetterEvent> {
+    const reason = this.redact(rawReason);
     const deadLetterSubject = renderDeadLetterSubject(binding.deadLetter ?? '', o.subject, o.stream, binding.durable);
     const headers = buildDeadLetterHeaders(o.headers, {
       subject: o.subject,

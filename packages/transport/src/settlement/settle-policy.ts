@@ -1,6 +1,7 @@
 import { DEFAULTS } from '../constants.js';
 import { DecodeError, JetStreamTermError } from '../errors/handler.errors.js';
 import { isPipeRejection } from '../nest-patches/pipe-rejection-capture.js';
+import { redactSecrets } from '../security/redact.js';
 
 /** A class of errors (`instanceof` is checked). */
 export type ErrorClass = abstract new (...args: never[]) => unknown;
@@ -71,6 +72,7 @@ export function describeError(error: unknown, max: number = DEFAULTS.maxReasonLe
   if (error instanceof Error) text = `${error.name}: ${error.message}`;
   else if (typeof error === 'object' && error !== null && 'message' in error) text = String((error as { message: unknown }).message);
   else text = String(error);
-  text = text.replace(/\s+/g, ' ').trim();
+  // Before truncating: a secret cut in half is no longer recognisable.
+  text = redactSecrets(text.replace(/\s+/g, ' ').trim());
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
