@@ -61,6 +61,9 @@ export { DeadLetterHeaders, DEAD_LETTER_HEADER_PREFIX, readDeadLetter, deadLette
 export type { DeadLetterFacts } from './dead-letter/dead-letter-headers.js';
 export { advisoryStreamName } from './dead-letter/advisory-watcher.js';
 export { redriveDeadLetters } from './dead-letter/redrive.js';
+export { REDACTED, redactSecrets, createRedactor, connectionSecrets, redactErrorChain } from './security/redact.js';
+export type { Redactor, SecretBearingOptions } from './security/redact.js';
+export { RedactingLogger } from './security/redacting-logger.js';
 export type { RedriveOptions, RedriveResult } from './dead-letter/redrive.js';
 export type {
   JetStreamInstrumentation,
