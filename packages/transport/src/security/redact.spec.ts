@@ -1,5 +1,6 @@
 import { createAccount, createOperator, createUser } from '@nats-io/nkeys';
-import { REDACTED, connectionSecrets, createRedactor, redactErrorChain, redactSecrets } from './redact.js';
+import { REDACTED } from '../constants.js';
+import { connectionSecrets, createRedactor, redactErrorChain, redactSecrets } from './redact.js';
 
 describe('redactSecrets', () => {
   it.each([

@@ -5,11 +5,7 @@
  * document): keep host and port, drop the rest.
  */
 
-/** What a redacted secret is replaced with. */
-export const REDACTED = '***';
-
-/** Secrets shorter than this are not searched verbatim: replacing every "a" would wreck the message and hide nothing. */
-export const MIN_VERBATIM_SECRET_LENGTH = 3;
+import { MIN_VERBATIM_SECRET_LENGTH, REDACTED } from '../constants.js';
 
 /** The connection options that can carry a secret (a subset of `@nats-io/transport-node`'s). */
 export interface SecretBearingOptions {
