@@ -21,7 +21,7 @@ import { JetStreamMetrics } from '../metrics/jetstream.metrics.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
 import { JetStreamHealthIndicator } from '../terminus/jetstream-health.indicator.js';
 
-// The canary: a password, a token, a user name, nkey seeds and a .creds file, each put in every
+// The canary: passwords, tokens, nkey seeds and a .creds file, each put in every
 // place a user can put one, through boot failures, refused logins, an outage and reconnect, a dead
 // letter, the health and metrics endpoints and the redrive command. Everything the process prints
 // or serves is captured (every logger level, stdout and stderr, errors with their causes, events,
@@ -37,7 +37,10 @@ const WRONG_TOKEN = `CanaryWrongToken${tag}`;
 const nkeyUser = createUser();
 const SEED = new TextDecoder().decode(nkeyUser.getSeed());
 const WRONG_SEED = new TextDecoder().decode(createUser().getSeed());
-const canaries = [USER, PASS, URL_PASS, WRONG_PASS, TOKEN, WRONG_TOKEN, SEED, WRONG_SEED];
+// The user name is an identity, not a secret (often the service's own name, in every durable's
+// name): it is used everywhere below but is no canary. Where it is part of a credential (a URL's
+// userinfo) it goes with the rest, which the URL canaries prove.
+const canaries = [PASS, URL_PASS, WRONG_PASS, TOKEN, WRONG_TOKEN, SEED, WRONG_SEED];
 
 /** Everything printed or served, in order. */
 const seen: string[] = [];

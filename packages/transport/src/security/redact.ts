@@ -42,14 +42,18 @@ export interface Redactor {
   readonly secrets: readonly string[];
 }
 
-/** The verbatim secrets of connection options: `user`, `pass`, `token`, and each server URL's userinfo (raw and percent-decoded). */
+/**
+ * The verbatim secrets of connection options: `pass`, `token`, and each server URL's userinfo and
+ * password (raw and percent-decoded). A user name is an identity, not a secret, and often the
+ * service's own name (`billing`, as in the durable `billing__orders`): it is removed where it is
+ * part of a credential (a URL's userinfo), never as a word, or every consumer name would be `***`.
+ */
 export function connectionSecrets(options: SecretBearingOptions | undefined): string[] {
   const found = new Set<string>();
   const add = (value: unknown) => {
     if (typeof value !== 'string') return;
     for (const v of [value, safeDecode(value)]) if (v.length >= MIN_VERBATIM_SECRET_LENGTH) found.add(v);
   };
-  add(options?.user);
   add(options?.pass);
   add(options?.token);
   for (const server of [options?.servers ?? []].flat()) {
@@ -57,10 +61,7 @@ export function connectionSecrets(options: SecretBearingOptions | undefined): st
     if (userinfo === undefined) continue;
     add(userinfo);
     const colon = userinfo.indexOf(':');
-    if (colon >= 0) {
-      add(userinfo.slice(0, colon));
-      add(userinfo.slice(colon + 1));
-    }
+    if (colon >= 0) add(userinfo.slice(colon + 1));
   }
   // Longest first, so that a password containing the user name is removed whole.
   return [...found].sort((a, b) => b.length - a.length);
