@@ -99,7 +99,7 @@ export class JetStreamHealth {
     const clean = (value: unknown): unknown => {
       if (typeof value === 'string') return redact(value);
       if (Array.isArray(value)) return value.map(clean);
-      if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clean(v)]));
+      if (value && Object.getPrototypeOf(value) === Object.prototype) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clean(v)]));
       return value;
     };
     const redacted = checks.map((c) => ({ ...c, ...(c.message !== undefined && { message: redact(c.message) }), details: clean(c.details) as Record<string, unknown> }));
