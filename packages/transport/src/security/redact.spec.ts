@@ -96,5 +96,7 @@ describe('redactErrorChain', () => {
     a.cause = a;
     expect(redactErrorChain(a, createRedactor({ pass: 'canaryPw123' })).message).toBe('a ***');
     expect(redactErrorChain('not an error')).toBe('not an error');
+    const frozen = Object.freeze(new Error('frozen canaryPw123'));
+    expect(() => redactErrorChain(frozen, createRedactor({ pass: 'canaryPw123' }))).not.toThrow();
   });
 });

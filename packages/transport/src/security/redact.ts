@@ -91,7 +91,12 @@ export function redactErrorChain<T>(err: T, redact: (text: string) => string = r
       const value = e[key];
       if (typeof value !== 'string') continue;
       const clean = redact(value);
-      if (clean !== value) Object.defineProperty(e, key, { value: clean, writable: true, configurable: true, enumerable: false });
+      if (clean === value) continue;
+      try {
+        Object.defineProperty(e, key, { value: clean, writable: true, configurable: true, enumerable: false });
+      } catch {
+        // A frozen error cannot be changed; the messages built from it are redacted all the same.
+      }
     }
     e = e.cause;
   }
