@@ -297,5 +297,6 @@ describe('no secret leaves the process: the canary (real nats-server)', () => {
     expect(all).toMatch(/event disconnect/);
     expect(all).toContain('***');
     expect(leaks()).toEqual([]);
-  });
+    // An outage, a reconnect and five spawned commands: generous on a loaded machine.
+  }, 150_000);
 });
