@@ -82,3 +82,9 @@ export const LIMITS = {
 
 /** `+TERM <reason>` is understood from this server version on; older servers ignore the whole term. */
 export const TERM_REASON_MIN_SERVER = '2.10.4';
+
+/** What a redacted credential is replaced with, in every message, report, header and log line. */
+export const REDACTED = '***';
+
+/** Verbatim secrets (a `user`, `pass` or `token` value) shorter than this are not searched: replacing every "ab" would wreck messages and hide nothing. */
+export const MIN_VERBATIM_SECRET_LENGTH = 3;

@@ -3,7 +3,7 @@
  * @module @nest-jetstream/transport
  */
 // The public API: everything a user imports, and nothing else.
-export { JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from './constants.js';
+export { JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER, REDACTED, MIN_VERBATIM_SECRET_LENGTH } from './constants.js';
 export { JetStreamModule, InjectJetStreamOptions } from './module/jetstream.module.js';
 export { JETSTREAM_MODULE_OPTIONS } from './module/jetstream-module-definition.js';
 export { JetStreamServer } from './server/jetstream.server.js';
@@ -70,6 +70,9 @@ export { DeadLetterHeaders, DEAD_LETTER_HEADER_PREFIX, readDeadLetter, deadLette
 export type { DeadLetterFacts } from './dead-letter/dead-letter-headers.js';
 export { advisoryStreamName } from './dead-letter/advisory-watcher.js';
 export { redriveDeadLetters } from './dead-letter/redrive.js';
+export { redactSecrets, createRedactor, connectionSecrets, redactErrorChain } from './security/redact.js';
+export type { Redactor, SecretBearingOptions } from './security/redact.js';
+export { RedactingLogger } from './security/redacting-logger.js';
 export type { RedriveOptions, RedriveResult } from './dead-letter/redrive.js';
 export type {
   JetStreamInstrumentation,

@@ -4,15 +4,18 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { credsAuthenticator, nkeyAuthenticator, type Authenticator } from '@nats-io/nats-core';
 import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { liftUrlCredentials } from '../connection/url-credentials.js';
 import { redriveDeadLetters } from '../dead-letter/redrive.js';
+import { createRedactor, redactErrorChain, type Redactor } from '../security/redact.js';
 
 const USAGE = `Usage: nest-jetstream-redrive --stream DEAD_LETTERS [options]
 
   --servers nats://host:4222   NATS servers, comma-separated (default nats://127.0.0.1:4222, or NATS_URL)
-  --user U --pass P            user and password (or NATS_USER, NATS_PASS)
-  --token T                    token (or NATS_TOKEN)
   --creds FILE                 a .creds file: JWT and nkey seed (or NATS_CREDS)
   --nkey FILE                  a file holding an nkey seed (SU...) (or NATS_NKEY)
+  --user U                     user name (or NATS_USER); its password from NATS_PASS
+  NATS_TOKEN                   a token, from the environment only
+  (--pass P, --token T and user:password@ in --servers still work, with a warning: \`ps\` shows a command line)
   --tls-ca FILE                CA certificate(s) to trust, PEM (or NATS_TLS_CA)
   --tls-cert FILE --tls-key FILE   client certificate and key for mutual TLS (or NATS_TLS_CERT, NATS_TLS_KEY)
   --stream NAME                the dead-letter stream to read (required)
@@ -52,7 +55,10 @@ async function main(): Promise<number> {
     if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number; got "${v}"`);
     return n;
   };
-  const nc = await connect(connectionOptions(values));
+  const options = connectionOptions(values);
+  redact = createRedactor(options);
+  for (const warning of commandLineSecrets(values)) process.stderr.write(`nest-jetstream-redrive: warning: ${redact(warning)}\n`);
+  const nc = await connect(liftUrlCredentials(options));
   try {
     const result = await redriveDeadLetters(nc, {
       stream: values.stream,
@@ -62,11 +68,26 @@ async function main(): Promise<number> {
       toSequence: int(values['to-seq'], 'to-seq'),
       limit: int(values.limit, 'limit'),
     });
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.stdout.write(`${redact(JSON.stringify(result))}\n`);
     return 0;
   } finally {
     await nc.close();
   }
+}
+
+/** Removes the credentials in use from everything this command prints (set once the options are read). */
+let redact: Redactor = createRedactor();
+
+/** Warnings for credentials given on the command line, where \`ps\` and shell history show them (each names the flag, never the value). */
+function commandLineSecrets(values: Flags): string[] {
+  const warnings: string[] = [];
+  const env = (flag: string, variable: string) => `--${flag} puts a secret on the command line, where \`ps\` and the shell history show it: set ${variable} instead.`;
+  if (values.pass !== undefined) warnings.push(env('pass', 'NATS_PASS'));
+  if (values.token !== undefined) warnings.push(env('token', 'NATS_TOKEN'));
+  for (const server of (values.servers ?? '').split(',')) {
+    if (/^\s*[a-z][a-z0-9+.-]*:\/\/.*@/is.test(server)) warnings.push(`--servers ${server.trim()} carries credentials in its URL, on the command line where \`ps\` shows them: set NATS_USER and NATS_PASS (or NATS_TOKEN, NATS_CREDS) instead.`);
+  }
+  return warnings;
 }
 
 type Flags = Partial<Record<'servers' | 'user' | 'pass' | 'token' | 'creds' | 'nkey' | 'tls-ca' | 'tls-cert' | 'tls-key', string>>;
@@ -105,7 +126,8 @@ function connectionOptions(values: Flags): NodeConnectionOptions {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`nest-jetstream-redrive: ${err instanceof Error ? err.message : String(err)}\n`);
+    redactErrorChain(err, redact);
+    process.stderr.write(`nest-jetstream-redrive: ${redact(err instanceof Error ? err.message : String(err))}\n`);
     process.exit(1);
   },
 );

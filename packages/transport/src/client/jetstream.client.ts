@@ -1,6 +1,5 @@
 import { jetstream, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { Logger } from '@nestjs/common';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { Observable, throwError } from 'rxjs';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
@@ -19,6 +18,8 @@ import { Publisher, resolvePublishDefaults, type PublisherDefaults } from '../pu
 import { Instrumentations } from '../observability/instrumentations.js';
 import { assertDeclaredTimingSupported } from '../message-timing/timing-streams.js';
 import type { InstrumentationEvents } from '../observability/instrumentation.interface.js';
+import { createRedactor, type Redactor } from '../security/redact.js';
+import { RedactingLogger } from '../security/redacting-logger.js';
 
 /** Events of `JetStreamClient.on()`. */
 export type JetStreamClientEvents = ConnectionEvents;
@@ -43,13 +44,17 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
   /** Set by close(); a later publish or connect() connects again. */
   private closed = false;
   private closing = false;
-  private readonly logger = new Logger('JetStreamClient');
+  /** Removes this client's credentials (and any recognisable secret) from what it logs or reports. */
+  private readonly redact: Redactor;
+  private readonly logger: RedactingLogger;
   private readonly listeners = new EventListeners<JetStreamClientEvents>((event, err) =>
     this.logger.error(`A "${event}" listener threw: ${String(err)}`),
   );
 
   constructor(private readonly options: JetStreamClientOptions = {}) {
     super();
+    this.redact = createRedactor(options.connection);
+    this.logger = RedactingLogger.for('JetStreamClient', this.redact);
     validateOptions(options, 'JetStreamClient');
     this.codec = options.codec ?? new JsonCodec();
     this.publishDefaults = resolvePublishDefaults(options.publish);
@@ -59,6 +64,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     this.health = new JetStreamHealth(
       {
         who: 'JetStreamClient',
+        redact: this.redact,
         serviceName: options.serviceName ?? DEFAULTS.serviceName,
         provisioning: options.provisioning ?? DEFAULTS.provisioning,
         connection: () => (this.nc && this.jsm ? { nc: this.nc, jsm: this.jsm } : undefined),
@@ -194,7 +200,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     this.jsm = jsm;
     this.publisher = new Publisher(jetstream(nc), jsm, this.publishDefaults, this.instrumentations.publish, () => nc.info?.version);
     this._status$.next('connected');
-    void watchConnection(nc, this._status$, this.listeners, 'JetStreamClient', () => this.closing);
+    void watchConnection(nc, this._status$, this.listeners, 'JetStreamClient', () => this.closing, this.redact);
     await this.instrumentations.attach({
       role: 'client',
       serviceName: this.options.serviceName ?? DEFAULTS.serviceName,

@@ -11,7 +11,7 @@ import { JetStreamClient } from '../client/jetstream.client.js';
 import { JetStreamConnectionError } from '../errors/jetstream-transport.error.js';
 import { makeTlsCertificates } from '../__fixtures__/tls-certificates.js';
 
-// Every way a production server asks a service who it is: user/password, token, nkey, a .creds
+// Every way a production server asks a service who it is: user/password (as options or in the URL), token, nkey, a .creds
 // file (operator/account/user JWTs), TLS and mutual TLS. Each connects and publishes with
 // PubAck; wrong credentials and an untrusted certificate are errors that say which.
 
@@ -44,6 +44,8 @@ describe('authentication methods (real nats-server)', () => {
     });
     try {
       expect(await publishesWith(server, { user: 'svc', pass: 's3cret' })).toBeGreaterThan(0);
+      // In the URL (the NATS client ignores a URL's userinfo; the library lifts it into user/pass), percent-encoded.
+      expect(await publishesWith(server, { servers: server.url.replace('nats://', 'nats://svc:s3cr%65t@') })).toBeGreaterThan(0);
       expect(await publishesWith(server, { authenticator: nkeyAuthenticator(nkey.getSeed()) })).toBeGreaterThan(0);
       const wrong = await refused(server, { user: 'svc', pass: 'nope' });
       expect(wrong).toBeInstanceOf(JetStreamConnectionError);
@@ -55,6 +57,7 @@ describe('authentication methods (real nats-server)', () => {
     const tokenServer = await NatsServer.start({ config: 'authorization { token: "t0ken" }' });
     try {
       expect(await publishesWith(tokenServer, { token: 't0ken' })).toBeGreaterThan(0);
+      expect(await publishesWith(tokenServer, { servers: tokenServer.url.replace('nats://', 'nats://t0ken@') })).toBeGreaterThan(0);
       expect((await refused(tokenServer, { token: 'wrong' })).message).toMatch(/Check the credentials/);
     } finally {
       await tokenServer.stop();

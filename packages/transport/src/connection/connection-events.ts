@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Subject } from 'rxjs';
 import { JetStreamConnectionError } from '../errors/jetstream-transport.error.js';
+import { redactErrorChain, redactSecrets } from '../security/redact.js';
 
 /** Connection states the server and the client report through `status`. */
 export type JetStreamStatus = 'connected' | 'disconnected' | 'reconnecting' | 'closed';
@@ -42,7 +43,8 @@ export class EventListeners<Events extends Record<keyof Events, Callback>> {
 /**
  * Mirrors the connection's status into `status$` and the `disconnect`/`reconnect`/`error` events
  * until it closes; a close nobody asked for (`closing()` false: reconnect attempts ran out, the
- * credentials expired) becomes status `'closed'` and a `closed` event that says why.
+ * credentials expired) becomes status `'closed'` and a `closed` event that says why. What it
+ * passes on (server names, errors and their causes) goes through `redact` first.
  */
 export async function watchConnection(
   nc: NatsConnection,
@@ -50,27 +52,28 @@ export async function watchConnection(
   events: EventListeners<ConnectionEvents>,
   who: string,
   closing: () => boolean,
+  redact: (text: string) => string = redactSecrets,
 ): Promise<void> {
   for await (const s of nc.status()) {
     switch (s.type) {
       case 'disconnect':
         status$.next('disconnected');
-        events.emit('disconnect', s.server);
+        events.emit('disconnect', redact(s.server));
         break;
       case 'reconnecting':
         status$.next('reconnecting');
         break;
       case 'reconnect':
         status$.next('connected');
-        events.emit('reconnect', s.server);
+        events.emit('reconnect', redact(s.server));
         break;
       case 'error':
-        events.emit('error', s.error);
+        events.emit('error', redactErrorChain(s.error, redact));
         break;
     }
   }
   if (closing()) return;
-  const reason = await nc.closed();
+  const reason = redactErrorChain(await nc.closed(), redact);
   const error = new JetStreamConnectionError(
     `${who}'s NATS connection closed and will not reconnect${reason ? `: ${reason.message}` : ''}. Nothing is consumed or published until the service restarts; connection.maxReconnectAttempts (default -1: for as long as it runs) bounds reconnecting.`,
     { cause: reason ?? undefined },

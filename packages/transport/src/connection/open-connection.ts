@@ -5,6 +5,8 @@ import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { causeOf } from '../errors/error-causes.js';
 import { JetStreamConnectionError } from '../errors/jetstream-transport.error.js';
 import { requireTlsWhereAsked, TLS_NOT_OFFERED_FIX, tlsNotOffered } from './tls-required.js';
+import { createRedactor, redactErrorChain } from '../security/redact.js';
+import { liftUrlCredentials } from './url-credentials.js';
 
 export const DEFAULT_SERVERS = 'nats://127.0.0.1:4222';
 
@@ -35,13 +37,16 @@ function tlsProblem(err: unknown): boolean {
 export async function openConnection(options: NodeConnectionOptions | undefined, who: string): Promise<OpenConnection> {
   // Reconnect for as long as the service runs: the client's default (10 attempts about 2 s apart)
   // turned an outage of 20 s into a service that never consumed again.
+  // Messages name the servers and echo the client's errors: both without any credential.
+  const redact = createRedactor(options);
   // Where TLS is asked for (tls:// or connection.tls), a server without it is refused, never used in plain text.
-  const opts: NodeConnectionOptions = requireTlsWhereAsked({ servers: DEFAULT_SERVERS, noAsyncTraces: true, maxReconnectAttempts: -1, ...options });
-  const where = [opts.servers].flat().join(', ');
+  const opts: NodeConnectionOptions = requireTlsWhereAsked(liftUrlCredentials({ servers: DEFAULT_SERVERS, noAsyncTraces: true, maxReconnectAttempts: -1, ...options }));
+  const where = redact([opts.servers].flat().join(', '));
   let nc: NatsConnection;
   try {
     nc = await connect(opts);
   } catch (err) {
+    redactErrorChain(err, redact);
     const why = err instanceof Error ? err.message : String(err);
     const refused = causeOf(err, errors.AuthorizationError) ?? causeOf(err, errors.UserAuthenticationExpiredError);
     const fix = refused
@@ -59,6 +64,7 @@ export async function openConnection(options: NodeConnectionOptions | undefined,
     return { nc, jsm, serverVersion: nc.info?.version ?? '0.0.0' };
   } catch (err) {
     await nc.close().catch(() => undefined);
+    redactErrorChain(err, redact);
     const why = err instanceof Error ? err.message : String(err);
     throw new JetStreamConnectionError(
       `${who} connected to NATS at ${where}, but JetStream does not answer: ${why}. Start nats-server with -js (or a jetstream {} block in its config) and make sure this account has JetStream enabled.`,

@@ -16,6 +16,7 @@ import { maxDeliverOffset } from '../provisioning/consumer-config.js';
 import type { ConsumeObserver } from '../observability/instrumentation.interface.js';
 import { runWithProcessingHooks, type ProcessingHooks } from './processing-hooks.js';
 import { recordHandled, settleIfRecorded } from '../idempotency/idempotent-call.js';
+import { redactErrorChain } from '../security/redact.js';
 
 
 /** What a runner needs from its server. */
@@ -24,6 +25,8 @@ export interface RunnerHost {
   readonly codec: JetStreamCodec;
   /** Whether the server understands `+TERM reason` (2.10.4+); older ones ignore the whole term. */
   readonly termReasonSupported: boolean;
+  /** Removes the connection's credentials from a reason before it leaves the process (term reason, dead letter, spans, events). */
+  readonly redact: (text: string) => string;
   /** Called after a term without a dead-letter route; `error` is what failed the message, when something threw. */
   onTerminated(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): void;
   /** Publishes the dead letter (resolves after its PubAck); rejects when it could not. */
@@ -317,8 +320,9 @@ export class ConsumerRunner implements MessageSettler {
         }
       } catch (err) {
         failed = true;
-        // The exception Nest's pipeline raised, before any filter reshaped it.
-        error = ctx.handlerError ?? err;
+        // The exception Nest's pipeline raised, before any filter reshaped it; a message that
+        // echoes a credential is redacted before any log, span or dead letter quotes it.
+        error = redactErrorChain(ctx.handlerError ?? err, host.redact);
       }
       if (ctx.abandoned) return;
       this.observer?.handled?.(ctx.observed, failed ? (error ?? new Error('handler failed')) : undefined);
@@ -366,9 +370,10 @@ export class ConsumerRunner implements MessageSettler {
    * PubAck term the original; if the publish fails, nak with the last backoff delay so the
    * message stays in its stream and the next delivery tries again.
    */
-  private async finalize(ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<void> {
+  private async finalize(ctx: JetStreamContext, rawReason: string, exhausted: boolean, error?: unknown): Promise<void> {
     if (ctx.settled) return;
     const { binding, host } = this;
+    const reason = host.redact(rawReason);
     if (!binding.deadLetter) {
       this.mark(ctx, 'term');
       ctx.getMessage().term(host.termReasonSupported ? reason : undefined);

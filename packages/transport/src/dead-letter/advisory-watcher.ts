@@ -1,6 +1,6 @@
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { Consumer } from '@nats-io/jetstream';
-import { Logger } from '@nestjs/common';
+import type { LoggerService } from '@nestjs/common';
 import { DEFAULTS } from '../constants.js';
 import { ensureAdvisoryConsumer, provisionAdvisoryStream } from '../provisioning/advisory-stream.js';
 import type { ProvisioningMode } from '../interfaces/jetstream-options.interface.js';
@@ -10,6 +10,8 @@ import { describeError } from '../settlement/settle-policy.js';
 import { toMillis } from '../utils/duration.js';
 import type { DeadLetterRouter } from './dead-letter.router.js';
 import type { DeadLetterLostEvent } from '../events/settle.events.js';
+import { redactSecrets } from '../security/redact.js';
+import { RedactingLogger } from '../security/redacting-logger.js';
 
 /** The durable of the safety net's consumer. */
 export const ADVISORY_DURABLE = 'dead_letter_advisories';
@@ -37,7 +39,7 @@ export function advisoryStreamName(serviceName: string): string {
  * the in-process path uses, so the two never make two dead letters.
  */
 export class AdvisoryWatcher {
-  private readonly logger = new Logger('JetStreamDeadLetters');
+  private readonly logger: LoggerService;
   private puller?: MessagePuller;
   private chain: Promise<void> = Promise.resolve();
 
@@ -48,7 +50,11 @@ export class AdvisoryWatcher {
     private readonly jsm: JetStreamManager,
     private readonly router: DeadLetterRouter,
     private readonly onLost: (event: DeadLetterLostEvent) => void,
-  ) {}
+    /** The server's redactor: what this watcher logs names no credential. */
+    redact: (text: string) => string = redactSecrets,
+  ) {
+    this.logger = RedactingLogger.for('JetStreamDeadLetters', redact);
+  }
 
   /** The stream's subjects: both advisories of every dead-lettering consumer. */
   subjects(): string[] {

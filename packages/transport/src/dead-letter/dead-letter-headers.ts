@@ -3,6 +3,7 @@ import { readStackHeader, stackHeaderValue } from '../settlement/error-detail.js
 import { LIMITS } from '../constants.js';
 import { describeValue } from '../utils/describe-value.js';
 import { withoutControlCharacters } from '../utils/headers.js';
+import { redactSecrets } from '../security/redact.js';
 
 /**
  * The headers a dead letter carries, besides every header of the original message.
@@ -16,7 +17,7 @@ export const DeadLetterHeaders = {
   Consumer: 'Dead-Letter-Consumer',
   /** Deliveries of the original when it was dead-lettered. */
   Deliveries: 'Dead-Letter-Deliveries',
-  /** `ErrorName: message` (with an `HttpException`'s response, e.g. a validation's field list), one line, at most 1024 characters. */
+  /** `ErrorName: message` (with an `HttpException`'s response, e.g. a validation's field list), one line, at most 1024 characters, credentials redacted. */
   Reason: 'Dead-Letter-Reason',
   /**
    * The stack of the error that failed the message (with its causes), when it had one: line breaks
@@ -109,9 +110,9 @@ export function buildDeadLetterHeaders(original: MsgHdrs | undefined, facts: Dea
   h.set(DeadLetterHeaders.Sequence, String(facts.sequence));
   h.set(DeadLetterHeaders.Consumer, facts.consumer);
   h.set(DeadLetterHeaders.Deliveries, String(facts.deliveries));
-  h.set(DeadLetterHeaders.Reason, withoutControlCharacters(facts.reason.replace(/[\r\n]+/g, ' ')).text);
+  h.set(DeadLetterHeaders.Reason, withoutControlCharacters(redactSecrets(facts.reason).replace(/[\r\n]+/g, ' ')).text);
   h.set(DeadLetterHeaders.Time, facts.time.toISOString());
-  if (facts.stack) h.set(DeadLetterHeaders.Stack, stackHeaderValue(facts.stack));
+  if (facts.stack) h.set(DeadLetterHeaders.Stack, stackHeaderValue(redactSecrets(facts.stack)));
   return h;
 }
 

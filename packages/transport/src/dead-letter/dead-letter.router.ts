@@ -7,6 +7,7 @@ import type { DeadLetterEvent } from '../events/settle.events.js';
 import { buildDeadLetterHeaders, deadLetterMsgId, readHeaders } from './dead-letter-headers.js';
 import { renderDeadLetterSubject } from '../bindings/dead-letter-subject.js';
 import { errorStack } from '../settlement/error-detail.js';
+import { redactSecrets } from '../security/redact.js';
 
 interface Original {
   subject: string;
@@ -26,6 +27,8 @@ export class DeadLetterRouter {
   constructor(
     private readonly publisher: Publisher,
     private readonly onDeadLettered: (event: DeadLetterEvent) => void,
+    /** The reason may quote an error that echoes a credential: it is redacted before it is published. */
+    private readonly redact: (text: string) => string = redactSecrets,
   ) {}
 
   /** The in-process path: the message the handler failed or refused (`error`, when there was one, gives the stack header). */
@@ -51,7 +54,8 @@ export class DeadLetterRouter {
     return this.recent.has(`${stream}:${sequence}`);
   }
 
-  private async send(binding: HandlerBinding, o: Original, reason: string, exhausted: boolean, via: DeadLetterEvent['via'], error?: unknown): Promise<DeadLetterEvent> {
+  private async send(binding: HandlerBinding, o: Original, rawReason: string, exhausted: boolean, via: DeadLetterEvent['via'], error?: unknown): Promise<DeadLetterEvent> {
+    const reason = this.redact(rawReason);
     const deadLetterSubject = renderDeadLetterSubject(binding.deadLetter ?? '', o.subject, o.stream, binding.durable);
     // Headers that cannot be parsed are left out, and the dead letter says why: the message is not stranded for them.
     const original = readHeaders(o.headers);

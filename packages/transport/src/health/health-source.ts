@@ -8,6 +8,8 @@ import type { LagThresholds } from './health.types.js';
 export interface HealthSource {
   /** `JetStreamServer` or `JetStreamClient`, for messages. */
   readonly who: string;
+  /** Removes the connection's credentials from every message and detail of a report. */
+  readonly redact: (text: string) => string;
   readonly serviceName: string;
   readonly provisioning: ProvisioningMode;
   connection(): { nc: NatsConnection; jsm: JetStreamManager } | undefined;

@@ -59,7 +59,7 @@ export class JetStreamHealth {
           message: (conn ? undefined : this.source.notStarted?.()) ?? this.source.closedReason()?.message ?? `${this.source.who} has no open NATS connection (status ${status ?? 'not started'}): restart it.`,
           details: { status: status ?? 'not started' },
         };
-    return report([check]);
+    return this.report([check]);
   }
 
   /** Up when every signal is up (or not configured). */
@@ -74,11 +74,11 @@ export class JetStreamHealth {
   private async computeReadiness(): Promise<HealthReport> {
     const s = this.settings;
     const connection = await checkConnection(this.source, s);
-    if (connection.status !== 'up') return report([connection, await checkMonitoring(s)]);
+    if (connection.status !== 'up') return this.report([connection, await checkMonitoring(s)]);
     const infos = await this.streamInfos();
     const replicas = Math.max(1, ...[...infos.values()].map((i) => (i instanceof Error ? 1 : i.config.num_replicas)));
     const checks = await Promise.all([checkMonitoring(s), checkStorage(this.source, s, infos, replicas), checkLeaders(infos), checkConsumers(this.source, s), checkDeadLetters(this.source, s)]);
-    return report([connection, ...checks]);
+    return this.report([connection, ...checks]);
   }
 
   private async streamInfos(): Promise<Map<string, StreamInfo | Error>> {
@@ -92,8 +92,17 @@ export class JetStreamHealth {
     );
     return out;
   }
-}
 
-function report(checks: HealthCheckResult[]): HealthReport {
-  return { status: checks.some((c) => c.status === 'down') ? 'down' : 'up', checks };
+  /** The report, every message and string detail redacted: it is served over HTTP and logged by probes. */
+  private report(checks: HealthCheckResult[]): HealthReport {
+    const redact = this.source.redact;
+    const clean = (value: unknown): unknown => {
+      if (typeof value === 'string') return redact(value);
+      if (Array.isArray(value)) return value.map(clean);
+      if (value && Object.getPrototypeOf(value) === Object.prototype) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clean(v)]));
+      return value;
+    };
+    const redacted = checks.map((c) => ({ ...c, ...(c.message !== undefined && { message: redact(c.message) }), details: clean(c.details) as Record<string, unknown> }));
+    return { status: checks.some((c) => c.status === 'down') ? 'down' : 'up', checks: redacted };
+  }
 }

@@ -1,3 +1,5 @@
+import { redactSecrets } from '../security/redact.js';
+
 /** What a registry reads from a metric when it is scraped. */
 export interface ScrapedMetric {
   name: string;
@@ -28,7 +30,8 @@ abstract class FastMetric<S> {
     const key = values.join('\u0000');
     let s = this.series.get(key);
     if (!s) {
-      s = this.create(Object.fromEntries(this.labelNames.map((n, i) => [n, values[i] ?? ''])));
+      // Labels are names and codes, never messages; redacted all the same, once per series, off the hot path.
+      s = this.create(Object.fromEntries(this.labelNames.map((n, i) => [n, redactSecrets(values[i] ?? '')])));
       this.series.set(key, s);
     }
     return s;

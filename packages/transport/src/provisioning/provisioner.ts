@@ -2,7 +2,7 @@ import { JetStreamApiCodes, JetStreamApiError, StorageType, type ConsumerInfo, t
 import { millisToNanos } from '../utils/duration.js';
 import { errors } from '@nats-io/nats-core';
 import { causeOf } from '../errors/error-causes.js';
-import { Logger } from '@nestjs/common';
+import { RedactingLogger } from '../security/redacting-logger.js';
 import { ProvisioningError, NoStreamForSubjectError, type ProvisioningDifference } from '../errors/provisioning.error.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { ProvisioningMode, StreamDeclaration } from '../interfaces/jetstream-options.interface.js';
@@ -27,7 +27,7 @@ export class Provisioner {
   private serverStreams = new Map<string, StreamInfo>();
   /** Dead-letter subjects no stream captured at boot (verify and off only; create-or-update gives them a stream). */
   missingDeadLetterSubjects: string[] = [];
-  private readonly logger = new Logger('JetStreamProvisioning');
+  private readonly logger = RedactingLogger.for('JetStreamProvisioning');
 
   constructor(
     private readonly jsm: JetStreamManager,

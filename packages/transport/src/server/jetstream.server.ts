@@ -1,7 +1,7 @@
 import type { Consumer, JetStreamClient, JetStreamManager, PushConsumer } from '@nats-io/jetstream';
 import { jetstream } from '@nats-io/jetstream';
 import { nuid, type NatsConnection } from '@nats-io/nats-core';
-import { Logger, type LoggerService } from '@nestjs/common';
+import type { LoggerService } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { DEFAULTS, JETSTREAM_CLASS_KEY, JETSTREAM_EXTRAS_KEY, JETSTREAM_METHOD_KEY, JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from '../constants.js';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
@@ -44,6 +44,8 @@ import type { ProcessingHooks } from '../consuming/processing-hooks.js';
 import type { HandlerBinding, HandlerBindingInfo, UnresolvedBinding } from '../bindings/handler-binding.js';
 import { resolveBinding } from '../bindings/resolve-bindings.js';
 import { Instrumentations } from '../observability/instrumentations.js';
+import { createRedactor, type Redactor } from '../security/redact.js';
+import { RedactingLogger } from '../security/redacting-logger.js';
 import type { ConsumeObserver, InstrumentationEvents } from '../observability/instrumentation.interface.js';
 
 /** Events of `JetStreamServer.on()`. */
@@ -64,7 +66,10 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   override transportId = JETSTREAM_TRANSPORT;
   /** Handler errors reach the runner, which settles the message, instead of being only logged. */
   override readonly propagatesEventHandlerErrors = true;
-  override readonly logger: LoggerService = new Logger(LOG_CONTEXT);
+  /** Every line goes through the connection's redactor: no credential reaches the logs. */
+  override readonly logger: LoggerService;
+  /** @internal Removes this server's credentials (and any recognisable secret) from a text. */
+  readonly redact: Redactor;
   /** @internal Set by the registration hook while Nest registers a controller's handlers here (direct calls). */
   [REGISTRATION]?: Registration = undefined;
 
@@ -113,6 +118,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
 
   constructor(private readonly options: JetStreamServerOptions = {}) {
     super();
+    this.redact = createRedactor(options.connection);
+    this.logger = RedactingLogger.for(LOG_CONTEXT, this.redact);
     this.codec = options.codec ?? new JsonCodec();
     validateOptions(options, 'JetStreamServer');
     this.shutdownTimeoutMs = toMillis(options.shutdownTimeout ?? DEFAULTS.shutdownTimeout, 'shutdownTimeout');
@@ -133,6 +140,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   private healthSource(): HealthSource {
     return {
       who: 'JetStreamServer',
+      redact: this.redact,
       serviceName: this.options.serviceName ?? DEFAULTS.serviceName,
       provisioning: this.options.provisioning ?? DEFAULTS.provisioning,
       connection: () => (this.nc && this.jsm ? { nc: this.nc, jsm: this.jsm } : undefined),
@@ -310,7 +318,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.jsm = jsm;
     this.termReasonSupported = versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER);
     this._status$.next('connected');
-    void watchConnection(nc, this._status$, this.listeners as EventListeners<ConnectionEvents>, 'JetStreamServer', () => this.closing);
+    void watchConnection(nc, this._status$, this.listeners as EventListeners<ConnectionEvents>, 'JetStreamServer', () => this.closing, this.redact);
     this.js = jetstream(nc);
     const mode = this.options.provisioning ?? DEFAULTS.provisioning;
     this.provisioner = new Provisioner(jsm, mode, this.options.serviceName);
@@ -331,7 +339,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     const deadLettering = bindings.filter((b) => b.deadLetter);
     if (deadLettering.length > 0) {
       const publisher = new Publisher(this.js, jsm, this.deadLetterPublish, this.instrumentations.publish);
-      this.router = new DeadLetterRouter(publisher, (event) => this.listeners.emit('deadLetter', event));
+      this.router = new DeadLetterRouter(publisher, (event) => this.listeners.emit('deadLetter', event), this.redact);
       const advisories = this.options.deadLetterAdvisories ?? true;
       // The safety net watches the durables the service shares: a per-instance consumer's advisories
       // would reach another instance, and its name changes every boot.
@@ -340,7 +348,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
         const stream = advisoryStreamName(this.options.serviceName ?? DEFAULTS.serviceName);
         // The safety net must survive what the streams it protects survive: at least their replicas.
         const replicas = (advisories === true ? undefined : advisories.replicas) ?? this.provisioner.replicasOf(watched.map((b) => b.stream), this.options.streams ?? []);
-        this.advisories = new AdvisoryWatcher(stream, watched, this.js, jsm, this.router, (event) => this.listeners.emit('deadLetterLost', event));
+        this.advisories = new AdvisoryWatcher(stream, watched, this.js, jsm, this.router, (event) => this.listeners.emit('deadLetterLost', event), this.redact);
         await this.advisories.start(mode, replicas);
       }
     }

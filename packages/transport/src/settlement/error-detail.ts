@@ -1,6 +1,7 @@
 import { DEFAULTS } from '../constants.js';
 import { withoutControlCharacters } from '../utils/headers.js';
 import { describeValue } from '../utils/describe-value.js';
+import { redactSecrets } from '../security/redact.js';
 
 /**
  * What an error says, for logs, term reasons and dead-letter headers. `name: message` alone lost
@@ -19,8 +20,9 @@ export function describeError(error: unknown, max: number = DEFAULTS.maxReasonLe
   if (error instanceof Error) text = `${nameOf(error)}: ${error.message}${responseDetail(error)}`;
   else if (typeof error === 'object' && error !== null && 'message' in error) text = String((error as { message: unknown }).message);
   else text = safeString(error);
-  // One line, and no escape sequence from a payload quoted in an error (JSON.parse quotes its input) reaches a log.
-  text = withoutControlCharacters(text.replace(/\s+/g, ' ').trim()).text;
+  // One line, and no escape sequence from a payload quoted in an error (JSON.parse quotes its input) reaches a log;
+  // redacted before truncating: a secret cut in half is no longer recognisable.
+  text = redactSecrets(withoutControlCharacters(text.replace(/\s+/g, ' ').trim()).text);
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 

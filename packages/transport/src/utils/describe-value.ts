@@ -1,3 +1,5 @@
+import { redactSecrets } from '../security/redact.js';
+
 /**
  * A value as an error message shows it: JSON where it can be (BigInts as `12n`), cut to `max`
  * characters, and never a throw of its own (JSON.stringify throws on a BigInt or a cycle, String()
@@ -17,5 +19,7 @@ export function describeValue(value: unknown, max = 120): string {
       text = Object.prototype.toString.call(value);
     }
   }
+  // A value may be a URL with credentials (connection: 'nats://user:pass@host'): redacted before it is cut.
+  text = redactSecrets(text);
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }

@@ -11,6 +11,7 @@ import type { OrderedFailure } from '../replay.types.js';
 import type { RunnerHost } from '../consumer-runner.js';
 import { invokeHandler } from '../invoke-handler.js';
 import { recordHandled, settleIfRecorded } from '../../idempotency/idempotent-call.js';
+import { redactErrorChain } from '../../security/redact.js';
 
 /** Where an ordered read ends (a replay), and what it does with a message that fails every attempt. */
 export interface OrderedRunOptions {
@@ -219,7 +220,7 @@ export class OrderedRunner implements MessageSettler {
       if (binding.idempotency && (ctx.settled === undefined || ctx.settled === 'ack')) await recordHandled(this, ctx, host.logger, attempt);
     } catch (err) {
       failed = true;
-      error = ctx.handlerError ?? err;
+      error = redactErrorChain(ctx.handlerError ?? err, this.host.redact);
       own.error = error;
     }
     host.consumeObserver?.handled?.(ctx.observed, failed ? (error ?? new Error('handler failed')) : undefined);
@@ -232,7 +233,8 @@ export class OrderedRunner implements MessageSettler {
   }
 
   /** Attempts ran out (or the message is poison): dead-letter it and go on, else stop or record. */
-  private async giveUp(ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<void> {
+  private async giveUp(ctx: JetStreamContext, rawReason: string, exhausted: boolean, error?: unknown): Promise<void> {
+    const reason = this.host.redact(rawReason);
     const { binding, host } = this;
     const msg = ctx.getMessage();
     const failure: OrderedFailure = { streamSequence: msg.info.streamSequence, subject: msg.subject, reason };
