@@ -19,6 +19,7 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof JetStreamOptions>([
   'shutdownTimeout',
   'bindPlainEventPatterns',
   'directCalls',
+  'pruneConsumers',
   'publish',
   'deadLetter',
   'deadLetterAdvisories',
@@ -81,7 +82,7 @@ export function validateOptions(options: JetStreamOptions, who: string): void {
   } else if (advisories !== undefined && typeof advisories !== 'boolean') {
     throw new JetStreamConfigError(`${who}: deadLetterAdvisories must be true, false or { replicas }; got ${describeValue(advisories)}.`);
   }
-  for (const flag of ['bindPlainEventPatterns', 'directCalls'] as const) {
+  for (const flag of ['bindPlainEventPatterns', 'directCalls', 'pruneConsumers'] as const) {
     if (options[flag] !== undefined && typeof options[flag] !== 'boolean') {
       throw new JetStreamConfigError(`${who}: ${flag} must be true or false; got ${describeValue(options[flag])}.`);
     }

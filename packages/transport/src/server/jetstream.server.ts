@@ -41,6 +41,7 @@ import type { ProcessingHooks } from '../consuming/processing-hooks.js';
 import type { HandlerBinding, HandlerBindingInfo, UnresolvedBinding } from '../bindings/handler-binding.js';
 import { resolveBinding } from '../bindings/resolve-bindings.js';
 import { Instrumentations } from '../observability/instrumentations.js';
+import { findLeftBehind, reportLeftBehind, type LeftBehindScan } from '../provisioning/left-behind-consumers.js';
 import type { ConsumeObserver, InstrumentationEvents } from '../observability/instrumentation.interface.js';
 
 /** Events of `JetStreamServer.on()`. */
@@ -134,7 +135,21 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       streams: () => this.streamsUsed().map((name) => ({ name })),
       deadLetterSubjects: () => this.deadLetterSubjects(),
       missingDeadLetterSubjects: () => this.missingDeadLetterSubjects,
+      leftBehind: () => this.scanLeftBehind(this.runners.map((r) => r.binding)),
     };
+  }
+
+  /**
+   * The durables of this service on the app's streams that no handler uses (see
+   * provisioning/left-behind-consumers.ts); the library's own streams (dead-letter advisories,
+   * health) are not looked at.
+   */
+  private async scanLeftBehind(bindings: readonly HandlerBinding[]): Promise<LeftBehindScan> {
+    if (!this.jsm || this.options.serviceName === undefined) return { consumers: [], unreadable: [] };
+    const serviceName = this.options.serviceName;
+    const own = new Set([advisoryStreamName(serviceName), this.health.storageTarget.stream]);
+    const streams = [...(this.options.streams ?? []).map((d) => d.name), ...bindings.map((b) => b.stream)].filter((s) => !own.has(s));
+    return findLeftBehind(this.jsm, streams, serviceName, new Set(bindings.map((b) => `${b.stream}/${b.durable}`)));
   }
 
   /** The streams the app declares or its handlers read. */
@@ -296,6 +311,10 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       await this.health.provision(replicas).catch((err: unknown) => {
         throw provisioningServerError(`create the health stream ${this.health.storageTarget.stream}`, err);
       });
+    }
+    if (this.options.serviceName !== undefined) {
+      const scan = await this.scanLeftBehind(bindings);
+      await reportLeftBehind(jsm, scan, this.options.serviceName, mode, this.options.pruneConsumers === true, this.logger);
     }
     const deadLettering = bindings.filter((b) => b.deadLetter);
     if (deadLettering.length > 0) {
