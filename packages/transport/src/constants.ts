@@ -57,5 +57,8 @@ export const DEFAULTS = {
   maxReasonLength: 256,
 } as const;
 
+/** While NATS is unreachable, one "reconnecting" line at most this often (the first attempt is always logged). */
+export const RECONNECTING_LOG_INTERVAL_MS = 10_000;
+
 /** `+TERM <reason>` is understood from this server version on; older servers ignore the whole term. */
 export const TERM_REASON_MIN_SERVER = '2.10.4';

@@ -93,7 +93,12 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     const nc = this.nc ?? (await pending?.catch(() => undefined));
     this.nc = undefined;
     await this.instrumentations.detach();
-    if (nc && !nc.isClosed()) await nc.drain().catch(() => nc.close());
+    if (nc && !nc.isClosed()) {
+      const started = Date.now();
+      this.logger.log('Closing: draining the NATS connection (publishes in flight get their PubAck first)');
+      await nc.drain().catch(() => nc.close());
+      this.logger.log(`Closed in ${Date.now() - started} ms`);
+    }
     this.closed = true;
     this._status$.next('closed');
   }
@@ -194,7 +199,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     this.jsm = jsm;
     this.publisher = new Publisher(jetstream(nc), jsm, this.publishDefaults, this.instrumentations.publish, () => nc.info?.version);
     this._status$.next('connected');
-    void watchConnection(nc, this._status$, this.listeners, 'JetStreamClient', () => this.closing);
+    void watchConnection(nc, this._status$, this.listeners, 'JetStreamClient', () => this.closing, this.logger);
     await this.instrumentations.attach({
       role: 'client',
       serviceName: this.options.serviceName ?? DEFAULTS.serviceName,

@@ -91,6 +91,11 @@ export class ConsumerRunner implements MessageSettler {
     this.puller = new MessagePuller(target, host.logger, (msg) => this.receive(msg));
   }
 
+  /** Handler calls running now (what `close()` waits for). */
+  get runningHandlers(): number {
+    return this.running;
+  }
+
   /** Handlers abandoned after `handlerTimeout` that are still running. */
   get timedOutRunning(): number {
     return this.outlived.size;

@@ -34,6 +34,7 @@ import { DeadLetterRouter } from '../dead-letter/dead-letter.router.js';
 import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
 import { planDirectCall } from './direct-call.js';
 import { reportStranded, reportTerminated } from './settle-reports.js';
+import { ShutdownReport } from './shutdown-report.js';
 import { JetStreamHealth } from '../health/jetstream-health.js';
 import type { HealthSource } from '../health/health-source.js';
 import { renderDeadLetterSubject } from '../bindings/dead-letter-subject.js';
@@ -294,7 +295,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.jsm = jsm;
     this.termReasonSupported = versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER);
     this._status$.next('connected');
-    void watchConnection(nc, this._status$, this.listeners as EventListeners<ConnectionEvents>, 'JetStreamServer', () => this.closing);
+    void watchConnection(nc, this._status$, this.listeners as EventListeners<ConnectionEvents>, 'JetStreamServer', () => this.closing, this.logger);
     this.js = jetstream(nc);
     const mode = this.options.provisioning ?? DEFAULTS.provisioning;
     this.provisioner = new Provisioner(jsm, mode, this.options.serviceName);
@@ -360,7 +361,10 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     const timeout = this.shutdownTimeoutMs;
     const runners = this.runners;
     this.runners = [];
-    await Promise.all([...runners, ...this.replays].map((r) => r.close(timeout)));
+    const closing = [...runners, ...this.replays];
+    const report = this.nc ? new ShutdownReport(this.logger, closing, timeout) : undefined;
+    await Promise.all(closing.map((r) => r.close(timeout)));
+    report?.handlersDone();
     this.stopIdempotency?.();
     if (this.jsm) await removeInstanceConsumers(this.jsm, runners);
     await this.advisories?.close();
@@ -372,6 +376,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       await nc.drain().catch(() => nc.close());
     }
     for (const release of this.patches) release();
+    report?.closed();
     this.closed = true;
     this._status$.next('closed');
   }
