@@ -1,8 +1,9 @@
 import type { ConsumerInfo, JetStreamManager } from '@nats-io/jetstream';
 import type { LoggerService } from '@nestjs/common';
 import type { ProvisioningMode } from '../interfaces/jetstream-options.interface.js';
-import { describeError } from '../settlement/settle-policy.js';
 import { durablePrefix } from '../utils/subjects.js';
+
+const why = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
  * A durable consumer on one of the app's streams whose name carries this service's prefix
@@ -63,7 +64,7 @@ export async function findLeftBehind(jsm: JetStreamManager, streams: readonly st
         });
       }
     } catch (err) {
-      unreadable.push({ stream, reason: describeError(err) });
+      unreadable.push({ stream, reason: why(err) });
     }
   }
   return { consumers, unreadable };
@@ -95,7 +96,7 @@ export async function reportLeftBehind(jsm: JetStreamManager, scan: LeftBehindSc
         logger.warn(`Removed consumer ${c.stream}/${c.consumer}, left behind by a handler service "${serviceName}" no longer has (pruneConsumers: true); it held ${c.pending} pending and ${c.ackPending} unacknowledged message(s).`);
         continue;
       } catch (err) {
-        logger.warn(`pruneConsumers could not remove consumer ${c.stream}/${c.consumer}: ${describeError(err)}.`);
+        logger.warn(`pruneConsumers could not remove consumer ${c.stream}/${c.consumer}: ${why(err)}.`);
       }
     }
     logger.warn(leftBehindMessage(c, serviceName, mode, prune));
