@@ -96,7 +96,7 @@ export async function reportLeftBehind(jsm: JetStreamManager, scan: LeftBehindSc
         logger.warn(`Removed consumer ${c.stream}/${c.consumer}, left behind by a handler service "${serviceName}" no longer has (pruneConsumers: true); it held ${c.pending} pending and ${c.ackPending} unacknowledged message(s).`);
         continue;
       } catch (err) {
-        logger.warn(`pruneConsumers could not remove consumer ${c.stream}/${c.consumer}: ${why(err)}.`);
+        logger.warn(`pruneConsumers could not remove consumer ${c.stream}/${c.consumer} (${why(err)}): remove it by hand, or allow $JS.API.CONSUMER.DELETE.${c.stream}.${c.consumer} to this identity.`);
       }
     }
     logger.warn(leftBehindMessage(c, serviceName, mode, prune));
