@@ -5,7 +5,8 @@ import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microser
 import { Observable, throwError } from 'rxjs';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import { JsonCodec } from '../codecs/json.codec.js';
-import { DEFAULTS } from '../constants.js';
+import { CLIENT_CLOSE_REPORT_AFTER_MS, DEFAULTS } from '../constants.js';
+import { whenSlow } from '../connection/connection-log.js';
 import { validateOptions } from '../config/validate-options.js';
 import { Provisioner } from '../provisioning/provisioner.js';
 import { JetStreamHealth } from '../health/jetstream-health.js';
@@ -94,10 +95,13 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     this.nc = undefined;
     await this.instrumentations.detach();
     if (nc && !nc.isClosed()) {
-      const started = Date.now();
-      this.logger.log('Closing: draining the NATS connection (publishes in flight get their PubAck first)');
-      await nc.drain().catch(() => nc.close());
-      this.logger.log(`Closed in ${Date.now() - started} ms`);
+      // Quiet when it is quick (a script's close); said when it waits.
+      await whenSlow(
+        nc.drain().catch(() => nc.close()),
+        CLIENT_CLOSE_REPORT_AFTER_MS,
+        (ms) => this.logger.log(`Closing: still draining the NATS connection after ${ms} ms (publishes in flight wait for their PubAck)`),
+        (ms) => this.logger.log(`Closed after ${ms} ms`),
+      );
     }
     this.closed = true;
     this._status$.next('closed');

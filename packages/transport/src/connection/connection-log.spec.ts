@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
-import { ConnectionLog, hostPort } from './connection-log.js';
+import { waitFor } from '@nest-jetstream/testing';
+import { ConnectionLog, hostPort, whenSlow } from './connection-log.js';
 
 class Lines implements LoggerService {
   readonly lines: string[] = [];
@@ -59,5 +60,25 @@ describe('hostPort', () => {
     expect(hostPort('127.0.0.1:4222')).toBe('127.0.0.1:4222');
     expect(hostPort('nats://user:secret@nats.example.com:4222')).toBe('nats.example.com:4222');
     expect(hostPort('tls://token@[::1]:4222/')).toBe('[::1]:4222');
+  });
+});
+
+describe('whenSlow', () => {
+  it('says nothing about quick work', async () => {
+    const said: string[] = [];
+    await expect(whenSlow(Promise.resolve(7), 1_000, () => said.push('slow'), () => said.push('done'))).resolves.toBe(7);
+    expect(said).toEqual([]);
+  });
+
+  it('says when it waits, then when it is done', async () => {
+    const said: string[] = [];
+    let finish!: () => void;
+    const work = new Promise<void>((resolve) => (finish = resolve));
+    const waiting = whenSlow(work, 20, (ms) => said.push(`slow ${ms >= 20}`), (ms) => said.push(`done ${ms >= 20}`));
+    await waitFor('the slow line', () => said.length > 0);
+    expect(said).toEqual(['slow true']);
+    finish();
+    await waiting;
+    expect(said).toEqual(['slow true', 'done true']);
   });
 });

@@ -8,6 +8,25 @@ export function hostPort(server: string): string {
   return afterCredentials.split('/')[0];
 }
 
+/**
+ * Awaits `work`; only when it takes longer than `afterMs`, calls `slow` then (with the time so
+ * far) and `done` when it ends (with the total time).
+ */
+export async function whenSlow<T>(work: Promise<T>, afterMs: number, slow: (ms: number) => void, done: (ms: number) => void): Promise<T> {
+  const started = Date.now();
+  let said = false;
+  const timer = setTimeout(() => {
+    said = true;
+    slow(Date.now() - started);
+  }, afterMs);
+  try {
+    return await work;
+  } finally {
+    clearTimeout(timer);
+    if (said) done(Date.now() - started);
+  }
+}
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /**
