@@ -80,6 +80,12 @@ export const LIMITS = {
   maxQuoted: 120,
 } as const;
 
+/** While NATS is unreachable, one "reconnecting" line at most this often (the first attempt is always logged). */
+export const RECONNECTING_LOG_INTERVAL_MS = 10_000;
+
+/** A client's `close()` that takes longer than this says what it waits for (a quick one logs nothing). */
+export const CLIENT_CLOSE_REPORT_AFTER_MS = 1_000;
+
 /** `+TERM <reason>` is understood from this server version on; older servers ignore the whole term. */
 export const TERM_REASON_MIN_SERVER = '2.10.4';
 

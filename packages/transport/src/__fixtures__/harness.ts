@@ -80,6 +80,24 @@ export class WarningLog implements LoggerService {
   }
 }
 
+/** Collects every line the library logs, with its level and context (`NestFactory.create(M, { logger })`). */
+export class CapturedLog implements LoggerService {
+  readonly lines: { level: 'log' | 'warn' | 'error'; message: string; context: string }[] = [];
+  log(message: unknown, context?: unknown): void {
+    this.lines.push({ level: 'log', message: String(message), context: String(context) });
+  }
+  warn(message: unknown, context?: unknown): void {
+    this.lines.push({ level: 'warn', message: String(message), context: String(context) });
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.lines.push({ level: 'error', message: String(message), context: String(rest.at(-1)) });
+  }
+  /** The messages logged by `context` that match `pattern`. */
+  matching(pattern: RegExp, context?: string): string[] {
+    return this.lines.filter((l) => (context === undefined || l.context === context) && pattern.test(l.message)).map((l) => l.message);
+  }
+}
+
 /** Records what handlers saw, for assertions with `waitFor`. */
 export class Probe<T = unknown> {
   readonly seen: T[] = [];

@@ -4,7 +4,8 @@ import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microser
 import { Observable, throwError } from 'rxjs';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import { JsonCodec } from '../codecs/json.codec.js';
-import { DEFAULTS } from '../constants.js';
+import { CLIENT_CLOSE_REPORT_AFTER_MS, DEFAULTS } from '../constants.js';
+import { whenSlow } from '../connection/connection-log.js';
 import { validateOptions } from '../config/validate-options.js';
 import { Provisioner } from '../provisioning/provisioner.js';
 import { JetStreamHealth } from '../health/jetstream-health.js';
@@ -99,7 +100,15 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     const nc = this.nc ?? (await pending?.catch(() => undefined));
     this.nc = undefined;
     await this.instrumentations.detach();
-    if (nc && !nc.isClosed()) await nc.drain().catch(() => nc.close());
+    if (nc && !nc.isClosed()) {
+      // Quiet when it is quick (a script's close); said when it waits.
+      await whenSlow(
+        nc.drain().catch(() => nc.close()),
+        CLIENT_CLOSE_REPORT_AFTER_MS,
+        (ms) => this.logger.log(`Closing: still draining the NATS connection after ${ms} ms (publishes in flight wait for their PubAck)`),
+        (ms) => this.logger.log(`Closed after ${ms} ms`),
+      );
+    }
     this.closed = true;
     this._status$.next('closed');
   }
@@ -200,7 +209,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     this.jsm = jsm;
     this.publisher = new Publisher(jetstream(nc), jsm, this.publishDefaults, this.instrumentations.publish, () => nc.info?.version);
     this._status$.next('connected');
-    void watchConnection(nc, this._status$, this.listeners, 'JetStreamClient', () => this.closing, this.redact);
+    void watchConnection(nc, this._status$, this.listeners, 'JetStreamClient', () => this.closing, this.logger, this.redact);
     await this.instrumentations.attach({
       role: 'client',
       serviceName: this.options.serviceName ?? DEFAULTS.serviceName,

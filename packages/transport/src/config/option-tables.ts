@@ -227,6 +227,7 @@ export const SERVER_OPTIONS: OptionTable<JetStreamServerOptions> = {
   codec,
   shutdownTimeout: nonNegative,
   bindPlainEventPatterns: flag,
+  pruneConsumers: flag,
   directCalls: flag,
   publish: nested(PUBLISH_OPTIONS),
   deadLetter: deadLetterSubject,

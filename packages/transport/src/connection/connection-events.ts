@@ -1,5 +1,7 @@
 import type { NatsConnection } from '@nats-io/nats-core';
+import type { LoggerService } from '@nestjs/common';
 import type { Subject } from 'rxjs';
+import { ConnectionLog } from './connection-log.js';
 import { JetStreamConnectionError } from '../errors/jetstream-transport.error.js';
 import { redactErrorChain, redactSecrets } from '../security/redact.js';
 
@@ -42,9 +44,10 @@ export class EventListeners<Events extends Record<keyof Events, Callback>> {
 
 /**
  * Mirrors the connection's status into `status$` and the `disconnect`/`reconnect`/`error` events
- * until it closes; a close nobody asked for (`closing()` false: reconnect attempts ran out, the
- * credentials expired) becomes status `'closed'` and a `closed` event that says why. What it
- * passes on (server names, errors and their causes) goes through `redact` first.
+ * until it closes, and logs each transition once (`ConnectionLog`); a close nobody asked for
+ * (`closing()` false: reconnect attempts ran out, the credentials expired) becomes status
+ * `'closed'`, a `closed` event and an error line that say why. What it passes on (server names,
+ * errors and their causes) goes through `redact` first.
  */
 export async function watchConnection(
   nc: NatsConnection,
@@ -52,18 +55,23 @@ export async function watchConnection(
   events: EventListeners<ConnectionEvents>,
   who: string,
   closing: () => boolean,
+  logger: LoggerService,
   redact: (text: string) => string = redactSecrets,
 ): Promise<void> {
+  const log = new ConnectionLog(logger);
   for await (const s of nc.status()) {
     switch (s.type) {
       case 'disconnect':
+        if (!closing()) log.disconnected(s.server);
         status$.next('disconnected');
         events.emit('disconnect', redact(s.server));
         break;
       case 'reconnecting':
+        if (!closing()) log.reconnecting();
         status$.next('reconnecting');
         break;
       case 'reconnect':
+        log.reconnected(s.server);
         status$.next('connected');
         events.emit('reconnect', redact(s.server));
         break;
@@ -78,6 +86,7 @@ export async function watchConnection(
     `${who}'s NATS connection closed and will not reconnect${reason ? `: ${reason.message}` : ''}. Nothing is consumed or published until the service restarts; connection.maxReconnectAttempts (default -1: for as long as it runs) bounds reconnecting.`,
     { cause: reason ?? undefined },
   );
+  logger.error(error.message);
   status$.next('closed');
   events.emit('closed', error);
 }

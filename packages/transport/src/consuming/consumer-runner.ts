@@ -102,6 +102,11 @@ export class ConsumerRunner implements MessageSettler {
     this.deadlines = new HandlerDeadlines(binding.handlerTimeoutMs, () => this.unsettled, (ctx) => this.abandon(ctx));
   }
 
+  /** Handler calls running now (what `close()` waits for). */
+  get runningHandlers(): number {
+    return this.running;
+  }
+
   /** Handlers abandoned after `handlerTimeout` that are still running. */
   get timedOutRunning(): number {
     return this.outlived.size;

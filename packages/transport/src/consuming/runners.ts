@@ -11,6 +11,8 @@ import { subjectMatches, subjectProblem } from '../utils/subjects.js';
 export interface HandlerRunner {
   readonly binding: HandlerBinding;
   readonly info: HandlerBindingInfo;
+  /** Handler calls running now (what `close()` waits for). */
+  readonly runningHandlers: number;
   start(): Promise<void>;
   close(timeoutMs: number): Promise<void>;
 }

@@ -143,9 +143,10 @@ export async function checkConsumers(source: HealthSource, s: HealthSettings): P
   const name = 'jetstream.consumers';
   const conn = source.connection();
   const consumers = source.consumers();
-  if (consumers.length === 0) return up(name, { consumers: 0 });
+  const leftBehind = await leftBehindDetails(source, s);
+  if (consumers.length === 0) return up(name, { consumers: 0, ...leftBehind });
   if (!conn) return down(name, `${source.who} is not connected.`);
-  const details: Record<string, unknown> = {};
+  const details: Record<string, unknown> = { ...leftBehind };
   const problems: string[] = [];
   await Promise.all(
     consumers.map(async (c) => {
@@ -169,6 +170,23 @@ export async function checkConsumers(source: HealthSource, s: HealthSettings): P
     }),
   );
   return problems.length ? down(name, `${problems.join('; ')}. The handlers are slower than the traffic, stopped, or failing: scale out, raise concurrency, or look at the handler errors.`, details) : up(name, details);
+}
+
+/**
+ * The service's durables that no handler uses, listed under `leftBehind` with the command that
+ * removes each: they hold messages, but do not make this service unready.
+ */
+async function leftBehindDetails(source: HealthSource, s: HealthSettings): Promise<Record<string, unknown>> {
+  if (!source.leftBehind || !source.connection()) return {};
+  try {
+    const scan = await within(source.leftBehind(), s.timeoutMs, 'the consumer lists of the streams');
+    if (scan.consumers.length === 0) return {};
+    return {
+      leftBehind: scan.consumers.map((c) => ({ consumer: `${c.stream}/${c.consumer}`, pending: c.pending, ackPending: c.ackPending, inUse: c.inUse, remove: c.remove })),
+    };
+  } catch (err) {
+    return { leftBehindUnknown: describeError(err) };
+  }
 }
 
 /** Dead letters: every route has a stream, and their depth (against health.deadLetterMaxDepth when set). */

@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type { JetStreamStatus } from '../connection/connection-events.js';
 import type { ProvisioningMode } from '../interfaces/jetstream-options.interface.js';
 import type { LagThresholds } from './health.types.js';
+import type { LeftBehindScan } from '../provisioning/left-behind-consumers.js';
 
 /** What the health checks read of a server or a client, live. */
 export interface HealthSource {
@@ -25,4 +26,6 @@ export interface HealthSource {
   /** Dead-letter subjects of the handlers, and those no stream captured at boot. */
   deadLetterSubjects(): readonly string[];
   missingDeadLetterSubjects(): readonly string[];
+  /** The service's durables on its streams that no handler uses (a server's; none for a client). */
+  leftBehind?(): Promise<LeftBehindScan>;
 }

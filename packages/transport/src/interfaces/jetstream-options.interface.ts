@@ -123,6 +123,15 @@ export interface JetStreamServerOptions extends JetStreamClientOptions {
   /** How long `close()` waits for running handlers. Default `'10s'`. */
   shutdownTimeout?: Duration;
   /**
+   * Remove, at `listen()`, this service's durables on its streams that no handler uses any more
+   * (named `<serviceName>__…`, left behind by a handler renamed or removed or a subject moved to
+   * another stream; on interest and work-queue streams they keep messages for good). Only with
+   * provisioning `'create-or-update'`, and never a consumer a client still pulls from; in `'verify'`
+   * and `'off'` they are only reported. Either way each one is logged with its
+   * `nats consumer rm <stream> <name>` command, and readiness lists them. Default false: nothing is removed.
+   */
+  pruneConsumers?: boolean;
+  /**
    * Bind plain `@EventPattern` handlers (no transport) too, for apps that use JetStream alone. Default
    * false: then one that no other server of the app takes fails `listen()` (with `JetStreamModule`;
    * a warning without it, which cannot see the app's servers).

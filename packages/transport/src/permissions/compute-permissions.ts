@@ -72,6 +72,8 @@ export function computePermissions(plan: PermissionsPlan, role: PermissionRole):
       }
       pub.add(`${api}.STREAM.MSG.GET.${c.stream}`); // the oldest unprocessed message (health, metrics), originals (safety net)
     }
+    // The consumers left behind on the app's streams are looked for at boot and in readiness.
+    for (const s of plan.streams) pub.add(`${api}.CONSUMER.LIST.${s}`);
     for (const s of plan.deadLetterSubjects) pub.add(s);
     for (const s of plan.deadLetterStreams) streamRead(s);
     if (plan.advisory) {

@@ -37,6 +37,7 @@ import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } fro
 import { planDirectCall } from './direct-call.js';
 import { reportStranded, reportTerminated } from './settle-reports.js';
 import { withStack } from '../settlement/error-detail.js';
+import { ShutdownReport } from './shutdown-report.js';
 import { JetStreamHealth } from '../health/jetstream-health.js';
 import type { HealthSource } from '../health/health-source.js';
 import { renderDeadLetterSubject } from '../bindings/dead-letter-subject.js';
@@ -46,6 +47,7 @@ import { resolveBinding } from '../bindings/resolve-bindings.js';
 import { Instrumentations } from '../observability/instrumentations.js';
 import { createRedactor, type Redactor } from '../security/redact.js';
 import { RedactingLogger } from '../security/redacting-logger.js';
+import { findLeftBehind, reportLeftBehind, type LeftBehindScan } from '../provisioning/left-behind-consumers.js';
 import type { ConsumeObserver, InstrumentationEvents } from '../observability/instrumentation.interface.js';
 
 /** Events of `JetStreamServer.on()`. */
@@ -151,6 +153,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       streams: () => this.streamsUsed().map((name) => ({ name })),
       deadLetterSubjects: () => this.deadLetterSubjects(),
       missingDeadLetterSubjects: () => this.missingDeadLetterSubjects,
+      leftBehind: () => this.scanLeftBehind(this.runners.map((r) => r.binding)),
     };
   }
 
@@ -162,6 +165,19 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   /** @internal Whether `listen()` was called (the app started this server). */
   get listenStarted(): boolean {
     return this.listenCalled;
+  }
+
+  /**
+   * The durables of this service on the app's streams that no handler uses (see
+   * provisioning/left-behind-consumers.ts); the library's own streams (dead-letter advisories,
+   * health) are not looked at.
+   */
+  private async scanLeftBehind(bindings: readonly HandlerBinding[]): Promise<LeftBehindScan> {
+    if (!this.jsm || this.options.serviceName === undefined) return { consumers: [], unreadable: [] };
+    const serviceName = this.options.serviceName;
+    const own = new Set([advisoryStreamName(serviceName), this.health.storageTarget.stream]);
+    const streams = [...(this.options.streams ?? []).map((d) => d.name), ...bindings.map((b) => b.stream)].filter((s) => !own.has(s));
+    return findLeftBehind(this.jsm, streams, serviceName, new Set(bindings.map((b) => `${b.stream}/${b.durable}`)));
   }
 
   /** The streams the app declares or its handlers read. */
@@ -318,7 +334,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.jsm = jsm;
     this.termReasonSupported = versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER);
     this._status$.next('connected');
-    void watchConnection(nc, this._status$, this.listeners as EventListeners<ConnectionEvents>, 'JetStreamServer', () => this.closing, this.redact);
+    void watchConnection(nc, this._status$, this.listeners as EventListeners<ConnectionEvents>, 'JetStreamServer', () => this.closing, this.logger, this.redact);
     this.js = jetstream(nc);
     const mode = this.options.provisioning ?? DEFAULTS.provisioning;
     this.provisioner = new Provisioner(jsm, mode, this.options.serviceName);
@@ -335,6 +351,10 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       await this.health.provision(replicas).catch((err: unknown) => {
         throw provisioningServerError(`create the health stream ${this.health.storageTarget.stream}`, err);
       });
+    }
+    if (this.options.serviceName !== undefined) {
+      const scan = await this.scanLeftBehind(bindings);
+      await reportLeftBehind(jsm, scan, this.options.serviceName, mode, this.options.pruneConsumers === true, this.logger);
     }
     const deadLettering = bindings.filter((b) => b.deadLetter);
     if (deadLettering.length > 0) {
@@ -380,7 +400,10 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     const timeout = this.shutdownTimeoutMs;
     const runners = this.runners;
     this.runners = [];
-    await Promise.all([...runners, ...this.replays].map((r) => r.close(timeout)));
+    const closing = [...runners, ...this.replays];
+    const report = this.nc ? new ShutdownReport(this.logger, closing, timeout) : undefined;
+    await Promise.all(closing.map((r) => r.close(timeout)));
+    report?.handlersDone();
     this.stopIdempotency?.();
     if (this.jsm) await removeInstanceConsumers(this.jsm, runners);
     await this.advisories?.close();
@@ -392,6 +415,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       await nc.drain().catch(() => nc.close());
     }
     for (const release of this.patches) release();
+    report?.closed();
     this.closed = true;
     this._status$.next('closed');
   }

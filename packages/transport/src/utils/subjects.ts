@@ -64,10 +64,17 @@ export function nameProblem(name: string): string | undefined {
  * `orders.*.created` in service `billing` → `billing__orders_star_created`.
  */
 export function deriveDurableName(serviceName: string, subject: string): string {
-  const part = (s: string) =>
-    s
-      .split('.')
-      .map((t) => (t === '*' ? 'star' : t === '>' ? 'all' : t.replace(/[^A-Za-z0-9_-]/g, '_')))
-      .join('_');
-  return `${part(serviceName)}__${part(subject)}`;
+  return `${durablePrefix(serviceName)}${namePart(subject)}`;
+}
+
+/** What every durable name derived for `serviceName` starts with: `billing` → `billing__`. */
+export function durablePrefix(serviceName: string): string {
+  return `${namePart(serviceName)}__`;
+}
+
+function namePart(s: string): string {
+  return s
+    .split('.')
+    .map((t) => (t === '*' ? 'star' : t === '>' ? 'all' : t.replace(/[^A-Za-z0-9_-]/g, '_')))
+    .join('_');
 }

@@ -74,6 +74,11 @@ export class OrderedRunner implements MessageSettler {
     this.puller = new MessagePuller(target, host.logger, (msg) => this.receive(msg));
   }
 
+  /** Handler calls running now (one at most: what `close()` waits for). */
+  get runningHandlers(): number {
+    return this.busy ? 1 : 0;
+  }
+
   /** The name of the ordered consumer now on the server (it changes each time the client recreates it). */
   get consumerName(): string | undefined {
     return (this.consumer as (Consumer & { name?: string }) | undefined)?.name;
