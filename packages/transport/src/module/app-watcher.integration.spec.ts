@@ -88,6 +88,12 @@ describe('JetStreamModule watches the app: plain @EventPattern and a server neve
   });
   afterEach(async () => {
     for (const close of closers.splice(0)) await close().catch(() => undefined);
+    // Each test starts from a stream without consumers: one a test leaves would be reported as left behind by the next.
+    const names = await h.jsm.streams.info(stream).then(
+      async () => (await h.jsm.consumers.list(stream).next()).map((c) => c.name),
+      () => [] as string[],
+    );
+    for (const name of names) await h.jsm.consumers.delete(stream, name);
   });
   afterAll(() => h.stop());
 
