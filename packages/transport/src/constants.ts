@@ -80,6 +80,9 @@ export const LIMITS = {
   maxQuoted: 120,
 } as const;
 
+/** Readiness rescans the app's streams for consumers left behind at most this often (they change with deploys, not per second). */
+export const LEFT_BEHIND_RESCAN_MS = 60_000;
+
 /** While NATS is unreachable, one "reconnecting" line at most this often (the first attempt is always logged). */
 export const RECONNECTING_LOG_INTERVAL_MS = 10_000;
 

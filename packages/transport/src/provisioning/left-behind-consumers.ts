@@ -34,8 +34,9 @@ export interface LeftBehindScan {
  * of another service (another prefix, or a name not derived by this library), a consumer the
  * server removes by itself when unused (an `inactive_threshold`: the per-instance `'broadcast'`
  * and `'ordered'` consumers of running instances, replays, ephemerals), and a consumer a handler
- * of this service uses (`owned`: `<stream>/<name>`). After the prefix comes the handler's subject,
- * which never starts with `_`: that keeps service `a_` (`a___x`) from counting as service `a`'s.
+ * of this service uses (`owned`: `<stream>/<name>`). A name whose rest starts with `_` is not
+ * counted, so that service `a_` (`a___x`) is never taken for service `a`; the price: the old
+ * durable of a handler whose subject starts with `_` is not reported either.
  */
 export function isLeftBehind(stream: string, info: Pick<ConsumerInfo, 'name' | 'config'>, serviceName: string, owned: ReadonlySet<string>): boolean {
   const prefix = durablePrefix(serviceName);

@@ -38,6 +38,24 @@ class V2 {}
 @Module({ controllers: [BroadcastC] })
 class Broadcaster {}
 
+@Controller()
+class TaskOld {
+  @JetStreamEvent('lbwq.tasks.>')
+  run() {}
+}
+
+@Controller()
+class TaskRenamed {
+  @JetStreamEvent('lbwq.tasks.*')
+  run() {}
+}
+
+@Module({ controllers: [TaskOld] })
+class WorkV1 {}
+
+@Module({ controllers: [TaskRenamed] })
+class WorkV2 {}
+
 describe('consumers left behind (real nats-server)', () => {
   const h = new Harness();
   const stream = uniqueName('LEFT_BEHIND');
@@ -129,5 +147,30 @@ describe('consumers left behind (real nats-server)', () => {
     const left = await names();
     expect(left).toEqual(expect.arrayContaining(['lb__lb_a', 'other__lb_b', 'lb___lb_b', liveBroadcast]));
     expect((await pruned.strategy.health.readiness()).checks.find((c) => c.name === 'jetstream.consumers')?.details.leftBehind).toBeUndefined();
+  });
+
+  it('on a work-queue stream, a renamed handler boots once pruneConsumers removes its old durable (without it, the error says to)', async () => {
+    const wq = uniqueName('LEFT_BEHIND_WQ');
+    const opts = (extra: Partial<JetStreamOptions> = {}) => ({ streams: [{ name: wq, subjects: ['lbwq.>'], retention: 'workqueue' as const }], ...extra });
+    const v1 = await boot(WorkV1, opts());
+    const old = v1.strategy.bindings[0].durable;
+    await v1.app.close();
+    await h.js.publish('lbwq.tasks.x', '{}');
+
+    // The old durable overlaps the renamed handler's subject: a work-queue stream allows one consumer per subject.
+    const refused = await boot(WorkV2, opts()).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(String(refused)).toMatch(new RegExp(`overlaps consumer ${wq}/${old}.*pruneConsumers: true`));
+    expect(await h.jsm.consumers.info(wq, old).then(() => true)).toBe(true);
+
+    const v2 = await boot(WorkV2, opts({ pruneConsumers: true }));
+    expect(v2.log.matching(new RegExp(`Removed consumer ${wq}/${old}`), 'JetStreamServer')).toHaveLength(1);
+    const consumers: string[] = [];
+    for await (const c of h.jsm.consumers.list(wq)) consumers.push(c.name);
+    expect(consumers).toEqual([v2.strategy.bindings[0].durable]);
+    await v2.app.close();
+    await h.jsm.streams.delete(wq);
   });
 });

@@ -36,7 +36,16 @@ export class Provisioner {
     private readonly serviceName?: string,
   ) {}
 
-  async provision(streams: StreamDeclaration[], unresolved: UnresolvedBinding[]): Promise<HandlerBinding[]> {
+  /**
+   * Ensures the streams, resolves each handler's stream, then the consumers. `beforeConsumers` runs
+   * between the two (the server reports, and may prune, consumers left behind there: a left-behind
+   * durable on a work-queue stream would otherwise fail the work-queue checks before it is pruned).
+   */
+  async provision(
+    streams: StreamDeclaration[],
+    unresolved: UnresolvedBinding[],
+    beforeConsumers?: (bindings: HandlerBinding[]) => Promise<void>,
+  ): Promise<HandlerBinding[]> {
     // Only create-or-update lists every stream (it must not create one overlapping another);
     // verify and off look up just the streams the app names or needs.
     if (this.mode === 'create-or-update') await this.loadServerStreams();
@@ -47,6 +56,7 @@ export class Provisioner {
     }
     const bindings = unresolved.map((b) => ({ ...b, stream: this.resolveStream(b, streams) }));
     assertOneHandlerPerDurable(bindings);
+    await beforeConsumers?.(bindings);
     await this.checkWorkQueues(bindings, streams);
     const uncaptured = [...new Set(bindings.flatMap((b) => this.checkDeadLetterRoute(b, streams)))];
     if (uncaptured.length > 0) await this.provideDeadLetterStream(uncaptured, bindings, streams);
@@ -69,7 +79,7 @@ export class Provisioner {
         // An identity that may not list consumers: the server's own refusal will name the clash.
         continue;
       }
-      problems.push(...foreignConsumerProblems(b, consumers));
+      problems.push(...foreignConsumerProblems(b, consumers, this.serviceName));
     }
     if (problems.length > 0) throw workQueueError(problems);
   }

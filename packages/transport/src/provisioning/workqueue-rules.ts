@@ -1,7 +1,7 @@
 import type { ConsumerInfo } from '@nats-io/jetstream';
 import type { HandlerBinding } from '../bindings/handler-binding.js';
 import { ProvisioningError } from '../errors/provisioning.error.js';
-import { subjectsOverlap } from '../utils/subjects.js';
+import { durablePrefix, subjectsOverlap } from '../utils/subjects.js';
 
 /**
  * The server's rules for a `workqueue` stream, checked at boot so the app says what to change
@@ -34,14 +34,17 @@ export function workQueueProblems(bindings: HandlerBinding[], isWorkQueue: (stre
 }
 
 /** Consumers already on a workqueue stream (another service's, or an old durable of this one) whose filter overlaps a handler's. */
-export function foreignConsumerProblems(b: HandlerBinding, consumers: ConsumerInfo[]): string[] {
+export function foreignConsumerProblems(b: HandlerBinding, consumers: ConsumerInfo[], serviceName?: string): string[] {
   const problems: string[] = [];
   for (const c of consumers) {
     if (c.name === b.durable) continue;
     const filters = c.config.filter_subjects ?? (c.config.filter_subject ? [c.config.filter_subject] : ['>']);
     const clash = filters.find((f) => subjectsOverlap(f, b.subject));
     if (clash) {
-      problems.push(`handler "${b.subject}" overlaps consumer ${b.stream}/${c.name} (filter "${clash}") on workqueue stream ${b.stream}: a workqueue stream allows one consumer per subject. Delete that consumer if it is left over (nats consumer rm ${b.stream} ${c.name}), or make the subjects disjoint.`);
+      // This service's own durable (a handler renamed or removed) that pruneConsumers did not remove: a client still pulls from it, or pruning is off.
+      const own = serviceName !== undefined && c.name.startsWith(durablePrefix(serviceName));
+      const prune = own ? ', or set pruneConsumers: true to have this service remove its own left-behind consumers at boot once no client pulls from them' : '';
+      problems.push(`handler "${b.subject}" overlaps consumer ${b.stream}/${c.name} (filter "${clash}") on workqueue stream ${b.stream}: a workqueue stream allows one consumer per subject. Delete that consumer if it is left over (nats consumer rm ${b.stream} ${c.name})${prune}, or make the subjects disjoint.`);
     }
   }
   return problems;

@@ -3,7 +3,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { nuid, type NatsConnection } from '@nats-io/nats-core';
 import type { LoggerService } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import { DEFAULTS, JETSTREAM_CLASS_KEY, JETSTREAM_EXTRAS_KEY, JETSTREAM_METHOD_KEY, JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from '../constants.js';
+import { DEFAULTS, LEFT_BEHIND_RESCAN_MS, JETSTREAM_CLASS_KEY, JETSTREAM_EXTRAS_KEY, JETSTREAM_METHOD_KEY, JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from '../constants.js';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import { JsonCodec } from '../codecs/json.codec.js';
 import { openConnection } from '../connection/open-connection.js';
@@ -109,6 +109,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   private readonly patches: (() => void)[];
   private readonly releaseRegistrationHook: () => void;
   private closed = false;
+  private leftBehindCache?: { at: number; scan: Promise<LeftBehindScan> };
   /** Set when close() starts: the connection closing after it is expected. */
   private closing = false;
   /** Stops pruning the idempotency keys (set at `listen()` when `idempotency.pruneInterval` is). */
@@ -153,7 +154,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       streams: () => this.streamsUsed().map((name) => ({ name })),
       deadLetterSubjects: () => this.deadLetterSubjects(),
       missingDeadLetterSubjects: () => this.missingDeadLetterSubjects,
-      leftBehind: () => this.scanLeftBehind(this.runners.map((r) => r.binding)),
+      leftBehind: () => this.leftBehindForHealth(),
     };
   }
 
@@ -165,6 +166,16 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   /** @internal Whether `listen()` was called (the app started this server). */
   get listenStarted(): boolean {
     return this.listenCalled;
+  }
+
+  /** Readiness lists consumers left behind from a scan at most `LEFT_BEHIND_RESCAN_MS` old: they only change with a deploy. */
+  private leftBehindForHealth(): Promise<LeftBehindScan> {
+    const cached = this.leftBehindCache;
+    if (cached && Date.now() - cached.at < LEFT_BEHIND_RESCAN_MS) return cached.scan;
+    const scan = this.scanLeftBehind(this.runners.map((r) => r.binding));
+    this.leftBehindCache = { at: Date.now(), scan };
+    scan.catch(() => (this.leftBehindCache = undefined));
+    return scan;
   }
 
   /**
@@ -344,17 +355,19 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     if (mode !== 'off') assertDeclaredTimingSupported(this.options.streams ?? [], serverVersion);
     // Before provisioning: a stream that would capture a request subject is not created or widened.
     await checkRequestSubjects(this, jsm, this.options, this.logger);
-    const bindings = await this.provisioner.provision(this.options.streams ?? [], this.pending);
+    const serviceName = this.options.serviceName;
+    // Consumers left behind are reported (and pruned, when asked) once the streams exist, before the handlers' consumers.
+    const leftBehind = serviceName === undefined ? undefined : async (resolved: HandlerBinding[]) => {
+      const scan = await this.scanLeftBehind(resolved);
+      await reportLeftBehind(jsm, scan, serviceName, mode, this.options.pruneConsumers === true, this.logger);
+    };
+    const bindings = await this.provisioner.provision(this.options.streams ?? [], this.pending, leftBehind);
     if (mode === 'create-or-update') {
       // The health check's stream, so that identities that may not create streams find it there.
       const replicas = this.provisioner.replicasOf(bindings.map((b) => b.stream), this.options.streams ?? []);
       await this.health.provision(replicas).catch((err: unknown) => {
         throw provisioningServerError(`create the health stream ${this.health.storageTarget.stream}`, err);
       });
-    }
-    if (this.options.serviceName !== undefined) {
-      const scan = await this.scanLeftBehind(bindings);
-      await reportLeftBehind(jsm, scan, this.options.serviceName, mode, this.options.pruneConsumers === true, this.logger);
     }
     const deadLettering = bindings.filter((b) => b.deadLetter);
     if (deadLettering.length > 0) {
