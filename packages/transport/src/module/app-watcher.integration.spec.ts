@@ -3,12 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import { EventPattern, Payload, Transport } from '@nestjs/microservices';
 import { waitFor } from '@nest-jetstream/testing';
 import { Harness, Probe, uniqueName } from '../__fixtures__/harness.js';
-import { DEFAULTS } from '../constants.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
-import { toMillis } from '../utils/duration.js';
+import { JetStreamAppWatcher } from './jetstream-app.watcher.js';
 import { JetStreamModule } from './jetstream.module.js';
 
 // Nothing runs silently wrong: a plain @EventPattern no server of the app takes is refused at boot
@@ -64,7 +63,6 @@ describe('JetStreamModule watches the app: plain @EventPattern and a server neve
   const stream = uniqueName('WATCH');
   const closers: (() => Promise<unknown>)[] = [];
   let options: JetStreamOptions;
-  const graceMs = toMillis(DEFAULTS.serverStartGrace, 'serverStartGrace');
 
   const moduleWith = (controller: Type<unknown>): Type<unknown> => {
     @Module({ imports: [JetStreamModule.forRoot(options)], controllers: [controller] })
@@ -140,8 +138,8 @@ describe('JetStreamModule watches the app: plain @EventPattern and a server neve
     await waitFor('the JetStream handler', () => probe.count((p) => p === 'js:e1') === 1);
     expect(app.get(JetStreamServer).bindings.map((b) => b.subject)).toEqual(['watch.evt']);
     expect(log.matching('debug', /left to the app's other server\(s\) \(ServerNats\): PlainController\.onPlain/)).toHaveLength(1);
-    // Nor the never-connected warning: the absence of a log line can only be waited for, past the grace.
-    await new Promise((resolve) => setTimeout(resolve, graceMs + 500));
+    // Nor the never-connected warning: the check found the server listening.
+    expect(await app.get(JetStreamAppWatcher).checked).toBe('listening');
     expect(log.lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
     expect((await app.get(JetStreamServer).health.readiness()).checks.find((c) => c.name === 'nats.connection')?.status).toBe('up');
   });
@@ -171,7 +169,8 @@ describe('JetStreamModule watches the app: plain @EventPattern and a server neve
     await app.listen();
     await h.js.publish('watch.evt', JSON.stringify({ id: 'e2' }));
     await waitFor('the JetStream handler', () => probe.count((p) => p === 'js:e2') === 1);
-    await new Promise((resolve) => setTimeout(resolve, graceMs + 500));
+    // The check runs after the grace (a standalone microservice bootstraps before it listens): it found a server listening.
+    expect(await app.get(JetStreamAppWatcher).checked).toBe('listening');
     expect(log.lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
     const moduleServer = app.get(JetStreamServer);
     expect(moduleServer).not.toBe(strategy);

@@ -8,6 +8,9 @@ import type { AppView } from '../server/app-view.js';
 import { toMillis } from '../utils/duration.js';
 import { discoverHandlers } from './discover-handlers.js';
 
+/** What the never-connected check decided: a JetStream server listens, the app has no handlers, or it warned. */
+export type WatchVerdict = 'listening' | 'no handlers' | 'warned';
+
 /** What the watcher uses of a JetStream server: duck-typed, as an app may load two copies of the library. */
 interface JetStreamTarget {
   useApp(app: AppView): void;
@@ -40,6 +43,9 @@ export class JetStreamAppWatcher implements OnApplicationBootstrap, OnApplicatio
   private readonly servers: object[] = [];
   private readonly subscription: Subscription;
   private timer?: NodeJS.Timeout;
+  private decide!: (verdict: WatchVerdict) => void;
+  /** @internal What the never-connected check decided, once it has (at bootstrap, or after the grace). */
+  readonly checked: Promise<WatchVerdict> = new Promise((resolve) => (this.decide = resolve));
   private readonly view: AppView = {
     jetStreamListening: () => this.started(),
     otherServers: () => this.servers.filter(takesPlainEvents).map((s) => s.constructor.name),
@@ -66,7 +72,8 @@ export class JetStreamAppWatcher implements OnApplicationBootstrap, OnApplicatio
   onApplicationBootstrap(): void {
     // A standalone microservice bootstraps just before its server's listen(): wait a moment,
     // which also covers a hybrid app that connects its microservices after app.listen().
-    if (this.started() || !this.hasJetStreamHandlers()) return;
+    if (this.started()) return this.decide('listening');
+    if (!this.hasJetStreamHandlers()) return this.decide('no handlers');
     this.timer = setTimeout(() => this.warnIfNotStarted(), toMillis(DEFAULTS.serverStartGrace, 'serverStartGrace'));
     this.timer.unref();
   }
@@ -86,7 +93,8 @@ export class JetStreamAppWatcher implements OnApplicationBootstrap, OnApplicatio
 
   private warnIfNotStarted(): void {
     this.timer = undefined;
-    if (this.started()) return;
+    if (this.started()) return this.decide('listening');
+    this.decide('warned');
     const handlers = [...new Set(discoverHandlers(this.discovery).filter((h) => h.transport === JETSTREAM_TRANSPORT).map((h) => h.handler))];
     const connected = this.servers.some(isJetStreamTarget);
     this.logger.warn(
