@@ -43,7 +43,9 @@ export function resolveNatsServerBinary(env: NodeJS.ProcessEnv = process.env, cw
   } catch {
     throw new Error(
       `No nats-server found: no ${CACHE_RELATIVE}/nats-server-${label} above ${cwd} and none on the PATH. ` +
-        'Run `npm run nats:install` (scripts/install-nats-server.sh) or set NATS_SERVER_BIN=/path/to/nats-server.',
+        'Install nats-server (macOS: brew install nats-server; Debian/Ubuntu: apt-get install nats-server; anywhere: the release archive ' +
+        'from https://github.com/nats-io/nats-server/releases, or go install github.com/nats-io/nats-server/v2@latest) and put it on the PATH, ' +
+        'or set NATS_SERVER_BIN=/path/to/nats-server. In the nest-jetstream repository itself, `npm run nats:install` fetches both tested versions.',
     );
   }
 }
