@@ -20,8 +20,8 @@ import type { RunOptions } from './sizes';
 export const RETAINED_GROWTH_BOUND_MB = 20;
 /**
  * Active resources of one type (Timeout, TCPSocketWrap...) may exceed the warm-up's by this many
- * once everything settled: a timer the NATS client re-arms (a ping, a pull's heartbeat) can be
- * between two lives when looked at. A leak is one per message: thousands.
+ * once everything settled: room for a timer or request rightly in flight at the moment of looking
+ * (a pull waiting for messages). A leak is one per message: thousands.
  */
 export const RESOURCE_ALLOWANCE = 2;
 /** The warm-up before the first measurement: a few of each kind of input, so that what is built once is built. */
