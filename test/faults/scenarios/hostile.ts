@@ -33,7 +33,7 @@ export interface HostileFigures {
   oversized: number;
   decodeFailures: number;
   flood: number;
-  /** RSS of the consumer process, MB: once ready, the most seen, and after everything settled. */
+  /** RSS of the consumer process, MB: after the warm-up, the most seen, and after everything settled. */
   rssStartMb: number;
   rssMaxMb: number;
   rssEndMb: number;
