@@ -21,11 +21,13 @@ export class ServiceProcess {
   /**
    * `name`: an example service, run from its src/main.ts; any other name needs `entry`, the
    * TypeScript file to run (it prints the same "ready" line: the fault suite's consumer app).
+   * `nodeArgs`: flags for node itself (the fault suite's `--expose-gc`).
    */
   constructor(
     readonly name: ServiceName | (string & {}),
     private readonly env: Record<string, string>,
     private readonly entry = join(ROOT, 'examples', name, 'src/main.ts'),
+    private readonly nodeArgs: string[] = [],
   ) {}
 
   /** Starts the service and resolves once it printed its ready line (HTTP listening, consumers bound). */
@@ -58,7 +60,7 @@ export class ServiceProcess {
 
   private spawn(extra: Record<string, string>): { proc: ChildProcessWithoutNullStreams; exited: () => boolean } {
     this.output = '';
-    const proc = spawn(process.execPath, ['-r', join(ROOT, 'scripts/register.cjs'), this.entry], {
+    const proc = spawn(process.execPath, [...this.nodeArgs, '-r', join(ROOT, 'scripts/register.cjs'), this.entry], {
       env: { ...process.env, ...this.env, ...extra },
     });
     this.proc = proc;

@@ -2,7 +2,8 @@
 // "<id> <delivery> <ms>" to FAULT_RECORD for every call, synchronously, before doing its work, so
 // a SIGKILL loses no record of a call that started. Payloads are { id, poison? }: a poison
 // message fails every attempt and is dead-lettered. Configured by the environment (see workload.ts);
-// FAULT_HEALTH=1 also serves the liveness report on an HTTP port (the ready line's).
+// FAULT_HEALTH=1 also serves the liveness report on an HTTP port (the ready line's), and
+// GET /debug/memory: the heap after garbage collection and the active resources (the leak check).
 import 'reflect-metadata';
 import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -11,6 +12,7 @@ import { Controller, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { JetStreamContext, JetStreamEvent, JetStreamServer, parseDuration } from '@nest-jetstream/transport';
+import { takeMemorySnapshot } from './memory-snapshot';
 
 const env = (name: string, fallback?: string): string => {
   const v = process.env[name] ?? fallback;
@@ -62,7 +64,13 @@ async function main(): Promise<void> {
   // FAULT_HEALTH=1: GET /live answers the transport's liveness report (the hostile-input scenario probes it under load).
   let port = 0;
   if (env('FAULT_HEALTH', '0') === '1') {
-    const http = createServer((_req, res) => {
+    const http = createServer((req, res) => {
+      if (req.url === '/debug/memory') {
+        // The probes' idle keep-alive sockets are not the app's: closed first, and this one after the answer.
+        http.closeIdleConnections();
+        setImmediate(() => res.writeHead(200, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify(takeMemorySnapshot())));
+        return;
+      }
       strategy.health.liveness().then(
         (report) => res.writeHead(report.status === 'up' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(report)),
         (err: unknown) => res.writeHead(500).end(String(err)),

@@ -89,7 +89,8 @@ export class Workload {
       ...this.options.consumerEnv,
       ...extraEnv,
     };
-    const proc = await new ServiceProcess('fault-consumer', env, ENTRY).start(60_000);
+    // --expose-gc: GET /debug/memory (FAULT_HEALTH=1) collects garbage before it measures the heap.
+    const proc = await new ServiceProcess('fault-consumer', env, ENTRY, ['--expose-gc']).start(60_000);
     this.consumers.push(proc);
     return proc;
   }
