@@ -154,6 +154,7 @@ export const HEALTH_OPTIONS: OptionTable<HealthOptions> = {
   maxAge: positive,
   deadLetterMaxDepth: wholeNumber(0),
   storageUsageMax: ratio,
+  storageWrite: flag,
   stream: natsName,
 };
 

@@ -175,7 +175,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   private async scanLeftBehind(bindings: readonly HandlerBinding[]): Promise<LeftBehindScan> {
     if (!this.jsm || this.options.serviceName === undefined) return { consumers: [], unreadable: [] };
     const serviceName = this.options.serviceName;
-    const own = new Set([advisoryStreamName(serviceName), this.health.storageTarget.stream]);
+    const own = new Set([advisoryStreamName(serviceName), this.health.storageTarget?.stream]);
     const streams = [...(this.options.streams ?? []).map((d) => d.name), ...bindings.map((b) => b.stream)].filter((s) => !own.has(s));
     return findLeftBehind(this.jsm, streams, serviceName, new Set(bindings.map((b) => `${b.stream}/${b.durable}`)));
   }
@@ -345,11 +345,12 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     // Before provisioning: a stream that would capture a request subject is not created or widened.
     await checkRequestSubjects(this, jsm, this.options, this.logger);
     const bindings = await this.provisioner.provision(this.options.streams ?? [], this.pending);
-    if (mode === 'create-or-update') {
-      // The health check's stream, so that identities that may not create streams find it there.
+    const healthTarget = this.health.storageTarget;
+    if (mode === 'create-or-update' && healthTarget) {
+      // The storage check's stream (health.storageWrite), so that identities that may not create streams find it there.
       const replicas = this.provisioner.replicasOf(bindings.map((b) => b.stream), this.options.streams ?? []);
       await this.health.provision(replicas).catch((err: unknown) => {
-        throw provisioningServerError(`create the health stream ${this.health.storageTarget.stream}`, err);
+        throw provisioningServerError(`create the health stream ${healthTarget.stream}`, err);
       });
     }
     if (this.options.serviceName !== undefined) {
