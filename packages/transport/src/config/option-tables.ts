@@ -159,7 +159,7 @@ export const HEALTH_OPTIONS: OptionTable<HealthOptions> = {
 };
 
 export const IDEMPOTENCY_OPTIONS: OptionTable<IdempotencyOptions> = {
-  store: withMethods(['seen', 'record'], "new SqlIdempotencyStore({ executor: sqliteExecutor(db), dialect: 'sqlite' }) or new MemoryIdempotencyStore()"),
+  store: withMethods(['seen', 'record'], "new SqlIdempotencyStore({ executor: sqliteExecutor(db), dialect: 'sqlite' }) (from @nest-jetstream/transport/sql) or new MemoryIdempotencyStore()"),
   pruneInterval: positive,
   retain: positive,
 };
