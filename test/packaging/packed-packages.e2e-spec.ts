@@ -156,6 +156,7 @@ describe('the packed packages, as npm would publish them', () => {
       './metrics': 'dist/cjs/metrics/index.d.ts',
       './tracing': 'dist/cjs/tracing/index.d.ts',
       './terminus': 'dist/cjs/terminus/index.d.ts',
+      './sql': 'dist/cjs/sql/index.d.ts',
       './package.json': 'package.json',
     });
   }, 60_000);

@@ -16,6 +16,8 @@ import {
   type TestSettleCall,
   type JetStreamOptions,
 } from '@nest-jetstream/transport';
+import * as root from '@nest-jetstream/transport';
+import { SqlIdempotencyStore, pgExecutor, sqliteExecutor, type PgQueryable, type SqliteDatabaseLike } from '@nest-jetstream/transport/sql';
 
 const options: JetStreamOptions = { serviceName: 'billing', streams: [{ name: 'ORDERS', subjects: ['orders.>'], maxAge: '7d' }] };
 JetStreamModule.forRoot(options);
@@ -100,3 +102,30 @@ void calls;
 createTestContext({ data: 1 });
 // @ts-expect-error headers are strings
 createTestContext({ subject: 'x', headers: { n: 1 } });
+
+// The SQL idempotency store lives on its own subpath; the root exports only the documented API.
+function sqlStores(db: SqliteDatabaseLike, pool: PgQueryable): void {
+  const sqlite = new SqlIdempotencyStore({ executor: sqliteExecutor(db), dialect: 'sqlite' });
+  const pg = new SqlIdempotencyStore({ executor: pgExecutor(pool), dialect: 'postgres' });
+  void sqlite;
+  void pg;
+}
+void sqlStores;
+// @ts-expect-error moved to @nest-jetstream/transport/sql
+void root.SqlIdempotencyStore;
+// @ts-expect-error moved to @nest-jetstream/transport/sql
+void root.sqliteExecutor;
+// @ts-expect-error internal: inject the options with @InjectJetStreamOptions()
+void root.JETSTREAM_MODULE_OPTIONS;
+// @ts-expect-error internal: a server version the library checks
+void root.TERM_REASON_MIN_SERVER;
+// @ts-expect-error internal: PublishOptionUnsupportedError carries minServerVersion
+void root.MESSAGE_TTL_MIN_SERVER;
+// @ts-expect-error internal: the dead-letter safety net's stream name
+void root.advisoryStreamName;
+// @ts-expect-error internal: readDeadLetter reads the headers
+void root.deadLetterMsgId;
+// @ts-expect-error internal: ctx.idempotencyKey is the key
+void root.sequenceKey;
+// @ts-expect-error internal helper type
+export type Internal = root.MaybePromise<number>;

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { SqlIdempotencyStore, sqliteExecutor, type SyncSqlExecutor } from '@nest-jetstream/transport';
+import { SqlIdempotencyStore, sqliteExecutor, type SyncSqlExecutor } from '@nest-jetstream/transport/sql';
 
 export type Outcome = { kind: 'reserved'; sku: string; qty: number } | { kind: 'rejected'; reason: string };
 

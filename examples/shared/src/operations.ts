@@ -11,10 +11,14 @@ export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
 /** Other NATS clients (core NATS `ClientProxy`s) whose connection readiness depends on. */
 export const EXTRA_CONNECTIONS = Symbol('EXTRA_CONNECTIONS');
 
-/** What a service gives JetStreamModule for metrics and health, and the registry it serves. */
+/**
+ * What a service gives JetStreamModule for metrics and health, and the registry it serves. The
+ * storage check writes (`storageWrite`): the provisioning run creates `<SERVICE>_HEALTH`, and the
+ * least-privilege identity (verify) may write to it.
+ */
 export function observability(config: ServiceConfig): { registry: Registry; metrics: JetStreamMetrics; health: HealthOptions } {
   const registry = new Registry();
-  return { registry, metrics: new JetStreamMetrics({ registry }), health: { monitorUrl: config.natsMonitorUrl } };
+  return { registry, metrics: new JetStreamMetrics({ registry }), health: { monitorUrl: config.natsMonitorUrl, storageWrite: true } };
 }
 
 /**

@@ -2,10 +2,9 @@
  * NATS JetStream as a NestJS microservice transport.
  * @module @nest-jetstream/transport
  */
-// The public API: everything a user imports, and nothing else.
-export { JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER, REDACTED, MIN_VERBATIM_SECRET_LENGTH } from './constants.js';
+// The public API: everything a user imports, and nothing else (what the README and docs/ document).
+export { JETSTREAM_TRANSPORT, MIN_VERBATIM_SECRET_LENGTH } from './constants.js';
 export { JetStreamModule, InjectJetStreamOptions } from './module/jetstream.module.js';
-export { JETSTREAM_MODULE_OPTIONS } from './module/jetstream-module-definition.js';
 export { JetStreamServer } from './server/jetstream.server.js';
 export type { JetStreamServerEvents } from './server/jetstream.server.js';
 export type { HandlerBindingInfo } from './bindings/handler-binding.js';
@@ -64,13 +63,11 @@ export { PublishOptionUnsupportedError } from './errors/publish-option-unsupport
 export { InvalidSubjectError, InvalidHeaderError } from './errors/input.errors.js';
 export type { SubjectUse } from './errors/input.errors.js';
 export type { PublishOptionUnsupportedDetail, TimedPublishOption } from './errors/publish-option-unsupported.error.js';
-export { MESSAGE_TTL_MIN_SERVER, MESSAGE_SCHEDULES_MIN_SERVER } from './message-timing/timing-options.js';
 export { JetStreamTermError, DecodeError, HandlerTimeoutError } from './errors/handler.errors.js';
-export { DeadLetterHeaders, DEAD_LETTER_HEADER_PREFIX, readDeadLetter, deadLetterMsgId } from './dead-letter/dead-letter-headers.js';
+export { DeadLetterHeaders, readDeadLetter } from './dead-letter/dead-letter-headers.js';
 export type { DeadLetterFacts } from './dead-letter/dead-letter-headers.js';
-export { advisoryStreamName } from './dead-letter/advisory-watcher.js';
 export { redriveDeadLetters } from './dead-letter/redrive.js';
-export { redactSecrets, createRedactor, connectionSecrets, redactErrorChain } from './security/redact.js';
+export { redactSecrets, createRedactor, redactErrorChain } from './security/redact.js';
 export type { Redactor, SecretBearingOptions } from './security/redact.js';
 export { RedactingLogger } from './security/redacting-logger.js';
 export type { RedriveOptions, RedriveResult } from './dead-letter/redrive.js';
@@ -89,21 +86,7 @@ export { computePermissions } from './permissions/compute-permissions.js';
 export type { NatsPermissions, PermissionRole, PermissionsPlan } from './permissions/compute-permissions.js';
 export { MemoryIdempotencyStore } from './idempotency/memory-idempotency.store.js';
 export type { MemoryIdempotencyStoreOptions } from './idempotency/memory-idempotency.store.js';
-export { SqlIdempotencyStore } from './idempotency/sql-idempotency.store.js';
-export type { SqlDialect, SqlIdempotencyStoreOptions } from './idempotency/sql-idempotency.store.js';
-export { sqliteExecutor, pgExecutor } from './idempotency/sql-executor.js';
-export type {
-  SqlExecutor,
-  SyncSqlExecutor,
-  AsyncSqlExecutor,
-  SqlResult,
-  SqlParam,
-  SqlRow,
-  SqlRunResult,
-  SqliteDatabaseLike,
-  PgQueryable,
-} from './idempotency/sql-executor.js';
-export { sequenceKey, msgIdKey } from './idempotency/idempotency-key.js';
+// SqlIdempotencyStore and its executors: @nest-jetstream/transport/sql.
 export type {
   IdempotencyStore,
   IdempotencyOptions,
@@ -111,5 +94,4 @@ export type {
   IdempotencyRecordOptions,
   IdempotencyKeyKind,
   IdempotentOption,
-  MaybePromise,
 } from './idempotency/idempotency-store.interface.js';

@@ -154,11 +154,12 @@ export const HEALTH_OPTIONS: OptionTable<HealthOptions> = {
   maxAge: positive,
   deadLetterMaxDepth: wholeNumber(0),
   storageUsageMax: ratio,
+  storageWrite: flag,
   stream: natsName,
 };
 
 export const IDEMPOTENCY_OPTIONS: OptionTable<IdempotencyOptions> = {
-  store: withMethods(['seen', 'record'], "new SqlIdempotencyStore({ executor: sqliteExecutor(db), dialect: 'sqlite' }) or new MemoryIdempotencyStore()"),
+  store: withMethods(['seen', 'record'], "new SqlIdempotencyStore({ executor: sqliteExecutor(db), dialect: 'sqlite' }) (from @nest-jetstream/transport/sql) or new MemoryIdempotencyStore()"),
   pruneInterval: positive,
   retain: positive,
 };

@@ -1,4 +1,5 @@
 import { JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, jetstream, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
 import { describeError } from '../settlement/settle-policy.js';
 import { millisToNanos, toMillis } from '../utils/duration.js';
 import type { HealthSource } from './health-source.js';
@@ -13,6 +14,7 @@ export interface HealthSettings {
   maxAgeMs: number;
   deadLetterMaxDepth?: number;
   storageUsageMax: number;
+  storageWrite: boolean;
   stream: string;
 }
 
@@ -63,17 +65,14 @@ export async function checkMonitoring(s: HealthSettings): Promise<HealthCheckRes
   }
 }
 
-/** Signal 4: JetStream storage takes a write (a PubAck from the health stream), and use is below the limits. */
+/** Signal 4: storage use is below the limits, and (with `storageWrite`) JetStream takes a write (a PubAck from the health stream). */
 export async function checkStorage(source: HealthSource, s: HealthSettings, infos: Map<string, StreamInfo | Error>, replicas: number): Promise<HealthCheckResult> {
   const name = 'jetstream.storage';
   const conn = source.connection();
   if (!conn) return down(name, `${source.who} is not connected.`);
   const subject = healthSubject(source.serviceName);
   try {
-    await ensureHealthStream(conn.jsm, source, s.stream, subject, replicas, s.timeoutMs);
-    const started = Date.now();
-    await jetstream(conn.nc).publish(subject, JSON.stringify({ at: started }), { timeout: s.timeoutMs });
-    const details: Record<string, unknown> = { stream: s.stream, writeMs: Date.now() - started };
+    const details: Record<string, unknown> = s.storageWrite ? { stream: s.stream, writeMs: await writeHealth(conn, source, s, subject, replicas) } : { write: STORAGE_WRITE_OFF };
     const account = await within(conn.jsm.getAccountInfo(), s.timeoutMs, 'JetStream account info');
     const max = account.limits.max_storage;
     if (max > 0) details.accountStorageUsage = account.storage / max;
@@ -88,8 +87,20 @@ export async function checkStorage(source: HealthSource, s: HealthSettings, info
     if (full.length) return down(name, `Storage nearly full (over ${s.storageUsageMax * 100}%): ${full.join('; ')}. Raise the limits, add storage, or shorten retention.`, details);
     return up(name, details);
   } catch (err) {
+    if (!s.storageWrite) return down(name, `The account's JetStream storage use could not be read ($JS.API.INFO): ${describeError(err)}. Check that JetStream is enabled for this account.`);
     return down(name, `A write to ${s.stream} (${subject}) failed: ${describeError(err)}. JetStream storage may be full, the stream may have no leader, or (in verify/off) it may not exist.`, { stream: s.stream });
   }
+}
+
+/** What the storage check's details say when it does not write. */
+export const STORAGE_WRITE_OFF = 'off: set health.storageWrite to true to also publish to a health stream';
+
+/** The storage check's write: a publish with PubAck to the health stream (created when missing in create-or-update); its time in ms. */
+async function writeHealth(conn: { nc: NatsConnection; jsm: JetStreamManager }, source: HealthSource, s: HealthSettings, subject: string, replicas: number): Promise<number> {
+  await ensureHealthStream(conn.jsm, source, s.stream, subject, replicas, s.timeoutMs);
+  const started = Date.now();
+  await jetstream(conn.nc).publish(subject, JSON.stringify({ at: started }), { timeout: s.timeoutMs });
+  return Date.now() - started;
 }
 
 /** The subject the storage check publishes to. */

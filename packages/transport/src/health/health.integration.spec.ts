@@ -5,6 +5,7 @@ import { Harness, uniqueName } from '../__fixtures__/harness.js';
 import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { JetStreamClient } from '../client/jetstream.client.js';
+import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { HealthReport } from './health.types.js';
 
 // Each health signal against a real server: good, made bad, and good again.
@@ -45,8 +46,10 @@ describe('health signals (real nats-server)', () => {
     const { strategy } = await h.app(HealthModule, {
       serviceName: 'healthy',
       streams,
-      health: { cacheTtl: 0, monitorUrl: `http://127.0.0.1:${h.server.ports.monitor}` },
+      health: { cacheTtl: 0, monitorUrl: `http://127.0.0.1:${h.server.ports.monitor}`, storageWrite: true },
     });
+    // Created at boot (create-or-update), before any check ran.
+    expect((await h.jsm.streams.info('HEALTHY_HEALTH')).config).toMatchObject({ subjects: ['nest-jetstream.health.healthy'] });
     const ready = await strategy.health.readiness();
     expect(ready.status).toBe('up');
     expect(ready.checks.map((c) => [c.name, c.status])).toEqual([
@@ -58,11 +61,33 @@ describe('health signals (real nats-server)', () => {
       ['jetstream.dead-letters', 'up'],
     ]);
     expect(check(ready, 'nats.connection')?.details).toMatchObject({ status: 'connected', rttMs: expect.any(Number) });
-    expect(check(ready, 'jetstream.storage')?.details).toMatchObject({ stream: 'HEALTHY_HEALTH' });
+    expect(check(ready, 'jetstream.storage')?.details).toMatchObject({ stream: 'HEALTHY_HEALTH', writeMs: expect.any(Number) });
+    expect((await h.jsm.streams.info('HEALTHY_HEALTH')).state.messages).toBe(1);
     expect((await h.jsm.streams.info('HEALTHY_HEALTH')).config).toMatchObject({ max_msgs_per_subject: 1, storage: 'file' });
     expect(check(ready, 'jetstream.dead-letters')?.details).toEqual({ [dlq]: { depth: 0 } });
     expect((await strategy.health.liveness()).status).toBe('up');
     await h.closeApps();
+  });
+
+  it('without health.storageWrite: no health stream, and the storage check compares use with the limits only', async () => {
+    const { strategy } = await h.app(HealthModule, { serviceName: 'nowrite', streams, health: { cacheTtl: 0 } });
+    const ready = await strategy.health.readiness();
+    expect(ready.status).toBe('up');
+    expect(check(ready, 'jetstream.storage')).toMatchObject({ status: 'up', details: { write: expect.stringMatching(/^off: set health\.storageWrite to true/) } });
+    const names: string[] = [];
+    for await (const name of h.jsm.streams.names()) names.push(name);
+    expect(names).not.toContain('NOWRITE_HEALTH');
+    expect(strategy.health.storageTarget).toBeUndefined();
+    const plan = await strategy.permissionsPlan();
+    expect(plan.health).toBeUndefined();
+    expect((await strategy.permissions('admin')).publish.allow.filter((s) => /NOWRITE_HEALTH|nest-jetstream\.health/.test(s))).toEqual([]);
+    await h.closeApps();
+  });
+
+  it('refuses health.stream without health.storageWrite, naming both', async () => {
+    const err = await h.app(HealthModule, { serviceName: 'named', streams, health: { stream: 'NAMED_PROBE' } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JetStreamConfigError);
+    expect((err as Error).message).toMatch(/health\.stream is set \(NAMED_PROBE\) but health\.storageWrite is not true.*Set health\.storageWrite: true, or remove health\.stream/);
   });
 
   it('says the monitoring endpoint is not configured without a URL, and down when nothing listens there', async () => {
@@ -115,11 +140,11 @@ describe('health signals (real nats-server)', () => {
   });
 
   it('storage in verify mode: down, naming the health stream to create, when it does not exist', async () => {
-    await h.app(HealthModule, { serviceName: 'verifier', streams });
+    await h.app(HealthModule, { serviceName: 'verifier', streams, health: { storageWrite: true } });
     await h.closeApps();
     // create-or-update made it at boot; someone deleted it since.
     await h.jsm.streams.delete('VERIFIER_HEALTH');
-    const { strategy } = await h.app(HealthModule, { serviceName: 'verifier', provisioning: 'verify', streams, health: { cacheTtl: 0 } });
+    const { strategy } = await h.app(HealthModule, { serviceName: 'verifier', provisioning: 'verify', streams, health: { cacheTtl: 0, storageWrite: true } });
     const ready = await strategy.health.readiness();
     expect(check(ready, 'jetstream.storage')).toMatchObject({ status: 'down', message: expect.stringMatching(/stream VERIFIER_HEALTH does not exist \(provisioning 'verify'\): create it with subjects \['nest-jetstream\.health\.verifier'\]/) });
     await h.closeApps();

@@ -33,7 +33,13 @@ export interface HealthOptions {
   deadLetterMaxDepth?: number;
   /** Storage used over this fraction of a stream's `max_bytes` or the account's limit makes readiness down. Default 0.9. */
   storageUsageMax?: number;
-  /** The stream the storage check writes to. Default `<SERVICENAME>_HEALTH` (created in `create-or-update`). */
+  /**
+   * The storage check also writes: a publish with PubAck to the health stream, which proves JetStream takes
+   * writes. Its stream is created at `listen()` in `create-or-update` and must exist in `verify`/`off`.
+   * Default `false`: the check compares storage use with the limits only, and no health stream exists.
+   */
+  storageWrite?: boolean;
+  /** The stream the storage check writes to (with `storageWrite: true` only). Default `<SERVICENAME>_HEALTH`. */
   stream?: string;
 }
 

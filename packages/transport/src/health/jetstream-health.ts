@@ -1,4 +1,5 @@
 import type { StreamInfo } from '@nats-io/jetstream';
+import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { toMillis } from '../utils/duration.js';
 import { checkConnection, checkConsumers, checkDeadLetters, checkLeaders, checkMonitoring, checkStorage, ensureHealthStream, healthSubject, within, type HealthSettings } from './health-checks.js';
 import type { HealthSource } from './health-source.js';
@@ -22,6 +23,11 @@ export class JetStreamHealth {
     private readonly source: HealthSource,
     options: HealthOptions = {},
   ) {
+    if (options.stream !== undefined && options.storageWrite !== true) {
+      throw new JetStreamConfigError(
+        `${source.who}: health.stream is set (${options.stream}) but health.storageWrite is not true: the storage check writes to a stream only with storageWrite. Set health.storageWrite: true, or remove health.stream.`,
+      );
+    }
     this.settings = {
       monitorUrl: options.monitorUrl,
       timeoutMs: toMillis(options.timeout ?? DEFAULTS.timeout, 'health.timeout'),
@@ -29,20 +35,21 @@ export class JetStreamHealth {
       maxAgeMs: toMillis(options.maxAge ?? DEFAULTS.maxAge, 'health.maxAge'),
       deadLetterMaxDepth: options.deadLetterMaxDepth,
       storageUsageMax: options.storageUsageMax ?? DEFAULTS.storageUsageMax,
+      storageWrite: options.storageWrite === true,
       stream: options.stream ?? `${source.serviceName.toUpperCase().replace(/[^A-Z0-9_-]/g, '_')}_HEALTH`,
     };
     this.cacheTtlMs = toMillis(options.cacheTtl ?? DEFAULTS.cacheTtl, 'health.cacheTtl');
   }
 
-  /** The stream and subject the storage check writes to. */
-  get storageTarget(): { stream: string; subject: string } {
-    return { stream: this.settings.stream, subject: healthSubject(this.source.serviceName) };
+  /** The stream and subject the storage check writes to; undefined without `health.storageWrite` (no health stream). */
+  get storageTarget(): { stream: string; subject: string } | undefined {
+    return this.settings.storageWrite ? { stream: this.settings.stream, subject: healthSubject(this.source.serviceName) } : undefined;
   }
 
-  /** @internal Creates the storage check's stream now (in `create-or-update`, at boot), with `replicas`. */
+  /** @internal Creates the storage check's stream now (in `create-or-update`, at boot), with `replicas`; nothing without `storageWrite`. */
   async provision(replicas: number): Promise<void> {
     const conn = this.source.connection();
-    if (!conn) return;
+    if (!conn || !this.settings.storageWrite) return;
     await ensureHealthStream(conn.jsm, this.source, this.settings.stream, healthSubject(this.source.serviceName), replicas, this.settings.timeoutMs);
   }
 

@@ -8,8 +8,8 @@ import { waitFor } from '@nest-jetstream/testing';
 import { Harness, uniqueName } from '../__fixtures__/harness.js';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
-import { sqliteExecutor } from './sql-executor.js';
-import { SqlIdempotencyStore } from './sql-idempotency.store.js';
+import { sqliteExecutor } from '../sql/sql-executor.js';
+import { SqlIdempotencyStore } from '../sql/sql-idempotency.store.js';
 
 // The application's database: its effects, its checkpoint (written every 10 messages, as an app
 // that batches would) and the idempotency keys, all in one SQLite file and one transaction per message.

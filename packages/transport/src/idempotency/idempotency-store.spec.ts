@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { MemoryIdempotencyStore } from './memory-idempotency.store.js';
-import { pgExecutor, sqliteExecutor, type PgQueryable, type SqlParam } from './sql-executor.js';
-import { SqlIdempotencyStore } from './sql-idempotency.store.js';
+import { pgExecutor, sqliteExecutor, type PgQueryable, type SqlParam } from '../sql/sql-executor.js';
+import { SqlIdempotencyStore } from '../sql/sql-idempotency.store.js';
 
 // The stores against plain objects and an in-memory SQLite database: no NATS involved.
 

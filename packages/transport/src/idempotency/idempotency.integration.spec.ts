@@ -13,8 +13,8 @@ import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { JetStreamServer } from '../server/jetstream.server.js';
 import type { IdempotencyRecordOptions, IdempotencyStore } from './idempotency-store.interface.js';
 import type { Duration } from '../utils/duration.js';
-import { sqliteExecutor, type SyncSqlExecutor } from './sql-executor.js';
-import { SqlIdempotencyStore } from './sql-idempotency.store.js';
+import { sqliteExecutor, type SyncSqlExecutor } from '../sql/sql-executor.js';
+import { SqlIdempotencyStore } from '../sql/sql-idempotency.store.js';
 
 interface Run {
   subject: string;

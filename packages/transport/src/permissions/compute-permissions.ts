@@ -28,7 +28,7 @@ export interface PermissionsPlan {
   deadLetterStreams: readonly string[];
   /** The dead-letter safety net, when on: its stream and durable. */
   advisory?: { stream: string; durable: string; subjects: readonly string[] };
-  /** The health check's stream and subject. */
+  /** The storage check's stream and subject, when it writes (`health.storageWrite`). */
   health?: { stream: string; subject: string };
   /** Subjects the service publishes (declared: they cannot be inferred from code). */
   publishes: readonly string[];

@@ -39,6 +39,8 @@ const streams = [
   { name: 'PERM', subjects: ['perm.>'] },
   { name: 'PERMDLQ', subjects: ['permdlq.>'] },
 ];
+// The storage check writes: the admin creates its stream at boot, the consumer (verify) writes to it.
+const health = { storageWrite: true, cacheTtl: 0 };
 
 describe('least-privilege roles against real server permissions', () => {
   const apps: INestMicroservice[] = [];
@@ -46,7 +48,7 @@ describe('least-privilege roles against real server permissions', () => {
   const perms = {} as Record<PermissionRole, NatsPermissions>;
 
   const boot = async (user: string, options: Partial<JetStreamServerOptions>) => {
-    const strategy = new JetStreamServer({ connection: { servers: server.url, user, pass: user }, serviceName: 'perm', streams, ...options });
+    const strategy = new JetStreamServer({ connection: { servers: server.url, user, pass: user }, serviceName: 'perm', streams, health, ...options });
     const app = await NestFactory.createMicroservice(PermModule, { strategy, logger: false });
     apps.push(app);
     await app.listen();
@@ -58,7 +60,7 @@ describe('least-privilege roles against real server permissions', () => {
     // Computed from the app itself, on a server without authorization.
     const plain = await NatsServer.start();
     try {
-      const strategy = new JetStreamServer({ connection: { servers: plain.url }, serviceName: 'perm', streams });
+      const strategy = new JetStreamServer({ connection: { servers: plain.url }, serviceName: 'perm', streams, health });
       const app = await NestFactory.createMicroservice(PermModule, { strategy, logger: false });
       await app.listen();
       for (const role of ['admin', 'consumer', 'producer'] as const) perms[role] = await strategy.permissions(role, { publishes: ['perm.work'] });
@@ -78,6 +80,8 @@ describe('least-privilege roles against real server permissions', () => {
     expect(perms.admin.publish.allow).toEqual(expect.arrayContaining(['$JS.API.STREAM.CREATE.PERM', '$JS.API.STREAM.LIST', '$JS.API.CONSUMER.DURABLE.CREATE.PERM.perm__perm_work']));
     expect(perms.consumer.publish.allow.filter((s) => /CREATE|UPDATE|STREAM\.LIST|DELETE/.test(s))).toEqual([]);
     expect(perms.consumer.publish.allow).toEqual(expect.arrayContaining(['$JS.API.CONSUMER.MSG.NEXT.PERM.perm__perm_work', '$JS.ACK.PERM.perm__perm_work.>', 'permdlq.work']));
+    expect(perms.admin.publish.allow).toContain('$JS.API.STREAM.CREATE.PERM_HEALTH');
+    expect(perms.consumer.publish.allow).toEqual(expect.arrayContaining(['$JS.API.STREAM.INFO.PERM_HEALTH', 'nest-jetstream.health.perm']));
     expect(perms.producer.publish.allow.filter((s) => /CONSUMER|\$JS\.ACK/.test(s))).toEqual([]);
     expect(perms.producer.publish.allow).toContain('perm.work');
     expect(perms.producer.subscribe.allow).toEqual(['_INBOX.>']);
@@ -98,7 +102,9 @@ describe('least-privilege roles against real server permissions', () => {
       await waitFor('the message handled', () => handled.some((h) => h.seq === ok.seq));
       await waitFor('the flaky one naked and handled again', () => handled.some((h) => h.seq === flaky.seq && h.delivery === 2));
       await waitFor('the poison one dead-lettered', () => dead.find((e) => e.streamSequence === poison.seq));
-      expect((await consumer.health.readiness()).status).toBe('up');
+      const ready = await consumer.health.readiness();
+      expect(ready.status).toBe('up');
+      expect(ready.checks.find((c) => c.name === 'jetstream.storage')?.details).toMatchObject({ stream: 'PERM_HEALTH', writeMs: expect.any(Number) });
       await closeApps();
       await boot('consumer', { provisioning: 'off' });
     } finally {

@@ -186,7 +186,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   private async scanLeftBehind(bindings: readonly HandlerBinding[]): Promise<LeftBehindScan> {
     if (!this.jsm || this.options.serviceName === undefined) return { consumers: [], unreadable: [] };
     const serviceName = this.options.serviceName;
-    const own = new Set([advisoryStreamName(serviceName), this.health.storageTarget.stream]);
+    const own = new Set([advisoryStreamName(serviceName), this.health.storageTarget?.stream]);
     const streams = [...(this.options.streams ?? []).map((d) => d.name), ...bindings.map((b) => b.stream)].filter((s) => !own.has(s));
     return findLeftBehind(this.jsm, streams, serviceName, new Set(bindings.map((b) => `${b.stream}/${b.durable}`)));
   }
@@ -362,11 +362,12 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       await reportLeftBehind(jsm, scan, serviceName, mode, this.options.pruneConsumers === true, this.logger);
     };
     const bindings = await this.provisioner.provision(this.options.streams ?? [], this.pending, leftBehind);
-    if (mode === 'create-or-update') {
-      // The health check's stream, so that identities that may not create streams find it there.
+    const healthTarget = this.health.storageTarget;
+    if (mode === 'create-or-update' && healthTarget) {
+      // The storage check's stream (health.storageWrite), so that identities that may not create streams find it there.
       const replicas = this.provisioner.replicasOf(bindings.map((b) => b.stream), this.options.streams ?? []);
       await this.health.provision(replicas).catch((err: unknown) => {
-        throw provisioningServerError(`create the health stream ${this.health.storageTarget.stream}`, err);
+        throw provisioningServerError(`create the health stream ${healthTarget.stream}`, err);
       });
     }
     const deadLettering = bindings.filter((b) => b.deadLetter);
