@@ -57,6 +57,16 @@ describe('resolveBinding', () => {
       expect(err.subject).toBe(subject);
       expect(err.use).toBe('handler');
       expect(err.message).toMatch(/^@JetStreamEvent\(".*\): the subject is invalid: /);
+      // Named by class and method, like every other handler error.
+      const owned = (() => {
+        try {
+          resolveBinding(subject, {}, {}, 's', handler, false, undefined, 'OrdersController.onCreated');
+        } catch (e) {
+          return e;
+        }
+      })() as InvalidSubjectError;
+      expect(owned).toBeInstanceOf(InvalidSubjectError);
+      expect(owned.message).toMatch(/^@JetStreamEvent\(".*\) on OrdersController\.onCreated: the subject is invalid: /);
       // eslint-disable-next-line no-control-regex
       expect(err.message).not.toMatch(/[\r\n\x00]/);
     },
@@ -70,6 +80,15 @@ describe('resolveBinding', () => {
     expect(() => resolveBinding('a.b', { mode: 'ordered', concurrency: 4 }, {}, 's', handler)).toThrow(/one message at a time.*concurrency 4/);
     expect(() => resolveBinding('a.b', { mode: 'ordered', manualAck: true }, {}, 's', handler)).toThrow(/no acks.*remove manualAck/);
     expect(() => resolveBinding('a.b', { mode: 'ordered', deliverPolicy: 'last' }, {}, 's', handler)).toThrow(/deliverPolicy 'last' is not supported/);
+    // What an ordered consumer cannot use is refused, naming the option and the fix, not silently ignored.
+    for (const [option, value] of [['handlerTimeout', '2s'], ['ackWait', '10s'], ['maxAckPending', 20]] as const) {
+      expect(() => resolveBinding('a.b', { mode: 'ordered', [option]: value }, {}, 's', handler, false, undefined, 'Ledger.onEntry')).toThrow(
+        new RegExp(`^@JetStreamEvent\\('a\\.b'\\) on Ledger\\.onEntry: mode 'ordered' .*, so ${option} would be ignored; remove ${option}, or use mode 'shared'\\.$`),
+      );
+      expect(resolveBinding('a.b', { [option]: value }, {}, 's', handler)).toMatchObject({ mode: 'shared' });
+    }
+    // consumerDefaults apply to the other handlers: an ordered one ignores them without complaint, and keeps prefetch.
+    expect(resolveBinding('a.b', { mode: 'ordered', prefetch: 50 }, { ackWait: '10s', handlerTimeout: '1m', maxAckPending: 20 }, 's', handler)).toMatchObject({ mode: 'ordered', prefetch: 50 });
     expect(() => resolveBinding('a.b', { inactiveThreshold: '1m' }, {}, 's', handler)).toThrow(/inactiveThreshold applies to mode 'broadcast' and 'ordered'/);
   });
 

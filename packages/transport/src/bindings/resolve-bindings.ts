@@ -46,6 +46,13 @@ function resolveCodec(at: string, value: unknown): JetStreamCodec | undefined {
   return codec as JetStreamCodec;
 }
 
+/** Options an ordered handler cannot use (its consumer has no acks; its runner keeps no deadline), and why. */
+const ORDERED_UNUSED_OPTIONS: ReadonlyArray<{ option: 'ackWait' | 'maxAckPending' | 'handlerTimeout'; why: string }> = [
+  { option: 'ackWait', why: 'has no acks (the server never waits for a settle nor redelivers)' },
+  { option: 'maxAckPending', why: 'has no acks (nothing is ever pending an ack)' },
+  { option: 'handlerTimeout', why: 'runs one message at a time and waits for its handler, however long (no ackWait to keep alive)' },
+];
+
 /** Applies defaults and checks one handler's options; every error names the handler and the option. Pure. */
 export function resolveBinding(
   subject: string,
@@ -60,10 +67,14 @@ export function resolveBinding(
 ): UnresolvedBinding {
   const at = `@JetStreamEvent('${subject}')${owner ? ` on ${owner}` : ''}`;
   const bad = typeof subject === 'string' ? subjectProblem(subject) : `it is not a string but ${typeof subject}`;
-  if (bad) throw new InvalidSubjectError(String(subject), bad, 'handler');
+  if (bad) throw new InvalidSubjectError(String(subject), bad, 'handler', owner);
   // Every key and value the handler set; `defaults` (consumerDefaults) were checked at construction.
   checkOptionObject(options, HANDLER_OPTIONS, at);
   const mode = options.mode ?? 'shared';
+  if (mode === 'ordered') {
+    const unused = ORDERED_UNUSED_OPTIONS.find((o) => options[o.option] !== undefined);
+    if (unused) throw new JetStreamConfigError(`${at}: mode 'ordered' ${unused.why}, so ${unused.option} would be ignored; remove ${unused.option}, or use mode 'shared'.`);
+  }
   // A broadcast or ordered consumer is made fresh by every instance: from 'new' unless the handler says otherwise.
   const perInstance = mode === 'broadcast' || mode === 'ordered';
   const o = { ...DEFAULTS.consumer, ...defaults, ...options };

@@ -6,7 +6,7 @@ import { JetStreamContext, type MessageSettler } from '../ctx-host/jetstream.con
 import { DecodeError, HandlerTimeoutError } from '../errors/handler.errors.js';
 import { decideAfterRun, decideBeforeRun, describeError, nakDelay, type SettleDecision } from '../settlement/settle-policy.js';
 import { withStack } from '../settlement/error-detail.js';
-import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers.js';
+import { DeadLetterHeaders, readHeaders } from '../dead-letter/dead-letter-headers.js';
 import { deliveryCountOf } from '../utils/delivery-count.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../bindings/handler-binding.js';
@@ -302,7 +302,8 @@ export class ConsumerRunner implements MessageSettler {
         // Headers and subject are parsed from bytes on first use: only codecs that take them pay for it.
         data = this.codec.decode(msg.data, this.decodeHeaders ? msg.headers : undefined, this.decodeSubject ? msg.subject : '');
       } catch (cause) {
-        const err = new DecodeError(msg.subject, msg.info.streamSequence, { cause, deadLetter: msg.headers?.has(DeadLetterHeaders.Stream) });
+        // A header block nats.js cannot parse throws on every read: the message is dead-lettered all the same.
+        const err = new DecodeError(msg.subject, msg.info.streamSequence, { cause, deadLetter: readHeaders(() => msg.headers).headers?.has(DeadLetterHeaders.Stream) });
         return await this.settle(ctx, { action: 'term', exhausted: false, reason: describeError(err) }, err);
       }
 
@@ -329,6 +330,8 @@ export class ConsumerRunner implements MessageSettler {
         // echoes a credential is redacted before any log, span or dead letter quotes it.
         error = redactErrorChain(ctx.handlerError ?? err, host.redact);
       }
+      // The attempt is over: no handlerTimeout while it is being settled (a slow dead-letter publish, the idempotency record).
+      ctx.startedAt = -1;
       if (ctx.abandoned) return;
       this.observer?.handled?.(ctx.observed, failed ? (error ?? new Error('handler failed')) : undefined);
       if (ctx.pendingSettle) return await ctx.pendingSettle;
@@ -426,14 +429,21 @@ export class ConsumerRunner implements MessageSettler {
   /** A handler past `handlerTimeout`: its message is settled as failed and its slot given to the next. */
   private abandon(ctx: JetStreamContext): void {
     const msg = ctx.getMessage();
+    ctx.startedAt = -1;
     ctx.abandoned = true;
     this.unsettled.delete(ctx);
     this.running--;
     // JavaScript cannot stop the handler: it keeps running beside the `concurrency` new ones.
     this.outlived.add(ctx);
+    const settled = ctx.settled;
     this.host.logger.warn?.(
-      `Handler for "${msg.subject}" (stream ${msg.info.stream} seq ${msg.info.streamSequence}) ran past handlerTimeout ${this.binding.handlerTimeoutMs} ms: its attempt counts as failed and its slot is given to the next message; ${this.outlived.size} timed-out handler(s) of this consumer still running`
+      `Handler for "${msg.subject}" (stream ${msg.info.stream} seq ${msg.info.streamSequence}) ran past handlerTimeout ${this.binding.handlerTimeoutMs} ms: ${settled ? `its message was already settled (${settled}) and stays so` : 'its attempt counts as failed'} and its slot is given to the next message; ${this.outlived.size} timed-out handler(s) of this consumer still running`
     );
+    // Settled by the handler (or being dead-lettered): never settled a second time.
+    if (settled) {
+      this.next();
+      return;
+    }
     const err = new HandlerTimeoutError(msg.subject, msg.info.streamSequence, this.binding.handlerTimeoutMs);
     void this.settle(ctx, decideAfterRun(err, true, msg.info.deliveryCount, this.binding), err).catch((e: unknown) =>
       this.host.logger.error?.(`Could not settle timed-out message on "${msg.subject}": ${describeError(e)}`),

@@ -102,3 +102,37 @@ describe('HandlerDeadlines (handlerTimeout timing, fake timers)', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 });
+
+describe('HandlerDeadlines with a timeout past what setTimeout takes (2^31-1 ms)', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it("fires a '30d' timeout at 30 days, waking at most a few times on the way (no 1 ms busy loop)", () => {
+    const thirtyDays = 30 * 24 * 3600 * 1000;
+    const firings = { count: 0 };
+    const runs = new Set<Run>();
+    const expired: { id: string; at: number }[] = [];
+    const deadlines = new HandlerDeadlines<Run>(thirtyDays, () => {
+      firings.count++;
+      return runs;
+    }, (run) => {
+      runs.delete(run);
+      expired.push({ id: run.id, at: performance.now() });
+    });
+    const t0 = performance.now();
+    const run: Run = { id: 'long', startedAt: -1 };
+    runs.add(run);
+    deadlines.started(run);
+    // An hour in, nothing has fired (Node would have fired a too-long delay after 1 ms, every ms).
+    jest.advanceTimersByTime(3600 * 1000);
+    expect(firings.count).toBe(0);
+    jest.advanceTimersByTime(thirtyDays - 3600 * 1000 - 10);
+    expect(expired).toEqual([]);
+    expect(firings.count).toBeLessThanOrEqual(2);
+    jest.advanceTimersByTime(10);
+    expect(expired.map((e) => e.id)).toEqual(['long']);
+    expect(expired[0].at - t0).toBeGreaterThanOrEqual(thirtyDays - 2);
+    expect(firings.count).toBeLessThanOrEqual(3);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+});

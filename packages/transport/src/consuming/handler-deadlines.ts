@@ -10,6 +10,12 @@ export interface TimedRun {
 const TIMER_SLACK_MS = 2;
 
 /**
+ * The longest delay `setTimeout` takes (2^31-1 ms, about 24.8 days): above it Node fires after 1 ms
+ * instead. A later deadline is reached by re-arming when this one fires.
+ */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/**
  * `handlerTimeout` for one runner: a single timer, armed for the earliest deadline among the
  * handlers running. Starting a handler costs one clock read and one comparison; the timer fires
  * at most once per deadline and then looks at the running handlers once, so a timeout fires at
@@ -45,7 +51,7 @@ export class HandlerDeadlines<T extends TimedRun> {
   private arm(deadline: number, now: number): void {
     clearTimeout(this.timer);
     this.armedFor = deadline;
-    this.timer = setTimeout(this.check, Math.max(0, Math.ceil(deadline - now)));
+    this.timer = setTimeout(this.check, Math.min(MAX_TIMER_DELAY_MS, Math.max(0, Math.ceil(deadline - now))));
     this.timer.unref();
   }
 

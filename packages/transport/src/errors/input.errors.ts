@@ -18,11 +18,13 @@ export class InvalidSubjectError extends JetStreamConfigError {
     readonly subject: string,
     readonly problem: string,
     readonly use: SubjectUse,
+    /** For a handler: its `Class.method`, named like in every other handler error. */
+    owner?: string,
   ) {
     super(
       use === 'publish'
         ? `Cannot publish to ${quote(subject)}: ${problem}. Publish to a concrete subject such as "orders.created"; nothing was sent.`
-        : `@JetStreamEvent(${quote(subject)}): the subject is invalid: ${problem}. Use tokens of printable characters separated by single dots, "*" or ">" for wildcards, such as "orders.*.created".`,
+        : `@JetStreamEvent(${quote(subject)})${owner ? ` on ${owner}` : ''}: the subject is invalid: ${problem}. Use tokens of printable characters separated by single dots, "*" or ">" for wildcards, such as "orders.*.created".`,
     );
     this.name = 'InvalidSubjectError';
   }

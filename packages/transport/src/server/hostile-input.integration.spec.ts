@@ -1,8 +1,8 @@
-import { connect as tcpConnect } from 'node:net';
 import { Controller, Module } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { waitFor } from '@nest-jetstream/testing';
 import { Harness } from '../__fixtures__/harness.js';
+import { rawHpub, UNPARSABLE_HEADER_BLOCK } from '../__fixtures__/raw-hpub.js';
 import { JetStreamClient } from '../client/jetstream.client.js';
 import { RawCodec } from '../codecs/raw.codec.js';
 import { JetStreamContext } from '../ctx-host/jetstream.context.js';
@@ -25,6 +25,17 @@ class HostileController {
     received.set(ctx.getInfo().streamSequence, data);
     if (ctx.getSubject().endsWith('.fail')) throw new Error('this one fails every attempt');
   }
+
+  // The same input through the other runners: a push consumer, and the ordered one (one message at a time).
+  @JetStreamEvent('hostilepush.>', { mode: 'push', maxDeliver: 2, backoff: ['10ms'], deadLetter: 'hostile-dead.{subject}' })
+  handlePush(@Payload() data: unknown, @Ctx() ctx: JetStreamContext): void {
+    this.handle(data, ctx);
+  }
+
+  @JetStreamEvent('hostileordered.>', { mode: 'ordered', deliverPolicy: 'all', maxDeliver: 2, backoff: ['10ms'], deadLetter: 'hostile-dead.{subject}' })
+  handleOrdered(@Payload() data: unknown, @Ctx() ctx: JetStreamContext): void {
+    this.handle(data, ctx);
+  }
 }
 
 @Module({ controllers: [HostileController] })
@@ -41,29 +52,6 @@ function depth(value: unknown): number {
   return d;
 }
 
-/** Publishes like a client that writes the protocol itself: any header block at all. */
-function rawHpub(url: string, subject: string, header: string, payload: Uint8Array): Promise<void> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = tcpConnect(Number(port), hostname);
-    let out = '';
-    socket.once('data', () => {
-      const h = Buffer.from(header, 'latin1');
-      socket.write(`CONNECT {"verbose":false,"pedantic":false,"headers":true,"protocol":1}\r\nHPUB ${subject} ${h.length} ${h.length + payload.length}\r\n`);
-      socket.write(Buffer.concat([h, payload, Buffer.from('\r\nPING\r\n')]));
-      socket.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('-ERR')) reject(new Error(`the server refused the raw publish: ${out}`));
-        else if (out.includes('PONG')) {
-          socket.end();
-          resolve();
-        }
-      });
-    });
-    socket.on('error', reject);
-  });
-}
-
 describe('hostile input (real nats-server)', () => {
   const h = new Harness();
   let raw: JetStreamClient;
@@ -75,7 +63,7 @@ describe('hostile input (real nats-server)', () => {
     await h.app(HostileModule, {
       serviceName: 'hostile',
       streams: [
-        { name: 'HOSTILE', subjects: ['hostile.>'] },
+        { name: 'HOSTILE', subjects: ['hostile.>', 'hostilepush.>', 'hostileordered.>'] },
         { name: 'HOSTILE_DEAD', subjects: ['hostile-dead.>'] },
       ],
     });
@@ -88,6 +76,8 @@ describe('hostile input (real nats-server)', () => {
     await client?.close();
     await h.stop();
   });
+
+  const seqOf = async (subject: string) => (await h.jsm.streams.getMessage('HOSTILE', { last_by_subj: subject }))!.seq;
 
   async function deadLetterOf(seq: number) {
     let found: { facts: ReturnType<typeof readDeadLetter>; headers: Map<string, string> } | undefined;
@@ -136,9 +126,8 @@ describe('hostile input (real nats-server)', () => {
 
   it('dead-letters a message whose header block no client would write, with oversized and control-character values bounded', async () => {
     const body = new TextEncoder().encode('{"a":1}');
-    await rawHpub(h.server.url, 'hostile.badname.fail', 'NATS/1.0\r\nbad name: x\r\n\r\n', body);
+    await rawHpub(h.server.url, 'hostile.badname.fail', UNPARSABLE_HEADER_BLOCK, body);
     await rawHpub(h.server.url, 'hostile.big.fail', `NATS/1.0\r\nX-Big: ${'y'.repeat(10_000)}\r\nX-Ctl: a\x00b\x1b[31m\r\n\r\n`, body);
-    const seqOf = async (subject: string) => (await h.jsm.streams.getMessage('HOSTILE', { last_by_subj: subject }))!.seq;
     const badName = await deadLetterOf(await seqOf('hostile.badname.fail'));
     expect(badName.facts?.reason).toMatch(/failed on the last attempt/);
     expect(badName.headers.get(DeadLetterHeaders.HeadersUnreadable)).toMatch(/not a valid character in a header name/);
@@ -146,6 +135,23 @@ describe('hostile input (real nats-server)', () => {
     expect(big.headers.get('X-Big')).toHaveLength(4096);
     expect(big.headers.get('X-Ctl')).toBe('a\uFFFDb\uFFFD[31m');
     expect(big.headers.get(DeadLetterHeaders.Altered)).toBe('X-Big X-Ctl');
+  }, 60_000);
+
+  // nats.js parses a header block on first read and throws on every read of a bad one: the decode
+  // failure's path must not read them unguarded (it left the message unsettled, or crashed the ordered runner).
+  it.each([
+    ['shared', 'hostile'],
+    ['push', 'hostilepush'],
+    ['ordered', 'hostileordered'],
+  ])('dead-letters a message whose header block no client would write and whose payload does not decode (%s), and goes on', async (_mode, root) => {
+    await rawHpub(h.server.url, `${root}.badboth`, UNPARSABLE_HEADER_BLOCK, new TextEncoder().encode('{"a": nope'));
+    const seq = await seqOf(`${root}.badboth`);
+    const after = await client.publish(`${root}.after`, { ok: true });
+    const dl = await deadLetterOf(seq);
+    expect(dl.facts?.reason).toMatch(new RegExp(`^DecodeError: Cannot decode message ${seq} on "${root}\\.badboth": .*JSON`));
+    expect(dl.headers.get(DeadLetterHeaders.HeadersUnreadable)).toMatch(/not a valid character in a header name/);
+    await waitFor(`the next message on ${root} handled`, () => received.has(after.seq), { timeout: 20_000 });
+    expect(received.has(seq)).toBe(false);
   }, 60_000);
 
   it('refuses bad subjects and headers with a typed error naming them, before anything is sent', async () => {

@@ -17,6 +17,7 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
+import { readHeaders } from '../dead-letter/dead-letter-headers.js';
 import { checkOptionObject } from '../config/option-checks.js';
 import { TRACING_OPTIONS } from '../config/option-tables.js';
 import type { ConsumeObserver, InstrumentedHandler, JetStreamInstrumentation, PublishObserver, SettleOutcome } from '../observability/instrumentation.interface.js';
@@ -125,7 +126,8 @@ export class JetStreamTracing implements JetStreamInstrumentation {
 
   private received(h: InstrumentedHandler, ctx: JetStreamContext): ProcessToken {
     const msg = ctx.getMessage();
-    const headers = msg.headers;
+    // A header block nats.js cannot parse throws on every read: such a message starts a trace of its own.
+    const headers = readHeaders(() => msg.headers).headers;
     const parent = headers ? this.propagator.extract(ROOT_CONTEXT, headers, getter) : ROOT_CONTEXT;
     const info = msg.info;
     const span = this.tracer!.startSpan(

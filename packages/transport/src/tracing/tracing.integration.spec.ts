@@ -4,6 +4,7 @@ import { trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { registerInMemoryTracing } from '../__fixtures__/otel-sdk.js';
 import { waitFor } from '@nest-jetstream/testing';
 import { Harness, uniqueName } from '../__fixtures__/harness.js';
+import { rawHpub, UNPARSABLE_HEADER_BLOCK } from '../__fixtures__/raw-hpub.js';
 import { JetStreamClient } from '../client/jetstream.client.js';
 import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
@@ -25,6 +26,9 @@ class TracedController {
     });
     if (data.fail) throw new Error('payment declined');
   }
+
+  @JetStreamEvent('traced.ordered.>', { mode: 'ordered', deliverPolicy: 'all', maxDeliver: 1, backoff: [], deadLetter: 'traceddlq.ordered' })
+  ordered(@Payload() _data: unknown) {}
 }
 
 @Module({ controllers: [TracedController] })
@@ -74,6 +78,33 @@ describe('OpenTelemetry tracing (real nats-server, SDK in-memory exporter)', () 
       'messaging.nats.jetstream.settle': 'ack',
     });
     expect(process.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  // nats.js throws on every read of a header block it cannot parse: the span starts a trace of its
+  // own and the message is handled or dead-lettered as without tracing (it stalled the shared
+  // consumer and crashed the ordered runner).
+  it('traces a message whose header block no client would write, with or without a payload that decodes (shared and ordered)', async () => {
+    const enc = (text: string) => new TextEncoder().encode(text);
+    const processed = (subject: string, settle: string) =>
+      waitFor(`a ${settle} span of ${subject}`, () => spans().find((s) => s.name === `process ${subject}` && s.attributes['messaging.nats.jetstream.settle'] === settle));
+    const before = (await h.jsm.streams.info(stream)).state.last_seq;
+    await rawHpub(h.server.url, 'traced.work', UNPARSABLE_HEADER_BLOCK, enc('{}'));
+    const work = await waitFor('the raw publish stored', async () => {
+      const m = await h.jsm.streams.getMessage(stream, { last_by_subj: 'traced.work' });
+      return m && m.seq > before ? m.seq : undefined;
+    });
+    const handled = await waitFor('the process span of the raw publish', () =>
+      spans().find((s) => s.name === 'process traced.work' && s.attributes['messaging.nats.jetstream.sequence'] === work),
+    );
+    expect(handled.attributes['messaging.nats.jetstream.settle']).toBe('ack');
+    expect(handled.parentSpanContext).toBeUndefined();
+    await rawHpub(h.server.url, 'traced.ordered.both', UNPARSABLE_HEADER_BLOCK, enc('{"a": nope'));
+    const dead = await processed('traced.ordered.both', 'dead_letter');
+    expect(dead.status.code).toBe(SpanStatusCode.ERROR);
+    expect(dead.status.message).toMatch(/^DecodeError: Cannot decode message/);
+    // The ordered handler goes on with the next message.
+    await client.publish('traced.ordered.next', { ok: true });
+    await processed('traced.ordered.next', 'ack');
   });
 
   it('marks failed attempts as errors, and the dead letter carries the last failed attempt\'s trace', async () => {

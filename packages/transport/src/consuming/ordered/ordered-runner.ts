@@ -3,7 +3,7 @@ import { JetStreamContext, type MessageSettler } from '../../ctx-host/jetstream.
 import { DecodeError } from '../../errors/handler.errors.js';
 import { decideAfterRun, describeError, nakDelay, type SettleDecision } from '../../settlement/settle-policy.js';
 import { logFailure, withStack } from '../../settlement/error-detail.js';
-import { DeadLetterHeaders } from '../../dead-letter/dead-letter-headers.js';
+import { DeadLetterHeaders, readHeaders } from '../../dead-letter/dead-letter-headers.js';
 import { toMillis, type Duration } from '../../utils/duration.js';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../../bindings/handler-binding.js';
 import { MessagePuller } from '../message-puller.js';
@@ -208,7 +208,8 @@ export class OrderedRunner implements MessageSettler {
       const codec = binding.codec ?? host.codec;
       data = codec.decode(msg.data, codec.decodeInputs?.headers ? msg.headers : undefined, codec.decodeInputs?.subject ? msg.subject : '');
     } catch (cause) {
-      const error = new DecodeError(msg.subject, msg.info.streamSequence, { cause, deadLetter: msg.headers?.has(DeadLetterHeaders.Stream) });
+      // A header block nats.js cannot parse throws on every read: the message is dead-lettered all the same.
+      const error = new DecodeError(msg.subject, msg.info.streamSequence, { cause, deadLetter: readHeaders(() => msg.headers).headers?.has(DeadLetterHeaders.Stream) });
       this.current = { ctx, error };
       return { action: 'term', exhausted: false, reason: describeError(error) };
     }
