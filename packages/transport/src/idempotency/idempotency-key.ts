@@ -1,15 +1,14 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
+import { sequenceKey } from '../ctx-host/sequence-key.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { describeValue } from '../utils/describe-value.js';
 import type { IdempotencyKeyKind, IdempotencyStore } from './idempotency-store.interface.js';
 
 const MSG_ID_HEADER = 'Nats-Msg-Id';
 
-/** The default key, `'<stream>:<seq>'`: one per message of a stream, whatever its publisher did. */
-export function sequenceKey(msg: Pick<JsMsg, 'info'>): string {
-  return `${msg.info.stream}:${msg.info.streamSequence}`;
-}
+// The root index exports it from here; it is defined beside the context, which falls back to it.
+export { sequenceKey };
 
 /** The publisher's msgId (`Nats-Msg-Id`), or the sequence key for a message published without one. */
 export function msgIdKey(msg: Pick<JsMsg, 'info' | 'headers'>): string {
