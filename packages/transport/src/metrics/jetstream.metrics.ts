@@ -11,7 +11,7 @@ import type {
   PublishObserver,
   SettleOutcome,
 } from '../observability/instrumentation.interface.js';
-import { toMillis, type Duration } from '../utils/duration.js';
+import { toMillis } from '../utils/duration.js';
 import { checkOptionObject } from '../config/option-checks.js';
 import { METRICS_OPTIONS } from '../config/option-tables.js';
 import type { JetStreamMetricsOptions } from '../interfaces/instrument-options.interface.js';

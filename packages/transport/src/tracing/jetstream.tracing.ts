@@ -14,7 +14,6 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
   type Tracer,
-  type TracerProvider,
 } from '@opentelemetry/api';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { checkOptionObject } from '../config/option-checks.js';
