@@ -7,7 +7,7 @@ import type { UnresolvedBinding } from './handler-binding.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import { deriveDurableName, nameProblem, subjectProblem } from '../utils/subjects.js';
 import { InvalidSubjectError } from '../errors/input.errors.js';
-import { describeValue } from '../utils/describe-value.js';
+import { describeValue } from '../errors/describe-value.js';
 import { checkOptionObject } from '../config/option-checks.js';
 import { backoffSchedule, HANDLER_OPTIONS } from '../config/option-tables.js';
 import { resolveIdempotency } from '../idempotency/idempotency-key.js';

@@ -5,7 +5,7 @@ import type { JetStreamEventMode, JetStreamEventOptions } from '../interfaces/je
 import type { ConsumerOptions, DeliverPolicyName, JetStreamServerOptions, ProvisioningMode, PublishDefaults, StreamDeclaration } from '../interfaces/jetstream-options.interface.js';
 import type { JetStreamMetricsOptions, JetStreamTracingOptions } from '../interfaces/instrument-options.interface.js';
 import { deadLetterProblem } from '../bindings/dead-letter-subject.js';
-import { describeValue } from '../utils/describe-value.js';
+import { describeValue } from '../errors/describe-value.js';
 import { toMillis } from '../utils/duration.js';
 import { nameProblem } from '../utils/subjects.js';
 import {

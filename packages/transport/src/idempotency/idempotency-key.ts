@@ -2,7 +2,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { sequenceKey } from '../ctx-host/sequence-key.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
-import { describeValue } from '../utils/describe-value.js';
+import { describeValue } from '../errors/describe-value.js';
 import type { IdempotencyKeyKind, IdempotencyStore } from './idempotency-store.interface.js';
 
 const MSG_ID_HEADER = 'Nats-Msg-Id';

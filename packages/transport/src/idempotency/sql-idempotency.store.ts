@@ -1,5 +1,5 @@
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
-import { describeValue } from '../utils/describe-value.js';
+import { describeValue } from '../errors/describe-value.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import type { IdempotencyRecord, IdempotencyRecordOptions, IdempotencyStore, MaybePromise } from './idempotency-store.interface.js';
 import { andThen, type SqlExecutor, type SqlResult, type SqlRow } from './sql-executor.js';
