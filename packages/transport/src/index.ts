@@ -112,4 +112,4 @@ export type {
   IdempotencyKeyKind,
   IdempotentOption,
   MaybePromise,
-} from './idempotency/idempotency-store.interface.js';
+} from './interfaces/idempotency-store.interface.js';

@@ -11,7 +11,7 @@ import { describeValue } from '../errors/describe-value.js';
 import { checkOptionObject } from '../config/option-checks.js';
 import { backoffSchedule, HANDLER_OPTIONS } from '../config/option-tables.js';
 import { resolveIdempotency } from '../idempotency/idempotency-key.js';
-import type { IdempotencyStore } from '../idempotency/idempotency-store.interface.js';
+import type { IdempotencyStore } from '../interfaces/idempotency-store.interface.js';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 
 /**

@@ -3,7 +3,7 @@ import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { sequenceKey } from '../ctx-host/sequence-key.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { describeValue } from '../errors/describe-value.js';
-import type { IdempotencyKeyKind, IdempotencyStore } from './idempotency-store.interface.js';
+import type { IdempotencyKeyKind, IdempotencyStore } from '../interfaces/idempotency-store.interface.js';
 
 const MSG_ID_HEADER = 'Nats-Msg-Id';
 
@@ -21,6 +21,22 @@ export interface IdempotencyBinding {
   key: IdempotencyKeyKind;
   /** This message's key; throws when a custom key function returns no usable key. */
   keyOf: (ctx: JetStreamContext) => string;
+}
+
+/**
+ * What idempotency reads of a handler's binding: its names (for messages), what bounds its
+ * redeliveries, and its idempotency. A `HandlerBinding` is one; declared here so this folder
+ * imports nothing of bindings/, which resolves it.
+ */
+export interface IdempotentHandler {
+  readonly subject: string;
+  readonly stream: string;
+  readonly durable: string;
+  readonly maxDeliver: number;
+  readonly ackWaitMs: number;
+  readonly handlerTimeoutMs: number;
+  readonly backoffMs: number[];
+  readonly idempotency?: IdempotencyBinding;
 }
 
 const bySequence = (ctx: JetStreamContext): string => sequenceKey(ctx.getMessage());

@@ -1,7 +1,7 @@
 import type { ConsumerOptions, JetStreamEventMode } from './jetstream-options.interface.js';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
-import type { LagThresholds } from '../health/health.types.js';
-import type { IdempotentOption } from '../idempotency/idempotency-store.interface.js';
+import type { LagThresholds } from './health-options.interface.js';
+import type { IdempotentOption } from './idempotency-store.interface.js';
 import type { Duration } from '../utils/duration.js';
 
 // Defined with the server's options (a checkpoint query names it); exported from here, where handlers choose it.

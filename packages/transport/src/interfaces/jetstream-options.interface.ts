@@ -4,8 +4,8 @@ import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import type { Duration } from '../utils/duration.js';
 import type { ErrorClass } from '../settlement/settle-policy.js';
 import type { JetStreamInstrumentation } from '../observability/instrumentation.interface.js';
-import type { HealthOptions } from '../health/health.types.js';
-import type { IdempotencyOptions } from '../idempotency/idempotency-store.interface.js';
+import type { HealthOptions } from './health-options.interface.js';
+import type { IdempotencyOptions } from './idempotency-store.interface.js';
 
 export type DeliverPolicyName = 'all' | 'new' | 'last' | 'last_per_subject' | 'by_start_sequence' | 'by_start_time';
 export type ProvisioningMode = 'create-or-update' | 'verify' | 'off';
