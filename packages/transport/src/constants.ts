@@ -97,3 +97,35 @@ export const REDACTED = '***';
 
 /** Verbatim secrets (a `user`, `pass` or `token` value) shorter than this are not searched: replacing every "ab" would wreck messages and hide nothing. */
 export const MIN_VERBATIM_SECRET_LENGTH = 3;
+
+/**
+ * The headers a dead letter carries, besides every header of the original message.
+ * A documented contract: dead-letter handlers and the redrive read them.
+ */
+export const DeadLetterHeaders = {
+  /** The subject the message was published to. */
+  Subject: 'Dead-Letter-Subject',
+  Stream: 'Dead-Letter-Stream',
+  Sequence: 'Dead-Letter-Sequence',
+  Consumer: 'Dead-Letter-Consumer',
+  /** Deliveries of the original when it was dead-lettered. */
+  Deliveries: 'Dead-Letter-Deliveries',
+  /** `ErrorName: message` (with an `HttpException`'s response, e.g. a validation's field list), one line, at most 1024 characters, credentials redacted. */
+  Reason: 'Dead-Letter-Reason',
+  /**
+   * The stack of the error that failed the message (with its causes), when it had one: line breaks
+   * written `\n` and backslashes `\\` (as in a JSON string), at most 2048 characters, cut at a line.
+   */
+  Stack: 'Dead-Letter-Stack',
+  /** ISO time of dead-lettering. */
+  Time: 'Dead-Letter-Time',
+  /** The original `Nats-Msg-Id`, moved so the dead-letter stream's own dedup cannot drop it. */
+  MsgId: 'Dead-Letter-Msg-Id',
+  /** Names (space-separated) of original headers whose values were cut to 4096 characters or had control characters replaced by U+FFFD. */
+  Altered: 'Dead-Letter-Altered-Headers',
+  /** Why the original's headers could not be read (malformed on the wire); none of them are copied. */
+  HeadersUnreadable: 'Dead-Letter-Headers-Unreadable',
+} as const;
+
+/** The prefix of every dead-letter header; the redrive removes all of them. */
+export const DEAD_LETTER_HEADER_PREFIX = 'Dead-Letter-';

@@ -94,4 +94,4 @@ export type {
   IdempotencyRecordOptions,
   IdempotencyKeyKind,
   IdempotentOption,
-} from './idempotency/idempotency-store.interface.js';
+} from './interfaces/idempotency-store.interface.js';

@@ -1,6 +1,6 @@
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { Checkpoint, JetStreamServerOptions } from '../interfaces/jetstream-options.interface.js';
-import { describeValue } from '../utils/describe-value.js';
+import { describeValue } from '../errors/describe-value.js';
 import type { UnresolvedBinding } from './handler-binding.js';
 
 /**

@@ -1,10 +1,10 @@
 import type { MessageHandler } from '@nestjs/microservices';
 import type { DeliverPolicyName } from '../interfaces/jetstream-options.interface.js';
 import type { ErrorClass } from '../settlement/settle-policy.js';
-import type { LagThresholds } from '../health/health.types.js';
+import type { LagThresholds } from '../interfaces/health-options.interface.js';
 import type { JetStreamEventMode } from '../interfaces/jetstream-event-options.interface.js';
 import type { IdempotencyBinding } from '../idempotency/idempotency-key.js';
-import type { IdempotencyKeyKind } from '../idempotency/idempotency-store.interface.js';
+import type { IdempotencyKeyKind } from '../interfaces/idempotency-store.interface.js';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 
 /** A handler called without Nest's pipeline: returns what the method returned, or the exception handler's Observable. */

@@ -7,11 +7,11 @@ import type { UnresolvedBinding } from './handler-binding.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import { deriveDurableName, nameProblem, subjectProblem } from '../utils/subjects.js';
 import { InvalidSubjectError } from '../errors/input.errors.js';
-import { describeValue } from '../utils/describe-value.js';
+import { describeValue } from '../errors/describe-value.js';
 import { checkOptionObject } from '../config/option-checks.js';
 import { backoffSchedule, HANDLER_OPTIONS } from '../config/option-tables.js';
 import { resolveIdempotency } from '../idempotency/idempotency-key.js';
-import type { IdempotencyStore } from '../idempotency/idempotency-store.interface.js';
+import type { IdempotencyStore } from '../interfaces/idempotency-store.interface.js';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 
 /**

@@ -1,5 +1,5 @@
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
-import { describeValue } from '../utils/describe-value.js';
+import { describeValue } from '../errors/describe-value.js';
 import { toMillis } from '../utils/duration.js';
 
 /**

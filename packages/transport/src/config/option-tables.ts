@@ -1,12 +1,11 @@
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
-import type { HealthOptions, LagThresholds } from '../health/health.types.js';
-import type { IdempotencyOptions } from '../idempotency/idempotency-store.interface.js';
+import type { HealthOptions, LagThresholds } from '../interfaces/health-options.interface.js';
+import type { IdempotencyOptions } from '../interfaces/idempotency-store.interface.js';
 import type { JetStreamEventMode, JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
 import type { ConsumerOptions, DeliverPolicyName, JetStreamServerOptions, ProvisioningMode, PublishDefaults, StreamDeclaration } from '../interfaces/jetstream-options.interface.js';
-import type { JetStreamMetricsOptions } from '../metrics/jetstream.metrics.js';
-import type { JetStreamTracingOptions } from '../tracing/jetstream.tracing.js';
-import { deadLetterProblem } from '../bindings/dead-letter-subject.js';
-import { describeValue } from '../utils/describe-value.js';
+import type { JetStreamMetricsOptions, JetStreamTracingOptions } from '../interfaces/instrument-options.interface.js';
+import { deadLetterProblem } from './dead-letter-subject.js';
+import { describeValue } from '../errors/describe-value.js';
 import { toMillis } from '../utils/duration.js';
 import { nameProblem } from '../utils/subjects.js';
 import {

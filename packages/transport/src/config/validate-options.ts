@@ -1,8 +1,8 @@
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
-import { toStreamConfig, validateStreamDeclarations } from '../provisioning/stream-config.js';
-import { describeValue } from '../utils/describe-value.js';
-import { validateIdempotencyOptions } from '../idempotency/idempotency-options.js';
+import { toStreamConfig, validateStreamDeclarations } from './stream-config.js';
+import { describeValue } from '../errors/describe-value.js';
+import { validateIdempotencyOptions } from './idempotency-options.js';
 import { checkTlsOptions } from '../connection/tls-required.js';
 import { checkOptionObject } from './option-checks.js';
 import { SERVER_OPTIONS } from './option-tables.js';

@@ -4,7 +4,7 @@ import { resolveBinding } from '../bindings/resolve-bindings.js';
 import type { HandlerBinding } from '../bindings/handler-binding.js';
 import { JsonCodec } from '../codecs/json.codec.js';
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
-import type { IdempotencyStore } from '../idempotency/idempotency-store.interface.js';
+import type { IdempotencyStore } from '../interfaces/idempotency-store.interface.js';
 import { ConsumerRunner, type RunnerHost } from './consumer-runner.js';
 
 // handlerTimeout against the settle that follows a handler's return: a deadline that passes while

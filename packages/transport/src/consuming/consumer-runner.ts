@@ -6,7 +6,8 @@ import { JetStreamContext, type MessageSettler } from '../ctx-host/jetstream.con
 import { DecodeError, HandlerTimeoutError } from '../errors/handler.errors.js';
 import { decideAfterRun, decideBeforeRun, describeError, nakDelay, type SettleDecision } from '../settlement/settle-policy.js';
 import { withStack } from '../settlement/error-detail.js';
-import { DeadLetterHeaders, readHeaders } from '../dead-letter/dead-letter-headers.js';
+import { DeadLetterHeaders } from '../constants.js';
+import { readHeaders } from '../utils/headers.js';
 import { deliveryCountOf } from '../utils/delivery-count.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../bindings/handler-binding.js';

@@ -4,7 +4,7 @@ import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { ConsumerRunner, type RunnerHost } from './consumer-runner.js';
 import { OrderedRunner } from './ordered/ordered-runner.js';
 import type { OrderedFailure, ReplayOptions, ReplayResult } from './replay.types.js';
-import { describeValue } from '../utils/describe-value.js';
+import { describeValue } from '../errors/describe-value.js';
 import { subjectMatches, subjectProblem } from '../utils/subjects.js';
 
 /** What the server drives of a handler's runner, whatever its mode. */

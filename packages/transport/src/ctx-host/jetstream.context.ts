@@ -4,7 +4,7 @@ import { BaseRpcContext } from '@nestjs/microservices';
 import type { Duration } from '../utils/duration.js';
 import { JETSTREAM_CONTEXT_BRAND } from './jetstream-context.brand.js';
 import { readMetadata } from '../metadata/packet-metadata.js';
-import { sequenceKey } from '../idempotency/idempotency-key.js';
+import { sequenceKey } from './sequence-key.js';
 
 /** How a message was settled, once it is. */
 export type SettleAction = 'ack' | 'nak' | 'term';

@@ -1,41 +1,11 @@
 import { headers as createHeaders, type MsgHdrs } from '@nats-io/nats-core';
 import { readStackHeader, stackHeaderValue } from '../settlement/error-detail.js';
-import { LIMITS } from '../constants.js';
-import { describeValue } from '../utils/describe-value.js';
-import { withoutControlCharacters } from '../utils/headers.js';
+import { DEAD_LETTER_HEADER_PREFIX, DeadLetterHeaders, LIMITS } from '../constants.js';
+import { readHeaders, withoutControlCharacters } from '../utils/headers.js';
 import { redactSecrets } from '../security/redact.js';
 
-/**
- * The headers a dead letter carries, besides every header of the original message.
- * A documented contract: dead-letter handlers and the redrive read them.
- */
-export const DeadLetterHeaders = {
-  /** The subject the message was published to. */
-  Subject: 'Dead-Letter-Subject',
-  Stream: 'Dead-Letter-Stream',
-  Sequence: 'Dead-Letter-Sequence',
-  Consumer: 'Dead-Letter-Consumer',
-  /** Deliveries of the original when it was dead-lettered. */
-  Deliveries: 'Dead-Letter-Deliveries',
-  /** `ErrorName: message` (with an `HttpException`'s response, e.g. a validation's field list), one line, at most 1024 characters, credentials redacted. */
-  Reason: 'Dead-Letter-Reason',
-  /**
-   * The stack of the error that failed the message (with its causes), when it had one: line breaks
-   * written `\n` and backslashes `\\` (as in a JSON string), at most 2048 characters, cut at a line.
-   */
-  Stack: 'Dead-Letter-Stack',
-  /** ISO time of dead-lettering. */
-  Time: 'Dead-Letter-Time',
-  /** The original `Nats-Msg-Id`, moved so the dead-letter stream's own dedup cannot drop it. */
-  MsgId: 'Dead-Letter-Msg-Id',
-  /** Names (space-separated) of original headers whose values were cut to 4096 characters or had control characters replaced by U+FFFD. */
-  Altered: 'Dead-Letter-Altered-Headers',
-  /** Why the original's headers could not be read (malformed on the wire); none of them are copied. */
-  HeadersUnreadable: 'Dead-Letter-Headers-Unreadable',
-} as const;
-
-/** The prefix of every dead-letter header; the redrive removes all of them. */
-export const DEAD_LETTER_HEADER_PREFIX = 'Dead-Letter-';
+// The header names are identifiers, kept with the others in constants.ts (a runner reads one); exported from here, as before.
+export { DeadLetterHeaders, DEAD_LETTER_HEADER_PREFIX, readHeaders };
 /** Headers that would act on the dead-letter stream (dedup, expectations, rollups, TTL), kept under a `Dead-Letter-Original-` name. */
 const SERVER_CONTROL = /^Nats-(Msg-Id|Expected-.*|Rollup|TTL|Schedule.*|Marker-Reason|Batch-.*)$/i;
 const ORIGINAL_PREFIX = 'Dead-Letter-Original-';
@@ -54,17 +24,6 @@ export interface DeadLetterFacts {
   headersUnreadable?: string;
 }
 
-/**
- * The headers of a received message, or why they cannot be read: the client parses them on first
- * use and throws on a malformed name (possible from any publisher writing the protocol itself).
- */
-export function readHeaders(read: () => MsgHdrs | undefined): { headers?: MsgHdrs; unreadable?: string } {
-  try {
-    return { headers: read() };
-  } catch (err) {
-    return { unreadable: err instanceof Error ? `${err.name}: ${describeValue(err.message, LIMITS.maxQuoted)}` : describeValue(err, LIMITS.maxQuoted) };
-  }
-}
 
 /** A received value as a dead letter may carry it: no control characters, at most `LIMITS.maxDeadLetterHeaderValue` characters. */
 function boundedValue(value: string): { value: string; altered: boolean } {

@@ -5,7 +5,7 @@ import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import type { HandlerBinding } from '../bindings/handler-binding.js';
 import type { DeadLetterEvent } from '../events/settle.events.js';
 import { buildDeadLetterHeaders, deadLetterMsgId, readHeaders } from './dead-letter-headers.js';
-import { renderDeadLetterSubject } from '../bindings/dead-letter-subject.js';
+import { renderDeadLetterSubject } from '../config/dead-letter-subject.js';
 import { errorStack } from '../settlement/error-detail.js';
 import { redactSecrets } from '../security/redact.js';
 

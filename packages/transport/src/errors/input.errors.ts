@@ -1,5 +1,5 @@
 import { LIMITS } from '../constants.js';
-import { describeValue } from '../utils/describe-value.js';
+import { describeValue } from './describe-value.js';
 import { JetStreamConfigError } from './jetstream-transport.error.js';
 
 /** Received or caller-given text as a message quotes it: JSON-escaped (no raw CR/LF or escape codes reach a log) and cut. */

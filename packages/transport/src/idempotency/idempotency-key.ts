@@ -1,15 +1,14 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
+import { sequenceKey } from '../ctx-host/sequence-key.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
-import { describeValue } from '../utils/describe-value.js';
-import type { IdempotencyKeyKind, IdempotencyStore } from './idempotency-store.interface.js';
+import { describeValue } from '../errors/describe-value.js';
+import type { IdempotencyKeyKind, IdempotencyStore } from '../interfaces/idempotency-store.interface.js';
 
 const MSG_ID_HEADER = 'Nats-Msg-Id';
 
-/** The default key, `'<stream>:<seq>'`: one per message of a stream, whatever its publisher did. */
-export function sequenceKey(msg: Pick<JsMsg, 'info'>): string {
-  return `${msg.info.stream}:${msg.info.streamSequence}`;
-}
+// The root index exports it from here; it is defined beside the context, which falls back to it.
+export { sequenceKey };
 
 /** The publisher's msgId (`Nats-Msg-Id`), or the sequence key for a message published without one. */
 export function msgIdKey(msg: Pick<JsMsg, 'info' | 'headers'>): string {
@@ -22,6 +21,22 @@ export interface IdempotencyBinding {
   key: IdempotencyKeyKind;
   /** This message's key; throws when a custom key function returns no usable key. */
   keyOf: (ctx: JetStreamContext) => string;
+}
+
+/**
+ * What idempotency reads of a handler's binding: its names (for messages), what bounds its
+ * redeliveries, and its idempotency. A `HandlerBinding` is one; declared here so this folder
+ * imports nothing of bindings/, which resolves it.
+ */
+export interface IdempotentHandler {
+  readonly subject: string;
+  readonly stream: string;
+  readonly durable: string;
+  readonly maxDeliver: number;
+  readonly ackWaitMs: number;
+  readonly handlerTimeoutMs: number;
+  readonly backoffMs: number[];
+  readonly idempotency?: IdempotencyBinding;
 }
 
 const bySequence = (ctx: JetStreamContext): string => sequenceKey(ctx.getMessage());

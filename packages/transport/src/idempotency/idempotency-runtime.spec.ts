@@ -6,7 +6,7 @@ import { validateOptions } from '../config/validate-options.js';
 import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
 import { resolveIdempotency } from './idempotency-key.js';
 import { MemoryIdempotencyStore } from './memory-idempotency.store.js';
-import type { IdempotencyStore } from './idempotency-store.interface.js';
+import type { IdempotencyStore } from '../interfaces/idempotency-store.interface.js';
 
 const store = new MemoryIdempotencyStore();
 

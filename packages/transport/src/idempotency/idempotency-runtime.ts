@@ -1,17 +1,17 @@
 import type { LoggerService } from '@nestjs/common';
-import type { HandlerBinding } from '../bindings/handler-binding.js';
 import { DEFAULTS } from '../constants.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { describeError } from '../settlement/settle-policy.js';
 import { toMillis } from '../utils/duration.js';
 import { subjectsOverlap } from '../utils/subjects.js';
-import type { IdempotencyOptions } from './idempotency-store.interface.js';
+import type { IdempotencyOptions } from '../interfaces/idempotency-store.interface.js';
+import type { IdempotentHandler } from './idempotency-key.js';
 
 /**
  * The longest a message of `b` can take from its first delivery to its last: each attempt may
  * be kept alive up to `handlerTimeout` (or wait out `ackWait`), then wait its backoff.
  */
-export function redeliverySpanMs(b: Pick<HandlerBinding, 'maxDeliver' | 'ackWaitMs' | 'handlerTimeoutMs' | 'backoffMs'>): number {
+export function redeliverySpanMs(b: Pick<IdempotentHandler, 'maxDeliver' | 'ackWaitMs' | 'handlerTimeoutMs' | 'backoffMs'>): number {
   return b.maxDeliver * (Math.max(b.ackWaitMs, b.handlerTimeoutMs) + Math.max(0, ...b.backoffMs));
 }
 
@@ -20,7 +20,7 @@ export function redeliverySpanMs(b: Pick<HandlerBinding, 'maxDeliver' | 'ackWait
  * Two handlers keyed by sequence or msgId that read the same messages would share their keys
  * (the first to handle a message would make the other skip it), so they need their own keys.
  */
-export function checkIdempotentBindings(bindings: readonly HandlerBinding[], options: IdempotencyOptions): void {
+export function checkIdempotentBindings(bindings: readonly IdempotentHandler[], options: IdempotencyOptions): void {
   const idempotent = bindings.filter((b) => b.idempotency);
   for (let i = 0; i < idempotent.length; i++) {
     for (let j = i + 1; j < idempotent.length; j++) {
@@ -48,7 +48,7 @@ export function checkIdempotentBindings(bindings: readonly HandlerBinding[], opt
  * pruning when `pruneInterval` is set (an unref'd timer; one prune at a time; failures logged).
  * Resolves to what `close()` calls to stop it.
  */
-export async function startIdempotency(options: IdempotencyOptions | undefined, bindings: readonly HandlerBinding[], logger: LoggerService): Promise<(() => void) | undefined> {
+export async function startIdempotency(options: IdempotencyOptions | undefined, bindings: readonly IdempotentHandler[], logger: LoggerService): Promise<(() => void) | undefined> {
   if (!options) return undefined;
   checkIdempotentBindings(bindings, options);
   await options.store.init?.();

@@ -11,7 +11,7 @@ import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { JetStreamServer } from '../server/jetstream.server.js';
-import type { IdempotencyRecordOptions, IdempotencyStore } from './idempotency-store.interface.js';
+import type { IdempotencyRecordOptions, IdempotencyStore } from '../interfaces/idempotency-store.interface.js';
 import type { Duration } from '../utils/duration.js';
 import { sqliteExecutor, type SyncSqlExecutor } from '../sql/sql-executor.js';
 import { SqlIdempotencyStore } from '../sql/sql-idempotency.store.js';

@@ -1,13 +1,12 @@
 import type { LoggerService } from '@nestjs/common';
-import type { HandlerBinding } from '../bindings/handler-binding.js';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { describeError, nakDelay } from '../settlement/settle-policy.js';
 import type { Duration } from '../utils/duration.js';
-import type { IdempotencyBinding } from './idempotency-key.js';
+import type { IdempotencyBinding, IdempotentHandler } from './idempotency-key.js';
 
 /** What the two steps need of the consumer runner. */
 export interface IdempotencySettler {
-  readonly binding: HandlerBinding;
+  readonly binding: IdempotentHandler;
   ack(ctx: JetStreamContext): void;
   nak(ctx: JetStreamContext, delay?: Duration): void;
 }
@@ -60,7 +59,7 @@ export async function recordHandled(runner: IdempotencySettler, ctx: JetStreamCo
   }
 }
 
-function handlerName(b: HandlerBinding): string {
+function handlerName(b: IdempotentHandler): string {
   return `@JetStreamEvent('${b.subject}') (durable ${b.durable})`;
 }
 

@@ -1,5 +1,5 @@
 import { toMillis, type Duration } from '../utils/duration.js';
-import type { IdempotencyRecord, IdempotencyRecordOptions, IdempotencyStore } from './idempotency-store.interface.js';
+import type { IdempotencyRecord, IdempotencyRecordOptions, IdempotencyStore } from '../interfaces/idempotency-store.interface.js';
 
 /** Options of `MemoryIdempotencyStore`. */
 export interface MemoryIdempotencyStoreOptions {

@@ -1,17 +1,11 @@
-import type { ConsumerOptions } from './jetstream-options.interface.js';
+import type { ConsumerOptions, JetStreamEventMode } from './jetstream-options.interface.js';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
-import type { LagThresholds } from '../health/health.types.js';
-import type { IdempotentOption } from '../idempotency/idempotency-store.interface.js';
+import type { LagThresholds } from './health-options.interface.js';
+import type { IdempotentOption } from './idempotency-store.interface.js';
 import type { Duration } from '../utils/duration.js';
 
-/**
- * How a handler reads its stream (docs/delivery-modes.md):
- * - `'shared'`: one durable pull consumer shared by every instance of the service (each message to one instance);
- * - `'broadcast'`: a pull consumer per instance (every instance gets every message), removed when the instance stops or after `inactiveThreshold`;
- * - `'ordered'`: an ordered consumer per instance: every message strictly in stream order, one at a time, no acks;
- * - `'push'`: a durable push consumer with a queue group (`deliver_group`) shared by the instances, bounded by `maxAckPending`.
- */
-export type JetStreamEventMode = 'shared' | 'broadcast' | 'ordered' | 'push';
+// Defined with the server's options (a checkpoint query names it); exported from here, where handlers choose it.
+export type { JetStreamEventMode };
 
 /** Options of one `@JetStreamEvent` handler: its durable pull consumer and how it settles. */
 export interface JetStreamEventOptions extends ConsumerOptions {

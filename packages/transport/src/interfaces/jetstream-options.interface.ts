@@ -1,12 +1,11 @@
-import type { JetStreamEventMode } from './jetstream-event-options.interface.js';
 import type { StreamConfig } from '@nats-io/jetstream';
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import type { Duration } from '../utils/duration.js';
 import type { ErrorClass } from '../settlement/settle-policy.js';
 import type { JetStreamInstrumentation } from '../observability/instrumentation.interface.js';
-import type { HealthOptions } from '../health/health.types.js';
-import type { IdempotencyOptions } from '../idempotency/idempotency-store.interface.js';
+import type { HealthOptions } from './health-options.interface.js';
+import type { IdempotencyOptions } from './idempotency-store.interface.js';
 
 export type DeliverPolicyName = 'all' | 'new' | 'last' | 'last_per_subject' | 'by_start_sequence' | 'by_start_time';
 export type ProvisioningMode = 'create-or-update' | 'verify' | 'off';
@@ -179,6 +178,15 @@ export interface JetStreamServerOptions extends JetStreamClientOptions {
    */
   checkpoints?: (handler: CheckpointQuery) => Checkpoint | undefined | Promise<Checkpoint | undefined>;
 }
+
+/**
+ * How a handler reads its stream (docs/delivery-modes.md):
+ * - `'shared'`: one durable pull consumer shared by every instance of the service (each message to one instance);
+ * - `'broadcast'`: a pull consumer per instance (every instance gets every message), removed when the instance stops or after `inactiveThreshold`;
+ * - `'ordered'`: an ordered consumer per instance: every message strictly in stream order, one at a time, no acks;
+ * - `'push'`: a durable push consumer with a queue group (`deliver_group`) shared by the instances, bounded by `maxAckPending`.
+ */
+export type JetStreamEventMode = 'shared' | 'broadcast' | 'ordered' | 'push';
 
 /** Where a handler starts, as the application recorded it (e.g. with its own state, in one transaction). */
 export type Checkpoint = { afterSequence: number } | { fromTime: Date };

@@ -1,7 +1,7 @@
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { ProvisioningError } from '../errors/provisioning.error.js';
 import { PublishOptionUnsupportedError } from '../errors/publish-option-unsupported.error.js';
-import { toStreamConfig } from '../provisioning/stream-config.js';
+import { toStreamConfig } from '../config/stream-config.js';
 import { readTimingOptions, serverProblem, streamProblem, toTtlHeader, type StreamTimingFacts } from './timing-options.js';
 import { assertDeclaredTimingSupported } from './timing-streams.js';
 

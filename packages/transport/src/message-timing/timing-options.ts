@@ -27,7 +27,7 @@ import { nuid } from '@nats-io/nats-core';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { PublishOptionUnsupportedError, type TimedPublishOption } from '../errors/publish-option-unsupported.error.js';
 import type { JetStreamPublishOptions } from '../record-builders/jetstream.record-builder.js';
-import { describeValue } from '../utils/describe-value.js';
+import { describeValue } from '../errors/describe-value.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { subjectMatches } from '../utils/subjects.js';

@@ -2,7 +2,7 @@ import type { StreamConfig } from '@nats-io/jetstream';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { ProvisioningError } from '../errors/provisioning.error.js';
 import type { StreamDeclaration } from '../interfaces/jetstream-options.interface.js';
-import { describeValue } from '../utils/describe-value.js';
+import { describeValue } from '../errors/describe-value.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { MESSAGE_SCHEDULES_MIN_SERVER, MESSAGE_TTL_MIN_SERVER, scheduleSubjectsOf } from './timing-options.js';
 

@@ -11,27 +11,17 @@ import type {
   PublishObserver,
   SettleOutcome,
 } from '../observability/instrumentation.interface.js';
-import { toMillis, type Duration } from '../utils/duration.js';
+import { toMillis } from '../utils/duration.js';
 import { checkOptionObject } from '../config/option-checks.js';
 import { METRICS_OPTIONS } from '../config/option-tables.js';
+import type { JetStreamMetricsOptions } from '../interfaces/instrument-options.interface.js';
 import { DEFAULT_METRIC_PREFIX, METRIC_NAMES } from './metric-names.js';
 import { FastCounter, FastHistogram, type CounterSeries, type HistogramSeries } from './fast-metrics.js';
 import { deliveryCountOf } from '../utils/delivery-count.js';
 import { ageMs, oldestUnprocessed } from '../utils/oldest-unprocessed.js';
 
-/** Options of `new JetStreamMetrics()`. */
-export interface JetStreamMetricsOptions {
-  /** The prom-client registry. Default: prom-client's global `register`. */
-  registry?: Registry;
-  /** Prefix of every metric name. Default `'nest_jetstream_'`. */
-  prefix?: string;
-  /** Add the subject as a label of the publish metrics (mind the cardinality). Default false. */
-  subjectLabel?: boolean;
-  /** How often consumer and stream state is read from the server while attached. Default `'15s'`. */
-  pollInterval?: Duration;
-  /** Histogram buckets, in seconds. Default 0.5 ms to 10 s. */
-  buckets?: number[];
-}
+// Defined with the other option types; exported from here, as before.
+export type { JetStreamMetricsOptions };
 
 const DEFAULT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 

@@ -11,8 +11,8 @@ import { subjectMatches, subjectsOverlap } from '../utils/subjects.js';
 import { CONSUMER_IMMUTABLE, STREAM_IMMUTABLE, diffConfig } from './config-diff.js';
 import { maxDeliverOffset, toConsumerConfig } from './consumer-config.js';
 import { inUserTerms } from './user-terms.js';
-import { toStreamConfig } from './stream-config.js';
-import { renderDeadLetterSubject } from '../bindings/dead-letter-subject.js';
+import { toStreamConfig } from '../config/stream-config.js';
+import { renderDeadLetterSubject } from '../config/dead-letter-subject.js';
 import { foreignConsumerProblems, workQueueError, workQueueProblems } from './workqueue-rules.js';
 
 /** JetStream API error: "stream name already in use with a different configuration" / already exists. */

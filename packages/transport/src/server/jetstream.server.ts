@@ -40,7 +40,7 @@ import { withStack } from '../settlement/error-detail.js';
 import { ShutdownReport } from './shutdown-report.js';
 import { JetStreamHealth } from '../health/jetstream-health.js';
 import type { HealthSource } from '../health/health-source.js';
-import { renderDeadLetterSubject } from '../bindings/dead-letter-subject.js';
+import { renderDeadLetterSubject } from '../config/dead-letter-subject.js';
 import type { ProcessingHooks } from '../consuming/processing-hooks.js';
 import type { HandlerBinding, HandlerBindingInfo, UnresolvedBinding } from '../bindings/handler-binding.js';
 import { resolveBinding } from '../bindings/resolve-bindings.js';

@@ -1,6 +1,6 @@
 import { DEFAULTS } from '../constants.js';
 import { withoutControlCharacters } from '../utils/headers.js';
-import { describeValue } from '../utils/describe-value.js';
+import { describeValue } from '../errors/describe-value.js';
 import { redactSecrets } from '../security/redact.js';
 
 /**

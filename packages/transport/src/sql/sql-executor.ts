@@ -1,4 +1,4 @@
-import type { MaybePromise } from '../idempotency/idempotency-store.interface.js';
+import type { MaybePromise } from '../interfaces/idempotency-store.interface.js';
 
 /** A value bound to a statement placeholder. */
 export type SqlParam = string | number | null;

@@ -1,7 +1,7 @@
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
-import { describeValue } from '../utils/describe-value.js';
+import { describeValue } from '../errors/describe-value.js';
 import { toMillis, type Duration } from '../utils/duration.js';
-import type { IdempotencyRecord, IdempotencyRecordOptions, IdempotencyStore, MaybePromise } from '../idempotency/idempotency-store.interface.js';
+import type { IdempotencyRecord, IdempotencyRecordOptions, IdempotencyStore, MaybePromise } from '../interfaces/idempotency-store.interface.js';
 import { andThen, type SqlExecutor, type SqlResult, type SqlRow } from './sql-executor.js';
 
 /** The SQL a `SqlIdempotencyStore` speaks. */

@@ -14,21 +14,16 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
   type Tracer,
-  type TracerProvider,
 } from '@opentelemetry/api';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
-import { readHeaders } from '../dead-letter/dead-letter-headers.js';
+import { readHeaders } from '../utils/headers.js';
 import { checkOptionObject } from '../config/option-checks.js';
 import { TRACING_OPTIONS } from '../config/option-tables.js';
+import type { JetStreamTracingOptions } from '../interfaces/instrument-options.interface.js';
 import type { ConsumeObserver, InstrumentedHandler, JetStreamInstrumentation, PublishObserver, SettleOutcome } from '../observability/instrumentation.interface.js';
 
-/** Options of `new JetStreamTracing()`. */
-export interface JetStreamTracingOptions {
-  /** Where spans go. Default: the global provider (`trace.setGlobalTracerProvider`, which the OpenTelemetry SDK's start sets). */
-  tracerProvider?: TracerProvider;
-  /** How the trace context crosses the stream in headers. Default: the global propagator (W3C `traceparent`/`tracestate` with the SDK). */
-  propagator?: TextMapPropagator;
-}
+// Defined with the other option types; exported from here, as before.
+export type { JetStreamTracingOptions };
 
 const setter: TextMapSetter<MsgHdrs> = { set: (carrier, key, value) => carrier.set(key, value) };
 const getter: TextMapGetter<MsgHdrs | undefined> = {

@@ -1,4 +1,7 @@
 /** What NATS headers may carry, checked before a publish: one place for every header the library sends. */
+import type { MsgHdrs } from '@nats-io/nats-core';
+import { LIMITS } from '../constants.js';
+import { describeValue } from '../errors/describe-value.js';
 import { InvalidHeaderError } from '../errors/input.errors.js';
 
 /** A header name: printable ASCII (33 to 126) without ":", as RFC 822 and the NATS protocol say. */
@@ -35,4 +38,16 @@ export function withoutControlCharacters(text: string): { text: string; replaced
 export function checkHeader(name: string, value: string, subject: string): void {
   const why = headerNameProblem(name) ?? headerValueProblem(value);
   if (why) throw new InvalidHeaderError(name, subject, why);
+}
+
+/**
+ * The headers of a received message, or why they cannot be read: the client parses them on first
+ * use and throws on a malformed name (possible from any publisher writing the protocol itself).
+ */
+export function readHeaders(read: () => MsgHdrs | undefined): { headers?: MsgHdrs; unreadable?: string } {
+  try {
+    return { headers: read() };
+  } catch (err) {
+    return { unreadable: err instanceof Error ? `${err.name}: ${describeValue(err.message, LIMITS.maxQuoted)}` : describeValue(err, LIMITS.maxQuoted) };
+  }
 }

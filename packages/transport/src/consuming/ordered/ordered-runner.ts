@@ -3,7 +3,8 @@ import { JetStreamContext, type MessageSettler } from '../../ctx-host/jetstream.
 import { DecodeError } from '../../errors/handler.errors.js';
 import { decideAfterRun, describeError, nakDelay, type SettleDecision } from '../../settlement/settle-policy.js';
 import { logFailure, withStack } from '../../settlement/error-detail.js';
-import { DeadLetterHeaders, readHeaders } from '../../dead-letter/dead-letter-headers.js';
+import { DeadLetterHeaders } from '../../constants.js';
+import { readHeaders } from '../../utils/headers.js';
 import { toMillis, type Duration } from '../../utils/duration.js';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../../bindings/handler-binding.js';
 import { MessagePuller } from '../message-puller.js';

@@ -1,6 +1,6 @@
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
-import { IDEMPOTENCY_OPTIONS } from '../config/option-tables.js';
-import type { IdempotencyOptions } from './idempotency-store.interface.js';
+import { IDEMPOTENCY_OPTIONS } from './option-tables.js';
+import type { IdempotencyOptions } from '../interfaces/idempotency-store.interface.js';
 
 /** What `options.idempotency` needs beyond its fields' own checks (`IDEMPOTENCY_OPTIONS`), before anything connects. */
 export function validateIdempotencyOptions(value: IdempotencyOptions | undefined, who: string): void {

@@ -3,7 +3,7 @@ import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { StreamDeclaration } from '../interfaces/jetstream-options.interface.js';
 import { toNanos } from '../utils/duration.js';
 import { nameProblem, subjectProblem, subjectsOverlap } from '../utils/subjects.js';
-import { describeValue } from '../utils/describe-value.js';
+import { describeValue } from '../errors/describe-value.js';
 import { timingStreamConfig } from '../message-timing/timing-streams.js';
 
 const RETENTION: Record<NonNullable<StreamDeclaration['retention']>, RetentionPolicy> = {
