@@ -1,3 +1,4 @@
+import { waitFor } from '@nest-jetstream/testing';
 import type { HandlerBinding } from '../bindings/handler-binding.js';
 import { DEFAULTS } from '../constants.js';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
@@ -211,6 +212,31 @@ describe('ConsumerRunner settles each message (fake consumer, no server)', () =>
       await flush();
       expect(messages.pulls).toEqual([2, 2, 2]);
     });
+  });
+});
+
+describe('ConsumerRunner when its consumer is deleted (fake consumer, no server)', () => {
+  it('asks the host to put it back from the lowest sequence it has not finished, naked ones included', async () => {
+    const runs = new Map<number, Deferred>();
+    const { runner, host, consumer, deliver } = await startRunner({ concurrency: 2 }, (_d, ctx) => {
+      const seq = ctx.getInfo().streamSequence;
+      if (seq === 3) return Promise.reject(new Error('retry me'));
+      const d = new Deferred();
+      runs.set(seq, d);
+      return d.promise;
+    });
+    deliver({ streamSequence: 3 });
+    await flush();
+    deliver({ streamSequence: 5 });
+    deliver({ streamSequence: 6 });
+    runs.get(5)!.resolve();
+    await flush();
+    consumer.messages.notify({ type: 'consumer_deleted', code: 409, description: 'consumer deleted' });
+    await waitFor('the consumer put back', () => host.consumerCalls.length === 2);
+    // 3 was naked (not received again), 6 still runs: the new consumer starts at 3.
+    expect(host.consumerCalls).toEqual([{ recreate: false, resumeFrom: undefined }, { recreate: true, resumeFrom: 3 }]);
+    runs.get(6)!.resolve();
+    await runner.close(0);
   });
 });
 
