@@ -12,3 +12,5 @@ export { isProcessAlive, trackedServerPids } from './leak-guard.js';
 export { waitFor } from './wait-for.js';
 export type { WaitForOptions } from './wait-for.js';
 export { freePort } from './ports.js';
+export { NdjsonProcess } from './ndjson-process.js';
+export type { NdjsonProcessOptions, ProcessExit } from './ndjson-process.js';
