@@ -120,7 +120,7 @@ export class NdjsonProcess<L extends object = Record<string, unknown>> {
   }
 
   private read(chunk: string): void {
-    const parts = (chunk + '\n').split('\n');
+    const parts = (this.partial + chunk).split('\n');
     this.partial = parts.pop() ?? '';
     for (const part of parts) {
       const line = part.trim();
