@@ -1,7 +1,6 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { NatsServer, waitFor } from '@nest-jetstream/testing';
+import { NatsServer, NdjsonProcess } from '@nest-jetstream/testing';
 
 interface Line {
   event: string;
@@ -27,26 +26,21 @@ describe('the packed library in a NestJS 11 (CommonJS) and a NestJS 12 (ESM) app
     if (!existsSync(join(appDir, 'node_modules', '@nest-jetstream', 'transport'))) {
       throw new Error(`${dir} has no installed @nest-jetstream/transport: run \`npm run setup\` (scripts/prepare-compat.sh) first.`);
     }
-    const lines: Line[] = [];
-    let stderr = '';
-    const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [join(appDir, entry)], {
+    const child = NdjsonProcess.spawn<Line>(process.execPath, [join(appDir, entry)], {
       env: { ...process.env, NATS_URL: server.url, STREAM: `COMPAT_${dir.replace(/-/g, '_').toUpperCase()}`, SUBJECT_PREFIX: `compat.${dir}` },
     });
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => chunk.split('\n').filter(Boolean).forEach((l) => lines.push(JSON.parse(l) as Line)));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const { lines } = child;
     try {
-      await waitFor(`${dir} to handle the event twice (stderr: ${stderr})`, () => lines.filter((l) => l.event === 'handled').length === 2, { timeout: 20_000 });
+      await child.waitForLine(`${dir} to handle the event twice`, () => lines.filter((l) => l.event === 'handled').length === 2, { timeout: 20_000 });
       expect(lines.find((l) => l.event === 'published')?.nest).toMatch(nest);
       // The packed build finds Nest's internals in both majors: the handler is called directly.
       expect(lines.find((l) => l.event === 'published')?.invocation).toBe('direct');
       expect(lines.filter((l) => l.event === 'handled').map((l) => l.delivery)).toEqual([1, 2]);
-      child.stdin.write('close\n');
-      expect(await exited).toBe(0);
+      child.write('close\n');
+      expect((await child.exited).code).toBe(0);
       expect(lines.at(-1)?.event).toBe('closed');
     } finally {
-      child.kill('SIGKILL');
+      await child.kill();
     }
   });
 });

@@ -1,5 +1,6 @@
 /**
- * Real nats-server processes for tests: one node or a cluster, kill and restart, a leak guard.
+ * Real nats-server processes for tests: one node or a cluster, kill and restart, a leak guard;
+ * and child processes that report in NDJSON (`NdjsonProcess`), for crash and pause tests.
  * @module @nest-jetstream/testing
  */
 export { NatsServer, NatsServerStartError } from './nats-server.js';
@@ -12,3 +13,5 @@ export { isProcessAlive, trackedServerPids } from './leak-guard.js';
 export { waitFor } from './wait-for.js';
 export type { WaitForOptions } from './wait-for.js';
 export { freePort } from './ports.js';
+export { NdjsonProcess } from './ndjson-process.js';
+export type { NdjsonProcessOptions, ProcessExit } from './ndjson-process.js';

@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { waitFor } from '@nest-jetstream/testing';
+import { NdjsonProcess, waitFor } from '@nest-jetstream/testing';
 import { Harness, uniqueName } from '../__fixtures__/harness.js';
 
 // A consumer process paused (SIGSTOP) longer than ackWait while a second instance runs: both end
@@ -12,17 +11,7 @@ const register = join(__dirname, '../../../../scripts/register.cjs');
 type Line = { event: string; pid: number; seq?: number; delivery?: number };
 
 function runConsumer(url: string) {
-  const lines: Line[] = [];
-  const proc = spawn(process.execPath, ['-r', register, fixture], { env: { ...process.env, NATS_URL: url } });
-  proc.stdout.setEncoding('utf8');
-  let partial = '';
-  proc.stdout.on('data', (c: string) => {
-    const parts = (partial + c).split('\n');
-    partial = parts.pop() ?? '';
-    for (const l of parts.filter(Boolean)) lines.push(JSON.parse(l) as Line);
-  });
-  const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
-  return { proc, lines, exited };
+  return NdjsonProcess.spawn<Line>(process.execPath, ['-r', register, fixture], { env: { ...process.env, NATS_URL: url } });
 }
 
 describe('an instance paused past ackWait beside a running one (real nats-server, real processes)', () => {
@@ -42,15 +31,15 @@ describe('an instance paused past ackWait beside a running one (real nats-server
     const b = runConsumer(h.server.url);
     const all = () => [...a.lines, ...b.lines];
     try {
-      await waitFor('both instances ready', () => a.lines.some((l) => l.event === 'ready') && b.lines.some((l) => l.event === 'ready'), { timeout: 60_000 });
+      await Promise.all([a, b].map((p) => p.waitForLine('both instances ready', (l) => l.event === 'ready', { timeout: 60_000 })));
       const { seq } = await h.js.publish('pause.work', '{}');
       const first = await waitFor('an instance to start on it', () => all().find((l) => l.event === 'started' && l.seq === seq));
-      const [paused, running] = first.pid === a.proc.pid ? [a, b] : [b, a];
-      paused.proc.kill('SIGSTOP');
+      const [paused, running] = first.pid === a.pid ? [a, b] : [b, a];
+      paused.signal('SIGSTOP');
       // ackWait (2 s) runs out with nobody calling working(): the server redelivers to the running instance.
-      await waitFor('the running instance to handle the redelivery', () => running.lines.some((l) => l.event === 'handled' && l.seq === seq), { timeout: 20_000 });
-      paused.proc.kill('SIGCONT');
-      await waitFor('the paused instance to finish late', () => paused.lines.some((l) => l.event === 'handled' && l.seq === seq), { timeout: 20_000 });
+      await running.waitForLine('the running instance to handle the redelivery', (l) => l.event === 'handled' && l.seq === seq, { timeout: 20_000 });
+      paused.signal('SIGCONT');
+      await paused.waitForLine('the paused instance to finish late', (l) => l.event === 'handled' && l.seq === seq, { timeout: 20_000 });
       // The consumer goes on: a later message is handled, and nothing of the first is left pending.
       const { seq: next } = await h.js.publish('pause.work', '{}');
       await waitFor('a later message handled', () => all().some((l) => l.event === 'handled' && l.seq === next), { timeout: 20_000 });
@@ -61,9 +50,7 @@ describe('an instance paused past ackWait beside a running one (real nats-server
       expect(all().filter((l) => (l.event === 'deadLetter' || l.event === 'terminated') && l.seq === seq)).toEqual([]);
       expect((await h.jsm.streams.info(dlq)).state.messages).toBe(0);
     } finally {
-      a.proc.kill('SIGKILL');
-      b.proc.kill('SIGKILL');
-      await Promise.all([a.exited, b.exited]);
+      await Promise.all([a.kill(), b.kill()]);
     }
   });
 });

@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { waitFor } from '@nest-jetstream/testing';
+import { NdjsonProcess, waitFor } from '@nest-jetstream/testing';
 import { Harness, uniqueName } from '../__fixtures__/harness.js';
 
 // A process holds at most concurrency + prefetch unsettled messages, so when it crashes the next
@@ -10,17 +9,7 @@ const fixture = join(__dirname, '..', '__fixtures__', 'hold-consumer.ts');
 const register = join(__dirname, '../../../../scripts/register.cjs');
 
 function runConsumer(url: string, hold: boolean) {
-  const lines: { event: string; seq?: number }[] = [];
-  const proc = spawn(process.execPath, ['-r', register, fixture], { env: { ...process.env, NATS_URL: url, HOLD: hold ? '1' : '' } });
-  proc.stdout.setEncoding('utf8');
-  let partial = '';
-  proc.stdout.on('data', (c: string) => {
-    const parts = (partial + c).split('\n');
-    partial = parts.pop() ?? '';
-    for (const l of parts.filter(Boolean)) lines.push(JSON.parse(l) as { event: string; seq?: number });
-  });
-  const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
-  return { proc, lines, exited };
+  return NdjsonProcess.spawn<{ event: string; seq?: number }>(process.execPath, ['-r', register, fixture], { env: { ...process.env, NATS_URL: url, HOLD: hold ? '1' : '' } });
 }
 
 describe('prefetch: what a process holds beyond what it runs (real nats-server, real processes)', () => {
@@ -40,8 +29,7 @@ describe('prefetch: what a process holds beyond what it runs (real nats-server, 
     let second: ReturnType<typeof runConsumer> | undefined;
     try {
       await waitFor('the first process to run its 2 handlers (both hang)', () => first.lines.filter((l) => l.event === 'held').length === 2, { timeout: 60_000 });
-      first.proc.kill('SIGKILL');
-      await first.exited;
+      await first.kill();
       // What it held when it died is what the server counts as delivered and unacked: at most its
       // concurrency + prefetch (2 + 2), not its maxAckPending (100). Read after the kill, so a pull
       // still in flight at that moment is counted too.
@@ -52,9 +40,7 @@ describe('prefetch: what a process holds beyond what it runs (real nats-server, 
       // Everything the first did not hold is handled well before its 60 s ackWait runs out.
       await waitFor(`the successor to handle the ${total - stranded} messages nobody holds`, () => second!.lines.filter((l) => l.event === 'handled').length >= total - stranded, { timeout: 30_000 });
     } finally {
-      first.proc.kill('SIGKILL');
-      second?.proc.kill('SIGKILL');
-      await Promise.all([first.exited, second?.exited]);
+      await Promise.all([first.kill(), second?.kill()]);
     }
   });
 });

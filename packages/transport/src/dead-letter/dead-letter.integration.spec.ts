@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Controller, Module } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
-import { waitFor } from '@nest-jetstream/testing';
+import { NdjsonProcess, waitFor } from '@nest-jetstream/testing';
 import { deleteConsumer, Harness, Probe } from '../__fixtures__/harness.js';
 import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
@@ -240,43 +239,25 @@ describe('dead letters (real nats-server)', () => {
     redrive.succeed = true;
     const cli = join(__dirname, '..', 'cli', 'redrive.cli.ts');
     const register = join(__dirname, '../../../../scripts/register.cjs');
-    const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const proc = spawn(process.execPath, ['-r', register, cli, '--servers', h.server.url, '--stream', DLQ, '--subject', 'dlt.work.redrive']);
-      let stdout = '';
-      let stderr = '';
-      proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      proc.on('exit', (code) => resolve({ code, stdout, stderr }));
-    });
-    expect(out.stderr).toBe('');
-    expect(out.code).toBe(0);
-    expect(JSON.parse(out.stdout)).toMatchObject({ redriven: 1 });
+    const run = NdjsonProcess.spawn(process.execPath, ['-r', register, cli, '--servers', h.server.url, '--stream', DLQ, '--subject', 'dlt.work.redrive']);
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(run.stderr).toBe('');
+    expect(run.lines).toEqual([expect.objectContaining({ redriven: 1 })]);
     await waitFor('the handler to get it again', () => probe.seen.filter((p) => p.subject === 'dlt.work.redrive' && p.seq > seq).length === 1);
-    const usage = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const proc = spawn(process.execPath, ['-r', register, cli]);
-      let stderr = '';
-      proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      proc.on('exit', (code) => resolve({ code, stderr }));
-    });
-    expect(usage.code).toBe(2);
+    const usage = NdjsonProcess.spawn(process.execPath, ['-r', register, cli]);
+    expect((await usage.exited).code).toBe(2);
     expect(usage.stderr).toMatch(/--stream is required/);
   });
 
   it('catches a consumer process SIGKILLed on its last attempt: exactly one dead letter', async () => {
     const child = join(__dirname, '..', '__fixtures__', 'crash-consumer.ts');
     const register = join(__dirname, '../../../../scripts/register.cjs');
-    const runChild = () => {
-      const lines: { event: string; delivery?: number; reason?: string }[] = [];
-      const proc = spawn(process.execPath, ['-r', register, child], { env: { ...process.env, NATS_URL: h.server.url } });
-      proc.stdout.setEncoding('utf8');
-      proc.stdout.on('data', (c: string) => c.split('\n').filter(Boolean).forEach((l) => lines.push(JSON.parse(l))));
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => proc.on('exit', (_code, signal) => resolve(signal)));
-      return { proc, lines, exited };
-    };
+    const runChild = () =>
+      NdjsonProcess.spawn<{ event: string; delivery?: number; reason?: string }>(process.execPath, ['-r', register, child], { env: { ...process.env, NATS_URL: h.server.url } });
     const first = runChild();
-    await waitFor('the first consumer to be ready', () => first.lines.some((l) => l.event === 'ready'), { timeout: 60_000 });
+    await first.waitForLine('the first consumer to be ready', (l) => l.event === 'ready', { timeout: 60_000 });
     const { seq } = await h.js.publish('dlt.work.crash', '{"crash":true}');
-    expect(await first.exited).toBe('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
     expect(first.lines.filter((l) => l.event === 'delivery').map((l) => l.delivery)).toEqual([1, 2]);
     const second = runChild();
     try {
@@ -290,7 +271,7 @@ describe('dead letters (real nats-server)', () => {
       // The handler never ran a third time.
       expect(second.lines.filter((l) => l.event === 'delivery')).toEqual([]);
     } finally {
-      second.proc.kill('SIGKILL');
+      await second.kill();
     }
   });
 

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Controller, Module } from '@nestjs/common';
 import { registerInMemoryTracing } from '../__fixtures__/otel-sdk.js';
-import { waitFor } from '@nest-jetstream/testing';
+import { NdjsonProcess, waitFor } from '@nest-jetstream/testing';
 import { Harness, uniqueName } from '../__fixtures__/harness.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { JetStreamTracing } from './jetstream.tracing.js';
@@ -37,15 +36,10 @@ describe('a trace across two processes (real nats-server, two OpenTelemetry SDKs
   it('continues the publisher\'s trace in the consumer\'s process', async () => {
     const fixture = join(__dirname, '..', '__fixtures__', 'traced-publisher.ts');
     const register = join(__dirname, '../../../../scripts/register.cjs');
-    const out = await new Promise<string>((resolve, reject) => {
-      const proc = spawn(process.execPath, ['-r', register, fixture], { env: { ...process.env, NATS_URL: h.server.url } });
-      let text = '';
-      let err = '';
-      proc.stdout.on('data', (c: Buffer) => (text += c.toString()));
-      proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
-      proc.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`publisher exited ${code}: ${err}`))));
-    });
-    const published = JSON.parse(out.trim().split('\n').at(-1)!) as { seq: number; traceId: string; spanId: string };
+    const publisher = NdjsonProcess.spawn<{ seq: number; traceId: string; spanId: string }>(process.execPath, ['-r', register, fixture], { env: { ...process.env, NATS_URL: h.server.url } });
+    const exit = await publisher.exited;
+    if (exit.code !== 0) throw new Error(`publisher exited with code ${exit.code}, signal ${exit.signal}:\n${publisher.describe()}`);
+    const published = publisher.lines.at(-1)!;
     const processSpan = await waitFor('the process span', () =>
       exporter.getFinishedSpans().find((s) => s.name === 'process crossed.work' && s.attributes['messaging.nats.jetstream.sequence'] === published.seq),
     );
