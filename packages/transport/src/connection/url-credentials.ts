@@ -1,22 +1,56 @@
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 
-const USERINFO = /^(\s*[a-z][a-z0-9+.-]*:\/\/)(.*)@/is;
+/** A server address cut around its credentials: `scheme` + (`userinfo` + `@`) + `address` gives it back. */
+export interface ServerParts {
+  /** `nats://` (any scheme, as written), or `''` for a scheme-less `host:port`, which nats.js accepts too. */
+  scheme: string;
+  /** `user:password` or a token, percent-encoded as written; absent when the address carries none. */
+  userinfo?: string;
+  /** Host, port and anything after them: `127.0.0.1:4222`, `[::1]:4443`, `nats.example:8080/ws`. */
+  address: string;
+}
+
+const SCHEME = /^\s*[a-z][a-z0-9+.-]*:\/\//i;
 
 /**
- * Credentials written into a server URL (`nats://user:pass@host:4222`, or `nats://token@host:4222`)
- * become `user`/`pass` (or `token`), and the NATS client gets the URLs without them: nats.js v3
- * ignores a URL's userinfo (the login would be refused), and a URL it never holds is one it cannot
- * echo. Explicit `user`, `pass`, `token` or `authenticator` options win over the URL's. Pure.
+ * Splits one server address, with or without a scheme (`nats://alice:pw@h:4222`,
+ * `alice:pw@h:4222`, `token@[::1]:4222`), around its userinfo: everything before the last `@`
+ * (a careless password may hold `/` or `@`). The one parser of a server's credentials: the
+ * redactor, `liftUrlCredentials`, the redrive command and the connection log all use it. Pure.
+ */
+export function splitUserinfo(server: string): ServerParts {
+  const scheme = SCHEME.exec(server)?.[0] ?? '';
+  const rest = server.slice(scheme.length);
+  const at = rest.lastIndexOf('@');
+  if (at < 0) return { scheme, address: rest };
+  return { scheme, userinfo: rest.slice(0, at), address: rest.slice(at + 1) };
+}
+
+/** `value` percent-decoded (`p%40ss` → `p@ss`), or as it is where it is not valid percent-encoding. */
+export function percentDecoded(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * Credentials written into a server URL (`nats://user:pass@host:4222`, `nats://token@host:4222`,
+ * or the same without a scheme) become `user`/`pass` (or `token`), and the NATS client gets the
+ * URLs without them: nats.js v3 ignores a URL's userinfo (the login would be refused), and a URL it
+ * never holds is one it cannot echo. Explicit `user`, `pass`, `token` or `authenticator` options
+ * win over the URL's. Pure.
  */
 export function liftUrlCredentials(options: NodeConnectionOptions): NodeConnectionOptions {
   const servers = [options.servers ?? []].flat();
   const userinfos = new Set<string>();
   const stripped = servers.map((server) => {
-    const match = USERINFO.exec(server);
-    if (!match) return server;
-    userinfos.add(match[2]);
-    return `${match[1]}${server.slice(match[0].length)}`;
+    const { scheme, userinfo, address } = splitUserinfo(server);
+    if (userinfo === undefined) return server;
+    userinfos.add(userinfo);
+    return `${scheme}${address}`;
   });
   if (userinfos.size === 0) return options;
   if (userinfos.size > 1) {
@@ -28,14 +62,6 @@ export function liftUrlCredentials(options: NodeConnectionOptions): NodeConnecti
   if (options.user !== undefined || options.pass !== undefined || options.token !== undefined || options.authenticator !== undefined) return lifted;
   const [userinfo] = userinfos;
   const colon = userinfo.indexOf(':');
-  if (colon < 0) return { ...lifted, token: decode(userinfo) };
-  return { ...lifted, user: decode(userinfo.slice(0, colon)), pass: decode(userinfo.slice(colon + 1)) };
-}
-
-function decode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
+  if (colon < 0) return { ...lifted, token: percentDecoded(userinfo) };
+  return { ...lifted, user: percentDecoded(userinfo.slice(0, colon)), pass: percentDecoded(userinfo.slice(colon + 1)) };
 }
