@@ -30,6 +30,11 @@ describe('redactSecrets', () => {
     expect(redactSecrets(text)).toBe(text);
   });
 
+  it('keeps stack frames, package versions and e-mail addresses, which hold an @ but no credential', () => {
+    const text = '    at f (file:///app/node_modules/@nestjs/core/x.js:12:3)\ninstalled nest-jetstream@0.1.0 and @nestjs/core@11.0.1 (user@example.org)';
+    expect(redactSecrets(text)).toBe(text);
+  });
+
   it('redacts several URLs in one message, comma-separated with or without spaces', () => {
     expect(redactSecrets('nats://a:1@h1:4222,nats://b:2@h2:4222, tls://c:3@h3:4443')).toBe('nats://***@h1:4222,nats://***@h2:4222, tls://***@h3:4443');
   });
