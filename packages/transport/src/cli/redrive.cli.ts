@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { credsAuthenticator, nkeyAuthenticator, type Authenticator } from '@nats-io/nats-core';
 import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
-import { liftUrlCredentials } from '../connection/url-credentials.js';
+import { liftUrlCredentials, splitUserinfo } from '../connection/url-credentials.js';
 import { redriveDeadLetters } from '../dead-letter/redrive.js';
 import { createRedactor, redactErrorChain, type Redactor } from '../security/redact.js';
 
@@ -85,7 +85,7 @@ function commandLineSecrets(values: Flags): string[] {
   if (values.pass !== undefined) warnings.push(env('pass', 'NATS_PASS'));
   if (values.token !== undefined) warnings.push(env('token', 'NATS_TOKEN'));
   for (const server of (values.servers ?? '').split(',')) {
-    if (/^\s*[a-z][a-z0-9+.-]*:\/\/.*@/is.test(server)) warnings.push(`--servers ${server.trim()} carries credentials in its URL, on the command line where \`ps\` shows them: set NATS_USER and NATS_PASS (or NATS_TOKEN, NATS_CREDS) instead.`);
+    if (splitUserinfo(server).userinfo !== undefined) warnings.push(`--servers ${server.trim()} carries credentials in its URL, on the command line where \`ps\` shows them: set NATS_USER and NATS_PASS (or NATS_TOKEN, NATS_CREDS) instead.`);
   }
   return warnings;
 }

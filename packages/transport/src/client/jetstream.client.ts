@@ -200,7 +200,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     const mode = this.options.provisioning ?? DEFAULTS.provisioning;
     try {
       if (mode !== 'off') assertDeclaredTimingSupported(this.options.streams ?? [], serverVersion);
-      await new Provisioner(jsm, mode).provisionStreams(this.options.streams ?? []);
+      await new Provisioner(jsm, mode, undefined, this.redact).provisionStreams(this.options.streams ?? []);
     } catch (err) {
       await nc.close().catch(() => undefined);
       throw err;

@@ -60,6 +60,9 @@ describe('hostPort', () => {
     expect(hostPort('127.0.0.1:4222')).toBe('127.0.0.1:4222');
     expect(hostPort('nats://user:secret@nats.example.com:4222')).toBe('nats.example.com:4222');
     expect(hostPort('tls://token@[::1]:4222/')).toBe('[::1]:4222');
+    expect(hostPort('alice:s3cr3tPass@127.0.0.1:4999')).toBe('127.0.0.1:4999');
+    expect(hostPort('tok123456@[2001:db8::1]:4999')).toBe('[2001:db8::1]:4999');
+    expect(hostPort('wss+x://a:p@ss/w0rd@nats.example:443/ws?x=1')).toBe('nats.example:443');
   });
 });
 

@@ -1,11 +1,10 @@
 import type { LoggerService } from '@nestjs/common';
 import { RECONNECTING_LOG_INTERVAL_MS } from '../constants.js';
+import { splitUserinfo } from './url-credentials.js';
 
 /** `host:port` of a server address, whatever form it comes in: never the credentials of a URL. */
 export function hostPort(server: string): string {
-  const withoutScheme = server.replace(/^[a-z]+:\/\//i, '');
-  const afterCredentials = withoutScheme.slice(withoutScheme.lastIndexOf('@') + 1);
-  return afterCredentials.split('/')[0];
+  return splitUserinfo(server).address.split(/[/?#]/)[0];
 }
 
 /**

@@ -42,7 +42,7 @@ export function deadLetterMsgId(stream: string, sequence: number): string {
  * they came, but a value over `LIMITS.maxDeadLetterHeaderValue` characters is cut and control
  * characters are replaced (both listed in `Dead-Letter-Altered-Headers`). Pure.
  */
-export function buildDeadLetterHeaders(original: MsgHdrs | undefined, facts: DeadLetterFacts): MsgHdrs {
+export function buildDeadLetterHeaders(original: MsgHdrs | undefined, facts: DeadLetterFacts, redact: (text: string) => string = redactSecrets): MsgHdrs {
   const h = createHeaders();
   const altered = new Set<string>();
   if (original) {
@@ -71,7 +71,7 @@ export function buildDeadLetterHeaders(original: MsgHdrs | undefined, facts: Dea
   h.set(DeadLetterHeaders.Deliveries, String(facts.deliveries));
   h.set(DeadLetterHeaders.Reason, withoutControlCharacters(redactSecrets(facts.reason).replace(/[\r\n]+/g, ' ')).text);
   h.set(DeadLetterHeaders.Time, facts.time.toISOString());
-  if (facts.stack) h.set(DeadLetterHeaders.Stack, stackHeaderValue(redactSecrets(facts.stack)));
+  if (facts.stack) h.set(DeadLetterHeaders.Stack, stackHeaderValue(redact(facts.stack)));
   return h;
 }
 

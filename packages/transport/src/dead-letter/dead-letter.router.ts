@@ -69,7 +69,7 @@ export class DeadLetterRouter {
       time: new Date(),
       stack: errorStack(error),
       headersUnreadable: original.unreadable,
-    });
+    }, this.redact);
     const ack: PubAck = await this.publisher.publish(deadLetterSubject, o.data, { msgId: deadLetterMsgId(o.stream, o.sequence), headers });
     this.remember(`${o.stream}:${o.sequence}`);
     const event: DeadLetterEvent = {

@@ -27,14 +27,18 @@ export class Provisioner {
   private serverStreams = new Map<string, StreamInfo>();
   /** Dead-letter subjects no stream captured at boot (verify and off only; create-or-update gives them a stream). */
   missingDeadLetterSubjects: string[] = [];
-  private readonly logger = RedactingLogger.for('JetStreamProvisioning');
+  private readonly logger: RedactingLogger;
 
   constructor(
     private readonly jsm: JetStreamManager,
     private readonly mode: ProvisioningMode,
     /** Names the dead-letter stream made for uncaptured dead-letter subjects. */
     private readonly serviceName?: string,
-  ) {}
+    /** The server's redactor, which knows the connection's secrets; shape patterns only without it. */
+    redact?: (text: string) => string,
+  ) {
+    this.logger = RedactingLogger.for('JetStreamProvisioning', redact);
+  }
 
   /**
    * Ensures the streams, resolves each handler's stream, then the consumers. `beforeConsumers` runs

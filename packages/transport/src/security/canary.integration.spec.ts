@@ -183,6 +183,10 @@ describe('no secret leaves the process: the canary (real nats-server)', () => {
       await bootFails({ servers: [`nats://${USER}:${URL_PASS}@${where}`, `tls://${USER}:${URL_PASS}@[::1]:${port}`] }),
       await bootFails({ servers: `nats://${where}`, user: USER, pass: PASS }),
       await bootFails({ servers: `nats://${TOKEN}@${where}` }),
+      // Without a scheme (nats.js takes `host:port`, and so `user:pass@host:port`): the same credentials, the same redaction.
+      await bootFails({ servers: [`${USER}:${URL_PASS}@${where}`, `${USER}:${URL_PASS}@[::1]:${port}`] }),
+      await bootFails({ servers: `${TOKEN}@${where}` }),
+      await clientRefused({ servers: `${USER}:${URL_PASS}@${where}` }),
       await clientRefused({ servers: `nats://${where}`, token: TOKEN }),
       await clientRefused({ servers: `nats://${where}`, authenticator: nkeyAuthenticator(new TextEncoder().encode(SEED)) }),
     ];
@@ -193,10 +197,12 @@ describe('no secret leaves the process: the canary (real nats-server)', () => {
   it('refused logins: a wrong password, token, nkey seed and .creds are refused, saying so', async () => {
     expect((await bootFails({ servers: server.url, user: USER, pass: WRONG_PASS })).message).toMatch(/Authorization Violation/);
     expect((await bootFails({ servers: server.url.replace('nats://', `nats://${USER}:${WRONG_PASS}@`) })).message).toMatch(/Authorization Violation/);
+    expect((await bootFails({ servers: server.url.replace('nats://', `${USER}:${WRONG_PASS}@`) })).message).toMatch(/Authorization Violation/);
     expect((await clientRefused({ servers: server.url, authenticator: nkeyAuthenticator(new TextEncoder().encode(WRONG_SEED)) })).message).toMatch(/Check the credentials/);
     tokenServer = await NatsServer.start({ config: `authorization { token: "${TOKEN}" }` });
     expect((await clientRefused({ servers: tokenServer.url, token: WRONG_TOKEN })).message).toMatch(/Check the credentials/);
     expect((await clientRefused({ servers: tokenServer.url.replace('nats://', `nats://${WRONG_TOKEN}@`) })).message).toMatch(/Check the credentials/);
+    expect((await clientRefused({ servers: tokenServer.url.replace('nats://', `${WRONG_TOKEN}@`) })).message).toMatch(/Check the credentials/);
     const ok = new JetStreamClient({ connection: { servers: tokenServer.url, token: TOKEN } });
     await ok.connect();
     await ok.close();
@@ -280,6 +286,9 @@ describe('no secret leaves the process: the canary (real nats-server)', () => {
     const inUrl = await runCli(['--servers', server.url.replace('nats://', `nats://${USER}:${PASS}@`), '--stream', dlq, '--limit', '1'], {});
     expect(inUrl.stderr).toMatch(/warning: --servers nats:\/\/\*\*\*@127\.0\.0\.1:\d+ carries credentials/);
     expect(inUrl.code).toBe(0);
+    const schemeless = await runCli(['--servers', server.url.replace('nats://', `${USER}:${PASS}@`), '--stream', dlq, '--limit', '1'], {});
+    expect(schemeless.stderr).toMatch(/warning: --servers \*\*\*@127\.0\.0\.1:\d+ carries credentials/);
+    expect(schemeless.code).toBe(0);
     const wrong = await runCli(['--servers', server.url, '--stream', dlq, '--user', USER, '--pass', WRONG_PASS], {});
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/warning: --pass puts a secret on the command line/);
@@ -297,6 +306,6 @@ describe('no secret leaves the process: the canary (real nats-server)', () => {
     expect(all).toMatch(/event disconnect/);
     expect(all).toContain('***');
     expect(leaks()).toEqual([]);
-    // An outage, a reconnect and five spawned commands: generous on a loaded machine.
+    // An outage, a reconnect and six spawned commands: generous on a loaded machine.
   }, 150_000);
 });

@@ -14,12 +14,24 @@ describe('redactSecrets', () => {
     ['nats://alice:p@ss@host:4222', 'nats://***@host:4222'],
     ['http://admin:pw@nats:8222/healthz?js-enabled-only=true', 'http://***@nats:8222/healthz?js-enabled-only=true'],
     ['NATS://Alice:Pw@HOST:4222', 'NATS://***@HOST:4222'],
+    // Scheme-less, as nats.js takes a server: user:password@host[:port], token@host:port, IPv6, several.
+    ['cannot connect to NATS at alice:s3cr3tPass@127.0.0.1:4999: refused', 'cannot connect to NATS at ***@127.0.0.1:4999: refused'],
+    ['alice:s3cr3tPass@127.0.0.1:4999', '***@127.0.0.1:4999'],
+    ['at tok123456@127.0.0.1:4999.', 'at ***@127.0.0.1:4999.'],
+    ['alice:p%40ss@[::1]:4222, alice:p@ss@[2001:db8::1]:4222', '***@[::1]:4222, ***@[2001:db8::1]:4222'],
+    // A token may hold `=` (base64): it goes whole, with a name written before it.
+    ['servers: a:pw@h1:1,a:pw@h2:1 ["b:pw@nats.example"] (k=t0k==@h:1)', 'servers: ***@h1:1,***@h2:1 ["***@nats.example"] (***@h:1)'],
   ])('%s -> %s', (input, expected) => {
     expect(redactSecrets(input)).toBe(expected);
   });
 
-  it('keeps URLs without userinfo, and their host and port, untouched', () => {
-    const text = 'at nats://127.0.0.1:4222, tls://[::1]:4443, ws://nats.example:8080/ws and nats://host (2 servers) alice@example.com';
+  it('keeps URLs without userinfo, and their host and port, untouched, and e-mail addresses', () => {
+    const text = 'at nats://127.0.0.1:4222, tls://[::1]:4443, ws://nats.example:8080/ws, 127.0.0.1:4222, [::1]:4222 and nats://host (2 servers) alice@example.com, git@github.com:org/repo';
+    expect(redactSecrets(text)).toBe(text);
+  });
+
+  it('keeps stack frames, package versions and e-mail addresses, which hold an @ but no credential', () => {
+    const text = '    at f (file:///app/node_modules/@nestjs/core/x.js:12:3)\ninstalled nest-jetstream@0.1.0 and @nestjs/core@11.0.1 (user@example.org)';
     expect(redactSecrets(text)).toBe(text);
   });
 
@@ -50,6 +62,12 @@ describe('redactSecrets', () => {
     expect(redactSecrets("{ token: 'abc', name: 'svc' }")).toBe("{ token: ***, name: 'svc' }");
   });
 
+  it('redacts environment-style and prefixed secret names (NATS_TOKEN=, MY_APP_PASSWORD:, authToken:) and keeps other fields', () => {
+    expect(redactSecrets('NATS_TOKEN=abcdef NATS_PASS=hunter2 NATS_USER=alice')).toBe('NATS_TOKEN=*** NATS_PASS=*** NATS_USER=alice');
+    expect(redactSecrets('MY_APP_PASSWORD: x, nats_nkey_seed=SOMETHING')).toBe('MY_APP_PASSWORD: ***, nats_nkey_seed=***');
+    expect(redactSecrets('{"authToken":"t1","dbPassword":"p1","maxTokens":5,"passes":2}')).toBe('{"authToken":***,"dbPassword":***,"maxTokens":5,"passes":2}');
+  });
+
   it('leaves ordinary library messages alone', () => {
     const text = 'JetStreamServer cannot connect to NATS at nats://127.0.0.1:4999: connection refused. Check the credentials in connection (user/pass, token, authenticator: nkey, .creds/JWT).';
     expect(redactSecrets(text)).toBe(text);
@@ -69,6 +87,12 @@ describe('createRedactor', () => {
     expect(redact('echoed p/ss@w0rd and p%2Fss%40w0rd')).toBe('echoed *** and ***');
     expect(connectionSecrets({ servers: 'nats://bob:a/b@c@host:1' })).toEqual(['bob:a/b@c', 'a/b@c']);
     expect(connectionSecrets({ servers: 'nats://token123@host:1' })).toEqual(['token123']);
+  });
+
+  it('learns the userinfo of scheme-less servers too', () => {
+    expect(connectionSecrets({ servers: ['alice:s3cr3tPass@127.0.0.1:4999', '127.0.0.1:4222'] })).toEqual(['alice:s3cr3tPass', 's3cr3tPass']);
+    expect(connectionSecrets({ servers: 'tok123456@[::1]:4999' })).toEqual(['tok123456']);
+    expect(createRedactor({ servers: 'alice:p%2Fss%40w0rd@127.0.0.1:4999' })('echoed p/ss@w0rd')).toBe('echoed ***');
   });
 
   it('ignores secrets too short to search, and no options at all', () => {

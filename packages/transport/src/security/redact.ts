@@ -6,6 +6,7 @@
  */
 
 import { MIN_VERBATIM_SECRET_LENGTH, REDACTED } from '../constants.js';
+import { percentDecoded, splitUserinfo } from './userinfo.js';
 
 /** The connection options that can carry a secret (a subset of `@nats-io/transport-node`'s). */
 export interface SecretBearingOptions {
@@ -15,24 +16,33 @@ export interface SecretBearingOptions {
   token?: string;
 }
 
+type Replacement = string | ((match: string, ...groups: string[]) => string);
+
 // Order matters: whole blocks first, then the tokens they contain.
-const PATTERNS: readonly [RegExp, string][] = [
+const PATTERNS: readonly [RegExp, Replacement][] = [
   // A .creds file or any PEM private key, whole: from its BEGIN line to its END line.
   [/-{3,}\s*BEGIN [A-Z0-9 ]*(?:JWT|SEED|PRIVATE KEY)\s*-{3,}[\s\S]*?-{3,}\s*END [A-Z0-9 ]*(?:JWT|SEED|PRIVATE KEY)\s*-{3,}/g, REDACTED],
   // URL userinfo (user:password@, or a token@): everything between "scheme://" and the last "@" of the authority.
   [/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s?#@]*(?:@[^/\s?#@]*)*@/gi, `$1${REDACTED}@`],
+  // A server without a scheme, as nats.js takes it: `user:password@host[:port]` or `token@host:port`, up to the
+  // last "@" before the host. `alice@example.com` (no password, no port) is an e-mail address and stays.
+  [
+    /(^|[\s,;(<[{'"=])([^\s/?#@,;()<>[\]{}'"]+(?:@[^\s/?#@,;()<>[\]{}'"]+)*)@(\[[0-9a-z:.%]+\]|[a-z0-9_-]+(?:\.[a-z0-9_-]+)*)(:\d+)?/gi,
+    (match, lead, userinfo, host, port) => (userinfo.includes(':') || port ? `${lead}${REDACTED}@${host}${port ?? ''}` : match),
+  ],
   // nkey seeds: S + the key's role (O, A, U, N, C, X, P...) + base32.
   [/\bS[A-Z][A-Z2-7]{54,}\b/g, REDACTED],
   // JWTs (a NATS user JWT, a bearer token): base64url header.payload.signature.
   [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, REDACTED],
-  // A secret field in a JSON-ish dump (the CONNECT line, an options object).
-  [/(["']?\b(?:pass|password|auth_token|token|sig|nkey_seed|seed|jwt)["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;}]+)/gi, `$1${REDACTED}`],
+  // A secret field in a JSON-ish dump (the CONNECT line, an options object) or an environment
+  // (`NATS_TOKEN=…`, `MY_APP_PASSWORD: …`, `authToken: …`): any name that ends in a secret's name.
+  [/(["']?\b[a-z0-9_]*(?:pass|password|auth_token|token|sig|nkey_seed|seed|jwt)["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;}]+)/gi, `$1${REDACTED}`],
 ];
 
-/** `text` without credentials that can be recognised by their shape: URL userinfo, nkey seeds, JWTs, .creds and PEM key blocks, `pass`/`token` fields. */
+/** `text` without credentials that can be recognised by their shape: URL userinfo (with or without a scheme), nkey seeds, JWTs, .creds and PEM key blocks, `pass`/`token` fields. */
 export function redactSecrets(text: string): string {
   let out = text;
-  for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
+  for (const [pattern, replacement] of PATTERNS) out = typeof replacement === 'string' ? out.replace(pattern, replacement) : out.replace(pattern, replacement);
   return out;
 }
 
@@ -44,20 +54,20 @@ export interface Redactor {
 
 /**
  * The verbatim secrets of connection options: `pass`, `token`, and each server URL's userinfo and
- * password (raw and percent-decoded). A user name is an identity, not a secret, and often the
- * service's own name (`billing`, as in the durable `billing__orders`): it is removed where it is
+ * password (raw and percent-decoded; a scheme-less `user:pass@host:port` too). A user name is an
+ * identity, not a secret, and often the service's own name (`billing`, as in the durable `billing__orders`): it is removed where it is
  * part of a credential (a URL's userinfo), never as a word, or every consumer name would be `***`.
  */
 export function connectionSecrets(options: SecretBearingOptions | undefined): string[] {
   const found = new Set<string>();
   const add = (value: unknown) => {
     if (typeof value !== 'string') return;
-    for (const v of [value, safeDecode(value)]) if (v.length >= MIN_VERBATIM_SECRET_LENGTH) found.add(v);
+    for (const v of [value, percentDecoded(value)]) if (v.length >= MIN_VERBATIM_SECRET_LENGTH) found.add(v);
   };
   add(options?.pass);
   add(options?.token);
   for (const server of [options?.servers ?? []].flat()) {
-    const userinfo = urlUserinfo(server);
+    const { userinfo } = splitUserinfo(server);
     if (userinfo === undefined) continue;
     add(userinfo);
     const colon = userinfo.indexOf(':');
@@ -101,18 +111,4 @@ export function redactErrorChain<T>(err: T, redact: (text: string) => string = r
     e = e.cause;
   }
   return err;
-}
-
-/** The userinfo of one server URL `scheme://userinfo@host...`, up to its last `@` (a careless password may hold `/` or `@`). */
-function urlUserinfo(url: string): string | undefined {
-  const match = /^\s*[a-z][a-z0-9+.-]*:\/\/(.*)@/is.exec(url);
-  return match?.[1];
-}
-
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
 }

@@ -348,7 +348,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     void watchConnection(nc, this._status$, this.listeners as EventListeners<ConnectionEvents>, 'JetStreamServer', () => this.closing, this.logger, this.redact);
     this.js = jetstream(nc);
     const mode = this.options.provisioning ?? DEFAULTS.provisioning;
-    this.provisioner = new Provisioner(jsm, mode, this.options.serviceName);
+    this.provisioner = new Provisioner(jsm, mode, this.options.serviceName, this.redact);
     await applyCheckpoints(this.pending, this.options.checkpoints);
     // A broadcast or ordered consumer belongs to this instance.
     for (const b of this.pending) if (b.mode === 'broadcast' || b.mode === 'ordered') b.durable = `${b.durable}_${this.instanceId}`;
