@@ -68,13 +68,19 @@ function safeJson(value: unknown): string {
   }
 }
 
+/** Errors whose stack shows only the library's own frames: none is printed or published for them. */
+const NO_STACK = new Set(['HandlerTimeoutError', 'DecodeError']);
+
 /**
  * The error's stack with its causes' (`Caused by: …`), or undefined when it has no frame to show,
- * or only the library's own: a `HandlerTimeoutError` is made by the runner's timer, not the handler.
+ * or only the library's own: a `HandlerTimeoutError` is made by the runner's timer, not the handler,
+ * and a `DecodeError` by the runner's decode (its message already quotes the codec's; during a flood
+ * of undecodable messages a stack per message would be pure cost and noise).
  */
 export function errorStack(error: unknown): string | undefined {
-  if (!(error instanceof Error) || typeof error.stack !== 'string' || !STACK_WITH_FRAMES.test(error.stack)) return undefined;
-  if (error.name === 'HandlerTimeoutError') return undefined;
+  // The name first: reading `stack` makes V8 format it.
+  if (!(error instanceof Error) || NO_STACK.has(error.name)) return undefined;
+  if (typeof error.stack !== 'string' || !STACK_WITH_FRAMES.test(error.stack)) return undefined;
   let text = error.stack;
   let cause: unknown = error.cause;
   for (let depth = 0; depth < MAX_CAUSES && cause instanceof Error && typeof cause.stack === 'string'; depth++) {
