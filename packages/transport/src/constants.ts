@@ -48,6 +48,8 @@ export const DEFAULTS = {
     advisoryAckWait: '30s',
     /** The `Dead-Letter-Stack` header is cut (at a line) to this many characters. */
     maxStackLength: 2048,
+    /** A dead letter refused for `max_payload` is sent again without its stack and with its reason cut to this many characters. */
+    trimmedReasonLength: 256,
   },
   publish: {
     /** One publish attempt waits this long for the PubAck. */

@@ -16,7 +16,7 @@ import { maxDeliverOffset } from '../provisioning/consumer-config.js';
 import type { ConsumeObserver } from '../observability/instrumentation.interface.js';
 import { runWithProcessingHooks, type ProcessingHooks } from './processing-hooks.js';
 import { recordHandled, settleIfRecorded } from '../idempotency/idempotent-call.js';
-import { redactErrorChain } from '../security/redact.js';
+import { redactFailure } from '../security/redact-failure.js';
 
 
 /** What a runner needs from its server. */
@@ -25,7 +25,10 @@ export interface RunnerHost {
   readonly codec: JetStreamCodec;
   /** Whether the server understands `+TERM reason` (2.10.4+); older ones ignore the whole term. */
   readonly termReasonSupported: boolean;
-  /** Removes the connection's credentials from a reason before it leaves the process (term reason, dead letter, spans, events). */
+  /**
+   * Removes the connection's credentials. Applied once where a reason is made (the settle decision, a
+   * handler's `ctx.term(reason)`): `onTerminated` and `deadLetter` get reasons already redacted.
+   */
   readonly redact: (text: string) => string;
   /** Called after a term without a dead-letter route; `error` is what failed the message, when something threw. */
   onTerminated(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): void;
@@ -176,7 +179,7 @@ export class ConsumerRunner implements MessageSettler {
   /** From the handler: with a dead-letter route, the message goes there first. */
   term(ctx: JetStreamContext, reason?: string): void {
     if (ctx.settled) return;
-    ctx.pendingSettle = this.finalize(ctx, reason ?? 'terminated by the handler', false);
+    ctx.pendingSettle = this.finalize(ctx, reason === undefined ? 'terminated by the handler' : this.host.redact(reason), false);
   }
 
   working(ctx: JetStreamContext): void {
@@ -303,7 +306,7 @@ export class ConsumerRunner implements MessageSettler {
         data = this.codec.decode(msg.data, this.decodeHeaders ? msg.headers : undefined, this.decodeSubject ? msg.subject : '');
       } catch (cause) {
         const err = new DecodeError(msg.subject, msg.info.streamSequence, { cause, deadLetter: msg.headers?.has(DeadLetterHeaders.Stream) });
-        return await this.settle(ctx, { action: 'term', exhausted: false, reason: describeError(err) }, err);
+        return await this.settle(ctx, { action: 'term', exhausted: false, reason: describeError(err, undefined, host.redact) }, err);
       }
 
       let failed = false;
@@ -327,7 +330,7 @@ export class ConsumerRunner implements MessageSettler {
         failed = true;
         // The exception Nest's pipeline raised, before any filter reshaped it; a message that
         // echoes a credential is redacted before any log, span or dead letter quotes it.
-        error = redactErrorChain(ctx.handlerError ?? err, host.redact);
+        error = redactFailure(ctx.handlerError ?? err, host.redact);
       }
       if (ctx.abandoned) return;
       this.observer?.handled?.(ctx.observed, failed ? (error ?? new Error('handler failed')) : undefined);
@@ -343,7 +346,7 @@ export class ConsumerRunner implements MessageSettler {
       if (ctx.isSettled()) return;
       if (!failed && binding.idempotency && !(await recordHandled(this, ctx, host.logger, attempt))) return;
       if (!failed) this.ack(ctx);
-      else await this.settle(ctx, decideAfterRun(error, failed, attempt, binding), error);
+      else await this.settle(ctx, decideAfterRun(error, failed, attempt, binding, host.redact), error);
     } catch (err) {
       // Settling itself failed (the connection closed under us): the server redelivers after ackWait.
       this.host.logger.error?.(`Could not settle message on "${msg.subject}": ${describeError(err)}`);
@@ -375,10 +378,10 @@ export class ConsumerRunner implements MessageSettler {
    * PubAck term the original; if the publish fails, nak with the last backoff delay so the
    * message stays in its stream and the next delivery tries again.
    */
-  private async finalize(ctx: JetStreamContext, rawReason: string, exhausted: boolean, error?: unknown): Promise<void> {
+  private async finalize(ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<void> {
+    // `reason` was redacted where it was made (see RunnerHost.redact).
     if (ctx.settled) return;
     const { binding, host } = this;
-    const reason = host.redact(rawReason);
     if (!binding.deadLetter) {
       this.mark(ctx, 'term');
       ctx.getMessage().term(host.termReasonSupported ? reason : undefined);
@@ -435,7 +438,7 @@ export class ConsumerRunner implements MessageSettler {
       `Handler for "${msg.subject}" (stream ${msg.info.stream} seq ${msg.info.streamSequence}) ran past handlerTimeout ${this.binding.handlerTimeoutMs} ms: its attempt counts as failed and its slot is given to the next message; ${this.outlived.size} timed-out handler(s) of this consumer still running`
     );
     const err = new HandlerTimeoutError(msg.subject, msg.info.streamSequence, this.binding.handlerTimeoutMs);
-    void this.settle(ctx, decideAfterRun(err, true, msg.info.deliveryCount, this.binding), err).catch((e: unknown) =>
+    void this.settle(ctx, decideAfterRun(err, true, msg.info.deliveryCount, this.binding, this.host.redact), err).catch((e: unknown) =>
       this.host.logger.error?.(`Could not settle timed-out message on "${msg.subject}": ${describeError(e)}`),
     );
     this.next();

@@ -32,6 +32,11 @@ export const DeadLetterHeaders = {
   Altered: 'Dead-Letter-Altered-Headers',
   /** Why the original's headers could not be read (malformed on the wire); none of them are copied. */
   HeadersUnreadable: 'Dead-Letter-Headers-Unreadable',
+  /**
+   * Set when the dead letter was refused for the server's `max_payload` and sent again smaller:
+   * what was left out (`Dead-Letter-Stack`) and cut (`Dead-Letter-Reason`, to 256 characters).
+   */
+  Trimmed: 'Dead-Letter-Trimmed',
 } as const;
 
 /** The prefix of every dead-letter header; the redrive removes all of them. */
@@ -46,12 +51,15 @@ export interface DeadLetterFacts {
   sequence: number;
   consumer: string;
   deliveries: number;
+  /** Already redacted (see `RunnerHost.redact`): it is published as it is, on one line. */
   reason: string;
   time: Date;
   /** The failing error's stack, when there was one (readDeadLetter gives it back with its line breaks). */
   stack?: string;
   /** Why the original's headers could not be parsed, when they could not. */
   headersUnreadable?: string;
+  /** What was left out to fit `max_payload` (the `Dead-Letter-Trimmed` header), when something was. */
+  trimmed?: string;
 }
 
 /**
@@ -110,8 +118,10 @@ export function buildDeadLetterHeaders(original: MsgHdrs | undefined, facts: Dea
   h.set(DeadLetterHeaders.Sequence, String(facts.sequence));
   h.set(DeadLetterHeaders.Consumer, facts.consumer);
   h.set(DeadLetterHeaders.Deliveries, String(facts.deliveries));
-  h.set(DeadLetterHeaders.Reason, withoutControlCharacters(redactSecrets(facts.reason).replace(/[\r\n]+/g, ' ')).text);
+  // The reason comes redacted from where it was made (the runner, or the router's advisory path).
+  h.set(DeadLetterHeaders.Reason, withoutControlCharacters(facts.reason.replace(/[\r\n]+/g, ' ')).text);
   h.set(DeadLetterHeaders.Time, facts.time.toISOString());
+  if (facts.trimmed) h.set(DeadLetterHeaders.Trimmed, facts.trimmed);
   if (facts.stack) h.set(DeadLetterHeaders.Stack, stackHeaderValue(redactSecrets(facts.stack)));
   return h;
 }

@@ -14,15 +14,18 @@ const STACK_WITH_FRAMES = /^(.)+\n\s+at .+:\d+:\d+/;
 /** Causes followed below an error's own stack, at most. */
 const MAX_CAUSES = 3;
 
-/** `Name: message`, plus an `HttpException`'s or `RpcException`'s response (the field list of a validation), one line, bounded. */
-export function describeError(error: unknown, max: number = DEFAULTS.maxReasonLength): string {
+/**
+ * `Name: message`, plus an `HttpException`'s or `RpcException`'s response (the field list of a validation), one line, bounded,
+ * redacted by `redact` (the runner passes the connection's redactor where it makes a reason: that is the reason's one pass).
+ */
+export function describeError(error: unknown, max: number = DEFAULTS.maxReasonLength, redact: (text: string) => string = redactSecrets): string {
   let text: string;
   if (error instanceof Error) text = `${nameOf(error)}: ${error.message}${responseDetail(error)}`;
   else if (typeof error === 'object' && error !== null && 'message' in error) text = String((error as { message: unknown }).message);
   else text = safeString(error);
   // One line, and no escape sequence from a payload quoted in an error (JSON.parse quotes its input) reaches a log;
   // redacted before truncating: a secret cut in half is no longer recognisable.
-  text = redactSecrets(withoutControlCharacters(text.replace(/\s+/g, ' ').trim()).text);
+  text = redact(withoutControlCharacters(text.replace(/\s+/g, ' ').trim()).text);
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
