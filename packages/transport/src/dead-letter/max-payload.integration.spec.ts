@@ -58,15 +58,15 @@ describe('a dead letter refused for max_payload (real nats-server, max_payload 8
     const { seq } = await h.js.publish('bigdl.work', payload);
 
     const event = await waitFor('the dead letter', () => dead.find((e) => e.streamSequence === seq), { timeout: 15_000 });
-    const stored = await h.jsm.streams.getMessage(dlq, { seq: event.deadLetterSequence });
+    const stored = (await h.jsm.streams.getMessage(dlq, { seq: event.deadLetterSequence }))!;
     expect(stored.data).toEqual(payload);
     const facts = readDeadLetter(stored.header)!;
     expect(facts).toMatchObject({ stream: source, sequence: seq, consumer: 'bigdl__bigdl_work' });
     expect(facts.reason).toMatch(/^failed on the last attempt \(1\/1\): Error: layer 2 failed: y+…$/);
     expect(facts.reason).toHaveLength(DEFAULTS.deadLetter.trimmedReasonLength);
     expect(facts).not.toHaveProperty('stack');
-    expect(stored.header?.get(DeadLetterHeaders.Trimmed)).toMatch(/max_payload.*without Dead-Letter-Stack.*256/);
-    expect(event.headers.get(DeadLetterHeaders.Trimmed)).toBe(stored.header?.get(DeadLetterHeaders.Trimmed));
+    expect(stored.header.get(DeadLetterHeaders.Trimmed)).toMatch(/max_payload.*without Dead-Letter-Stack.*256/);
+    expect(event.headers.get(DeadLetterHeaders.Trimmed)).toBe(stored.header.get(DeadLetterHeaders.Trimmed));
     expect(lost).toEqual([]);
     // Settled: the original is not redelivered (no pending ack, nothing left to deliver).
     await waitFor('the original settled', async () => {
