@@ -48,6 +48,8 @@ export const DEFAULTS = {
     advisoryAckWait: '30s',
     /** The `Dead-Letter-Stack` header is cut (at a line) to this many characters. */
     maxStackLength: 2048,
+    /** A dead letter refused for `max_payload` is sent again without its stack and with its reason cut to this many characters. */
+    trimmedReasonLength: 256,
   },
   publish: {
     /** One publish attempt waits this long for the PubAck. */
@@ -125,6 +127,11 @@ export const DeadLetterHeaders = {
   Altered: 'Dead-Letter-Altered-Headers',
   /** Why the original's headers could not be read (malformed on the wire); none of them are copied. */
   HeadersUnreadable: 'Dead-Letter-Headers-Unreadable',
+  /**
+   * Set when the dead letter was refused for the server's `max_payload` and sent again smaller:
+   * what was left out (`Dead-Letter-Stack`) and cut (`Dead-Letter-Reason`, to 256 characters).
+   */
+  Trimmed: 'Dead-Letter-Trimmed',
 } as const;
 
 /** The prefix of every dead-letter header; the redrive removes all of them. */

@@ -22,8 +22,9 @@ export class Harness {
   jsm!: JetStreamManager;
   private apps: INestMicroservice[] = [];
 
-  async start(): Promise<this> {
-    this.server = await NatsServer.start();
+  /** `config`: more nats-server configuration (e.g. `max_payload: 8192`). */
+  async start(config?: string): Promise<this> {
+    this.server = await NatsServer.start(config === undefined ? undefined : { config });
     this.nc = await connect({ servers: this.server.url });
     this.js = jetstream(this.nc);
     this.jsm = await jetstreamManager(this.nc);

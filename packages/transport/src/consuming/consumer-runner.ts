@@ -17,7 +17,7 @@ import { maxDeliverOffset } from '../provisioning/consumer-config.js';
 import type { ConsumeObserver } from '../observability/instrumentation.interface.js';
 import { runWithProcessingHooks, type ProcessingHooks } from './processing-hooks.js';
 import { recordHandled, settleIfRecorded } from '../idempotency/idempotent-call.js';
-import { redactErrorChain } from '../security/redact.js';
+import { redactFailure } from '../security/redact-failure.js';
 
 
 /** What a runner needs from its server. */
@@ -26,7 +26,10 @@ export interface RunnerHost {
   readonly codec: JetStreamCodec;
   /** Whether the server understands `+TERM reason` (2.10.4+); older ones ignore the whole term. */
   readonly termReasonSupported: boolean;
-  /** Removes the connection's credentials from a reason before it leaves the process (term reason, dead letter, spans, events). */
+  /**
+   * Removes the connection's credentials. Applied once where a reason is made (the settle decision, a
+   * handler's `ctx.term(reason)`): `onTerminated` and `deadLetter` get reasons already redacted.
+   */
   readonly redact: (text: string) => string;
   /** Called after a term without a dead-letter route; `error` is what failed the message, when something threw. */
   onTerminated(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): void;
@@ -177,7 +180,7 @@ export class ConsumerRunner implements MessageSettler {
   /** From the handler: with a dead-letter route, the message goes there first. */
   term(ctx: JetStreamContext, reason?: string): void {
     if (ctx.settled) return;
-    ctx.pendingSettle = this.finalize(ctx, reason ?? 'terminated by the handler', false);
+    ctx.pendingSettle = this.finalize(ctx, reason === undefined ? 'terminated by the handler' : this.host.redact(reason), false);
   }
 
   working(ctx: JetStreamContext): void {
@@ -305,7 +308,7 @@ export class ConsumerRunner implements MessageSettler {
       } catch (cause) {
         // A header block nats.js cannot parse throws on every read: the message is dead-lettered all the same.
         const err = new DecodeError(msg.subject, msg.info.streamSequence, { cause, deadLetter: readHeaders(() => msg.headers).headers?.has(DeadLetterHeaders.Stream) });
-        return await this.settle(ctx, { action: 'term', exhausted: false, reason: describeError(err) }, err);
+        return await this.settle(ctx, { action: 'term', exhausted: false, reason: describeError(err, undefined, host.redact) }, err);
       }
 
       let failed = false;
@@ -329,7 +332,7 @@ export class ConsumerRunner implements MessageSettler {
         failed = true;
         // The exception Nest's pipeline raised, before any filter reshaped it; a message that
         // echoes a credential is redacted before any log, span or dead letter quotes it.
-        error = redactErrorChain(ctx.handlerError ?? err, host.redact);
+        error = redactFailure(ctx.handlerError ?? err, host.redact);
       }
       // The attempt is over: no handlerTimeout while it is being settled (a slow dead-letter publish, the idempotency record).
       ctx.startedAt = -1;
@@ -347,7 +350,7 @@ export class ConsumerRunner implements MessageSettler {
       if (ctx.isSettled()) return;
       if (!failed && binding.idempotency && !(await recordHandled(this, ctx, host.logger, attempt))) return;
       if (!failed) this.ack(ctx);
-      else await this.settle(ctx, decideAfterRun(error, failed, attempt, binding), error);
+      else await this.settle(ctx, decideAfterRun(error, failed, attempt, binding, host.redact), error);
     } catch (err) {
       // Settling itself failed (the connection closed under us): the server redelivers after ackWait.
       this.host.logger.error?.(`Could not settle message on "${msg.subject}": ${describeError(err)}`);
@@ -379,10 +382,10 @@ export class ConsumerRunner implements MessageSettler {
    * PubAck term the original; if the publish fails, nak with the last backoff delay so the
    * message stays in its stream and the next delivery tries again.
    */
-  private async finalize(ctx: JetStreamContext, rawReason: string, exhausted: boolean, error?: unknown): Promise<void> {
+  private async finalize(ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<void> {
+    // `reason` was redacted where it was made (see RunnerHost.redact).
     if (ctx.settled) return;
     const { binding, host } = this;
-    const reason = host.redact(rawReason);
     if (!binding.deadLetter) {
       this.mark(ctx, 'term');
       ctx.getMessage().term(host.termReasonSupported ? reason : undefined);
@@ -446,7 +449,7 @@ export class ConsumerRunner implements MessageSettler {
       return;
     }
     const err = new HandlerTimeoutError(msg.subject, msg.info.streamSequence, this.binding.handlerTimeoutMs);
-    void this.settle(ctx, decideAfterRun(err, true, msg.info.deliveryCount, this.binding), err).catch((e: unknown) =>
+    void this.settle(ctx, decideAfterRun(err, true, msg.info.deliveryCount, this.binding, this.host.redact), err).catch((e: unknown) =>
       this.host.logger.error?.(`Could not settle timed-out message on "${msg.subject}": ${describeError(e)}`),
     );
     this.next();

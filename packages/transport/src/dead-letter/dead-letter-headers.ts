@@ -16,12 +16,15 @@ export interface DeadLetterFacts {
   sequence: number;
   consumer: string;
   deliveries: number;
+  /** Already redacted (see `RunnerHost.redact`): it is published as it is, on one line. */
   reason: string;
   time: Date;
   /** The failing error's stack, when there was one (readDeadLetter gives it back with its line breaks). */
   stack?: string;
   /** Why the original's headers could not be parsed, when they could not. */
   headersUnreadable?: string;
+  /** What was left out to fit `max_payload` (the `Dead-Letter-Trimmed` header), when something was. */
+  trimmed?: string;
 }
 
 
@@ -69,8 +72,10 @@ export function buildDeadLetterHeaders(original: MsgHdrs | undefined, facts: Dea
   h.set(DeadLetterHeaders.Sequence, String(facts.sequence));
   h.set(DeadLetterHeaders.Consumer, facts.consumer);
   h.set(DeadLetterHeaders.Deliveries, String(facts.deliveries));
-  h.set(DeadLetterHeaders.Reason, withoutControlCharacters(redactSecrets(facts.reason).replace(/[\r\n]+/g, ' ')).text);
+  // The reason comes redacted from where it was made (the runner, or the router's advisory path).
+  h.set(DeadLetterHeaders.Reason, withoutControlCharacters(facts.reason.replace(/[\r\n]+/g, ' ')).text);
   h.set(DeadLetterHeaders.Time, facts.time.toISOString());
+  if (facts.trimmed) h.set(DeadLetterHeaders.Trimmed, facts.trimmed);
   if (facts.stack) h.set(DeadLetterHeaders.Stack, stackHeaderValue(redact(facts.stack)));
   return h;
 }

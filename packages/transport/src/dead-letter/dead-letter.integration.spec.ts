@@ -143,6 +143,9 @@ describe('dead letters (real nats-server)', () => {
         [termed.seq, 'refused by the handler'],
       ]),
     );
+    // A decode failure's stack shows only the library's decode: none is published.
+    const decoded = (await dlqMessages('dlt.dead.dlt.work.term')).find((m) => readDeadLetter(m.headers)?.sequence === bad.seq);
+    expect(decoded?.headers?.has(DeadLetterHeaders.Stack)).toBe(false);
   });
 
   it('dead-letters a handler that hangs past ackWait on every attempt, once', async () => {

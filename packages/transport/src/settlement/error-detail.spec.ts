@@ -1,7 +1,7 @@
 import { BadRequestException, HttpException, UnprocessableEntityException } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
 import { DEFAULTS } from '../constants.js';
-import { HandlerTimeoutError } from '../errors/handler.errors.js';
+import { DecodeError, HandlerTimeoutError } from '../errors/handler.errors.js';
 import { describeError, errorStack, logFailure, readStackHeader, stackHeaderValue, withStack } from './error-detail.js';
 
 describe('describeError', () => {
@@ -50,6 +50,11 @@ describe('errorStack', () => {
     expect(errorStack(bare)).toBeUndefined();
     expect(errorStack('a string')).toBeUndefined();
     expect(errorStack(new HandlerTimeoutError('a.b', 1, 100))).toBeUndefined();
+    // Made by the runner's decode: only library frames, and a flood of them would be pure noise.
+    const decode = new DecodeError('a.b', 1, { cause: new SyntaxError('Unexpected token') });
+    expect(decode.stack).toMatch(/\n\s+at /);
+    expect(errorStack(decode)).toBeUndefined();
+    expect(withStack('line', decode)).toBe('line');
     expect(withStack('line', 'a string')).toBe('line');
     expect(withStack('line', new Error('x'))).toMatch(/^line\nError: x\n\s+at /);
   });

@@ -14,15 +14,18 @@ const STACK_WITH_FRAMES = /^(.)+\n\s+at .+:\d+:\d+/;
 /** Causes followed below an error's own stack, at most. */
 const MAX_CAUSES = 3;
 
-/** `Name: message`, plus an `HttpException`'s or `RpcException`'s response (the field list of a validation), one line, bounded. */
-export function describeError(error: unknown, max: number = DEFAULTS.maxReasonLength): string {
+/**
+ * `Name: message`, plus an `HttpException`'s or `RpcException`'s response (the field list of a validation), one line, bounded,
+ * redacted by `redact` (the runner passes the connection's redactor where it makes a reason: that is the reason's one pass).
+ */
+export function describeError(error: unknown, max: number = DEFAULTS.maxReasonLength, redact: (text: string) => string = redactSecrets): string {
   let text: string;
   if (error instanceof Error) text = `${nameOf(error)}: ${error.message}${responseDetail(error)}`;
   else if (typeof error === 'object' && error !== null && 'message' in error) text = String((error as { message: unknown }).message);
   else text = safeString(error);
   // One line, and no escape sequence from a payload quoted in an error (JSON.parse quotes its input) reaches a log;
   // redacted before truncating: a secret cut in half is no longer recognisable.
-  text = redactSecrets(withoutControlCharacters(text.replace(/\s+/g, ' ').trim()).text);
+  text = redact(withoutControlCharacters(text.replace(/\s+/g, ' ').trim()).text);
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
@@ -68,13 +71,19 @@ function safeJson(value: unknown): string {
   }
 }
 
+/** Errors whose stack shows only the library's own frames: none is printed or published for them. */
+const NO_STACK = new Set(['HandlerTimeoutError', 'DecodeError']);
+
 /**
  * The error's stack with its causes' (`Caused by: …`), or undefined when it has no frame to show,
- * or only the library's own: a `HandlerTimeoutError` is made by the runner's timer, not the handler.
+ * or only the library's own: a `HandlerTimeoutError` is made by the runner's timer, not the handler,
+ * and a `DecodeError` by the runner's decode (its message already quotes the codec's; during a flood
+ * of undecodable messages a stack per message would be pure cost and noise).
  */
 export function errorStack(error: unknown): string | undefined {
-  if (!(error instanceof Error) || typeof error.stack !== 'string' || !STACK_WITH_FRAMES.test(error.stack)) return undefined;
-  if (error.name === 'HandlerTimeoutError') return undefined;
+  // The name first: reading `stack` makes V8 format it.
+  if (!(error instanceof Error) || NO_STACK.has(error.name)) return undefined;
+  if (typeof error.stack !== 'string' || !STACK_WITH_FRAMES.test(error.stack)) return undefined;
   let text = error.stack;
   let cause: unknown = error.cause;
   for (let depth = 0; depth < MAX_CAUSES && cause instanceof Error && typeof cause.stack === 'string'; depth++) {

@@ -20,6 +20,15 @@ describe('settle policy', () => {
     expect(decideAfterRun(new Error('x'), true, 3, policy)).toMatchObject({ action: 'term', exhausted: true, reason: expect.stringMatching(/last attempt \(3\/3\): Error: x/) });
   });
 
+  it("makes a term's reason once, with the redactor given (the reason's one pass), and none for a retry", () => {
+    const passes: string[] = [];
+    const redact = (text: string) => (passes.push(text), text.replace('s3cr3tPassword', '***'));
+    expect(decideAfterRun(new Error('x'), true, 1, policy, redact)).toEqual({ action: 'nak', delayMs: 1000 });
+    expect(passes).toEqual([]);
+    expect(decideAfterRun(new Error('pass s3cr3tPassword'), true, 3, policy, redact)).toMatchObject({ reason: expect.stringMatching(/: Error: pass \*\*\*$/) });
+    expect(passes).toHaveLength(1);
+  });
+
   it('terms poison at once', () => {
     expect(decideAfterRun(new JetStreamTermError('bad'), true, 1, policy)).toMatchObject({ action: 'term', exhausted: false });
   });

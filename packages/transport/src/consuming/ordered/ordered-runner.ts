@@ -12,7 +12,7 @@ import type { OrderedFailure } from '../replay.types.js';
 import type { RunnerHost } from '../consumer-runner.js';
 import { invokeHandler } from '../invoke-handler.js';
 import { recordHandled, settleIfRecorded } from '../../idempotency/idempotent-call.js';
-import { redactErrorChain } from '../../security/redact.js';
+import { redactFailure } from '../../security/redact-failure.js';
 
 /** Where an ordered read ends (a replay), and what it does with a message that fails every attempt. */
 export interface OrderedRunOptions {
@@ -227,7 +227,7 @@ export class OrderedRunner implements MessageSettler {
       if (binding.idempotency && (ctx.settled === undefined || ctx.settled === 'ack')) await recordHandled(this, ctx, host.logger, attempt);
     } catch (err) {
       failed = true;
-      error = redactErrorChain(ctx.handlerError ?? err, this.host.redact);
+      error = redactFailure(ctx.handlerError ?? err, this.host.redact);
       own.error = error;
     }
     host.consumeObserver?.handled?.(ctx.observed, failed ? (error ?? new Error('handler failed')) : undefined);
