@@ -16,6 +16,10 @@ import { ServiceProcess, http, type OrderView } from '../examples/demo/service-p
 
 const CONFIGS = ['nats-1.conf', 'nats-2.conf', 'nats-3.conf'].map((f) => join(__dirname, '..', 'deploy', 'nats', f));
 
+// A test that restarts a service (up to 60 s to start while it compiles its TypeScript on a loaded
+// machine) and waits for every order to be final (up to 90 or 120 s): a deadline above its parts.
+const SLOW_TEST_MS = 240_000;
+
 describe('orders and inventory services on a 3-node cluster (real processes, real nats-servers)', () => {
   let cluster: NatsCluster;
   let nc: NatsConnection;
@@ -174,7 +178,7 @@ describe('orders and inventory services on a 3-node cluster (real processes, rea
     const done = await finalOf(ids);
     expect([...done.values()].every((o) => o.status === 'confirmed')).toBe(true);
     await expectReservedOnce(ids);
-  });
+  }, SLOW_TEST_MS);
 
   it('loses nothing when the ORDERS stream leader is killed mid-flow', async () => {
     const placing = placeMany('e2e-leader', 40);
@@ -189,7 +193,7 @@ describe('orders and inventory services on a 3-node cluster (real processes, rea
       await leader.restart();
       await cluster.waitForPeers();
     }
-  });
+  }, SLOW_TEST_MS);
 
   it('stops gracefully on SIGTERM during a burst: exit code 0, nothing left pending', async () => {
     const placing = placeMany('e2e-sigterm', 60);
@@ -202,7 +206,7 @@ describe('orders and inventory services on a 3-node cluster (real processes, rea
     const done = await finalOf(ids);
     expect([...done.values()].every((o) => o.status === 'confirmed')).toBe(true);
     await expectReservedOnce(ids);
-  });
+  }, SLOW_TEST_MS);
 
   it('takes a burst of 300 orders to their final state, none lost', async () => {
     const before = await createdCount();
@@ -212,5 +216,5 @@ describe('orders and inventory services on a 3-node cluster (real processes, rea
     expect([...done.values()].every((o) => o.status === 'confirmed')).toBe(true);
     expect(await createdCount()).toBe(before + 300);
     await expectReservedOnce(ids);
-  });
+  }, SLOW_TEST_MS);
 });
