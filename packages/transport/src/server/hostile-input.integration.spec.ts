@@ -77,7 +77,9 @@ describe('hostile input (real nats-server)', () => {
     await h.stop();
   });
 
-  const seqOf = async (subject: string) => (await h.jsm.streams.getMessage('HOSTILE', { last_by_subj: subject }))!.seq;
+  // A raw HPUB has no PubAck: wait for the stream to hold it.
+  const seqOf = (subject: string) =>
+    waitFor(`a message on ${subject} in stream HOSTILE`, async () => (await h.jsm.streams.getMessage('HOSTILE', { last_by_subj: subject }).catch(() => null))?.seq);
 
   async function deadLetterOf(seq: number) {
     let found: { facts: ReturnType<typeof readDeadLetter>; headers: Map<string, string> } | undefined;
