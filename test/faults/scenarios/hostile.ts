@@ -173,22 +173,6 @@ export async function hostile(opts: RunOptions): Promise<HostileFigures> {
 }
 
 /** Publishes `count` raw payloads (`<prefix>-<i>` as msgId), `window` in flight, counted in the workload like its own. */
-async function publishRaw(w: Workload, raw: JetStreamClient, prefix: string, count: number, window: number, payload: (i: number) => Uint8Array, poison: boolean): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: window }, async () => {
-      while (next < count) {
-        const i = next++;
-        const id = `${prefix}-${i}`;
-        if (poison) w.poison.add(id);
-        w.published++;
-        try {
-          await raw.publish('faults.work', payload(i), { msgId: id });
-          w.acked.add(id);
-        } catch {
-          w.failed.add(id);
-        }
-      }
-    }),
-  );
+function publishRaw(w: Workload, raw: JetStreamClient, prefix: string, count: number, window: number, payload: (i: number) => Uint8Array, poison: boolean): Promise<void> {
+  return w.publish(prefix, count, { window, client: raw, poison: () => poison, payload: (_id, _poison, i) => payload(i) });
 }

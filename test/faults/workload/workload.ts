@@ -95,11 +95,19 @@ export class Workload {
     return proc;
   }
 
-  /** Publishes `count` new ids (`<prefix>-<i>`) with msgId, `window` in flight; poison ones when `poison(i)`. */
+  /**
+   * Publishes `count` new ids (`<prefix>-<i>`) with msgId, `window` in flight; poison ones when
+   * `poison(i)`. The payload is `{ id, poison }` unless `payload` gives another (raw bytes, say).
+   */
   async publish(
     prefix: string,
     count: number,
-    { window = 64, poison = () => false, client = this.client }: { window?: number; poison?: (i: number) => boolean; client?: JetStreamClient } = {},
+    {
+      window = 64,
+      poison = () => false,
+      client = this.client,
+      payload = (id: string, isPoison: boolean) => ({ id, poison: isPoison || undefined }),
+    }: { window?: number; poison?: (i: number) => boolean; client?: JetStreamClient; payload?: (id: string, isPoison: boolean, i: number) => unknown } = {},
   ): Promise<void> {
     let next = 0;
     await Promise.all(
@@ -111,7 +119,7 @@ export class Workload {
           if (isPoison) this.poison.add(id);
           this.published++;
           try {
-            await client.publish('faults.work', { id, poison: isPoison || undefined }, { msgId: id });
+            await client.publish('faults.work', payload(id, isPoison, i), { msgId: id });
             this.acked.add(id);
             this.ackTimes.push(Date.now());
           } catch {
