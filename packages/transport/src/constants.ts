@@ -28,7 +28,7 @@ export const DEFAULTS = {
     handlerTimeout: '5m',
   },
   modes: {
-    /** `'broadcast'`/`'ordered'`: the server removes an instance's consumer this long after the instance is gone. */
+    /** The modes with a consumer per instance: the server removes an instance's consumer this long after the instance is gone. */
     inactiveThreshold: '1m',
   },
   idempotency: {

@@ -36,7 +36,7 @@ export type {
   CheckpointQuery,
 } from './interfaces/jetstream-options.interface.js';
 export type { JetStreamEventOptions, JetStreamEventMode } from './interfaces/jetstream-event-options.interface.js';
-export type { ReplayOptions, ReplayResult, OrderedFailure } from './consuming/replay.types.js';
+export type { ReplayOptions, ReplayResult, OrderedFailure } from './delivery/replay.types.js';
 export type { Duration } from './utils/duration.js';
 export { parseDuration } from './utils/duration.js';
 export {

@@ -2,7 +2,7 @@ import type { MessageHandler } from '@nestjs/microservices';
 import type { DeliverPolicyName } from '../interfaces/jetstream-options.interface.js';
 import type { ErrorClass } from '../settlement/settle-policy.js';
 import type { LagThresholds } from '../interfaces/health-options.interface.js';
-import type { JetStreamEventMode } from '../interfaces/jetstream-event-options.interface.js';
+import type { DeliveryMode } from '../delivery/modes.js';
 import type { IdempotencyBinding } from '../idempotency/idempotency-key.js';
 import type { IdempotencyKeyKind } from '../interfaces/idempotency-store.interface.js';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
@@ -14,10 +14,10 @@ export type DirectCall = (data: unknown, ctx: object) => unknown;
 export interface HandlerBinding {
   subject: string;
   stream: string;
-  /** The consumer's name on the server (for `'broadcast'`, the instance's own: `<durable>_<instance>`; for `'ordered'`, the prefix of the client's consumer names). */
+  /** The consumer's name on the server (for a mode with a consumer per instance, the instance's own, `<durable>_<instance>`; for one whose consumers the client makes, the prefix of their names). */
   durable: string;
-  mode: JetStreamEventMode;
-  /** `'broadcast'` and `'ordered'`: the server removes the instance's consumer after this long without it. */
+  mode: DeliveryMode;
+  /** A mode with a consumer per instance: the server removes the instance's consumer after this long without it. */
   inactiveThresholdMs: number;
   ackWaitMs: number;
   maxDeliver: number;

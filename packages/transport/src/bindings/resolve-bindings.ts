@@ -13,6 +13,7 @@ import { backoffSchedule, HANDLER_OPTIONS } from '../config/option-tables.js';
 import { resolveIdempotency } from '../idempotency/idempotency-key.js';
 import type { IdempotencyStore } from '../interfaces/idempotency-store.interface.js';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
+import { DEFAULT_MODE, modeOf, modesWhere, type RefusableOption } from '../delivery/modes.js';
 
 /**
  * The nak delays in ms. Each delay is checked with the options (`backoffSchedule`); what is left
@@ -46,12 +47,8 @@ function resolveCodec(at: string, value: unknown): JetStreamCodec | undefined {
   return codec as JetStreamCodec;
 }
 
-/** Options an ordered handler cannot use (its consumer has no acks; its runner keeps no deadline), and why. */
-const ORDERED_UNUSED_OPTIONS: ReadonlyArray<{ option: 'ackWait' | 'maxAckPending' | 'handlerTimeout'; why: string }> = [
-  { option: 'ackWait', why: 'has no acks (the server never waits for a settle nor redelivers)' },
-  { option: 'maxAckPending', why: 'has no acks (nothing is ever pending an ack)' },
-  { option: 'handlerTimeout', why: 'runs one message at a time and waits for its handler, however long (no ackWait to keep alive)' },
-];
+/** The options a mode may refuse, in the order they are checked. */
+const REFUSABLE: readonly RefusableOption[] = ['ackWait', 'maxAckPending', 'handlerTimeout'];
 
 /** Applies defaults and checks one handler's options; every error names the handler and the option. Pure. */
 export function resolveBinding(
@@ -70,13 +67,12 @@ export function resolveBinding(
   if (bad) throw new InvalidSubjectError(String(subject), bad, 'handler', owner);
   // Every key and value the handler set; `defaults` (consumerDefaults) were checked at construction.
   checkOptionObject(options, HANDLER_OPTIONS, at);
-  const mode = options.mode ?? 'shared';
-  if (mode === 'ordered') {
-    const unused = ORDERED_UNUSED_OPTIONS.find((o) => options[o.option] !== undefined);
-    if (unused) throw new JetStreamConfigError(`${at}: mode 'ordered' ${unused.why}, so ${unused.option} would be ignored; remove ${unused.option}, or use mode 'shared'.`);
-  }
-  // A broadcast or ordered consumer is made fresh by every instance: from 'new' unless the handler says otherwise.
-  const perInstance = mode === 'broadcast' || mode === 'ordered';
+  const mode = options.mode ?? DEFAULT_MODE;
+  const facts = modeOf({ mode });
+  const refused = REFUSABLE.find((option) => facts.refusedOptions[option] !== undefined && options[option] !== undefined);
+  if (refused) throw new JetStreamConfigError(`${at}: mode '${mode}' ${facts.refusedOptions[refused]}, so ${refused} would be ignored; remove ${refused}, or use mode '${DEFAULT_MODE}'.`);
+  // A consumer per instance is made fresh by every instance: from 'new' unless the handler says otherwise.
+  const perInstance = facts.perInstance;
   const o = { ...DEFAULTS.consumer, ...defaults, ...options };
   if (perInstance && options.deliverPolicy === undefined) o.deliverPolicy = 'new';
   const durable = options.durable ?? deriveDurableName(serviceName, subject);
@@ -99,20 +95,21 @@ export function resolveBinding(
   }
   const deadLetter = options.deadLetter ?? deadLetterDefault;
   const backoffMs = resolveBackoff(at, o.backoff, options.backoff !== undefined, maxDeliver);
-  if (mode === 'ordered' && (options.concurrency ?? 1) !== 1) {
-    throw new JetStreamConfigError(`${at}: mode 'ordered' runs one message at a time, in stream order; concurrency ${describeValue(options.concurrency)} would break the order. Remove concurrency, or use mode 'shared'.`);
+  const fixed = facts.fixedConcurrency;
+  if (fixed && (options.concurrency ?? fixed.value) !== fixed.value) {
+    throw new JetStreamConfigError(`${at}: mode '${mode}' ${fixed.error}; concurrency ${describeValue(options.concurrency)} would break the order. Remove concurrency, or use mode '${DEFAULT_MODE}'.`);
   }
-  if (mode === 'ordered' && (o.deliverPolicy === 'last' || o.deliverPolicy === 'last_per_subject')) {
-    throw new JetStreamConfigError(`${at}: mode 'ordered' starts at 'all', 'new', a sequence or a time; deliverPolicy '${o.deliverPolicy}' is not supported (the client would restart it from the first message after a gap). Use 'new' with a checkpoint, or mode 'shared'.`);
+  if (facts.refusedStarts?.policies.includes(o.deliverPolicy)) {
+    throw new JetStreamConfigError(`${at}: mode '${mode}' ${facts.refusedStarts.error(o.deliverPolicy)}`);
   }
   if (options.inactiveThreshold !== undefined && !perInstance) {
-    throw new JetStreamConfigError(`${at}: inactiveThreshold applies to mode 'broadcast' and 'ordered' (a consumer per instance); this handler's mode is '${mode}', whose durable stays. Remove inactiveThreshold, or set the mode.`);
+    throw new JetStreamConfigError(`${at}: inactiveThreshold applies to mode ${modesWhere((f) => f.perInstance)} (a consumer per instance); this handler's mode is '${mode}', whose durable stays. Remove inactiveThreshold, or set the mode.`);
   }
   if (options.idempotent && options.manualAck) {
     throw new JetStreamConfigError(`${at}: idempotent records a message's key when the library settles it; with manualAck the handler settles, so nothing would be recorded. Record ctx.idempotencyKey in the handler (store.record(key, { tx })) and remove idempotent, or remove manualAck.`);
   }
-  if (mode === 'ordered' && options.manualAck) {
-    throw new JetStreamConfigError(`${at}: mode 'ordered' has no acks (the handler returning is the settle); remove manualAck.`);
+  if (facts.manualAckRefused && options.manualAck) {
+    throw new JetStreamConfigError(`${at}: mode '${mode}' ${facts.manualAckRefused}; remove manualAck.`);
   }
   return {
     subject,
@@ -125,7 +122,7 @@ export function resolveBinding(
     backoffMs,
     poisonErrors: o.poisonErrors ?? [],
     maxAckPending,
-    concurrency: mode === 'ordered' ? 1 : concurrency,
+    concurrency: fixed ? fixed.value : concurrency,
     prefetch,
     deliverPolicy: o.deliverPolicy,
     optStartSeq: options.optStartSeq,

@@ -1,7 +1,8 @@
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { HealthOptions, LagThresholds } from '../interfaces/health-options.interface.js';
 import type { IdempotencyOptions } from '../interfaces/idempotency-store.interface.js';
-import type { JetStreamEventMode, JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
+import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
+import { DELIVERY_MODES } from '../delivery/modes.js';
 import type { ConsumerOptions, DeliverPolicyName, JetStreamServerOptions, ProvisioningMode, PublishDefaults, StreamDeclaration } from '../interfaces/jetstream-options.interface.js';
 import type { JetStreamMetricsOptions, JetStreamTracingOptions } from '../interfaces/instrument-options.interface.js';
 import { deadLetterProblem } from './dead-letter-subject.js';
@@ -28,7 +29,6 @@ import {
 // naming the nearest of these, and each value is checked where the object is constructed.
 
 const PROVISIONING_MODES: readonly ProvisioningMode[] = ['create-or-update', 'verify', 'off'];
-const MODES: readonly JetStreamEventMode[] = ['shared', 'broadcast', 'ordered', 'push'];
 const DELIVER_POLICIES: readonly DeliverPolicyName[] = ['all', 'new', 'last', 'last_per_subject', 'by_start_sequence', 'by_start_time'];
 
 const positive = duration({ positive: true });
@@ -133,7 +133,7 @@ export const HANDLER_OPTIONS: OptionTable<JetStreamEventOptions> = {
   optStartTime: checkedElsewhere, // a Date or an ISO time, when deliverPolicy is 'by_start_time' (resolveBinding)
   manualAck: flag,
   deadLetter: deadLetterSubject,
-  mode: oneOf(MODES),
+  mode: oneOf(DELIVERY_MODES),
   inactiveThreshold: positive,
   lag: nested(LAG_OPTIONS),
   idempotent: checkedElsewhere, // resolveIdempotency: it depends on the mode and the server's store

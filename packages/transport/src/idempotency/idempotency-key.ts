@@ -4,6 +4,7 @@ import { sequenceKey } from '../ctx-host/sequence-key.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { describeValue } from '../errors/describe-value.js';
 import type { IdempotencyKeyKind, IdempotencyStore } from '../interfaces/idempotency-store.interface.js';
+import { DEFAULT_MODE, modeOf, type DeliveryMode } from '../delivery/modes.js';
 
 const MSG_ID_HEADER = 'Nats-Msg-Id';
 
@@ -46,15 +47,11 @@ const byMsgId = (ctx: JetStreamContext): string => msgIdKey(ctx.getMessage());
  * The `idempotent` option of the handler `at`, checked: undefined when the handler is not
  * idempotent. Every error names the handler and says what to change. Pure.
  */
-export function resolveIdempotency(at: string, option: unknown, store: IdempotencyStore | undefined, mode = 'shared'): IdempotencyBinding | undefined {
+export function resolveIdempotency(at: string, option: unknown, store: IdempotencyStore | undefined, mode: DeliveryMode = DEFAULT_MODE): IdempotencyBinding | undefined {
   if (option === undefined || option === false) return undefined;
   const key = keyOption(at, option);
-  if (mode === 'broadcast') {
-    // Every instance makes the same key for a message: the first to record it would make the others skip it.
-    throw new JetStreamConfigError(
-      `${at}: idempotent is not supported with mode 'broadcast': every instance gets every message with the same key, so the first to handle it would make the others skip it. Keep per-instance state idempotent in the handler, or use mode 'shared'.`,
-    );
-  }
+  const refused = modeOf({ mode }).idempotencyRefused;
+  if (refused) throw new JetStreamConfigError(`${at}: idempotent is not supported with mode '${mode}': ${refused}`);
   if (!store) {
     throw new JetStreamConfigError(
       `${at} is marked idempotent, but the server has no idempotency store to recognise duplicates with. Add idempotency: { store } to the JetStreamServer (or JetStreamModule) options, e.g. idempotency: { store: new SqlIdempotencyStore({ executor: sqliteExecutor(db), dialect: 'sqlite', createTable: true }) } (new MemoryIdempotencyStore() for tests and a single process), or remove idempotent from the handler.`,

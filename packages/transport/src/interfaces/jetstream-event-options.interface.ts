@@ -7,7 +7,7 @@ import type { Duration } from '../utils/duration.js';
 // Defined with the server's options (a checkpoint query names it); exported from here, where handlers choose it.
 export type { JetStreamEventMode };
 
-/** Options of one `@JetStreamEvent` handler: its durable pull consumer and how it settles. */
+/** Options of one `@JetStreamEvent` handler: its consumer (see `mode`) and how it settles. */
 export interface JetStreamEventOptions extends ConsumerOptions {
   /** The stream to consume from. Default: the declared (or server) stream whose subjects capture the handler's subject. */
   stream?: string;

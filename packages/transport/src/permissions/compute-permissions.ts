@@ -1,4 +1,4 @@
-import type { JetStreamEventMode } from '../interfaces/jetstream-event-options.interface.js';
+import { modeOf, pushDeliverSubject, type DeliveryMode } from '../delivery/modes.js';
 
 /** A NATS user's permissions, as the server's config (`authorization.users[].permissions`) takes them. */
 export interface NatsPermissions {
@@ -20,8 +20,8 @@ export type PermissionRole = 'admin' | 'consumer' | 'producer';
 export interface PermissionsPlan {
   /** Streams the app declares, and those its handlers read. */
   streams: readonly string[];
-  /** The handlers' consumers; `mode` as on `@JetStreamEvent` (default `'shared'`). */
-  consumers: readonly { stream: string; durable: string; mode?: JetStreamEventMode }[];
+  /** The handlers' consumers; `mode` as on `@JetStreamEvent` (default: the default mode). */
+  consumers: readonly { stream: string; durable: string; mode?: DeliveryMode }[];
   /** Dead-letter subjects of the handlers. */
   deadLetterSubjects: readonly string[];
   /** Streams the dead letters land in (the default `<SERVICENAME>_DEAD_LETTERS` included). */
@@ -57,18 +57,22 @@ export function computePermissions(plan: PermissionsPlan, role: PermissionRole):
       pub.add(`$JS.ACK.${stream}.${durable}.>`);
     };
     for (const c of plan.consumers) {
-      const mode = c.mode ?? 'shared';
-      if (mode === 'shared') consume(c.stream, c.durable);
-      if (mode === 'push') {
-        pub.add(`${api}.CONSUMER.INFO.${c.stream}.${c.durable}`);
-        pub.add(`$JS.ACK.${c.stream}.${c.durable}.>`);
-        sub.add(`_PUSH.${c.stream}.${c.durable}`);
-      }
-      if (mode === 'broadcast' || mode === 'ordered') {
-        // A consumer of this instance's own, made at boot and removed at stop. Its name ends with
-        // the instance (or the client's serial), and a permission cannot match part of a token:
-        // any consumer name on that stream.
-        perInstance(pub, c.stream, mode === 'broadcast');
+      const facts = modeOf(c);
+      switch (facts.permissions) {
+        case 'durable-pull':
+          consume(c.stream, c.durable);
+          break;
+        case 'durable-push':
+          pub.add(`${api}.CONSUMER.INFO.${c.stream}.${c.durable}`);
+          pub.add(`$JS.ACK.${c.stream}.${c.durable}.>`);
+          sub.add(pushDeliverSubject(c));
+          break;
+        case 'instance-consumers':
+          // A consumer of this instance's own, made at boot and removed at stop. Its name ends with
+          // the instance (or the client's serial), and a permission cannot match part of a token:
+          // any consumer name on that stream.
+          perInstance(pub, c.stream, facts.acks);
+          break;
       }
       pub.add(`${api}.STREAM.MSG.GET.${c.stream}`); // the oldest unprocessed message (health, metrics), originals (safety net)
     }
@@ -92,7 +96,7 @@ export function computePermissions(plan: PermissionsPlan, role: PermissionRole):
       pub.add(`${api}.STREAM.CREATE.${s}`);
       pub.add(`${api}.STREAM.UPDATE.${s}`);
     }
-    const durables = [...plan.consumers.filter((c) => (c.mode ?? 'shared') === 'shared' || c.mode === 'push'), ...(plan.advisory ? [plan.advisory] : [])];
+    const durables = [...plan.consumers.filter((c) => !modeOf(c).perInstance), ...(plan.advisory ? [plan.advisory] : [])];
     for (const c of durables) {
       pub.add(`${api}.CONSUMER.CREATE.${c.stream}.${c.durable}`); // 2.10+, no filter
       pub.add(`${api}.CONSUMER.CREATE.${c.stream}.${c.durable}.>`); // 2.10+, with its filter subject
@@ -102,7 +106,7 @@ export function computePermissions(plan: PermissionsPlan, role: PermissionRole):
   return { publish: { allow: [...pub].sort() }, subscribe: { allow: [...sub].sort() } };
 }
 
-/** Create, read, pull from and delete consumers of any name on `stream` (acks too for a broadcast consumer). */
+/** Create, read, pull from and delete consumers of any name on `stream` (acks too, for a mode with acks). */
 function perInstance(pub: Set<string>, stream: string, acks: boolean): void {
   pub.add(`${api}.CONSUMER.CREATE.${stream}`); // 2.9: an ordered consumer is created by name in the request
   pub.add(`${api}.CONSUMER.CREATE.${stream}.*`);

@@ -3,7 +3,7 @@ import { DEFAULTS } from '../constants.js';
 import { ProvisioningError } from '../errors/provisioning.error.js';
 import type { ProvisioningMode } from '../interfaces/jetstream-options.interface.js';
 import { toNanos } from '../utils/duration.js';
-import { provisioningServerError } from './provisioner.js';
+import { provisioningServerError } from './server-refusals.js';
 
 /** JetStream API error: insufficient resources (a stream's new replicas not placed or current yet). */
 const INSUFFICIENT_RESOURCES = 10023;

@@ -2,6 +2,7 @@ import { AckPolicy, DeliverPolicy, type ConsumerConfig } from '@nats-io/jetstrea
 import type { HandlerBinding } from '../bindings/handler-binding.js';
 import { DEFAULTS } from '../constants.js';
 import { millisToNanos } from '../utils/duration.js';
+import { modeOf, pushDeliverSubject } from '../delivery/modes.js';
 
 const DELIVER: Record<HandlerBinding['deliverPolicy'], DeliverPolicy> = {
   all: DeliverPolicy.All,
@@ -13,16 +14,16 @@ const DELIVER: Record<HandlerBinding['deliverPolicy'], DeliverPolicy> = {
 };
 
 /**
- * The server config of a handler's durable pull consumer. `max_deliver` is above the
- * library's attempt count, so a last attempt that never settles is delivered once more and
- * the library settles it for good instead of the server dropping it silently; with a
- * dead-letter route, a few more, for when the dead-letter publish itself keeps failing.
+ * What the server's `max_deliver` adds to the handler's `maxDeliver`: `max_deliver` is above the
+ * library's attempt count, so a last attempt that never settles is delivered once more and the
+ * library settles it for good instead of the server dropping it silently; with a dead-letter
+ * route, a few more, for when the dead-letter publish itself keeps failing.
  */
-/** What the server's `max_deliver` adds to the handler's `maxDeliver`. */
 export function maxDeliverOffset(b: Pick<HandlerBinding, 'deadLetter'>): number {
   return b.deadLetter ? DEFAULTS.deadLetter.extraDeliveries : 1;
 }
 
+/** The server config of the consumer the provisioner makes for a handler (pull or push, shared or per instance). */
 export function toConsumerConfig(b: HandlerBinding): Partial<ConsumerConfig> & { durable_name: string } {
   const cfg: Partial<ConsumerConfig> & { durable_name: string } = {
     durable_name: b.durable,
@@ -35,8 +36,10 @@ export function toConsumerConfig(b: HandlerBinding): Partial<ConsumerConfig> & {
   };
   if (b.deliverPolicy === 'by_start_sequence') cfg.opt_start_seq = b.optStartSeq;
   if (b.deliverPolicy === 'by_start_time') cfg.opt_start_time = b.optStartTime?.toISOString();
-  if (b.mode === 'broadcast') cfg.inactive_threshold = millisToNanos(b.inactiveThresholdMs);
-  if (b.mode === 'push') {
+  const facts = modeOf(b);
+  // A consumer per instance goes when its instance has gone this long (the client's ordered consumers set their own).
+  if (facts.perInstance) cfg.inactive_threshold = millisToNanos(b.inactiveThresholdMs);
+  if (facts.delivery === 'queue-group') {
     // The instances share the messages as one queue group; the server stops pushing at
     // max_ack_pending unsettled messages, so a slow instance never holds more than that. Flow
     // control and idle heartbeats would go to one member of the group only: the v3 client refuses
@@ -46,9 +49,4 @@ export function toConsumerConfig(b: HandlerBinding): Partial<ConsumerConfig> & {
     cfg.deliver_group = b.durable;
   }
   return cfg;
-}
-
-/** Where the server pushes a `'push'` handler's messages: a core subject no stream should capture. */
-export function pushDeliverSubject(b: Pick<HandlerBinding, 'stream' | 'durable'>): string {
-  return `_PUSH.${b.stream}.${b.durable}`;
 }

@@ -32,8 +32,8 @@ export interface LeftBehindScan {
 /**
  * Whether `info` is a durable of this service that no handler owns. Not one of them: a consumer
  * of another service (another prefix, or a name not derived by this library), a consumer the
- * server removes by itself when unused (an `inactive_threshold`: the per-instance `'broadcast'`
- * and `'ordered'` consumers of running instances, replays, ephemerals), and a consumer a handler
+ * server removes by itself when unused (an `inactive_threshold`: the consumers per instance
+ * of running instances, replays, ephemerals), and a consumer a handler
  * of this service uses (`owned`: `<stream>/<name>`). A name whose rest starts with `_` is not
  * counted, so that service `a_` (`a___x`) is never taken for service `a`; the price: the old
  * durable of a handler whose subject starts with `_` is not reported either.

@@ -1,9 +1,7 @@
-import { JetStreamApiCodes, JetStreamApiError, StorageType, type ConsumerInfo, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
+import { JetStreamApiCodes, StorageType, type ConsumerInfo, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
 import { millisToNanos } from '../utils/duration.js';
-import { errors } from '@nats-io/nats-core';
-import { causeOf } from '../errors/error-causes.js';
 import { RedactingLogger } from '../security/redacting-logger.js';
-import { ProvisioningError, NoStreamForSubjectError, type ProvisioningDifference } from '../errors/provisioning.error.js';
+import { ProvisioningError, type ProvisioningDifference } from '../errors/provisioning.error.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { ProvisioningMode, StreamDeclaration } from '../interfaces/jetstream-options.interface.js';
 import type { HandlerBinding, UnresolvedBinding } from '../bindings/handler-binding.js';
@@ -13,7 +11,10 @@ import { maxDeliverOffset, toConsumerConfig } from './consumer-config.js';
 import { inUserTerms } from './user-terms.js';
 import { toStreamConfig } from '../config/stream-config.js';
 import { renderDeadLetterSubject } from '../config/dead-letter-subject.js';
-import { foreignConsumerProblems, workQueueError, workQueueProblems } from './workqueue-rules.js';
+import { foreignConsumerProblems, workQueueError, workQueueProblems } from '../delivery/workqueue-rules.js';
+import { modeOf } from '../delivery/modes.js';
+import { ServerStreams } from './server-streams.js';
+import { isApiError, provisioningServerError } from './server-refusals.js';
 
 /** JetStream API error: "stream name already in use with a different configuration" / already exists. */
 const STREAM_NAME_IN_USE = 10058;
@@ -24,7 +25,7 @@ const STREAM_NAME_IN_USE = 10058;
  * checks them without writing (verify), or only checks that the consumers exist (off).
  */
 export class Provisioner {
-  private serverStreams = new Map<string, StreamInfo>();
+  private readonly serverStreams: ServerStreams;
   /** Dead-letter subjects no stream captured at boot (verify and off only; create-or-update gives them a stream). */
   missingDeadLetterSubjects: string[] = [];
   private readonly logger: RedactingLogger;
@@ -38,6 +39,7 @@ export class Provisioner {
     redact?: (text: string) => string,
   ) {
     this.logger = RedactingLogger.for('JetStreamProvisioning', redact);
+    this.serverStreams = new ServerStreams(jsm);
   }
 
   /**
@@ -52,27 +54,26 @@ export class Provisioner {
   ): Promise<HandlerBinding[]> {
     // Only create-or-update lists every stream (it must not create one overlapping another);
     // verify and off look up just the streams the app names or needs.
-    if (this.mode === 'create-or-update') await this.loadServerStreams();
-    else await this.lookUpStreams(streams, unresolved);
+    if (this.mode === 'create-or-update') await this.serverStreams.loadAll();
+    else await this.serverStreams.lookUp(streams, unresolved, this.mode);
     const differences: ProvisioningDifference[] = [];
     if (this.mode !== 'off') {
       for (const decl of streams) differences.push(...(await this.provisionStream(decl)));
     }
-    const bindings = unresolved.map((b) => ({ ...b, stream: this.resolveStream(b, streams) }));
+    const bindings = unresolved.map((b) => ({ ...b, stream: this.serverStreams.resolve(b, streams) }));
     assertOneHandlerPerDurable(bindings);
     await beforeConsumers?.(bindings);
     await this.checkWorkQueues(bindings, streams);
     const uncaptured = [...new Set(bindings.flatMap((b) => this.checkDeadLetterRoute(b, streams)))];
     if (uncaptured.length > 0) await this.provideDeadLetterStream(uncaptured, bindings, streams);
-    // An ordered handler's consumers are made by the client, one after another.
-    for (const b of bindings) if (b.mode !== 'ordered') differences.push(...(await this.provisionConsumer(b)));
+    // Some modes' consumers are made by the client, one after another.
+    for (const b of bindings) if (modeOf(b).consumerMadeBy === 'provisioner') differences.push(...(await this.provisionConsumer(b)));
     this.throwIfDifferent(differences);
     return bindings;
   }
 
   private async checkWorkQueues(bindings: HandlerBinding[], declared: StreamDeclaration[]): Promise<void> {
-    const retention = (name: string) => declared.find((d) => d.name === name)?.retention ?? this.serverStreams.get(name)?.config.retention;
-    const isWorkQueue = (name: string) => retention(name) === 'workqueue';
+    const isWorkQueue = (name: string) => this.serverStreams.retention(name, declared) === 'workqueue';
     const problems = workQueueProblems(bindings, isWorkQueue);
     for (const b of bindings) {
       if (!isWorkQueue(b.stream) || !this.serverStreams.has(b.stream)) continue;
@@ -94,8 +95,8 @@ export class Provisioner {
    */
   async provisionStreams(streams: StreamDeclaration[]): Promise<void> {
     if (this.mode === 'off' || streams.length === 0) return;
-    await this.lookUpStreams(streams, []);
-    if (this.mode === 'create-or-update' && streams.some((d) => !this.serverStreams.has(d.name))) await this.loadServerStreams();
+    await this.serverStreams.lookUp(streams, [], this.mode);
+    if (this.mode === 'create-or-update' && streams.some((d) => !this.serverStreams.has(d.name))) await this.serverStreams.loadAll();
     const differences: ProvisioningDifference[] = [];
     for (const decl of streams) differences.push(...(await this.provisionStream(decl)));
     this.throwIfDifferent(differences);
@@ -134,8 +135,8 @@ export class Provisioner {
       if (!streamMissing && !isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw this.serverError(`read consumer ${name}`, err);
     }
     if (!actual) {
-      // A broadcast consumer is this instance's own: made at boot whatever the provisioning mode.
-      if (this.mode !== 'create-or-update' && b.mode !== 'broadcast') {
+      // A consumer per instance is this instance's own: made at boot whatever the provisioning mode.
+      if (this.mode !== 'create-or-update' && !modeOf(b).perInstance) {
         if (this.mode === 'off') {
           throw new ProvisioningError(
             `Consumer ${name} for handler "${b.subject}" does not exist and provisioning is 'off': create it on the server, or use provisioning 'create-or-update'.`,
@@ -207,37 +208,9 @@ export class Provisioner {
     return [];
   }
 
-  private resolveStream(b: UnresolvedBinding, declared: StreamDeclaration[]): string {
-    const subjectsOf = (name: string): string[] | undefined =>
-      declared.find((d) => d.name === name)?.subjects ?? this.serverStreams.get(name)?.config.subjects;
-    if (b.stream) {
-      const subjects = subjectsOf(b.stream);
-      if (!subjects) {
-        throw new ProvisioningError(
-          `Handler "${b.subject}" names stream "${b.stream}", which is neither declared in options.streams nor on the server. Declare it, or fix the handler's stream option.`,
-        );
-      }
-      if (!subjects.some((s) => subjectMatches(s, b.subject))) {
-        throw new ProvisioningError(
-          `Handler "${b.subject}" names stream "${b.stream}", whose subjects (${subjects.join(', ')}) do not capture "${b.subject}". Add the subject to the stream or pick another stream.`,
-        );
-      }
-      return b.stream;
-    }
-    const found = this.streamCapturing(b.subject, declared);
-    if (!found) throw new NoStreamForSubjectError(b.subject, ` (handler durable "${b.durable}")`);
-    return found;
-  }
-
-  /** The stream whose subjects capture `subject`: a declared one first, then any on the server. */
-  private streamCapturing(subject: string, declared: StreamDeclaration[]): string | undefined {
-    const captures = (subjects: string[] | undefined) => (subjects ?? []).some((s) => subjectMatches(s, subject));
-    return declared.find((d) => captures(d.subjects))?.name ?? [...this.serverStreams.values()].find((i) => captures(i.config.subjects))?.config.name;
-  }
-
   /** The most replicas among `streams` (as declared, else as on the server), at least 1. */
   replicasOf(streams: string[], declared: StreamDeclaration[]): number {
-    return Math.max(1, ...streams.map((name) => declared.find((d) => d.name === name)?.replicas ?? this.serverStreams.get(name)?.config.num_replicas ?? 1));
+    return this.serverStreams.replicasOf(streams, declared);
   }
 
   /** Dead-letter subjects no stream captures, of handlers whose route does not loop back into their own filter. */
@@ -249,7 +222,7 @@ export class Provisioner {
         `Handler "${b.subject}" would receive its own dead letters on "${subject}": pick a dead-letter subject its filter "${b.subject}" does not match.`,
       );
     }
-    return this.streamCapturing(subject, declared) ? [] : [subject];
+    return this.serverStreams.capturing(subject, declared) ? [] : [subject];
   }
 
   /**
@@ -300,70 +273,9 @@ export class Provisioner {
     }
   }
 
-  /**
-   * The server streams verify and off need, one by one: the declared ones (verify compares them),
-   * those handlers name, and the one capturing each handler subject and dead-letter subject that
-   * no declared stream captures. No listing of every stream (a permission least-privilege
-   * identities do not have).
-   */
-  private async lookUpStreams(declared: StreamDeclaration[], unresolved: UnresolvedBinding[]): Promise<void> {
-    this.serverStreams = new Map();
-    const names = new Set(unresolved.flatMap((b) => (b.stream && !declared.some((d) => d.name === b.stream) ? [b.stream] : [])));
-    if (this.mode !== 'off') for (const d of declared) names.add(d.name);
-    for (const name of names) await this.lookUpStream(name);
-    for (const b of unresolved) {
-      if (!b.stream && !this.streamCapturing(b.subject, declared)) await this.lookUpStreamCapturing(b.subject);
-    }
-    for (const b of unresolved) {
-      const stream = b.stream ?? this.streamCapturing(b.subject, declared);
-      if (!b.deadLetter || !stream) continue;
-      const subject = renderDeadLetterSubject(b.deadLetter, b.subject, stream, b.durable);
-      if (!this.streamCapturing(subject, declared)) await this.lookUpStreamCapturing(subject);
-    }
-  }
-
-  private async lookUpStream(name: string): Promise<void> {
-    try {
-      this.serverStreams.set(name, await this.jsm.streams.info(name));
-    } catch (err) {
-      if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw this.serverError(`read stream ${name}`, err);
-    }
-  }
-
-  private async lookUpStreamCapturing(subject: string): Promise<void> {
-    let name: string;
-    try {
-      name = await this.jsm.streams.find(subject);
-    } catch (err) {
-      if (isApiError(err, JetStreamApiCodes.StreamNotFound)) return;
-      throw this.serverError(`look up the stream capturing "${subject}"`, err);
-    }
-    if (!this.serverStreams.has(name)) await this.lookUpStream(name);
-  }
-
-  /** Every stream on the server, every page. */
-  private async loadServerStreams(): Promise<void> {
-    this.serverStreams = new Map();
-    try {
-      for await (const info of this.jsm.streams.list()) this.serverStreams.set(info.config.name, info);
-    } catch (err) {
-      throw this.serverError('list streams', err);
-    }
-  }
-
   private serverError(action: string, err: unknown, differences: ProvisioningDifference[] = []): ProvisioningError {
     return provisioningServerError(action, err, differences);
   }
-}
-
-/** A server refusal while provisioning, with its words and, for a permission violation, what to do. */
-export function provisioningServerError(action: string, err: unknown, differences: ProvisioningDifference[] = []): ProvisioningError {
-  const why = err instanceof Error ? err.message : String(err);
-  const denied = causeOf(err, errors.PermissionViolationError);
-  const hint = denied
-    ? ` This identity may not ${denied.operation} "${denied.subject}": it may not change JetStream config. Use provisioning "verify" (or "off") and create the streams and consumers with a privileged identity, or allow that subject to this identity.`
-    : '';
-  return new ProvisioningError(`Could not ${action}: the server said "${why}".${hint}`, differences, { cause: err });
 }
 
 /** The binding with its start moved to `resumeFrom`, unless its declared start is later. */
@@ -386,8 +298,4 @@ function assertOneHandlerPerDurable(bindings: HandlerBinding[]): void {
     }
     seen.set(key, b.subject);
   }
-}
-
-function isApiError(err: unknown, code: number): boolean {
-  return err instanceof JetStreamApiError && err.code === code;
 }

@@ -1,4 +1,8 @@
 import type { ProvisioningDifference } from '../errors/provisioning.error.js';
+import { modesWhere } from '../delivery/modes.js';
+
+/** The modes whose consumer the server pushes to, quoted as the option is written. */
+const PUSH_MODES = modesWhere((f) => f.delivery === 'queue-group');
 
 /** How a server config field reads in the app's own options: the option's name and its value the way the app writes it. */
 interface FieldTerms {
@@ -53,8 +57,8 @@ function consumerTerms(maxDeliverOffset: number): Record<string, FieldTerms> {
     filter_subject: { option: 'the handler subject' },
     opt_start_seq: { option: 'optStartSeq' },
     opt_start_time: { option: 'optStartTime' },
-    deliver_subject: { option: "mode (a 'push' consumer has a deliver subject, a pull consumer none)" },
-    deliver_group: { option: "mode 'push'" },
+    deliver_subject: { option: `mode (a ${PUSH_MODES} consumer has a deliver subject, a pull consumer none)` },
+    deliver_group: { option: `mode ${PUSH_MODES}` },
     inactive_threshold: { option: 'inactiveThreshold', show: duration },
   };
 }

@@ -12,7 +12,8 @@ import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamConfigError, JetStreamNotListeningError } from '../errors/jetstream-transport.error.js';
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
 import type { JetStreamServerOptions } from '../interfaces/jetstream-options.interface.js';
-import { Provisioner, provisioningServerError } from '../provisioning/provisioner.js';
+import { Provisioner } from '../provisioning/provisioner.js';
+import { provisioningServerError } from '../provisioning/server-refusals.js';
 import { validateOptions } from '../config/validate-options.js';
 import { handlerErrorCapture } from '../nest-patches/handler-error-capture.js';
 import { pipeRejectionCapture } from '../nest-patches/pipe-rejection-capture.js';
@@ -26,9 +27,11 @@ import { versionAtLeast } from '../utils/server-version.js';
 import { assertDeclaredTimingSupported } from '../message-timing/timing-streams.js';
 import { ConsumerRunner } from '../consuming/consumer-runner.js';
 import { startIdempotency } from '../idempotency/idempotency-runtime.js';
-import { createRunner, healthConsumerOf, removeInstanceConsumers, replay, type HandlerRunner } from '../consuming/runners.js';
-import type { ReplayOptions, ReplayResult } from '../consuming/replay.types.js';
-import { applyCheckpoints } from '../bindings/checkpoints.js';
+import { createRunner, healthConsumerOf, removeInstanceConsumers, type HandlerRunner } from '../consuming/runners.js';
+import { replay } from '../consuming/replay.js';
+import type { ReplayOptions, ReplayResult } from '../delivery/replay.types.js';
+import { applyCheckpoints } from '../delivery/checkpoints.js';
+import { modeOf } from '../delivery/modes.js';
 import { Publisher, resolvePublishDefaults, type PublisherDefaults } from '../publishing/publisher.js';
 import { ADVISORY_DURABLE, AdvisoryWatcher, advisoryStreamName } from '../dead-letter/advisory-watcher.js';
 import { computePermissions, type NatsPermissions, type PermissionRole, type PermissionsPlan } from '../permissions/compute-permissions.js';
@@ -99,7 +102,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   private provisioner?: Provisioner;
   private runners: HandlerRunner[] = [];
   private readonly replays = new Set<HandlerRunner>();
-  /** Names this instance's own consumers (`'broadcast'`, `'ordered'`). */
+  /** Names this instance's own consumers (the modes with a consumer per instance). */
   private readonly instanceId = nuid.next().slice(-8);
   private router?: DeadLetterRouter;
   private advisories?: AdvisoryWatcher;
@@ -350,8 +353,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     const mode = this.options.provisioning ?? DEFAULTS.provisioning;
     this.provisioner = new Provisioner(jsm, mode, this.options.serviceName, this.redact);
     await applyCheckpoints(this.pending, this.options.checkpoints);
-    // A broadcast or ordered consumer belongs to this instance.
-    for (const b of this.pending) if (b.mode === 'broadcast' || b.mode === 'ordered') b.durable = `${b.durable}_${this.instanceId}`;
+    // A consumer per instance belongs to this instance.
+    for (const b of this.pending) if (modeOf(b).perInstance) b.durable = `${b.durable}_${this.instanceId}`;
     if (mode !== 'off') assertDeclaredTimingSupported(this.options.streams ?? [], serverVersion);
     // Before provisioning: a stream that would capture a request subject is not created or widened.
     await checkRequestSubjects(this, jsm, this.options, this.logger);
@@ -377,7 +380,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       const advisories = this.options.deadLetterAdvisories ?? true;
       // The safety net watches the durables the service shares: a per-instance consumer's advisories
       // would reach another instance, and its name changes every boot.
-      const watched = deadLettering.filter((b) => b.mode === 'shared' || b.mode === 'push');
+      const watched = deadLettering.filter((b) => modeOf(b).advisoryWatched);
       if (advisories !== false && watched.length > 0) {
         const stream = advisoryStreamName(this.options.serviceName ?? DEFAULTS.serviceName);
         // The safety net must survive what the streams it protects survive: at least their replicas.
@@ -392,8 +395,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       await runner.start();
       this.runners.push(runner);
       const via = b.invocation === 'direct' ? 'called directly' : `through Nest's pipeline: ${b.pipelineReason ?? ''}`;
-      const as = b.mode === 'shared' ? `durable ${b.durable}` : b.mode === 'push' ? `push consumer ${b.durable} (queue group)` : `${b.mode} consumer ${b.durable}`;
-      this.logger.log(`Consuming "${b.subject}" from ${b.stream} as ${as} (concurrency ${b.concurrency}; ${via})`);
+      this.logger.log(`Consuming "${b.subject}" from ${b.stream} as ${modeOf(b).describe(b.durable)} (concurrency ${b.concurrency}; ${via})`);
     }
     await this.instrumentations.attach({
       role: 'server',
@@ -476,7 +478,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   async consumerFor(binding: HandlerBinding, recreate: boolean, resumeFrom?: number): Promise<Consumer | PushConsumer> {
     if (!this.js || !this.provisioner) throw new JetStreamNotListeningError('JetStreamServer');
     if (recreate) await this.provisioner.recreateConsumer(binding, resumeFrom);
-    return binding.mode === 'push' ? this.js.consumers.getPushConsumer(binding.stream, binding.durable) : this.js.consumers.get(binding.stream, binding.durable);
+    return modeOf(binding).delivery === 'queue-group' ? this.js.consumers.getPushConsumer(binding.stream, binding.durable) : this.js.consumers.get(binding.stream, binding.durable);
   }
 
   /**

@@ -8,7 +8,7 @@ import { readHeaders } from '../../utils/headers.js';
 import { toMillis, type Duration } from '../../utils/duration.js';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../../bindings/handler-binding.js';
 import { MessagePuller } from '../message-puller.js';
-import type { OrderedFailure } from '../replay.types.js';
+import type { OrderedFailure } from '../../delivery/replay.types.js';
 import type { RunnerHost } from '../consumer-runner.js';
 import { invokeHandler } from '../invoke-handler.js';
 import { recordHandled, settleIfRecorded } from '../../idempotency/idempotent-call.js';
@@ -31,7 +31,7 @@ export interface OrderedRunOptions {
 
 
 /**
- * Runs an `'ordered'` handler (or a replay): the client's ordered consumer reads the stream
+ * Runs an ordered-mode handler (or a replay): the client's ordered consumer reads the stream
  * strictly in order, without acks, and recreates itself from the last sequence seen after a gap,
  * a deletion or a reconnect. One message at a time: a failed attempt is retried in this process
  * after the handler's backoff, holding back every later message, up to `maxDeliver` attempts;

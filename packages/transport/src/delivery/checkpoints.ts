@@ -1,14 +1,24 @@
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
-import type { Checkpoint, JetStreamServerOptions } from '../interfaces/jetstream-options.interface.js';
+import type { Checkpoint, DeliverPolicyName, JetStreamServerOptions } from '../interfaces/jetstream-options.interface.js';
 import { describeValue } from '../errors/describe-value.js';
-import type { UnresolvedBinding } from './handler-binding.js';
+import type { DeliveryMode } from './modes.js';
+
+/** What a checkpoint reads and moves of a handler (an `UnresolvedBinding` is one). */
+export interface CheckpointedHandler {
+  readonly subject: string;
+  readonly durable: string;
+  readonly mode: DeliveryMode;
+  deliverPolicy: DeliverPolicyName;
+  optStartSeq?: number;
+  optStartTime?: Date;
+}
 
 /**
  * Asks the app's `checkpoints` source where each handler starts, and moves the handler's start
  * there. A bad answer is a boot error naming the handler: a handler that silently started
  * somewhere else would skip or repeat what the application recorded.
  */
-export async function applyCheckpoints(bindings: UnresolvedBinding[], source: JetStreamServerOptions['checkpoints']): Promise<void> {
+export async function applyCheckpoints(bindings: readonly CheckpointedHandler[], source: JetStreamServerOptions['checkpoints']): Promise<void> {
   if (!source) return;
   for (const b of bindings) {
     const at = `checkpoints() for handler "${b.subject}"`;

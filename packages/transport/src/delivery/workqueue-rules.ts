@@ -1,22 +1,32 @@
 import type { ConsumerInfo } from '@nats-io/jetstream';
-import type { HandlerBinding } from '../bindings/handler-binding.js';
 import { ProvisioningError } from '../errors/provisioning.error.js';
+import type { DeliverPolicyName } from '../interfaces/jetstream-options.interface.js';
 import { durablePrefix, subjectsOverlap } from '../utils/subjects.js';
+import { DEFAULT_MODE, modeOf, type DeliveryMode } from './modes.js';
+
+/** What the work-queue rules read of a handler (a `HandlerBinding` is one). */
+export interface WorkQueueHandler {
+  readonly subject: string;
+  readonly stream: string;
+  readonly durable: string;
+  readonly mode: DeliveryMode;
+  readonly deliverPolicy: DeliverPolicyName;
+}
 
 /**
  * The server's rules for a `workqueue` stream, checked at boot so the app says what to change
  * instead of the server refusing a consumer with a code: each message goes to one consumer, so
  * consumers may not overlap (one consumer per subject), must start at the beginning
- * (`deliverPolicy 'all'`) and must ack. Instances of one service share a `'shared'` or `'push'`
- * consumer and compete for its messages; `'broadcast'` and `'ordered'` cannot work there.
+ * (`deliverPolicy 'all'`) and must ack. Instances of one service share a durable and compete for
+ * its messages; a mode with a consumer per instance cannot work there.
  */
-export function workQueueProblems(bindings: HandlerBinding[], isWorkQueue: (stream: string) => boolean): string[] {
+export function workQueueProblems(bindings: readonly WorkQueueHandler[], isWorkQueue: (stream: string) => boolean): string[] {
   const problems: string[] = [];
   const on = bindings.filter((b) => isWorkQueue(b.stream));
   for (const b of on) {
     const at = `handler "${b.subject}" (stream ${b.stream}, a workqueue stream)`;
-    if (b.mode === 'broadcast' || b.mode === 'ordered') {
-      problems.push(`${at}: mode '${b.mode}' needs a consumer per instance, and a workqueue stream gives each message to one consumer only. Use mode 'shared' (instances compete for the messages) or read the subjects from a stream with retention 'limits' or 'interest'.`);
+    if (modeOf(b).perInstance) {
+      problems.push(`${at}: mode '${b.mode}' needs a consumer per instance, and a workqueue stream gives each message to one consumer only. Use mode '${DEFAULT_MODE}' (instances compete for the messages) or read the subjects from a stream with retention 'limits' or 'interest'.`);
     }
     if (b.deliverPolicy !== 'all') {
       problems.push(`${at}: deliverPolicy '${b.deliverPolicy}' is refused on a workqueue stream, whose consumers must start at the first message: remove deliverPolicy (or set 'all').`);
@@ -34,7 +44,7 @@ export function workQueueProblems(bindings: HandlerBinding[], isWorkQueue: (stre
 }
 
 /** Consumers already on a workqueue stream (another service's, or an old durable of this one) whose filter overlaps a handler's. */
-export function foreignConsumerProblems(b: HandlerBinding, consumers: ConsumerInfo[], serviceName?: string): string[] {
+export function foreignConsumerProblems(b: WorkQueueHandler, consumers: ConsumerInfo[], serviceName?: string): string[] {
   const problems: string[] = [];
   for (const c of consumers) {
     if (c.name === b.durable) continue;
