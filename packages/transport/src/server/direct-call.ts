@@ -1,5 +1,5 @@
 import type { DirectCall } from '../bindings/handler-binding.js';
-import type { Registration } from '../nest-patches/registration-hook.js';
+import type { Registration } from '../nest-adapter/nest-internals.js';
 import { DEFAULT_CALLBACK_METADATA } from '@nestjs/microservices/context/rpc-metadata-constants.js';
 import { catchError, isObservable, type Observable } from 'rxjs';
 

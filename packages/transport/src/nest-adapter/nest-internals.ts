@@ -1,0 +1,187 @@
+import type { ArgumentsHost } from '@nestjs/common';
+import { PipesConsumer } from '@nestjs/core/pipes/pipes-consumer.js';
+import { BaseRpcExceptionFilter } from '@nestjs/microservices';
+import { ListenersController } from '@nestjs/microservices/listeners-controller.js';
+import { throwError, type Observable } from 'rxjs';
+import { isJetStreamContext } from '../ctx-host/jetstream-context.brand.js';
+
+/*
+ * THE one place the library relies on Nest members that Nest's public types do not declare, or
+ * wraps a Nest method. Nothing else in the library may import a Nest deep path for behaviour
+ * (handler-discovery.ts reads Nest's metadata, see there). Each access is pinned by
+ * nest-internals.spec.ts, which fails on the first Nest version that changes it (run on Nest 12
+ * and, with NEST_COMPAT=11, on Nest 11). What each wrap touches:
+ *
+ * - `PipesConsumer.apply`: microservice parameters only (their `type` is a number, an
+ *   `RpcParamtype`); an HTTP, GraphQL or WebSocket parameter is handed to Nest's method untouched,
+ *   same call, same promise. It only remembers which exception a pipe threw: no public hook tells
+ *   a pipe's rejection (the message is invalid: poison) from the handler's own 400/422 (retried).
+ * - `BaseRpcExceptionFilter.catch` (Nest's fallback RPC filter, which HTTP never uses): for
+ *   JetStream contexts only, it passes the original exception through instead of logging it and
+ *   replacing it by "Internal server error"; the app's own filters still run first and win. A
+ *   global filter of ours could not do this without catching HTTP exceptions too and without
+ *   shadowing the app's global filters.
+ * - `ListenersController.registerPatternHandlers`: passes through for every server but a
+ *   JetStream one, on which it notes the controller being registered and Nest's RPC context
+ *   creator (for direct calls: Nest's own answer to "would a guard, interceptor, pipe run?") and
+ *   the app's container (to read every @MessagePattern of the app, those bound to Transport.NATS
+ *   included, without JetStreamModule).
+ *
+ * Patched only while a JetStream server lives, put back when the last one closes: an app without
+ * a live JetStream server runs Nest untouched. Each copy of Nest loaded (CommonJS and ES modules)
+ * is patched through its own prototype.
+ */
+
+type Method = (this: never, ...args: never[]) => unknown;
+
+/** One method of a Nest class replaced while at least one JetStream server needs it. */
+export class PrototypePatch<F extends Method> {
+  private users = 0;
+  private original?: F;
+  private wrapped?: F;
+
+  constructor(
+    private readonly proto: () => object,
+    private readonly key: string,
+    private readonly wrap: (original: F) => F,
+  ) {}
+
+  /** Patches on the first user; returns this user's release (safe to call more than once). */
+  acquire(): () => void {
+    const proto = this.proto() as Record<string, unknown>;
+    if (this.users === 0) {
+      const current = proto[this.key];
+      if (typeof current !== 'function') return () => undefined;
+      this.original = current as F;
+      this.wrapped = this.wrap(this.original);
+      proto[this.key] = this.wrapped;
+    }
+    this.users++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.users > 0) return;
+      // Put back only what is still ours: a later patch by someone else stays in place.
+      if (proto[this.key] === this.wrapped) proto[this.key] = this.original;
+      this.original = undefined;
+      this.wrapped = undefined;
+    };
+  }
+
+  /** Whether the method is patched now. */
+  get active(): boolean {
+    return this.users > 0;
+  }
+}
+
+// --- pipe rejections (microservice parameters only) ---
+
+/** Exceptions a Nest pipe threw on a microservice parameter: the only 400/422 errors that make a message poison. */
+const rejections = new WeakSet<object>();
+
+type ApplyFn = (this: unknown, value: unknown, metadata: unknown, ...rest: unknown[]) => Promise<unknown>;
+
+/** A microservice parameter: Nest's RPC context creator passes an `RpcParamtype` (a number); HTTP passes 'body', 'query', … */
+const isRpcParam = (metadata: unknown): boolean => typeof (metadata as { type?: unknown } | null)?.type === 'number';
+
+export const pipeRejectionCapture = new PrototypePatch<ApplyFn>(
+  () => PipesConsumer.prototype,
+  'apply',
+  (original) =>
+    function (this: unknown, value: unknown, metadata: unknown, ...rest: unknown[]) {
+      if (!isRpcParam(metadata)) return original.call(this, value, metadata, ...rest);
+      return original.call(this, value, metadata, ...rest).catch((err: unknown) => {
+        if (typeof err === 'object' && err !== null) rejections.add(err);
+        throw err;
+      });
+    },
+);
+
+/** Whether a Nest pipe threw `error` on a microservice parameter. */
+export function isPipeRejection(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && rejections.has(error);
+}
+
+// --- the handler's original error (JetStream contexts only) ---
+
+type CatchFn = (this: BaseRpcExceptionFilter, exception: unknown, host: ArgumentsHost) => Observable<unknown>;
+
+export const handlerErrorCapture = new PrototypePatch<CatchFn>(
+  () => BaseRpcExceptionFilter.prototype,
+  'catch',
+  (original) =>
+    function (this: BaseRpcExceptionFilter, exception: unknown, host: ArgumentsHost) {
+      const ctx: unknown = host.getArgByIndex(1);
+      if (isJetStreamContext(ctx)) {
+        ctx.handlerError = exception;
+        return throwError(() => exception);
+      }
+      return original.call(this, exception, host);
+    },
+);
+
+// --- registration of a controller's handlers on a JetStream server ---
+
+/** Set on a JetStream server while Nest registers one controller's handlers on it. */
+export const REGISTRATION = Symbol.for('@nest-jetstream/transport:registration');
+/** Set on a JetStream server by the first registration: the app's container. */
+const APP_CONTAINER = Symbol.for('@nest-jetstream/transport:app-container');
+
+export interface Registration {
+  /** Nest's ListenersController (it holds the RPC context creator). */
+  readonly listeners: unknown;
+  /** Nest's InstanceWrapper of the controller. */
+  readonly wrapper: unknown;
+  readonly moduleKey: string;
+}
+
+/** What a JetStream server carries for the hook: its presence marks the server as one of ours. */
+export interface RegistrationTarget {
+  [REGISTRATION]?: Registration;
+}
+
+type RegisterFn = (this: unknown, wrapper: unknown, server: unknown, moduleKey: unknown, ...rest: unknown[]) => unknown;
+
+export const registrationHook = new PrototypePatch<RegisterFn>(
+  () => ListenersController.prototype,
+  'registerPatternHandlers',
+  (original) =>
+    function (this: unknown, wrapper: unknown, server: unknown, moduleKey: unknown, ...rest: unknown[]) {
+      const target = server as Record<PropertyKey, unknown> | null;
+      if (typeof target !== 'object' || target === null || !(REGISTRATION in target) || typeof moduleKey !== 'string') {
+        return original.call(this, wrapper, server, moduleKey, ...rest);
+      }
+      const container = (this as { container?: unknown } | null)?.container;
+      if (container !== undefined && target[APP_CONTAINER] === undefined) target[APP_CONTAINER] = container;
+      target[REGISTRATION] = { listeners: this, wrapper, moduleKey } satisfies Registration;
+      try {
+        return original.call(this, wrapper, server, moduleKey, ...rest);
+      } finally {
+        target[REGISTRATION] = undefined;
+      }
+    },
+);
+
+/** The Nest container the handlers of `server` were registered from; undefined before Nest registered them. */
+export function appContainerOf(server: object): unknown {
+  return (server as Record<PropertyKey, unknown>)[APP_CONTAINER];
+}
+
+/**
+ * What a JetStream server holds while it lives: `release()` puts Nest back (safe to call twice);
+ * `registered()` ends the registration hook once Nest has registered the handlers (at `listen()`).
+ */
+export interface NestAdapterLease {
+  release(): void;
+  registered(): void;
+}
+
+/** Wraps the three Nest methods for one JetStream server (see above). */
+export function attachNestAdapter(): NestAdapterLease {
+  const releases = [handlerErrorCapture.acquire(), pipeRejectionCapture.acquire()];
+  // Only until Nest has registered the handlers, which it does before it calls listen().
+  const registered = registrationHook.acquire();
+  releases.push(registered);
+  return { release: () => releases.forEach((release) => release()), registered };
+}
