@@ -20,7 +20,6 @@ import { NestFactory } from '@nestjs/core';
 import { PipesConsumer } from '@nestjs/core/pipes/pipes-consumer.js';
 import { BaseRpcExceptionFilter, Payload } from '@nestjs/microservices';
 import { IsInt, IsString, Min } from 'class-validator';
-import type { Response } from 'express';
 import { Harness, uniqueName } from '../__fixtures__/harness.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
@@ -43,10 +42,17 @@ class NoteDto {
   text!: string;
 }
 
+/** The part of express's response the filter uses. */
+interface HttpResponse {
+  status(code: number): HttpResponse;
+  setHeader(name: string, value: string): HttpResponse;
+  json(body: unknown): void;
+}
+
 @Catch(NotFoundException)
 class NotFoundFilter implements ExceptionFilter {
   catch(exception: NotFoundException, host: ArgumentsHost): void {
-    host.switchToHttp().getResponse<Response>().status(404).setHeader('x-filtered', 'yes').json({ missing: exception.message });
+    host.switchToHttp().getResponse<HttpResponse>().status(404).setHeader('x-filtered', 'yes').json({ missing: exception.message });
   }
 }
 

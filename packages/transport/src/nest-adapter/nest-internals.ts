@@ -1,6 +1,7 @@
 import type { ArgumentsHost } from '@nestjs/common';
 import { PipesConsumer } from '@nestjs/core/pipes/pipes-consumer.js';
 import { BaseRpcExceptionFilter } from '@nestjs/microservices';
+import { DEFAULT_CALLBACK_METADATA } from '@nestjs/microservices/context/rpc-metadata-constants.js';
 import { ListenersController } from '@nestjs/microservices/listeners-controller.js';
 import { throwError, type Observable } from 'rxjs';
 import { isJetStreamContext } from '../ctx-host/jetstream-context.brand.js';
@@ -166,6 +167,100 @@ export const registrationHook = new PrototypePatch<RegisterFn>(
 /** The Nest container the handlers of `server` were registered from; undefined before Nest registered them. */
 export function appContainerOf(server: object): unknown {
   return (server as Record<PropertyKey, unknown>)[APP_CONTAINER];
+}
+
+// --- Nest's view of one handler, read from the RPC context creator being registered (direct calls) ---
+
+type Fn = (...args: unknown[]) => unknown;
+
+/** A parameter of the handler, as Nest's RPC context creator resolves it. */
+export interface RpcParam {
+  readonly index: number;
+  readonly extractValue: (...args: unknown[]) => unknown;
+}
+
+/** What Nest's RpcContextCreator.create would build for one handler, asked with the same calls and arguments. */
+export interface RpcHandlerView {
+  readonly instance: object;
+  readonly method: Fn;
+  /** What would run around the method: 'guards', 'interceptors', 'pipes', 'pre-request hooks'; empty: nothing. */
+  readonly enhancers: readonly string[];
+  readonly argsLength: number;
+  readonly params: readonly RpcParam[];
+  /** Nest's exceptions handler of the method (app filters first), as RpcProxy calls it: `[payload, context]` are its arguments. */
+  handleError(data: unknown, ctx: object, error: unknown): unknown;
+}
+
+interface RpcCreatorShape {
+  guardsContextCreator: { create: Fn };
+  interceptorsContextCreator: { create: Fn };
+  pipesContextCreator: { create: Fn };
+  exceptionFiltersContext: { create: Fn };
+  rpcProxy: { handleError: Fn };
+  applicationConfig?: { getGlobalPreRequestHooks?: () => unknown[] };
+  getMetadata: Fn;
+}
+
+const isFn = (v: unknown): v is Fn => typeof v === 'function';
+const hasCreate = (v: unknown): v is { create: Fn } => typeof v === 'object' && v !== null && isFn((v as { create?: unknown }).create);
+
+function creatorOf(listeners: unknown): RpcCreatorShape | undefined {
+  const c = (listeners as { contextCreator?: Partial<RpcCreatorShape> } | null)?.contextCreator;
+  if (!c) return undefined;
+  const ok =
+    hasCreate(c.guardsContextCreator) &&
+    hasCreate(c.interceptorsContextCreator) &&
+    hasCreate(c.pipesContextCreator) &&
+    hasCreate(c.exceptionFiltersContext) &&
+    isFn(c.rpcProxy?.handleError) &&
+    isFn(c.getMetadata);
+  return ok ? (c as RpcCreatorShape) : undefined;
+}
+
+/** A Nest version this reader does not know: the handler stays on Nest's pipeline. */
+export const UNKNOWN_NEST = 'this Nest version is not one direct calls know';
+
+/**
+ * Nest's view of the method `methodKey` of the controller being registered, or why there is none
+ * (a string). It makes the calls Nest's own RpcContextCreator.create makes for this handler, with
+ * the same arguments, and no others.
+ */
+export function rpcHandlerView(registration: Registration | undefined, methodKey: string | symbol | undefined): RpcHandlerView | string {
+  if (!registration || methodKey === undefined) return 'not registered by Nest with its handler method';
+  const creator = creatorOf(registration.listeners);
+  const wrapper = registration.wrapper as { instance?: Record<PropertyKey, unknown>; isDependencyTreeStatic?: () => boolean } | null;
+  if (!creator || !wrapper || !isFn(wrapper.isDependencyTreeStatic)) return UNKNOWN_NEST;
+  if (!wrapper.isDependencyTreeStatic()) return 'request-scoped controller';
+  const instance = wrapper.instance;
+  const method = instance?.[methodKey];
+  if (!instance || !isFn(method)) return 'handler method not found';
+  const { moduleKey } = registration;
+
+  const enhancers: string[] = [];
+  // Anything but an array (another Nest's shape) counts as something to run: the pipeline stays.
+  const count = (v: unknown) => (Array.isArray(v) ? v.length : 1);
+  if (count(creator.guardsContextCreator.create(instance, method, moduleKey)) > 0) enhancers.push('guards');
+  if (count(creator.interceptorsContextCreator.create(instance, method, moduleKey)) > 0) enhancers.push('interceptors');
+  const pipes = creator.pipesContextCreator.create(instance, method, moduleKey);
+  const meta = creator.getMetadata(instance, methodKey, DEFAULT_CALLBACK_METADATA, 'rpc') as {
+    argsLength?: unknown;
+    getParamsMetadata?: (moduleKey: string) => ({ index?: unknown; extractValue?: unknown; pipes?: unknown[] } | undefined)[] | undefined;
+  };
+  const params = meta?.getParamsMetadata?.(moduleKey) ?? [];
+  if (count(pipes) > 0 || params.some((p) => count(p?.pipes ?? []) > 0)) enhancers.push('pipes');
+  if ((creator.applicationConfig?.getGlobalPreRequestHooks?.() ?? []).length > 0) enhancers.push('pre-request hooks');
+  const argsLength = meta?.argsLength;
+  if (typeof argsLength !== 'number' || !params.every((p) => typeof p?.index === 'number' && isFn(p.extractValue))) return UNKNOWN_NEST;
+  const exceptions = creator.exceptionFiltersContext.create(instance, method, moduleKey);
+  const proxy = creator.rpcProxy;
+  return {
+    instance,
+    method,
+    enhancers,
+    argsLength,
+    params: params as RpcParam[],
+    handleError: (data, ctx, error) => proxy.handleError(exceptions, [data, ctx], error),
+  };
 }
 
 /**
