@@ -97,6 +97,7 @@ async function run(server: ProbeServer, pattern: string, data: unknown): Promise
 }
 
 describe('nest-internals: what the library relies on in Nest', () => {
+  const unpatched = originals();
   let app: INestMicroservice;
   let server: ProbeServer;
   let lease: ReturnType<typeof attachNestAdapter>;
@@ -114,7 +115,20 @@ describe('nest-internals: what the library relies on in Nest', () => {
     lease.release();
   });
 
-  it('ListenersController.registerPatternHandlers(wrapper, server, moduleKey) holds the RPC context creator direct calls ask', () => {
+  it('the three methods are where the adapter wraps them, and wrapped while a server lives', () => {
+    for (const method of Object.values(unpatched)) expect(typeof method).toBe('function');
+    const now = originals();
+    expect(now.catch).not.toBe(unpatched.catch);
+    expect(now.apply).not.toBe(unpatched.apply);
+    // Released once Nest has registered the handlers.
+    expect(now.register).toBe(unpatched.register);
+  });
+
+  it('ListenersController.registerPatternHandlers(wrapper, server, moduleKey) holds the RPC context creator direct calls ask', async () => {
+    const plain = server.plans.get('probe.plain');
+    if (!plain || !('call' in plain)) throw new Error('probe.plain is not called directly');
+    const { ctx } = createTestContext({ subject: 'probe.plain' });
+    expect(await plain.call({ id: 'direct' }, ctx)).toEqual({ id: 'direct' });
     expect(server.plans.get('probe.plain')).toEqual({ call: expect.any(Function) });
     expect(server.plans.get('probe.guarded')).toEqual({ reason: 'guards' });
     expect(server.plans.get('probe.validated')).toEqual({ reason: 'pipes' });
