@@ -13,7 +13,7 @@ import { planDirectCall, type DirectCallPlan } from '../server/direct-call.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
 import { requestPatterns } from '../server/request-subjects.js';
 import { isUnrecoverable } from '../settlement/settle-policy.js';
-import { appContainerOf, attachNestAdapter, isPipeRejection, PrototypePatch, REGISTRATION, type Registration } from './nest-internals.js';
+import { appContainerOf, attachNestAdapter, isPipeRejection, PrototypePatch, registrationOf } from './nest-internals.js';
 
 // Pins what nest-internals.ts relies on in Nest: run on Nest 12 and with NEST_COMPAT=11 on Nest 11.
 // A Nest version that renames, moves or reshapes any of it fails here first.
@@ -60,14 +60,13 @@ class ProbeController {
 @Module({ controllers: [ProbeController] })
 class ProbeModule {}
 
-/** A server Nest registers handlers on like any: marked as ours by the REGISTRATION member, as JetStreamServer is. */
+/** A server Nest registers handlers on like any, given the adapter as JetStreamServer is. */
 class ProbeServer extends Server {
-  [REGISTRATION]?: Registration = undefined;
   override readonly propagatesEventHandlerErrors = true;
   readonly plans = new Map<string, DirectCallPlan>();
   readonly callbacks = new Map<string, MessageHandler>();
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
-    this.plans.set(String(pattern), planDirectCall(this[REGISTRATION], extras[JETSTREAM_METHOD_KEY] as string | undefined));
+    this.plans.set(String(pattern), planDirectCall(registrationOf(this), extras[JETSTREAM_METHOD_KEY] as string | undefined));
     this.callbacks.set(String(pattern), callback);
     super.addHandler(pattern, callback, isEventHandler, extras);
   }
@@ -103,8 +102,8 @@ describe('nest-internals: what the library relies on in Nest', () => {
   let lease: ReturnType<typeof attachNestAdapter>;
 
   beforeAll(async () => {
-    lease = attachNestAdapter();
     server = new ProbeServer();
+    lease = attachNestAdapter(server);
     app = await NestFactory.createMicroservice(ProbeModule, { strategy: server, logger: false });
     await app.listen();
     lease.registered();

@@ -124,22 +124,16 @@ export const handlerErrorCapture = new PrototypePatch<CatchFn>(
 
 // --- registration of a controller's handlers on a JetStream server ---
 
-/** Set on a JetStream server while Nest registers one controller's handlers on it. */
-export const REGISTRATION = Symbol.for('@nest-jetstream/transport:registration');
-/** Set on a JetStream server by the first registration: the app's container. */
-const APP_CONTAINER = Symbol.for('@nest-jetstream/transport:app-container');
+/** The JetStream servers that hold the adapter, and what the hook noted for each. */
+const servers = new WeakMap<object, { registering?: Registration; container?: unknown }>();
 
+/** What Nest is registering on a JetStream server, while it does. */
 export interface Registration {
   /** Nest's ListenersController (it holds the RPC context creator). */
   readonly listeners: unknown;
   /** Nest's InstanceWrapper of the controller. */
   readonly wrapper: unknown;
   readonly moduleKey: string;
-}
-
-/** What a JetStream server carries for the hook: its presence marks the server as one of ours. */
-export interface RegistrationTarget {
-  [REGISTRATION]?: Registration;
 }
 
 type RegisterFn = (this: unknown, wrapper: unknown, server: unknown, moduleKey: unknown, ...rest: unknown[]) => unknown;
@@ -149,24 +143,26 @@ export const registrationHook = new PrototypePatch<RegisterFn>(
   'registerPatternHandlers',
   (original) =>
     function (this: unknown, wrapper: unknown, server: unknown, moduleKey: unknown, ...rest: unknown[]) {
-      const target = server as Record<PropertyKey, unknown> | null;
-      if (typeof target !== 'object' || target === null || !(REGISTRATION in target) || typeof moduleKey !== 'string') {
-        return original.call(this, wrapper, server, moduleKey, ...rest);
-      }
-      const container = (this as { container?: unknown } | null)?.container;
-      if (container !== undefined && target[APP_CONTAINER] === undefined) target[APP_CONTAINER] = container;
-      target[REGISTRATION] = { listeners: this, wrapper, moduleKey } satisfies Registration;
+      const noted = typeof server === 'object' && server !== null ? servers.get(server) : undefined;
+      if (!noted || typeof moduleKey !== 'string') return original.call(this, wrapper, server, moduleKey, ...rest);
+      noted.container ??= (this as { container?: unknown } | null)?.container;
+      noted.registering = { listeners: this, wrapper, moduleKey };
       try {
         return original.call(this, wrapper, server, moduleKey, ...rest);
       } finally {
-        target[REGISTRATION] = undefined;
+        noted.registering = undefined;
       }
     },
 );
 
+/** What Nest is registering on `server` now (from inside its `addHandler`); undefined otherwise. */
+export function registrationOf(server: object): Registration | undefined {
+  return servers.get(server)?.registering;
+}
+
 /** The Nest container the handlers of `server` were registered from; undefined before Nest registered them. */
 export function appContainerOf(server: object): unknown {
-  return (server as Record<PropertyKey, unknown>)[APP_CONTAINER];
+  return servers.get(server)?.container;
 }
 
 // --- Nest's view of one handler, read from the RPC context creator being registered (direct calls) ---
@@ -272,8 +268,9 @@ export interface NestAdapterLease {
   registered(): void;
 }
 
-/** Wraps the three Nest methods for one JetStream server (see above). */
-export function attachNestAdapter(): NestAdapterLease {
+/** Wraps the three Nest methods for the JetStream server `server` (see above). */
+export function attachNestAdapter(server: object): NestAdapterLease {
+  servers.set(server, {});
   const releases = [handlerErrorCapture.acquire(), pipeRejectionCapture.acquire()];
   // Only until Nest has registered the handlers, which it does before it calls listen().
   const registered = registrationHook.acquire();

@@ -14,7 +14,7 @@ import type { JetStreamEventOptions } from '../interfaces/jetstream-event-option
 import type { JetStreamServerOptions } from '../interfaces/jetstream-options.interface.js';
 import { Provisioner, provisioningServerError } from '../provisioning/provisioner.js';
 import { validateOptions } from '../config/validate-options.js';
-import { attachNestAdapter, REGISTRATION, type NestAdapterLease, type Registration } from '../nest-adapter/nest-internals.js';
+import { attachNestAdapter, registrationOf, type NestAdapterLease } from '../nest-adapter/nest-internals.js';
 import { checkRequestSubjects } from './request-subjects.js';
 import { plainEventVerdict } from './plain-event-patterns.js';
 import { notStartedMessage, type AppView } from './app-view.js';
@@ -69,8 +69,6 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   override readonly logger: LoggerService;
   /** @internal Removes this server's credentials (and any recognisable secret) from a text. */
   readonly redact: Redactor;
-  /** @internal Set by nest-adapter/nest-internals.ts while Nest registers a controller's handlers here (direct calls). */
-  [REGISTRATION]?: Registration = undefined;
 
   /** @internal */
   readonly codec: JetStreamCodec;
@@ -127,7 +125,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.deadLetterPublish = { ...resolvePublishDefaults(options.publish), retryBudgetMs: toMillis(DEFAULTS.deadLetter.publishBudget, 'publishBudget') };
     this.instrumentations = new Instrumentations(options);
     this.consumeObserver = this.instrumentations.consume;
-    this.nestAdapter = attachNestAdapter();
+    this.nestAdapter = attachNestAdapter(this);
     this.status.subscribe((status) => (this.lastStatus = status));
     this.listeners.add('closed', (err) => (this.closedError = err));
     this.health = new JetStreamHealth(this.healthSource(), options.health);
@@ -275,7 +273,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
         ? { reason: 'directCalls: false' }
         : !own
           ? { reason: 'plain @EventPattern' }
-          : planDirectCall(this[REGISTRATION], method as string | symbol | undefined);
+          : planDirectCall(registrationOf(this), method as string | symbol | undefined);
     if ('call' in plan) {
       binding.invocation = 'direct';
       binding.direct = plan.call;
