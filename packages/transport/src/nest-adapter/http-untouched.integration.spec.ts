@@ -161,9 +161,9 @@ describe('an HTTP app with ValidationPipes beside a JetStreamServer (real nats-s
       strategy: new JetStreamServer({ connection: { servers: h.server.url }, serviceName: 'http-untouched', streams: [{ name: stream, subjects: ['http-untouched.>'] }] }),
     });
     await beside.startAllMicroservices();
-    // The server lives: what nest-internals.ts wraps is wrapped now.
-    expect(wrapped().apply).not.toBe(nest.apply);
+    // The server lives: the fallback RPC filter is wrapped now; the pipes' prototype never is.
     expect(wrapped().catch).not.toBe(nest.catch);
+    expect(wrapped().apply).toBe(nest.apply);
     const withServer = await answers(beside);
 
     expect(withServer).toEqual(without);

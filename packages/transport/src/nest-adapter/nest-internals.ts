@@ -1,5 +1,4 @@
 import type { ArgumentsHost } from '@nestjs/common';
-import { PipesConsumer } from '@nestjs/core/pipes/pipes-consumer.js';
 import { BaseRpcExceptionFilter } from '@nestjs/microservices';
 import { DEFAULT_CALLBACK_METADATA } from '@nestjs/microservices/context/rpc-metadata-constants.js';
 import { ListenersController } from '@nestjs/microservices/listeners-controller.js';
@@ -13,10 +12,12 @@ import { isJetStreamContext } from '../ctx-host/jetstream-context.brand.js';
  * nest-internals.spec.ts, which fails on the first Nest version that changes it (run on Nest 12
  * and, with NEST_COMPAT=11, on Nest 11). What each wrap touches:
  *
- * - `PipesConsumer.apply`: microservice parameters only (their `type` is a number, an
- *   `RpcParamtype`); an HTTP, GraphQL or WebSocket parameter is handed to Nest's method untouched,
- *   same call, same promise. It only remembers which exception a pipe threw: no public hook tells
- *   a pipe's rejection (the message is invalid: poison) from the handler's own 400/422 (retried).
+ * - `apply` of the PipesConsumer instance that Nest's RPC context creator of the JetStream
+ *   server's microservice owns (reached through the registration below; an own property of that
+ *   one instance, never the prototype): HTTP and the app's other microservices have their own
+ *   instance and never go through it. It only remembers which exception a pipe threw: no public
+ *   hook tells a pipe's rejection (the message is invalid: poison) from the handler's own 400/422
+ *   (retried).
  * - `BaseRpcExceptionFilter.catch` (Nest's fallback RPC filter, which HTTP never uses): for
  *   JetStream contexts only, it passes the original exception through instead of logging it and
  *   replacing it by "Internal server error"; the app's own filters still run first and win. A
@@ -26,7 +27,7 @@ import { isJetStreamContext } from '../ctx-host/jetstream-context.brand.js';
  *   JetStream one, on which it notes the controller being registered and Nest's RPC context
  *   creator (for direct calls: Nest's own answer to "would a guard, interceptor, pipe run?") and
  *   the app's container (to read every @MessagePattern of the app, those bound to Transport.NATS
- *   included, without JetStreamModule).
+ *   included, with or without JetStreamModule).
  *
  * Patched only while a JetStream server lives, put back when the last one closes: an app without
  * a live JetStream server runs Nest untouched. Each copy of Nest loaded (CommonJS and ES modules)
@@ -35,7 +36,7 @@ import { isJetStreamContext } from '../ctx-host/jetstream-context.brand.js';
 
 type Method = (this: never, ...args: never[]) => unknown;
 
-/** One method of a Nest class replaced while at least one JetStream server needs it. */
+/** One method of a Nest class replaced while at least one JetStream server needs it (two: the fallback RPC filter, the registration). */
 export class PrototypePatch<F extends Method> {
   private users = 0;
   private original?: F;
@@ -76,30 +77,55 @@ export class PrototypePatch<F extends Method> {
   }
 }
 
-// --- pipe rejections (microservice parameters only) ---
+// --- pipe rejections (the pipes of the JetStream server's own microservice only) ---
 
-/** Exceptions a Nest pipe threw on a microservice parameter: the only 400/422 errors that make a message poison. */
+/** Exceptions a Nest pipe threw on a JetStream server's handler parameter: the only 400/422 errors that make a message poison. */
 const rejections = new WeakSet<object>();
 
-type ApplyFn = (this: unknown, value: unknown, metadata: unknown, ...rest: unknown[]) => Promise<unknown>;
+type ApplyFn = (this: unknown, ...args: unknown[]) => Promise<unknown>;
 
-/** A microservice parameter: Nest's RPC context creator passes an `RpcParamtype` (a number); HTTP passes 'body', 'query', … */
-const isRpcParam = (metadata: unknown): boolean => typeof (metadata as { type?: unknown } | null)?.type === 'number';
+/** The RPC context creator's PipesConsumer instances wrapped, with their own `apply` before (undefined: none of its own). */
+const wrappedConsumers = new WeakMap<object, { users: number; wrapped: ApplyFn; own?: unknown }>();
 
-export const pipeRejectionCapture = new PrototypePatch<ApplyFn>(
-  () => PipesConsumer.prototype,
-  'apply',
-  (original) =>
-    function (this: unknown, value: unknown, metadata: unknown, ...rest: unknown[]) {
-      if (!isRpcParam(metadata)) return original.call(this, value, metadata, ...rest);
-      return original.call(this, value, metadata, ...rest).catch((err: unknown) => {
+/**
+ * Wraps `apply` on the one PipesConsumer instance that Nest's RPC context creator of this
+ * microservice owns (an own property, not the prototype): HTTP, and any other microservice of the
+ * app, have their own instance and never go through it. Returns its release.
+ */
+function capturePipeRejections(consumer: unknown): (() => void) | undefined {
+  if (typeof consumer !== 'object' || consumer === null) return undefined;
+  const target = consumer as { apply?: unknown };
+  const known = wrappedConsumers.get(consumer);
+  if (known) {
+    known.users++;
+  } else {
+    const original = target.apply;
+    if (typeof original !== 'function') return undefined;
+    const own = Object.prototype.hasOwnProperty.call(consumer, 'apply') ? original : undefined;
+    const wrapped: ApplyFn = function (this: unknown, ...args: unknown[]) {
+      return (original as ApplyFn).apply(this, args).catch((err: unknown) => {
         if (typeof err === 'object' && err !== null) rejections.add(err);
         throw err;
       });
-    },
-);
+    };
+    target.apply = wrapped;
+    wrappedConsumers.set(consumer, { users: 1, wrapped, own });
+  }
+  let released = false;
+  return () => {
+    const entry = wrappedConsumers.get(consumer);
+    if (released || !entry) return;
+    released = true;
+    if (--entry.users > 0) return;
+    wrappedConsumers.delete(consumer);
+    // Put back only what is still ours.
+    if (target.apply !== entry.wrapped) return;
+    if (entry.own === undefined) delete target.apply;
+    else target.apply = entry.own;
+  };
+}
 
-/** Whether a Nest pipe threw `error` on a microservice parameter. */
+/** Whether a Nest pipe threw `error` on a JetStream server's handler parameter. */
 export function isPipeRejection(error: unknown): boolean {
   return typeof error === 'object' && error !== null && rejections.has(error);
 }
@@ -125,7 +151,7 @@ export const handlerErrorCapture = new PrototypePatch<CatchFn>(
 // --- registration of a controller's handlers on a JetStream server ---
 
 /** The JetStream servers that hold the adapter, and what the hook noted for each. */
-const servers = new WeakMap<object, { registering?: Registration; container?: unknown }>();
+const servers = new WeakMap<object, { registering?: Registration; container?: unknown; releasePipes?: () => void }>();
 
 /** What Nest is registering on a JetStream server, while it does. */
 export interface Registration {
@@ -145,7 +171,9 @@ export const registrationHook = new PrototypePatch<RegisterFn>(
     function (this: unknown, wrapper: unknown, server: unknown, moduleKey: unknown, ...rest: unknown[]) {
       const noted = typeof server === 'object' && server !== null ? servers.get(server) : undefined;
       if (!noted || typeof moduleKey !== 'string') return original.call(this, wrapper, server, moduleKey, ...rest);
-      noted.container ??= (this as { container?: unknown } | null)?.container;
+      const listeners = this as { container?: unknown; contextCreator?: { pipesConsumer?: unknown } } | null;
+      noted.container ??= listeners?.container;
+      noted.releasePipes ??= capturePipeRejections(listeners?.contextCreator?.pipesConsumer);
       noted.registering = { listeners: this, wrapper, moduleKey };
       try {
         return original.call(this, wrapper, server, moduleKey, ...rest);
@@ -268,12 +296,19 @@ export interface NestAdapterLease {
   registered(): void;
 }
 
-/** Wraps the three Nest methods for the JetStream server `server` (see above). */
+/** Wraps what this file wraps in Nest for the JetStream server `server` (see above). */
 export function attachNestAdapter(server: object): NestAdapterLease {
-  servers.set(server, {});
-  const releases = [handlerErrorCapture.acquire(), pipeRejectionCapture.acquire()];
+  const noted: { releasePipes?: () => void } = {};
+  servers.set(server, noted);
+  const releaseCatch = handlerErrorCapture.acquire();
   // Only until Nest has registered the handlers, which it does before it calls listen().
   const registered = registrationHook.acquire();
-  releases.push(registered);
-  return { release: () => releases.forEach((release) => release()), registered };
+  return {
+    release: () => {
+      releaseCatch();
+      registered();
+      noted.releasePipes?.();
+    },
+    registered,
+  };
 }
