@@ -65,7 +65,11 @@ class ProbeServer extends Server {
   override readonly propagatesEventHandlerErrors = true;
   readonly plans = new Map<string, DirectCallPlan>();
   readonly callbacks = new Map<string, MessageHandler>();
+  /** The PipesConsumer of this microservice's RPC context creator, as the registration shows it. */
+  pipesConsumer?: object;
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
+    const listeners = registrationOf(this)?.listeners as { contextCreator?: { pipesConsumer?: object } } | undefined;
+    this.pipesConsumer ??= listeners?.contextCreator?.pipesConsumer;
     this.plans.set(String(pattern), planDirectCall(registrationOf(this), extras[JETSTREAM_METHOD_KEY] as string | undefined));
     this.callbacks.set(String(pattern), callback);
     super.addHandler(pattern, callback, isEventHandler, extras);
@@ -199,6 +203,21 @@ describe('nest-internals: patched only while a JetStream server lives', () => {
     expect(originals().catch).not.toBe(before.catch);
     await b.close();
     expect(originals()).toEqual(before);
+  });
+
+  it("wraps apply on the microservice's own PipesConsumer while the server lives, and puts it back", async () => {
+    const server = new ProbeServer();
+    const lease = attachNestAdapter(server);
+    const app = await NestFactory.createMicroservice(ProbeModule, { strategy: server, logger: false });
+    await app.listen();
+    lease.registered();
+    const consumer = server.pipesConsumer;
+    expect(consumer).toBeInstanceOf(PipesConsumer);
+    expect(Object.prototype.hasOwnProperty.call(consumer, 'apply')).toBe(true);
+    lease.release();
+    lease.release();
+    expect(Object.prototype.hasOwnProperty.call(consumer, 'apply')).toBe(false);
+    await app.close();
   });
 
   it('leaves in place a patch someone else put on top of ours', () => {
