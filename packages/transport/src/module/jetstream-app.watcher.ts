@@ -6,7 +6,7 @@ import { CONNECT_SERVER_LINE, DEFAULTS, JETSTREAM_TRANSPORT } from '../constants
 import { JetStreamServer } from '../server/jetstream.server.js';
 import type { AppView } from '../server/app-view.js';
 import { toMillis } from '../utils/duration.js';
-import { discoverHandlers } from './discover-handlers.js';
+import { discoverHandlers } from '../nest-adapter/handler-discovery.js';
 
 /** What the never-connected check decided: a JetStream server listens, the app has no handlers, or it warned. */
 export type WatchVerdict = 'listening' | 'no handlers' | 'warned';

@@ -1,6 +1,5 @@
 import type { DirectCall } from '../bindings/handler-binding.js';
-import type { Registration } from '../nest-patches/registration-hook.js';
-import { DEFAULT_CALLBACK_METADATA } from '@nestjs/microservices/context/rpc-metadata-constants.js';
+import { rpcHandlerView, type Registration } from '../nest-adapter/nest-internals.js';
 import { catchError, isObservable, type Observable } from 'rxjs';
 
 /**
@@ -11,90 +10,24 @@ import { catchError, isObservable, type Observable } from 'rxjs';
  * Nest builds the handler's pipeline, so the answer is Nest's. Exception filters still run:
  * an error goes through the same exceptions handler Nest would use.
  *
- * The hook: while Nest registers a controller's handlers on a JetStream server, it notes on the
- * server which controller and which Nest context creator are being registered. Nothing else
- * changes; any surprise in Nest's internals (another version) leaves every handler on Nest's
- * pipeline.
+ * What Nest would run is read by nest-adapter/nest-internals.ts (the one file that reads Nest's
+ * internals); any surprise there (another Nest version) leaves every handler on Nest's pipeline.
  */
-
-
-type Fn = (...args: unknown[]) => unknown;
-
-interface ParamOption {
-  index: number;
-  extractValue: (...args: unknown[]) => unknown;
-  pipes?: unknown[];
-}
-
-interface RpcCreatorShape {
-  guardsContextCreator: { create: Fn };
-  interceptorsContextCreator: { create: Fn };
-  pipesContextCreator: { create: Fn };
-  exceptionFiltersContext: { create: Fn };
-  rpcProxy: { handleError: Fn };
-  applicationConfig?: { getGlobalPreRequestHooks?: () => unknown[] };
-  getMetadata: Fn;
-}
-
-const isFn = (v: unknown): v is Fn => typeof v === 'function';
-const hasCreate = (v: unknown): v is { create: Fn } => typeof v === 'object' && v !== null && isFn((v as { create?: unknown }).create);
-
-function creatorOf(listeners: unknown): RpcCreatorShape | undefined {
-  const c = (listeners as { contextCreator?: Partial<RpcCreatorShape> } | null)?.contextCreator;
-  if (!c) return undefined;
-  const ok =
-    hasCreate(c.guardsContextCreator) &&
-    hasCreate(c.interceptorsContextCreator) &&
-    hasCreate(c.pipesContextCreator) &&
-    hasCreate(c.exceptionFiltersContext) &&
-    isFn(c.rpcProxy?.handleError) &&
-    isFn(c.getMetadata);
-  return ok ? (c as RpcCreatorShape) : undefined;
-}
 
 /** What a handler is called through: `direct`, or Nest's `pipeline` and why. */
 export type DirectCallPlan = { call: DirectCall } | { reason: string };
 
 /**
  * Decides whether the method `methodKey` of the controller being registered can be called
- * directly, and builds the call. It makes the calls Nest's own RpcContextCreator.create makes
- * for this handler, and no others.
+ * directly, and builds the call, from Nest's own view of the handler (nest-adapter/nest-internals.ts).
  */
 export function planDirectCall(registration: Registration | undefined, methodKey: string | symbol | undefined): DirectCallPlan {
-  if (!registration || methodKey === undefined) return { reason: 'not registered by Nest with its handler method' };
-  const creator = creatorOf(registration.listeners);
-  const wrapper = registration.wrapper as { instance?: Record<PropertyKey, unknown>; isDependencyTreeStatic?: () => boolean } | null;
-  if (!creator || !wrapper || !isFn(wrapper.isDependencyTreeStatic)) return { reason: 'this Nest version is not one direct calls know' };
-  if (!wrapper.isDependencyTreeStatic()) return { reason: 'request-scoped controller' };
-  const instance = wrapper.instance;
-  const method = instance?.[methodKey];
-  if (!instance || !isFn(method)) return { reason: 'handler method not found' };
-  const { moduleKey } = registration;
-
-  // The same calls, with the same arguments, that Nest's RpcContextCreator.create makes.
-  const found: string[] = [];
-  // Anything but an array (another Nest's shape) counts as something to run: the pipeline stays.
-  const count = (v: unknown) => (Array.isArray(v) ? v.length : 1);
-  if (count(creator.guardsContextCreator.create(instance, method, moduleKey)) > 0) found.push('guards');
-  if (count(creator.interceptorsContextCreator.create(instance, method, moduleKey)) > 0) found.push('interceptors');
-  const pipes = creator.pipesContextCreator.create(instance, method, moduleKey);
-  const meta = creator.getMetadata(instance, methodKey, DEFAULT_CALLBACK_METADATA, 'rpc') as {
-    argsLength?: number;
-    getParamsMetadata?: (moduleKey: string) => ParamOption[] | undefined;
-  };
-  const params = meta?.getParamsMetadata?.(moduleKey) ?? [];
-  if (count(pipes) > 0 || params.some((p) => count(p.pipes ?? []) > 0)) found.push('pipes');
-  if ((creator.applicationConfig?.getGlobalPreRequestHooks?.() ?? []).length > 0) found.push('pre-request hooks');
-  if (typeof meta?.argsLength !== 'number' || !params.every((p) => typeof p.index === 'number' && isFn(p.extractValue))) {
-    return { reason: 'this Nest version is not one direct calls know' };
-  }
-  if (found.length) return { reason: found.join(', ') };
-
-  const argsLength = meta.argsLength;
-  const exceptions = creator.exceptionFiltersContext.create(instance, method, moduleKey);
-  const proxy = creator.rpcProxy;
+  const view = rpcHandlerView(registration, methodKey);
+  if (typeof view === 'string') return { reason: view };
+  if (view.enhancers.length > 0) return { reason: view.enhancers.join(', ') };
+  const { instance, method, params, argsLength } = view;
   // Nest's handler arguments ([payload, context]) are only built for the exception handler.
-  const fail = (data: unknown, ctx: object, error: unknown): unknown => proxy.handleError(exceptions, [data, ctx], error);
+  const fail = (data: unknown, ctx: object, error: unknown): unknown => view.handleError(data, ctx, error);
   // As RpcProxy does: an Observable's error goes through the exception handler too.
   const settled = (data: unknown, ctx: object, value: unknown): unknown =>
     isObservable(value) ? (value as Observable<unknown>).pipe(catchError((error: unknown) => fail(data, ctx, error) as Observable<unknown>)) : value;

@@ -15,10 +15,7 @@ import type { JetStreamServerOptions } from '../interfaces/jetstream-options.int
 import { Provisioner } from '../provisioning/provisioner.js';
 import { provisioningServerError } from '../provisioning/server-refusals.js';
 import { validateOptions } from '../config/validate-options.js';
-import { handlerErrorCapture } from '../nest-patches/handler-error-capture.js';
-import { pipeRejectionCapture } from '../nest-patches/pipe-rejection-capture.js';
-import { REGISTRATION, registrationHook, type Registration } from '../nest-patches/registration-hook.js';
-import { appContainerCapture } from '../nest-patches/app-container-capture.js';
+import { attachNestAdapter, registrationOf, type NestAdapterLease } from '../nest-adapter/nest-internals.js';
 import { checkRequestSubjects } from './request-subjects.js';
 import { plainEventVerdict } from './plain-event-patterns.js';
 import { notStartedMessage, type AppView } from './app-view.js';
@@ -75,8 +72,6 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   override readonly logger: LoggerService;
   /** @internal Removes this server's credentials (and any recognisable secret) from a text. */
   readonly redact: Redactor;
-  /** @internal Set by the registration hook while Nest registers a controller's handlers here (direct calls). */
-  [REGISTRATION]?: Registration = undefined;
 
   /** @internal */
   readonly codec: JetStreamCodec;
@@ -109,8 +104,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   private readonly shutdownTimeoutMs: number;
   private readonly deadLetterPublish: PublisherDefaults;
   private readonly instrumentations: Instrumentations;
-  private readonly patches: (() => void)[];
-  private readonly releaseRegistrationHook: () => void;
+  /** What nest-adapter/nest-internals.ts wraps in Nest while this server lives (released by close()). */
+  private readonly nestAdapter: NestAdapterLease;
   private closed = false;
   private leftBehindCache?: { at: number; scan: Promise<LeftBehindScan> };
   /** Set when close() starts: the connection closing after it is expected. */
@@ -133,11 +128,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.deadLetterPublish = { ...resolvePublishDefaults(options.publish), retryBudgetMs: toMillis(DEFAULTS.deadLetter.publishBudget, 'publishBudget') };
     this.instrumentations = new Instrumentations(options);
     this.consumeObserver = this.instrumentations.consume;
-    // Nest's own classes are patched only while a JetStream server lives (released by close()).
-    this.patches = [handlerErrorCapture.acquire(), pipeRejectionCapture.acquire(), appContainerCapture.acquire()];
-    // Only until Nest has registered the handlers, which it does before it calls listen().
-    this.releaseRegistrationHook = options.directCalls !== false ? registrationHook.acquire() : () => undefined;
-    this.patches.push(this.releaseRegistrationHook);
+    this.nestAdapter = attachNestAdapter(this);
     this.status.subscribe((status) => (this.lastStatus = status));
     this.listeners.add('closed', (err) => (this.closedError = err));
     this.health = new JetStreamHealth(this.healthSource(), options.health);
@@ -285,7 +276,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
         ? { reason: 'directCalls: false' }
         : !own
           ? { reason: 'plain @EventPattern' }
-          : planDirectCall(this[REGISTRATION], method as string | symbol | undefined);
+          : planDirectCall(registrationOf(this), method as string | symbol | undefined);
     if ('call' in plan) {
       binding.invocation = 'direct';
       binding.direct = plan.call;
@@ -301,7 +292,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
     this.listenCalled = true;
-    this.releaseRegistrationHook();
+    this.nestAdapter.registered();
     try {
       await this.start();
       callback();
@@ -430,7 +421,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     if (nc && !nc.isClosed()) {
       await nc.drain().catch(() => nc.close());
     }
-    for (const release of this.patches) release();
+    this.nestAdapter.release();
     report?.closed();
     this.closed = true;
     this._status$.next('closed');

@@ -1,12 +1,11 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { LoggerService } from '@nestjs/common';
-import { MetadataScanner } from '@nestjs/core';
 import { Transport } from '@nestjs/microservices';
-import { ListenerMetadataExplorer } from '@nestjs/microservices/listener-metadata-explorer.js';
 import { DEFAULTS, JETSTREAM_TRANSPORT } from '../constants.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { JetStreamServerOptions, StreamDeclaration } from '../interfaces/jetstream-options.interface.js';
-import { appContainerOf } from '../nest-patches/app-container-capture.js';
+import { appContainerOf } from '../nest-adapter/nest-internals.js';
+import { discoverHandlers, type ControllerSource } from '../nest-adapter/handler-discovery.js';
 import { subjectsOverlap } from '../utils/subjects.js';
 
 // A core-NATS request to a subject a stream captures is stored by the stream, whose PubAck can
@@ -25,15 +24,6 @@ export interface CapturedRequest extends RequestPattern {
   readonly by?: readonly string[];
 }
 
-/** The part of Nest's container read here: modules and their controllers' instances. */
-interface AppContainer {
-  getModules(): Map<unknown, { controllers: Map<unknown, { instance?: unknown }> }>;
-}
-
-function isAppContainer(value: unknown): value is AppContainer {
-  return typeof value === 'object' && value !== null && typeof (value as { getModules?: unknown }).getModules === 'function';
-}
-
 /** Transports that answer over NATS subjects: unbound (every server), NATS, or a custom one but ours. */
 function servedOverNats(transport: unknown): boolean {
   if (transport === undefined || transport === Transport.NATS) return true;
@@ -44,22 +34,11 @@ function servedOverNats(transport: unknown): boolean {
  * Every string `@MessagePattern` of the app's controllers, whatever server they are bound to,
  * read from Nest's metadata as Nest reads it. Object patterns are no NATS subject: skipped.
  */
-export function requestPatterns(container: unknown): RequestPattern[] {
-  if (!isAppContainer(container)) return [];
-  const explorer = new ListenerMetadataExplorer(new MetadataScanner());
+export function requestPatterns(source: ControllerSource | undefined): RequestPattern[] {
   const found = new Map<string, RequestPattern>();
-  for (const { controllers } of container.getModules().values()) {
-    for (const { instance } of controllers.values()) {
-      if (typeof instance !== 'object' || instance === null) continue;
-      for (const def of explorer.explore(instance)) {
-        if (def.isEventHandler || !servedOverNats(def.transport)) continue;
-        for (const subject of def.patterns) {
-          if (typeof subject !== 'string') continue;
-          const handler = `${instance.constructor.name}.${def.methodKey}`;
-          found.set(`${subject} ${handler}`, { subject, handler });
-        }
-      }
-    }
+  for (const { handler, pattern: subject, transport, isEventHandler } of discoverHandlers(source)) {
+    if (isEventHandler || !servedOverNats(transport) || typeof subject !== 'string') continue;
+    found.set(`${subject} ${handler}`, { subject, handler });
   }
   return [...found.values()];
 }
@@ -129,7 +108,7 @@ export async function checkRequestSubjects(
   options: JetStreamServerOptions,
   logger: LoggerService,
 ): Promise<CapturedRequest[]> {
-  const patterns = requestPatterns(appContainerOf(server));
+  const patterns = requestPatterns(appContainerOf(server) as ControllerSource | undefined);
   if (patterns.length === 0) return [];
   const declared = capturedByDeclared(patterns, options.streams ?? []);
   const onServer = await capturedOnServer(patterns, jsm);

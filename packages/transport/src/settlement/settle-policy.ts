@@ -1,5 +1,5 @@
 import { DecodeError, JetStreamTermError } from '../errors/handler.errors.js';
-import { isPipeRejection } from '../nest-patches/pipe-rejection-capture.js';
+import { isPipeRejection } from '../nest-adapter/nest-internals.js';
 import { describeError } from './error-detail.js';
 
 // Where most callers have always found it.
