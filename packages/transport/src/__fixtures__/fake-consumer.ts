@@ -50,10 +50,10 @@ export class FakeConsumerMessages implements ConsumerMessages {
     if (this.pending <= this.threshold) this.pull({ batch: this.batch - this.pending });
   }
 
-  /** The server delivers as many messages as the pulls sent asked for, made by `make`. */
+  /** The server delivers what the pulls sent so far asked for (not what the refills they cause ask), made by `make`. */
   deliverPending(make: () => JsMsg): number {
-    let n = 0;
-    for (; this.pending > 0 && !this.isClosed && !this.isStopped; n++) this.deliver(make());
+    const n = this.pending;
+    for (let i = 0; i < n && !this.isClosed && !this.isStopped; i++) this.deliver(make());
     return n;
   }
 
