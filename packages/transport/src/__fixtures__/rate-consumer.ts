@@ -8,13 +8,14 @@ import { Ctx, Payload } from '@nestjs/microservices';
 import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
+import type { Duration } from '../utils/duration.js';
 
 const handlerMs = Number(process.env.HANDLER_MS ?? 0);
 const maxAckPending = process.env.MAX_ACK_PENDING ? Number(process.env.MAX_ACK_PENDING) : undefined;
 
 @Controller()
 class RateController {
-  @JetStreamEvent(process.env.SUBJECT ?? 'rate.work', { ackWait: process.env.ACK_WAIT ?? '5s', ...(maxAckPending !== undefined && { maxAckPending }) })
+  @JetStreamEvent(process.env.SUBJECT ?? 'rate.work', { ackWait: (process.env.ACK_WAIT ?? '5s') as Duration, ...(maxAckPending !== undefined && { maxAckPending }) })
   async handle(@Payload() _data: unknown, @Ctx() ctx: JetStreamContext) {
     if (handlerMs > 0) await new Promise((r) => setTimeout(r, handlerMs));
     const { streamSequence: seq, deliveryCount: delivery } = ctx.getInfo();

@@ -46,7 +46,7 @@ describe('nats-adapter: the private nats.js members we rely on (real nats-server
     const received: JsMsg[] = [];
     const requests: number[] = [];
     let release: (() => void) | undefined;
-    const messages: ConsumerMessages = await consumer.consume({ max_messages: 4, threshold_messages: 100, expires: 5_000, callback: (m) => received.push(m) });
+    const messages: ConsumerMessages = await consumer.consume({ max_messages: 4, threshold_messages: 100, expires: 5_000, callback: (m) => void received.push(m) });
     // The first pull (4) went out in consume() itself, before anyone could intercept it.
     expect(interceptPulls(messages, (request: PullRequest, send) => {
       requests.push(request.batch);
@@ -76,7 +76,7 @@ describe('nats-adapter: the private nats.js members we rely on (real nats-server
   it('ConsumerMessages.sub: draining it ends the consume() once what the server sent was delivered', async () => {
     const { consumer } = await consumerWith(5);
     const received: JsMsg[] = [];
-    const messages = await consumer.consume({ max_messages: 5, expires: 5_000, callback: (m) => received.push(m) });
+    const messages = await consumer.consume({ max_messages: 5, expires: 5_000, callback: (m) => void received.push(m) });
     await waitFor('the 5 messages', () => received.length === 5);
     expect(await drainPulls(messages)).toBe(true);
     // Drained: the client stops the consume by itself, and a second drain finds nothing to drain.
