@@ -124,7 +124,7 @@ export class MessagePuller {
           callback: this.deliver,
         });
     this.messages = messages;
-    this.gate(messages);
+    if (!push) this.gate(messages);
     void this.watch(messages);
     // No heartbeats reach a queue group: look for a deleted push consumer as often as a pull expires.
     if (push) {
