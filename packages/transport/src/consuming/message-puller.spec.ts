@@ -62,17 +62,18 @@ describe('MessagePuller (fake consumer, no server)', () => {
   it('first pulls its initial window, then the client offers a refill after every message and the window decides', async () => {
     const { puller, made } = setup({ maxMessages: 90, initialWindow: 4, waiting: () => 0, held: () => 0 });
     await puller.start();
-    expect(made[0].consumes[0].options).toMatchObject({ max_messages: 4, threshold_messages: 90 });
+    // The client offers refills once it waits for at most 3/4 of the cap.
+    expect(made[0].consumes[0].options).toMatchObject({ max_messages: 4, threshold_messages: 68 });
     const messages = made[0].messages;
     expect(messages.pulls).toEqual([4]);
-    // 1 of 4 arrived: 3 still requested, more than half the window: no pull.
+    // 1 of 4 arrived and finished (held() is 0): a quarter of the window is free and the handlers
+    // kept up, so the window doubles to 8 and the refill fills it (3 requested + 5).
     messages.deliver(fakeJsMsg());
-    expect(messages.pulls).toEqual([4]);
-    // 2 of 4 arrived and finished (held() is 0): half the window is free and the handlers kept
-    // up, so the window doubles to 8 and the refill fills it (2 requested + 6).
-    messages.deliver(fakeJsMsg());
-    expect(messages.pulls).toEqual([4, 6]);
+    expect(messages.pulls).toEqual([4, 5]);
     expect(puller.windowSize).toBe(8);
+    // The next one leaves 7 of 8 in the window: more than 3/4, no pull.
+    messages.deliver(fakeJsMsg());
+    expect(messages.pulls).toEqual([4, 5]);
     await puller.close();
   });
 
@@ -89,33 +90,28 @@ describe('MessagePuller (fake consumer, no server)', () => {
   });
 
   it('holds the pull while received messages fill the window (handlers are busy) and sends it when a handler takes one', async () => {
-    const waiting: JsMsg[] = [];
-    let running = 0;
-    const { puller, made } = setup({ maxMessages: 10, initialWindow: 4, waiting: () => waiting.length, held: () => waiting.length + running });
+    let taken = 0;
+    // The handlers take `taken` of what arrived and finish none.
+    const got: JsMsg[] = [];
+    const { puller, made } = setup({ maxMessages: 10, initialWindow: 4, waiting: () => got.length - taken, held: () => got.length });
     const messages = () => made[0].messages;
     await puller.start();
-    // Every handler busy: whatever arrives waits.
     for (let i = 0; i < 4; i++) {
       const msg = fakeJsMsg();
+      got.push(msg);
       messages().deliver(msg);
-      waiting.push(msg);
     }
+    // All 4 wait (or are on their way): the window is full, no pull.
     expect(messages().pulls).toEqual([4]);
-    // A handler takes one: 3 wait, more than half the window: still nothing.
-    waiting.shift();
-    running = 1;
+    // A handler takes one: a quarter of the window is free, the held pull goes out, for 1; not
+    // grown, since the handlers finished nothing.
+    taken = 1;
     puller.resume();
-    expect(messages().pulls).toEqual([4]);
-    // Two more taken: 1 waits, at most half: the held pull goes out, not grown (the handlers finished nothing).
-    waiting.shift();
-    waiting.shift();
-    running = 3;
-    puller.resume();
-    expect(messages().pulls).toEqual([4, 3]);
+    expect(messages().pulls).toEqual([4, 1]);
     expect(puller.windowSize).toBe(4);
     // Nothing held back any more: another resume sends nothing.
     puller.resume();
-    expect(messages().pulls).toEqual([4, 3]);
+    expect(messages().pulls).toEqual([4, 1]);
     await puller.close();
   });
 

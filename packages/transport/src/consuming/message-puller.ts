@@ -2,7 +2,7 @@ import { JetStreamApiCodes, JetStreamApiError, isPushConsumer, type Consumer, ty
 import type { LoggerService } from '@nestjs/common';
 import { describeError } from '../settlement/settle-policy.js';
 import { drainPulls, interceptPulls, type PullRequest } from '../nats-adapter/private-access.js';
-import { PrefetchWindow } from './prefetch-window.js';
+import { PrefetchWindow, REFILL_AT } from './prefetch-window.js';
 
 const HEAL_RETRY_MAX_MS = 5000;
 // Short pulls: a consumer deleted between pulls, or a pull lost with the node it went to, is noticed
@@ -114,9 +114,10 @@ export class MessagePuller {
       ? await (consumer as PushConsumer).consume({ callback: this.deliver })
       : await (consumer as Consumer).consume({
           // The first pull is the window's first size; with a window the client offers a refill
-          // after every message (the threshold is the cap) and the window decides (see gate()).
+          // after every message once it waits for at most REFILL_AT of the cap, and the window
+          // decides (see gate()).
           max_messages: this.firstPull,
-          ...(this.window && { threshold_messages: this.target.maxMessages }),
+          ...(this.window && { threshold_messages: Math.ceil(this.target.maxMessages * REFILL_AT) }),
           // Short pulls, so a consumer deleted between pulls is noticed within seconds; shorter still
           // for an ordered consumer, which the client puts back only after two missed heartbeats (half
           // the expiry each): a gap in an ordered handler holds every later message.

@@ -26,17 +26,17 @@ describe('PrefetchWindow (pure: grow, shrink, cap)', () => {
     expect(sizes).toEqual([20, 40, 80, 90, 90, 90]);
   });
 
-  it('does not grow when the handlers finished less than half a window (they hang, or are slow)', () => {
+  it('does not grow when the handlers finished less than a quarter of the window (they hang, or are slow)', () => {
     const { w, now } = windowOf(90, 10);
-    expect(w.refill(0, 0, 4, now)).toBe(10);
+    expect(w.refill(0, 0, 2, now)).toBe(10);
     expect(w.size).toBe(10);
   });
 
-  it('asks only for what fits: waiting and requested messages count in the window, and nothing below half of it', () => {
-    const { w, now } = windowOf(90, 10);
-    expect(w.refill(6, 0, 0, now)).toBe(0);
-    expect(w.refill(0, 6, 0, now)).toBe(0);
-    expect(w.refill(2, 3, 0, now)).toBe(5);
+  it('asks only for what fits: waiting and requested messages count in the window, and nothing until a quarter of it is free', () => {
+    const { w, now } = windowOf(90, 12);
+    expect(w.refill(10, 0, 0, now)).toBe(0);
+    expect(w.refill(0, 10, 0, now)).toBe(0);
+    expect(w.refill(4, 5, 0, now)).toBe(3);
   });
 
   it('shrinks to about budgetMs of work at the measured rate when handlers are slow, never below 1', () => {

@@ -1,7 +1,7 @@
 /**
  * How many messages a consumer may have pulled and not yet started (queued locally, or requested
  * and on their way): the prefetch window. It adapts to the handlers: it doubles while they keep up
- * (half a window finished since the last pull), and it never exceeds what they finish in
+ * (a quarter of a window finished since the last pull), and it never exceeds what they finish in
  * `budgetMs` at their measured rate, so a process killed at any moment strands about that much
  * work beyond what it runs (until ackWait), never more than `cap`. Pure logic: the caller passes
  * the clock and its counts.
@@ -14,6 +14,12 @@ export interface PrefetchWindowOptions {
   /** The work, in handler time at the measured rate, the window may hold. */
   readonly budgetMs: number;
 }
+
+/**
+ * A pull goes out once what is waiting and requested fell to this share of the window, as the
+ * raw client's default `threshold_messages`: a quarter of the window per pull.
+ */
+export const REFILL_AT = 0.75;
 
 /** Completions are measured over spans of at least this long (shorter ones are noise). */
 export const RATE_SAMPLE_MS = 100;
@@ -51,10 +57,10 @@ export class PrefetchWindow {
    */
   refill(waiting: number, pending: number, completed: number, now: () => number): number {
     const inWindow = waiting + pending;
-    // Refill at half a window: a pull per message would cost a round trip each.
-    if (inWindow * 2 > this.size) return 0;
+    // Refill once a quarter of the window is free: a pull per message would cost a request each.
+    if (inWindow > this.size * REFILL_AT) return 0;
     this.measure(completed, now());
-    const keptUp = (completed - this.completedAtPull) * 2 >= this.size;
+    const keptUp = (completed - this.completedAtPull) * 4 >= this.size;
     const limit = this.timeCap;
     this.size = Math.max(1, Math.min(keptUp ? this.size * 2 : this.size, limit));
     const batch = this.size - inWindow;
