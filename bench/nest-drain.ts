@@ -31,16 +31,32 @@ class BenchController {
 @Module({ controllers: [BenchController] })
 class BenchModule {}
 
-/** Drains the DRAIN stream's N messages through a fresh app with `options`, then deletes its consumer. */
-export async function drainThroughNest(url: string, jsm: JetStreamManager, options: JetStreamServerOptions = {}): Promise<Measure> {
+/** The same trivial handler with every option left at its default (what users keep). */
+@Controller()
+class DefaultsController {
+  @JetStreamEvent('bench.drain', { durable: 'ours_defaults' })
+  handle(@Payload() _data: Uint8Array) {
+    if (drained === 0) {
+      firstAt = performance.now();
+      firstCpu = process.cpuUsage();
+    }
+    if (++drained === N) onDrained?.();
+  }
+}
+
+@Module({ controllers: [DefaultsController] })
+class DefaultsModule {}
+
+/** Drains the DRAIN stream's N messages through a fresh app with `options`, then deletes its consumer; `defaults`: the handler with default options. */
+export async function drainThroughNest(url: string, jsm: JetStreamManager, options: JetStreamServerOptions = {}, defaults = false): Promise<Measure> {
   drained = 0;
   const done = new Promise<void>((resolve) => (onDrained = resolve));
   const strategy = new JetStreamServer({ connection: { servers: url }, serviceName: 'bench', codec: new RawCodec(), ...options });
-  const app = await NestFactory.createMicroservice(BenchModule, { strategy, logger: ['error'] });
+  const app = await NestFactory.createMicroservice(defaults ? DefaultsModule : BenchModule, { strategy, logger: ['error'] });
   await app.listen();
   await done;
   const result = measured(N, performance.now() - firstAt, firstCpu ?? process.cpuUsage());
   await app.close();
-  await jsm.consumers.delete('DRAIN', 'ours');
+  await jsm.consumers.delete('DRAIN', defaults ? 'ours_defaults' : 'ours');
   return result;
 }

@@ -22,6 +22,14 @@ async function rawDrain(js: RawJs, jsm: JetStreamManager): Promise<Measure> {
   return result;
 }
 
+/** Raw with raw's defaults: the consumer as `consumers.add` makes it (max_ack_pending 1000), `consume()` with no options (max_messages 100). */
+async function rawDefaultsDrain(js: RawJs, jsm: JetStreamManager): Promise<Measure> {
+  await jsm.consumers.add('DRAIN', { durable_name: 'raw_defaults', ack_policy: AckPolicy.Explicit, filter_subject: 'bench.drain' });
+  const consumer = await js.consumers.get('DRAIN', 'raw_defaults');
+  const result = await countedDrain((callback) => consumer.consume({ callback }), true);
+  await jsm.consumers.delete('DRAIN', 'raw_defaults');
+  return result;
+}
 
 async function main(): Promise<void> {
   const server = await NatsServer.start();
@@ -58,8 +66,11 @@ async function main(): Promise<void> {
     progress('warmed up');
   }
 
-  const drains: Record<'raw' | 'ours' | 'pipeline', () => Promise<Measure>> = {
+  const drains: Record<'raw' | 'ours' | 'pipeline' | 'rawDefaults' | 'defaults', () => Promise<Measure>> = {
     raw: () => rawDrain(js, jsm),
+    // Both sides with their defaults: a handler with no options (adaptive prefetch) against consume() with none.
+    rawDefaults: () => rawDefaultsDrain(js, jsm),
+    defaults: () => drainThroughNest(server.url, jsm, {}, true),
     // `directCalls: false` sends the handler through Nest's RPC pipeline (what a handler with any guard, interceptor or pipe pays).
     ours: () => drainThroughNest(server.url, jsm, { directCalls: true }),
     pipeline: () => drainThroughNest(server.url, jsm, { directCalls: false }),
@@ -101,6 +112,9 @@ async function main(): Promise<void> {
         m.pipeline.rate.toFixed(0),
         ratio(m.pipeline, m.raw),
         ...[m.raw, m.ours, m.pipeline].map((x) => x.cpuUs.toFixed(1)),
+        m.rawDefaults.rate.toFixed(0),
+        m.defaults.rate.toFixed(0),
+        ratio(m.defaults, m.rawDefaults),
       ]);
     }
   }
@@ -114,7 +128,7 @@ async function main(): Promise<void> {
   if (drainRows.length) {
     printTable(
       'Drain (msgs/s; ratio to raw; Node CPU per message)',
-      ['round', 'raw', 'ours (direct call)', 'ratio', 'ours (Nest pipeline)', 'ratio', 'raw CPU µs', 'ours CPU µs', 'pipeline CPU µs'],
+      ['round', 'raw', 'ours (direct call)', 'ratio', 'ours (Nest pipeline)', 'ratio', 'raw CPU µs', 'ours CPU µs', 'pipeline CPU µs', 'raw, defaults', 'ours, defaults', 'ratio defaults'],
       drainRows,
     );
   }

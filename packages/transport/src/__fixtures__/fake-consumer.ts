@@ -1,7 +1,10 @@
 // A nats.js consumer and its ConsumerMessages without a server, for unit tests of the puller and
-// the runners. It plays the client's side of a `consume()`: the first pull is sent at once, later
-// ones when the client tops its request up (`topUp()`), through the messages' own `pull()` as
-// nats.js 3 does, so what the puller lets through is what `pulls` records.
+// the runners. It plays the client's side of a `consume()` as nats.js 3 does: the first pull of
+// `max_messages` is sent at once; after each delivered message the client, when what it still
+// waits for is at most `threshold_messages` (75 % by default), tops its request up to
+// `max_messages` through the messages' own `pull()`, and counts a pull as pending only once it
+// went through. So what the puller lets through is what `pulls` records, and `pending` is the
+// client's own count.
 import type { ConsumeOptions, Consumer, ConsumerInfo, ConsumerMessages, ConsumerNotification, JsMsg } from '@nats-io/jetstream';
 
 type Callback = (msg: JsMsg) => void;
@@ -17,28 +20,41 @@ export class FakeConsumerMessages implements ConsumerMessages {
   private wake?: () => void;
   private readonly done: Promise<void>;
   private finish!: () => void;
+  /** Messages requested by the pulls sent and not delivered yet (the client's `pending.msgs`). */
+  pending = 0;
 
   constructor(
     private readonly callback: Callback,
     private readonly batch: number,
+    private readonly threshold = Math.round(batch * 0.75) || 1,
   ) {
     this.done = new Promise<void>((resolve) => (this.finish = resolve));
     this.pull({ batch });
   }
 
-  /** The client's request to the server (the puller may hold it back while it has a backlog). */
+  /** The client's request to the server (the puller may hold it back, or make it smaller). */
   pull(opts: { batch: number }): void {
     this.pulls.push(opts.batch);
+    this.pending += opts.batch;
   }
 
-  /** The client wants more messages (what it asked for was mostly delivered). */
+  /** The client tops its request up to `max_messages` (as after a reconnect or an expired pull). */
   topUp(): void {
-    this.pull({ batch: this.batch });
+    this.pull({ batch: this.batch - this.pending });
   }
 
-  /** The server delivers `msg`. */
+  /** The server delivers `msg`; then the client tops its request up when it fell to the threshold. */
   deliver(msg: JsMsg): void {
     this.callback(msg);
+    if (this.pending > 0) this.pending--;
+    if (this.pending <= this.threshold) this.pull({ batch: this.batch - this.pending });
+  }
+
+  /** The server delivers what the pulls sent so far asked for (not what the refills they cause ask), made by `make`. */
+  deliverPending(make: () => JsMsg): number {
+    const n = this.pending;
+    for (let i = 0; i < n && !this.isClosed && !this.isStopped; i++) this.deliver(make());
+    return n;
   }
 
   /** The client reports `status` (`consumer_deleted`, `heartbeats_missed`...). */
@@ -118,7 +134,9 @@ export class FakeConsumer implements Consumer {
 
   consume(options: ConsumeOptions = {}): Promise<ConsumerMessages> {
     if (!options.callback) throw new Error('FakeConsumer: consume() without a callback');
-    const messages = new FakeConsumerMessages(options.callback as Callback, options.max_messages ?? 100);
+    const max = options.max_messages ?? 100;
+    const threshold = 'threshold_messages' in options ? options.threshold_messages : undefined;
+    const messages = new FakeConsumerMessages(options.callback as Callback, max, threshold);
     this.consumes.push({ options, messages });
     return Promise.resolve(messages);
   }

@@ -79,7 +79,8 @@ export function resolveBinding(
   const badName = nameProblem(durable);
   if (badName) throw new JetStreamConfigError(`${at}: durable "${durable}" is invalid: ${badName}. Pass a durable made of letters, digits, "-" and "_".`);
   const { maxDeliver, concurrency, maxAckPending } = o;
-  const prefetch = o.prefetch ?? 2 * concurrency;
+  // The prefetch window's cap (it adapts below it): an explicit prefetch, else what maxAckPending leaves beside the handlers.
+  const prefetch = o.prefetch ?? Math.max(1, maxAckPending - concurrency);
   if (maxAckPending < concurrency) {
     throw new JetStreamConfigError(`${at}: maxAckPending (${maxAckPending}) is below concurrency (${concurrency}), so the extra workers could never get a message. Raise maxAckPending or lower concurrency.`);
   }

@@ -183,7 +183,7 @@ describe('ConsumerRunner settles each message (fake consumer, no server)', () =>
       expect(msgs.map((m) => settlesOf(m).length)).toEqual([1, 0, 0]);
     });
 
-    it('asks the server for no more while received messages still wait for a handler', async () => {
+    it('asks the server for no more while received messages fill the prefetch window, and refills as handlers take them', async () => {
       const runs: Deferred[] = [];
       const { deliver, consumer } = await start({ concurrency: 1, prefetch: 2 }, () => {
         const d = new Deferred();
@@ -191,26 +191,27 @@ describe('ConsumerRunner settles each message (fake consumer, no server)', () =>
         return d.promise;
       });
       const messages = consumer.messages;
-      expect(messages.pulls).toEqual([2]);
-      // No backlog yet: the client's top-up goes out.
-      messages.topUp();
-      expect(messages.pulls).toEqual([2, 2]);
+      // The first pull is the window's first size: concurrency (1).
+      expect(messages.pulls).toEqual([1]);
       deliver({ streamSequence: 1 });
+      // Started at once and still running: nothing waits, and it finished nothing, so the window
+      // stays 1 and the refill asks for 1.
+      expect(messages.pulls).toEqual([1, 1]);
       deliver({ streamSequence: 2 });
-      deliver({ streamSequence: 3 });
-      messages.topUp();
-      expect(messages.pulls).toEqual([2, 2]);
+      // Seq 2 waits for the busy handler: the window is full, no pull.
+      expect(messages.pulls).toEqual([1, 1]);
       runs[0].resolve();
       await flush();
-      // One still queued: still no pull.
-      expect(messages.pulls).toEqual([2, 2]);
-      runs[1].resolve();
+      // The handler took seq 2: the window is free again; the handlers finished one, half the
+      // window, so it doubles to 2 (the cap, prefetch 2).
+      expect(messages.pulls).toEqual([1, 1, 2]);
+      deliver({ streamSequence: 3 });
+      deliver({ streamSequence: 4 });
+      expect(messages.pulls).toEqual([1, 1, 2]);
+      // Never more asked at once than the cap.
+      expect(Math.max(...messages.pulls)).toBeLessThanOrEqual(2);
+      for (const run of runs) run.resolve();
       await flush();
-      // The backlog emptied: the pull that waited is sent, once.
-      expect(messages.pulls).toEqual([2, 2, 2]);
-      runs[2].resolve();
-      await flush();
-      expect(messages.pulls).toEqual([2, 2, 2]);
     });
   });
 });

@@ -8,7 +8,7 @@ import { decideAfterRun, decideBeforeRun, describeError, nakDelay, type SettleDe
 import { withStack } from '../settlement/error-detail.js';
 import { DeadLetterHeaders } from '../constants.js';
 import { readHeaders } from '../utils/headers.js';
-import { deliveryCountOf } from '../utils/delivery-count.js';
+import { deliveryAttempt } from '../nats-adapter/private-access.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../bindings/handler-binding.js';
 import { MessagePuller } from './message-puller.js';
@@ -99,8 +99,10 @@ export class ConsumerRunner implements MessageSettler {
     const target = {
       key: `${binding.stream}/${binding.durable}`,
       maxMessages: binding.prefetch,
+      initialWindow: binding.concurrency,
       consumer: (recreate: boolean) => host.consumerFor(binding, recreate, recreate ? this.resumePoint() : undefined),
-      hasBacklog: () => this.queueHead < this.queue.length,
+      waiting: () => this.queue.length - this.queueHead,
+      held: () => this.unsettled.size,
     };
     this.puller = new MessagePuller(target, host.logger, (msg) => this.receive(msg));
     this.deadlines = new HandlerDeadlines(binding.handlerTimeoutMs, () => this.unsettled, (ctx) => this.abandon(ctx));
@@ -269,8 +271,8 @@ export class ConsumerRunner implements MessageSettler {
       if (this.queueHead === this.queue.length) {
         this.queue.length = 0;
         this.queueHead = 0;
-        this.puller.resume();
       }
+      this.puller.resume();
       return;
     }
     if (this.running === 0) this.idle?.();
@@ -294,8 +296,7 @@ export class ConsumerRunner implements MessageSettler {
     try {
       const { binding, host } = this;
       this.deadlines.started(ctx);
-      const fast = deliveryCountOf((msg as JsMsg & { reply?: string }).reply ?? '');
-      const attempt = Number.isNaN(fast) ? msg.info.deliveryCount : fast;
+      const attempt = deliveryAttempt(msg);
       const early = decideBeforeRun(attempt, binding);
       if (early) return await this.settle(ctx, early);
       // An idempotent handler's recorded key: acked without running (docs/idempotency.md).

@@ -7,7 +7,7 @@ import { CapturedLog } from '../__fixtures__/harness.js';
 import { MessagePuller, type PullTarget } from './message-puller.js';
 
 /** A puller on fake consumers: `consumers` hands out the next one on each (re)creation. */
-function setup(options: { maxMessages?: number; ordered?: boolean; backlog?: () => boolean; lookUp?: () => Promise<Consumer> } = {}) {
+function setup(options: { maxMessages?: number; initialWindow?: number; ordered?: boolean; waiting?: () => number; held?: () => number; lookUp?: () => Promise<Consumer> } = {}) {
   const logger = new CapturedLog();
   const received: JsMsg[] = [];
   const made: FakeConsumer[] = [];
@@ -15,8 +15,10 @@ function setup(options: { maxMessages?: number; ordered?: boolean; backlog?: () 
   const target: PullTarget = {
     key: 'ORDERS/orders',
     maxMessages: options.maxMessages ?? 2,
+    initialWindow: options.initialWindow,
     ordered: options.ordered,
-    hasBacklog: options.backlog,
+    waiting: options.waiting,
+    held: options.held,
     consumer: (recreate) => {
       calls.push(recreate);
       if (!recreate && made.length > 0 && options.lookUp) return options.lookUp();
@@ -45,37 +47,85 @@ describe('MessagePuller (fake consumer, no server)', () => {
     await puller.close();
   });
 
-  it('holds the client\'s next pull while the target has a backlog, and sends it once when resumed', async () => {
-    let backlog = true;
-    const { puller, made } = setup({ backlog: () => backlog });
+  it('without a window (no `held`), lets every pull of the client through', async () => {
+    const { puller, made } = setup({ maxMessages: 3 });
     await puller.start();
     const messages = made[0].messages;
-    messages.topUp();
-    messages.topUp();
-    expect(messages.pulls).toEqual([2]);
-    backlog = false;
-    puller.resume();
-    expect(messages.pulls).toEqual([2, 2]);
-    // Nothing left waiting: a second resume sends nothing.
-    puller.resume();
-    expect(messages.pulls).toEqual([2, 2]);
-    // Without a backlog the client's pull goes out at once.
-    messages.topUp();
-    expect(messages.pulls).toEqual([2, 2, 2]);
+    expect(made[0].consumes[0].options).not.toHaveProperty('threshold_messages');
+    messages.deliver(fakeJsMsg());
+    messages.deliver(fakeJsMsg());
+    // Below the client's 75 % threshold (2 of 3) it tops up to 3 after each message.
+    expect(messages.pulls).toEqual([3, 1, 1]);
     await puller.close();
   });
 
-  it('sends no pull once closing, not even one held back for the backlog', async () => {
-    let backlog = true;
-    const { puller, made } = setup({ backlog: () => backlog });
+  it('first pulls its initial window, then the client offers a refill after every message and the window decides', async () => {
+    const { puller, made } = setup({ maxMessages: 90, initialWindow: 4, waiting: () => 0, held: () => 0 });
+    await puller.start();
+    // The client offers refills once it waits for at most 3/4 of the cap.
+    expect(made[0].consumes[0].options).toMatchObject({ max_messages: 4, threshold_messages: 68 });
+    const messages = made[0].messages;
+    expect(messages.pulls).toEqual([4]);
+    // 1 of 4 arrived and finished (held() is 0): a quarter of the window is free and the handlers
+    // kept up, so the window doubles to 8 and the refill fills it (3 requested + 5).
+    messages.deliver(fakeJsMsg());
+    expect(messages.pulls).toEqual([4, 5]);
+    expect(puller.windowSize).toBe(8);
+    // The next one leaves 7 of 8 in the window: more than 3/4, no pull.
+    messages.deliver(fakeJsMsg());
+    expect(messages.pulls).toEqual([4, 5]);
+    await puller.close();
+  });
+
+  it('grows the window while handlers keep up (messages are started and finished as they come), up to the cap', async () => {
+    const { puller, made } = setup({ maxMessages: 40, initialWindow: 2, waiting: () => 0, held: () => 0 });
     await puller.start();
     const messages = made[0].messages;
-    messages.topUp();
+    for (let i = 0; i < 8; i++) messages.deliverPending(() => fakeJsMsg());
+    expect(puller.windowSize).toBe(40);
+    expect(Math.max(...messages.pulls)).toBeLessThanOrEqual(40);
+    // The client's own count of what it requested never exceeds the window.
+    expect(messages.pending).toBeLessThanOrEqual(40);
     await puller.close();
-    backlog = false;
+  });
+
+  it('holds the pull while received messages fill the window (handlers are busy) and sends it when a handler takes one', async () => {
+    let taken = 0;
+    // The handlers take `taken` of what arrived and finish none.
+    const got: JsMsg[] = [];
+    const { puller, made } = setup({ maxMessages: 10, initialWindow: 4, waiting: () => got.length - taken, held: () => got.length });
+    const messages = () => made[0].messages;
+    await puller.start();
+    for (let i = 0; i < 4; i++) {
+      const msg = fakeJsMsg();
+      got.push(msg);
+      messages().deliver(msg);
+    }
+    // All 4 wait (or are on their way): the window is full, no pull.
+    expect(messages().pulls).toEqual([4]);
+    // A handler takes one: a quarter of the window is free, the held pull goes out, for 1; not
+    // grown, since the handlers finished nothing.
+    taken = 1;
+    puller.resume();
+    expect(messages().pulls).toEqual([4, 1]);
+    expect(puller.windowSize).toBe(4);
+    // Nothing held back any more: another resume sends nothing.
+    puller.resume();
+    expect(messages().pulls).toEqual([4, 1]);
+    await puller.close();
+  });
+
+  it('sends no pull once closing, not even one held back by the window', async () => {
+    let waiting = 4;
+    const { puller, made } = setup({ maxMessages: 10, initialWindow: 4, waiting: () => waiting, held: () => waiting });
+    await puller.start();
+    const messages = made[0].messages;
+    for (let i = 0; i < 4; i++) messages.deliver(fakeJsMsg());
+    await puller.close();
+    waiting = 0;
     puller.resume();
     messages.topUp();
-    expect(messages.pulls).toEqual([2]);
+    expect(messages.pulls).toEqual([4]);
     expect(messages.isClosed).toBe(true);
   });
 

@@ -63,9 +63,11 @@ export interface ConsumerOptions {
   /** Handlers run at once for this consumer. Default 10. */
   concurrency?: number;
   /**
-   * Messages pulled ahead of the running handlers, at most: a process holds at most
-   * `concurrency + prefetch` unsettled messages, which is what a crashed process strands until
-   * `ackWait` while other instances go on. Default: `2 × concurrency`.
+   * The cap of the prefetch window (messages pulled and not yet started). Below it the window
+   * adapts: it grows while the handlers keep up and shrinks to about one second of work at their
+   * measured rate, which is what a crashed process strands beyond its running handlers until
+   * `ackWait` while other instances go on. Set, a process holds at most `concurrency + prefetch`
+   * unsettled messages. Default: `maxAckPending − concurrency` (the window decides).
    */
   prefetch?: number;
   /** Where a new consumer starts. Default `'all'`. */

@@ -17,7 +17,7 @@ import { METRICS_OPTIONS } from '../config/option-tables.js';
 import type { JetStreamMetricsOptions } from '../interfaces/instrument-options.interface.js';
 import { DEFAULT_METRIC_PREFIX, METRIC_NAMES } from './metric-names.js';
 import { FastCounter, FastHistogram, type CounterSeries, type HistogramSeries } from './fast-metrics.js';
-import { deliveryCountOf } from '../utils/delivery-count.js';
+import { deliveryAttempt } from '../nats-adapter/private-access.js';
 import { ageMs, oldestUnprocessed } from '../utils/oldest-unprocessed.js';
 
 // Defined with the other option types; exported from here, as before.
@@ -168,9 +168,7 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
       };
       this.series.set(h, series);
     }
-    const msg = ctx.getMessage() as ReturnType<JetStreamContext['getMessage']> & { reply?: string };
-    const fast = deliveryCountOf(msg.reply ?? '');
-    if ((Number.isNaN(fast) ? msg.info.deliveryCount : fast) > 1) series.redeliveries.value++;
+    if (deliveryAttempt(ctx.getMessage()) > 1) series.redeliveries.value++;
     const now = performance.now();
     return { series, receivedAt: now, startedAt: now };
   }

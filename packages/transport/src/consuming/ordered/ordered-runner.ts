@@ -42,6 +42,8 @@ export class OrderedRunner implements MessageSettler {
   private readonly puller: MessagePuller;
   private readonly queue: JsMsg[] = [];
   private busy = false;
+  /** The ordered consumer's name on the server (the client renames it each time it recreates it). */
+  private name?: string;
   private closing = false;
   private idle?: () => void;
   private consumer?: Consumer;
@@ -68,9 +70,16 @@ export class OrderedRunner implements MessageSettler {
     const target = {
       key: `${binding.stream}/${binding.durable} (ordered)`,
       maxMessages: binding.prefetch,
+      initialWindow: binding.concurrency,
       ordered: true,
-      consumer: async () => (this.consumer = await options.consumer()),
-      hasBacklog: () => this.queue.length > 0,
+      consumer: async () => {
+        this.consumer = await options.consumer();
+        this.name = (await this.consumer.info(true)).name;
+        return this.consumer;
+      },
+      waiting: () => this.queue.length,
+      held: () => this.queue.length + (this.busy ? 1 : 0),
+      renamed: (name: string) => (this.name = name),
     };
     this.puller = new MessagePuller(target, host.logger, (msg) => this.receive(msg));
   }
@@ -82,7 +91,7 @@ export class OrderedRunner implements MessageSettler {
 
   /** The name of the ordered consumer now on the server (it changes each time the client recreates it). */
   get consumerName(): string | undefined {
-    return (this.consumer as (Consumer & { name?: string }) | undefined)?.name;
+    return this.name;
   }
 
   async start(): Promise<void> {
@@ -156,7 +165,7 @@ export class OrderedRunner implements MessageSettler {
       }
       await this.handle(msg);
       if (this.options.until !== undefined && (msg.info.pending === 0 || this.atEnd(msg))) this.end();
-      if (this.queue.length === 0) this.puller.resume();
+      this.puller.resume();
     }
     this.busy = false;
     this.idle?.();
