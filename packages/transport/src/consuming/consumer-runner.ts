@@ -1,13 +1,8 @@
 import type { Consumer, JsMsg, PushConsumer } from '@nats-io/jetstream';
-import type { LoggerService } from '@nestjs/common';
-import { isObservable, lastValueFrom } from 'rxjs';
-import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import { JetStreamContext, type MessageSettler } from '../ctx-host/jetstream.context.js';
-import { DecodeError, HandlerTimeoutError } from '../errors/handler.errors.js';
-import { decideAfterRun, decideBeforeRun, describeError, nakDelay, type SettleDecision } from '../settlement/settle-policy.js';
+import { HandlerTimeoutError } from '../errors/handler.errors.js';
+import { decideAfterRun, describeError, nakDelay, type SettleDecision } from '../settlement/settle-policy.js';
 import { withStack } from '../settlement/error-detail.js';
-import { DeadLetterHeaders } from '../constants.js';
-import { readHeaders } from '../utils/headers.js';
 import { deliveryCountOf } from '../utils/delivery-count.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../bindings/handler-binding.js';
@@ -15,34 +10,14 @@ import { MessagePuller } from './message-puller.js';
 import { HandlerDeadlines } from './handler-deadlines.js';
 import { maxDeliverOffset } from '../provisioning/consumer-config.js';
 import type { ConsumeObserver } from '../observability/instrumentation.interface.js';
-import { runWithProcessingHooks, type ProcessingHooks } from './processing-hooks.js';
-import { recordHandled, settleIfRecorded } from '../idempotency/idempotent-call.js';
-import { redactFailure } from '../security/redact-failure.js';
+import { recordHandled } from '../idempotency/idempotent-call.js';
+import { AttemptPipeline, type AttemptResult, type AttemptSettlement } from './attempt/attempt-pipeline.js';
+import type { AttemptWiring } from './attempt/attempt-wiring.js';
 
-
-/** What a runner needs from its server. */
-export interface RunnerHost {
-  readonly logger: LoggerService;
-  readonly codec: JetStreamCodec;
-  /** Whether the server understands `+TERM reason` (2.10.4+); older ones ignore the whole term. */
-  readonly termReasonSupported: boolean;
-  /**
-   * Removes the connection's credentials. Applied once where a reason is made (the settle decision, a
-   * handler's `ctx.term(reason)`): `onTerminated` and `deadLetter` get reasons already redacted.
-   */
-  readonly redact: (text: string) => string;
-  /** Called after a term without a dead-letter route; `error` is what failed the message, when something threw. */
-  onTerminated(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): void;
-  /** Publishes the dead letter (resolves after its PubAck); rejects when it could not. */
-  deadLetter(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<void>;
-  /** The dead-letter publish failed on the server's last delivery: the message will not come back. */
-  onStranded(binding: HandlerBinding, ctx: JetStreamContext, why: string): void;
+/** What a runner is handed when it is made: its attempt pipeline's wiring, and where its consumer is. */
+export interface RunnerHost extends AttemptWiring {
   /** The consumer to pull from; with `recreate`, first put it back on the server (it was deleted). */
   consumerFor(binding: HandlerBinding, recreate: boolean, resumeFrom?: number): Promise<Consumer | PushConsumer>;
-  /** Metrics and tracing hooks; undefined when neither is on (then no per-message call is made). */
-  readonly consumeObserver?: ConsumeObserver;
-  /** NestJS 12's processing hooks, when the app set any (`setOnProcessingStartHook`/`EndHook`). */
-  readonly processingHooks?: ProcessingHooks;
 }
 
 /**
@@ -52,7 +27,7 @@ export interface RunnerHost {
  * (which fires at its value, whatever `ackWait`), and settles
  * each message: ack, nak with backoff, or for good (dead letter, else term).
  */
-export class ConsumerRunner implements MessageSettler {
+export class ConsumerRunner implements MessageSettler, AttemptSettlement {
   private readonly puller: MessagePuller;
   private readonly queue: JetStreamContext[] = [];
   private queueHead = 0;
@@ -72,15 +47,10 @@ export class ConsumerRunner implements MessageSettler {
   private ackFlush?: NodeJS.Immediate;
   private closing = false;
   private idle?: () => void;
-  /** The handler's own codec, else the server's. */
-  private readonly codec: JetStreamCodec;
-  /** Whether the codec's `decode` takes the headers and the subject: they are parsed per message only for codecs that do. */
-  private readonly decodeHeaders: boolean;
-  private readonly decodeSubject: boolean;
+  private readonly pipeline: AttemptPipeline;
   private readonly observer?: ConsumeObserver;
   /** The consumer's `max_deliver` on the server: after this delivery the server gives up. */
   private readonly lastServerDelivery: number;
-  private readonly hooks?: ProcessingHooks;
 
   /** What `server.bindings` shows of this handler. */
   readonly info: HandlerBindingInfo;
@@ -90,12 +60,9 @@ export class ConsumerRunner implements MessageSettler {
     private readonly host: RunnerHost,
   ) {
     this.info = bindingInfo(binding);
-    this.codec = binding.codec ?? host.codec;
-    this.decodeHeaders = this.codec.decodeInputs?.headers === true;
-    this.decodeSubject = this.codec.decodeInputs?.subject === true;
+    this.pipeline = new AttemptPipeline(binding, host);
     this.observer = host.consumeObserver;
     this.lastServerDelivery = binding.maxDeliver + maxDeliverOffset(binding);
-    this.hooks = host.processingHooks;
     const target = {
       key: `${binding.stream}/${binding.durable}`,
       maxMessages: binding.prefetch,
@@ -288,75 +255,46 @@ export class ConsumerRunner implements MessageSettler {
     this.queueHead = 0;
   }
 
-  /** Never rejects: every outcome is a settle decision. One async frame per message. */
+  /** Never rejects: every outcome is a settle decision. One async frame per message (the pipeline's). */
   private async process(ctx: JetStreamContext): Promise<void> {
     const msg = ctx.getMessage();
     try {
-      const { binding, host } = this;
       this.deadlines.started(ctx);
       const fast = deliveryCountOf((msg as JsMsg & { reply?: string }).reply ?? '');
       const attempt = Number.isNaN(fast) ? msg.info.deliveryCount : fast;
-      const early = decideBeforeRun(attempt, binding);
-      if (early) return await this.settle(ctx, early);
-      // An idempotent handler's recorded key: acked without running (docs/idempotency.md).
-      if (binding.idempotency && (await settleIfRecorded(this, ctx, host.logger, attempt))) return;
-
-      let data: unknown;
-      try {
-        // Headers and subject are parsed from bytes on first use: only codecs that take them pay for it.
-        data = this.codec.decode(msg.data, this.decodeHeaders ? msg.headers : undefined, this.decodeSubject ? msg.subject : '');
-      } catch (cause) {
-        // A header block nats.js cannot parse throws on every read: the message is dead-lettered all the same.
-        const err = new DecodeError(msg.subject, msg.info.streamSequence, { cause, deadLetter: readHeaders(() => msg.headers).headers?.has(DeadLetterHeaders.Stream) });
-        return await this.settle(ctx, { action: 'term', exhausted: false, reason: describeError(err, undefined, host.redact) }, err);
-      }
-
-      let failed = false;
-      let error: unknown;
-      try {
-        const observer = this.observer;
-        if (this.hooks) {
-          const invoke = () => (binding.direct ? binding.direct(data, ctx) : binding.handler(data, ctx));
-          await runWithProcessingHooks(this.hooks, ctx, observer?.run ? () => observer.run!(ctx.observed, invoke) : invoke);
-        } else {
-          // A direct call of a synchronous method settles without waiting a microtask.
-          let result: unknown = observer?.run
-            ? observer.run(ctx.observed, () => (binding.direct ? binding.direct(data, ctx) : binding.handler(data, ctx)))
-            : binding.direct
-              ? binding.direct(data, ctx)
-              : binding.handler(data, ctx);
-          if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') result = await result;
-          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-        }
-      } catch (err) {
-        failed = true;
-        // The exception Nest's pipeline raised, before any filter reshaped it; a message that
-        // echoes a credential is redacted before any log, span or dead letter quotes it.
-        error = redactFailure(ctx.handlerError ?? err, host.redact);
-      }
-      // The attempt is over: no handlerTimeout while it is being settled (a slow dead-letter publish, the idempotency record).
-      ctx.startedAt = -1;
-      if (ctx.abandoned) return;
-      this.observer?.handled?.(ctx.observed, failed ? (error ?? new Error('handler failed')) : undefined);
-      if (ctx.pendingSettle) return await ctx.pendingSettle;
-      if (binding.manualAck) {
-        if (!ctx.isSettled()) {
-          host.logger.warn?.(
-            `Handler for "${msg.subject}" (manualAck) returned without settling message ${msg.info.streamSequence}: it will be redelivered after ackWait ${binding.ackWaitMs} ms`
-          );
-        }
-        return;
-      }
-      if (ctx.isSettled()) return;
-      if (!failed && binding.idempotency && !(await recordHandled(this, ctx, host.logger, attempt))) return;
-      if (!failed) this.ack(ctx);
-      else await this.settle(ctx, decideAfterRun(error, failed, attempt, binding, host.redact), error);
+      const result = await this.pipeline.run(ctx, attempt, this, true);
+      if (result) await this.settle(ctx, result.decision, result.error);
     } catch (err) {
       // Settling itself failed (the connection closed under us): the server redelivers after ackWait.
       this.host.logger.error?.(`Could not settle message on "${msg.subject}": ${describeError(err)}`);
     } finally {
       this.finished(ctx);
     }
+  }
+
+  /** The pipeline's settle step: what the handler left to settle (a success is acked here, on the hot path, without a promise). */
+  afterRun(ctx: JetStreamContext, attempt: number, failed: boolean, error: unknown): AttemptResult | undefined | Promise<AttemptResult | undefined> {
+    const { binding, host } = this;
+    if (ctx.pendingSettle) return ctx.pendingSettle.then(() => undefined);
+    if (binding.manualAck) {
+      if (!ctx.isSettled()) {
+        const msg = ctx.getMessage();
+        host.logger.warn?.(
+          `Handler for "${msg.subject}" (manualAck) returned without settling message ${msg.info.streamSequence}: it will be redelivered after ackWait ${binding.ackWaitMs} ms`
+        );
+      }
+      return undefined;
+    }
+    if (ctx.isSettled()) return undefined;
+    if (failed) return { decision: decideAfterRun(error, failed, attempt, binding, host.redact), error };
+    if (!binding.idempotency) {
+      this.ack(ctx);
+      return undefined;
+    }
+    return recordHandled(this, ctx, host.logger, attempt).then((recorded) => {
+      if (recorded) this.ack(ctx);
+      return undefined;
+    });
   }
 
   private async settle(ctx: JetStreamContext, decision: SettleDecision, error?: unknown): Promise<void> {
@@ -390,21 +328,18 @@ export class ConsumerRunner implements MessageSettler {
       this.mark(ctx, 'term');
       ctx.getMessage().term(host.termReasonSupported ? reason : undefined);
       this.observer?.settled(ctx.observed, 'term', reason);
-      host.onTerminated(binding, ctx, reason, exhausted, error);
+      host.reporter.terminated(ctx, reason, exhausted, error);
       return;
     }
     ctx.settled = 'term';
     try {
-      // Inside the failed attempt's trace, when tracing is on: the dead letter carries its context.
-      const observer = this.observer;
-      const send = () => host.deadLetter(binding, ctx, reason, exhausted, error);
-      await (observer?.within ? observer.within(ctx.observed, send) : send());
+      await this.pipeline.deadLetter(ctx, reason, exhausted, error);
     } catch (err) {
       const delay = binding.backoffMs.length ? binding.backoffMs[binding.backoffMs.length - 1] : 0;
       ctx.settled = 'nak';
       ctx.getMessage().nak(delay);
       this.noteNak(ctx.getMessage());
-      if (ctx.getInfo().deliveryCount >= this.lastServerDelivery) host.onStranded(binding, ctx, describeError(err));
+      if (ctx.getInfo().deliveryCount >= this.lastServerDelivery) host.reporter.stranded(ctx, describeError(err));
       this.observer?.settled(ctx.observed, 'nak', `dead-letter publish failed: ${describeError(err)}`);
       host.logger.error?.(
         `Could not dead-letter message ${ctx.getInfo().streamSequence} on "${ctx.getSubject()}": ${describeError(err)}. It stays in ${ctx.getInfo().stream}; retrying in ${delay} ms.`

@@ -1,14 +1,12 @@
-import type { Consumer, JetStreamClient, JetStreamManager, PushConsumer } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { jetstream } from '@nats-io/jetstream';
 import { nuid, type NatsConnection } from '@nats-io/nats-core';
 import type { LoggerService } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { DEFAULTS, LEFT_BEHIND_RESCAN_MS, JETSTREAM_CLASS_KEY, JETSTREAM_EXTRAS_KEY, JETSTREAM_METHOD_KEY, JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from '../constants.js';
-import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import { JsonCodec } from '../codecs/json.codec.js';
 import { openConnection } from '../connection/open-connection.js';
 import { EventListeners, watchConnection, type ConnectionEvents, type JetStreamStatus } from '../connection/connection-events.js';
-import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamConfigError, JetStreamNotListeningError } from '../errors/jetstream-transport.error.js';
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
 import type { JetStreamServerOptions } from '../interfaces/jetstream-options.interface.js';
@@ -24,7 +22,7 @@ import { notStartedMessage, type AppView } from './app-view.js';
 import { toMillis } from '../utils/duration.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { assertDeclaredTimingSupported } from '../message-timing/timing-streams.js';
-import { ConsumerRunner } from '../consuming/consumer-runner.js';
+import { ConsumerRunner, type RunnerHost } from '../consuming/consumer-runner.js';
 import { startIdempotency } from '../idempotency/idempotency-runtime.js';
 import { createRunner, healthConsumerOf, removeInstanceConsumers, replay, type HandlerRunner } from '../consuming/runners.js';
 import type { ReplayOptions, ReplayResult } from '../consuming/replay.types.js';
@@ -35,8 +33,7 @@ import { computePermissions, type NatsPermissions, type PermissionRole, type Per
 import { DeadLetterRouter } from '../dead-letter/dead-letter.router.js';
 import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
 import { planDirectCall } from './direct-call.js';
-import { reportStranded, reportTerminated } from './settle-reports.js';
-import { withStack } from '../settlement/error-detail.js';
+import { settleReporter } from './settle-reports.js';
 import { ShutdownReport } from './shutdown-report.js';
 import { JetStreamHealth } from '../health/jetstream-health.js';
 import type { HealthSource } from '../health/health-source.js';
@@ -48,7 +45,7 @@ import { Instrumentations } from '../observability/instrumentations.js';
 import { createRedactor, type Redactor } from '../security/redact.js';
 import { RedactingLogger } from '../security/redacting-logger.js';
 import { findLeftBehind, reportLeftBehind, type LeftBehindScan } from '../provisioning/left-behind-consumers.js';
-import type { ConsumeObserver, InstrumentationEvents } from '../observability/instrumentation.interface.js';
+import type { InstrumentationEvents } from '../observability/instrumentation.interface.js';
 
 /** Events of `JetStreamServer.on()`. */
 export type JetStreamServerEvents = ConnectionEvents & {
@@ -70,15 +67,10 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   override readonly propagatesEventHandlerErrors = true;
   /** Every line goes through the connection's redactor: no credential reaches the logs. */
   override readonly logger: LoggerService;
-  /** @internal Removes this server's credentials (and any recognisable secret) from a text. */
-  readonly redact: Redactor;
+  /** Removes this server's credentials (and any recognisable secret) from a text. */
+  readonly #redact: Redactor;
   /** @internal Set by the registration hook while Nest registers a controller's handlers here (direct calls). */
   [REGISTRATION]?: Registration = undefined;
-
-  /** @internal */
-  readonly codec: JetStreamCodec;
-  /** @internal Whether the server understands `+TERM reason` (2.10.4+). */
-  termReasonSupported = false;
 
   private readonly pending: UnresolvedBinding[] = [];
   /** Plain `@EventPattern` patterns Nest offered and this server did not bind. */
@@ -102,6 +94,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   /** Names this instance's own consumers (`'broadcast'`, `'ordered'`). */
   private readonly instanceId = nuid.next().slice(-8);
   private router?: DeadLetterRouter;
+  /** Handed to every runner at `listen()`. */
+  #wiring?: RunnerHost;
   private advisories?: AdvisoryWatcher;
   private readonly shutdownTimeoutMs: number;
   private readonly deadLetterPublish: PublisherDefaults;
@@ -114,22 +108,18 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   private closing = false;
   /** Stops pruning the idempotency keys (set at `listen()` when `idempotency.pruneInterval` is). */
   private stopIdempotency?: () => void;
-  /** @internal Metrics and tracing hooks of the consumers; undefined when neither is on. */
-  readonly consumeObserver?: ConsumeObserver;
-  /** @internal NestJS 12's processing hooks, once the app set one (before `listen()`). */
-  processingHooks?: ProcessingHooks;
+  /** NestJS 12's processing hooks, once the app set one (before `listen()`): handed to the runners. */
+  #processingHooks?: ProcessingHooks;
 
   constructor(private readonly options: JetStreamServerOptions = {}) {
     super();
-    this.redact = createRedactor(options.connection);
-    this.logger = RedactingLogger.for(LOG_CONTEXT, this.redact);
-    this.codec = options.codec ?? new JsonCodec();
+    this.#redact = createRedactor(options.connection);
+    this.logger = RedactingLogger.for(LOG_CONTEXT, this.#redact);
     validateOptions(options, 'JetStreamServer');
     this.shutdownTimeoutMs = toMillis(options.shutdownTimeout ?? DEFAULTS.shutdownTimeout, 'shutdownTimeout');
     // The dead-letter publisher honours the app's publish.timeout; its retry budget is its own.
     this.deadLetterPublish = { ...resolvePublishDefaults(options.publish), retryBudgetMs: toMillis(DEFAULTS.deadLetter.publishBudget, 'publishBudget') };
     this.instrumentations = new Instrumentations(options);
-    this.consumeObserver = this.instrumentations.consume;
     // Nest's own classes are patched only while a JetStream server lives (released by close()).
     this.patches = [handlerErrorCapture.acquire(), pipeRejectionCapture.acquire(), appContainerCapture.acquire()];
     // Only until Nest has registered the handlers, which it does before it calls listen().
@@ -143,7 +133,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   private healthSource(): HealthSource {
     return {
       who: 'JetStreamServer',
-      redact: this.redact,
+      redact: this.#redact,
       serviceName: this.options.serviceName ?? DEFAULTS.serviceName,
       provisioning: this.options.provisioning ?? DEFAULTS.provisioning,
       connection: () => (this.nc && this.jsm ? { nc: this.nc, jsm: this.jsm } : undefined),
@@ -249,7 +239,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   }
 
   private useProcessingHooks(): void {
-    this.processingHooks = {
+    this.#processingHooks = {
       start: (ctx, done) => (this.onProcessingStartHook ? this.onProcessingStartHook(this.transportId, ctx, done) : done()),
       end: (ctx) => this.onProcessingEndHook?.(this.transportId, ctx),
     };
@@ -343,12 +333,11 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     const { nc, jsm, serverVersion } = await openConnection(this.options.connection, 'JetStreamServer');
     this.nc = nc;
     this.jsm = jsm;
-    this.termReasonSupported = versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER);
     this._status$.next('connected');
-    void watchConnection(nc, this._status$, this.listeners as EventListeners<ConnectionEvents>, 'JetStreamServer', () => this.closing, this.logger, this.redact);
+    void watchConnection(nc, this._status$, this.listeners as EventListeners<ConnectionEvents>, 'JetStreamServer', () => this.closing, this.logger, this.#redact);
     this.js = jetstream(nc);
     const mode = this.options.provisioning ?? DEFAULTS.provisioning;
-    this.provisioner = new Provisioner(jsm, mode, this.options.serviceName, this.redact);
+    this.provisioner = new Provisioner(jsm, mode, this.options.serviceName, this.#redact);
     await applyCheckpoints(this.pending, this.options.checkpoints);
     // A broadcast or ordered consumer belongs to this instance.
     for (const b of this.pending) if (b.mode === 'broadcast' || b.mode === 'ordered') b.durable = `${b.durable}_${this.instanceId}`;
@@ -373,7 +362,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     const deadLettering = bindings.filter((b) => b.deadLetter);
     if (deadLettering.length > 0) {
       const publisher = new Publisher(this.js, jsm, this.deadLetterPublish, this.instrumentations.publish);
-      this.router = new DeadLetterRouter(publisher, (event) => this.listeners.emit('deadLetter', event), this.redact);
+      this.router = new DeadLetterRouter(publisher, (event) => this.listeners.emit('deadLetter', event), this.#redact);
       const advisories = this.options.deadLetterAdvisories ?? true;
       // The safety net watches the durables the service shares: a per-instance consumer's advisories
       // would reach another instance, and its name changes every boot.
@@ -382,13 +371,14 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
         const stream = advisoryStreamName(this.options.serviceName ?? DEFAULTS.serviceName);
         // The safety net must survive what the streams it protects survive: at least their replicas.
         const replicas = (advisories === true ? undefined : advisories.replicas) ?? this.provisioner.replicasOf(watched.map((b) => b.stream), this.options.streams ?? []);
-        this.advisories = new AdvisoryWatcher(stream, watched, this.js, jsm, this.router, (event) => this.listeners.emit('deadLetterLost', event), this.redact);
+        this.advisories = new AdvisoryWatcher(stream, watched, this.js, jsm, this.router, (event) => this.listeners.emit('deadLetterLost', event), this.#redact);
         await this.advisories.start(mode, replicas);
       }
     }
     this.stopIdempotency = await startIdempotency(this.options.idempotency, bindings, this.logger);
+    this.#wiring = this.runnerWiring(versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER));
     for (const b of bindings) {
-      const runner = createRunner(b, this, this.js, jsm);
+      const runner = createRunner(b, this.#wiring, this.js, jsm);
       await runner.start();
       this.runners.push(runner);
       const via = b.invocation === 'direct' ? 'called directly' : `through Nest's pipeline: ${b.pipelineReason ?? ''}`;
@@ -447,36 +437,27 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     return this.nc as T;
   }
 
-  // --- RunnerHost ----------------------------------------------------------------------------
-
-  /** @internal */
-  onTerminated(_binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): void {
-    reportTerminated(this.logger, (e) => this.listeners.emit('terminated', e), ctx, reason, exhausted, error);
-  }
-
-  /** @internal */
-  onStranded(_binding: HandlerBinding, ctx: JetStreamContext, why: string): void {
-    reportStranded(this.logger, (e) => this.listeners.emit('deadLetterLost', e), ctx, why, this.advisories !== undefined);
-  }
-
-  /** @internal */
-  async deadLetter(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<void> {
-    if (!this.router) throw new JetStreamNotListeningError('JetStreamServer');
-    const event = await this.router.route(binding, ctx, reason, exhausted, error);
-    // A warning (nothing is lost), with the stack of the last failure below it.
-    this.logger.warn(
-      withStack(
-        `Dead-lettered message ${event.streamSequence} on "${event.subject}" (${event.stream}/${event.consumer}, delivery ${event.deliveryCount}) to "${event.deadLetterSubject}" (${event.deadLetterStream} #${event.deadLetterSequence}): ${reason}`,
-        error,
-      ),
-    );
-  }
-
-  /** @internal */
-  async consumerFor(binding: HandlerBinding, recreate: boolean, resumeFrom?: number): Promise<Consumer | PushConsumer> {
-    if (!this.js || !this.provisioner) throw new JetStreamNotListeningError('JetStreamServer');
-    if (recreate) await this.provisioner.recreateConsumer(binding, resumeFrom);
-    return binding.mode === 'push' ? this.js.consumers.getPushConsumer(binding.stream, binding.durable) : this.js.consumers.get(binding.stream, binding.durable);
+  /** What every runner is handed (its attempt pipeline's wiring): nothing in it goes back through a member of this server. */
+  private runnerWiring(termReasonSupported: boolean): RunnerHost {
+    const { logger, listeners } = this;
+    const js = this.js;
+    const provisioner = this.provisioner;
+    const advisoriesOn = this.advisories !== undefined;
+    return {
+      logger,
+      codec: this.options.codec ?? new JsonCodec(),
+      termReasonSupported,
+      redact: this.#redact,
+      deadLetters: this.router,
+      reporter: settleReporter(logger, { terminated: (e) => listeners.emit('terminated', e), deadLetterLost: (e) => listeners.emit('deadLetterLost', e) }, advisoriesOn),
+      consumeObserver: this.instrumentations.consume,
+      processingHooks: this.#processingHooks,
+      consumerFor: async (binding, recreate, resumeFrom) => {
+        if (!js || !provisioner) throw new JetStreamNotListeningError('JetStreamServer');
+        if (recreate) await provisioner.recreateConsumer(binding, resumeFrom);
+        return binding.mode === 'push' ? js.consumers.getPushConsumer(binding.stream, binding.durable) : js.consumers.get(binding.stream, binding.durable);
+      },
+    };
   }
 
   /**
@@ -486,7 +467,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
    */
   async replay(subject: string, options: ReplayOptions): Promise<ReplayResult> {
     if (!this.js || !this.jsm) throw new JetStreamNotListeningError('JetStreamServer.replay()', this.closed);
-    return replay(this.js, this.jsm, this.runners.map((r) => r.binding), subject, this, options, this.replays);
+    if (!this.#wiring) throw new JetStreamNotListeningError('JetStreamServer.replay()', this.closed);
+    return replay(this.js, this.jsm, this.runners.map((r) => r.binding), subject, this.#wiring, options, this.replays);
   }
 
 }

@@ -1,7 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import type { DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
-import { logFailure } from '../settlement/error-detail.js';
+import { logFailure, withStack } from '../settlement/error-detail.js';
+import type { SettleReporter } from '../consuming/attempt/attempt-wiring.js';
 
 /** A message terminated without a dead-letter route: logged with the error's stack, and the `terminated` event. */
 export function reportTerminated(logger: LoggerService, emit: (event: TerminatedMessageEvent) => void, ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): void {
@@ -32,4 +33,24 @@ export function reportStranded(logger: LoggerService, emit: (event: DeadLetterLo
   };
   logger.error(`Cannot dead-letter message ${info.streamSequence} on "${ctx.getSubject()}" (${info.stream}/${info.consumer}): ${event.why}`);
   emit(event);
+}
+
+/** What a server's runners report through (`SettleReporter`): log lines and the server's `terminated`, `deadLetter`, `deadLetterLost` events. */
+export function settleReporter(
+  logger: LoggerService,
+  emit: { terminated(event: TerminatedMessageEvent): void; deadLetterLost(event: DeadLetterLostEvent): void },
+  advisoriesOn: boolean,
+): SettleReporter {
+  return {
+    terminated: (ctx, reason, exhausted, error) => reportTerminated(logger, emit.terminated, ctx, reason, exhausted, error),
+    stranded: (ctx, why) => reportStranded(logger, emit.deadLetterLost, ctx, why, advisoriesOn),
+    // A warning (nothing is lost), with the stack of the last failure below it. (The `deadLetter` event is the router's.)
+    deadLettered: (event, error) =>
+      logger.warn(
+        withStack(
+          `Dead-lettered message ${event.streamSequence} on "${event.subject}" (${event.stream}/${event.consumer}, delivery ${event.deliveryCount}) to "${event.deadLetterSubject}" (${event.deadLetterStream} #${event.deadLetterSequence}): ${event.reason}`,
+          error,
+        ),
+      ),
+  };
 }

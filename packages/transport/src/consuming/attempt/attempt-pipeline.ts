@@ -1,0 +1,134 @@
+import type { HandlerBinding } from '../../bindings/handler-binding.js';
+import type { JetStreamCodec } from '../../codecs/codec.interface.js';
+import { DeadLetterHeaders } from '../../constants.js';
+import type { JetStreamContext } from '../../ctx-host/jetstream.context.js';
+import { DecodeError } from '../../errors/handler.errors.js';
+import { JetStreamNotListeningError } from '../../errors/jetstream-transport.error.js';
+import { settleIfRecorded, type IdempotencySettler } from '../../idempotency/idempotent-call.js';
+import type { ConsumeObserver } from '../../observability/instrumentation.interface.js';
+import { redactFailure } from '../../security/redact-failure.js';
+import { decideBeforeRun, describeError, type SettleDecision } from '../../settlement/settle-policy.js';
+import { readHeaders } from '../../utils/headers.js';
+import { runWithProcessingHooks, type ProcessingHooks } from '../processing-hooks.js';
+import type { AttemptWiring } from './attempt-wiring.js';
+import { waitForResult } from './handler-result.js';
+
+/** A decision the runner applies, and what failed the message (for the logs and the dead letter's stack). */
+export interface AttemptResult {
+  readonly decision: SettleDecision;
+  readonly error?: unknown;
+}
+
+/** The runner's settle step: what differs between a consumer that acks and an ordered read that retries in process. */
+export interface AttemptSettlement extends IdempotencySettler {
+  /**
+   * The handler returned or threw (`ran`), or the idempotency gate settled the message without
+   * running it: the decision left to apply, or undefined when nothing is.
+   */
+  afterRun(ctx: JetStreamContext, attempt: number, failed: boolean, error: unknown, ran: boolean): AttemptResult | undefined | Promise<AttemptResult | undefined>;
+}
+
+/**
+ * One attempt at one message, the same for every runner: gate (attempts left, a recorded
+ * idempotency key) → decode → invoke (tracing, processing hooks) → the runner's settle step;
+ * and the finalize step every runner shares (the dead letter, with its report). Made once per
+ * runner with what it is handed (`AttemptWiring`).
+ */
+export class AttemptPipeline {
+  private readonly codec: JetStreamCodec;
+  /** Whether the codec's `decode` takes the headers and the subject: they are parsed per message only for codecs that do. */
+  private readonly decodeHeaders: boolean;
+  private readonly decodeSubject: boolean;
+  readonly observer?: ConsumeObserver;
+  private readonly hooks?: ProcessingHooks;
+
+  constructor(
+    readonly binding: HandlerBinding,
+    readonly wiring: AttemptWiring,
+  ) {
+    this.codec = binding.codec ?? wiring.codec;
+    this.decodeHeaders = this.codec.decodeInputs?.headers === true;
+    this.decodeSubject = this.codec.decodeInputs?.subject === true;
+    this.observer = wiring.consumeObserver;
+    this.hooks = wiring.processingHooks;
+  }
+
+  /**
+   * gate → decode → invoke → `settlement.afterRun`. Resolves the decision the runner applies, or
+   * undefined when the message is settled already (or was abandoned at its `handlerTimeout`).
+   * Rejects only when settling failed (`gateDeliveries`: the consumer's own attempt count is checked first).
+   */
+  async run(ctx: JetStreamContext, attempt: number, settlement: AttemptSettlement, gateDeliveries: boolean): Promise<AttemptResult | undefined> {
+    const binding = this.binding;
+    if (gateDeliveries) {
+      const early = decideBeforeRun(attempt, binding);
+      if (early) return { decision: early };
+    }
+    if (binding.idempotency) {
+      // An idempotent handler's recorded key: settled without running (docs/idempotency.md).
+      const gate = await settleIfRecorded(settlement, ctx, this.wiring.logger, attempt);
+      if (gate === true) return settlement.afterRun(ctx, attempt, false, undefined, false);
+      if (gate !== false) return this.poison(gate);
+    }
+    const msg = ctx.getMessage();
+    let data: unknown;
+    try {
+      // Headers and subject are parsed from bytes on first use: only codecs that take them pay for it.
+      data = this.codec.decode(msg.data, this.decodeHeaders ? msg.headers : undefined, this.decodeSubject ? msg.subject : '');
+    } catch (cause) {
+      // A header block nats.js cannot parse throws on every read: the message is dead-lettered all the same.
+      return this.poison(new DecodeError(msg.subject, msg.info.streamSequence, { cause, deadLetter: readHeaders(() => msg.headers).headers?.has(DeadLetterHeaders.Stream) }));
+    }
+    let failed = false;
+    let error: unknown;
+    try {
+      const pending = this.invoke(data, ctx);
+      if (pending) await pending;
+    } catch (err) {
+      failed = true;
+      // The exception Nest's pipeline raised, before any filter reshaped it; a message that
+      // echoes a credential is redacted before any log, span or dead letter quotes it.
+      error = redactFailure(ctx.handlerError ?? err, this.wiring.redact);
+    }
+    // The attempt is over: no handlerTimeout while it is being settled (a slow dead-letter publish, the idempotency record).
+    ctx.startedAt = -1;
+    if (ctx.abandoned) return undefined;
+    this.observer?.handled?.(ctx.observed, failed ? (error ?? new Error('handler failed')) : undefined);
+    return settlement.afterRun(ctx, attempt, failed, error, true);
+  }
+
+  /**
+   * The finalize step of a message that goes to its dead-letter route: published (inside the
+   * failed attempt's trace, when tracing is on) and reported. Rejects when the publish failed.
+   */
+  async deadLetter(ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<void> {
+    const route = this.wiring.deadLetters;
+    if (!route) throw new JetStreamNotListeningError('JetStreamServer');
+    const observer = this.observer;
+    const send = () => route.route(this.binding, ctx, reason, exhausted, error);
+    const event = await (observer?.within ? observer.within(ctx.observed, send) : send());
+    this.wiring.reporter.deadLettered(event, error);
+  }
+
+  /** A message no attempt can handle (it does not decode, its headers cannot be read): terminated for good, with the reason redacted once. */
+  private poison(error: Error): AttemptResult {
+    return { decision: { action: 'term', exhausted: false, reason: describeError(error, undefined, this.wiring.redact) }, error };
+  }
+
+  /** Calls the handler once; a Promise or Observable to wait for, else undefined (a direct call of a synchronous method settles without a microtask). */
+  private invoke(data: unknown, ctx: JetStreamContext): Promise<void> | undefined {
+    if (this.hooks) return runWithProcessingHooks(this.hooks, ctx, () => this.traced(data, ctx));
+    return waitForResult(this.traced(data, ctx));
+  }
+
+  private traced(data: unknown, ctx: JetStreamContext): unknown {
+    const observer = this.observer;
+    if (observer?.run) return observer.run(ctx.observed, () => this.call(data, ctx));
+    return this.call(data, ctx);
+  }
+
+  private call(data: unknown, ctx: JetStreamContext): unknown {
+    const binding = this.binding;
+    return binding.direct ? binding.direct(data, ctx) : binding.handler(data, ctx);
+  }
+}
