@@ -7,8 +7,8 @@ import { deliveryCountOf } from '../utils/delivery-count.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../bindings/handler-binding.js';
 import { MessagePuller } from './message-puller.js';
+import { AckLedger } from './ack-ledger.js';
 import { HandlerDeadlines } from './handler-deadlines.js';
-import { maxDeliverOffset } from '../provisioning/consumer-config.js';
 import type { ConsumeObserver } from '../observability/instrumentation.interface.js';
 import { recordHandled } from '../idempotency/idempotent-call.js';
 import { AttemptPipeline, type AttemptResult, type AttemptSettlement } from './attempt/attempt-pipeline.js';
@@ -34,23 +34,16 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
   private running = 0;
   /** Every received, unsettled message (queued or running). */
   private readonly unsettled = new Set<JetStreamContext>();
-  /** Highest stream sequence acked (approximately: the last of each flushed batch). */
-  private ackedUpTo = 0;
-  /** Sequences naked and not yet received again (bounded by maxAckPending). */
-  private readonly nakedSeqs = new Set<number>();
+  private readonly ledger = new AckLedger();
   /** Handlers abandoned after `handlerTimeout` that have not returned yet (they run outside `concurrency`). */
   private readonly outlived = new Set<JetStreamContext>();
   private tick = 0;
   private sweepTimer?: NodeJS.Timeout;
   private readonly deadlines: HandlerDeadlines<JetStreamContext>;
-  private acks: JsMsg[] = [];
-  private ackFlush?: NodeJS.Immediate;
   private closing = false;
   private idle?: () => void;
   private readonly pipeline: AttemptPipeline;
   private readonly observer?: ConsumeObserver;
-  /** The consumer's `max_deliver` on the server: after this delivery the server gives up. */
-  private readonly lastServerDelivery: number;
 
   /** What `server.bindings` shows of this handler. */
   readonly info: HandlerBindingInfo;
@@ -62,7 +55,6 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
     this.info = bindingInfo(binding);
     this.pipeline = new AttemptPipeline(binding, host);
     this.observer = host.consumeObserver;
-    this.lastServerDelivery = binding.maxDeliver + maxDeliverOffset(binding);
     const target = {
       key: `${binding.stream}/${binding.durable}`,
       maxMessages: binding.prefetch,
@@ -120,8 +112,7 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
     }
     clearInterval(this.sweepTimer);
     this.deadlines.stop();
-    clearImmediate(this.ackFlush);
-    this.flushAcks();
+    this.ledger.stop();
     this.unsettled.clear();
   }
 
@@ -130,10 +121,7 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
   ack(ctx: JetStreamContext): void {
     if (!this.mark(ctx, 'ack')) return;
     this.observer?.settled(ctx.observed, 'ack');
-    // Acks of handlers that finish in different microtasks would each flush a socket write;
-    // gathered until the end of this event-loop turn they leave together (less CPU per message).
-    this.acks.push(ctx.getMessage());
-    this.ackFlush ??= setImmediate(this.flushAcks);
+    this.ledger.ack(ctx.getMessage());
   }
 
   nak(ctx: JetStreamContext, delay?: Duration): void {
@@ -141,7 +129,7 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
     this.observer?.settled(ctx.observed, 'nak');
     const ms = delay === undefined ? nakDelay(ctx.getMessage().info.deliveryCount, this.binding.backoffMs) : toMillis(delay, 'nak(delay)');
     ctx.getMessage().nak(ms);
-    this.noteNak(ctx.getMessage());
+    this.ledger.naked(ctx.getMessage());
   }
 
   /** From the handler: with a dead-letter route, the message goes there first. */
@@ -158,33 +146,9 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
 
   // --- internals ------------------------------------------------------------------------------
 
-  private readonly flushAcks = (): void => {
-    const acks = this.acks;
-    this.acks = [];
-    this.ackFlush = undefined;
-    for (const msg of acks) msg.ack();
-    // One parse per flush, not per message: where a recreated consumer may resume.
-    const last = acks[acks.length - 1];
-    if (last) {
-      const seq = last.info.streamSequence;
-      if (seq > this.ackedUpTo) this.ackedUpTo = seq;
-    }
-  };
-
-  /**
-   * Where a consumer deleted while the app runs should start again: the lowest sequence this
-   * process still holds unsettled or naked for redelivery, else after the last one it acked;
-   * undefined before it received anything.
-   */
+  /** Where a consumer deleted while the app runs should start again (see `AckLedger.resumePoint`). */
   resumePoint(): number | undefined {
-    let from = this.ackedUpTo > 0 ? this.ackedUpTo + 1 : Infinity;
-    for (const ctx of this.unsettled) from = Math.min(from, ctx.getMessage().info.streamSequence);
-    for (const seq of this.nakedSeqs) from = Math.min(from, seq);
-    return Number.isFinite(from) ? from : undefined;
-  }
-
-  private noteNak(msg: JsMsg): void {
-    this.nakedSeqs.add(msg.info.streamSequence);
+    return this.ledger.resumePoint([...this.unsettled].map((ctx) => ctx.getMessage()));
   }
 
   private mark(ctx: JetStreamContext, action: 'ack' | 'nak' | 'term'): boolean {
@@ -199,7 +163,7 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
       return;
     }
     const ctx = JetStreamContext.create(msg, this, this.tick);
-    if (this.nakedSeqs.size > 0) this.nakedSeqs.delete(msg.info.streamSequence);
+    this.ledger.received(msg);
     if (this.observer) ctx.observed = this.observer.received(this.binding, ctx);
     this.unsettled.add(ctx);
     if (this.running < this.binding.concurrency) {
@@ -247,7 +211,7 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
     for (let i = this.queueHead; i < this.queue.length; i++) {
       const ctx = this.queue[i];
       ctx.getMessage().nak();
-      this.noteNak(ctx.getMessage());
+      this.ledger.naked(ctx.getMessage());
       this.observer?.settled(ctx.observed, 'nak', 'shutdown');
       this.unsettled.delete(ctx);
     }
@@ -315,39 +279,9 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
     }
   }
 
-  /**
-   * Settles for good. With a dead-letter route: publish the dead letter, and only after its
-   * PubAck term the original; if the publish fails, nak with the last backoff delay so the
-   * message stays in its stream and the next delivery tries again.
-   */
-  private async finalize(ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<void> {
-    // `reason` was redacted where it was made (see RunnerHost.redact).
-    if (ctx.settled) return;
-    const { binding, host } = this;
-    if (!binding.deadLetter) {
-      this.mark(ctx, 'term');
-      ctx.getMessage().term(host.termReasonSupported ? reason : undefined);
-      this.observer?.settled(ctx.observed, 'term', reason);
-      host.reporter.terminated(ctx, reason, exhausted, error);
-      return;
-    }
-    ctx.settled = 'term';
-    try {
-      await this.pipeline.deadLetter(ctx, reason, exhausted, error);
-    } catch (err) {
-      const delay = binding.backoffMs.length ? binding.backoffMs[binding.backoffMs.length - 1] : 0;
-      ctx.settled = 'nak';
-      ctx.getMessage().nak(delay);
-      this.noteNak(ctx.getMessage());
-      if (ctx.getInfo().deliveryCount >= this.lastServerDelivery) host.reporter.stranded(ctx, describeError(err));
-      this.observer?.settled(ctx.observed, 'nak', `dead-letter publish failed: ${describeError(err)}`);
-      host.logger.error?.(
-        `Could not dead-letter message ${ctx.getInfo().streamSequence} on "${ctx.getSubject()}": ${describeError(err)}. It stays in ${ctx.getInfo().stream}; retrying in ${delay} ms.`
-      );
-      return;
-    }
-    ctx.getMessage().term(host.termReasonSupported ? `dead-lettered: ${reason}` : undefined);
-    this.observer?.settled(ctx.observed, 'dead_letter', reason);
+  /** Settles for good on the server (dead letter, else term; see `AttemptPipeline.settleForGood`). */
+  private finalize(ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<void> {
+    return this.pipeline.settleForGood(ctx, reason, exhausted, error, (msg) => this.ledger.naked(msg));
   }
 
   /**

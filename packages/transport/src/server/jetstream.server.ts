@@ -33,7 +33,7 @@ import { computePermissions, type NatsPermissions, type PermissionRole, type Per
 import { DeadLetterRouter } from '../dead-letter/dead-letter.router.js';
 import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
 import { planDirectCall } from './direct-call.js';
-import { settleReporter } from './settle-reports.js';
+import { runnerWiring } from './runner-wiring.js';
 import { ShutdownReport } from './shutdown-report.js';
 import { JetStreamHealth } from '../health/jetstream-health.js';
 import type { HealthSource } from '../health/health-source.js';
@@ -376,7 +376,21 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       }
     }
     this.stopIdempotency = await startIdempotency(this.options.idempotency, bindings, this.logger);
-    this.#wiring = this.runnerWiring(versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER));
+    const listeners = this.listeners;
+    // What every runner is handed: nothing in it goes back through a member of this server.
+    this.#wiring = runnerWiring({
+      logger: this.logger,
+      codec: this.options.codec ?? new JsonCodec(),
+      termReasonSupported: versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER),
+      redact: this.#redact,
+      deadLetters: this.router,
+      emit: { terminated: (e) => listeners.emit('terminated', e), deadLetterLost: (e) => listeners.emit('deadLetterLost', e) },
+      advisoriesOn: this.advisories !== undefined,
+      consumeObserver: this.instrumentations.consume,
+      processingHooks: this.#processingHooks,
+      js: this.js,
+      provisioner: this.provisioner,
+    });
     for (const b of bindings) {
       const runner = createRunner(b, this.#wiring, this.js, jsm);
       await runner.start();
@@ -435,29 +449,6 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   unwrap<T = NatsConnection>(): T {
     if (!this.nc) throw new JetStreamNotListeningError('JetStreamServer.unwrap()', this.closed);
     return this.nc as T;
-  }
-
-  /** What every runner is handed (its attempt pipeline's wiring): nothing in it goes back through a member of this server. */
-  private runnerWiring(termReasonSupported: boolean): RunnerHost {
-    const { logger, listeners } = this;
-    const js = this.js;
-    const provisioner = this.provisioner;
-    const advisoriesOn = this.advisories !== undefined;
-    return {
-      logger,
-      codec: this.options.codec ?? new JsonCodec(),
-      termReasonSupported,
-      redact: this.#redact,
-      deadLetters: this.router,
-      reporter: settleReporter(logger, { terminated: (e) => listeners.emit('terminated', e), deadLetterLost: (e) => listeners.emit('deadLetterLost', e) }, advisoriesOn),
-      consumeObserver: this.instrumentations.consume,
-      processingHooks: this.#processingHooks,
-      consumerFor: async (binding, recreate, resumeFrom) => {
-        if (!js || !provisioner) throw new JetStreamNotListeningError('JetStreamServer');
-        if (recreate) await provisioner.recreateConsumer(binding, resumeFrom);
-        return binding.mode === 'push' ? js.consumers.getPushConsumer(binding.stream, binding.durable) : js.consumers.get(binding.stream, binding.durable);
-      },
-    };
   }
 
   /**

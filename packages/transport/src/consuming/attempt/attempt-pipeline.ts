@@ -1,3 +1,5 @@
+import type { JsMsg } from '@nats-io/jetstream';
+import { maxDeliverOffset } from '../../provisioning/consumer-config.js';
 import type { HandlerBinding } from '../../bindings/handler-binding.js';
 import type { JetStreamCodec } from '../../codecs/codec.interface.js';
 import { DeadLetterHeaders } from '../../constants.js';
@@ -108,6 +110,41 @@ export class AttemptPipeline {
     const send = () => route.route(this.binding, ctx, reason, exhausted, error);
     const event = await (observer?.within ? observer.within(ctx.observed, send) : send());
     this.wiring.reporter.deadLettered(event, error);
+  }
+
+  /**
+   * Settles a consumer's message for good. With a dead-letter route: publish the dead letter, and
+   * only after its PubAck term the original; if the publish fails, nak with the last backoff delay
+   * so the message stays in its stream and the next delivery tries again (`naked` is told).
+   * `reason` was redacted where it was made.
+   */
+  async settleForGood(ctx: JetStreamContext, reason: string, exhausted: boolean, error: unknown, naked: (msg: JsMsg) => void): Promise<void> {
+    if (ctx.settled) return;
+    const { binding, wiring } = this;
+    const msg = ctx.getMessage();
+    ctx.settled = 'term';
+    if (!binding.deadLetter) {
+      msg.term(wiring.termReasonSupported ? reason : undefined);
+      this.observer?.settled(ctx.observed, 'term', reason);
+      wiring.reporter.terminated(ctx, reason, exhausted, error);
+      return;
+    }
+    try {
+      await this.deadLetter(ctx, reason, exhausted, error);
+    } catch (err) {
+      const delay = binding.backoffMs.length ? binding.backoffMs[binding.backoffMs.length - 1] : 0;
+      ctx.settled = 'nak';
+      msg.nak(delay);
+      naked(msg);
+      const why = describeError(err);
+      // The consumer's `max_deliver` on the server: after this delivery the server gives up.
+      if (msg.info.deliveryCount >= binding.maxDeliver + maxDeliverOffset(binding)) wiring.reporter.stranded(ctx, why);
+      this.observer?.settled(ctx.observed, 'nak', `dead-letter publish failed: ${why}`);
+      wiring.logger.error?.(`Could not dead-letter message ${msg.info.streamSequence} on "${msg.subject}": ${why}. It stays in ${msg.info.stream}; retrying in ${delay} ms.`);
+      return;
+    }
+    msg.term(wiring.termReasonSupported ? `dead-lettered: ${reason}` : undefined);
+    this.observer?.settled(ctx.observed, 'dead_letter', reason);
   }
 
   /** A message no attempt can handle (it does not decode, its headers cannot be read): terminated for good, with the reason redacted once. */
