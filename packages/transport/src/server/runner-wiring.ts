@@ -1,4 +1,6 @@
-import type { JetStreamClient } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { HandlerBinding } from '../bindings/handler-binding.js';
+import { createRunner, type HandlerRunner } from '../consuming/runners.js';
 import type { LoggerService } from '@nestjs/common';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import type { RunnerHost } from '../consuming/consumer-runner.js';
@@ -41,4 +43,16 @@ export function runnerWiring(p: RunnerWiringParts): RunnerHost {
       return binding.mode === 'push' ? js.consumers.getPushConsumer(binding.stream, binding.durable) : js.consumers.get(binding.stream, binding.durable);
     },
   };
+}
+
+/** Starts a runner for each binding, one after the other, into `runners` (those started are there to close when one fails), and says how each handler is consumed. */
+export async function startRunners(runners: HandlerRunner[], bindings: readonly HandlerBinding[], wiring: RunnerHost, js: JetStreamClient, jsm: JetStreamManager, logger: LoggerService): Promise<void> {
+  for (const b of bindings) {
+    const runner = createRunner(b, wiring, js, jsm);
+    await runner.start();
+    runners.push(runner);
+    const via = b.invocation === 'direct' ? 'called directly' : `through Nest's pipeline: ${b.pipelineReason ?? ''}`;
+    const as = b.mode === 'shared' ? `durable ${b.durable}` : b.mode === 'push' ? `push consumer ${b.durable} (queue group)` : `${b.mode} consumer ${b.durable}`;
+    logger.log(`Consuming "${b.subject}" from ${b.stream} as ${as} (concurrency ${b.concurrency}; ${via})`);
+  }
 }
