@@ -2,7 +2,6 @@ import type { Consumer, JsMsg, PushConsumer } from '@nats-io/jetstream';
 import { JetStreamContext, type MessageSettler } from '../ctx-host/jetstream.context.js';
 import { HandlerTimeoutError } from '../errors/handler.errors.js';
 import { decideAfterRun, describeError, nakDelay, type SettleDecision } from '../settlement/settle-policy.js';
-import { withStack } from '../settlement/error-detail.js';
 import { deliveryCountOf } from '../utils/delivery-count.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../bindings/handler-binding.js';
@@ -269,9 +268,9 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
       case 'nak': {
         this.nak(ctx, decision.delayMs);
         const info = ctx.getMessage().info;
-        const line = `Handler for "${ctx.getSubject()}" failed on attempt ${info.deliveryCount}/${this.binding.maxDeliver} (stream ${info.stream} seq ${info.streamSequence}); redelivery in ${decision.delayMs} ms: ${describeError(error)}`;
         // The stack on the first failure (and on the final one, when it settles for good), not on every retry.
-        this.host.logger.warn?.(info.deliveryCount === 1 ? withStack(line, error) : line);
+        this.pipeline.retryWarning(ctx, info.deliveryCount, (subject, failure) =>
+          `Handler for "${subject}" failed on attempt ${info.deliveryCount}/${this.binding.maxDeliver} (stream ${info.stream} seq ${info.streamSequence}); redelivery in ${decision.delayMs} ms: ${failure || 'undefined'}`, error);
         return;
       }
       case 'term':

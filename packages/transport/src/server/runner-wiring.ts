@@ -35,7 +35,7 @@ export function runnerWiring(p: RunnerWiringParts): RunnerHost {
     termReasonSupported: p.termReasonSupported,
     redact: p.redact,
     deadLetters: p.deadLetters,
-    reporter: settleReporter(p.logger, p.emit, p.advisoriesOn),
+    reporter: settleReporter(p.logger, p.emit, p.advisoriesOn, p.redact),
     consumeObserver: p.consumeObserver,
     processingHooks: p.processingHooks,
     consumerFor: async (binding, recreate, resumeFrom) => {

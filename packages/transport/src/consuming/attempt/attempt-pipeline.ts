@@ -9,6 +9,8 @@ import { JetStreamNotListeningError } from '../../errors/jetstream-transport.err
 import { settleIfRecorded, type IdempotencySettler } from '../../idempotency/idempotent-call.js';
 import type { ConsumeObserver } from '../../observability/instrumentation.interface.js';
 import { redactFailure } from '../../security/redact-failure.js';
+import { RedactedLine } from '../../security/redacting-logger.js';
+import { withStack } from '../../settlement/error-detail.js';
 import { decideBeforeRun, describeError, type SettleDecision } from '../../settlement/settle-policy.js';
 import { readHeaders } from '../../utils/headers.js';
 import { runWithProcessingHooks, type ProcessingHooks } from '../processing-hooks.js';
@@ -136,15 +138,25 @@ export class AttemptPipeline {
       ctx.settled = 'nak';
       msg.nak(delay);
       naked(msg);
-      const why = describeError(err);
+      const why = describeError(err, undefined, wiring.redact);
       // The consumer's `max_deliver` on the server: after this delivery the server gives up.
       if (msg.info.deliveryCount >= binding.maxDeliver + maxDeliverOffset(binding)) wiring.reporter.stranded(ctx, why);
       this.observer?.settled(ctx.observed, 'nak', `dead-letter publish failed: ${why}`);
-      wiring.logger.error?.(`Could not dead-letter message ${msg.info.streamSequence} on "${msg.subject}": ${why}. It stays in ${msg.info.stream}; retrying in ${delay} ms.`);
+      wiring.logger.error?.(new RedactedLine(`Could not dead-letter message ${msg.info.streamSequence} on "${wiring.redact(msg.subject)}": ${why}. It stays in ${msg.info.stream}; retrying in ${delay} ms.`));
       return;
     }
     msg.term(wiring.termReasonSupported ? `dead-lettered: ${reason}` : undefined);
     this.observer?.settled(ctx.observed, 'dead_letter', reason);
+  }
+
+  /**
+   * The warning of a failed attempt that will be retried, redacted once here (the failure was
+   * redacted where it was caught): the stack on the first failure only, not on every retry.
+   */
+  retryWarning(ctx: JetStreamContext, attempt: number, text: (subject: string, failure: string) => string, error: unknown): void {
+    const { redact, logger } = this.wiring;
+    const line = text(redact(ctx.getSubject()), error === undefined ? '' : describeError(error, undefined, redact));
+    logger.warn?.(new RedactedLine(attempt === 1 ? withStack(line, error) : line));
   }
 
   /** A message no attempt can handle (it does not decode, its headers cannot be read): terminated for good, with the reason redacted once. */

@@ -1,7 +1,7 @@
 import type { Consumer, JsMsg } from '@nats-io/jetstream';
 import { JetStreamContext, type MessageSettler } from '../../ctx-host/jetstream.context.js';
 import { decideAfterRun, describeError, nakDelay } from '../../settlement/settle-policy.js';
-import { logFailure, withStack } from '../../settlement/error-detail.js';
+import { logFailure } from '../../settlement/error-detail.js';
 import { toMillis, type Duration } from '../../utils/duration.js';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../../bindings/handler-binding.js';
 import { MessagePuller } from '../message-puller.js';
@@ -189,9 +189,8 @@ export class OrderedRunner implements MessageSettler, AttemptSettlement {
       }
       if (decision.action === 'nak') {
         observer?.settled(ctx.observed, 'nak');
-        const line = `Ordered handler for "${msg.subject}" failed on attempt ${attempt}/${binding.maxDeliver} (stream ${binding.stream} seq ${msg.info.streamSequence}); retrying in ${decision.delayMs} ms, later messages wait${error === undefined ? '' : `: ${describeError(error)}`}`;
-        // The stack on the first failure only, not on every retry.
-        host.logger.warn?.(attempt === 1 ? withStack(line, error) : line);
+        this.pipeline.retryWarning(ctx, attempt, (subject, failure) =>
+          `Ordered handler for "${subject}" failed on attempt ${attempt}/${binding.maxDeliver} (stream ${binding.stream} seq ${msg.info.streamSequence}); retrying in ${decision.delayMs} ms, later messages wait${failure ? `: ${failure}` : ''}`, error);
         await this.pause(decision.delayMs);
         continue;
       }
