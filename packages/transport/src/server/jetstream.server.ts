@@ -3,7 +3,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { nuid, type NatsConnection } from '@nats-io/nats-core';
 import type { LoggerService } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import { DEFAULTS, JETSTREAM_CLASS_KEY, JETSTREAM_EXTRAS_KEY, JETSTREAM_METHOD_KEY, JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from '../constants.js';
+import { DEFAULTS, JETSTREAM_EXTRAS_KEY, JETSTREAM_METHOD_KEY, JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from '../constants.js';
 import { JsonCodec } from '../codecs/json.codec.js';
 import { openConnection } from '../connection/open-connection.js';
 import { EventListeners, watchConnection, type ConnectionEvents, type JetStreamStatus } from '../connection/connection-events.js';
@@ -20,7 +20,6 @@ import { notStartedMessage, type AppView } from './app-view.js';
 import { toMillis } from '../utils/duration.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { ConsumerRunner, type RunnerHost } from '../consuming/consumer-runner.js';
-import { startIdempotency } from '../idempotency/idempotency-runtime.js';
 import { healthConsumerOf, removeInstanceConsumers, replay, type HandlerRunner } from '../consuming/runners.js';
 import type { ReplayOptions, ReplayResult } from '../consuming/replay.types.js';
 import { resolvePublishDefaults, type PublisherDefaults } from '../publishing/publisher.js';
@@ -28,16 +27,14 @@ import type { AdvisoryWatcher } from '../dead-letter/advisory-watcher.js';
 import { computePermissions, type NatsPermissions, type PermissionRole, type PermissionsPlan } from '../permissions/compute-permissions.js';
 import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
 import { planDirectCall } from './direct-call.js';
-import { runnerWiring, startRunners } from './runner-wiring.js';
-import { checkBeforeStart, deadLetterSubjectsOf, LeftBehindCache, planPermissions, scanLeftBehind, streamsUsed } from './server-facts.js';
-import { startDeadLettering } from './dead-letter-setup.js';
+import { startConsuming, type Consuming } from './runner-wiring.js';
+import { bindingOf, checkBeforeStart, deadLetterSubjectsOf, LeftBehindCache, planPermissions, scanLeftBehind, streamsUsed } from './server-facts.js';
 import { provisionBindings } from './provision-bindings.js';
 import { ShutdownReport } from './shutdown-report.js';
 import { JetStreamHealth } from '../health/jetstream-health.js';
 import type { HealthSource } from '../health/health-source.js';
 import type { ProcessingHooks } from '../consuming/processing-hooks.js';
 import type { HandlerBinding, HandlerBindingInfo, UnresolvedBinding } from '../bindings/handler-binding.js';
-import { resolveBinding } from '../bindings/resolve-bindings.js';
 import { Instrumentations } from '../observability/instrumentations.js';
 import { createRedactor, type Redactor } from '../security/redact.js';
 import { RedactingLogger } from '../security/redacting-logger.js';
@@ -191,11 +188,10 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.useProcessingHooks();
   }
 
+  /** NestJS 11's Server has neither hook: each is called only when set. */
   private useProcessingHooks(): void {
-    this.#processingHooks = {
-      start: (ctx, done) => (this.onProcessingStartHook ? this.onProcessingStartHook(this.transportId, ctx, done) : done()),
-      end: (ctx) => this.onProcessingEndHook?.(this.transportId, ctx),
-    };
+    const start: ProcessingHooks['start'] = (ctx, done) => (this.onProcessingStartHook ? this.onProcessingStartHook(this.transportId, ctx, done) : done());
+    this.#processingHooks = { start, end: (ctx) => this.onProcessingEndHook?.(this.transportId, ctx) };
   }
 
   /** Nest calls this for every handler of every transport; only JetStream handlers are kept. */
@@ -209,17 +205,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     }
     const subject = this.normalizePattern(pattern as string);
     const method = extras[JETSTREAM_METHOD_KEY];
-    const owner = own ? [extras[JETSTREAM_CLASS_KEY], method].filter((n) => typeof n === 'string').join('.') : undefined;
-    const binding = resolveBinding(
-      subject,
-      own ?? {},
-      this.options.consumerDefaults ?? {},
-      this.options.serviceName ?? DEFAULTS.serviceName,
-      callback,
-      this.options.deadLetter ?? false,
-      this.options.idempotency?.store,
-      owner || undefined,
-    );
+    const binding = bindingOf(subject, own, extras, callback, this.options);
     const plan =
       this.options.directCalls === false
         ? { reason: 'directCalls: false' }
@@ -284,17 +270,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     const mode = this.options.provisioning ?? DEFAULTS.provisioning;
     this.provisioner = new Provisioner(jsm, mode, this.options.serviceName, this.#redact);
     const bindings = await provisionBindings({
-      server: this,
-      jsm,
-      provisioner: this.provisioner,
-      mode,
-      options: this.options,
-      pending: this.pending,
-      instanceId: this.instanceId,
-      serverVersion,
-      health: this.health,
-      scanLeftBehind: (resolved) => this.scanLeftBehind(resolved),
-      logger: this.logger,
+      ...{ server: this, jsm, provisioner: this.provisioner, mode, options: this.options, pending: this.pending, instanceId: this.instanceId },
+      ...{ serverVersion, health: this.health, scanLeftBehind: (resolved) => this.scanLeftBehind(resolved), logger: this.logger },
     });
     const listeners = this.listeners;
     const emit = {
@@ -302,36 +279,20 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       deadLetter: (e: DeadLetterEvent) => listeners.emit('deadLetter', e),
       deadLetterLost: (e: DeadLetterLostEvent) => listeners.emit('deadLetterLost', e),
     };
-    const deps = { js: this.js, jsm, options: this.options, mode, provisioner: this.provisioner, redact: this.#redact, emit };
-    const started = await startDeadLettering(bindings, { ...deps, publish: this.deadLetterPublish, publishObserver: this.instrumentations.publish });
-    this.advisories = started.advisories;
-    this.stopIdempotency = await startIdempotency(this.options.idempotency, bindings, this.logger);
-    // What every runner is handed: nothing in it goes back through a member of this server.
-    this.#wiring = runnerWiring({
-      logger: this.logger,
-      codec: this.options.codec ?? new JsonCodec(),
-      termReasonSupported: versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER),
-      redact: this.#redact,
-      deadLetters: started.router,
-      emit,
-      advisoriesOn: this.advisories !== undefined,
-      consumeObserver: this.instrumentations.consume,
-      processingHooks: this.#processingHooks,
-      js: this.js,
-      provisioner: this.provisioner,
-    });
-    await startRunners(this.runners, bindings, this.#wiring, this.js, jsm, this.logger);
-    await this.instrumentations.attach({
-      role: 'server',
-      serviceName: this.options.serviceName ?? DEFAULTS.serviceName,
-      connection: nc,
-      jsm,
-      handlers: bindings.map(({ subject, stream, durable }) => ({ subject, stream, durable })),
-      streams: streamsUsed(this.options, bindings),
-      status: this.status,
-      on: <K extends keyof InstrumentationEvents>(event: K, listener: (payload: InstrumentationEvents[K]) => void) =>
-        this.listeners.add(event, listener as JetStreamServerEvents[K]),
-    });
+    const consuming: Consuming = { runners: this.runners };
+    try {
+      await startConsuming(consuming, bindings, {
+        ...{ js: this.js, jsm, options: this.options, mode, provisioner: this.provisioner, redact: this.#redact, emit, logger: this.logger },
+        ...{ codec: this.options.codec ?? new JsonCodec(), termReasonSupported: versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER) },
+        ...{ publish: this.deadLetterPublish, publishObserver: this.instrumentations.publish, consumeObserver: this.instrumentations.consume, processingHooks: this.#processingHooks },
+      });
+    } finally {
+      ({ advisories: this.advisories, stopIdempotency: this.stopIdempotency, wiring: this.#wiring } = consuming);
+    }
+    const on = <K extends keyof InstrumentationEvents>(event: K, listener: (payload: InstrumentationEvents[K]) => void) => listeners.add(event, listener as JetStreamServerEvents[K]);
+    const handlers = bindings.map(({ subject, stream, durable }) => ({ subject, stream, durable }));
+    const serviceName = this.options.serviceName ?? DEFAULTS.serviceName;
+    await this.instrumentations.attach({ role: 'server', serviceName, connection: nc, jsm, handlers, streams: streamsUsed(this.options, bindings), status: this.status, on });
   }
 
   /** Stops pulling, lets running handlers finish (up to `shutdownTimeout`) and settle, then drains the connection. */

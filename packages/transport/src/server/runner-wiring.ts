@@ -6,7 +6,10 @@ import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import type { RunnerHost } from '../consuming/consumer-runner.js';
 import type { DeadLetterRoute } from '../consuming/attempt/attempt-wiring.js';
 import type { ProcessingHooks } from '../consuming/processing-hooks.js';
-import type { DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
+import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
+import type { AdvisoryWatcher } from '../dead-letter/advisory-watcher.js';
+import { startIdempotency } from '../idempotency/idempotency-runtime.js';
+import { startDeadLettering } from './dead-letter-setup.js';
 import type { ConsumeObserver } from '../observability/instrumentation.interface.js';
 import type { Provisioner } from '../provisioning/provisioner.js';
 import { settleReporter } from './settle-reports.js';
@@ -18,7 +21,7 @@ export interface RunnerWiringParts {
   termReasonSupported: boolean;
   redact: (text: string) => string;
   deadLetters?: DeadLetterRoute;
-  emit: { terminated(event: TerminatedMessageEvent): void; deadLetterLost(event: DeadLetterLostEvent): void };
+  emit: { terminated(event: TerminatedMessageEvent): void; deadLetter(event: DeadLetterEvent): void; deadLetterLost(event: DeadLetterLostEvent): void };
   advisoriesOn: boolean;
   consumeObserver?: ConsumeObserver;
   processingHooks?: ProcessingHooks;
@@ -55,4 +58,29 @@ export async function startRunners(runners: HandlerRunner[], bindings: readonly 
     const as = b.mode === 'shared' ? `durable ${b.durable}` : b.mode === 'push' ? `push consumer ${b.durable} (queue group)` : `${b.mode} consumer ${b.durable}`;
     logger.log(`Consuming "${b.subject}" from ${b.stream} as ${as} (concurrency ${b.concurrency}; ${via})`);
   }
+}
+
+/** What `startConsuming` started, filled in as it goes: what it started before a failure is there to close. */
+export interface Consuming {
+  readonly runners: HandlerRunner[];
+  advisories?: AdvisoryWatcher;
+  stopIdempotency?: () => void;
+  wiring?: RunnerHost;
+}
+
+/**
+ * After provisioning: the dead-letter router and advisory safety net, the idempotency keys'
+ * pruning, the runners' wiring (nothing in it goes back through a member of the server), and a
+ * runner per binding.
+ */
+export async function startConsuming(
+  into: Consuming,
+  bindings: HandlerBinding[],
+  p: Omit<RunnerWiringParts, 'deadLetters' | 'advisoriesOn'> & Omit<Parameters<typeof startDeadLettering>[1], 'redact' | 'emit'> & { jsm: JetStreamManager },
+): Promise<void> {
+  const started = await startDeadLettering(bindings, p);
+  into.advisories = started.advisories;
+  into.stopIdempotency = await startIdempotency(p.options.idempotency, bindings, p.logger);
+  into.wiring = runnerWiring({ ...p, deadLetters: started.router, advisoriesOn: started.advisories !== undefined });
+  await startRunners(into.runners, bindings, into.wiring, p.js, p.jsm, p.logger);
 }

@@ -1,8 +1,11 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { LoggerService } from '@nestjs/common';
-import type { HandlerBinding } from '../bindings/handler-binding.js';
+import type { HandlerBinding, UnresolvedBinding } from '../bindings/handler-binding.js';
 import { renderDeadLetterSubject } from '../config/dead-letter-subject.js';
-import { DEFAULTS, LEFT_BEHIND_RESCAN_MS } from '../constants.js';
+import { DEFAULTS, JETSTREAM_CLASS_KEY, JETSTREAM_METHOD_KEY, LEFT_BEHIND_RESCAN_MS } from '../constants.js';
+import type { MessageHandler } from '@nestjs/microservices';
+import { resolveBinding } from '../bindings/resolve-bindings.js';
+import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
 import { ADVISORY_DURABLE, advisoryStreamName, type AdvisoryWatcher } from '../dead-letter/advisory-watcher.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { JetStreamServerOptions } from '../interfaces/jetstream-options.interface.js';
@@ -91,4 +94,11 @@ export function checkBeforeStart(plainPatterns: unknown[], app: AppView | undefi
       `JetStreamServer has ${handlers} handler(s) but no serviceName. Durable names are derived from it (<serviceName>__<subject>), so two services left on one default would share, and split, one consumer without knowing. Set serviceName to this service's name, e.g. serviceName: 'billing'.`,
     );
   }
+}
+
+/** The binding of a handler Nest offered (`own`: its `@JetStreamEvent` options; none for a plain `@EventPattern` bound by `bindPlainEventPatterns`). */
+export function bindingOf(subject: string, own: JetStreamEventOptions | undefined, extras: Record<string, unknown>, callback: MessageHandler, options: JetStreamServerOptions): UnresolvedBinding {
+  const owner = own ? [extras[JETSTREAM_CLASS_KEY], extras[JETSTREAM_METHOD_KEY]].filter((n) => typeof n === 'string').join('.') : undefined;
+  const serviceName = options.serviceName ?? DEFAULTS.serviceName;
+  return resolveBinding(subject, own ?? {}, options.consumerDefaults ?? {}, serviceName, callback, options.deadLetter ?? false, options.idempotency?.store, owner || undefined);
 }
