@@ -3,6 +3,7 @@ import type { HandlerBinding } from '../../bindings/handler-binding.js';
 import { DEFAULTS } from '../../constants.js';
 import { JetStreamContext, type MessageSettler } from '../../ctx-host/jetstream.context.js';
 import { JetStreamNotListeningError } from '../../errors/jetstream-transport.error.js';
+import type { IdempotencyStore } from '../../interfaces/idempotency-store.interface.js';
 import { msgIdKey } from '../../idempotency/idempotency-key.js';
 import { MemoryIdempotencyStore } from '../../idempotency/memory-idempotency.store.js';
 import type { Duration } from '../../utils/duration.js';
@@ -145,8 +146,8 @@ describe('AttemptPipeline (no server)', () => {
     });
 
     it('still naks with the backoff when the store fails (the key was made: the message is not poison)', async () => {
-      const idem = idempotency();
-      idem.store.seen = () => Promise.reject(new Error('database down'));
+      const down: IdempotencyStore = { seen: () => Promise.reject(new Error('database down')), record: () => Promise.resolve(true) };
+      const idem = { ...idempotency(), store: down };
       const { pipeline, settlement, calls, contextOf } = setUp({ idempotency: idem, backoffMs: [100, 200] }, () => undefined);
       const result = await pipeline.run(contextOf(fakeJsMsg()), 1, settlement, true);
       expect(settlement.settled).toEqual(['nak 100']);
