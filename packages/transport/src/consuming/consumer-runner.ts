@@ -10,7 +10,7 @@ import { AckLedger } from './ack-ledger.js';
 import { HandlerDeadlines } from './handler-deadlines.js';
 import type { ConsumeObserver } from '../observability/instrumentation.interface.js';
 import { recordHandled } from '../idempotency/idempotent-call.js';
-import { AttemptPipeline, type AttemptResult, type AttemptSettlement } from './attempt/attempt-pipeline.js';
+import { AttemptPipeline, type AttemptSettlement, type Outcome } from './attempt/attempt-pipeline.js';
 import type { AttemptWiring } from './attempt/attempt-wiring.js';
 
 /** What a runner is handed when it is made: its attempt pipeline's wiring, and where its consumer is. */
@@ -225,7 +225,9 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
       this.deadlines.started(ctx);
       const fast = deliveryCountOf((msg as JsMsg & { reply?: string }).reply ?? '');
       const attempt = Number.isNaN(fast) ? msg.info.deliveryCount : fast;
-      const result = await this.pipeline.run(ctx, attempt, this, true);
+      // Awaited only when it is a promise: a synchronous handler settles without waiting a microtask.
+      let result = this.pipeline.run(ctx, attempt, this, true);
+      if (result instanceof Promise) result = await result;
       if (result) await this.settle(ctx, result.decision, result.error);
     } catch (err) {
       // Settling itself failed (the connection closed under us): the server redelivers after ackWait.
@@ -236,7 +238,7 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
   }
 
   /** The pipeline's settle step: what the handler left to settle (a success is acked here, on the hot path, without a promise). */
-  afterRun(ctx: JetStreamContext, attempt: number, failed: boolean, error: unknown): AttemptResult | undefined | Promise<AttemptResult | undefined> {
+  afterRun(ctx: JetStreamContext, attempt: number, failed: boolean, error: unknown): Outcome {
     const { binding, host } = this;
     if (ctx.pendingSettle) return ctx.pendingSettle.then(() => undefined);
     if (binding.manualAck) {

@@ -23,13 +23,16 @@ export interface AttemptResult {
   readonly error?: unknown;
 }
 
+/** What an attempt comes to: synchronously when every step was, else once the handler (or a store) has answered. */
+export type Outcome = AttemptResult | undefined | Promise<AttemptResult | undefined>;
+
 /** The runner's settle step: what differs between a consumer that acks and an ordered read that retries in process. */
 export interface AttemptSettlement extends IdempotencySettler {
   /**
    * The handler returned or threw (`ran`), or the idempotency gate settled the message without
    * running it: the decision left to apply, or undefined when nothing is.
    */
-  afterRun(ctx: JetStreamContext, attempt: number, failed: boolean, error: unknown, ran: boolean): AttemptResult | undefined | Promise<AttemptResult | undefined>;
+  afterRun(ctx: JetStreamContext, attempt: number, failed: boolean, error: unknown, ran: boolean): Outcome;
 }
 
 /**
@@ -58,22 +61,29 @@ export class AttemptPipeline {
   }
 
   /**
-   * gate → decode → invoke → `settlement.afterRun`. Resolves the decision the runner applies, or
-   * undefined when the message is settled already (or was abandoned at its `handlerTimeout`).
-   * Rejects only when settling failed (`gateDeliveries`: the consumer's own attempt count is checked first).
+   * gate → decode → invoke → `settlement.afterRun`. The decision the runner applies, or undefined
+   * when the message is settled already (or was abandoned at its `handlerTimeout`). Synchronous
+   * while every step is (a direct call of a synchronous method, no idempotency store): the hot
+   * path waits no microtask. Rejects only when settling failed (`gateDeliveries`: the consumer's
+   * own attempt count is checked first).
    */
-  async run(ctx: JetStreamContext, attempt: number, settlement: AttemptSettlement, gateDeliveries: boolean): Promise<AttemptResult | undefined> {
-    const binding = this.binding;
+  run(ctx: JetStreamContext, attempt: number, settlement: AttemptSettlement, gateDeliveries: boolean): Outcome {
     if (gateDeliveries) {
-      const early = decideBeforeRun(attempt, binding);
+      const early = decideBeforeRun(attempt, this.binding);
       if (early) return { decision: early };
     }
-    if (binding.idempotency) {
-      // An idempotent handler's recorded key: settled without running (docs/idempotency.md).
-      const gate = await settleIfRecorded(settlement, ctx, this.wiring.logger, attempt);
-      if (gate === true) return settlement.afterRun(ctx, attempt, false, undefined, false);
-      if (gate !== false) return this.poison(gate);
-    }
+    return this.binding.idempotency ? this.gateThenRun(ctx, attempt, settlement) : this.decodeAndInvoke(ctx, attempt, settlement);
+  }
+
+  /** An idempotent handler's recorded key: settled without running (docs/idempotency.md). */
+  private async gateThenRun(ctx: JetStreamContext, attempt: number, settlement: AttemptSettlement): Promise<AttemptResult | undefined> {
+    const gate = await settleIfRecorded(settlement, ctx, this.wiring.logger, attempt);
+    if (gate === true) return settlement.afterRun(ctx, attempt, false, undefined, false);
+    if (gate !== false) return this.poison(gate);
+    return this.decodeAndInvoke(ctx, attempt, settlement);
+  }
+
+  private decodeAndInvoke(ctx: JetStreamContext, attempt: number, settlement: AttemptSettlement): Outcome {
     const msg = ctx.getMessage();
     let data: unknown;
     try {
@@ -83,18 +93,25 @@ export class AttemptPipeline {
       // A header block nats.js cannot parse throws on every read: the message is dead-lettered all the same.
       return this.poison(new DecodeError(msg.subject, msg.info.streamSequence, { cause, deadLetter: readHeaders(() => msg.headers).headers?.has(DeadLetterHeaders.Stream) }));
     }
-    let failed = false;
-    let error: unknown;
+    let pending: Promise<void> | undefined;
     try {
-      const pending = this.invoke(data, ctx);
-      if (pending) await pending;
+      pending = this.invoke(data, ctx);
     } catch (err) {
-      failed = true;
-      // The exception Nest's pipeline raised, before any filter reshaped it; a message that
-      // echoes a credential is redacted before any log, span or dead letter quotes it.
-      error = redactFailure(ctx.handlerError ?? err, this.wiring.redact);
+      return this.ran(ctx, attempt, settlement, true, err);
     }
-    // The attempt is over: no handlerTimeout while it is being settled (a slow dead-letter publish, the idempotency record).
+    if (!pending) return this.ran(ctx, attempt, settlement, false, undefined);
+    return pending.then(
+      () => this.ran(ctx, attempt, settlement, false, undefined),
+      (err: unknown) => this.ran(ctx, attempt, settlement, true, err),
+    );
+  }
+
+  /** The handler returned or threw: the attempt is over. */
+  private ran(ctx: JetStreamContext, attempt: number, settlement: AttemptSettlement, failed: boolean, thrown: unknown): Outcome {
+    // The exception Nest's pipeline raised, before any filter reshaped it; a message that
+    // echoes a credential is redacted before any log, span or dead letter quotes it.
+    const error = failed ? redactFailure(ctx.handlerError ?? thrown, this.wiring.redact) : undefined;
+    // No handlerTimeout while it is being settled (a slow dead-letter publish, the idempotency record).
     ctx.startedAt = -1;
     if (ctx.abandoned) return undefined;
     this.observer?.handled?.(ctx.observed, failed ? (error ?? new Error('handler failed')) : undefined);
