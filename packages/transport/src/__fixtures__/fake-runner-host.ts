@@ -1,9 +1,12 @@
-// The server's side of a runner (RunnerHost) without a server, and a handler binding with every
-// default applied, for unit tests of the runners. Everything the runner reports is recorded.
+// What a runner is handed (RunnerHost: its attempt pipeline's wiring, a dead-letter route, a reporter)
+// without a server, and a handler binding with every default applied, for unit tests of the runners.
+// Everything the runner reports is recorded.
 import type { Consumer, PushConsumer } from '@nats-io/jetstream';
 import type { HandlerBinding } from '../bindings/handler-binding.js';
 import { JsonCodec } from '../codecs/json.codec.js';
 import type { RunnerHost } from '../consuming/consumer-runner.js';
+import type { DeadLetterRoute, SettleReporter } from '../consuming/attempt/attempt-wiring.js';
+import type { DeadLetterEvent } from '../events/settle.events.js';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { CapturedLog } from './harness.js';
 import { FakeConsumer } from './fake-consumer.js';
@@ -47,7 +50,7 @@ export class FakeRunnerHost implements RunnerHost {
   readonly redact = (text: string): string => text.replaceAll('s3cret', '***');
   readonly terminated: HostReport[] = [];
   /** Dead letters published (after their PubAck). */
-  readonly deadLetters: HostReport[] = [];
+  readonly deadLettered: HostReport[] = [];
   readonly stranded: HostReport[] = [];
   /** Set to make the next dead-letter publishes fail with this error. */
   deadLetterError?: Error;
@@ -56,19 +59,36 @@ export class FakeRunnerHost implements RunnerHost {
 
   constructor(readonly consumer: Consumer | PushConsumer = new FakeConsumer()) {}
 
-  onTerminated(_b: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): void {
-    this.terminated.push({ seq: ctx.getInfo().streamSequence, reason, exhausted, error });
-  }
+  /** The dead-letter router: records each dead letter, or fails with `deadLetterError`. */
+  readonly deadLetters: DeadLetterRoute = {
+    route: (b: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<DeadLetterEvent> => {
+      if (this.deadLetterError) return Promise.reject(this.deadLetterError);
+      const info = ctx.getInfo();
+      this.deadLettered.push({ seq: info.streamSequence, reason, exhausted, error });
+      return Promise.resolve({
+        subject: ctx.getSubject(),
+        stream: info.stream,
+        consumer: b.durable,
+        streamSequence: info.streamSequence,
+        deliveryCount: info.deliveryCount,
+        reason,
+        exhausted,
+        deadLetterSubject: `dlq.${ctx.getSubject()}`,
+        deadLetterStream: 'DLQ',
+        deadLetterSequence: this.deadLettered.length,
+        duplicate: false,
+        via: 'handler',
+        data: ctx.getMessage().data,
+        headers: undefined as unknown as DeadLetterEvent['headers'],
+      });
+    },
+  };
 
-  deadLetter(_b: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<void> {
-    if (this.deadLetterError) return Promise.reject(this.deadLetterError);
-    this.deadLetters.push({ seq: ctx.getInfo().streamSequence, reason, exhausted, error });
-    return Promise.resolve();
-  }
-
-  onStranded(_b: HandlerBinding, ctx: JetStreamContext, why: string): void {
-    this.stranded.push({ seq: ctx.getInfo().streamSequence, reason: why });
-  }
+  readonly reporter: SettleReporter = {
+    terminated: (ctx, reason, exhausted, error) => void this.terminated.push({ seq: ctx.getInfo().streamSequence, reason, exhausted, error }),
+    stranded: (ctx, why) => void this.stranded.push({ seq: ctx.getInfo().streamSequence, reason: why }),
+    deadLettered: (event) => this.logger.warn(`Dead-lettered message ${event.streamSequence}: ${event.reason}`),
+  };
 
   consumerFor(_b: HandlerBinding, recreate: boolean, resumeFrom?: number): Promise<Consumer | PushConsumer> {
     this.consumerCalls.push({ recreate, resumeFrom });

@@ -139,7 +139,7 @@ describe('ConsumerRunner settles each message (fake consumer, no server)', () =>
       const { deliver, host } = await start(route, () => Promise.reject(new Error('database down')));
       const msg = deliver({ deliveryCount: 3, streamSequence: 11 });
       await flush();
-      expect(host.deadLetters).toEqual([{ seq: 11, reason: expect.stringMatching(/last attempt.*database down/), exhausted: true, error: expect.any(Error) }]);
+      expect(host.deadLettered).toEqual([{ seq: 11, reason: expect.stringMatching(/last attempt.*database down/), exhausted: true, error: expect.any(Error) }]);
       expect(settlesOf(msg)).toEqual([{ action: 'term', reason: expect.stringMatching(/^dead-lettered: failed on the last attempt/) }]);
       expect(host.terminated).toEqual([]);
     });

@@ -1,48 +1,22 @@
 import type { Consumer, JsMsg, PushConsumer } from '@nats-io/jetstream';
-import type { LoggerService } from '@nestjs/common';
-import { isObservable, lastValueFrom } from 'rxjs';
-import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import { JetStreamContext, type MessageSettler } from '../ctx-host/jetstream.context.js';
-import { DecodeError, HandlerTimeoutError } from '../errors/handler.errors.js';
-import { decideAfterRun, decideBeforeRun, describeError, nakDelay, type SettleDecision } from '../settlement/settle-policy.js';
-import { withStack } from '../settlement/error-detail.js';
-import { DeadLetterHeaders } from '../constants.js';
-import { readHeaders } from '../utils/headers.js';
+import { HandlerTimeoutError } from '../errors/handler.errors.js';
+import { decideAfterRun, describeError, nakDelay, type SettleDecision } from '../settlement/settle-policy.js';
 import { deliveryAttempt } from '../nats-adapter/private-access.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../bindings/handler-binding.js';
 import { MessagePuller } from './message-puller.js';
+import { AckLedger } from './ack-ledger.js';
 import { HandlerDeadlines } from './handler-deadlines.js';
-import { maxDeliverOffset } from '../provisioning/consumer-config.js';
 import type { ConsumeObserver } from '../observability/instrumentation.interface.js';
-import { runWithProcessingHooks, type ProcessingHooks } from './processing-hooks.js';
-import { recordHandled, settleIfRecorded } from '../idempotency/idempotent-call.js';
-import { redactFailure } from '../security/redact-failure.js';
+import { recordHandled } from '../idempotency/idempotent-call.js';
+import { AttemptPipeline, type AttemptSettlement, type Outcome } from './attempt/attempt-pipeline.js';
+import type { AttemptWiring } from './attempt/attempt-wiring.js';
 
-
-/** What a runner needs from its server. */
-export interface RunnerHost {
-  readonly logger: LoggerService;
-  readonly codec: JetStreamCodec;
-  /** Whether the server understands `+TERM reason` (2.10.4+); older ones ignore the whole term. */
-  readonly termReasonSupported: boolean;
-  /**
-   * Removes the connection's credentials. Applied once where a reason is made (the settle decision, a
-   * handler's `ctx.term(reason)`): `onTerminated` and `deadLetter` get reasons already redacted.
-   */
-  readonly redact: (text: string) => string;
-  /** Called after a term without a dead-letter route; `error` is what failed the message, when something threw. */
-  onTerminated(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): void;
-  /** Publishes the dead letter (resolves after its PubAck); rejects when it could not. */
-  deadLetter(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<void>;
-  /** The dead-letter publish failed on the server's last delivery: the message will not come back. */
-  onStranded(binding: HandlerBinding, ctx: JetStreamContext, why: string): void;
+/** What a runner is handed when it is made: its attempt pipeline's wiring, and where its consumer is. */
+export interface RunnerHost extends AttemptWiring {
   /** The consumer to pull from; with `recreate`, first put it back on the server (it was deleted). */
   consumerFor(binding: HandlerBinding, recreate: boolean, resumeFrom?: number): Promise<Consumer | PushConsumer>;
-  /** Metrics and tracing hooks; undefined when neither is on (then no per-message call is made). */
-  readonly consumeObserver?: ConsumeObserver;
-  /** NestJS 12's processing hooks, when the app set any (`setOnProcessingStartHook`/`EndHook`). */
-  readonly processingHooks?: ProcessingHooks;
 }
 
 /**
@@ -52,35 +26,23 @@ export interface RunnerHost {
  * (which fires at its value, whatever `ackWait`), and settles
  * each message: ack, nak with backoff, or for good (dead letter, else term).
  */
-export class ConsumerRunner implements MessageSettler {
+export class ConsumerRunner implements MessageSettler, AttemptSettlement {
   private readonly puller: MessagePuller;
   private readonly queue: JetStreamContext[] = [];
   private queueHead = 0;
   private running = 0;
   /** Every received, unsettled message (queued or running). */
   private readonly unsettled = new Set<JetStreamContext>();
-  /** Highest stream sequence acked (approximately: the last of each flushed batch). */
-  private ackedUpTo = 0;
-  /** Sequences naked and not yet received again (bounded by maxAckPending). */
-  private readonly nakedSeqs = new Set<number>();
+  private readonly ledger = new AckLedger();
   /** Handlers abandoned after `handlerTimeout` that have not returned yet (they run outside `concurrency`). */
   private readonly outlived = new Set<JetStreamContext>();
   private tick = 0;
   private sweepTimer?: NodeJS.Timeout;
   private readonly deadlines: HandlerDeadlines<JetStreamContext>;
-  private acks: JsMsg[] = [];
-  private ackFlush?: NodeJS.Immediate;
   private closing = false;
   private idle?: () => void;
-  /** The handler's own codec, else the server's. */
-  private readonly codec: JetStreamCodec;
-  /** Whether the codec's `decode` takes the headers and the subject: they are parsed per message only for codecs that do. */
-  private readonly decodeHeaders: boolean;
-  private readonly decodeSubject: boolean;
+  private readonly pipeline: AttemptPipeline;
   private readonly observer?: ConsumeObserver;
-  /** The consumer's `max_deliver` on the server: after this delivery the server gives up. */
-  private readonly lastServerDelivery: number;
-  private readonly hooks?: ProcessingHooks;
 
   /** What `server.bindings` shows of this handler. */
   readonly info: HandlerBindingInfo;
@@ -90,12 +52,8 @@ export class ConsumerRunner implements MessageSettler {
     private readonly host: RunnerHost,
   ) {
     this.info = bindingInfo(binding);
-    this.codec = binding.codec ?? host.codec;
-    this.decodeHeaders = this.codec.decodeInputs?.headers === true;
-    this.decodeSubject = this.codec.decodeInputs?.subject === true;
+    this.pipeline = new AttemptPipeline(binding, host);
     this.observer = host.consumeObserver;
-    this.lastServerDelivery = binding.maxDeliver + maxDeliverOffset(binding);
-    this.hooks = host.processingHooks;
     const target = {
       key: `${binding.stream}/${binding.durable}`,
       maxMessages: binding.prefetch,
@@ -155,8 +113,7 @@ export class ConsumerRunner implements MessageSettler {
     }
     clearInterval(this.sweepTimer);
     this.deadlines.stop();
-    clearImmediate(this.ackFlush);
-    this.flushAcks();
+    this.ledger.stop();
     this.unsettled.clear();
   }
 
@@ -165,10 +122,7 @@ export class ConsumerRunner implements MessageSettler {
   ack(ctx: JetStreamContext): void {
     if (!this.mark(ctx, 'ack')) return;
     this.observer?.settled(ctx.observed, 'ack');
-    // Acks of handlers that finish in different microtasks would each flush a socket write;
-    // gathered until the end of this event-loop turn they leave together (less CPU per message).
-    this.acks.push(ctx.getMessage());
-    this.ackFlush ??= setImmediate(this.flushAcks);
+    this.ledger.ack(ctx.getMessage());
   }
 
   nak(ctx: JetStreamContext, delay?: Duration): void {
@@ -176,7 +130,7 @@ export class ConsumerRunner implements MessageSettler {
     this.observer?.settled(ctx.observed, 'nak');
     const ms = delay === undefined ? nakDelay(ctx.getMessage().info.deliveryCount, this.binding.backoffMs) : toMillis(delay, 'nak(delay)');
     ctx.getMessage().nak(ms);
-    this.noteNak(ctx.getMessage());
+    this.ledger.naked(ctx.getMessage());
   }
 
   /** From the handler: with a dead-letter route, the message goes there first. */
@@ -193,33 +147,9 @@ export class ConsumerRunner implements MessageSettler {
 
   // --- internals ------------------------------------------------------------------------------
 
-  private readonly flushAcks = (): void => {
-    const acks = this.acks;
-    this.acks = [];
-    this.ackFlush = undefined;
-    for (const msg of acks) msg.ack();
-    // One parse per flush, not per message: where a recreated consumer may resume.
-    const last = acks[acks.length - 1];
-    if (last) {
-      const seq = last.info.streamSequence;
-      if (seq > this.ackedUpTo) this.ackedUpTo = seq;
-    }
-  };
-
-  /**
-   * Where a consumer deleted while the app runs should start again: the lowest sequence this
-   * process still holds unsettled or naked for redelivery, else after the last one it acked;
-   * undefined before it received anything.
-   */
+  /** Where a consumer deleted while the app runs should start again (see `AckLedger.resumePoint`). */
   resumePoint(): number | undefined {
-    let from = this.ackedUpTo > 0 ? this.ackedUpTo + 1 : Infinity;
-    for (const ctx of this.unsettled) from = Math.min(from, ctx.getMessage().info.streamSequence);
-    for (const seq of this.nakedSeqs) from = Math.min(from, seq);
-    return Number.isFinite(from) ? from : undefined;
-  }
-
-  private noteNak(msg: JsMsg): void {
-    this.nakedSeqs.add(msg.info.streamSequence);
+    return this.ledger.resumePoint([...this.unsettled].map((ctx) => ctx.getMessage()));
   }
 
   private mark(ctx: JetStreamContext, action: 'ack' | 'nak' | 'term'): boolean {
@@ -234,7 +164,7 @@ export class ConsumerRunner implements MessageSettler {
       return;
     }
     const ctx = JetStreamContext.create(msg, this, this.tick);
-    if (this.nakedSeqs.size > 0) this.nakedSeqs.delete(msg.info.streamSequence);
+    this.ledger.received(msg);
     if (this.observer) ctx.observed = this.observer.received(this.binding, ctx);
     this.unsettled.add(ctx);
     if (this.running < this.binding.concurrency) {
@@ -282,7 +212,7 @@ export class ConsumerRunner implements MessageSettler {
     for (let i = this.queueHead; i < this.queue.length; i++) {
       const ctx = this.queue[i];
       ctx.getMessage().nak();
-      this.noteNak(ctx.getMessage());
+      this.ledger.naked(ctx.getMessage());
       this.observer?.settled(ctx.observed, 'nak', 'shutdown');
       this.unsettled.delete(ctx);
     }
@@ -290,74 +220,47 @@ export class ConsumerRunner implements MessageSettler {
     this.queueHead = 0;
   }
 
-  /** Never rejects: every outcome is a settle decision. One async frame per message. */
+  /** Never rejects: every outcome is a settle decision. One async frame per message (the pipeline's). */
   private async process(ctx: JetStreamContext): Promise<void> {
     const msg = ctx.getMessage();
     try {
-      const { binding, host } = this;
       this.deadlines.started(ctx);
       const attempt = deliveryAttempt(msg);
-      const early = decideBeforeRun(attempt, binding);
-      if (early) return await this.settle(ctx, early);
-      // An idempotent handler's recorded key: acked without running (docs/idempotency.md).
-      if (binding.idempotency && (await settleIfRecorded(this, ctx, host.logger, attempt))) return;
-
-      let data: unknown;
-      try {
-        // Headers and subject are parsed from bytes on first use: only codecs that take them pay for it.
-        data = this.codec.decode(msg.data, this.decodeHeaders ? msg.headers : undefined, this.decodeSubject ? msg.subject : '');
-      } catch (cause) {
-        // A header block nats.js cannot parse throws on every read: the message is dead-lettered all the same.
-        const err = new DecodeError(msg.subject, msg.info.streamSequence, { cause, deadLetter: readHeaders(() => msg.headers).headers?.has(DeadLetterHeaders.Stream) });
-        return await this.settle(ctx, { action: 'term', exhausted: false, reason: describeError(err, undefined, host.redact) }, err);
-      }
-
-      let failed = false;
-      let error: unknown;
-      try {
-        const observer = this.observer;
-        if (this.hooks) {
-          const invoke = () => (binding.direct ? binding.direct(data, ctx) : binding.handler(data, ctx));
-          await runWithProcessingHooks(this.hooks, ctx, observer?.run ? () => observer.run!(ctx.observed, invoke) : invoke);
-        } else {
-          // A direct call of a synchronous method settles without waiting a microtask.
-          let result: unknown = observer?.run
-            ? observer.run(ctx.observed, () => (binding.direct ? binding.direct(data, ctx) : binding.handler(data, ctx)))
-            : binding.direct
-              ? binding.direct(data, ctx)
-              : binding.handler(data, ctx);
-          if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') result = await result;
-          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-        }
-      } catch (err) {
-        failed = true;
-        // The exception Nest's pipeline raised, before any filter reshaped it; a message that
-        // echoes a credential is redacted before any log, span or dead letter quotes it.
-        error = redactFailure(ctx.handlerError ?? err, host.redact);
-      }
-      // The attempt is over: no handlerTimeout while it is being settled (a slow dead-letter publish, the idempotency record).
-      ctx.startedAt = -1;
-      if (ctx.abandoned) return;
-      this.observer?.handled?.(ctx.observed, failed ? (error ?? new Error('handler failed')) : undefined);
-      if (ctx.pendingSettle) return await ctx.pendingSettle;
-      if (binding.manualAck) {
-        if (!ctx.isSettled()) {
-          host.logger.warn?.(
-            `Handler for "${msg.subject}" (manualAck) returned without settling message ${msg.info.streamSequence}: it will be redelivered after ackWait ${binding.ackWaitMs} ms`
-          );
-        }
-        return;
-      }
-      if (ctx.isSettled()) return;
-      if (!failed && binding.idempotency && !(await recordHandled(this, ctx, host.logger, attempt))) return;
-      if (!failed) this.ack(ctx);
-      else await this.settle(ctx, decideAfterRun(error, failed, attempt, binding, host.redact), error);
+      // Awaited only when it is a promise: a synchronous handler settles without waiting a microtask.
+      let result = this.pipeline.run(ctx, attempt, this, true);
+      if (result instanceof Promise) result = await result;
+      if (result) await this.settle(ctx, result.decision, result.error);
     } catch (err) {
       // Settling itself failed (the connection closed under us): the server redelivers after ackWait.
       this.host.logger.error?.(`Could not settle message on "${msg.subject}": ${describeError(err)}`);
     } finally {
       this.finished(ctx);
     }
+  }
+
+  /** The pipeline's settle step: what the handler left to settle (a success is acked here, on the hot path, without a promise). */
+  afterRun(ctx: JetStreamContext, attempt: number, failed: boolean, error: unknown): Outcome {
+    const { binding, host } = this;
+    if (ctx.pendingSettle) return ctx.pendingSettle.then(() => undefined);
+    if (binding.manualAck) {
+      if (!ctx.isSettled()) {
+        const msg = ctx.getMessage();
+        host.logger.warn?.(
+          `Handler for "${msg.subject}" (manualAck) returned without settling message ${msg.info.streamSequence}: it will be redelivered after ackWait ${binding.ackWaitMs} ms`
+        );
+      }
+      return undefined;
+    }
+    if (ctx.isSettled()) return undefined;
+    if (failed) return { decision: decideAfterRun(error, failed, attempt, binding, host.redact), error };
+    if (!binding.idempotency) {
+      this.ack(ctx);
+      return undefined;
+    }
+    return recordHandled(this, ctx, host.logger, attempt).then((recorded) => {
+      if (recorded) this.ack(ctx);
+      return undefined;
+    });
   }
 
   private async settle(ctx: JetStreamContext, decision: SettleDecision, error?: unknown): Promise<void> {
@@ -368,9 +271,9 @@ export class ConsumerRunner implements MessageSettler {
       case 'nak': {
         this.nak(ctx, decision.delayMs);
         const info = ctx.getMessage().info;
-        const line = `Handler for "${ctx.getSubject()}" failed on attempt ${info.deliveryCount}/${this.binding.maxDeliver} (stream ${info.stream} seq ${info.streamSequence}); redelivery in ${decision.delayMs} ms: ${describeError(error)}`;
         // The stack on the first failure (and on the final one, when it settles for good), not on every retry.
-        this.host.logger.warn?.(info.deliveryCount === 1 ? withStack(line, error) : line);
+        this.pipeline.retryWarning(ctx, info.deliveryCount, (subject, failure) =>
+          `Handler for "${subject}" failed on attempt ${info.deliveryCount}/${this.binding.maxDeliver} (stream ${info.stream} seq ${info.streamSequence}); redelivery in ${decision.delayMs} ms: ${failure || 'undefined'}`, error);
         return;
       }
       case 'term':
@@ -378,42 +281,9 @@ export class ConsumerRunner implements MessageSettler {
     }
   }
 
-  /**
-   * Settles for good. With a dead-letter route: publish the dead letter, and only after its
-   * PubAck term the original; if the publish fails, nak with the last backoff delay so the
-   * message stays in its stream and the next delivery tries again.
-   */
-  private async finalize(ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<void> {
-    // `reason` was redacted where it was made (see RunnerHost.redact).
-    if (ctx.settled) return;
-    const { binding, host } = this;
-    if (!binding.deadLetter) {
-      this.mark(ctx, 'term');
-      ctx.getMessage().term(host.termReasonSupported ? reason : undefined);
-      this.observer?.settled(ctx.observed, 'term', reason);
-      host.onTerminated(binding, ctx, reason, exhausted, error);
-      return;
-    }
-    ctx.settled = 'term';
-    try {
-      // Inside the failed attempt's trace, when tracing is on: the dead letter carries its context.
-      const observer = this.observer;
-      const send = () => host.deadLetter(binding, ctx, reason, exhausted, error);
-      await (observer?.within ? observer.within(ctx.observed, send) : send());
-    } catch (err) {
-      const delay = binding.backoffMs.length ? binding.backoffMs[binding.backoffMs.length - 1] : 0;
-      ctx.settled = 'nak';
-      ctx.getMessage().nak(delay);
-      this.noteNak(ctx.getMessage());
-      if (ctx.getInfo().deliveryCount >= this.lastServerDelivery) host.onStranded(binding, ctx, describeError(err));
-      this.observer?.settled(ctx.observed, 'nak', `dead-letter publish failed: ${describeError(err)}`);
-      host.logger.error?.(
-        `Could not dead-letter message ${ctx.getInfo().streamSequence} on "${ctx.getSubject()}": ${describeError(err)}. It stays in ${ctx.getInfo().stream}; retrying in ${delay} ms.`
-      );
-      return;
-    }
-    ctx.getMessage().term(host.termReasonSupported ? `dead-lettered: ${reason}` : undefined);
-    this.observer?.settled(ctx.observed, 'dead_letter', reason);
+  /** Settles for good on the server (dead letter, else term; see `AttemptPipeline.settleForGood`). */
+  private finalize(ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<void> {
+    return this.pipeline.settleForGood(ctx, reason, exhausted, error, (msg) => this.ledger.naked(msg));
   }
 
   /**

@@ -1,5 +1,5 @@
-import { isObservable, lastValueFrom } from 'rxjs';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
+import { waitForResult } from './attempt/handler-result.js';
 
 /**
  * NestJS 12's processing hooks of a server (`setOnProcessingStartHook`, `setOnProcessingEndHook`):
@@ -22,9 +22,7 @@ export function runWithProcessingHooks(hooks: ProcessingHooks, ctx: JetStreamCon
     };
     const done = async (): Promise<void> => {
       try {
-        let result = call();
-        if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') result = await result;
-        if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+        await waitForResult(call());
         resolve();
       } catch (err) {
         reject(err);

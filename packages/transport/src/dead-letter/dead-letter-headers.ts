@@ -16,7 +16,7 @@ export interface DeadLetterFacts {
   sequence: number;
   consumer: string;
   deliveries: number;
-  /** Already redacted (see `RunnerHost.redact`): it is published as it is, on one line. */
+  /** Already redacted (see `AttemptWiring.redact`): it is published as it is, on one line. */
   reason: string;
   time: Date;
   /** The failing error's stack, when there was one (readDeadLetter gives it back with its line breaks). */

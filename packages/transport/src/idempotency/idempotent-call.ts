@@ -2,6 +2,8 @@ import type { LoggerService } from '@nestjs/common';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { describeError, nakDelay } from '../settlement/settle-policy.js';
 import type { Duration } from '../utils/duration.js';
+import { readHeaders } from '../utils/headers.js';
+import { DecodeError } from '../errors/handler.errors.js';
 import type { IdempotencyBinding, IdempotentHandler } from './idempotency-key.js';
 
 /** What the two steps need of the consumer runner. */
@@ -15,9 +17,12 @@ export interface IdempotencySettler {
  * Before an `idempotent` handler runs: makes the message's key (`ctx.idempotencyKey`) and asks
  * the store whether it was recorded. A recorded key is acked without running the handler; a store
  * that fails (database down) naks with the backoff, so the message is neither lost nor handled
- * without its check. Resolves true when the message was settled here.
+ * without its check. Resolves true when the message was settled here. A key read from a header
+ * block that cannot be parsed (a publisher writing the protocol itself) would fail on every
+ * delivery: resolves the error to settle the message with for good instead (dead letter or term),
+ * without settling it here.
  */
-export async function settleIfRecorded(runner: IdempotencySettler, ctx: JetStreamContext, logger: LoggerService, attempt: number): Promise<boolean> {
+export async function settleIfRecorded(runner: IdempotencySettler, ctx: JetStreamContext, logger: LoggerService, attempt: number): Promise<boolean | DecodeError> {
   const { binding } = runner;
   const idem = binding.idempotency as IdempotencyBinding;
   let key: string | undefined;
@@ -26,6 +31,12 @@ export async function settleIfRecorded(runner: IdempotencySettler, ctx: JetStrea
     ctx.idempotencyKeyValue = key;
     if (!(await idem.store.seen(key))) return false;
   } catch (err) {
+    if (key === undefined) {
+      const msg = ctx.getMessage();
+      // Read through readHeaders only here, where the key failed: the hot path reads the headers once, in keyOf.
+      const unreadable = readHeaders(() => msg.headers).unreadable;
+      if (unreadable !== undefined) return new DecodeError(msg.subject, msg.info.streamSequence, { cause: new Error(`its header block cannot be read (${unreadable}), so its idempotency key cannot be made`) });
+    }
     const delay = nakDelay(attempt, binding.backoffMs);
     runner.nak(ctx, delay);
     logger.error?.(

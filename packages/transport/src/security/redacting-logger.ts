@@ -4,9 +4,23 @@ import { redactErrorChain, redactSecrets } from './redact.js';
 type Level = 'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal';
 
 /**
+ * A log line every part of which was redacted where it was made (a settle reason, a failure's
+ * description, a subject): `RedactingLogger` writes its text as it is instead of redacting it a
+ * second time. Made only by code that redacted each part with the connection's redactor.
+ */
+export class RedactedLine {
+  constructor(readonly text: string) {}
+
+  toString(): string {
+    return this.text;
+  }
+}
+
+/**
  * A Nest logger whose every line goes through `redact` first: strings are redacted, errors (and
- * their causes) have their message and stack redacted in place. Everything the library logs goes
- * through one of these, so a message built anywhere cannot print a secret.
+ * their causes) have their message and stack redacted in place; a `RedactedLine` was redacted
+ * where it was made and is written as it is (one pass). Everything the library logs goes through
+ * one of these, so a message built anywhere cannot print a secret.
  */
 export class RedactingLogger implements LoggerService {
   constructor(
@@ -50,6 +64,7 @@ export class RedactingLogger implements LoggerService {
 
   private clean(value: unknown): unknown {
     if (typeof value === 'string') return this.redact(value);
+    if (value instanceof RedactedLine) return value.text;
     if (value instanceof Error) return redactErrorChain(value, this.redact);
     return value;
   }

@@ -10,6 +10,7 @@ import { DeadLetterHeaders, readDeadLetter } from '../dead-letter/dead-letter-he
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { InvalidHeaderError, InvalidSubjectError } from '../errors/input.errors.js';
 import { EncodeError } from '../errors/publish.errors.js';
+import { MemoryIdempotencyStore } from '../idempotency/memory-idempotency.store.js';
 
 // Hostile input against a real nats-server: payloads that are deep, huge, not UTF-8 or carry
 // prototype keys; header blocks no client would write; and publishes the client must refuse
@@ -34,6 +35,12 @@ class HostileController {
 
   @JetStreamEvent('hostileordered.>', { mode: 'ordered', deliverPolicy: 'all', maxDeliver: 2, backoff: ['10ms'], deadLetter: 'hostile-dead.{subject}' })
   handleOrdered(@Payload() data: unknown, @Ctx() ctx: JetStreamContext): void {
+    this.handle(data, ctx);
+  }
+
+  // An idempotent handler keyed by msgId reads the headers before it runs.
+  @JetStreamEvent('hostileidem.>', { idempotent: { key: 'msgId' }, maxDeliver: 5, backoff: ['10ms'], deadLetter: 'hostile-dead.{subject}' })
+  handleIdempotent(@Payload() data: unknown, @Ctx() ctx: JetStreamContext): void {
     this.handle(data, ctx);
   }
 }
@@ -63,9 +70,10 @@ describe('hostile input (real nats-server)', () => {
     await h.app(HostileModule, {
       serviceName: 'hostile',
       streams: [
-        { name: 'HOSTILE', subjects: ['hostile.>', 'hostilepush.>', 'hostileordered.>'] },
+        { name: 'HOSTILE', subjects: ['hostile.>', 'hostilepush.>', 'hostileordered.>', 'hostileidem.>'] },
         { name: 'HOSTILE_DEAD', subjects: ['hostile-dead.>'] },
       ],
+      idempotency: { store: new MemoryIdempotencyStore() },
     });
     raw = new JetStreamClient({ connection: { servers: h.server.url }, codec: new RawCodec() });
     client = new JetStreamClient({ connection: { servers: h.server.url } });
@@ -153,6 +161,19 @@ describe('hostile input (real nats-server)', () => {
     expect(dl.facts?.reason).toMatch(new RegExp(`^DecodeError: Cannot decode message ${seq} on "${root}\\.badboth": .*JSON`));
     expect(dl.headers.get(DeadLetterHeaders.HeadersUnreadable)).toMatch(/not a valid character in a header name/);
     await waitFor(`the next message on ${root} handled`, () => received.has(after.seq), { timeout: 20_000 });
+    expect(received.has(seq)).toBe(false);
+  }, 60_000);
+
+  it('dead-letters at its first delivery a message whose msgId key sits in a header block that cannot be read (an idempotent handler), and goes on', async () => {
+    await rawHpub(h.server.url, 'hostileidem.badheaders', UNPARSABLE_HEADER_BLOCK, new TextEncoder().encode('{"a":1}'));
+    const seq = await seqOf('hostileidem.badheaders');
+    const after = await client.publish('hostileidem.after', { ok: true }, { msgId: 'hostile-idem-after' });
+    const dl = await deadLetterOf(seq);
+    expect(dl.facts?.reason).toMatch(new RegExp(`^DecodeError: Cannot decode message ${seq} on "hostileidem\\.badheaders": its header block cannot be read .*idempotency key`));
+    // Settled for good at once, not naked until its deliveries ran out.
+    expect(dl.facts?.deliveries).toBe(1);
+    expect(dl.headers.get(DeadLetterHeaders.HeadersUnreadable)).toMatch(/not a valid character in a header name/);
+    await waitFor('the next message on hostileidem handled', () => received.has(after.seq), { timeout: 20_000 });
     expect(received.has(seq)).toBe(false);
   }, 60_000);
 

@@ -1,54 +1,43 @@
-import type { Consumer, JetStreamClient, JetStreamManager, PushConsumer } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { jetstream } from '@nats-io/jetstream';
 import { nuid, type NatsConnection } from '@nats-io/nats-core';
 import type { LoggerService } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import { DEFAULTS, LEFT_BEHIND_RESCAN_MS, JETSTREAM_CLASS_KEY, JETSTREAM_EXTRAS_KEY, JETSTREAM_METHOD_KEY, JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from '../constants.js';
-import type { JetStreamCodec } from '../codecs/codec.interface.js';
+import { DEFAULTS, JETSTREAM_EXTRAS_KEY, JETSTREAM_METHOD_KEY, JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from '../constants.js';
 import { JsonCodec } from '../codecs/json.codec.js';
 import { openConnection } from '../connection/open-connection.js';
 import { EventListeners, watchConnection, type ConnectionEvents, type JetStreamStatus } from '../connection/connection-events.js';
-import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
-import { JetStreamConfigError, JetStreamNotListeningError } from '../errors/jetstream-transport.error.js';
+import { JetStreamNotListeningError } from '../errors/jetstream-transport.error.js';
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
 import type { JetStreamServerOptions } from '../interfaces/jetstream-options.interface.js';
 import { Provisioner } from '../provisioning/provisioner.js';
-import { provisioningServerError } from '../provisioning/server-refusals.js';
 import { validateOptions } from '../config/validate-options.js';
 import { attachNestAdapter, registrationOf, type NestAdapterLease } from '../nest-adapter/nest-internals.js';
-import { checkRequestSubjects } from './request-subjects.js';
-import { plainEventVerdict } from './plain-event-patterns.js';
 import { notStartedMessage, type AppView } from './app-view.js';
 import { toMillis } from '../utils/duration.js';
 import { versionAtLeast } from '../utils/server-version.js';
-import { assertDeclaredTimingSupported } from '../message-timing/timing-streams.js';
-import { ConsumerRunner } from '../consuming/consumer-runner.js';
-import { startIdempotency } from '../idempotency/idempotency-runtime.js';
-import { createRunner, healthConsumerOf, removeInstanceConsumers, type HandlerRunner } from '../consuming/runners.js';
+import { ConsumerRunner, type RunnerHost } from '../consuming/consumer-runner.js';
+import { healthConsumerOf, removeInstanceConsumers, type HandlerRunner } from '../consuming/runners.js';
 import { replay } from '../consuming/replay.js';
 import type { ReplayOptions, ReplayResult } from '../delivery/replay.types.js';
-import { applyCheckpoints } from '../delivery/checkpoints.js';
-import { modeOf } from '../delivery/modes.js';
-import { Publisher, resolvePublishDefaults, type PublisherDefaults } from '../publishing/publisher.js';
-import { ADVISORY_DURABLE, AdvisoryWatcher, advisoryStreamName } from '../dead-letter/advisory-watcher.js';
+import { resolvePublishDefaults, type PublisherDefaults } from '../publishing/publisher.js';
+import type { AdvisoryWatcher } from '../dead-letter/advisory-watcher.js';
 import { computePermissions, type NatsPermissions, type PermissionRole, type PermissionsPlan } from '../permissions/compute-permissions.js';
-import { DeadLetterRouter } from '../dead-letter/dead-letter.router.js';
 import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
 import { planDirectCall } from './direct-call.js';
-import { reportStranded, reportTerminated } from './settle-reports.js';
-import { withStack } from '../settlement/error-detail.js';
+import { startConsuming, type Consuming } from './runner-wiring.js';
+import { bindingOf, checkBeforeStart, deadLetterSubjectsOf, LeftBehindCache, planPermissions, scanLeftBehind, streamsUsed } from './server-facts.js';
+import { provisionBindings } from './provision-bindings.js';
 import { ShutdownReport } from './shutdown-report.js';
 import { JetStreamHealth } from '../health/jetstream-health.js';
 import type { HealthSource } from '../health/health-source.js';
-import { renderDeadLetterSubject } from '../config/dead-letter-subject.js';
 import type { ProcessingHooks } from '../consuming/processing-hooks.js';
 import type { HandlerBinding, HandlerBindingInfo, UnresolvedBinding } from '../bindings/handler-binding.js';
-import { resolveBinding } from '../bindings/resolve-bindings.js';
 import { Instrumentations } from '../observability/instrumentations.js';
 import { createRedactor, type Redactor } from '../security/redact.js';
 import { RedactingLogger } from '../security/redacting-logger.js';
-import { findLeftBehind, reportLeftBehind, type LeftBehindScan } from '../provisioning/left-behind-consumers.js';
-import type { ConsumeObserver, InstrumentationEvents } from '../observability/instrumentation.interface.js';
+import type { LeftBehindScan } from '../provisioning/left-behind-consumers.js';
+import type { InstrumentationEvents } from '../observability/instrumentation.interface.js';
 
 /** Events of `JetStreamServer.on()`. */
 export type JetStreamServerEvents = ConnectionEvents & {
@@ -70,13 +59,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   override readonly propagatesEventHandlerErrors = true;
   /** Every line goes through the connection's redactor: no credential reaches the logs. */
   override readonly logger: LoggerService;
-  /** @internal Removes this server's credentials (and any recognisable secret) from a text. */
-  readonly redact: Redactor;
-
-  /** @internal */
-  readonly codec: JetStreamCodec;
-  /** @internal Whether the server understands `+TERM reason` (2.10.4+). */
-  termReasonSupported = false;
+  /** Removes this server's credentials (and any recognisable secret) from a text. */
+  readonly #redact: Redactor;
 
   private readonly pending: UnresolvedBinding[] = [];
   /** Plain `@EventPattern` patterns Nest offered and this server did not bind. */
@@ -99,7 +83,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   private readonly replays = new Set<HandlerRunner>();
   /** Names this instance's own consumers (the modes with a consumer per instance). */
   private readonly instanceId = nuid.next().slice(-8);
-  private router?: DeadLetterRouter;
+  /** Handed to every runner at `listen()`. */
+  #wiring?: RunnerHost;
   private advisories?: AdvisoryWatcher;
   private readonly shutdownTimeoutMs: number;
   private readonly deadLetterPublish: PublisherDefaults;
@@ -107,27 +92,23 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   /** What nest-adapter/nest-internals.ts wraps in Nest while this server lives (released by close()). */
   private readonly nestAdapter: NestAdapterLease;
   private closed = false;
-  private leftBehindCache?: { at: number; scan: Promise<LeftBehindScan> };
+  private readonly leftBehind = new LeftBehindCache();
   /** Set when close() starts: the connection closing after it is expected. */
   private closing = false;
   /** Stops pruning the idempotency keys (set at `listen()` when `idempotency.pruneInterval` is). */
   private stopIdempotency?: () => void;
-  /** @internal Metrics and tracing hooks of the consumers; undefined when neither is on. */
-  readonly consumeObserver?: ConsumeObserver;
-  /** @internal NestJS 12's processing hooks, once the app set one (before `listen()`). */
-  processingHooks?: ProcessingHooks;
+  /** NestJS 12's processing hooks, once the app set one (before `listen()`): handed to the runners. */
+  #processingHooks?: ProcessingHooks;
 
   constructor(private readonly options: JetStreamServerOptions = {}) {
     super();
-    this.redact = createRedactor(options.connection);
-    this.logger = RedactingLogger.for(LOG_CONTEXT, this.redact);
-    this.codec = options.codec ?? new JsonCodec();
+    this.#redact = createRedactor(options.connection);
+    this.logger = RedactingLogger.for(LOG_CONTEXT, this.#redact);
     validateOptions(options, 'JetStreamServer');
     this.shutdownTimeoutMs = toMillis(options.shutdownTimeout ?? DEFAULTS.shutdownTimeout, 'shutdownTimeout');
     // The dead-letter publisher honours the app's publish.timeout; its retry budget is its own.
     this.deadLetterPublish = { ...resolvePublishDefaults(options.publish), retryBudgetMs: toMillis(DEFAULTS.deadLetter.publishBudget, 'publishBudget') };
     this.instrumentations = new Instrumentations(options);
-    this.consumeObserver = this.instrumentations.consume;
     this.nestAdapter = attachNestAdapter(this);
     this.status.subscribe((status) => (this.lastStatus = status));
     this.listeners.add('closed', (err) => (this.closedError = err));
@@ -137,7 +118,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   private healthSource(): HealthSource {
     return {
       who: 'JetStreamServer',
-      redact: this.redact,
+      redact: this.#redact,
       serviceName: this.options.serviceName ?? DEFAULTS.serviceName,
       provisioning: this.options.provisioning ?? DEFAULTS.provisioning,
       connection: () => (this.nc && this.jsm ? { nc: this.nc, jsm: this.jsm } : undefined),
@@ -145,10 +126,10 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       closedReason: () => this.closedError,
       notStarted: () => (this.listenCalled || this.closed ? undefined : notStartedMessage(this.app)),
       consumers: () => this.runners.map(healthConsumerOf),
-      streams: () => this.streamsUsed().map((name) => ({ name })),
-      deadLetterSubjects: () => this.deadLetterSubjects(),
+      streams: () => streamsUsed(this.options, this.boundTo()).map((name) => ({ name })),
+      deadLetterSubjects: () => deadLetterSubjectsOf(this.boundTo()),
       missingDeadLetterSubjects: () => this.missingDeadLetterSubjects,
-      leftBehind: () => this.leftBehindForHealth(),
+      leftBehind: () => this.leftBehind.get(() => this.scanLeftBehind(this.boundTo())),
     };
   }
 
@@ -162,37 +143,13 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     return this.listenCalled;
   }
 
-  /** Readiness lists consumers left behind from a scan at most `LEFT_BEHIND_RESCAN_MS` old: they only change with a deploy. */
-  private leftBehindForHealth(): Promise<LeftBehindScan> {
-    const cached = this.leftBehindCache;
-    if (cached && Date.now() - cached.at < LEFT_BEHIND_RESCAN_MS) return cached.scan;
-    const scan = this.scanLeftBehind(this.runners.map((r) => r.binding));
-    this.leftBehindCache = { at: Date.now(), scan };
-    scan.catch(() => (this.leftBehindCache = undefined));
-    return scan;
+  /** The bindings of the handlers running. */
+  private boundTo(): HandlerBinding[] {
+    return this.runners.map((r) => r.binding);
   }
 
-  /**
-   * The durables of this service on the app's streams that no handler uses (see
-   * provisioning/left-behind-consumers.ts); the library's own streams (dead-letter advisories,
-   * health) are not looked at.
-   */
-  private async scanLeftBehind(bindings: readonly HandlerBinding[]): Promise<LeftBehindScan> {
-    if (!this.jsm || this.options.serviceName === undefined) return { consumers: [], unreadable: [] };
-    const serviceName = this.options.serviceName;
-    const own = new Set([advisoryStreamName(serviceName), this.health.storageTarget?.stream]);
-    const streams = [...(this.options.streams ?? []).map((d) => d.name), ...bindings.map((b) => b.stream)].filter((s) => !own.has(s));
-    return findLeftBehind(this.jsm, streams, serviceName, new Set(bindings.map((b) => `${b.stream}/${b.durable}`)));
-  }
-
-  /** The streams the app declares or its handlers read. */
-  private streamsUsed(): string[] {
-    return [...new Set([...(this.options.streams ?? []).map((d) => d.name), ...this.runners.map((r) => r.binding.stream)])];
-  }
-
-  /** The handlers' dead-letter subjects, rendered from their templates. */
-  private deadLetterSubjects(): string[] {
-    return [...new Set(this.runners.flatMap(({ binding: b }) => (b.deadLetter ? [renderDeadLetterSubject(b.deadLetter, b.subject, b.stream, b.durable)] : [])))];
+  private scanLeftBehind(bindings: readonly HandlerBinding[]): Promise<LeftBehindScan> {
+    return scanLeftBehind(this.jsm, this.options, this.health.storageTarget?.stream, bindings);
   }
 
   /**
@@ -207,26 +164,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   /** What `permissions()` computes from: the streams, consumers and subjects this app uses. */
   async permissionsPlan(publishes: string[] = []): Promise<PermissionsPlan> {
     if (!this.jsm) throw new JetStreamNotListeningError('JetStreamServer.permissionsPlan()', this.closed);
-    const bindings = this.runners.map((r) => r.binding);
-    const deadLetterSubjects = this.deadLetterSubjects();
-    const deadLetterStreams = new Set<string>();
-    for (const subject of deadLetterSubjects) {
-      const stream = await this.jsm.streams.find(subject).catch(() => undefined);
-      if (stream) deadLetterStreams.add(stream);
-    }
-    const serviceName = this.options.serviceName ?? DEFAULTS.serviceName;
-    const advisoryOn = this.advisories !== undefined;
-    return {
-      streams: this.streamsUsed(),
-      consumers: bindings.map((b) => ({ stream: b.stream, durable: b.durable, mode: b.mode })),
-      deadLetterSubjects,
-      deadLetterStreams: [...deadLetterStreams],
-      advisory: advisoryOn ? { stream: advisoryStreamName(serviceName), durable: ADVISORY_DURABLE, subjects: this.advisories?.subjects() ?? [] } : undefined,
-      health: this.health.storageTarget,
-      publishes,
-      leaderAdvisories: this.options.metrics !== undefined,
-      inboxPrefix: this.options.connection?.inboxPrefix,
-    };
+    return planPermissions(this.jsm, this.options, this.boundTo(), this.advisories, this.health.storageTarget, publishes);
   }
 
   /** NestJS 12: runs around every handler call, for CLS and tracing (set it before `listen()`). */
@@ -242,11 +180,10 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.useProcessingHooks();
   }
 
+  /** NestJS 11's Server has neither hook: each is called only when set. */
   private useProcessingHooks(): void {
-    this.processingHooks = {
-      start: (ctx, done) => (this.onProcessingStartHook ? this.onProcessingStartHook(this.transportId, ctx, done) : done()),
-      end: (ctx) => this.onProcessingEndHook?.(this.transportId, ctx),
-    };
+    const start: ProcessingHooks['start'] = (ctx, done) => (this.onProcessingStartHook ? this.onProcessingStartHook(this.transportId, ctx, done) : done());
+    this.#processingHooks = { start, end: (ctx) => this.onProcessingEndHook?.(this.transportId, ctx) };
   }
 
   /** Nest calls this for every handler of every transport; only JetStream handlers are kept. */
@@ -260,17 +197,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     }
     const subject = this.normalizePattern(pattern as string);
     const method = extras[JETSTREAM_METHOD_KEY];
-    const owner = own ? [extras[JETSTREAM_CLASS_KEY], method].filter((n) => typeof n === 'string').join('.') : undefined;
-    const binding = resolveBinding(
-      subject,
-      own ?? {},
-      this.options.consumerDefaults ?? {},
-      this.options.serviceName ?? DEFAULTS.serviceName,
-      callback,
-      this.options.deadLetter ?? false,
-      this.options.idempotency?.store,
-      owner || undefined,
-    );
+    const binding = bindingOf(subject, own, extras, callback, this.options);
     const plan =
       this.options.directCalls === false
         ? { reason: 'directCalls: false' }
@@ -325,80 +252,39 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   }
 
   private async start(): Promise<void> {
-    const plain = plainEventVerdict(this.plainPatterns, this.app);
-    if (plain?.level === 'error') throw new JetStreamConfigError(plain.message);
-    if (plain?.level === 'warn') this.logger.warn(plain.message);
-    if (plain?.level === 'debug') this.logger.debug?.(plain.message);
-    if (this.pending.length > 0 && this.options.serviceName === undefined) {
-      throw new JetStreamConfigError(
-        `JetStreamServer has ${this.pending.length} handler(s) but no serviceName. Durable names are derived from it (<serviceName>__<subject>), so two services left on one default would share, and split, one consumer without knowing. Set serviceName to this service's name, e.g. serviceName: 'billing'.`,
-      );
-    }
+    checkBeforeStart(this.plainPatterns, this.app, this.pending.length, this.options, this.logger);
     const { nc, jsm, serverVersion } = await openConnection(this.options.connection, 'JetStreamServer');
     this.nc = nc;
     this.jsm = jsm;
-    this.termReasonSupported = versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER);
     this._status$.next('connected');
-    void watchConnection(nc, this._status$, this.listeners as EventListeners<ConnectionEvents>, 'JetStreamServer', () => this.closing, this.logger, this.redact);
+    void watchConnection(nc, this._status$, this.listeners as EventListeners<ConnectionEvents>, 'JetStreamServer', () => this.closing, this.logger, this.#redact);
     this.js = jetstream(nc);
     const mode = this.options.provisioning ?? DEFAULTS.provisioning;
-    this.provisioner = new Provisioner(jsm, mode, this.options.serviceName, this.redact);
-    await applyCheckpoints(this.pending, this.options.checkpoints);
-    // A consumer per instance belongs to this instance.
-    for (const b of this.pending) if (modeOf(b).perInstance) b.durable = `${b.durable}_${this.instanceId}`;
-    if (mode !== 'off') assertDeclaredTimingSupported(this.options.streams ?? [], serverVersion);
-    // Before provisioning: a stream that would capture a request subject is not created or widened.
-    await checkRequestSubjects(this, jsm, this.options, this.logger);
-    const serviceName = this.options.serviceName;
-    // Consumers left behind are reported (and pruned, when asked) once the streams exist, before the handlers' consumers.
-    const leftBehind = serviceName === undefined ? undefined : async (resolved: HandlerBinding[]) => {
-      const scan = await this.scanLeftBehind(resolved);
-      await reportLeftBehind(jsm, scan, serviceName, mode, this.options.pruneConsumers === true, this.logger);
-    };
-    const bindings = await this.provisioner.provision(this.options.streams ?? [], this.pending, leftBehind);
-    const healthTarget = this.health.storageTarget;
-    if (mode === 'create-or-update' && healthTarget) {
-      // The storage check's stream (health.storageWrite), so that identities that may not create streams find it there.
-      const replicas = this.provisioner.replicasOf(bindings.map((b) => b.stream), this.options.streams ?? []);
-      await this.health.provision(replicas).catch((err: unknown) => {
-        throw provisioningServerError(`create the health stream ${healthTarget.stream}`, err);
-      });
-    }
-    const deadLettering = bindings.filter((b) => b.deadLetter);
-    if (deadLettering.length > 0) {
-      const publisher = new Publisher(this.js, jsm, this.deadLetterPublish, this.instrumentations.publish);
-      this.router = new DeadLetterRouter(publisher, (event) => this.listeners.emit('deadLetter', event), this.redact);
-      const advisories = this.options.deadLetterAdvisories ?? true;
-      // The safety net watches the durables the service shares: a per-instance consumer's advisories
-      // would reach another instance, and its name changes every boot.
-      const watched = deadLettering.filter((b) => modeOf(b).advisoryWatched);
-      if (advisories !== false && watched.length > 0) {
-        const stream = advisoryStreamName(this.options.serviceName ?? DEFAULTS.serviceName);
-        // The safety net must survive what the streams it protects survive: at least their replicas.
-        const replicas = (advisories === true ? undefined : advisories.replicas) ?? this.provisioner.replicasOf(watched.map((b) => b.stream), this.options.streams ?? []);
-        this.advisories = new AdvisoryWatcher(stream, watched, this.js, jsm, this.router, (event) => this.listeners.emit('deadLetterLost', event), this.redact);
-        await this.advisories.start(mode, replicas);
-      }
-    }
-    this.stopIdempotency = await startIdempotency(this.options.idempotency, bindings, this.logger);
-    for (const b of bindings) {
-      const runner = createRunner(b, this, this.js, jsm);
-      await runner.start();
-      this.runners.push(runner);
-      const via = b.invocation === 'direct' ? 'called directly' : `through Nest's pipeline: ${b.pipelineReason ?? ''}`;
-      this.logger.log(`Consuming "${b.subject}" from ${b.stream} as ${modeOf(b).describe(b.durable)} (concurrency ${b.concurrency}; ${via})`);
-    }
-    await this.instrumentations.attach({
-      role: 'server',
-      serviceName: this.options.serviceName ?? DEFAULTS.serviceName,
-      connection: nc,
-      jsm,
-      handlers: bindings.map(({ subject, stream, durable }) => ({ subject, stream, durable })),
-      streams: [...new Set([...(this.options.streams ?? []).map((s) => s.name), ...bindings.map((b) => b.stream)])],
-      status: this.status,
-      on: <K extends keyof InstrumentationEvents>(event: K, listener: (payload: InstrumentationEvents[K]) => void) =>
-        this.listeners.add(event, listener as JetStreamServerEvents[K]),
+    this.provisioner = new Provisioner(jsm, mode, this.options.serviceName, this.#redact);
+    const bindings = await provisionBindings({
+      ...{ server: this, jsm, provisioner: this.provisioner, mode, options: this.options, pending: this.pending, instanceId: this.instanceId },
+      ...{ serverVersion, health: this.health, scanLeftBehind: (resolved) => this.scanLeftBehind(resolved), logger: this.logger },
     });
+    const listeners = this.listeners;
+    const emit = {
+      terminated: (e: TerminatedMessageEvent) => listeners.emit('terminated', e),
+      deadLetter: (e: DeadLetterEvent) => listeners.emit('deadLetter', e),
+      deadLetterLost: (e: DeadLetterLostEvent) => listeners.emit('deadLetterLost', e),
+    };
+    const consuming: Consuming = { runners: this.runners };
+    try {
+      await startConsuming(consuming, bindings, {
+        ...{ js: this.js, jsm, options: this.options, mode, provisioner: this.provisioner, redact: this.#redact, emit, logger: this.logger },
+        ...{ codec: this.options.codec ?? new JsonCodec(), termReasonSupported: versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER) },
+        ...{ publish: this.deadLetterPublish, publishObserver: this.instrumentations.publish, consumeObserver: this.instrumentations.consume, processingHooks: this.#processingHooks },
+      });
+    } finally {
+      ({ advisories: this.advisories, stopIdempotency: this.stopIdempotency, wiring: this.#wiring } = consuming);
+    }
+    const on = <K extends keyof InstrumentationEvents>(event: K, listener: (payload: InstrumentationEvents[K]) => void) => listeners.add(event, listener as JetStreamServerEvents[K]);
+    const handlers = bindings.map(({ subject, stream, durable }) => ({ subject, stream, durable }));
+    const serviceName = this.options.serviceName ?? DEFAULTS.serviceName;
+    await this.instrumentations.attach({ role: 'server', serviceName, connection: nc, jsm, handlers, streams: streamsUsed(this.options, bindings), status: this.status, on });
   }
 
   /** Stops pulling, lets running handlers finish (up to `shutdownTimeout`) and settle, then drains the connection. */
@@ -440,38 +326,6 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     return this.nc as T;
   }
 
-  // --- RunnerHost ----------------------------------------------------------------------------
-
-  /** @internal */
-  onTerminated(_binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): void {
-    reportTerminated(this.logger, (e) => this.listeners.emit('terminated', e), ctx, reason, exhausted, error);
-  }
-
-  /** @internal */
-  onStranded(_binding: HandlerBinding, ctx: JetStreamContext, why: string): void {
-    reportStranded(this.logger, (e) => this.listeners.emit('deadLetterLost', e), ctx, why, this.advisories !== undefined);
-  }
-
-  /** @internal */
-  async deadLetter(binding: HandlerBinding, ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<void> {
-    if (!this.router) throw new JetStreamNotListeningError('JetStreamServer');
-    const event = await this.router.route(binding, ctx, reason, exhausted, error);
-    // A warning (nothing is lost), with the stack of the last failure below it.
-    this.logger.warn(
-      withStack(
-        `Dead-lettered message ${event.streamSequence} on "${event.subject}" (${event.stream}/${event.consumer}, delivery ${event.deliveryCount}) to "${event.deadLetterSubject}" (${event.deadLetterStream} #${event.deadLetterSequence}): ${reason}`,
-        error,
-      ),
-    );
-  }
-
-  /** @internal */
-  async consumerFor(binding: HandlerBinding, recreate: boolean, resumeFrom?: number): Promise<Consumer | PushConsumer> {
-    if (!this.js || !this.provisioner) throw new JetStreamNotListeningError('JetStreamServer');
-    if (recreate) await this.provisioner.recreateConsumer(binding, resumeFrom);
-    return modeOf(binding).delivery === 'queue-group' ? this.js.consumers.getPushConsumer(binding.stream, binding.durable) : this.js.consumers.get(binding.stream, binding.durable);
-  }
-
   /**
    * Replays a range of a stream through the handler bound to `subject` (after `listen()`), on an
    * ordered consumer of its own: the app's durable consumers are not touched. The handler's
@@ -479,7 +333,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
    */
   async replay(subject: string, options: ReplayOptions): Promise<ReplayResult> {
     if (!this.js || !this.jsm) throw new JetStreamNotListeningError('JetStreamServer.replay()', this.closed);
-    return replay(this.js, this.jsm, this.runners.map((r) => r.binding), subject, this, options, this.replays);
+    if (!this.#wiring) throw new JetStreamNotListeningError('JetStreamServer.replay()', this.closed);
+    return replay(this.js, this.jsm, this.runners.map((r) => r.binding), subject, this.#wiring, options, this.replays);
   }
 
 }

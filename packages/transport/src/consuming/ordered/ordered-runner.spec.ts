@@ -94,7 +94,7 @@ describe('OrderedRunner (fake ordered consumer, no server)', () => {
     [1, 2].forEach((seq) => deliver({ streamSequence: seq }));
     await waitFor('both read', () => runner.lastSequence === 2);
     expect(calls).toEqual([1, 2]);
-    expect(host.deadLetters).toEqual([{ seq: 1, reason: expect.stringMatching(/bad order/), exhausted: false, error: expect.any(JetStreamTermError) }]);
+    expect(host.deadLettered).toEqual([{ seq: 1, reason: expect.stringMatching(/bad order/), exhausted: false, error: expect.any(JetStreamTermError) }]);
     expect(runner.stoppedAt).toBeUndefined();
     await runner.close(0);
   });
@@ -164,7 +164,7 @@ describe('OrderedRunner retries and close (fake timers)', () => {
     expect(calls).toEqual([1]);
     host.deadLetterError = undefined;
     await jest.advanceTimersByTimeAsync(500);
-    expect(host.deadLetters).toMatchObject([{ seq: 1, exhausted: true }]);
+    expect(host.deadLettered).toMatchObject([{ seq: 1, exhausted: true }]);
     expect(calls).toEqual([1, 2]);
     await runner.close(0);
   });

@@ -1,18 +1,14 @@
 import type { Consumer, JsMsg } from '@nats-io/jetstream';
 import { JetStreamContext, type MessageSettler } from '../../ctx-host/jetstream.context.js';
-import { DecodeError } from '../../errors/handler.errors.js';
-import { decideAfterRun, describeError, nakDelay, type SettleDecision } from '../../settlement/settle-policy.js';
-import { logFailure, withStack } from '../../settlement/error-detail.js';
-import { DeadLetterHeaders } from '../../constants.js';
-import { readHeaders } from '../../utils/headers.js';
+import { decideAfterRun, describeError, nakDelay } from '../../settlement/settle-policy.js';
+import { logFailure } from '../../settlement/error-detail.js';
 import { toMillis, type Duration } from '../../utils/duration.js';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../../bindings/handler-binding.js';
 import { MessagePuller } from '../message-puller.js';
 import type { OrderedFailure } from '../../delivery/replay.types.js';
 import type { RunnerHost } from '../consumer-runner.js';
-import { invokeHandler } from '../invoke-handler.js';
-import { recordHandled, settleIfRecorded } from '../../idempotency/idempotent-call.js';
-import { redactFailure } from '../../security/redact-failure.js';
+import { recordHandled } from '../../idempotency/idempotent-call.js';
+import { AttemptPipeline, type AttemptResult, type AttemptSettlement } from '../attempt/attempt-pipeline.js';
 
 /** Where an ordered read ends (a replay), and what it does with a message that fails every attempt. */
 export interface OrderedRunOptions {
@@ -38,7 +34,7 @@ export interface OrderedRunOptions {
  * then the message is dead-lettered (its route) and the read goes on, or, with no route, the read
  * stops there (`'stop'`) or records it (`'collect'`). Nothing is skipped silently.
  */
-export class OrderedRunner implements MessageSettler {
+export class OrderedRunner implements MessageSettler, AttemptSettlement {
   private readonly puller: MessagePuller;
   private readonly queue: JsMsg[] = [];
   private busy = false;
@@ -58,8 +54,9 @@ export class OrderedRunner implements MessageSettler {
   readonly done = new Promise<void>((resolve) => (this.finish = resolve));
   readonly info: HandlerBindingInfo;
   private retry?: { timer: NodeJS.Timeout; resolve: () => void };
-  /** The attempt under way, how its handler settled it, and what it threw. */
-  private current: { ctx?: JetStreamContext; nakDelayMs?: number; termReason?: string; error?: unknown } = {};
+  /** The attempt under way, and how its handler settled it (a nak's delay, a term's reason, redacted). */
+  private current: { ctx?: JetStreamContext; nakDelayMs?: number; termReason?: string } = {};
+  private readonly pipeline: AttemptPipeline;
 
   constructor(
     readonly binding: HandlerBinding,
@@ -67,6 +64,7 @@ export class OrderedRunner implements MessageSettler {
     private readonly options: OrderedRunOptions,
   ) {
     this.info = bindingInfo(binding);
+    this.pipeline = new AttemptPipeline(binding, host);
     const target = {
       key: `${binding.stream}/${binding.durable} (ordered)`,
       maxMessages: binding.prefetch,
@@ -136,7 +134,8 @@ export class OrderedRunner implements MessageSettler {
   term(ctx: JetStreamContext, reason?: string): void {
     if (ctx.settled) return;
     ctx.settled = 'term';
-    if (ctx === this.current.ctx) this.current.termReason = reason;
+    // Redacted once, where the reason is made.
+    if (ctx === this.current.ctx) this.current.termReason = reason === undefined ? undefined : this.host.redact(reason);
   }
 
   working(): void {
@@ -188,20 +187,19 @@ export class OrderedRunner implements MessageSettler {
       const ctx = JetStreamContext.create(msg, this);
       const observer = host.consumeObserver;
       if (observer) ctx.observed = observer.received(binding, ctx);
-      const decision = await this.attempt(ctx, attempt);
+      this.current = { ctx };
+      // Never undefined here: an ordered read has no handlerTimeout, and afterRun always decides.
+      const { decision, error } = (await this.pipeline.run(ctx, attempt, this, false)) ?? { decision: { action: 'ack' } };
       if (decision.action === 'ack') {
         observer?.settled(ctx.observed, 'ack');
         this.handled++;
         this.lastSequence = msg.info.streamSequence;
         return;
       }
-      // What this attempt threw (undefined when it settled by itself, or could not be decoded: then the decision says why).
-      const error = this.current.ctx === ctx ? this.current.error : undefined;
       if (decision.action === 'nak') {
         observer?.settled(ctx.observed, 'nak');
-        const line = `Ordered handler for "${msg.subject}" failed on attempt ${attempt}/${binding.maxDeliver} (stream ${binding.stream} seq ${msg.info.streamSequence}); retrying in ${decision.delayMs} ms, later messages wait${error === undefined ? '' : `: ${describeError(error)}`}`;
-        // The stack on the first failure only, not on every retry.
-        host.logger.warn?.(attempt === 1 ? withStack(line, error) : line);
+        this.pipeline.retryWarning(ctx, attempt, (subject, failure) =>
+          `Ordered handler for "${subject}" failed on attempt ${attempt}/${binding.maxDeliver} (stream ${binding.stream} seq ${msg.info.streamSequence}); retrying in ${decision.delayMs} ms, later messages wait${failure ? `: ${failure}` : ''}`, error);
         await this.pause(decision.delayMs);
         continue;
       }
@@ -210,47 +208,25 @@ export class OrderedRunner implements MessageSettler {
     }
   }
 
-  private async attempt(ctx: JetStreamContext, attempt: number): Promise<SettleDecision> {
+  /** The pipeline's settle step: how the attempt ended (an ordered consumer settles nothing on the server). */
+  async afterRun(ctx: JetStreamContext, attempt: number, failed: boolean, error: unknown, ran: boolean): Promise<AttemptResult> {
     const { binding, host } = this;
-    const msg = ctx.getMessage();
-    let data: unknown;
-    try {
-      const codec = binding.codec ?? host.codec;
-      data = codec.decode(msg.data, codec.decodeInputs?.headers ? msg.headers : undefined, codec.decodeInputs?.subject ? msg.subject : '');
-    } catch (cause) {
-      // A header block nats.js cannot parse throws on every read: the message is dead-lettered all the same.
-      const error = new DecodeError(msg.subject, msg.info.streamSequence, { cause, deadLetter: readHeaders(() => msg.headers).headers?.has(DeadLetterHeaders.Stream) });
-      this.current = { ctx, error };
-      return { action: 'term', exhausted: false, reason: describeError(error) };
+    const own = this.current;
+    if (!ran) {
+      // The idempotency gate: a recorded key (acked), or a store that failed (naked with the backoff, retried in process).
+      return ctx.settled === 'ack' ? { decision: { action: 'ack' } } : { decision: { action: 'nak', delayMs: own.nakDelayMs ?? nakDelay(attempt, binding.backoffMs) } };
     }
-    // One message at a time: what the handler asked of this attempt (a nak delay, a term reason).
-    const own: { ctx: JetStreamContext; nakDelayMs?: number; termReason?: string; error?: unknown } = (this.current = { ctx });
-    // An idempotent handler (or a replay through one): a recorded key is not run again.
-    if (binding.idempotency && (await settleIfRecorded(this, ctx, host.logger, attempt))) {
-      return ctx.settled === 'ack' ? { action: 'ack' } : { action: 'nak', delayMs: own.nakDelayMs ?? nakDelay(attempt, binding.backoffMs) };
-    }
-    let failed = false;
-    let error: unknown;
-    try {
-      await invokeHandler(binding, data, ctx, host.consumeObserver, host.processingHooks);
-      if (binding.idempotency && (ctx.settled === undefined || ctx.settled === 'ack')) await recordHandled(this, ctx, host.logger, attempt);
-    } catch (err) {
-      failed = true;
-      error = redactFailure(ctx.handlerError ?? err, this.host.redact);
-      own.error = error;
-    }
-    host.consumeObserver?.handled?.(ctx.observed, failed ? (error ?? new Error('handler failed')) : undefined);
-    if (ctx.settled === 'term') return { action: 'term', exhausted: false, reason: own.termReason ?? 'terminated by the handler' };
+    if (!failed && binding.idempotency && (ctx.settled === undefined || ctx.settled === 'ack')) await recordHandled(this, ctx, host.logger, attempt);
+    if (ctx.settled === 'term') return { decision: { action: 'term', exhausted: false, reason: own.termReason ?? 'terminated by the handler' }, error };
     if (ctx.settled === 'nak') {
-      if (attempt >= binding.maxDeliver) return { action: 'term', exhausted: true, reason: `naked on the last attempt (${attempt}/${binding.maxDeliver})` };
-      return { action: 'nak', delayMs: own.nakDelayMs ?? nakDelay(attempt, binding.backoffMs) };
+      if (attempt >= binding.maxDeliver) return { decision: { action: 'term', exhausted: true, reason: `naked on the last attempt (${attempt}/${binding.maxDeliver})` }, error };
+      return { decision: { action: 'nak', delayMs: own.nakDelayMs ?? nakDelay(attempt, binding.backoffMs) }, error };
     }
-    return decideAfterRun(error, failed, attempt, binding);
+    return { decision: decideAfterRun(error, failed, attempt, binding, host.redact), error };
   }
 
-  /** Attempts ran out (or the message is poison): dead-letter it and go on, else stop or record. */
-  private async giveUp(ctx: JetStreamContext, rawReason: string, exhausted: boolean, error?: unknown): Promise<void> {
-    const reason = this.host.redact(rawReason);
+  /** Attempts ran out (or the message is poison): dead-letter it and go on, else stop or record. `reason` comes redacted. */
+  private async giveUp(ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<void> {
     const { binding, host } = this;
     const msg = ctx.getMessage();
     const failure: OrderedFailure = { streamSequence: msg.info.streamSequence, subject: msg.subject, reason };
@@ -258,7 +234,7 @@ export class OrderedRunner implements MessageSettler {
       // The order is the point of this mode: no later message runs before this one is stored elsewhere.
       for (let pause = binding.backoffMs[binding.backoffMs.length - 1] ?? 1000; !this.closing; ) {
         try {
-          await host.deadLetter(binding, ctx, reason, exhausted, error);
+          await this.pipeline.deadLetter(ctx, reason, exhausted, error);
           host.consumeObserver?.settled(ctx.observed, 'dead_letter', reason);
           this.lastSequence = failure.streamSequence;
           return;
@@ -281,7 +257,7 @@ export class OrderedRunner implements MessageSettler {
       `Ordered handler for "${binding.subject}" stopped at ${binding.stream} #${failure.streamSequence}: ${reason}. No later message is read until the service restarts (it reads again from its start or checkpoint); give the handler a deadLetter route to set such messages aside instead.`,
     );
     // The terminated report logs the error with its stack.
-    host.onTerminated(binding, ctx, reason, exhausted, error);
+    host.reporter.terminated(ctx, reason, exhausted, error);
     void this.puller.close();
   }
 

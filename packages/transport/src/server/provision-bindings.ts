@@ -1,0 +1,55 @@
+import type { JetStreamManager } from '@nats-io/jetstream';
+import type { LoggerService } from '@nestjs/common';
+import { applyCheckpoints } from '../delivery/checkpoints.js';
+import { modeOf } from '../delivery/modes.js';
+import type { HandlerBinding, UnresolvedBinding } from '../bindings/handler-binding.js';
+import type { JetStreamHealth } from '../health/jetstream-health.js';
+import type { JetStreamServerOptions, ProvisioningMode } from '../interfaces/jetstream-options.interface.js';
+import { assertDeclaredTimingSupported } from '../message-timing/timing-streams.js';
+import { reportLeftBehind, type LeftBehindScan } from '../provisioning/left-behind-consumers.js';
+import type { Provisioner } from '../provisioning/provisioner.js';
+import { provisioningServerError } from '../provisioning/server-refusals.js';
+import { checkRequestSubjects } from './request-subjects.js';
+
+/**
+ * At `listen()`, before any consumer runs: the handlers' bindings resolved (checkpoints, this
+ * instance's own durables), the streams and consumers provisioned, consumers left behind reported
+ * (and pruned, when asked), and the health check's stream created.
+ */
+export async function provisionBindings(p: {
+  server: object;
+  jsm: JetStreamManager;
+  provisioner: Provisioner;
+  mode: ProvisioningMode;
+  options: JetStreamServerOptions;
+  pending: UnresolvedBinding[];
+  instanceId: string;
+  serverVersion: string;
+  health: JetStreamHealth;
+  scanLeftBehind: (bindings: HandlerBinding[]) => Promise<LeftBehindScan>;
+  logger: LoggerService;
+}): Promise<HandlerBinding[]> {
+  const { jsm, provisioner, mode, options, logger } = p;
+  await applyCheckpoints(p.pending, options.checkpoints);
+  // A consumer per instance belongs to this instance.
+  for (const b of p.pending) if (modeOf(b).perInstance) b.durable = `${b.durable}_${p.instanceId}`;
+  if (mode !== 'off') assertDeclaredTimingSupported(options.streams ?? [], p.serverVersion);
+  // Before provisioning: a stream that would capture a request subject is not created or widened.
+  await checkRequestSubjects(p.server, jsm, options, logger);
+  const serviceName = options.serviceName;
+  // Consumers left behind are reported (and pruned, when asked) once the streams exist, before the handlers' consumers.
+  const leftBehind = serviceName === undefined ? undefined : async (resolved: HandlerBinding[]) => {
+    const scan = await p.scanLeftBehind(resolved);
+    await reportLeftBehind(jsm, scan, serviceName, mode, options.pruneConsumers === true, logger);
+  };
+  const bindings = await provisioner.provision(options.streams ?? [], p.pending, leftBehind);
+  const healthTarget = p.health.storageTarget;
+  if (mode === 'create-or-update' && healthTarget) {
+    // The storage check's stream (health.storageWrite), so that identities that may not create streams find it there.
+    const replicas = provisioner.replicasOf(bindings.map((b) => b.stream), options.streams ?? []);
+    await p.health.provision(replicas).catch((err: unknown) => {
+      throw provisioningServerError(`create the health stream ${healthTarget.stream}`, err);
+    });
+  }
+  return bindings;
+}
