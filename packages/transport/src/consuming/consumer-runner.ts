@@ -20,9 +20,9 @@ export interface RunnerHost extends AttemptWiring {
 }
 
 /**
- * Runs one durable pull consumer: takes messages as fast as the server gives them, runs at
- * most `concurrency` handlers at once (the rest wait in a local queue of at most `prefetch`:
- * the next pull waits until it is empty), keeps long runs alive with `working()` until `handlerTimeout`
+ * Runs one handler's consumer, pulled or pushed (any mode but ordered): runs at most
+ * `concurrency` handlers at once (the rest wait in a local queue, which the puller's prefetch
+ * window keeps to about a second of work and never above `prefetch`), keeps long runs alive with `working()` until `handlerTimeout`
  * (which fires at its value, whatever `ackWait`), and settles
  * each message: ack, nak with backoff, or for good (dead letter, else term).
  */

@@ -3,7 +3,8 @@ import { JETSTREAM_CLASS_KEY, JETSTREAM_EXTRAS_KEY, JETSTREAM_METHOD_KEY, JETSTR
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
 
 /**
- * Handles messages on `subject` through a durable JetStream pull consumer. It is Nest's
+ * Handles messages on `subject` through a JetStream consumer (a shared durable by default; see
+ * the `mode` option). It is Nest's
  * `@EventPattern` bound to the JetStream transport only, so `Transport.NATS` never takes it.
  * Its options are checked when Nest registers the handler on a `JetStreamServer`: an unknown or
  * misspelt option is a boot error naming `Class.method`.

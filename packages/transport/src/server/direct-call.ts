@@ -4,8 +4,8 @@ import { catchError, isObservable, type Observable } from 'rxjs';
 
 /**
  * Direct calls: for a handler Nest would run no guard, interceptor or pipe for, the server calls
- * the controller method itself instead of through Nest's RPC pipeline, which costs about
- * 3 µs of CPU per message in async frames alone (bench/RESULTS.md). Whether anything would run
+ * the controller method itself instead of through Nest's RPC pipeline, which costs CPU
+ * per message in async frames alone (measured in bench/RESULTS.md). Whether anything would run
  * is asked of Nest's own context creators, with the same arguments and at the same moment as
  * Nest builds the handler's pipeline, so the answer is Nest's. Exception filters still run:
  * an error goes through the same exceptions handler Nest would use.

@@ -49,7 +49,7 @@ export type JetStreamServerEvents = ConnectionEvents & {
 const LOG_CONTEXT = 'JetStreamServer';
 
 /**
- * The Nest transport strategy: one durable pull consumer per `@JetStreamEvent` handler.
+ * The Nest transport strategy: a consumer per `@JetStreamEvent` handler, of the kind its delivery mode names (docs/delivery-modes.md).
  * Use it alone (`NestFactory.createMicroservice(M, { strategy: new JetStreamServer(opts) })`)
  * or beside `Transport.NATS` in a hybrid app (`app.connectMicroservice({ strategy })`).
  */

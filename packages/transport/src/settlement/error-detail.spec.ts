@@ -89,4 +89,23 @@ describe('the stack header value', () => {
     expect(lines[lines.length - 1]).toContain(`… ${201 - 1 - kept} more`);
     expect(stackHeaderValue('x'.repeat(5000), 100)).toHaveLength(100);
   });
+
+  it("keeps every cause's first line and first frames when the error's own stack alone would fill it", () => {
+    const frames = (name: string) => Array.from({ length: 60 }, (_, i) => `    at ${name}${i} (/app/node_modules/some/deep/library/path/file.js:${i}:1)`);
+    const stack = ['Error: layer 2 failed', ...frames('own'), 'Caused by: Error: layer 1 failed', ...frames('one'), 'Caused by: Error: refused', ...frames('db')].join('\n');
+    const value = stackHeaderValue(stack);
+    expect(value.length).toBeLessThanOrEqual(DEFAULTS.deadLetter.maxStackLength);
+    const lines = readStackHeader(value).split('\n');
+    expect(lines[0]).toBe('Error: layer 2 failed');
+    expect(lines[1]).toContain('at own0 ');
+    for (const head of ['Caused by: Error: layer 1 failed', 'Caused by: Error: refused']) {
+      const at = lines.indexOf(head);
+      expect(at).toBeGreaterThan(0);
+      expect(lines[at + 1]).toMatch(/^ {4}at \w+0 /);
+    }
+    // Each part says how many of its lines were left out, and nothing is counted twice.
+    const left = lines.filter((l) => /^ {4}… \d+ more line\(s\)$/.test(l)).map((l) => Number(/\d+/.exec(l)![0]));
+    expect(left).toHaveLength(3);
+    expect(lines.length - left.length + left.reduce((a, n) => a + n, 0)).toBe(stack.split('\n').length);
+  });
 });

@@ -110,18 +110,48 @@ export function logFailure(logger: { error(message: unknown, ...rest: unknown[])
 /**
  * A stack as one header value, escaped as in a JSON string: a line break is written `\n` (a
  * header value cannot hold one) and a backslash `\\`; other control characters become spaces.
- * Whole lines are kept up to `max` characters, and a last line says how many were left out.
- * `readStackHeader` turns it back. Pure.
+ * Bounded to `max` characters by whole lines, and every part keeps its head: the error's first
+ * line and each `Caused by:` line stay, each with as many of its first frames as fit (the same
+ * number for each, then what room is left to the error's own and to each cause in turn), and a line `… n more line(s)` says where
+ * frames were left out. `readStackHeader` turns it back. Pure.
  */
 export function stackHeaderValue(stack: string, max: number = DEFAULTS.deadLetter.maxStackLength): string {
   // eslint-disable-next-line no-control-regex
   const lines = stack.split(/\r?\n/).map((l) => l.replace(/[\x00-\x1f\x7f]/g, ' ').replace(/\\/g, '\\\\'));
+  const whole = lines.join('\\n');
+  if (whole.length <= max) return whole;
+  const parts: string[][] = [];
+  for (const line of lines) {
+    if (parts.length === 0 || line.startsWith('Caused by:')) parts.push([line]);
+    else parts[parts.length - 1].push(line);
+  }
+  const render = (frames: (i: number) => number) =>
+    parts
+      .flatMap((part, i) => {
+        const kept = Math.min(frames(i), part.length - 1);
+        const left = part.length - 1 - kept;
+        return left > 0 ? [...part.slice(0, kept + 1), `    … ${left} more line(s)`] : part;
+      })
+      .join('\\n');
+  const deepest = Math.max(...parts.map((p) => p.length - 1));
+  let each = -1;
+  while (each < deepest && render(() => each + 1).length <= max) each++;
+  if (each < 0) return firstLines(lines, max);
+  // The room left goes to the error's own frames first, then to each cause's in turn.
+  const kept = parts.map(() => each);
+  for (let i = 0; i < parts.length; i++) {
+    while (kept[i] < parts[i].length - 1 && render((j) => (j === i ? kept[j] + 1 : kept[j])).length <= max) kept[i]++;
+  }
+  return render((i) => kept[i]);
+}
+
+/** When not even the heads of the parts fit (long messages): the lines from the top, as many as fit. */
+function firstLines(lines: string[], max: number): string {
   let out = '';
   for (let i = 0; i < lines.length; i++) {
     const more = `\\n    … ${lines.length - i} more line(s)`;
     const next = i === 0 ? lines[0] : `${out}\\n${lines[i]}`;
-    const room = i === lines.length - 1 ? max : max - more.length;
-    if (next.length <= room) {
+    if (next.length <= max - more.length) {
       out = next;
       continue;
     }
