@@ -16,6 +16,9 @@ export interface ChildResult {
   /** RSS and heap in MB after two GCs, once idle (booted, or backlog drained). */
   rssMb: number;
   heapMb: number;
+  /** What V8 holds for its heap (used or not), and memory outside it (Buffers), after the GCs. */
+  heapTotalMb?: number;
+  externalMb?: number;
   /** While draining: the highest RSS sampled every 50 ms. */
   peakRssMb?: number;
   rate?: number;
@@ -23,14 +26,14 @@ export interface ChildResult {
 
 const MB = 2 ** 20;
 
-async function settled(): Promise<{ rssMb: number; heapMb: number }> {
+async function settled(): Promise<Pick<ChildResult, 'rssMb' | 'heapMb' | 'heapTotalMb' | 'externalMb'>> {
   const gc = (globalThis as { gc?: () => void }).gc;
   for (let i = 0; i < 2; i++) {
     gc?.();
     await new Promise((r) => setTimeout(r, 100));
   }
   const m = process.memoryUsage();
-  return { rssMb: m.rss / MB, heapMb: m.heapUsed / MB };
+  return { rssMb: m.rss / MB, heapMb: m.heapUsed / MB, heapTotalMb: m.heapTotal / MB, externalMb: m.external / MB };
 }
 
 /** Samples RSS until `done` resolves; the peak. */

@@ -93,9 +93,9 @@ async function rssCurve(url: string, nc: NatsConnection, jsm: JetStreamManager):
       await fillBacklog(nc, jsm, stream, backlog);
       const ours = await inChild({ kind: 'ours-drain', url, messages: backlog });
       await jsm.consumers.delete(stream, 'scale_work');
-      rows.push([`ours, one handler draining ${backlog} × 1 KiB`, fixed(ours.peakRssMb ?? NaN, 1), fixed(ours.rssMb, 1), fixed(ours.heapMb, 1), fixed(ours.rate ?? NaN), '', fixed(ours.rssMb - baseline.rssMb, 1)]);
+      rows.push([`ours, one handler draining ${backlog} × 1 KiB (V8 heap held ${fixed(ours.heapTotalMb ?? NaN, 1)} MB, external ${fixed(ours.externalMb ?? NaN, 1)} MB)`, fixed(ours.peakRssMb ?? NaN, 1), fixed(ours.rssMb, 1), fixed(ours.heapMb, 1), fixed(ours.rate ?? NaN), '', fixed(ours.rssMb - baseline.rssMb, 1)]);
       const raw = await inChild({ kind: 'raw-drain', url, messages: backlog });
-      rows.push([`raw @nats-io/jetstream (no Nest), consume callback, draining ${backlog}`, fixed(raw.peakRssMb ?? NaN, 1), fixed(raw.rssMb, 1), fixed(raw.heapMb, 1), fixed(raw.rate ?? NaN), '', '-']);
+      rows.push([`raw @nats-io/jetstream (no Nest), consume callback, draining ${backlog} (V8 heap held ${fixed(raw.heapTotalMb ?? NaN, 1)} MB)`, fixed(raw.peakRssMb ?? NaN, 1), fixed(raw.rssMb, 1), fixed(raw.heapMb, 1), fixed(raw.rate ?? NaN), '', '-']);
       rows[rows.length - 2][5] = fixed((ours.peakRssMb ?? NaN) - baseline.rssMb, 1);
       progress(`rss: ${backlog}: ours peak ${fixed(ours.peakRssMb ?? NaN, 1)} MB, raw peak ${fixed(raw.peakRssMb ?? NaN, 1)} MB`);
     }
