@@ -84,19 +84,48 @@ describe(`per-message TTL and scheduled delivery on nats-server ${version}`, () 
         }
       });
 
-      it('looks the stream up once per subject, and a publish without ttl pays nothing: no lookup, no header', async () => {
+      it('reads a stream once for all its subjects (matched locally, 200 publishes in flight), and a publish without ttl pays nothing: no lookup, no header', async () => {
         const stream = uniqueName('TTLCOST');
-        await h.jsm.streams.add({ name: stream, subjects: ['ttlcost.>'], allow_msg_ttl: true });
+        await h.jsm.streams.add({ name: stream, subjects: ['ttlcost.*.a', 'ttlcost.y.z.>'], allow_msg_ttl: true });
         const timed = await streamApiCalls(async () => {
-          await client.publish('ttlcost.a', 1, { ttl: '1m' });
-          await client.publish('ttlcost.a', 2, { ttl: '1m' });
+          // All in flight at once on a cold cache: they wait for the one read.
+          await Promise.all(Array.from({ length: 200 }, (_, i) => client.publish(`ttlcost.${i}.a`, i, { ttl: '1m' })));
+          await client.publish('ttlcost.y.z.1', 1, { ttl: '1m' });
         });
         expect(timed.calls.filter((s) => s.startsWith('$JS.API.STREAM.NAMES'))).toHaveLength(1);
-        expect(timed.calls).toContain(`$JS.API.STREAM.INFO.${stream}`);
-        const plain = await streamApiCalls(() => client.publish('ttlcost.b', 3));
+        expect(timed.calls).toEqual([expect.stringMatching(/^\$JS\.API\.STREAM\.NAMES/), `$JS.API.STREAM.INFO.${stream}`]);
+        expect(await messagesIn(stream)).toBe(201);
+        const plain = await streamApiCalls(() => client.publish('ttlcost.b.a', 3));
         expect(plain.calls).toEqual([]);
         const stored = await h.jsm.streams.getMessage(stream, { seq: plain.result.seq });
         expect([...(stored?.header?.keys() ?? [])]).toEqual(['Nats-Msg-Id']);
+      });
+
+      it('a stream whose subjects change after it was read: a new subject is looked up, a subject moved to a stream without allow_msg_ttl gets the typed error naming it', async () => {
+        const stream = uniqueName('TTLMOVE');
+        const other = uniqueName('TTLOTHER');
+        await h.jsm.streams.add({ name: stream, subjects: ['ttlmove.a.>'], allow_msg_ttl: true });
+        await client.publish('ttlmove.a.1', 1, { ttl: '1m' });
+        // A subject added on the server: no cached stream matches it, so it is looked up.
+        await h.jsm.streams.update(stream, { subjects: ['ttlmove.a.>', 'ttlmove.b.>'] });
+        const added = await streamApiCalls(() => client.publish('ttlmove.b.1', 2, { ttl: '1m' }));
+        expect(added.calls.filter((s) => s.startsWith('$JS.API.STREAM.NAMES'))).toHaveLength(1);
+        expect(added.result.stream).toBe(stream);
+        // ttlmove.b.> moves to a stream without allow_msg_ttl: the cache still says `stream`, the server refuses, the library reads again.
+        await h.jsm.streams.update(stream, { subjects: ['ttlmove.a.>'] });
+        await h.jsm.streams.add({ name: other, subjects: ['ttlmove.b.>'] });
+        await expect(client.publish('ttlmove.b.2', 3, { ttl: '1m' })).rejects.toMatchObject({ code: 'PUBLISH_OPTION_UNSUPPORTED', subject: 'ttlmove.b.2', stream: other, setting: 'allow_msg_ttl' });
+        expect(await messagesIn(other)).toBe(0);
+        await expect(client.publish('ttlmove.a.2', 4, { ttl: '1m' })).resolves.toMatchObject({ stream });
+      });
+
+      it('allow_msg_ttl turned on after a refusal: the next publish reads the stream again and goes through', async () => {
+        const stream = uniqueName('TTLON');
+        await h.jsm.streams.add({ name: stream, subjects: ['ttlon.>'] });
+        await expect(client.publish('ttlon.a', 1, { ttl: '1m' })).rejects.toMatchObject({ code: 'PUBLISH_OPTION_UNSUPPORTED', stream });
+        await h.jsm.streams.update(stream, { subjects: ['ttlon.>'], allow_msg_ttl: true });
+        const ack = await client.publish('ttlon.b', 2, { ttl: '1m' });
+        expect((await h.jsm.streams.getMessage(stream, { seq: ack.seq }))?.header?.get('Nats-TTL')).toBe('60s');
       });
 
       it('a stream without allow_msg_ttl: PublishOptionUnsupportedError naming subject, stream and setting; nothing stored', async () => {
@@ -169,6 +198,19 @@ describe(`per-message TTL and scheduled delivery on nats-server ${version}`, () 
         const left = (await h.jsm.streams.info(stream, { subjects_filter: '_sched.>' })).state.subjects ?? {};
         expect(Object.keys(left)).toEqual([]);
         await h.closeApps();
+      });
+
+      it('a subject moved to another stream after it was read: the server refuses the schedule on the old one, the library reads again and sends it to the new one', async () => {
+        const before = uniqueName('SCHEDA');
+        const after = uniqueName('SCHEDB');
+        await h.jsm.streams.add({ name: before, subjects: ['schedmove.>', `_sched.${before}.>`], allow_msg_schedules: true, allow_rollup_hdrs: true });
+        await client.publish('schedmove.a', 1, { delay: '1h' });
+        await h.jsm.streams.update(before, { subjects: [`_sched.${before}.>`], allow_msg_schedules: true, allow_rollup_hdrs: true });
+        await h.jsm.streams.add({ name: after, subjects: ['schedmove.>', `_sched.${after}.>`], allow_msg_schedules: true, allow_rollup_hdrs: true });
+        const ack = await client.publish('schedmove.b', 2, { delay: '1h' });
+        expect(ack.stream).toBe(after);
+        expect((await h.jsm.streams.getMessage(after, { seq: ack.seq }))?.header?.get('Nats-Schedule-Target')).toBe('schedmove.b');
+        expect(await messagesIn(before)).toBe(1); // the first schedule only
       });
 
       it('a stream without allow_msg_schedules: PublishOptionUnsupportedError naming subject, stream and setting; nothing stored', async () => {

@@ -2,7 +2,7 @@ import { errors, headers } from '@nats-io/nats-core';
 import { InvalidHeaderError, InvalidSubjectError } from '../errors/input.errors.js';
 import { JetStreamTransportError } from '../errors/jetstream-transport.error.js';
 import { PublishFailedError, PublishRejectedError } from '../errors/publish.errors.js';
-import { Publisher, toPublishError } from './publisher.js';
+import { Publisher, toPublishError, validHeaderNamesCached } from './publisher.js';
 
 describe('toPublishError', () => {
   it('wraps an error the library has no specific class for, keeping it as the cause', () => {
@@ -46,5 +46,16 @@ describe('Publisher refusals (nothing reaches the client)', () => {
     expect(publishes).toEqual([]);
     await publisher.publish('a.b', bytes, { headers: { 'X-A': 'fine\tvalue' } });
     expect(publishes).toEqual(['a.b']);
+  });
+
+  it('caches a valid header name, still checks every value, never caches a bad name, and keeps the cache bounded', async () => {
+    await publisher.publish('a.b', bytes, { headers: { 'X-Cached': 'one' } });
+    // The name is known now: a bad value under it is still refused.
+    await expect(publisher.publish('a.b', bytes, { headers: { 'X-Cached': 'two\nX-Evil: 1' } })).rejects.toThrow(/Header "X-Cached" for "a\.b" is invalid: the value has an LF/);
+    for (let i = 0; i < 2; i++) await expect(publisher.publish('a.b', bytes, { headers: { 'Bad Name': 'v' } })).rejects.toThrow(/Header "Bad Name" for "a\.b" is invalid: the name has/);
+    for (let i = 0; i < 3000; i++) await publisher.publish('a.b', bytes, { headers: { [`X-Entity-${i}`]: 'v' } });
+    expect(validHeaderNamesCached()).toBeLessThanOrEqual(1000);
+    // Past the bound a name is checked each time, and a bad one is still refused.
+    await expect(publisher.publish('a.b', bytes, { headers: { 'X:Colon': 'v' } })).rejects.toBeInstanceOf(InvalidHeaderError);
   });
 });

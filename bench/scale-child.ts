@@ -1,0 +1,148 @@
+// One measurement in a process of its own (memory figures are this process's alone), run by
+// bench/scale.ts, compiled to plain JavaScript first (see scale-lib.ts), as `node --expose-gc scale-child.js <json>`.
+// Prints one JSON line with what it measured.
+// Everything is imported where a task needs it: the baseline's process loads Nest and nothing of ours.
+import 'reflect-metadata';
+
+export type ChildTask =
+  | { kind: 'boot'; url: string; handlers: number; streams: number }
+  | { kind: 'baseline' }
+  | { kind: 'ours-empty'; url: string }
+  | { kind: 'ours-drain'; url: string; messages: number }
+  | { kind: 'raw-drain'; url: string; messages: number };
+
+export interface ChildResult {
+  bootMs?: number;
+  /** RSS and heap in MB after two GCs, once idle (booted, or backlog drained). */
+  rssMb: number;
+  heapMb: number;
+  /** What V8 holds for its heap (used or not), and memory outside it (Buffers), after the GCs. */
+  heapTotalMb?: number;
+  externalMb?: number;
+  /** While draining: the highest RSS sampled every 50 ms. */
+  peakRssMb?: number;
+  rate?: number;
+}
+
+const MB = 2 ** 20;
+
+async function settled(): Promise<Pick<ChildResult, 'rssMb' | 'heapMb' | 'heapTotalMb' | 'externalMb'>> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (let i = 0; i < 2; i++) {
+    gc?.();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const m = process.memoryUsage();
+  return { rssMb: m.rss / MB, heapMb: m.heapUsed / MB, heapTotalMb: m.heapTotal / MB, externalMb: m.external / MB };
+}
+
+/** Samples RSS until `done` resolves; the peak. */
+async function peakWhile(done: Promise<unknown>): Promise<number> {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
+  await done;
+  clearInterval(timer);
+  return Math.max(peak, process.memoryUsage.rss()) / MB;
+}
+
+function counted(messages: number): { done: Promise<void>; tick: () => void; rate: () => number } {
+  let n = 0;
+  let first = 0;
+  let last = 0;
+  let resolve: () => void = () => undefined;
+  const done = new Promise<void>((r) => (resolve = r));
+  return {
+    done,
+    tick: () => {
+      if (n === 0) first = performance.now();
+      if (++n === messages) {
+        last = performance.now();
+        resolve();
+      }
+    },
+    rate: () => (messages / (last - first)) * 1000,
+  };
+}
+
+async function main(task: ChildTask): Promise<ChildResult> {
+  switch (task.kind) {
+    case 'boot': {
+      const { manyHandlersModule, startOurs, streamName } = await import('./scale-apps.js');
+      const module = manyHandlersModule(task.handlers, task.streams);
+      const streams = Array.from({ length: task.streams }, (_, j) => ({ name: streamName(j), subjects: [`scale.${j}.>`] }));
+      const started = performance.now();
+      const app = await startOurs(task.url, module, { streams });
+      const bootMs = performance.now() - started;
+      const memory = await settled();
+      await app.close();
+      return { bootMs, ...memory };
+    }
+    case 'baseline': {
+      const { NestFactory } = await import('@nestjs/core');
+      const { EmptyModule, NoopTransport } = await import('./scale-baseline.js');
+      const started = performance.now();
+      const app = await NestFactory.createMicroservice(EmptyModule, { strategy: new NoopTransport(), logger: ['error'] });
+      await app.listen();
+      const bootMs = performance.now() - started;
+      const memory = await settled();
+      await app.close();
+      return { bootMs, ...memory };
+    }
+    case 'ours-empty': {
+      const { startOurs } = await import('./scale-apps.js');
+      const { EmptyModule } = await import('./scale-baseline.js');
+      const started = performance.now();
+      const app = await startOurs(task.url, EmptyModule);
+      const bootMs = performance.now() - started;
+      const memory = await settled();
+      await app.close();
+      return { bootMs, ...memory };
+    }
+    case 'ours-drain': {
+      const { startOurs, work, workModule } = await import('./scale-apps.js');
+      const count = counted(task.messages);
+      work.handlerMs = 0;
+      work.seen = count.tick;
+      const app = await startOurs(task.url, workModule(100));
+      const peakRssMb = await peakWhile(count.done);
+      const memory = await settled();
+      await app.close();
+      return { peakRssMb, rate: count.rate(), ...memory };
+    }
+    case 'raw-drain': {
+      const { AckPolicy, jetstream, jetstreamManager } = await import('@nats-io/jetstream');
+      const { connect } = await import('@nats-io/transport-node');
+      const workSubject = 'scale.work'; // scale-apps' workSubject, not imported: this process holds no code of ours
+      const count = counted(task.messages);
+      const nc = await connect({ servers: task.url });
+      const jsm = await jetstreamManager(nc);
+      const stream = await jsm.streams.find(workSubject);
+      await jsm.consumers.add(stream, { durable_name: 'scale_raw', ack_policy: AckPolicy.Explicit, filter_subject: workSubject, max_ack_pending: 10_000 });
+      const consumer = await jetstream(nc).consumers.get(stream, 'scale_raw');
+      const messages = await consumer.consume({
+        max_messages: 1000,
+        callback: (m) => {
+          m.ack();
+          count.tick();
+        },
+      });
+      const peakRssMb = await peakWhile(count.done);
+      const memory = await settled();
+      await messages.close();
+      await jsm.consumers.delete(stream, 'scale_raw');
+      await nc.close();
+      return { peakRssMb, rate: count.rate(), ...memory };
+    }
+  }
+}
+
+void main(JSON.parse(process.argv[2] ?? '{}') as ChildTask).then(
+  (result) => {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.exit(0);
+  },
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
