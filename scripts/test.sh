@@ -51,13 +51,15 @@ pass() {
   # or a plain `node`) runs on it. A native addon (better-sqlite3) is built per Node ABI.
   export PATH="$(dirname "$node"):$PATH"
   echo "== pass $1 runs on node $("$node" --version) ($node)"
-  if [ "$1" != 0 ]; then export BETTER_SQLITE3_DIR="$(dirname "$(dirname "$node")")/better-sqlite3"; fi
+  local addon
+  addon="$(dirname "$(dirname "$node")")/better-sqlite3"
+  if [ "$1" != 0 ] && [ -d "$addon" ]; then export BETTER_SQLITE3_DIR="$addon"; fi
   case $1 in
-    0) flags=(--maxWorkers=2) ;;
+    0) export NATS_SERVER_VERSION=newest; flags=(--maxWorkers=2) ;;
     1) export NATS_SERVER_VERSION=oldest; flags=(--maxWorkers=1 "${integration[@]}") ;;
     2) export NEST_COMPAT=11 NATS_SERVER_VERSION=newest; flags=(--maxWorkers=1 "${integration[@]}") ;;
   esac
-  NATS_SERVER_VERSION=${NATS_SERVER_VERSION:-newest} "$node" node_modules/jest/bin/jest.js --ci "${flags[@]}" "${@:2}"
+  "$node" node_modules/jest/bin/jest.js --ci "${flags[@]}" "${@:2}"
 }
 failed=0
 if [ "${NEST_JETSTREAM_TEST_SERIAL:-}" = 1 ]; then
