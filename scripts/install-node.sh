@@ -87,7 +87,9 @@ build_addon() { # $1 = major, $2 = the installed better-sqlite3's version
   [ -f "$gyp" ] || gyp="$(npm prefix -g)/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js"
   rm -rf "$dir" && mkdir -p "$dir"
   cp -r "$root/node_modules/better-sqlite3/"{binding.gyp,deps,lib,src,package.json} "$dir/"
-  if ! (cd "$dir" && CFLAGS=-O0 CXXFLAGS=-O0 PATH="$cache/$major/bin:$PATH" \
+  # Under `npm run`, npm exports its nodedir setting (npm_config_nodedir, the machine's Node
+  # headers), which node-gyp prefers to its --nodedir flag: point it at this Node's headers too.
+  if ! (cd "$dir" && unset NPM_CONFIG_NODEDIR && export npm_config_nodedir="$cache/$major" && CFLAGS=-O0 CXXFLAGS=-O0 PATH="$cache/$major/bin:$PATH" \
     "$cache/$major/bin/node" "$gyp" rebuild --release --nodedir="$cache/$major" -j 2 >"$dir/build.log" 2>&1); then
     echo "install-node: building better-sqlite3 for node ${VERSION[$major]} failed (log: $dir/build.log); it needs python3, make and g++." >&2
     return 1
