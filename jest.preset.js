@@ -19,6 +19,8 @@ const swc = [
 // in test/compat/nest11-cjs, so CI proves both majors with one suite.
 const nest11 = path.join(__dirname, 'test/compat/nest11-cjs/node_modules/@nestjs');
 const nestMapper = process.env.NEST_COMPAT === '11' ? { '^@nestjs/([a-z-]+)(/.*)?$': `${nest11}/$1$2` } : {};
+// The Node 22 and 24 passes of scripts/test.sh load better-sqlite3 built for their ABI (.cache/node).
+const sqliteMapper = process.env.BETTER_SQLITE3_DIR ? { '^better-sqlite3$': process.env.BETTER_SQLITE3_DIR } : {};
 
 module.exports = {
   testEnvironment: 'node',
@@ -26,6 +28,7 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
   moduleNameMapper: {
     ...nestMapper,
+    ...sqliteMapper,
     '^(\\.{1,2}/.*)\\.js$': '$1',
     '^@nest-jetstream/transport$': path.join(__dirname, 'packages/transport/src/index.ts'),
     '^@nest-jetstream/transport/(metrics|tracing|terminus|sql)$': path.join(__dirname, 'packages/transport/src/$1/index.ts'),

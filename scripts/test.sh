@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
-# The test command: every project against the newest nats-server (NestJS 12), then the
-# transport's integration tests again against the oldest server we support (2.9.10), and
-# again on NestJS 11; then a check that no nats-server started by the tests is still running
-# and that none left its temp dir behind.
+# The test command, three passes on three Node.js majors:
+#   pass 0, the machine's Node (20): every project against the newest nats-server (NestJS 12);
+#   pass 1, Node 22: the transport's integration tests against the oldest server we support
+#     (2.9.10), and the compat apps (the packed build in a NestJS 11 CommonJS and a NestJS 12 ESM app);
+#   pass 2, Node 24: the transport's integration tests on NestJS 11, and the compat apps.
+# So every runtime runs the transport's integration tests and the compat apps. Node 22 and 24 come
+# from scripts/install-node.sh (.cache/node), or from NODE22_BIN / NODE24_BIN.
+# Then a check that no nats-server started by the tests is still running and that none left its
+# temp dir behind.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export NX_DAEMON=false
 
 bash scripts/install-nats-server.sh >/dev/null
 bash scripts/install-promtool.sh >/dev/null
+bash scripts/install-node.sh >/dev/null
+node20="$(command -v node)"
+node22="${NODE22_BIN:-$PWD/.cache/node/22/bin/node}"
+node24="${NODE24_BIN:-$PWD/.cache/node/24/bin/node}"
 # The compat apps test the packed build: bring it up to date with the sources (Nx skips an
 # unchanged build, prepare-compat an unchanged pack), so they never test a stale one.
 npx nx run-many -t build --outputStyle=static >/dev/null
@@ -28,28 +37,40 @@ before_dirs=$(find "$temp_root" -maxdepth 1 -name 'nest-jetstream-nats-*' 2>/dev
 # NEST_JETSTREAM_TEST_SERIAL=1 runs them one after the other instead (the output then streams).
 logs="$temp_root/logs"
 mkdir -p "$logs"
+pass_node=("$node20" "$node22" "$node24")
 pass_names=(
-  "tests against the newest nats-server ($(.cache/nats-server/bin/nats-server-newest --version))"
-  "transport integration tests against the oldest nats-server ($(.cache/nats-server/bin/nats-server-oldest --version))"
-  "transport integration tests on NestJS 11 (CommonJS packages from test/compat/nest11-cjs)"
+  "Node $("$node20" --version): tests against the newest nats-server ($(.cache/nats-server/bin/nats-server-newest --version))"
+  "Node $("$node22" --version): transport integration tests and the compat apps against the oldest nats-server ($(.cache/nats-server/bin/nats-server-oldest --version))"
+  "Node $("$node24" --version): transport integration tests on NestJS 11 (CommonJS packages from test/compat/nest11-cjs) and the compat apps"
 )
+# The transport's integration tests and the compat apps (test/compat.e2e-spec.ts).
+integration=(--selectProjects transport e2e --testPathPatterns 'packages/transport/.*integration|test/compat\.e2e')
 pass() {
+  local node=${pass_node[$1]} flags=()
+  # The Node this pass runs on comes first on PATH too, so whatever a test starts (process.execPath
+  # or a plain `node`) runs on it. A native addon (better-sqlite3) is built per Node ABI.
+  export PATH="$(dirname "$node"):$PATH"
+  echo "== pass $1 runs on node $("$node" --version) ($node)"
+  local addon
+  addon="$(dirname "$(dirname "$node")")/better-sqlite3"
+  if [ "$1" != 0 ] && [ -d "$addon" ]; then export BETTER_SQLITE3_DIR="$addon"; fi
   case $1 in
-    0) NATS_SERVER_VERSION=newest npx jest --ci --maxWorkers=2 "${@:2}" ;;
-    1) NATS_SERVER_VERSION=oldest npx jest --ci --maxWorkers=1 --selectProjects transport --testPathPatterns 'integration' "${@:2}" ;;
-    2) NEST_COMPAT=11 NATS_SERVER_VERSION=newest npx jest --ci --maxWorkers=1 --selectProjects transport --testPathPatterns 'integration' "${@:2}" ;;
+    0) export NATS_SERVER_VERSION=newest; flags=(--maxWorkers=2) ;;
+    1) export NATS_SERVER_VERSION=oldest; flags=(--maxWorkers=1 "${integration[@]}") ;;
+    2) export NEST_COMPAT=11 NATS_SERVER_VERSION=newest; flags=(--maxWorkers=1 "${integration[@]}") ;;
   esac
+  "$node" node_modules/jest/bin/jest.js --ci "${flags[@]}" "${@:2}"
 }
 failed=0
 if [ "${NEST_JETSTREAM_TEST_SERIAL:-}" = 1 ]; then
   for i in 0 1 2; do
     echo "== ${pass_names[$i]}"
-    pass "$i" "$@" || failed=1
+    (pass "$i" "$@") || failed=1
   done
 else
   pids=()
   for i in 0 1 2; do
-    pass "$i" "$@" >"$logs/$i.log" 2>&1 &
+    (pass "$i" "$@") >"$logs/$i.log" 2>&1 &
     pids+=("$!")
   done
   rcs=()

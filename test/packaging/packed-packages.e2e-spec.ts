@@ -108,7 +108,7 @@ describe('the packed packages, as npm would publish them', () => {
         repository: { type: 'git', url: `git+${REPOSITORY}.git`, directory: dir },
         homepage: `${REPOSITORY}/tree/main/${dir}#readme`,
         bugs: { url: `${REPOSITORY}/issues` },
-        engines: { node: '>=20.19' },
+        engines: { node: '^20.19.0 || >=22.12.0' },
         sideEffects: false,
         exports: expect.objectContaining({ './package.json': './package.json' }),
       });
