@@ -51,7 +51,12 @@ export const progress = (line: string) => process.stderr.write(`${line}\n`);
  * Runs every phase once, in an order rotated by `round` (so each takes each position as often as
  * the rounds allow), before each one `prepare()`; returns what each measured.
  */
-export async function runRound<K extends string>(round: number, what: string, phases: Record<K, () => Promise<Measure>>, prepare: () => Promise<unknown>): Promise<Record<K, Measure>> {
+export async function runRound<K extends string>(
+  round: number,
+  what: string,
+  phases: Record<K, () => Promise<Measure>>,
+  prepare: () => Promise<unknown>,
+): Promise<Record<K, Measure>> {
   const names = Object.keys(phases) as K[];
   const k = (round - 1) % names.length;
   const out = {} as Record<K, Measure>;
@@ -73,7 +78,12 @@ export function printTable(title: string, head: string[], rows: string[][]): voi
   console.log(`\n${title}\n`);
   console.log(`| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-  console.log(`| median | ${head.slice(1).map((_, i) => median(i + 1)).join(' | ')} |`);
+  console.log(
+    `| median | ${head
+      .slice(1)
+      .map((_, i) => median(i + 1))
+      .join(' | ')} |`,
+  );
 }
 
 /** The machine line every result table starts with. */

@@ -65,7 +65,14 @@ const rawOrdered = (js: RawJs) =>
   }, false);
 
 const rawPush = async (js: RawJs, jsm: JetStreamManager) => {
-  await jsm.consumers.add('DRAIN', { durable_name: 'raw_push', ack_policy: AckPolicy.Explicit, max_ack_pending: ACK_PENDING, filter_subject: 'bench.drain', deliver_subject: '_PUSH.raw', deliver_group: 'raw_push' });
+  await jsm.consumers.add('DRAIN', {
+    durable_name: 'raw_push',
+    ack_policy: AckPolicy.Explicit,
+    max_ack_pending: ACK_PENDING,
+    filter_subject: 'bench.drain',
+    deliver_subject: '_PUSH.raw',
+    deliver_group: 'raw_push',
+  });
   const result = await countedDrain(async (callback) => (await js.consumers.getPushConsumer('DRAIN', 'raw_push')).consume({ callback }), true);
   await jsm.consumers.delete('DRAIN', 'raw_push');
   return result;
@@ -102,7 +109,11 @@ async function main(): Promise<void> {
   }
   console.log(`nest-jetstream delivery-modes bench: ${N} messages of ${SIZE} B, ${ROUNDS} rounds, nats-server ${server.version}`);
   console.log(machineLine());
-  printTable('Drain (msgs/s; ratio to raw doing the same)', ['round', 'raw ordered', 'ours ordered', 'ratio ordered', 'raw push', 'ours push', 'ratio push'], rows);
+  printTable(
+    'Drain (msgs/s; ratio to raw doing the same)',
+    ['round', 'raw ordered', 'ours ordered', 'ratio ordered', 'raw push', 'ours push', 'ratio push'],
+    rows,
+  );
   await nc.close();
   await server.stop();
 }

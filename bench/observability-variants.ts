@@ -61,9 +61,7 @@ function referenceTracing(provider: BasicTracerProvider, attributes: boolean): J
       received: (h, ctx) => {
         const msg = ctx.getMessage();
         const headers = msg.headers;
-        const parent = headers
-          ? propagator.extract(ROOT_CONTEXT, headers, { keys: (c) => [...c.keys()], get: (c, k) => c.get(k) || undefined })
-          : ROOT_CONTEXT;
+        const parent = headers ? propagator.extract(ROOT_CONTEXT, headers, { keys: (c) => [...c.keys()], get: (c, k) => c.get(k) || undefined }) : ROOT_CONTEXT;
         const info = attributes ? msg.info : undefined;
         const span = tracer.startSpan(
           'process',
@@ -114,12 +112,14 @@ export async function instrumentations(): Promise<Variant[]> {
     },
     {
       name: 'SDK minimal',
-      description: 'not JetStreamTracing: the least a correct tracing does per message through the same SDK (headers parsed, W3C parent extracted, a span without attributes, the handler run in its context)',
+      description:
+        'not JetStreamTracing: the least a correct tracing does per message through the same SDK (headers parsed, W3C parent extracted, a span without attributes, the handler run in its context)',
       options: () => ({ tracing: referenceTracing(sdk, false) }),
     },
     {
       name: 'SDK required',
-      description: "not JetStreamTracing: 'SDK minimal' plus the span attributes the issue requires (semantic conventions, stream, consumer, sequence, delivery count, message id)",
+      description:
+        "not JetStreamTracing: 'SDK minimal' plus the span attributes the issue requires (semantic conventions, stream, consumer, sequence, delivery count, message id)",
       options: () => ({ tracing: referenceTracing(sdk, true) }),
     },
   ];

@@ -29,8 +29,13 @@ async function main(): Promise<void> {
     clients.set(v.name, client);
   }
   const publishes = (tag: string) =>
-    Object.fromEntries(variants.map((v) => [v.name, () => window((i) => clients.get(v.name)!.publish('bench.pub', payload, { msgId: `${v.name}-${tag}-${i}` }))])) as Record<string, () => Promise<Measure>>;
-  const drains = Object.fromEntries(variants.map((v) => [v.name, () => drainThroughNest(server.url, jsm, v.options())])) as Record<string, () => Promise<Measure>>;
+    Object.fromEntries(
+      variants.map((v) => [v.name, () => window((i) => clients.get(v.name)!.publish('bench.pub', payload, { msgId: `${v.name}-${tag}-${i}` }))]),
+    ) as Record<string, () => Promise<Measure>>;
+  const drains = Object.fromEntries(variants.map((v) => [v.name, () => drainThroughNest(server.url, jsm, v.options())])) as Record<
+    string,
+    () => Promise<Measure>
+  >;
 
   // Warm-up: every path JIT-compiled before anything is measured.
   const only = process.env.BENCH_ONLY;

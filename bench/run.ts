@@ -128,14 +128,40 @@ async function main(): Promise<void> {
   if (drainRows.length) {
     printTable(
       'Drain (msgs/s; ratio to raw; Node CPU per message)',
-      ['round', 'raw', 'ours (direct call)', 'ratio', 'ours (Nest pipeline)', 'ratio', 'raw CPU µs', 'ours CPU µs', 'pipeline CPU µs', 'raw, defaults', 'ours, defaults', 'ratio defaults'],
+      [
+        'round',
+        'raw',
+        'ours (direct call)',
+        'ratio',
+        'ours (Nest pipeline)',
+        'ratio',
+        'raw CPU µs',
+        'ours CPU µs',
+        'pipeline CPU µs',
+        'raw, defaults',
+        'ours, defaults',
+        'ratio defaults',
+      ],
       drainRows,
     );
   }
   if (pubRows.length) {
     printTable(
       'Publish (msgs/s, 256 in flight; ratios to raw with the same connection options, and to raw with the client defaults; Node CPU per publish)',
-      ['round', 'raw', 'ours publish()', 'ratio', 'ours emit()', 'ratio', 'raw, client defaults', 'ratio publish() to it', 'raw CPU µs', 'publish() CPU µs', 'emit() CPU µs', 'raw defaults CPU µs'],
+      [
+        'round',
+        'raw',
+        'ours publish()',
+        'ratio',
+        'ours emit()',
+        'ratio',
+        'raw, client defaults',
+        'ratio publish() to it',
+        'raw CPU µs',
+        'publish() CPU µs',
+        'emit() CPU µs',
+        'raw defaults CPU µs',
+      ],
       pubRows,
     );
   }

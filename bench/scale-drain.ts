@@ -96,7 +96,9 @@ export async function drainCurves(url: string, nc: NatsConnection, jsm: JetStrea
         `Drain and latency against payload size (handler returns at once, concurrency ${CONCURRENCY})`,
         ['payload B', 'backlog', 'drain msgs/s', 'drain MiB/s', 'paced at msgs/s', 'latency p50 ms', 'latency p99 ms'],
         rows,
-        ['Latency: publish (core, stamped) to handler, both in this process, paced every 10 ms after the backlog is drained. nats-server runs with max_payload 8MB for the 1 MiB row.'],
+        [
+          'Latency: publish (core, stamped) to handler, both in this process, paced every 10 ms after the backlog is drained. nats-server runs with max_payload 8MB for the 1 MiB row.',
+        ],
       );
     }
     if (which.handler) {
@@ -113,7 +115,9 @@ export async function drainCurves(url: string, nc: NatsConnection, jsm: JetStrea
         `Drain against handler time (1 KiB, concurrency ${CONCURRENCY}: the ceiling is concurrency / handler time)`,
         ['handler ms', 'backlog', 'ceiling msgs/s', 'drain msgs/s', 'of ceiling', 'latency p50 ms (200/s)', 'latency p99 ms'],
         rows,
-        ['The handler awaits `setTimeout(ms)`, which Node rounds up (a 1 ms timer takes 1 to 2 ms): "of ceiling" below 1 at 1 ms is the timer, not the library.'],
+        [
+          'The handler awaits `setTimeout(ms)`, which Node rounds up (a 1 ms timer takes 1 to 2 ms): "of ceiling" below 1 at 1 ms is the timer, not the library.',
+        ],
       );
     }
   } finally {

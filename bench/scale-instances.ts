@@ -33,7 +33,14 @@ function fanModule(mode: JetStreamEventMode): Type<unknown> {
 
 const consumersOn = async (jsm: JetStreamManager) => (await jsm.streams.info(STREAM)).state.consumer_count;
 
-async function point(url: string, nc: NatsConnection, jsm: JetStreamManager, mode: JetStreamEventMode, instances: number, messages: number): Promise<(string | number)[]> {
+async function point(
+  url: string,
+  nc: NatsConnection,
+  jsm: JetStreamManager,
+  mode: JetStreamEventMode,
+  instances: number,
+  messages: number,
+): Promise<(string | number)[]> {
   const module = fanModule(mode);
   const apps: INestMicroservice[] = [];
   const bootStarted = performance.now();
@@ -85,7 +92,8 @@ async function capacity(cap: number): Promise<string> {
       let refusal = `none up to ${cap}`;
       const started = performance.now();
       try {
-        for (; added < cap; added++) await jsm.consumers.add('SCALE_CAP', { durable_name: `c${added}`, ack_policy: AckPolicy.Explicit, inactive_threshold: 60_000_000_000 });
+        for (; added < cap; added++)
+          await jsm.consumers.add('SCALE_CAP', { durable_name: `c${added}`, ack_policy: AckPolicy.Explicit, inactive_threshold: 60_000_000_000 });
       } catch (err) {
         refusal = err instanceof Error ? err.message : String(err);
       }
@@ -95,9 +103,14 @@ async function capacity(cap: number): Promise<string> {
       await server.stop();
     }
   }
-  return table('Consumers one stream holds (durables added on a fresh single server until refused)', ['nats-server', 'consumers added', 'refusal', 'ms per consumer add'], rows, [
-    'nats-server 2.15 caps the consumers of a stream without its own `max_consumers` (and of an account without a consumer limit) at `default_max_consumers` (the NATS docs: "Available since NATS Server 2.15"; set -1 for the unlimited pre-2.15 behaviour). Every broadcast or ordered instance holds one consumer per handler on the stream, and every shared handler one durable: with the default, 1,000 in all per stream.',
-  ]);
+  return table(
+    'Consumers one stream holds (durables added on a fresh single server until refused)',
+    ['nats-server', 'consumers added', 'refusal', 'ms per consumer add'],
+    rows,
+    [
+      'nats-server 2.15 caps the consumers of a stream without its own `max_consumers` (and of an account without a consumer limit) at `default_max_consumers` (the NATS docs: "Available since NATS Server 2.15"; set -1 for the unlimited pre-2.15 behaviour). Every broadcast or ordered instance holds one consumer per handler on the stream, and every shared handler one durable: with the default, 1,000 in all per stream.',
+    ],
+  );
 }
 
 export async function instancesCurve(url: string, nc: NatsConnection, jsm: JetStreamManager): Promise<string> {
@@ -111,12 +124,16 @@ export async function instancesCurve(url: string, nc: NatsConnection, jsm: JetSt
     await jsm.streams.delete(STREAM);
   }
   const held = await capacity(QUICK ? 1_500 : 3_000);
-  return held + '\n' + table(
-    `Broadcast and ordered handlers against instances (one handler per instance, ${messages} messages of 256 B fanned out to every instance)`,
-    ['mode', 'instances', 'consumers on the server', 'boot ms per instance', 'fan-out p50 ms', 'fan-out max ms', 'deliveries/s (all instances)'],
-    rows,
-    [
-      'All instances run in this one process (one Node thread shares the deliveries), so deliveries/s is a floor for separate processes. "fan-out": one message published until every instance handled it. A clean stop deletes each instance\'s consumer; the bench waits for the count to return to 0.',
-    ],
+  return (
+    held +
+    '\n' +
+    table(
+      `Broadcast and ordered handlers against instances (one handler per instance, ${messages} messages of 256 B fanned out to every instance)`,
+      ['mode', 'instances', 'consumers on the server', 'boot ms per instance', 'fan-out p50 ms', 'fan-out max ms', 'deliveries/s (all instances)'],
+      rows,
+      [
+        'All instances run in this one process (one Node thread shares the deliveries), so deliveries/s is a floor for separate processes. "fan-out": one message published until every instance handled it. A clean stop deletes each instance\'s consumer; the bench waits for the count to return to 0.',
+      ],
+    )
   );
 }

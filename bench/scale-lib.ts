@@ -10,7 +10,10 @@ const args = process.argv.slice(2);
 /** `--quick`: fewer points and messages, a few minutes in all. */
 export const QUICK = args.includes('--quick');
 /** `--only=boot,publish,payload,handler,instances,rss`: run these curves only. */
-export const ONLY = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+export const ONLY = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 /** `--no-append`: print the tables, leave bench/RESULTS.md alone. */
 export const APPEND = !args.includes('--no-append');
 

@@ -45,12 +45,30 @@ async function bootCurve(url: string, jsm: JetStreamManager): Promise<string> {
     for (let j = 0; j < streams; j++) consumers += (await jsm.streams.info(streamName(j))).state.consumer_count;
     const warm = await inChild({ kind: 'boot', url, handlers, streams });
     for (let j = 0; j < streams; j++) await jsm.streams.delete(streamName(j));
-    rows.push([handlers, streams, consumers, fixed(cold.bootMs ?? NaN), fixed((cold.bootMs ?? NaN) / handlers, 1), fixed(warm.bootMs ?? NaN), fixed(cold.rssMb, 1), fixed(cold.heapMb, 1)]);
+    rows.push([
+      handlers,
+      streams,
+      consumers,
+      fixed(cold.bootMs ?? NaN),
+      fixed((cold.bootMs ?? NaN) / handlers, 1),
+      fixed(warm.bootMs ?? NaN),
+      fixed(cold.rssMb, 1),
+      fixed(cold.heapMb, 1),
+    ]);
     progress(`boot: ${handlers} handlers on ${streams} streams: ${fixed(cold.bootMs ?? NaN)} ms cold, ${fixed(warm.bootMs ?? NaN)} ms warm`);
   }
   return table(
     'Boot time and memory against handlers and streams (each boot in a fresh process; streams declared, so a cold boot creates them)',
-    ['handlers', 'streams', 'consumers on the server', 'cold boot ms (creates streams and consumers)', 'ms per handler', 'warm boot ms (all exist)', 'RSS MB after boot', 'heap MB'],
+    [
+      'handlers',
+      'streams',
+      'consumers on the server',
+      'cold boot ms (creates streams and consumers)',
+      'ms per handler',
+      'warm boot ms (all exist)',
+      'RSS MB after boot',
+      'heap MB',
+    ],
     rows,
     ['"RSS" and "heap" are read after two forced GCs in the booted process (node --expose-gc).'],
   );
@@ -87,24 +105,59 @@ async function rssCurve(url: string, nc: NatsConnection, jsm: JetStreamManager):
     const baseline = { rssMb: median(baselines.map((r) => r.rssMb)), heapMb: median(baselines.map((r) => r.heapMb)) };
     const empty = { rssMb: median(empties.map((r) => r.rssMb)), heapMb: median(empties.map((r) => r.heapMb)) };
     const spread = (rs: ChildResult[]) => `${fixed(Math.min(...rs.map((r) => r.rssMb)), 1)} to ${fixed(Math.max(...rs.map((r) => r.rssMb)), 1)}`;
-    rows.push([`Nest microservice, trivial custom transport, no handlers (median of ${REPEATS}: ${spread(baselines)})`, '-', fixed(baseline.rssMb, 1), fixed(baseline.heapMb, 1), '-', '-', '0']);
-    rows.push([`ours, no handlers, connected (median of ${REPEATS}: ${spread(empties)})`, '-', fixed(empty.rssMb, 1), fixed(empty.heapMb, 1), '-', '-', fixed(empty.rssMb - baseline.rssMb, 1)]);
+    rows.push([
+      `Nest microservice, trivial custom transport, no handlers (median of ${REPEATS}: ${spread(baselines)})`,
+      '-',
+      fixed(baseline.rssMb, 1),
+      fixed(baseline.heapMb, 1),
+      '-',
+      '-',
+      '0',
+    ]);
+    rows.push([
+      `ours, no handlers, connected (median of ${REPEATS}: ${spread(empties)})`,
+      '-',
+      fixed(empty.rssMb, 1),
+      fixed(empty.heapMb, 1),
+      '-',
+      '-',
+      fixed(empty.rssMb - baseline.rssMb, 1),
+    ]);
     for (const backlog of QUICK ? [100_000] : [100_000, 1_000_000]) {
       await fillBacklog(nc, jsm, stream, backlog);
       const ours = await inChild({ kind: 'ours-drain', url, messages: backlog });
       await jsm.consumers.delete(stream, 'scale_work');
-      rows.push([`ours, one handler draining ${backlog} × 1 KiB (V8 heap held ${fixed(ours.heapTotalMb ?? NaN, 1)} MB, external ${fixed(ours.externalMb ?? NaN, 1)} MB)`, fixed(ours.peakRssMb ?? NaN, 1), fixed(ours.rssMb, 1), fixed(ours.heapMb, 1), fixed(ours.rate ?? NaN), '', fixed(ours.rssMb - baseline.rssMb, 1)]);
+      rows.push([
+        `ours, one handler draining ${backlog} × 1 KiB (V8 heap held ${fixed(ours.heapTotalMb ?? NaN, 1)} MB, external ${fixed(ours.externalMb ?? NaN, 1)} MB)`,
+        fixed(ours.peakRssMb ?? NaN, 1),
+        fixed(ours.rssMb, 1),
+        fixed(ours.heapMb, 1),
+        fixed(ours.rate ?? NaN),
+        '',
+        fixed(ours.rssMb - baseline.rssMb, 1),
+      ]);
       const raw = await inChild({ kind: 'raw-drain', url, messages: backlog });
-      rows.push([`raw @nats-io/jetstream (no Nest), consume callback, draining ${backlog} (V8 heap held ${fixed(raw.heapTotalMb ?? NaN, 1)} MB)`, fixed(raw.peakRssMb ?? NaN, 1), fixed(raw.rssMb, 1), fixed(raw.heapMb, 1), fixed(raw.rate ?? NaN), '', '-']);
+      rows.push([
+        `raw @nats-io/jetstream (no Nest), consume callback, draining ${backlog} (V8 heap held ${fixed(raw.heapTotalMb ?? NaN, 1)} MB)`,
+        fixed(raw.peakRssMb ?? NaN, 1),
+        fixed(raw.rssMb, 1),
+        fixed(raw.heapMb, 1),
+        fixed(raw.rate ?? NaN),
+        '',
+        '-',
+      ]);
       rows[rows.length - 2][5] = fixed((ours.peakRssMb ?? NaN) - baseline.rssMb, 1);
       progress(`rss: ${backlog}: ours peak ${fixed(ours.peakRssMb ?? NaN, 1)} MB, raw peak ${fixed(raw.peakRssMb ?? NaN, 1)} MB`);
     }
   } finally {
     await jsm.streams.delete(stream);
   }
-  return table('RSS: an empty Nest microservice beside ours (each in a fresh process)', ['process', 'peak RSS MB while draining', 'RSS MB idle (after 2 GCs)', 'heap MB', 'drain msgs/s', 'peak above baseline MB', 'idle above baseline MB'], rows, [
-    'Peak RSS is sampled every 50 ms while the backlog drains (concurrency 100, default prefetch); idle figures after two forced GCs.',
-  ]);
+  return table(
+    'RSS: an empty Nest microservice beside ours (each in a fresh process)',
+    ['process', 'peak RSS MB while draining', 'RSS MB idle (after 2 GCs)', 'heap MB', 'drain msgs/s', 'peak above baseline MB', 'idle above baseline MB'],
+    rows,
+    ['Peak RSS is sampled every 50 ms while the backlog drains (concurrency 100, default prefetch); idle figures after two forced GCs.'],
+  );
 }
 
 async function main(): Promise<void> {
@@ -129,7 +182,10 @@ async function main(): Promise<void> {
   try {
     await curve('boot', () => bootCurve(server.url, jsm));
     await curve('publish', () => publishCurve(server.url, nc, jsm, ttlSupported));
-    if (wanted('payload') || wanted('handler')) await curve(wanted('payload') ? 'payload' : 'handler', () => drainCurves(server.url, nc, jsm, { payload: wanted('payload'), handler: wanted('handler') }));
+    if (wanted('payload') || wanted('handler'))
+      await curve(wanted('payload') ? 'payload' : 'handler', () =>
+        drainCurves(server.url, nc, jsm, { payload: wanted('payload'), handler: wanted('handler') }),
+      );
     await curve('instances', () => instancesCurve(server.url, nc, jsm));
     await curve('rss', () => rssCurve(server.url, nc, jsm));
   } finally {

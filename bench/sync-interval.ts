@@ -14,7 +14,10 @@ import { machineLine, N, payload, printTable, progress, ROUNDS, run, runRound, S
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'nest-jetstream-sync-'));
   const servers: Record<string, NatsServer> = {};
-  for (const [name, extra] of [['default', ''], ['always', 'sync_interval: always']] as const) {
+  for (const [name, extra] of [
+    ['default', ''],
+    ['always', 'sync_interval: always'],
+  ] as const) {
     const file = join(dir, `${name}.conf`);
     writeFileSync(file, `port: 4222\nhttp_port: 8222\njetstream { store_dir: "/data", ${extra} }\n`);
     servers[name] = await NatsServer.start({ configFile: file });
@@ -28,7 +31,9 @@ async function main(): Promise<void> {
     await clients[name].connect();
   }
   const phases = (tag: string) =>
-    Object.fromEntries(Object.entries(clients).map(([name, c]) => [name, () => window((i) => c.publish('bench.pub', payload, { msgId: `${name}-${tag}-${i}` }))])) as Record<string, () => Promise<Measure>>;
+    Object.fromEntries(
+      Object.entries(clients).map(([name, c]) => [name, () => window((i) => c.publish('bench.pub', payload, { msgId: `${name}-${tag}-${i}` }))]),
+    ) as Record<string, () => Promise<Measure>>;
   for (const p of Object.values(phases('warm'))) await p();
   progress('warmed up');
   const rows: string[][] = [];
@@ -39,7 +44,9 @@ async function main(): Promise<void> {
   for (const c of Object.values(clients)) await c.close();
   for (const s of Object.values(servers)) await s.stop();
   rmSync(dir, { recursive: true, force: true });
-  console.log(`sync_interval bench: ${N} publishes of ${SIZE} B, 256 in flight, ${ROUNDS} rounds, nats-server ${servers.default.version}, file storage in ${tmpdir()}`);
+  console.log(
+    `sync_interval bench: ${N} publishes of ${SIZE} B, 256 in flight, ${ROUNDS} rounds, nats-server ${servers.default.version}, file storage in ${tmpdir()}`,
+  );
   console.log(machineLine());
   printTable('Publish (msgs/s; ratio of sync_interval: always to the default)', ['round', 'default', 'sync_interval: always', 'ratio'], rows);
 }

@@ -82,9 +82,7 @@ function components(graph) {
 for (const component of components(edges).filter((c) => c.length > 1)) {
   failed = true;
   const inside = new Set(component);
-  const lines = component.flatMap((from) =>
-    [...edges.get(from)].filter(([to]) => inside.has(to)).map(([to, via]) => `  ${from} → ${to}  (${via})`),
-  );
+  const lines = component.flatMap((from) => [...edges.get(from)].filter(([to]) => inside.has(to)).map(([to, via]) => `  ${from} → ${to}  (${via})`));
   console.error(
     `error no-folder-cycle: the folders ${component.join(', ')} import each other in a cycle. ` +
       `Break one of these edges (move the shared piece to the folder that owns it, or to a types file):\n${lines.join('\n')}`,

@@ -71,7 +71,12 @@ describe('docker-compose.yml', () => {
       expect(svc.environment).toHaveProperty('HTTP_PORT');
       expect(accounts).toContain(`user: "${name}", password: $${PASSWORD_ENV[name as ServiceUser]}\n        permissions: {`);
       expect(svc.depends_on?.[provision]).toEqual({ condition: 'service_completed_successfully' });
-      expect(compose.services[provision].environment).toMatchObject({ NATS_USER: 'admin', NATS_PASS: '${NATS_ADMIN_PASSWORD}', NATS_PROVISIONING: 'create-or-update', NATS_PROVISION_ONLY: 'true' });
+      expect(compose.services[provision].environment).toMatchObject({
+        NATS_USER: 'admin',
+        NATS_PASS: '${NATS_ADMIN_PASSWORD}',
+        NATS_PROVISIONING: 'create-or-update',
+        NATS_PROVISION_ONLY: 'true',
+      });
     }
   });
 

@@ -13,7 +13,6 @@ import { JetStreamClient, JetStreamPermissionError, readDeadLetter } from '@nest
 import { PASSWORD_ENV, type ServiceUser } from '../examples/demo/identities';
 import { ServiceProcess, http, type OrderView } from '../examples/demo/service-process';
 
-
 const CONFIGS = ['nats-1.conf', 'nats-2.conf', 'nats-3.conf'].map((f) => join(__dirname, '..', 'deploy', 'nats', f));
 
 // A test that restarts a service (up to 60 s to start while it compiles its TypeScript on a loaded
@@ -57,40 +56,54 @@ describe('orders and inventory services on a 3-node cluster (real processes, rea
   /** POSTs like a careful client: a 503 (inventory or NATS briefly away) is retried with the same id. */
   const place = async (id: string, sku: string, qty: number) => {
     let last = '';
-    const order = await waitFor(`POST /orders ${id} to be accepted`, async () => {
-      const res = await http<OrderView>('POST', `${orders.url}/orders`, { id, sku, qty });
-      last = `${res.status} ${JSON.stringify(res.body)}`;
-      if (res.status === 503) return undefined;
-      if (res.status >= 300) throw new Error(`POST ${id}: ${last}`);
-      return res.body;
-    }, { timeout: 60_000, interval: 200 }).catch((err: Error) => {
+    const order = await waitFor(
+      `POST /orders ${id} to be accepted`,
+      async () => {
+        const res = await http<OrderView>('POST', `${orders.url}/orders`, { id, sku, qty });
+        last = `${res.status} ${JSON.stringify(res.body)}`;
+        if (res.status === 503) return undefined;
+        if (res.status >= 300) throw new Error(`POST ${id}: ${last}`);
+        return res.body;
+      },
+      { timeout: 60_000, interval: 200 },
+    ).catch((err: Error) => {
       throw new Error(`${err.message} (last answer ${last})`, { cause: err.cause });
     });
     return order;
   };
   const finalOf = async (ids: string[], timeout = 60_000) => {
     const done = new Map<string, OrderView>();
-    await waitFor(`orders ${ids.length} to reach a final status`, async () => {
-      for (const id of ids.filter((i) => !done.has(i))) {
-        const o = (await http<OrderView>('GET', `${orders.url}/orders/${id}`)).body;
-        if (o.status !== 'pending') done.set(id, o);
-      }
-      return done.size === ids.length;
-    }, { timeout, interval: 250 });
+    await waitFor(
+      `orders ${ids.length} to reach a final status`,
+      async () => {
+        for (const id of ids.filter((i) => !done.has(i))) {
+          const o = (await http<OrderView>('GET', `${orders.url}/orders/${id}`)).body;
+          if (o.status !== 'pending') done.set(id, o);
+        }
+        return done.size === ids.length;
+      },
+      { timeout, interval: 250 },
+    );
     return done;
   };
   const reservations = async () => (await http<{ orderId: string; qty: number }[]>('GET', `${inventory.url}/reservations`)).body;
   /** orders.created events stored; retried while a leader election makes the API slow. */
   const createdCount = async () => {
-    const { n } = await waitFor('ORDERS stream info', async () => ({ n: (await jsm.streams.info('ORDERS', { subjects_filter: 'orders.created' })).state.subjects?.['orders.created'] ?? 0 }), { timeout: 30_000 });
+    const { n } = await waitFor(
+      'ORDERS stream info',
+      async () => ({ n: (await jsm.streams.info('ORDERS', { subjects_filter: 'orders.created' })).state.subjects?.['orders.created'] ?? 0 }),
+      { timeout: 30_000 },
+    );
     return n;
   };
   const placeMany = async (prefix: string, n: number, parallel = 10) => {
     const ids = Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
     let next = 0;
-    await Promise.all(Array.from({ length: parallel }, async () => {
-      while (next < ids.length) await place(ids[next++], 'SKU-1', 1);
-    }));
+    await Promise.all(
+      Array.from({ length: parallel }, async () => {
+        while (next < ids.length) await place(ids[next++], 'SKU-1', 1);
+      }),
+    );
     return ids;
   };
   const expectReservedOnce = async (ids: string[]) => {
@@ -101,14 +114,27 @@ describe('orders and inventory services on a 3-node cluster (real processes, rea
   it('serves liveness, readiness with every JetStream signal, and Prometheus metrics', async () => {
     for (const svc of [orders, inventory]) {
       expect((await http<{ status: string }>('GET', `${svc.url}/health/live`)).status).toBe(200);
-      const ready = await waitFor(`${svc.name} ready`, async () => {
-        const r = await http<{ status: string; details: { jetstream: { checks: Record<string, { status: string }> } } }>('GET', `${svc.url}/health/ready`);
-        return r.status === 200 ? r : undefined;
-      }, { timeout: 30_000 });
-      expect(ready.body.status).toBe('ok');
-      expect(Object.entries(ready.body.details.jetstream.checks).map(([name, c]) => `${name} ${c.status}`).sort()).toEqual(
-        ['jetstream.consumers up', 'jetstream.dead-letters up', 'jetstream.leaders up', 'jetstream.storage up', 'nats.connection up', 'nats.monitoring not_configured'],
+      const ready = await waitFor(
+        `${svc.name} ready`,
+        async () => {
+          const r = await http<{ status: string; details: { jetstream: { checks: Record<string, { status: string }> } } }>('GET', `${svc.url}/health/ready`);
+          return r.status === 200 ? r : undefined;
+        },
+        { timeout: 30_000 },
       );
+      expect(ready.body.status).toBe('ok');
+      expect(
+        Object.entries(ready.body.details.jetstream.checks)
+          .map(([name, c]) => `${name} ${c.status}`)
+          .sort(),
+      ).toEqual([
+        'jetstream.consumers up',
+        'jetstream.dead-letters up',
+        'jetstream.leaders up',
+        'jetstream.storage up',
+        'nats.connection up',
+        'nats.monitoring not_configured',
+      ]);
     }
     await place('e2e-metrics', 'SKU-1', 1);
     await finalOf(['e2e-metrics']);
@@ -120,7 +146,7 @@ describe('orders and inventory services on a 3-node cluster (real processes, rea
     expect(text).toContain('nest_jetstream_connected{role="server"} 1');
   });
 
-  it('runs each service with nothing more than its identity allows: another service\'s subject and a new stream are refused', async () => {
+  it("runs each service with nothing more than its identity allows: another service's subject and a new stream are refused", async () => {
     const client = new JetStreamClient({ connection: { servers: cluster.urls, user: 'orders-service', pass: password('orders-service') } });
     const ncOrders = await connect({ servers: cluster.urls, user: 'orders-service', pass: password('orders-service') });
     try {
@@ -166,55 +192,80 @@ describe('orders and inventory services on a 3-node cluster (real processes, rea
     for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) letters.push(await jsm.streams.getMessage('DEAD_LETTERS', { seq }));
     const mine = letters.filter((m) => m?.json<{ id: string }>().id === 'e2e-poison');
     expect(mine).toHaveLength(1);
-    expect(readDeadLetter(mine[0]!.header)).toMatchObject({ subject: 'orders.created', stream: 'ORDERS', deliveries: 3, reason: expect.stringMatching(/last attempt \(3\/3\)/) });
+    expect(readDeadLetter(mine[0]!.header)).toMatchObject({
+      subject: 'orders.created',
+      stream: 'ORDERS',
+      deliveries: 3,
+      reason: expect.stringMatching(/last attempt \(3\/3\)/),
+    });
   });
 
-  it('loses nothing when inventory is killed mid-flow and restarted: every order final, reserved once', async () => {
-    const placing = placeMany('e2e-restart', 40);
-    await waitFor('some orders of the batch confirmed', async () => (await reservations()).some((r) => r.orderId.startsWith('e2e-restart')), { timeout: 30_000 });
-    await inventory.kill();
-    inventory = await startInventory();
-    const ids = await placing;
-    const done = await finalOf(ids);
-    expect([...done.values()].every((o) => o.status === 'confirmed')).toBe(true);
-    await expectReservedOnce(ids);
-  }, SLOW_TEST_MS);
-
-  it('loses nothing when the ORDERS stream leader is killed mid-flow', async () => {
-    const placing = placeMany('e2e-leader', 40);
-    const leader = await cluster.streamLeader('ORDERS', 'APP');
-    await leader.kill('SIGKILL');
-    try {
+  it(
+    'loses nothing when inventory is killed mid-flow and restarted: every order final, reserved once',
+    async () => {
+      const placing = placeMany('e2e-restart', 40);
+      await waitFor('some orders of the batch confirmed', async () => (await reservations()).some((r) => r.orderId.startsWith('e2e-restart')), {
+        timeout: 30_000,
+      });
+      await inventory.kill();
+      inventory = await startInventory();
       const ids = await placing;
-      const done = await finalOf(ids, 90_000);
+      const done = await finalOf(ids);
       expect([...done.values()].every((o) => o.status === 'confirmed')).toBe(true);
       await expectReservedOnce(ids);
-    } finally {
-      await leader.restart();
-      await cluster.waitForPeers();
-    }
-  }, SLOW_TEST_MS);
+    },
+    SLOW_TEST_MS,
+  );
 
-  it('stops gracefully on SIGTERM during a burst: exit code 0, nothing left pending', async () => {
-    const placing = placeMany('e2e-sigterm', 60);
-    await waitFor('some orders of the burst reserved', async () => (await reservations()).some((r) => r.orderId.startsWith('e2e-sigterm')), { timeout: 30_000 });
-    const stopped = await inventory.stop();
-    inventory = await startInventory();
-    const ids = await placing;
-    expect(stopped).toMatchObject({ graceful: true });
-    expect(stopped.code === 0 || stopped.signal === 'SIGTERM').toBe(true);
-    const done = await finalOf(ids);
-    expect([...done.values()].every((o) => o.status === 'confirmed')).toBe(true);
-    await expectReservedOnce(ids);
-  }, SLOW_TEST_MS);
+  it(
+    'loses nothing when the ORDERS stream leader is killed mid-flow',
+    async () => {
+      const placing = placeMany('e2e-leader', 40);
+      const leader = await cluster.streamLeader('ORDERS', 'APP');
+      await leader.kill('SIGKILL');
+      try {
+        const ids = await placing;
+        const done = await finalOf(ids, 90_000);
+        expect([...done.values()].every((o) => o.status === 'confirmed')).toBe(true);
+        await expectReservedOnce(ids);
+      } finally {
+        await leader.restart();
+        await cluster.waitForPeers();
+      }
+    },
+    SLOW_TEST_MS,
+  );
 
-  it('takes a burst of 300 orders to their final state, none lost', async () => {
-    const before = await createdCount();
-    const ids = await placeMany('e2e-burst', 300, 30);
-    const done = await finalOf(ids, 120_000);
-    expect(done.size).toBe(300);
-    expect([...done.values()].every((o) => o.status === 'confirmed')).toBe(true);
-    expect(await createdCount()).toBe(before + 300);
-    await expectReservedOnce(ids);
-  }, SLOW_TEST_MS);
+  it(
+    'stops gracefully on SIGTERM during a burst: exit code 0, nothing left pending',
+    async () => {
+      const placing = placeMany('e2e-sigterm', 60);
+      await waitFor('some orders of the burst reserved', async () => (await reservations()).some((r) => r.orderId.startsWith('e2e-sigterm')), {
+        timeout: 30_000,
+      });
+      const stopped = await inventory.stop();
+      inventory = await startInventory();
+      const ids = await placing;
+      expect(stopped).toMatchObject({ graceful: true });
+      expect(stopped.code === 0 || stopped.signal === 'SIGTERM').toBe(true);
+      const done = await finalOf(ids);
+      expect([...done.values()].every((o) => o.status === 'confirmed')).toBe(true);
+      await expectReservedOnce(ids);
+    },
+    SLOW_TEST_MS,
+  );
+
+  it(
+    'takes a burst of 300 orders to their final state, none lost',
+    async () => {
+      const before = await createdCount();
+      const ids = await placeMany('e2e-burst', 300, 30);
+      const done = await finalOf(ids, 120_000);
+      expect(done.size).toBe(300);
+      expect([...done.values()].every((o) => o.status === 'confirmed')).toBe(true);
+      expect(await createdCount()).toBe(before + 300);
+      await expectReservedOnce(ids);
+    },
+    SLOW_TEST_MS,
+  );
 });

@@ -20,7 +20,9 @@ const find = (kind: string, name: string) => manifests.find((m) => m.kind === ki
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { cwd: root, env }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }));
+    execFile(cmd, args, { cwd: root, env }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }),
+    );
   });
 }
 
@@ -29,11 +31,30 @@ describe('Kubernetes manifests', () => {
     const dir = mkdtempSync(join(tmpdir(), 'k8s-'));
     try {
       const bad = join(dir, 'bad.yaml');
-      writeFileSync(bad, 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata: { name: bad }\nspec: { replicas: three, selector: {}, serviceName: x, template: {} }\n');
+      writeFileSync(
+        bad,
+        'apiVersion: apps/v1\nkind: StatefulSet\nmetadata: { name: bad }\nspec: { replicas: three, selector: {}, serviceName: x, template: {} }\n',
+      );
       const { out } = await run(process.execPath, [join(__dirname, 'k8s/validate-manifests.mjs'), ...files, bad]);
-      const results = out.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; name: string; valid: boolean; error?: string });
+      const results = out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { kind: string; name: string; valid: boolean; error?: string });
       expect(results.filter((r) => r.name !== 'bad' && !r.valid)).toEqual([]);
-      expect(results.map((r) => r.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'Deployment', 'Job', 'Job', 'NetworkPolicy', 'PodDisruptionBudget', 'Secret', 'Service', 'Service', 'StatefulSet', 'StatefulSet']);
+      expect(results.map((r) => r.kind).sort()).toEqual([
+        'ConfigMap',
+        'Deployment',
+        'Deployment',
+        'Job',
+        'Job',
+        'NetworkPolicy',
+        'PodDisruptionBudget',
+        'Secret',
+        'Service',
+        'Service',
+        'StatefulSet',
+        'StatefulSet',
+      ]);
       expect(results.find((r) => r.name === 'bad')?.valid).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -64,7 +85,8 @@ describe('Kubernetes manifests', () => {
 
   it('run each service as its own identity in verify mode, after a provisioning Job as admin', () => {
     type Env = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
-    const from = ({ value, valueFrom }: Env) => value ?? (valueFrom?.secretKeyRef ? `secret ${valueFrom.secretKeyRef.name}/${valueFrom.secretKeyRef.key}` : 'elsewhere');
+    const from = ({ value, valueFrom }: Env) =>
+      value ?? (valueFrom?.secretKeyRef ? `secret ${valueFrom.secretKeyRef.name}/${valueFrom.secretKeyRef.key}` : 'elsewhere');
     const envOf = (c: { env: Env[] }) => Object.fromEntries(c.env.map((e) => [e.name, from(e)]));
     const secret = find('Secret', 'nats-passwords').stringData as Record<string, string>;
     const natsEnv = envOf(find('StatefulSet', 'nats').spec.template.spec.containers[0]);
@@ -73,17 +95,31 @@ describe('Kubernetes manifests', () => {
       expect(secret).toHaveProperty(user);
     }
     for (const name of ['orders-service', 'inventory-service']) {
-      expect(envOf(find('Deployment', name).spec.template.spec.containers[0])).toMatchObject({ NATS_USER: name, NATS_PASS: `secret nats-passwords/${name}`, NATS_PROVISIONING: 'verify' });
+      expect(envOf(find('Deployment', name).spec.template.spec.containers[0])).toMatchObject({
+        NATS_USER: name,
+        NATS_PASS: `secret nats-passwords/${name}`,
+        NATS_PROVISIONING: 'verify',
+      });
       const job = find('Job', `${name}-provision`).spec.template.spec;
       expect(job.containers[0].image).toBe(find('Deployment', name).spec.template.spec.containers[0].image);
-      expect(envOf(job.containers[0])).toMatchObject({ NATS_USER: 'admin', NATS_PASS: 'secret nats-passwords/admin', NATS_PROVISIONING: 'create-or-update', NATS_PROVISION_ONLY: 'true' });
+      expect(envOf(job.containers[0])).toMatchObject({
+        NATS_USER: 'admin',
+        NATS_PASS: 'secret nats-passwords/admin',
+        NATS_PROVISIONING: 'create-or-update',
+        NATS_PROVISION_ONLY: 'true',
+      });
     }
   });
 
   it('give nats-server a config it accepts, with the JetStream settings and the accounts of deploy/nats', async () => {
     const data = find('ConfigMap', 'nats-config').data as Record<string, string>;
     const conf = data['nats.conf'];
-    const block = (text: string) => /jetstream \{([^}]*)\}/.exec(text)![1].split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#') && !l.startsWith('store_dir'));
+    const block = (text: string) =>
+      /jetstream \{([^}]*)\}/
+        .exec(text)![1]
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#') && !l.startsWith('store_dir'));
     expect(block(conf)).toEqual(block(readFileSync(join(root, 'deploy/nats/nats-1.conf'), 'utf8')));
     expect(conf).toMatch(/^include \.\/accounts\.conf$/m);
     expect(data['accounts.conf']).toBe(readFileSync(join(root, 'deploy/nats/accounts.conf'), 'utf8'));

@@ -16,7 +16,9 @@ const PLATFORM_METRICS = new Set(['kubelet_volume_stats_used_bytes', 'kubelet_vo
 
 function run(args: string[], cwd = root): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile(promtool, args, { cwd }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }));
+    execFile(promtool, args, { cwd }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }),
+    );
   });
 }
 

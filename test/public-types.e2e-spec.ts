@@ -10,7 +10,7 @@ describe('published types', () => {
     const root = join(__dirname, '..');
     const out = await new Promise<{ code: number | null; text: string }>((resolve) => {
       execFile(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(__dirname, 'types/tsconfig.json')], (err, stdout, stderr) =>
-        resolve({ code: err ? (err as NodeJS.ErrnoException & { code?: number }).code ?? 1 : 0, text: `${stdout}${stderr}` }),
+        resolve({ code: err ? ((err as NodeJS.ErrnoException & { code?: number }).code ?? 1) : 0, text: `${stdout}${stderr}` }),
       );
     });
     expect(out.text).toBe('');

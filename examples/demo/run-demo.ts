@@ -9,7 +9,6 @@ import { NatsServer, waitFor } from '@nest-jetstream/testing';
 import { readDeadLetter } from '@nest-jetstream/transport';
 import { ServiceProcess, http, type OrderView } from './service-process';
 
-
 const SCENARIO = [
   { id: 'demo-ok', sku: 'SKU-1', qty: 2, expect: 'confirmed', what: 'in stock: reserved' },
   { id: 'demo-low', sku: 'SKU-LOW', qty: 5, expect: 'rejected', what: 'not enough stock' },
@@ -42,13 +41,17 @@ async function main(): Promise<number> {
       }
     }
     const final = new Map<string, OrderView>();
-    await waitFor('every demo order to reach a final status', async () => {
-      for (const o of SCENARIO) {
-        const res = await http<OrderView>('GET', `${orders.url}/orders/${o.id}`);
-        if (res.body.status !== 'pending') final.set(o.id, res.body);
-      }
-      return final.size === SCENARIO.length;
-    }, { timeout: 30_000, interval: 200 });
+    await waitFor(
+      'every demo order to reach a final status',
+      async () => {
+        for (const o of SCENARIO) {
+          const res = await http<OrderView>('GET', `${orders.url}/orders/${o.id}`);
+          if (res.body.status !== 'pending') final.set(o.id, res.body);
+        }
+        return final.size === SCENARIO.length;
+      },
+      { timeout: 30_000, interval: 200 },
+    );
 
     const nc = await connect({ servers: server.url });
     const jsm = await jetstreamManager(nc);
@@ -73,19 +76,32 @@ async function main(): Promise<number> {
     const dead = readDeadLetter(dl?.header);
     console.log(`\norders.created events stored: ${events} for ${SCENARIO.length - 1} accepted orders (demo-twice once: msgId dedup)`);
     console.log(`reservations for demo-twice: ${twice}`);
-    console.log(`dead letters: ${deadLetters.state.messages}${dead ? ` (from ${dead.stream} #${dead.sequence} after ${dead.deliveries} deliveries: ${dead.reason})` : ''}`);
+    console.log(
+      `dead letters: ${deadLetters.state.messages}${dead ? ` (from ${dead.stream} #${dead.sequence} after ${dead.deliveries} deliveries: ${dead.reason})` : ''}`,
+    );
 
     // Each service's readiness, as a Kubernetes probe reads it.
     for (const svc of [orders, inventory]) {
-      const ready = await http<{ status: string; details?: Record<string, { status: string; checks?: Record<string, { status: string }> }> }>('GET', `${svc.url}/health/ready`);
-      const parts = Object.entries(ready.body.details ?? {}).map(([key, d]) => (d.checks ? `${key}: ${Object.entries(d.checks).map(([name, c]) => `${name} ${c.status}`).join(', ')}` : `${key}: ${d.status}`));
+      const ready = await http<{ status: string; details?: Record<string, { status: string; checks?: Record<string, { status: string }> }> }>(
+        'GET',
+        `${svc.url}/health/ready`,
+      );
+      const parts = Object.entries(ready.body.details ?? {}).map(([key, d]) =>
+        d.checks
+          ? `${key}: ${Object.entries(d.checks)
+              .map(([name, c]) => `${name} ${c.status}`)
+              .join(', ')}`
+          : `${key}: ${d.status}`,
+      );
       console.log(`${svc.name} /health/ready → ${ready.status} ${ready.body.status}\n  ${parts.join('\n  ')}`);
     }
 
     const ok = rows.every((r) => r[5] === 'ok') && events === SCENARIO.length - 1 && twice === 1 && deadLetters.state.messages === 1;
     console.log(ok ? '\ndemo: all orders ended as expected' : '\ndemo: SOMETHING ENDED UNEXPECTEDLY');
     if (keep) {
-      console.log(`\nStill running (Ctrl-C to stop). Try:\n  curl -s -X POST ${orders.url}/orders -H 'content-type: application/json' -d '{"sku":"SKU-1","qty":1}'\n  curl -s ${orders.url}/orders/demo-ok\n  curl -s ${inventory.url}/reservations\n  curl -s ${orders.url}/health/ready\n  curl -s ${orders.url}/metrics`);
+      console.log(
+        `\nStill running (Ctrl-C to stop). Try:\n  curl -s -X POST ${orders.url}/orders -H 'content-type: application/json' -d '{"sku":"SKU-1","qty":1}'\n  curl -s ${orders.url}/orders/demo-ok\n  curl -s ${inventory.url}/reservations\n  curl -s ${orders.url}/health/ready\n  curl -s ${orders.url}/metrics`,
+      );
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
     return ok ? 0 : 1;

@@ -53,7 +53,9 @@ export class ServiceProcess {
     const timer = setTimeout(() => proc.signal('SIGKILL'), timeout);
     const { code, signal } = await proc.exited.finally(() => clearTimeout(timer));
     if (code !== 0 || !proc.lines.some((l) => l.event === 'provisioned')) {
-      throw new Error(`${this.name} provisioning run ended with ${signal ?? `code ${code}`}${signal === 'SIGKILL' ? ` (over ${timeout} ms)` : ''}:\n${proc.describe()}`);
+      throw new Error(
+        `${this.name} provisioning run ended with ${signal ?? `code ${code}`}${signal === 'SIGKILL' ? ` (over ${timeout} ms)` : ''}:\n${proc.describe()}`,
+      );
     }
   }
 

@@ -25,7 +25,11 @@ export function writeAccountsFiles(text: string): string[] {
   const start = yaml.indexOf('  accounts.conf: |\n');
   const end = yaml.indexOf('\n---', start);
   if (start === -1 || end === -1) throw new Error(`${K8S_NATS}: no "accounts.conf: |" key in a document followed by "---"`);
-  const block = text.split('\n').filter((l, i, all) => i < all.length - 1 || l !== '').map((l) => (l ? `    ${l}` : '')).join('\n');
+  const block = text
+    .split('\n')
+    .filter((l, i, all) => i < all.length - 1 || l !== '')
+    .map((l) => (l ? `    ${l}` : ''))
+    .join('\n');
   writeFileSync(K8S_NATS, `${yaml.slice(0, start)}  accounts.conf: |\n${block}${yaml.slice(end)}`);
   return [ACCOUNTS_CONF, K8S_NATS];
 }

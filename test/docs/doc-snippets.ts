@@ -23,7 +23,9 @@ export function snippetDocuments(root: string): string[] {
   const packages = readdirSync(join(root, 'packages'), { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => join('packages', d.name, 'README.md'));
-  const docs = readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join('docs', f));
+  const docs = readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => join('docs', f));
   return ['README.md', ...packages, ...docs].filter((doc) => existsSync(join(root, doc)));
 }
 

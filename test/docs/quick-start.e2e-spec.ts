@@ -35,7 +35,9 @@ describe("the README's quick start, copied into a fresh NestJS 12 app", () => {
 
   it('compiles with no edits and handles a published event', async () => {
     if (!existsSync(installed)) {
-      throw new Error(`test/compat/nest12-esm has no installed @nest-jetstream/transport: run \`bash scripts/prepare-compat.sh\` after the build (npm test does).`);
+      throw new Error(
+        `test/compat/nest12-esm has no installed @nest-jetstream/transport: run \`bash scripts/prepare-compat.sh\` after the build (npm test does).`,
+      );
     }
     const files = extractSnippets(installed, 'README.md').filter((s) => /\/(app\.module|main)\.ts$/.test(s.file));
     expect(files.map((s) => s.file.split('/').pop()).sort()).toEqual(['app.module.ts', 'main.ts']);
@@ -48,8 +50,17 @@ describe("the README's quick start, copied into a fresh NestJS 12 app", () => {
       join(work, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: {
-          target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, experimentalDecorators: true,
-          emitDecoratorMetadata: true, skipLibCheck: true, outDir: 'dist', rootDir: 'src', types: ['node'], typeRoots: [join(root, 'node_modules', '@types')],
+          target: 'ES2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          strict: true,
+          experimentalDecorators: true,
+          emitDecoratorMetadata: true,
+          skipLibCheck: true,
+          outDir: 'dist',
+          rootDir: 'src',
+          types: ['node'],
+          typeRoots: [join(root, 'node_modules', '@types')],
         },
         include: ['src'],
       }),
@@ -63,7 +74,9 @@ describe("the README's quick start, copied into a fresh NestJS 12 app", () => {
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const exited = new Promise<number | null>((resolve) => child?.on('exit', resolve));
-    await waitFor(`the quick start app to start (stdout: ${stdout}, stderr: ${stderr})`, () => stdout.includes('Nest application successfully started'), { timeout: 30_000 });
+    await waitFor(`the quick start app to start (stdout: ${stdout}, stderr: ${stderr})`, () => stdout.includes('Nest application successfully started'), {
+      timeout: 30_000,
+    });
 
     const nc = await connect({ servers: server.url });
     try {
@@ -71,7 +84,9 @@ describe("the README's quick start, copied into a fresh NestJS 12 app", () => {
     } finally {
       await nc.close();
     }
-    await waitFor(`the handler to charge order qs-1 (stdout: ${stdout}, stderr: ${stderr})`, () => stdout.includes('charged order qs-1 (attempt 1)'), { timeout: 20_000 });
+    await waitFor(`the handler to charge order qs-1 (stdout: ${stdout}, stderr: ${stderr})`, () => stdout.includes('charged order qs-1 (attempt 1)'), {
+      timeout: 20_000,
+    });
 
     // SIGTERM: enableShutdownHooks closes the app (and its NATS connections) and the process ends.
     child.kill('SIGTERM');

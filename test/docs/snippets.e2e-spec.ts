@@ -33,13 +33,35 @@ function writeSnippets(snippets: DocSnippet[]): Map<string, DocSnippet> {
   // For a person: `npx tsc -p .cache/snippets` shows the same errors.
   writeFileSync(
     join(out, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { target: 'ES2022', lib: ['ES2022'], module: 'nodenext', moduleResolution: 'nodenext', moduleDetection: 'force', strict: true, experimentalDecorators: true, emitDecoratorMetadata: true, skipLibCheck: true, noEmit: true, types: ['node', 'jest'] }, include: ['**/*.ts'] }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        compilerOptions: {
+          target: 'ES2022',
+          lib: ['ES2022'],
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          moduleDetection: 'force',
+          strict: true,
+          experimentalDecorators: true,
+          emitDecoratorMetadata: true,
+          skipLibCheck: true,
+          noEmit: true,
+          types: ['node', 'jest'],
+        },
+        include: ['**/*.ts'],
+      },
+      null,
+      2,
+    ) + '\n',
   );
   const byFile = new Map<string, DocSnippet>();
   for (const snippet of snippets) {
     const path = join(out, snippet.file);
     const twin = byFile.get(path);
-    if (twin) throw new Error(`${docPosition(snippet, 0)}: a second block named ${relative(out, path)} (the first is at ${docPosition(twin, 0)}); give each named block its own file name`);
+    if (twin)
+      throw new Error(
+        `${docPosition(snippet, 0)}: a second block named ${relative(out, path)} (the first is at ${docPosition(twin, 0)}); give each named block its own file name`,
+      );
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, snippet.code);
     byFile.set(path, snippet);

@@ -40,7 +40,11 @@ describe('fault suite, short (real nats-servers, consumer processes)', () => {
     expect(f.maxCalls).toBeLessThanOrEqual(3);
     // No input can hurt the process: no control character in a subject or header got through, hostile
     // payloads reached the handler as published (or were dead-lettered with their decode error), none lost.
-    expect({ acceptedHostile: f.acceptedHostile, wrongData: f.hostileWrongData, prototypeIntact: f.prototypeIntact }).toEqual({ acceptedHostile: [], wrongData: [], prototypeIntact: true });
+    expect({ acceptedHostile: f.acceptedHostile, wrongData: f.hostileWrongData, prototypeIntact: f.prototypeIntact }).toEqual({
+      acceptedHostile: [],
+      wrongData: [],
+      prototypeIntact: true,
+    });
     expect(f.refusedSubject + f.refusedHeader).toBeGreaterThan(0);
     for (const [kind, c] of Object.entries(f.hostile)) {
       expect({ kind, lost: c.lost }).toEqual({ kind, lost: 0 });

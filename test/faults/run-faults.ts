@@ -19,7 +19,15 @@ const both: NatsServerVersionLabel[] = ['newest', 'oldest'];
 const SCENARIOS: Scenario[] = [
   { name: 'consumer-crash', versions: both, run: async (o) => [await consumerCrash(o)] },
   { name: 'server-crash', versions: both, run: async (o) => [await serverCrash(o)] },
-  { name: 'cluster', versions: ['newest'], run: async (o) => { const out = []; for (const f of CLUSTER_FAULTS) out.push(await clusterFault(o, f)); return out; } },
+  {
+    name: 'cluster',
+    versions: ['newest'],
+    run: async (o) => {
+      const out = [];
+      for (const f of CLUSTER_FAULTS) out.push(await clusterFault(o, f));
+      return out;
+    },
+  },
   { name: 'partition', versions: ['newest'], run: async (o) => [await partition(o)] },
   { name: 'dead-letter-outage', versions: both, run: async (o) => [await deadLetterOutage(o)] },
   { name: 'graceful-shutdown', versions: both, run: async (o) => [await gracefulShutdown(o)] },
@@ -29,12 +37,27 @@ const SCENARIOS: Scenario[] = [
     versions: ['newest'],
     run: async (o) => {
       const f = await fuzz(o);
-      return [{
-        scenario: 'fuzzed payloads, headers, subjects (fast-check); fuzzed options',
-        server: '', published: f.published + f.refusedTyped + f.refusedUntyped.length, acked: f.published, ackedLost: f.lost,
-        handled: f.handled, handledMoreThanOnce: 0, maxCalls: f.maxCalls, deadLetters: f.deadLettered, publishErrors: f.refusedTyped + f.refusedUntyped.length,
-        notes: `${f.refusedTyped} bad publishes refused with a typed error (${f.refusedSubject} InvalidSubjectError, ${f.refusedHeader} InvalidHeaderError), ${f.refusedUntyped.length} otherwise, ${f.acceptedHostile.length} with a control character accepted; ${f.deadWithoutReason} dead letters without a reason; ${f.optionSets} option sets: ${f.optionsTyped} typed errors, ${f.optionsAccepted} accepted, ${f.optionsUntyped.length} other errors${f.optionsUntyped.length ? ` (${f.optionsUntyped.slice(0, 3).join('; ')})` : ''}; hostile payloads ${Object.entries(f.hostile).map(([k, c]) => `${k} ${c.tried} (${c.handled} handled, ${c.deadLettered} dead-lettered, ${c.lost} lost)`).join(', ')}; ${f.hostileWrongData.length} handed over wrong${f.hostileWrongData.length ? ` (${f.hostileWrongData.slice(0, 3).join('; ')})` : ''}; Object.prototype ${f.prototypeIntact ? 'untouched' : 'CHANGED'}`,
-      }];
+      return [
+        {
+          scenario: 'fuzzed payloads, headers, subjects (fast-check); fuzzed options',
+          server: '',
+          published: f.published + f.refusedTyped + f.refusedUntyped.length,
+          acked: f.published,
+          ackedLost: f.lost,
+          handled: f.handled,
+          handledMoreThanOnce: 0,
+          maxCalls: f.maxCalls,
+          deadLetters: f.deadLettered,
+          publishErrors: f.refusedTyped + f.refusedUntyped.length,
+          notes: `${f.refusedTyped} bad publishes refused with a typed error (${f.refusedSubject} InvalidSubjectError, ${f.refusedHeader} InvalidHeaderError), ${f.refusedUntyped.length} otherwise, ${f.acceptedHostile.length} with a control character accepted; ${f.deadWithoutReason} dead letters without a reason; ${f.optionSets} option sets: ${f.optionsTyped} typed errors, ${f.optionsAccepted} accepted, ${f.optionsUntyped.length} other errors${f.optionsUntyped.length ? ` (${f.optionsUntyped.slice(0, 3).join('; ')})` : ''}; hostile payloads ${Object.entries(
+            f.hostile,
+          )
+            .map(([k, c]) => `${k} ${c.tried} (${c.handled} handled, ${c.deadLettered} dead-lettered, ${c.lost} lost)`)
+            .join(
+              ', ',
+            )}; ${f.hostileWrongData.length} handed over wrong${f.hostileWrongData.length ? ` (${f.hostileWrongData.slice(0, 3).join('; ')})` : ''}; Object.prototype ${f.prototypeIntact ? 'untouched' : 'CHANGED'}`,
+        },
+      ];
     },
   },
   { name: 'hostile', versions: both, run: async (o) => [(await hostile(o)).report] },
@@ -56,13 +79,19 @@ async function main(): Promise<void> {
       process.stderr.write(`faults:   ${s.name} on ${version} took ${((Date.now() - t) / 1000).toFixed(0)} s\n`);
     }
   }
-  console.log(`nest-jetstream fault suite (npm run faults), ${new Date().toISOString().slice(0, 10)}, ${cpus().length} vCPU ${cpus()[0]?.model ?? ''}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${((Date.now() - started) / 60000).toFixed(1)} min`);
+  console.log(
+    `nest-jetstream fault suite (npm run faults), ${new Date().toISOString().slice(0, 10)}, ${cpus().length} vCPU ${cpus()[0]?.model ?? ''}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${((Date.now() - started) / 60000).toFixed(1)} min`,
+  );
   console.log('');
-  console.log('| scenario | nats-server | published | acked | acked lost | handled ≥ 1 | handled > 1 | most calls of one message | dead letters | publish errors to the caller | longest pause in handling after the fault | longest pause in PubAcks after the fault | notes |');
+  console.log(
+    '| scenario | nats-server | published | acked | acked lost | handled ≥ 1 | handled > 1 | most calls of one message | dead letters | publish errors to the caller | longest pause in handling after the fault | longest pause in PubAcks after the fault | notes |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const secs = (ms?: number) => (ms === undefined ? '' : `${(ms / 1000).toFixed(1)} s`);
-    console.log(`| ${r.scenario} | ${r.server} | ${r.published} | ${r.acked} | ${r.ackedLost} | ${r.handled} | ${r.handledMoreThanOnce} | ${r.maxCalls} | ${r.deadLetters} | ${r.publishErrors} | ${secs(r.recoverMs)} | ${secs(r.publishPauseMs)} | ${r.notes ?? ''} |`);
+    console.log(
+      `| ${r.scenario} | ${r.server} | ${r.published} | ${r.acked} | ${r.ackedLost} | ${r.handled} | ${r.handledMoreThanOnce} | ${r.maxCalls} | ${r.deadLetters} | ${r.publishErrors} | ${secs(r.recoverMs)} | ${secs(r.publishPauseMs)} | ${r.notes ?? ''} |`,
+    );
   }
   if (rows.some((r) => r.ackedLost > 0)) process.exitCode = 1;
 }

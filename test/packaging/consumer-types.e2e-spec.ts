@@ -21,7 +21,17 @@ const compilers = [
 ];
 
 /** The peer and type dependencies a user of every subpath installs beside the packages. */
-const PEERS = ['@nestjs/common', '@nestjs/core', '@nestjs/microservices', '@nestjs/terminus', '@opentelemetry/api', 'prom-client', 'reflect-metadata', 'rxjs', '@types/node'];
+const PEERS = [
+  '@nestjs/common',
+  '@nestjs/core',
+  '@nestjs/microservices',
+  '@nestjs/terminus',
+  '@opentelemetry/api',
+  'prom-client',
+  'reflect-metadata',
+  'rxjs',
+  '@types/node',
+];
 
 /**
  * Two consumer projects: NestJS 12 (ES modules only) with the root's versions, and NestJS 11
@@ -47,10 +57,20 @@ const TSC_TIMEOUT_MS = 120_000;
 const settings = [
   { nest: '12', name: 'module node16', compilerOptions: { module: 'node16', moduleResolution: 'node16' }, files: ['consumer.mts'] },
   { nest: '12', name: 'module nodenext', compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' }, files: ['consumer.mts'] },
-  { nest: '12', name: 'module preserve, moduleResolution bundler', compilerOptions: { module: 'preserve', moduleResolution: 'bundler' }, files: ['consumer.ts'] },
+  {
+    nest: '12',
+    name: 'module preserve, moduleResolution bundler',
+    compilerOptions: { module: 'preserve', moduleResolution: 'bundler' },
+    files: ['consumer.ts'],
+  },
   { nest: '11', name: 'module node16', compilerOptions: { module: 'node16', moduleResolution: 'node16' }, files: ['consumer.mts', 'consumer.cts'] },
   { nest: '11', name: 'module nodenext', compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' }, files: ['consumer.mts', 'consumer.cts'] },
-  { nest: '11', name: 'module commonjs (the compiler\'s default resolution), skipLibCheck', compilerOptions: { module: 'commonjs', skipLibCheck: true }, files: ['consumer.ts'] },
+  {
+    nest: '11',
+    name: "module commonjs (the compiler's default resolution), skipLibCheck",
+    compilerOptions: { module: 'commonjs', skipLibCheck: true },
+    files: ['consumer.ts'],
+  },
 ] as const;
 
 const CONSUMER = `import 'reflect-metadata';
@@ -102,7 +122,9 @@ function run(command: string, args: string[], cwd: string, timeout: number): Pro
 
 /** A consumer project with both packed packages, the peers at the versions `versionsFrom` names, and both compilers. */
 async function installConsumer(tarballs: string[], nest: string, versionsFrom: readonly string[]): Promise<string> {
-  const sources = versionsFrom.map((file) => JSON.parse(readFileSync(file, 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> });
+  const sources = versionsFrom.map(
+    (file) => JSON.parse(readFileSync(file, 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> },
+  );
   const peers = Object.fromEntries(
     PEERS.map((name) => {
       const range = sources.map((pkg) => pkg.dependencies?.[name] ?? pkg.devDependencies?.[name]).find(Boolean);
@@ -112,12 +134,19 @@ async function installConsumer(tarballs: string[], nest: string, versionsFrom: r
   );
   const dir = mkdtempSync(join(tmpdir(), `nest-jetstream-consumer-nest${nest}-`));
   const dependencies = {
-    ...Object.fromEntries(tarballs.map((t) => [t.startsWith('nest-jetstream-transport') ? '@nest-jetstream/transport' : '@nest-jetstream/testing', `file:${join(packDir, t)}`])),
+    ...Object.fromEntries(
+      tarballs.map((t) => [t.startsWith('nest-jetstream-transport') ? '@nest-jetstream/transport' : '@nest-jetstream/testing', `file:${join(packDir, t)}`]),
+    ),
     ...peers,
     ...Object.fromEntries(compilers.map((c) => [c.alias, c.alias === 'typescript' ? c.version : `npm:typescript@${c.version}`])),
   };
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `consumer-nest${nest}`, private: true, type: 'commonjs', dependencies }, null, 2));
-  const install = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'], dir, INSTALL_TIMEOUT_MS);
+  const install = await run(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'],
+    dir,
+    INSTALL_TIMEOUT_MS,
+  );
   if (install.code !== 0) throw new Error(`npm install in the consumer project ${dir} failed:\n${install.output}`);
   for (const file of ['consumer.mts', 'consumer.cts', 'consumer.ts']) writeFileSync(join(dir, file), CONSUMER);
   return dir;
@@ -129,7 +158,9 @@ describe('the published types in consumer projects (TypeScript 5.x and 7; NestJS
   beforeAll(async () => {
     const tarballs = existsSync(packDir) ? readdirSync(packDir).filter((f) => f.endsWith('.tgz')) : [];
     if (tarballs.length !== 2) {
-      throw new Error(`expected the two packed packages in ${packDir}, found ${tarballs.length}: build, then run \`bash scripts/pack-packages.sh\` (npm test does both).`);
+      throw new Error(
+        `expected the two packed packages in ${packDir}, found ${tarballs.length}: build, then run \`bash scripts/pack-packages.sh\` (npm test does both).`,
+      );
     }
     const dirs = await Promise.allSettled(projects.map((p) => installConsumer(tarballs, p.nest, p.versionsFrom)));
     dirs.forEach((d, i) => d.status === 'fulfilled' && consumers.set(projects[i].nest, d.value));
@@ -141,7 +172,9 @@ describe('the published types in consumer projects (TypeScript 5.x and 7; NestJS
     for (const dir of consumers.values()) rmSync(dir, { recursive: true, force: true });
   });
 
-  const cases = compilers.flatMap((compiler) => settings.map((setting) => ({ ...setting, compiler, label: `${compiler.name}, NestJS ${setting.nest}, ${setting.name}` })));
+  const cases = compilers.flatMap((compiler) =>
+    settings.map((setting) => ({ ...setting, compiler, label: `${compiler.name}, NestJS ${setting.nest}, ${setting.name}` })),
+  );
 
   it.each(cases)(
     '$label: the consumer type-checks against the packed .d.ts files',
@@ -157,7 +190,17 @@ describe('the published types in consumer projects (TypeScript 5.x and 7; NestJS
       writeFileSync(
         tsconfig,
         JSON.stringify({
-          compilerOptions: { target: 'ES2022', lib: ['ES2022'], strict: true, noEmit: true, skipLibCheck: false, experimentalDecorators: true, emitDecoratorMetadata: true, types: ['node'], ...compilerOptions },
+          compilerOptions: {
+            target: 'ES2022',
+            lib: ['ES2022'],
+            strict: true,
+            noEmit: true,
+            skipLibCheck: false,
+            experimentalDecorators: true,
+            emitDecoratorMetadata: true,
+            types: ['node'],
+            ...compilerOptions,
+          },
           files: files.map((f) => join(consumer, f)),
         }),
       );

@@ -52,7 +52,8 @@ function brokenLink(target: string, packed: Packed, readme: string): string | un
     const isDir = statSync(path).isDirectory();
     const doc = isDir ? join(path, 'README.md') : path;
     // `#readme` is GitHub's anchor for a folder's README.
-    if (inRepo[2] && !(isDir && inRepo[2] === 'readme') && doc.endsWith('.md') && !headingAnchors(readFileSync(doc, 'utf8')).has(inRepo[2])) return `${inRepo[1]} has no heading #${inRepo[2]}`;
+    if (inRepo[2] && !(isDir && inRepo[2] === 'readme') && doc.endsWith('.md') && !headingAnchors(readFileSync(doc, 'utf8')).has(inRepo[2]))
+      return `${inRepo[1]} has no heading #${inRepo[2]}`;
     return undefined;
   }
   if (/^https?:\/\//.test(target) || target.startsWith('mailto:')) return undefined;
@@ -67,7 +68,9 @@ describe('the packed packages, as npm would publish them', () => {
   beforeAll(async () => {
     const tarballs = existsSync(packDir) ? readdirSync(packDir).filter((f) => f.endsWith('.tgz')) : [];
     if (tarballs.length !== 2) {
-      throw new Error(`expected the two packed packages in ${packDir}, found ${tarballs.length}: build, then run \`bash scripts/pack-packages.sh\` (npm test does both).`);
+      throw new Error(
+        `expected the two packed packages in ${packDir}, found ${tarballs.length}: build, then run \`bash scripts/pack-packages.sh\` (npm test does both).`,
+      );
     }
     extractRoot = mkdtempSync(join(tmpdir(), 'nest-jetstream-packs-'));
     for (const tarball of tarballs) {
@@ -135,12 +138,18 @@ describe('the packed packages, as npm would publish them', () => {
   it('pass publint --strict', async () => {
     const outs = await Promise.all(packs.map((packed) => run(join(root, 'node_modules', '.bin', 'publint'), ['--strict', packed.tarball])));
     outs.forEach((out, i) => {
-      expect({ tarball: packs[i].tarball, code: out.code, problems: out.code === 0 ? '' : out.output }).toEqual({ tarball: packs[i].tarball, code: 0, problems: '' });
+      expect({ tarball: packs[i].tarball, code: out.code, problems: out.code === 0 ? '' : out.output }).toEqual({
+        tarball: packs[i].tarball,
+        code: 0,
+        problems: '',
+      });
     });
   }, 60_000);
 
   it('pass @arethetypeswrong/cli: types resolve for node10 (TypeScript module commonjs), node16 CJS and ESM, and bundlers, subpaths included', async () => {
-    const outs = await Promise.all(packs.map((packed) => run(join(root, 'node_modules', '.bin', 'attw'), ['--no-definitely-typed', '--format', 'json', packed.tarball])));
+    const outs = await Promise.all(
+      packs.map((packed) => run(join(root, 'node_modules', '.bin', 'attw'), ['--no-definitely-typed', '--format', 'json', packed.tarball])),
+    );
     const reports = outs.map((out, i) => {
       const report = JSON.parse(out.output) as AttwReport;
       expect({ tarball: packs[i].tarball, code: out.code, problems: report.analysis.problems }).toEqual({ tarball: packs[i].tarball, code: 0, problems: [] });
@@ -149,7 +158,10 @@ describe('the packed packages, as npm would publish them', () => {
     // The point of typesVersions: a NestJS 11 app on `module: commonjs` resolves the subpaths' types.
     const transport = reports[packs.findIndex((p) => p.name === '@nest-jetstream/transport')];
     const node10 = Object.fromEntries(
-      Object.entries(transport.analysis.entrypoints).map(([subpath, e]) => [subpath, e.resolutions.node10.resolution?.fileName.replace(/^.*@nest-jetstream\/transport\//, '')]),
+      Object.entries(transport.analysis.entrypoints).map(([subpath, e]) => [
+        subpath,
+        e.resolutions.node10.resolution?.fileName.replace(/^.*@nest-jetstream\/transport\//, ''),
+      ]),
     );
     expect(node10).toEqual({
       '.': 'dist/cjs/index.d.ts',

@@ -26,7 +26,10 @@ export class AppModule {
         }),
         // GET /health/live, /health/ready and /metrics
         OperationsModule.forRegistry(registry, [CORE_NATS]),
-        ClientsModule.register({ isGlobal: true, clients: [{ name: CORE_NATS, transport: Transport.NATS, options: natsConnection(config, 'orders-service/core') }] }),
+        ClientsModule.register({
+          isGlobal: true,
+          clients: [{ name: CORE_NATS, transport: Transport.NATS, options: natsConnection(config, 'orders-service/core') }],
+        }),
       ],
       controllers: [OrdersController, InventoryEventsController],
       providers: [{ provide: OrdersRepository, useFactory: () => new OrdersRepository(config.dbPath) }],

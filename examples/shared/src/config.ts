@@ -50,7 +50,10 @@ export function loadConfig(defaults: { httpPort: number; dbPath: string }, env: 
   if (!['', 'true', 'false'].includes(provisionOnly)) throw new Error(`NATS_PROVISION_ONLY must be true or false; got "${provisionOnly}"`);
   if (![1, 3, 5].includes(replicas)) throw new Error(`NATS_REPLICAS must be 1, 3 or 5; got "${env['NATS_REPLICAS']}"`);
   return {
-    natsServers: read('NATS_SERVERS', env).split(',').map((s) => s.trim()).filter(Boolean),
+    natsServers: read('NATS_SERVERS', env)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     natsUser: read('NATS_USER', env) || undefined,
     natsPass: read('NATS_PASS', env) || undefined,
     replicas,

@@ -19,8 +19,40 @@ export const DEAD_LETTER_TEMPLATE = 'deadletter.{subject}';
  */
 export function streams(replicas: number): StreamDeclaration[] {
   return [
-    { name: 'ORDERS', subjects: ['orders.>'], storage: 'file', retention: 'limits', replicas, maxAge: '7d', maxBytes: 1024 ** 3, maxMsgSize: 64 * 1024, duplicateWindow: '10m', discard: 'old' },
-    { name: 'INVENTORY', subjects: ['inventory.>'], storage: 'file', retention: 'limits', replicas, maxAge: '7d', maxBytes: 1024 ** 3, maxMsgSize: 64 * 1024, duplicateWindow: '10m', discard: 'old' },
-    { name: 'DEAD_LETTERS', subjects: ['deadletter.>'], storage: 'file', retention: 'limits', replicas, maxAge: '30d', maxBytes: 1024 ** 3, duplicateWindow: '1h', discard: 'old' },
+    {
+      name: 'ORDERS',
+      subjects: ['orders.>'],
+      storage: 'file',
+      retention: 'limits',
+      replicas,
+      maxAge: '7d',
+      maxBytes: 1024 ** 3,
+      maxMsgSize: 64 * 1024,
+      duplicateWindow: '10m',
+      discard: 'old',
+    },
+    {
+      name: 'INVENTORY',
+      subjects: ['inventory.>'],
+      storage: 'file',
+      retention: 'limits',
+      replicas,
+      maxAge: '7d',
+      maxBytes: 1024 ** 3,
+      maxMsgSize: 64 * 1024,
+      duplicateWindow: '10m',
+      discard: 'old',
+    },
+    {
+      name: 'DEAD_LETTERS',
+      subjects: ['deadletter.>'],
+      storage: 'file',
+      retention: 'limits',
+      replicas,
+      maxAge: '30d',
+      maxBytes: 1024 ** 3,
+      duplicateWindow: '1h',
+      discard: 'old',
+    },
   ];
 }

@@ -25,7 +25,15 @@ describe('rewriteForLoopback', () => {
   it('inlines included files, which nats-server would look for next to the moved config', () => {
     const text = 'port: 4222\ninclude ./accounts.conf\nmax_payload: 1MB\n';
     const read: string[] = [];
-    const moved = rewriteForLoopback(text, { host: '127.0.0.1', client: 1, monitor: 2, cluster: 0, routes: [], storeDir: '/tmp/s', readInclude: (path) => (read.push(path), 'accounts { APP {} }') });
+    const moved = rewriteForLoopback(text, {
+      host: '127.0.0.1',
+      client: 1,
+      monitor: 2,
+      cluster: 0,
+      routes: [],
+      storeDir: '/tmp/s',
+      readInclude: (path) => (read.push(path), 'accounts { APP {} }'),
+    });
     expect(read).toEqual(['./accounts.conf']);
     expect(moved).toMatch(/^# include \.\/accounts\.conf\naccounts \{ APP \{\} \}\nmax_payload: 1MB$/m);
   });

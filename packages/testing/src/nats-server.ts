@@ -205,7 +205,10 @@ export class NatsServer {
   /** Spawns the process of a prepared (or killed) server and waits until it is ready. */
   async launch(): Promise<void> {
     if (this.running) throw new Error(`nats-server ${this.serverName} is already running (pid ${this.pid})`);
-    const proc = spawn(this.binary, ['-c', this.configPath], { stdio: ['ignore', 'ignore', 'pipe'], env: this.options.env ? { ...process.env, ...this.options.env } : process.env });
+    const proc = spawn(this.binary, ['-c', this.configPath], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: this.options.env ? { ...process.env, ...this.options.env } : process.env,
+    });
     this.proc = proc;
     // 'close', not 'exit': it comes once stderr is read to its end, so the log tail is whole.
     this.exited = new Promise((resolveExit) => proc.once('close', () => resolveExit()));
@@ -234,17 +237,21 @@ export class NatsServer {
     const { host, ports, storeDir, options } = this;
     const dir = dirname(resolve(options.configFile!));
     const readInclude = (path: string) => readFileSync(resolve(dir, path), 'utf8');
-    const rewritten = rewriteForLoopback(text, { host, client: ports.client, monitor: ports.monitor, cluster: ports.cluster, routes: options.cluster?.routes ?? [], storeDir, readInclude });
+    const rewritten = rewriteForLoopback(text, {
+      host,
+      client: ports.client,
+      monitor: ports.monitor,
+      cluster: ports.cluster,
+      routes: options.cluster?.routes ?? [],
+      storeDir,
+      readInclude,
+    });
     return options.config ? `${rewritten}\n${options.config}\n` : `${rewritten}\n`;
   }
 
   private renderConfig(): string {
     const { ports, host, serverName, storeDir, options } = this;
-    const lines = [
-      `server_name: "${serverName}"`,
-      `listen: "${host}:${ports.client}"`,
-      `http: "${host}:${ports.monitor}"`,
-    ];
+    const lines = [`server_name: "${serverName}"`, `listen: "${host}:${ports.client}"`, `http: "${host}:${ports.monitor}"`];
     if (options.jetstream !== false) lines.push(`jetstream { store_dir: "${storeDir}" }`);
     if (options.cluster) {
       const routes = options.cluster.routes.map((p) => `"nats-route://${host}:${p}"`).join(', ');

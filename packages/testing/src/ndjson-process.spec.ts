@@ -28,7 +28,9 @@ describe('NdjsonProcess (real child processes)', () => {
   it('fails after the timeout, saying what never came', async () => {
     const child = node(`setInterval(() => {}, 1000);`);
     try {
-      await expect(child.waitForLine('the ready line', (l) => l.event === 'ready', { timeout: 200 })).rejects.toThrow(/Timed out after 200 ms waiting for: the ready line/);
+      await expect(child.waitForLine('the ready line', (l) => l.event === 'ready', { timeout: 200 })).rejects.toThrow(
+        /Timed out after 200 ms waiting for: the ready line/,
+      );
     } finally {
       expect(await child.kill()).toEqual({ code: null, signal: 'SIGKILL' });
     }

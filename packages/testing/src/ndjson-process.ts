@@ -81,7 +81,8 @@ export class NdjsonProcess<L extends object = Record<string, unknown>> {
   async waitForLine(description: string, match: (line: L) => boolean, { timeout = 10_000 }: { timeout?: number } = {}): Promise<L> {
     const stop = new AbortController();
     void this.exited.then(() => {
-      if (!this.lines.some(match)) stop.abort(new Error(`${description}: the process ended (${this.describeExit()}) before it printed such a line.\n${this.describe()}`));
+      if (!this.lines.some(match))
+        stop.abort(new Error(`${description}: the process ended (${this.describeExit()}) before it printed such a line.\n${this.describe()}`));
     });
     try {
       return await waitFor(description, () => this.lines.find(match), { timeout, signal: stop.signal });

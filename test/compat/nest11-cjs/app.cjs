@@ -7,4 +7,14 @@ const { Ctx, Payload } = require('@nestjs/microservices');
 const { JetStreamServer, JetStreamEvent, JetStreamClient } = require('@nest-jetstream/transport');
 const { describeApp } = require('../shared/describe-app.cjs');
 
-describeApp({ Controller, Module, NestFactory, Ctx, Payload, JetStreamServer, JetStreamEvent, JetStreamClient, nest: require('@nestjs/core/package.json').version });
+describeApp({
+  Controller,
+  Module,
+  NestFactory,
+  Ctx,
+  Payload,
+  JetStreamServer,
+  JetStreamEvent,
+  JetStreamClient,
+  nest: require('@nestjs/core/package.json').version,
+});

@@ -8,4 +8,14 @@ import { JetStreamServer, JetStreamEvent, JetStreamClient } from '@nest-jetstrea
 
 const require = createRequire(import.meta.url);
 const { describeApp } = require('../shared/describe-app.cjs');
-describeApp({ Controller, Module, NestFactory, Ctx, Payload, JetStreamServer, JetStreamEvent, JetStreamClient, nest: require('@nestjs/core/package.json').version });
+describeApp({
+  Controller,
+  Module,
+  NestFactory,
+  Ctx,
+  Payload,
+  JetStreamServer,
+  JetStreamEvent,
+  JetStreamClient,
+  nest: require('@nestjs/core/package.json').version,
+});

@@ -13,7 +13,17 @@ import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { NatsServer, resolveNatsServerBinary, waitFor } from '@nest-jetstream/testing';
-import { InvalidHeaderError, InvalidSubjectError, JetStreamClient, JetStreamContext, JetStreamEvent, JetStreamServer, JetStreamTransportError, RawCodec, readDeadLetter } from '@nest-jetstream/transport';
+import {
+  InvalidHeaderError,
+  InvalidSubjectError,
+  JetStreamClient,
+  JetStreamContext,
+  JetStreamEvent,
+  JetStreamServer,
+  JetStreamTransportError,
+  RawCodec,
+  readDeadLetter,
+} from '@nest-jetstream/transport';
 import fc from 'fast-check';
 import type { RunOptions } from './sizes';
 
@@ -100,8 +110,18 @@ const ascii = (maxLength: number) => fc.string({ unit: fc.integer({ min: 0, max:
 const injection = fc.constantFrom('\r\nX-Admin: true', '\n', '\r', '\x00', '\x1b[2J', '\x7f');
 /** Header names and values, printable or not. */
 // Weighted towards good ones, so that enough messages get through to the handlers.
-const headerName = fc.oneof({ arbitrary: fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/), weight: 8 }, fc.string({ maxLength: 12 }), ascii(12), fc.tuple(token, injection).map(([t, i]) => `${t}${i}`));
-const headerValue = fc.oneof({ arbitrary: fc.stringMatching(/^[ -~]{0,40}$/), weight: 8 }, fc.string({ maxLength: 40 }), ascii(40), fc.tuple(token, injection, token).map(([a, i, b]) => `${a}${i}${b}`));
+const headerName = fc.oneof(
+  { arbitrary: fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/), weight: 8 },
+  fc.string({ maxLength: 12 }),
+  ascii(12),
+  fc.tuple(token, injection).map(([t, i]) => `${t}${i}`),
+);
+const headerValue = fc.oneof(
+  { arbitrary: fc.stringMatching(/^[ -~]{0,40}$/), weight: 8 },
+  fc.string({ maxLength: 40 }),
+  ascii(40),
+  fc.tuple(token, injection, token).map(([a, i, b]) => `${a}${i}${b}`),
+);
 /** Subjects: valid ones under the handler's wildcard, and anything: wildcards, spaces, empty tokens, control characters, too long. */
 const subject = fc.oneof(
   { arbitrary: token.map((t) => `fuzz.${t}`), weight: 4 },
@@ -117,9 +137,22 @@ const subject = fc.oneof(
 const hasControl = (text: string, tabOk = false) => (tabOk ? /[\x00-\x08\x0a-\x1f\x7f]/ : /[\x00-\x1f\x7f]/).test(text);
 
 /** Option values of any kind at all. */
-const anything = () => fc.anything({ withBigInt: true, withNullPrototype: true, withMap: true, withSet: true, withDate: true, withTypedArray: true, withBoxedValues: true, withSparseArray: true });
+const anything = () =>
+  fc.anything({
+    withBigInt: true,
+    withNullPrototype: true,
+    withMap: true,
+    withSet: true,
+    withDate: true,
+    withTypedArray: true,
+    withBoxedValues: true,
+    withSparseArray: true,
+  });
 /** Payload bytes: mostly not JSON, sometimes JSON. */
-const payloadBytes = fc.oneof(fc.uint8Array({ maxLength: 4096 }), fc.jsonValue().map((v) => new TextEncoder().encode(JSON.stringify(v) ?? 'null')));
+const payloadBytes = fc.oneof(
+  fc.uint8Array({ maxLength: 4096 }),
+  fc.jsonValue().map((v) => new TextEncoder().encode(JSON.stringify(v) ?? 'null')),
+);
 
 const describeThrown = (e: unknown): string => (e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e));
 
@@ -140,20 +173,25 @@ async function fuzzMessages(url: string, jsm: JetStreamManager, runs: number, se
           if (e instanceof InvalidHeaderError) f.refusedHeader++;
           return;
         }
-        if (hasControl(subj) || headers.some(([n, v]) => hasControl(n) || hasControl(v.trim(), true))) f.acceptedHostile.push(JSON.stringify({ subj: subj.slice(0, 60), headers }));
+        if (hasControl(subj) || headers.some(([n, v]) => hasControl(n) || hasControl(v.trim(), true)))
+          f.acceptedHostile.push(JSON.stringify({ subj: subj.slice(0, 60), headers }));
       }),
       { numRuns: runs, seed },
     );
     const dead = new Map<number, string>();
-    await waitFor('every fuzzed message handled or dead-lettered', async () => {
-      const info = await jsm.streams.info('FUZZ_DEAD');
-      for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-        const m = await jsm.streams.getMessage('FUZZ_DEAD', { seq }).catch(() => null);
-        const d = m && readDeadLetter(m.header);
-        if (d) dead.set(d.sequence, d.reason);
-      }
-      return [...acked].every((seq) => dead.has(seq) || ok.has(seq));
-    }, { timeout: 60_000, interval: 200 }).catch(() => undefined);
+    await waitFor(
+      'every fuzzed message handled or dead-lettered',
+      async () => {
+        const info = await jsm.streams.info('FUZZ_DEAD');
+        for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+          const m = await jsm.streams.getMessage('FUZZ_DEAD', { seq }).catch(() => null);
+          const d = m && readDeadLetter(m.header);
+          if (d) dead.set(d.sequence, d.reason);
+        }
+        return [...acked].every((seq) => dead.has(seq) || ok.has(seq));
+      },
+      { timeout: 60_000, interval: 200 },
+    ).catch(() => undefined);
     f.deadLettered = [...acked].filter((s) => dead.has(s)).length;
     f.deadWithoutReason = [...dead.values()].filter((r) => !r).length;
     f.handled = [...acked].filter((s) => ok.has(s)).length;
@@ -184,7 +222,11 @@ const hostilePayload: fc.Arbitrary<HostilePayload> = fc.oneof(
     bytes: enc.encode(arrays ? `${'['.repeat(n)}${']'.repeat(n)}` : `${'{"a":'.repeat(n)}0${'}'.repeat(n)}`),
     expect: (d) => (depthOf(d) === n ? undefined : `depth ${depthOf(d)}, published ${n}`),
   })),
-  fc.constant<HostilePayload>({ kind: 'deep', bytes: enc.encode(`${'{"a":'.repeat(100_000)}0${'}'.repeat(100_000)}`), expect: (d) => (depthOf(d) === 100_000 ? undefined : `depth ${depthOf(d)}`) }),
+  fc.constant<HostilePayload>({
+    kind: 'deep',
+    bytes: enc.encode(`${'{"a":'.repeat(100_000)}0${'}'.repeat(100_000)}`),
+    expect: (d) => (depthOf(d) === 100_000 ? undefined : `depth ${depthOf(d)}`),
+  }),
   fc
     .uniqueArray(fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf'), { minLength: 1, maxLength: 6 })
     .chain((keys) => fc.tuple(fc.constant(keys), fc.array(fc.jsonValue({ maxDepth: 2 }), { minLength: keys.length, maxLength: keys.length })))
@@ -204,9 +246,22 @@ const hostilePayload: fc.Arbitrary<HostilePayload> = fc.oneof(
     const s = ch.repeat(Math.floor(n / (enc.encode(JSON.stringify(ch)).length - 2))); // at most n bytes of JSON text
     return { kind: 'huge-string', bytes: enc.encode(JSON.stringify({ s })), expect: (d) => ((d as { s?: string }).s === s ? undefined : 'the string differs') };
   }),
-  fc.tuple(fc.uint8Array({ maxLength: 64 }), fc.constantFrom([0xff], [0xc3, 0x28], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80]), fc.uint8Array({ maxLength: 64 })).map(
-    ([a, bad, b]): HostilePayload => ({ kind: 'invalid-utf8', bytes: Uint8Array.from([0x22, ...a.filter((x) => x < 0x80 && x !== 0x22 && x !== 0x5c && x >= 0x20), ...bad, ...b.filter((x) => x < 0x80 && x !== 0x22 && x !== 0x5c && x >= 0x20), 0x22]) }),
-  ),
+  fc
+    .tuple(
+      fc.uint8Array({ maxLength: 64 }),
+      fc.constantFrom([0xff], [0xc3, 0x28], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80]),
+      fc.uint8Array({ maxLength: 64 }),
+    )
+    .map(([a, bad, b]): HostilePayload => ({
+      kind: 'invalid-utf8',
+      bytes: Uint8Array.from([
+        0x22,
+        ...a.filter((x) => x < 0x80 && x !== 0x22 && x !== 0x5c && x >= 0x20),
+        ...bad,
+        ...b.filter((x) => x < 0x80 && x !== 0x22 && x !== 0x5c && x >= 0x20),
+        0x22,
+      ]),
+    })),
 );
 
 async function fuzzHostilePayloads(url: string, jsm: JetStreamManager, runs: number, seed: number | undefined, f: FuzzFigures): Promise<void> {
@@ -223,10 +278,14 @@ async function fuzzHostilePayloads(url: string, jsm: JetStreamManager, runs: num
       { numRuns: runs, seed },
     );
     const dead = new Map<number, string>();
-    await waitFor('every hostile payload handled or dead-lettered', async () => {
-      await readDeadLetters(jsm, 'FUZZHOSTILE', dead);
-      return [...sent.keys()].every((seq) => dead.has(seq) || hostileData.has(seq));
-    }, { timeout: 60_000, interval: 200 }).catch(() => undefined);
+    await waitFor(
+      'every hostile payload handled or dead-lettered',
+      async () => {
+        await readDeadLetters(jsm, 'FUZZHOSTILE', dead);
+        return [...sent.keys()].every((seq) => dead.has(seq) || hostileData.has(seq));
+      },
+      { timeout: 60_000, interval: 200 },
+    ).catch(() => undefined);
     for (const [seq, p] of sent) {
       const c = f.hostile[p.kind];
       if (hostileData.has(seq)) {
@@ -236,7 +295,8 @@ async function fuzzHostilePayloads(url: string, jsm: JetStreamManager, runs: num
       } else if (dead.has(seq)) {
         c.deadLettered++;
         if (p.expect) f.hostileWrongData.push(`${p.kind} #${seq} dead-lettered: ${dead.get(seq)}`);
-        else if (!/^DecodeError: /.test(dead.get(seq) ?? '')) f.hostileWrongData.push(`${p.kind} #${seq} dead-lettered without its decode error: ${dead.get(seq)}`);
+        else if (!/^DecodeError: /.test(dead.get(seq) ?? ''))
+          f.hostileWrongData.push(`${p.kind} #${seq} dead-lettered without its decode error: ${dead.get(seq)}`);
       } else c.lost++;
     }
     f.prototypeIntact = Object.getOwnPropertyNames(Object.prototype).join(',') === protoBefore && !('polluted' in {});
@@ -264,7 +324,10 @@ const optionValues = fc.record(
     directCalls: fc.oneof(fc.boolean(), anything()),
     deadLetter: fc.oneof(fc.constant('dead.{subject}'), anything()),
     deadLetterAdvisories: fc.oneof(fc.boolean(), fc.record({ replicas: fc.oneof(fc.constantFrom(1, 3), anything()) }), anything()),
-    publish: fc.oneof(fc.record({ timeout: fc.oneof(fc.constant('1s'), anything()), retryBudget: fc.oneof(fc.constant('5s'), anything()) }, { requiredKeys: [] }), anything()),
+    publish: fc.oneof(
+      fc.record({ timeout: fc.oneof(fc.constant('1s'), anything()), retryBudget: fc.oneof(fc.constant('5s'), anything()) }, { requiredKeys: [] }),
+      anything(),
+    ),
     consumerDefaults: fc.oneof(
       fc.record(
         {
@@ -280,7 +343,10 @@ const optionValues = fc.record(
       ),
       anything(),
     ),
-    health: fc.oneof(fc.record({ timeout: fc.oneof(fc.constant('1s'), anything()), maxPending: fc.oneof(fc.nat(), anything()) }, { requiredKeys: [] }), anything()),
+    health: fc.oneof(
+      fc.record({ timeout: fc.oneof(fc.constant('1s'), anything()), maxPending: fc.oneof(fc.nat(), anything()) }, { requiredKeys: [] }),
+      anything(),
+    ),
   },
   { requiredKeys: [] },
 );
@@ -288,7 +354,9 @@ const optionValues = fc.record(
 async function fuzzOptions(url: string, runs: number, seed: number | undefined, f: FuzzFigures): Promise<void> {
   await fc.assert(
     fc.asyncProperty(optionValues, async (values) => {
-      const options = { ...values, connection: { servers: url }, streams: [{ name: 'OPTFUZZ', subjects: ['optfuzz.>'] }] } as unknown as ConstructorParameters<typeof JetStreamServer>[0];
+      const options = { ...values, connection: { servers: url }, streams: [{ name: 'OPTFUZZ', subjects: ['optfuzz.>'] }] } as unknown as ConstructorParameters<
+        typeof JetStreamServer
+      >[0];
       f.optionSets++;
       let app: INestMicroservice | undefined;
       try {
@@ -320,9 +388,24 @@ function safeJson(v: unknown): string {
 export async function fuzz(opts: RunOptions): Promise<FuzzFigures> {
   const counts = () => ({ tried: 0, handled: 0, deadLettered: 0, lost: 0 });
   const f: FuzzFigures = {
-    published: 0, refusedTyped: 0, refusedUntyped: [], handled: 0, deadLettered: 0, deadWithoutReason: 0, lost: 0, maxCalls: 0, optionSets: 0, optionsTyped: 0, optionsAccepted: 0, optionsUntyped: [],
-    refusedSubject: 0, refusedHeader: 0, acceptedHostile: [],
-    hostile: { deep: counts(), 'proto-keys': counts(), 'huge-string': counts(), 'invalid-utf8': counts() }, hostileWrongData: [], prototypeIntact: false,
+    published: 0,
+    refusedTyped: 0,
+    refusedUntyped: [],
+    handled: 0,
+    deadLettered: 0,
+    deadWithoutReason: 0,
+    lost: 0,
+    maxCalls: 0,
+    optionSets: 0,
+    optionsTyped: 0,
+    optionsAccepted: 0,
+    optionsUntyped: [],
+    refusedSubject: 0,
+    refusedHeader: 0,
+    acceptedHostile: [],
+    hostile: { deep: counts(), 'proto-keys': counts(), 'huge-string': counts(), 'invalid-utf8': counts() },
+    hostileWrongData: [],
+    prototypeIntact: false,
   };
   const server = await NatsServer.start({ binary: resolveNatsServerBinary({ ...process.env, NATS_SERVER_VERSION: opts.version }) });
   let nc: NatsConnection | undefined;

@@ -63,7 +63,8 @@ export interface HostileFigures {
 async function memoryOf(url: string): Promise<MemorySnapshot> {
   const res = await fetch(`${url}/debug/memory`, { signal: AbortSignal.timeout(30_000) });
   const snapshot = (await res.json()) as MemorySnapshot;
-  if (!snapshot.collected) throw new Error('the consumer app ran without --expose-gc: its heap cannot be measured after a collection (see Workload.startConsumer)');
+  if (!snapshot.collected)
+    throw new Error('the consumer app ran without --expose-gc: its heap cannot be measured after a collection (see Workload.startConsumer)');
   return snapshot;
 }
 
@@ -72,7 +73,8 @@ const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileS
 /** Bytes that are not valid UTF-8, or not JSON: the JSON codec cannot decode any of them. */
 function undecodable(i: number, size: number): Uint8Array {
   const bytes = new Uint8Array(size).fill(0x61);
-  if (i % 2 === 0) bytes.set([0xc3, 0x28, 0xff, 0xfe], Math.floor(size / 2)); // invalid UTF-8
+  if (i % 2 === 0)
+    bytes.set([0xc3, 0x28, 0xff, 0xfe], Math.floor(size / 2)); // invalid UTF-8
   else bytes.set(new TextEncoder().encode('{"id": nope'), 0); // UTF-8, not JSON
   return bytes;
 }
@@ -147,22 +149,48 @@ export async function hostile(opts: RunOptions): Promise<HostileFigures> {
     let after = before;
     let resourcesLeaked: string[] = [];
     if (survived) {
-      await waitFor('the consumer\'s active resources back to the warm-up\'s', async () => {
-        after = await memoryOf(consumer.url);
-        resourcesLeaked = resourcesAbove(before, after, RESOURCE_ALLOWANCE);
-        return resourcesLeaked.length === 0;
-      }, { timeout: 30_000, interval: 1_000 }).catch(() => undefined); // the figures say what stayed
+      await waitFor(
+        "the consumer's active resources back to the warm-up's",
+        async () => {
+          after = await memoryOf(consumer.url);
+          resourcesLeaked = resourcesAbove(before, after, RESOURCE_ALLOWANCE);
+          return resourcesLeaked.length === 0;
+        },
+        { timeout: 30_000, interval: 1_000 },
+      ).catch(() => undefined); // the figures say what stayed
     }
     const heapGrowthMb = mb(after.heapUsed - before.heapUsed);
     const externalGrowthMb = mb(after.external - before.external);
     const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
     const heap = `after GC, heap used ${mb(before.heapUsed).toFixed(1)} MB after the warm-up, ${mb(after.heapUsed).toFixed(1)} MB after (${signed(heapGrowthMb)} MB), external ${mb(before.external).toFixed(1)} → ${mb(after.external).toFixed(1)} MB (${signed(externalGrowthMb)} MB), RSS ${mb(before.rss).toFixed(0)} → ${mb(after.rss).toFixed(0)} MB; active resources ${describeResources(before)} → ${describeResources(after)}${resourcesLeaked.length ? ` (LEAKED: ${resourcesLeaked.join(', ')})` : ''}`;
-    const report = await w.report(`hostile input: ${oversized} messages near max_payload, ${decodeFailures} undecodable, ${flood} for a 20 ms handler (concurrency 8), at once, after a warm-up of ${WARM_UP.oversized} + ${WARM_UP.decodeFailures} + ${WARM_UP.good}`, server.version, {
-      notes: `everything settled ${settledS.toFixed(0)} s after the last publish; RSS ${rssStartMb.toFixed(0)} MB at start, at most ${rssMaxMb.toFixed(0)} MB, ${rssEndMb.toFixed(0)} MB after; ${probesUp}/${probes} liveness probes up, ${probeFailures.length} failed${probeFailures.length ? ` (${probeFailures.slice(0, 2).join('; ')})` : ''}; process ${survived ? 'never crashed' : 'CRASHED'}; ${w.deadWithoutReason} dead letters without a reason; ${heap}`,
-    });
+    const report = await w.report(
+      `hostile input: ${oversized} messages near max_payload, ${decodeFailures} undecodable, ${flood} for a 20 ms handler (concurrency 8), at once, after a warm-up of ${WARM_UP.oversized} + ${WARM_UP.decodeFailures} + ${WARM_UP.good}`,
+      server.version,
+      {
+        notes: `everything settled ${settledS.toFixed(0)} s after the last publish; RSS ${rssStartMb.toFixed(0)} MB at start, at most ${rssMaxMb.toFixed(0)} MB, ${rssEndMb.toFixed(0)} MB after; ${probesUp}/${probes} liveness probes up, ${probeFailures.length} failed${probeFailures.length ? ` (${probeFailures.slice(0, 2).join('; ')})` : ''}; process ${survived ? 'never crashed' : 'CRASHED'}; ${w.deadWithoutReason} dead letters without a reason; ${heap}`,
+      },
+    );
     return {
-      report, oversized, decodeFailures, flood, rssStartMb, rssMaxMb, rssEndMb, probes, probesUp, probeFailures, maxFailedInARow, survived,
-      deadWithoutReason: w.deadWithoutReason, warmUp: WARM_UP, before, after, heapGrowthMb, externalGrowthMb, retainedGrowthMb: heapGrowthMb + externalGrowthMb, resourcesLeaked,
+      report,
+      oversized,
+      decodeFailures,
+      flood,
+      rssStartMb,
+      rssMaxMb,
+      rssEndMb,
+      probes,
+      probesUp,
+      probeFailures,
+      maxFailedInARow,
+      survived,
+      deadWithoutReason: w.deadWithoutReason,
+      warmUp: WARM_UP,
+      before,
+      after,
+      heapGrowthMb,
+      externalGrowthMb,
+      retainedGrowthMb: heapGrowthMb + externalGrowthMb,
+      resourcesLeaked,
     };
   } finally {
     sampling = false;
@@ -173,6 +201,14 @@ export async function hostile(opts: RunOptions): Promise<HostileFigures> {
 }
 
 /** Publishes `count` raw payloads (`<prefix>-<i>` as msgId), `window` in flight, counted in the workload like its own. */
-function publishRaw(w: Workload, raw: JetStreamClient, prefix: string, count: number, window: number, payload: (i: number) => Uint8Array, poison: boolean): Promise<void> {
+function publishRaw(
+  w: Workload,
+  raw: JetStreamClient,
+  prefix: string,
+  count: number,
+  window: number,
+  payload: (i: number) => Uint8Array,
+  poison: boolean,
+): Promise<void> {
   return w.publish(prefix, count, { window, client: raw, poison: () => poison, payload: (_id, _poison, i) => payload(i) });
 }

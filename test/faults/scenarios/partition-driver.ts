@@ -24,7 +24,10 @@ async function main(): Promise<void> {
         serverName: names[i],
         ports: { client: 4222, monitor: 8222, cluster: 6222 },
         config: [
-          `cluster { name: "partition", listen: "${host}:6222", routes: [${layout.nodeIps.filter((o) => o !== host).map((o) => `"nats-route://${o}:6222"`).join(', ')}] }`,
+          `cluster { name: "partition", listen: "${host}:6222", routes: [${layout.nodeIps
+            .filter((o) => o !== host)
+            .map((o) => `"nats-route://${o}:6222"`)
+            .join(', ')}] }`,
           'ping_interval: "2s"',
         ].join('\n'),
       }),
@@ -52,11 +55,15 @@ async function main(): Promise<void> {
     majority = await connect({ servers: urls.filter((_, i) => i !== leader) });
     // No API check at creation: it is a request too, and the election may still be running.
     const majorityJsm = await jetstreamManager(majority, { timeout: 2_000, checkAPI: false });
-    const elected = await waitFor('a new stream leader on the majority side', async () => {
-      const info = await majorityJsm.streams.info('FAULTS').catch(() => undefined);
-      const now = info?.cluster?.leader;
-      return now && now !== leaderName ? now : undefined;
-    }, { timeout: 60_000, interval: 100 });
+    const elected = await waitFor(
+      'a new stream leader on the majority side',
+      async () => {
+        const info = await majorityJsm.streams.info('FAULTS').catch(() => undefined);
+        const now = info?.cluster?.leader;
+        return now && now !== leaderName ? now : undefined;
+      },
+      { timeout: 60_000, interval: 100 },
+    );
     const electedMs = Date.now() - t;
     await minorityPublishing;
     heal(layout, leader);
@@ -64,7 +71,8 @@ async function main(): Promise<void> {
     await w.settle(opts.size.settleMs);
     const minorityIds = (ids: Set<string>) => [...ids].filter((id) => id.startsWith('minority-')).length;
     const report = await w.report('partition: R3 stream leader cut off from the majority (a client on its side), then healed', servers[0].version, {
-      recoverMs: w.longestStallAfter(t), publishPauseMs: w.longestPublishPauseAfter(t),
+      recoverMs: w.longestStallAfter(t),
+      publishPauseMs: w.longestPublishPauseAfter(t),
       notes: `the majority side had a new stream leader (${elected}) ${(electedMs / 1000).toFixed(1)} s after the cut; the minority-side client: ${minorityIds(w.acked)} acknowledged, ${minorityIds(w.failed)} failed to the caller`,
     });
     process.stdout.write(`${JSON.stringify(report)}\n`);

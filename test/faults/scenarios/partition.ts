@@ -20,10 +20,14 @@ export async function partition(opts: RunOptions): Promise<FaultReport> {
   try {
     const binary = resolveNatsServerBinary({ ...process.env, NATS_SERVER_VERSION: opts.version });
     const wrappers = layout.nodes.map((ns) => wrapBinary(dir, ns, binary));
-    const driver = spawn('ip', ['netns', 'exec', layout.client, process.execPath, '-r', join(ROOT, 'scripts/register.cjs'), join(__dirname, 'partition-driver.ts')], {
-      env: { ...process.env, FAULT_OPTS: JSON.stringify(opts), FAULT_NETNS: JSON.stringify({ ...layout, wrappers }) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const driver = spawn(
+      'ip',
+      ['netns', 'exec', layout.client, process.execPath, '-r', join(ROOT, 'scripts/register.cjs'), join(__dirname, 'partition-driver.ts')],
+      {
+        env: { ...process.env, FAULT_OPTS: JSON.stringify(opts), FAULT_NETNS: JSON.stringify({ ...layout, wrappers }) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     driver.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -32,7 +36,10 @@ export async function partition(opts: RunOptions): Promise<FaultReport> {
     const timer = setTimeout(() => driver.kill('SIGKILL'), DRIVER_TIMEOUT_MS);
     const code = await new Promise<number | null>((resolve) => driver.on('exit', (c) => resolve(c)));
     clearTimeout(timer);
-    const report = out.split('\n').filter((l) => l.startsWith('{"scenario"')).at(-1);
+    const report = out
+      .split('\n')
+      .filter((l) => l.startsWith('{"scenario"'))
+      .at(-1);
     if (code !== 0 || !report) throw new Error(`partition driver exited ${code ?? 'by a signal'}:\n${err.split('\n').slice(-30).join('\n')}`);
     return JSON.parse(report) as FaultReport;
   } finally {

@@ -8,7 +8,11 @@ import type { RunOptions } from './sizes';
 /** The consumer app's ackWait (FAULT_ACK_WAIT default). */
 const ACK_WAIT_MS = 5_000;
 
-async function onServer(opts: RunOptions, body: (server: NatsServer, w: Workload) => Promise<FaultReport>, consumerEnv: Record<string, string> = {}): Promise<FaultReport> {
+async function onServer(
+  opts: RunOptions,
+  body: (server: NatsServer, w: Workload) => Promise<FaultReport>,
+  consumerEnv: Record<string, string> = {},
+): Promise<FaultReport> {
   const server = await NatsServer.start({ binary: resolveNatsServerBinary({ ...process.env, NATS_SERVER_VERSION: opts.version }) });
   const w = new Workload({ urls: [server.url], consumerEnv: { FAULT_CONCURRENCY: '8', FAULT_WORK_MS: '2', ...consumerEnv } });
   try {
@@ -18,7 +22,6 @@ async function onServer(opts: RunOptions, body: (server: NatsServer, w: Workload
     await server.stop();
   }
 }
-
 
 /** 1. The consumer process SIGKILLed mid-drain (concurrency 8) and started again at once. */
 export function consumerCrash(opts: RunOptions): Promise<FaultReport> {
@@ -66,7 +69,9 @@ export function gracefulShutdown(opts: RunOptions): Promise<FaultReport> {
       async () => {
         const stopped = await consumer.stop();
         stoppedAt = Date.now();
-        graceful = stopped.graceful ? 'exited after closing: handlers finished, queue naked, connection drained' : `NOT graceful: ${stopped.signal ?? stopped.code}`;
+        graceful = stopped.graceful
+          ? 'exited after closing: handlers finished, queue naked, connection drained'
+          : `NOT graceful: ${stopped.signal ?? stopped.code}`;
         await w.startConsumer();
       },
     );
@@ -90,10 +95,14 @@ export function deadLetterOutage(opts: RunOptions): Promise<FaultReport> {
       await jsm.streams.delete('FAULTS_DEAD');
       // Every 5th message is poison: it fails each attempt and cannot be dead-lettered yet.
       await w.publish('dead-letter-outage', poison * 5, { poison: (i) => i % 5 === 0 });
-      await waitFor('every poison message past its attempts', () => {
-        const calls = w.calls();
-        return [...w.poison].every((id) => (calls.get(id)?.deliveries.length ?? 0) >= w.maxDeliver);
-      }, { timeout: 60_000, interval: 100 });
+      await waitFor(
+        'every poison message past its attempts',
+        () => {
+          const calls = w.calls();
+          return [...w.poison].every((id) => (calls.get(id)?.deliveries.length ?? 0) >= w.maxDeliver);
+        },
+        { timeout: 60_000, interval: 100 },
+      );
       await jsm.streams.add(config);
       const t = Date.now();
       await w.settle(opts.size.settleMs);

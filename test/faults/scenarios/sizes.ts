@@ -20,7 +20,15 @@ export interface Size {
 }
 
 export const SIZES: Record<'short' | 'full', Size> = {
-  short: { messages: 600, poison: 6, backlog: 20_000, fuzzRuns: 40, hostile: { oversized: 10, decodeFailures: 200, flood: 2_000 }, seed: 20261124, settleMs: 60_000 },
+  short: {
+    messages: 600,
+    poison: 6,
+    backlog: 20_000,
+    fuzzRuns: 40,
+    hostile: { oversized: 10, decodeFailures: 200, flood: 2_000 },
+    seed: 20261124,
+    settleMs: 60_000,
+  },
   full: { messages: 10_000, poison: 40, backlog: 200_000, fuzzRuns: 300, hostile: { oversized: 200, decodeFailures: 5_000, flood: 20_000 }, settleMs: 180_000 },
 };
 

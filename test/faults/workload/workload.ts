@@ -186,7 +186,10 @@ export class Workload {
 
   /** The same for publishing: the longest pause between PubAcks from `t` on (undefined if none came after). */
   longestPublishPauseAfter(t: number): number | undefined {
-    return longestPause(t, this.ackTimes.filter((a) => a >= t));
+    return longestPause(
+      t,
+      this.ackTimes.filter((a) => a >= t),
+    );
   }
 
   async jsm(): Promise<JetStreamManager> {

@@ -1,6 +1,14 @@
 // The JetStream manager's streams and consumers API in memory, for unit tests of the provisioner:
 // the server's state in two maps, every write recorded, and the server's refusals on demand.
-import { JetStreamApiCodes, JetStreamApiError, type ConsumerConfig, type ConsumerInfo, type JetStreamManager, type StreamConfig, type StreamInfo } from '@nats-io/jetstream';
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type ConsumerConfig,
+  type ConsumerInfo,
+  type JetStreamManager,
+  type StreamConfig,
+  type StreamInfo,
+} from '@nats-io/jetstream';
 import { subjectMatches } from '../utils/subjects.js';
 
 /** The manager calls the provisioner makes. */
@@ -112,7 +120,9 @@ export class FakeJetStreamManager {
       return this.consumerInfo(stream, durable);
     },
     list: (stream: string) => {
-      const infos = [...this.consumerConfigs.keys()].filter((k) => k.startsWith(`${stream}/`)).map((k) => this.consumerInfo(stream, k.slice(stream.length + 1)));
+      const infos = [...this.consumerConfigs.keys()]
+        .filter((k) => k.startsWith(`${stream}/`))
+        .map((k) => this.consumerInfo(stream, k.slice(stream.length + 1)));
       return (async function* () {
         yield* infos;
       })();

@@ -15,7 +15,10 @@ const maxAckPending = process.env.MAX_ACK_PENDING ? Number(process.env.MAX_ACK_P
 
 @Controller()
 class RateController {
-  @JetStreamEvent(process.env.SUBJECT ?? 'rate.work', { ackWait: (process.env.ACK_WAIT ?? '5s') as Duration, ...(maxAckPending !== undefined && { maxAckPending }) })
+  @JetStreamEvent(process.env.SUBJECT ?? 'rate.work', {
+    ackWait: (process.env.ACK_WAIT ?? '5s') as Duration,
+    ...(maxAckPending !== undefined && { maxAckPending }),
+  })
   async handle(@Payload() _data: unknown, @Ctx() ctx: JetStreamContext) {
     if (handlerMs > 0) await new Promise((r) => setTimeout(r, handlerMs));
     const { streamSequence: seq, deliveryCount: delivery } = ctx.getInfo();

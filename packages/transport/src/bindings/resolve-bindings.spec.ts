@@ -36,67 +36,106 @@ describe('resolveBinding', () => {
     expect(b.codec).toBe(codec);
     expect(bindingInfo({ ...b, stream: 'DLQ' } as HandlerBinding).codec).toBe('RawCodec');
     expect(resolveBinding('a.b', {}, {}, 's', handler).codec).toBeUndefined();
-    expect(() => resolveBinding('dlq.>', { codec: RawCodec as never }, {}, 's', handler)).toThrow(/@JetStreamEvent\('dlq\.>'\): codec must be a codec instance with decode\(\) \(e\.g\. codec: new RawCodec\(\).*got the class RawCodec: pass an instance, new RawCodec\(\)\./);
-    expect(() => resolveBinding('a.b', { codec: 'raw' as never }, {}, 's', handler)).toThrow(/@JetStreamEvent\('a\.b'\): codec must be a codec instance.*got "raw"/);
-    expect(() => resolveBinding('a.b', { codec: { encode: () => new Uint8Array() } as never }, {}, 's', handler)).toThrow(/codec must be a codec instance with decode\(\)/);
-    expect(() => resolveBinding('a.b', { codec: { decode: (x: Uint8Array) => x, decodeInputs: true } as never }, {}, 's', handler)).toThrow(/codec must be a codec instance/);
+    expect(() => resolveBinding('dlq.>', { codec: RawCodec as never }, {}, 's', handler)).toThrow(
+      /@JetStreamEvent\('dlq\.>'\): codec must be a codec instance with decode\(\) \(e\.g\. codec: new RawCodec\(\).*got the class RawCodec: pass an instance, new RawCodec\(\)\./,
+    );
+    expect(() => resolveBinding('a.b', { codec: 'raw' as never }, {}, 's', handler)).toThrow(
+      /@JetStreamEvent\('a\.b'\): codec must be a codec instance.*got "raw"/,
+    );
+    expect(() => resolveBinding('a.b', { codec: { encode: () => new Uint8Array() } as never }, {}, 's', handler)).toThrow(
+      /codec must be a codec instance with decode\(\)/,
+    );
+    expect(() => resolveBinding('a.b', { codec: { decode: (x: Uint8Array) => x, decodeInputs: true } as never }, {}, 's', handler)).toThrow(
+      /codec must be a codec instance/,
+    );
     expect(() => resolveBinding('a.b', { codec: null as never }, {}, 's', handler)).toThrow(/codec must be a codec instance.*got null/);
   });
 
-  it.each(['orders created', 'orders..created', '.orders', 'orders.', 'orders.\r\n', 'orders.\x00', 'orders.a*', 'orders.>.x', '', `orders.${'x'.repeat(4000)}`])(
-    'refuses invalid handler pattern #%# with InvalidSubjectError naming it',
-    (subject) => {
-      const err = (() => {
-        try {
-          resolveBinding(subject, {}, {}, 's', handler);
-        } catch (e) {
-          return e;
-        }
-      })() as InvalidSubjectError;
-      expect(err).toBeInstanceOf(InvalidSubjectError);
-      expect(err.subject).toBe(subject);
-      expect(err.use).toBe('handler');
-      expect(err.message).toMatch(/^@JetStreamEvent\(".*\): the subject is invalid: /);
-      // Named by class and method, like every other handler error.
-      const owned = (() => {
-        try {
-          resolveBinding(subject, {}, {}, 's', handler, false, undefined, 'OrdersController.onCreated');
-        } catch (e) {
-          return e;
-        }
-      })() as InvalidSubjectError;
-      expect(owned).toBeInstanceOf(InvalidSubjectError);
-      expect(owned.message).toMatch(/^@JetStreamEvent\(".*\) on OrdersController\.onCreated: the subject is invalid: /);
-      // eslint-disable-next-line no-control-regex
-      expect(err.message).not.toMatch(/[\r\n\x00]/);
-    },
-  );
+  it.each([
+    'orders created',
+    'orders..created',
+    '.orders',
+    'orders.',
+    'orders.\r\n',
+    'orders.\x00',
+    'orders.a*',
+    'orders.>.x',
+    '',
+    `orders.${'x'.repeat(4000)}`,
+  ])('refuses invalid handler pattern #%# with InvalidSubjectError naming it', (subject) => {
+    const err = (() => {
+      try {
+        resolveBinding(subject, {}, {}, 's', handler);
+      } catch (e) {
+        return e;
+      }
+    })() as InvalidSubjectError;
+    expect(err).toBeInstanceOf(InvalidSubjectError);
+    expect(err.subject).toBe(subject);
+    expect(err.use).toBe('handler');
+    expect(err.message).toMatch(/^@JetStreamEvent\(".*\): the subject is invalid: /);
+    // Named by class and method, like every other handler error.
+    const owned = (() => {
+      try {
+        resolveBinding(subject, {}, {}, 's', handler, false, undefined, 'OrdersController.onCreated');
+      } catch (e) {
+        return e;
+      }
+    })() as InvalidSubjectError;
+    expect(owned).toBeInstanceOf(InvalidSubjectError);
+    expect(owned.message).toMatch(/^@JetStreamEvent\(".*\) on OrdersController\.onCreated: the subject is invalid: /);
+    // eslint-disable-next-line no-control-regex
+    expect(err.message).not.toMatch(/[\r\n\x00]/);
+  });
 
   it('resolves the modes, and refuses what a mode cannot do', () => {
     expect(resolveBinding('a.b', {}, {}, 's', handler)).toMatchObject({ mode: 'shared', deliverPolicy: 'all' });
-    expect(resolveBinding('a.b', { mode: 'broadcast' }, { deliverPolicy: 'all' }, 's', handler)).toMatchObject({ mode: 'broadcast', deliverPolicy: 'new', inactiveThresholdMs: 60_000 });
-    expect(resolveBinding('a.b', { mode: 'ordered', deliverPolicy: 'all', inactiveThreshold: '5s' }, {}, 's', handler)).toMatchObject({ concurrency: 1, deliverPolicy: 'all', inactiveThresholdMs: 5000 });
-    expect(() => resolveBinding('a.b', { mode: 'fanout' as never }, {}, 's', handler)).toThrow(/mode must be one of 'shared', 'broadcast', 'ordered', 'push'; got "fanout"/);
+    expect(resolveBinding('a.b', { mode: 'broadcast' }, { deliverPolicy: 'all' }, 's', handler)).toMatchObject({
+      mode: 'broadcast',
+      deliverPolicy: 'new',
+      inactiveThresholdMs: 60_000,
+    });
+    expect(resolveBinding('a.b', { mode: 'ordered', deliverPolicy: 'all', inactiveThreshold: '5s' }, {}, 's', handler)).toMatchObject({
+      concurrency: 1,
+      deliverPolicy: 'all',
+      inactiveThresholdMs: 5000,
+    });
+    expect(() => resolveBinding('a.b', { mode: 'fanout' as never }, {}, 's', handler)).toThrow(
+      /mode must be one of 'shared', 'broadcast', 'ordered', 'push'; got "fanout"/,
+    );
     expect(() => resolveBinding('a.b', { mode: 'ordered', concurrency: 4 }, {}, 's', handler)).toThrow(/one message at a time.*concurrency 4/);
     expect(() => resolveBinding('a.b', { mode: 'ordered', manualAck: true }, {}, 's', handler)).toThrow(/no acks.*remove manualAck/);
     expect(() => resolveBinding('a.b', { mode: 'ordered', deliverPolicy: 'last' }, {}, 's', handler)).toThrow(/deliverPolicy 'last' is not supported/);
     // What an ordered consumer cannot use is refused, naming the option and the fix, not silently ignored.
-    for (const [option, value] of [['handlerTimeout', '2s'], ['ackWait', '10s'], ['maxAckPending', 20]] as const) {
+    for (const [option, value] of [
+      ['handlerTimeout', '2s'],
+      ['ackWait', '10s'],
+      ['maxAckPending', 20],
+    ] as const) {
       expect(() => resolveBinding('a.b', { mode: 'ordered', [option]: value }, {}, 's', handler, false, undefined, 'Ledger.onEntry')).toThrow(
-        new RegExp(`^@JetStreamEvent\\('a\\.b'\\) on Ledger\\.onEntry: mode 'ordered' .*, so ${option} would be ignored; remove ${option}, or use mode 'shared'\\.$`),
+        new RegExp(
+          `^@JetStreamEvent\\('a\\.b'\\) on Ledger\\.onEntry: mode 'ordered' .*, so ${option} would be ignored; remove ${option}, or use mode 'shared'\\.$`,
+        ),
       );
       expect(resolveBinding('a.b', { [option]: value }, {}, 's', handler)).toMatchObject({ mode: 'shared' });
     }
     // consumerDefaults apply to the other handlers: an ordered one ignores them without complaint, and keeps prefetch.
-    expect(resolveBinding('a.b', { mode: 'ordered', prefetch: 50 }, { ackWait: '10s', handlerTimeout: '1m', maxAckPending: 20 }, 's', handler)).toMatchObject({ mode: 'ordered', prefetch: 50 });
+    expect(resolveBinding('a.b', { mode: 'ordered', prefetch: 50 }, { ackWait: '10s', handlerTimeout: '1m', maxAckPending: 20 }, 's', handler)).toMatchObject({
+      mode: 'ordered',
+      prefetch: 50,
+    });
     expect(() => resolveBinding('a.b', { inactiveThreshold: '1m' }, {}, 's', handler)).toThrow(/inactiveThreshold applies to mode 'broadcast' and 'ordered'/);
   });
 
   it('refuses a backoff that would loop hot or never be used, naming the handler', () => {
     expect(() => resolveBinding('a.b', { backoff: [] }, {}, 's', handler)).toThrow(/@JetStreamEvent\('a\.b'\): backoff must be a non-empty array/);
-    expect(() => resolveBinding('a.b', { backoff: ['1s', '0ms'] }, {}, 's', handler)).toThrow(/backoff\[1\] is 0: a failed attempt would be redelivered at once/);
+    expect(() => resolveBinding('a.b', { backoff: ['1s', '0ms'] }, {}, 's', handler)).toThrow(
+      /backoff\[1\] is 0: a failed attempt would be redelivered at once/,
+    );
     expect(() => resolveBinding('a.b', {}, { backoff: [0] }, 's', handler)).toThrow(/backoff\[0\] is 0/);
-    expect(() => resolveBinding('a.b', { maxDeliver: 2, backoff: ['1s', '5s'] }, {}, 's', handler)).toThrow(/lists 2 delays, but maxDeliver 2 allows only 1 redelivery/);
+    expect(() => resolveBinding('a.b', { maxDeliver: 2, backoff: ['1s', '5s'] }, {}, 's', handler)).toThrow(
+      /lists 2 delays, but maxDeliver 2 allows only 1 redelivery/,
+    );
     expect(() => resolveBinding('a.b', { backoff: 'soon' as never }, {}, 's', handler)).toThrow(/backoff must be a non-empty array/);
     // The module-wide schedule may be longer than one handler's attempts.
     expect(resolveBinding('a.b', { maxDeliver: 2 }, {}, 's', handler).backoffMs).toEqual([1000, 5000, 30_000]);
@@ -106,7 +145,8 @@ describe('resolveBinding', () => {
   it('refuses an unknown or mistyped handler option, naming the handler by subject, class and method', () => {
     // Options from a variable, or from JavaScript: the compiler did not see them.
     const fromConfig: Record<string, unknown> = { maxDelivery: 3 };
-    const at = (options: Record<string, unknown>) => () => resolveBinding('orders.created', options as never, {}, 's', handler, false, undefined, 'OrdersController.onCreated');
+    const at = (options: Record<string, unknown>) => () =>
+      resolveBinding('orders.created', options as never, {}, 's', handler, false, undefined, 'OrdersController.onCreated');
     expect(at(fromConfig)).toThrow(
       /^@JetStreamEvent\('orders\.created'\) on OrdersController\.onCreated: unknown option "maxDelivery" \(did you mean "maxDeliver"\?\)\. The options are ackWait, maxDeliver/,
     );

@@ -24,7 +24,9 @@ import { DEFAULT_MODE, modeOf, modesWhere, type RefusableOption } from '../deliv
 function resolveBackoff(at: string, backoff: readonly Duration[], own: boolean, maxDeliver: number): number[] {
   backoffSchedule(backoff, at, 'backoff');
   if (backoff.length === 0 && maxDeliver > 1) {
-    throw new JetStreamConfigError(`${at}: backoff must be a non-empty array of delays, e.g. ['1s', '5s', '30s']; got []. Without a delay a failed attempt would be redelivered at once.`);
+    throw new JetStreamConfigError(
+      `${at}: backoff must be a non-empty array of delays, e.g. ['1s', '5s', '30s']; got []. Without a delay a failed attempt would be redelivered at once.`,
+    );
   }
   const ms = backoff.map((d) => toMillis(d, `${at}: backoff`));
   if (own && ms.length > Math.max(maxDeliver - 1, 0)) {
@@ -40,9 +42,17 @@ function resolveCodec(at: string, value: unknown): JetStreamCodec | undefined {
   if (value === undefined) return undefined;
   const codec = value as Partial<JetStreamCodec> | null;
   const inputs: unknown = codec?.decodeInputs;
-  if (codec === null || typeof codec !== 'object' || typeof codec.decode !== 'function' || (inputs !== undefined && (inputs === null || typeof inputs !== 'object'))) {
-    const got = typeof value === 'function' ? `the class ${value.name || '(anonymous)'}: pass an instance, new ${value.name || 'YourCodec'}()` : describeValue(value);
-    throw new JetStreamConfigError(`${at}: codec must be a codec instance with decode() (e.g. codec: new RawCodec() for the payload bytes, or new JsonCodec()); got ${got}.`);
+  if (
+    codec === null ||
+    typeof codec !== 'object' ||
+    typeof codec.decode !== 'function' ||
+    (inputs !== undefined && (inputs === null || typeof inputs !== 'object'))
+  ) {
+    const got =
+      typeof value === 'function' ? `the class ${value.name || '(anonymous)'}: pass an instance, new ${value.name || 'YourCodec'}()` : describeValue(value);
+    throw new JetStreamConfigError(
+      `${at}: codec must be a codec instance with decode() (e.g. codec: new RawCodec() for the payload bytes, or new JsonCodec()); got ${got}.`,
+    );
   }
   return codec as JetStreamCodec;
 }
@@ -70,7 +80,10 @@ export function resolveBinding(
   const mode = options.mode ?? DEFAULT_MODE;
   const facts = modeOf({ mode });
   const refused = REFUSABLE.find((option) => facts.refusedOptions[option] !== undefined && options[option] !== undefined);
-  if (refused) throw new JetStreamConfigError(`${at}: mode '${mode}' ${facts.refusedOptions[refused]}, so ${refused} would be ignored; remove ${refused}, or use mode '${DEFAULT_MODE}'.`);
+  if (refused)
+    throw new JetStreamConfigError(
+      `${at}: mode '${mode}' ${facts.refusedOptions[refused]}, so ${refused} would be ignored; remove ${refused}, or use mode '${DEFAULT_MODE}'.`,
+    );
   // A consumer per instance is made fresh by every instance: from 'new' unless the handler says otherwise.
   const perInstance = facts.perInstance;
   const o = { ...DEFAULTS.consumer, ...defaults, ...options };
@@ -82,7 +95,9 @@ export function resolveBinding(
   // The prefetch window's cap (it adapts below it): an explicit prefetch, else what maxAckPending leaves beside the handlers.
   const prefetch = o.prefetch ?? Math.max(1, maxAckPending - concurrency);
   if (maxAckPending < concurrency) {
-    throw new JetStreamConfigError(`${at}: maxAckPending (${maxAckPending}) is below concurrency (${concurrency}), so the extra workers could never get a message. Raise maxAckPending or lower concurrency.`);
+    throw new JetStreamConfigError(
+      `${at}: maxAckPending (${maxAckPending}) is below concurrency (${concurrency}), so the extra workers could never get a message. Raise maxAckPending or lower concurrency.`,
+    );
   }
   if (o.deliverPolicy === 'by_start_sequence' && !(options.optStartSeq && options.optStartSeq > 0)) {
     throw new JetStreamConfigError(`${at}: deliverPolicy 'by_start_sequence' needs optStartSeq (a stream sequence ≥ 1).`);
@@ -98,16 +113,22 @@ export function resolveBinding(
   const backoffMs = resolveBackoff(at, o.backoff, options.backoff !== undefined, maxDeliver);
   const fixed = facts.fixedConcurrency;
   if (fixed && (options.concurrency ?? fixed.value) !== fixed.value) {
-    throw new JetStreamConfigError(`${at}: mode '${mode}' ${fixed.error}; concurrency ${describeValue(options.concurrency)} would break the order. Remove concurrency, or use mode '${DEFAULT_MODE}'.`);
+    throw new JetStreamConfigError(
+      `${at}: mode '${mode}' ${fixed.error}; concurrency ${describeValue(options.concurrency)} would break the order. Remove concurrency, or use mode '${DEFAULT_MODE}'.`,
+    );
   }
   if (facts.refusedStarts?.policies.includes(o.deliverPolicy)) {
     throw new JetStreamConfigError(`${at}: mode '${mode}' ${facts.refusedStarts.error(o.deliverPolicy)}`);
   }
   if (options.inactiveThreshold !== undefined && !perInstance) {
-    throw new JetStreamConfigError(`${at}: inactiveThreshold applies to mode ${modesWhere((f) => f.perInstance)} (a consumer per instance); this handler's mode is '${mode}', whose durable stays. Remove inactiveThreshold, or set the mode.`);
+    throw new JetStreamConfigError(
+      `${at}: inactiveThreshold applies to mode ${modesWhere((f) => f.perInstance)} (a consumer per instance); this handler's mode is '${mode}', whose durable stays. Remove inactiveThreshold, or set the mode.`,
+    );
   }
   if (options.idempotent && options.manualAck) {
-    throw new JetStreamConfigError(`${at}: idempotent records a message's key when the library settles it; with manualAck the handler settles, so nothing would be recorded. Record ctx.idempotencyKey in the handler (store.record(key, { tx })) and remove idempotent, or remove manualAck.`);
+    throw new JetStreamConfigError(
+      `${at}: idempotent records a message's key when the library settles it; with manualAck the handler settles, so nothing would be recorded. Record ctx.idempotencyKey in the handler (store.record(key, { tx })) and remove idempotent, or remove manualAck.`,
+    );
   }
   if (facts.manualAckRefused && options.manualAck) {
     throw new JetStreamConfigError(`${at}: mode '${mode}' ${facts.manualAckRefused}; remove manualAck.`);

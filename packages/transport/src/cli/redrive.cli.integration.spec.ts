@@ -41,7 +41,15 @@ describe('nest-jetstream-redrive with credentials (real nats-server)', () => {
     const jsm = await jetstreamManager(nc);
     await jsm.streams.add({ name: 'CLI_ORIG', subjects: ['cli.orig.>'] });
     await jsm.streams.add({ name: 'CLI_DLQ', subjects: ['cli.dlq.>'] });
-    const headers = buildDeadLetterHeaders(undefined, { subject: 'cli.orig.one', stream: 'CLI_ORIG', sequence: 7, consumer: 'svc__cli', deliveries: 3, reason: 'Error: boom', time: new Date() });
+    const headers = buildDeadLetterHeaders(undefined, {
+      subject: 'cli.orig.one',
+      stream: 'CLI_ORIG',
+      sequence: 7,
+      consumer: 'svc__cli',
+      deliveries: 3,
+      reason: 'Error: boom',
+      time: new Date(),
+    });
     await jetstream(nc).publish('cli.dlq.one', '{"n":1}', { headers });
   });
   afterAll(async () => {

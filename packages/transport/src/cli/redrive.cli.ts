@@ -81,11 +81,15 @@ let redact: Redactor = createRedactor();
 /** Warnings for credentials given on the command line, where \`ps\` and shell history show them (each names the flag, never the value). */
 function commandLineSecrets(values: Flags): string[] {
   const warnings: string[] = [];
-  const env = (flag: string, variable: string) => `--${flag} puts a secret on the command line, where \`ps\` and the shell history show it: set ${variable} instead.`;
+  const env = (flag: string, variable: string) =>
+    `--${flag} puts a secret on the command line, where \`ps\` and the shell history show it: set ${variable} instead.`;
   if (values.pass !== undefined) warnings.push(env('pass', 'NATS_PASS'));
   if (values.token !== undefined) warnings.push(env('token', 'NATS_TOKEN'));
   for (const server of (values.servers ?? '').split(',')) {
-    if (splitUserinfo(server).userinfo !== undefined) warnings.push(`--servers ${server.trim()} carries credentials in its URL, on the command line where \`ps\` shows them: set NATS_USER and NATS_PASS (or NATS_TOKEN, NATS_CREDS) instead.`);
+    if (splitUserinfo(server).userinfo !== undefined)
+      warnings.push(
+        `--servers ${server.trim()} carries credentials in its URL, on the command line where \`ps\` shows them: set NATS_USER and NATS_PASS (or NATS_TOKEN, NATS_CREDS) instead.`,
+      );
   }
   return warnings;
 }

@@ -42,7 +42,11 @@ describe('JetStreamClient (real nats-server)', () => {
       await publisher.close();
     }
     const missing = uniqueName('NOPUB');
-    const verifying = new JetStreamClient({ connection: { servers: h.server.url }, provisioning: 'verify', streams: [{ name: missing, subjects: ['nopub.>'] }] });
+    const verifying = new JetStreamClient({
+      connection: { servers: h.server.url },
+      provisioning: 'verify',
+      streams: [{ name: missing, subjects: ['nopub.>'] }],
+    });
     const err = await verifying.connect().catch((e: unknown) => e);
     await verifying.close();
     expect(err).toBeInstanceOf(ProvisioningError);

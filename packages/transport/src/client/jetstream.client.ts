@@ -48,9 +48,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
   /** Removes this client's credentials (and any recognisable secret) from what it logs or reports. */
   private readonly redact: Redactor;
   private readonly logger: RedactingLogger;
-  private readonly listeners = new EventListeners<JetStreamClientEvents>((event, err) =>
-    this.logger.error(`A "${event}" listener threw: ${String(err)}`),
-  );
+  private readonly listeners = new EventListeners<JetStreamClientEvents>((event, err) => this.logger.error(`A "${event}" listener threw: ${String(err)}`));
 
   constructor(private readonly options: JetStreamClientOptions = {}) {
     super();
@@ -118,7 +116,9 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     // Hot like Nest's own emit (it publishes whether or not anyone subscribes), without its
     // defer/mergeMap/connectable chain per message.
     if (pattern === undefined || pattern === null || data === undefined || data === null) {
-      return throwError(() => new EncodeError(String(pattern), { cause: new TypeError('emit() needs a subject and data (null and undefined cannot be sent)') }));
+      return throwError(
+        () => new EncodeError(String(pattern), { cause: new TypeError('emit() needs a subject and data (null and undefined cannot be sent)') }),
+      );
     }
     const packet: ReadPacket = typeof this.createPacket === 'function' ? this.createPacket(pattern, data) : { pattern, data };
     const sent = this.dispatchEvent<TResult>(packet);
@@ -147,11 +147,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
    * `ClientProxy` declares it; use `publish(subject, data, options)`.
    */
   override publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void;
-  override publish(
-    subjectOrPacket: string | ReadPacket,
-    data?: unknown,
-    options?: JetStreamPublishOptions,
-  ): Promise<PubAck> | (() => void) {
+  override publish(subjectOrPacket: string | ReadPacket, data?: unknown, options?: JetStreamPublishOptions): Promise<PubAck> | (() => void) {
     if (typeof subjectOrPacket !== 'string') throw new RequestReplyNotSupportedError(String(subjectOrPacket.pattern));
     // NestJS 12's dispatch hook (CLS, tracing) runs for publish() as for emit(); only when one is set
     // (NestJS 11 has none).

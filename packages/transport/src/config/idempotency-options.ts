@@ -7,6 +7,8 @@ export function validateIdempotencyOptions(value: IdempotencyOptions | undefined
   if (value === undefined) return;
   IDEMPOTENCY_OPTIONS.store(value.store, who, 'idempotency.store'); // required
   if (value.pruneInterval !== undefined && typeof value.store.prune !== 'function') {
-    throw new JetStreamConfigError(`${who}: idempotency.pruneInterval is set, but the store has no prune(olderThan): give the store one, or remove pruneInterval.`);
+    throw new JetStreamConfigError(
+      `${who}: idempotency.pruneInterval is set, but the store has no prune(olderThan): give the store one, or remove pruneInterval.`,
+    );
   }
 }

@@ -15,7 +15,9 @@ describe('option checks', () => {
     expect(() => checkOptionObject({ count: 2, share: 0.5 }, table, 'Thing')).not.toThrow();
     expect(() => checkOptionObject({ count: undefined }, table, 'Thing')).not.toThrow();
     expect(() => checkOptionObject('x', table, 'Thing', 'sub')).toThrow(/^Thing: sub must be an object; got "x"/);
-    expect(() => checkOptionObject({ cont: 1 }, table, 'Thing')).toThrow(/^Thing: unknown option "cont" \(did you mean "count"\?\)\. The options are count, share\.$/);
+    expect(() => checkOptionObject({ cont: 1 }, table, 'Thing')).toThrow(
+      /^Thing: unknown option "cont" \(did you mean "count"\?\)\. The options are count, share\.$/,
+    );
     expect(() => checkOptionObject({ share: 1.2 }, table, 'Thing', 'sub')).toThrow(JetStreamConfigError);
     expect(() => checkOptionObject({ share: 1.2 }, table, 'Thing', 'sub')).toThrow(/^Thing: sub\.share must be a fraction/);
   });

@@ -3,26 +3,20 @@ import type { HealthOptions, LagThresholds } from '../interfaces/health-options.
 import type { IdempotencyOptions } from '../interfaces/idempotency-store.interface.js';
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
 import { DELIVERY_MODES } from '../delivery/modes.js';
-import type { ConsumerOptions, DeliverPolicyName, JetStreamServerOptions, ProvisioningMode, PublishDefaults, StreamDeclaration } from '../interfaces/jetstream-options.interface.js';
+import type {
+  ConsumerOptions,
+  DeliverPolicyName,
+  JetStreamServerOptions,
+  ProvisioningMode,
+  PublishDefaults,
+  StreamDeclaration,
+} from '../interfaces/jetstream-options.interface.js';
 import type { JetStreamMetricsOptions, JetStreamTracingOptions } from '../interfaces/instrument-options.interface.js';
 import { deadLetterProblem } from './dead-letter-subject.js';
 import { describeValue } from '../errors/describe-value.js';
 import { toMillis } from '../utils/duration.js';
 import { nameProblem } from '../utils/subjects.js';
-import {
-  checkedElsewhere,
-  duration,
-  flag,
-  fn,
-  listOf,
-  nested,
-  oneOf,
-  ratio,
-  text,
-  wholeNumber,
-  type OptionCheck,
-  type OptionTable,
-} from './option-checks.js';
+import { checkedElsewhere, duration, flag, fn, listOf, nested, oneOf, ratio, text, wholeNumber, type OptionCheck, type OptionTable } from './option-checks.js';
 
 // Every option the library takes, one line each: a new option is a new line in its table (the
 // compiler asks for it: each table is mapped over its interface's keys). An unknown key is refused
@@ -50,14 +44,18 @@ const natsName: OptionCheck = (v, where, path) => {
 /** One nak delay: a `Duration` above 0, since a zero delay redelivers a failing message at once. */
 const backoffDelay: OptionCheck = (v, where, path) => {
   if (toMillis(v as number, `${where}: ${path}`) === 0) {
-    throw new JetStreamConfigError(`${where}: ${path} is 0: a failed attempt would be redelivered at once (a hot loop). Use a delay of at least 1ms, e.g. '100ms'.`);
+    throw new JetStreamConfigError(
+      `${where}: ${path} is 0: a failed attempt would be redelivered at once (a hot loop). Use a delay of at least 1ms, e.g. '100ms'.`,
+    );
   }
 };
 
 /** A nak schedule; whether it may be empty depends on `maxDeliver`, checked when the handler is bound. */
 export const backoffSchedule: OptionCheck = (v, where, path) => {
   if (!Array.isArray(v)) {
-    throw new JetStreamConfigError(`${where}: ${path} must be a non-empty array of delays, e.g. ['1s', '5s', '30s']; got ${describeValue(v)}. Without a delay a failed attempt would be redelivered at once.`);
+    throw new JetStreamConfigError(
+      `${where}: ${path} must be a non-empty array of delays, e.g. ['1s', '5s', '30s']; got ${describeValue(v)}. Without a delay a failed attempt would be redelivered at once.`,
+    );
   }
   for (let i = 0; i < v.length; i++) backoffDelay(v[i], where, `${path}[${i}]`);
 };
@@ -66,7 +64,9 @@ const deadLetterSubject: OptionCheck = (v, where, path) => {
   if (v === false) return;
   const bad = typeof v === 'string' ? deadLetterProblem(v) : 'not a string';
   if (bad) {
-    throw new JetStreamConfigError(`${where}: ${path} ${describeValue(v)} is invalid: ${bad}. Use a subject such as 'orders.deadletter' or a template such as 'dlq.{subject}', or false.`);
+    throw new JetStreamConfigError(
+      `${where}: ${path} ${describeValue(v)} is invalid: ${bad}. Use a subject such as 'orders.deadletter' or a template such as 'dlq.{subject}', or false.`,
+    );
   }
 };
 
@@ -85,7 +85,11 @@ const instrumentation =
   (example: string): OptionCheck =>
   (v, where, path) => {
     const o = v as Record<string, unknown> | null;
-    const ok = o !== null && typeof o === 'object' && ['attach', 'detach'].every((m) => o[m] === undefined || typeof o[m] === 'function') && ['consume', 'publish'].every((k) => o[k] === undefined || typeof o[k] === 'object');
+    const ok =
+      o !== null &&
+      typeof o === 'object' &&
+      ['attach', 'detach'].every((m) => o[m] === undefined || typeof o[m] === 'function') &&
+      ['consume', 'publish'].every((k) => o[k] === undefined || typeof o[k] === 'object');
     if (!ok) throw new JetStreamConfigError(`${where}: ${path} must be ${example}; got ${describeValue(v)}.`);
   };
 
@@ -100,7 +104,8 @@ const httpUrl: OptionCheck = (v, where, path) => {
 };
 
 const replicas: OptionCheck = (v, where, path) => {
-  if (!(typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 5)) throw new JetStreamConfigError(`${where}: ${path} is ${describeValue(v)}; use 1, 3 or 5.`);
+  if (!(typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 5))
+    throw new JetStreamConfigError(`${where}: ${path} is ${describeValue(v)}; use 1, 3 or 5.`);
 };
 
 /** A payload codec: `new JsonCodec()`, `new RawCodec()` or the app's own `JetStreamCodec`. */
@@ -158,7 +163,10 @@ export const HEALTH_OPTIONS: OptionTable<HealthOptions> = {
 };
 
 export const IDEMPOTENCY_OPTIONS: OptionTable<IdempotencyOptions> = {
-  store: withMethods(['seen', 'record'], "new SqlIdempotencyStore({ executor: sqliteExecutor(db), dialect: 'sqlite' }) (from @nest-jetstream/transport/sql) or new MemoryIdempotencyStore()"),
+  store: withMethods(
+    ['seen', 'record'],
+    "new SqlIdempotencyStore({ executor: sqliteExecutor(db), dialect: 'sqlite' }) (from @nest-jetstream/transport/sql) or new MemoryIdempotencyStore()",
+  ),
   pruneInterval: positive,
   retain: positive,
 };
@@ -194,19 +202,24 @@ export const DEAD_LETTER_ADVISORIES_OPTIONS: OptionTable<{ replicas?: number }> 
 export const METRICS_OPTIONS: OptionTable<JetStreamMetricsOptions> = {
   registry: withMethods(['registerMetric', 'getSingleMetric'], 'new Registry() from prom-client'),
   prefix: (v, where, path) => {
-    if (typeof v !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(v)) throw new JetStreamConfigError(`${where}: ${path} must be a Prometheus metric name prefix (letters, digits, "_" and ":"), e.g. 'billing_'; got ${describeValue(v)}.`);
+    if (typeof v !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(v))
+      throw new JetStreamConfigError(
+        `${where}: ${path} must be a Prometheus metric name prefix (letters, digits, "_" and ":"), e.g. 'billing_'; got ${describeValue(v)}.`,
+      );
   },
   subjectLabel: flag,
   pollInterval: positive,
   buckets: (v, where, path) => {
-    const ok = Array.isArray(v) && v.length > 0 && v.every((b, i) => typeof b === 'number' && b > 0 && Number.isFinite(b) && (i === 0 || b > (v[i - 1] as number)));
-    if (!ok) throw new JetStreamConfigError(`${where}: ${path} must be increasing numbers of seconds above 0, e.g. [0.005, 0.05, 0.5, 5]; got ${describeValue(v)}.`);
+    const ok =
+      Array.isArray(v) && v.length > 0 && v.every((b, i) => typeof b === 'number' && b > 0 && Number.isFinite(b) && (i === 0 || b > (v[i - 1] as number)));
+    if (!ok)
+      throw new JetStreamConfigError(`${where}: ${path} must be increasing numbers of seconds above 0, e.g. [0.005, 0.05, 0.5, 5]; got ${describeValue(v)}.`);
   },
 };
 
 /** `new JetStreamTracing(options)` (`@nest-jetstream/transport/tracing`). */
 export const TRACING_OPTIONS: OptionTable<JetStreamTracingOptions> = {
-  tracerProvider: withMethods(['getTracer'], 'the OpenTelemetry SDK\'s provider'),
+  tracerProvider: withMethods(['getTracer'], "the OpenTelemetry SDK's provider"),
   propagator: withMethods(['inject', 'extract'], 'new W3CTraceContextPropagator()'),
 };
 
@@ -240,11 +253,16 @@ export const SERVER_OPTIONS: OptionTable<JetStreamServerOptions> = {
   tracing: instrumentation("new JetStreamTracing() from '@nest-jetstream/transport/tracing'"),
   health: nested(HEALTH_OPTIONS),
   checkpoints: (v, where, path) => {
-    if (typeof v !== 'function') throw new JetStreamConfigError(`${where}: ${path} must be a function (handler) => { afterSequence } | { fromTime } | undefined; got ${describeValue(v)}.`);
+    if (typeof v !== 'function')
+      throw new JetStreamConfigError(
+        `${where}: ${path} must be a function (handler) => { afterSequence } | { fromTime } | undefined; got ${describeValue(v)}.`,
+      );
   },
   requestSubjectsInStreams: (v, where, path) => {
     if (v !== 'error' && v !== 'warn') {
-      throw new JetStreamConfigError(`${where}: ${path} is ${describeValue(v)}; use 'error' (the default: listen() fails when a stream captures a @MessagePattern subject) or 'warn' (it logs them and boots).`);
+      throw new JetStreamConfigError(
+        `${where}: ${path} is ${describeValue(v)}; use 'error' (the default: listen() fails when a stream captures a @MessagePattern subject) or 'warn' (it logs them and boots).`,
+      );
     }
   },
   idempotency: nested(IDEMPOTENCY_OPTIONS),

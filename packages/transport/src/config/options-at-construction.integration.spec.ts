@@ -48,7 +48,9 @@ describe('options checked at construction, before connecting (real nats-server)'
     for (const make of [() => new JetStreamServer({ ...bad, connection }), () => new JetStreamClient({ ...bad, connection })]) {
       const err = await failure(make);
       expect(err).toBeInstanceOf(JetStreamConfigError);
-      expect(err.message).toMatch(/^JetStream(Server|Client): unknown option "consumerDefaults\.maxDelivery" \(did you mean "consumerDefaults\.maxDeliver"\?\)/);
+      expect(err.message).toMatch(
+        /^JetStream(Server|Client): unknown option "consumerDefaults\.maxDelivery" \(did you mean "consumerDefaults\.maxDeliver"\?\)/,
+      );
     }
     expect(await connectionsEver()).toBe(before);
   });
@@ -82,7 +84,9 @@ describe('options checked at construction, before connecting (real nats-server)'
     try {
       const err = await failure(() => app.listen());
       expect(err).toBeInstanceOf(JetStreamConfigError);
-      expect(err.message).toMatch(/^@JetStreamEvent\('orders\.created'\) on OrdersController\.onCreated: unknown option "maxDelivery" \(did you mean "maxDeliver"\?\)/);
+      expect(err.message).toMatch(
+        /^@JetStreamEvent\('orders\.created'\) on OrdersController\.onCreated: unknown option "maxDelivery" \(did you mean "maxDeliver"\?\)/,
+      );
       expect(await connectionsEver()).toBe(before);
     } finally {
       await app.close();

@@ -16,7 +16,12 @@ const DISCARD: Record<NonNullable<StreamDeclaration['discard']>, DiscardPolicy> 
 
 function pick<K extends string, V>(table: Record<K, V>, value: K | undefined, fallback: K, what: string): V {
   const key = value ?? fallback;
-  if (typeof key !== 'string' || !(key in table)) throw new JetStreamConfigError(`${what} is ${describeValue(value)}; use one of ${Object.keys(table).map((k) => `"${k}"`).join(', ')}.`);
+  if (typeof key !== 'string' || !(key in table))
+    throw new JetStreamConfigError(
+      `${what} is ${describeValue(value)}; use one of ${Object.keys(table)
+        .map((k) => `"${k}"`)
+        .join(', ')}.`,
+    );
   return table[key];
 }
 

@@ -6,7 +6,13 @@ const check = (options: unknown) => () => validateOptions(options as JetStreamOp
 
 describe('validateOptions', () => {
   it('accepts the documented options', () => {
-    expect(check({ serviceName: 'billing', provisioning: 'verify', streams: [{ name: 'ORDERS', subjects: ['orders.>'], retention: 'workqueue', replicas: 3, maxAge: '7d' }] })).not.toThrow();
+    expect(
+      check({
+        serviceName: 'billing',
+        provisioning: 'verify',
+        streams: [{ name: 'ORDERS', subjects: ['orders.>'], retention: 'workqueue', replicas: 3, maxAge: '7d' }],
+      }),
+    ).not.toThrow();
     expect(check({})).not.toThrow();
   });
 
@@ -22,7 +28,7 @@ describe('validateOptions', () => {
     expect(check({ codec: { encode: () => 1 } })).toThrow(/codec must have encode\(\) and decode\(\)/);
   });
 
-  it('names values JSON cannot show (found by the fault suite\'s fuzzing): BigInts, objects without a prototype', () => {
+  it("names values JSON cannot show (found by the fault suite's fuzzing): BigInts, objects without a prototype", () => {
     expect(check({ provisioning: 5n })).toThrow(/provisioning must be one of .*; got "5n"/);
     expect(check({ serviceName: Object.create(null) })).toThrow(JetStreamConfigError);
     expect(check({ streams: [{ name: 'S', subjects: ['s.>'], storage: Object.create(null) }] })).toThrow(/streams\["S"\]\.storage is \{\}/);
@@ -35,7 +41,9 @@ describe('validateOptions', () => {
   });
 
   it('checks stream enums, durations and replicas at construction, naming the stream and field', () => {
-    expect(check({ streams: [{ name: 'S', subjects: ['s.>'], retention: 'workqueues' }] })).toThrow(/streams\["S"\]\.retention is "workqueues"; use one of "limits", "interest", "workqueue"/);
+    expect(check({ streams: [{ name: 'S', subjects: ['s.>'], retention: 'workqueues' }] })).toThrow(
+      /streams\["S"\]\.retention is "workqueues"; use one of "limits", "interest", "workqueue"/,
+    );
     expect(check({ streams: [{ name: 'S', subjects: ['s.>'], storage: 'disk' }] })).toThrow(/streams\["S"\]\.storage is "disk"/);
     expect(check({ streams: [{ name: 'S', subjects: ['s.>'], maxAge: '7 days' }] })).toThrow(/streams\["S"\]\.maxAge must be milliseconds/);
     expect(check({ streams: [{ name: 'S', subjects: ['s.>'], replicas: 2.5 }] })).toThrow(/streams\["S"\]\.replicas is 2.5/);
@@ -49,17 +57,25 @@ describe('validateOptions', () => {
   });
 
   it('refuses an unknown key at every level, naming its path and the nearest valid name', () => {
-    expect(check({ consumerDefaults: { maxDelivery: 3 } })).toThrow(/^JetStreamServer: unknown option "consumerDefaults\.maxDelivery" \(did you mean "consumerDefaults\.maxDeliver"\?\)\. The options of consumerDefaults are ackWait, maxDeliver/);
+    expect(check({ consumerDefaults: { maxDelivery: 3 } })).toThrow(
+      /^JetStreamServer: unknown option "consumerDefaults\.maxDelivery" \(did you mean "consumerDefaults\.maxDeliver"\?\)\. The options of consumerDefaults are ackWait, maxDeliver/,
+    );
     expect(check({ publish: { retrybudget: '5s' } })).toThrow(/unknown option "publish\.retrybudget" \(did you mean "publish\.retryBudget"\?\)/);
     expect(check({ health: { storageUsageMx: 0.5 } })).toThrow(/unknown option "health\.storageUsageMx" \(did you mean "health\.storageUsageMax"\?\)/);
     expect(check({ health: { maxPendng: 5 } })).toThrow(/unknown option "health\.maxPendng" \(did you mean "health\.maxPending"\?\)/);
-    expect(check({ deadLetterAdvisories: { replica: 3 } })).toThrow(/unknown option "deadLetterAdvisories\.replica" \(did you mean "deadLetterAdvisories\.replicas"\?\)/);
-    expect(check({ streams: [{ name: 'S', subjects: ['s.>'], maxage: '1d' }] })).toThrow(/unknown option "streams\["S"\]\.maxage" \(did you mean "streams\["S"\]\.maxAge"\?\)/);
+    expect(check({ deadLetterAdvisories: { replica: 3 } })).toThrow(
+      /unknown option "deadLetterAdvisories\.replica" \(did you mean "deadLetterAdvisories\.replicas"\?\)/,
+    );
+    expect(check({ streams: [{ name: 'S', subjects: ['s.>'], maxage: '1d' }] })).toThrow(
+      /unknown option "streams\["S"\]\.maxage" \(did you mean "streams\["S"\]\.maxAge"\?\)/,
+    );
     expect(check({ consumerDefaults: { totallyElse: 1 } })).toThrow(/unknown option "consumerDefaults\.totallyElse"\. The options of consumerDefaults are/);
   });
 
   it('checks consumerDefaults at construction: durations, counts, enums, the nak schedule', () => {
-    expect(check({ consumerDefaults: { ackWait: '10 sec' } })).toThrow(/JetStreamServer: consumerDefaults\.ackWait must be milliseconds or a string like '500ms'.*got "10 sec"/);
+    expect(check({ consumerDefaults: { ackWait: '10 sec' } })).toThrow(
+      /JetStreamServer: consumerDefaults\.ackWait must be milliseconds or a string like '500ms'.*got "10 sec"/,
+    );
     expect(check({ consumerDefaults: { ackWait: 0 } })).toThrow(/consumerDefaults\.ackWait must be more than 0; got 0/);
     expect(check({ consumerDefaults: { concurrency: 0 } })).toThrow(/consumerDefaults\.concurrency must be a whole number ≥ 1; got 0/);
     expect(check({ consumerDefaults: { prefetch: 1.5 } })).toThrow(/consumerDefaults\.prefetch must be a whole number ≥ 1; got 1\.5/);
@@ -70,14 +86,18 @@ describe('validateOptions', () => {
   });
 
   it('range-checks ratios and counts, and checks durations and URLs, in health and publish', () => {
-    expect(check({ health: { storageUsageMax: 5 } })).toThrow(/JetStreamServer: health\.storageUsageMax must be a fraction more than 0 and at most 1 \(e\.g\. 0\.9 for 90 %\); got 5/);
+    expect(check({ health: { storageUsageMax: 5 } })).toThrow(
+      /JetStreamServer: health\.storageUsageMax must be a fraction more than 0 and at most 1 \(e\.g\. 0\.9 for 90 %\); got 5/,
+    );
     expect(check({ health: { storageUsageMax: 0 } })).toThrow(/health\.storageUsageMax must be a fraction/);
     expect(check({ health: { maxPending: -1 } })).toThrow(/health\.maxPending must be a whole number ≥ 1; got -1/);
     expect(check({ health: { deadLetterMaxDepth: 2.5 } })).toThrow(/health\.deadLetterMaxDepth must be a whole number ≥ 0/);
     expect(check({ health: { monitorUrl: 'nats:8222' } })).toThrow(/health\.monitorUrl must be the monitoring endpoint's http\(s\) URL/);
     expect(check({ health: { stream: 'has.dot' } })).toThrow(/health\.stream "has\.dot" is invalid/);
     expect(check({ publish: { timeout: '0s' } })).toThrow(/publish\.timeout must be more than 0/);
-    expect(check({ health: { storageUsageMax: 1, maxPending: 1, deadLetterMaxDepth: 0, monitorUrl: 'http://nats:8222', cacheTtl: 0 }, publish: { retryBudget: 0 } })).not.toThrow();
+    expect(
+      check({ health: { storageUsageMax: 1, maxPending: 1, deadLetterMaxDepth: 0, monitorUrl: 'http://nats:8222', cacheTtl: 0 }, publish: { retryBudget: 0 } }),
+    ).not.toThrow();
   });
 
   it('checks stream declarations: counts (-1 is unlimited), flags, replicas', () => {

@@ -30,7 +30,10 @@ async function publishesWith(server: NatsServer, connection: NodeConnectionOptio
 async function refused(server: NatsServer, connection: NodeConnectionOptions): Promise<Error> {
   const client = new JetStreamClient({ connection: { servers: server.url, reconnect: false, ...connection } });
   try {
-    return (await client.connect().then(() => new Error('connected'), (e: unknown) => e)) as Error;
+    return (await client.connect().then(
+      () => new Error('connected'),
+      (e: unknown) => e,
+    )) as Error;
   } finally {
     await client.close();
   }
@@ -69,7 +72,27 @@ describe('authentication methods (real nats-server)', () => {
     const account = createAccount();
     const user = createUser();
     const operatorJwt = await encodeOperator('OP', operator);
-    const accountJwt = await encodeAccount('APP', account, { limits: { conn: -1, subs: -1, payload: -1, data: -1, imports: -1, exports: -1, leaf: -1, wildcards: true, mem_storage: -1, disk_storage: -1, streams: -1, consumer: -1 } }, { signer: operator });
+    const accountJwt = await encodeAccount(
+      'APP',
+      account,
+      {
+        limits: {
+          conn: -1,
+          subs: -1,
+          payload: -1,
+          data: -1,
+          imports: -1,
+          exports: -1,
+          leaf: -1,
+          wildcards: true,
+          mem_storage: -1,
+          disk_storage: -1,
+          streams: -1,
+          consumer: -1,
+        },
+      },
+      { signer: operator },
+    );
     const creds = fmtCreds(await encodeUser('svc', user, account), user);
     const credsFile = join(dir, 'svc.creds');
     writeFileSync(credsFile, creds);

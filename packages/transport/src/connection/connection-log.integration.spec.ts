@@ -61,7 +61,11 @@ describe('connection and shutdown log lines (real nats-server, a capturing Logge
       const killedAt = Date.now();
       await h.server.kill();
       // Past several reconnect attempts (100 ms apart) of both connections.
-      await waitFor('reconnect attempts of the server and the client', () => log.matching(/^Reconnecting to NATS: attempt/).length >= 2 && Date.now() - killedAt > 2_000, { timeout: 20_000 });
+      await waitFor(
+        'reconnect attempts of the server and the client',
+        () => log.matching(/^Reconnecting to NATS: attempt/).length >= 2 && Date.now() - killedAt > 2_000,
+        { timeout: 20_000 },
+      );
       await h.server.restart();
       await waitFor('the reconnected lines of the server and the client', () => log.matching(/^Reconnected to NATS/).length === 2, { timeout: 30_000 });
       const outageMs = Date.now() - killedAt;
@@ -71,14 +75,24 @@ describe('connection and shutdown log lines (real nats-server, a capturing Logge
         expect(reconnecting[0]).toMatch(/^Reconnecting to NATS: attempt 1, /);
         // About 10 attempts a second: one line for the first, then one per interval at most.
         expect(reconnecting.length).toBeLessThanOrEqual(1 + Math.ceil(outageMs / RECONNECTING_LOG_INTERVAL_MS));
-        expect(log.matching(/^Reconnected to NATS/, who)).toEqual([expect.stringMatching(new RegExp(`^Reconnected to NATS at ${url.host.replace('.', '\\.')} after \\d+\\.\\d s \\(\\d+ attempt\\(s\\)\\)$`))]);
+        expect(log.matching(/^Reconnected to NATS/, who)).toEqual([
+          expect.stringMatching(new RegExp(`^Reconnected to NATS at ${url.host.replace('.', '\\.')} after \\d+\\.\\d s \\(\\d+ attempt\\(s\\)\\)$`)),
+        ]);
       }
       expect(log.lines.filter((l) => /s3cret|someone/.test(l.message))).toEqual([]);
     } finally {
       await client.close();
       await app.close();
       // The harness's own connection reconnects on its own schedule: the next tests need it.
-      await waitFor('JetStream to answer the harness again', () => h.jsm.streams.info(stream).then(() => true, () => false), { timeout: 30_000 });
+      await waitFor(
+        'JetStream to answer the harness again',
+        () =>
+          h.jsm.streams.info(stream).then(
+            () => true,
+            () => false,
+          ),
+        { timeout: 30_000 },
+      );
     }
     // A close asked for is not an outage.
     expect(log.matching(/^Disconnected from NATS/)).toHaveLength(2);

@@ -69,7 +69,14 @@ describe('hostPort', () => {
 describe('whenSlow', () => {
   it('says nothing about quick work', async () => {
     const said: string[] = [];
-    await expect(whenSlow(Promise.resolve(7), 1_000, () => said.push('slow'), () => said.push('done'))).resolves.toBe(7);
+    await expect(
+      whenSlow(
+        Promise.resolve(7),
+        1_000,
+        () => said.push('slow'),
+        () => said.push('done'),
+      ),
+    ).resolves.toBe(7);
     expect(said).toEqual([]);
   });
 
@@ -77,7 +84,12 @@ describe('whenSlow', () => {
     const said: string[] = [];
     let finish!: () => void;
     const work = new Promise<void>((resolve) => (finish = resolve));
-    const waiting = whenSlow(work, 20, (ms) => said.push(`slow ${ms >= 20}`), (ms) => said.push(`done ${ms >= 20}`));
+    const waiting = whenSlow(
+      work,
+      20,
+      (ms) => said.push(`slow ${ms >= 20}`),
+      (ms) => said.push(`done ${ms >= 20}`),
+    );
     await waitFor('the slow line', () => said.length > 0);
     expect(said).toEqual(['slow true']);
     finish();

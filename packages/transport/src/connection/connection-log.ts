@@ -49,7 +49,9 @@ export class ConnectionLog {
     if (this.disconnectedAt !== undefined) return;
     this.disconnectedAt = this.now();
     this.attempts = 0;
-    this.logger.warn(`Disconnected from NATS at ${hostPort(server)}: reconnecting. Pulls and publishes wait; unsettled messages are redelivered after their ackWait if their settles are lost.`);
+    this.logger.warn(
+      `Disconnected from NATS at ${hostPort(server)}: reconnecting. Pulls and publishes wait; unsettled messages are redelivered after their ackWait if their settles are lost.`,
+    );
   }
 
   reconnecting(): void {

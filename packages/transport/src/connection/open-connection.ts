@@ -40,7 +40,9 @@ export async function openConnection(options: NodeConnectionOptions | undefined,
   // Messages name the servers and echo the client's errors: both without any credential.
   const redact = createRedactor(options);
   // Where TLS is asked for (tls:// or connection.tls), a server without it is refused, never used in plain text.
-  const opts: NodeConnectionOptions = requireTlsWhereAsked(liftUrlCredentials({ servers: DEFAULT_SERVERS, noAsyncTraces: true, maxReconnectAttempts: -1, ...options }));
+  const opts: NodeConnectionOptions = requireTlsWhereAsked(
+    liftUrlCredentials({ servers: DEFAULT_SERVERS, noAsyncTraces: true, maxReconnectAttempts: -1, ...options }),
+  );
   const where = redact([opts.servers].flat().join(', '));
   let nc: NatsConnection;
   try {
@@ -54,8 +56,8 @@ export async function openConnection(options: NodeConnectionOptions | undefined,
       : tlsNotOffered(err)
         ? TLS_NOT_OFFERED_FIX
         : tlsProblem(err)
-        ? "check connection.tls: the server's certificate must be signed by a CA in connection.tls.ca and name this host, and a server that asks for client certificates needs connection.tls.cert and key"
-        : 'start nats-server there or fix connection.servers';
+          ? "check connection.tls: the server's certificate must be signed by a CA in connection.tls.ca and name this host, and a server that asks for client certificates needs connection.tls.cert and key"
+          : 'start nats-server there or fix connection.servers';
     throw new JetStreamConnectionError(`${who} cannot connect to NATS at ${where}: ${why}. ${fix[0].toUpperCase()}${fix.slice(1)}.`, { cause: err });
   }
   try {

@@ -30,7 +30,10 @@ afterAll(async () => {
 async function connectError(connection: NodeConnectionOptions): Promise<unknown> {
   const client = new JetStreamClient({ connection: { reconnect: false, ...connection } });
   try {
-    return await client.connect().then(() => undefined, (e: unknown) => e);
+    return await client.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
   } finally {
     await client.close();
   }
@@ -40,8 +43,12 @@ describe('TLS asked for, against real nats-servers', () => {
   it('refuses a server without TLS for a tls:// URL, saying the server offers no TLS and how to fix it', async () => {
     const err = await connectError({ servers: tlsUrl(plain) });
     expect(err).toBeInstanceOf(JetStreamConnectionError);
-    expect((err as Error).message).toMatch(/cannot connect to NATS at tls:\/\/127\.0\.0\.1:\d+: server does not support 'tls'\. The server does not offer TLS, and TLS was asked for/);
-    expect((err as Error).message).toMatch(/Turn TLS on in nats-server \(a tls \{ cert_file, key_file \} block in its config\), or, where plain text is really meant, use a nats:\/\/ URL/);
+    expect((err as Error).message).toMatch(
+      /cannot connect to NATS at tls:\/\/127\.0\.0\.1:\d+: server does not support 'tls'\. The server does not offer TLS, and TLS was asked for/,
+    );
+    expect((err as Error).message).toMatch(
+      /Turn TLS on in nats-server \(a tls \{ cert_file, key_file \} block in its config\), or, where plain text is really meant, use a nats:\/\/ URL/,
+    );
   });
 
   it('refuses it for connection.tls with a nats:// URL too, and for the server at listen()', async () => {
@@ -53,7 +60,10 @@ describe('TLS asked for, against real nats-servers', () => {
   });
 
   it('connects to a TLS server with a tls:// URL and publishes, encrypted', async () => {
-    const client = new JetStreamClient({ connection: { servers: tlsUrl(secure), tls: { ca: certs.pem.ca } }, streams: [{ name: 'TLS_OK', subjects: ['tls.ok'] }] });
+    const client = new JetStreamClient({
+      connection: { servers: tlsUrl(secure), tls: { ca: certs.pem.ca } },
+      streams: [{ name: 'TLS_OK', subjects: ['tls.ok'] }],
+    });
     try {
       expect((await client.publish('tls.ok', { ok: true })).seq).toBe(1);
       // The server's view: this connection is TLS.

@@ -15,7 +15,9 @@ describe('TLS where it is asked for', () => {
 
   it('refuses a tls:// URL with tls: null at construction', () => {
     expect(() => checkTlsOptions({ servers: 'tls://nats:4222', tls: null }, 'JetStreamServer')).toThrow(JetStreamConfigError);
-    expect(() => checkTlsOptions({ servers: 'tls://nats:4222', tls: null }, 'JetStreamServer')).toThrow(/JetStreamServer: connection.servers has a tls:\/\/ URL, but connection.tls is null/);
+    expect(() => checkTlsOptions({ servers: 'tls://nats:4222', tls: null }, 'JetStreamServer')).toThrow(
+      /JetStreamServer: connection.servers has a tls:\/\/ URL, but connection.tls is null/,
+    );
     expect(() => checkTlsOptions({ servers: 'nats://nats:4222', tls: null }, 'JetStreamServer')).not.toThrow();
   });
 

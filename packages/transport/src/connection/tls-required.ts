@@ -21,7 +21,9 @@ export function tlsAsked(options: NodeConnectionOptions | undefined): boolean {
 /** A `tls://` URL with `tls: null` (TLS turned off) contradicts itself: refused at construction. */
 export function checkTlsOptions(options: NodeConnectionOptions | undefined, who: string): void {
   if (options?.tls === null && serversOf(options).some((s) => TLS_SCHEME.test(s))) {
-    throw new JetStreamConfigError(`${who}: connection.servers has a tls:// URL, but connection.tls is null, which turns TLS off. Remove tls: null to require TLS, or use nats:// URLs.`);
+    throw new JetStreamConfigError(
+      `${who}: connection.servers has a tls:// URL, but connection.tls is null, which turns TLS off. Remove tls: null to require TLS, or use nats:// URLs.`,
+    );
   }
 }
 

@@ -4,7 +4,6 @@ import { percentDecoded, splitUserinfo, type ServerParts } from '../security/use
 
 export { percentDecoded, splitUserinfo, type ServerParts };
 
-
 /**
  * Credentials written into a server URL (`nats://user:pass@host:4222`, `nats://token@host:4222`,
  * or the same without a scheme) become `user`/`pass` (or `token`), and the NATS client gets the

@@ -12,7 +12,7 @@ const handled = new Map<string, number[]>();
 @Controller()
 class BroadcastController {
   @JetStreamEvent('cache.invalidate', { mode: 'broadcast', inactiveThreshold: '2s' })
-  invalidate(@Payload() data: { n: number; }, @Ctx() ctx: JetStreamContext) {
+  invalidate(@Payload() data: { n: number }, @Ctx() ctx: JetStreamContext) {
     const instance = ctx.getInfo().consumer;
     handled.set(instance, [...(handled.get(instance) ?? []), data.n]);
   }

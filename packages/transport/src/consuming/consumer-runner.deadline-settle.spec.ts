@@ -91,7 +91,12 @@ describe('ConsumerRunner: handlerTimeout while a message is being settled (fake 
   it("a deadline passing while an idempotent handler's key is recorded does not nak the handled message", async () => {
     const write = gate();
     const store: IdempotencyStore = { seen: async () => false, record: async () => write.promise.then(() => true) };
-    const t = runnerWith({ handlerTimeout: '100ms', idempotent: true }, async () => undefined, async () => undefined, store);
+    const t = runnerWith(
+      { handlerTimeout: '100ms', idempotent: true },
+      async () => undefined,
+      async () => undefined,
+      store,
+    );
     await t.runner.start();
     t.deliver(1);
     await jest.advanceTimersByTimeAsync(500);
@@ -104,10 +109,14 @@ describe('ConsumerRunner: handlerTimeout while a message is being settled (fake 
 
   it('a handler that settled its message and then runs past handlerTimeout gives up its slot, and the message is not settled again', async () => {
     const hang = gate();
-    const t = runnerWith({ manualAck: true, concurrency: 1, handlerTimeout: '100ms' }, async (_data: unknown, ctx: unknown) => {
-      (ctx as { ack(): void }).ack();
-      await hang.promise;
-    }, async () => undefined);
+    const t = runnerWith(
+      { manualAck: true, concurrency: 1, handlerTimeout: '100ms' },
+      async (_data: unknown, ctx: unknown) => {
+        (ctx as { ack(): void }).ack();
+        await hang.promise;
+      },
+      async () => undefined,
+    );
     await t.runner.start();
     t.deliver(1);
     t.deliver(2);

@@ -74,7 +74,7 @@ describe('ConsumerRunner settles each message (fake consumer, no server)', () =>
     expect(settlesOf(msg)).toEqual([{ action: 'term', reason: undefined }]);
   });
 
-  it('terms a poison error at the first attempt, without retrying: the library\'s and the handler\'s own classes', async () => {
+  it("terms a poison error at the first attempt, without retrying: the library's and the handler's own classes", async () => {
     const { deliver, host } = await start({ poisonErrors: [PaymentRefused] }, (data) =>
       Promise.reject((data as { own?: boolean }).own ? new PaymentRefused('card refused') : new JetStreamTermError('bad order')),
     );
@@ -124,7 +124,7 @@ describe('ConsumerRunner settles each message (fake consumer, no server)', () =>
     expect(host.terminated).toMatchObject([{ seq: 2, reason: 'not ours', exhausted: false }]);
   });
 
-  it('leaves a manualAck handler\'s message unsettled when it returns without settling, and says so', async () => {
+  it("leaves a manualAck handler's message unsettled when it returns without settling, and says so", async () => {
     const { deliver, host } = await start({ manualAck: true }, () => undefined);
     const msg = deliver({ streamSequence: 5 });
     await flush();
@@ -155,7 +155,7 @@ describe('ConsumerRunner settles each message (fake consumer, no server)', () =>
       expect(host.stranded).toEqual([]);
     });
 
-    it('reports the message stranded when the dead-letter publish fails on the server\'s last delivery', async () => {
+    it("reports the message stranded when the dead-letter publish fails on the server's last delivery", async () => {
       const { deliver, host } = await start(route, () => Promise.reject(new Error('database down')));
       host.deadLetterError = new Error('no responders');
       const lastServerDelivery = route.maxDeliver + DEFAULTS.deadLetter.extraDeliveries;
@@ -235,7 +235,10 @@ describe('ConsumerRunner when its consumer is deleted (fake consumer, no server)
     consumer.messages.notify({ type: 'consumer_deleted', code: 409, description: 'consumer deleted' });
     await waitFor('the consumer put back', () => host.consumerCalls.length === 2);
     // 3 was naked (not received again), 6 still runs: the new consumer starts at 3.
-    expect(host.consumerCalls).toEqual([{ recreate: false, resumeFrom: undefined }, { recreate: true, resumeFrom: 3 }]);
+    expect(host.consumerCalls).toEqual([
+      { recreate: false, resumeFrom: undefined },
+      { recreate: true, resumeFrom: 3 },
+    ]);
     runs.get(6)!.resolve();
     await runner.close(0);
   });
@@ -281,7 +284,7 @@ describe('ConsumerRunner handlerTimeout and close (fake timers)', () => {
     await runner.close(0);
   });
 
-  it('keeps a long handler\'s message alive with working() while it runs', async () => {
+  it("keeps a long handler's message alive with working() while it runs", async () => {
     const run = new Deferred();
     const { runner, deliver } = await startRunner({ ackWaitMs: 3000, handlerTimeoutMs: 60_000 }, () => run.promise);
     const msg = deliver();

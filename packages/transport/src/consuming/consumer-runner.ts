@@ -63,7 +63,11 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
       held: () => this.unsettled.size,
     };
     this.puller = new MessagePuller(target, host.logger, (msg) => this.receive(msg));
-    this.deadlines = new HandlerDeadlines(binding.handlerTimeoutMs, () => this.unsettled, (ctx) => this.abandon(ctx));
+    this.deadlines = new HandlerDeadlines(
+      binding.handlerTimeoutMs,
+      () => this.unsettled,
+      (ctx) => this.abandon(ctx),
+    );
   }
 
   /** Handler calls running now (what `close()` waits for). */
@@ -100,7 +104,7 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
       clearTimeout(timer);
       if (late) {
         this.host.logger.warn?.(
-          `${this.running} handler(s) for "${this.binding.subject}" still running after shutdownTimeout ${timeoutMs} ms: naked for redelivery`
+          `${this.running} handler(s) for "${this.binding.subject}" still running after shutdownTimeout ${timeoutMs} ms: naked for redelivery`,
         );
         // Nak each straggler once, and mark it so its late result settles nothing (the ack would
         // follow the nak). One already settling (a dead letter being published) is left to finish.
@@ -246,7 +250,7 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
       if (!ctx.isSettled()) {
         const msg = ctx.getMessage();
         host.logger.warn?.(
-          `Handler for "${msg.subject}" (manualAck) returned without settling message ${msg.info.streamSequence}: it will be redelivered after ackWait ${binding.ackWaitMs} ms`
+          `Handler for "${msg.subject}" (manualAck) returned without settling message ${msg.info.streamSequence}: it will be redelivered after ackWait ${binding.ackWaitMs} ms`,
         );
       }
       return undefined;
@@ -272,8 +276,13 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
         this.nak(ctx, decision.delayMs);
         const info = ctx.getMessage().info;
         // The stack on the first failure (and on the final one, when it settles for good), not on every retry.
-        this.pipeline.retryWarning(ctx, info.deliveryCount, (subject, failure) =>
-          `Handler for "${subject}" failed on attempt ${info.deliveryCount}/${this.binding.maxDeliver} (stream ${info.stream} seq ${info.streamSequence}); redelivery in ${decision.delayMs} ms: ${failure || 'undefined'}`, error);
+        this.pipeline.retryWarning(
+          ctx,
+          info.deliveryCount,
+          (subject, failure) =>
+            `Handler for "${subject}" failed on attempt ${info.deliveryCount}/${this.binding.maxDeliver} (stream ${info.stream} seq ${info.streamSequence}); redelivery in ${decision.delayMs} ms: ${failure || 'undefined'}`,
+          error,
+        );
         return;
       }
       case 'term':
@@ -312,7 +321,7 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
     this.outlived.add(ctx);
     const settled = ctx.settled;
     this.host.logger.warn?.(
-      `Handler for "${msg.subject}" (stream ${msg.info.stream} seq ${msg.info.streamSequence}) ran past handlerTimeout ${this.binding.handlerTimeoutMs} ms: ${settled ? `its message was already settled (${settled}) and stays so` : 'its attempt counts as failed'} and its slot is given to the next message; ${this.outlived.size} timed-out handler(s) of this consumer still running`
+      `Handler for "${msg.subject}" (stream ${msg.info.stream} seq ${msg.info.streamSequence}) ran past handlerTimeout ${this.binding.handlerTimeoutMs} ms: ${settled ? `its message was already settled (${settled}) and stays so` : 'its attempt counts as failed'} and its slot is given to the next message; ${this.outlived.size} timed-out handler(s) of this consumer still running`,
     );
     // Settled by the handler (or being dead-lettered): never settled a second time.
     if (settled) {

@@ -8,10 +8,14 @@ interface Run extends TimedRun {
 function harness(timeoutMs: number) {
   const runs = new Set<Run>();
   const expired: { id: string; at: number }[] = [];
-  const deadlines = new HandlerDeadlines<Run>(timeoutMs, () => runs, (run) => {
-    runs.delete(run);
-    expired.push({ id: run.id, at: performance.now() });
-  });
+  const deadlines = new HandlerDeadlines<Run>(
+    timeoutMs,
+    () => runs,
+    (run) => {
+      runs.delete(run);
+      expired.push({ id: run.id, at: performance.now() });
+    },
+  );
   const start = (id: string): Run => {
     const run: Run = { id, startedAt: -1 };
     runs.add(run);
@@ -82,15 +86,19 @@ describe('HandlerDeadlines (handlerTimeout timing, fake timers)', () => {
     const runs = new Set<Run>();
     const expired: string[] = [];
     let next: Run | undefined = { id: 'queued', startedAt: -1 };
-    const deadlines: HandlerDeadlines<Run> = new HandlerDeadlines<Run>(1000, () => runs, (run) => {
-      runs.delete(run);
-      expired.push(run.id);
-      if (next) {
-        runs.add(next);
-        deadlines.started(next);
-        next = undefined;
-      }
-    });
+    const deadlines: HandlerDeadlines<Run> = new HandlerDeadlines<Run>(
+      1000,
+      () => runs,
+      (run) => {
+        runs.delete(run);
+        expired.push(run.id);
+        if (next) {
+          runs.add(next);
+          deadlines.started(next);
+          next = undefined;
+        }
+      },
+    );
     const first: Run = { id: 'first', startedAt: -1 };
     runs.add(first);
     deadlines.started(first);
@@ -112,13 +120,17 @@ describe('HandlerDeadlines with a timeout past what setTimeout takes (2^31-1 ms)
     const firings = { count: 0 };
     const runs = new Set<Run>();
     const expired: { id: string; at: number }[] = [];
-    const deadlines = new HandlerDeadlines<Run>(thirtyDays, () => {
-      firings.count++;
-      return runs;
-    }, (run) => {
-      runs.delete(run);
-      expired.push({ id: run.id, at: performance.now() });
-    });
+    const deadlines = new HandlerDeadlines<Run>(
+      thirtyDays,
+      () => {
+        firings.count++;
+        return runs;
+      },
+      (run) => {
+        runs.delete(run);
+        expired.push({ id: run.id, at: performance.now() });
+      },
+    );
     const t0 = performance.now();
     const run: Run = { id: 'long', startedAt: -1 };
     runs.add(run);

@@ -52,7 +52,12 @@ describe('handlerTimeout with a long ackWait (real nats-server)', () => {
     // Attempt 2 timed out too: the message was settled as failed, for good (maxDeliver 2).
     expect(terminated[0].at - second.at).toBeGreaterThanOrEqual(950);
     expect(terminated[0].at - second.at).toBeLessThan(10_000);
-    expect(terminated[0].event).toMatchObject({ streamSequence: seq, deliveryCount: 2, exhausted: true, reason: expect.stringMatching(/handlerTimeout 1000 ms/) });
+    expect(terminated[0].event).toMatchObject({
+      streamSequence: seq,
+      deliveryCount: 2,
+      exhausted: true,
+      reason: expect.stringMatching(/handlerTimeout 1000 ms/),
+    });
     const info = await h.jsm.consumers.info(stream, 'timeout__timeout_hang');
     expect(info.num_ack_pending + info.num_pending).toBe(0);
   });

@@ -43,7 +43,15 @@ describe('a consumer deleted while the app runs (real nats-server)', () => {
     await waitFor('its first, failed attempt', () => handled.seen.some((x) => x.seq === naked));
     await waitFor('the consumer to settle what it has', async () => (await h.jsm.consumers.info(stream, 'heal__heal_work')).num_ack_pending <= 1);
     await deleteConsumer(h.jsm, stream, 'heal__heal_work');
-    await waitFor('the consumer to be put back', () => h.jsm.consumers.info(stream, 'heal__heal_work').then(() => true, () => false), { timeout: 20_000 });
+    await waitFor(
+      'the consumer to be put back',
+      () =>
+        h.jsm.consumers.info(stream, 'heal__heal_work').then(
+          () => true,
+          () => false,
+        ),
+      { timeout: 20_000 },
+    );
     const { seq: after } = await h.js.publish('heal.work', JSON.stringify({ after: true }));
     await waitFor('the message published after the heal', () => handled.seen.some((x) => x.seq === after), { timeout: 20_000 });
     await waitFor('the naked message redelivered after the heal', () => handled.seen.filter((x) => x.seq === naked).length >= 2, { timeout: 20_000 });

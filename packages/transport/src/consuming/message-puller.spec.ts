@@ -7,7 +7,16 @@ import { CapturedLog } from '../__fixtures__/harness.js';
 import { MessagePuller, type PullTarget } from './message-puller.js';
 
 /** A puller on fake consumers: `consumers` hands out the next one on each (re)creation. */
-function setup(options: { maxMessages?: number; initialWindow?: number; ordered?: boolean; waiting?: () => number; held?: () => number; lookUp?: () => Promise<Consumer> } = {}) {
+function setup(
+  options: {
+    maxMessages?: number;
+    initialWindow?: number;
+    ordered?: boolean;
+    waiting?: () => number;
+    held?: () => number;
+    lookUp?: () => Promise<Consumer>;
+  } = {},
+) {
   const logger = new CapturedLog();
   const received: JsMsg[] = [];
   const made: FakeConsumer[] = [];
@@ -164,7 +173,7 @@ describe('MessagePuller (fake consumer, no server)', () => {
     await puller.close();
   });
 
-  it('leaves an ordered consumer\'s deletion to the client (it recreates it itself)', async () => {
+  it("leaves an ordered consumer's deletion to the client (it recreates it itself)", async () => {
     const { puller, made, calls } = setup({ ordered: true });
     await puller.start();
     made[0].messages.notify({ type: 'consumer_deleted', code: 409, description: 'consumer deleted' });

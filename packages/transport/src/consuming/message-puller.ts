@@ -62,7 +62,10 @@ export class MessagePuller {
     onMessage: (msg: JsMsg) => void,
   ) {
     if (target.held && target.waiting) {
-      this.window = new PrefetchWindow({ cap: target.maxMessages, initial: target.initialWindow ?? target.maxMessages, budgetMs: PREFETCH_BUDGET_MS }, performance.now());
+      this.window = new PrefetchWindow(
+        { cap: target.maxMessages, initial: target.initialWindow ?? target.maxMessages, budgetMs: PREFETCH_BUDGET_MS },
+        performance.now(),
+      );
       this.firstPull = this.window.size;
       this.deliver = (msg) => {
         this.received++;
@@ -150,7 +153,10 @@ export class MessagePuller {
       this.pull(request, send);
     });
     // Only on a nats.js whose consume() changed (nats-adapter's spec fails on it first).
-    if (!routed) this.logger.warn?.(`Consumer ${this.target.key}: this @nats-io/jetstream version offers no pull to route through the prefetch window, so a crashed process may strand up to maxAckPending messages; use the @nats-io/jetstream version this library supports`);
+    if (!routed)
+      this.logger.warn?.(
+        `Consumer ${this.target.key}: this @nats-io/jetstream version offers no pull to route through the prefetch window, so a crashed process may strand up to maxAckPending messages; use the @nats-io/jetstream version this library supports`,
+      );
   }
 
   private pull(request: PullRequest, send: (batch: number) => void): void {

@@ -9,7 +9,9 @@ const fixture = join(__dirname, '..', '__fixtures__', 'hold-consumer.ts');
 const register = join(__dirname, '../../../../scripts/register.cjs');
 
 function runConsumer(url: string, hold: boolean) {
-  return NdjsonProcess.spawn<{ event: string; seq?: number }>(process.execPath, ['-r', register, fixture], { env: { ...process.env, NATS_URL: url, HOLD: hold ? '1' : '' } });
+  return NdjsonProcess.spawn<{ event: string; seq?: number }>(process.execPath, ['-r', register, fixture], {
+    env: { ...process.env, NATS_URL: url, HOLD: hold ? '1' : '' },
+  });
 }
 
 describe('prefetch: what a process holds beyond what it runs (real nats-server, real processes)', () => {
@@ -28,7 +30,9 @@ describe('prefetch: what a process holds beyond what it runs (real nats-server, 
     const first = runConsumer(h.server.url, true);
     let second: ReturnType<typeof runConsumer> | undefined;
     try {
-      await waitFor('the first process to run its 2 handlers (both hang)', () => first.lines.filter((l) => l.event === 'held').length === 2, { timeout: 60_000 });
+      await waitFor('the first process to run its 2 handlers (both hang)', () => first.lines.filter((l) => l.event === 'held').length === 2, {
+        timeout: 60_000,
+      });
       await first.kill();
       // What it held when it died is what the server counts as delivered and unacked: at most its
       // concurrency + prefetch (2 + 2), not its maxAckPending (100). Read after the kill, so a pull
@@ -38,7 +42,11 @@ describe('prefetch: what a process holds beyond what it runs (real nats-server, 
       expect(stranded).toBeLessThanOrEqual(2 + 2);
       second = runConsumer(h.server.url, false);
       // Everything the first did not hold is handled well before its 60 s ackWait runs out.
-      await waitFor(`the successor to handle the ${total - stranded} messages nobody holds`, () => second!.lines.filter((l) => l.event === 'handled').length >= total - stranded, { timeout: 30_000 });
+      await waitFor(
+        `the successor to handle the ${total - stranded} messages nobody holds`,
+        () => second!.lines.filter((l) => l.event === 'handled').length >= total - stranded,
+        { timeout: 30_000 },
+      );
     } finally {
       await Promise.all([first.kill(), second?.kill()]);
     }
@@ -54,7 +62,14 @@ const CONCURRENCY = 10;
 type Handled = { event: string; seq?: number; delivery?: number };
 
 function runRateConsumer(url: string, subject: string, handlerMs: number, maxAckPending?: number) {
-  const env = { ...process.env, NATS_URL: url, SUBJECT: subject, HANDLER_MS: String(handlerMs), ACK_WAIT: '5s', MAX_ACK_PENDING: maxAckPending === undefined ? '' : String(maxAckPending) };
+  const env = {
+    ...process.env,
+    NATS_URL: url,
+    SUBJECT: subject,
+    HANDLER_MS: String(handlerMs),
+    ACK_WAIT: '5s',
+    MAX_ACK_PENDING: maxAckPending === undefined ? '' : String(maxAckPending),
+  };
   return NdjsonProcess.spawn<Handled>(process.execPath, ['-r', register, rateFixture], { env });
 }
 
@@ -74,7 +89,9 @@ describe('adaptive prefetch: what a killed process strands (real nats-server, re
     const first = runRateConsumer(h.server.url, subject, o.handlerMs, o.maxAckPending);
     let second: ReturnType<typeof runRateConsumer> | undefined;
     try {
-      await waitFor(`the first process to handle ${o.killAfter} messages`, () => first.lines.filter((l) => l.event === 'handled').length >= o.killAfter, { timeout: 60_000 });
+      await waitFor(`the first process to handle ${o.killAfter} messages`, () => first.lines.filter((l) => l.event === 'handled').length >= o.killAfter, {
+        timeout: 60_000,
+      });
       await first.kill();
       // Read after the kill: a pull still in flight at that moment is counted too.
       const info = await h.jsm.consumers.info(stream, durable);

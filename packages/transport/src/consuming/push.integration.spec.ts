@@ -37,7 +37,13 @@ describe("mode 'push' with a queue group (real nats-server)", () => {
   const dlq = uniqueName('JOBS_DLQ');
   const apps: JetStreamServer[] = [];
   const deadLetters: DeadLetterEvent[] = [];
-  const options = () => ({ serviceName: 'push-spec', streams: [{ name: stream, subjects: ['jobs.>'] }, { name: dlq, subjects: ['dlq.jobs'] }] });
+  const options = () => ({
+    serviceName: 'push-spec',
+    streams: [
+      { name: stream, subjects: ['jobs.>'] },
+      { name: dlq, subjects: ['dlq.jobs'] },
+    ],
+  });
 
   beforeAll(async () => {
     await h.start();
@@ -49,7 +55,9 @@ describe("mode 'push' with a queue group (real nats-server)", () => {
 
   it('makes a durable push consumer with a queue group', async () => {
     const info = await h.jsm.consumers.info(stream, 'push-spec__jobs_push');
-    expect(info.config).toEqual(expect.objectContaining({ deliver_group: 'push-spec__jobs_push', deliver_subject: `_PUSH.${stream}.push-spec__jobs_push`, max_ack_pending: 16 }));
+    expect(info.config).toEqual(
+      expect.objectContaining({ deliver_group: 'push-spec__jobs_push', deliver_subject: `_PUSH.${stream}.push-spec__jobs_push`, max_ack_pending: 16 }),
+    );
     expect(info.push_bound).toBe(true);
   });
 
@@ -57,11 +65,15 @@ describe("mode 'push' with a queue group (real nats-server)", () => {
     const N = 2000;
     await Promise.all(Array.from({ length: N }, (_, i) => h.js.publish('jobs.push', JSON.stringify({ n: i + 1 }))));
     let mostOut = 0;
-    await waitFor('every message handled', async () => {
-      const info = await h.jsm.consumers.info(stream, 'push-spec__jobs_push');
-      mostOut = Math.max(mostOut, info.num_ack_pending);
-      return calls.size === N && info.num_ack_pending === 0 && info.num_pending === 0;
-    }, { timeout: 60_000 });
+    await waitFor(
+      'every message handled',
+      async () => {
+        const info = await h.jsm.consumers.info(stream, 'push-spec__jobs_push');
+        mostOut = Math.max(mostOut, info.num_ack_pending);
+        return calls.size === N && info.num_ack_pending === 0 && info.num_pending === 0;
+      },
+      { timeout: 60_000 },
+    );
     // Never more unsettled than maxAckPending across the group, however slow the instances are.
     expect(mostOut).toBeLessThanOrEqual(16);
     expect([...calls.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i + 1));

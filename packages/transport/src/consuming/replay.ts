@@ -27,7 +27,12 @@ export async function replay(
   // Up to the end of the stream as it is now, when no end is given: a replay finishes.
   const until = to ?? (await jsm.streams.info(binding.stream)).state.last_seq;
   const replayBinding: HandlerBinding = { ...binding, durable: `${binding.durable}_replay` };
-  const runner = new OrderedRunner(replayBinding, host, { consumer: () => orderedConsumer(js, jsm, replayBinding, filter, start), until, onExhausted: 'collect', fromTime });
+  const runner = new OrderedRunner(replayBinding, host, {
+    consumer: () => orderedConsumer(js, jsm, replayBinding, filter, start),
+    until,
+    onExhausted: 'collect',
+    fromTime,
+  });
   active.add(runner);
   try {
     await runner.start();

@@ -20,7 +20,9 @@ describe('createRunner', () => {
 describe('removeInstanceConsumers', () => {
   it('deletes the consumers of the modes removed at stop, and only those', async () => {
     const deleted: string[] = [];
-    const jsm = { consumers: { delete: (stream: string, name: string) => Promise.resolve(void deleted.push(`${stream}/${name}`)) } } as unknown as JetStreamManager;
+    const jsm = {
+      consumers: { delete: (stream: string, name: string) => Promise.resolve(void deleted.push(`${stream}/${name}`)) },
+    } as unknown as JetStreamManager;
     const runners = DELIVERY_MODES.map((mode) => createRunner(fakeBinding({ mode, durable: `d_${mode}` }), new FakeRunnerHost(), js, jsm));
     await removeInstanceConsumers(jsm, runners);
     expect(deleted).toEqual(DELIVERY_MODES.filter((m) => MODES[m].removedAtStop).map((m) => `ORDERS/d_${m}`));

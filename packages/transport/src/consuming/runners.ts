@@ -36,7 +36,13 @@ export function createRunner(binding: HandlerBinding, host: RunnerHost, js: JetS
  * saw any, from its `opt_start_seq`, else from the first message of the stream: so a start at new
  * messages is turned into the sequence it means now, and a start by time is guarded by the runner.
  */
-export async function orderedConsumer(js: JetStreamClient, jsm: JetStreamManager, b: HandlerBinding, filter = b.subject, start: Pick<HandlerBinding, 'deliverPolicy' | 'optStartSeq' | 'optStartTime'> = b): Promise<Consumer> {
+export async function orderedConsumer(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  b: HandlerBinding,
+  filter = b.subject,
+  start: Pick<HandlerBinding, 'deliverPolicy' | 'optStartSeq' | 'optStartTime'> = b,
+): Promise<Consumer> {
   const base = { name_prefix: b.durable, filter_subjects: filter, inactive_threshold: b.inactiveThresholdMs };
   switch (start.deliverPolicy) {
     case 'all':
@@ -55,7 +61,13 @@ export async function orderedConsumer(js: JetStreamClient, jsm: JetStreamManager
 }
 
 /** What the readiness check reads of a runner: an ordered consumer's name changes each time the client recreates it. */
-export function healthConsumerOf(r: HandlerRunner): { stream: string; durable: string; subject: string; lag?: HandlerBinding['lag']; stoppedAt?: OrderedFailure } {
+export function healthConsumerOf(r: HandlerRunner): {
+  stream: string;
+  durable: string;
+  subject: string;
+  lag?: HandlerBinding['lag'];
+  stoppedAt?: OrderedFailure;
+} {
   const b = r.binding;
   const ordered = r instanceof OrderedRunner ? r : undefined;
   return { stream: b.stream, durable: ordered?.consumerName ?? b.durable, subject: b.subject, lag: b.lag, stoppedAt: ordered?.stoppedAt };
@@ -63,5 +75,7 @@ export function healthConsumerOf(r: HandlerRunner): { stream: string; durable: s
 
 /** This instance's consumers whose mode removes them at stop go with it (their inactive threshold removes them after a crash). */
 export async function removeInstanceConsumers(jsm: JetStreamManager, runners: HandlerRunner[]): Promise<void> {
-  await Promise.all(runners.filter((r) => modeOf(r.binding).removedAtStop).map((r) => jsm.consumers.delete(r.binding.stream, r.binding.durable).catch(() => undefined)));
+  await Promise.all(
+    runners.filter((r) => modeOf(r.binding).removedAtStop).map((r) => jsm.consumers.delete(r.binding.stream, r.binding.durable).catch(() => undefined)),
+  );
 }

@@ -29,10 +29,7 @@ export interface TestContextOptions {
 
 /** One call the handler made on its context, in order. */
 export type TestSettleCall =
-  | { action: 'ack' }
-  | { action: 'nak'; delay: Duration | undefined }
-  | { action: 'term'; reason: string | undefined }
-  | { action: 'working' };
+  { action: 'ack' } | { action: 'nak'; delay: Duration | undefined } | { action: 'term'; reason: string | undefined } | { action: 'working' };
 
 /** A `JetStreamContext` for a handler under test, and what the handler called on it. */
 export interface TestContext {

@@ -70,7 +70,12 @@ describe('the dead-letter advisory stream in a 3-node cluster (real nats-servers
   it('has the replicas of the streams it protects, and raises an existing R1 one to them', async () => {
     const stream = advisoryStreamName('replicated');
     // An advisory stream from before this fix: one replica.
-    await jsm.streams.add({ name: stream, subjects: ['$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.REPLICATED.replicated__replicated_work'], retention: 'workqueue' as never, num_replicas: 1 });
+    await jsm.streams.add({
+      name: stream,
+      subjects: ['$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.REPLICATED.replicated__replicated_work'],
+      retention: 'workqueue' as never,
+      num_replicas: 1,
+    });
     await boot({ serviceName: 'replicated', streams });
     expect((await jsm.streams.info(stream)).config.num_replicas).toBe(3);
   });
@@ -88,7 +93,9 @@ describe('the dead-letter advisory stream in a 3-node cluster (real nats-servers
     const stream = advisoryStreamName('replicated3');
     expect((await jsm.streams.info(stream)).config.num_replicas).toBe(1);
     expect(log.warnings.filter((w) => w.includes(stream))).toEqual([
-      expect.stringMatching(/has 1 replica\(s\), fewer than the 3 of the streams it protects \(provisioning 'verify'.*--replicas 3.*deadLetterAdvisories: \{ replicas: 1 \}/),
+      expect.stringMatching(
+        /has 1 replica\(s\), fewer than the 3 of the streams it protects \(provisioning 'verify'.*--replicas 3.*deadLetterAdvisories: \{ replicas: 1 \}/,
+      ),
     ]);
   });
 
@@ -112,19 +119,32 @@ describe('the dead-letter advisory stream in a 3-node cluster (real nats-servers
     const seqs: number[] = [];
     for (let i = 0; i < 20; i++) {
       // The killed node may have led the source stream too: publish through its election, deduplicated.
-      const ack = await waitFor(`publish ${i}`, () => js.publish('outlast.work', '{}', { msgID: `outlast-${i}` }).catch(() => undefined), { timeout: 30_000, interval: 250 });
+      const ack = await waitFor(`publish ${i}`, () => js.publish('outlast.work', '{}', { msgID: `outlast-${i}` }).catch(() => undefined), {
+        timeout: 30_000,
+        interval: 250,
+      });
       seqs.push(ack.seq);
     }
     // Neither dead-lettered nor kept in delivery: each is reported, none silently stranded.
     await waitFor('a deadLetterLost report for each of the 20', () => seqs.every((seq) => lost.some((e) => e.streamSequence === seq)), { timeout: 60_000 });
-    expect(lost.find((e) => e.streamSequence === seqs[0])).toMatchObject({ stream: 'OUTLAST', advisory: 'last_delivery', why: expect.stringMatching(/advisory safety net may still dead-letter it/) });
+    expect(lost.find((e) => e.streamSequence === seqs[0])).toMatchObject({
+      stream: 'OUTLAST',
+      advisory: 'last_delivery',
+      why: expect.stringMatching(/advisory safety net may still dead-letter it/),
+    });
     expect(dead).toEqual([]);
 
     // The node and the dead-letter stream come back: the advisory path dead-letters all 20.
     await killed.restart();
     await cluster.waitForPeers();
-    await waitFor('the dead-letter stream to be created again', () => jsm.streams.add({ name: dlq.name, subjects: dlq.subjects, num_replicas: 3 }).catch(() => undefined), { timeout: 30_000, interval: 500 });
-    await waitFor('all 20 dead-lettered by the advisory path', () => seqs.every((seq) => dead.some((e) => e.streamSequence === seq && e.via === 'advisory')), { timeout: 60_000 });
+    await waitFor(
+      'the dead-letter stream to be created again',
+      () => jsm.streams.add({ name: dlq.name, subjects: dlq.subjects, num_replicas: 3 }).catch(() => undefined),
+      { timeout: 30_000, interval: 500 },
+    );
+    await waitFor('all 20 dead-lettered by the advisory path', () => seqs.every((seq) => dead.some((e) => e.streamSequence === seq && e.via === 'advisory')), {
+      timeout: 60_000,
+    });
     // One dead letter per message.
     await waitFor('the dead-letter stream to hold one per message', async () => (await jsm.streams.info(dlq.name)).state.messages === seqs.length);
   }, 180_000);

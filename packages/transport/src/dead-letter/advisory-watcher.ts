@@ -142,7 +142,14 @@ export class AdvisoryWatcher {
     try {
       await this.router.routeStored(
         binding,
-        { subject: stored.subject, stream: advisory.stream, sequence: seq, deliveries: advisory.deliveries ?? 0, data: stored.data, headers: () => stored.header },
+        {
+          subject: stored.subject,
+          stream: advisory.stream,
+          sequence: seq,
+          deliveries: advisory.deliveries ?? 0,
+          data: stored.data,
+          headers: () => stored.header,
+        },
         reason,
       );
       msg.ack();

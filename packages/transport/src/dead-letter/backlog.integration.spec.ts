@@ -42,12 +42,21 @@ describe('a dead-letter advisory backlog older than the duplicate window (real n
     await waitFor('the dead letter', () => dead.find((e) => e.streamSequence === seq));
     // The window has passed once the same msgId is stored again (a probe, outside the dead-letter subject).
     await h.js.publish('backlogdlq.probe', '{}', { msgID: 'window-probe' });
-    await waitFor('the duplicate window to pass', async () => !(await h.js.publish('backlogdlq.probe', '{}', { msgID: 'window-probe' })).duplicate, { timeout: 20_000, interval: 250 });
+    await waitFor('the duplicate window to pass', async () => !(await h.js.publish('backlogdlq.probe', '{}', { msgID: 'window-probe' })).duplicate, {
+      timeout: 20_000,
+      interval: 250,
+    });
     // A late MSG_TERMINATED advisory of that same term, and a MAX_DELIVERIES one.
     const stream = advisoryStreamName('backlog');
     const base = { stream: source, consumer: 'backlog__backlog_work', stream_seq: seq };
-    await h.js.publish(`$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.${source}.backlog__backlog_work`, JSON.stringify({ ...base, type: 'io.nats.jetstream.advisory.v1.terminated', deliveries: 1, reason: 'dead-lettered: JetStreamTermError: never valid' }));
-    await h.js.publish(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${source}.backlog__backlog_work`, JSON.stringify({ ...base, type: 'io.nats.jetstream.advisory.v1.max_deliver', deliveries: 11 }));
+    await h.js.publish(
+      `$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.${source}.backlog__backlog_work`,
+      JSON.stringify({ ...base, type: 'io.nats.jetstream.advisory.v1.terminated', deliveries: 1, reason: 'dead-lettered: JetStreamTermError: never valid' }),
+    );
+    await h.js.publish(
+      `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${source}.backlog__backlog_work`,
+      JSON.stringify({ ...base, type: 'io.nats.jetstream.advisory.v1.max_deliver', deliveries: 11 }),
+    );
     await waitFor('both advisories processed', async () => (await h.jsm.streams.info(stream)).state.messages === 0);
     const info = await h.jsm.streams.info(dlq, { subjects_filter: 'backlogdlq.work' });
     expect(info.state.subjects?.['backlogdlq.work']).toBe(1);

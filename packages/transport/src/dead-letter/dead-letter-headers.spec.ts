@@ -1,7 +1,15 @@
 import { headers } from '@nats-io/nats-core';
 import { DeadLetterHeaders, buildDeadLetterHeaders, deadLetterMsgId, originalHeaders, readDeadLetter, readHeaders } from './dead-letter-headers.js';
 
-const facts = { subject: 'orders.created', stream: 'ORDERS', sequence: 42, consumer: 'svc__orders_created', deliveries: 5, reason: 'Error: boom\nline 2', time: new Date('2026-11-22T00:00:00Z') };
+const facts = {
+  subject: 'orders.created',
+  stream: 'ORDERS',
+  sequence: 42,
+  consumer: 'svc__orders_created',
+  deliveries: 5,
+  reason: 'Error: boom\nline 2',
+  time: new Date('2026-11-22T00:00:00Z'),
+};
 
 describe('dead-letter headers', () => {
   it('keeps every original header value, moves the msgId and server-control headers aside, adds the contract', () => {

@@ -27,7 +27,6 @@ export interface DeadLetterFacts {
   trimmed?: string;
 }
 
-
 /** A received value as a dead letter may carry it: no control characters, at most `LIMITS.maxDeadLetterHeaderValue` characters. */
 function boundedValue(value: string): { value: string; altered: boolean } {
   const clean = withoutControlCharacters(value);

@@ -10,7 +10,15 @@ import { DeadLetterRouter } from './dead-letter.router.js';
 // The connection's own secret, of no recognisable shape: only the server's redactor knows it.
 const SECRET = 'canaryPw123';
 const redact = createRedactor({ user: 'billing', pass: SECRET });
-const facts = { subject: 'orders.created', stream: 'ORDERS', sequence: 42, consumer: 'billing__orders_created', deliveries: 5, reason: 'boom', time: new Date('2026-11-22T00:00:00Z') };
+const facts = {
+  subject: 'orders.created',
+  stream: 'ORDERS',
+  sequence: 42,
+  consumer: 'billing__orders_created',
+  deliveries: 5,
+  reason: 'boom',
+  time: new Date('2026-11-22T00:00:00Z'),
+};
 
 function echoingError(): Error {
   const err = new Error(`login with ${SECRET} refused`);

@@ -44,7 +44,13 @@ class DeadLetterController {
 
   @JetStreamEvent('dlt.work.redrive', { maxDeliver: 1, deadLetter: 'dlt.dead.redrive' })
   redriven(@Payload() _data: unknown, @Ctx() ctx: JetStreamContext) {
-    probe.add({ subject: ctx.getSubject(), delivery: ctx.getInfo().deliveryCount, seq: ctx.getInfo().streamSequence, at: Date.now(), headers: ctx.getHeaders() });
+    probe.add({
+      subject: ctx.getSubject(),
+      delivery: ctx.getInfo().deliveryCount,
+      seq: ctx.getInfo().streamSequence,
+      at: Date.now(),
+      headers: ctx.getHeaders(),
+    });
     if (!redrive.succeed) throw new Error('not yet');
   }
 
@@ -112,7 +118,14 @@ describe('dead letters (real nats-server)', () => {
     expect(dl.msgId).toBe(`dlq:${SRC}:${seq}`);
     expect(dl.headers?.get('x-tenant')).toBe('acme');
     expect(dl.headers?.values('x-multi')).toEqual(['one', 'two']);
-    expect(readDeadLetter(dl.headers)).toMatchObject({ subject: 'dlt.work.fail', stream: SRC, sequence: seq, consumer: 'dlt__dlt_work_fail', deliveries: 2, msgId: 'order-1' });
+    expect(readDeadLetter(dl.headers)).toMatchObject({
+      subject: 'dlt.work.fail',
+      stream: SRC,
+      sequence: seq,
+      consumer: 'dlt__dlt_work_fail',
+      deliveries: 2,
+      msgId: 'order-1',
+    });
     expect(dl.headers?.get(DeadLetterHeaders.Reason)).toMatch(/last attempt \(2\/2\).*always fails/);
     // No hot loop: two deliveries, the second after the 150 ms backoff.
     const runs = probe.seen.filter((p) => p.seq === seq && p.subject === 'dlt.work.fail');
@@ -180,7 +193,9 @@ describe('dead letters (real nats-server)', () => {
     await h.jsm.streams.delete(DLQ);
     const { seq } = await h.js.publish('dlt.work.fail', '{"long":"outage"}');
     // maxDeliver 2 plus the extra deliveries, every one unable to dead-letter: then the server stops.
-    await waitFor('the MAX_DELIVERIES advisory to be captured', async () => (await h.jsm.streams.info(advisoryStreamName('dlt'))).state.messages > 0, { timeout: 30_000 });
+    await waitFor('the MAX_DELIVERIES advisory to be captured', async () => (await h.jsm.streams.info(advisoryStreamName('dlt'))).state.messages > 0, {
+      timeout: 30_000,
+    });
     await h.jsm.streams.add({ name: DLQ, subjects: ['dlt.dead.>'] });
     await waitFor('the dead letter via the advisory', () => dead.find((e) => e.streamSequence === seq && e.via === 'advisory'), { timeout: 30_000 });
     const all = (await dlqMessages('dlt.dead.fail')).filter((m) => readDeadLetter(m.headers)?.sequence === seq);
@@ -211,7 +226,12 @@ describe('dead letters (real nats-server)', () => {
   it('puts the advisory consumer back when it is deleted while the app runs, and processes advisories again', async () => {
     const stream = advisoryStreamName('dlt');
     await deleteConsumer(h.jsm, stream, 'dead_letter_advisories');
-    await waitFor('the advisory consumer to be back', () => h.jsm.consumers.info(stream, 'dead_letter_advisories').then(() => true, () => false));
+    await waitFor('the advisory consumer to be back', () =>
+      h.jsm.consumers.info(stream, 'dead_letter_advisories').then(
+        () => true,
+        () => false,
+      ),
+    );
     const advisory = { type: 'io.nats.jetstream.advisory.v1.max_deliver', stream: SRC, consumer: 'dlt__dlt_work_fail', stream_seq: 999_998, deliveries: 12 };
     await h.js.publish(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${SRC}.dlt__dlt_work_fail`, JSON.stringify(advisory));
     await waitFor('the advisory to be processed', () => lost.find((l) => l.streamSequence === 999_998));
@@ -256,7 +276,9 @@ describe('dead letters (real nats-server)', () => {
     const child = join(__dirname, '..', '__fixtures__', 'crash-consumer.ts');
     const register = join(__dirname, '../../../../scripts/register.cjs');
     const runChild = () =>
-      NdjsonProcess.spawn<{ event: string; delivery?: number; reason?: string }>(process.execPath, ['-r', register, child], { env: { ...process.env, NATS_URL: h.server.url } });
+      NdjsonProcess.spawn<{ event: string; delivery?: number; reason?: string }>(process.execPath, ['-r', register, child], {
+        env: { ...process.env, NATS_URL: h.server.url },
+      });
     const first = runChild();
     await first.waitForLine('the first consumer to be ready', (l) => l.event === 'ready', { timeout: 60_000 });
     const { seq } = await h.js.publish('dlt.work.crash', '{"crash":true}');
@@ -282,7 +304,9 @@ describe('dead letters (real nats-server)', () => {
     const options = { serviceName: 'dlt2', streams: [streams[0]], deadLetter: 'nowhere.{subject}', deadLetterAdvisories: false };
     const first = await h.app(DeadLetterModule, options);
     expect(first.strategy.missingDeadLetterSubjects).toEqual([]);
-    expect((await h.jsm.streams.info('DLT2_DEAD_LETTERS')).config.subjects).toEqual(expect.arrayContaining(['nowhere.dlt.work.poison', 'nowhere.dlt.work.term']));
+    expect((await h.jsm.streams.info('DLT2_DEAD_LETTERS')).config.subjects).toEqual(
+      expect.arrayContaining(['nowhere.dlt.work.poison', 'nowhere.dlt.work.term']),
+    );
     await h.closeApps();
     // Someone deletes the dead-letter stream the app does not declare; a least-privilege restart (verify) still boots, and says so.
     await h.jsm.streams.delete('DLT2_DEAD_LETTERS');
@@ -299,6 +323,4 @@ describe('dead letters (real nats-server)', () => {
     await h.closeApps();
     await h.jsm.streams.delete('DLT2_DEAD_LETTERS');
   });
-
-
 });

@@ -66,7 +66,14 @@ export class DeadLetterRouter {
   }
 
   /** `reason` is already redacted. */
-  private async send(binding: HandlerBinding, o: Original, reason: string, exhausted: boolean, via: DeadLetterEvent['via'], error?: unknown): Promise<DeadLetterEvent> {
+  private async send(
+    binding: HandlerBinding,
+    o: Original,
+    reason: string,
+    exhausted: boolean,
+    via: DeadLetterEvent['via'],
+    error?: unknown,
+  ): Promise<DeadLetterEvent> {
     const deadLetterSubject = renderDeadLetterSubject(binding.deadLetter ?? '', o.subject, o.stream, binding.durable);
     // Headers that cannot be parsed are left out, and the dead letter says why: the message is not stranded for them.
     const original = readHeaders(o.headers);

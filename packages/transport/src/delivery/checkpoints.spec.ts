@@ -19,7 +19,9 @@ describe('applyCheckpoints', () => {
   });
 
   it('refuses a bad answer or a throw, naming the handler', async () => {
-    await expect(applyCheckpoints([handler('a')], () => ({ afterSequence: -1 }))).rejects.toThrow(/^checkpoints\(\) for handler "a" returned .*return \{ afterSequence: n \}/);
+    await expect(applyCheckpoints([handler('a')], () => ({ afterSequence: -1 }))).rejects.toThrow(
+      /^checkpoints\(\) for handler "a" returned .*return \{ afterSequence: n \}/,
+    );
     await expect(
       applyCheckpoints([handler('a')], () => {
         throw new Error('db down');

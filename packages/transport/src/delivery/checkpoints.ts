@@ -26,7 +26,9 @@ export async function applyCheckpoints(bindings: readonly CheckpointedHandler[],
     try {
       checkpoint = await source({ subject: b.subject, durable: b.durable, mode: b.mode });
     } catch (cause) {
-      throw new JetStreamConfigError(`${at} threw: ${cause instanceof Error ? cause.message : String(cause)}. The handler cannot know where to start.`, { cause });
+      throw new JetStreamConfigError(`${at} threw: ${cause instanceof Error ? cause.message : String(cause)}. The handler cannot know where to start.`, {
+        cause,
+      });
     }
     if (checkpoint === undefined || checkpoint === null) continue;
     if ('afterSequence' in checkpoint && Number.isInteger(checkpoint.afterSequence) && checkpoint.afterSequence >= 0) {
@@ -34,7 +36,9 @@ export async function applyCheckpoints(bindings: readonly CheckpointedHandler[],
     } else if ('fromTime' in checkpoint && checkpoint.fromTime instanceof Date && !Number.isNaN(checkpoint.fromTime.getTime())) {
       Object.assign(b, { deliverPolicy: 'by_start_time', optStartTime: checkpoint.fromTime, optStartSeq: undefined });
     } else {
-      throw new JetStreamConfigError(`${at} returned ${describeValue(checkpoint)}: return { afterSequence: n } (a stream sequence ≥ 0), { fromTime: Date }, or undefined to keep the handler's deliverPolicy.`);
+      throw new JetStreamConfigError(
+        `${at} returned ${describeValue(checkpoint)}: return { afterSequence: n } (a stream sequence ≥ 0), { fromTime: Date }, or undefined to keep the handler's deliverPolicy.`,
+      );
     }
   }
 }

@@ -17,7 +17,9 @@ export interface ReplayRange {
 export function replayedHandler<H extends { readonly subject: string }>(handlers: readonly H[], subject: string): H {
   const handler = handlers.find((b) => b.subject === subject);
   if (!handler) {
-    throw new JetStreamConfigError(`JetStreamServer.replay(): no handler is bound to "${subject}"; the handlers are ${handlers.map((b) => `"${b.subject}"`).join(', ') || 'none'}.`);
+    throw new JetStreamConfigError(
+      `JetStreamServer.replay(): no handler is bound to "${subject}"; the handlers are ${handlers.map((b) => `"${b.subject}"`).join(', ') || 'none'}.`,
+    );
   }
   return handler;
 }
@@ -28,7 +30,9 @@ export function replayRange(subject: string, options: ReplayOptions): ReplayRang
   const { from, to, filter = subject } = options;
   const badFilter = typeof filter === 'string' ? subjectProblem(filter) : 'it is not a string';
   if (badFilter || !subjectMatches(subject, filter)) {
-    throw new JetStreamConfigError(`${at}: filter ${describeValue(filter)} ${badFilter ? `is invalid: ${badFilter}` : `is not covered by the handler's subject "${subject}"`}; replay subjects the handler itself takes.`);
+    throw new JetStreamConfigError(
+      `${at}: filter ${describeValue(filter)} ${badFilter ? `is invalid: ${badFilter}` : `is not covered by the handler's subject "${subject}"`}; replay subjects the handler itself takes.`,
+    );
   }
   if (!(from instanceof Date ? !Number.isNaN(from.getTime()) : Number.isInteger(from) && from >= 1)) {
     throw new JetStreamConfigError(`${at}: from must be a stream sequence ≥ 1 or a Date; got ${describeValue(from)}.`);
@@ -36,6 +40,7 @@ export function replayRange(subject: string, options: ReplayOptions): ReplayRang
   if (to !== undefined && !(to instanceof Date ? !Number.isNaN(to.getTime()) : Number.isInteger(to) && to >= 1)) {
     throw new JetStreamConfigError(`${at}: to must be a stream sequence ≥ 1 or a Date; got ${describeValue(to)}.`);
   }
-  const start = from instanceof Date ? { deliverPolicy: 'by_start_time' as const, optStartTime: from } : { deliverPolicy: 'by_start_sequence' as const, optStartSeq: from };
+  const start =
+    from instanceof Date ? { deliverPolicy: 'by_start_time' as const, optStartTime: from } : { deliverPolicy: 'by_start_sequence' as const, optStartSeq: from };
   return { start, filter, to, fromTime: from instanceof Date ? from : undefined };
 }

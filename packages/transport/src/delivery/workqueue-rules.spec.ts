@@ -43,7 +43,9 @@ describe('foreignConsumerProblems', () => {
   it('names an overlapping consumer of another service, and skips the handler own durable', () => {
     const b = handler('tasks.a');
     const problems = foreignConsumerProblems(b, [consumer(b.durable, 'tasks.a'), consumer('other', 'tasks.>'), consumer('apart', 'jobs.>')], 'svc');
-    expect(problems).toEqual([expect.stringMatching(/^handler "tasks\.a" overlaps consumer TASKS\/other \(filter "tasks\.>"\).*nats consumer rm TASKS other\), or make/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^handler "tasks\.a" overlaps consumer TASKS\/other \(filter "tasks\.>"\).*nats consumer rm TASKS other\), or make/),
+    ]);
   });
 
   it('suggests pruneConsumers for a left-behind durable of this service', () => {

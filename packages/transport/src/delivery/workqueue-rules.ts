@@ -26,17 +26,23 @@ export function workQueueProblems(bindings: readonly WorkQueueHandler[], isWorkQ
   for (const b of on) {
     const at = `handler "${b.subject}" (stream ${b.stream}, a workqueue stream)`;
     if (modeOf(b).perInstance) {
-      problems.push(`${at}: mode '${b.mode}' needs a consumer per instance, and a workqueue stream gives each message to one consumer only. Use mode '${DEFAULT_MODE}' (instances compete for the messages) or read the subjects from a stream with retention 'limits' or 'interest'.`);
+      problems.push(
+        `${at}: mode '${b.mode}' needs a consumer per instance, and a workqueue stream gives each message to one consumer only. Use mode '${DEFAULT_MODE}' (instances compete for the messages) or read the subjects from a stream with retention 'limits' or 'interest'.`,
+      );
     }
     if (b.deliverPolicy !== 'all') {
-      problems.push(`${at}: deliverPolicy '${b.deliverPolicy}' is refused on a workqueue stream, whose consumers must start at the first message: remove deliverPolicy (or set 'all').`);
+      problems.push(
+        `${at}: deliverPolicy '${b.deliverPolicy}' is refused on a workqueue stream, whose consumers must start at the first message: remove deliverPolicy (or set 'all').`,
+      );
     }
   }
   for (let i = 0; i < on.length; i++) {
     for (let j = i + 1; j < on.length; j++) {
       const [a, b] = [on[i], on[j]];
       if (a.stream === b.stream && subjectsOverlap(a.subject, b.subject)) {
-        problems.push(`handlers "${a.subject}" and "${b.subject}" overlap on workqueue stream ${a.stream}: a workqueue stream allows one consumer per subject. Make the handler subjects disjoint, or handle both in one handler.`);
+        problems.push(
+          `handlers "${a.subject}" and "${b.subject}" overlap on workqueue stream ${a.stream}: a workqueue stream allows one consumer per subject. Make the handler subjects disjoint, or handle both in one handler.`,
+        );
       }
     }
   }
@@ -54,7 +60,9 @@ export function foreignConsumerProblems(b: WorkQueueHandler, consumers: Consumer
       // This service's own durable (a handler renamed or removed) that pruneConsumers did not remove: a client still pulls from it, or pruning is off.
       const own = serviceName !== undefined && c.name.startsWith(durablePrefix(serviceName));
       const prune = own ? ', or set pruneConsumers: true to have this service remove its own left-behind consumers at boot once no client pulls from them' : '';
-      problems.push(`handler "${b.subject}" overlaps consumer ${b.stream}/${c.name} (filter "${clash}") on workqueue stream ${b.stream}: a workqueue stream allows one consumer per subject. Delete that consumer if it is left over (nats consumer rm ${b.stream} ${c.name})${prune}, or make the subjects disjoint.`);
+      problems.push(
+        `handler "${b.subject}" overlaps consumer ${b.stream}/${c.name} (filter "${clash}") on workqueue stream ${b.stream}: a workqueue stream allows one consumer per subject. Delete that consumer if it is left over (nats consumer rm ${b.stream} ${c.name})${prune}, or make the subjects disjoint.`,
+      );
     }
   }
   return problems;

@@ -23,7 +23,11 @@ export class DecodeError extends JetStreamTransportError {
     const fix = options?.deadLetter
       ? 'it is a dead letter, whose payload may be bytes no codec could read: give its handler codec: new RawCodec() and decode the bytes itself (docs/dead-letters.md)'
       : 'fix the publisher or the codec';
-    super(JetStreamErrorCode.Decode, `Cannot decode message ${streamSequence} on "${subject}": ${why}. It is not redelivered (dead-lettered where the handler has a dead-letter route, else terminated); ${fix}.`, options && 'cause' in options ? { cause: options.cause } : undefined);
+    super(
+      JetStreamErrorCode.Decode,
+      `Cannot decode message ${streamSequence} on "${subject}": ${why}. It is not redelivered (dead-lettered where the handler has a dead-letter route, else terminated); ${fix}.`,
+      options && 'cause' in options ? { cause: options.cause } : undefined,
+    );
     this.name = 'DecodeError';
   }
 }

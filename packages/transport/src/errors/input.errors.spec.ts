@@ -11,8 +11,12 @@ describe('input errors', () => {
     expect(err.message).toMatch(/^Cannot publish to "orders\.\\r\\nx+…: token contains/);
     expect(err.message).not.toMatch(/[\r\n]/);
     expect(err.message.length).toBeLessThan(300);
-    expect(new InvalidSubjectError('a..b', 'it has an empty token', 'handler').message).toMatch(/^@JetStreamEvent\("a\.\.b"\): the subject is invalid: it has an empty token\./);
-    expect(new InvalidSubjectError('a..b', 'it has an empty token', 'handler', 'Orders.onCreated').message).toMatch(/^@JetStreamEvent\("a\.\.b"\) on Orders\.onCreated: the subject is invalid: it has an empty token\./);
+    expect(new InvalidSubjectError('a..b', 'it has an empty token', 'handler').message).toMatch(
+      /^@JetStreamEvent\("a\.\.b"\): the subject is invalid: it has an empty token\./,
+    );
+    expect(new InvalidSubjectError('a..b', 'it has an empty token', 'handler', 'Orders.onCreated').message).toMatch(
+      /^@JetStreamEvent\("a\.\.b"\) on Orders\.onCreated: the subject is invalid: it has an empty token\./,
+    );
   });
 
   it('name the header and the subject', () => {

@@ -84,7 +84,11 @@ export class PublishFailedError extends JetStreamTransportError {
     why: string,
     options?: { cause?: unknown },
   ) {
-    super(JetStreamErrorCode.PublishFailed, `Publish to "${subject}" failed: ${why}. The message was not stored (or it is unknown whether it was): publish again with the same msgId.`, options);
+    super(
+      JetStreamErrorCode.PublishFailed,
+      `Publish to "${subject}" failed: ${why}. The message was not stored (or it is unknown whether it was): publish again with the same msgId.`,
+      options,
+    );
     this.name = 'PublishFailedError';
   }
 }
@@ -96,7 +100,11 @@ export class EncodeError extends JetStreamTransportError {
     options?: { cause?: unknown },
   ) {
     const why = options?.cause instanceof Error ? options.cause.message : String(options?.cause);
-    super(JetStreamErrorCode.Encode, `Cannot encode the payload for "${subject}": ${why}. Send a value the codec can encode (JSON by default) or pass bytes with the raw codec.`, options);
+    super(
+      JetStreamErrorCode.Encode,
+      `Cannot encode the payload for "${subject}": ${why}. Send a value the codec can encode (JSON by default) or pass bytes with the raw codec.`,
+      options,
+    );
     this.name = 'EncodeError';
   }
 }

@@ -46,7 +46,10 @@ export async function checkConnection(source: HealthSource, s: HealthSettings): 
     const rtt = await within(conn.nc.rtt(), s.timeoutMs, 'the NATS round trip (PING)');
     return up(name, { status, server: conn.nc.getServer(), rttMs: rtt });
   } catch (err) {
-    return down(name, `The server did not answer a round trip (${describeError(err)}): it is down, overloaded, or the network is slow.`, { status, server: conn.nc.getServer() });
+    return down(name, `The server did not answer a round trip (${describeError(err)}): it is down, overloaded, or the network is slow.`, {
+      status,
+      server: conn.nc.getServer(),
+    });
   }
 }
 
@@ -66,13 +69,20 @@ export async function checkMonitoring(s: HealthSettings): Promise<HealthCheckRes
 }
 
 /** Signal 4: storage use is below the limits, and (with `storageWrite`) JetStream takes a write (a PubAck from the health stream). */
-export async function checkStorage(source: HealthSource, s: HealthSettings, infos: Map<string, StreamInfo | Error>, replicas: number): Promise<HealthCheckResult> {
+export async function checkStorage(
+  source: HealthSource,
+  s: HealthSettings,
+  infos: Map<string, StreamInfo | Error>,
+  replicas: number,
+): Promise<HealthCheckResult> {
   const name = 'jetstream.storage';
   const conn = source.connection();
   if (!conn) return down(name, `${source.who} is not connected.`);
   const subject = healthSubject(source.serviceName);
   try {
-    const details: Record<string, unknown> = s.storageWrite ? { stream: s.stream, writeMs: await writeHealth(conn, source, s, subject, replicas) } : { write: STORAGE_WRITE_OFF };
+    const details: Record<string, unknown> = s.storageWrite
+      ? { stream: s.stream, writeMs: await writeHealth(conn, source, s, subject, replicas) }
+      : { write: STORAGE_WRITE_OFF };
     const account = await within(conn.jsm.getAccountInfo(), s.timeoutMs, 'JetStream account info');
     const max = account.limits.max_storage;
     if (max > 0) details.accountStorageUsage = account.storage / max;
@@ -84,11 +94,24 @@ export async function checkStorage(source: HealthSource, s: HealthSettings, info
       details[`streamStorageUsage.${stream}`] = usage;
       if (usage > s.storageUsageMax) full.push(`stream ${stream} uses ${info.state.bytes} of its max_bytes ${info.config.max_bytes}`);
     }
-    if (full.length) return down(name, `Storage nearly full (over ${s.storageUsageMax * 100}%): ${full.join('; ')}. Raise the limits, add storage, or shorten retention.`, details);
+    if (full.length)
+      return down(
+        name,
+        `Storage nearly full (over ${s.storageUsageMax * 100}%): ${full.join('; ')}. Raise the limits, add storage, or shorten retention.`,
+        details,
+      );
     return up(name, details);
   } catch (err) {
-    if (!s.storageWrite) return down(name, `The account's JetStream storage use could not be read ($JS.API.INFO): ${describeError(err)}. Check that JetStream is enabled for this account.`);
-    return down(name, `A write to ${s.stream} (${subject}) failed: ${describeError(err)}. JetStream storage may be full, the stream may have no leader, or (in verify/off) it may not exist.`, { stream: s.stream });
+    if (!s.storageWrite)
+      return down(
+        name,
+        `The account's JetStream storage use could not be read ($JS.API.INFO): ${describeError(err)}. Check that JetStream is enabled for this account.`,
+      );
+    return down(
+      name,
+      `A write to ${s.stream} (${subject}) failed: ${describeError(err)}. JetStream storage may be full, the stream may have no leader, or (in verify/off) it may not exist.`,
+      { stream: s.stream },
+    );
   }
 }
 
@@ -96,7 +119,13 @@ export async function checkStorage(source: HealthSource, s: HealthSettings, info
 export const STORAGE_WRITE_OFF = 'off: set health.storageWrite to true to also publish to a health stream';
 
 /** The storage check's write: a publish with PubAck to the health stream (created when missing in create-or-update); its time in ms. */
-async function writeHealth(conn: { nc: NatsConnection; jsm: JetStreamManager }, source: HealthSource, s: HealthSettings, subject: string, replicas: number): Promise<number> {
+async function writeHealth(
+  conn: { nc: NatsConnection; jsm: JetStreamManager },
+  source: HealthSource,
+  s: HealthSettings,
+  subject: string,
+  replicas: number,
+): Promise<number> {
   await ensureHealthStream(conn.jsm, source, s.stream, subject, replicas, s.timeoutMs);
   const started = Date.now();
   await jetstream(conn.nc).publish(subject, JSON.stringify({ at: started }), { timeout: s.timeoutMs });
@@ -111,16 +140,33 @@ export function healthSubject(serviceName: string): string {
 const ensured = new WeakSet<object>();
 
 /** The health stream: one message per subject, file storage; created in create-or-update, required otherwise. */
-export async function ensureHealthStream(jsm: JetStreamManager, source: HealthSource, stream: string, subject: string, replicas: number, timeoutMs: number): Promise<void> {
+export async function ensureHealthStream(
+  jsm: JetStreamManager,
+  source: HealthSource,
+  stream: string,
+  subject: string,
+  replicas: number,
+  timeoutMs: number,
+): Promise<void> {
   if (ensured.has(jsm)) return;
   try {
     await within(jsm.streams.info(stream), timeoutMs, `stream info of ${stream}`);
   } catch (err) {
     if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound)) throw err;
     if (source.provisioning !== 'create-or-update') {
-      throw new Error(`stream ${stream} does not exist (provisioning '${source.provisioning}'): create it with subjects ['${subject}'], file storage, max_msgs_per_subject 1, ${replicas} replica(s)`);
+      throw new Error(
+        `stream ${stream} does not exist (provisioning '${source.provisioning}'): create it with subjects ['${subject}'], file storage, max_msgs_per_subject 1, ${replicas} replica(s)`,
+      );
     }
-    await jsm.streams.add({ name: stream, subjects: [subject], storage: StorageType.File, retention: RetentionPolicy.Limits, max_msgs_per_subject: 1, num_replicas: replicas, duplicate_window: millisToNanos(1000) });
+    await jsm.streams.add({
+      name: stream,
+      subjects: [subject],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      max_msgs_per_subject: 1,
+      num_replicas: replicas,
+      duplicate_window: millisToNanos(1000),
+    });
   }
   ensured.add(jsm);
 }
@@ -146,7 +192,9 @@ export function checkLeaders(infos: Map<string, StreamInfo | Error>): HealthChec
     if (!cluster.leader) problems.push(`stream ${stream} has no leader (lost quorum?)`);
     else if (lagging.length) problems.push(`stream ${stream}: replica(s) ${lagging.join(', ')} not current`);
   }
-  return problems.length ? down(name, `${problems.join('; ')}. See the servers' /jsz and logs; a stream needs a majority of its replicas up.`, details) : up(name, details);
+  return problems.length
+    ? down(name, `${problems.join('; ')}. See the servers' /jsz and logs; a stream needs a majority of its replicas up.`, details)
+    : up(name, details);
 }
 
 /** Signal 6: each consumer's backlog (count and age of the oldest unprocessed message) within tolerance. */
@@ -163,7 +211,9 @@ export async function checkConsumers(source: HealthSource, s: HealthSettings): P
     consumers.map(async (c) => {
       const key = `${c.stream}/${c.durable}`;
       if (c.stoppedAt) {
-        problems.push(`ordered handler "${c.subject}" stopped at ${c.stream} #${c.stoppedAt.streamSequence} (${c.stoppedAt.reason}): restart the service once the cause is fixed, or give the handler a deadLetter route`);
+        problems.push(
+          `ordered handler "${c.subject}" stopped at ${c.stream} #${c.stoppedAt.streamSequence} (${c.stoppedAt.reason}): restart the service once the cause is fixed, or give the handler a deadLetter route`,
+        );
         return;
       }
       try {
@@ -174,13 +224,20 @@ export async function checkConsumers(source: HealthSource, s: HealthSettings): P
         const maxAgeMs = c.lag?.maxAge !== undefined ? toMillis(c.lag.maxAge, `${key} lag.maxAge`) : s.maxAgeMs;
         details[key] = { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered, oldestUnprocessedAgeMs: oldestAgeMs };
         if (unprocessed > maxPending) problems.push(`${key} has ${unprocessed} unprocessed messages (more than ${maxPending})`);
-        if (oldestAgeMs > maxAgeMs) problems.push(`${key}'s oldest unprocessed message is ${Math.round(oldestAgeMs / 1000)} s old (more than ${Math.round(maxAgeMs / 1000)} s)`);
+        if (oldestAgeMs > maxAgeMs)
+          problems.push(`${key}'s oldest unprocessed message is ${Math.round(oldestAgeMs / 1000)} s old (more than ${Math.round(maxAgeMs / 1000)} s)`);
       } catch (err) {
         problems.push(`${key}: ${describeError(err)}`);
       }
     }),
   );
-  return problems.length ? down(name, `${problems.join('; ')}. The handlers are slower than the traffic, stopped, or failing: scale out, raise concurrency, or look at the handler errors.`, details) : up(name, details);
+  return problems.length
+    ? down(
+        name,
+        `${problems.join('; ')}. The handlers are slower than the traffic, stopped, or failing: scale out, raise concurrency, or look at the handler errors.`,
+        details,
+      )
+    : up(name, details);
 }
 
 /**
@@ -193,7 +250,13 @@ async function leftBehindDetails(source: HealthSource, s: HealthSettings): Promi
     const scan = await within(source.leftBehind(), s.timeoutMs, 'the consumer lists of the streams');
     if (scan.consumers.length === 0) return {};
     return {
-      leftBehind: scan.consumers.map((c) => ({ consumer: `${c.stream}/${c.consumer}`, pending: c.pending, ackPending: c.ackPending, inUse: c.inUse, remove: c.remove })),
+      leftBehind: scan.consumers.map((c) => ({
+        consumer: `${c.stream}/${c.consumer}`,
+        pending: c.pending,
+        ackPending: c.ackPending,
+        inUse: c.inUse,
+        remove: c.remove,
+      })),
     };
   } catch (err) {
     return { leftBehindUnknown: describeError(err) };
@@ -206,7 +269,12 @@ export async function checkDeadLetters(source: HealthSource, s: HealthSettings):
   const subjects = source.deadLetterSubjects();
   if (subjects.length === 0) return { name, status: 'not_configured', message: 'no handler dead-letters', details: {} };
   const missing = source.missingDeadLetterSubjects();
-  if (missing.length) return down(name, `Dead-letter subject(s) ${missing.join(', ')} are captured by no stream: failed messages wait in their streams. Declare a dead-letter stream.`, { missing });
+  if (missing.length)
+    return down(
+      name,
+      `Dead-letter subject(s) ${missing.join(', ')} are captured by no stream: failed messages wait in their streams. Declare a dead-letter stream.`,
+      { missing },
+    );
   const conn = source.connection();
   if (!conn) return down(name, `${source.who} is not connected.`);
   const details: Record<string, unknown> = {};
@@ -228,5 +296,7 @@ export async function checkDeadLetters(source: HealthSource, s: HealthSettings):
       problems.push(`dead-letter stream ${stream} holds ${info.state.messages} messages (more than ${s.deadLetterMaxDepth})`);
     }
   }
-  return problems.length ? down(name, `${problems.join('; ')}. Look at the dead letters' Dead-Letter-Reason headers, fix the cause, then redrive them.`, details) : up(name, details);
+  return problems.length
+    ? down(name, `${problems.join('; ')}. Look at the dead letters' Dead-Letter-Reason headers, fix the cause, then redrive them.`, details)
+    : up(name, details);
 }

@@ -89,17 +89,24 @@ describe('the leader signal on a 3-node cluster, through terminus over HTTP (rea
     const leader = cluster.servers.find((s: NatsServer) => s.serverName === leaderName)!;
     expect(leader).toBeDefined();
     await leader.kill();
-    const down = await waitFor('readiness 503 for the leader', async () => {
-      const r = await get('/health/ready');
-      return r.status === 503 && r.body.details?.jetstream?.checks?.['jetstream.leaders']?.status === 'down' ? r : undefined;
-    }, { timeout: 30_000 });
+    const down = await waitFor(
+      'readiness 503 for the leader',
+      async () => {
+        const r = await get('/health/ready');
+        return r.status === 503 && r.body.details?.jetstream?.checks?.['jetstream.leaders']?.status === 'down' ? r : undefined;
+      },
+      { timeout: 30_000 },
+    );
     expect(down.body.details?.jetstream?.checks?.['jetstream.leaders']?.message).toMatch(/stream CLUSTERED (has no leader|: replica)/);
     expect((await get('/health/live')).status).toBe(200);
     await leader.launch();
     await cluster.waitForPeers();
     await waitFor('readiness 200 after the election and catch-up', async () => (await get('/health/ready')).status === 200, { timeout: 60_000 });
     // The election was counted from the server's LEADER_ELECTED advisory.
-    const changes = async () => ((await registry.getSingleMetric('nest_jetstream_leader_changes_total')?.get())?.values ?? []).filter((v) => v.labels.stream === 'CLUSTERED' && v.labels.consumer === '').reduce((n, v) => n + v.value, 0);
+    const changes = async () =>
+      ((await registry.getSingleMetric('nest_jetstream_leader_changes_total')?.get())?.values ?? [])
+        .filter((v) => v.labels.stream === 'CLUSTERED' && v.labels.consumer === '')
+        .reduce((n, v) => n + v.value, 0);
     await waitFor('the leader change counted', async () => (await changes()) >= 1);
   });
 });

@@ -73,7 +73,10 @@ describe('health signals (real nats-server)', () => {
     const { strategy } = await h.app(HealthModule, { serviceName: 'nowrite', streams, health: { cacheTtl: 0 } });
     const ready = await strategy.health.readiness();
     expect(ready.status).toBe('up');
-    expect(check(ready, 'jetstream.storage')).toMatchObject({ status: 'up', details: { write: expect.stringMatching(/^off: set health\.storageWrite to true/) } });
+    expect(check(ready, 'jetstream.storage')).toMatchObject({
+      status: 'up',
+      details: { write: expect.stringMatching(/^off: set health\.storageWrite to true/) },
+    });
     const names: string[] = [];
     for await (const name of h.jsm.streams.names()) names.push(name);
     expect(names).not.toContain('NOWRITE_HEALTH');
@@ -87,7 +90,9 @@ describe('health signals (real nats-server)', () => {
   it('refuses health.stream without health.storageWrite, naming both', async () => {
     const err = await h.app(HealthModule, { serviceName: 'named', streams, health: { stream: 'NAMED_PROBE' } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(JetStreamConfigError);
-    expect((err as Error).message).toMatch(/health\.stream is set \(NAMED_PROBE\) but health\.storageWrite is not true.*Set health\.storageWrite: true, or remove health\.stream/);
+    expect((err as Error).message).toMatch(
+      /health\.stream is set \(NAMED_PROBE\) but health\.storageWrite is not true.*Set health\.storageWrite: true, or remove health\.stream/,
+    );
   });
 
   it('says the monitoring endpoint is not configured without a URL, and down when nothing listens there', async () => {
@@ -99,22 +104,36 @@ describe('health signals (real nats-server)', () => {
     const { strategy: wrong } = await h.app(HealthModule, { serviceName: 'badmon', streams, health: { cacheTtl: 0, monitorUrl: 'http://127.0.0.1:1' } });
     const bad = await wrong.health.readiness();
     expect(bad.status).toBe('down');
-    expect(check(bad, 'nats.monitoring')).toMatchObject({ status: 'down', message: expect.stringMatching(/GET http:\/\/127\.0\.0\.1:1\/healthz\?js-enabled-only=true failed/) });
+    expect(check(bad, 'nats.monitoring')).toMatchObject({
+      status: 'down',
+      message: expect.stringMatching(/GET http:\/\/127\.0\.0\.1:1\/healthz\?js-enabled-only=true failed/),
+    });
     await h.closeApps();
   });
 
   it('storage: down when a stream nearly fills its max_bytes, up when it has room again', async () => {
     await h.jsm.streams.add({ name: small, subjects: ['healthsmall.>'], max_bytes: 4096, discard: 'new' as never });
-    const client = new JetStreamClient({ connection: { servers: h.server.url }, serviceName: 'storage', streams: [{ name: small, subjects: ['healthsmall.>'], maxBytes: 4096, discard: 'new' }], health: { cacheTtl: 0 } });
+    const client = new JetStreamClient({
+      connection: { servers: h.server.url },
+      serviceName: 'storage',
+      streams: [{ name: small, subjects: ['healthsmall.>'], maxBytes: 4096, discard: 'new' }],
+      health: { cacheTtl: 0 },
+    });
     try {
       await client.connect();
       expect((await client.health.readiness()).status).toBe('up');
       for (let i = 0; i < 50; i++) {
-        const full = await h.js.publish('healthsmall.x', new Uint8Array(200)).then(() => false, () => true);
+        const full = await h.js.publish('healthsmall.x', new Uint8Array(200)).then(
+          () => false,
+          () => true,
+        );
         if (full) break;
       }
       const ready = await client.health.readiness();
-      expect(check(ready, 'jetstream.storage')).toMatchObject({ status: 'down', message: expect.stringMatching(new RegExp(`stream ${small} uses \\d+ of its max_bytes 4096`)) });
+      expect(check(ready, 'jetstream.storage')).toMatchObject({
+        status: 'down',
+        message: expect.stringMatching(new RegExp(`stream ${small} uses \\d+ of its max_bytes 4096`)),
+      });
       await h.jsm.streams.purge(small);
       expect((await client.health.readiness()).status).toBe('up');
     } finally {
@@ -122,7 +141,7 @@ describe('health signals (real nats-server)', () => {
     }
   });
 
-  it('consumer lag: down while messages pile up past the handler\'s maxPending, up once drained', async () => {
+  it("consumer lag: down while messages pile up past the handler's maxPending, up once drained", async () => {
     const { strategy } = await h.app(HealthModule, { serviceName: 'laggy', streams, health: { cacheTtl: 0 } });
     gate.open = false;
     for (let i = 0; i < 10; i++) await h.js.publish('health.work', '{}');
@@ -146,13 +165,23 @@ describe('health signals (real nats-server)', () => {
     await h.jsm.streams.delete('VERIFIER_HEALTH');
     const { strategy } = await h.app(HealthModule, { serviceName: 'verifier', provisioning: 'verify', streams, health: { cacheTtl: 0, storageWrite: true } });
     const ready = await strategy.health.readiness();
-    expect(check(ready, 'jetstream.storage')).toMatchObject({ status: 'down', message: expect.stringMatching(/stream VERIFIER_HEALTH does not exist \(provisioning 'verify'\): create it with subjects \['nest-jetstream\.health\.verifier'\]/) });
+    expect(check(ready, 'jetstream.storage')).toMatchObject({
+      status: 'down',
+      message: expect.stringMatching(
+        /stream VERIFIER_HEALTH does not exist \(provisioning 'verify'\): create it with subjects \['nest-jetstream\.health\.verifier'\]/,
+      ),
+    });
     await h.closeApps();
   });
 
   // Last: it kills and restarts the server under the other tests' connections.
   it('connection: readiness down while the server is down (liveness stays up while reconnecting), both up after its restart', async () => {
-    const { strategy } = await h.app(HealthModule, { serviceName: 'outage', streams, connection: { servers: h.server.url, reconnectTimeWait: 200 }, health: { cacheTtl: 0, timeout: '500ms' } });
+    const { strategy } = await h.app(HealthModule, {
+      serviceName: 'outage',
+      streams,
+      connection: { servers: h.server.url, reconnectTimeWait: 200 },
+      health: { cacheTtl: 0, timeout: '500ms' },
+    });
     // Its new consumer first works through the stream's earlier messages.
     await waitFor('readiness up', async () => (await strategy.health.readiness()).status === 'up', { timeout: 20_000 });
     await h.server.kill();
@@ -162,7 +191,10 @@ describe('health signals (real nats-server)', () => {
         return r.status === 'down' ? r : undefined;
       });
       // Down either way: the status already says so, or the round trip fails first.
-      expect(check(down, 'nats.connection')).toMatchObject({ status: 'down', message: expect.stringMatching(/JetStreamServer is (disconnected|reconnecting)|did not answer a round trip/) });
+      expect(check(down, 'nats.connection')).toMatchObject({
+        status: 'down',
+        message: expect.stringMatching(/JetStreamServer is (disconnected|reconnecting)|did not answer a round trip/),
+      });
       expect((await strategy.health.liveness()).status).toBe('up');
     } finally {
       await h.server.restart();

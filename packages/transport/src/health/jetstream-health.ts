@@ -1,7 +1,18 @@
 import type { StreamInfo } from '@nats-io/jetstream';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { toMillis } from '../utils/duration.js';
-import { checkConnection, checkConsumers, checkDeadLetters, checkLeaders, checkMonitoring, checkStorage, ensureHealthStream, healthSubject, within, type HealthSettings } from './health-checks.js';
+import {
+  checkConnection,
+  checkConsumers,
+  checkDeadLetters,
+  checkLeaders,
+  checkMonitoring,
+  checkStorage,
+  ensureHealthStream,
+  healthSubject,
+  within,
+  type HealthSettings,
+} from './health-checks.js';
 import type { HealthSource } from './health-source.js';
 import type { HealthCheckResult, HealthOptions, HealthReport } from './health.types.js';
 
@@ -63,7 +74,10 @@ export class JetStreamHealth {
       : {
           name: 'nats.connection',
           status: 'down',
-          message: (conn ? undefined : this.source.notStarted?.()) ?? this.source.closedReason()?.message ?? `${this.source.who} has no open NATS connection (status ${status ?? 'not started'}): restart it.`,
+          message:
+            (conn ? undefined : this.source.notStarted?.()) ??
+            this.source.closedReason()?.message ??
+            `${this.source.who} has no open NATS connection (status ${status ?? 'not started'}): restart it.`,
           details: { status: status ?? 'not started' },
         };
     return this.report([check]);
@@ -84,7 +98,13 @@ export class JetStreamHealth {
     if (connection.status !== 'up') return this.report([connection, await checkMonitoring(s)]);
     const infos = await this.streamInfos();
     const replicas = Math.max(1, ...[...infos.values()].map((i) => (i instanceof Error ? 1 : i.config.num_replicas)));
-    const checks = await Promise.all([checkMonitoring(s), checkStorage(this.source, s, infos, replicas), checkLeaders(infos), checkConsumers(this.source, s), checkDeadLetters(this.source, s)]);
+    const checks = await Promise.all([
+      checkMonitoring(s),
+      checkStorage(this.source, s, infos, replicas),
+      checkLeaders(infos),
+      checkConsumers(this.source, s),
+      checkDeadLetters(this.source, s),
+    ]);
     return this.report([connection, ...checks]);
   }
 
@@ -94,7 +114,12 @@ export class JetStreamHealth {
     if (!conn) return out;
     await Promise.all(
       this.source.streams().map(async ({ name }) => {
-        out.set(name, await within(conn.jsm.streams.info(name), this.settings.timeoutMs, `stream info of ${name}`).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))));
+        out.set(
+          name,
+          await within(conn.jsm.streams.info(name), this.settings.timeoutMs, `stream info of ${name}`).catch((err: unknown) =>
+            err instanceof Error ? err : new Error(String(err)),
+          ),
+        );
       }),
     );
     return out;
@@ -109,7 +134,11 @@ export class JetStreamHealth {
       if (value && Object.getPrototypeOf(value) === Object.prototype) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clean(v)]));
       return value;
     };
-    const redacted = checks.map((c) => ({ ...c, ...(c.message !== undefined && { message: redact(c.message) }), details: clean(c.details) as Record<string, unknown> }));
+    const redacted = checks.map((c) => ({
+      ...c,
+      ...(c.message !== undefined && { message: redact(c.message) }),
+      details: clean(c.details) as Record<string, unknown>,
+    }));
     return { status: checks.some((c) => c.status === 'down') ? 'down' : 'up', checks: redacted };
   }
 }

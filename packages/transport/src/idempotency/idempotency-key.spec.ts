@@ -13,7 +13,8 @@ function msg(stream: string, seq: number, msgId?: string): JsMsg {
   if (msgId !== undefined) h.set('Nats-Msg-Id', msgId);
   return { info: { stream, streamSequence: seq }, headers: msgId === undefined ? undefined : h } as unknown as JsMsg;
 }
-const ctxOf = (m: JsMsg) => ({ getMessage: () => m, getInfo: () => ({ stream: m.info.stream, streamSequence: m.info.streamSequence }) }) as unknown as JetStreamContext;
+const ctxOf = (m: JsMsg) =>
+  ({ getMessage: () => m, getInfo: () => ({ stream: m.info.stream, streamSequence: m.info.streamSequence }) }) as unknown as JetStreamContext;
 
 describe('idempotency keys', () => {
   it('keys by stream and stream sequence', () => {
@@ -68,7 +69,9 @@ describe('resolveIdempotency', () => {
   });
 
   it("refuses mode 'broadcast', where every instance makes the same key", () => {
-    expect(() => resolveIdempotency(AT, true, store, 'broadcast')).toThrow(/not supported with mode 'broadcast'.*the first to handle it would make the others skip it/);
+    expect(() => resolveIdempotency(AT, true, store, 'broadcast')).toThrow(
+      /not supported with mode 'broadcast'.*the first to handle it would make the others skip it/,
+    );
     expect(resolveIdempotency(AT, true, store, 'ordered')?.key).toBe('sequence');
   });
 });

@@ -47,7 +47,12 @@ const byMsgId = (ctx: JetStreamContext): string => msgIdKey(ctx.getMessage());
  * The `idempotent` option of the handler `at`, checked: undefined when the handler is not
  * idempotent. Every error names the handler and says what to change. Pure.
  */
-export function resolveIdempotency(at: string, option: unknown, store: IdempotencyStore | undefined, mode: DeliveryMode = DEFAULT_MODE): IdempotencyBinding | undefined {
+export function resolveIdempotency(
+  at: string,
+  option: unknown,
+  store: IdempotencyStore | undefined,
+  mode: DeliveryMode = DEFAULT_MODE,
+): IdempotencyBinding | undefined {
   if (option === undefined || option === false) return undefined;
   const key = keyOption(at, option);
   const refused = modeOf({ mode }).idempotencyRefused;
@@ -75,9 +80,7 @@ export function resolveIdempotency(at: string, option: unknown, store: Idempoten
 function keyOption(at: string, option: unknown): 'sequence' | 'msgId' | ((ctx: JetStreamContext) => unknown) {
   if (option === true) return 'sequence';
   const bad = () =>
-    new JetStreamConfigError(
-      `${at}: idempotent must be true, false or { key: 'sequence' | 'msgId' | (ctx) => string }; got ${describeValue(option)}.`,
-    );
+    new JetStreamConfigError(`${at}: idempotent must be true, false or { key: 'sequence' | 'msgId' | (ctx) => string }; got ${describeValue(option)}.`);
   if (typeof option !== 'object' || option === null || Array.isArray(option)) throw bad();
   const extra = Object.keys(option).filter((k) => k !== 'key');
   if (extra.length > 0) throw bad();

@@ -77,7 +77,12 @@ describe('checkIdempotentBindings', () => {
 
 describe('startIdempotency', () => {
   const logs: string[] = [];
-  const logger: LoggerService = { log: () => undefined, error: () => undefined, warn: (m: string) => logs.push(`warn ${m}`), debug: (m: string) => logs.push(`debug ${m}`) };
+  const logger: LoggerService = {
+    log: () => undefined,
+    error: () => undefined,
+    warn: (m: string) => logs.push(`warn ${m}`),
+    debug: (m: string) => logs.push(`debug ${m}`),
+  };
   beforeEach(() => {
     logs.length = 0;
     jest.useFakeTimers();

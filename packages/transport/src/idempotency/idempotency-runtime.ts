@@ -48,7 +48,11 @@ export function checkIdempotentBindings(bindings: readonly IdempotentHandler[], 
  * pruning when `pruneInterval` is set (an unref'd timer; one prune at a time; failures logged).
  * Resolves to what `close()` calls to stop it.
  */
-export async function startIdempotency(options: IdempotencyOptions | undefined, bindings: readonly IdempotentHandler[], logger: LoggerService): Promise<(() => void) | undefined> {
+export async function startIdempotency(
+  options: IdempotencyOptions | undefined,
+  bindings: readonly IdempotentHandler[],
+  logger: LoggerService,
+): Promise<(() => void) | undefined> {
   if (!options) return undefined;
   checkIdempotentBindings(bindings, options);
   await options.store.init?.();
@@ -56,17 +60,21 @@ export async function startIdempotency(options: IdempotencyOptions | undefined, 
   const { store } = options;
   const retain = options.retain ?? DEFAULTS.idempotency.retain;
   let pruning = false;
-  const timer = setInterval(() => {
-    if (pruning) return;
-    pruning = true;
-    Promise.resolve()
-      .then(() => store.prune!(retain))
-      .then(
-        (removed) => logger.debug?.(`Pruned ${removed} idempotency key(s) older than ${String(retain)}.`),
-        (err: unknown) => logger.warn?.(`Could not prune idempotency keys older than ${String(retain)}: ${describeError(err)}. Retrying at the next interval.`),
-      )
-      .finally(() => (pruning = false));
-  }, toMillis(options.pruneInterval, 'idempotency.pruneInterval'));
+  const timer = setInterval(
+    () => {
+      if (pruning) return;
+      pruning = true;
+      Promise.resolve()
+        .then(() => store.prune!(retain))
+        .then(
+          (removed) => logger.debug?.(`Pruned ${removed} idempotency key(s) older than ${String(retain)}.`),
+          (err: unknown) =>
+            logger.warn?.(`Could not prune idempotency keys older than ${String(retain)}: ${describeError(err)}. Retrying at the next interval.`),
+        )
+        .finally(() => (pruning = false));
+    },
+    toMillis(options.pruneInterval, 'idempotency.pruneInterval'),
+  );
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -116,7 +116,9 @@ describe('SqlIdempotencyStore with a pg-style client (asynchronous)', () => {
       expect(await store.record('k', { tx: pgExecutor(tx), result: 'r' })).toBe(true);
       expect(await store.record('k')).toBe(false);
       expect(await store.lookup('k')).toMatchObject({ key: 'k', result: 'r' });
-      expect(tx.statements).toEqual([expect.stringMatching(/^INSERT INTO jetstream_idempotency .* VALUES \(\$1, \$2, \$3\) ON CONFLICT \(idempotency_key\) DO NOTHING$/)]);
+      expect(tx.statements).toEqual([
+        expect.stringMatching(/^INSERT INTO jetstream_idempotency .* VALUES \(\$1, \$2, \$3\) ON CONFLICT \(idempotency_key\) DO NOTHING$/),
+      ]);
       expect(await store.prune('1h')).toBe(0);
       expect(await store.seen('k')).toBe(true);
     } finally {

@@ -146,10 +146,17 @@ describe('idempotent handlers (real nats-server)', () => {
     expect(seq).toBe(next);
     await settled('idem.seq', seq);
     const marker = await h.js.publish('idem.seq', '{}');
-    await waitFor('the next message to be handled and recorded', () => runs.count((r) => r.seq === marker.seq) === 1 && store.sql.seen(`${stream}:${marker.seq}`));
+    await waitFor(
+      'the next message to be handled and recorded',
+      () => runs.count((r) => r.seq === marker.seq) === 1 && store.sql.seen(`${stream}:${marker.seq}`),
+    );
     expect(runs.count((r) => r.seq === seq)).toBe(0);
     expect(runs.seen.find((r) => r.seq === marker.seq)?.key).toBe(`${stream}:${marker.seq}`);
-    expect(logs).toContainEqual(expect.stringMatching(new RegExp(`^debug @JetStreamEvent\\('idem.seq'\\).* skipped message ${seq} .*already recorded; acked without running the handler`)));
+    expect(logs).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^debug @JetStreamEvent\\('idem.seq'\\).* skipped message ${seq} .*already recorded; acked without running the handler`),
+      ),
+    );
   });
 
   it("keys by the publisher's msgId: a second publish after the dedup window is not handled again", async () => {
@@ -185,7 +192,11 @@ describe('idempotent handlers (real nats-server)', () => {
     await waitFor('the message to come back after the nak', () => (store.seenCalls.get(key) ?? 0) >= 2);
     expect(runs.count((r) => r.seq === seq)).toBe(0);
     expect(logs).toContainEqual(
-      expect.stringMatching(new RegExp(`^error @JetStreamEvent\\('idem.seq'\\) \\(durable idem-spec__idem_seq\\) did not run for message ${seq} .*"${key}" could not be checked: Error: SQLITE_BUSY.*naked and redelivered in 200 ms`)),
+      expect.stringMatching(
+        new RegExp(
+          `^error @JetStreamEvent\\('idem.seq'\\) \\(durable idem-spec__idem_seq\\) did not run for message ${seq} .*"${key}" could not be checked: Error: SQLITE_BUSY.*naked and redelivered in 200 ms`,
+        ),
+      ),
     );
     store.failSeen = false;
     await waitFor('the handler to run once the store answers', () => runs.count((r) => r.seq === seq) === 1);
@@ -201,7 +212,11 @@ describe('idempotent handlers (real nats-server)', () => {
     await settled('idem.seq', seq);
     expect(runs.count((r) => r.seq === seq)).toBeGreaterThanOrEqual(2);
     expect(logs).toContainEqual(
-      expect.stringMatching(new RegExp(`^error @JetStreamEvent\\('idem.seq'\\).* handled message ${seq} .*"${key}" could not be recorded: Error: SQLITE_IOERR.*the handler runs again unless it recorded the key in its own transaction`)),
+      expect.stringMatching(
+        new RegExp(
+          `^error @JetStreamEvent\\('idem.seq'\\).* handled message ${seq} .*"${key}" could not be recorded: Error: SQLITE_IOERR.*the handler runs again unless it recorded the key in its own transaction`,
+        ),
+      ),
     );
   });
 
@@ -220,10 +235,13 @@ describe('idempotent handlers (real nats-server)', () => {
   });
 
   it('refuses to boot an idempotent handler without a store, naming the handler and the fix', async () => {
-    const error = await h
-      .app(NoStoreModule, { serviceName: 'idem-nostore', streams: [{ name: uniqueName('NOSTORE'), subjects: ['nostore.>'] }] })
-      .then(() => undefined, (err: unknown) => err);
+    const error = await h.app(NoStoreModule, { serviceName: 'idem-nostore', streams: [{ name: uniqueName('NOSTORE'), subjects: ['nostore.>'] }] }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(error).toBeInstanceOf(JetStreamConfigError);
-    expect((error as Error).message).toMatch(/@JetStreamEvent\('nostore.created'\) on NoStoreController\.created is marked idempotent, but the server has no idempotency store.*Add idempotency: \{ store \}/);
+    expect((error as Error).message).toMatch(
+      /@JetStreamEvent\('nostore.created'\) on NoStoreController\.created is marked idempotent, but the server has no idempotency store.*Add idempotency: \{ store \}/,
+    );
   });
 });

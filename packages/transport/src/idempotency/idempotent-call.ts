@@ -22,7 +22,12 @@ export interface IdempotencySettler {
  * delivery: resolves the error to settle the message with for good instead (dead letter or term),
  * without settling it here.
  */
-export async function settleIfRecorded(runner: IdempotencySettler, ctx: JetStreamContext, logger: LoggerService, attempt: number): Promise<boolean | DecodeError> {
+export async function settleIfRecorded(
+  runner: IdempotencySettler,
+  ctx: JetStreamContext,
+  logger: LoggerService,
+  attempt: number,
+): Promise<boolean | DecodeError> {
   const { binding } = runner;
   const idem = binding.idempotency as IdempotencyBinding;
   let key: string | undefined;
@@ -35,7 +40,10 @@ export async function settleIfRecorded(runner: IdempotencySettler, ctx: JetStrea
       const msg = ctx.getMessage();
       // Read through readHeaders only here, where the key failed: the hot path reads the headers once, in keyOf.
       const unreadable = readHeaders(() => msg.headers).unreadable;
-      if (unreadable !== undefined) return new DecodeError(msg.subject, msg.info.streamSequence, { cause: new Error(`its header block cannot be read (${unreadable}), so its idempotency key cannot be made`) });
+      if (unreadable !== undefined)
+        return new DecodeError(msg.subject, msg.info.streamSequence, {
+          cause: new Error(`its header block cannot be read (${unreadable}), so its idempotency key cannot be made`),
+        });
     }
     const delay = nakDelay(attempt, binding.backoffMs);
     runner.nak(ctx, delay);

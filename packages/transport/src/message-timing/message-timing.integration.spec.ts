@@ -114,7 +114,12 @@ describe(`per-message TTL and scheduled delivery on nats-server ${version}`, () 
         // ttlmove.b.> moves to a stream without allow_msg_ttl: the cache still says `stream`, the server refuses, the library reads again.
         await h.jsm.streams.update(stream, { subjects: ['ttlmove.a.>'] });
         await h.jsm.streams.add({ name: other, subjects: ['ttlmove.b.>'] });
-        await expect(client.publish('ttlmove.b.2', 3, { ttl: '1m' })).rejects.toMatchObject({ code: 'PUBLISH_OPTION_UNSUPPORTED', subject: 'ttlmove.b.2', stream: other, setting: 'allow_msg_ttl' });
+        await expect(client.publish('ttlmove.b.2', 3, { ttl: '1m' })).rejects.toMatchObject({
+          code: 'PUBLISH_OPTION_UNSUPPORTED',
+          subject: 'ttlmove.b.2',
+          stream: other,
+          setting: 'allow_msg_ttl',
+        });
         expect(await messagesIn(other)).toBe(0);
         await expect(client.publish('ttlmove.a.2', 4, { ttl: '1m' })).resolves.toMatchObject({ stream });
       });
@@ -133,7 +138,14 @@ describe(`per-message TTL and scheduled delivery on nats-server ${version}`, () 
         await h.jsm.streams.add({ name: stream, subjects: ['nottl.>'] });
         const err = await client.publish('nottl.a', { n: 1 }, { ttl: '5s' }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(PublishOptionUnsupportedError);
-        expect(err).toMatchObject({ name: 'PublishOptionUnsupportedError', code: 'PUBLISH_OPTION_UNSUPPORTED', subject: 'nottl.a', option: 'ttl', stream, setting: 'allow_msg_ttl' });
+        expect(err).toMatchObject({
+          name: 'PublishOptionUnsupportedError',
+          code: 'PUBLISH_OPTION_UNSUPPORTED',
+          subject: 'nottl.a',
+          option: 'ttl',
+          stream,
+          setting: 'allow_msg_ttl',
+        });
         expect((err as Error).message).toContain(`stream ${stream} does not allow per-message TTL`);
         expect((err as Error).message).toContain('allowMsgTtl: true');
         expect(await messagesIn(stream)).toBe(0);
@@ -145,7 +157,11 @@ describe(`per-message TTL and scheduled delivery on nats-server ${version}`, () 
         await client.publish('ttlgone.a', 1, { ttl: '1m' });
         await h.jsm.streams.delete(stream);
         await h.jsm.streams.add({ name: stream, subjects: ['ttlgone.>'] });
-        await expect(client.publish('ttlgone.a', 2, { ttl: '1m' })).rejects.toMatchObject({ code: 'PUBLISH_OPTION_UNSUPPORTED', stream, setting: 'allow_msg_ttl' });
+        await expect(client.publish('ttlgone.a', 2, { ttl: '1m' })).rejects.toMatchObject({
+          code: 'PUBLISH_OPTION_UNSUPPORTED',
+          stream,
+          setting: 'allow_msg_ttl',
+        });
         expect(await messagesIn(stream)).toBe(0);
       });
     });
@@ -235,7 +251,9 @@ describe(`per-message TTL and scheduled delivery on nats-server ${version}`, () 
           const err = await client.publish('oldsched.a', { n: 1 }, value).catch((e: unknown) => e);
           expect(err).toBeInstanceOf(PublishOptionUnsupportedError);
           expect(err).toMatchObject({ option, serverVersion: version, minServerVersion: MESSAGE_SCHEDULES_MIN_SERVER });
-          expect((err as Error).message).toContain(`nats-server ${version} has no message schedules: it needs nats-server ${MESSAGE_SCHEDULES_MIN_SERVER} or newer`);
+          expect((err as Error).message).toContain(
+            `nats-server ${version} has no message schedules: it needs nats-server ${MESSAGE_SCHEDULES_MIN_SERVER} or newer`,
+          );
         }
         expect(await messagesIn(stream)).toBe(0);
       });

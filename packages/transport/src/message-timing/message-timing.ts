@@ -73,7 +73,8 @@ export class MessageTiming {
    * Any other failure: `err` as it is.
    */
   async explain(subject: string, options: JetStreamPublishOptions, err: unknown, planned: TimedPublish): Promise<TimedPublish> {
-    const refused = (err instanceof PublishRejectedError && err.apiCode !== undefined && TIMING_REFUSALS.has(err.apiCode)) || err instanceof NoStreamForSubjectError;
+    const refused =
+      (err instanceof PublishRejectedError && err.apiCode !== undefined && TIMING_REFUSALS.has(err.apiCode)) || err instanceof NoStreamForSubjectError;
     if (!refused) throw err;
     this.cache.forget(planned.stream);
     const stale = this.cache.find(subject);
@@ -94,7 +95,9 @@ export class MessageTiming {
       };
     } catch (err) {
       if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) throw new NoStreamForSubjectError(subject);
-      throw new PublishFailedError(subject, `could not read the settings of the stream that captures it: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new PublishFailedError(subject, `could not read the settings of the stream that captures it: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
     }
   }
 }

@@ -1,7 +1,13 @@
 import { StreamFactsCache } from './stream-facts-cache.js';
 import type { StreamTimingFacts } from './timing-options.js';
 
-const facts = (name: string, subjects: string[], allowMsgTtl = true): StreamTimingFacts => ({ name, subjects, allowMsgTtl, allowMsgSchedules: false, retention: 'limits' });
+const facts = (name: string, subjects: string[], allowMsgTtl = true): StreamTimingFacts => ({
+  name,
+  subjects,
+  allowMsgTtl,
+  allowMsgSchedules: false,
+  retention: 'limits',
+});
 
 describe('StreamFactsCache', () => {
   it('matches a new subject against a cached stream locally, wildcards included', () => {

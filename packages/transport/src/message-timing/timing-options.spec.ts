@@ -77,7 +77,9 @@ describe('streamProblem', () => {
   });
 
   it('a schedule with a ttl needs allow_msg_ttl too', () => {
-    expect(streamProblem('orders.a', { ttl: '5s', deliverAt: new Date(), scheduleOption: 'deliverAt' }, stream({ allowMsgTtl: false }))).toMatchObject({ option: 'ttl' });
+    expect(streamProblem('orders.a', { ttl: '5s', deliverAt: new Date(), scheduleOption: 'deliverAt' }, stream({ allowMsgTtl: false }))).toMatchObject({
+      option: 'ttl',
+    });
   });
 });
 
@@ -91,7 +93,9 @@ describe('stream declarations', () => {
   });
 
   it('refuses schedules the server would never fire or would change back', () => {
-    expect(() => toStreamConfig({ name: 'O', subjects: ['o.>'], retention: 'interest', allowMsgSchedules: true })).toThrow(/streams\["O"\]\.allowMsgSchedules cannot be used here: interest retention/);
+    expect(() => toStreamConfig({ name: 'O', subjects: ['o.>'], retention: 'interest', allowMsgSchedules: true })).toThrow(
+      /streams\["O"\]\.allowMsgSchedules cannot be used here: interest retention/,
+    );
     expect(() => toStreamConfig({ name: 'O', subjects: ['o.>'], allowRollup: false, allowMsgSchedules: true })).toThrow(/remove allowRollup: false/);
     expect(() => toStreamConfig({ name: 'O', subjects: ['o.>'], allowMsgTtl: 'yes' as unknown as boolean })).toThrow(/allowMsgTtl is "yes"; use true or false/);
   });

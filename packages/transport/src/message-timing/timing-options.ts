@@ -71,7 +71,8 @@ export interface StreamTimingFacts {
 export function toTtlHeader(ttl: Duration | 'never', what = 'publish ttl'): string {
   if (ttl === 'never') return 'never';
   const ms = toMillis(ttl, what);
-  if (ms < MIN_TTL_MS) throw new JetStreamConfigError(`${what} is ${describeValue(ttl)}; the server's shortest per-message TTL is '1s'. Use '1s' or more, or 'never'.`);
+  if (ms < MIN_TTL_MS)
+    throw new JetStreamConfigError(`${what} is ${describeValue(ttl)}; the server's shortest per-message TTL is '1s'. Use '1s' or more, or 'never'.`);
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
@@ -108,7 +109,12 @@ export function serverProblem(subject: string, request: TimingRequest, serverVer
       `nats-server ${serverVersion} has no ${feature}: it needs nats-server ${min} or newer (older servers ignore the header and store a plain message). Upgrade nats-server to ${min} or newer, or ${instead}.`,
     );
   if (request.scheduleOption && !versionAtLeast(serverVersion, MESSAGE_SCHEDULES_MIN_SERVER)) {
-    return tooOld(request.scheduleOption, MESSAGE_SCHEDULES_MIN_SERVER, 'message schedules', `publish when the message is due, without ${request.scheduleOption}`);
+    return tooOld(
+      request.scheduleOption,
+      MESSAGE_SCHEDULES_MIN_SERVER,
+      'message schedules',
+      `publish when the message is due, without ${request.scheduleOption}`,
+    );
   }
   if (request.ttl !== undefined && !versionAtLeast(serverVersion, MESSAGE_TTL_MIN_SERVER)) {
     return tooOld('ttl', MESSAGE_TTL_MIN_SERVER, 'per-message TTL', "publish without ttl (the stream's maxAge applies to every message)");
@@ -119,7 +125,8 @@ export function serverProblem(subject: string, request: TimingRequest, serverVer
 /** The stream that captures `subject` lacks a setting `request` needs. */
 export function streamProblem(subject: string, request: TimingRequest, stream: StreamTimingFacts): PublishOptionUnsupportedError | undefined {
   const name = stream.name;
-  const missing = (option: TimedPublishOption, setting: string, explanation: string) => new PublishOptionUnsupportedError(subject, option, { stream: name, setting }, explanation);
+  const missing = (option: TimedPublishOption, setting: string, explanation: string) =>
+    new PublishOptionUnsupportedError(subject, option, { stream: name, setting }, explanation);
   const option = request.scheduleOption;
   if (option) {
     if (!stream.allowMsgSchedules) {

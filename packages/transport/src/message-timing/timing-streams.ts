@@ -45,11 +45,24 @@ export function assertDeclaredTimingSupported(streams: readonly StreamDeclaratio
   const problems: string[] = [];
   for (const s of streams) {
     const asks = [
-      { on: s.allowMsgTtl === true || s.extra?.allow_msg_ttl === true, option: 'allowMsgTtl', field: 'allow_msg_ttl', feature: 'per-message TTL', min: MESSAGE_TTL_MIN_SERVER },
-      { on: s.allowMsgSchedules === true || s.extra?.allow_msg_schedules === true, option: 'allowMsgSchedules', field: 'allow_msg_schedules', feature: 'message schedules', min: MESSAGE_SCHEDULES_MIN_SERVER },
+      {
+        on: s.allowMsgTtl === true || s.extra?.allow_msg_ttl === true,
+        option: 'allowMsgTtl',
+        field: 'allow_msg_ttl',
+        feature: 'per-message TTL',
+        min: MESSAGE_TTL_MIN_SERVER,
+      },
+      {
+        on: s.allowMsgSchedules === true || s.extra?.allow_msg_schedules === true,
+        option: 'allowMsgSchedules',
+        field: 'allow_msg_schedules',
+        feature: 'message schedules',
+        min: MESSAGE_SCHEDULES_MIN_SERVER,
+      },
     ];
     for (const a of asks) {
-      if (a.on && !versionAtLeast(serverVersion, a.min)) problems.push(`  - stream ${s.name}: ${a.option} (${a.field}, ${a.feature}) needs nats-server ${a.min} or newer`);
+      if (a.on && !versionAtLeast(serverVersion, a.min))
+        problems.push(`  - stream ${s.name}: ${a.option} (${a.field}, ${a.feature}) needs nats-server ${a.min} or newer`);
     }
   }
   if (problems.length === 0) return;

@@ -27,7 +27,8 @@ export function readMetadata(headers: MsgHdrs | undefined): Record<string, strin
   const prefix = METADATA_HEADER_PREFIX.toLowerCase();
   for (const key of headers.keys()) {
     // An own property even for a key like `__proto__` (from the wire): plain assignment would set the object's prototype.
-    if (key.toLowerCase().startsWith(prefix)) Object.defineProperty(out, key.slice(METADATA_HEADER_PREFIX.length), { value: headers.get(key), enumerable: true, writable: true, configurable: true });
+    if (key.toLowerCase().startsWith(prefix))
+      Object.defineProperty(out, key.slice(METADATA_HEADER_PREFIX.length), { value: headers.get(key), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

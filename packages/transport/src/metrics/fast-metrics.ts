@@ -57,7 +57,13 @@ export class FastCounter extends FastMetric<CounterSeries> {
   }
 
   async get(): Promise<ScrapedMetric> {
-    return { name: this.name, help: this.help, type: 'counter', aggregator: 'sum', values: [...this.series.values()].map((s) => ({ labels: s.labels, value: s.value })) };
+    return {
+      name: this.name,
+      help: this.help,
+      type: 'counter',
+      aggregator: 'sum',
+      values: [...this.series.values()].map((s) => ({ labels: s.labels, value: s.value })),
+    };
   }
 }
 

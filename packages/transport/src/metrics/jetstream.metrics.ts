@@ -67,7 +67,9 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
     this.m = {
       publishDuration: this.fastHistogram(METRIC_NAMES.publishDuration, 'Time from publish to PubAck (retries included).', publishLabels, buckets),
       publishErrors: this.counter(METRIC_NAMES.publishErrors, 'Publishes that failed for good, by error code.', ['code']),
-      publishDuplicates: this.fastCounter(METRIC_NAMES.publishDuplicates, 'Publishes the stream recognised as duplicates (same msgId within its window).', ['stream']),
+      publishDuplicates: this.fastCounter(METRIC_NAMES.publishDuplicates, 'Publishes the stream recognised as duplicates (same msgId within its window).', [
+        'stream',
+      ]),
       handlerDuration: this.fastHistogram(METRIC_NAMES.handlerDuration, 'Time a handler ran, per attempt.', handler, buckets),
       settled: this.fastCounter(METRIC_NAMES.settled, 'Messages settled, by outcome: ack, nak, term, dead_letter, dead_letter_lost.', [...handler, 'outcome']),
       redeliveries: this.fastCounter(METRIC_NAMES.redeliveries, 'Deliveries after the first.', handler),
@@ -79,8 +81,15 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
       streamMessages: this.gauge(METRIC_NAMES.streamMessages, 'Messages in the stream (polled).', ['stream']),
       streamBytes: this.gauge(METRIC_NAMES.streamBytes, 'Bytes in the stream (polled).', ['stream']),
       streamUtilization: this.gauge(METRIC_NAMES.streamUtilization, 'Bytes over max_bytes, when the stream has a limit (polled).', ['stream']),
-      streamHasLeader: this.gauge(METRIC_NAMES.streamHasLeader, '1 when the stream has a leader that answers (a single server counts), 0 when it has none (polled).', ['stream']),
-      leaderChanges: this.counter(METRIC_NAMES.leaderChanges, 'Leader elections of the streams and consumers the app uses (server advisories).', ['stream', 'consumer']),
+      streamHasLeader: this.gauge(
+        METRIC_NAMES.streamHasLeader,
+        '1 when the stream has a leader that answers (a single server counts), 0 when it has none (polled).',
+        ['stream'],
+      ),
+      leaderChanges: this.counter(METRIC_NAMES.leaderChanges, 'Leader elections of the streams and consumers the app uses (server advisories).', [
+        'stream',
+        'consumer',
+      ]),
       connected: this.gauge(METRIC_NAMES.connected, '1 while the connection is up, else 0.', ['role']),
       reconnects: this.counter(METRIC_NAMES.reconnects, 'Reconnections of the connection.', ['role']),
     };

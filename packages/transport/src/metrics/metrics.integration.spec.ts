@@ -79,7 +79,9 @@ describe('Prometheus metrics (real nats-server, prom-client)', () => {
     expect(text).toContain('# TYPE nest_jetstream_messages_settled_total counter');
     expect(text).toContain(`nest_jetstream_messages_settled_total{stream="${stream}",consumer="metered__metered_work",outcome="ack"} ${N}`);
     expect(text).toContain('# TYPE nest_jetstream_handler_duration_seconds histogram');
-    expect(text).toMatch(new RegExp(`nest_jetstream_handler_duration_seconds_bucket\\{stream="${stream}",consumer="metered__metered_work",le="\\+Inf"\\} ${N + K + 1}`));
+    expect(text).toMatch(
+      new RegExp(`nest_jetstream_handler_duration_seconds_bucket\\{stream="${stream}",consumer="metered__metered_work",le="\\+Inf"\\} ${N + K + 1}`),
+    );
   });
 
   it('polls consumer and stream state, and counts publish errors by code', async () => {

@@ -103,7 +103,9 @@ describe('JetStreamModule watches the app: plain @EventPattern and a server neve
       (err: unknown) => err,
     );
     expect(failure).toBeInstanceOf(JetStreamConfigError);
-    expect((failure as Error).message).toMatch(/only microservice server of this app.*PlainController\.onPlain \(@EventPattern\('watch\.plain'\)\).*@JetStreamEvent\(subject\).*bindPlainEventPatterns: true/);
+    expect((failure as Error).message).toMatch(
+      /only microservice server of this app.*PlainController\.onPlain \(@EventPattern\('watch\.plain'\)\).*@JetStreamEvent\(subject\).*bindPlainEventPatterns: true/,
+    );
   });
 
   it('binds it with bindPlainEventPatterns: true instead', async () => {
@@ -152,7 +154,9 @@ describe('JetStreamModule watches the app: plain @EventPattern and a server neve
       const found = log.matching('warn', /@JetStreamEvent handler/);
       return found.length > 0 ? found : undefined;
     });
-    expect(warning).toMatch(/1 @JetStreamEvent handler\(s\) \(EventsController\.onEvent\) but no JetStreamServer has started listening.*never handled.*app\.connectMicroservice\(\{ strategy: app\.get\(JetStreamServer\) \}\) then await app\.startAllMicroservices\(\)/);
+    expect(warning).toMatch(
+      /1 @JetStreamEvent handler\(s\) \(EventsController\.onEvent\) but no JetStreamServer has started listening.*never handled.*app\.connectMicroservice\(\{ strategy: app\.get\(JetStreamServer\) \}\) then await app\.startAllMicroservices\(\)/,
+    );
     const readiness = await app.get(JetStreamServer).health.readiness();
     expect(readiness.status).toBe('down');
     expect(readiness.checks.find((c) => c.name === 'nats.connection')).toMatchObject({

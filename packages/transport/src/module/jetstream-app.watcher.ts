@@ -95,7 +95,13 @@ export class JetStreamAppWatcher implements OnApplicationBootstrap, OnApplicatio
     this.timer = undefined;
     if (this.started()) return this.decide('listening');
     this.decide('warned');
-    const handlers = [...new Set(discoverHandlers(this.discovery).filter((h) => h.transport === JETSTREAM_TRANSPORT).map((h) => h.handler))];
+    const handlers = [
+      ...new Set(
+        discoverHandlers(this.discovery)
+          .filter((h) => h.transport === JETSTREAM_TRANSPORT)
+          .map((h) => h.handler),
+      ),
+    ];
     const connected = this.servers.some(isJetStreamTarget);
     this.logger.warn(
       `The app has ${handlers.length} @JetStreamEvent handler(s) (${handlers.join(', ')}) but no JetStreamServer has started listening ${DEFAULTS.serverStartGrace} after the app bootstrapped${connected ? ' (one is connected to the app, never started)' : ''}: messages are stored in their streams and never handled. Add ${CONNECT_SERVER_LINE} in main.ts (or pass a JetStreamServer as the strategy of NestFactory.createMicroservice). Readiness of the module's JetStreamServer (server.health) says the same.`,

@@ -46,13 +46,20 @@ describe('nats-adapter: the private nats.js members we rely on (real nats-server
     const received: JsMsg[] = [];
     const requests: number[] = [];
     let release: (() => void) | undefined;
-    const messages: ConsumerMessages = await consumer.consume({ max_messages: 4, threshold_messages: 100, expires: 5_000, callback: (m) => void received.push(m) });
+    const messages: ConsumerMessages = await consumer.consume({
+      max_messages: 4,
+      threshold_messages: 100,
+      expires: 5_000,
+      callback: (m) => void received.push(m),
+    });
     // The first pull (4) went out in consume() itself, before anyone could intercept it.
-    expect(interceptPulls(messages, (request: PullRequest, send) => {
-      requests.push(request.batch);
-      // Hold every refill until released, then send one of 3.
-      release = () => send(3);
-    })).toBe(true);
+    expect(
+      interceptPulls(messages, (request: PullRequest, send) => {
+        requests.push(request.batch);
+        // Hold every refill until released, then send one of 3.
+        release = () => send(3);
+      }),
+    ).toBe(true);
     try {
       await waitFor('the first pull of 4 to be delivered', () => received.length === 4);
       // A refill was offered after each message, with batch = max_messages - what the client still waits for.

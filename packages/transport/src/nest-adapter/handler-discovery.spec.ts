@@ -40,7 +40,14 @@ class MixedController extends Base {
 
 const explorer = new ListenerMetadataExplorer(new MetadataScanner());
 const byNest = (instance: object) =>
-  explorer.explore(instance).flatMap((d) => d.patterns.map((pattern) => ({ handler: `${instance.constructor.name}.${d.methodKey}`, pattern, transport: d.transport, isEventHandler: d.isEventHandler })));
+  explorer.explore(instance).flatMap((d) =>
+    d.patterns.map((pattern) => ({
+      handler: `${instance.constructor.name}.${d.methodKey}`,
+      pattern,
+      transport: d.transport,
+      isEventHandler: d.isEventHandler,
+    })),
+  );
 
 describe('handler discovery', () => {
   const instance = new MixedController();

@@ -158,7 +158,11 @@ describe('an HTTP app with ValidationPipes beside a JetStreamServer (real nats-s
     const beside = await boot();
     const stream = uniqueName('HTTPUNTOUCHED');
     beside.connectMicroservice({
-      strategy: new JetStreamServer({ connection: { servers: h.server.url }, serviceName: 'http-untouched', streams: [{ name: stream, subjects: ['http-untouched.>'] }] }),
+      strategy: new JetStreamServer({
+        connection: { servers: h.server.url },
+        serviceName: 'http-untouched',
+        streams: [{ name: stream, subjects: ['http-untouched.>'] }],
+      }),
     });
     await beside.startAllMicroservices();
     // The server lives: the fallback RPC filter is wrapped now; the pipes' prototype never is.

@@ -222,7 +222,11 @@ describe('nest-internals: patched only while a JetStream server lives', () => {
 
   it('leaves in place a patch someone else put on top of ours', () => {
     const target = { greet: (name: string) => `hello ${name}` };
-    const patch = new PrototypePatch<(name: string) => string>(() => target, 'greet', (original) => (name) => original(name).toUpperCase());
+    const patch = new PrototypePatch<(name: string) => string>(
+      () => target,
+      'greet',
+      (original) => (name) => original(name).toUpperCase(),
+    );
     const release = patch.acquire();
     expect(target.greet('x')).toBe('HELLO X');
     const theirs = (name: string) => `theirs ${name}`;

@@ -26,7 +26,15 @@ describe('combined consume observers (metrics and tracing together)', () => {
     expect(combined.run!(tokens, () => 42)).toBe(42);
     expect(combined.within!(tokens, () => 'dl')).toBe('dl');
     combined.settled(tokens, 'ack');
-    expect(calls).toEqual(['a run a-token', 'c run c-token', 'a within a-token', 'c within c-token', 'a settled a-token ack', 'b settled b-token ack', 'c settled c-token ack']);
+    expect(calls).toEqual([
+      'a run a-token',
+      'c run c-token',
+      'a within a-token',
+      'c within c-token',
+      'a settled a-token ack',
+      'b settled b-token ack',
+      'c settled c-token ack',
+    ]);
   });
 
   it('is the one observer itself when only one instrumentation has one, and none when none has', () => {

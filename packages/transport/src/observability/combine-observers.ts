@@ -12,8 +12,7 @@ export function combineConsumeObservers(list: readonly JetStreamInstrumentation[
     run: <T>(tokens: unknown, call: () => T): T => nest(observers, 'run', tokens as unknown[], call),
     within: <T>(tokens: unknown, call: () => T): T => nest(observers, 'within', tokens as unknown[], call),
     handled: (tokens: unknown, error: unknown) => observers.forEach((o, i) => o.handled?.((tokens as unknown[])[i], error)),
-    settled: (tokens: unknown, outcome: SettleOutcome, reason?: string) =>
-      observers.forEach((o, i) => o.settled((tokens as unknown[])[i], outcome, reason)),
+    settled: (tokens: unknown, outcome: SettleOutcome, reason?: string) => observers.forEach((o, i) => o.settled((tokens as unknown[])[i], outcome, reason)),
   };
 }
 
@@ -35,7 +34,6 @@ export function combinePublishObservers(list: readonly JetStreamInstrumentation[
   if (observers.length <= 1) return observers[0];
   return {
     started: (subject: string, msgId: string, headers: () => MsgHdrs) => observers.map((o) => o.started(subject, msgId, headers)),
-    finished: (tokens: unknown, ack: PubAck | undefined, error?: unknown) =>
-      observers.forEach((o, i) => o.finished((tokens as unknown[])[i], ack, error)),
+    finished: (tokens: unknown, ack: PubAck | undefined, error?: unknown) => observers.forEach((o, i) => o.finished((tokens as unknown[])[i], ack, error)),
   };
 }

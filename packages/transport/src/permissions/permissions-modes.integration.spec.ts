@@ -71,7 +71,9 @@ describe('least-privilege consumer role with every delivery mode (real server pe
       await plain.stop();
     }
     const user = (name: string, p: NatsPermissions) => `{ user: ${name}, password: ${name}, permissions: ${JSON.stringify(p)} }`;
-    server = await NatsServer.start({ config: `authorization { users: [ ${user('admin', admin)}, ${user('consumer', consumer)}, { user: pub, password: pub } ] }` });
+    server = await NatsServer.start({
+      config: `authorization { users: [ ${user('admin', admin)}, ${user('consumer', consumer)}, { user: pub, password: pub } ] }`,
+    });
   });
   afterAll(async () => {
     await Promise.all(apps.splice(0).map((a) => a.close()));
@@ -83,7 +85,12 @@ describe('least-privilege consumer role with every delivery mode (real server pe
     expect(provisioning.bindings.map((b) => b.mode).sort()).toEqual(['broadcast', 'ordered', 'push', 'shared']);
     await apps.splice(0)[0].close();
     expect(consumer.subscribe.allow).toContain('_PUSH.PM.pm__pm_push');
-    expect(consumer.publish.allow.filter((s) => s.includes('CREATE'))).toEqual(['$JS.API.CONSUMER.CREATE.PM', '$JS.API.CONSUMER.CREATE.PM.*', '$JS.API.CONSUMER.CREATE.PM.*.>', '$JS.API.CONSUMER.DURABLE.CREATE.PM.*']);
+    expect(consumer.publish.allow.filter((s) => s.includes('CREATE'))).toEqual([
+      '$JS.API.CONSUMER.CREATE.PM',
+      '$JS.API.CONSUMER.CREATE.PM.*',
+      '$JS.API.CONSUMER.CREATE.PM.*.>',
+      '$JS.API.CONSUMER.DURABLE.CREATE.PM.*',
+    ]);
 
     await boot('consumer', { provisioning: 'verify' });
     const nc = await connect({ servers: server.url, user: 'pub', pass: 'pub' });

@@ -69,7 +69,9 @@ describe('least-privilege roles against real server permissions', () => {
       await plain.stop();
     }
     const user = (name: string, p: NatsPermissions) => `{ user: ${name}, password: ${name}, permissions: ${JSON.stringify(p)} }`;
-    server = await NatsServer.start({ config: `authorization { users: [ ${user('admin', perms.admin)}, ${user('consumer', perms.consumer)}, ${user('producer', perms.producer)} ] }` });
+    server = await NatsServer.start({
+      config: `authorization { users: [ ${user('admin', perms.admin)}, ${user('consumer', perms.consumer)}, ${user('producer', perms.producer)} ] }`,
+    });
   });
   afterAll(async () => {
     await closeApps();
@@ -77,9 +79,13 @@ describe('least-privilege roles against real server permissions', () => {
   });
 
   it('computes narrow sets: only admin may create, only admin and consumer may consume', () => {
-    expect(perms.admin.publish.allow).toEqual(expect.arrayContaining(['$JS.API.STREAM.CREATE.PERM', '$JS.API.STREAM.LIST', '$JS.API.CONSUMER.DURABLE.CREATE.PERM.perm__perm_work']));
+    expect(perms.admin.publish.allow).toEqual(
+      expect.arrayContaining(['$JS.API.STREAM.CREATE.PERM', '$JS.API.STREAM.LIST', '$JS.API.CONSUMER.DURABLE.CREATE.PERM.perm__perm_work']),
+    );
     expect(perms.consumer.publish.allow.filter((s) => /CREATE|UPDATE|STREAM\.LIST|DELETE/.test(s))).toEqual([]);
-    expect(perms.consumer.publish.allow).toEqual(expect.arrayContaining(['$JS.API.CONSUMER.MSG.NEXT.PERM.perm__perm_work', '$JS.ACK.PERM.perm__perm_work.>', 'permdlq.work']));
+    expect(perms.consumer.publish.allow).toEqual(
+      expect.arrayContaining(['$JS.API.CONSUMER.MSG.NEXT.PERM.perm__perm_work', '$JS.ACK.PERM.perm__perm_work.>', 'permdlq.work']),
+    );
     expect(perms.admin.publish.allow).toContain('$JS.API.STREAM.CREATE.PERM_HEALTH');
     expect(perms.consumer.publish.allow).toEqual(expect.arrayContaining(['$JS.API.STREAM.INFO.PERM_HEALTH', 'nest-jetstream.health.perm']));
     expect(perms.producer.publish.allow.filter((s) => /CONSUMER|\$JS\.ACK/.test(s))).toEqual([]);

@@ -21,7 +21,13 @@ export interface AdvisoryStreamState {
  * advisory subjects of every dead-lettering consumer: created, or given the missing subjects and
  * replicas, in `create-or-update`; required as it is in `verify` and `off`.
  */
-export async function provisionAdvisoryStream(jsm: JetStreamManager, stream: string, subjects: string[], mode: ProvisioningMode, replicas = 1): Promise<AdvisoryStreamState> {
+export async function provisionAdvisoryStream(
+  jsm: JetStreamManager,
+  stream: string,
+  subjects: string[],
+  mode: ProvisioningMode,
+  replicas = 1,
+): Promise<AdvisoryStreamState> {
   let info: StreamInfo | undefined = await jsm.streams.info(stream).catch((err: unknown) => {
     if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) return undefined;
     throw provisioningServerError(`read the dead-letter advisory stream ${stream}`, err);
@@ -68,7 +74,9 @@ export async function ensureAdvisoryConsumer(jsm: JetStreamManager, stream: stri
   );
   if (exists) return;
   if (mode !== 'create-or-update') {
-    throw new ProvisioningError(`Consumer ${stream}/${durable} does not exist (provisioning '${mode}'): create it (explicit ack), or set deadLetterAdvisories: false.`);
+    throw new ProvisioningError(
+      `Consumer ${stream}/${durable} does not exist (provisioning '${mode}'): create it (explicit ack), or set deadLetterAdvisories: false.`,
+    );
   }
   const config = { durable_name: durable, ack_policy: AckPolicy.Explicit, ack_wait: toNanos(DEFAULTS.deadLetter.advisoryAckWait, 'advisoryAckWait') };
   // Right after the stream gained replicas the new peers may still be catching up: the server

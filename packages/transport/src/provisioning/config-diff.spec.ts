@@ -24,14 +24,23 @@ describe('config diff', () => {
     expect(d).toEqual([]);
   });
 
-  it('shows values in the app\'s terms: durations, limits, maxDeliver without the library\'s extra deliveries', () => {
-    expect([0, 1_500_000_000, 30_000_000_000, 3_600_000_000_000, 172_800_000_000_000, 1500].map(nanosAsDuration)).toEqual(["0", "'1500ms'", "'30s'", "'1h'", "'2d'", '1500 ns']);
+  it("shows values in the app's terms: durations, limits, maxDeliver without the library's extra deliveries", () => {
+    expect([0, 1_500_000_000, 30_000_000_000, 3_600_000_000_000, 172_800_000_000_000, 1500].map(nanosAsDuration)).toEqual([
+      '0',
+      "'1500ms'",
+      "'30s'",
+      "'1h'",
+      "'2d'",
+      '1500 ns',
+    ]);
     const stream = inUserTerms(diffConfig('stream', 'S', { max_age: 3_600_000_000_000, max_bytes: 1024 }, { max_age: 0, max_bytes: -1 }, STREAM_IMMUTABLE));
     expect(formatDifferences(stream)).toBe(
       "  - stream S: maxAge is unlimited (0) on the server, the app declares '1h' (max_age)\n  - stream S: maxBytes is unlimited (-1) on the server, the app declares 1024 (max_bytes)",
     );
     const consumer = inUserTerms(diffConfig('consumer', 'S/d', { max_deliver: 18 }, { max_deliver: 6 }, CONSUMER_IMMUTABLE), 10);
-    expect(formatDifferences(consumer)).toBe("  - consumer S/d: maxDeliver is below 1 (the server's max_deliver 6 is maxDeliver + 10) on the server, the app declares 8 (max_deliver)");
+    expect(formatDifferences(consumer)).toBe(
+      "  - consumer S/d: maxDeliver is below 1 (the server's max_deliver 6 is maxDeliver + 10) on the server, the app declares 8 (max_deliver)",
+    );
     const plain = inUserTerms(diffConfig('consumer', 'S/d', { max_deliver: 8 }, { max_deliver: 6 }, CONSUMER_IMMUTABLE));
     expect(formatDifferences(plain)).toBe('  - consumer S/d: maxDeliver is 5 on the server, the app declares 7 (max_deliver)');
   });

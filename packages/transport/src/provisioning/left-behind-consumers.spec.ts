@@ -1,7 +1,10 @@
 import type { ConsumerConfig, ConsumerInfo } from '@nats-io/jetstream';
 import { isLeftBehind, leftBehindMessage, type LeftBehindConsumer } from './left-behind-consumers.js';
 
-const info = (name: string, config: Partial<ConsumerConfig> = { durable_name: name }): Pick<ConsumerInfo, 'name' | 'config'> => ({ name, config: config as ConsumerConfig });
+const info = (name: string, config: Partial<ConsumerConfig> = { durable_name: name }): Pick<ConsumerInfo, 'name' | 'config'> => ({
+  name,
+  config: config as ConsumerConfig,
+});
 
 describe('isLeftBehind', () => {
   const owned = new Set(['ORDERS/billing__orders_created']);
@@ -12,11 +15,11 @@ describe('isLeftBehind', () => {
     expect(isLeftBehind('OLD_ORDERS', info('billing__orders_created'), 'billing', owned)).toBe(true);
   });
 
-  it('is never a handler\'s own durable', () => {
+  it("is never a handler's own durable", () => {
     expect(isLeftBehind('ORDERS', info('billing__orders_created'), 'billing', owned)).toBe(false);
   });
 
-  it('is never another service\'s consumer, even one whose name starts like ours', () => {
+  it("is never another service's consumer, even one whose name starts like ours", () => {
     expect(isLeftBehind('ORDERS', info('shipping__orders_created'), 'billing', owned)).toBe(false);
     expect(isLeftBehind('ORDERS', info('billing_eu__orders_created'), 'billing', owned)).toBe(false);
     // Service "billing_" derives "billing___…", which starts with "billing__".
@@ -39,7 +42,14 @@ describe('isLeftBehind', () => {
 });
 
 describe('leftBehindMessage', () => {
-  const c: LeftBehindConsumer = { stream: 'ORDERS', consumer: 'billing__orders_gone', pending: 12, ackPending: 1, inUse: false, remove: 'nats consumer rm ORDERS billing__orders_gone' };
+  const c: LeftBehindConsumer = {
+    stream: 'ORDERS',
+    consumer: 'billing__orders_gone',
+    pending: 12,
+    ackPending: 1,
+    inUse: false,
+    remove: 'nats consumer rm ORDERS billing__orders_gone',
+  };
 
   it('names the consumer, what it holds, the command and the option', () => {
     const text = leftBehindMessage(c, 'billing', 'create-or-update', false);
@@ -50,7 +60,9 @@ describe('leftBehindMessage', () => {
   });
 
   it('says that pruneConsumers does nothing outside create-or-update', () => {
-    expect(leftBehindMessage(c, 'billing', 'verify', true)).toContain("pruneConsumers removes such consumers only with provisioning 'create-or-update' (this service uses 'verify')");
+    expect(leftBehindMessage(c, 'billing', 'verify', true)).toContain(
+      "pruneConsumers removes such consumers only with provisioning 'create-or-update' (this service uses 'verify')",
+    );
   });
 
   it('says when a client still pulls from it', () => {

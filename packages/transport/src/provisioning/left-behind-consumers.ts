@@ -48,7 +48,12 @@ export function isLeftBehind(stream: string, info: Pick<ConsumerInfo, 'name' | '
 }
 
 /** The consumers left behind on `streams` (each listed once; a stream that is gone or cannot be listed is reported, not thrown). */
-export async function findLeftBehind(jsm: JetStreamManager, streams: readonly string[], serviceName: string, owned: ReadonlySet<string>): Promise<LeftBehindScan> {
+export async function findLeftBehind(
+  jsm: JetStreamManager,
+  streams: readonly string[],
+  serviceName: string,
+  owned: ReadonlySet<string>,
+): Promise<LeftBehindScan> {
   const consumers: LeftBehindConsumer[] = [];
   const unreadable: { stream: string; reason: string }[] = [];
   for (const stream of new Set(streams)) {
@@ -78,7 +83,7 @@ export function leftBehindMessage(c: LeftBehindConsumer, serviceName: string, mo
   const option =
     prune && mode !== 'create-or-update'
       ? `pruneConsumers removes such consumers only with provisioning 'create-or-update' (this service uses '${mode}')`
-      : 'or set pruneConsumers: true to have the service remove such consumers at boot (provisioning \'create-or-update\')';
+      : "or set pruneConsumers: true to have the service remove such consumers at boot (provisioning 'create-or-update')";
   return `Consumer ${c.stream}/${c.consumer} carries the prefix of service "${serviceName}" but no handler of it uses this consumer (a handler renamed or removed, or its subject now in another stream): ${holds}.${inUse} Remove it with: ${c.remove}; ${option}.`;
 }
 
@@ -86,18 +91,31 @@ export function leftBehindMessage(c: LeftBehindConsumer, serviceName: string, mo
  * Reports the consumers left behind, and removes those no client uses when `prune` is set in
  * `create-or-update` (never otherwise: nothing is removed by default).
  */
-export async function reportLeftBehind(jsm: JetStreamManager, scan: LeftBehindScan, serviceName: string, mode: ProvisioningMode, prune: boolean, logger: LoggerService): Promise<void> {
+export async function reportLeftBehind(
+  jsm: JetStreamManager,
+  scan: LeftBehindScan,
+  serviceName: string,
+  mode: ProvisioningMode,
+  prune: boolean,
+  logger: LoggerService,
+): Promise<void> {
   for (const { stream, reason } of scan.unreadable) {
-    logger.log(`Could not look for consumers left behind on stream ${stream} (${reason}); allow $JS.API.CONSUMER.LIST.${stream} to this identity to have them reported.`);
+    logger.log(
+      `Could not look for consumers left behind on stream ${stream} (${reason}); allow $JS.API.CONSUMER.LIST.${stream} to this identity to have them reported.`,
+    );
   }
   for (const c of scan.consumers) {
     if (prune && mode === 'create-or-update' && !c.inUse) {
       try {
         await jsm.consumers.delete(c.stream, c.consumer);
-        logger.warn(`Removed consumer ${c.stream}/${c.consumer}, left behind by a handler service "${serviceName}" no longer has (pruneConsumers: true); it held ${c.pending} pending and ${c.ackPending} unacknowledged message(s).`);
+        logger.warn(
+          `Removed consumer ${c.stream}/${c.consumer}, left behind by a handler service "${serviceName}" no longer has (pruneConsumers: true); it held ${c.pending} pending and ${c.ackPending} unacknowledged message(s).`,
+        );
         continue;
       } catch (err) {
-        logger.warn(`pruneConsumers could not remove consumer ${c.stream}/${c.consumer} (${why(err)}): remove it by hand, or allow $JS.API.CONSUMER.DELETE.${c.stream}.${c.consumer} to this identity.`);
+        logger.warn(
+          `pruneConsumers could not remove consumer ${c.stream}/${c.consumer} (${why(err)}): remove it by hand, or allow $JS.API.CONSUMER.DELETE.${c.stream}.${c.consumer} to this identity.`,
+        );
       }
     }
     logger.warn(leftBehindMessage(c, serviceName, mode, prune));

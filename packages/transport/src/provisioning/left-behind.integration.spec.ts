@@ -62,7 +62,10 @@ describe('consumers left behind (real nats-server)', () => {
   const orphan = 'lb__lb_b';
   const apps: INestMicroservice[] = [];
 
-  async function boot(module: Type<unknown>, extra: Partial<JetStreamOptions> = {}): Promise<{ app: INestMicroservice; strategy: JetStreamServer; log: CapturedLog }> {
+  async function boot(
+    module: Type<unknown>,
+    extra: Partial<JetStreamOptions> = {},
+  ): Promise<{ app: INestMicroservice; strategy: JetStreamServer; log: CapturedLog }> {
     const log = new CapturedLog();
     const strategy = new JetStreamServer({
       connection: { servers: h.server.url },
@@ -99,7 +102,7 @@ describe('consumers left behind (real nats-server)', () => {
     await h.stop();
   });
 
-  it('reports a removed handler\'s durable at boot and in readiness, prunes it only when asked, and leaves other consumers alone', async () => {
+  it("reports a removed handler's durable at boot and in readiness, prunes it only when asked, and leaves other consumers alone", async () => {
     // Another live instance of this service, with its own broadcast consumer (<durable>_<instance>).
     const live = await boot(Broadcaster);
     const liveBroadcast = live.strategy.bindings[0].durable;
@@ -122,13 +125,17 @@ describe('consumers left behind (real nats-server)', () => {
     for (const other of ['other__lb_b', 'lb___lb_b', liveBroadcast, 'lb__lb_a']) expect(warnings.filter((w) => w.includes(other))).toEqual([]);
     const consumersCheck = (await v2.strategy.health.readiness()).checks.find((c) => c.name === 'jetstream.consumers');
     expect(consumersCheck?.status).toBe('up');
-    expect(consumersCheck?.details.leftBehind).toEqual([{ consumer: `${stream}/${orphan}`, pending: 1, ackPending: 0, inUse: false, remove: `nats consumer rm ${stream} ${orphan}` }]);
+    expect(consumersCheck?.details.leftBehind).toEqual([
+      { consumer: `${stream}/${orphan}`, pending: 1, ackPending: 0, inUse: false, remove: `nats consumer rm ${stream} ${orphan}` },
+    ]);
     expect(await exists(orphan)).toBe(true);
     await v2.app.close();
 
     // verify never removes, even with pruneConsumers, and says so.
     const verify = await boot(V2, { provisioning: 'verify', pruneConsumers: true });
-    expect(verify.log.matching(new RegExp(`${stream}/${orphan}.*only with provisioning 'create-or-update' \\(this service uses 'verify'\\)`), 'JetStreamServer')).toHaveLength(1);
+    expect(
+      verify.log.matching(new RegExp(`${stream}/${orphan}.*only with provisioning 'create-or-update' \\(this service uses 'verify'\\)`), 'JetStreamServer'),
+    ).toHaveLength(1);
     expect(await exists(orphan)).toBe(true);
     await verify.app.close();
 

@@ -29,7 +29,9 @@ describe("Provisioner's log lines", () => {
 
   it("go through the server's redactor, which knows the connection's verbatim secrets", async () => {
     // A subject that happens to echo the password: no shape gives it away, only the redactor knows it.
-    await new Provisioner(emptyServer(), 'create-or-update', 'billing', createRedactor({ pass: SECRET })).provisionStreams([{ name: 'ORDERS', subjects: [`orders.${SECRET}.>`] }]);
+    await new Provisioner(emptyServer(), 'create-or-update', 'billing', createRedactor({ pass: SECRET })).provisionStreams([
+      { name: 'ORDERS', subjects: [`orders.${SECRET}.>`] },
+    ]);
     expect(lines).toEqual(['Created stream ORDERS (orders.***.>)']);
   });
 });

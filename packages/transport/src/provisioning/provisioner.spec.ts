@@ -34,12 +34,18 @@ describe('Provisioner (fake JetStream manager, no server)', () => {
   });
 
   describe("'create-or-update'", () => {
-    it('creates a missing stream and the handler\'s durable consumer, with max_deliver above the attempts', async () => {
+    it("creates a missing stream and the handler's durable consumer, with max_deliver above the attempts", async () => {
       const server = new FakeJetStreamManager();
       const bindings = await new Provisioner(server.jsm, 'create-or-update').provision([ORDERS], [handler({ maxDeliver: 3, ackWaitMs: 30_000 })]);
       expect(bindings.map((b) => b.stream)).toEqual(['ORDERS']);
       expect(server.writes.map((w) => `${w.call} ${w.name}`)).toEqual(['streams.add ORDERS', 'consumers.add ORDERS/orders']);
-      expect(server.writes[1].config).toMatchObject({ durable_name: 'orders', filter_subject: 'orders.created', ack_policy: 'explicit', max_deliver: 4, ack_wait: 30_000_000_000 });
+      expect(server.writes[1].config).toMatchObject({
+        durable_name: 'orders',
+        filter_subject: 'orders.created',
+        ack_policy: 'explicit',
+        max_deliver: 4,
+        ack_wait: 30_000_000_000,
+      });
       expect(log.matching(/Created durable consumer ORDERS\/orders for "orders.created"/)).toHaveLength(1);
     });
 
@@ -68,8 +74,19 @@ describe('Provisioner (fake JetStream manager, no server)', () => {
 
     it('compares with the stream another instance created first instead of failing', async () => {
       const server = new FakeJetStreamManager();
-      server.before.set('streams.add', () => server.addStream({ name: 'ORDERS', subjects: ['orders.>'], retention: RetentionPolicy.Limits, storage: StorageType.File, num_replicas: 1 }));
-      server.before.set('consumers.add', () => server.addConsumer('ORDERS', { durable_name: 'orders', ack_policy: AckPolicy.Explicit, ack_wait: 30_000_000_000, max_deliver: 4, max_ack_pending: 100, filter_subject: 'orders.created' }));
+      server.before.set('streams.add', () =>
+        server.addStream({ name: 'ORDERS', subjects: ['orders.>'], retention: RetentionPolicy.Limits, storage: StorageType.File, num_replicas: 1 }),
+      );
+      server.before.set('consumers.add', () =>
+        server.addConsumer('ORDERS', {
+          durable_name: 'orders',
+          ack_policy: AckPolicy.Explicit,
+          ack_wait: 30_000_000_000,
+          max_deliver: 4,
+          max_ack_pending: 100,
+          filter_subject: 'orders.created',
+        }),
+      );
       await new Provisioner(server.jsm, 'create-or-update').provision([ORDERS], [handler()]);
       expect(server.writes).toEqual([]);
     });
@@ -85,13 +102,19 @@ describe('Provisioner (fake JetStream manager, no server)', () => {
 
     it('explains a permission refusal: what was denied and to use verify with a privileged identity', async () => {
       const server = new FakeJetStreamManager();
-      const denied = new errors.PermissionViolationError('Permissions Violation for Publish to "$JS.API.STREAM.CREATE.ORDERS"', 'publish', '$JS.API.STREAM.CREATE.ORDERS');
+      const denied = new errors.PermissionViolationError(
+        'Permissions Violation for Publish to "$JS.API.STREAM.CREATE.ORDERS"',
+        'publish',
+        '$JS.API.STREAM.CREATE.ORDERS',
+      );
       server.refuse.set('streams.add', new Error('permission denied', { cause: denied }));
       const boot = new Provisioner(server.jsm, 'create-or-update').provision([ORDERS], [handler()]);
-      await expect(boot).rejects.toThrow(/Could not create stream ORDERS: the server said "permission denied"\. This identity may not publish "\$JS\.API\.STREAM\.CREATE\.ORDERS".*provisioning "verify"/);
+      await expect(boot).rejects.toThrow(
+        /Could not create stream ORDERS: the server said "permission denied"\. This identity may not publish "\$JS\.API\.STREAM\.CREATE\.ORDERS".*provisioning "verify"/,
+      );
     });
 
-    it('gives uncaptured dead-letter subjects a stream of the service\'s own', async () => {
+    it("gives uncaptured dead-letter subjects a stream of the service's own", async () => {
       const server = new FakeJetStreamManager();
       await new Provisioner(server.jsm, 'create-or-update', 'billing').provision([ORDERS], [handler({ deadLetter: 'dead.{subject}' })]);
       expect(server.writes.filter((w) => w.call === 'streams.add').map((w) => w.config)).toEqual([
@@ -104,7 +127,9 @@ describe('Provisioner (fake JetStream manager, no server)', () => {
       const server = await provisioned();
       server.consumerConfigs.clear();
       await new Provisioner(server.jsm, 'create-or-update').recreateConsumer({ ...fakeBinding(), stream: 'ORDERS' }, 42);
-      expect(server.writes).toEqual([{ call: 'consumers.add', name: 'ORDERS/orders', config: expect.objectContaining({ deliver_policy: 'by_start_sequence', opt_start_seq: 42 }) }]);
+      expect(server.writes).toEqual([
+        { call: 'consumers.add', name: 'ORDERS/orders', config: expect.objectContaining({ deliver_policy: 'by_start_sequence', opt_start_seq: 42 }) },
+      ]);
     });
   });
 
@@ -115,14 +140,19 @@ describe('Provisioner (fake JetStream manager, no server)', () => {
       const err = await boot.catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ProvisioningError);
       expect((err as ProvisioningError).message).toMatch(/Provisioning 'verify' found 2 difference\(s\)/);
-      expect((err as ProvisioningError).differences.map((d) => `${d.kind} ${d.name} ${d.field}`)).toEqual(['stream ORDERS (missing)', 'consumer ORDERS/orders (missing)']);
+      expect((err as ProvisioningError).differences.map((d) => `${d.kind} ${d.name} ${d.field}`)).toEqual([
+        'stream ORDERS (missing)',
+        'consumer ORDERS/orders (missing)',
+      ]);
       expect(server.writes).toEqual([]);
     });
 
     it('reports a changed field instead of updating it', async () => {
       const server = await provisioned();
       const err = await new Provisioner(server.jsm, 'verify').provision([ORDERS], [handler({ ackWaitMs: 5000 })]).catch((e: unknown) => e);
-      expect((err as ProvisioningError).differences).toEqual([expect.objectContaining({ name: 'ORDERS/orders', field: 'ack_wait', option: 'ackWait', shown: { expected: "'5s'", actual: "'30s'" }, updatable: true })]);
+      expect((err as ProvisioningError).differences).toEqual([
+        expect.objectContaining({ name: 'ORDERS/orders', field: 'ack_wait', option: 'ackWait', shown: { expected: "'5s'", actual: "'30s'" }, updatable: true }),
+      ]);
       expect(server.writes).toEqual([]);
     });
 
@@ -136,7 +166,7 @@ describe('Provisioner (fake JetStream manager, no server)', () => {
   });
 
   describe("'off'", () => {
-    it('fails when the handler\'s consumer is missing, saying how to fix it', async () => {
+    it("fails when the handler's consumer is missing, saying how to fix it", async () => {
       const server = new FakeJetStreamManager();
       server.addStream({ name: 'ORDERS', subjects: ['orders.>'] });
       await expect(new Provisioner(server.jsm, 'off').provision([], [handler()])).rejects.toThrow(
@@ -166,11 +196,16 @@ describe('Provisioner (fake JetStream manager, no server)', () => {
       await expect(boot).rejects.toThrow(/"orders.created" and "orders.paid" both use durable "orders" on stream ORDERS/);
     });
 
-    it('fails with the server\'s words when a consumer cannot be read', async () => {
+    it("fails with the server's words when a consumer cannot be read", async () => {
       const server = await provisioned();
       const original = server.jsm;
-      const jsm = { ...original, consumers: { ...original.consumers, info: () => Promise.reject(apiError(JetStreamApiCodes.JetStreamNotEnabledForAccount, 'jetstream not enabled')) } };
-      await expect(new Provisioner(jsm as typeof original, 'create-or-update').provision([ORDERS], [handler()])).rejects.toThrow(/Could not read consumer ORDERS\/orders: the server said "jetstream not enabled"/);
+      const jsm = {
+        ...original,
+        consumers: { ...original.consumers, info: () => Promise.reject(apiError(JetStreamApiCodes.JetStreamNotEnabledForAccount, 'jetstream not enabled')) },
+      };
+      await expect(new Provisioner(jsm as typeof original, 'create-or-update').provision([ORDERS], [handler()])).rejects.toThrow(
+        /Could not read consumer ORDERS\/orders: the server said "jetstream not enabled"/,
+      );
     });
   });
 });

@@ -19,7 +19,6 @@ import { isApiError, provisioningServerError } from './server-refusals.js';
 /** JetStream API error: "stream name already in use with a different configuration" / already exists. */
 const STREAM_NAME_IN_USE = 10058;
 
-
 /**
  * Makes the server's streams and consumers match the app's declarations (create-or-update),
  * checks them without writing (verify), or only checks that the consumers exist (off).
@@ -194,10 +193,7 @@ export class Provisioner {
   }
 
   /** In create-or-update, applies updatable differences when none is immutable; returns what is left to report. */
-  private async applyUpdates(
-    diffs: ProvisioningDifference[],
-    update: (changes: Record<string, unknown>) => Promise<void>,
-  ): Promise<ProvisioningDifference[]> {
+  private async applyUpdates(diffs: ProvisioningDifference[], update: (changes: Record<string, unknown>) => Promise<void>): Promise<ProvisioningDifference[]> {
     if (diffs.length === 0 || this.mode === 'verify') return diffs;
     const blocked = diffs.filter((d) => !d.updatable);
     if (blocked.length > 0) return blocked;
@@ -243,7 +239,10 @@ export class Provisioner {
     const name = `${this.serviceName.toUpperCase().replace(/[^A-Z0-9_-]/g, '_')}_DEAD_LETTERS`;
     // Subjects another listed subject covers would overlap inside the stream.
     const own = subjects.filter((x) => !subjects.some((y) => y !== x && subjectMatches(y, x)));
-    const replicas = this.replicasOf(bindings.map((b) => b.stream), declared);
+    const replicas = this.replicasOf(
+      bindings.map((b) => b.stream),
+      declared,
+    );
     const existing = this.serverStreams.get(name) ?? (await this.jsm.streams.info(name).catch(() => undefined));
     try {
       const info = existing
@@ -280,7 +279,11 @@ export class Provisioner {
 
 /** The binding with its start moved to `resumeFrom`, unless its declared start is later. */
 function resumeBinding(b: HandlerBinding, resumeFrom: number): HandlerBinding {
-  const later = b.deliverPolicy === 'new' || b.deliverPolicy === 'last' || b.deliverPolicy === 'last_per_subject' || (b.deliverPolicy === 'by_start_sequence' && (b.optStartSeq ?? 0) >= resumeFrom);
+  const later =
+    b.deliverPolicy === 'new' ||
+    b.deliverPolicy === 'last' ||
+    b.deliverPolicy === 'last_per_subject' ||
+    (b.deliverPolicy === 'by_start_sequence' && (b.optStartSeq ?? 0) >= resumeFrom);
   return later ? b : { ...b, deliverPolicy: 'by_start_sequence', optStartSeq: resumeFrom, optStartTime: undefined };
 }
 
@@ -294,7 +297,9 @@ function assertOneHandlerPerDurable(bindings: HandlerBinding[]): void {
     const key = `${b.stream}/${b.durable}`;
     const other = seen.get(key);
     if (other !== undefined) {
-      throw new JetStreamConfigError(`Handlers "${other}" and "${b.subject}" both use durable "${b.durable}" on stream ${b.stream}: give one of them another durable.`);
+      throw new JetStreamConfigError(
+        `Handlers "${other}" and "${b.subject}" both use durable "${b.durable}" on stream ${b.stream}: give one of them another durable.`,
+      );
     }
     seen.set(key, b.subject);
   }

@@ -38,7 +38,14 @@ describe('provisioning without listing every stream (real nats-server with permi
     await jsm.streams.add({ name: 'LOOKDLQ', subjects: ['lookdlq.>'] });
     // Streams the app has nothing to do with: listing them is what least privilege forbids.
     await jsm.streams.add({ name: 'OTHER_TEAM', subjects: ['other.>'] });
-    await jsm.consumers.add('LOOK', { durable_name: 'look__look_created', filter_subject: 'look.created', ack_policy: 'explicit' as never, max_deliver: 15, ack_wait: 30_000_000_000, max_ack_pending: 100 });
+    await jsm.consumers.add('LOOK', {
+      durable_name: 'look__look_created',
+      filter_subject: 'look.created',
+      ack_policy: 'explicit' as never,
+      max_deliver: 15,
+      ack_wait: 30_000_000_000,
+      max_ack_pending: 100,
+    });
   });
   afterAll(async () => {
     await Promise.all(apps.map((a) => a.close()));
@@ -47,7 +54,12 @@ describe('provisioning without listing every stream (real nats-server with permi
   });
 
   const boot = async (provisioning: ProvisioningMode, user: string) => {
-    const strategy = new JetStreamServer({ connection: { servers: server.url, user, pass: user }, serviceName: 'look', provisioning, deadLetterAdvisories: false });
+    const strategy = new JetStreamServer({
+      connection: { servers: server.url, user, pass: user },
+      serviceName: 'look',
+      provisioning,
+      deadLetterAdvisories: false,
+    });
     const app = await NestFactory.createMicroservice(LookupModule, { strategy, logger: false });
     apps.push(app);
     await app.listen();
@@ -63,6 +75,8 @@ describe('provisioning without listing every stream (real nats-server with permi
     const err = await boot('create-or-update', 'app').catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/Could not list streams.*(Permissions Violation|permission)/i);
     expect(((err as Error).cause as Error).cause).toBeInstanceOf(errors.PermissionViolationError);
-    expect((err as Error).message).toMatch(/This identity may not publish "\$JS\.API\.STREAM\.LIST": it may not change JetStream config\. Use provisioning "verify"/);
+    expect((err as Error).message).toMatch(
+      /This identity may not publish "\$JS\.API\.STREAM\.LIST": it may not change JetStream config\. Use provisioning "verify"/,
+    );
   });
 });

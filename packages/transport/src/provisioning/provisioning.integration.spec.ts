@@ -78,7 +78,9 @@ describe('provisioning (real nats-server)', () => {
     await h.jsm.streams.add({ name: stream, subjects: ['prov.>'], retention: RetentionPolicy.Workqueue });
     const err = await h.app(ProvModule, opts(stream)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProvisioningError);
-    expect((err as ProvisioningError).differences).toEqual([expect.objectContaining({ kind: 'stream', name: stream, field: 'retention', expected: 'limits', actual: 'workqueue', updatable: false })]);
+    expect((err as ProvisioningError).differences).toEqual([
+      expect.objectContaining({ kind: 'stream', name: stream, field: 'retention', expected: 'limits', actual: 'workqueue', updatable: false }),
+    ]);
     expect((err as Error).message).toContain(`stream ${stream}: retention is "workqueue", the app declares "limits" (cannot be changed in place)`);
   });
 
@@ -101,16 +103,25 @@ describe('provisioning (real nats-server)', () => {
     const stream = uniqueName('PROV');
     const err = await h.app(ProvModule, opts(stream, { provisioning: 'verify' })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProvisioningError);
-    expect((err as ProvisioningError).differences.map((d) => `${d.kind} ${d.name} ${d.field}`)).toEqual([`stream ${stream} (missing)`, `consumer ${stream}/prov__prov_created (missing)`]);
+    expect((err as ProvisioningError).differences.map((d) => `${d.kind} ${d.name} ${d.field}`)).toEqual([
+      `stream ${stream} (missing)`,
+      `consumer ${stream}/prov__prov_created (missing)`,
+    ]);
     expect((err as Error).message).toContain(`stream ${stream}: missing`);
     expect((err as Error).message).not.toMatch(/Could not read/);
   });
 
-  it('shows consumer differences in the handler\'s terms: maxDeliver as written, ackWait as a duration', async () => {
+  it("shows consumer differences in the handler's terms: maxDeliver as written, ackWait as a duration", async () => {
     const stream = uniqueName('PROV');
     await h.jsm.streams.add({ name: stream, subjects: ['prov.>'] });
     // The handler declares maxDeliver 4 (the server's max_deliver 5) and ackWait '20s'.
-    await h.jsm.consumers.add(stream, { durable_name: 'prov__prov_created', filter_subject: 'prov.created', ack_policy: 'explicit' as never, max_deliver: 7, ack_wait: 60_000_000_000 });
+    await h.jsm.consumers.add(stream, {
+      durable_name: 'prov__prov_created',
+      filter_subject: 'prov.created',
+      ack_policy: 'explicit' as never,
+      max_deliver: 7,
+      ack_wait: 60_000_000_000,
+    });
     const err = await h.app(ProvModule, { serviceName: 'prov', provisioning: 'verify' }).catch((e: unknown) => e);
     const text = (err as Error).message;
     expect(text).toContain(`consumer ${stream}/prov__prov_created: maxDeliver is 6 on the server, the app declares 4 (max_deliver)`);
@@ -131,7 +142,9 @@ describe('provisioning (real nats-server)', () => {
     const stream = SHARED_STREAM;
     const err = await h.app(SharedDurableModule, opts(stream)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(JetStreamConfigError);
-    expect((err as Error).message).toBe(`Handlers "prov.created" and "prov.cancelled" both use durable "shared" on stream ${stream}: give one of them another durable.`);
+    expect((err as Error).message).toBe(
+      `Handlers "prov.created" and "prov.cancelled" both use durable "shared" on stream ${stream}: give one of them another durable.`,
+    );
     await expect(h.jsm.consumers.info(stream, 'shared')).rejects.toThrow(/consumer not found/);
   });
 
@@ -149,9 +162,15 @@ describe('provisioning (real nats-server)', () => {
   });
 
   it('rejects overlapping declared streams, bad names and streams overlapping a server stream', async () => {
-    expect(() => new JetStreamServer({ streams: [{ name: 'A', subjects: ['x.>'] }, { name: 'B', subjects: ['x.y'] }] })).toThrow(
-      /Streams "A" \("x\.>"\) and "B" \("x\.y"\) capture overlapping subjects/,
-    );
+    expect(
+      () =>
+        new JetStreamServer({
+          streams: [
+            { name: 'A', subjects: ['x.>'] },
+            { name: 'B', subjects: ['x.y'] },
+          ],
+        }),
+    ).toThrow(/Streams "A" \("x\.>"\) and "B" \("x\.y"\) capture overlapping subjects/);
     expect(() => new JetStreamServer({ streams: [{ name: 'bad.name', subjects: ['x'] }] })).toThrow(JetStreamConfigError);
     const existing = uniqueName('EXISTING');
     await h.jsm.streams.add({ name: existing, subjects: ['prov.>'] });

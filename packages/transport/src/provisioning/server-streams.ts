@@ -40,8 +40,7 @@ export class ServerStreams {
 
   /** The stream a handler reads: the one it names (checked), else the one capturing its subject. */
   resolve(b: UnresolvedBinding, declared: StreamDeclaration[]): string {
-    const subjectsOf = (name: string): string[] | undefined =>
-      declared.find((d) => d.name === name)?.subjects ?? this.byName.get(name)?.config.subjects;
+    const subjectsOf = (name: string): string[] | undefined => declared.find((d) => d.name === name)?.subjects ?? this.byName.get(name)?.config.subjects;
     if (b.stream) {
       const subjects = subjectsOf(b.stream);
       if (!subjects) {

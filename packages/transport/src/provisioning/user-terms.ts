@@ -50,7 +50,12 @@ function consumerTerms(maxDeliverOffset: number): Record<string, FieldTerms> {
     ack_wait: { option: 'ackWait', show: duration },
     max_deliver: {
       option: 'maxDeliver',
-      show: (n) => (n === -1 ? 'unlimited (-1)' : n - maxDeliverOffset >= 1 ? String(n - maxDeliverOffset) : `below 1 (the server's max_deliver ${n} is maxDeliver + ${maxDeliverOffset})`),
+      show: (n) =>
+        n === -1
+          ? 'unlimited (-1)'
+          : n - maxDeliverOffset >= 1
+            ? String(n - maxDeliverOffset)
+            : `below 1 (the server's max_deliver ${n} is maxDeliver + ${maxDeliverOffset})`,
     },
     max_ack_pending: { option: 'maxAckPending', show: limit },
     deliver_policy: { option: 'deliverPolicy' },

@@ -47,7 +47,9 @@ describe('work-queue streams (real nats-server)', () => {
     for (let i = 0; i < N; i += 500) {
       await Promise.all(Array.from({ length: 500 }, (_, j) => h.js.publish('tasks.run', JSON.stringify({ n: i + j + 1 }))));
     }
-    await waitFor('every task handled and removed from the stream', async () => calls.size === N && (await h.jsm.streams.info(stream)).state.messages === 0, { timeout: 120_000 });
+    await waitFor('every task handled and removed from the stream', async () => calls.size === N && (await h.jsm.streams.info(stream)).state.messages === 0, {
+      timeout: 120_000,
+    });
     // Each exactly once: nothing crashed, so nothing was redelivered.
     expect([...calls.values()].every((c) => c === 1)).toBe(true);
     await h.closeApps();
@@ -62,9 +64,16 @@ describe('work-queue streams (real nats-server)', () => {
   });
 
   it('refuses handlers whose subjects overlap, and names a consumer already there', async () => {
-    await expect(boot([['tasks.*', {}], ['tasks.x', {}]])).rejects.toThrow(/handlers "tasks.\*" and "tasks.x" overlap on workqueue stream/);
+    await expect(
+      boot([
+        ['tasks.*', {}],
+        ['tasks.x', {}],
+      ]),
+    ).rejects.toThrow(/handlers "tasks.\*" and "tasks.x" overlap on workqueue stream/);
     await h.jsm.consumers.add(stream, { durable_name: 'legacy', ack_policy: 'explicit' as never, filter_subject: 'tasks.y' });
-    await expect(boot([['tasks.>', {}]])).rejects.toThrow(new RegExp(`overlaps consumer ${stream}/legacy \\(filter "tasks.y"\\).*nats consumer rm ${stream} legacy`));
+    await expect(boot([['tasks.>', {}]])).rejects.toThrow(
+      new RegExp(`overlaps consumer ${stream}/legacy \\(filter "tasks.y"\\).*nats consumer rm ${stream} legacy`),
+    );
     await h.jsm.consumers.delete(stream, 'legacy');
   });
 });

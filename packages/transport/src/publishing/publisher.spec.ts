@@ -22,7 +22,7 @@ describe('toPublishError', () => {
     expect(err.message).toMatch(/raise max_payload on the server/);
   });
 
-  it('passes the library\'s own errors through', () => {
+  it("passes the library's own errors through", () => {
     const own = new PublishFailedError('x', 'y');
     expect(toPublishError(own, 'x', {})).toBe(own);
   });
@@ -30,7 +30,9 @@ describe('toPublishError', () => {
 
 describe('Publisher refusals (nothing reaches the client)', () => {
   const publishes: string[] = [];
-  const js = { publish: (subject: string) => (publishes.push(subject), Promise.resolve({ stream: 'S', seq: 1, duplicate: false })) } as unknown as ConstructorParameters<typeof Publisher>[0];
+  const js = {
+    publish: (subject: string) => (publishes.push(subject), Promise.resolve({ stream: 'S', seq: 1, duplicate: false })),
+  } as unknown as ConstructorParameters<typeof Publisher>[0];
   const publisher = new Publisher(js, {} as ConstructorParameters<typeof Publisher>[1], { timeoutMs: 1000, retryBudgetMs: 1000 });
   const bytes = new Uint8Array();
 
@@ -42,7 +44,9 @@ describe('Publisher refusals (nothing reaches the client)', () => {
     // A MsgHdrs of the caller's: the client checked CR/LF as it was built, not the other control characters.
     const own = headers();
     own.append('X-A', 'esc\u001b[2J');
-    await expect(publisher.publish('a.b', bytes, { headers: own })).rejects.toThrow(/Header "X-A" for "a\.b" is invalid: the value has control character U\+001B at position 3/);
+    await expect(publisher.publish('a.b', bytes, { headers: own })).rejects.toThrow(
+      /Header "X-A" for "a\.b" is invalid: the value has control character U\+001B at position 3/,
+    );
     expect(publishes).toEqual([]);
     await publisher.publish('a.b', bytes, { headers: { 'X-A': 'fine\tvalue' } });
     expect(publishes).toEqual(['a.b']);
@@ -51,8 +55,11 @@ describe('Publisher refusals (nothing reaches the client)', () => {
   it('caches a valid header name, still checks every value, never caches a bad name, and keeps the cache bounded', async () => {
     await publisher.publish('a.b', bytes, { headers: { 'X-Cached': 'one' } });
     // The name is known now: a bad value under it is still refused.
-    await expect(publisher.publish('a.b', bytes, { headers: { 'X-Cached': 'two\nX-Evil: 1' } })).rejects.toThrow(/Header "X-Cached" for "a\.b" is invalid: the value has an LF/);
-    for (let i = 0; i < 2; i++) await expect(publisher.publish('a.b', bytes, { headers: { 'Bad Name': 'v' } })).rejects.toThrow(/Header "Bad Name" for "a\.b" is invalid: the name has/);
+    await expect(publisher.publish('a.b', bytes, { headers: { 'X-Cached': 'two\nX-Evil: 1' } })).rejects.toThrow(
+      /Header "X-Cached" for "a\.b" is invalid: the value has an LF/,
+    );
+    for (let i = 0; i < 2; i++)
+      await expect(publisher.publish('a.b', bytes, { headers: { 'Bad Name': 'v' } })).rejects.toThrow(/Header "Bad Name" for "a\.b" is invalid: the name has/);
     for (let i = 0; i < 3000; i++) await publisher.publish('a.b', bytes, { headers: { [`X-Entity-${i}`]: 'v' } });
     expect(validHeaderNamesCached()).toBeLessThanOrEqual(1000);
     // Past the bound a name is checked each time, and a bad one is still refused.

@@ -1,11 +1,25 @@
-import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager, type JetStreamPublishOptions as JsPublishOptions, type PubAck } from '@nats-io/jetstream';
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JetStreamPublishOptions as JsPublishOptions,
+  type PubAck,
+} from '@nats-io/jetstream';
 import { errors, headers as createHeaders, nuid, type MsgHdrs } from '@nats-io/nats-core';
 import { DEFAULTS } from '../constants.js';
 import { JetStreamConnectionError, JetStreamTransportError } from '../errors/jetstream-transport.error.js';
 import { causeOf } from '../errors/error-causes.js';
 import { JetStreamPermissionError } from '../errors/permission.error.js';
 import { NoStreamForSubjectError } from '../errors/provisioning.error.js';
-import { PublishFailedError, PublishRejectedError, PublishTimeoutError, WrongLastMsgIdError, WrongLastSequenceError, WrongStreamError } from '../errors/publish.errors.js';
+import {
+  PublishFailedError,
+  PublishRejectedError,
+  PublishTimeoutError,
+  WrongLastMsgIdError,
+  WrongLastSequenceError,
+  WrongStreamError,
+} from '../errors/publish.errors.js';
 import type { PublishDefaults } from '../interfaces/jetstream-options.interface.js';
 import type { JetStreamPublishOptions } from '../record-builders/jetstream.record-builder.js';
 import { toMillis } from '../utils/duration.js';
@@ -63,9 +77,16 @@ export class Publisher {
   ) {}
 
   /** Never throws synchronously: every problem is a rejection. `timed`: what `MessageTiming` planned. */
-  publish(subject: string, payload: Uint8Array, options: JetStreamPublishOptions = {}, metadata?: Record<string, string>, timed?: TimedPublish): Promise<PubAck> {
+  publish(
+    subject: string,
+    payload: Uint8Array,
+    options: JetStreamPublishOptions = {},
+    metadata?: Record<string, string>,
+    timed?: TimedPublish,
+  ): Promise<PubAck> {
     // Only a publish with one of these pays for the checks (server version, stream settings).
-    if (!timed && (options.ttl !== undefined || options.deliverAt !== undefined || options.delay !== undefined)) return this.publishTimed(subject, payload, options, metadata);
+    if (!timed && (options.ttl !== undefined || options.deliverAt !== undefined || options.delay !== undefined))
+      return this.publishTimed(subject, payload, options, metadata);
     let opts: Partial<JsPublishOptions>;
     try {
       this.checkSubject(subject);
@@ -93,7 +114,9 @@ export class Publisher {
     return timing
       .plan(subject, options)
       .then((timed) =>
-        this.publish(subject, payload, options, metadata, timed).catch(async (err: unknown) => this.publish(subject, payload, options, metadata, await timing.explain(subject, options, err, timed))),
+        this.publish(subject, payload, options, metadata, timed).catch(async (err: unknown) =>
+          this.publish(subject, payload, options, metadata, await timing.explain(subject, options, err, timed)),
+        ),
       );
   }
 
@@ -165,7 +188,12 @@ export class Publisher {
     if (options.headers) opts.headers = toHeaders(options.headers, subject);
     const { expect } = options;
     if (expect) {
-      opts.expect = { streamName: expect.stream, lastSequence: expect.lastSequence, lastSubjectSequence: expect.lastSubjectSequence, lastMsgID: expect.lastMsgId };
+      opts.expect = {
+        streamName: expect.stream,
+        lastSequence: expect.lastSequence,
+        lastSubjectSequence: expect.lastSubjectSequence,
+        lastMsgID: expect.lastMsgId,
+      };
     }
     return opts;
   }
@@ -221,7 +249,9 @@ export function toPublishError(err: unknown, subject: string, options: JetStream
   if (err instanceof JetStreamTransportError) return err;
   const denied = causeOf(err, errors.PermissionViolationError);
   if (denied) {
-    return new JetStreamPermissionError(denied.operation, denied.subject, `Add "${denied.subject}" to its publish allow list (the publishes of its role)`, { cause: err });
+    return new JetStreamPermissionError(denied.operation, denied.subject, `Add "${denied.subject}" to its publish allow list (the publishes of its role)`, {
+      cause: err,
+    });
   }
   if (causeOf(err, errors.ClosedConnectionError)) {
     return new JetStreamConnectionError(
@@ -273,4 +303,3 @@ function toHeaders(input: JetStreamPublishOptions['headers'], subject: string): 
   }
   return h;
 }
-

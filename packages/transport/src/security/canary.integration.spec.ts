@@ -44,7 +44,8 @@ const canaries = [PASS, URL_PASS, WRONG_PASS, TOKEN, WRONG_TOKEN, SEED, WRONG_SE
 
 /** Everything printed or served, in order. */
 const seen: string[] = [];
-const record = (what: string, ...values: unknown[]) => seen.push(`[${what}] ${values.map((v) => (typeof v === 'string' ? v : inspect(v, { depth: 12 }))).join(' ')}`);
+const record = (what: string, ...values: unknown[]) =>
+  seen.push(`[${what}] ${values.map((v) => (typeof v === 'string' ? v : inspect(v, { depth: 12 }))).join(' ')}`);
 
 /** Every Nest log line of every level, with its arguments inspected (an error's stack and causes included). */
 class CaptureLogger implements LoggerService {
@@ -135,7 +136,10 @@ function runCli(args: string[], env: Record<string, string>): Promise<{ code: nu
 /** Boots a microservice that cannot connect; what it throws (and what Nest logs) is recorded. */
 async function bootFails(connection: NodeConnectionOptions): Promise<Error> {
   const app = await NestFactory.createMicroservice(EmptyModule, { strategy: new JetStreamServer({ connection: { reconnect: false, ...connection } }), logger });
-  const err = (await app.listen().then(() => new Error('listened'), (e: unknown) => e)) as Error;
+  const err = (await app.listen().then(
+    () => new Error('listened'),
+    (e: unknown) => e,
+  )) as Error;
   recordError('boot', err);
   await app.close().catch((e: unknown) => recordError('boot close', e));
   return err;
@@ -143,7 +147,10 @@ async function bootFails(connection: NodeConnectionOptions): Promise<Error> {
 
 async function clientRefused(connection: NodeConnectionOptions): Promise<Error> {
   const client = new JetStreamClient({ connection: { reconnect: false, ...connection } });
-  const err = (await client.connect().then(() => new Error('connected'), (e: unknown) => e)) as Error;
+  const err = (await client.connect().then(
+    () => new Error('connected'),
+    (e: unknown) => e,
+  )) as Error;
   recordError('client', err);
   await client.close();
   return err;
@@ -160,9 +167,17 @@ describe('no secret leaves the process: the canary (real nats-server)', () => {
   let base = '';
 
   beforeAll(async () => {
-    process.stdout.write = ((chunk: unknown, ...rest: never[]) => (record('stdout', String(chunk)), writes.out(chunk as string, ...rest))) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: unknown, ...rest: never[]) => (record('stderr', String(chunk)), writes.err(chunk as string, ...rest))) as typeof process.stderr.write;
-    server = await NatsServer.start({ config: `authorization { users: [ { user: "${USER}", password: "${PASS}" }, { nkey: "${nkeyUser.getPublicKey()}" } ] }` });
+    process.stdout.write = ((chunk: unknown, ...rest: never[]) => (
+      record('stdout', String(chunk)),
+      writes.out(chunk as string, ...rest)
+    )) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: unknown, ...rest: never[]) => (
+      record('stderr', String(chunk)),
+      writes.err(chunk as string, ...rest)
+    )) as typeof process.stderr.write;
+    server = await NatsServer.start({
+      config: `authorization { users: [ { user: "${USER}", password: "${PASS}" }, { nkey: "${nkeyUser.getPublicKey()}" } ] }`,
+    });
     nc = await connect({ servers: server.url, user: USER, pass: PASS });
   });
   afterAll(async () => {
@@ -198,7 +213,9 @@ describe('no secret leaves the process: the canary (real nats-server)', () => {
     expect((await bootFails({ servers: server.url, user: USER, pass: WRONG_PASS })).message).toMatch(/Authorization Violation/);
     expect((await bootFails({ servers: server.url.replace('nats://', `nats://${USER}:${WRONG_PASS}@`) })).message).toMatch(/Authorization Violation/);
     expect((await bootFails({ servers: server.url.replace('nats://', `${USER}:${WRONG_PASS}@`) })).message).toMatch(/Authorization Violation/);
-    expect((await clientRefused({ servers: server.url, authenticator: nkeyAuthenticator(new TextEncoder().encode(WRONG_SEED)) })).message).toMatch(/Check the credentials/);
+    expect((await clientRefused({ servers: server.url, authenticator: nkeyAuthenticator(new TextEncoder().encode(WRONG_SEED)) })).message).toMatch(
+      /Check the credentials/,
+    );
     tokenServer = await NatsServer.start({ config: `authorization { token: "${TOKEN}" }` });
     expect((await clientRefused({ servers: tokenServer.url, token: WRONG_TOKEN })).message).toMatch(/Check the credentials/);
     expect((await clientRefused({ servers: tokenServer.url.replace('nats://', `nats://${WRONG_TOKEN}@`) })).message).toMatch(/Check the credentials/);
@@ -212,7 +229,20 @@ describe('no secret leaves the process: the canary (real nats-server)', () => {
     const account = createAccount();
     const system = createAccount();
     const credsUser = createUser();
-    const limits = { conn: -1, subs: -1, payload: -1, data: -1, imports: -1, exports: -1, leaf: -1, wildcards: true, mem_storage: -1, disk_storage: -1, streams: -1, consumer: -1 };
+    const limits = {
+      conn: -1,
+      subs: -1,
+      payload: -1,
+      data: -1,
+      imports: -1,
+      exports: -1,
+      leaf: -1,
+      wildcards: true,
+      mem_storage: -1,
+      disk_storage: -1,
+      streams: -1,
+      consumer: -1,
+    };
     const accountJwt = await encodeAccount('APP', account, { limits }, { signer: operator });
     const systemJwt = await encodeAccount('SYS', system, {}, { signer: operator });
     credsServer = await NatsServer.start({
@@ -224,7 +254,9 @@ describe('no secret leaves the process: the canary (real nats-server)', () => {
     const good = new JetStreamClient({ connection: { servers: credsServer.url, authenticator: credsAuthenticator(fmtCreds(userJwt, credsUser)) } });
     await good.connect();
     await good.close();
-    expect((await clientRefused({ servers: credsServer.url, authenticator: credsAuthenticator(fmtCreds(userJwt, forgedSeed)) })).message).toMatch(/Check the credentials/);
+    expect((await clientRefused({ servers: credsServer.url, authenticator: credsAuthenticator(fmtCreds(userJwt, forgedSeed)) })).message).toMatch(
+      /Check the credentials/,
+    );
     expect(leaks()).toEqual([]);
   });
 
@@ -274,10 +306,17 @@ describe('no secret leaves the process: the canary (real nats-server)', () => {
 
     // The outage: the server stopped, the probes read while it is down, then it comes back.
     await server.kill('SIGTERM');
-    await waitFor('the service to see the outage', async () => (await get('/health/ready')).status === 503 && /reconnecting|disconnected/.test((await get('/health/ready')).body));
+    await waitFor(
+      'the service to see the outage',
+      async () => (await get('/health/ready')).status === 503 && /reconnecting|disconnected/.test((await get('/health/ready')).body),
+    );
     await get('/health/live');
     await server.restart();
-    await waitFor('the service to reconnect', async () => (await get('/health/live')).status === 200 && /"status":"connected"/.test((await get('/health/ready')).body), { timeout: 30_000 });
+    await waitFor(
+      'the service to reconnect',
+      async () => (await get('/health/live')).status === 200 && /"status":"connected"/.test((await get('/health/ready')).body),
+      { timeout: 30_000 },
+    );
     await get('/metrics');
 
     // The redrive command, credentials from the environment, from a creds-less URL on its command line, and wrong ones.

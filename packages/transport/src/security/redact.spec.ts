@@ -26,7 +26,8 @@ describe('redactSecrets', () => {
   });
 
   it('keeps URLs without userinfo, and their host and port, untouched, and e-mail addresses', () => {
-    const text = 'at nats://127.0.0.1:4222, tls://[::1]:4443, ws://nats.example:8080/ws, 127.0.0.1:4222, [::1]:4222 and nats://host (2 servers) alice@example.com, git@github.com:org/repo';
+    const text =
+      'at nats://127.0.0.1:4222, tls://[::1]:4443, ws://nats.example:8080/ws, 127.0.0.1:4222, [::1]:4222 and nats://host (2 servers) alice@example.com, git@github.com:org/repo';
     expect(redactSecrets(text)).toBe(text);
   });
 
@@ -58,7 +59,9 @@ describe('redactSecrets', () => {
   });
 
   it('redacts secret fields of a JSON-ish dump (the CONNECT line) and keeps the others', () => {
-    expect(redactSecrets('CONNECT {"user":"alice","pass":"pw1","auth_token":"tk","verbose":false}')).toBe('CONNECT {"user":"alice","pass":***,"auth_token":***,"verbose":false}');
+    expect(redactSecrets('CONNECT {"user":"alice","pass":"pw1","auth_token":"tk","verbose":false}')).toBe(
+      'CONNECT {"user":"alice","pass":***,"auth_token":***,"verbose":false}',
+    );
     expect(redactSecrets("{ token: 'abc', name: 'svc' }")).toBe("{ token: ***, name: 'svc' }");
   });
 
@@ -69,7 +72,8 @@ describe('redactSecrets', () => {
   });
 
   it('leaves ordinary library messages alone', () => {
-    const text = 'JetStreamServer cannot connect to NATS at nats://127.0.0.1:4999: connection refused. Check the credentials in connection (user/pass, token, authenticator: nkey, .creds/JWT).';
+    const text =
+      'JetStreamServer cannot connect to NATS at nats://127.0.0.1:4999: connection refused. Check the credentials in connection (user/pass, token, authenticator: nkey, .creds/JWT).';
     expect(redactSecrets(text)).toBe(text);
   });
 });

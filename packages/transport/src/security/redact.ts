@@ -79,7 +79,9 @@ export function connectionSecrets(options: SecretBearingOptions | undefined): st
 
 /** A redactor for one connection: its verbatim secrets plus every pattern of `redactSecrets`. */
 export function createRedactor(options?: SecretBearingOptions, extraSecrets: readonly string[] = []): Redactor {
-  const secrets = [...new Set([...connectionSecrets(options), ...extraSecrets.filter((s) => s.length >= MIN_VERBATIM_SECRET_LENGTH)])].sort((a, b) => b.length - a.length);
+  const secrets = [...new Set([...connectionSecrets(options), ...extraSecrets.filter((s) => s.length >= MIN_VERBATIM_SECRET_LENGTH)])].sort(
+    (a, b) => b.length - a.length,
+  );
   const redact = (text: string): string => {
     let out = redactSecrets(text);
     for (const secret of secrets) out = out.split(secret).join(REDACTED);

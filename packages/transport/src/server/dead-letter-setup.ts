@@ -45,7 +45,12 @@ export async function startDeadLettering(
   if (advisories === false || watched.length === 0) return { router };
   const stream = advisoryStreamName(options.serviceName ?? DEFAULTS.serviceName);
   // The safety net must survive what the streams it protects survive: at least their replicas.
-  const replicas = (advisories === true ? undefined : advisories.replicas) ?? deps.provisioner.replicasOf(watched.map((b) => b.stream), options.streams ?? []);
+  const replicas =
+    (advisories === true ? undefined : advisories.replicas) ??
+    deps.provisioner.replicasOf(
+      watched.map((b) => b.stream),
+      options.streams ?? [],
+    );
   const watcher = new AdvisoryWatcher(stream, watched, js, jsm, router, emit.deadLetterLost, deps.redact);
   await watcher.start(deps.mode, replicas);
   return { router, advisories: watcher };

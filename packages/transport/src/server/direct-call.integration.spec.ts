@@ -154,7 +154,13 @@ class DirectModule {}
 class GlobalInterceptorModule {}
 
 /** Boots `module` on `h` with its own service name (so its own durables) and a stream for `direct.>`. */
-async function boot(h: Harness, stream: string, module: Type<unknown>, options: JetStreamOptions, setup?: (app: INestMicroservice) => void): Promise<JetStreamServer> {
+async function boot(
+  h: Harness,
+  stream: string,
+  module: Type<unknown>,
+  options: JetStreamOptions,
+  setup?: (app: INestMicroservice) => void,
+): Promise<JetStreamServer> {
   return (await h.app(module, { streams: [{ name: stream, subjects: ['direct.>'] }], ...options }, setup)).strategy;
 }
 
@@ -194,9 +200,17 @@ describe.each([
     }
     expect(
       Object.fromEntries(
-        ['direct.plain', 'direct.bare', 'direct.property', 'direct.filtered', 'direct.guarded', 'direct.intercepted', 'direct.param-pipe', 'direct.class-guarded', 'direct.request-scoped'].map(
-          (s) => [s, invocation(strategy, s)],
-        ),
+        [
+          'direct.plain',
+          'direct.bare',
+          'direct.property',
+          'direct.filtered',
+          'direct.guarded',
+          'direct.intercepted',
+          'direct.param-pipe',
+          'direct.class-guarded',
+          'direct.request-scoped',
+        ].map((s) => [s, invocation(strategy, s)]),
       ),
     ).toEqual({
       'direct.plain': 'direct',
@@ -218,7 +232,10 @@ describe.each([
     await publish('direct.property', 'x1');
     await waitFor('the three handlers', () => probe.count((p) => /^(plain|bare|property):/.test(p)) === 3);
     expect(probe.seen).toEqual(expect.arrayContaining(['plain:p1:true:direct.plain', 'bare:b1:payload only', 'property:x1:direct.property']));
-    await waitFor('the acks', async () => (await settled('direct__direct_plain')) && (await settled('direct__direct_bare')) && (await settled('direct__direct_property')));
+    await waitFor(
+      'the acks',
+      async () => (await settled('direct__direct_plain')) && (await settled('direct__direct_bare')) && (await settled('direct__direct_property')),
+    );
   });
 
   it.each([
@@ -236,7 +253,11 @@ describe.each([
   it('retries a BadRequestException the handler throws (only a pipe rejection is poison), as through the pipeline', async () => {
     const { seq } = await publish('direct.bad-request', 'b1');
     await waitFor('the terminated event', () => terminated.find((t) => t.streamSequence === seq));
-    expect(terminated.find((t) => t.streamSequence === seq)).toMatchObject({ exhausted: true, deliveryCount: 3, reason: expect.stringMatching(/id must be a number/) });
+    expect(terminated.find((t) => t.streamSequence === seq)).toMatchObject({
+      exhausted: true,
+      deliveryCount: 3,
+      reason: expect.stringMatching(/id must be a number/),
+    });
     expect(probe.count((p) => p === 'bad:b1')).toBe(3);
   });
 

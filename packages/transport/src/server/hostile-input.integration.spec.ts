@@ -87,19 +87,26 @@ describe('hostile input (real nats-server)', () => {
 
   // A raw HPUB has no PubAck: wait for the stream to hold it.
   const seqOf = (subject: string) =>
-    waitFor(`a message on ${subject} in stream HOSTILE`, async () => (await h.jsm.streams.getMessage('HOSTILE', { last_by_subj: subject }).catch(() => null))?.seq);
+    waitFor(
+      `a message on ${subject} in stream HOSTILE`,
+      async () => (await h.jsm.streams.getMessage('HOSTILE', { last_by_subj: subject }).catch(() => null))?.seq,
+    );
 
   async function deadLetterOf(seq: number) {
     let found: { facts: ReturnType<typeof readDeadLetter>; headers: Map<string, string> } | undefined;
-    await waitFor(`message ${seq} dead-lettered`, async () => {
-      const info = await h.jsm.streams.info('HOSTILE_DEAD');
-      for (let s = info.state.first_seq; info.state.messages > 0 && s <= info.state.last_seq; s++) {
-        const m = await h.jsm.streams.getMessage('HOSTILE_DEAD', { seq: s });
-        const facts = m && readDeadLetter(m.header);
-        if (m && facts?.sequence === seq) found = { facts, headers: new Map([...m.header.keys()].map((k) => [k, m.header.get(k)])) };
-      }
-      return found !== undefined;
-    }, { timeout: 20_000 });
+    await waitFor(
+      `message ${seq} dead-lettered`,
+      async () => {
+        const info = await h.jsm.streams.info('HOSTILE_DEAD');
+        for (let s = info.state.first_seq; info.state.messages > 0 && s <= info.state.last_seq; s++) {
+          const m = await h.jsm.streams.getMessage('HOSTILE_DEAD', { seq: s });
+          const facts = m && readDeadLetter(m.header);
+          if (m && facts?.sequence === seq) found = { facts, headers: new Map([...m.header.keys()].map((k) => [k, m.header.get(k)])) };
+        }
+        return found !== undefined;
+      },
+      { timeout: 20_000 },
+    );
     return found!;
   }
 
@@ -107,7 +114,10 @@ describe('hostile input (real nats-server)', () => {
     const enc = (s: string) => new TextEncoder().encode(s);
     const deepArrays = await raw.publish('hostile.deep.arrays', enc(`${'['.repeat(100_000)}${']'.repeat(100_000)}`));
     const deepObjects = await raw.publish('hostile.deep.objects', enc(`${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`));
-    const proto = await raw.publish('hostile.proto', enc('{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"prototype":{"polluted":true}}'));
+    const proto = await raw.publish(
+      'hostile.proto',
+      enc('{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"prototype":{"polluted":true}}'),
+    );
     const huge = await raw.publish('hostile.huge', enc(JSON.stringify({ s: 'x'.repeat(900_000) })));
     await waitFor('the four handled', () => [deepArrays, deepObjects, proto, huge].every((a) => received.has(a.seq)), { timeout: 20_000 });
 
@@ -153,23 +163,29 @@ describe('hostile input (real nats-server)', () => {
     ['shared', 'hostile'],
     ['push', 'hostilepush'],
     ['ordered', 'hostileordered'],
-  ])('dead-letters a message whose header block no client would write and whose payload does not decode (%s), and goes on', async (_mode, root) => {
-    await rawHpub(h.server.url, `${root}.badboth`, UNPARSABLE_HEADER_BLOCK, new TextEncoder().encode('{"a": nope'));
-    const seq = await seqOf(`${root}.badboth`);
-    const after = await client.publish(`${root}.after`, { ok: true });
-    const dl = await deadLetterOf(seq);
-    expect(dl.facts?.reason).toMatch(new RegExp(`^DecodeError: Cannot decode message ${seq} on "${root}\\.badboth": .*JSON`));
-    expect(dl.headers.get(DeadLetterHeaders.HeadersUnreadable)).toMatch(/not a valid character in a header name/);
-    await waitFor(`the next message on ${root} handled`, () => received.has(after.seq), { timeout: 20_000 });
-    expect(received.has(seq)).toBe(false);
-  }, 60_000);
+  ])(
+    'dead-letters a message whose header block no client would write and whose payload does not decode (%s), and goes on',
+    async (_mode, root) => {
+      await rawHpub(h.server.url, `${root}.badboth`, UNPARSABLE_HEADER_BLOCK, new TextEncoder().encode('{"a": nope'));
+      const seq = await seqOf(`${root}.badboth`);
+      const after = await client.publish(`${root}.after`, { ok: true });
+      const dl = await deadLetterOf(seq);
+      expect(dl.facts?.reason).toMatch(new RegExp(`^DecodeError: Cannot decode message ${seq} on "${root}\\.badboth": .*JSON`));
+      expect(dl.headers.get(DeadLetterHeaders.HeadersUnreadable)).toMatch(/not a valid character in a header name/);
+      await waitFor(`the next message on ${root} handled`, () => received.has(after.seq), { timeout: 20_000 });
+      expect(received.has(seq)).toBe(false);
+    },
+    60_000,
+  );
 
   it('dead-letters at its first delivery a message whose msgId key sits in a header block that cannot be read (an idempotent handler), and goes on', async () => {
     await rawHpub(h.server.url, 'hostileidem.badheaders', UNPARSABLE_HEADER_BLOCK, new TextEncoder().encode('{"a":1}'));
     const seq = await seqOf('hostileidem.badheaders');
     const after = await client.publish('hostileidem.after', { ok: true }, { msgId: 'hostile-idem-after' });
     const dl = await deadLetterOf(seq);
-    expect(dl.facts?.reason).toMatch(new RegExp(`^DecodeError: Cannot decode message ${seq} on "hostileidem\\.badheaders": its header block cannot be read .*idempotency key`));
+    expect(dl.facts?.reason).toMatch(
+      new RegExp(`^DecodeError: Cannot decode message ${seq} on "hostileidem\\.badheaders": its header block cannot be read .*idempotency key`),
+    );
     // Settled for good at once, not naked until its deliveries ran out.
     expect(dl.facts?.deliveries).toBe(1);
     expect(dl.headers.get(DeadLetterHeaders.HeadersUnreadable)).toMatch(/not a valid character in a header name/);
@@ -182,7 +198,19 @@ describe('hostile input (real nats-server)', () => {
     const sub = h.nc.subscribe('>', { callback: (_e, m) => void (m.subject.startsWith('hostile') && seen.push(m.subject)) });
     await h.nc.flush();
     const before = (await h.jsm.streams.info('HOSTILE')).state.messages;
-    const subjects = ['hostile.*', 'hostile.>', 'hostile two', 'hostile..x', '.hostile', 'hostile.', '', 'hostile.a\r\nPUB x 1', 'hostile.\x00', 'hostile.\x1b[2J', `hostile.${'x'.repeat(4000)}`];
+    const subjects = [
+      'hostile.*',
+      'hostile.>',
+      'hostile two',
+      'hostile..x',
+      '.hostile',
+      'hostile.',
+      '',
+      'hostile.a\r\nPUB x 1',
+      'hostile.\x00',
+      'hostile.\x1b[2J',
+      `hostile.${'x'.repeat(4000)}`,
+    ];
     for (const subject of subjects) {
       const err = await client.publish(subject, { a: 1 }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(InvalidSubjectError);
@@ -212,7 +240,9 @@ describe('hostile input (real nats-server)', () => {
     for (let i = 0; i < 100_000; i++) deep = [deep];
     await expect(client.publish('hostile.deep', deep)).rejects.toBeInstanceOf(EncodeError);
     // The same through emit().
-    await expect(new Promise((resolve, reject) => client.emit('hostile two', {}).subscribe({ next: resolve, error: reject }))).rejects.toBeInstanceOf(InvalidSubjectError);
+    await expect(new Promise((resolve, reject) => client.emit('hostile two', {}).subscribe({ next: resolve, error: reject }))).rejects.toBeInstanceOf(
+      InvalidSubjectError,
+    );
     // Nothing reached the server, and the connection is still good.
     const ok = await client.publish('hostile.headers.after', { a: 1 }, { headers: { 'X-Note': 'fine\ttab' } });
     await h.nc.flush();

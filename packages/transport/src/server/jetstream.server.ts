@@ -68,9 +68,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   /** The app, as `JetStreamModule` sees it; undefined without the module. */
   private app?: AppView;
   private listenCalled = false;
-  private readonly listeners = new EventListeners<JetStreamServerEvents>((event, err) =>
-    this.logger.error(`A "${event}" listener threw: ${String(err)}`),
-  );
+  private readonly listeners = new EventListeners<JetStreamServerEvents>((event, err) => this.logger.error(`A "${event}" listener threw: ${String(err)}`));
   private nc?: NatsConnection;
   private jsm?: JetStreamManager;
   private js?: JetStreamClient;
@@ -257,7 +255,15 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.nc = nc;
     this.jsm = jsm;
     this._status$.next('connected');
-    void watchConnection(nc, this._status$, this.listeners as EventListeners<ConnectionEvents>, 'JetStreamServer', () => this.closing, this.logger, this.#redact);
+    void watchConnection(
+      nc,
+      this._status$,
+      this.listeners as EventListeners<ConnectionEvents>,
+      'JetStreamServer',
+      () => this.closing,
+      this.logger,
+      this.#redact,
+    );
     this.js = jetstream(nc);
     const mode = this.options.provisioning ?? DEFAULTS.provisioning;
     this.provisioner = new Provisioner(jsm, mode, this.options.serviceName, this.#redact);
@@ -276,15 +282,30 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       await startConsuming(consuming, bindings, {
         ...{ js: this.js, jsm, options: this.options, mode, provisioner: this.provisioner, redact: this.#redact, emit, logger: this.logger },
         ...{ codec: this.options.codec ?? new JsonCodec(), termReasonSupported: versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER) },
-        ...{ publish: this.deadLetterPublish, publishObserver: this.instrumentations.publish, consumeObserver: this.instrumentations.consume, processingHooks: this.#processingHooks },
+        ...{
+          publish: this.deadLetterPublish,
+          publishObserver: this.instrumentations.publish,
+          consumeObserver: this.instrumentations.consume,
+          processingHooks: this.#processingHooks,
+        },
       });
     } finally {
       ({ advisories: this.advisories, stopIdempotency: this.stopIdempotency, wiring: this.#wiring } = consuming);
     }
-    const on = <K extends keyof InstrumentationEvents>(event: K, listener: (payload: InstrumentationEvents[K]) => void) => listeners.add(event, listener as JetStreamServerEvents[K]);
+    const on = <K extends keyof InstrumentationEvents>(event: K, listener: (payload: InstrumentationEvents[K]) => void) =>
+      listeners.add(event, listener as JetStreamServerEvents[K]);
     const handlers = bindings.map(({ subject, stream, durable }) => ({ subject, stream, durable }));
     const serviceName = this.options.serviceName ?? DEFAULTS.serviceName;
-    await this.instrumentations.attach({ role: 'server', serviceName, connection: nc, jsm, handlers, streams: streamsUsed(this.options, bindings), status: this.status, on });
+    await this.instrumentations.attach({
+      role: 'server',
+      serviceName,
+      connection: nc,
+      jsm,
+      handlers,
+      streams: streamsUsed(this.options, bindings),
+      status: this.status,
+      on,
+    });
   }
 
   /** Stops pulling, lets running handlers finish (up to `shutdownTimeout`) and settle, then drains the connection. */
@@ -334,7 +355,14 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   async replay(subject: string, options: ReplayOptions): Promise<ReplayResult> {
     if (!this.js || !this.jsm) throw new JetStreamNotListeningError('JetStreamServer.replay()', this.closed);
     if (!this.#wiring) throw new JetStreamNotListeningError('JetStreamServer.replay()', this.closed);
-    return replay(this.js, this.jsm, this.runners.map((r) => r.binding), subject, this.#wiring, options, this.replays);
+    return replay(
+      this.js,
+      this.jsm,
+      this.runners.map((r) => r.binding),
+      subject,
+      this.#wiring,
+      options,
+      this.replays,
+    );
   }
-
 }

@@ -90,16 +90,28 @@ describe('server lifecycle (real nats-server)', () => {
     // Publish more after the restart; the JetStreamServer reconnects by itself.
     for (let i = 0; i < 50; i++) seqs.push((await h.js.publish('life.steady', JSON.stringify({ i }), { retries: 20 })).seq);
     await waitFor('every published message handled', () => seqs.every((s) => handled.count((x) => x === s) >= 1), { timeout: 30_000 });
-    await waitFor('all acked', async () => {
-      const info = await h.jsm.consumers.info(stream, 'life__life_steady');
-      return info.num_ack_pending === 0 && info.num_pending === 0;
-    }, { timeout: 30_000 });
+    await waitFor(
+      'all acked',
+      async () => {
+        const info = await h.jsm.consumers.info(stream, 'life__life_steady');
+        return info.num_ack_pending === 0 && info.num_pending === 0;
+      },
+      { timeout: 30_000 },
+    );
   });
 
   it('puts back a consumer deleted while it runs, and keeps consuming', async () => {
     const { strategy } = await h.app(LifecycleModule, options);
     await deleteConsumer(h.jsm, stream, 'life__life_steady');
-    await waitFor('the consumer to be recreated', () => h.jsm.consumers.info(stream, 'life__life_steady').then(() => true, () => false), { timeout: 20_000 });
+    await waitFor(
+      'the consumer to be recreated',
+      () =>
+        h.jsm.consumers.info(stream, 'life__life_steady').then(
+          () => true,
+          () => false,
+        ),
+      { timeout: 20_000 },
+    );
     const { seq } = await h.js.publish('life.steady', '{}');
     await waitFor('the message after the heal to be handled', () => handled.count((x) => x === seq) === 1, { timeout: 20_000 });
     expect(strategy.bindings).toHaveLength(3);

@@ -39,8 +39,13 @@ describe('log lines (real nats-server, Nest ConsoleLogger)', () => {
       const original = out.write.bind(out);
       writes.push([out, out.write]);
       out.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-        // eslint-disable-next-line no-control-regex
-        lines.push(...String(chunk).replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter((l) => l.trim()));
+        lines.push(
+          ...String(chunk)
+            // eslint-disable-next-line no-control-regex
+            .replace(/\x1b\[[0-9;]*m/g, '')
+            .split('\n')
+            .filter((l) => l.trim()),
+        );
         return original(chunk, ...rest);
       }) as NodeJS.WriteStream['write'];
     }
@@ -51,14 +56,19 @@ describe('log lines (real nats-server, Nest ConsoleLogger)', () => {
   });
 
   it('prints each warning and error once, on one line, with its context', async () => {
-    const strategy = new JetStreamServer({ connection: { servers: h.server.url }, serviceName: 'logging', streams: [{ name: stream, subjects: ['logging.>'] }] });
+    const strategy = new JetStreamServer({
+      connection: { servers: h.server.url },
+      serviceName: 'logging',
+      streams: [{ name: stream, subjects: ['logging.>'] }],
+    });
     const app = await NestFactory.createMicroservice(LoggingModule, { strategy, logger: ['error', 'warn', 'log'] });
     await app.listen();
     try {
       const flaky = await h.js.publish('logging.flaky', '{}');
       const poison = await h.js.publish('logging.poison', '{}');
-      await waitFor('the redelivery warning and the term error', () =>
-        lines.some((l) => l.includes(`seq ${flaky.seq}); redelivery in 50 ms`)) && lines.some((l) => l.includes(`Terminated message ${poison.seq} `)),
+      await waitFor(
+        'the redelivery warning and the term error',
+        () => lines.some((l) => l.includes(`seq ${flaky.seq}); redelivery in 50 ms`)) && lines.some((l) => l.includes(`Terminated message ${poison.seq} `)),
       );
     } finally {
       await app.close();

@@ -126,9 +126,14 @@ describe('guards, interceptors and exception filters on JetStream handlers (real
 
   it('two handlers of one subject (two durables) each run once per message, never each other', async () => {
     await h.js.publish('pipe.fanout', JSON.stringify({ id: 'x1' }));
-    await waitFor('both acks', async () => (await ackPending('fan_a')) === 0 && (await ackPending('fan_b')) === 0 && probe.count((p) => p.endsWith(':x1')) >= 2);
-    await waitFor('both consumers to have delivered', async () =>
-      (await h.jsm.consumers.info(stream, 'fan_a')).delivered.stream_seq > 0 && (await h.jsm.consumers.info(stream, 'fan_b')).delivered.stream_seq > 0,
+    await waitFor(
+      'both acks',
+      async () => (await ackPending('fan_a')) === 0 && (await ackPending('fan_b')) === 0 && probe.count((p) => p.endsWith(':x1')) >= 2,
+    );
+    await waitFor(
+      'both consumers to have delivered',
+      async () =>
+        (await h.jsm.consumers.info(stream, 'fan_a')).delivered.stream_seq > 0 && (await h.jsm.consumers.info(stream, 'fan_b')).delivered.stream_seq > 0,
     );
     // A second message flushes out any late double call of the first.
     await h.js.publish('pipe.fanout', JSON.stringify({ id: 'x2' }));

@@ -12,7 +12,11 @@ export type PlainEventVerdict = { level: 'error' | 'warn' | 'debug'; message: st
 export function plainEventVerdict(patterns: readonly unknown[], app: AppView | undefined): PlainEventVerdict | undefined {
   if (patterns.length === 0) return undefined;
   const named = app?.plainEventHandlers() ?? [];
-  const list = (named.length > 0 ? named.map((h) => `${h.handler} (@EventPattern(${describePattern(h.pattern)}))`) : patterns.map((p) => `@EventPattern(${describePattern(p)})`)).join(', ');
+  const list = (
+    named.length > 0
+      ? named.map((h) => `${h.handler} (@EventPattern(${describePattern(h.pattern)}))`)
+      : patterns.map((p) => `@EventPattern(${describePattern(p)})`)
+  ).join(', ');
   const fix = `Use @JetStreamEvent(subject) instead (a durable consumer with retries), or set bindPlainEventPatterns: true to bind plain @EventPattern handlers with the consumer defaults; a handler meant for another transport is bound to it (@EventPattern(subject, Transport.NATS)) and that server connected to the app.`;
   if (!app) {
     return {

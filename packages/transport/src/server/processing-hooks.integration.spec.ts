@@ -50,7 +50,9 @@ describe('NestJS processing hooks and packet metadata (real nats-server)', () =>
     await h.start();
     await h.app(HookedModule, { serviceName: 'hooks', streams: [{ name: stream, subjects: ['hooks.>'] }] }, (app) => {
       const strategy = (app as unknown as { serverInstance: import('./jetstream.server.js').JetStreamServer }).serverInstance;
-      strategy.setOnProcessingStartHook((_transport, ctx, done) => als.run({ requestId: (ctx as JetStreamContext).getMetadata().requestId ?? `seq-${(ctx as JetStreamContext).getInfo().streamSequence}` }, done));
+      strategy.setOnProcessingStartHook((_transport, ctx, done) =>
+        als.run({ requestId: (ctx as JetStreamContext).getMetadata().requestId ?? `seq-${(ctx as JetStreamContext).getInfo().streamSequence}` }, done),
+      );
       strategy.setOnProcessingEndHook((_transport, ctx) => order.push(`end ${(ctx as JetStreamContext).getInfo().streamSequence}`));
     });
     client = new JetStreamClient({ connection: { servers: h.server.url } });
@@ -79,15 +81,24 @@ describe('NestJS processing hooks and packet metadata (real nats-server)', () =>
     expect(seen.seen.at(-1)).toMatchObject({ handler: 'direct', store: `seq-${seq}`, metadata: {} });
   });
 
-  onNest12('carries the dispatch hook\'s packet metadata from publish() and emit() to ctx.getMetadata() (NestJS 12)', async () => {
+  onNest12("carries the dispatch hook's packet metadata from publish() and emit() to ctx.getMetadata() (NestJS 12)", async () => {
     (client as unknown as { setOnDispatchHook(h: (p: { metadata?: Record<string, string> }) => void): void }).setOnDispatchHook((packet) => {
       const store = als.getStore();
       if (store) packet.metadata = { requestId: store.requestId, tenant: 'acme' };
     });
     await als.run({ requestId: 'req-publish' }, () => client.publish('hooks.direct', { n: 1 }));
-    await als.run({ requestId: 'req-emit' }, () => new Promise((resolve, reject) => client.emit('hooks.pipeline', { n: 2 }).subscribe({ complete: () => resolve(undefined), error: reject })));
+    await als.run(
+      { requestId: 'req-emit' },
+      () => new Promise((resolve, reject) => client.emit('hooks.pipeline', { n: 2 }).subscribe({ complete: () => resolve(undefined), error: reject })),
+    );
     await waitFor('the handlers with metadata', () => seen.count((s) => s.metadata.tenant === 'acme') === 2);
-    expect(seen.seen.find((s) => s.handler === 'direct' && s.metadata.tenant)).toMatchObject({ store: 'req-publish', metadata: { requestId: 'req-publish', tenant: 'acme' } });
-    expect(seen.seen.find((s) => s.handler === 'pipeline' && s.metadata.tenant)).toMatchObject({ store: 'req-emit', metadata: { requestId: 'req-emit', tenant: 'acme' } });
+    expect(seen.seen.find((s) => s.handler === 'direct' && s.metadata.tenant)).toMatchObject({
+      store: 'req-publish',
+      metadata: { requestId: 'req-publish', tenant: 'acme' },
+    });
+    expect(seen.seen.find((s) => s.handler === 'pipeline' && s.metadata.tenant)).toMatchObject({
+      store: 'req-emit',
+      metadata: { requestId: 'req-emit', tenant: 'acme' },
+    });
   });
 });

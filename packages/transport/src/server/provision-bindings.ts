@@ -38,15 +38,21 @@ export async function provisionBindings(p: {
   await checkRequestSubjects(p.server, jsm, options, logger);
   const serviceName = options.serviceName;
   // Consumers left behind are reported (and pruned, when asked) once the streams exist, before the handlers' consumers.
-  const leftBehind = serviceName === undefined ? undefined : async (resolved: HandlerBinding[]) => {
-    const scan = await p.scanLeftBehind(resolved);
-    await reportLeftBehind(jsm, scan, serviceName, mode, options.pruneConsumers === true, logger);
-  };
+  const leftBehind =
+    serviceName === undefined
+      ? undefined
+      : async (resolved: HandlerBinding[]) => {
+          const scan = await p.scanLeftBehind(resolved);
+          await reportLeftBehind(jsm, scan, serviceName, mode, options.pruneConsumers === true, logger);
+        };
   const bindings = await provisioner.provision(options.streams ?? [], p.pending, leftBehind);
   const healthTarget = p.health.storageTarget;
   if (mode === 'create-or-update' && healthTarget) {
     // The storage check's stream (health.storageWrite), so that identities that may not create streams find it there.
-    const replicas = provisioner.replicasOf(bindings.map((b) => b.stream), options.streams ?? []);
+    const replicas = provisioner.replicasOf(
+      bindings.map((b) => b.stream),
+      options.streams ?? [],
+    );
     await p.health.provision(replicas).catch((err: unknown) => {
       throw provisioningServerError(`create the health stream ${healthTarget.stream}`, err);
     });

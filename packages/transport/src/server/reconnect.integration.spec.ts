@@ -85,7 +85,10 @@ describe('connection outages (real nats-server, killed and restarted)', () => {
       expect(serverClosed[0].message).toMatch(/JetStreamServer's NATS connection closed and will not reconnect.*maxReconnectAttempts/);
       // Health says so: readiness and, closed for good, liveness too (a restart is what helps).
       const ready = await strategy.health.readiness();
-      expect(ready.checks.find((c) => c.name === 'nats.connection')).toMatchObject({ status: 'down', message: expect.stringMatching(/closed and will not reconnect/) });
+      expect(ready.checks.find((c) => c.name === 'nats.connection')).toMatchObject({
+        status: 'down',
+        message: expect.stringMatching(/closed and will not reconnect/),
+      });
       expect((await strategy.health.liveness()).status).toBe('down');
       const err = await client.publish('outage.event', { late: true }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(JetStreamConnectionError);

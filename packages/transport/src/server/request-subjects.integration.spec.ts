@@ -62,7 +62,9 @@ describe('request subjects in streams, beside Transport.NATS (real nats-server)'
     const app = await NestFactory.create(AccountsModule, { logger });
     apps.push(app);
     app.connectMicroservice({ transport: Transport.NATS, options: { servers: [h.server.url] } });
-    app.connectMicroservice({ strategy: new JetStreamServer({ connection: { servers: h.server.url }, serviceName: 'accounts', shutdownTimeout: '5s', ...options }) });
+    app.connectMicroservice({
+      strategy: new JetStreamServer({ connection: { servers: h.server.url }, serviceName: 'accounts', shutdownTimeout: '5s', ...options }),
+    });
     await app.startAllMicroservices();
     await app.init();
     return app;
@@ -81,7 +83,11 @@ describe('request subjects in streams, beside Transport.NATS (real nats-server)'
     await expect(failure).rejects.toMatchObject({ name: 'JetStreamConfigError', code: 'CONFIG' });
     const message = ((await failure.catch((err: unknown) => err)) as Error).message;
     expect(message).toContain('capture 3 @MessagePattern subject(s)');
-    for (const [subject, method] of [['acc.get', 'get'], ['acc.list', 'list'], ['acc.*.peek', 'peek']]) {
+    for (const [subject, method] of [
+      ['acc.get', 'get'],
+      ['acc.list', 'list'],
+      ['acc.*.peek', 'peek'],
+    ]) {
       expect(message).toContain(`"${base}.${subject}" (AccountsController.${method}) by stream ${stream} (its subject "${base}.acc.>")`);
     }
     expect(message).toMatch(/Move each request subject out of the stream's subjects .* or narrow the stream's subjects/);
@@ -116,7 +122,9 @@ describe('request subjects in streams, beside Transport.NATS (real nats-server)'
     // What the user accepted: the request is kept in the stream, whichever reply the caller got first.
     const request = JSON.stringify({ pattern: `${base}.acc.get`, data: 'a1', id: 'req-1' });
     await h.nc.request(`${base}.acc.get`, request, { timeout: 5000 });
-    const stored = await waitFor('the request stored in the stream', () => h.jsm.streams.getMessage(stream, { last_by_subj: `${base}.acc.get` }).catch(() => undefined));
+    const stored = await waitFor('the request stored in the stream', () =>
+      h.jsm.streams.getMessage(stream, { last_by_subj: `${base}.acc.get` }).catch(() => undefined),
+    );
     expect(stored.string()).toBe(request);
   });
 
@@ -153,7 +161,9 @@ describe('request subjects in streams, beside Transport.NATS (real nats-server)'
       await expect(app.listen()).rejects.toThrow(`"${base}.acc.list" (AccountsController.list) by stream ${stream} (its subject "${base}.acc.list")`);
       await app.close();
       expect(log.warnings.filter((w) => w.includes(`"${base}.acc.get"`))).toEqual([
-        expect.stringMatching(/^Could not ask the server which streams capture the @MessagePattern subject ".*" \(Permissions Violation for Publish to "\$JS\.API\.STREAM\.NAMES"\); only options\.streams were checked for it/),
+        expect.stringMatching(
+          /^Could not ask the server which streams capture the @MessagePattern subject ".*" \(Permissions Violation for Publish to "\$JS\.API\.STREAM\.NAMES"\); only options\.streams were checked for it/,
+        ),
       ]);
     } finally {
       await restricted.stop();

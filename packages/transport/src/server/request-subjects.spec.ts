@@ -63,9 +63,14 @@ describe('request subjects in streams', () => {
   });
 
   it('says how to fix it; only the error offers the warning mode', () => {
-    const captured = [{ ...pattern('acc.get'), stream: 'ACC', by: ['acc.>'] }, { ...pattern('x.y'), stream: 'XS' }];
+    const captured = [
+      { ...pattern('acc.get'), stream: 'ACC', by: ['acc.>'] },
+      { ...pattern('x.y'), stream: 'XS' },
+    ];
     const error = describeCaptures(captured, 'error');
-    expect(error).toContain('capture 2 @MessagePattern subject(s): "acc.get" (C.m) by stream ACC (its subject "acc.>"); "x.y" (C.m) by stream XS (on the server, not in options.streams).');
+    expect(error).toContain(
+      'capture 2 @MessagePattern subject(s): "acc.get" (C.m) by stream ACC (its subject "acc.>"); "x.y" (C.m) by stream XS (on the server, not in options.streams).',
+    );
     expect(error).toContain("set requestSubjectsInStreams: 'warn'");
     expect(describeCaptures(captured, 'warn')).not.toContain('requestSubjectsInStreams');
     expect(error).not.toContain('\n');

@@ -44,13 +44,22 @@ export function runnerWiring(p: RunnerWiringParts): RunnerHost {
     processingHooks: p.processingHooks,
     consumerFor: async (binding, recreate, resumeFrom) => {
       if (recreate) await provisioner.recreateConsumer(binding, resumeFrom);
-      return modeOf(binding).delivery === 'queue-group' ? js.consumers.getPushConsumer(binding.stream, binding.durable) : js.consumers.get(binding.stream, binding.durable);
+      return modeOf(binding).delivery === 'queue-group'
+        ? js.consumers.getPushConsumer(binding.stream, binding.durable)
+        : js.consumers.get(binding.stream, binding.durable);
     },
   };
 }
 
 /** Starts a runner for each binding, one after the other, into `runners` (those started are there to close when one fails), and says how each handler is consumed. */
-export async function startRunners(runners: HandlerRunner[], bindings: readonly HandlerBinding[], wiring: RunnerHost, js: JetStreamClient, jsm: JetStreamManager, logger: LoggerService): Promise<void> {
+export async function startRunners(
+  runners: HandlerRunner[],
+  bindings: readonly HandlerBinding[],
+  wiring: RunnerHost,
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  logger: LoggerService,
+): Promise<void> {
   for (const b of bindings) {
     const runner = createRunner(b, wiring, js, jsm);
     await runner.start();

@@ -61,7 +61,12 @@ export async function planPermissions(
  * provisioning/left-behind-consumers.ts); the library's own streams (dead-letter advisories,
  * health) are not looked at.
  */
-export async function scanLeftBehind(jsm: JetStreamManager | undefined, options: JetStreamServerOptions, healthStream: string | undefined, bindings: readonly HandlerBinding[]): Promise<LeftBehindScan> {
+export async function scanLeftBehind(
+  jsm: JetStreamManager | undefined,
+  options: JetStreamServerOptions,
+  healthStream: string | undefined,
+  bindings: readonly HandlerBinding[],
+): Promise<LeftBehindScan> {
   if (!jsm || options.serviceName === undefined) return { consumers: [], unreadable: [] };
   const serviceName = options.serviceName;
   const own = new Set([advisoryStreamName(serviceName), healthStream]);
@@ -84,7 +89,13 @@ export class LeftBehindCache {
 }
 
 /** Before connecting: plain `@EventPattern` handlers it was offered (see plainEventVerdict), and a serviceName when it has handlers. */
-export function checkBeforeStart(plainPatterns: unknown[], app: AppView | undefined, handlers: number, options: JetStreamServerOptions, logger: LoggerService): void {
+export function checkBeforeStart(
+  plainPatterns: unknown[],
+  app: AppView | undefined,
+  handlers: number,
+  options: JetStreamServerOptions,
+  logger: LoggerService,
+): void {
   const plain = plainEventVerdict(plainPatterns, app);
   if (plain?.level === 'error') throw new JetStreamConfigError(plain.message);
   if (plain?.level === 'warn') logger.warn(plain.message);
@@ -97,8 +108,23 @@ export function checkBeforeStart(plainPatterns: unknown[], app: AppView | undefi
 }
 
 /** The binding of a handler Nest offered (`own`: its `@JetStreamEvent` options; none for a plain `@EventPattern` bound by `bindPlainEventPatterns`). */
-export function bindingOf(subject: string, own: JetStreamEventOptions | undefined, extras: Record<string, unknown>, callback: MessageHandler, options: JetStreamServerOptions): UnresolvedBinding {
+export function bindingOf(
+  subject: string,
+  own: JetStreamEventOptions | undefined,
+  extras: Record<string, unknown>,
+  callback: MessageHandler,
+  options: JetStreamServerOptions,
+): UnresolvedBinding {
   const owner = own ? [extras[JETSTREAM_CLASS_KEY], extras[JETSTREAM_METHOD_KEY]].filter((n) => typeof n === 'string').join('.') : undefined;
   const serviceName = options.serviceName ?? DEFAULTS.serviceName;
-  return resolveBinding(subject, own ?? {}, options.consumerDefaults ?? {}, serviceName, callback, options.deadLetter ?? false, options.idempotency?.store, owner || undefined);
+  return resolveBinding(
+    subject,
+    own ?? {},
+    options.consumerDefaults ?? {},
+    serviceName,
+    callback,
+    options.deadLetter ?? false,
+    options.idempotency?.store,
+    owner || undefined,
+  );
 }

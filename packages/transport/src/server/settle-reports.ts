@@ -17,7 +17,15 @@ function logFinal(logger: LoggerService, line: string, error: unknown): void {
 }
 
 /** A message terminated without a dead-letter route: logged with the error's stack, and the `terminated` event. */
-export function reportTerminated(logger: LoggerService, emit: (event: TerminatedMessageEvent) => void, ctx: JetStreamContext, reason: string, exhausted: boolean, error: unknown, redact: (text: string) => string): void {
+export function reportTerminated(
+  logger: LoggerService,
+  emit: (event: TerminatedMessageEvent) => void,
+  ctx: JetStreamContext,
+  reason: string,
+  exhausted: boolean,
+  error: unknown,
+  redact: (text: string) => string,
+): void {
   const info = ctx.getInfo();
   const event: TerminatedMessageEvent = {
     subject: ctx.getSubject(),
@@ -29,12 +37,23 @@ export function reportTerminated(logger: LoggerService, emit: (event: Terminated
     exhausted,
     ...(error !== undefined && { error }),
   };
-  logFinal(logger, `Terminated message ${info.streamSequence} on "${redact(event.subject)}" (${info.stream}/${info.consumer}, delivery ${info.deliveryCount}): ${reason}`, error);
+  logFinal(
+    logger,
+    `Terminated message ${info.streamSequence} on "${redact(event.subject)}" (${info.stream}/${info.consumer}, delivery ${info.deliveryCount}): ${reason}`,
+    error,
+  );
   emit(event);
 }
 
 /** The dead-letter publish failed on the server's last delivery: logged, and the `deadLetterLost` event. */
-export function reportStranded(logger: LoggerService, emit: (event: DeadLetterLostEvent) => void, ctx: JetStreamContext, why: string, advisoriesOn: boolean, redact: (text: string) => string): void {
+export function reportStranded(
+  logger: LoggerService,
+  emit: (event: DeadLetterLostEvent) => void,
+  ctx: JetStreamContext,
+  why: string,
+  advisoriesOn: boolean,
+  redact: (text: string) => string,
+): void {
   const info = ctx.getInfo();
   const event: DeadLetterLostEvent = {
     stream: info.stream,
@@ -43,7 +62,9 @@ export function reportStranded(logger: LoggerService, emit: (event: DeadLetterLo
     advisory: 'last_delivery',
     why: `its dead letter could not be published on the server's last delivery (${info.deliveryCount}) (${why}); the server will not deliver it again. It stays in ${info.stream} #${info.streamSequence}${advisoriesOn ? ' and the advisory safety net may still dead-letter it' : ''}: read it by sequence and republish it, or fix the dead-letter stream and redrive`,
   };
-  logger.error(new RedactedLine(`Cannot dead-letter message ${info.streamSequence} on "${redact(ctx.getSubject())}" (${info.stream}/${info.consumer}): ${event.why}`));
+  logger.error(
+    new RedactedLine(`Cannot dead-letter message ${info.streamSequence} on "${redact(ctx.getSubject())}" (${info.stream}/${info.consumer}): ${event.why}`),
+  );
   emit(event);
 }
 

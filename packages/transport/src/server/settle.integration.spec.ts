@@ -141,7 +141,11 @@ describe('settling messages (real nats-server)', () => {
   it('terminates a JetStreamTermError at once, without redelivery', async () => {
     const { seq } = await h.js.publish('settle.poison', JSON.stringify({}));
     await waitFor('the terminated event', () => terminated.find((t) => t.streamSequence === seq));
-    expect(terminated.find((t) => t.streamSequence === seq)).toMatchObject({ exhausted: false, deliveryCount: 1, reason: expect.stringMatching(/cannot ever process this/) });
+    expect(terminated.find((t) => t.streamSequence === seq)).toMatchObject({
+      exhausted: false,
+      deliveryCount: 1,
+      reason: expect.stringMatching(/cannot ever process this/),
+    });
     await waitFor('nothing pending', async () => (await consumerInfo('settle.poison')).num_ack_pending === 0);
     expect((await consumerInfo('settle.poison')).num_redelivered).toBe(0);
     expect(probe.count((s) => s.subject === 'settle.poison' && s.seq === seq)).toBe(1);
@@ -162,17 +166,24 @@ describe('settling messages (real nats-server)', () => {
     await waitFor('the valid message to be handled', () => probe.count((s) => s.seq === good.seq) === 1);
   });
 
-  it('retries a 400 the handler threw itself: only a pipe\'s rejection is poison', async () => {
+  it("retries a 400 the handler threw itself: only a pipe's rejection is poison", async () => {
     const { seq } = await h.js.publish('settle.downstream400', JSON.stringify({}));
     await waitFor('the terminated event after the last attempt', () => terminated.find((t) => t.streamSequence === seq));
-    expect(terminated.find((t) => t.streamSequence === seq)).toMatchObject({ exhausted: true, reason: expect.stringMatching(/last attempt \(2\/2\).*pricing service said 400/) });
+    expect(terminated.find((t) => t.streamSequence === seq)).toMatchObject({
+      exhausted: true,
+      reason: expect.stringMatching(/last attempt \(2\/2\).*pricing service said 400/),
+    });
     expect(probe.seen.filter((s) => s.seq === seq).map((s) => s.delivery)).toEqual([1, 2]);
   });
 
   it('terminates an error class the handler declares poison at once', async () => {
     const { seq } = await h.js.publish('settle.declaredPoison', JSON.stringify({}));
     await waitFor('the terminated event', () => terminated.find((t) => t.streamSequence === seq));
-    expect(terminated.find((t) => t.streamSequence === seq)).toMatchObject({ exhausted: false, deliveryCount: 1, reason: expect.stringMatching(/an order without lines/) });
+    expect(terminated.find((t) => t.streamSequence === seq)).toMatchObject({
+      exhausted: false,
+      deliveryCount: 1,
+      reason: expect.stringMatching(/an order without lines/),
+    });
     expect(probe.count((s) => s.seq === seq)).toBe(1);
   });
 
@@ -209,6 +220,11 @@ describe('settling messages (real nats-server)', () => {
     await waitFor('the terminated event of the manual term', () => terminated.find((e) => e.streamSequence === t.seq));
     expect(terminated.find((e) => e.streamSequence === t.seq)).toMatchObject({ subject: 'settle.manual', reason: 'manual term', exhausted: false });
     expect(terminated.some((e) => e.streamSequence === a.seq)).toBe(false);
-    expect(probe.seen.filter((s) => s.subject === 'settle.manual').map((s) => s.seq).sort((x, y) => x - y)).toEqual([a.seq, t.seq]);
+    expect(
+      probe.seen
+        .filter((s) => s.subject === 'settle.manual')
+        .map((s) => s.seq)
+        .sort((x, y) => x - y),
+    ).toEqual([a.seq, t.seq]);
   });
 });

@@ -38,7 +38,10 @@ export class ShutdownReport {
     const left = running(this.runners);
     const ms = Date.now() - this.started;
     if (left.count === 0) this.logger.log(`Shutting down: all ${this.waitedFor} running handler(s) finished in ${ms} ms`);
-    else this.logger.warn(`Shutting down: ${left.count} handler(s) still running after shutdownTimeout ${this.timeoutMs} ms were abandoned, their messages naked for redelivery: ${left.where}`);
+    else
+      this.logger.warn(
+        `Shutting down: ${left.count} handler(s) still running after shutdownTimeout ${this.timeoutMs} ms were abandoned, their messages naked for redelivery: ${left.where}`,
+      );
   }
 
   closed(): void {

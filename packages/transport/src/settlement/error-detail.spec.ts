@@ -13,7 +13,9 @@ describe('describeError', () => {
 
   it("keeps an HttpException's string response and its own message once", () => {
     expect(describeError(new UnprocessableEntityException('sku unknown'))).toBe('UnprocessableEntityException: sku unknown (status 422)');
-    expect(describeError(new HttpException({ code: 'E42', field: 'sku' }, 409))).toBe('HttpException: Http Exception (status 409): {"code":"E42","field":"sku"}');
+    expect(describeError(new HttpException({ code: 'E42', field: 'sku' }, 409))).toBe(
+      'HttpException: Http Exception (status 409): {"code":"E42","field":"sku"}',
+    );
   });
 
   it("keeps an RpcException's error object", () => {
@@ -92,7 +94,14 @@ describe('the stack header value', () => {
 
   it("keeps every cause's first line and first frames when the error's own stack alone would fill it", () => {
     const frames = (name: string) => Array.from({ length: 60 }, (_, i) => `    at ${name}${i} (/app/node_modules/some/deep/library/path/file.js:${i}:1)`);
-    const stack = ['Error: layer 2 failed', ...frames('own'), 'Caused by: Error: layer 1 failed', ...frames('one'), 'Caused by: Error: refused', ...frames('db')].join('\n');
+    const stack = [
+      'Error: layer 2 failed',
+      ...frames('own'),
+      'Caused by: Error: layer 1 failed',
+      ...frames('one'),
+      'Caused by: Error: refused',
+      ...frames('db'),
+    ].join('\n');
     const value = stackHeaderValue(stack);
     expect(value.length).toBeLessThanOrEqual(DEFAULTS.deadLetter.maxStackLength);
     const lines = readStackHeader(value).split('\n');

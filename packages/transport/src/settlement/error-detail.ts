@@ -53,7 +53,11 @@ function responseDetail(error: Error): string {
   const e = error as { getResponse?: unknown; getStatus?: unknown; getError?: unknown };
   const status: unknown = typeof e.getStatus === 'function' ? (e.getStatus as () => unknown).call(error) : undefined;
   const response: unknown =
-    typeof e.getResponse === 'function' ? (e.getResponse as () => unknown).call(error) : typeof e.getError === 'function' ? (e.getError as () => unknown).call(error) : undefined;
+    typeof e.getResponse === 'function'
+      ? (e.getResponse as () => unknown).call(error)
+      : typeof e.getError === 'function'
+        ? (e.getError as () => unknown).call(error)
+        : undefined;
   const where = typeof status === 'number' ? ` (status ${status})` : '';
   if (typeof response === 'string') return response === error.message ? where : `${where}: ${response}`;
   if (typeof response !== 'object' || response === null) return where;

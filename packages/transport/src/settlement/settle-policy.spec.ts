@@ -17,7 +17,11 @@ describe('settle policy', () => {
   });
 
   it('terms when the last attempt fails', () => {
-    expect(decideAfterRun(new Error('x'), true, 3, policy)).toMatchObject({ action: 'term', exhausted: true, reason: expect.stringMatching(/last attempt \(3\/3\): Error: x/) });
+    expect(decideAfterRun(new Error('x'), true, 3, policy)).toMatchObject({
+      action: 'term',
+      exhausted: true,
+      reason: expect.stringMatching(/last attempt \(3\/3\): Error: x/),
+    });
   });
 
   it("makes a term's reason once, with the redactor given (the reason's one pass), and none for a retry", () => {
@@ -36,7 +40,10 @@ describe('settle policy', () => {
   it('retries a 400 the handler threw itself (not a pipe), and terms the classes the app declares poison', () => {
     expect(decideAfterRun(new BadRequestException('from a downstream call'), true, 1, policy)).toEqual({ action: 'nak', delayMs: 1000 });
     class InvalidOrder extends Error {}
-    expect(decideAfterRun(new InvalidOrder('no lines'), true, 1, { ...policy, poisonErrors: [InvalidOrder] })).toMatchObject({ action: 'term', exhausted: false });
+    expect(decideAfterRun(new InvalidOrder('no lines'), true, 1, { ...policy, poisonErrors: [InvalidOrder] })).toMatchObject({
+      action: 'term',
+      exhausted: false,
+    });
     expect(isUnrecoverable(new Error('plain'), [InvalidOrder])).toBe(false);
   });
 
@@ -58,7 +65,9 @@ describe('settle policy', () => {
   });
 
   it('keeps control characters of hostile input out of reasons, and never throws', () => {
-    expect(describeError(new SyntaxError('Unexpected token, "\x1b[2J\x00" is not valid JSON'))).toBe('SyntaxError: Unexpected token, "\uFFFD[2J\uFFFD" is not valid JSON');
+    expect(describeError(new SyntaxError('Unexpected token, "\x1b[2J\x00" is not valid JSON'))).toBe(
+      'SyntaxError: Unexpected token, "\uFFFD[2J\uFFFD" is not valid JSON',
+    );
     expect(describeError(Object.create(null))).toBe('{}');
     expect(describeError(10n)).toBe('10');
     expect(describeError('text')).toBe('text');

@@ -38,12 +38,22 @@ export function decideBeforeRun(deliveryCount: number, policy: AttemptPolicy): S
  * After the handler: success acks; a poison error terms; other errors nak with backoff until attempts run out.
  * A term's reason is redacted by `redact` (the connection's redactor): it is passed on as it is.
  */
-export function decideAfterRun(error: unknown, failed: boolean, deliveryCount: number, policy: AttemptPolicy, redact?: (text: string) => string): SettleDecision {
+export function decideAfterRun(
+  error: unknown,
+  failed: boolean,
+  deliveryCount: number,
+  policy: AttemptPolicy,
+  redact?: (text: string) => string,
+): SettleDecision {
   if (!failed) return { action: 'ack' };
   // A retry has no reason: none is made (it was made and dropped on every failed attempt).
   if (isUnrecoverable(error, policy.poisonErrors)) return { action: 'term', exhausted: false, reason: describeError(error, undefined, redact) };
   if (deliveryCount >= policy.maxDeliver) {
-    return { action: 'term', exhausted: true, reason: `failed on the last attempt (${deliveryCount}/${policy.maxDeliver}): ${describeError(error, undefined, redact)}` };
+    return {
+      action: 'term',
+      exhausted: true,
+      reason: `failed on the last attempt (${deliveryCount}/${policy.maxDeliver}): ${describeError(error, undefined, redact)}`,
+    };
   }
   return { action: 'nak', delayMs: nakDelay(deliveryCount, policy.backoffMs) };
 }

@@ -48,7 +48,9 @@ export class SqlIdempotencyStore<E extends SqlExecutor = SqlExecutor> implements
       throw new JetStreamConfigError(`SqlIdempotencyStore: dialect must be 'sqlite' or 'postgres'; got ${describeValue(dialect)}.`);
     }
     if (typeof table !== 'string' || !TABLE_NAME.test(table)) {
-      throw new JetStreamConfigError(`SqlIdempotencyStore: table ${describeValue(table)} is not a plain table name; use letters, digits and "_", optionally as schema.table.`);
+      throw new JetStreamConfigError(
+        `SqlIdempotencyStore: table ${describeValue(table)} is not a plain table name; use letters, digits and "_", optionally as schema.table.`,
+      );
     }
     this.table = table;
     this.executor = executor;

@@ -25,7 +25,9 @@ export class JetStreamHealthIndicator {
   }
 
   private toResult<const Key extends string>(key: Key, report: HealthReport): HealthIndicatorResult<Key> {
-    const checks = Object.fromEntries(report.checks.map((c) => [c.name, { status: c.status, ...(c.message ? { message: c.message } : {}), details: c.details }]));
+    const checks = Object.fromEntries(
+      report.checks.map((c) => [c.name, { status: c.status, ...(c.message ? { message: c.message } : {}), details: c.details }]),
+    );
     const session = this.indicators.check(key);
     return report.status === 'up' ? session.up({ checks }) : session.down({ checks });
   }

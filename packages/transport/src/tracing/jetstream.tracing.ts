@@ -20,7 +20,13 @@ import { readHeaders } from '../utils/headers.js';
 import { checkOptionObject } from '../config/option-checks.js';
 import { TRACING_OPTIONS } from '../config/option-tables.js';
 import type { JetStreamTracingOptions } from '../interfaces/instrument-options.interface.js';
-import type { ConsumeObserver, InstrumentedHandler, JetStreamInstrumentation, PublishObserver, SettleOutcome } from '../observability/instrumentation.interface.js';
+import type {
+  ConsumeObserver,
+  InstrumentedHandler,
+  JetStreamInstrumentation,
+  PublishObserver,
+  SettleOutcome,
+} from '../observability/instrumentation.interface.js';
 
 // Defined with the other option types; exported from here, as before.
 export type { JetStreamTracingOptions };
@@ -111,7 +117,11 @@ export class JetStreamTracing implements JetStreamInstrumentation {
 
   private finished(span: Span, ack: PubAck | undefined, error: unknown): void {
     if (ack) {
-      span.setAttributes({ 'messaging.nats.jetstream.stream': ack.stream, 'messaging.nats.jetstream.sequence': ack.seq, 'messaging.nats.jetstream.duplicate': ack.duplicate });
+      span.setAttributes({
+        'messaging.nats.jetstream.stream': ack.stream,
+        'messaging.nats.jetstream.sequence': ack.seq,
+        'messaging.nats.jetstream.duplicate': ack.duplicate,
+      });
     } else {
       span.recordException(error instanceof Error ? error : String(error));
       span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });

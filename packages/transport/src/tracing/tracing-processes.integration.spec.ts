@@ -33,10 +33,12 @@ describe('a trace across two processes (real nats-server, two OpenTelemetry SDKs
     await provider.shutdown();
   });
 
-  it('continues the publisher\'s trace in the consumer\'s process', async () => {
+  it("continues the publisher's trace in the consumer's process", async () => {
     const fixture = join(__dirname, '..', '__fixtures__', 'traced-publisher.ts');
     const register = join(__dirname, '../../../../scripts/register.cjs');
-    const publisher = NdjsonProcess.spawn<{ seq: number; traceId: string; spanId: string }>(process.execPath, ['-r', register, fixture], { env: { ...process.env, NATS_URL: h.server.url } });
+    const publisher = NdjsonProcess.spawn<{ seq: number; traceId: string; spanId: string }>(process.execPath, ['-r', register, fixture], {
+      env: { ...process.env, NATS_URL: h.server.url },
+    });
     const exit = await publisher.exited;
     if (exit.code !== 0) throw new Error(`publisher exited with code ${exit.code}, signal ${exit.signal}:\n${publisher.describe()}`);
     const published = publisher.lines.at(-1)!;

@@ -57,17 +57,26 @@ describe('OpenTelemetry tracing (real nats-server, SDK in-memory exporter)', () 
     await provider.shutdown();
   });
 
-  it('makes one trace: send span, then the process span as its child, then the handler\'s own span', async () => {
+  it("makes one trace: send span, then the process span as its child, then the handler's own span", async () => {
     const ack = await client.publish('traced.work', { ok: true }, { msgId: 'order-7' });
-    const process = await waitFor('the process span', () => spans().find((s) => s.name === 'process traced.work' && s.attributes['messaging.nats.jetstream.sequence'] === ack.seq));
+    const process = await waitFor('the process span', () =>
+      spans().find((s) => s.name === 'process traced.work' && s.attributes['messaging.nats.jetstream.sequence'] === ack.seq),
+    );
     const send = spans().find((s) => s.name === 'send traced.work' && s.attributes['messaging.nats.jetstream.sequence'] === ack.seq)!;
-    const handler = await waitFor('the handler span', () => spans().find((s) => s.name === 'charge card' && s.parentSpanContext?.spanId === process.spanContext().spanId));
+    const handler = await waitFor('the handler span', () =>
+      spans().find((s) => s.name === 'charge card' && s.parentSpanContext?.spanId === process.spanContext().spanId),
+    );
     expect(send.kind).toBe(SpanKind.PRODUCER);
     expect(process.kind).toBe(SpanKind.CONSUMER);
     expect(process.spanContext().traceId).toBe(send.spanContext().traceId);
     expect(handler.spanContext().traceId).toBe(send.spanContext().traceId);
     expect(process.parentSpanContext?.spanId).toBe(send.spanContext().spanId);
-    expect(send.attributes).toMatchObject({ 'messaging.system': 'nats', 'messaging.destination.name': 'traced.work', 'messaging.message.id': 'order-7', 'messaging.nats.jetstream.stream': stream });
+    expect(send.attributes).toMatchObject({
+      'messaging.system': 'nats',
+      'messaging.destination.name': 'traced.work',
+      'messaging.message.id': 'order-7',
+      'messaging.nats.jetstream.stream': stream,
+    });
     expect(process.attributes).toMatchObject({
       'messaging.system': 'nats',
       'messaging.operation.type': 'process',
@@ -86,7 +95,9 @@ describe('OpenTelemetry tracing (real nats-server, SDK in-memory exporter)', () 
   it('traces a message whose header block no client would write, with or without a payload that decodes (shared and ordered)', async () => {
     const enc = (text: string) => new TextEncoder().encode(text);
     const processed = (subject: string, settle: string) =>
-      waitFor(`a ${settle} span of ${subject}`, () => spans().find((s) => s.name === `process ${subject}` && s.attributes['messaging.nats.jetstream.settle'] === settle));
+      waitFor(`a ${settle} span of ${subject}`, () =>
+        spans().find((s) => s.name === `process ${subject}` && s.attributes['messaging.nats.jetstream.settle'] === settle),
+      );
     const before = (await h.jsm.streams.info(stream)).state.last_seq;
     await rawHpub(h.server.url, 'traced.work', UNPARSABLE_HEADER_BLOCK, enc('{}'));
     const work = await waitFor('the raw publish stored', async () => {
@@ -107,7 +118,7 @@ describe('OpenTelemetry tracing (real nats-server, SDK in-memory exporter)', () 
     await processed('traced.ordered.next', 'ack');
   });
 
-  it('marks failed attempts as errors, and the dead letter carries the last failed attempt\'s trace', async () => {
+  it("marks failed attempts as errors, and the dead letter carries the last failed attempt's trace", async () => {
     const ack = await client.publish('traced.work', { fail: true });
     const attempts = await waitFor('both failed attempts', () => {
       const found = spans().filter((s) => s.name === 'process traced.work' && s.attributes['messaging.nats.jetstream.sequence'] === ack.seq);

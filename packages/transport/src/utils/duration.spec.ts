@@ -20,12 +20,14 @@ describe('durations', () => {
   });
 
   it('names the option and the accepted forms for bad input', () => {
-    expect(() => parseDuration('30 sec', 'consumerDefaults.ackWait')).toThrow(/consumerDefaults\.ackWait must be milliseconds or a string like '500ms'.*got "30 sec"/);
+    expect(() => parseDuration('30 sec', 'consumerDefaults.ackWait')).toThrow(
+      /consumerDefaults\.ackWait must be milliseconds or a string like '500ms'.*got "30 sec"/,
+    );
     expect(() => toMillis(-1, 'shutdownTimeout')).toThrow(/shutdownTimeout must be a non-negative number/);
     expect(() => toMillis({} as unknown as number, 'publish.timeout')).toThrow(/publish\.timeout must be milliseconds/);
   });
 
-  it('throws the library\'s config error, not a TypeError', () => {
+  it("throws the library's config error, not a TypeError", () => {
     for (const bad of ['x', -5, Number.NaN, '']) expect(() => parseDuration(bad, 'nak(delay)')).toThrow(JetStreamConfigError);
   });
 });

@@ -16,7 +16,7 @@ describe('oldestUnprocessed (real nats-server)', () => {
   });
   afterAll(() => h.stop());
 
-  it('is the first message of the consumer\'s subject after its ack floor', async () => {
+  it("is the first message of the consumer's subject after its ack floor", async () => {
     await h.js.publish('shared.other', 'old, not ours');
     const first = await h.js.publish('shared.mine', 'ours 1');
     await h.js.publish('shared.other', 'not ours either');

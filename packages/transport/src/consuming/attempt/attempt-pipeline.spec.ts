@@ -77,15 +77,17 @@ describe('AttemptPipeline (no server)', () => {
 
   it('waits for an Observable to complete before the settle step, and hands its error on as the failure', async () => {
     let emitted = 0;
-    const { pipeline, settlement, contextOf } = setUp({}, (data) =>
-      new Observable<number>((sub) => {
-        setTimeout(() => {
-          emitted++;
-          sub.next(1);
-          if ((data as { fail?: boolean }).fail) sub.error(new Error('stream broke'));
-          else sub.complete();
-        }, 5);
-      }),
+    const { pipeline, settlement, contextOf } = setUp(
+      {},
+      (data) =>
+        new Observable<number>((sub) => {
+          setTimeout(() => {
+            emitted++;
+            sub.next(1);
+            if ((data as { fail?: boolean }).fail) sub.error(new Error('stream broke'));
+            else sub.complete();
+          }, 5);
+        }),
     );
     await pipeline.run(contextOf(fakeJsMsg()), 1, settlement, true);
     expect(emitted).toBe(1);
@@ -105,7 +107,11 @@ describe('AttemptPipeline (no server)', () => {
   it('terms a payload the codec cannot decode, for good, without calling the handler or the settle step', async () => {
     const { pipeline, settlement, calls, contextOf } = setUp({}, () => undefined);
     const result = await pipeline.run(contextOf(fakeJsMsg({ data: new TextEncoder().encode('{"a": nope') })), 1, settlement, true);
-    expect(result?.decision).toEqual({ action: 'term', exhausted: false, reason: expect.stringMatching(/^DecodeError: Cannot decode message 1 on "orders\.created": .*JSON/) });
+    expect(result?.decision).toEqual({
+      action: 'term',
+      exhausted: false,
+      reason: expect.stringMatching(/^DecodeError: Cannot decode message 1 on "orders\.created": .*JSON/),
+    });
     expect(calls).toEqual([]);
     expect(settlement.afterRuns).toEqual([]);
   });
@@ -139,7 +145,9 @@ describe('AttemptPipeline (no server)', () => {
       expect(result?.decision).toEqual({
         action: 'term',
         exhausted: false,
-        reason: expect.stringMatching(/^DecodeError: Cannot decode message 5 on "orders\.created": its header block cannot be read \(Error: .*not a valid character in a header name.*\), so its idempotency key cannot be made/),
+        reason: expect.stringMatching(
+          /^DecodeError: Cannot decode message 5 on "orders\.created": its header block cannot be read \(Error: .*not a valid character in a header name.*\), so its idempotency key cannot be made/,
+        ),
       });
       expect(settlement.settled).toEqual([]);
       expect(calls).toEqual([]);

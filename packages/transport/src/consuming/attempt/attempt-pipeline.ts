@@ -91,7 +91,9 @@ export class AttemptPipeline {
       data = this.codec.decode(msg.data, this.decodeHeaders ? msg.headers : undefined, this.decodeSubject ? msg.subject : '');
     } catch (cause) {
       // A header block nats.js cannot parse throws on every read: the message is dead-lettered all the same.
-      return this.poison(new DecodeError(msg.subject, msg.info.streamSequence, { cause, deadLetter: readHeaders(() => msg.headers).headers?.has(DeadLetterHeaders.Stream) }));
+      return this.poison(
+        new DecodeError(msg.subject, msg.info.streamSequence, { cause, deadLetter: readHeaders(() => msg.headers).headers?.has(DeadLetterHeaders.Stream) }),
+      );
     }
     let pending: Promise<void> | undefined;
     try {
@@ -159,7 +161,11 @@ export class AttemptPipeline {
       // The consumer's `max_deliver` on the server: after this delivery the server gives up.
       if (msg.info.deliveryCount >= binding.maxDeliver + maxDeliverOffset(binding)) wiring.reporter.stranded(ctx, why);
       this.observer?.settled(ctx.observed, 'nak', `dead-letter publish failed: ${why}`);
-      wiring.logger.error?.(new RedactedLine(`Could not dead-letter message ${msg.info.streamSequence} on "${wiring.redact(msg.subject)}": ${why}. It stays in ${msg.info.stream}; retrying in ${delay} ms.`));
+      wiring.logger.error?.(
+        new RedactedLine(
+          `Could not dead-letter message ${msg.info.streamSequence} on "${wiring.redact(msg.subject)}": ${why}. It stays in ${msg.info.stream}; retrying in ${delay} ms.`,
+        ),
+      );
       return;
     }
     msg.term(wiring.termReasonSupported ? `dead-lettered: ${reason}` : undefined);

@@ -33,8 +33,10 @@ async function startOrdered(overrides: Partial<HandlerBinding>, handler: Handler
   return { runner, host, consumer, calls, deliver };
 }
 
-const failOn = (seqs: number[], error: () => Error = () => new Error('database down')): Handler => (_d, ctx) =>
-  seqs.includes(ctx.getInfo().streamSequence) ? Promise.reject(error()) : Promise.resolve();
+const failOn =
+  (seqs: number[], error: () => Error = () => new Error('database down')): Handler =>
+  (_d, ctx) =>
+    seqs.includes(ctx.getInfo().streamSequence) ? Promise.reject(error()) : Promise.resolve();
 
 describe('OrderedRunner (fake ordered consumer, no server)', () => {
   it('handles messages one at a time in stream order, and settles nothing on the server (no acks)', async () => {
@@ -90,7 +92,10 @@ describe('OrderedRunner (fake ordered consumer, no server)', () => {
   });
 
   it('dead-letters a poison message at once (no retry) when it has a route, and reads on', async () => {
-    const { runner, host, calls, deliver } = await startOrdered({ deadLetter: 'dead.{subject}', maxDeliver: 3 }, failOn([1], () => new JetStreamTermError('bad order')));
+    const { runner, host, calls, deliver } = await startOrdered(
+      { deadLetter: 'dead.{subject}', maxDeliver: 3 },
+      failOn([1], () => new JetStreamTermError('bad order')),
+    );
     [1, 2].forEach((seq) => deliver({ streamSequence: seq }));
     await waitFor('both read', () => runner.lastSequence === 2);
     expect(calls).toEqual([1, 2]);
@@ -107,7 +112,7 @@ describe('OrderedRunner (fake ordered consumer, no server)', () => {
     await runner.close(0);
   });
 
-  it('drops what was stored before a start by time (the client may begin at the stream\'s first message)', async () => {
+  it("drops what was stored before a start by time (the client may begin at the stream's first message)", async () => {
     const from = new Date('2026-01-02T00:00:00Z');
     const { runner, calls, deliver } = await startOrdered({}, () => undefined, { fromTime: from });
     deliver({ streamSequence: 1, timestamp: new Date('2026-01-01T00:00:00Z') });
@@ -130,7 +135,11 @@ describe('OrderedRunner (fake ordered consumer, no server)', () => {
   it('a replay of an empty range is done at once', async () => {
     const consumer = new FakeConsumer();
     consumer.numPending = 0;
-    const runner = new OrderedRunner(fakeBinding(), new FakeRunnerHost(consumer), { consumer: () => Promise.resolve(consumer), until: 10, onExhausted: 'collect' });
+    const runner = new OrderedRunner(fakeBinding(), new FakeRunnerHost(consumer), {
+      consumer: () => Promise.resolve(consumer),
+      until: 10,
+      onExhausted: 'collect',
+    });
     await runner.start();
     await runner.done;
     expect(runner.lastSequence).toBe(0);
@@ -144,7 +153,9 @@ describe('OrderedRunner retries and close (fake timers)', () => {
 
   it('retries a failed attempt in this process after the backoff delay, holding back later messages', async () => {
     let failures = 1;
-    const { runner, host, calls, deliver } = await startOrdered({ backoffMs: [1000], maxDeliver: 3 }, () => (failures-- > 0 ? Promise.reject(new Error('database down')) : undefined));
+    const { runner, host, calls, deliver } = await startOrdered({ backoffMs: [1000], maxDeliver: 3 }, () =>
+      failures-- > 0 ? Promise.reject(new Error('database down')) : undefined,
+    );
     [1, 2].forEach((seq) => deliver({ streamSequence: seq }));
     await jest.advanceTimersByTimeAsync(990);
     expect(calls).toEqual([1]);

@@ -25,7 +25,6 @@ export interface OrderedRunOptions {
   fromTime?: Date;
 }
 
-
 /**
  * Runs an ordered-mode handler (or a replay): the client's ordered consumer reads the stream
  * strictly in order, without acks, and recreates itself from the last sequence seen after a gap,
@@ -198,8 +197,13 @@ export class OrderedRunner implements MessageSettler, AttemptSettlement {
       }
       if (decision.action === 'nak') {
         observer?.settled(ctx.observed, 'nak');
-        this.pipeline.retryWarning(ctx, attempt, (subject, failure) =>
-          `Ordered handler for "${subject}" failed on attempt ${attempt}/${binding.maxDeliver} (stream ${binding.stream} seq ${msg.info.streamSequence}); retrying in ${decision.delayMs} ms, later messages wait${failure ? `: ${failure}` : ''}`, error);
+        this.pipeline.retryWarning(
+          ctx,
+          attempt,
+          (subject, failure) =>
+            `Ordered handler for "${subject}" failed on attempt ${attempt}/${binding.maxDeliver} (stream ${binding.stream} seq ${msg.info.streamSequence}); retrying in ${decision.delayMs} ms, later messages wait${failure ? `: ${failure}` : ''}`,
+          error,
+        );
         await this.pause(decision.delayMs);
         continue;
       }
@@ -214,12 +218,15 @@ export class OrderedRunner implements MessageSettler, AttemptSettlement {
     const own = this.current;
     if (!ran) {
       // The idempotency gate: a recorded key (acked), or a store that failed (naked with the backoff, retried in process).
-      return ctx.settled === 'ack' ? { decision: { action: 'ack' } } : { decision: { action: 'nak', delayMs: own.nakDelayMs ?? nakDelay(attempt, binding.backoffMs) } };
+      return ctx.settled === 'ack'
+        ? { decision: { action: 'ack' } }
+        : { decision: { action: 'nak', delayMs: own.nakDelayMs ?? nakDelay(attempt, binding.backoffMs) } };
     }
     if (!failed && binding.idempotency && (ctx.settled === undefined || ctx.settled === 'ack')) await recordHandled(this, ctx, host.logger, attempt);
     if (ctx.settled === 'term') return { decision: { action: 'term', exhausted: false, reason: own.termReason ?? 'terminated by the handler' }, error };
     if (ctx.settled === 'nak') {
-      if (attempt >= binding.maxDeliver) return { decision: { action: 'term', exhausted: true, reason: `naked on the last attempt (${attempt}/${binding.maxDeliver})` }, error };
+      if (attempt >= binding.maxDeliver)
+        return { decision: { action: 'term', exhausted: true, reason: `naked on the last attempt (${attempt}/${binding.maxDeliver})` }, error };
       return { decision: { action: 'nak', delayMs: own.nakDelayMs ?? nakDelay(attempt, binding.backoffMs) }, error };
     }
     return { decision: decideAfterRun(error, failed, attempt, binding, host.redact), error };
@@ -232,14 +239,16 @@ export class OrderedRunner implements MessageSettler, AttemptSettlement {
     const failure: OrderedFailure = { streamSequence: msg.info.streamSequence, subject: msg.subject, reason };
     if (binding.deadLetter) {
       // The order is the point of this mode: no later message runs before this one is stored elsewhere.
-      for (let pause = binding.backoffMs[binding.backoffMs.length - 1] ?? 1000; !this.closing; ) {
+      for (let pause = binding.backoffMs[binding.backoffMs.length - 1] ?? 1000; !this.closing;) {
         try {
           await this.pipeline.deadLetter(ctx, reason, exhausted, error);
           host.consumeObserver?.settled(ctx.observed, 'dead_letter', reason);
           this.lastSequence = failure.streamSequence;
           return;
         } catch (err) {
-          host.logger.error?.(`Could not dead-letter ordered message ${failure.streamSequence} on "${failure.subject}": ${describeError(err)}; retrying in ${pause} ms, later messages wait`);
+          host.logger.error?.(
+            `Could not dead-letter ordered message ${failure.streamSequence} on "${failure.subject}": ${describeError(err)}; retrying in ${pause} ms, later messages wait`,
+          );
           await this.pause(pause);
         }
       }

@@ -68,7 +68,15 @@ describe("mode 'ordered' (real nats-server)", () => {
   const publish = async (subject: string, from: number, to: number) => {
     // Retried with a msgId: right after a server restart JetStream may not answer yet.
     for (let n = from; n <= to; n++) {
-      await waitFor(`${subject} #${n} to be stored`, () => h.js.publish(subject, JSON.stringify({ n }), { msgID: `${subject}-${n}` }).then(() => true, () => false), { timeout: 30_000 });
+      await waitFor(
+        `${subject} #${n} to be stored`,
+        () =>
+          h.js.publish(subject, JSON.stringify({ n }), { msgID: `${subject}-${n}` }).then(
+            () => true,
+            () => false,
+          ),
+        { timeout: 30_000 },
+      );
     }
   };
   const orderedConsumers = async () => {
@@ -92,15 +100,19 @@ describe("mode 'ordered' (real nats-server)", () => {
     expect(seqs.every((seq, i) => i === 0 || seq > seqs[i - 1])).toBe(true);
   });
 
-  it("starts at new messages, and stays there when its consumer goes before the first one arrives", async () => {
+  it('starts at new messages, and stays there when its consumer goes before the first one arrives', async () => {
     const names: string[] = [];
     for await (const c of h.jsm.consumers.list(stream)) if (c.name.startsWith('ordered-spec__ledger_fresh_')) names.push(c.name);
     for (const name of names) await h.jsm.consumers.delete(stream, name).catch(() => undefined);
     // The client notices the loss (missed heartbeats) and makes a new consumer: from where it began, not from sequence 1.
-    await waitFor('a new ordered consumer', async () => {
-      for await (const c of h.jsm.consumers.list(stream)) if (c.name.startsWith('ordered-spec__ledger_fresh_') && !names.includes(c.name)) return true;
-      return false;
-    }, { timeout: 30_000 });
+    await waitFor(
+      'a new ordered consumer',
+      async () => {
+        for await (const c of h.jsm.consumers.list(stream)) if (c.name.startsWith('ordered-spec__ledger_fresh_') && !names.includes(c.name)) return true;
+        return false;
+      },
+      { timeout: 30_000 },
+    );
     await publish('ledger.fresh', 4, 5);
     await waitFor('4 and 5', () => seen('ledger.fresh').length >= 2, { timeout: 15_000 });
     expect(seen('ledger.fresh').map((s) => s.n)).toEqual([4, 5]);
@@ -111,7 +123,11 @@ describe("mode 'ordered' (real nats-server)", () => {
     failures.set(301, 2);
     await publish('ledger.entry', 301, 305);
     await waitFor('301 to 305', () => seen('ledger.entry').length >= before + 5, { timeout: 15_000 });
-    expect(seen('ledger.entry').slice(before).map((s) => s.n)).toEqual([301, 302, 303, 304, 305]);
+    expect(
+      seen('ledger.entry')
+        .slice(before)
+        .map((s) => s.n),
+    ).toEqual([301, 302, 303, 304, 305]);
     expect(failures.get(301)).toBe(0);
   });
 
@@ -127,10 +143,18 @@ describe("mode 'ordered' (real nats-server)", () => {
     const before = seen('ledger.entry').length;
     failures.set(401, 99);
     await publish('ledger.entry', 400, 402);
-    await waitFor('readiness to report the stop', async () => {
-      const report = await strategy.health.readiness();
-      return report.status === 'down' && JSON.stringify(report).includes('stopped at');
-    }, { timeout: 15_000 });
-    expect(seen('ledger.entry').slice(before).map((s) => s.n)).toEqual([400]);
+    await waitFor(
+      'readiness to report the stop',
+      async () => {
+        const report = await strategy.health.readiness();
+        return report.status === 'down' && JSON.stringify(report).includes('stopped at');
+      },
+      { timeout: 15_000 },
+    );
+    expect(
+      seen('ledger.entry')
+        .slice(before)
+        .map((s) => s.n),
+    ).toEqual([400]);
   });
 });

@@ -86,6 +86,8 @@ describe('checkpoints and replay (real nats-server)', () => {
   it('says what is wrong with a replay it cannot do', async () => {
     await expect(strategy.replay('cp.nothing', { from: 1 })).rejects.toThrow(/no handler is bound to "cp.nothing".*"cp.ordered"/);
     await expect(strategy.replay('cp.shared', { from: 0 })).rejects.toThrow(/from must be a stream sequence ≥ 1 or a Date; got 0/);
-    await expect(strategy.replay('cp.shared', { from: 1, filter: 'cp.ordered' })).rejects.toThrow(/filter "cp.ordered" is not covered by the handler's subject "cp.shared"/);
+    await expect(strategy.replay('cp.shared', { from: 1, filter: 'cp.ordered' })).rejects.toThrow(
+      /filter "cp.ordered" is not covered by the handler's subject "cp.shared"/,
+    );
   });
 });
