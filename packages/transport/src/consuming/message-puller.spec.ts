@@ -15,6 +15,8 @@ function setup(
     waiting?: () => number;
     held?: () => number;
     lookUp?: () => Promise<Consumer>;
+    /** The puller's clock (default: stopped at 0, so no rate is measured and the tests do not depend on how fast they run). */
+    clock?: () => number;
   } = {},
 ) {
   const logger = new CapturedLog();
@@ -37,7 +39,7 @@ function setup(
       return Promise.resolve(c);
     },
   };
-  const puller = new MessagePuller(target, logger, (msg) => received.push(msg));
+  const puller = new MessagePuller(target, logger, (msg) => received.push(msg), options.clock ?? (() => 0));
   return { puller, logger, received, made, calls };
 }
 
@@ -71,8 +73,8 @@ describe('MessagePuller (fake consumer, no server)', () => {
   it('first pulls its initial window, then the client offers a refill after every message and the window decides', async () => {
     const { puller, made } = setup({ maxMessages: 90, initialWindow: 4, waiting: () => 0, held: () => 0 });
     await puller.start();
-    // The client offers refills once it waits for at most 3/4 of the cap.
-    expect(made[0].consumes[0].options).toMatchObject({ max_messages: 4, threshold_messages: 68 });
+    // The client offers a refill after every message, whatever it counts as pending.
+    expect(made[0].consumes[0].options).toMatchObject({ max_messages: 4, threshold_messages: Number.MAX_SAFE_INTEGER });
     const messages = made[0].messages;
     expect(messages.pulls).toEqual([4]);
     // 1 of 4 arrived and finished (held() is 0): a quarter of the window is free and the handlers

@@ -2,7 +2,7 @@ import { JetStreamApiCodes, JetStreamApiError, isPushConsumer, type Consumer, ty
 import type { LoggerService } from '@nestjs/common';
 import { describeError } from '../settlement/settle-policy.js';
 import { drainPulls, interceptPulls, type PullRequest } from '../nats-adapter/private-access.js';
-import { PrefetchWindow, REFILL_AT } from './prefetch-window.js';
+import { PrefetchWindow } from './prefetch-window.js';
 
 const HEAL_RETRY_MAX_MS = 5000;
 // Short pulls: a consumer deleted between pulls, or a pull lost with the node it went to, is noticed
@@ -10,7 +10,13 @@ const HEAL_RETRY_MAX_MS = 5000;
 // handling for up to 19 s with 10 s (mean 7.9 s over 12 faults) and up to 11.5 s with 5 s (mean 5.3 s).
 const PULL_EXPIRES_MS = 5_000;
 const ORDERED_PULL_EXPIRES_MS = 2_000;
-const now = (): number => performance.now();
+/**
+ * With a window, the client offers a refill after every message whatever it believes is pending:
+ * after an ordered consumer's reset its count still holds what the dead consumer was asked for,
+ * and a lower threshold would stop it offering while the window wants to pull (see `stale`).
+ */
+const OFFER_EVERY_MESSAGE = Number.MAX_SAFE_INTEGER;
+const performanceNow = (): number => performance.now();
 /** The work, in handler time at the measured rate, that pulled and not yet started messages may amount to. */
 export const PREFETCH_BUDGET_MS = 1_000;
 
@@ -55,16 +61,27 @@ export class MessagePuller {
   /** `max_messages` of each `consume()`: the first pull, and what the client's pending count is taken from. */
   private readonly firstPull: number;
   private readonly deliver: (msg: JsMsg) => void;
+  /**
+   * What the client counts as pending and is not: an ordered consumer's reset (a gap, a deletion)
+   * leaves what was requested from the dead consumer in the client's count until it next zeroes
+   * it (after missed heartbeats). Taken at the first pull after the reset; never more than the
+   * client's count.
+   */
+  private stale = 0;
+  /** A reset was reported: the next pull's client count is all stale. */
+  private staleNext = false;
 
+  /** `clock`: milliseconds, monotonic (tests pass their own). */
   constructor(
     private readonly target: PullTarget,
     private readonly logger: LoggerService,
     onMessage: (msg: JsMsg) => void,
+    private readonly clock: () => number = performanceNow,
   ) {
     if (target.held && target.waiting) {
       this.window = new PrefetchWindow(
         { cap: target.maxMessages, initial: target.initialWindow ?? target.maxMessages, budgetMs: PREFETCH_BUDGET_MS },
-        performance.now(),
+        clock(),
       );
       this.firstPull = this.window.size;
       this.deliver = (msg) => {
@@ -117,10 +134,9 @@ export class MessagePuller {
       ? await (consumer as PushConsumer).consume({ callback: this.deliver })
       : await (consumer as Consumer).consume({
           // The first pull is the window's first size; with a window the client offers a refill
-          // after every message once it waits for at most REFILL_AT of the cap, and the window
-          // decides (see gate()).
+          // after every message, and the window decides (see gate()).
           max_messages: this.firstPull,
-          ...(this.window && { threshold_messages: Math.ceil(this.target.maxMessages * REFILL_AT) }),
+          ...(this.window && { threshold_messages: OFFER_EVERY_MESSAGE }),
           // Short pulls, so a consumer deleted between pulls is noticed within seconds; shorter still
           // for an ordered consumer, which the client puts back only after two missed heartbeats (half
           // the expiry each): a gap in an ordered handler holds every later message.
@@ -163,8 +179,14 @@ export class MessagePuller {
     const window = this.window!;
     const held = this.target.held!();
     const waiting = this.target.waiting!();
-    const pending = Math.max(0, this.firstPull - request.batch);
-    const batch = window.refill(waiting, pending, this.received - held, now);
+    const counted = Math.max(0, this.firstPull - request.batch);
+    if (this.staleNext) {
+      this.staleNext = false;
+      this.stale = counted;
+    }
+    // The client zeroed its count (missed heartbeats): nothing of it is stale any more.
+    this.stale = Math.min(this.stale, counted);
+    const batch = window.refill(waiting, counted - this.stale, this.received - held, this.clock);
     if (batch > 0) {
       this.deferred = undefined;
       send(batch);
@@ -176,9 +198,15 @@ export class MessagePuller {
   private async watch(messages: ConsumerMessages): Promise<void> {
     for await (const status of messages.status()) {
       if (this.target.ordered) {
-        if (status.type === 'ordered_consumer_recreated') this.target.renamed?.(status.name);
+        // Reported before the client recreates the consumer (a request to the server): its first
+        // pull, right after, asks for the window, not for what the dead consumer still owed.
+        if (status.type === 'reset') this.staleNext = true;
+        if (status.type === 'ordered_consumer_recreated') this.recreated(status.name);
         continue;
       }
+      // A pull the window holds back: no heartbeats are due, and the client looks the consumer up
+      // itself (it reports consumer_not_found); a look-up of ours would only add a request.
+      if (status.type === 'heartbeats_missed' && this.deferred) continue;
       if (status.type === 'consumer_deleted' || status.type === 'consumer_not_found') {
         void this.heal(messages);
         return;
@@ -186,6 +214,20 @@ export class MessagePuller {
       // A pull that found nobody, or went quiet: look whether the consumer is still there.
       if (status.type === 'no_responders' || status.type === 'heartbeats_missed') void this.check(messages);
     }
+  }
+
+  /**
+   * The client recreated its ordered consumer and pulled from it. Had its first pull come before
+   * the reset was seen here, it was counted against what the dead consumer owed and held back:
+   * count that as stale and send it.
+   */
+  private recreated(name: string): void {
+    this.target.renamed?.(name);
+    if (!this.staleNext) return;
+    this.staleNext = false;
+    if (!this.deferred) return;
+    this.stale = Math.max(0, this.firstPull - this.deferred.request.batch);
+    this.resume();
   }
 
   private async check(messages: ConsumerMessages): Promise<void> {

@@ -14,7 +14,7 @@ describe('PrefetchWindow (pure: grow, shrink, cap)', () => {
     expect(windowOf(90, 0).w.size).toBe(1);
   });
 
-  it('doubles while the handlers finish half a window between pulls, up to the cap', () => {
+  it('doubles while the handlers finish a quarter of the window (or more) between pulls, up to the cap', () => {
     const { w, now } = windowOf(90, 10);
     let completed = 0;
     const sizes: number[] = [];
@@ -39,19 +39,45 @@ describe('PrefetchWindow (pure: grow, shrink, cap)', () => {
     expect(w.refill(4, 5, 0, now)).toBe(3);
   });
 
-  it('shrinks to about budgetMs of work at the measured rate when handlers are slow, never below 1', () => {
+  it('shrinks to about budgetMs of work at the measured rate when handlers are slow (messages wait), never below 1', () => {
     const { w, advance, now } = windowOf(90, 80);
-    // 5 completions per second: a window of 1 s of work is 5.
+    // 5 completions per second while one message waited: a window of 1 s of work is 5 (1 waiting + 4).
     advance(1000);
-    expect(w.refill(0, 0, 5, now)).toBe(5);
+    expect(w.refill(1, 0, 5, now)).toBe(4);
     expect(w.size).toBe(5);
     expect(w.timeCap).toBe(5);
-    // Nothing finished for a second: the window falls to 1 (the rate halves with each span, then rounds up).
+    // Messages wait and nothing finished for a second (handlers hang): the window falls to 1 (the rate halves with each span, then rounds up).
     for (let i = 0; i < 12; i++) {
       advance(1000);
-      w.refill(0, 0, 5, now);
+      w.refill(1, 0, 5, now);
     }
     expect(w.size).toBe(1);
+  });
+
+  it('keeps its estimate while idle (nothing waits): a quiet minute does not shrink the window, a faster span raises it', () => {
+    const { w, advance, now } = windowOf(90, 80);
+    advance(1000);
+    w.refill(1, 0, 5, now);
+    expect(w.timeCap).toBe(5);
+    // A minute without messages: the client refills as its pulls expire, nothing waits, nothing finishes.
+    for (let i = 0; i < 12; i++) {
+      advance(5000);
+      w.refill(0, 0, 5, now);
+    }
+    expect(w.timeCap).toBe(5);
+    expect(w.size).toBe(5);
+    // Then the handlers finish 20 in a second with nothing waiting: capacity is at least that, the estimate rises ((5 + 20) / 2 a second).
+    advance(1000);
+    w.refill(0, 0, 25, now);
+    expect(w.timeCap).toBe(13);
+  });
+
+  it('has no estimate (only the cap applies) until a span in which messages waited', () => {
+    const { w, advance, now } = windowOf(90, 10);
+    // One message finished in a second, nothing waiting: the arrival rate, not what the handlers can do.
+    advance(1000);
+    w.refill(0, 0, 1, now);
+    expect(w.timeCap).toBe(90);
   });
 
   it('grows again once the handlers speed up, within the time cap and the cap', () => {

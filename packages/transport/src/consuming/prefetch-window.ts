@@ -3,8 +3,10 @@
  * and on their way): the prefetch window. It adapts to the handlers: it doubles while they keep up
  * (a quarter of a window finished since the last pull), and it never exceeds what they finish in
  * `budgetMs` at their measured rate, so a process killed at any moment strands about that much
- * work beyond what it runs (until ackWait), never more than `cap`. Pure logic: the caller passes
- * the clock and its counts.
+ * work beyond what it runs (until ackWait), never more than `cap`. The rate is the handlers'
+ * capacity, not the arrival rate: a span in which nothing waited for a handler (idle, or fed
+ * slower than they work) only ever raises it, so a quiet minute leaves the window as it was. Pure
+ * logic: the caller passes the clock and its counts.
  */
 export interface PrefetchWindowOptions {
   /** Hard cap: an explicit `prefetch`, else what `maxAckPending` leaves beside the running handlers. */
@@ -27,7 +29,10 @@ export const RATE_SAMPLE_MS = 100;
 export class PrefetchWindow {
   /** The window now: what may be queued plus requested. */
   size: number;
-  /** Completions per millisecond, smoothed; NaN until the first span was measured. */
+  /**
+   * Completions per millisecond while the handlers had work waiting (their capacity), smoothed;
+   * NaN until such a span was measured (then only the cap applies).
+   */
   private rate = NaN;
   private spanStart: number;
   private spanCompleted = 0;
@@ -59,7 +64,7 @@ export class PrefetchWindow {
     const inWindow = waiting + pending;
     // Refill once a quarter of the window is free: a pull per message would cost a request each.
     if (inWindow > this.size * REFILL_AT) return 0;
-    this.measure(completed, now());
+    this.measure(completed, now(), waiting > 0);
     const keptUp = (completed - this.completedAtPull) * 4 >= this.size;
     const limit = this.timeCap;
     this.size = Math.max(1, Math.min(keptUp ? this.size * 2 : this.size, limit));
@@ -69,11 +74,16 @@ export class PrefetchWindow {
     return batch;
   }
 
-  private measure(completed: number, now: number): void {
+  /**
+   * `saturated`: messages wait for a handler now, so what the span finished is what the handlers
+   * can do. Otherwise it is only a lower bound (they were idle or starved part of it): it may raise
+   * the estimate, never lower it.
+   */
+  private measure(completed: number, now: number, saturated: boolean): void {
     const span = now - this.spanStart;
     if (span < RATE_SAMPLE_MS) return;
     const rate = (completed - this.spanCompleted) / span;
-    this.rate = Number.isNaN(this.rate) ? rate : (this.rate + rate) / 2;
+    if (saturated || rate > this.rate) this.rate = Number.isNaN(this.rate) ? rate : (this.rate + rate) / 2;
     this.spanStart = now;
     this.spanCompleted = completed;
   }
