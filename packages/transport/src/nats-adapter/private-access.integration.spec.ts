@@ -49,7 +49,9 @@ describe('nats-adapter: the private nats.js members we rely on (real nats-server
     const messages: ConsumerMessages = await consumer.consume({
       max_messages: 4,
       threshold_messages: 100,
-      expires: 5_000,
+      // Long: the refills are held, and a pull that expires while held would make the client
+      // reset its count (missed heartbeats) and offer a pull of its own, changing `requests`.
+      expires: 30_000,
       callback: (m) => void received.push(m),
     });
     // The first pull (4) went out in consume() itself, before anyone could intercept it.
