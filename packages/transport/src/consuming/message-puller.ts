@@ -79,10 +79,7 @@ export class MessagePuller {
     private readonly clock: () => number = performanceNow,
   ) {
     if (target.held && target.waiting) {
-      this.window = new PrefetchWindow(
-        { cap: target.maxMessages, initial: target.initialWindow ?? target.maxMessages, budgetMs: PREFETCH_BUDGET_MS },
-        clock(),
-      );
+      this.window = new PrefetchWindow({ cap: target.maxMessages, initial: target.initialWindow ?? target.maxMessages, budgetMs: PREFETCH_BUDGET_MS }, clock());
       this.firstPull = this.window.size;
       this.deliver = (msg) => {
         this.received++;

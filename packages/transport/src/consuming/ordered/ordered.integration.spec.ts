@@ -32,6 +32,11 @@ class OrderedController {
     probe.add({ subject: ctx.getSubject(), n: data.n, seq: ctx.getInfo().streamSequence });
   }
 
+  @JetStreamEvent('ledger.idle', { mode: 'ordered' })
+  idle(@Payload() data: { n: number }, @Ctx() ctx: JetStreamContext) {
+    probe.add({ subject: ctx.getSubject(), n: data.n, seq: ctx.getInfo().streamSequence });
+  }
+
   @JetStreamEvent('ledger.routed', { mode: 'ordered', deliverPolicy: 'all', backoff: ['100ms'], maxDeliver: 2, deadLetter: 'dlq.ledger' })
   routed(@Payload() data: { n: number }, @Ctx() ctx: JetStreamContext) {
     if (data.n === 2) throw new Error('entry 2 is poison');
@@ -116,6 +121,28 @@ describe("mode 'ordered' (real nats-server)", () => {
     await publish('ledger.fresh', 4, 5);
     await waitFor('4 and 5', () => seen('ledger.fresh').length >= 2, { timeout: 15_000 });
     expect(seen('ledger.fresh').map((s) => s.n)).toEqual([4, 5]);
+  });
+
+  it('an idle handler whose consumer was deleted takes the next message at once once the client recreated it (no second heartbeat stall)', async () => {
+    await publish('ledger.idle', 1, 3);
+    await waitFor('the first 3', () => seen('ledger.idle').length >= 3);
+    const consumersOf = async () => {
+      const names: string[] = [];
+      for await (const c of h.jsm.consumers.list(stream)) if (c.name.startsWith('ordered-spec__ledger_idle_')) names.push(c.name);
+      return names;
+    };
+    const names = await consumersOf();
+    // Idle: its window is requested from this consumer, and is never delivered.
+    for (const name of names) await h.jsm.consumers.delete(stream, name);
+    // The client notices the loss (two missed heartbeats) and recreates the consumer.
+    await waitFor('a new ordered consumer', async () => (await consumersOf()).some((name) => !names.includes(name)), { timeout: 30_000 });
+    const start = performance.now();
+    await publish('ledger.idle', 4, 4);
+    await waitFor('4', () => seen('ledger.idle').length >= 4);
+    // Its first pull goes out at once: before, the window counted what the dead consumer owed as
+    // still on its way and held it until two more missed heartbeats (about 2 s here).
+    expect(performance.now() - start).toBeLessThan(1_000);
+    expect(seen('ledger.idle').map((s) => s.n)).toEqual([1, 2, 3, 4]);
   });
 
   it('retries a failed message in place: nothing after it runs before it succeeds', async () => {
