@@ -5,14 +5,32 @@ import type { JsMsg } from '@nats-io/jetstream';
  * different microtasks would each flush a socket write; gathered until the end of the event-loop
  * turn they leave together (less CPU per message). It also keeps what a consumer deleted while the
  * app runs needs to start again: the last sequence acked, and the sequences naked and not yet
- * received again (bounded by maxAckPending).
+ * received again. On a shared consumer the redelivery of a nak often goes to another instance, so
+ * this one may never see it again: the naked sequences kept are the latest `nakedLimit`
+ * (the consumer's maxAckPending: no more can be awaiting redelivery at once), the oldest dropped.
  */
 export class AckLedger {
   private acks: JsMsg[] = [];
   private flushing?: NodeJS.Immediate;
   /** Highest stream sequence acked (approximately: the last of each flushed batch). */
   private ackedUpTo = 0;
+  /** In the order naked: the first is the oldest. */
   private readonly nakedSeqs = new Set<number>();
+  private sendFailed = false;
+
+  /**
+   * @param nakedLimit how many naked sequences to keep (at least 1).
+   * @param sendFailure told of the first ack or `working()` that throws (the connection closed); later ones are not reported.
+   */
+  constructor(
+    private readonly nakedLimit: number,
+    private readonly sendFailure: (what: 'ack' | 'extend the ack deadline of', msg: JsMsg, error: unknown) => void,
+  ) {}
+
+  /** Extends `msg`'s ack deadline now (the runner's sweep); a throw is reported, not raised (it runs in a timer). */
+  working(msg: JsMsg): void {
+    this.send(msg, 'extend the ack deadline of');
+  }
 
   /** Acks `msg` at the end of this event-loop turn. */
   ack(msg: JsMsg): void {
@@ -22,12 +40,23 @@ export class AckLedger {
 
   /** `msg` was naked: it comes back, and a recreated consumer must start no later than it. */
   naked(msg: JsMsg): void {
-    this.nakedSeqs.add(msg.info.streamSequence);
+    const seq = msg.info.streamSequence;
+    this.nakedSeqs.delete(seq);
+    this.nakedSeqs.add(seq);
+    if (this.nakedSeqs.size > Math.max(1, this.nakedLimit)) {
+      const oldest = this.nakedSeqs.values().next();
+      if (!oldest.done) this.nakedSeqs.delete(oldest.value);
+    }
   }
 
   /** A message arrived (again). */
   received(msg: JsMsg): void {
     if (this.nakedSeqs.size > 0) this.nakedSeqs.delete(msg.info.streamSequence);
+  }
+
+  /** How many naked sequences are kept (for tests and diagnostics). */
+  get nakedKept(): number {
+    return this.nakedSeqs.size;
   }
 
   /** Sends the acks gathered so far, now (the runner closes). */
@@ -48,11 +77,23 @@ export class AckLedger {
     return Number.isFinite(from) ? from : undefined;
   }
 
+  private send(msg: JsMsg, what: 'ack' | 'extend the ack deadline of'): void {
+    try {
+      if (what === 'ack') msg.ack();
+      else msg.working();
+    } catch (error) {
+      if (!this.sendFailed) this.sendFailure(what, msg, error);
+      this.sendFailed = true;
+    }
+  }
+
   private readonly flush = (): void => {
     const acks = this.acks;
     this.acks = [];
     this.flushing = undefined;
-    for (const msg of acks) msg.ack();
+    // Each ack on its own: one that throws (nats.js throws once the connection is closed) must
+    // neither drop the rest of the batch nor escape setImmediate as an uncaught exception.
+    for (const msg of acks) this.send(msg, 'ack');
     // One parse per flush, not per message: where a recreated consumer may resume.
     const last = acks[acks.length - 1];
     if (last) {

@@ -33,7 +33,7 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
   private running = 0;
   /** Every received, unsettled message (queued or running). */
   private readonly unsettled = new Set<JetStreamContext>();
-  private readonly ledger = new AckLedger();
+  private readonly ledger: AckLedger;
   /** Handlers abandoned after `handlerTimeout` that have not returned yet (they run outside `concurrency`). */
   private readonly outlived = new Set<JetStreamContext>();
   private tick = 0;
@@ -52,6 +52,9 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
     private readonly host: RunnerHost,
   ) {
     this.info = bindingInfo(binding);
+    this.ledger = new AckLedger(binding.maxAckPending, (what, msg, err) =>
+      host.logger.error?.(`Could not ${what} a message on "${msg.subject}" (later failures not logged): ${describeError(err)}`),
+    );
     this.pipeline = new AttemptPipeline(binding, host);
     this.observer = host.consumeObserver;
     const target = {
@@ -303,8 +306,8 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
     const tick = this.tick;
     for (const ctx of this.unsettled) {
       if (ctx.touched < tick) {
-        ctx.getMessage().working();
         ctx.touched = tick + 1;
+        this.ledger.working(ctx.getMessage());
       }
     }
     this.tick = tick + 1;

@@ -2,6 +2,7 @@ import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager, type JetSt
 import { NoStreamForSubjectError } from '../errors/provisioning.error.js';
 import { PublishFailedError, PublishRejectedError } from '../errors/publish.errors.js';
 import type { JetStreamPublishOptions } from '../record-builders/jetstream.record-builder.js';
+import { subjectMatches } from '../utils/subjects.js';
 import { StreamFactsCache } from './stream-facts-cache.js';
 import { newScheduleSubject, readTimingOptions, serverProblem, streamProblem, type StreamTimingFacts } from './timing-options.js';
 
@@ -14,8 +15,17 @@ export interface TimedPublish {
   stream: string;
 }
 
-/** The server's refusals of a TTL or a schedule: the stream may have changed since it was read. */
-const TIMING_REFUSALS = new Set([10165, 10166, 10188, 10190, 10191]);
+/**
+ * The server's refusals that a change of the stream explains (TTL or schedules disabled, target
+ * outside the stream): the stream is read again. A bad value (10165, 10191) is not: it is the
+ * caller's, and reaches it as the server's refusal, with no second publish.
+ */
+const STREAM_REFUSALS = new Set([10166, 10188, 10190]);
+
+/** Whether stream `facts` captures `subject`. */
+function captures(facts: StreamTimingFacts, subject: string): boolean {
+  return facts.subjects.some((filter) => subjectMatches(filter, subject));
+}
 
 /**
  * Checks a publish with `ttl`, `deliverAt` or `delay` before it is sent: the connected server's
@@ -28,6 +38,10 @@ export class MessageTiming {
   private readonly cache = new StreamFactsCache();
   /** The stream read in flight, if any. */
   private reading?: Promise<StreamTimingFacts>;
+  /** Re-reads in flight, by the stream found stale: refusals that arrive together share one. */
+  private readonly rereads = new Map<string, Promise<StreamTimingFacts>>();
+  /** The stream facts each plan was made with: a refusal after a newer read needs no read of its own. */
+  private readonly plannedWith = new WeakMap<TimedPublish, StreamTimingFacts>();
 
   constructor(
     private readonly jsm: JetStreamManager,
@@ -36,50 +50,74 @@ export class MessageTiming {
   ) {}
 
   /** Throws `PublishOptionUnsupportedError` (or `JetStreamConfigError` for a bad value) when it cannot be honoured. */
-  async plan(subject: string, options: JetStreamPublishOptions): Promise<TimedPublish> {
+  async plan(subject: string, options: JetStreamPublishOptions, fresh?: StreamTimingFacts): Promise<TimedPublish> {
     const request = readTimingOptions(options);
     const tooOld = serverProblem(subject, request, this.serverVersion());
     if (tooOld) throw tooOld;
     // Publishes that miss while a stream is being read wait for that read first: 256 timed publishes
     // in flight on a cold cache make one lookup, not 256.
-    if (this.reading && !this.cache.find(subject)) await this.reading.catch(() => undefined);
-    let stream = this.cache.find(subject);
-    // Cached settings may be stale (someone turned the setting on): a refusal is always confirmed by a fresh read.
-    if (stream && streamProblem(subject, request, stream)) stream = undefined;
-    if (!stream) {
-      const read = this.readStream(subject);
-      this.reading = read;
-      try {
-        stream = await read;
-      } finally {
-        if (this.reading === read) this.reading = undefined;
-      }
-      this.cache.remember(subject, stream);
-    }
+    if (!fresh && this.reading && !this.cache.find(subject)) await this.reading.catch(() => undefined);
+    let stream = fresh && captures(fresh, subject) ? fresh : this.cache.find(subject);
+    // Cached settings may be stale (someone turned the setting on): a refusal is always confirmed by
+    // a fresh read, one for all the publishes that ask while it is in flight.
+    if (stream && stream !== fresh && streamProblem(subject, request, stream)) stream = await this.reread(subject, stream.name);
+    stream ??= await this.read(subject);
     const missing = streamProblem(subject, request, stream);
     if (missing) throw missing;
-    if (!request.deliverAt) return { subject, options: { ttl: request.ttl }, stream: stream.name };
-    return {
-      subject: newScheduleSubject(stream.name),
-      options: { schedule: { specification: request.deliverAt, target: subject, ttl: request.ttl } },
-      stream: stream.name,
-    };
+    const timed: TimedPublish = !request.deliverAt
+      ? { subject, options: { ttl: request.ttl }, stream: stream.name }
+      : {
+          subject: newScheduleSubject(stream.name),
+          options: { schedule: { specification: request.deliverAt, target: subject, ttl: request.ttl } },
+          stream: stream.name,
+        };
+    this.plannedWith.set(timed, stream);
+    return timed;
   }
 
   /**
-   * After a timed publish failed: when the server refused the TTL or schedule (or no stream took
-   * the subject), the stream is read again; the library's error when it lost the setting, else a
-   * new plan to send once more (the subject moved to another stream, or the stream was recreated).
+   * After a timed publish failed: when the server refused it for a reason a change of the stream
+   * explains (or no stream took the subject), the stream is read again (once, however many
+   * publishes were refused together); the library's error when it lost the setting, else a new
+   * plan to send once more (the subject moved to another stream, or the stream was recreated).
    * Any other failure: `err` as it is.
    */
   async explain(subject: string, options: JetStreamPublishOptions, err: unknown, planned: TimedPublish): Promise<TimedPublish> {
     const refused =
-      (err instanceof PublishRejectedError && err.apiCode !== undefined && TIMING_REFUSALS.has(err.apiCode)) || err instanceof NoStreamForSubjectError;
+      (err instanceof PublishRejectedError && err.apiCode !== undefined && STREAM_REFUSALS.has(err.apiCode)) || err instanceof NoStreamForSubjectError;
     if (!refused) throw err;
-    this.cache.forget(planned.stream);
-    const stale = this.cache.find(subject);
-    if (stale) this.cache.forget(stale.name);
-    return this.plan(subject, options); // throws the library's error when the stream lost the setting
+    const current = this.cache.find(subject);
+    // Read again since this publish was planned (another refusal did it): that read is the answer.
+    if (current && current !== this.plannedWith.get(planned)) return this.plan(subject, options, current);
+    return this.plan(subject, options, await this.reread(subject, planned.stream));
+  }
+
+  /** Reads the stream that captures `subject` and remembers it; publishes that miss meanwhile wait for it (see `plan`). */
+  private async read(subject: string): Promise<StreamTimingFacts> {
+    const read = this.readStream(subject);
+    this.reading = read;
+    let facts: StreamTimingFacts;
+    try {
+      facts = await read;
+    } finally {
+      if (this.reading === read) this.reading = undefined;
+    }
+    this.cache.remember(subject, facts);
+    return facts;
+  }
+
+  /** Reads again the stream `stale` thought to capture `subject`: one read for every caller while it is in flight. */
+  private reread(subject: string, stale: string): Promise<StreamTimingFacts> {
+    const inFlight = this.rereads.get(stale);
+    if (inFlight) return inFlight;
+    this.cache.forget(stale);
+    const other = this.cache.find(subject);
+    if (other) this.cache.forget(other.name);
+    const read = this.read(subject);
+    this.rereads.set(stale, read);
+    const done = () => void (this.rereads.get(stale) === read && this.rereads.delete(stale));
+    read.then(done, done);
+    return read;
   }
 
   private async readStream(subject: string): Promise<StreamTimingFacts> {

@@ -5,23 +5,12 @@ import type { Subscription } from 'rxjs';
 import { CONNECT_SERVER_LINE, DEFAULTS, JETSTREAM_TRANSPORT } from '../constants.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
 import type { AppView } from '../server/app-view.js';
+import { appLinkOf } from '../server/app-link.js';
 import { toMillis } from '../utils/duration.js';
 import { discoverHandlers } from '../nest-adapter/handler-discovery.js';
 
 /** What the never-connected check decided: a JetStream server listens, the app has no handlers, or it warned. */
 export type WatchVerdict = 'listening' | 'no handlers' | 'warned';
-
-/** What the watcher uses of a JetStream server: duck-typed, as an app may load two copies of the library. */
-interface JetStreamTarget {
-  useApp(app: AppView): void;
-  readonly listenStarted: boolean;
-}
-
-function isJetStreamTarget(target: unknown): target is JetStreamTarget {
-  if (typeof target !== 'object' || target === null) return false;
-  const t = target as { transportId?: unknown; useApp?: unknown };
-  return t.transportId === JETSTREAM_TRANSPORT && typeof t.useApp === 'function';
-}
 
 /** A server that can take a plain `@EventPattern`: not a JetStream one, nor gRPC (which serves only its own methods). */
 function takesPlainEvents(server: object): boolean {
@@ -61,11 +50,11 @@ export class JetStreamAppWatcher implements OnApplicationBootstrap, OnApplicatio
     @Inject(JetStreamServer) server: JetStreamServer,
   ) {
     // The module's own server, connected or not: its readiness says what is missing.
-    server.useApp(this.view);
+    appLinkOf(server)?.useApp(this.view);
     // A replay subject: the servers created before this provider are given too.
     this.subscription = modules.getRpcTargetRegistry<object>().subscribe((target) => {
       this.servers.push(target);
-      if (isJetStreamTarget(target)) target.useApp(this.view);
+      appLinkOf(target)?.useApp(this.view);
     });
   }
 
@@ -84,7 +73,7 @@ export class JetStreamAppWatcher implements OnApplicationBootstrap, OnApplicatio
   }
 
   private started(): boolean {
-    return this.servers.some((s) => isJetStreamTarget(s) && s.listenStarted);
+    return this.servers.some((s) => appLinkOf(s)?.listenStarted() === true);
   }
 
   private hasJetStreamHandlers(): boolean {
@@ -102,7 +91,7 @@ export class JetStreamAppWatcher implements OnApplicationBootstrap, OnApplicatio
           .map((h) => h.handler),
       ),
     ];
-    const connected = this.servers.some(isJetStreamTarget);
+    const connected = this.servers.some((s) => appLinkOf(s) !== undefined);
     this.logger.warn(
       `The app has ${handlers.length} @JetStreamEvent handler(s) (${handlers.join(', ')}) but no JetStreamServer has started listening ${DEFAULTS.serverStartGrace} after the app bootstrapped${connected ? ' (one is connected to the app, never started)' : ''}: messages are stored in their streams and never handled. Add ${CONNECT_SERVER_LINE} in main.ts (or pass a JetStreamServer as the strategy of NestFactory.createMicroservice). Readiness of the module's JetStreamServer (server.health) says the same.`,
     );

@@ -3,16 +3,15 @@ import { jetstream } from '@nats-io/jetstream';
 import { nuid, type NatsConnection } from '@nats-io/nats-core';
 import type { LoggerService } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import { DEFAULTS, JETSTREAM_EXTRAS_KEY, JETSTREAM_METHOD_KEY, JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from '../constants.js';
+import { DEFAULTS, JETSTREAM_TRANSPORT, TERM_REASON_MIN_SERVER } from '../constants.js';
 import { JsonCodec } from '../codecs/json.codec.js';
 import { openConnection } from '../connection/open-connection.js';
 import { EventListeners, watchConnection, type ConnectionEvents, type JetStreamStatus } from '../connection/connection-events.js';
 import { JetStreamNotListeningError } from '../errors/jetstream-transport.error.js';
-import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
 import type { JetStreamServerOptions } from '../interfaces/jetstream-options.interface.js';
 import { Provisioner } from '../provisioning/provisioner.js';
 import { validateOptions } from '../config/validate-options.js';
-import { attachNestAdapter, registrationOf, type NestAdapterLease } from '../nest-adapter/nest-internals.js';
+import { attachNestAdapter, type NestAdapterLease } from '../nest-adapter/nest-internals.js';
 import { notStartedMessage, type AppView } from './app-view.js';
 import { toMillis } from '../utils/duration.js';
 import { versionAtLeast } from '../utils/server-version.js';
@@ -24,9 +23,10 @@ import { resolvePublishDefaults, type PublisherDefaults } from '../publishing/pu
 import type { AdvisoryWatcher } from '../dead-letter/advisory-watcher.js';
 import { computePermissions, type NatsPermissions, type PermissionRole, type PermissionsPlan } from '../permissions/compute-permissions.js';
 import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } from '../events/settle.events.js';
-import { planDirectCall } from './direct-call.js';
+import { bindingForHandler } from './handler-intake.js';
+import { APP_LINK, type AppLink } from './app-link.js';
 import { startConsuming, type Consuming } from './runner-wiring.js';
-import { bindingOf, checkBeforeStart, deadLetterSubjectsOf, LeftBehindCache, planPermissions, scanLeftBehind, streamsUsed } from './server-facts.js';
+import { checkBeforeStart, deadLetterSubjectsOf, LeftBehindCache, planPermissions, scanLeftBehind, streamsUsed } from './server-facts.js';
 import { provisionBindings } from './provision-bindings.js';
 import { ShutdownReport } from './shutdown-report.js';
 import { JetStreamHealth } from '../health/jetstream-health.js';
@@ -61,93 +61,93 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   override readonly logger: LoggerService;
   /** Removes this server's credentials (and any recognisable secret) from a text. */
   readonly #redact: Redactor;
+  readonly #options: JetStreamServerOptions;
 
-  private readonly pending: UnresolvedBinding[] = [];
+  readonly #pending: UnresolvedBinding[] = [];
   /** Plain `@EventPattern` patterns Nest offered and this server did not bind. */
-  private readonly plainPatterns: unknown[] = [];
+  readonly #plainPatterns: unknown[] = [];
   /** The app, as `JetStreamModule` sees it; undefined without the module. */
-  private app?: AppView;
-  private listenCalled = false;
-  private readonly listeners = new EventListeners<JetStreamServerEvents>((event, err) => this.logger.error(`A "${event}" listener threw: ${String(err)}`));
-  private nc?: NatsConnection;
-  private jsm?: JetStreamManager;
-  private js?: JetStreamClient;
-  private lastStatus?: JetStreamStatus;
-  private closedError?: Error;
+  #app?: AppView;
+  #listenCalled = false;
+  readonly #listeners = new EventListeners<JetStreamServerEvents>((event, err) => this.logger.error(`A "${event}" listener threw: ${String(err)}`));
+  #nc?: NatsConnection;
+  #jsm?: JetStreamManager;
+  #js?: JetStreamClient;
+  #lastStatus?: JetStreamStatus;
+  #closedError?: Error;
   /** Liveness and readiness (the six health signals); `@nest-jetstream/transport/terminus` wraps it for `@nestjs/terminus`. */
   readonly health: JetStreamHealth;
-  private provisioner?: Provisioner;
-  private runners: HandlerRunner[] = [];
-  private readonly replays = new Set<HandlerRunner>();
+  #provisioner?: Provisioner;
+  #runners: HandlerRunner[] = [];
+  readonly #replays = new Set<HandlerRunner>();
   /** Names this instance's own consumers (the modes with a consumer per instance). */
-  private readonly instanceId = nuid.next().slice(-8);
+  readonly #instanceId = nuid.next().slice(-8);
   /** Handed to every runner at `listen()`. */
   #wiring?: RunnerHost;
-  private advisories?: AdvisoryWatcher;
-  private readonly shutdownTimeoutMs: number;
-  private readonly deadLetterPublish: PublisherDefaults;
-  private readonly instrumentations: Instrumentations;
+  #advisories?: AdvisoryWatcher;
+  readonly #shutdownTimeoutMs: number;
+  readonly #deadLetterPublish: PublisherDefaults;
+  readonly #instrumentations: Instrumentations;
   /** What nest-adapter/nest-internals.ts wraps in Nest while this server lives (released by close()). */
-  private readonly nestAdapter: NestAdapterLease;
-  private closed = false;
-  private readonly leftBehind = new LeftBehindCache();
+  readonly #nestAdapter: NestAdapterLease;
+  #closed = false;
+  readonly #leftBehind = new LeftBehindCache();
   /** Set when close() starts: the connection closing after it is expected. */
-  private closing = false;
+  #closing = false;
   /** Stops pruning the idempotency keys (set at `listen()` when `idempotency.pruneInterval` is). */
-  private stopIdempotency?: () => void;
+  #stopIdempotency?: () => void;
   /** NestJS 12's processing hooks, once the app set one (before `listen()`): handed to the runners. */
   #processingHooks?: ProcessingHooks;
 
-  constructor(private readonly options: JetStreamServerOptions = {}) {
+  constructor(options: JetStreamServerOptions = {}) {
     super();
+    this.#options = options;
     this.#redact = createRedactor(options.connection);
     this.logger = RedactingLogger.for(LOG_CONTEXT, this.#redact);
     validateOptions(options, 'JetStreamServer');
-    this.shutdownTimeoutMs = toMillis(options.shutdownTimeout ?? DEFAULTS.shutdownTimeout, 'shutdownTimeout');
+    this.#shutdownTimeoutMs = toMillis(options.shutdownTimeout ?? DEFAULTS.shutdownTimeout, 'shutdownTimeout');
     // The dead-letter publisher honours the app's publish.timeout; its retry budget is its own.
-    this.deadLetterPublish = { ...resolvePublishDefaults(options.publish), retryBudgetMs: toMillis(DEFAULTS.deadLetter.publishBudget, 'publishBudget') };
-    this.instrumentations = new Instrumentations(options);
-    this.nestAdapter = attachNestAdapter(this);
-    this.status.subscribe((status) => (this.lastStatus = status));
-    this.listeners.add('closed', (err) => (this.closedError = err));
-    this.health = new JetStreamHealth(this.healthSource(), options.health);
+    this.#deadLetterPublish = { ...resolvePublishDefaults(options.publish), retryBudgetMs: toMillis(DEFAULTS.deadLetter.publishBudget, 'publishBudget') };
+    this.#instrumentations = new Instrumentations(options);
+    this.#nestAdapter = attachNestAdapter(this);
+    this.status.subscribe((status) => (this.#lastStatus = status));
+    this.#listeners.add('closed', (err) => (this.#closedError = err));
+    this.health = new JetStreamHealth(this.#healthSource(), options.health);
   }
 
-  private healthSource(): HealthSource {
+  #healthSource(): HealthSource {
     return {
       who: 'JetStreamServer',
       redact: this.#redact,
-      serviceName: this.options.serviceName ?? DEFAULTS.serviceName,
-      provisioning: this.options.provisioning ?? DEFAULTS.provisioning,
-      connection: () => (this.nc && this.jsm ? { nc: this.nc, jsm: this.jsm } : undefined),
-      status: () => this.lastStatus,
-      closedReason: () => this.closedError,
-      notStarted: () => (this.listenCalled || this.closed ? undefined : notStartedMessage(this.app)),
-      consumers: () => this.runners.map(healthConsumerOf),
-      streams: () => streamsUsed(this.options, this.boundTo()).map((name) => ({ name })),
-      deadLetterSubjects: () => deadLetterSubjectsOf(this.boundTo()),
+      serviceName: this.#options.serviceName ?? DEFAULTS.serviceName,
+      provisioning: this.#options.provisioning ?? DEFAULTS.provisioning,
+      connection: () => (this.#nc && this.#jsm ? { nc: this.#nc, jsm: this.#jsm } : undefined),
+      status: () => this.#lastStatus,
+      closedReason: () => this.#closedError,
+      notStarted: () => (this.#listenCalled || this.#closed ? undefined : notStartedMessage(this.#app)),
+      consumers: () => this.#runners.map(healthConsumerOf),
+      streams: () => streamsUsed(this.#options, this.#boundTo()).map((name) => ({ name })),
+      deadLetterSubjects: () => deadLetterSubjectsOf(this.#boundTo()),
       missingDeadLetterSubjects: () => this.missingDeadLetterSubjects,
-      leftBehind: () => this.leftBehind.get(() => this.scanLeftBehind(this.boundTo())),
+      leftBehind: () => this.#leftBehind.get(() => this.#scanLeftBehind(this.#boundTo())),
     };
   }
 
-  /** @internal Given by `JetStreamModule`: the app's servers and handlers, read through Nest's public API. */
-  useApp(app: AppView): void {
-    this.app = app;
-  }
-
-  /** @internal Whether `listen()` was called (the app started this server). */
-  get listenStarted(): boolean {
-    return this.listenCalled;
+  /**
+   * @internal `JetStreamModule`'s link (server/app-link.ts): it gives the server the app and asks
+   * whether `listen()` was called. Keyed by a `Symbol.for`, so another copy of the library finds it.
+   */
+  get [APP_LINK](): AppLink {
+    return { useApp: (app) => (this.#app = app), listenStarted: () => this.#listenCalled };
   }
 
   /** The bindings of the handlers running. */
-  private boundTo(): HandlerBinding[] {
-    return this.runners.map((r) => r.binding);
+  #boundTo(): HandlerBinding[] {
+    return this.#runners.map((r) => r.binding);
   }
 
-  private scanLeftBehind(bindings: readonly HandlerBinding[]): Promise<LeftBehindScan> {
-    return scanLeftBehind(this.jsm, this.options, this.health.storageTarget?.stream, bindings);
+  #scanLeftBehind(bindings: readonly HandlerBinding[]): Promise<LeftBehindScan> {
+    return scanLeftBehind(this.#jsm, this.#options, this.health.storageTarget?.stream, bindings);
   }
 
   /**
@@ -161,54 +161,39 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
 
   /** What `permissions()` computes from: the streams, consumers and subjects this app uses. */
   async permissionsPlan(publishes: string[] = []): Promise<PermissionsPlan> {
-    if (!this.jsm) throw new JetStreamNotListeningError('JetStreamServer.permissionsPlan()', this.closed);
-    return planPermissions(this.jsm, this.options, this.boundTo(), this.advisories, this.health.storageTarget, publishes);
+    if (!this.#jsm) throw new JetStreamNotListeningError('JetStreamServer.permissionsPlan()', this.#closed);
+    return planPermissions(this.#jsm, this.#options, this.#boundTo(), this.#advisories, this.health.storageTarget, publishes);
   }
 
   /** NestJS 12: runs around every handler call, for CLS and tracing (set it before `listen()`). */
   override setOnProcessingStartHook(hook: Parameters<Server['setOnProcessingStartHook']>[0]): void {
     // Set here rather than through super: NestJS 11's Server has no such method, and ours works there too.
     this.onProcessingStartHook = hook;
-    this.useProcessingHooks();
+    this.#useProcessingHooks();
   }
 
   /** NestJS 12: runs once a handler has finished (its Promise or Observable included). */
   override setOnProcessingEndHook(hook: Parameters<Server['setOnProcessingEndHook']>[0]): void {
     this.onProcessingEndHook = hook;
-    this.useProcessingHooks();
+    this.#useProcessingHooks();
   }
 
   /** NestJS 11's Server has neither hook: each is called only when set. */
-  private useProcessingHooks(): void {
+  #useProcessingHooks(): void {
     const start: ProcessingHooks['start'] = (ctx, done) => (this.onProcessingStartHook ? this.onProcessingStartHook(this.transportId, ctx, done) : done());
     this.#processingHooks = { start, end: (ctx) => this.onProcessingEndHook?.(this.transportId, ctx) };
   }
 
   /** Nest calls this for every handler of every transport; only JetStream handlers are kept. */
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
-    const own = extras[JETSTREAM_EXTRAS_KEY] as JetStreamEventOptions | undefined;
-    const plainEvent = isEventHandler && this.options.bindPlainEventPatterns === true;
-    if (!own && !plainEvent) {
+    const subject = this.normalizePattern(pattern as string);
+    const binding = bindingForHandler(this, { subject, callback, isEventHandler, extras }, this.#options);
+    if (!binding) {
       // Nest offers every server the handlers bound to no transport; see plainEventVerdict().
-      if (isEventHandler) this.plainPatterns.push(pattern);
+      if (isEventHandler) this.#plainPatterns.push(pattern);
       return;
     }
-    const subject = this.normalizePattern(pattern as string);
-    const method = extras[JETSTREAM_METHOD_KEY];
-    const binding = bindingOf(subject, own, extras, callback, this.options);
-    const plan =
-      this.options.directCalls === false
-        ? { reason: 'directCalls: false' }
-        : !own
-          ? { reason: 'plain @EventPattern' }
-          : planDirectCall(registrationOf(this), method as string | symbol | undefined);
-    if ('call' in plan) {
-      binding.invocation = 'direct';
-      binding.direct = plan.call;
-    } else {
-      binding.pipelineReason = plan.reason;
-    }
-    this.pending.push(binding);
+    this.#pending.push(binding);
     // Nest chains a second event handler of the same pattern onto the first, so calling the first
     // runs both. Each binding here calls its own handler on its own consumer: keep the first for
     // Nest's lookups and never chain.
@@ -216,10 +201,10 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   }
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
-    this.listenCalled = true;
-    this.nestAdapter.registered();
+    this.#listenCalled = true;
+    this.#nestAdapter.registered();
     try {
-      await this.start();
+      await this.#start();
       callback();
     } catch (err) {
       await this.close().catch(() => undefined);
@@ -233,7 +218,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
    * keeps growing means handlers that hang for good.
    */
   get timedOutHandlers(): number {
-    return this.runners.reduce((n, r) => n + (r instanceof ConsumerRunner ? r.timedOutRunning : 0), 0);
+    return this.#runners.reduce((n, r) => n + (r instanceof ConsumerRunner ? r.timedOutRunning : 0), 0);
   }
 
   /**
@@ -241,68 +226,68 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
    * gives them a stream). Until one is created, failed messages wait in their streams.
    */
   get missingDeadLetterSubjects(): readonly string[] {
-    return this.provisioner?.missingDeadLetterSubjects ?? [];
+    return this.#provisioner?.missingDeadLetterSubjects ?? [];
   }
 
   /** The handlers bound, with their streams and durables resolved (after `listen()`). */
   get bindings(): readonly HandlerBindingInfo[] {
-    return this.runners.map((r) => r.info);
+    return this.#runners.map((r) => r.info);
   }
 
-  private async start(): Promise<void> {
-    checkBeforeStart(this.plainPatterns, this.app, this.pending.length, this.options, this.logger);
-    const { nc, jsm, serverVersion } = await openConnection(this.options.connection, 'JetStreamServer');
-    this.nc = nc;
-    this.jsm = jsm;
+  async #start(): Promise<void> {
+    checkBeforeStart(this.#plainPatterns, this.#app, this.#pending.length, this.#options, this.logger);
+    const { nc, jsm, serverVersion } = await openConnection(this.#options.connection, 'JetStreamServer');
+    this.#nc = nc;
+    this.#jsm = jsm;
     this._status$.next('connected');
     void watchConnection(
       nc,
       this._status$,
-      this.listeners as EventListeners<ConnectionEvents>,
+      this.#listeners as EventListeners<ConnectionEvents>,
       'JetStreamServer',
-      () => this.closing,
+      () => this.#closing,
       this.logger,
       this.#redact,
     );
-    this.js = jetstream(nc);
-    const mode = this.options.provisioning ?? DEFAULTS.provisioning;
-    this.provisioner = new Provisioner(jsm, mode, this.options.serviceName, this.#redact);
+    this.#js = jetstream(nc);
+    const mode = this.#options.provisioning ?? DEFAULTS.provisioning;
+    this.#provisioner = new Provisioner(jsm, mode, this.#options.serviceName, this.#redact);
     const bindings = await provisionBindings({
-      ...{ server: this, jsm, provisioner: this.provisioner, mode, options: this.options, pending: this.pending, instanceId: this.instanceId },
-      ...{ serverVersion, health: this.health, scanLeftBehind: (resolved) => this.scanLeftBehind(resolved), logger: this.logger },
+      ...{ server: this, jsm, provisioner: this.#provisioner, mode, options: this.#options, pending: this.#pending, instanceId: this.#instanceId },
+      ...{ serverVersion, health: this.health, scanLeftBehind: (resolved) => this.#scanLeftBehind(resolved), logger: this.logger },
     });
-    const listeners = this.listeners;
+    const listeners = this.#listeners;
     const emit = {
       terminated: (e: TerminatedMessageEvent) => listeners.emit('terminated', e),
       deadLetter: (e: DeadLetterEvent) => listeners.emit('deadLetter', e),
       deadLetterLost: (e: DeadLetterLostEvent) => listeners.emit('deadLetterLost', e),
     };
-    const consuming: Consuming = { runners: this.runners };
+    const consuming: Consuming = { runners: this.#runners };
     try {
       await startConsuming(consuming, bindings, {
-        ...{ js: this.js, jsm, options: this.options, mode, provisioner: this.provisioner, redact: this.#redact, emit, logger: this.logger },
-        ...{ codec: this.options.codec ?? new JsonCodec(), termReasonSupported: versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER) },
+        ...{ js: this.#js, jsm, options: this.#options, mode, provisioner: this.#provisioner, redact: this.#redact, emit, logger: this.logger },
+        ...{ codec: this.#options.codec ?? new JsonCodec(), termReasonSupported: versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER) },
         ...{
-          publish: this.deadLetterPublish,
-          publishObserver: this.instrumentations.publish,
-          consumeObserver: this.instrumentations.consume,
+          publish: this.#deadLetterPublish,
+          publishObserver: this.#instrumentations.publish,
+          consumeObserver: this.#instrumentations.consume,
           processingHooks: this.#processingHooks,
         },
       });
     } finally {
-      ({ advisories: this.advisories, stopIdempotency: this.stopIdempotency, wiring: this.#wiring } = consuming);
+      ({ advisories: this.#advisories, stopIdempotency: this.#stopIdempotency, wiring: this.#wiring } = consuming);
     }
     const on = <K extends keyof InstrumentationEvents>(event: K, listener: (payload: InstrumentationEvents[K]) => void) =>
       listeners.add(event, listener as JetStreamServerEvents[K]);
     const handlers = bindings.map(({ subject, stream, durable }) => ({ subject, stream, durable }));
-    const serviceName = this.options.serviceName ?? DEFAULTS.serviceName;
-    await this.instrumentations.attach({
+    const serviceName = this.#options.serviceName ?? DEFAULTS.serviceName;
+    await this.#instrumentations.attach({
       role: 'server',
       serviceName,
       connection: nc,
       jsm,
       handlers,
-      streams: streamsUsed(this.options, bindings),
+      streams: streamsUsed(this.#options, bindings),
       status: this.status,
       on,
     });
@@ -310,27 +295,27 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
 
   /** Stops pulling, lets running handlers finish (up to `shutdownTimeout`) and settle, then drains the connection. */
   async close(): Promise<void> {
-    this.closing = true;
-    const timeout = this.shutdownTimeoutMs;
-    const runners = this.runners;
-    this.runners = [];
-    const closing = [...runners, ...this.replays];
-    const report = this.nc ? new ShutdownReport(this.logger, closing, timeout) : undefined;
+    this.#closing = true;
+    const timeout = this.#shutdownTimeoutMs;
+    const runners = this.#runners;
+    this.#runners = [];
+    const closing = [...runners, ...this.#replays];
+    const report = this.#nc ? new ShutdownReport(this.logger, closing, timeout) : undefined;
     await Promise.all(closing.map((r) => r.close(timeout)));
     report?.handlersDone();
-    this.stopIdempotency?.();
-    if (this.jsm) await removeInstanceConsumers(this.jsm, runners);
-    await this.advisories?.close();
-    this.advisories = undefined;
-    await this.instrumentations.detach();
-    const nc = this.nc;
-    this.nc = undefined;
+    this.#stopIdempotency?.();
+    if (this.#jsm) await removeInstanceConsumers(this.#jsm, runners);
+    await this.#advisories?.close();
+    this.#advisories = undefined;
+    await this.#instrumentations.detach();
+    const nc = this.#nc;
+    this.#nc = undefined;
     if (nc && !nc.isClosed()) {
       await nc.drain().catch(() => nc.close());
     }
-    this.nestAdapter.release();
+    this.#nestAdapter.release();
     report?.closed();
-    this.closed = true;
+    this.#closed = true;
     this._status$.next('closed');
   }
 
@@ -338,13 +323,13 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     event: K,
     callback: C,
   ): void {
-    this.listeners.add(event, callback);
+    this.#listeners.add(event, callback);
   }
 
   /** The `NatsConnection`. Throws before `listen()` has connected. */
   unwrap<T = NatsConnection>(): T {
-    if (!this.nc) throw new JetStreamNotListeningError('JetStreamServer.unwrap()', this.closed);
-    return this.nc as T;
+    if (!this.#nc) throw new JetStreamNotListeningError('JetStreamServer.unwrap()', this.#closed);
+    return this.#nc as T;
   }
 
   /**
@@ -353,16 +338,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
    * retries, poison errors and dead-letter route apply; see docs/delivery-modes.md.
    */
   async replay(subject: string, options: ReplayOptions): Promise<ReplayResult> {
-    if (!this.js || !this.jsm) throw new JetStreamNotListeningError('JetStreamServer.replay()', this.closed);
-    if (!this.#wiring) throw new JetStreamNotListeningError('JetStreamServer.replay()', this.closed);
-    return replay(
-      this.js,
-      this.jsm,
-      this.runners.map((r) => r.binding),
-      subject,
-      this.#wiring,
-      options,
-      this.replays,
-    );
+    if (!this.#js || !this.#jsm) throw new JetStreamNotListeningError('JetStreamServer.replay()', this.#closed);
+    if (!this.#wiring) throw new JetStreamNotListeningError('JetStreamServer.replay()', this.#closed);
+    return replay(this.#js, this.#jsm, this.#boundTo(), subject, this.#wiring, options, this.#replays);
   }
 }

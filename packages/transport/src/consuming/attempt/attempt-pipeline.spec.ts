@@ -153,6 +153,20 @@ describe('AttemptPipeline (no server)', () => {
       expect(calls).toEqual([]);
     });
 
+    it('neither runs nor settles a message abandoned at its handlerTimeout while the store was asked', async () => {
+      let answer!: (seen: boolean) => void;
+      const slow: IdempotencyStore = { seen: () => new Promise<boolean>((resolve) => (answer = resolve)), record: () => Promise.resolve(true) };
+      const { pipeline, settlement, calls, contextOf } = setUp({ idempotency: { ...idempotency(), store: slow } }, () => undefined);
+      const ctx = contextOf(fakeJsMsg({ headers: { 'Nats-Msg-Id': 'order-2' } }));
+      const running = pipeline.run(ctx, 1, settlement, true);
+      // The handlerTimeout fires while store.seen() has not answered: the runner naks it and marks it abandoned.
+      ctx.abandoned = true;
+      answer(false);
+      expect(await running).toBeUndefined();
+      expect(calls).toEqual([]);
+      expect(settlement.afterRuns).toEqual([]);
+    });
+
     it('still naks with the backoff when the store fails (the key was made: the message is not poison)', async () => {
       const down: IdempotencyStore = { seen: () => Promise.reject(new Error('database down')), record: () => Promise.resolve(true) };
       const idem = { ...idempotency(), store: down };

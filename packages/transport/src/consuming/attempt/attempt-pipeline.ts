@@ -78,6 +78,8 @@ export class AttemptPipeline {
   /** An idempotent handler's recorded key: settled without running (docs/idempotency.md). */
   private async gateThenRun(ctx: JetStreamContext, attempt: number, settlement: AttemptSettlement): Promise<AttemptResult | undefined> {
     const gate = await settleIfRecorded(settlement, ctx, this.wiring.logger, attempt);
+    // handlerTimeout runs from before the gate: a store slower than it abandoned (naked) the message, so neither run nor settle it.
+    if (ctx.abandoned) return undefined;
     if (gate === true) return settlement.afterRun(ctx, attempt, false, undefined, false);
     if (gate !== false) return this.poison(gate);
     return this.decodeAndInvoke(ctx, attempt, settlement);
