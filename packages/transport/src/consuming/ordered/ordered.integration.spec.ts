@@ -123,7 +123,7 @@ describe("mode 'ordered' (real nats-server)", () => {
     expect(seen('ledger.fresh').map((s) => s.n)).toEqual([4, 5]);
   });
 
-  it('an idle handler whose consumer was deleted takes the next message at once once the client recreated it (no second heartbeat stall)', async () => {
+  it('an idle handler whose consumer was deleted takes the next message, in order, once the client recreated its consumer', async () => {
     await publish('ledger.idle', 1, 3);
     await waitFor('the first 3', () => seen('ledger.idle').length >= 3);
     const consumersOf = async () => {
@@ -136,12 +136,12 @@ describe("mode 'ordered' (real nats-server)", () => {
     for (const name of names) await h.jsm.consumers.delete(stream, name);
     // The client notices the loss (two missed heartbeats) and recreates the consumer.
     await waitFor('a new ordered consumer', async () => (await consumersOf()).some((name) => !names.includes(name)), { timeout: 30_000 });
-    const start = performance.now();
     await publish('ledger.idle', 4, 4);
-    await waitFor('4', () => seen('ledger.idle').length >= 4);
     // Its first pull goes out at once: before, the window counted what the dead consumer owed as
-    // still on its way and held it until two more missed heartbeats (about 2 s here).
-    expect(performance.now() - start).toBeLessThan(1_000);
+    // still on its way and held it until two more missed heartbeats (2.0 s in the run that found
+    // it). That it is not held back is asserted with the fake consumer in
+    // message-puller.window.spec.ts; here, with the real client, that the message is handled in order.
+    await waitFor('4', () => seen('ledger.idle').length >= 4);
     expect(seen('ledger.idle').map((s) => s.n)).toEqual([1, 2, 3, 4]);
   });
 
