@@ -15,7 +15,7 @@ import { decideBeforeRun, describeError, type SettleDecision } from '../../settl
 import { readHeaders } from '../../utils/headers.js';
 import { runWithProcessingHooks, type ProcessingHooks } from '../processing-hooks.js';
 import type { AttemptWiring } from './attempt-wiring.js';
-import { waitForResult } from './handler-result.js';
+import { afterResult } from './handler-result.js';
 
 /** A decision the runner applies, and what failed the message (for the logs and the dead letter's stack). */
 export interface AttemptResult {
@@ -97,17 +97,13 @@ export class AttemptPipeline {
         new DecodeError(msg.subject, msg.info.streamSequence, { cause, deadLetter: readHeaders(() => msg.headers).headers?.has(DeadLetterHeaders.Stream) }),
       );
     }
-    let pending: Promise<void> | undefined;
+    let result: unknown;
     try {
-      pending = this.invoke(data, ctx);
+      result = this.invoke(data, ctx);
     } catch (err) {
       return this.ran(ctx, attempt, settlement, true, err);
     }
-    if (!pending) return this.ran(ctx, attempt, settlement, false, undefined);
-    return pending.then(
-      () => this.ran(ctx, attempt, settlement, false, undefined),
-      (err: unknown) => this.ran(ctx, attempt, settlement, true, err),
-    );
+    return afterResult(result, (failed, error) => this.ran(ctx, attempt, settlement, failed, error));
   }
 
   /** The handler returned or threw: the attempt is over. */
@@ -189,10 +185,10 @@ export class AttemptPipeline {
     return { decision: { action: 'term', exhausted: false, reason: describeError(error, undefined, this.wiring.redact) }, error };
   }
 
-  /** Calls the handler once; a Promise or Observable to wait for, else undefined (a direct call of a synchronous method settles without a microtask). */
-  private invoke(data: unknown, ctx: JetStreamContext): Promise<void> | undefined {
+  /** Calls the handler once: what it returned (a Promise or Observable is waited for by `afterResult`). */
+  private invoke(data: unknown, ctx: JetStreamContext): unknown {
     if (this.hooks) return runWithProcessingHooks(this.hooks, ctx, () => this.traced(data, ctx));
-    return waitForResult(this.traced(data, ctx));
+    return this.traced(data, ctx);
   }
 
   private traced(data: unknown, ctx: JetStreamContext): unknown {
