@@ -1,7 +1,7 @@
 import { JetStreamApiCodes, JetStreamApiError, isPushConsumer, type Consumer, type ConsumerMessages, type JsMsg, type PushConsumer } from '@nats-io/jetstream';
 import type { LoggerService } from '@nestjs/common';
 import { describeError } from '../settlement/settle-policy.js';
-import { drainPulls, interceptPulls, type PullRequest } from '../nats-adapter/private-access.js';
+import { drainPulls, interceptPulls, type PullRequest, type PullSender } from '../nats-adapter/private-access.js';
 import { PrefetchWindow } from './prefetch-window.js';
 
 const HEAL_RETRY_MAX_MS = 5000;
@@ -52,7 +52,11 @@ export interface PullTarget {
 export class MessagePuller {
   private messages?: ConsumerMessages;
   /** The last pull the client wanted and the window held back; tried again by `resume()`. */
-  private deferred?: { messages: ConsumerMessages; request: PullRequest; send: (batch: number) => void };
+  // Kept in fields, not an object: a pull is offered (and mostly held back) after every message.
+  private deferred?: PullRequest;
+  /** The `consume()` whose pull `deferred` is, and its sender. */
+  private deferredOn?: ConsumerMessages;
+  private deferredSend?: PullSender;
   private healing = false;
   private closing = false;
   /** Messages received so far (minus `held()`: what the handlers finished). */
@@ -102,10 +106,10 @@ export class MessagePuller {
 
   /** A handler took a waiting message: send the pull the window held back, if it now fits. */
   resume(): void {
-    const held = this.deferred;
-    if (!held) return;
+    const request = this.deferred;
+    if (!request) return;
     this.deferred = undefined;
-    if (this.messages === held.messages && !this.closing) this.pull(held.request, held.send);
+    if (this.messages === this.deferredOn && !this.closing) this.pull(request, this.deferredSend!);
   }
 
   /**
@@ -118,7 +122,7 @@ export class MessagePuller {
     this.closing = true;
     const messages = this.messages;
     this.messages = undefined;
-    this.deferred = undefined;
+    this.deferred = this.deferredOn = this.deferredSend = undefined;
     if (messages) await drainPulls(messages);
     await messages?.close().catch(() => undefined);
   }
@@ -172,7 +176,7 @@ export class MessagePuller {
       );
   }
 
-  private pull(request: PullRequest, send: (batch: number) => void): void {
+  private pull(request: PullRequest, send: PullSender): void {
     const window = this.window!;
     const held = this.target.held!();
     const waiting = this.target.waiting!();
@@ -186,9 +190,11 @@ export class MessagePuller {
     const batch = window.refill(waiting, counted - this.stale, this.received - held, this.clock);
     if (batch > 0) {
       this.deferred = undefined;
-      send(batch);
+      send(request, batch);
     } else if (this.messages) {
-      this.deferred = { messages: this.messages, request, send };
+      this.deferred = request;
+      this.deferredOn = this.messages;
+      this.deferredSend = send;
     }
   }
 
@@ -223,7 +229,7 @@ export class MessagePuller {
     if (!this.staleNext) return;
     this.staleNext = false;
     if (!this.deferred) return;
-    this.stale = Math.max(0, this.firstPull - this.deferred.request.batch);
+    this.stale = Math.max(0, this.firstPull - this.deferred.batch);
     this.resume();
   }
 

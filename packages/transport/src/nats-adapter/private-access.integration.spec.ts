@@ -59,7 +59,7 @@ describe('nats-adapter: the private nats.js members we rely on (real nats-server
       interceptPulls(messages, (request: PullRequest, send) => {
         requests.push(request.batch);
         // Hold every refill until released, then send one of 3.
-        release = () => send(3);
+        release = () => send(request, 3);
       }),
     ).toBe(true);
     try {

@@ -26,8 +26,11 @@ export interface PullRequest {
   readonly batch: number;
 }
 
-/** What a pull goes through: `send(batch)` sends it now with that batch (≥ 1); not calling it sends nothing. */
-export type PullInterceptor = (request: PullRequest, send: (batch: number) => void) => void;
+/** Sends `request` now with `batch` (≥ 1). One per `consume()`, made once: it may be kept to send a held-back pull later. */
+export type PullSender = (request: PullRequest, batch: number) => void;
+
+/** What a pull goes through: `send(request, batch)` sends it; not calling it sends nothing. */
+export type PullInterceptor = (request: PullRequest, send: PullSender) => void;
 
 type WithReply = JsMsg & { readonly reply?: string };
 type WithPull = ConsumerMessages & { pull?: (opts: PullRequest) => void };
@@ -49,7 +52,9 @@ export function interceptPulls(messages: ConsumerMessages, intercept: PullInterc
   const client = messages as WithPull;
   if (typeof client.pull !== 'function') return false;
   const pull = client.pull.bind(client);
-  client.pull = (opts: PullRequest) => intercept(opts, (batch) => pull({ ...opts, batch }));
+  // Made once, not per pull: the client offers a pull after every message.
+  const send: PullSender = (opts, batch) => pull({ ...opts, batch });
+  client.pull = (opts: PullRequest) => intercept(opts, send);
   return true;
 }
 
