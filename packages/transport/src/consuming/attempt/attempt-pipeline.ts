@@ -15,7 +15,7 @@ import { decideBeforeRun, describeError, type SettleDecision } from '../../settl
 import { readHeaders } from '../../utils/headers.js';
 import { runWithProcessingHooks, type ProcessingHooks } from '../processing-hooks.js';
 import type { AttemptWiring } from './attempt-wiring.js';
-import { afterResult } from './handler-result.js';
+import { afterResult, isPending } from './handler-result.js';
 
 /** A decision the runner applies, and what failed the message (for the logs and the dead letter's stack). */
 export interface AttemptResult {
@@ -103,6 +103,8 @@ export class AttemptPipeline {
     } catch (err) {
       return this.ran(ctx, attempt, settlement, true, err);
     }
+    // A plain value (a synchronous handler) settles at once: no microtask, and no closure made per message.
+    if (!isPending(result)) return this.ran(ctx, attempt, settlement, false, undefined);
     return afterResult(result, (failed, error) => this.ran(ctx, attempt, settlement, failed, error));
   }
 
