@@ -187,8 +187,11 @@ export class OrderedRunner implements MessageSettler, AttemptSettlement {
       const observer = host.consumeObserver;
       if (observer) ctx.observed = observer.received(binding, ctx);
       this.current = { ctx };
+      // Awaited only when it is a promise, as in ConsumerRunner: a synchronous handler waits no microtask.
+      let outcome = this.pipeline.run(ctx, attempt, this, false);
+      if (outcome instanceof Promise) outcome = await outcome;
       // Never undefined here: an ordered read has no handlerTimeout, and afterRun always decides.
-      const { decision, error } = (await this.pipeline.run(ctx, attempt, this, false)) ?? { decision: { action: 'ack' } };
+      const { decision, error } = outcome ?? { decision: { action: 'ack' } };
       if (decision.action === 'ack') {
         observer?.settled(ctx.observed, 'ack');
         this.handled++;
