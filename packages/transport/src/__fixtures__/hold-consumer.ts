@@ -2,11 +2,10 @@
 // it took); otherwise each message is handled at once. Prints one JSON line per event.
 import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
-import { JetStreamServer } from '../server/jetstream.server.js';
+import { say, serveFixture } from './fixture-process.js';
 
 const hold = process.env.HOLD === '1';
 
@@ -14,7 +13,7 @@ const hold = process.env.HOLD === '1';
 class HoldController {
   @JetStreamEvent('hold.work', { concurrency: 2, prefetch: 2, maxAckPending: 100, ackWait: '60s', handlerTimeout: '10m' })
   async handle(@Payload() _data: unknown, @Ctx() ctx: JetStreamContext) {
-    process.stdout.write(`${JSON.stringify({ event: hold ? 'held' : 'handled', seq: ctx.getInfo().streamSequence })}\n`);
+    say(hold ? 'held' : 'handled', { seq: ctx.getInfo().streamSequence });
     if (hold) await new Promise(() => undefined);
   }
 }
@@ -22,11 +21,4 @@ class HoldController {
 @Module({ controllers: [HoldController] })
 class HoldModule {}
 
-async function main(): Promise<void> {
-  const strategy = new JetStreamServer({ connection: { servers: process.env.NATS_URL }, serviceName: 'hold' });
-  const app = await NestFactory.createMicroservice(HoldModule, { strategy, logger: false });
-  await app.listen();
-  process.stdout.write(`${JSON.stringify({ event: 'ready' })}\n`);
-}
-
-void main();
+void serveFixture(HoldModule, 'hold');

@@ -3,11 +3,10 @@
 // SUBJECT. Prints one JSON line per handled message (its sequence and delivery count).
 import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
-import { JetStreamServer } from '../server/jetstream.server.js';
+import { say, serveFixture } from './fixture-process.js';
 import type { Duration } from '../utils/duration.js';
 
 const handlerMs = Number(process.env.HANDLER_MS ?? 0);
@@ -22,18 +21,11 @@ class RateController {
   async handle(@Payload() _data: unknown, @Ctx() ctx: JetStreamContext) {
     if (handlerMs > 0) await new Promise((r) => setTimeout(r, handlerMs));
     const { streamSequence: seq, deliveryCount: delivery } = ctx.getInfo();
-    process.stdout.write(`${JSON.stringify({ event: 'handled', seq, delivery })}\n`);
+    say('handled', { seq, delivery });
   }
 }
 
 @Module({ controllers: [RateController] })
 class RateModule {}
 
-async function main(): Promise<void> {
-  const strategy = new JetStreamServer({ connection: { servers: process.env.NATS_URL }, serviceName: 'rate' });
-  const app = await NestFactory.createMicroservice(RateModule, { strategy, logger: false });
-  await app.listen();
-  process.stdout.write(`${JSON.stringify({ event: 'ready' })}\n`);
-}
-
-void main();
+void serveFixture(RateModule, 'rate');
