@@ -16,6 +16,27 @@ function declaredModes(): string[] {
   return [...declaration[1].matchAll(/'([^']+)'/g)].map((m) => m[1]);
 }
 
+/** The cells of one row of docs/delivery-modes.md's guarantees table, by mode (in the header's order). */
+function guaranteesRow(label: string): Record<string, string> {
+  const lines = readFileSync(join(__dirname, '../../../../docs/delivery-modes.md'), 'utf8').split('\n');
+  const cells = (line: string) =>
+    line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
+  const header = lines.find((l) => l.startsWith("| | `'shared'`"));
+  const row = lines.find((l) => l.startsWith(`| ${label} |`));
+  if (!header || !row) throw new Error(`row "${label}" of the guarantees table not found in docs/delivery-modes.md`);
+  const modes = cells(header)
+    .slice(1)
+    .map((c) => /`'([^']+)'`/.exec(c)?.[1]);
+  return Object.fromEntries(
+    cells(row)
+      .slice(1)
+      .map((c, i) => [modes[i], c]),
+  );
+}
+
 /** The facts a caller reads, without the functions (compared as plain data). */
 function plain(facts: ModeFacts) {
   const { describe, refusedStarts, ...rest } = facts;
@@ -92,6 +113,17 @@ describe('delivery modes table', () => {
         describes: 'push consumer D (queue group)',
       },
     });
+  });
+
+  it('agrees with the guarantees table of docs/delivery-modes.md', () => {
+    const whoGets = guaranteesRow('Who gets a message');
+    const workQueue = guaranteesRow('Work-queue stream');
+    expect(Object.keys(whoGets)).toEqual(DELIVERY_MODES);
+    for (const m of DELIVERY_MODES) {
+      // A consumer per instance: every instance gets every message, and a workqueue stream refuses it (workqueue-rules.ts).
+      expect([m, whoGets[m]]).toEqual([m, MODES[m].perInstance ? 'every instance running' : expect.stringMatching(/^one instance/)]);
+      expect([m, workQueue[m]]).toEqual([m, MODES[m].perInstance ? 'no (refused at boot)' : 'yes']);
+    }
   });
 
   it('names the start policy in the error of a refused start', () => {

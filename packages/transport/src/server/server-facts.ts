@@ -70,7 +70,7 @@ export async function scanLeftBehind(
   if (!jsm || options.serviceName === undefined) return { consumers: [], unreadable: [] };
   const serviceName = options.serviceName;
   const own = new Set([advisoryStreamName(serviceName), healthStream]);
-  const streams = [...(options.streams ?? []).map((d) => d.name), ...bindings.map((b) => b.stream)].filter((s) => !own.has(s));
+  const streams = streamsUsed(options, bindings).filter((s) => !own.has(s));
   return findLeftBehind(jsm, streams, serviceName, new Set(bindings.map((b) => `${b.stream}/${b.durable}`)));
 }
 
