@@ -5,23 +5,16 @@
 import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { JetStreamClient, RawCodec } from '@nest-jetstream/transport';
+import { window, WINDOW } from './lib.js';
 import { fixed, QUICK, table } from './scale-lib.js';
 
+/** Publishes per second over `n` publishes, WINDOW in flight (lib.ts's `window`). */
+const windowed = async (n: number, publish: (i: number) => Promise<unknown>): Promise<number> => (await window(publish, n)).rate;
+
 const STREAM = 'SCALE_PUB';
-const WINDOW = 256;
 const payload = new Uint8Array(256).fill(120);
 /** The old cache's bound (publishing/ and message-timing/ before #24). */
 const OLD_SUBJECTS_KEPT = 10_000;
-
-async function windowed(n: number, publish: (i: number) => Promise<unknown>): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  const lane = async () => {
-    while (next < n) await publish(next++);
-  };
-  await Promise.all(Array.from({ length: WINDOW }, lane));
-  return (n / (performance.now() - started)) * 1000;
-}
 
 /** Counts the stream lookups (`$JS.API.STREAM.NAMES`) anyone makes while `fn` runs. */
 async function lookups(nc: NatsConnection, fn: () => Promise<number>): Promise<{ rate: number; lookups: number }> {

@@ -2,8 +2,7 @@ import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager, type JetSt
 import { NoStreamForSubjectError } from '../errors/provisioning.error.js';
 import { PublishFailedError, PublishRejectedError } from '../errors/publish.errors.js';
 import type { JetStreamPublishOptions } from '../record-builders/jetstream.record-builder.js';
-import { subjectMatches } from '../utils/subjects.js';
-import { StreamFactsCache } from './stream-facts-cache.js';
+import { captures, StreamFactsCache } from './stream-facts-cache.js';
 import { newScheduleSubject, readTimingOptions, serverProblem, streamProblem, type StreamTimingFacts } from './timing-options.js';
 
 /** Where a timed publish goes and the client options that write its headers. */
@@ -21,11 +20,6 @@ export interface TimedPublish {
  * caller's, and reaches it as the server's refusal, with no second publish.
  */
 const STREAM_REFUSALS = new Set([10166, 10188, 10190]);
-
-/** Whether stream `facts` captures `subject`. */
-function captures(facts: StreamTimingFacts, subject: string): boolean {
-  return facts.subjects.some((filter) => subjectMatches(filter, subject));
-}
 
 /**
  * Checks a publish with `ttl`, `deliverAt` or `delay` before it is sent: the connected server's

@@ -6,6 +6,11 @@ const STREAMS_KEPT = 1_000;
 /** Subjects remembered with their stream; past this the memo starts over (a local match refills it, no round trip). */
 const SUBJECTS_KEPT = 10_000;
 
+/** Whether stream `facts` captures `subject` (one of its subject filters matches it). */
+export function captures(facts: StreamTimingFacts, subject: string): boolean {
+  return facts.subjects.some((filter) => subjectMatches(filter, subject));
+}
+
 /**
  * The timing settings of the streams a publisher has read, keyed by stream and matched against a
  * subject locally with the stream's subjects, so a new subject on a known stream costs no round trip.
@@ -26,7 +31,7 @@ export class StreamFactsCache {
     const memo = this.bySubject.get(subject);
     if (memo && this.streams.get(memo.name) === memo) return memo;
     for (const facts of this.streams.values()) {
-      if (facts.subjects.some((filter) => subjectMatches(filter, subject))) {
+      if (captures(facts, subject)) {
         this.memo(subject, facts);
         return facts;
       }
@@ -37,7 +42,7 @@ export class StreamFactsCache {
   /** Keeps `facts`, read for `subject`: any other cached stream that matched it is stale (the subject moved) and goes. */
   remember(subject: string, facts: StreamTimingFacts): void {
     for (const other of [...this.streams.values()]) {
-      if (other.name !== facts.name && other.subjects.some((filter) => subjectMatches(filter, subject))) this.streams.delete(other.name);
+      if (other.name !== facts.name && captures(other, subject)) this.streams.delete(other.name);
     }
     this.streams.delete(facts.name);
     if (this.streams.size >= STREAMS_KEPT) this.streams.delete(this.streams.keys().next().value as string);

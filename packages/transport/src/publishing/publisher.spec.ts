@@ -2,7 +2,8 @@ import { errors, headers } from '@nats-io/nats-core';
 import { InvalidHeaderError, InvalidSubjectError } from '../errors/input.errors.js';
 import { JetStreamTransportError } from '../errors/jetstream-transport.error.js';
 import { PublishFailedError, PublishRejectedError } from '../errors/publish.errors.js';
-import { Publisher, toPublishError, validHeaderNamesCached } from './publisher.js';
+import { validHeaderNamesCached } from '../utils/headers.js';
+import { Publisher, toPublishError } from './publisher.js';
 
 describe('toPublishError', () => {
   it('wraps an error the library has no specific class for, keeping it as the cause', () => {

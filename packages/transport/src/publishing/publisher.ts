@@ -24,7 +24,7 @@ import type { PublishDefaults } from '../interfaces/jetstream-options.interface.
 import type { JetStreamPublishOptions } from '../record-builders/jetstream.record-builder.js';
 import { toMillis } from '../utils/duration.js';
 import { subjectProblem } from '../utils/subjects.js';
-import { headerNameProblem, headerValueProblem } from '../utils/headers.js';
+import { checkHeader } from '../utils/headers.js';
 import { InvalidHeaderError, InvalidSubjectError } from '../errors/input.errors.js';
 import type { PublishObserver } from '../observability/instrumentation.interface.js';
 import { withMetadata } from '../metadata/packet-metadata.js';
@@ -37,7 +37,6 @@ const WRONG_LAST_SEQUENCE = 10071;
 /** How long a "this subject has a stream" answer is trusted while riding out no-responders. */
 const STREAM_LOOKUP_TTL_MS = 10_000;
 const VALID_SUBJECTS_KEPT = 10_000;
-const VALID_HEADER_NAMES_KEPT = 1_000;
 const RETRY_DELAY_MS = toMillis(DEFAULTS.publish.retryDelay, 'retryDelay');
 const RETRY_MAX_DELAY_MS = toMillis(DEFAULTS.publish.retryMaxDelay, 'retryMaxDelay');
 
@@ -262,38 +261,19 @@ export function toPublishError(err: unknown, subject: string, options: JetStream
   return new PublishFailedError(subject, err instanceof Error ? `${err.name}: ${err.message}` : String(err), { cause: err });
 }
 
-/** Header names already checked: a name is valid or not for good, and most publishers send a handful of names. */
-const validHeaderNames = new Set<string>();
-
-/** Throws `InvalidHeaderError` naming the header when NATS cannot carry it (header injection included); a known-good name skips its check. */
-function checkPublishHeader(name: string, value: string, subject: string): void {
-  if (!validHeaderNames.has(name)) {
-    const why = headerNameProblem(name);
-    if (why) throw new InvalidHeaderError(name, subject, why);
-    if (validHeaderNames.size < VALID_HEADER_NAMES_KEPT) validHeaderNames.add(name);
-  }
-  const why = headerValueProblem(value);
-  if (why) throw new InvalidHeaderError(name, subject, why);
-}
-
-/** @internal How many header names are cached as valid (for tests). */
-export function validHeaderNamesCached(): number {
-  return validHeaderNames.size;
-}
-
 function toHeaders(input: JetStreamPublishOptions['headers'], subject: string): MsgHdrs | undefined {
   if (!input) return undefined;
   if (typeof (input as MsgHdrs).append === 'function' && typeof (input as MsgHdrs).keys === 'function') {
     // The caller's own MsgHdrs: the client checked names and CR/LF as they were added, not the other control characters.
     const given = input as MsgHdrs;
-    for (const name of given.keys()) for (const value of given.values(name)) checkPublishHeader(name, value, subject);
+    for (const name of given.keys()) for (const value of given.values(name)) checkHeader(name, value, subject);
     return given;
   }
   const h = createHeaders();
   for (const [name, value] of Object.entries(input as Record<string, string | string[]>)) {
     for (const v of [value].flat()) {
       const text = String(v);
-      checkPublishHeader(name, text, subject);
+      checkHeader(name, text, subject);
       try {
         h.append(name, text);
       } catch (err) {

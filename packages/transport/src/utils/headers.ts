@@ -34,10 +34,27 @@ export function withoutControlCharacters(text: string): { text: string; replaced
   return { text: text.replace(CONTROL_CHARACTERS_ALL, '\uFFFD'), replaced: true };
 }
 
-/** Throws `InvalidHeaderError` naming the header when NATS cannot carry it as given (header injection included). */
+/** Header names already checked: a name is valid or not for good, and most publishers send a handful of names. */
+const validHeaderNames = new Set<string>();
+const VALID_HEADER_NAMES_KEPT = 1_000;
+
+/**
+ * Throws `InvalidHeaderError` naming the header when NATS cannot carry it as given (header injection
+ * included). Runs per published header: a known-good name skips its check.
+ */
 export function checkHeader(name: string, value: string, subject: string): void {
-  const why = headerNameProblem(name) ?? headerValueProblem(value);
+  if (!validHeaderNames.has(name)) {
+    const why = headerNameProblem(name);
+    if (why) throw new InvalidHeaderError(name, subject, why);
+    if (validHeaderNames.size < VALID_HEADER_NAMES_KEPT) validHeaderNames.add(name);
+  }
+  const why = headerValueProblem(value);
   if (why) throw new InvalidHeaderError(name, subject, why);
+}
+
+/** @internal How many header names are cached as valid (for tests). */
+export function validHeaderNamesCached(): number {
+  return validHeaderNames.size;
 }
 
 /**
