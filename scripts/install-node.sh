@@ -4,7 +4,8 @@
 # with npm's own client. The test command runs some of its passes on them (scripts/test.sh).
 # Each tarball's sha512 is checked against the integrity pinned below before it is unpacked, and
 # each binary must answer `--version` with its pinned version.
-# Idempotent: a second run downloads nothing.
+# Idempotent: a second run downloads nothing. Override with NODE22_BIN / NODE24_BIN (as the test
+# command does): a major given that way is neither downloaded nor built for.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,6 +18,18 @@ declare -A INTEGRITY_X64=(
   [22]=sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Htw5SuXqqlMCEhi0cJqybFPEb5hhcBiMw==
   [24]=sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==
 )
+
+# The majors to fetch: those not given as NODE<major>_BIN.
+majors=()
+for major in 22 24; do
+  given="NODE${major}_BIN"
+  if [ -n "${!given:-}" ]; then
+    echo "install-node: using $given=${!given}"
+  else
+    majors+=("$major")
+  fi
+done
+[ ${#majors[@]} -gt 0 ] || exit 0
 
 case "$(uname -m)" in
   x86_64) arch=x64 ;;
@@ -100,12 +113,12 @@ build_addon() { # $1 = major, $2 = the installed better-sqlite3's version
   echo "install-node: better-sqlite3 $2 built for node ${VERSION[$major]} in $dir"
 }
 
-for major in 22 24; do fetch "$major"; done
+for major in "${majors[@]}"; do fetch "$major"; done
 
 if [ -f "$root/node_modules/better-sqlite3/package.json" ]; then
   sqlite_version="$(node -p "require('$root/node_modules/better-sqlite3/package.json').version")"
   pids=()
-  for major in 22 24; do
+  for major in "${majors[@]}"; do
     if addon_ok "$major" "$sqlite_version"; then
       echo "install-node: cached better-sqlite3 $sqlite_version for node ${VERSION[$major]}"
     else
