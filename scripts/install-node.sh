@@ -41,6 +41,12 @@ if [ -z "$arch" ]; then
   exit 1
 fi
 
+# The tarball's integrity in npm's form, computed by the machine's Node (always there; an openssl
+# command line is not on every fresh machine).
+sha512_of() { # $1 = file
+  node -e "process.stdout.write('sha512-' + require('node:crypto').createHash('sha512').update(require('node:fs').readFileSync(process.argv[1])).digest('base64'))" "$1"
+}
+
 have() { # $1 = major
   local bin="$cache/$1/bin/node"
   [ -x "$bin" ] && [ "$("$bin" --version 2>/dev/null)" = "v${VERSION[$1]}" ] && [ -f "$cache/$1/include/node/node.h" ]
@@ -64,9 +70,9 @@ fetch() { # $1 = major
     expected="${INTEGRITY_X64[$major]}"
   else
     # No pin for this architecture: npm pack already checked the registry's integrity.
-    expected="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+    expected="$(sha512_of "$tgz")"
   fi
-  actual="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+  actual="$(sha512_of "$tgz")"
   if [ "$actual" != "$expected" ]; then
     echo "install-node: node-linux-$arch-$version.tgz has integrity $actual, expected $expected (pinned in scripts/install-node.sh); not installing it." >&2
     exit 1
