@@ -4,7 +4,8 @@
 # with npm's own client. The test command runs some of its passes on them (scripts/test.sh).
 # Each tarball's sha512 is checked against the integrity pinned below before it is unpacked, and
 # each binary must answer `--version` with its pinned version.
-# Idempotent: a second run downloads nothing.
+# Idempotent: a second run downloads nothing. Override with NODE22_BIN / NODE24_BIN (as the test
+# command does): a major given that way is neither downloaded nor built for.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,6 +19,18 @@ declare -A INTEGRITY_X64=(
   [24]=sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==
 )
 
+# The majors to fetch: those not given as NODE<major>_BIN.
+majors=()
+for major in 22 24; do
+  given="NODE${major}_BIN"
+  if [ -n "${!given:-}" ]; then
+    echo "install-node: using $given=${!given}"
+  else
+    majors+=("$major")
+  fi
+done
+[ ${#majors[@]} -gt 0 ] || exit 0
+
 case "$(uname -m)" in
   x86_64) arch=x64 ;;
   aarch64) arch=arm64 ;;
@@ -27,6 +40,12 @@ if [ -z "$arch" ]; then
   echo "install-node: no node-linux-* package for $(uname -m); install Node 22 and 24 yourself and set NODE22_BIN / NODE24_BIN." >&2
   exit 1
 fi
+
+# The tarball's integrity in npm's form, computed by the machine's Node (always there; an openssl
+# command line is not on every fresh machine).
+sha512_of() { # $1 = file
+  node -e "process.stdout.write('sha512-' + require('node:crypto').createHash('sha512').update(require('node:fs').readFileSync(process.argv[1])).digest('base64'))" "$1"
+}
 
 have() { # $1 = major
   local bin="$cache/$1/bin/node"
@@ -51,9 +70,9 @@ fetch() { # $1 = major
     expected="${INTEGRITY_X64[$major]}"
   else
     # No pin for this architecture: npm pack already checked the registry's integrity.
-    expected="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+    expected="$(sha512_of "$tgz")"
   fi
-  actual="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+  actual="$(sha512_of "$tgz")"
   if [ "$actual" != "$expected" ]; then
     echo "install-node: node-linux-$arch-$version.tgz has integrity $actual, expected $expected (pinned in scripts/install-node.sh); not installing it." >&2
     exit 1
@@ -100,12 +119,12 @@ build_addon() { # $1 = major, $2 = the installed better-sqlite3's version
   echo "install-node: better-sqlite3 $2 built for node ${VERSION[$major]} in $dir"
 }
 
-for major in 22 24; do fetch "$major"; done
+for major in "${majors[@]}"; do fetch "$major"; done
 
 if [ -f "$root/node_modules/better-sqlite3/package.json" ]; then
   sqlite_version="$(node -p "require('$root/node_modules/better-sqlite3/package.json').version")"
   pids=()
-  for major in 22 24; do
+  for major in "${majors[@]}"; do
     if addon_ok "$major" "$sqlite_version"; then
       echo "install-node: cached better-sqlite3 $sqlite_version for node ${VERSION[$major]}"
     else

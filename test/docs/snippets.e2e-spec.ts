@@ -10,18 +10,25 @@ import { docPosition, extractSnippets, snippetDocuments, type DocSnippet } from 
 const root = join(__dirname, '..', '..');
 const out = join(root, '.cache', 'snippets');
 
-const compilerOptions: ts.CompilerOptions = {
-  target: ts.ScriptTarget.ES2022,
-  lib: ['lib.es2022.d.ts'],
-  module: ts.ModuleKind.NodeNext,
-  moduleResolution: ts.ModuleResolutionKind.NodeNext,
-  moduleDetection: ts.ModuleDetectionKind.Force,
+// The options, once, as a tsconfig.json has them; the program below gets them through TypeScript's own
+// conversion, so the tsconfig written for a person and the check cannot drift apart.
+const tsconfigOptions = {
+  target: 'ES2022',
+  lib: ['ES2022'],
+  module: 'nodenext',
+  moduleResolution: 'nodenext',
+  moduleDetection: 'force',
   strict: true,
   experimentalDecorators: true,
   emitDecoratorMetadata: true,
   skipLibCheck: true,
   noEmit: true,
   types: ['node', 'jest'],
+};
+const converted = ts.convertCompilerOptionsFromJson(tsconfigOptions, out);
+if (converted.errors.length > 0) throw new Error(`snippet compiler options: ${ts.flattenDiagnosticMessageText(converted.errors[0].messageText, '\n')}`);
+const compilerOptions: ts.CompilerOptions = {
+  ...converted.options,
   typeRoots: [join(root, 'node_modules', '@types')],
 };
 
@@ -35,19 +42,7 @@ function writeSnippets(snippets: DocSnippet[]): Map<string, DocSnippet> {
     join(out, 'tsconfig.json'),
     JSON.stringify(
       {
-        compilerOptions: {
-          target: 'ES2022',
-          lib: ['ES2022'],
-          module: 'nodenext',
-          moduleResolution: 'nodenext',
-          moduleDetection: 'force',
-          strict: true,
-          experimentalDecorators: true,
-          emitDecoratorMetadata: true,
-          skipLibCheck: true,
-          noEmit: true,
-          types: ['node', 'jest'],
-        },
+        compilerOptions: tsconfigOptions,
         include: ['**/*.ts'],
       },
       null,

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ts from 'typescript';
 
 // The published types as a user's compiler sees them: both packed tarballs (scripts/pack-packages.sh,
 // run by npm test) installed into a fresh consumer project, with the peer dependencies a user adds,
@@ -12,8 +13,11 @@ import { join } from 'node:path';
 const root = join(__dirname, '..', '..');
 const packDir = join(root, '.cache', 'packs');
 
-/** The compilers under test: the npm package name installed in the consumer, and its tsc. */
-const TYPESCRIPT_5 = '5.9.3';
+/**
+ * The compilers under test: the npm package name installed in the consumer, and its tsc. TypeScript 5
+ * is the repository's own (so its install already put that version in the npm cache).
+ */
+const TYPESCRIPT_5 = ts.version;
 const TYPESCRIPT_7 = '7.0.2';
 const compilers = [
   { name: `TypeScript ${TYPESCRIPT_5}`, alias: 'typescript', version: TYPESCRIPT_5 },
