@@ -110,6 +110,9 @@ build_addon() { # $1 = major, $2 = the installed better-sqlite3's version
   [ -f "$gyp" ] || gyp="$(npm prefix -g)/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js"
   rm -rf "$dir" && mkdir -p "$dir"
   cp -r "$root/node_modules/better-sqlite3/"{binding.gyp,deps,lib,src,package.json} "$dir/"
+  # Its lib requires `bindings`: resolve it from the repository's node_modules wherever the cache
+  # is (NODE_CACHE_DIR may be outside the repository).
+  ln -s "$root/node_modules" "$dir/node_modules"
   # Under `npm run`, npm exports its nodedir setting (npm_config_nodedir, the machine's Node
   # headers), which node-gyp prefers to its --nodedir flag: point it at this Node's headers too.
   if ! (cd "$dir" && unset NPM_CONFIG_NODEDIR && export npm_config_nodedir="$cache/$major" && CFLAGS=-O0 CXXFLAGS=-O0 PATH="$cache/$major/bin:$PATH" \

@@ -16,8 +16,8 @@ bash scripts/install-nats-server.sh >/dev/null
 bash scripts/install-promtool.sh >/dev/null
 bash scripts/install-node.sh >/dev/null
 node20="$(command -v node)"
-node22="${NODE22_BIN:-$PWD/.cache/node/22/bin/node}"
-node24="${NODE24_BIN:-$PWD/.cache/node/24/bin/node}"
+node22="${NODE22_BIN:-${NODE_CACHE_DIR:-$PWD/.cache/node}/22/bin/node}"
+node24="${NODE24_BIN:-${NODE_CACHE_DIR:-$PWD/.cache/node}/24/bin/node}"
 # The compat apps test the packed build: bring it up to date with the sources (Nx skips an
 # unchanged build, prepare-compat an unchanged pack), so they never test a stale one.
 npx nx run-many -t build --outputStyle=static >/dev/null
