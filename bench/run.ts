@@ -1,5 +1,5 @@
 // Throughput of @nest-jetstream/transport beside raw @nats-io/jetstream, same server, same run.
-//   npm run bench            (100k messages of 1 KiB, 6 rounds; BENCH_MESSAGES / BENCH_ROUNDS to change)
+//   npm run bench            (100k messages of 1 KiB, 6 rounds; BENCH_MESSAGES / BENCH_ROUNDS to change; NEST_COMPAT=11 for NestJS 11)
 // Drains are timed from the first message handled to the last, for both. Prints msgs/s and the ratio to raw. Not a test: nothing here passes or fails on speed.
 import 'reflect-metadata';
 import { AckPolicy, jetstream, jetstreamManager, type JetStreamClient as RawJs, type JetStreamManager } from '@nats-io/jetstream';
@@ -8,6 +8,9 @@ import { NatsServer } from '@nest-jetstream/testing';
 import { JetStreamClient, JetStreamRecord, RawCodec } from '@nest-jetstream/transport';
 import { countedDrain, fill, machineLine, N, payload, printTable, progress, ROUNDS, run, runRound, SIZE, WINDOW, window, type Measure } from './lib.js';
 import { ACK_PENDING, drainThroughNest } from './nest-drain.js';
+
+/** The NestJS major the drains run on: `NEST_COMPAT=11` loads the Nest 11 compat install (scripts/register.cjs), as the tests do. */
+const NEST_VERSION = process.env.NEST_COMPAT === '11' ? '11' : '12';
 
 /** `drain` or `publish` to run one half only. */
 const ONLY = process.env.BENCH_ONLY;
@@ -66,14 +69,18 @@ async function main(): Promise<void> {
     progress('warmed up');
   }
 
-  const drains: Record<'raw' | 'ours' | 'pipeline' | 'rawDefaults' | 'defaults', () => Promise<Measure>> = {
+  const drains: Record<'raw' | 'ours' | 'pipeline' | 'rawDefaults' | 'defaults' | 'guard' | 'pipe' | 'interceptor', () => Promise<Measure>> = {
     raw: () => rawDrain(js, jsm),
     // Both sides with their defaults: a handler with no options (adaptive prefetch) against consume() with none.
     rawDefaults: () => rawDefaultsDrain(js, jsm),
-    defaults: () => drainThroughNest(server.url, jsm, {}, true),
+    defaults: () => drainThroughNest(server.url, jsm, {}, 'defaults'),
     // `directCalls: false` sends the handler through Nest's RPC pipeline (what a handler with any guard, interceptor or pipe pays).
     ours: () => drainThroughNest(server.url, jsm, { directCalls: true }),
     pipeline: () => drainThroughNest(server.url, jsm, { directCalls: false }),
+    // The tuned handler behind one no-op guard, pipe or interceptor (Nest's pipeline, with what it runs around the method).
+    guard: () => drainThroughNest(server.url, jsm, {}, 'guard'),
+    pipe: () => drainThroughNest(server.url, jsm, {}, 'pipe'),
+    interceptor: () => drainThroughNest(server.url, jsm, {}, 'interceptor'),
   };
   if (ONLY !== 'publish') {
     await fill(nc, jsm);
@@ -82,6 +89,7 @@ async function main(): Promise<void> {
   }
 
   const drainRows: string[][] = [];
+  const enhancerRows: string[][] = [];
   const pubRows: string[][] = [];
   const ratio = (ours: Measure, raw: Measure) => (ours.rate / raw.rate).toFixed(2);
   for (let round = 1; round <= ROUNDS; round++) {
@@ -116,6 +124,12 @@ async function main(): Promise<void> {
         m.defaults.rate.toFixed(0),
         ratio(m.defaults, m.rawDefaults),
       ]);
+      enhancerRows.push([
+        `${round}`,
+        m.raw.rate.toFixed(0),
+        ...[m.guard, m.pipe, m.interceptor].flatMap((x) => [x.rate.toFixed(0), ratio(x, m.raw)]),
+        ...[m.raw, m.guard, m.pipe, m.interceptor].map((x) => x.cpuUs.toFixed(1)),
+      ]);
     }
   }
   await client.close();
@@ -143,6 +157,13 @@ async function main(): Promise<void> {
         'ratio defaults',
       ],
       drainRows,
+    );
+  }
+  if (enhancerRows.length) {
+    printTable(
+      `Drain through one no-op enhancer, tuned handler (msgs/s; ratio to raw; Node CPU per message; NestJS ${NEST_VERSION})`,
+      ['round', 'raw', 'guard', 'ratio', 'pipe', 'ratio', 'interceptor', 'ratio', 'raw CPU µs', 'guard CPU µs', 'pipe CPU µs', 'interceptor CPU µs'],
+      enhancerRows,
     );
   }
   if (pubRows.length) {

@@ -16,9 +16,14 @@ const packages = {
   '@nest-jetstream/example-shared': path.join(root, 'examples/shared/src/index.ts'),
 };
 
+// NEST_COMPAT=11: @nestjs/* from the NestJS 11 compat install, as jest.preset.js maps them (the bench on Nest 11).
+const nest11 = process.env.NEST_COMPAT === '11' ? path.join(root, 'test/compat/nest11-cjs/node_modules/@nestjs') : undefined;
+
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, parent, ...rest) {
   if (packages[request]) return packages[request];
+  const nest = nest11 && /^@nestjs\/([a-z-]+)(\/.*)?$/.exec(request);
+  if (nest) return resolve.call(this, path.join(nest11, nest[1], nest[2] ?? ''), parent, ...rest);
   if (parent && parent.filename && /^\.{1,2}\//.test(request) && request.endsWith('.js')) {
     const ts = path.resolve(path.dirname(parent.filename), request.slice(0, -3) + '.ts');
     if (fs.existsSync(ts)) return ts;

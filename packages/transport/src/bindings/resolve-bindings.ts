@@ -60,18 +60,23 @@ function resolveCodec(at: string, value: unknown): JetStreamCodec | undefined {
 /** The options a mode may refuse, in the order they are checked. */
 const REFUSABLE: readonly RefusableOption[] = ['ackWait', 'maxAckPending', 'handlerTimeout'];
 
-/** Applies defaults and checks one handler's options; every error names the handler and the option. Pure. */
-export function resolveBinding(
-  subject: string,
-  options: JetStreamEventOptions,
-  defaults: ConsumerOptions,
-  serviceName: string,
-  handler: MessageHandler,
-  deadLetterDefault: string | false = false,
-  idempotencyStore?: IdempotencyStore,
+/** What a handler's binding is resolved against: the server's options that apply to every handler. */
+export interface BindingContext {
+  /** `consumerDefaults`: under the handler's own options. */
+  readonly defaults?: ConsumerOptions;
+  /** Derives the durable name when the handler names none. */
+  readonly serviceName: string;
+  /** The server's `deadLetter` route, for a handler that sets none. Default: none. */
+  readonly deadLetterDefault?: string | false;
+  /** The server's idempotency store, for an `idempotent` handler. */
+  readonly idempotencyStore?: IdempotencyStore;
   /** The handler's `Class.method`, named in every error. */
-  owner?: string,
-): UnresolvedBinding {
+  readonly owner?: string;
+}
+
+/** Applies defaults and checks one handler's options; every error names the handler and the option. Pure. */
+export function resolveBinding(subject: string, options: JetStreamEventOptions, handler: MessageHandler, context: BindingContext): UnresolvedBinding {
+  const { defaults = {}, serviceName, deadLetterDefault = false, idempotencyStore, owner } = context;
   const at = `@JetStreamEvent('${subject}')${owner ? ` on ${owner}` : ''}`;
   const bad = typeof subject === 'string' ? subjectProblem(subject) : `it is not a string but ${typeof subject}`;
   if (bad) throw new InvalidSubjectError(String(subject), bad, 'handler', owner);

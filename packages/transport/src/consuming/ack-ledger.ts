@@ -17,15 +17,19 @@ export class AckLedger {
   /** In the order naked: the first is the oldest. */
   private readonly nakedSeqs = new Set<number>();
   private sendFailed = false;
+  /** How many naked sequences are kept: `nakedLimit`, at least 1 (computed once, not per nak). */
+  private readonly nakedKeep: number;
 
   /**
    * @param nakedLimit how many naked sequences to keep (at least 1).
    * @param sendFailure told of the first ack or `working()` that throws (the connection closed); later ones are not reported.
    */
   constructor(
-    private readonly nakedLimit: number,
+    nakedLimit: number,
     private readonly sendFailure: (what: 'ack' | 'extend the ack deadline of', msg: JsMsg, error: unknown) => void,
-  ) {}
+  ) {
+    this.nakedKeep = Math.max(1, nakedLimit);
+  }
 
   /** Extends `msg`'s ack deadline now (the runner's sweep); a throw is reported, not raised (it runs in a timer). */
   working(msg: JsMsg): void {
@@ -43,7 +47,7 @@ export class AckLedger {
     const seq = msg.info.streamSequence;
     this.nakedSeqs.delete(seq);
     this.nakedSeqs.add(seq);
-    if (this.nakedSeqs.size > Math.max(1, this.nakedLimit)) {
+    if (this.nakedSeqs.size > this.nakedKeep) {
       const oldest = this.nakedSeqs.values().next();
       if (!oldest.done) this.nakedSeqs.delete(oldest.value);
     }

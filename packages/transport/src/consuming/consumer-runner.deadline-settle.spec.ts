@@ -56,7 +56,10 @@ function runnerWith(options: JetStreamEventOptions, handler: MessageHandler, dea
     reporter: { terminated: () => undefined, deadLettered: () => undefined, stranded: () => undefined },
     consumerFor: async () => consumer,
   };
-  const binding = { ...resolveBinding('a.b', options, {}, 's', handler, false, store), stream: 'S' } as HandlerBinding;
+  const binding = {
+    ...resolveBinding('a.b', options, handler, { serviceName: 's', deadLetterDefault: false, idempotencyStore: store }),
+    stream: 'S',
+  } as HandlerBinding;
   const runner = new ConsumerRunner(binding, host);
   return { runner, warnings, settles, deliver: (seq: number) => deliver(message(seq, settles)) };
 }

@@ -8,6 +8,7 @@ import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../bi
 import { MessagePuller } from './message-puller.js';
 import { AckLedger } from './ack-ledger.js';
 import { HandlerDeadlines } from './handler-deadlines.js';
+import { HeadQueue } from './head-queue.js';
 import type { ConsumeObserver } from '../observability/instrumentation.interface.js';
 import { recordHandled } from '../idempotency/idempotent-call.js';
 import { AttemptPipeline, type AttemptSettlement, type Outcome } from './attempt/attempt-pipeline.js';
@@ -28,8 +29,7 @@ export interface RunnerHost extends AttemptWiring {
  */
 export class ConsumerRunner implements MessageSettler, AttemptSettlement {
   private readonly puller: MessagePuller;
-  private readonly queue: JetStreamContext[] = [];
-  private queueHead = 0;
+  private readonly queue = new HeadQueue<JetStreamContext>();
   private running = 0;
   /** Every received, unsettled message (queued or running). */
   private readonly unsettled = new Set<JetStreamContext>();
@@ -62,7 +62,7 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
       maxMessages: binding.prefetch,
       initialWindow: binding.concurrency,
       consumer: (recreate: boolean) => host.consumerFor(binding, recreate, recreate ? this.resumePoint() : undefined),
-      waiting: () => this.queue.length - this.queueHead,
+      waiting: () => this.queue.size,
       held: () => this.unsettled.size,
     };
     this.puller = new MessagePuller(target, host.logger, (msg) => this.receive(msg));
@@ -171,6 +171,8 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
       return;
     }
     const ctx = JetStreamContext.create(msg, this, this.tick);
+    // Read once per message: the attempt pipeline and the metrics both ask.
+    ctx.attempt = deliveryAttempt(msg);
     this.ledger.received(msg);
     if (this.observer) ctx.observed = this.observer.received(this.binding, ctx);
     this.unsettled.add(ctx);
@@ -183,7 +185,7 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
 
   private run(ctx: JetStreamContext): void {
     this.running++;
-    void this.process(ctx);
+    this.process(ctx);
   }
 
   private finished(ctx: JetStreamContext): void {
@@ -197,18 +199,9 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
   }
 
   private next(): void {
-    if (this.queueHead < this.queue.length && !this.closing) {
-      const ctx = this.queue[this.queueHead];
-      this.queue[this.queueHead++] = undefined as unknown as JetStreamContext;
-      if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
-        this.queue.splice(0, this.queueHead);
-        this.queueHead = 0;
-      }
+    const ctx = this.closing ? undefined : this.queue.shift();
+    if (ctx) {
       this.run(ctx);
-      if (this.queueHead === this.queue.length) {
-        this.queue.length = 0;
-        this.queueHead = 0;
-      }
       this.puller.resume();
       return;
     }
@@ -216,33 +209,50 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
   }
 
   private nakQueued(): void {
-    for (let i = this.queueHead; i < this.queue.length; i++) {
-      const ctx = this.queue[i];
+    for (const ctx of this.queue.takeAll()) {
       ctx.getMessage().nak();
       this.ledger.naked(ctx.getMessage());
       this.observer?.settled(ctx.observed, 'nak', 'shutdown');
       this.unsettled.delete(ctx);
     }
-    this.queue.length = 0;
-    this.queueHead = 0;
   }
 
-  /** Never rejects: every outcome is a settle decision. One async frame per message (the pipeline's). */
-  private async process(ctx: JetStreamContext): Promise<void> {
-    const msg = ctx.getMessage();
+  /**
+   * Never throws: every outcome is a settle decision. A handler that settled synchronously (a
+   * direct call of a synchronous method) costs no promise; otherwise one async frame waits.
+   */
+  private process(ctx: JetStreamContext): void {
+    let outcome: Outcome;
     try {
       this.deadlines.started(ctx);
-      const attempt = deliveryAttempt(msg);
-      // Awaited only when it is a promise: a synchronous handler settles without waiting a microtask.
-      let result = this.pipeline.run(ctx, attempt, this, true);
-      if (result instanceof Promise) result = await result;
+      outcome = this.pipeline.run(ctx, ctx.attempt!, this, true);
+    } catch (err) {
+      this.settleFailed(ctx, err);
+      this.finished(ctx);
+      return;
+    }
+    if (outcome === undefined) {
+      this.finished(ctx);
+      return;
+    }
+    void this.complete(ctx, outcome);
+  }
+
+  /** Waits for what the attempt still has to do (the handler's result, a store), applies its decision, then frees the slot. */
+  private async complete(ctx: JetStreamContext, outcome: Outcome): Promise<void> {
+    try {
+      const result = outcome instanceof Promise ? await outcome : outcome;
       if (result) await this.settle(ctx, result.decision, result.error);
     } catch (err) {
-      // Settling itself failed (the connection closed under us): the server redelivers after ackWait.
-      this.host.logger.error?.(`Could not settle message on "${msg.subject}": ${describeError(err)}`);
+      this.settleFailed(ctx, err);
     } finally {
       this.finished(ctx);
     }
+  }
+
+  /** Settling itself failed (the connection closed under us): the server redelivers after ackWait. */
+  private settleFailed(ctx: JetStreamContext, err: unknown): void {
+    this.host.logger.error?.(`Could not settle message on "${ctx.getMessage().subject}": ${describeError(err)}`);
   }
 
   /** The pipeline's settle step: what the handler left to settle (a success is acked here, on the hot path, without a promise). */

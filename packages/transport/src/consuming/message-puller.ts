@@ -178,7 +178,6 @@ export class MessagePuller {
 
   private pull(request: PullRequest, send: PullSender): void {
     const window = this.window!;
-    const held = this.target.held!();
     const waiting = this.target.waiting!();
     const counted = Math.max(0, this.firstPull - request.batch);
     if (this.staleNext) {
@@ -186,8 +185,10 @@ export class MessagePuller {
       this.stale = counted;
     }
     // The client zeroed its count (missed heartbeats): nothing of it is stale any more.
-    this.stale = Math.min(this.stale, counted);
-    const batch = window.refill(waiting, counted - this.stale, this.received - held, this.clock);
+    if (this.stale > counted) this.stale = counted;
+    const pending = counted - this.stale;
+    // The window is full (most offers): held back without counting anything more.
+    const batch = window.hasRoom(waiting + pending) ? window.refill(waiting, pending, this.received - this.target.held!(), this.clock) : 0;
     if (batch > 0) {
       this.deferred = undefined;
       send(request, batch);

@@ -62,8 +62,7 @@ export class PrefetchWindow {
    */
   refill(waiting: number, pending: number, completed: number, now: () => number): number {
     const inWindow = waiting + pending;
-    // Refill once a quarter of the window is free: a pull per message would cost a request each.
-    if (inWindow > this.size * REFILL_AT) return 0;
+    if (!this.hasRoom(inWindow)) return 0;
     this.measure(completed, now(), waiting > 0);
     const keptUp = (completed - this.completedAtPull) * 4 >= this.size;
     const limit = this.timeCap;
@@ -72,6 +71,15 @@ export class PrefetchWindow {
     if (batch < 1) return 0;
     this.completedAtPull = completed;
     return batch;
+  }
+
+  /**
+   * Whether a pull may go out with `inWindow` messages waiting or requested: once a quarter of the
+   * window is free (a pull per message would cost a request each). Most offers (the client makes
+   * one per message) stop here, so the caller asks it before counting what `refill` needs.
+   */
+  hasRoom(inWindow: number): boolean {
+    return inWindow <= this.size * REFILL_AT;
   }
 
   /**

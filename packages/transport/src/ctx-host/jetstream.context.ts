@@ -47,6 +47,8 @@ export class JetStreamContext extends BaseRpcContext<[JsMsg]> {
   declare touched: number;
   /** @internal When the handler started (`performance.now()`, for `handlerTimeout`); -1 while queued. */
   declare startedAt: number;
+  /** @internal The message's delivery count, read once from its ack subject by the consumer runner (metrics read it too). */
+  declare attempt?: number;
   /** @internal The consume observer's token for this message (only with metrics or tracing on). */
   declare observed?: unknown;
   /** @internal The key the runner made for an `idempotent` handler (read it through `idempotencyKey`). */

@@ -54,6 +54,9 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
   private readonly m;
   /** Per handler object (the runner passes the same one every time): no key built per message. */
   private readonly series = new WeakMap<InstrumentedHandler, HandlerSeries>();
+  /** The last handler `received` saw, and its series. */
+  private lastHandler?: InstrumentedHandler;
+  private lastSeries?: HandlerSeries;
   private readonly attached = new Map<InstrumentationTarget, { timer: NodeJS.Timeout; subs: Subscription[] }>();
 
   constructor(private readonly options: JetStreamMetricsOptions = {}) {
@@ -165,7 +168,8 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
   }
 
   private received(h: InstrumentedHandler, ctx: JetStreamContext): MessageToken {
-    let series = this.series.get(h);
+    // The handler of the previous message, most often the same one: no Map lookup per message.
+    let series = h === this.lastHandler ? this.lastSeries : this.series.get(h);
     if (!series) {
       const l = [h.stream, h.durable];
       const outcome = (o: SettleOutcome) => this.m.settled.labels(...l, o);
@@ -177,7 +181,10 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
       };
       this.series.set(h, series);
     }
-    if (deliveryAttempt(ctx.getMessage()) > 1) series.redeliveries.value++;
+    this.lastHandler = h;
+    this.lastSeries = series;
+    // The consumer runner read it already (an ordered read did not: its messages are not redelivered).
+    if ((ctx.attempt ?? deliveryAttempt(ctx.getMessage())) > 1) series.redeliveries.value++;
     const now = performance.now();
     return { series, receivedAt: now, startedAt: now };
   }

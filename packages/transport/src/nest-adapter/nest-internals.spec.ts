@@ -110,7 +110,7 @@ describe('nest-internals: what the library relies on in Nest', () => {
     lease = attachNestAdapter(server);
     app = await NestFactory.createMicroservice(ProbeModule, { strategy: server, logger: false });
     await app.listen();
-    lease.registered();
+    lease.listening();
   });
 
   afterAll(async () => {
@@ -175,14 +175,32 @@ describe('nest-internals: what the library relies on in Nest', () => {
 });
 
 describe('nest-internals: patched only while a JetStream server lives', () => {
-  it('an app without a JetStream server runs Nest untouched; a server patches, its close restores', async () => {
+  it('an app without a JetStream server runs Nest untouched; a server built takes only the registration hook, its close restores', async () => {
     const before = originals();
     const server = new JetStreamServer({ serviceName: 'patches' });
     const during = originals();
-    expect(during.catch).not.toBe(before.catch);
+    // The fallback filter is wrapped at listen(), when a handler can run: not by a server only built.
+    expect(during.catch).toBe(before.catch);
     expect(during.apply).toBe(before.apply);
     expect(during.register).not.toBe(before.register);
     await server.close();
+    expect(originals()).toEqual(before);
+  });
+
+  it('wraps the fallback filter from listening() until release, and ends the registration hook at listening()', () => {
+    const before = originals();
+    const lease = attachNestAdapter(new ProbeServer());
+    lease.listening();
+    const during = originals();
+    expect(during.catch).not.toBe(before.catch);
+    expect(during.register).toBe(before.register);
+    lease.release();
+    lease.release();
+    expect(originals()).toEqual(before);
+    // Released before it listened: listening() afterwards takes nothing.
+    const early = attachNestAdapter(new ProbeServer());
+    early.release();
+    early.listening();
     expect(originals()).toEqual(before);
   });
 
@@ -200,8 +218,17 @@ describe('nest-internals: patched only while a JetStream server lives', () => {
     const b = new JetStreamServer({ serviceName: 'b' });
     await a.close();
     await a.close();
-    expect(originals().catch).not.toBe(before.catch);
+    expect(originals().register).not.toBe(before.register);
     await b.close();
+    expect(originals()).toEqual(before);
+    const listeningA = attachNestAdapter(new ProbeServer());
+    const listeningB = attachNestAdapter(new ProbeServer());
+    listeningA.listening();
+    listeningB.listening();
+    listeningA.release();
+    listeningA.release();
+    expect(originals().catch).not.toBe(before.catch);
+    listeningB.release();
     expect(originals()).toEqual(before);
   });
 
@@ -210,7 +237,7 @@ describe('nest-internals: patched only while a JetStream server lives', () => {
     const lease = attachNestAdapter(server);
     const app = await NestFactory.createMicroservice(ProbeModule, { strategy: server, logger: false });
     await app.listen();
-    lease.registered();
+    lease.listening();
     const consumer = server.pipesConsumer;
     expect(consumer).toBeInstanceOf(PipesConsumer);
     expect(Object.prototype.hasOwnProperty.call(consumer, 'apply')).toBe(true);

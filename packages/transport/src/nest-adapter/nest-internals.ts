@@ -29,8 +29,10 @@ import { isJetStreamContext } from '../ctx-host/jetstream-context.brand.js';
  *   the app's container (to read every @MessagePattern of the app, those bound to Transport.NATS
  *   included, with or without JetStreamModule).
  *
- * Patched only while a JetStream server lives, put back when the last one closes: an app without
- * a live JetStream server runs Nest untouched. Each copy of Nest loaded (CommonJS and ES modules)
+ * Patched only while a JetStream server needs it, put back when the last one closes: the
+ * registration hook from the server's constructor until its `listen()` (Nest registers handlers
+ * in between), the fallback filter from `listen()` until `close()`. An app without a live
+ * JetStream server runs Nest untouched. Each copy of Nest loaded (CommonJS and ES modules)
  * is patched through its own prototype.
  */
 
@@ -288,27 +290,38 @@ export function rpcHandlerView(registration: Registration | undefined, methodKey
 }
 
 /**
- * What a JetStream server holds while it lives: `release()` puts Nest back (safe to call twice);
- * `registered()` ends the registration hook once Nest has registered the handlers (at `listen()`).
+ * What a JetStream server holds while it lives: `listening()` (at `listen()`, once Nest has
+ * registered the handlers) ends the registration hook and takes the fallback filter's wrap, which
+ * only a running handler needs; `release()` puts Nest back (safe to call twice, with or without
+ * `listening()`).
  */
 export interface NestAdapterLease {
+  listening(): void;
   release(): void;
-  registered(): void;
 }
 
-/** Wraps what this file wraps in Nest for the JetStream server `server` (see above). */
+/**
+ * Wraps what this file wraps in Nest for the JetStream server `server` (see above). Made in the
+ * server's constructor, the only call into the server before Nest registers its handlers, so only
+ * the registration hook is taken here; a server built and never listened to holds nothing else.
+ */
 export function attachNestAdapter(server: object): NestAdapterLease {
   const noted: { releasePipes?: () => void } = {};
   servers.set(server, noted);
-  const releaseCatch = handlerErrorCapture.acquire();
   // Only until Nest has registered the handlers, which it does before it calls listen().
   const registered = registrationHook.acquire();
+  let releaseCatch: (() => void) | undefined;
+  let released = false;
   return {
-    release: () => {
-      releaseCatch();
+    listening: () => {
       registered();
+      if (!released) releaseCatch ??= handlerErrorCapture.acquire();
+    },
+    release: () => {
+      released = true;
+      registered();
+      releaseCatch?.();
       noted.releasePipes?.();
     },
-    registered,
   };
 }

@@ -202,7 +202,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
     this.#listenCalled = true;
-    this.#nestAdapter.registered();
+    this.#nestAdapter.listening();
     try {
       await this.#start();
       callback();

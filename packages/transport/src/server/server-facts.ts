@@ -117,14 +117,11 @@ export function bindingOf(
 ): UnresolvedBinding {
   const owner = own ? [extras[JETSTREAM_CLASS_KEY], extras[JETSTREAM_METHOD_KEY]].filter((n) => typeof n === 'string').join('.') : undefined;
   const serviceName = options.serviceName ?? DEFAULTS.serviceName;
-  return resolveBinding(
-    subject,
-    own ?? {},
-    options.consumerDefaults ?? {},
+  return resolveBinding(subject, own ?? {}, callback, {
+    defaults: options.consumerDefaults,
     serviceName,
-    callback,
-    options.deadLetter ?? false,
-    options.idempotency?.store,
-    owner || undefined,
-  );
+    deadLetterDefault: options.deadLetter ?? false,
+    idempotencyStore: options.idempotency?.store,
+    owner: owner || undefined,
+  });
 }

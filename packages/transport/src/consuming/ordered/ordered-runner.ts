@@ -5,10 +5,14 @@ import { logFailure } from '../../settlement/error-detail.js';
 import { toMillis, type Duration } from '../../utils/duration.js';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../../bindings/handler-binding.js';
 import { MessagePuller } from '../message-puller.js';
+import { HeadQueue } from '../head-queue.js';
 import type { OrderedFailure } from '../../delivery/replay.types.js';
 import type { RunnerHost } from '../consumer-runner.js';
 import { recordHandled } from '../../idempotency/idempotent-call.js';
 import { AttemptPipeline, type AttemptResult, type AttemptSettlement } from '../attempt/attempt-pipeline.js';
+
+/** The outcome of a handled attempt, shared (no object per message). */
+const HANDLED: AttemptResult = { decision: { action: 'ack' } };
 
 /** Where an ordered read ends (a replay), and what it does with a message that fails every attempt. */
 export interface OrderedRunOptions {
@@ -35,7 +39,7 @@ export interface OrderedRunOptions {
  */
 export class OrderedRunner implements MessageSettler, AttemptSettlement {
   private readonly puller: MessagePuller;
-  private readonly queue: JsMsg[] = [];
+  private readonly queue = new HeadQueue<JsMsg>();
   private busy = false;
   /** The ordered consumer's name on the server (the client renames it each time it recreates it). */
   private name?: string;
@@ -53,8 +57,10 @@ export class OrderedRunner implements MessageSettler, AttemptSettlement {
   readonly done = new Promise<void>((resolve) => (this.finish = resolve));
   readonly info: HandlerBindingInfo;
   private retry?: { timer: NodeJS.Timeout; resolve: () => void };
-  /** The attempt under way, and how its handler settled it (a nak's delay, a term's reason, redacted). */
-  private current: { ctx?: JetStreamContext; nakDelayMs?: number; termReason?: string } = {};
+  /** The attempt under way, and how its handler settled it (a nak's delay, a term's reason, redacted); fields, not an object per attempt. */
+  private currentCtx?: JetStreamContext;
+  private currentNakDelayMs?: number;
+  private currentTermReason?: string;
   private readonly pipeline: AttemptPipeline;
 
   constructor(
@@ -74,8 +80,8 @@ export class OrderedRunner implements MessageSettler, AttemptSettlement {
         this.name = (await this.consumer.info(true)).name;
         return this.consumer;
       },
-      waiting: () => this.queue.length,
-      held: () => this.queue.length + (this.busy ? 1 : 0),
+      waiting: () => this.queue.size,
+      held: () => this.queue.size + (this.busy ? 1 : 0),
       renamed: (name: string) => (this.name = name),
     };
     this.puller = new MessagePuller(target, host.logger, (msg) => this.receive(msg));
@@ -107,7 +113,7 @@ export class OrderedRunner implements MessageSettler, AttemptSettlement {
       this.retry.resolve();
     }
     await this.puller.close();
-    this.queue.length = 0;
+    this.queue.takeAll();
     if (this.busy) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([new Promise<void>((r) => (this.idle = r)), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
@@ -127,14 +133,14 @@ export class OrderedRunner implements MessageSettler, AttemptSettlement {
   nak(ctx: JetStreamContext, delay?: Duration): void {
     if (ctx.settled) return;
     ctx.settled = 'nak';
-    if (ctx === this.current.ctx) this.current.nakDelayMs = delay === undefined ? undefined : toMillis(delay, 'nak(delay)');
+    if (ctx === this.currentCtx) this.currentNakDelayMs = delay === undefined ? undefined : toMillis(delay, 'nak(delay)');
   }
 
   term(ctx: JetStreamContext, reason?: string): void {
     if (ctx.settled) return;
     ctx.settled = 'term';
     // Redacted once, where the reason is made.
-    if (ctx === this.current.ctx) this.current.termReason = reason === undefined ? undefined : this.host.redact(reason);
+    if (ctx === this.currentCtx) this.currentTermReason = reason === undefined ? undefined : this.host.redact(reason);
   }
 
   working(): void {
@@ -155,8 +161,9 @@ export class OrderedRunner implements MessageSettler, AttemptSettlement {
 
   private async drain(): Promise<void> {
     this.busy = true;
-    while (this.queue.length > 0 && !this.closing && !this.stoppedAt) {
-      const msg = this.queue.shift()!;
+    while (!this.closing && !this.stoppedAt) {
+      const msg = this.queue.shift();
+      if (!msg) break;
       if (this.pastEnd(msg)) {
         this.end();
         break;
@@ -186,12 +193,13 @@ export class OrderedRunner implements MessageSettler, AttemptSettlement {
       const ctx = JetStreamContext.create(msg, this);
       const observer = host.consumeObserver;
       if (observer) ctx.observed = observer.received(binding, ctx);
-      this.current = { ctx };
+      this.currentCtx = ctx;
+      this.currentNakDelayMs = this.currentTermReason = undefined;
       // Awaited only when it is a promise, as in ConsumerRunner: a synchronous handler waits no microtask.
       let outcome = this.pipeline.run(ctx, attempt, this, false);
       if (outcome instanceof Promise) outcome = await outcome;
       // Never undefined here: an ordered read has no handlerTimeout, and afterRun always decides.
-      const { decision, error } = outcome ?? { decision: { action: 'ack' } };
+      const { decision, error } = outcome ?? HANDLED;
       if (decision.action === 'ack') {
         observer?.settled(ctx.observed, 'ack');
         this.handled++;
@@ -215,24 +223,33 @@ export class OrderedRunner implements MessageSettler, AttemptSettlement {
     }
   }
 
-  /** The pipeline's settle step: how the attempt ended (an ordered consumer settles nothing on the server). */
-  async afterRun(ctx: JetStreamContext, attempt: number, failed: boolean, error: unknown, ran: boolean): Promise<AttemptResult> {
+  /**
+   * The pipeline's settle step: how the attempt ended (an ordered consumer settles nothing on the
+   * server). Synchronous (no promise per message) unless an idempotency key is being recorded.
+   */
+  afterRun(ctx: JetStreamContext, attempt: number, failed: boolean, error: unknown, ran: boolean): AttemptResult | Promise<AttemptResult> {
     const { binding, host } = this;
-    const own = this.current;
     if (!ran) {
       // The idempotency gate: a recorded key (acked), or a store that failed (naked with the backoff, retried in process).
-      return ctx.settled === 'ack'
-        ? { decision: { action: 'ack' } }
-        : { decision: { action: 'nak', delayMs: own.nakDelayMs ?? nakDelay(attempt, binding.backoffMs) } };
+      return ctx.settled === 'ack' ? HANDLED : { decision: { action: 'nak', delayMs: this.currentNakDelayMs ?? nakDelay(attempt, binding.backoffMs) } };
     }
-    if (!failed && binding.idempotency && (ctx.settled === undefined || ctx.settled === 'ack')) await recordHandled(this, ctx, host.logger, attempt);
-    if (ctx.settled === 'term') return { decision: { action: 'term', exhausted: false, reason: own.termReason ?? 'terminated by the handler' }, error };
+    if (!failed && binding.idempotency && (ctx.settled === undefined || ctx.settled === 'ack'))
+      return recordHandled(this, ctx, host.logger, attempt).then(() => this.decided(ctx, attempt, failed, error));
+    return this.decided(ctx, attempt, failed, error);
+  }
+
+  /** How an attempt that ran ended: as the handler settled it, else as the settle policy decides. */
+  private decided(ctx: JetStreamContext, attempt: number, failed: boolean, error: unknown): AttemptResult {
+    const binding = this.binding;
+    if (ctx.settled === 'term') return { decision: { action: 'term', exhausted: false, reason: this.currentTermReason ?? 'terminated by the handler' }, error };
     if (ctx.settled === 'nak') {
       if (attempt >= binding.maxDeliver)
         return { decision: { action: 'term', exhausted: true, reason: `naked on the last attempt (${attempt}/${binding.maxDeliver})` }, error };
-      return { decision: { action: 'nak', delayMs: own.nakDelayMs ?? nakDelay(attempt, binding.backoffMs) }, error };
+      return { decision: { action: 'nak', delayMs: this.currentNakDelayMs ?? nakDelay(attempt, binding.backoffMs) }, error };
     }
-    return { decision: decideAfterRun(error, failed, attempt, binding, host.redact), error };
+    // A success needs no object of its own.
+    if (!failed) return HANDLED;
+    return { decision: decideAfterRun(error, failed, attempt, binding, this.host.redact), error };
   }
 
   /** Attempts ran out (or the message is poison): dead-letter it and go on, else stop or record. `reason` comes redacted. */
