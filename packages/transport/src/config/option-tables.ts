@@ -191,6 +191,9 @@ export const STREAM_OPTIONS: OptionTable<StreamDeclaration> = {
   allowRollup: flag,
   allowMsgTtl: flag,
   allowMsgSchedules: flag,
+  placement: checkedElsewhere, // validateTopology, with the stream's name
+  mirror: checkedElsewhere,
+  sources: checkedElsewhere,
   extra: plainObject, // the server's own stream config fields, in its names
 };
 

@@ -6,12 +6,13 @@ import type { ErrorClass } from '../settlement/settle-policy.js';
 import type { JetStreamInstrumentation } from '../observability/instrumentation.interface.js';
 import type { HealthOptions } from './health-options.interface.js';
 import type { IdempotencyOptions } from './idempotency-store.interface.js';
+import type { StreamTopologyDeclaration } from './stream-topology.interface.js';
 
 export type DeliverPolicyName = 'all' | 'new' | 'last' | 'last_per_subject' | 'by_start_sequence' | 'by_start_time';
 export type ProvisioningMode = 'create-or-update' | 'verify' | 'off';
 
 /** A stream the app declares; camelCase options become the server's config fields in one place. */
-export interface StreamDeclaration {
+export interface StreamDeclaration extends StreamTopologyDeclaration {
   name: string;
   subjects: string[];
   /** Default `limits`. */
