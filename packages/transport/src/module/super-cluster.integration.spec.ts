@@ -52,7 +52,8 @@ describe('super-cluster: placement, a mirror and a gateway partition (real nats-
       gatewayAuth: { user: 'gateway', password: 'gw-pw' },
     });
     nc = await connect({ servers: sc.cluster('a').urls, ...admin });
-    jsm = await jetstreamManager(nc);
+    // Under load the first JetStream API call after the meta group formed can time out: retry it.
+    jsm = await waitFor('JetStream to answer through cluster a', () => jetstreamManager(nc).catch(() => undefined), { timeout: 30_000 });
   });
   afterAll(async () => {
     await app?.close();

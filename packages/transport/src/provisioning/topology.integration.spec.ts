@@ -25,7 +25,8 @@ describe('provisioning placement, mirrors and sources (real super-cluster a + b)
       gatewayAuth: { user: 'gateway', password: 'gw-pw' },
     });
     nc = await connect({ servers: sc.cluster('a').urls, user: 'admin', pass: 'admin-pw' });
-    jsm = await jetstreamManager(nc);
+    // Under load the first JetStream API call after the meta group formed can time out: retry it.
+    jsm = await waitFor('JetStream to answer through cluster a', () => jetstreamManager(nc).catch(() => undefined), { timeout: 30_000 });
   });
   afterAll(async () => {
     await nc?.close();
