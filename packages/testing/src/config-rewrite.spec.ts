@@ -38,3 +38,47 @@ describe('rewriteForLoopback', () => {
     expect(moved).toMatch(/^# include \.\/accounts\.conf\naccounts \{ APP \{\} \}\nmax_payload: 1MB$/m);
   });
 });
+
+describe('rewriteForLoopback on the super-cluster and hub-and-leaf configs (deploy/nats/topologies)', () => {
+  const dir = join(__dirname, '../../../deploy/nats/topologies');
+  const base = { host: '127.0.0.1', client: 1, monitor: 2, cluster: 3, routes: [3], storeDir: '/tmp/s' };
+
+  it('moves the gateway port and advertises the proxy in front of it', () => {
+    const out = rewriteForLoopback(readFileSync(join(dir, 'cluster-a.conf'), 'utf8'), { ...base, gateway: 4, advertise: { gateway: '127.0.0.1:5' } });
+    expect(out).toMatch(/^\s+listen: "127\.0\.0\.1:4"\n\s+advertise: "127\.0\.0\.1:5"$/m);
+    expect(out).toMatch(/routes: \["nats-route:\/\/127\.0\.0\.1:3"\]/);
+    expect(out).toMatch(/\{ name: b, urls: \[\$NATS_GATEWAY_B_URL\] \}/);
+    expect(out).not.toMatch(/port: 7222/);
+  });
+
+  it("moves the hub's leafnode port and leaves the leaf's remotes as written", () => {
+    const hub = rewriteForLoopback(readFileSync(join(dir, 'hub.conf'), 'utf8'), {
+      ...base,
+      cluster: 0,
+      routes: [],
+      leafnode: 6,
+      advertise: { leafnode: '127.0.0.1:7' },
+    });
+    expect(hub).toMatch(/^\s+listen: "127\.0\.0\.1:6"\n\s+advertise: "127\.0\.0\.1:7"$/m);
+    expect(hub).toMatch(/domain: hub/);
+    const leaf = rewriteForLoopback(readFileSync(join(dir, 'leaf.conf'), 'utf8'), { ...base, cluster: 0, routes: [] });
+    expect(leaf).toMatch(/\{ urls: \[\$NATS_HUB_LEAF_URL\], account: APP \}/);
+    expect(leaf).toMatch(/domain: leaf/);
+  });
+});
+
+describe('rewriteForLoopback leaveOut', () => {
+  it('comments out the settings a server is too old for, and only those', () => {
+    const out = rewriteForLoopback('jetstream {\n  sync_interval: always\n  max_file_store: 8GB\n}\n', {
+      host: '127.0.0.1',
+      client: 1,
+      monitor: 2,
+      cluster: 0,
+      routes: [],
+      storeDir: '/tmp/s',
+      leaveOut: ['sync_interval'],
+    });
+    expect(out).toMatch(/^\s+# left out for this server version: sync_interval: always$/m);
+    expect(out).toMatch(/^\s+max_file_store: 8GB$/m);
+  });
+});

@@ -1,5 +1,6 @@
 /**
- * Real nats-server processes for tests: one node or a cluster, kill and restart, a leak guard;
+ * Real nats-server processes for tests: one node, a cluster, a super-cluster joined by gateways, a
+ * hub with a leaf node (links that can be cut and healed), kill and restart, a leak guard;
  * and child processes that report in NDJSON (`NdjsonProcess`), for crash and pause tests.
  * @module @nest-jetstream/testing
  */
@@ -7,6 +8,11 @@ export { NatsServer, NatsServerStartError } from './nats-server.js';
 export type { NatsServerOptions, NatsServerPorts } from './nats-server.js';
 export { NatsCluster } from './nats-cluster.js';
 export type { NatsClusterOptions } from './nats-cluster.js';
+export { SuperCluster } from './super-cluster.js';
+export type { SuperClusterOptions } from './super-cluster.js';
+export { HubAndLeaf, HUB_LEAF_URL_ENV } from './hub-and-leaf.js';
+export type { HubAndLeafOptions } from './hub-and-leaf.js';
+export { LinkProxy } from './link-proxy.js';
 export { natsServerBinaryVersion, resolveNatsServerBinary } from './binary.js';
 export type { NatsServerVersionLabel } from './binary.js';
 export { isProcessAlive, trackedServerPids } from './leak-guard.js';

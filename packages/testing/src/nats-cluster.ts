@@ -42,7 +42,12 @@ export class NatsCluster {
     }
   }
 
-  private static async prepare(options: NatsClusterOptions): Promise<NatsCluster> {
+  /**
+   * Picks ports and writes every node's config without starting them (the super-cluster launcher
+   * starts them with the other clusters'). `perNode(i)` adds options to node `i`. A one-node
+   * cluster routes to itself: JetStream in a super-cluster refuses a cluster block without routes.
+   */
+  static async prepare(options: NatsClusterOptions, perNode?: (index: number) => Partial<NatsServerOptions>): Promise<NatsCluster> {
     const size = options.configFiles?.length ?? options.size ?? 3;
     const name = options.name ?? 'nest-jetstream';
     const host = options.host ?? '127.0.0.1';
@@ -50,15 +55,17 @@ export class NatsCluster {
     for (let i = 0; i < size; i++) routePorts.push(await freePort(host));
     const { size: _size, name: _name, configFiles, ...serverOptions } = options;
     const servers = await Promise.all(
-      routePorts.map((clusterPort, i) =>
-        NatsServer.prepare({
+      routePorts.map((clusterPort, i) => {
+        const extra = perNode?.(i) ?? {};
+        return NatsServer.prepare({
           ...serverOptions,
           serverName: `${name}-${i + 1}`,
-          ports: { cluster: clusterPort },
-          cluster: { name, routes: routePorts.filter((p) => p !== clusterPort) },
+          cluster: { name, routes: size === 1 ? [clusterPort] : routePorts.filter((p) => p !== clusterPort) },
           configFile: configFiles?.[i],
-        }),
-      ),
+          ...extra,
+          ports: { ...extra.ports, cluster: clusterPort },
+        });
+      }),
     );
     return new NatsCluster(name, servers);
   }

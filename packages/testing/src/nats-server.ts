@@ -29,6 +29,11 @@ export interface NatsServerOptions {
   startTimeout?: number;
   /** Ports to use instead of random free ones (the cluster launcher sets them). */
   ports?: Partial<NatsServerPorts>;
+  /**
+   * Addresses (`host:port`) a config file's `gateway` and `leafnodes` blocks advertise instead of
+   * their own: a `LinkProxy` in front of them, so links found by gossip go through it too. Default none.
+   */
+  advertise?: { gateway?: string; leafnode?: string };
   /** Cluster block: the launcher's 3-node cluster sets this. */
   cluster?: { name: string; routes: number[] };
   /**
@@ -49,6 +54,10 @@ export interface NatsServerPorts {
   monitor: number;
   /** 0 when the server is not in a cluster. */
   cluster: number;
+  /** Where other clusters' gateways connect; 0 when its config file has no `gateway` block. */
+  gateway: number;
+  /** Where leaf nodes connect; 0 when its config file has no `leafnodes` block. */
+  leafnode: number;
 }
 
 const LOG_LINES_KEPT = 200;
@@ -243,6 +252,10 @@ export class NatsServer {
       monitor: ports.monitor,
       cluster: ports.cluster,
       routes: options.cluster?.routes ?? [],
+      gateway: ports.gateway,
+      leafnode: ports.leafnode,
+      advertise: options.advertise,
+      leaveOut: settingsTooNew(this.version),
       storeDir,
       readInclude,
     });
@@ -276,9 +289,22 @@ export class NatsServerStartError extends Error {
 
 async function pickPorts(options: NatsServerOptions): Promise<NatsServerPorts> {
   const host = options.host ?? '127.0.0.1';
+  const text = options.configFile ? readFileSync(options.configFile, 'utf8') : undefined;
   return {
     client: options.ports?.client ?? (await freePort(host)),
     monitor: options.ports?.monitor ?? (await freePort(host)),
     cluster: options.ports?.cluster ?? (options.cluster ? await freePort(host) : 0),
+    gateway: options.ports?.gateway ?? (hasBlock(text, 'gateway') ? await freePort(host) : 0),
+    leafnode: options.ports?.leafnode ?? (hasBlock(text, 'leafnodes') ? await freePort(host) : 0),
   };
+}
+
+/** Settings of deploy/nats's files a server of `version` refuses to start with: `sync_interval` before 2.10. */
+function settingsTooNew(version: string): string[] {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major < 2 || (major === 2 && minor < 10) ? ['sync_interval'] : [];
+}
+
+function hasBlock(text: string | undefined, name: string): boolean {
+  return text !== undefined && new RegExp(`^\\s*${name}\\s*[:=]?\\s*\\{`, 'm').test(text);
 }

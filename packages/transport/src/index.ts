@@ -35,6 +35,7 @@ export type {
   Checkpoint,
   CheckpointQuery,
 } from './interfaces/jetstream-options.interface.js';
+export type { StreamPlacement, StreamSourceDeclaration, StreamTopologyDeclaration, SubjectTransform } from './interfaces/stream-topology.interface.js';
 export type { JetStreamEventOptions, JetStreamEventMode } from './interfaces/jetstream-event-options.interface.js';
 export type { ReplayOptions, ReplayResult, OrderedFailure } from './delivery/replay.types.js';
 export type { Duration } from './utils/duration.js';

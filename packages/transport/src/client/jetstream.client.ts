@@ -191,7 +191,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
   }
 
   private async open(): Promise<NatsConnection> {
-    const { nc, jsm, serverVersion } = await openConnection(this.options.connection, 'JetStreamClient');
+    const { nc, jsm, serverVersion } = await openConnection(this.options.connection, 'JetStreamClient', this.options.domain);
     // A publisher-only service declares its streams too: provision them as the server would.
     const mode = this.options.provisioning ?? DEFAULTS.provisioning;
     try {

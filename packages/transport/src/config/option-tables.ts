@@ -191,6 +191,9 @@ export const STREAM_OPTIONS: OptionTable<StreamDeclaration> = {
   allowRollup: flag,
   allowMsgTtl: flag,
   allowMsgSchedules: flag,
+  placement: checkedElsewhere, // validateTopology, with the stream's name
+  mirror: checkedElsewhere,
+  sources: checkedElsewhere,
   extra: plainObject, // the server's own stream config fields, in its names
 };
 
@@ -227,6 +230,7 @@ export const TRACING_OPTIONS: OptionTable<JetStreamTracingOptions> = {
 export const SERVER_OPTIONS: OptionTable<JetStreamServerOptions> = {
   connection: plainObject, // nats.js's ConnectionOptions, whose keys nats.js owns
   serviceName: natsName,
+  domain: natsName, // a JetStream domain: letters, digits, - and _
   streams: (v, where, path) => {
     if (!Array.isArray(v)) throw new JetStreamConfigError(`${where}: ${path} must be an array of stream declarations; got ${describeValue(v)}.`);
     // Every index, holes of a sparse array included (forEach would skip them).

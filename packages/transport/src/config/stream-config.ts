@@ -5,6 +5,7 @@ import { toNanos } from '../utils/duration.js';
 import { nameProblem, subjectProblem, subjectsOverlap } from '../utils/subjects.js';
 import { describeValue } from '../errors/describe-value.js';
 import { timingStreamConfig } from '../message-timing/timing-streams.js';
+import { toTopologyConfig, validateTopology } from './stream-topology.js';
 
 const RETENTION: Record<NonNullable<StreamDeclaration['retention']>, RetentionPolicy> = {
   limits: RetentionPolicy.Limits,
@@ -33,11 +34,13 @@ export function toStreamConfig(decl: StreamDeclaration): Partial<StreamConfig> &
   const at = `streams["${decl.name}"]`;
   const cfg: Partial<StreamConfig> & { name: string } = {
     name: decl.name,
-    subjects: [...decl.subjects],
     retention: pick(RETENTION, decl.retention, 'limits', `${at}.retention`),
     storage: pick(STORAGE, decl.storage, 'file', `${at}.storage`),
     num_replicas: decl.replicas ?? 1,
   };
+  // A mirror (and a stream that only sources) has no subjects of its own: the server reports none.
+  if (decl.subjects.length > 0) cfg.subjects = [...decl.subjects];
+  Object.assign(cfg, toTopologyConfig(decl));
   if (decl.maxAge !== undefined) cfg.max_age = toNanos(decl.maxAge, `${at}.maxAge`);
   if (decl.duplicateWindow !== undefined) cfg.duplicate_window = toNanos(decl.duplicateWindow, `${at}.duplicateWindow`);
   if (decl.maxBytes !== undefined) cfg.max_bytes = decl.maxBytes;
@@ -61,9 +64,10 @@ export function validateStreamDeclarations(streams: StreamDeclaration[]): void {
     if (bad) throw new JetStreamConfigError(`Stream name "${s.name}" is invalid: ${bad}. Use letters, digits, "-" and "_".`);
     if (seen.has(s.name)) throw new JetStreamConfigError(`Stream "${s.name}" is declared twice in options.streams; keep one declaration.`);
     seen.add(s.name);
-    if (!Array.isArray(s.subjects) || s.subjects.length === 0) {
+    if (!Array.isArray(s.subjects)) {
       throw new JetStreamConfigError(`Stream "${s.name}" declares no subjects: give it subjects: ['${s.name.toLowerCase()}.>'] or similar.`);
     }
+    validateTopology(s.name, s.subjects, s);
     for (const subject of s.subjects) {
       const why = subjectProblem(subject);
       if (why) throw new JetStreamConfigError(`Stream "${s.name}" subject "${subject}" is invalid: ${why}.`);

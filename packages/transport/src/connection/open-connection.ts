@@ -34,7 +34,8 @@ function tlsProblem(err: unknown): boolean {
   return false;
 }
 
-export async function openConnection(options: NodeConnectionOptions | undefined, who: string): Promise<OpenConnection> {
+/** `domain`: the JetStream domain its JetStream API calls go to (the app's `domain` option). */
+export async function openConnection(options: NodeConnectionOptions | undefined, who: string, domain?: string): Promise<OpenConnection> {
   // Reconnect for as long as the service runs: the client's default (10 attempts about 2 s apart)
   // turned an outage of 20 s into a service that never consumed again.
   // Messages name the servers and echo the client's errors: both without any credential.
@@ -61,7 +62,7 @@ export async function openConnection(options: NodeConnectionOptions | undefined,
     throw new JetStreamConnectionError(`${who} cannot connect to NATS at ${where}: ${why}. ${fix[0].toUpperCase()}${fix.slice(1)}.`, { cause: err });
   }
   try {
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(nc, domain === undefined ? undefined : { domain });
     await jsm.getAccountInfo();
     return { nc, jsm, serverVersion: nc.info?.version ?? '0.0.0' };
   } catch (err) {
@@ -69,7 +70,7 @@ export async function openConnection(options: NodeConnectionOptions | undefined,
     redactErrorChain(err, redact);
     const why = err instanceof Error ? err.message : String(err);
     throw new JetStreamConnectionError(
-      `${who} connected to NATS at ${where}, but JetStream does not answer: ${why}. Start nats-server with -js (or a jetstream {} block in its config) and make sure this account has JetStream enabled.`,
+      `${who} connected to NATS at ${where}, but JetStream${domain === undefined ? '' : ` domain "${domain}"`} does not answer: ${why}. ${domain === undefined ? '' : `Check the domain option against the servers' jetstream { domain } (another site's domain answers only while the leaf link is up). `}Start nats-server with -js (or a jetstream {} block in its config) and make sure this account has JetStream enabled.`,
       { cause: err },
     );
   }

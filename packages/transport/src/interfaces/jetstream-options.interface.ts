@@ -6,12 +6,14 @@ import type { ErrorClass } from '../settlement/settle-policy.js';
 import type { JetStreamInstrumentation } from '../observability/instrumentation.interface.js';
 import type { HealthOptions } from './health-options.interface.js';
 import type { IdempotencyOptions } from './idempotency-store.interface.js';
+import type { StreamTopologyDeclaration } from './stream-topology.interface.js';
+import type { JetStreamDomainOption } from './jetstream-domain.interface.js';
 
 export type DeliverPolicyName = 'all' | 'new' | 'last' | 'last_per_subject' | 'by_start_sequence' | 'by_start_time';
 export type ProvisioningMode = 'create-or-update' | 'verify' | 'off';
 
 /** A stream the app declares; camelCase options become the server's config fields in one place. */
-export interface StreamDeclaration {
+export interface StreamDeclaration extends StreamTopologyDeclaration {
   name: string;
   subjects: string[];
   /** Default `limits`. */
@@ -90,7 +92,7 @@ export interface PublishDefaults {
 }
 
 /** What a `JetStreamClient` uses (a publisher). */
-export interface JetStreamClientOptions {
+export interface JetStreamClientOptions extends JetStreamDomainOption {
   /** `@nats-io/transport-node` connection options: servers, name, user/pass, token, authenticator, tls... Default `{ servers: 'nats://127.0.0.1:4222' }`, reconnecting as long as it runs. */
   connection?: NodeConnectionOptions;
   /** This service's name. Required for a server with handlers (the prefix of derived durable names `<serviceName>__<subject>`); optional for a client. */

@@ -1,7 +1,8 @@
 import type { ProvisioningDifference } from '../errors/provisioning.error.js';
+import { TOPOLOGY_FIELDS, sameTopology } from './topology-diff.js';
 
 /** Stream fields the server cannot change in place. */
-export const STREAM_IMMUTABLE = new Set(['name', 'storage', 'retention']);
+export const STREAM_IMMUTABLE = new Set(['name', 'storage', 'retention', 'mirror']);
 /** Consumer fields the server cannot change in place (2.9; 2.10 can change `filter_subject`). */
 export const CONSUMER_IMMUTABLE = new Set(['durable_name', 'ack_policy', 'deliver_policy', 'opt_start_seq', 'opt_start_time', 'deliver_subject']);
 /**
@@ -13,6 +14,7 @@ export const CONSUMER_START_FIELDS = new Set(['deliver_policy', 'opt_start_seq',
 const SET_FIELDS = new Set(['subjects']);
 
 function same(field: string, expected: unknown, actual: unknown): boolean {
+  if (TOPOLOGY_FIELDS.has(field)) return sameTopology(field, expected, actual);
   if (SET_FIELDS.has(field) && Array.isArray(expected) && Array.isArray(actual)) {
     return expected.length === actual.length && expected.every((e) => actual.includes(e));
   }

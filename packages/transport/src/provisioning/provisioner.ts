@@ -15,6 +15,7 @@ import { foreignConsumerProblems, workQueueError, workQueueProblems } from '../d
 import { modeOf } from '../delivery/modes.js';
 import { ServerStreams } from './server-streams.js';
 import { isApiError, provisioningServerError } from './server-refusals.js';
+import { droppedByServer, placementError } from './topology-checks.js';
 
 /** JetStream API error: "stream name already in use with a different configuration" / already exists. */
 const STREAM_NAME_IN_USE = 10058;
@@ -176,11 +177,14 @@ export class Provisioner {
         created = await this.jsm.streams.add(expected);
       } catch (err) {
         // Another service or instance sharing the declaration created it first: compare with theirs.
-        if (!isApiError(err, STREAM_NAME_IN_USE)) throw this.serverError(`create stream ${decl.name}`, err);
+        if (!isApiError(err, STREAM_NAME_IN_USE))
+          throw placementError(decl, err, this.serverStreams.values()) ?? this.serverError(`create stream ${decl.name}`, err);
         this.serverStreams.set(decl.name, await this.jsm.streams.info(decl.name));
         return this.provisionStream(decl);
       }
       this.serverStreams.set(decl.name, created);
+      const dropped = droppedByServer(decl, expected, created);
+      if (dropped) throw dropped;
       this.logger.log(`Created stream ${decl.name} (${decl.subjects.join(', ')})`);
       return [];
     }
@@ -188,6 +192,8 @@ export class Provisioner {
     return this.applyUpdates(diffs, async (changes) => {
       const info = await this.jsm.streams.update(decl.name, changes);
       this.serverStreams.set(decl.name, info);
+      const dropped = droppedByServer(decl, expected, info);
+      if (dropped) throw dropped;
       this.logger.log(`Updated stream ${decl.name}: ${Object.keys(changes).join(', ')}`);
     });
   }
@@ -199,6 +205,7 @@ export class Provisioner {
     if (blocked.length > 0) return blocked;
     const changes = Object.fromEntries(diffs.map((d) => [d.field, d.expected]));
     await update(changes).catch((err: unknown) => {
+      if (err instanceof ProvisioningError) throw err;
       throw this.serverError(`update ${diffs[0].kind} ${diffs[0].name}`, err, diffs);
     });
     return [];

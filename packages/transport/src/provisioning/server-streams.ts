@@ -38,11 +38,21 @@ export class ServerStreams {
     return declared.find((d) => d.name === name)?.retention ?? this.byName.get(name)?.config.retention;
   }
 
+  /** Whether the stream is a mirror or has sources, as declared, else as on the server. */
+  private copies(name: string, declared: StreamDeclaration[]): boolean {
+    const d = declared.find((x) => x.name === name);
+    const cfg = d ?? this.byName.get(name)?.config;
+    if (!cfg) return false;
+    return cfg.mirror !== undefined || (cfg.sources?.length ?? 0) > 0;
+  }
+
   /** The stream a handler reads: the one it names (checked), else the one capturing its subject. */
   resolve(b: UnresolvedBinding, declared: StreamDeclaration[]): string {
     const subjectsOf = (name: string): string[] | undefined => declared.find((d) => d.name === name)?.subjects ?? this.byName.get(name)?.config.subjects;
     if (b.stream) {
       const subjects = subjectsOf(b.stream);
+      // A mirror or a sourced stream holds the subjects of the streams it copies: the server filters.
+      if (this.copies(b.stream, declared)) return b.stream;
       if (!subjects) {
         throw new ProvisioningError(
           `Handler "${b.subject}" names stream "${b.stream}", which is neither declared in options.streams nor on the server. Declare it, or fix the handler's stream option.`,

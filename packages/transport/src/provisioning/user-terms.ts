@@ -1,5 +1,6 @@
 import type { ProvisioningDifference } from '../errors/provisioning.error.js';
 import { modesWhere } from '../delivery/modes.js';
+import { TOPOLOGY_TERMS } from './topology-diff.js';
 
 /** The modes whose consumer the server pushes to, quoted as the option is written. */
 const PUSH_MODES = modesWhere((f) => f.delivery === 'queue-group');
@@ -8,6 +9,8 @@ const PUSH_MODES = modesWhere((f) => f.delivery === 'queue-group');
 interface FieldTerms {
   option: string;
   show?: (value: number) => string;
+  /** For an object value (placement, mirror, sources): how the app declares it. */
+  showObject?: (value: unknown) => string;
 }
 
 const UNITS: [string, number][] = [
@@ -39,6 +42,7 @@ const STREAM_TERMS: Record<string, FieldTerms> = {
   deny_delete: { option: 'denyDelete' },
   deny_purge: { option: 'denyPurge' },
   allow_rollup_hdrs: { option: 'allowRollup' },
+  ...TOPOLOGY_TERMS,
 };
 
 /**
@@ -74,7 +78,8 @@ export function inUserTerms(differences: ProvisioningDifference[], maxDeliverOff
   return differences.map((d) => {
     const terms = (d.kind === 'stream' ? STREAM_TERMS : consumer)[d.field];
     if (!terms) return d;
-    const show = (v: unknown) => (v === undefined ? '(unset)' : terms.show && typeof v === 'number' ? terms.show(v) : JSON.stringify(v));
+    const show = (v: unknown) =>
+      v === undefined ? '(unset)' : terms.show && typeof v === 'number' ? terms.show(v) : terms.showObject ? terms.showObject(v) : JSON.stringify(v);
     return { ...d, option: terms.option, shown: { expected: show(d.expected), actual: show(d.actual) } };
   });
 }

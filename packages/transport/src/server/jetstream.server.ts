@@ -236,7 +236,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
 
   async #start(): Promise<void> {
     checkBeforeStart(this.#plainPatterns, this.#app, this.#pending.length, this.#options, this.logger);
-    const { nc, jsm, serverVersion } = await openConnection(this.#options.connection, 'JetStreamServer');
+    const { nc, jsm, serverVersion } = await openConnection(this.#options.connection, 'JetStreamServer', this.#options.domain);
     this.#nc = nc;
     this.#jsm = jsm;
     this._status$.next('connected');
@@ -249,7 +249,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       this.logger,
       this.#redact,
     );
-    this.#js = jetstream(nc);
+    this.#js = jetstream(nc, this.#options.domain === undefined ? undefined : { domain: this.#options.domain });
     const mode = this.#options.provisioning ?? DEFAULTS.provisioning;
     this.#provisioner = new Provisioner(jsm, mode, this.#options.serviceName, this.#redact);
     const bindings = await provisionBindings({
