@@ -1,7 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import type { LoadedApp } from './app/app-loader.js';
+import type { LoadedApp, ModuleLoader } from './app/app-loader.js';
 import type { CliError } from './exit-codes.js';
 import type { Output } from './output.js';
 
@@ -54,4 +54,13 @@ export interface CliConnection {
   readonly version: string;
   /** An error from the server turned into a CLI error that names the server, what failed, and what to do. */
   serverError(action: string, err: unknown, fix?: string): CliError;
+}
+
+/** The streams a run reads and writes (the process's own, or a test's). */
+export interface CliIo {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Loads the files `--app` names. Default Node's `require`. */
+  loadModule?: ModuleLoader;
 }

@@ -5,7 +5,7 @@ import { connect } from '@nats-io/transport-node';
 import { liftUrlCredentials } from '../connection/url-credentials.js';
 import { createRedactor, type Redactor } from '../security/redact.js';
 import { loadApps, type LoadedApp } from './app/app-loader.js';
-import type { CliConnection, CliContext, CliValues } from './cli-command.js';
+import type { CliConnection, CliContext, CliIo, CliValues } from './cli-command.js';
 import { commandLineSecrets, connectionOptions, serverLabel, type ConnectionFlags } from './connection-flags.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { Output } from './output.js';
@@ -23,7 +23,7 @@ export class CliSession implements CliContext {
   constructor(
     readonly values: CliValues,
     readonly positionals: readonly string[],
-    private readonly io: { stdin: NodeJS.ReadableStream & { isTTY?: boolean }; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream & { isTTY?: boolean } },
+    private readonly io: CliIo,
     connects: boolean,
   ) {
     const flags = values as ConnectionFlags;
@@ -65,7 +65,7 @@ export class CliSession implements CliContext {
     if (!Array.isArray(refs) || refs.length === 0) {
       return Promise.reject(new CliError('--app is required: the module of the app, e.g. --app dist/app.module.js#AppModule (see docs/cli.md).', EXIT.usage));
     }
-    this.#apps ??= loadApps(refs.map(String));
+    this.#apps ??= loadApps(refs.map(String), process.cwd(), this.io.loadModule);
     return this.#apps;
   }
 

@@ -1,17 +1,10 @@
 import { parseArgs } from 'node:util';
 import { redactErrorChain, redactSecrets } from '../security/redact.js';
-import type { CliCommand } from './cli-command.js';
+import type { CliCommand, CliIo } from './cli-command.js';
 import { CliSession } from './cli-session.js';
 import { COMMANDS } from './commands.js';
 import { CONNECTION_FLAGS, CONNECTION_USAGE } from './connection-flags.js';
 import { CliError, EXIT } from './exit-codes.js';
-
-/** The streams a run writes to (the process's own, or a test's). */
-export interface CliIo {
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
-}
 
 const SHARED_FLAGS = {
   json: { type: 'boolean' },

@@ -30,23 +30,27 @@ export interface LoadedApp {
 }
 
 /** Loads every `--app file[#export]`: each file may hold several apps (an array export). */
-export async function loadApps(refs: readonly string[], cwd = process.cwd()): Promise<LoadedApp[]> {
+export async function loadApps(refs: readonly string[], cwd = process.cwd(), loadModule?: ModuleLoader): Promise<LoadedApp[]> {
   const apps: LoadedApp[] = [];
+  // require() also loads ES modules on every Node this package supports (20.19+, 22.12+).
+  const load = loadModule ?? createRequire(join(cwd, 'noop.js'));
   for (const ref of refs) {
-    for (const spec of await specsOf(ref, cwd)) apps.push(await loadApp(spec, ref));
+    for (const spec of await specsOf(ref, cwd, load)) apps.push(await loadApp(spec, ref));
   }
   return apps;
 }
 
-async function specsOf(ref: string, cwd: string): Promise<JetStreamCliApp[]> {
+/** How a file named by `--app` is loaded: Node's `require` (a test passes its own, which compiles TypeScript). */
+export type ModuleLoader = (path: string) => unknown;
+
+async function specsOf(ref: string, cwd: string, load: ModuleLoader): Promise<JetStreamCliApp[]> {
   const hash = ref.lastIndexOf('#');
   const file = hash > 0 ? ref.slice(0, hash) : ref;
   const exportName = hash > 0 ? ref.slice(hash + 1) : undefined;
   const path = isAbsolute(file) ? file : resolve(cwd, file);
   let exports: Record<string, unknown>;
   try {
-    // require() also loads ES modules on every Node this package supports (20.19+, 22.12+).
-    exports = createRequire(join(cwd, 'noop.js'))(path) as Record<string, unknown>;
+    exports = load(path) as Record<string, unknown>;
   } catch (err) {
     throw new CliError(`--app ${ref}: cannot load ${path}: ${err instanceof Error ? err.message : String(err)}. Point --app at the built module file (e.g. dist/app.module.js#AppModule).`, EXIT.app, {
       cause: err,
