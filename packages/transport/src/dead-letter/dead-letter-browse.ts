@@ -65,9 +65,8 @@ export async function listDeadLetters(jsm: JetStreamManager, stream: string, fil
   return { entries, total: info.state.messages };
 }
 
-/** One dead letter of `stream` by its sequence there, with its payload and every header. */
-export async function peekDeadLetter(jsm: JetStreamManager, stream: string, sequence: number): Promise<{ entry?: DeadLetterEntry; msg: StoredMsg }> {
+/** One dead letter of `stream` by its sequence there, with its payload and every header; undefined when the stream has no such message. */
+export async function peekDeadLetter(jsm: JetStreamManager, stream: string, sequence: number): Promise<{ entry?: DeadLetterEntry; msg: StoredMsg } | undefined> {
   const msg = await jsm.streams.getMessage(stream, { seq: sequence });
-  if (!msg) throw new Error(`stream ${stream} has no message ${sequence}`);
-  return { entry: deadLetterEntry(msg), msg };
+  return msg ? { entry: deadLetterEntry(msg), msg } : undefined;
 }

@@ -128,9 +128,12 @@ async function peek(ctx: CliContext, arg: string | undefined): Promise<number> {
     throw new CliError(`peek reads one stream; ${streams.length === 0 ? 'none was found' : `found ${streams.join(', ')}`}: name it with --stream.`, EXIT.usage);
   }
   const stream = streams[0];
-  const { entry, msg } = await peekDeadLetter(conn.jsm, stream, sequence).catch((err: unknown) => {
-    throw conn.serverError(`read message ${sequence} of stream ${stream}`, err, `List the dead letters with: nest-jetstream dead-letters list --stream ${stream}.`);
+  const fix = `List the dead letters with: nest-jetstream dead-letters list --stream ${stream}.`;
+  const found = await peekDeadLetter(conn.jsm, stream, sequence).catch((err: unknown) => {
+    throw conn.serverError(`read message ${sequence} of stream ${stream}`, err, fix);
   });
+  if (!found) throw new CliError(`${conn.server}: cannot read message ${sequence} of stream ${stream}: there is none (removed, redriven, or never there). ${fix}`, EXIT.notFound);
+  const { entry, msg } = found;
   const headers: Record<string, string> = {};
   for (const key of msg.header?.keys() ?? []) headers[key] = msg.header?.get(key) ?? '';
   const text = new TextDecoder('utf-8', { fatal: false }).decode(msg.data);
