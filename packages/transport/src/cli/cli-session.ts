@@ -30,7 +30,11 @@ export class CliSession implements CliContext {
     // Reading the flags may fail (a file that cannot be read): that error is raised when connecting.
     let secrets: { pass?: string; token?: string; servers?: string[] } = {};
     if (connects) {
-      secrets = { pass: flags.pass ?? process.env.NATS_PASS, token: flags.token ?? process.env.NATS_TOKEN, servers: (flags.servers ?? process.env.NATS_URL ?? '').split(',') };
+      secrets = {
+        pass: flags.pass ?? process.env.NATS_PASS,
+        token: flags.token ?? process.env.NATS_TOKEN,
+        servers: (flags.servers ?? process.env.NATS_URL ?? '').split(','),
+      };
     }
     this.redact = createRedactor(secrets);
     this.out = new Output(values.json === true, this.redact, io.stdout, io.stderr);
@@ -50,11 +54,17 @@ export class CliSession implements CliContext {
     try {
       nc = await connect(liftUrlCredentials({ ...options, name: 'nest-jetstream-cli' }));
     } catch (err) {
-      throw new CliError(`Cannot connect to ${server}: ${messageOf(err)}. Is a nats-server running there? Then ${CREDENTIALS_FIX}.`, EXIT.connection, { cause: err });
+      throw new CliError(`Cannot connect to ${server}: ${messageOf(err)}. Is a nats-server running there? Then ${CREDENTIALS_FIX}.`, EXIT.connection, {
+        cause: err,
+      });
     }
     this.#nc = nc;
     const jsm = await jetstreamManager(nc).catch((err: unknown) => {
-      throw new CliError(`${server} has no JetStream for this identity: ${messageOf(err)}. Enable JetStream on the server (jetstream {} in its config) or in this user's account.`, EXIT.connection, { cause: err });
+      throw new CliError(
+        `${server} has no JetStream for this identity: ${messageOf(err)}. Enable JetStream on the server (jetstream {} in its config) or in this user's account.`,
+        EXIT.connection,
+        { cause: err },
+      );
     });
     const version = nc.info?.version ?? '0.0.0';
     return { nc, jsm, js: jetstream(nc), server, version, serverError: (action, err, fix) => serverError(server, action, err, fix) };
@@ -101,13 +111,19 @@ export function serverError(server: string, action: string, err: unknown, fix?: 
   if (err instanceof JetStreamApiError) {
     const code = err.code;
     if (code === JetStreamApiCodes.StreamNotFound || code === JetStreamApiCodes.ConsumerNotFound || code === JetStreamApiCodes.NoMessageFound) {
-      return new CliError(`${server}: cannot ${action}: ${why}. ${fix ?? 'Check the name (nest-jetstream consumers --app ... lists them).'}`, EXIT.notFound, { cause: err });
+      return new CliError(`${server}: cannot ${action}: ${why}. ${fix ?? 'Check the name (nest-jetstream consumers --app ... lists them).'}`, EXIT.notFound, {
+        cause: err,
+      });
     }
   }
   if (/permissions violation/i.test(why)) {
-    return new CliError(`${server}: cannot ${action}: ${why}. Use an identity allowed to do it (nest-jetstream permissions computes the app's), or an admin one.`, EXIT.connection, {
-      cause: err,
-    });
+    return new CliError(
+      `${server}: cannot ${action}: ${why}. Use an identity allowed to do it (nest-jetstream permissions computes the app's), or an admin one.`,
+      EXIT.connection,
+      {
+        cause: err,
+      },
+    );
   }
   return new CliError(`${server}: cannot ${action}: ${why}.${fix ? ` ${fix}` : ''}`, EXIT.failed, { cause: err });
 }

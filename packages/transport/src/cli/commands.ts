@@ -5,9 +5,4 @@ import { k8sCommand } from './commands/k8s.command.js';
 import { permissionsCommand } from './commands/permissions.command.js';
 
 /** The commands of `nest-jetstream`, in the order `--help` lists them. A new command: its file in commands/, and one line here. */
-export const COMMANDS: readonly CliCommand[] = [
-  consumersCommand,
-  deadLettersCommand,
-  permissionsCommand,
-  k8sCommand,
-];
+export const COMMANDS: readonly CliCommand[] = [consumersCommand, deadLettersCommand, permissionsCommand, k8sCommand];

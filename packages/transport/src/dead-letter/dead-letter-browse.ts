@@ -49,7 +49,12 @@ export function deadLetterEntry(msg: StoredMsg): DeadLetterEntry | undefined {
  * The dead letters of `stream` that pass `filter`, oldest first, at most `limit`. Read message by
  * message (STREAM.MSG.GET): no consumer is made and nothing is acknowledged or removed.
  */
-export async function listDeadLetters(jsm: JetStreamManager, stream: string, filter: DeadLetterFilter, limit: number): Promise<{ entries: DeadLetterEntry[]; total: number }> {
+export async function listDeadLetters(
+  jsm: JetStreamManager,
+  stream: string,
+  filter: DeadLetterFilter,
+  limit: number,
+): Promise<{ entries: DeadLetterEntry[]; total: number }> {
   const info = await jsm.streams.info(stream);
   const entries: DeadLetterEntry[] = [];
   let seq = info.state.first_seq;
@@ -66,7 +71,11 @@ export async function listDeadLetters(jsm: JetStreamManager, stream: string, fil
 }
 
 /** One dead letter of `stream` by its sequence there, with its payload and every header; undefined when the stream has no such message. */
-export async function peekDeadLetter(jsm: JetStreamManager, stream: string, sequence: number): Promise<{ entry?: DeadLetterEntry; msg: StoredMsg } | undefined> {
+export async function peekDeadLetter(
+  jsm: JetStreamManager,
+  stream: string,
+  sequence: number,
+): Promise<{ entry?: DeadLetterEntry; msg: StoredMsg } | undefined> {
   const msg = await jsm.streams.getMessage(stream, { seq: sequence });
   return msg ? { entry: deadLetterEntry(msg), msg } : undefined;
 }

@@ -35,6 +35,9 @@ export async function runCliHere(args: readonly string[]): Promise<CliRun> {
   let err = '';
   stdout.on('data', (c: Buffer) => (out += c.toString()));
   stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await runCli(args, { stdin: new PassThrough(), stdout, stderr, loadModule: (path) => require(path) as unknown });
+  // Jest's require compiles the TypeScript app files; Node's would not.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const loadModule = (path: string) => require(path) as unknown;
+  const code = await runCli(args, { stdin: new PassThrough(), stdout, stderr, loadModule });
   return { code, stdout: out, stderr: err };
 }

@@ -52,9 +52,13 @@ async function specsOf(ref: string, cwd: string, load: ModuleLoader): Promise<Je
   try {
     exports = load(path) as Record<string, unknown>;
   } catch (err) {
-    throw new CliError(`--app ${ref}: cannot load ${path}: ${err instanceof Error ? err.message : String(err)}. Point --app at the built module file (e.g. dist/app.module.js#AppModule).`, EXIT.app, {
-      cause: err,
-    });
+    throw new CliError(
+      `--app ${ref}: cannot load ${path}: ${err instanceof Error ? err.message : String(err)}. Point --app at the built module file (e.g. dist/app.module.js#AppModule).`,
+      EXIT.app,
+      {
+        cause: err,
+      },
+    );
   }
   const names = exportName ? [exportName] : ['default', 'AppModule'];
   const name = names.find((n) => exports[n] !== undefined);

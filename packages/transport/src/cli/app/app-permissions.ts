@@ -30,7 +30,10 @@ export async function permissionsPlanOf(app: LoadedApp): Promise<PermissionsPlan
   }
   const watched = bindings.filter((b) => b.deadLetter && modeOf(b).advisoryWatched);
   const advisories = options.deadLetterAdvisories ?? true;
-  const health = options.health?.storageWrite === true ? { stream: options.health.stream ?? `${streamPrefix(serviceName)}_HEALTH`, subject: healthSubject(serviceName) } : undefined;
+  const health =
+    options.health?.storageWrite === true
+      ? { stream: options.health.stream ?? `${streamPrefix(serviceName)}_HEALTH`, subject: healthSubject(serviceName) }
+      : undefined;
   return {
     streams: streamsUsed(options, bindings),
     consumers: bindings.map((b) => ({ stream: b.stream, durable: b.durable, mode: b.mode })),

@@ -39,7 +39,16 @@ describe('nest-jetstream consumers (real nats-server)', () => {
     expect(json.code).toBe(0);
     const view = JSON.parse(json.stdout) as ConsumersView;
     const work = view.handlers.find((r) => r.consumer === 'clitest__clitest_work');
-    expect(work).toMatchObject({ app: 'clitest-service', stream: 'CLITEST', mode: 'shared', exists: true, pending: 3, ackPending: 0, redelivered: 0, paused: false });
+    expect(work).toMatchObject({
+      app: 'clitest-service',
+      stream: 'CLITEST',
+      mode: 'shared',
+      exists: true,
+      pending: 3,
+      ackPending: 0,
+      redelivered: 0,
+      paused: false,
+    });
     expect(work?.oldestUnprocessedMs).toBeGreaterThanOrEqual(0);
     expect(view.handlers.find((r) => r.subject === 'clitestjobs.run')).toMatchObject({ stream: 'CLITEST_JOBS', pending: 0 });
     // The broadcast handler's consumers belong to running instances: none now.

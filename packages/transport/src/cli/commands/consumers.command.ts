@@ -51,8 +51,12 @@ async function list(ctx: CliContext): Promise<number> {
   const removable = view.unowned.filter((c) => !c.inUse);
   const removed: string[] = [];
   if (prune && removable.length > 0) {
-    ctx.out.line(`Consumers no handler owns, to remove:\n${removable.map((c) => `  ${c.stream}/${c.consumer} (${c.pending} pending, ${c.ackPending} unacknowledged)`).join('\n')}`);
-    if (!(await ctx.confirm(`Remove these ${removable.length} consumer(s) from ${conn.server}? Their pending messages are not delivered to anyone afterwards.`))) {
+    ctx.out.line(
+      `Consumers no handler owns, to remove:\n${removable.map((c) => `  ${c.stream}/${c.consumer} (${c.pending} pending, ${c.ackPending} unacknowledged)`).join('\n')}`,
+    );
+    if (
+      !(await ctx.confirm(`Remove these ${removable.length} consumer(s) from ${conn.server}? Their pending messages are not delivered to anyone afterwards.`))
+    ) {
       ctx.out.result({ ...view, removed });
       ctx.out.line('Nothing removed.');
       return EXIT.declined;
@@ -87,7 +91,8 @@ async function list(ctx: CliContext): Promise<number> {
     { header: 'in use', value: (c) => c.inUse },
     { header: 'state', value: (c) => (removed.includes(`${c.stream}/${c.consumer}`) ? 'removed' : 'left behind') },
   ]);
-  for (const u of view.unreadable) ctx.out.warn(`could not list the consumers of stream ${u.stream} (${u.reason}): allow $JS.API.CONSUMER.LIST.${u.stream} to this identity.`);
+  for (const u of view.unreadable)
+    ctx.out.warn(`could not list the consumers of stream ${u.stream} (${u.reason}): allow $JS.API.CONSUMER.LIST.${u.stream} to this identity.`);
   if (!prune && removable.length > 0) ctx.out.line(`\nRemove the ${removable.length} left behind with --prune.`);
   const inUse = view.unowned.filter((c) => c.inUse);
   if (prune && inUse.length > 0) ctx.out.line(`\nNot removed, a client is using them: ${inUse.map((c) => `${c.stream}/${c.consumer}`).join(', ')}.`);
@@ -120,11 +125,11 @@ async function pauseOrResume(ctx: CliContext, action: 'pause' | 'resume', target
     );
   }
   const until = action === 'resume' ? undefined : untilOf(ctx);
-  const done = await (action === 'pause' ? conn.jsm.consumers.pause(stream, consumer, until ?? UNTIL_RESUMED) : conn.jsm.consumers.resume(stream, consumer)).catch(
-    (err: unknown) => {
-      throw conn.serverError(`${action} consumer ${stream}/${consumer}`, err);
-    },
-  );
+  const done = await (
+    action === 'pause' ? conn.jsm.consumers.pause(stream, consumer, until ?? UNTIL_RESUMED) : conn.jsm.consumers.resume(stream, consumer)
+  ).catch((err: unknown) => {
+    throw conn.serverError(`${action} consumer ${stream}/${consumer}`, err);
+  });
   ctx.out.result({ server: conn.server, stream, consumer, paused: done.paused, until: done.paused ? (until ?? null) : null });
   ctx.out.line(
     done.paused

@@ -70,7 +70,9 @@ describe('nest-jetstream dead-letters (real nats-server, with credentials)', () 
     expect(people.stdout).toMatch(/STREAM\s+SEQ\s+AGE\s+ORIGINAL SUBJECT\s+FROM\s+ATTEMPTS\s+REASON/);
     expect(people.stdout).toMatch(/CLI_DEAD_LETTERS\s+2\s+\d+s\s+cli\.orig\.two\s+CLI_ORIG#8\s+3\s+ValidationError: qty must be positive/);
     const json = await runCliHere(['dead-letters', 'list', '--json', '--filter', 'cli.orig.one', ...auth]);
-    const doc = JSON.parse(json.stdout) as { streams: { stream: string; deadLetters: { subject: string; sequence: number; deliveries: number; reason: string }[] }[] };
+    const doc = JSON.parse(json.stdout) as {
+      streams: { stream: string; deadLetters: { subject: string; sequence: number; deliveries: number; reason: string }[] }[];
+    };
     expect(doc.streams[0].deadLetters.map((d) => [d.subject, d.sequence, d.deliveries, d.reason])).toEqual([
       ['cli.orig.one', 7, 3, 'Error: boom'],
       ['cli.orig.one', 9, 3, 'Error: boom again'],
@@ -109,7 +111,11 @@ describe('nest-jetstream dead-letters (real nats-server, with credentials)', () 
   });
 
   it('the old nest-jetstream-redrive command still redrives, printing its JSON result', async () => {
-    const out = await runCliProcess(['--servers', server.url, '--nkey', seedFile, '--stream', 'CLI_DEAD_LETTERS', '--subject', 'cli.orig.one', '--to-seq', '7'], {}, REDRIVE_SHIM);
+    const out = await runCliProcess(
+      ['--servers', server.url, '--nkey', seedFile, '--stream', 'CLI_DEAD_LETTERS', '--subject', 'cli.orig.one', '--to-seq', '7'],
+      {},
+      REDRIVE_SHIM,
+    );
     expect(out.stderr).toBe('');
     expect(JSON.parse(out.stdout)).toMatchObject({ redriven: 1, skipped: 1 });
     expect(out.code).toBe(0);

@@ -107,7 +107,8 @@ async function list(ctx: CliContext): Promise<number> {
     result.push({ stream, messages: total, deadLetters: entries });
   }
   ctx.out.result({ server: conn.server, streams: result });
-  if (streams.length === 0) ctx.out.line(`No dead-letter stream on ${conn.server} (none named *${DEAD_LETTER_STREAM_SUFFIX}): name one with --stream, or give --app.`);
+  if (streams.length === 0)
+    ctx.out.line(`No dead-letter stream on ${conn.server} (none named *${DEAD_LETTER_STREAM_SUFFIX}): name one with --stream, or give --app.`);
   for (const s of result) ctx.out.line(`${s.stream}: ${s.messages} message(s), ${s.deadLetters.length} shown`);
   if (result.length > 0) {
     ctx.out.line();
@@ -121,7 +122,8 @@ async function list(ctx: CliContext): Promise<number> {
 
 async function peek(ctx: CliContext, arg: string | undefined): Promise<number> {
   const sequence = Number(arg);
-  if (!arg || !Number.isInteger(sequence) || sequence < 1) throw new CliError(`peek takes the dead letter's sequence in its stream (a whole number ≥ 1); got ${arg ?? 'none'}.`, EXIT.usage);
+  if (!arg || !Number.isInteger(sequence) || sequence < 1)
+    throw new CliError(`peek takes the dead letter's sequence in its stream (a whole number ≥ 1); got ${arg ?? 'none'}.`, EXIT.usage);
   const conn = await ctx.connect();
   const streams = await streamsOf(ctx, conn);
   if (streams.length !== 1) {
@@ -132,14 +134,28 @@ async function peek(ctx: CliContext, arg: string | undefined): Promise<number> {
   const found = await peekDeadLetter(conn.jsm, stream, sequence).catch((err: unknown) => {
     throw conn.serverError(`read message ${sequence} of stream ${stream}`, err, fix);
   });
-  if (!found) throw new CliError(`${conn.server}: cannot read message ${sequence} of stream ${stream}: there is none (removed, redriven, or never there). ${fix}`, EXIT.notFound);
+  if (!found)
+    throw new CliError(
+      `${conn.server}: cannot read message ${sequence} of stream ${stream}: there is none (removed, redriven, or never there). ${fix}`,
+      EXIT.notFound,
+    );
   const { entry, msg } = found;
   const headers: Record<string, string> = {};
   for (const key of msg.header?.keys() ?? []) headers[key] = msg.header?.get(key) ?? '';
   const text = new TextDecoder('utf-8', { fatal: false }).decode(msg.data);
-  const printable = !/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(text);
+  const printable = isPrintable(text);
   const payload = printable ? text : Buffer.from(msg.data).toString('base64');
-  ctx.out.result({ server: conn.server, stream, sequence, subject: msg.subject, time: msg.time, deadLetter: entry ?? null, headers, payload, encoding: printable ? 'utf8' : 'base64' });
+  ctx.out.result({
+    server: conn.server,
+    stream,
+    sequence,
+    subject: msg.subject,
+    time: msg.time,
+    deadLetter: entry ?? null,
+    headers,
+    payload,
+    encoding: printable ? 'utf8' : 'base64',
+  });
   ctx.out.line(`${stream} #${sequence}  ${msg.subject}  ${msg.time.toISOString()}`);
   if (entry) {
     ctx.out.line(`original subject  ${entry.subject}`);
@@ -168,7 +184,10 @@ async function redrive(ctx: CliContext): Promise<number> {
   const conn = await ctx.connect();
   const streams = await streamsOf(ctx, conn);
   if (streams.length !== 1) {
-    throw new CliError(`redrive reads one stream; ${streams.length === 0 ? 'none was found' : `found ${streams.join(', ')}`}: name it with --stream.`, EXIT.usage);
+    throw new CliError(
+      `redrive reads one stream; ${streams.length === 0 ? 'none was found' : `found ${streams.join(', ')}`}: name it with --stream.`,
+      EXIT.usage,
+    );
   }
   const stream = streams[0];
   const filter = filterOf(ctx);
@@ -190,11 +209,22 @@ async function redrive(ctx: CliContext): Promise<number> {
     throw conn.serverError(`redrive from stream ${stream}`, err, 'Check the name with --stream, and that this identity may publish to the original subjects.');
   });
   ctx.out.result({ server: conn.server, stream, ...result });
-  ctx.out.line(`Redrove ${result.redriven} dead letter(s) from ${stream} to their original subjects; ${result.skipped} left (outside the filters or the limit).`);
+  ctx.out.line(
+    `Redrove ${result.redriven} dead letter(s) from ${stream} to their original subjects; ${result.skipped} left (outside the filters or the limit).`,
+  );
   return EXIT.ok;
 }
 
 function oneLine(text: string, max: number): string {
   const line = text.replace(/\s+/g, ' ');
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/** Text a terminal shows as it is: no replacement character (bytes that are not UTF-8), no control character but tab and line breaks. */
+function isPrintable(text: string): boolean {
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (code === 0xfffd || (code < 0x20 && ch !== '\t' && ch !== '\n' && ch !== '\r')) return false;
+  }
+  return true;
 }

@@ -74,7 +74,7 @@ describe('nest-jetstream k8s (real nats-server)', () => {
     expect((await runCliHere([...args, '--check'])).code).toBe(0);
   });
 
-  it("deploy/k8s/autoscaling.yaml is what the command generates for the example services (run npm run k8s after changing a handler)", async () => {
+  it('deploy/k8s/autoscaling.yaml is what the command generates for the example services (run npm run k8s after changing a handler)', async () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     const args = pkg.scripts.k8s.split(' ').slice(pkg.scripts.k8s.split(' ').indexOf('k8s'));
     const run = await runCliHere([...args.map((a) => (a.startsWith('examples/') || a.startsWith('deploy/') ? join(root, a) : a)), '--check']);

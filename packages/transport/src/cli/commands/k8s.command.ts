@@ -37,7 +37,8 @@ export const k8sCommand: CliCommand = {
     const namespace = stringFlag(ctx.values, 'namespace');
     const minReplicas = intFlag(ctx.values, 'min-replicas') ?? 1;
     const maxReplicas = intFlag(ctx.values, 'max-replicas') ?? 10;
-    if (maxReplicas < Math.max(1, minReplicas)) throw new CliError(`--max-replicas (${maxReplicas}) must be at least 1 and at least --min-replicas (${minReplicas}).`, EXIT.usage);
+    if (maxReplicas < Math.max(1, minReplicas))
+      throw new CliError(`--max-replicas (${maxReplicas}) must be at least 1 and at least --min-replicas (${minReplicas}).`, EXIT.usage);
     const apps = await ctx.apps();
     const manifests = await scaledObjectsOf(apps, {
       account: stringFlag(ctx.values, 'account') ?? '$G',
@@ -58,7 +59,11 @@ export const k8sCommand: CliCommand = {
       }
       const same = current === text;
       ctx.out.result({ file: out, upToDate: same, scaledObjects: manifests });
-      ctx.out.line(same ? `${out} is up to date (${manifests.length} ScaledObject(s)).` : `${out} differs from what the apps generate: run the same command without --check to rewrite it.`);
+      ctx.out.line(
+        same
+          ? `${out} is up to date (${manifests.length} ScaledObject(s)).`
+          : `${out} differs from what the apps generate: run the same command without --check to rewrite it.`,
+      );
       return same ? EXIT.ok : EXIT.check;
     }
     if (out) {

@@ -8,9 +8,7 @@ export function toYaml(value: unknown, indent = 0): string {
   if (isObject(value)) {
     const entries = Object.entries(value).filter(([, v]) => v !== undefined);
     if (entries.length === 0) return '{}';
-    return entries
-      .map(([k, v]) => (isBlock(v) ? `${pad}${key(k)}:\n${toYaml(v, indent + 2)}` : `${pad}${key(k)}: ${scalar(v)}`))
-      .join('\n');
+    return entries.map(([k, v]) => (isBlock(v) ? `${pad}${key(k)}:\n${toYaml(v, indent + 2)}` : `${pad}${key(k)}: ${scalar(v)}`)).join('\n');
   }
   return scalar(value);
 }
