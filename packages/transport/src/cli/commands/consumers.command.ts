@@ -67,6 +67,7 @@ async function list(ctx: CliContext): Promise<number> {
       });
       removed.push(`${c.stream}/${c.consumer}`);
     }
+    ctx.out.line();
   }
   ctx.out.result(prune ? { ...view, removed } : view);
   ctx.out.line(`Handlers' consumers on ${conn.server}:`);

@@ -12,14 +12,15 @@ const USAGE = `Usage: nest-jetstream dead-letters <list | peek SEQ | redrive> [o
   peek SEQ                     one dead letter (its sequence in the dead-letter stream): every header and the payload
   redrive                      republish dead letters to their original subjects, removing them from the dead-letter stream
     --dry-run                  only show what would be redriven
-  --stream NAME                the dead-letter stream (default: those of --app's dead-letter routes, else every *_DEAD_LETTERS stream)
+  --stream NAME                the dead-letter stream (default: those of --app's dead-letter routes, else every DEAD_LETTERS and *_DEAD_LETTERS stream)
   --filter SUBJ                only dead letters whose original subject matches (wildcards allowed; --subject is the same)
   --from-stream NAME           only dead letters from this original stream
   --from-seq N --to-seq N      only original stream sequences in this range
   --reason TEXT                only dead letters whose reason contains TEXT
   --limit N                    at most N (default: list 100, redrive 1000)`;
 
-const DEAD_LETTER_STREAM_SUFFIX = '_DEAD_LETTERS';
+/** A dead-letter stream by its name: the one provisioning makes (`<SERVICE>_DEAD_LETTERS`) or one declared as `DEAD_LETTERS`. */
+const isDeadLetterStreamName = (name: string) => name === 'DEAD_LETTERS' || name.endsWith('_DEAD_LETTERS');
 
 /** `nest-jetstream dead-letters list | peek | redrive`. */
 export const deadLettersCommand: CliCommand = {
@@ -58,7 +59,7 @@ function filterOf(ctx: CliContext): DeadLetterFilter {
   };
 }
 
-/** The dead-letter streams to look at: --stream, or those capturing --app's dead-letter subjects, or every `*_DEAD_LETTERS` stream. */
+/** The dead-letter streams to look at: --stream, or those capturing --app's dead-letter subjects, or every stream named as a dead-letter one. */
 async function streamsOf(ctx: CliContext, conn: CliConnection): Promise<string[]> {
   const named = stringFlag(ctx.values, 'stream');
   if (named) return [named];
@@ -76,7 +77,7 @@ async function streamsOf(ctx: CliContext, conn: CliConnection): Promise<string[]
   }
   const all: string[] = [];
   try {
-    for await (const name of conn.jsm.streams.names()) if (name.endsWith(DEAD_LETTER_STREAM_SUFFIX)) all.push(name);
+    for await (const name of conn.jsm.streams.names()) if (isDeadLetterStreamName(name)) all.push(name);
   } catch (err) {
     throw conn.serverError('list the streams', err, 'Name the dead-letter stream with --stream.');
   }
@@ -108,7 +109,7 @@ async function list(ctx: CliContext): Promise<number> {
   }
   ctx.out.result({ server: conn.server, streams: result });
   if (streams.length === 0)
-    ctx.out.line(`No dead-letter stream on ${conn.server} (none named *${DEAD_LETTER_STREAM_SUFFIX}): name one with --stream, or give --app.`);
+    ctx.out.line(`No dead-letter stream on ${conn.server} (none named DEAD_LETTERS or *_DEAD_LETTERS): name one with --stream, or give --app.`);
   for (const s of result) ctx.out.line(`${s.stream}: ${s.messages} message(s), ${s.deadLetters.length} shown`);
   if (result.length > 0) {
     ctx.out.line();
