@@ -13,7 +13,7 @@ export interface ConsumerRow {
   mode: string;
   stream: string;
   consumer: string;
-  /** False when the handler's consumer is not on the server (not provisioned yet, or no instance running for a per-instance mode). */
+  /** False when the handler's consumer is not on the server (it or its stream not provisioned yet, or no instance running for a per-instance mode). */
   exists: boolean;
   pending?: number;
   ackPending?: number;
@@ -58,6 +58,7 @@ export async function readConsumers(conn: CliConnection, apps: readonly LoadedAp
       const base = { app: app.name, subject: b.subject, mode: b.mode, stream, consumer: b.durable };
       if (modeOf(b).perInstance) {
         const instances = await instanceConsumers(jsm, stream, b.durable).catch((err: unknown) => {
+          if (isNotFound(err)) return [];
           throw conn.serverError(`list the consumers of stream ${stream}`, err);
         });
         for (const info of instances) view.handlers.push(rowOf({ ...base, consumer: info.name }, info, await oldestMs(jsm, stream, b.subject, info)));
@@ -89,5 +90,5 @@ async function oldestMs(jsm: JetStreamManager, stream: string, subject: string, 
 }
 
 function isNotFound(err: unknown): boolean {
-  return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound;
+  return err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.ConsumerNotFound || err.code === JetStreamApiCodes.StreamNotFound);
 }
