@@ -44,7 +44,9 @@ describe('the packed nest-jetstream binary', () => {
   });
 
   it('is declared in package.json and lists its commands', async () => {
-    const pkg = JSON.parse(readFileSync(join(project, 'node_modules', '@nest-jetstream', 'transport', 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(project, 'node_modules', '@nest-jetstream', 'transport', 'package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+    };
     expect(Object.keys(pkg.bin)).toEqual(expect.arrayContaining(['nest-jetstream', 'nest-jetstream-redrive']));
     const help = await run(['--help']);
     expect(help.code).toBe(0);
