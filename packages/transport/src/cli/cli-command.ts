@@ -63,4 +63,6 @@ export interface CliIo {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   /** Loads the files `--app` names. Default Node's `require`. */
   loadModule?: ModuleLoader;
+  /** `--json` on one line (the `nest-jetstream-redrive` shim's output, as it always was). Default: indented. */
+  compactJson?: boolean;
 }

@@ -37,7 +37,7 @@ export class CliSession implements CliContext {
       };
     }
     this.redact = createRedactor(secrets);
-    this.out = new Output(values.json === true, this.redact, io.stdout, io.stderr);
+    this.out = new Output(values.json === true, this.redact, io.stdout, io.stderr, io.compactJson === true);
     if (connects) for (const warning of commandLineSecrets(flags)) this.out.warn(warning);
   }
 

@@ -15,6 +15,7 @@ export class Output {
     private readonly redact: Redactor,
     private readonly stdout: NodeJS.WritableStream = process.stdout,
     private readonly stderr: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
+    private readonly compactJson = false,
   ) {}
 
   /** A line for people (nothing in `--json` mode: stdout holds the JSON document alone). */
@@ -30,7 +31,7 @@ export class Output {
 
   /** The result for scripts (`--json` mode only). */
   result(value: unknown): void {
-    if (this.json) this.stdout.write(`${this.redact(JSON.stringify(value, null, 2))}\n`);
+    if (this.json) this.stdout.write(`${this.redact(JSON.stringify(value, null, this.compactJson ? undefined : 2))}\n`);
   }
 
   /** A document as it is (a generated file), for people and scripts alike. */
