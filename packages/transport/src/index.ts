@@ -96,3 +96,6 @@ export type {
   IdempotencyKeyKind,
   IdempotentOption,
 } from './interfaces/idempotency-store.interface.js';
+export type { JetStreamCliApp, AppModuleLike } from './cli/app/cli-app.interface.js';
+export type { AutoscaleOptions } from './interfaces/autoscale-options.interface.js';
+export type { DeadLetterFilter } from './dead-letter/dead-letter-browse.js';

@@ -2,6 +2,7 @@ import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { HealthOptions, LagThresholds } from '../interfaces/health-options.interface.js';
 import type { IdempotencyOptions } from '../interfaces/idempotency-store.interface.js';
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
+import type { AutoscaleOptions } from '../interfaces/autoscale-options.interface.js';
 import { DELIVERY_MODES } from '../delivery/modes.js';
 import type {
   ConsumerOptions,
@@ -129,6 +130,11 @@ export const LAG_OPTIONS: OptionTable<LagThresholds> = {
   maxAge: positive,
 };
 
+export const AUTOSCALE_OPTIONS: OptionTable<AutoscaleOptions> = {
+  lagThreshold: wholeNumber(1),
+  activationLagThreshold: wholeNumber(0),
+};
+
 /** `@JetStreamEvent(subject, options)`: checked when Nest registers the handler on the server. */
 export const HANDLER_OPTIONS: OptionTable<JetStreamEventOptions> = {
   ...CONSUMER_OPTIONS,
@@ -141,6 +147,7 @@ export const HANDLER_OPTIONS: OptionTable<JetStreamEventOptions> = {
   mode: oneOf(DELIVERY_MODES),
   inactiveThreshold: positive,
   lag: nested(LAG_OPTIONS),
+  autoscale: nested(AUTOSCALE_OPTIONS),
   idempotent: checkedElsewhere, // resolveIdempotency: it depends on the mode and the server's store
   codec: checkedElsewhere, // resolveBinding: a handler's codec only decodes, and a class instead of an instance gets its own hint
 };

@@ -32,6 +32,11 @@ export function advisoryStreamName(serviceName: string): string {
   return `${serviceName.toUpperCase().replace(/[^A-Z0-9_-]/g, '_')}_DLQ_ADVISORIES`;
 }
 
+/** The advisory stream's subjects for these consumers: both advisories of each (the CLI's permissions read them too). */
+export function advisorySubjects(consumers: readonly { stream: string; durable: string }[]): string[] {
+  return consumers.flatMap((b) => [`${MAX_DELIVERIES}.${b.stream}.${b.durable}`, `${MSG_TERMINATED}.${b.stream}.${b.durable}`]);
+}
+
 /**
  * The safety net. Advisories are fire-and-forget core NATS, so a stream captures the
  * MAX_DELIVERIES and MSG_TERMINATED advisories of every dead-lettering consumer; this
@@ -58,7 +63,7 @@ export class AdvisoryWatcher {
 
   /** The stream's subjects: both advisories of every dead-lettering consumer. */
   subjects(): string[] {
-    return this.bindings.flatMap((b) => [`${MAX_DELIVERIES}.${b.stream}.${b.durable}`, `${MSG_TERMINATED}.${b.stream}.${b.durable}`]);
+    return advisorySubjects(this.bindings);
   }
 
   /** Provisions the stream and its consumer as `mode` allows, then consumes the advisories one at a time. */

@@ -3,20 +3,12 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { Publisher, resolvePublishDefaults } from '../publishing/publisher.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { toNanos } from '../utils/duration.js';
-import { subjectMatches } from '../utils/subjects.js';
+import { matchesDeadLetter, type DeadLetterFilter } from './dead-letter-browse.js';
 import { originalHeaders, readDeadLetter } from './dead-letter-headers.js';
 
-export interface RedriveOptions {
+export interface RedriveOptions extends DeadLetterFilter {
   /** The dead-letter stream to read. */
   stream: string;
-  /** Only dead letters whose original subject matches this (wildcards allowed). Default all. */
-  subject?: string;
-  /** Only dead letters that came from this stream. Default all. */
-  fromStream?: string;
-  /** Only original stream sequences from this one (inclusive). */
-  fromSequence?: number;
-  /** Only original stream sequences up to this one (inclusive). */
-  toSequence?: number;
   /** Redrive at most this many. Default 1000. */
   limit?: number;
 }
@@ -61,7 +53,7 @@ export async function redriveDeadLetters(nc: NatsConnection, options: RedriveOpt
       for await (const msg of batch) {
         got++;
         remaining--;
-        if (result.redriven >= limit || !matches(msg, options)) {
+        if (result.redriven >= limit || !matchesDeadLetter(msg.headers, options)) {
           result.skipped++;
           continue;
         }
@@ -75,16 +67,6 @@ export async function redriveDeadLetters(nc: NatsConnection, options: RedriveOpt
     await jsm.consumers.delete(options.stream, ci.name).catch(() => undefined);
   }
   return result;
-}
-
-function matches(msg: JsMsg, o: RedriveOptions): boolean {
-  const dl = readDeadLetter(msg.headers);
-  if (!dl) return false;
-  if (o.subject && !subjectMatches(o.subject, dl.subject)) return false;
-  if (o.fromStream && dl.stream !== o.fromStream) return false;
-  if (o.fromSequence !== undefined && dl.sequence < o.fromSequence) return false;
-  if (o.toSequence !== undefined && dl.sequence > o.toSequence) return false;
-  return true;
 }
 
 async function redriveOne(msg: JsMsg, stream: string, publisher: Publisher): Promise<void> {

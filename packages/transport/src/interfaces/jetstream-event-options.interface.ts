@@ -1,6 +1,7 @@
 import type { ConsumerOptions, JetStreamEventMode } from './jetstream-options.interface.js';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import type { LagThresholds } from './health-options.interface.js';
+import type { AutoscaleOptions } from './autoscale-options.interface.js';
 import type { IdempotentOption } from './idempotency-store.interface.js';
 import type { Duration } from '../utils/duration.js';
 
@@ -32,6 +33,8 @@ export interface JetStreamEventOptions extends ConsumerOptions {
   inactiveThreshold?: Duration;
   /** This handler's lag thresholds for the readiness check. Default: the module's `health.maxPending` / `health.maxAge`. */
   lag?: LagThresholds;
+  /** How `nest-jetstream k8s` scales this handler's service with KEDA (a shared consumer only). Default: lag threshold `lag.maxPending`, else 100. */
+  autoscale?: AutoscaleOptions;
   /**
    * A message whose key the server's `idempotency.store` has recorded is acked without running the
    * handler, and the key is recorded after the handler succeeds (docs/idempotency.md). `true` keys
