@@ -18,7 +18,7 @@ const zodOrder = z.object({ id: z.string(), qty: z.number().int().min(1).default
 function bound(schema: unknown) {
   const seen: unknown[] = [];
   const handler = Object.assign(async (data: unknown) => void seen.push(data), { isEventHandler: true });
-  const binding = withPayloadSchema({ subject: 'orders.created', handler, direct: (data: unknown) => seen.push(data) }, schema, "@JetStreamEvent('orders.created') on Orders.created");
+  const binding = withPayloadSchema({ subject: 'orders.created', handler, direct: (data: unknown, _ctx: unknown) => seen.push(data) }, schema, "@JetStreamEvent('orders.created') on Orders.created");
   return { binding, seen };
 }
 

@@ -62,8 +62,13 @@ export function withPayloadSchema<B extends Pick<UnresolvedBinding, 'subject' | 
 
 /** `@JetStreamEvent('subject') on Class.method`, as the binding's own errors name a handler. */
 export function handlerAt(subject: string, extras: Record<string, unknown>): string {
-  const owner = [extras[JETSTREAM_CLASS_KEY], extras[JETSTREAM_METHOD_KEY]].filter((n) => typeof n === 'string').join('.');
+  const owner = handlerOwner(extras);
   return `@JetStreamEvent('${subject}')${owner ? ` on ${owner}` : ''}`;
+}
+
+/** `Class.method` of a `@JetStreamEvent` handler, from the extras its decorator wrote; undefined when they name neither. */
+export function handlerOwner(extras: Record<string, unknown>): string | undefined {
+  return [extras[JETSTREAM_CLASS_KEY], extras[JETSTREAM_METHOD_KEY]].filter((n) => typeof n === 'string').join('.') || undefined;
 }
 
 /** The server's one call when it binds a handler (server/handler-intake.ts): its `schema` option, if any, wraps its calls. */
