@@ -39,7 +39,11 @@ export class AppModule {
           contract: {
             version: '1.0.0',
             publishes: [
-              { subject: Subjects.InventoryReserved, schema: InventoryReservedSchema, description: 'The stock of an order is reserved (msgId: reserved:<order id>).' },
+              {
+                subject: Subjects.InventoryReserved,
+                schema: InventoryReservedSchema,
+                description: 'The stock of an order is reserved (msgId: reserved:<order id>).',
+              },
               { subject: Subjects.InventoryRejected, schema: InventoryRejectedSchema, description: 'An order cannot be served (msgId: rejected:<order id>).' },
             ],
           },

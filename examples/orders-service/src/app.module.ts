@@ -37,7 +37,13 @@ export class AppModule {
           // What it publishes, for its AsyncAPI document (GET /asyncapi, npm run asyncapi).
           contract: {
             version: '1.0.0',
-            publishes: [{ subject: Subjects.OrderCreated, schema: OrderCreatedSchema, description: 'An order placed over HTTP, after its stock check (msgId: the order id).' }],
+            publishes: [
+              {
+                subject: Subjects.OrderCreated,
+                schema: OrderCreatedSchema,
+                description: 'An order placed over HTTP, after its stock check (msgId: the order id).',
+              },
+            ],
           },
         }),
         // GET /asyncapi (the rendered page), /asyncapi.json, /asyncapi.yaml: made from a copy of this module that opens nothing.

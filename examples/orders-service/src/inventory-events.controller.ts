@@ -1,7 +1,14 @@
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { JetStreamContext, JetStreamEvent, readDeadLetter } from '@nest-jetstream/transport';
-import { InventoryRejectedSchema, InventoryReservedSchema, Subjects, type InventoryRejected, type InventoryReserved, type OrderCreated } from '@nest-jetstream/example-shared';
+import {
+  InventoryRejectedSchema,
+  InventoryReservedSchema,
+  Subjects,
+  type InventoryRejected,
+  type InventoryReserved,
+  type OrderCreated,
+} from '@nest-jetstream/example-shared';
 import { OrdersRepository } from './orders.repository';
 
 /** Moves orders to their final status from inventory's events (durable pull consumers). */

@@ -13,7 +13,7 @@ export const OrderCreatedSchema = z
 
 export const InventoryReservedSchema = z
   .object({ orderId: z.string().min(1), sku: z.string().min(1), qty: z.number().int().min(1) })
-  .meta({ title: 'InventoryReserved', description: "The stock of an order is reserved: the order is confirmed." });
+  .meta({ title: 'InventoryReserved', description: 'The stock of an order is reserved: the order is confirmed.' });
 
 export const InventoryRejectedSchema = z
   .object({ orderId: z.string().min(1), reason: z.string() })

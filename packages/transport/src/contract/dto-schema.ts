@@ -36,7 +36,9 @@ export function dtoSchema<T extends object>(dto: DtoClass<T>, options: DtoSchema
   const result = (instance: T, errors: readonly ValidationError[]): StandardSchemaResult<T> =>
     errors.length ? { issues: issuesOf(errors) } : { value: instance };
   const notAnObject = (value: unknown): StandardSchemaResult<T> | undefined =>
-    typeof value === 'object' && value !== null && !Array.isArray(value) ? undefined : { issues: [{ message: `expected an object (${dto.name}), got ${Array.isArray(value) ? 'an array' : typeof value}` }] };
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? undefined
+      : { issues: [{ message: `expected an object (${dto.name}), got ${Array.isArray(value) ? 'an array' : typeof value}` }] };
   return {
     '~standard': {
       version: 1,

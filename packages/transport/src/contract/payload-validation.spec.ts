@@ -18,7 +18,11 @@ const zodOrder = z.object({ id: z.string(), qty: z.number().int().min(1).default
 function bound(schema: unknown) {
   const seen: unknown[] = [];
   const handler = Object.assign(async (data: unknown) => void seen.push(data), { isEventHandler: true });
-  const binding = withPayloadSchema({ subject: 'orders.created', handler, direct: (data: unknown, _ctx: unknown) => seen.push(data) }, schema, "@JetStreamEvent('orders.created') on Orders.created");
+  const binding = withPayloadSchema(
+    { subject: 'orders.created', handler, direct: (data: unknown, _ctx: unknown) => seen.push(data) },
+    schema,
+    "@JetStreamEvent('orders.created') on Orders.created",
+  );
   return { binding, seen };
 }
 
@@ -40,7 +44,9 @@ describe('payload schemas', () => {
     }
     expect(thrown).toBeInstanceOf(PayloadValidationError);
     const error = thrown as PayloadValidationError;
-    expect(error.message).toMatch(/^Payload on "orders.created" does not match the schema of @JetStreamEvent\('orders.created'\) on Orders.created: id: .+; qty: .+\. Fix the publisher/);
+    expect(error.message).toMatch(
+      /^Payload on "orders.created" does not match the schema of @JetStreamEvent\('orders.created'\) on Orders.created: id: .+; qty: .+\. Fix the publisher/,
+    );
     expect(error.issues.map((i) => i.path)).toEqual([['id'], ['qty']]);
     expect(isUnrecoverable(error)).toBe(true);
     expect(seen).toEqual([]);
@@ -74,7 +80,10 @@ describe('payload schemas', () => {
 
   it('exports the JSON Schema of zod and of a DTO', () => {
     expect(payloadJsonSchema(zodOrder)).toMatchObject({ type: 'object', properties: { id: { type: 'string' } }, required: ['id'] });
-    expect(payloadJsonSchema(dtoSchema(OrderDto))).toMatchObject({ title: 'OrderDto', properties: { id: { type: 'string' }, qty: { type: 'integer', maximum: 1000 } } });
+    expect(payloadJsonSchema(dtoSchema(OrderDto))).toMatchObject({
+      title: 'OrderDto',
+      properties: { id: { type: 'string' }, qty: { type: 'integer', maximum: 1000 } },
+    });
     expect(payloadJsonSchema({ validator: zodOrder, jsonSchema: { type: 'object' } })).toEqual({ type: 'object' });
   });
 });

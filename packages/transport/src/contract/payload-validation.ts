@@ -17,7 +17,9 @@ export function checkSchemaOption(at: string, option: string, value: unknown): P
   if (isPayloadSchema(value)) return value;
   const isClass = typeof value === 'function';
   const got = isClass ? `the class ${value.name || '(anonymous)'}` : describeValue(value);
-  const hint = isClass ? ` A class is not a schema: for a class-validator DTO pass dtoSchema(${value.name || 'YourDto'}) (from @nest-jetstream/transport/class-validator).` : '';
+  const hint = isClass
+    ? ` A class is not a schema: for a class-validator DTO pass dtoSchema(${value.name || 'YourDto'}) (from @nest-jetstream/transport/class-validator).`
+    : '';
   throw new JetStreamConfigError(
     `${at}: ${option} must be a Standard Schema validator (zod, valibot, arktype: an object with '~standard'), dtoSchema(YourDto) for a class-validator DTO, or { validator, jsonSchema }; got ${got}.${hint}`,
   );

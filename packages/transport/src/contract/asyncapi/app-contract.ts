@@ -19,6 +19,10 @@ export interface AppContract {
 }
 
 /** The declared stream whose subjects capture `subject`, if one does (the server may know more: the document says only what the app declares). */
-export function declaredStreamOf(streams: readonly StreamDeclaration[], subject: string, capture: (filter: string, subject: string) => boolean): StreamDeclaration | undefined {
+export function declaredStreamOf(
+  streams: readonly StreamDeclaration[],
+  subject: string,
+  capture: (filter: string, subject: string) => boolean,
+): StreamDeclaration | undefined {
   return streams.find((s) => s.subjects.some((filter) => capture(filter, subject)));
 }

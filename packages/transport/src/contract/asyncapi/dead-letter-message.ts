@@ -39,7 +39,14 @@ export function deadLetterMessage(): AsyncApiMessage {
     headers: {
       type: 'object',
       properties,
-      required: [DeadLetterHeaders.Subject, DeadLetterHeaders.Stream, DeadLetterHeaders.Sequence, DeadLetterHeaders.Deliveries, DeadLetterHeaders.Reason, DeadLetterHeaders.Time],
+      required: [
+        DeadLetterHeaders.Subject,
+        DeadLetterHeaders.Stream,
+        DeadLetterHeaders.Sequence,
+        DeadLetterHeaders.Deliveries,
+        DeadLetterHeaders.Reason,
+        DeadLetterHeaders.Time,
+      ],
     },
     payload: { description: "The original's payload, as it was published (its codec's bytes)." },
   };
