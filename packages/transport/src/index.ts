@@ -95,6 +95,6 @@ export type {
   IdempotencyKeyKind,
   IdempotentOption,
 } from './interfaces/idempotency-store.interface.js';
-export { PayloadValidationError } from './errors/payload-validation.error.js';
-export type { PayloadSchema, StandardSchemaV1, StandardSchemaIssue, StandardSchemaResult, StandardJsonSchemaConverter } from './contract/standard-schema.js';
+export { PayloadValidationError } from './schemas/payload-validation.error.js';
+export type { PayloadSchema, StandardSchemaV1, StandardSchemaIssue, StandardSchemaResult, StandardJsonSchemaConverter } from './schemas/standard-schema.js';
 export type { HandlerSchemaOptions, ContractOptions, PublishContract, ContractModuleOptions } from './interfaces/contract-options.interface.js';

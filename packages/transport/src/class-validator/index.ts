@@ -3,5 +3,5 @@
  * class-validator-jsonschema): `@JetStreamEvent(subject, { schema: dtoSchema(Dto) })`.
  * @module @nest-jetstream/transport/class-validator
  */
-export { dtoSchema } from '../contract/dto-schema.js';
-export type { DtoClass, DtoSchemaOptions } from '../contract/dto-schema.js';
+export { dtoSchema } from '../schemas/dto-schema.js';
+export type { DtoClass, DtoSchemaOptions } from '../schemas/dto-schema.js';

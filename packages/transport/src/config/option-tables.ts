@@ -16,7 +16,7 @@ import { deadLetterProblem } from './dead-letter-subject.js';
 import { describeValue } from '../errors/describe-value.js';
 import { toMillis } from '../utils/duration.js';
 import { nameProblem } from '../utils/subjects.js';
-import { checkContractOptions } from '../contract/contract-options-check.js';
+import { checkContractOptions } from './contract-option-checks.js';
 import { checkedElsewhere, duration, flag, fn, listOf, nested, oneOf, ratio, text, wholeNumber, type OptionCheck, type OptionTable } from './option-checks.js';
 
 // Every option the library takes, one line each: a new option is a new line in its table (the

@@ -1,4 +1,4 @@
-import type { PayloadSchema } from '../contract/standard-schema.js';
+import type { PayloadSchema } from '../schemas/standard-schema.js';
 
 /** A handler's payload contract (`@JetStreamEvent(subject, { schema })`). */
 export interface HandlerSchemaOptions {

@@ -6,7 +6,7 @@ import type { JetStreamServerOptions } from '../interfaces/jetstream-options.int
 import { registrationOf } from '../nest-adapter/nest-internals.js';
 import { planDirectCall, type DirectCallPlan } from './direct-call.js';
 import { bindingOf } from './server-facts.js';
-import { withHandlerSchema } from '../contract/payload-validation.js';
+import { withHandlerSchema } from '../schemas/payload-validation.js';
 
 /** A handler Nest offered the server (`Server.addHandler`), its pattern already normalised to a subject. */
 export interface OfferedHandler {

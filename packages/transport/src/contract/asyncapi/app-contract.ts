@@ -1,7 +1,7 @@
 import type { HandlerBinding, UnresolvedBinding } from '../../bindings/handler-binding.js';
 import type { PublishContract } from '../../interfaces/contract-options.interface.js';
 import type { JetStreamServerOptions, StreamDeclaration } from '../../interfaces/jetstream-options.interface.js';
-import type { PayloadSchema } from '../standard-schema.js';
+import type { PayloadSchema } from '../../schemas/standard-schema.js';
 
 /** One handler as the document shows it: its binding resolved (defaults applied), its schema and the stream it reads. */
 export interface ContractHandler {

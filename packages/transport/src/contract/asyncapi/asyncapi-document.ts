@@ -4,7 +4,7 @@ import { modeOf } from '../../delivery/modes.js';
 import type { PublishContract } from '../../interfaces/contract-options.interface.js';
 import type { StreamDeclaration } from '../../interfaces/jetstream-options.interface.js';
 import { subjectMatches, subjectProblem } from '../../utils/subjects.js';
-import { payloadJsonSchema, vendorOf, type PayloadSchema } from '../standard-schema.js';
+import { payloadJsonSchema, vendorOf, type PayloadSchema } from '../../schemas/standard-schema.js';
 import { declaredStreamOf, type AppContract, type ContractHandler } from './app-contract.js';
 import type { AsyncApiChannel, AsyncApiDocument, AsyncApiMessage, JsonSchema } from './asyncapi-types.js';
 import { DEAD_LETTER_MESSAGE, deadLetterMessage } from './dead-letter-message.js';

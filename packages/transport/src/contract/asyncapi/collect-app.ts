@@ -1,14 +1,14 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import { JETSTREAM_EXTRAS_KEY, JETSTREAM_TRANSPORT } from '../../constants.js';
+import { DEFAULTS, JETSTREAM_EXTRAS_KEY, JETSTREAM_TRANSPORT } from '../../constants.js';
 import { JetStreamConfigError } from '../../errors/jetstream-transport.error.js';
 import type { JetStreamEventOptions } from '../../interfaces/jetstream-event-options.interface.js';
 import type { JetStreamServerOptions } from '../../interfaces/jetstream-options.interface.js';
 import { JETSTREAM_MODULE_OPTIONS } from '../../module/jetstream-module-definition.js';
-import { bindingOf } from '../../server/server-facts.js';
+import { resolveBinding } from '../../bindings/resolve-bindings.js';
 import { subjectMatches } from '../../utils/subjects.js';
-import { checkSchemaOption, handlerAt, handlerOwner } from '../payload-validation.js';
+import { checkSchemaOption, handlerAt, handlerOwner } from '../../schemas/payload-validation.js';
 import { declaredStreamOf, type AppContract, type ContractHandler } from './app-contract.js';
 
 /** A handler Nest offered: kept until the options are known. */
@@ -89,8 +89,22 @@ function optionsOf(get: () => JetStreamServerOptions): JetStreamServerOptions | 
 function handlerOf(offered: Offered, options: JetStreamServerOptions): ContractHandler[] {
   const own = offered.extras[JETSTREAM_EXTRAS_KEY] as JetStreamEventOptions | undefined;
   if (!own && !(offered.isEventHandler && options.bindPlainEventPatterns === true)) return [];
-  const { handler: _h, direct: _d, idempotency: _i, codec: _c, ...binding } = bindingOf(offered.subject, own, offered.extras, offered.callback, options);
   const at = handlerAt(offered.subject, offered.extras);
+  const owner = handlerOwner(offered.extras);
+  // As the server resolves it (server/server-facts.ts bindingOf): every default applied, every option checked.
+  const serviceName = options.serviceName ?? DEFAULTS.serviceName;
+  const store = options.idempotency?.store;
+  const resolved = resolveBinding(
+    offered.subject,
+    own ?? {},
+    options.consumerDefaults ?? {},
+    serviceName,
+    offered.callback,
+    options.deadLetter ?? false,
+    store,
+    owner,
+  );
+  const { handler: _h, direct: _d, idempotency: _i, codec: _c, ...binding } = resolved;
   const stream = binding.stream ?? declaredStreamOf(options.streams ?? [], binding.subject, subjectMatches)?.name;
-  return [{ binding: { ...binding, stream }, owner: handlerOwner(offered.extras), schema: checkSchemaOption(at, 'schema', own?.schema) }];
+  return [{ binding: { ...binding, stream }, owner, schema: checkSchemaOption(at, 'schema', own?.schema) }];
 }

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { IsInt, IsString, Max, Min } from 'class-validator';
 import { z } from 'zod';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
-import { PayloadValidationError } from '../errors/payload-validation.error.js';
+import { PayloadValidationError } from './payload-validation.error.js';
 import { isUnrecoverable } from '../settlement/settle-policy.js';
 import { dtoSchema } from './dto-schema.js';
 import { withPayloadSchema } from './payload-validation.js';

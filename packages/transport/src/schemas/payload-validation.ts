@@ -1,12 +1,19 @@
-import type { UnresolvedBinding } from '../bindings/handler-binding.js';
+import type { MessageHandler } from '@nestjs/microservices';
 import { JETSTREAM_CLASS_KEY, JETSTREAM_METHOD_KEY } from '../constants.js';
 import { describeValue } from '../errors/describe-value.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
-import { PayloadValidationError } from '../errors/payload-validation.error.js';
+import { PayloadValidationError } from './payload-validation.error.js';
 import { isPayloadSchema, validatorOf, type PayloadSchema, type StandardSchemaIssue, type StandardSchemaResult } from './standard-schema.js';
 
 /** A handler call (`binding.handler` or `binding.direct`): the decoded payload and the context. */
 type HandlerCall = (data: unknown, ctx: never) => unknown;
+
+/** The parts of a handler binding a schema wraps (bindings/handler-binding.ts). */
+export interface SchemaBound {
+  subject: string;
+  handler: MessageHandler;
+  direct?: (data: unknown, ctx: object) => unknown;
+}
 
 /** What a check of one payload comes to: the value to hand on, or the issues (a Promise for an async validator). */
 export type PayloadCheck = (value: unknown) => StandardSchemaResult<unknown> | Promise<StandardSchemaResult<unknown>>;
@@ -53,7 +60,7 @@ export function validatingCall<F extends HandlerCall>(call: F, check: PayloadChe
  * A handler with a `schema` gets its calls wrapped (here, once, when it is bound); one without
  * is returned as it is: nothing is paid per message.
  */
-export function withPayloadSchema<B extends Pick<UnresolvedBinding, 'subject' | 'handler' | 'direct'>>(binding: B, schemaOption: unknown, at: string): B {
+export function withPayloadSchema<B extends SchemaBound>(binding: B, schemaOption: unknown, at: string): B {
   const schema = checkSchemaOption(at, 'schema', schemaOption);
   if (!schema) return binding;
   const check = payloadCheck(schema);
@@ -74,10 +81,6 @@ export function handlerOwner(extras: Record<string, unknown>): string | undefine
 }
 
 /** The server's one call when it binds a handler (server/handler-intake.ts): its `schema` option, if any, wraps its calls. */
-export function withHandlerSchema<B extends Pick<UnresolvedBinding, 'subject' | 'handler' | 'direct'>>(
-  binding: B,
-  own: { schema?: unknown } | undefined,
-  extras: Record<string, unknown>,
-): B {
+export function withHandlerSchema<B extends SchemaBound>(binding: B, own: { schema?: unknown } | undefined, extras: Record<string, unknown>): B {
   return own?.schema === undefined ? binding : withPayloadSchema(binding, own.schema, handlerAt(binding.subject, extras));
 }

@@ -1,6 +1,6 @@
-import type { StandardSchemaIssue } from '../contract/standard-schema.js';
-import { JetStreamConfigError } from './jetstream-transport.error.js';
-import { JetStreamTermError } from './handler.errors.js';
+import type { StandardSchemaIssue } from './standard-schema.js';
+import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
+import { JetStreamTermError } from '../errors/handler.errors.js';
 
 /** The most issues a message names: a payload wrong everywhere must not make a dead-letter header of kilobytes. */
 const MAX_ISSUES_NAMED = 10;

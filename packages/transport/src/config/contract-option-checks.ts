@@ -1,9 +1,9 @@
-import { checkOptionObject, nested, text, type OptionCheck, type OptionTable } from '../config/option-checks.js';
+import { checkOptionObject, nested, text, type OptionCheck, type OptionTable } from './option-checks.js';
 import { describeValue } from '../errors/describe-value.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { ContractOptions, PublishContract } from '../interfaces/contract-options.interface.js';
 import { subjectProblem } from '../utils/subjects.js';
-import { checkSchemaOption } from './payload-validation.js';
+import { checkSchemaOption } from '../schemas/payload-validation.js';
 
 const subject: OptionCheck = (v, where, path) => {
   const bad = typeof v === 'string' ? subjectProblem(v) : `it is ${describeValue(v)}, not a string`;
