@@ -31,7 +31,7 @@ module.exports = {
     ...sqliteMapper,
     '^(\\.{1,2}/.*)\\.js$': '$1',
     '^@nest-jetstream/transport$': path.join(__dirname, 'packages/transport/src/index.ts'),
-    '^@nest-jetstream/transport/(metrics|tracing|terminus|sql)$': path.join(__dirname, 'packages/transport/src/$1/index.ts'),
+    '^@nest-jetstream/transport/(metrics|tracing|terminus|sql|asyncapi|class-validator)$': path.join(__dirname, 'packages/transport/src/$1/index.ts'),
     '^@nest-jetstream/testing$': path.join(__dirname, 'packages/testing/src/index.ts'),
     '^@nest-jetstream/example-shared$': path.join(__dirname, 'examples/shared/src/index.ts'),
   },

@@ -12,6 +12,8 @@ const packages = {
   '@nest-jetstream/transport/tracing': path.join(root, 'packages/transport/src/tracing/index.ts'),
   '@nest-jetstream/transport/terminus': path.join(root, 'packages/transport/src/terminus/index.ts'),
   '@nest-jetstream/transport/sql': path.join(root, 'packages/transport/src/sql/index.ts'),
+  '@nest-jetstream/transport/asyncapi': path.join(root, 'packages/transport/src/asyncapi/index.ts'),
+  '@nest-jetstream/transport/class-validator': path.join(root, 'packages/transport/src/class-validator/index.ts'),
   '@nest-jetstream/testing': path.join(root, 'packages/testing/src/index.ts'),
   '@nest-jetstream/example-shared': path.join(root, 'examples/shared/src/index.ts'),
 };

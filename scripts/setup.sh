@@ -9,6 +9,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 npm install --no-audit --no-fund
 bash scripts/install-nats-server.sh
 bash scripts/install-promtool.sh
+bash scripts/install-chromium.sh
 bash scripts/install-node.sh
 npx nx run-many -t build --outputStyle=static
 # The compat apps (NestJS 11 CommonJS, NestJS 12 ESM) get the packed build, as users do.

@@ -14,6 +14,7 @@ export NX_DAEMON=false
 
 bash scripts/install-nats-server.sh >/dev/null
 bash scripts/install-promtool.sh >/dev/null
+bash scripts/install-chromium.sh >/dev/null
 bash scripts/install-node.sh >/dev/null
 node20="$(command -v node)"
 node22="${NODE22_BIN:-${NODE_CACHE_DIR:-$PWD/.cache/node}/22/bin/node}"

@@ -169,6 +169,8 @@ describe('the packed packages, as npm would publish them', () => {
       './tracing': 'dist/cjs/tracing/index.d.ts',
       './terminus': 'dist/cjs/terminus/index.d.ts',
       './sql': 'dist/cjs/sql/index.d.ts',
+      './asyncapi': 'dist/cjs/asyncapi/index.d.ts',
+      './class-validator': 'dist/cjs/class-validator/index.d.ts',
       './package.json': 'package.json',
     });
   }, 60_000);

@@ -1,6 +1,18 @@
 import { Module } from '@nestjs/common';
 import { JetStreamModule } from '@nest-jetstream/transport';
-import { DEAD_LETTER_TEMPLATE, natsConnection, observability, OperationsModule, streams, type ServiceConfig } from '@nest-jetstream/example-shared';
+import { buildAsyncApiDocument } from '@nest-jetstream/transport/asyncapi';
+import {
+  AsyncApiPageModule,
+  DEAD_LETTER_TEMPLATE,
+  InventoryRejectedSchema,
+  InventoryReservedSchema,
+  natsConnection,
+  observability,
+  OperationsModule,
+  streams,
+  Subjects,
+  type ServiceConfig,
+} from '@nest-jetstream/example-shared';
 import { ReservationsController } from './reservations.controller';
 import { StockController } from './stock.controller';
 import { StockRepository } from './stock.repository';
@@ -23,10 +35,24 @@ export class AppModule {
           provisioning: config.provisioning,
           metrics,
           health,
+          // What it publishes, for its AsyncAPI document (GET /asyncapi, npm run asyncapi).
+          contract: {
+            version: '1.0.0',
+            publishes: [
+              {
+                subject: Subjects.InventoryReserved,
+                schema: InventoryReservedSchema,
+                description: 'The stock of an order is reserved (msgId: reserved:<order id>).',
+              },
+              { subject: Subjects.InventoryRejected, schema: InventoryRejectedSchema, description: 'An order cannot be served (msgId: rejected:<order id>).' },
+            ],
+          },
           // The processed keys, pruned hourly after 7 days: far beyond ORDERS' duplicate window
           // (10m) and the longest redelivery (maxDeliver 3 × (handlerTimeout 5m + backoff 1s)).
           idempotency: { store: stock.idempotency, pruneInterval: '1h', retain: '7d' },
         }),
+        // GET /asyncapi (the rendered page), /asyncapi.json, /asyncapi.yaml: made from a copy of this module that opens nothing.
+        AsyncApiPageModule.forDocument(SERVICE_NAME, () => buildAsyncApiDocument(AppModule.forConfig({ ...config, dbPath: ':memory:' }))),
         // GET /health/live, /health/ready and /metrics
         OperationsModule.forRegistry(registry),
       ],

@@ -1,7 +1,9 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { JetStreamClient, JetStreamContext, JetStreamEvent, JetStreamTermError } from '@nest-jetstream/transport';
-import { Subjects, type InventoryRejected, type InventoryReserved, type OrderCreated } from '@nest-jetstream/example-shared';
+import { JetStreamClient, JetStreamContext, JetStreamEvent } from '@nest-jetstream/transport';
+import { dtoSchema } from '@nest-jetstream/transport/class-validator';
+import { Subjects, type InventoryRejected, type InventoryReserved } from '@nest-jetstream/example-shared';
+import { OrderCreatedDto } from './order-created.dto';
 import { StockRepository } from './stock.repository';
 
 @Controller()
@@ -22,12 +24,12 @@ export class ReservationsController {
    * the publish would then never publish the outcome (the order would stay pending for good).
    * The handler checks the store itself and replays the stored outcome instead; `idempotent`
    * suits handlers whose work ends with the commit (docs/idempotency.md).
+   *
+   * `schema`: a malformed event is terminated and dead-lettered with its failing fields before
+   * the handler runs (docs/contracts.md).
    */
-  @JetStreamEvent(Subjects.OrderCreated, { maxDeliver: 3, backoff: ['200ms', '1s'], concurrency: 8 })
-  async reserve(@Payload() order: OrderCreated, @Ctx() ctx: JetStreamContext) {
-    if (typeof order?.id !== 'string' || typeof order.sku !== 'string' || !Number.isInteger(order.qty)) {
-      throw new JetStreamTermError(`malformed order event: ${JSON.stringify(order)}`);
-    }
+  @JetStreamEvent(Subjects.OrderCreated, { maxDeliver: 3, backoff: ['200ms', '1s'], concurrency: 8, schema: dtoSchema(OrderCreatedDto) })
+  async reserve(@Payload() order: OrderCreatedDto, @Ctx() ctx: JetStreamContext) {
     if (order.sku === 'SKU-POISON') {
       // A simulated bug: this order fails on every attempt and ends in the dead-letter stream.
       throw new Error(`warehouse system crashed on ${order.sku}`);

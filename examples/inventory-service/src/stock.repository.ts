@@ -76,6 +76,8 @@ export class StockRepository {
   /** Nest calls this on shutdown (SIGTERM with enableShutdownHooks), after the transports closed. */
   onApplicationShutdown(): void {
     this.close();
+    // An in-memory copy (the one the AsyncAPI document is read from) stopping is not the service stopping.
+    if (this.db.memory) return;
     process.stdout.write(`${JSON.stringify({ event: 'stopped', service: 'inventory' })}\n`);
   }
 }

@@ -1,7 +1,18 @@
 import { Module } from '@nestjs/common';
 import { ClientsModule, Transport } from '@nestjs/microservices';
 import { JetStreamModule } from '@nest-jetstream/transport';
-import { DEAD_LETTER_TEMPLATE, natsConnection, observability, OperationsModule, streams, type ServiceConfig } from '@nest-jetstream/example-shared';
+import { buildAsyncApiDocument } from '@nest-jetstream/transport/asyncapi';
+import {
+  AsyncApiPageModule,
+  DEAD_LETTER_TEMPLATE,
+  natsConnection,
+  observability,
+  OperationsModule,
+  OrderCreatedSchema,
+  streams,
+  Subjects,
+  type ServiceConfig,
+} from '@nest-jetstream/example-shared';
 import { InventoryEventsController } from './inventory-events.controller';
 import { OrdersController } from './orders.controller';
 import { OrdersRepository } from './orders.repository';
@@ -23,7 +34,20 @@ export class AppModule {
           provisioning: config.provisioning,
           metrics,
           health,
+          // What it publishes, for its AsyncAPI document (GET /asyncapi, npm run asyncapi).
+          contract: {
+            version: '1.0.0',
+            publishes: [
+              {
+                subject: Subjects.OrderCreated,
+                schema: OrderCreatedSchema,
+                description: 'An order placed over HTTP, after its stock check (msgId: the order id).',
+              },
+            ],
+          },
         }),
+        // GET /asyncapi (the rendered page), /asyncapi.json, /asyncapi.yaml: made from a copy of this module that opens nothing.
+        AsyncApiPageModule.forDocument(SERVICE_NAME, () => buildAsyncApiDocument(AppModule.forConfig({ ...config, dbPath: ':memory:' }))),
         // GET /health/live, /health/ready and /metrics
         OperationsModule.forRegistry(registry, [CORE_NATS]),
         ClientsModule.register({

@@ -1,7 +1,14 @@
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { JetStreamContext, JetStreamEvent, readDeadLetter } from '@nest-jetstream/transport';
-import { Subjects, type InventoryRejected, type InventoryReserved, type OrderCreated } from '@nest-jetstream/example-shared';
+import {
+  InventoryRejectedSchema,
+  InventoryReservedSchema,
+  Subjects,
+  type InventoryRejected,
+  type InventoryReserved,
+  type OrderCreated,
+} from '@nest-jetstream/example-shared';
 import { OrdersRepository } from './orders.repository';
 
 /** Moves orders to their final status from inventory's events (durable pull consumers). */
@@ -11,12 +18,12 @@ export class InventoryEventsController {
 
   constructor(private readonly orders: OrdersRepository) {}
 
-  @JetStreamEvent(Subjects.InventoryReserved, { maxDeliver: 5, backoff: ['500ms', '2s', '5s'] })
+  @JetStreamEvent(Subjects.InventoryReserved, { maxDeliver: 5, backoff: ['500ms', '2s', '5s'], schema: InventoryReservedSchema })
   reserved(@Payload() event: InventoryReserved) {
     this.orders.settle(event.orderId, 'confirmed', null);
   }
 
-  @JetStreamEvent(Subjects.InventoryRejected, { maxDeliver: 5, backoff: ['500ms', '2s', '5s'] })
+  @JetStreamEvent(Subjects.InventoryRejected, { maxDeliver: 5, backoff: ['500ms', '2s', '5s'], schema: InventoryRejectedSchema })
   rejected(@Payload() event: InventoryRejected) {
     this.orders.settle(event.orderId, 'rejected', event.reason);
   }

@@ -53,6 +53,8 @@ export class OrdersRepository {
   /** Nest calls this on shutdown (SIGTERM with enableShutdownHooks), after the transports closed. */
   onApplicationShutdown(): void {
     this.close();
+    // An in-memory copy (the one the AsyncAPI document is read from) stopping is not the service stopping.
+    if (this.db.memory) return;
     process.stdout.write(`${JSON.stringify({ event: 'stopped', service: 'orders' })}\n`);
   }
 }

@@ -17,6 +17,7 @@ import { deadLetterProblem } from './dead-letter-subject.js';
 import { describeValue } from '../errors/describe-value.js';
 import { toMillis } from '../utils/duration.js';
 import { nameProblem } from '../utils/subjects.js';
+import { checkContractOptions } from './contract-option-checks.js';
 import { checkedElsewhere, duration, flag, fn, listOf, nested, oneOf, ratio, text, wholeNumber, type OptionCheck, type OptionTable } from './option-checks.js';
 
 // Every option the library takes, one line each: a new option is a new line in its table (the
@@ -150,6 +151,7 @@ export const HANDLER_OPTIONS: OptionTable<JetStreamEventOptions> = {
   autoscale: nested(AUTOSCALE_OPTIONS),
   idempotent: checkedElsewhere, // resolveIdempotency: it depends on the mode and the server's store
   codec: checkedElsewhere, // resolveBinding: a handler's codec only decodes, and a class instead of an instance gets its own hint
+  schema: checkedElsewhere, // contract/payload-validation.ts: a Standard Schema, dtoSchema(Dto), or { validator, jsonSchema }
 };
 
 export const PUBLISH_OPTIONS: OptionTable<PublishDefaults> = {
@@ -277,4 +279,5 @@ export const SERVER_OPTIONS: OptionTable<JetStreamServerOptions> = {
     }
   },
   idempotency: nested(IDEMPOTENCY_OPTIONS),
+  contract: checkContractOptions,
 };

@@ -1,4 +1,5 @@
 import type { StreamConfig } from '@nats-io/jetstream';
+import type { ContractModuleOptions } from './contract-options.interface.js';
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import type { Duration } from '../utils/duration.js';
@@ -92,7 +93,7 @@ export interface PublishDefaults {
 }
 
 /** What a `JetStreamClient` uses (a publisher). */
-export interface JetStreamClientOptions extends JetStreamDomainOption {
+export interface JetStreamClientOptions extends JetStreamDomainOption, ContractModuleOptions {
   /** `@nats-io/transport-node` connection options: servers, name, user/pass, token, authenticator, tls... Default `{ servers: 'nats://127.0.0.1:4222' }`, reconnecting as long as it runs. */
   connection?: NodeConnectionOptions;
   /** This service's name. Required for a server with handlers (the prefix of derived durable names `<serviceName>__<subject>`); optional for a client. */

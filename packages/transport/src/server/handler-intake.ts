@@ -6,6 +6,7 @@ import type { JetStreamServerOptions } from '../interfaces/jetstream-options.int
 import { registrationOf } from '../nest-adapter/nest-internals.js';
 import { planDirectCall, type DirectCallPlan } from './direct-call.js';
 import { bindingOf } from './server-facts.js';
+import { withHandlerSchema } from '../schemas/payload-validation.js';
 
 /** A handler Nest offered the server (`Server.addHandler`), its pattern already normalised to a subject. */
 export interface OfferedHandler {
@@ -39,5 +40,5 @@ export function bindingForHandler(server: object, offered: OfferedHandler, optio
   } else {
     binding.pipelineReason = plan.reason;
   }
-  return binding;
+  return withHandlerSchema(binding, own, extras);
 }
