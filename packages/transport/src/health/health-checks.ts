@@ -218,6 +218,9 @@ export async function checkConsumers(source: HealthSource, s: HealthSettings): P
       }
       try {
         const info = await within(conn.jsm.consumers.info(c.stream, c.durable), s.timeoutMs, `consumer info of ${key}`);
+        // Paused on purpose (consumer-control/): its backlog grows by design, so it is reported, not counted as lag.
+        if (info.paused)
+          return void (details[key] = { paused: true, pausedUntil: info.config.pause_until, pending: info.num_pending, ackPending: info.num_ack_pending });
         const unprocessed = info.num_pending + info.num_ack_pending;
         const oldestAgeMs = ageMs(await oldestUnprocessed(conn.jsm, c.stream, c.subject, info));
         const maxPending = c.lag?.maxPending ?? s.maxPending;

@@ -1,4 +1,5 @@
 import { modeOf, pushDeliverSubject, type DeliveryMode } from '../delivery/modes.js';
+import { consumerControlRules } from '../consumer-control/control-permissions.js';
 
 /** A NATS user's permissions, as the server's config (`authorization.users[].permissions`) takes them. */
 export interface NatsPermissions {
@@ -102,6 +103,7 @@ export function computePermissions(plan: PermissionsPlan, role: PermissionRole):
       pub.add(`${api}.CONSUMER.CREATE.${c.stream}.${c.durable}.>`); // 2.10+, with its filter subject
       pub.add(`${api}.CONSUMER.DURABLE.CREATE.${c.stream}.${c.durable}`); // 2.9
     }
+    for (const subject of consumerControlRules(plan.consumers)) pub.add(subject);
   }
   return { publish: { allow: [...pub].sort() }, subscribe: { allow: [...sub].sort() } };
 }

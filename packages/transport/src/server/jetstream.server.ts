@@ -30,6 +30,7 @@ import { checkBeforeStart, deadLetterSubjectsOf, LeftBehindCache, planPermission
 import { provisionBindings } from './provision-bindings.js';
 import { ShutdownReport } from './shutdown-report.js';
 import { JetStreamHealth } from '../health/jetstream-health.js';
+import { JetStreamConsumers } from '../consumer-control/jetstream-consumers.js';
 import type { HealthSource } from '../health/health-source.js';
 import type { ProcessingHooks } from '../consuming/processing-hooks.js';
 import type { HandlerBinding, HandlerBindingInfo, UnresolvedBinding } from '../bindings/handler-binding.js';
@@ -77,6 +78,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   #closedError?: Error;
   /** Liveness and readiness (the six health signals); `@nest-jetstream/transport/terminus` wraps it for `@nestjs/terminus`. */
   readonly health: JetStreamHealth;
+  /** Pauses and resumes the handlers' consumers on the server (docs/consumer-control.md). */
+  readonly consumers = new JetStreamConsumers({ who: 'JetStreamServer', jsm: () => this.#jsm, nc: () => this.#nc, bindings: () => this.#boundTo() });
   #provisioner?: Provisioner;
   #runners: HandlerRunner[] = [];
   readonly #replays = new Set<HandlerRunner>();
