@@ -2,6 +2,7 @@ import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { HealthOptions, LagThresholds } from '../interfaces/health-options.interface.js';
 import type { IdempotencyOptions } from '../interfaces/idempotency-store.interface.js';
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
+import type { OverflowOptions } from '../interfaces/priority-options.interface.js';
 import { DELIVERY_MODES } from '../delivery/modes.js';
 import type {
   ConsumerOptions,
@@ -129,6 +130,12 @@ export const LAG_OPTIONS: OptionTable<LagThresholds> = {
   maxAge: positive,
 };
 
+export const OVERFLOW_OPTIONS: OptionTable<OverflowOptions> = {
+  minPending: wholeNumber(1),
+  minAckPending: wholeNumber(1),
+  standby: flag,
+};
+
 /** `@JetStreamEvent(subject, options)`: checked when Nest registers the handler on the server. */
 export const HANDLER_OPTIONS: OptionTable<JetStreamEventOptions> = {
   ...CONSUMER_OPTIONS,
@@ -143,6 +150,8 @@ export const HANDLER_OPTIONS: OptionTable<JetStreamEventOptions> = {
   lag: nested(LAG_OPTIONS),
   idempotent: checkedElsewhere, // resolveIdempotency: it depends on the mode and the server's store
   codec: checkedElsewhere, // resolveBinding: a handler's codec only decodes, and a class instead of an instance gets its own hint
+  singleton: checkedElsewhere, // resolvePriority: true or { takeoverAfter }, and the mode
+  overflow: nested(OVERFLOW_OPTIONS),
 };
 
 export const PUBLISH_OPTIONS: OptionTable<PublishDefaults> = {

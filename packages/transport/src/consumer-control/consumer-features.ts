@@ -4,6 +4,8 @@ import { versionAtLeast } from '../utils/server-version.js';
 /** The consumer features that need a newer server than the oldest supported (2.9.10), with the version that brought each. */
 export const CONSUMER_FEATURES = {
   pause: { name: 'consumer pause (pause_until)', minServer: '2.11.0' },
+  singleton: { name: 'singleton handlers (priority policy pinned_client)', minServer: '2.11.0' },
+  overflow: { name: 'overflow handlers (priority policy overflow)', minServer: '2.11.0' },
 } as const;
 
 export type ConsumerFeature = keyof typeof CONSUMER_FEATURES;

@@ -4,7 +4,7 @@ import type { HandlerBinding } from '../bindings/handler-binding.js';
 import { modeOf } from '../delivery/modes.js';
 import { JetStreamConfigError, JetStreamNotListeningError } from '../errors/jetstream-transport.error.js';
 import { toMillis, type Duration } from '../utils/duration.js';
-import { assertConsumerFeature } from './consumer-features.js';
+import { assertConsumerFeature, type ConsumerFeature } from './consumer-features.js';
 
 /** `pause()` without `until`: far enough to mean "until resumed", near enough for the server's nanosecond clock (int64, 292 years). */
 export const PAUSED_UNTIL_RESUMED = new Date('2200-01-01T00:00:00Z');
@@ -62,6 +62,19 @@ export class JetStreamConsumers {
     return stateOf(binding, res.paused, res.pause_until);
   }
 
+  /**
+   * Moves a singleton handler's pin away from the instance holding it: the server pins the next
+   * instance that pulls (this one included). Messages the old holder still runs settle as usual.
+   */
+  async unpin(subject: string): Promise<void> {
+    const at = `${this.source.who}.consumers.unpin("${subject}")`;
+    const { jsm, binding } = this.target('unpin', subject, 'singleton');
+    if (binding.priority?.policy !== 'pinned_client') {
+      throw new JetStreamConfigError(`${at}: the handler is not a singleton; only @JetStreamEvent(subject, { singleton }) has a pin to move.`);
+    }
+    await jsm.consumers.unpin(binding.stream, binding.durable, binding.priority.group);
+  }
+
   /** Whether the handler's consumer is paused now, and until when. */
   async pauseState(subject: string): Promise<ConsumerPauseState> {
     const { jsm, binding } = this.target('pauseState', subject);
@@ -70,7 +83,7 @@ export class JetStreamConsumers {
   }
 
   /** The handler's binding and a connection, or the error that says why there are none. */
-  private target(method: string, subject: string): { jsm: JetStreamManager; binding: HandlerBinding } {
+  private target(method: string, subject: string, feature: ConsumerFeature = 'pause'): { jsm: JetStreamManager; binding: HandlerBinding } {
     const at = `${this.source.who}.consumers.${method}("${subject}")`;
     const jsm = this.source.jsm();
     const nc = this.source.nc();
@@ -82,9 +95,9 @@ export class JetStreamConsumers {
         `${at}: no handler is bound to "${subject}"; the handlers are ${bindings.map((b) => `"${b.subject}"`).join(', ') || 'none'}.`,
       );
     }
-    const refused = modeOf(binding).pauseRefused;
+    const refused = feature === 'pause' ? modeOf(binding).pauseRefused : undefined;
     if (refused) throw new JetStreamConfigError(`${at}: the handler's mode '${binding.mode}' ${refused}`);
-    assertConsumerFeature('pause', nc.info?.version ?? '0.0.0', at);
+    assertConsumerFeature(feature, nc.info?.version ?? '0.0.0', at);
     return { jsm, binding };
   }
 }

@@ -1,4 +1,5 @@
 import type { JetStreamManager, PubAck } from '@nats-io/jetstream';
+import type { PinState } from '../priority/pin-tracker.js';
 import type { MsgHdrs, NatsConnection } from '@nats-io/nats-core';
 import type { Observable } from 'rxjs';
 import type { JetStreamStatus } from '../connection/connection-events.js';
@@ -17,6 +18,8 @@ export interface InstrumentedHandler {
   readonly subject: string;
   readonly stream: string;
   readonly durable: string;
+  /** A singleton handler: whether this instance holds its consumer's pin now. */
+  readonly pin?: () => PinState;
 }
 
 /**

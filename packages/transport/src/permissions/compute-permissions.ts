@@ -22,7 +22,7 @@ export interface PermissionsPlan {
   /** Streams the app declares, and those its handlers read. */
   streams: readonly string[];
   /** The handlers' consumers; `mode` as on `@JetStreamEvent` (default: the default mode). */
-  consumers: readonly { stream: string; durable: string; mode?: DeliveryMode }[];
+  consumers: readonly { stream: string; durable: string; mode?: DeliveryMode; singleton?: boolean }[];
   /** Dead-letter subjects of the handlers. */
   deadLetterSubjects: readonly string[];
   /** Streams the dead letters land in (the default `<SERVICENAME>_DEAD_LETTERS` included). */

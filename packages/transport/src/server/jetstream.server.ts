@@ -16,7 +16,7 @@ import { notStartedMessage, type AppView } from './app-view.js';
 import { toMillis } from '../utils/duration.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { ConsumerRunner, type RunnerHost } from '../consuming/consumer-runner.js';
-import { healthConsumerOf, removeInstanceConsumers, type HandlerRunner } from '../consuming/runners.js';
+import { healthConsumerOf, instrumentedHandlerOf, removeInstanceConsumers, type HandlerRunner } from '../consuming/runners.js';
 import { replay } from '../consuming/replay.js';
 import type { ReplayOptions, ReplayResult } from '../delivery/replay.types.js';
 import { resolvePublishDefaults, type PublisherDefaults } from '../publishing/publisher.js';
@@ -282,7 +282,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     }
     const on = <K extends keyof InstrumentationEvents>(event: K, listener: (payload: InstrumentationEvents[K]) => void) =>
       listeners.add(event, listener as JetStreamServerEvents[K]);
-    const handlers = bindings.map(({ subject, stream, durable }) => ({ subject, stream, durable }));
+    const handlers = this.#runners.map(instrumentedHandlerOf);
     const serviceName = this.#options.serviceName ?? DEFAULTS.serviceName;
     await this.#instrumentations.attach({
       role: 'server',
