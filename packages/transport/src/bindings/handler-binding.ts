@@ -6,7 +6,7 @@ import type { DeliveryMode } from '../delivery/modes.js';
 import type { IdempotencyBinding } from '../idempotency/idempotency-key.js';
 import type { IdempotencyKeyKind } from '../interfaces/idempotency-store.interface.js';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
-import type { PriorityBinding } from '../priority/priority-binding.js';
+import type { PriorityBinding } from '../interfaces/priority-options.interface.js';
 
 /** A handler called without Nest's pipeline: returns what the method returned, or the exception handler's Observable. */
 export type DirectCall = (data: unknown, ctx: object) => unknown;

@@ -4,7 +4,7 @@ import type { HandlerBinding } from '../bindings/handler-binding.js';
 import { modeOf } from '../delivery/modes.js';
 import { JetStreamConfigError, JetStreamNotListeningError } from '../errors/jetstream-transport.error.js';
 import { toMillis, type Duration } from '../utils/duration.js';
-import { assertConsumerFeature, type ConsumerFeature } from './consumer-features.js';
+import { assertConsumerFeature, type ConsumerFeature } from '../delivery/consumer-features.js';
 
 /** `pause()` without `until`: far enough to mean "until resumed", near enough for the server's nanosecond clock (int64, 292 years). */
 export const PAUSED_UNTIL_RESUMED = new Date('2200-01-01T00:00:00Z');

@@ -8,7 +8,7 @@ import { ConsumerFeatureUnsupportedError } from '../errors/consumer-feature.erro
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { JetStreamMetrics } from '../metrics/jetstream.metrics.js';
 import { versionAtLeast } from '../utils/server-version.js';
-import { CONSUMER_FEATURES } from './consumer-features.js';
+import { CONSUMER_FEATURES } from '../delivery/consumer-features.js';
 import { PAUSED_UNTIL_RESUMED } from './jetstream-consumers.js';
 
 // Pausing a handler's consumer from code: the server stops delivering, the pause outlives the

@@ -1,5 +1,5 @@
 import { DeliverPolicy, type Consumer, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import type { PinState } from '../priority/pin-tracker.js';
+import type { PinState } from '../interfaces/priority-options.interface.js';
 import type { InstrumentedHandler } from '../observability/instrumentation.interface.js';
 import type { HandlerBinding, HandlerBindingInfo } from '../bindings/handler-binding.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';

@@ -1,5 +1,5 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
-import type { PinState } from '../priority/pin-tracker.js';
+import type { PinState } from '../interfaces/priority-options.interface.js';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { JetStreamStatus } from '../connection/connection-events.js';
 import type { ProvisioningMode } from '../interfaces/jetstream-options.interface.js';

@@ -31,3 +31,18 @@ export interface PriorityHandlerOptions {
   /** A standby pool that helps only past a backlog threshold. Only mode `'shared'`. */
   overflow?: OverflowOptions;
 }
+
+/** A handler's priority group, resolved: what its consumer's config and its pulls carry. */
+export type PriorityBinding =
+  | { readonly policy: 'pinned_client'; readonly group: string; readonly takeoverAfterMs: number }
+  | { readonly policy: 'overflow'; readonly group: string; readonly minPending?: number; readonly minAckPending?: number; readonly standby: boolean };
+
+/** Whether this instance holds the pin of a singleton handler's consumer, as its pulls learn it. */
+export interface PinState {
+  /** This instance is the one the server delivers to now. */
+  readonly held: boolean;
+  /** The pin's id (the server's `Nats-Pin-Id`), while held. */
+  readonly pinId?: string;
+  /** Since when (ms since the epoch) this instance holds it, or last lost it. */
+  readonly since?: number;
+}

@@ -1,5 +1,4 @@
 import type { JetStreamManager, PubAck } from '@nats-io/jetstream';
-import type { PinState } from '../priority/pin-tracker.js';
 import type { MsgHdrs, NatsConnection } from '@nats-io/nats-core';
 import type { Observable } from 'rxjs';
 import type { JetStreamStatus } from '../connection/connection-events.js';
@@ -19,7 +18,7 @@ export interface InstrumentedHandler {
   readonly stream: string;
   readonly durable: string;
   /** A singleton handler: whether this instance holds its consumer's pin now. */
-  readonly pin?: () => PinState;
+  readonly pin?: () => { readonly held: boolean };
 }
 
 /**

@@ -1,12 +1,4 @@
-/** Whether this instance holds the pin of a singleton handler's consumer, as its pulls learn it. */
-export interface PinState {
-  /** This instance is the one the server delivers to now. */
-  readonly held: boolean;
-  /** The pin's id (the server's `Nats-Pin-Id`), while held. */
-  readonly pinId?: string;
-  /** Since when (ms since the epoch) this instance holds it, or last lost it. */
-  readonly since?: number;
-}
+import type { PinState } from '../interfaces/priority-options.interface.js';
 
 /**
  * A singleton handler's side of the pin: the client reports `consumer_pinned` with the first

@@ -1,9 +1,8 @@
 import type { ConsumerConfig } from '@nats-io/jetstream';
-import type { HandlerBinding, UnresolvedBinding } from '../bindings/handler-binding.js';
-import { assertConsumerFeature } from '../consumer-control/consumer-features.js';
+import { assertConsumerFeature } from '../delivery/consumer-features.js';
 import { modeOf, type DeliveryMode } from '../delivery/modes.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
-import type { PriorityHandlerOptions } from '../interfaces/priority-options.interface.js';
+import type { PriorityBinding, PriorityHandlerOptions } from '../interfaces/priority-options.interface.js';
 import { millisToNanos, toMillis } from '../utils/duration.js';
 
 /** The one priority group of a handler's consumer (a group name is at most 16 characters). */
@@ -12,11 +11,6 @@ export const PRIORITY_GROUP = 'handlers';
 export const DEFAULT_TAKEOVER_AFTER = '30s';
 /** The shortest `takeoverAfter`: twice the puller's pull expiry, so a live pinned instance always pulls again in time. */
 export const MIN_TAKEOVER_AFTER_MS = 10_000;
-
-/** A handler's priority group, resolved: what its consumer's config and its pulls carry. */
-export type PriorityBinding =
-  | { readonly policy: 'pinned_client'; readonly group: string; readonly takeoverAfterMs: number }
-  | { readonly policy: 'overflow'; readonly group: string; readonly minPending?: number; readonly minAckPending?: number; readonly standby: boolean };
 
 /** `singleton` / `overflow` of one handler, checked; every error names the handler and the option. Pure. */
 export function resolvePriority(at: string, options: PriorityHandlerOptions, mode: DeliveryMode): PriorityBinding | undefined {
@@ -50,7 +44,7 @@ export function resolvePriority(at: string, options: PriorityHandlerOptions, mod
 }
 
 /** The consumer config fields of a handler's priority group (none without one). */
-export function priorityConsumerFields(b: Pick<HandlerBinding, 'priority'>): Partial<ConsumerConfig> {
+export function priorityConsumerFields(b: { readonly priority?: PriorityBinding }): Partial<ConsumerConfig> {
   const p = b.priority;
   if (!p) return {};
   return {
@@ -61,7 +55,7 @@ export function priorityConsumerFields(b: Pick<HandlerBinding, 'priority'>): Par
 }
 
 /** What this instance's pulls carry: the group, and a standby's thresholds. */
-export function pullPriority(b: Pick<HandlerBinding, 'priority'>): { group: string; min_pending?: number; min_ack_pending?: number } | undefined {
+export function pullPriority(b: { readonly priority?: PriorityBinding }): { group: string; min_pending?: number; min_ack_pending?: number } | undefined {
   const p = b.priority;
   if (!p) return undefined;
   if (p.policy === 'pinned_client' || !p.standby) return { group: p.group };
@@ -73,7 +67,7 @@ export function pullPriority(b: Pick<HandlerBinding, 'priority'>): { group: stri
 }
 
 /** At boot, before anything is provisioned: a handler with a priority group on a server older than 2.11 is an error naming the version. */
-export function assertPrioritySupported(bindings: readonly UnresolvedBinding[], serverVersion: string): void {
+export function assertPrioritySupported(bindings: readonly { readonly subject: string; readonly priority?: PriorityBinding }[], serverVersion: string): void {
   for (const b of bindings) {
     if (!b.priority) continue;
     const feature = b.priority.policy === 'pinned_client' ? 'singleton' : 'overflow';

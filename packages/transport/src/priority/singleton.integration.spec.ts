@@ -5,7 +5,7 @@ import { Harness, uniqueName } from '../__fixtures__/harness.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { ConsumerFeatureUnsupportedError } from '../errors/consumer-feature.error.js';
 import { versionAtLeast } from '../utils/server-version.js';
-import { CONSUMER_FEATURES } from '../consumer-control/consumer-features.js';
+import { CONSUMER_FEATURES } from '../delivery/consumer-features.js';
 
 // Two instances of a singleton handler (real processes): only the pinned one handles; SIGKILL it
 // and the other takes over within takeoverAfter; every published message is handled (what the
