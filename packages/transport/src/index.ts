@@ -82,6 +82,9 @@ export type {
   SettleOutcome,
 } from './observability/instrumentation.interface.js';
 export { JetStreamHealth } from './health/jetstream-health.js';
+export { JetStreamConsumers, PAUSED_UNTIL_RESUMED } from './consumer-control/jetstream-consumers.js';
+export type { PauseOptions, ConsumerPauseState } from './consumer-control/jetstream-consumers.js';
+export { ConsumerFeatureUnsupportedError } from './errors/consumer-feature.error.js';
 export type { HealthCheckResult, HealthOptions, HealthReport, LagThresholds } from './health/health.types.js';
 export { computePermissions } from './permissions/compute-permissions.js';
 export type { NatsPermissions, PermissionRole, PermissionsPlan } from './permissions/compute-permissions.js';

@@ -6,6 +6,7 @@ import type { DeliveryMode } from '../delivery/modes.js';
 import type { IdempotencyBinding } from '../idempotency/idempotency-key.js';
 import type { IdempotencyKeyKind } from '../interfaces/idempotency-store.interface.js';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
+import type { PriorityBinding } from '../interfaces/priority-options.interface.js';
 
 /** A handler called without Nest's pipeline: returns what the method returned, or the exception handler's Observable. */
 export type DirectCall = (data: unknown, ctx: object) => unknown;
@@ -50,6 +51,8 @@ export interface HandlerBinding {
   pipelineReason?: string;
   /** @internal The direct call, when `invocation` is `'direct'`. */
   direct?: DirectCall;
+  /** A singleton or overflow handler's priority group (docs/consumer-control.md). */
+  priority?: PriorityBinding;
   /** @internal For an `idempotent` handler: its store and how each message's key is made. */
   idempotency?: IdempotencyBinding;
 }

@@ -1,4 +1,5 @@
 import type { MessageHandler } from '@nestjs/microservices';
+import { resolvePriority } from '../priority/priority-binding.js';
 import { DEFAULTS } from '../constants.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
@@ -163,6 +164,7 @@ export function resolveBinding(subject: string, options: JetStreamEventOptions, 
     // The server decides on direct calls when Nest registers the handler.
     invocation: 'pipeline',
     idempotency: resolveIdempotency(at, options.idempotent, idempotencyStore, mode),
+    priority: resolvePriority(at, options, mode),
   };
 }
 

@@ -3,6 +3,7 @@ import type { HealthOptions, LagThresholds } from '../interfaces/health-options.
 import type { IdempotencyOptions } from '../interfaces/idempotency-store.interface.js';
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
 import type { AutoscaleOptions } from '../interfaces/autoscale-options.interface.js';
+import type { OverflowOptions } from '../interfaces/priority-options.interface.js';
 import { DELIVERY_MODES } from '../delivery/modes.js';
 import type {
   ConsumerOptions,
@@ -136,6 +137,12 @@ export const AUTOSCALE_OPTIONS: OptionTable<AutoscaleOptions> = {
   activationLagThreshold: wholeNumber(0),
 };
 
+export const OVERFLOW_OPTIONS: OptionTable<OverflowOptions> = {
+  minPending: wholeNumber(1),
+  minAckPending: wholeNumber(1),
+  standby: flag,
+};
+
 /** `@JetStreamEvent(subject, options)`: checked when Nest registers the handler on the server. */
 export const HANDLER_OPTIONS: OptionTable<JetStreamEventOptions> = {
   ...CONSUMER_OPTIONS,
@@ -152,6 +159,8 @@ export const HANDLER_OPTIONS: OptionTable<JetStreamEventOptions> = {
   idempotent: checkedElsewhere, // resolveIdempotency: it depends on the mode and the server's store
   codec: checkedElsewhere, // resolveBinding: a handler's codec only decodes, and a class instead of an instance gets its own hint
   schema: checkedElsewhere, // contract/payload-validation.ts: a Standard Schema, dtoSchema(Dto), or { validator, jsonSchema }
+  singleton: checkedElsewhere, // resolvePriority: true or { takeoverAfter }, and the mode
+  overflow: nested(OVERFLOW_OPTIONS),
 };
 
 export const PUBLISH_OPTIONS: OptionTable<PublishDefaults> = {

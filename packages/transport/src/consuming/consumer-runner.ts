@@ -13,6 +13,8 @@ import type { ConsumeObserver } from '../observability/instrumentation.interface
 import { recordHandled } from '../idempotency/idempotent-call.js';
 import { AttemptPipeline, type AttemptSettlement, type Outcome } from './attempt/attempt-pipeline.js';
 import type { AttemptWiring } from './attempt/attempt-wiring.js';
+import { PinTracker } from '../priority/pin-tracker.js';
+import { pullPriority } from '../priority/priority-binding.js';
 
 /** What a runner is handed when it is made: its attempt pipeline's wiring, and where its consumer is. */
 export interface RunnerHost extends AttemptWiring {
@@ -44,6 +46,8 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
   private readonly pipeline: AttemptPipeline;
   private readonly observer?: ConsumeObserver;
 
+  /** A singleton handler's pin, as this instance knows it. */
+  readonly pin?: PinTracker;
   /** What `server.bindings` shows of this handler. */
   readonly info: HandlerBindingInfo;
 
@@ -52,6 +56,7 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
     private readonly host: RunnerHost,
   ) {
     this.info = bindingInfo(binding);
+    if (binding.priority?.policy === 'pinned_client') this.pin = new PinTracker();
     this.ledger = new AckLedger(binding.maxAckPending, (what, msg, err) =>
       host.logger.error?.(`Could not ${what} a message on "${msg.subject}" (later failures not logged): ${describeError(err)}`),
     );
@@ -64,6 +69,8 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
       consumer: (recreate: boolean) => host.consumerFor(binding, recreate, recreate ? this.resumePoint() : undefined),
       waiting: () => this.queue.size,
       held: () => this.unsettled.size,
+      priority: pullPriority(binding),
+      pinned: (id: string | undefined) => this.pin?.set(id),
     };
     this.puller = new MessagePuller(target, host.logger, (msg) => this.receive(msg));
     this.deadlines = new HandlerDeadlines(

@@ -46,6 +46,10 @@ export interface PullTarget {
   readonly ordered?: boolean;
   /** An ordered consumer was recreated by the client under `name`. */
   renamed?(name: string): void;
+  /** The priority group this instance pulls in (singleton, overflow: priority/), with a standby's thresholds. */
+  readonly priority?: { group: string; min_pending?: number; min_ack_pending?: number };
+  /** A singleton's pin: this instance got it (`id`) or lost it (`undefined`). */
+  pinned?(id: string | undefined): void;
 }
 
 /** Pulls a durable consumer's messages into a callback, and pulls again after the consumer is deleted. */
@@ -143,7 +147,9 @@ export class MessagePuller {
           // the expiry each): a gap in an ordered handler holds every later message.
           expires: this.target.ordered ? ORDERED_PULL_EXPIRES_MS : PULL_EXPIRES_MS,
           callback: this.deliver,
+          ...this.target.priority,
         });
+    this.target.pinned?.(undefined);
     this.messages = messages;
     if (!push) this.gate(messages);
     void this.watch(messages);
@@ -208,6 +214,8 @@ export class MessagePuller {
         if (status.type === 'ordered_consumer_recreated') this.recreated(status.name);
         continue;
       }
+      if (status.type === 'consumer_pinned' || status.type === 'consumer_unpinned')
+        this.target.pinned?.(status.type === 'consumer_pinned' ? status.id : undefined);
       // A pull the window holds back: no heartbeats are due, and the client looks the consumer up
       // itself (it reports consumer_not_found); a look-up of ours would only add a request.
       if (status.type === 'heartbeats_missed' && this.deferred) continue;

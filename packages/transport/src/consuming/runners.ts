@@ -1,4 +1,6 @@
 import { DeliverPolicy, type Consumer, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { PinState } from '../interfaces/priority-options.interface.js';
+import type { InstrumentedHandler } from '../observability/instrumentation.interface.js';
 import type { HandlerBinding, HandlerBindingInfo } from '../bindings/handler-binding.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { ConsumerRunner, type RunnerHost } from './consumer-runner.js';
@@ -67,10 +69,19 @@ export function healthConsumerOf(r: HandlerRunner): {
   subject: string;
   lag?: HandlerBinding['lag'];
   stoppedAt?: OrderedFailure;
+  pin?: PinState;
 } {
   const b = r.binding;
   const ordered = r instanceof OrderedRunner ? r : undefined;
-  return { stream: b.stream, durable: ordered?.consumerName ?? b.durable, subject: b.subject, lag: b.lag, stoppedAt: ordered?.stoppedAt };
+  const pin = r instanceof ConsumerRunner ? r.pin?.state : undefined;
+  return { stream: b.stream, durable: ordered?.consumerName ?? b.durable, subject: b.subject, lag: b.lag, stoppedAt: ordered?.stoppedAt, pin };
+}
+
+/** What metrics and tracing are told of a runner's handler (a singleton's pin included). */
+export function instrumentedHandlerOf(r: HandlerRunner): InstrumentedHandler {
+  const { subject, stream, durable } = r.binding;
+  const pin = r instanceof ConsumerRunner ? r.pin : undefined;
+  return { subject, stream, durable, ...(pin && { pin: () => pin.state }) };
 }
 
 /** This instance's consumers whose mode removes them at stop go with it (their inactive threshold removes them after a crash). */

@@ -41,6 +41,10 @@ export interface ModeFacts {
   readonly refusedStarts?: { readonly policies: readonly DeliverPolicyName[]; readonly error: (policy: DeliverPolicyName) => string };
   /** Why `idempotent` cannot be used with this mode, when it cannot. */
   readonly idempotencyRefused?: string;
+  /** Why the mode cannot have a priority group (`singleton`, `overflow`), when it cannot (after "mode '<mode>' "). */
+  readonly priorityGroupsRefused?: string;
+  /** Why the mode's consumer cannot be paused (`JetStreamConsumers.pause`), when it cannot. */
+  readonly pauseRefused?: string;
   /** What the NATS user needs for the mode's consumer (`permissions/compute-permissions.ts`). */
   readonly permissions: ModePermissions;
   /** The dead-letter safety net watches the consumer's max-deliveries advisories (a shared durable's name is stable). */
@@ -80,6 +84,8 @@ export const MODES = {
     refusedOptions: {},
     idempotencyRefused:
       "every instance gets every message with the same key, so the first to handle it would make the others skip it. Keep per-instance state idempotent in the handler, or use mode 'shared'.",
+    priorityGroupsRefused: 'gives every instance every message: there is nothing to share out.',
+    pauseRefused: "has a consumer per instance, deleted when the instance stops: a pause would not outlive it. Use mode 'shared' for a handler you pause.",
     permissions: 'instance-consumers',
     advisoryWatched: false,
     runner: 'consumer',
@@ -103,6 +109,8 @@ export const MODES = {
       error: (policy) =>
         `starts at 'all', 'new', a sequence or a time; deliverPolicy '${policy}' is not supported (the client would restart it from the first message after a gap). Use 'new' with a checkpoint, or mode 'shared'.`,
     },
+    priorityGroupsRefused: "reads through the client's ordered consumer, which takes no priority group.",
+    pauseRefused: "reads through the client's ordered consumer, made again on every gap: there is no durable to pause.",
     permissions: 'instance-consumers',
     advisoryWatched: false,
     runner: 'ordered',
@@ -115,6 +123,7 @@ export const MODES = {
     removedAtStop: false,
     acks: true,
     refusedOptions: {},
+    priorityGroupsRefused: 'is a push consumer: the server pushes to the queue group, and priority groups work on pulls.',
     permissions: 'durable-push',
     advisoryWatched: true,
     runner: 'consumer',

@@ -11,6 +11,7 @@ export const JetStreamErrorCode = {
   PublishRejected: 'PUBLISH_REJECTED',
   PublishFailed: 'PUBLISH_FAILED',
   PublishOptionUnsupported: 'PUBLISH_OPTION_UNSUPPORTED',
+  ConsumerFeatureUnsupported: 'CONSUMER_FEATURE_UNSUPPORTED',
   Encode: 'ENCODE',
   Decode: 'DECODE',
   Term: 'TERM',

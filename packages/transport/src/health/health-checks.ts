@@ -1,4 +1,5 @@
 import { JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, jetstream, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
+import { pinDetails } from '../priority/pin-tracker.js';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { describeError } from '../settlement/settle-policy.js';
 import { millisToNanos, toMillis } from '../utils/duration.js';
@@ -218,11 +219,15 @@ export async function checkConsumers(source: HealthSource, s: HealthSettings): P
       }
       try {
         const info = await within(conn.jsm.consumers.info(c.stream, c.durable), s.timeoutMs, `consumer info of ${key}`);
+        // Paused on purpose (consumer-control/): its backlog grows by design, so it is reported, not counted as lag.
+        if (info.paused)
+          return void (details[key] = { paused: true, pausedUntil: info.config.pause_until, pending: info.num_pending, ackPending: info.num_ack_pending });
         const unprocessed = info.num_pending + info.num_ack_pending;
         const oldestAgeMs = ageMs(await oldestUnprocessed(conn.jsm, c.stream, c.subject, info));
         const maxPending = c.lag?.maxPending ?? s.maxPending;
         const maxAgeMs = c.lag?.maxAge !== undefined ? toMillis(c.lag.maxAge, `${key} lag.maxAge`) : s.maxAgeMs;
         details[key] = { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered, oldestUnprocessedAgeMs: oldestAgeMs };
+        if (c.pin) details[key] = { ...(details[key] as object), pin: pinDetails(c.pin, info) };
         if (unprocessed > maxPending) problems.push(`${key} has ${unprocessed} unprocessed messages (more than ${maxPending})`);
         if (oldestAgeMs > maxAgeMs)
           problems.push(`${key}'s oldest unprocessed message is ${Math.round(oldestAgeMs / 1000)} s old (more than ${Math.round(maxAgeMs / 1000)} s)`);

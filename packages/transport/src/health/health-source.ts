@@ -1,4 +1,5 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
+import type { PinState } from '../interfaces/priority-options.interface.js';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { JetStreamStatus } from '../connection/connection-events.js';
 import type { ProvisioningMode } from '../interfaces/jetstream-options.interface.js';
@@ -20,7 +21,14 @@ export interface HealthSource {
   /** Why there is no connection yet, when it is not a fault of NATS (a server the app never started). */
   notStarted?(): string | undefined;
   /** The consumers bound (a server's handlers); none for a client. */
-  consumers(): readonly { stream: string; durable: string; subject: string; lag?: LagThresholds; stoppedAt?: { streamSequence: number; reason: string } }[];
+  consumers(): readonly {
+    stream: string;
+    durable: string;
+    subject: string;
+    lag?: LagThresholds;
+    stoppedAt?: { streamSequence: number; reason: string };
+    pin?: PinState;
+  }[];
   /** The streams the app declares or consumes, with their declared replicas. */
   streams(): readonly { name: string; replicas?: number }[];
   /** Dead-letter subjects of the handlers, and those no stream captured at boot. */

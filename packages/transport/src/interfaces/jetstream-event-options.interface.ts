@@ -5,12 +5,13 @@ import type { AutoscaleOptions } from './autoscale-options.interface.js';
 import type { IdempotentOption } from './idempotency-store.interface.js';
 import type { Duration } from '../utils/duration.js';
 import type { HandlerSchemaOptions } from './contract-options.interface.js';
+import type { PriorityHandlerOptions } from './priority-options.interface.js';
 
 // Defined with the server's options (a checkpoint query names it); exported from here, where handlers choose it.
 export type { JetStreamEventMode };
 
 /** Options of one `@JetStreamEvent` handler: its consumer (see `mode`) and how it settles. */
-export interface JetStreamEventOptions extends ConsumerOptions, HandlerSchemaOptions {
+export interface JetStreamEventOptions extends ConsumerOptions, HandlerSchemaOptions, PriorityHandlerOptions {
   /** The stream to consume from. Default: the declared (or server) stream whose subjects capture the handler's subject. */
   stream?: string;
   /** Durable consumer name. Default `<serviceName>__<subject>` with `.` → `_`, `*` → `star`, `>` → `all`. */

@@ -81,6 +81,12 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
       consumerAckPending: this.gauge(METRIC_NAMES.consumerAckPending, 'Messages delivered and not yet settled (polled).', handler),
       consumerRedelivered: this.gauge(METRIC_NAMES.consumerRedelivered, 'Messages the server is redelivering (polled).', handler),
       consumerOldestAge: this.gauge(METRIC_NAMES.consumerOldestAge, 'Age of the oldest unprocessed message (polled).', handler),
+      consumerPaused: this.gauge(METRIC_NAMES.consumerPaused, '1 while the consumer is paused on the server (pause_until, 2.11+), else 0 (polled).', handler),
+      consumerPinHeld: this.gauge(
+        METRIC_NAMES.consumerPinHeld,
+        "A singleton handler: 1 while this instance holds its consumer's pin (handles it), else 0 (polled).",
+        handler,
+      ),
       streamMessages: this.gauge(METRIC_NAMES.streamMessages, 'Messages in the stream (polled).', ['stream']),
       streamBytes: this.gauge(METRIC_NAMES.streamBytes, 'Bytes in the stream (polled).', ['stream']),
       streamUtilization: this.gauge(METRIC_NAMES.streamUtilization, 'Bytes over max_bytes, when the stream has a limit (polled).', ['stream']),
@@ -154,6 +160,8 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
         this.m.consumerPending.labels(h.stream, h.durable).set(info.num_pending);
         this.m.consumerAckPending.labels(h.stream, h.durable).set(info.num_ack_pending);
         this.m.consumerRedelivered.labels(h.stream, h.durable).set(info.num_redelivered);
+        this.m.consumerPaused.labels(h.stream, h.durable).set(info.paused ? 1 : 0);
+        if (h.pin) this.m.consumerPinHeld.labels(h.stream, h.durable).set(h.pin().held ? 1 : 0);
         this.m.consumerOldestAge.labels(h.stream, h.durable).set(ageMs(await oldestUnprocessed(jsm, h.stream, h.subject, info)) / 1000);
       }),
       ...target.streams.map(async (stream) => {

@@ -11,6 +11,8 @@ export const METRIC_NAMES = {
   consumerAckPending: 'consumer_ack_pending_messages',
   consumerRedelivered: 'consumer_redelivered_messages',
   consumerOldestAge: 'consumer_oldest_unprocessed_age_seconds',
+  consumerPaused: 'consumer_paused',
+  consumerPinHeld: 'consumer_pin_held',
   streamMessages: 'stream_messages',
   streamBytes: 'stream_bytes',
   streamUtilization: 'stream_storage_utilization_ratio',

@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { JetStreamClient } from '../client/jetstream.client.js';
 import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
+import { JetStreamConsumers } from '../consumer-control/jetstream-consumers.js';
 import { JETSTREAM_MODULE_OPTIONS, JetStreamConfigurableModule } from './jetstream-module-definition.js';
 import { JetStreamAppWatcher } from './jetstream-app.watcher.js';
 
@@ -19,8 +20,9 @@ import { JetStreamAppWatcher } from './jetstream-app.watcher.js';
     JetStreamAppWatcher,
     { provide: JetStreamClient, useFactory: (o: JetStreamOptions) => new JetStreamClient(o), inject: [JETSTREAM_MODULE_OPTIONS] },
     { provide: JetStreamServer, useFactory: (o: JetStreamOptions) => new JetStreamServer(o), inject: [JETSTREAM_MODULE_OPTIONS] },
+    { provide: JetStreamConsumers, useFactory: (s: JetStreamServer) => s.consumers, inject: [JetStreamServer] },
   ],
-  exports: [JetStreamClient, JetStreamServer],
+  exports: [JetStreamClient, JetStreamServer, JetStreamConsumers],
 })
 export class JetStreamModule extends JetStreamConfigurableModule implements OnApplicationShutdown {
   constructor(

@@ -17,6 +17,8 @@ export interface InstrumentedHandler {
   readonly subject: string;
   readonly stream: string;
   readonly durable: string;
+  /** A singleton handler: whether this instance holds its consumer's pin now. */
+  readonly pin?: () => { readonly held: boolean };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { modeOf, pushDeliverSubject, type DeliveryMode } from '../delivery/modes.js';
+import { consumerControlRules } from '../consumer-control/control-permissions.js';
 
 /** A NATS user's permissions, as the server's config (`authorization.users[].permissions`) takes them. */
 export interface NatsPermissions {
@@ -21,7 +22,7 @@ export interface PermissionsPlan {
   /** Streams the app declares, and those its handlers read. */
   streams: readonly string[];
   /** The handlers' consumers; `mode` as on `@JetStreamEvent` (default: the default mode). */
-  consumers: readonly { stream: string; durable: string; mode?: DeliveryMode }[];
+  consumers: readonly { stream: string; durable: string; mode?: DeliveryMode; singleton?: boolean }[];
   /** Dead-letter subjects of the handlers. */
   deadLetterSubjects: readonly string[];
   /** Streams the dead letters land in (the default `<SERVICENAME>_DEAD_LETTERS` included). */
@@ -102,6 +103,7 @@ export function computePermissions(plan: PermissionsPlan, role: PermissionRole):
       pub.add(`${api}.CONSUMER.CREATE.${c.stream}.${c.durable}.>`); // 2.10+, with its filter subject
       pub.add(`${api}.CONSUMER.DURABLE.CREATE.${c.stream}.${c.durable}`); // 2.9
     }
+    for (const subject of consumerControlRules(plan.consumers)) pub.add(subject);
   }
   return { publish: { allow: [...pub].sort() }, subscribe: { allow: [...sub].sort() } };
 }

@@ -3,6 +3,7 @@ import type { HandlerBinding } from '../bindings/handler-binding.js';
 import { DEFAULTS } from '../constants.js';
 import { millisToNanos } from '../utils/duration.js';
 import { modeOf, pushDeliverSubject } from '../delivery/modes.js';
+import { priorityConsumerFields } from '../priority/priority-binding.js';
 
 const DELIVER: Record<HandlerBinding['deliverPolicy'], DeliverPolicy> = {
   all: DeliverPolicy.All,
@@ -34,6 +35,7 @@ export function toConsumerConfig(b: HandlerBinding): Partial<ConsumerConfig> & {
     deliver_policy: DELIVER[b.deliverPolicy],
     filter_subject: b.subject,
   };
+  Object.assign(cfg, priorityConsumerFields(b));
   if (b.deliverPolicy === 'by_start_sequence') cfg.opt_start_seq = b.optStartSeq;
   if (b.deliverPolicy === 'by_start_time') cfg.opt_start_time = b.optStartTime?.toISOString();
   const facts = modeOf(b);

@@ -16,7 +16,7 @@ import { notStartedMessage, type AppView } from './app-view.js';
 import { toMillis } from '../utils/duration.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { ConsumerRunner, type RunnerHost } from '../consuming/consumer-runner.js';
-import { healthConsumerOf, removeInstanceConsumers, type HandlerRunner } from '../consuming/runners.js';
+import { healthConsumerOf, instrumentedHandlerOf, removeInstanceConsumers, type HandlerRunner } from '../consuming/runners.js';
 import { replay } from '../consuming/replay.js';
 import type { ReplayOptions, ReplayResult } from '../delivery/replay.types.js';
 import { resolvePublishDefaults, type PublisherDefaults } from '../publishing/publisher.js';
@@ -30,6 +30,7 @@ import { checkBeforeStart, deadLetterSubjectsOf, LeftBehindCache, planPermission
 import { provisionBindings } from './provision-bindings.js';
 import { ShutdownReport } from './shutdown-report.js';
 import { JetStreamHealth } from '../health/jetstream-health.js';
+import { JetStreamConsumers } from '../consumer-control/jetstream-consumers.js';
 import type { HealthSource } from '../health/health-source.js';
 import type { ProcessingHooks } from '../consuming/processing-hooks.js';
 import type { HandlerBinding, HandlerBindingInfo, UnresolvedBinding } from '../bindings/handler-binding.js';
@@ -77,6 +78,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   #closedError?: Error;
   /** Liveness and readiness (the six health signals); `@nest-jetstream/transport/terminus` wraps it for `@nestjs/terminus`. */
   readonly health: JetStreamHealth;
+  /** Pauses and resumes the handlers' consumers on the server (docs/consumer-control.md). */
+  readonly consumers = new JetStreamConsumers({ who: 'JetStreamServer', jsm: () => this.#jsm, nc: () => this.#nc, bindings: () => this.#boundTo() });
   #provisioner?: Provisioner;
   #runners: HandlerRunner[] = [];
   readonly #replays = new Set<HandlerRunner>();
@@ -279,7 +282,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     }
     const on = <K extends keyof InstrumentationEvents>(event: K, listener: (payload: InstrumentationEvents[K]) => void) =>
       listeners.add(event, listener as JetStreamServerEvents[K]);
-    const handlers = bindings.map(({ subject, stream, durable }) => ({ subject, stream, durable }));
+    const handlers = this.#runners.map(instrumentedHandlerOf);
     const serviceName = this.#options.serviceName ?? DEFAULTS.serviceName;
     await this.#instrumentations.attach({
       role: 'server',

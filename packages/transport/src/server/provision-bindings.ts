@@ -10,6 +10,7 @@ import { reportLeftBehind, type LeftBehindScan } from '../provisioning/left-behi
 import type { Provisioner } from '../provisioning/provisioner.js';
 import { provisioningServerError } from '../provisioning/server-refusals.js';
 import { checkRequestSubjects } from './request-subjects.js';
+import { assertPrioritySupported } from '../priority/priority-binding.js';
 
 /**
  * At `listen()`, before any consumer runs: the handlers' bindings resolved (checkpoints, this
@@ -34,6 +35,7 @@ export async function provisionBindings(p: {
   // A consumer per instance belongs to this instance.
   for (const b of p.pending) if (modeOf(b).perInstance) b.durable = `${b.durable}_${p.instanceId}`;
   if (mode !== 'off') assertDeclaredTimingSupported(options.streams ?? [], p.serverVersion);
+  assertPrioritySupported(p.pending, p.serverVersion);
   // Before provisioning: a stream that would capture a request subject is not created or widened.
   await checkRequestSubjects(p.server, jsm, options, logger);
   const serviceName = options.serviceName;

@@ -45,7 +45,12 @@ export async function planPermissions(
   const serviceName = options.serviceName ?? DEFAULTS.serviceName;
   return {
     streams: streamsUsed(options, bindings),
-    consumers: bindings.map((b) => ({ stream: b.stream, durable: b.durable, mode: b.mode })),
+    consumers: bindings.map((b) => ({
+      stream: b.stream,
+      durable: b.durable,
+      mode: b.mode,
+      ...(b.priority?.policy === 'pinned_client' && { singleton: true }),
+    })),
     deadLetterSubjects,
     deadLetterStreams: [...deadLetterStreams],
     advisory: advisories ? { stream: advisoryStreamName(serviceName), durable: ADVISORY_DURABLE, subjects: advisories.subjects() } : undefined,
