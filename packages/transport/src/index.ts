@@ -13,6 +13,10 @@ export type { JetStreamStatus, ConnectionEvents } from './connection/connection-
 export { JetStreamClient } from './client/jetstream.client.js';
 export type { JetStreamClientEvents } from './client/jetstream.client.js';
 export { JetStreamEvent } from './decorators/jetstream-event.decorator.js';
+export { JetStreamCron } from './cron/jetstream-cron.decorator.js';
+export type { JetStreamCronOptions } from './cron/jetstream-cron.decorator.js';
+export { RECURRING_SCHEDULES_MIN_SERVER } from './cron/cron-schedule.js';
+export type { CronTick } from './cron/cron-schedule.js';
 export { JetStreamContext } from './ctx-host/jetstream.context.js';
 export type { JetStreamDeliveryInfo, SettleAction } from './ctx-host/jetstream.context.js';
 export { createTestContext } from './ctx-host/test-context.js';

@@ -6,6 +6,7 @@ import type { DeliveryMode } from '../delivery/modes.js';
 import type { IdempotencyBinding } from '../idempotency/idempotency-key.js';
 import type { IdempotencyKeyKind } from '../interfaces/idempotency-store.interface.js';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
+import type { CronJob } from '../interfaces/cron-job.interface.js';
 
 /** A handler called without Nest's pipeline: returns what the method returned, or the exception handler's Observable. */
 export type DirectCall = (data: unknown, ctx: object) => unknown;
@@ -52,6 +53,8 @@ export interface HandlerBinding {
   direct?: DirectCall;
   /** @internal For an `idempotent` handler: its store and how each message's key is made. */
   idempotency?: IdempotencyBinding;
+  /** For a `@JetStreamCron` handler: the recurring schedule kept on the server for it. */
+  cron?: CronJob;
 }
 
 /** What `JetStreamServer.bindings` shows of one handler: a frozen copy, everything resolved (durations in ms). */
