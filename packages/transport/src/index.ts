@@ -14,6 +14,18 @@ export { JetStreamClient } from './client/jetstream.client.js';
 export type { JetStreamClientEvents } from './client/jetstream.client.js';
 export { JetStreamEvent } from './decorators/jetstream-event.decorator.js';
 export { JetStreamCron } from './cron/jetstream-cron.decorator.js';
+export type { BatchMessage } from './publishing/batch-message.js';
+export type { BatchPubAck } from './publishing/batch-publisher.js';
+export {
+  BatchPublishError,
+  BatchTooLargeError,
+  BatchMixedStreamsError,
+  BatchExpectationFailedError,
+  BatchDuplicateMsgIdError,
+  BatchUnsupportedError,
+  BatchRejectedError,
+} from './publishing/batch-publish.errors.js';
+export { ATOMIC_BATCH_MIN_SERVER, ATOMIC_BATCH_MAX_MESSAGES } from './utils/batch-limits.js';
 export type { JetStreamCronOptions } from './cron/jetstream-cron.decorator.js';
 export { RECURRING_SCHEDULES_MIN_SERVER } from './cron/cron-schedule.js';
 export type { CronTick } from './cron/cron-schedule.js';

@@ -191,6 +191,7 @@ export const STREAM_OPTIONS: OptionTable<StreamDeclaration> = {
   allowRollup: flag,
   allowMsgTtl: flag,
   allowMsgSchedules: flag,
+  allowAtomic: flag,
   extra: plainObject, // the server's own stream config fields, in its names
 };
 

@@ -8,13 +8,15 @@ import { Ctx } from '@nestjs/microservices';
 import { NatsCluster, natsServerBinaryVersion, resolveNatsServerBinary, waitFor } from '@nest-jetstream/testing';
 import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
+import { JetStreamClient } from '../client/jetstream.client.js';
+import { ATOMIC_BATCH_MIN_SERVER } from '../utils/batch-limits.js';
 import { versionAtLeast } from '../utils/server-version.js';
-import { JetStreamCron } from './jetstream-cron.decorator.js';
-import { cronScheduleSubject, RECURRING_SCHEDULES_MIN_SERVER } from './cron-schedule.js';
+import { JetStreamCron } from '../cron/jetstream-cron.decorator.js';
+import { cronScheduleSubject, RECURRING_SCHEDULES_MIN_SERVER } from '../cron/cron-schedule.js';
 
-// A cron job on an R3 stream in a 3-node cluster, its two replicas connected to different nodes:
-// one schedule, each tick handled once. (On servers without recurring schedules the boot error is
-// the boot error, here in the cluster too.)
+// #21's publishing features in one 3-node cluster (one cluster for the file, to keep CI short):
+// a cron job on an R3 stream with two replicas connected to different nodes (one schedule, each
+// tick handled once), and atomic batches on an R3 stream. On servers without them, their errors.
 const version = natsServerBinaryVersion(resolveNatsServerBinary());
 const seen: { seq: number; delivery: number }[] = [];
 
@@ -30,7 +32,7 @@ class ClusterCronController {
 @Module({ controllers: [ClusterCronController] })
 class ClusterCronModule {}
 
-describe(`durable cron in a 3-node cluster (nats-server ${version})`, () => {
+describe(`cron jobs and atomic batches in a 3-node cluster (nats-server ${version})`, () => {
   let cluster: NatsCluster;
   let nc: NatsConnection;
   let jsm: JetStreamManager;
@@ -54,6 +56,26 @@ describe(`durable cron in a 3-node cluster (nats-server ${version})`, () => {
     apps.push(app);
     await app.listen();
   };
+
+  it('an atomic batch on an R3 stream, connected to the third node, is stored whole', async () => {
+    const client = new JetStreamClient({
+      connection: { servers: [cluster.urls[2]] },
+      streams: [{ name: 'CLUSTERBATCH', subjects: ['clusterbatch.>'], replicas: 3 }],
+    });
+    try {
+      await client.connect();
+      if (!versionAtLeast(version, ATOMIC_BATCH_MIN_SERVER)) {
+        await expect(client.publishBatch([{ subject: 'clusterbatch.a', data: 1 }])).rejects.toMatchObject({ code: 'BATCH_UNSUPPORTED' });
+        return;
+      }
+      await jsm.streams.update('CLUSTERBATCH', { subjects: ['clusterbatch.>'], num_replicas: 3, allow_atomic: true });
+      const ack = await client.publishBatch(Array.from({ length: 100 }, (_, i) => ({ subject: `clusterbatch.${i % 3}`, data: i, msgId: `cb-${i}` })));
+      expect(ack).toMatchObject({ stream: 'CLUSTERBATCH', count: 100, firstSeq: 1, lastSeq: 100 });
+      expect((await jsm.streams.info('CLUSTERBATCH')).state.messages).toBe(100);
+    } finally {
+      await client.close();
+    }
+  });
 
   if (!versionAtLeast(version, RECURRING_SCHEDULES_MIN_SERVER)) {
     it('refuses to boot, naming the version needed', async () => {
