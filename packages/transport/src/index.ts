@@ -14,6 +14,8 @@ export { JetStreamClient } from './client/jetstream.client.js';
 export type { JetStreamClientEvents } from './client/jetstream.client.js';
 export { JetStreamEvent } from './decorators/jetstream-event.decorator.js';
 export { JetStreamCron } from './cron/jetstream-cron.decorator.js';
+export { OutboxRelay } from './outbox/outbox-relay.js';
+export type { OutboxRelayOptions, OutboxRelayStats } from './outbox/outbox-relay.js';
 export type { BatchMessage } from './publishing/batch-message.js';
 export type { BatchPubAck } from './publishing/batch-publisher.js';
 export {
