@@ -4,7 +4,7 @@
 // the order.  npm run bench:batch  (BENCH_MESSAGES, BENCH_ROUNDS, BENCH_BATCH)
 import 'reflect-metadata';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
+import { connect, headers } from '@nats-io/transport-node';
 import { NatsServer } from '@nest-jetstream/testing';
 import { JetStreamClient, RawCodec } from '@nest-jetstream/transport';
 import { machineLine, measured, N, payload, printTable, progress, ROUNDS, run, runRound, SIZE, window, type Measure } from './lib.js';
@@ -39,8 +39,14 @@ async function main(): Promise<void> {
   await client.connect();
   const rawBatch = async (tag: string, first: number, size: number) => {
     const b = await js.startBatch('bench.pub', payload, { msgID: `${tag}-${first}` });
-    for (let i = 1; i < size - 1; i++) b.add('bench.pub', payload, { msgID: `${tag}-${first + i}` });
-    if (size > 1) await b.commit('bench.pub', payload, { msgID: `${tag}-${first + size - 1}` } as object);
+    // The client's add() and commit() take no msgID option: the header itself, as ours sends it.
+    const withId = (i: number) => {
+      const h = headers();
+      h.set('Nats-Msg-Id', `${tag}-${first + i}`);
+      return { headers: h };
+    };
+    for (let i = 1; i < size - 1; i++) b.add('bench.pub', payload, withId(i));
+    if (size > 1) await b.commit('bench.pub', payload, withId(size - 1));
   };
   const ourBatch = (tag: string, first: number, size: number) =>
     client.publishBatch(Array.from({ length: size }, (_, i) => ({ subject: 'bench.pub', data: payload, msgId: `${tag}-${first + i}` })));

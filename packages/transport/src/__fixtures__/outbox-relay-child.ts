@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { JetStreamClient } from '../client/jetstream.client.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
-import { sqliteExecutor, type SqlParam } from '../sql/sql-executor.js';
+import { sqliteExecutor, type SqlParam, type SqlRow } from '../sql/sql-executor.js';
 import { SqlOutbox } from '../sql/sql-outbox.js';
 import { say } from './fixture-process.js';
 
@@ -16,7 +16,7 @@ const inner = sqliteExecutor(db);
 const executor = {
   get: inner.get,
   all: (sql: string, params: SqlParam[]) => {
-    const rows = inner.all(sql, params);
+    const rows = db.prepare(sql).all(...params) as SqlRow[];
     if (crash === 'after-read' && rows.length > 0) die();
     return rows;
   },

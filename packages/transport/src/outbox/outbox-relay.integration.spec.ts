@@ -3,7 +3,7 @@ import { waitFor } from '@nest-jetstream/testing';
 import { Harness, uniqueName } from '../__fixtures__/harness.js';
 import { JetStreamClient } from '../client/jetstream.client.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
-import { sqliteExecutor } from '../sql/sql-executor.js';
+import { sqliteExecutor, type SyncSqlExecutor } from '../sql/sql-executor.js';
 import { SqlOutbox } from '../sql/sql-outbox.js';
 import { OutboxRelay } from './outbox-relay.js';
 
@@ -11,7 +11,7 @@ describe('OutboxRelay', () => {
   const h = new Harness();
   let client: JetStreamClient;
   let db: Database.Database;
-  let outbox: SqlOutbox;
+  let outbox: SqlOutbox<SyncSqlExecutor>;
   beforeAll(async () => {
     await h.start();
     client = new JetStreamClient({ connection: { servers: h.server.url } });
@@ -28,7 +28,7 @@ describe('OutboxRelay', () => {
     expect(() => new OutboxRelay({ outbox, client, batchSize: 1001 })).toThrow(/batchSize is 1001; use a whole number from 1 to 1000/);
     expect(() => new OutboxRelay({ outbox, client, atomic: 'yes' as never })).toThrow(/atomic is "yes"; use 'auto', true or false/);
     expect(() => new OutboxRelay({ outbox: {} as never, client })).toThrow(JetStreamConfigError);
-    expect(() => new OutboxRelay({ outbox, client, interval: 'soon' })).toThrow(/interval/);
+    expect(() => new OutboxRelay({ outbox, client, interval: 'soon' as never })).toThrow(/interval/);
   });
 
   it('relays in the background: an event added after start() is published on wake(), with its row id as msgId, and marked sent', async () => {

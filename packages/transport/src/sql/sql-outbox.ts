@@ -129,7 +129,7 @@ export class SqlOutbox<E extends SqlExecutor = SqlExecutor> {
   }
 
   /** Up to `limit` events not yet marked sent, oldest first. */
-  pending(limit: number): MaybePromise<PendingOutboxEvent[]> {
+  pending(limit: number): SqlResult<E, PendingOutboxEvent[]> {
     return andThen(this.executor.all(this.sql.pending, [limit]), (rows: SqlRow[]) =>
       rows.map((r) => ({
         id: String(r.id),
@@ -137,19 +137,19 @@ export class SqlOutbox<E extends SqlExecutor = SqlExecutor> {
         data: JSON.parse(String(r.data)) as unknown,
         ...(typeof r.headers === 'string' && { headers: JSON.parse(r.headers) as Record<string, string> }),
       })),
-    );
+    ) as SqlResult<E, PendingOutboxEvent[]>;
   }
 
   /** Marks the events `ids` sent (after their publish was acknowledged); returns how many rows changed. */
-  markSent(ids: readonly string[]): MaybePromise<number> {
-    if (ids.length === 0) return 0;
+  markSent(ids: readonly string[]): SqlResult<E, number> {
+    if (ids.length === 0) return 0 as SqlResult<E, number>;
     const sql = `UPDATE ${this.table} SET sent_at = ${this.p(1)} WHERE sent_at IS NULL AND id IN (${ids.map((_, i) => this.p(i + 2)).join(', ')})`;
-    return andThen(this.executor.run(sql, [this.now(), ...ids]), (r) => r.changes);
+    return andThen(this.executor.run(sql, [this.now(), ...ids]), (r) => r.changes) as SqlResult<E, number>;
   }
 
   /** Deletes the events sent more than `olderThan` ago; returns how many. */
-  prune(olderThan: Duration): MaybePromise<number> {
+  prune(olderThan: Duration): SqlResult<E, number> {
     const before = this.now() - toMillis(olderThan, 'SqlOutbox.prune(olderThan)');
-    return andThen(this.executor.run(this.sql.prune, [before]), (r) => r.changes);
+    return andThen(this.executor.run(this.sql.prune, [before]), (r) => r.changes) as SqlResult<E, number>;
   }
 }
