@@ -1,6 +1,8 @@
 // Which cases run depends on the nats-server under test (NATS_SERVER_VERSION): on 2.12+ batches are
 // stored; on an older server, the errors the library gives instead are tested.
+import { Registry } from 'prom-client';
 import { natsServerBinaryVersion, resolveNatsServerBinary } from '@nest-jetstream/testing';
+import { JetStreamMetrics } from '../metrics/jetstream.metrics.js';
 import { Harness, uniqueName } from '../__fixtures__/harness.js';
 import { JetStreamClient } from '../client/jetstream.client.js';
 import { ProvisioningError } from '../errors/provisioning.error.js';
@@ -145,5 +147,23 @@ describe(`atomic batch publish on nats-server ${version}`, () => {
     await h.jsm.streams.update(s, { subjects: [`${subj}.>`], allow_atomic: true });
     await expect(client.publishBatch([{ subject: `${subj}.a`, data: 5 }])).resolves.toMatchObject({ stream: s, count: 1 });
     expect(await messagesIn(s)).toBe(3);
+  });
+
+  it('metrics: each message of a stored batch counts as a publish, each of a refused one as an error with its code', async () => {
+    const registry = new Registry();
+    const metered = new JetStreamClient({ connection: { servers: h.server.url }, metrics: new JetStreamMetrics({ registry, pollInterval: '1h' }) });
+    const count = async (name: string, labels: Record<string, string>) => {
+      const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name.replace(/_count$/, ''));
+      const samples = (metric?.values ?? []) as { value: number; labels: Record<string, string | number>; metricName?: string }[];
+      return samples.find((v) => (v.metricName ?? metric?.name) === name && Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
+    };
+    try {
+      await metered.publishBatch([1, 2, 3].map((i) => ({ subject: `${subject}.m`, data: i, msgId: `metered-${i}` })));
+      await metered.publishBatch([4, 1].map((i) => ({ subject: `${subject}.m`, data: i, msgId: `metered-${i}` }))).catch(() => undefined);
+      expect(await count('nest_jetstream_publish_duration_seconds_count', { stream })).toBe(3);
+      expect(await count('nest_jetstream_publish_errors_total', { code: 'BATCH_DUPLICATE_MSG_ID' })).toBe(2);
+    } finally {
+      await metered.close();
+    }
   });
 });
