@@ -169,6 +169,7 @@ describe('the packed packages, as npm would publish them', () => {
       './tracing': 'dist/cjs/tracing/index.d.ts',
       './terminus': 'dist/cjs/terminus/index.d.ts',
       './sql': 'dist/cjs/sql/index.d.ts',
+      './kv': 'dist/cjs/kv/index.d.ts',
       './package.json': 'package.json',
     });
   }, 60_000);
