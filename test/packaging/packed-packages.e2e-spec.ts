@@ -171,6 +171,7 @@ describe('the packed packages, as npm would publish them', () => {
       './sql': 'dist/cjs/sql/index.d.ts',
       './asyncapi': 'dist/cjs/asyncapi/index.d.ts',
       './class-validator': 'dist/cjs/class-validator/index.d.ts',
+      './kv': 'dist/cjs/kv/index.d.ts',
       './package.json': 'package.json',
     });
   }, 60_000);

@@ -12,6 +12,9 @@ export const JETSTREAM_METHOD_KEY = '__nestJetStreamMethod';
 /** Key in a handler's Nest `extras` that carries the name of its class (named in option errors). */
 export const JETSTREAM_CLASS_KEY = '__nestJetStreamClass';
 
+/** Key in a handler's Nest `extras` that carries its `@JetStreamCron` schedule. */
+export const JETSTREAM_CRON_KEY = '__nestJetStreamCron';
+
 export const DEFAULTS = {
   serviceName: 'nest',
   provisioning: 'create-or-update',

@@ -13,6 +13,24 @@ export type { JetStreamStatus, ConnectionEvents } from './connection/connection-
 export { JetStreamClient } from './client/jetstream.client.js';
 export type { JetStreamClientEvents } from './client/jetstream.client.js';
 export { JetStreamEvent } from './decorators/jetstream-event.decorator.js';
+export { JetStreamCron } from './cron/jetstream-cron.decorator.js';
+export { OutboxRelay } from './outbox/outbox-relay.js';
+export type { OutboxRelayOptions, OutboxRelayStats } from './outbox/outbox-relay.js';
+export type { BatchMessage } from './publishing/batch-message.js';
+export type { BatchPubAck } from './publishing/batch-publisher.js';
+export {
+  BatchPublishError,
+  BatchTooLargeError,
+  BatchMixedStreamsError,
+  BatchExpectationFailedError,
+  BatchDuplicateMsgIdError,
+  BatchUnsupportedError,
+  BatchRejectedError,
+} from './publishing/batch-publish.errors.js';
+export { ATOMIC_BATCH_MIN_SERVER, ATOMIC_BATCH_MAX_MESSAGES } from './utils/batch-limits.js';
+export type { JetStreamCronOptions } from './cron/jetstream-cron.decorator.js';
+export { RECURRING_SCHEDULES_MIN_SERVER } from './cron/cron-schedule.js';
+export type { CronTick } from './cron/cron-schedule.js';
 export { JetStreamContext } from './ctx-host/jetstream.context.js';
 export type { JetStreamDeliveryInfo, SettleAction } from './ctx-host/jetstream.context.js';
 export { createTestContext } from './ctx-host/test-context.js';

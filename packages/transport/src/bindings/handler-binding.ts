@@ -7,6 +7,7 @@ import type { IdempotencyBinding } from '../idempotency/idempotency-key.js';
 import type { IdempotencyKeyKind } from '../interfaces/idempotency-store.interface.js';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import type { PriorityBinding } from '../interfaces/priority-options.interface.js';
+import type { CronJob } from '../interfaces/cron-job.interface.js';
 
 /** A handler called without Nest's pipeline: returns what the method returned, or the exception handler's Observable. */
 export type DirectCall = (data: unknown, ctx: object) => unknown;
@@ -55,6 +56,8 @@ export interface HandlerBinding {
   priority?: PriorityBinding;
   /** @internal For an `idempotent` handler: its store and how each message's key is made. */
   idempotency?: IdempotencyBinding;
+  /** For a `@JetStreamCron` handler: the recurring schedule kept on the server for it. */
+  cron?: CronJob;
 }
 
 /** What `JetStreamServer.bindings` shows of one handler: a frozen copy, everything resolved (durations in ms). */

@@ -16,6 +16,9 @@ import type { JetStreamClientOptions } from '../interfaces/jetstream-options.int
 import { JetStreamRecord, type JetStreamPublishOptions } from '../record-builders/jetstream.record-builder.js';
 import { EventListeners, watchConnection, type ConnectionEvents, type JetStreamStatus } from '../connection/connection-events.js';
 import { Publisher, resolvePublishDefaults, type PublisherDefaults } from '../publishing/publisher.js';
+import { BatchPublisher, type BatchPubAck, type EncodedBatchMessage } from '../publishing/batch-publisher.js';
+import type { BatchMessage } from '../publishing/batch-message.js';
+import { toMillis, type Duration } from '../utils/duration.js';
 import { Instrumentations } from '../observability/instrumentations.js';
 import { assertDeclaredTimingSupported } from '../message-timing/timing-streams.js';
 import type { InstrumentationEvents } from '../observability/instrumentation.interface.js';
@@ -40,6 +43,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
   /** Liveness and readiness of a publisher: connection, storage writable, leaders of its declared streams. */
   readonly health: JetStreamHealth;
   private publisher?: Publisher;
+  private batchPublisher?: BatchPublisher;
   private readonly publishDefaults: PublisherDefaults;
   private readonly instrumentations: Instrumentations;
   /** Set by close(); a later publish or connect() connects again. */
@@ -95,6 +99,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     const pending = this.connecting;
     this.connecting = undefined;
     this.publisher = undefined;
+    this.batchPublisher = undefined;
     const nc = this.nc ?? (await pending?.catch(() => undefined));
     this.nc = undefined;
     await this.instrumentations.detach();
@@ -155,6 +160,28 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     return this.publishMessage(subjectOrPacket, data, options ?? {}, metadata);
   }
 
+  /**
+   * Publishes `messages` as one atomic batch: the stream stores all of them or none (nats-server
+   * 2.12+, a stream with `allowAtomic: true` capturing every subject, at most 1000 messages). Each
+   * message keeps its `msgId` (a random one when absent) and its `expect`s; a failure is a typed
+   * `BatchPublishError` (`BatchTooLargeError`, `BatchMixedStreamsError`, `BatchExpectationFailedError`,
+   * `BatchDuplicateMsgIdError`, `BatchUnsupportedError`, `BatchRejectedError`) and nothing was stored.
+   * Not retried: a timeout leaves the outcome unknown (see docs/batch-publish.md).
+   */
+  async publishBatch(messages: readonly BatchMessage[], options: { timeout?: Duration } = {}): Promise<BatchPubAck> {
+    const timeoutMs = options.timeout === undefined ? this.publishDefaults.timeoutMs : toMillis(options.timeout, 'publishBatch timeout');
+    const encoded: EncodedBatchMessage[] = (Array.isArray(messages) ? messages : []).map(({ subject, data, ...rest }) => {
+      try {
+        return { subject, payload: this.codec.encode(data, subject), options: rest };
+      } catch (cause) {
+        throw new EncodeError(subject, { cause });
+      }
+    });
+    if (!this.batchPublisher) await this.connect();
+    if (!this.batchPublisher) throw new JetStreamNotListeningError('JetStreamClient.publishBatch()');
+    return this.batchPublisher.publish(encoded, timeoutMs);
+  }
+
   override on<K extends keyof JetStreamClientEvents = keyof JetStreamClientEvents, C extends JetStreamClientEvents[K] = JetStreamClientEvents[K]>(
     event: K,
     callback: C,
@@ -204,6 +231,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     this.nc = nc;
     this.jsm = jsm;
     this.publisher = new Publisher(jetstream(nc), jsm, this.publishDefaults, this.instrumentations.publish, () => nc.info?.version);
+    this.batchPublisher = new BatchPublisher(nc, jsm, this.publishDefaults.timeoutMs, () => nc.info?.version, this.instrumentations.publish);
     this._status$.next('connected');
     void watchConnection(nc, this._status$, this.listeners, 'JetStreamClient', () => this.closing, this.logger, this.redact);
     await this.instrumentations.attach({

@@ -212,6 +212,7 @@ export const STREAM_OPTIONS: OptionTable<StreamDeclaration> = {
   placement: checkedElsewhere, // validateTopology, with the stream's name
   mirror: checkedElsewhere,
   sources: checkedElsewhere,
+  allowAtomic: flag,
   extra: plainObject, // the server's own stream config fields, in its names
 };
 

@@ -53,6 +53,7 @@ export function toStreamConfig(decl: StreamDeclaration): Partial<StreamConfig> &
   if (decl.denyPurge !== undefined) cfg.deny_purge = decl.denyPurge;
   if (decl.allowRollup !== undefined) cfg.allow_rollup_hdrs = decl.allowRollup;
   Object.assign(cfg, timingStreamConfig(decl, at));
+  if (decl.allowAtomic === true) cfg.allow_atomic = true;
   return { ...cfg, ...decl.extra, name: decl.name };
 }
 

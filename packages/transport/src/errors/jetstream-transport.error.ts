@@ -19,6 +19,12 @@ export const JetStreamErrorCode = {
   RequestReplyNotSupported: 'REQUEST_REPLY_NOT_SUPPORTED',
   NotListening: 'NOT_LISTENING',
   Permission: 'PERMISSION',
+  BatchTooLarge: 'BATCH_TOO_LARGE',
+  BatchMixedStreams: 'BATCH_MIXED_STREAMS',
+  BatchExpectationFailed: 'BATCH_EXPECTATION_FAILED',
+  BatchDuplicateMsgId: 'BATCH_DUPLICATE_MSG_ID',
+  BatchUnsupported: 'BATCH_UNSUPPORTED',
+  BatchRejected: 'BATCH_REJECTED',
 } as const;
 
 export type JetStreamErrorCode = (typeof JetStreamErrorCode)[keyof typeof JetStreamErrorCode];

@@ -49,6 +49,8 @@ export interface StreamDeclaration extends StreamTopologyDeclaration {
    * retention; the server cannot turn it off again. Default false.
    */
   allowMsgSchedules?: boolean;
+  /** Atomic batch publish (`client.publishBatch()`; `allow_atomic`). Needs nats-server 2.12+. Default false. */
+  allowAtomic?: boolean;
   /** Any other server stream config field, in the server's own names (e.g. `{ compression: 's2' }` on 2.10+). */
   extra?: Partial<StreamConfig>;
 }

@@ -4,6 +4,7 @@ import { ProvisioningError } from '../errors/provisioning.error.js';
 import type { StreamDeclaration } from '../interfaces/jetstream-options.interface.js';
 import { describeValue } from '../errors/describe-value.js';
 import { versionAtLeast } from '../utils/server-version.js';
+import { ATOMIC_BATCH_MIN_SERVER } from '../utils/batch-limits.js';
 import { MESSAGE_SCHEDULES_MIN_SERVER, MESSAGE_TTL_MIN_SERVER, scheduleSubjectsOf } from './timing-options.js';
 
 function flag(decl: StreamDeclaration, option: 'allowMsgTtl' | 'allowMsgSchedules', at: string): boolean {
@@ -58,6 +59,13 @@ export function assertDeclaredTimingSupported(streams: readonly StreamDeclaratio
         field: 'allow_msg_schedules',
         feature: 'message schedules',
         min: MESSAGE_SCHEDULES_MIN_SERVER,
+      },
+      {
+        on: s.allowAtomic === true || s.extra?.allow_atomic === true,
+        option: 'allowAtomic',
+        field: 'allow_atomic',
+        feature: 'atomic batch publish',
+        min: ATOMIC_BATCH_MIN_SERVER,
       },
     ];
     for (const a of asks) {

@@ -35,6 +35,8 @@ export interface PermissionsPlan {
   publishes: readonly string[];
   /** Subscribe to leader-election advisories (metrics on). */
   leaderAdvisories: boolean;
+  /** The streams that hold this service's `@JetStreamCron` schedules, and their schedule subjects (`_sched.<stream>.cron.<service>.>`). */
+  cron?: readonly { stream: string; subjects: string }[];
   /** The inbox prefix of the connection. Default `_INBOX`. */
   inboxPrefix?: string;
 }
@@ -105,7 +107,24 @@ export function computePermissions(plan: PermissionsPlan, role: PermissionRole):
     }
     for (const subject of consumerControlRules(plan.consumers)) pub.add(subject);
   }
+  cronPermissions(pub, plan, role);
   return { publish: { allow: [...pub].sort() }, subscribe: { allow: [...sub].sort() } };
+}
+
+/**
+ * Cron jobs: every role that boots reads the schedules (stream info, last message of a subject);
+ * `admin` writes them and purges those of jobs removed from the code (a purge request names its
+ * subject in the body, so the permission is the stream's).
+ */
+function cronPermissions(pub: Set<string>, plan: PermissionsPlan, role: PermissionRole): void {
+  if (role === 'producer') return;
+  for (const c of plan.cron ?? []) {
+    pub.add(`${api}.STREAM.INFO.${c.stream}`);
+    pub.add(`${api}.STREAM.MSG.GET.${c.stream}`);
+    if (role !== 'admin') continue;
+    pub.add(c.subjects);
+    pub.add(`${api}.STREAM.PURGE.${c.stream}`);
+  }
 }
 
 /** Create, read, pull from and delete consumers of any name on `stream` (acks too, for a mode with acks). */

@@ -261,7 +261,8 @@ export function toPublishError(err: unknown, subject: string, options: JetStream
   return new PublishFailedError(subject, err instanceof Error ? `${err.name}: ${err.message}` : String(err), { cause: err });
 }
 
-function toHeaders(input: JetStreamPublishOptions['headers'], subject: string): MsgHdrs | undefined {
+/** @internal The caller's headers as `MsgHdrs`, each name and value checked. */
+export function toHeaders(input: JetStreamPublishOptions['headers'], subject: string): MsgHdrs | undefined {
   if (!input) return undefined;
   if (typeof (input as MsgHdrs).append === 'function' && typeof (input as MsgHdrs).keys === 'function') {
     // The caller's own MsgHdrs: the client checked names and CR/LF as they were added, not the other control characters.

@@ -7,6 +7,7 @@ import { registrationOf } from '../nest-adapter/nest-internals.js';
 import { planDirectCall, type DirectCallPlan } from './direct-call.js';
 import { bindingOf } from './server-facts.js';
 import { withHandlerSchema } from '../schemas/payload-validation.js';
+import { cronJobOf } from '../cron/cron-binding.js';
 
 /** A handler Nest offered the server (`Server.addHandler`), its pattern already normalised to a subject. */
 export interface OfferedHandler {
@@ -28,6 +29,8 @@ export function bindingForHandler(server: object, offered: OfferedHandler, optio
   const plainEvent = isEventHandler && options.bindPlainEventPatterns === true;
   if (!own && !plainEvent) return undefined;
   const binding = bindingOf(subject, own, extras, callback, options);
+  const cron = cronJobOf(binding, extras);
+  if (cron) binding.cron = cron;
   const plan: DirectCallPlan =
     options.directCalls === false
       ? { reason: 'directCalls: false' }

@@ -11,6 +11,9 @@ import type { Provisioner } from '../provisioning/provisioner.js';
 import { provisioningServerError } from '../provisioning/server-refusals.js';
 import { checkRequestSubjects } from './request-subjects.js';
 import { assertPrioritySupported } from '../priority/priority-binding.js';
+import { assertCronSupported, provisionCronJobs } from '../cron/cron-provisioner.js';
+import { JsonCodec } from '../codecs/json.codec.js';
+import { DEFAULTS } from '../constants.js';
 
 /**
  * At `listen()`, before any consumer runs: the handlers' bindings resolved (checkpoints, this
@@ -34,6 +37,7 @@ export async function provisionBindings(p: {
   await applyCheckpoints(p.pending, options.checkpoints);
   // A consumer per instance belongs to this instance.
   for (const b of p.pending) if (modeOf(b).perInstance) b.durable = `${b.durable}_${p.instanceId}`;
+  assertCronSupported(p.pending, p.serverVersion);
   if (mode !== 'off') assertDeclaredTimingSupported(options.streams ?? [], p.serverVersion);
   assertPrioritySupported(p.pending, p.serverVersion);
   // Before provisioning: a stream that would capture a request subject is not created or widened.
@@ -48,6 +52,8 @@ export async function provisionBindings(p: {
           await reportLeftBehind(jsm, scan, serviceName, mode, options.pruneConsumers === true, logger);
         };
   const bindings = await provisioner.provision(options.streams ?? [], p.pending, leftBehind);
+  const cron = { serviceName: options.serviceName ?? DEFAULTS.serviceName, declaredStreams: (options.streams ?? []).map((s) => s.name) };
+  await provisionCronJobs({ jsm, mode, bindings, ...cron, codec: options.codec ?? new JsonCodec(), serverVersion: p.serverVersion, logger });
   const healthTarget = p.health.storageTarget;
   if (mode === 'create-or-update' && healthTarget) {
     // The storage check's stream (health.storageWrite), so that identities that may not create streams find it there.

@@ -13,6 +13,7 @@ import type { PermissionsPlan } from '../permissions/compute-permissions.js';
 import { findLeftBehind, type LeftBehindScan } from '../provisioning/left-behind-consumers.js';
 import type { AppView } from './app-view.js';
 import { plainEventVerdict } from './plain-event-patterns.js';
+import { cronPermissionsPlan } from '../cron/cron-permissions.js';
 
 // What a server says about itself, computed from its options and its handlers' bindings: the
 // streams and dead-letter subjects it uses, its permissions plan, the consumers it left behind.
@@ -57,6 +58,7 @@ export async function planPermissions(
     health,
     publishes,
     leaderAdvisories: options.metrics !== undefined,
+    cron: cronPermissionsPlan(options, bindings),
     inboxPrefix: options.connection?.inboxPrefix,
   };
 }

@@ -6,6 +6,8 @@
 export { SqlIdempotencyStore } from './sql-idempotency.store.js';
 export type { SqlDialect, SqlIdempotencyStoreOptions } from './sql-idempotency.store.js';
 export { sqliteExecutor, pgExecutor } from './sql-executor.js';
+export { SqlOutbox } from './sql-outbox.js';
+export type { SqlOutboxOptions, OutboxEvent, PendingOutboxEvent } from './sql-outbox.js';
 export type {
   SqlExecutor,
   SyncSqlExecutor,

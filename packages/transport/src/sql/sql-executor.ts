@@ -21,6 +21,8 @@ export type SqlRow = Record<string, unknown>;
 export interface SqlExecutor {
   run(sql: string, params: SqlParam[]): MaybePromise<SqlRunResult>;
   get(sql: string, params: SqlParam[]): MaybePromise<SqlRow | undefined>;
+  /** Every row of a query: what the outbox relay reads its pending events with (both executors here have it). */
+  all?(sql: string, params: SqlParam[]): MaybePromise<SqlRow[]>;
 }
 
 /** An executor that answers at once (better-sqlite3): the store's methods then return plain values. */
@@ -41,7 +43,7 @@ export type SqlResult<E extends SqlExecutor, T> = E extends AsyncSqlExecutor ? P
 /** What `sqliteExecutor` uses of a better-sqlite3 `Database` (or a driver shaped like it). */
 export interface SqliteDatabaseLike {
   // `never[]`: better-sqlite3 types a statement's parameters per call site; the executor binds SqlParams.
-  prepare(sql: string): { run(...params: never[]): { changes: number }; get(...params: never[]): unknown };
+  prepare(sql: string): { run(...params: never[]): { changes: number }; get(...params: never[]): unknown; all(...params: never[]): unknown[] };
 }
 
 /** A synchronous executor on a better-sqlite3 database; statements are prepared once and reused. */
@@ -58,6 +60,7 @@ export function sqliteExecutor(db: SqliteDatabaseLike): SyncSqlExecutor {
   return {
     run: (sql, params) => ({ changes: prepared(sql).run(...(params as never[])).changes }),
     get: (sql, params) => prepared(sql).get(...(params as never[])) as SqlRow | undefined,
+    all: (sql, params) => prepared(sql).all(...(params as never[])) as SqlRow[],
   };
 }
 
@@ -74,6 +77,7 @@ export function pgExecutor(client: PgQueryable): AsyncSqlExecutor {
   return {
     run: async (sql, params) => ({ changes: (await client.query(sql, params)).rowCount ?? 0 }),
     get: async (sql, params) => (await client.query(sql, params)).rows[0] as SqlRow | undefined,
+    all: async (sql, params) => (await client.query(sql, params)).rows as SqlRow[],
   };
 }
 

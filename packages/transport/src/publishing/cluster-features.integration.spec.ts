@@ -1,0 +1,96 @@
+import 'reflect-metadata';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { Controller, Module, type INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Ctx } from '@nestjs/microservices';
+import { NatsCluster, natsServerBinaryVersion, resolveNatsServerBinary, waitFor } from '@nest-jetstream/testing';
+import { JetStreamContext } from '../ctx-host/jetstream.context.js';
+import { JetStreamServer } from '../server/jetstream.server.js';
+import { JetStreamClient } from '../client/jetstream.client.js';
+import { ATOMIC_BATCH_MIN_SERVER } from '../utils/batch-limits.js';
+import { versionAtLeast } from '../utils/server-version.js';
+import { JetStreamCron } from '../cron/jetstream-cron.decorator.js';
+import { cronScheduleSubject, RECURRING_SCHEDULES_MIN_SERVER } from '../cron/cron-schedule.js';
+
+// #21's publishing features in one 3-node cluster (one cluster for the file, to keep CI short):
+// a cron job on an R3 stream with two replicas connected to different nodes (one schedule, each
+// tick handled once), and atomic batches on an R3 stream. On servers without them, their errors.
+const version = natsServerBinaryVersion(resolveNatsServerBinary());
+const seen: { seq: number; delivery: number }[] = [];
+
+@Controller()
+class ClusterCronController {
+  @JetStreamCron('clustercron.tick', '@every 1s')
+  tick(_data: unknown, @Ctx() ctx: JetStreamContext) {
+    const { streamSequence: seq, deliveryCount: delivery } = ctx.getInfo();
+    seen.push({ seq, delivery });
+  }
+}
+
+@Module({ controllers: [ClusterCronController] })
+class ClusterCronModule {}
+
+describe(`cron jobs and atomic batches in a 3-node cluster (nats-server ${version})`, () => {
+  let cluster: NatsCluster;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  const apps: INestMicroservice[] = [];
+
+  beforeAll(async () => {
+    cluster = await NatsCluster.start();
+    nc = await connect({ servers: cluster.urls });
+    jsm = await jetstreamManager(nc);
+  });
+  afterAll(async () => {
+    await Promise.all(apps.map((a) => a.close()));
+    await nc?.close();
+    await cluster?.stop();
+  });
+
+  const streams = [{ name: 'CLUSTERCRON', subjects: ['clustercron.>'], replicas: 3, allowMsgSchedules: true }];
+  const boot = async (url: string) => {
+    const strategy = new JetStreamServer({ connection: { servers: [url] }, serviceName: 'clustercron', streams, shutdownTimeout: '5s' });
+    const app = await NestFactory.createMicroservice(ClusterCronModule, { strategy, logger: false });
+    apps.push(app);
+    await app.listen();
+  };
+
+  it('an atomic batch on an R3 stream, connected to the third node, is stored whole', async () => {
+    const client = new JetStreamClient({
+      connection: { servers: [cluster.urls[2]] },
+      streams: [{ name: 'CLUSTERBATCH', subjects: ['clusterbatch.>'], replicas: 3 }],
+    });
+    try {
+      await client.connect();
+      if (!versionAtLeast(version, ATOMIC_BATCH_MIN_SERVER)) {
+        await expect(client.publishBatch([{ subject: 'clusterbatch.a', data: 1 }])).rejects.toMatchObject({ code: 'BATCH_UNSUPPORTED' });
+        return;
+      }
+      await jsm.streams.update('CLUSTERBATCH', { subjects: ['clusterbatch.>'], num_replicas: 3, allow_atomic: true });
+      const ack = await client.publishBatch(Array.from({ length: 100 }, (_, i) => ({ subject: `clusterbatch.${i % 3}`, data: i, msgId: `cb-${i}` })));
+      expect(ack).toMatchObject({ stream: 'CLUSTERBATCH', count: 100, firstSeq: 1, lastSeq: 100 });
+      expect((await jsm.streams.info('CLUSTERBATCH')).state.messages).toBe(100);
+    } finally {
+      await client.close();
+    }
+  });
+
+  if (!versionAtLeast(version, RECURRING_SCHEDULES_MIN_SERVER)) {
+    it('refuses to boot, naming the version needed', async () => {
+      await expect(boot(cluster.urls[0])).rejects.toThrow(`Upgrade nats-server to ${RECURRING_SCHEDULES_MIN_SERVER} or newer`);
+    });
+    return;
+  }
+
+  it('two replicas on different nodes share one schedule on an R3 stream; every tick is handled once', async () => {
+    for (const url of cluster.urls.slice(0, 2)) await boot(url);
+    const scheduleSubject = cronScheduleSubject('CLUSTERCRON', 'clustercron', 'clustercron.tick');
+    expect((await jsm.streams.info('CLUSTERCRON', { subjects_filter: scheduleSubject })).state.subjects).toEqual({ [scheduleSubject]: 1 });
+    await waitFor('three ticks handled', () => new Set(seen.map((s) => s.seq)).size >= 3, { timeout: 20_000 });
+    await Promise.all(apps.splice(0).map((a) => a.close()));
+    const first = seen.filter((s) => s.delivery === 1);
+    expect(new Set(first.map((s) => s.seq)).size).toBe(first.length);
+  });
+});
