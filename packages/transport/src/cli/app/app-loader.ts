@@ -27,6 +27,8 @@ export interface LoadedApp {
   spec: JetStreamCliApp;
   /** Where it came from (`--app` as given), for messages. */
   source: string;
+  /** The module itself (a factory export already called), for commands that create it again (`asyncapi`). */
+  module: AppModuleLike;
 }
 
 /** Loads every `--app file[#export]`: each file may hold several apps (an array export). */
@@ -130,7 +132,7 @@ async function loadApp(spec: JetStreamCliApp, source: string): Promise<LoadedApp
     if (!own && !(h.isEventHandler && options.bindPlainEventPatterns === true)) continue;
     handlers.push({ binding: bindingOf(h.subject, own, h.extras, h.callback, options), own: own ?? {} });
   }
-  return { name: spec.name ?? serviceName, serviceName, options, handlers, spec, source };
+  return { name: spec.name ?? serviceName, serviceName, options, handlers, spec, source, module };
 }
 
 /** What the app prints while it is created and closed goes to stderr: stdout holds the command's output alone (`--json`). */

@@ -94,16 +94,13 @@ function handlerOf(offered: Offered, options: JetStreamServerOptions): ContractH
   // As the server resolves it (server/server-facts.ts bindingOf): every default applied, every option checked.
   const serviceName = options.serviceName ?? DEFAULTS.serviceName;
   const store = options.idempotency?.store;
-  const resolved = resolveBinding(
-    offered.subject,
-    own ?? {},
-    options.consumerDefaults ?? {},
+  const resolved = resolveBinding(offered.subject, own ?? {}, offered.callback, {
+    defaults: options.consumerDefaults ?? {},
     serviceName,
-    offered.callback,
-    options.deadLetter ?? false,
-    store,
+    deadLetterDefault: options.deadLetter ?? false,
+    idempotencyStore: store,
     owner,
-  );
+  });
   const { handler: _h, direct: _d, idempotency: _i, codec: _c, ...binding } = resolved;
   const stream = binding.stream ?? declaredStreamOf(options.streams ?? [], binding.subject, subjectMatches)?.name;
   return [{ binding: { ...binding, stream }, owner, schema: checkSchemaOption(at, 'schema', own?.schema) }];
