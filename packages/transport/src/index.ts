@@ -120,6 +120,6 @@ export type {
 export type { JetStreamCliApp, AppModuleLike } from './cli/app/cli-app.interface.js';
 export type { AutoscaleOptions } from './interfaces/autoscale-options.interface.js';
 export type { DeadLetterFilter } from './dead-letter/dead-letter-browse.js';
-export { PayloadValidationError } from './schemas/payload-validation.error.js';
+export { PayloadValidationError, PublishValidationError } from './schemas/payload-validation.error.js';
 export type { PayloadSchema, StandardSchemaV1, StandardSchemaIssue, StandardSchemaResult, StandardJsonSchemaConverter } from './schemas/standard-schema.js';
 export type { HandlerSchemaOptions, ContractOptions, PublishContract, ContractModuleOptions } from './interfaces/contract-options.interface.js';

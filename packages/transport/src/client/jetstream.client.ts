@@ -24,6 +24,7 @@ import { assertDeclaredTimingSupported } from '../message-timing/timing-streams.
 import type { InstrumentationEvents } from '../observability/instrumentation.interface.js';
 import { createRedactor, type Redactor } from '../security/redact.js';
 import { RedactingLogger } from '../security/redacting-logger.js';
+import { publishCheckOf, type PublishCheck } from '../schemas/publish-validation.js';
 
 /** Events of `JetStreamClient.on()`. */
 export type JetStreamClientEvents = ConnectionEvents;
@@ -35,6 +36,8 @@ export type JetStreamClientEvents = ConnectionEvents;
  */
 export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStreamStatus> {
   private readonly codec: JetStreamCodec;
+  /** The check of `contract.publishes` entries with `validate: true`; undefined (nothing paid) without one. */
+  private readonly publishCheck: PublishCheck | undefined;
   private connecting?: Promise<NatsConnection>;
   private nc?: NatsConnection;
   private jsm?: JetStreamManager;
@@ -60,6 +63,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     this.logger = RedactingLogger.for('JetStreamClient', this.redact);
     validateOptions(options, 'JetStreamClient');
     this.codec = options.codec ?? new JsonCodec();
+    this.publishCheck = publishCheckOf(options.contract);
     this.publishDefaults = resolvePublishDefaults(options.publish);
     this.instrumentations = new Instrumentations(options);
     this.status.subscribe((status) => (this.lastStatus = status));
@@ -170,6 +174,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
    */
   async publishBatch(messages: readonly BatchMessage[], options: { timeout?: Duration } = {}): Promise<BatchPubAck> {
     const timeoutMs = options.timeout === undefined ? this.publishDefaults.timeoutMs : toMillis(options.timeout, 'publishBatch timeout');
+    if (this.publishCheck && Array.isArray(messages)) for (const { subject, data } of messages) await this.publishCheck(subject, data);
     const encoded: EncodedBatchMessage[] = (Array.isArray(messages) ? messages : []).map(({ subject, data, ...rest }) => {
       try {
         return { subject, payload: this.codec.encode(data, subject), options: rest };
@@ -203,6 +208,19 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
   }
 
   private publishMessage(subject: string, data: unknown, options: JetStreamPublishOptions, metadata?: Record<string, string>): Promise<PubAck> {
+    if (this.publishCheck) {
+      let checked: void | Promise<void>;
+      try {
+        checked = this.publishCheck(subject, data);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      if (checked) return checked.then(() => this.encodeAndPublish(subject, data, options, metadata));
+    }
+    return this.encodeAndPublish(subject, data, options, metadata);
+  }
+
+  private encodeAndPublish(subject: string, data: unknown, options: JetStreamPublishOptions, metadata?: Record<string, string>): Promise<PubAck> {
     let payload: Uint8Array;
     try {
       payload = this.codec.encode(data, subject);

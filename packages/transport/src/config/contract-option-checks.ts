@@ -1,4 +1,4 @@
-import { checkOptionObject, nested, text, type OptionCheck, type OptionTable } from './option-checks.js';
+import { checkOptionObject, flag, nested, text, type OptionCheck, type OptionTable } from './option-checks.js';
 import { describeValue } from '../errors/describe-value.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { ContractOptions, PublishContract } from '../interfaces/contract-options.interface.js';
@@ -14,12 +14,20 @@ const PUBLISH_CONTRACT_OPTIONS: OptionTable<PublishContract> = {
   subject,
   schema: (v, where, path) => void checkSchemaOption(where, path, v),
   description: text,
+  validate: flag,
 };
 
 const CONTRACT_OPTIONS: OptionTable<ContractOptions> = {
   publishes: (v, where, path) => {
     if (!Array.isArray(v)) throw new JetStreamConfigError(`${where}: ${path} must be an array of { subject, schema? }; got ${describeValue(v)}.`);
-    for (let i = 0; i < v.length; i++) checkOptionObject(v[i], PUBLISH_CONTRACT_OPTIONS, where, `${path}[${i}]`);
+    for (let i = 0; i < v.length; i++) {
+      checkOptionObject(v[i], PUBLISH_CONTRACT_OPTIONS, where, `${path}[${i}]`);
+      const entry = v[i] as PublishContract;
+      if (entry.validate === true && entry.schema === undefined)
+        throw new JetStreamConfigError(
+          `${where}: ${path}[${i}] ('${entry.subject}') has validate: true but no schema to validate with; add its schema, or remove validate.`,
+        );
+    }
   },
   version: text,
   description: text,

@@ -18,6 +18,13 @@ export interface PublishContract {
   schema?: PayloadSchema;
   /** One line for the document's readers. */
   description?: string;
+  /**
+   * Check each payload `JetStreamClient.publish()`, `emit()` and `publishBatch()` send on a matching
+   * subject against `schema` before sending: one that fails is refused with a
+   * `PublishValidationError` naming the failing fields, and nothing is sent. The payload is sent
+   * as given (the validator's output is not substituted). Needs `schema`. Default `false`.
+   */
+  validate?: boolean;
 }
 
 /** What the AsyncAPI document says beyond the handlers: `JetStreamModule.forRoot({ contract })`. */

@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validate, validateSync, type ValidationError, type ValidatorOptions } from 'class-validator';
-import { targetConstructorToSchema } from 'class-validator-jsonschema';
+import { targetConstructorToSchema, validationMetadatasToSchemas } from 'class-validator-jsonschema';
 import type { StandardSchemaIssue, StandardSchemaResult, StandardSchemaV1 } from './standard-schema.js';
 
 /** A class-validator DTO: a class whose properties carry class-validator decorators. */
@@ -23,6 +23,31 @@ function issuesOf(errors: readonly ValidationError[], parent: readonly string[] 
     if (error.children?.length) issues.push(...issuesOf(error.children, path));
   }
   return issues;
+}
+
+type Json = Record<string, unknown>;
+const REF_PREFIX = '#/definitions/';
+
+/**
+ * The DTO's JSON Schema with every nested DTO inlined: class-validator-jsonschema writes a nested
+ * DTO as `$ref: '#/definitions/Name'`, a definition an AsyncAPI document would not carry. A DTO
+ * that contains itself (directly or not) keeps a plain `{ type: 'object', title }` at the repeat.
+ */
+function dtoJsonSchema(dto: DtoClass): Json {
+  const definitions = validationMetadatasToSchemas({ refPointerPrefix: REF_PREFIX }) as Record<string, Json>;
+  const inline = (node: unknown, seen: readonly string[]): unknown => {
+    if (Array.isArray(node)) return node.map((n) => inline(n, seen));
+    if (typeof node !== 'object' || node === null) return node;
+    const ref = (node as Json).$ref;
+    if (typeof ref === 'string' && ref.startsWith(REF_PREFIX)) {
+      const name = ref.slice(REF_PREFIX.length);
+      const { $ref: _ref, ...rest } = node as Json;
+      if (seen.includes(name) || !definitions[name]) return { type: 'object', title: name, ...rest };
+      return { title: name, ...(inline(definitions[name], [...seen, name]) as Json), ...rest };
+    }
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, inline(v, seen)]));
+  };
+  return { title: dto.name, ...(inline(targetConstructorToSchema(dto, { refPointerPrefix: REF_PREFIX }), [dto.name]) as Json) };
 }
 
 /**
@@ -50,7 +75,7 @@ export function dtoSchema<T extends object>(dto: DtoClass<T>, options: DtoSchema
         if (options.sync ?? true) return result(instance, validateSync(instance, validatorOptions));
         return validate(instance, validatorOptions).then((errors) => result(instance, errors));
       },
-      jsonSchema: { input: () => ({ title: dto.name, ...targetConstructorToSchema(dto) }) as Record<string, unknown> },
+      jsonSchema: { input: () => dtoJsonSchema(dto) },
     },
   };
 }

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { IsInt, IsString, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
+import { Type } from 'class-transformer';
 import { z } from 'zod';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { PayloadValidationError } from './payload-validation.error.js';
@@ -85,5 +86,28 @@ describe('payload schemas', () => {
       properties: { id: { type: 'string' }, qty: { type: 'integer', maximum: 1000 } },
     });
     expect(payloadJsonSchema({ validator: zodOrder, jsonSchema: { type: 'object' } })).toEqual({ type: 'object' });
+  });
+
+  it("inlines a nested DTO's JSON Schema (no $ref to a definition the document would not carry), a self-reference as a plain object", () => {
+    class AddressDto {
+      @IsString()
+      city!: string;
+    }
+    class CustomerDto {
+      @ValidateNested()
+      @Type(() => AddressDto)
+      address!: AddressDto;
+
+      @IsOptional()
+      @ValidateNested()
+      @Type(() => CustomerDto)
+      referrer?: CustomerDto;
+    }
+    const schema = payloadJsonSchema(dtoSchema(CustomerDto));
+    expect(JSON.stringify(schema)).not.toContain('$ref');
+    expect(schema).toMatchObject({
+      title: 'CustomerDto',
+      properties: { address: { title: 'AddressDto', properties: { city: { type: 'string' } } }, referrer: { type: 'object' } },
+    });
   });
 });
