@@ -50,7 +50,8 @@ class FaultModule {}
 
 async function main(): Promise<void> {
   const strategy = new JetStreamServer({
-    connection: { servers: env('NATS_URLS').split(','), maxReconnectAttempts: -1 },
+    // FAULT_NO_RANDOMIZE=1: connect to the first URL first (the partition scenario puts the app on a chosen side).
+    connection: { servers: env('NATS_URLS').split(','), maxReconnectAttempts: -1, noRandomize: env('FAULT_NO_RANDOMIZE', '0') === '1' },
     serviceName: 'faults',
     streams: [
       { name: env('FAULT_STREAM', 'FAULTS'), subjects: ['faults.work'], replicas: Number(env('FAULT_REPLICAS', '1')) },
