@@ -59,6 +59,9 @@ export function formatPauseSummary(summary: PauseSummary[], boundMs: number): st
     ),
   ];
   const over = summary.filter((s) => s.exceeds);
-  out.push('', over.length ? `Over the bound of ${secs(boundMs)}: ${over.map((s) => s.scenario).join('; ')}` : `Every scenario within the bound of ${secs(boundMs)}.`);
+  out.push(
+    '',
+    over.length ? `Over the bound of ${secs(boundMs)}: ${over.map((s) => s.scenario).join('; ')}` : `Every scenario within the bound of ${secs(boundMs)}.`,
+  );
   return out;
 }

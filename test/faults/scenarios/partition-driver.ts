@@ -94,11 +94,15 @@ async function main(): Promise<void> {
     await publishing;
     await w.settle(opts.size.settleMs);
     const minorityIds = (ids: Set<string>) => [...ids].filter((id) => id.startsWith('minority-')).length;
-    const report = await w.report(`partition: R3 stream leader cut off from the majority (a client on its side, the consumer app's connection on the ${side} side), then healed`, servers[0].version, {
-      recoverMs: w.longestStallAfter(t),
-      publishPauseMs: w.longestPublishPauseAfter(t),
-      notes: `the majority side had a new stream leader (${elected}) ${(electedMs / 1000).toFixed(1)} s after the cut; the minority-side client: ${minorityIds(w.acked)} acknowledged, ${minorityIds(w.failed)} failed to the caller`,
-    });
+    const report = await w.report(
+      `partition: R3 stream leader cut off from the majority (a client on its side, the consumer app's connection on the ${side} side), then healed`,
+      servers[0].version,
+      {
+        recoverMs: w.longestStallAfter(t),
+        publishPauseMs: w.longestPublishPauseAfter(t),
+        notes: `the majority side had a new stream leader (${elected}) ${(electedMs / 1000).toFixed(1)} s after the cut; the minority-side client: ${minorityIds(w.acked)} acknowledged, ${minorityIds(w.failed)} failed to the caller`,
+      },
+    );
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
     await minority?.close().catch(() => undefined);

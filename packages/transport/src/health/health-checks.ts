@@ -207,6 +207,14 @@ export async function checkConsumers(source: HealthSource, s: HealthSettings): P
   if (!conn) return down(name, `${source.who} is not connected.`);
   const details: Record<string, unknown> = { ...leftBehind };
   const problems: string[] = [];
+  const leaderless = source.waitingForLeader?.() ?? [];
+  if (leaderless.length) {
+    details.waitingForLeader = leaderless;
+    for (const w of leaderless)
+      problems.push(
+        `${w.consumer} waits for a leader: no server answered for it with a leader for ${Math.round(w.forMs / 1000)} s (an election, or a node cut off from the majority; the connection moves to another server when its own lost the leader)`,
+      );
+  }
   await Promise.all(
     consumers.map(async (c) => {
       const key = `${c.stream}/${c.durable}`;
