@@ -239,13 +239,10 @@ export async function checkConsumers(source: HealthSource, s: HealthSettings): P
       }
     }),
   );
-  return problems.length
-    ? down(
-        name,
-        `${problems.join('; ')}. The handlers are slower than the traffic, stopped, or failing: scale out, raise concurrency, or look at the handler errors.`,
-        details,
-      )
-    : up(name, details);
+  const fix = leaderless.length
+    ? 'Wait for the election; if it lasts, look at the routes between the servers and their /jsz (a stream needs a majority of its replicas)'
+    : 'The handlers are slower than the traffic, stopped, or failing: scale out, raise concurrency, or look at the handler errors';
+  return problems.length ? down(name, `${problems.join('; ')}. ${fix}.`, details) : up(name, details);
 }
 
 /**
