@@ -1,10 +1,18 @@
 import { LeaderGuard, type MovableConnection, type RecoveryEvent } from './leader-guard.js';
 
-/** A connection whose PING answers or not, with the cluster's other servers, counting moves. */
-function fakeConnection({ ping = true, others = ['nats://b:4222'] }: { ping?: boolean | 'never'; others?: string[] } = {}) {
+/**
+ * A connection whose PING answers or not, counting moves: `announced` the servers the connected
+ * one announces (only itself: it lost its routes), `pool` the servers the client knows.
+ */
+function fakeConnection({
+  ping = true,
+  announced = ['a:4222'],
+  pool = ['a:4222', 'b:4222', 'c:4222'],
+}: { ping?: boolean | 'never'; announced?: string[]; pool?: string[] } = {}) {
   const state = { moves: 0, ping, closed: false };
   const nc: MovableConnection = {
-    info: { connect_urls: others },
+    info: { connect_urls: announced },
+    getServers: () => pool,
     isClosed: () => state.closed,
     reconnect: async () => {
       state.moves++;
@@ -29,7 +37,7 @@ function guardWith(nc: MovableConnection) {
 }
 
 describe('LeaderGuard', () => {
-  it('moves the connection once the checks of a consumer went unanswered twice over the suspect time while the server answers PINGs', async () => {
+  it('moves the connection once the checks of a consumer went unanswered twice over the suspect time while the server answers PINGs and lost its routes', async () => {
     const { nc, state } = fakeConnection();
     const { guard, events, lines, at } = guardWith(nc);
     at(3_500);
@@ -39,7 +47,9 @@ describe('LeaderGuard', () => {
     await guard.report('S/d', 'timeout', 4_000);
     expect(state.moves).toBe(1);
     expect(events).toEqual([{ cause: 'connection_moved', consumer: 'S/d' }]);
-    expect(lines[0]).toMatch(/^Consumer S\/d: 2 checks over 4 s found no leader/);
+    expect(lines[0]).toMatch(
+      /^Consumer S\/d: 2 checks over 4 s found no leader through this server while it answers PINGs \(it has no route to the other servers\)/,
+    );
     expect(guard.waitingForLeader()).toEqual([]);
   });
 
@@ -65,7 +75,7 @@ describe('LeaderGuard', () => {
   });
 
   it('does not move while the server itself does not answer (the client reconnects by itself) or the cluster offers no other server', async () => {
-    for (const setup of [{ ping: false }, { ping: 'never' as const }, { others: [] }]) {
+    for (const setup of [{ ping: false }, { ping: 'never' as const }, { pool: ['a:4222'] }]) {
       const { nc, state } = fakeConnection(setup);
       const { guard, at } = guardWith(nc);
       at(1_000);
@@ -74,6 +84,21 @@ describe('LeaderGuard', () => {
       await guard.report('S/d', 'no-leader', 3_000);
       expect(state.moves).toBe(0);
     }
+  });
+
+  it('waits out an ordinary election on a server that still has routes, and moves only once the checks failed for longer', async () => {
+    const { nc, state } = fakeConnection({ announced: ['a:4222', 'b:4222'] });
+    const { guard, lines, at } = guardWith(nc);
+    for (let t = 0; t < 9_000; t += 1_500) {
+      at(t + 1_500);
+      await guard.report('S/d', t % 3_000 ? 'no-leader' : 'timeout', t);
+    }
+    expect(state.moves).toBe(0);
+    expect(guard.waitingForLeader()).toEqual([{ consumer: 'S/d', forMs: 9_000 }]);
+    at(10_500);
+    await guard.report('S/d', 'timeout', 9_000);
+    expect(state.moves).toBe(1);
+    expect(lines[0]).toMatch(/\(for longer than an election\)/);
   });
 
   it('moves at most once per cooldown', async () => {
@@ -93,7 +118,7 @@ describe('LeaderGuard', () => {
   });
 
   it('reports the consumers waiting for a leader, and forgets one once it answers with a leader', async () => {
-    const { nc } = fakeConnection({ others: [] });
+    const { nc } = fakeConnection({ pool: ['a:4222'] });
     const { guard, at } = guardWith(nc);
     at(1_000);
     await guard.report('S/a', 'no-leader', 0);

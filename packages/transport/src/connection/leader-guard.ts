@@ -9,7 +9,10 @@
  * the partition heals. A move is made only when all of these hold, so a slow but healthy server
  * never causes one: the checks of one consumer failed `minFailures` times in a row over at least
  * `suspectMs`, the connection itself answers a PING (the node is up, JetStream through it is not),
- * the cluster offers another server, and no move happened in the last `cooldownMs`.
+ * the client knows another server, no move happened in the last `cooldownMs`, and either the
+ * server lost its routes (the servers it announces, `connect_urls`, are only itself: cut off) or
+ * the checks kept failing for `lostMs` (longer than an ordinary election, which a move would not
+ * shorten: a cluster that lost one node still announces the others).
  */
 
 /** What a puller's check of its consumer found. */
@@ -29,8 +32,10 @@ export interface RecoveryEvent {
 export interface MovableConnection {
   reconnect(): Promise<void>;
   rtt(): Promise<number>;
-  /** The servers the cluster announced besides the one connected to (`nc.info.connect_urls`). */
+  /** The servers the connected one announces (`connect_urls`: itself and those it has routes to). */
   readonly info?: { connect_urls?: string[] };
+  /** The client's server pool (given and learned). */
+  getServers(): ReadonlyArray<unknown>;
   isClosed(): boolean;
 }
 
@@ -39,13 +44,15 @@ export interface LeaderGuardOptions {
   minFailures?: number;
   /** How long the checks must have failed (from the first one's start) before a move, in ms. Default 2500. */
   suspectMs?: number;
+  /** How long the checks must have failed before a move when the server still has routes, in ms. Default 10000. */
+  lostMs?: number;
   /** No second move within this time, in ms. Default 30000. */
   cooldownMs?: number;
   /** How long the PING of a suspect connection may take, in ms. Default 2000. */
   pingTimeoutMs?: number;
 }
 
-export const LEADER_GUARD_DEFAULTS = { minFailures: 2, suspectMs: 2_500, cooldownMs: 30_000, pingTimeoutMs: 2_000 } as const;
+export const LEADER_GUARD_DEFAULTS = { minFailures: 2, suspectMs: 2_500, lostMs: 10_000, cooldownMs: 30_000, pingTimeoutMs: 2_000 } as const;
 
 interface Suspicion {
   failures: number;
@@ -102,23 +109,31 @@ export class LeaderGuard {
   }
 
   private async shouldMove(s: Suspicion, now: number): Promise<boolean> {
-    const { minFailures, suspectMs, cooldownMs } = this.settings;
+    const { minFailures, suspectMs, lostMs, cooldownMs } = this.settings;
     if (this.moving || this.nc.isClosed()) return false;
     if (s.failures < minFailures || now - s.since < suspectMs || now - this.lastMove < cooldownMs) return false;
-    if ((this.nc.info?.connect_urls?.length ?? 0) === 0) return false;
+    if (this.nc.getServers().length < 2) return false;
+    if (!this.cutOff() && now - s.since < lostMs) return false;
     // The server itself must answer: if it does not, the client is reconnecting already.
-    return this.pingAnswered();
+    return this.answered(this.nc.rtt());
   }
 
-  private async pingAnswered(): Promise<boolean> {
+  /** The server announces no other server: it lost its routes (or every other node is down). */
+  private cutOff(): boolean {
+    return (this.nc.info?.connect_urls?.length ?? 0) <= 1;
+  }
+
+  /** Whether `request` succeeds within the PING timeout. */
+  private async answered(request: Promise<unknown>): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.settings.pingTimeoutMs)));
     try {
-      return await Promise.race([this.nc.rtt().then(() => true as const), timeout]);
+      return await Promise.race([request.then(() => true as const), timeout]);
     } catch {
       return false;
     } finally {
       clearTimeout(timer);
+      request.catch(() => undefined);
     }
   }
 
@@ -126,7 +141,7 @@ export class LeaderGuard {
     this.moving = true;
     this.lastMove = this.clock();
     this.log(
-      `Consumer ${consumer}: ${s.failures} checks over ${Math.round((this.lastMove - s.since) / 1000)} s found no leader through this server while it answers PINGs (a partition?); moving the connection to another server of the cluster`,
+      `Consumer ${consumer}: ${s.failures} checks over ${Math.round((this.lastMove - s.since) / 1000)} s found no leader through this server while it answers PINGs (${this.cutOff() ? 'it has no route to the other servers' : 'for longer than an election'}); moving the connection to another server of the cluster`,
     );
     try {
       await this.nc.reconnect();
