@@ -59,6 +59,8 @@ async function main(): Promise<void> {
     ],
     shutdownTimeout: '10s',
   });
+  // Every recovery (a pull re-issued, a consumer put back, the connection moved), for the report's notes.
+  strategy.on('recovery', (e) => appendFileSync(`${record}.recoveries`, `${e.cause} ${Date.now()}\n`));
   const app = await NestFactory.createMicroservice(FaultModule, { strategy, logger: ['error', 'warn'] });
   app.enableShutdownHooks();
   await app.listen();
