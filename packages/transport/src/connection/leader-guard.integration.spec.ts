@@ -116,7 +116,7 @@ describe('the leader guard on a 3-node cluster (real nats-servers)', () => {
       },
       { timeout: 60_000, interval: 250 },
     );
-    expect(down.message).toMatch(/^GUARDED\/\S+ waits for a leader: no server answered for it with a leader for \d+ s/);
+    expect(down.message).toMatch(/^GUARDED\/\S+ waits for a leader: /);
     for (const s of others) await s.restart();
     await cluster.waitForPeers();
     await publishAndHandle(50, 'after the cluster is back');
