@@ -7,16 +7,14 @@ import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Payload } from '@nestjs/microservices';
 import { NatsCluster, slowDown, waitFor } from '@nest-jetstream/testing';
-import { Registry } from 'prom-client';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
-import { JetStreamMetrics } from '../metrics/jetstream.metrics.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
 import type { RecoveryEvent } from './leader-guard.js';
 
 // The leader guard against a real 3-node cluster (R3 stream), the app's connection pinned to the
 // first node: a node slowed by CPU contention never makes the connection move; a node left alone
-// (the two others killed) makes readiness say the consumer waits for a leader, and pulling
-// recovers (a pull re-issued) once the others are back. The partition itself, where the
+// (the two others killed) makes readiness say the consumer waits for a leader, and handling
+// resumes once the others are back (how: a pull re-issued or a reconnect, is the server's to decide). The partition itself, where the
 // connection does move, is in the fault suite (test/faults, network namespaces).
 
 const handled = new Set<number>();
@@ -37,7 +35,6 @@ describe('the leader guard on a 3-node cluster (real nats-servers)', () => {
   let nc: NatsConnection;
   let app: INestMicroservice;
   let strategy: JetStreamServer;
-  const registry = new Registry();
   const recoveries: RecoveryEvent[] = [];
   const reconnects: string[] = [];
   let next = 0;
@@ -72,7 +69,6 @@ describe('the leader guard on a 3-node cluster (real nats-servers)', () => {
       serviceName: 'guarded',
       streams: [{ name: 'GUARDED', subjects: ['guard.>'], replicas: 3 }],
       health: { cacheTtl: 0, timeout: '1s' },
-      metrics: new JetStreamMetrics({ registry, pollInterval: '1h' }),
       shutdownTimeout: '5s',
     });
     strategy.on('recovery', (e) => recoveries.push(e));
@@ -124,10 +120,5 @@ describe('the leader guard on a 3-node cluster (real nats-servers)', () => {
       const consumers = (await strategy.health.readiness()).checks.find((c) => c.name === 'jetstream.consumers');
       return !/waits for a leader/.test(consumers?.message ?? '');
     });
-    const pullsReissued = async () =>
-      ((await registry.getSingleMetric('nest_jetstream_recoveries_total')?.get())?.values ?? [])
-        .filter((v) => v.labels.cause === 'pull_reissued')
-        .reduce((n, v) => n + v.value, 0);
-    await waitFor('a re-issued pull counted', async () => (await pullsReissued()) >= 1);
   }, 180_000);
 });

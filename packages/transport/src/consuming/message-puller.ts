@@ -71,8 +71,11 @@ export class MessagePuller {
   private healing = false;
   private closing = false;
   private checking = false;
-  /** Heartbeats went missing since the consumer last answered with a leader. */
-  private lost = false;
+  /**
+   * Heartbeats went missing (`missed`), and a check then found the consumer with a leader, so the
+   * client's re-issued pull recovers it (`reported`: counted once until a message arrives).
+   */
+  private lost: 'no' | 'missed' | 'reported' = 'no';
   /** Messages received so far (minus `held()`: what the handlers finished). */
   private received = 0;
   private readonly window?: PrefetchWindow;
@@ -101,11 +104,15 @@ export class MessagePuller {
       this.firstPull = this.window.size;
       this.deliver = (msg) => {
         this.received++;
+        this.lost = 'no';
         onMessage(msg);
       };
     } else {
       this.firstPull = target.maxMessages;
-      this.deliver = onMessage;
+      this.deliver = (msg) => {
+        this.lost = 'no';
+        onMessage(msg);
+      };
     }
   }
 
@@ -230,7 +237,7 @@ export class MessagePuller {
         return;
       }
       // A pull that found nobody, or went quiet: look whether the consumer is still there.
-      if (status.type === 'heartbeats_missed') this.lost = true;
+      if (status.type === 'heartbeats_missed' && this.lost === 'no') this.lost = 'missed';
       if (status.type === 'no_responders' || status.type === 'heartbeats_missed') void this.check(messages);
     }
   }
@@ -261,8 +268,8 @@ export class MessagePuller {
     try {
       const found = await this.lookUp();
       if (this.closing || this.messages !== messages) return;
-      if (found === 'leader' && this.lost) {
-        this.lost = false;
+      if (found === 'leader' && this.lost === 'missed') {
+        this.lost = 'reported';
         this.target.leaderGuard?.recovered(this.target.key, 'pull_reissued');
       }
       await this.target.leaderGuard?.report(this.target.key, found, startedAt);
