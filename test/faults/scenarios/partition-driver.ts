@@ -59,15 +59,20 @@ async function main(): Promise<void> {
   let minority: JetStreamClient | undefined;
   let majority: NatsConnection | undefined;
   let admin: NatsConnection | undefined;
+  let publisher: JetStreamClient | undefined;
   try {
     await Promise.all(servers.map((s) => s.launch()));
     const n = opts.size.messages;
     // The app's connection on p1 (it learns the others from the cluster and may move there).
     await w.startConsumer({ FAULT_NO_RANDOMIZE: '1' });
     admin = await connect({ servers: urls });
-    await placeLeader(admin, names[0], names.slice(1), side === 'minority');
-    const publishing = w.publish('partition', n, { window: 4 });
+    const placed = names.indexOf(await placeLeader(admin, names[0], names.slice(1), side === 'minority'));
+    // The workload's publisher on the majority side: what the consumer app's handling shows is its
+    // own pause, not a publisher's stuck on the cut-off node (the minority-side client shows that).
+    publisher = new JetStreamClient({ connection: { servers: urls.filter((_, i) => i !== placed), maxReconnectAttempts: -1 } });
+    const publishing = w.publish('partition', n, { window: 4, client: publisher });
     await waitFor('a quarter of the messages handled', () => w.handledCount() >= n / 4, { timeout: 60_000, interval: 20 });
+    // Placed again: the leader may have moved since (it rarely does); the cut is of the leader now.
     const leaderName = await placeLeader(admin, names[0], names.slice(1), side === 'minority');
     const leader = names.indexOf(leaderName);
     isolate(layout, leader);
@@ -108,6 +113,7 @@ async function main(): Promise<void> {
     await minority?.close().catch(() => undefined);
     await majority?.close().catch(() => undefined);
     await admin?.close().catch(() => undefined);
+    await publisher?.close().catch(() => undefined);
     await w.close();
     await Promise.all(servers.map((s) => s.stop()));
   }

@@ -139,4 +139,52 @@ describe('LeaderGuard', () => {
     guard.recovered('S/d', 'consumer_recreated');
     expect(events.map((e) => e.cause)).toEqual(['pull_reissued', 'consumer_recreated']);
   });
+
+  it('moves off a server that announced only itself (its routes lost) for the cut-off time, once', async () => {
+    const { nc, state } = fakeConnection();
+    const { guard, events, lines, at } = guardWith(nc);
+    at(0);
+    await guard.poll();
+    at(2_000);
+    await guard.poll();
+    expect(state.moves).toBe(0);
+    at(3_000);
+    await guard.poll();
+    expect(state.moves).toBe(1);
+    expect(events).toEqual([{ cause: 'connection_moved', consumer: '' }]);
+    expect(lines[0]).toMatch(/announced no other server for 3 s/);
+    at(6_000);
+    await guard.poll();
+    expect(state.moves).toBe(1);
+  });
+
+  it('never moves off a server that announces others, however long it runs, nor when the client knows no other server', async () => {
+    const routed = fakeConnection({ announced: ['a:4222', 'b:4222', 'c:4222'] });
+    const alone = fakeConnection({ pool: ['a:4222'] });
+    for (const { nc, state } of [routed, alone]) {
+      const { guard, at } = guardWith(nc);
+      for (let t = 0; t <= 60_000; t += 1_000) {
+        at(t);
+        await guard.poll();
+      }
+      expect(state.moves).toBe(0);
+    }
+  });
+
+  it('starts the cut-off time over when the server announces others again (routes back after a restart)', async () => {
+    const announced = ['a:4222'];
+    const { nc, state } = fakeConnection({ announced });
+    const { guard, at } = guardWith(nc);
+    at(0);
+    await guard.poll();
+    announced.push('b:4222');
+    at(2_000);
+    await guard.poll();
+    announced.pop();
+    at(3_000);
+    await guard.poll();
+    at(5_000);
+    await guard.poll();
+    expect(state.moves).toBe(0);
+  });
 });

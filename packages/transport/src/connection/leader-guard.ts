@@ -12,7 +12,11 @@
  * the client knows another server, no move happened in the last `cooldownMs`, and either the
  * server lost its routes (the servers it announces, `connect_urls`, are only itself: cut off) or
  * the checks kept failing for `lostMs` (longer than an ordinary election, which a move would not
- * shorten: a cluster that lost one node still announces the others).
+ * shorten: a cluster that lost one node still announces the others). Apart from the checks,
+ * `watch()` moves off a server that has announced only itself for `cutOffMs` (its routes lost)
+ * while the client knows others: a consumer leader cut off with that node may go on sending idle
+ * heartbeats, so no check would run. How soon a node notices lost routes is the servers'
+ * `ping_interval` (routes are pinged like clients).
  */
 
 /** What a puller's check of its consumer found. */
@@ -24,7 +28,7 @@ export type RecoveryCause = 'pull_reissued' | 'consumer_recreated' | 'connection
 /** One recovery, for `on('recovery')` and the recoveries counter. */
 export interface RecoveryEvent {
   cause: RecoveryCause;
-  /** `stream/durable` of the consumer that noticed. */
+  /** `stream/durable` of the consumer that noticed; empty when the server's lost routes did. */
   consumer: string;
 }
 
@@ -46,13 +50,15 @@ export interface LeaderGuardOptions {
   suspectMs?: number;
   /** How long the checks must have failed before a move when the server still has routes, in ms. Default 10000. */
   lostMs?: number;
+  /** How long the server must announce only itself (its routes lost) before a move, in ms. Default 2500. */
+  cutOffMs?: number;
   /** No second move within this time, in ms. Default 30000. */
   cooldownMs?: number;
   /** How long the PING of a suspect connection may take, in ms. Default 2000. */
   pingTimeoutMs?: number;
 }
 
-export const LEADER_GUARD_DEFAULTS = { minFailures: 2, suspectMs: 2_500, lostMs: 10_000, cooldownMs: 30_000, pingTimeoutMs: 2_000 } as const;
+export const LEADER_GUARD_DEFAULTS = { minFailures: 2, suspectMs: 2_500, lostMs: 10_000, cutOffMs: 2_500, cooldownMs: 30_000, pingTimeoutMs: 2_000 } as const;
 
 interface Suspicion {
   failures: number;
@@ -65,6 +71,8 @@ export class LeaderGuard {
   private readonly suspects = new Map<string, Suspicion>();
   private readonly settings: Required<LeaderGuardOptions>;
   private lastMove = Number.NEGATIVE_INFINITY;
+  /** Since when the server announces only itself (undefined while it announces others). */
+  private cutOffSince?: number;
   private moving = false;
   private readonly listeners = new Set<(event: RecoveryEvent) => void>();
 
@@ -76,6 +84,31 @@ export class LeaderGuard {
     private readonly clock: () => number = () => performance.now(),
   ) {
     this.settings = { ...LEADER_GUARD_DEFAULTS, ...options };
+  }
+
+  /**
+   * Looks at the servers the connected one announces (it sends a new INFO when its routes change):
+   * a server that announces only itself for `cutOffMs` while the client knows others has lost its
+   * routes, whatever its consumers' pulls say (a leader cut off with it may go on sending idle
+   * heartbeats and no message). Call every second or so; `watch()` does.
+   */
+  async poll(): Promise<void> {
+    if (!this.cutOff() || this.nc.isClosed()) {
+      this.cutOffSince = undefined;
+      return;
+    }
+    const now = this.clock();
+    this.cutOffSince ??= now;
+    const { cutOffMs, cooldownMs } = this.settings;
+    if (this.moving || now - this.cutOffSince < cutOffMs || now - this.lastMove < cooldownMs || this.nc.getServers().length < 2) return;
+    if (!(await this.answered(this.nc.rtt()))) return;
+    await this.move('', `the server has announced no other server for ${Math.round((now - this.cutOffSince) / 1000)} s (its routes are lost)`);
+  }
+
+  /** Polls every `intervalMs` until the connection closes (an unref'd timer). */
+  watch(intervalMs = 1_000): void {
+    const timer = setInterval(() => (this.nc.isClosed() ? clearInterval(timer) : void this.poll()), intervalMs);
+    timer.unref();
   }
 
   /** Calls `listener` for every recovery (the metrics' counter, the server's `recovery` event). */
@@ -105,7 +138,11 @@ export class LeaderGuard {
     s.failures++;
     s.leaderless = true;
     this.suspects.set(consumer, s);
-    if (await this.shouldMove(s, now)) await this.move(consumer, s);
+    if (await this.shouldMove(s, now))
+      await this.move(
+        consumer,
+        `${s.failures} checks over ${Math.round((now - s.since) / 1000)} s found no leader through this server while it answers PINGs (${this.cutOff() ? 'it has no route to the other servers' : 'for longer than an election'})`,
+      );
   }
 
   private async shouldMove(s: Suspicion, now: number): Promise<boolean> {
@@ -137,18 +174,17 @@ export class LeaderGuard {
     }
   }
 
-  private async move(consumer: string, s: Suspicion): Promise<void> {
+  private async move(consumer: string, why: string): Promise<void> {
     this.moving = true;
     this.lastMove = this.clock();
-    this.log(
-      `Consumer ${consumer}: ${s.failures} checks over ${Math.round((this.lastMove - s.since) / 1000)} s found no leader through this server while it answers PINGs (${this.cutOff() ? 'it has no route to the other servers' : 'for longer than an election'}); moving the connection to another server of the cluster`,
-    );
+    this.log(`${consumer ? `Consumer ${consumer}: ` : ''}${why}; moving the connection to another server of the cluster`);
     try {
       await this.nc.reconnect();
       this.suspects.clear();
+      this.cutOffSince = undefined;
       this.emit({ cause: 'connection_moved', consumer });
     } catch (err) {
-      this.log(`Consumer ${consumer}: could not move the connection: ${err instanceof Error ? err.message : String(err)}`);
+      this.log(`Could not move the connection: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       this.moving = false;
     }
@@ -169,5 +205,6 @@ export class LeaderGuard {
 export function startLeaderGuard(nc: MovableConnection, logger: { warn?(message: string): void }, emit: (event: RecoveryEvent) => void): LeaderGuard {
   const guard = new LeaderGuard(nc, (line) => logger.warn?.(line));
   guard.onRecovery(emit);
+  guard.watch();
   return guard;
 }
