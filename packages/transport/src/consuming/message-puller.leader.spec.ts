@@ -42,10 +42,10 @@ function setup() {
 }
 
 describe('MessagePuller and the leader guard (fake consumer, no server)', () => {
-  it('pulls with idle heartbeats every second, so a lost pull is noticed after about 2 s', async () => {
+  it('pulls with idle heartbeats of half the expiry (a lost pull is noticed after two missed ones)', async () => {
     const { puller, consumer } = setup();
     await puller.start();
-    expect(consumer.consumes[0].options).toMatchObject({ idle_heartbeat: 1_000, expires: 5_000 });
+    expect(consumer.consumes[0].options).toMatchObject({ idle_heartbeat: 2_500, expires: 5_000 });
     await puller.close();
   });
 

@@ -13,10 +13,12 @@ const HEAL_RETRY_MAX_MS = 5000;
 const PULL_EXPIRES_MS = 5_000;
 const ORDERED_PULL_EXPIRES_MS = 2_000;
 /**
- * Idle heartbeats of a pull every second (the client's floor is 0.5 s): a pull lost with the
- * node it went to is noticed after two missed ones, about 2 s, instead of half the expiry twice.
+ * Idle heartbeats: the client's default, half the expiry. Tried at 1 s (#26): a lost pull was
+ * noticed after 2 s, but then mid-election, when the client's own consumer info fails and it backs
+ * off up to the expiry before pulling again: the stream leader's SIGKILL paused handling 8.8 s on
+ * average over 10 faults, against 4.7 s with the default (docs/reliability.md).
  */
-const PULL_IDLE_HEARTBEAT_MS = 1_000;
+const PULL_IDLE_HEARTBEAT_MS = PULL_EXPIRES_MS / 2;
 /** How long a check of the consumer (after a late heartbeat) may take before it counts as unanswered. */
 const CHECK_TIMEOUT_MS = 1_500;
 /**
