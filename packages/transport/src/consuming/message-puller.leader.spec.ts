@@ -80,4 +80,15 @@ describe('MessagePuller and the leader guard (fake consumer, no server)', () => 
     expect(events).toEqual([{ cause: 'pull_reissued', consumer: 'ORDERS/orders' }]);
     await puller.close();
   });
+
+  it('forgets that the consumer waits for a leader once messages arrive again', async () => {
+    const { puller, consumer, guard, state } = setup();
+    await puller.start();
+    state.answer = 'no-leader';
+    consumer.messages.notify({ type: 'heartbeats_missed', count: 2 });
+    await waitFor('the consumer waiting for a leader', () => guard.waitingForLeader().length === 1);
+    consumer.messages.deliver(fakeJsMsg());
+    expect(guard.waitingForLeader()).toEqual([]);
+    await puller.close();
+  });
 });

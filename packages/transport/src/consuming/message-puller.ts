@@ -106,16 +106,22 @@ export class MessagePuller {
       this.firstPull = this.window.size;
       this.deliver = (msg) => {
         this.received++;
-        this.lost = 'no';
+        if (this.lost !== 'no') this.flowing();
         onMessage(msg);
       };
     } else {
       this.firstPull = target.maxMessages;
       this.deliver = (msg) => {
-        this.lost = 'no';
+        if (this.lost !== 'no') this.flowing();
         onMessage(msg);
       };
     }
+  }
+
+  /** Messages arrive again after a loss: the consumer has a leader (no check may come to say so). */
+  private flowing(): void {
+    this.lost = 'no';
+    void this.target.leaderGuard?.report(this.target.key, 'leader');
   }
 
   /** The prefetch window now (what may be waiting plus requested), for tests and metrics. */
