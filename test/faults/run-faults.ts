@@ -1,12 +1,15 @@
 // npm run faults: every scenario of the fault suite at full size, on the newest nats-server and,
 // where the scenario applies to it, the oldest (2.9.10); prints the table of docs/reliability.md.
-//   FAULTS_ONLY=consumer-crash|cluster|... to run some (names as below); FAULTS_VERSIONS=newest
+//   FAULTS_ONLY=consumer-crash|cluster|... to run some (names as below); FAULTS_VERSIONS=newest;
+//   FAULTS_REPEAT=10 repeats the cluster and partition faults (default 1), and a second table gives
+//   each scenario's worst and mean pause and which exceed FAULTS_BOUND_MS (default 8000).
 import 'reflect-metadata';
 import { cpus, totalmem } from 'node:os';
 import type { NatsServerVersionLabel } from '@nest-jetstream/testing';
 import { clusterFault, CLUSTER_FAULTS } from './scenarios/cluster';
 import { fuzz } from './scenarios/fuzz';
 import { hostile } from './scenarios/hostile';
+import { DEFAULT_PAUSE_BOUND_MS, formatPauseSummary, summarizePauses } from './pause-summary';
 import { partition } from './scenarios/partition';
 import { consumerCrash, deadLetterOutage, gracefulShutdown, serverCrash } from './scenarios/single-server';
 import { SIZES, type RunOptions } from './scenarios/sizes';
@@ -16,6 +19,8 @@ import type { FaultReport } from './workload/workload';
 type Scenario = { name: string; versions: NatsServerVersionLabel[]; run: (o: RunOptions) => Promise<FaultReport[]> };
 
 const both: NatsServerVersionLabel[] = ['newest', 'oldest'];
+const REPEAT = Math.max(1, Number(process.env.FAULTS_REPEAT ?? '1'));
+const BOUND_MS = Number(process.env.FAULTS_BOUND_MS ?? DEFAULT_PAUSE_BOUND_MS);
 const SCENARIOS: Scenario[] = [
   { name: 'consumer-crash', versions: both, run: async (o) => [await consumerCrash(o)] },
   { name: 'server-crash', versions: both, run: async (o) => [await serverCrash(o)] },
@@ -24,11 +29,19 @@ const SCENARIOS: Scenario[] = [
     versions: ['newest'],
     run: async (o) => {
       const out = [];
-      for (const f of CLUSTER_FAULTS) out.push(await clusterFault(o, f));
+      for (let i = 0; i < REPEAT; i++) for (const f of CLUSTER_FAULTS) out.push(await clusterFault(o, f));
       return out;
     },
   },
-  { name: 'partition', versions: ['newest'], run: async (o) => [await partition(o)] },
+  {
+    name: 'partition',
+    versions: ['newest'],
+    run: async (o) => {
+      const out = [];
+      for (let i = 0; i < REPEAT; i++) for (const side of ['minority', 'majority'] as const) out.push(await partition(o, side));
+      return out;
+    },
+  },
   { name: 'dead-letter-outage', versions: both, run: async (o) => [await deadLetterOutage(o)] },
   { name: 'graceful-shutdown', versions: both, run: async (o) => [await gracefulShutdown(o)] },
   { name: 'slow-consumer', versions: ['newest'], run: async (o) => [(await slowConsumer(o)).report] },
@@ -93,6 +106,10 @@ async function main(): Promise<void> {
       `| ${r.scenario} | ${r.server} | ${r.published} | ${r.acked} | ${r.ackedLost} | ${r.handled} | ${r.handledMoreThanOnce} | ${r.maxCalls} | ${r.deadLetters} | ${r.publishErrors} | ${secs(r.recoverMs)} | ${secs(r.publishPauseMs)} | ${r.notes ?? ''} |`,
     );
   }
+  console.log('');
+  console.log(`Pauses after the fault, over ${REPEAT} repetition(s) (FAULTS_REPEAT):`);
+  console.log('');
+  for (const line of formatPauseSummary(summarizePauses(rows, BOUND_MS), BOUND_MS)) console.log(line);
   if (rows.some((r) => r.ackedLost > 0)) process.exitCode = 1;
 }
 

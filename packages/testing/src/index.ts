@@ -21,3 +21,5 @@ export type { WaitForOptions } from './wait-for.js';
 export { freePort } from './ports.js';
 export { NdjsonProcess } from './ndjson-process.js';
 export type { NdjsonProcessOptions, ProcessExit } from './ndjson-process.js';
+export { slowDown } from './cpu-contention.js';
+export type { CpuContention, CpuContentionOptions } from './cpu-contention.js';

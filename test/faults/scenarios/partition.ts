@@ -1,6 +1,7 @@
 // 4. A network partition: the 3 nodes and the client side each in a network namespace of their
 // own (veth pairs to a bridge), the R3 stream's leader cut off from the other two nodes, a client
-// connected to that minority side only, then the partition healed. The scenario itself runs in
+// connected to that minority side only, then the partition healed. `side` says where the consumer
+// app's connection is when the cut comes: on the cut-off leader (`minority`) or on the majority. The scenario itself runs in
 // the client namespace (partition-driver.ts); this part makes the namespaces and removes them.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +15,10 @@ import type { RunOptions } from './sizes';
 const ROOT = join(__dirname, '..', '..', '..');
 const DRIVER_TIMEOUT_MS = 5 * 60_000;
 
-export async function partition(opts: RunOptions): Promise<FaultReport> {
+/** Where the consumer app's connection is when the stream leader is cut off. */
+export type PartitionSide = 'minority' | 'majority';
+
+export async function partition(opts: RunOptions, side: PartitionSide = 'minority'): Promise<FaultReport> {
   const layout = createNetns(`njp${process.pid % 100_000}`, 3);
   const dir = mkdtempSync(join(tmpdir(), 'faults-partition-'));
   try {
@@ -24,7 +28,7 @@ export async function partition(opts: RunOptions): Promise<FaultReport> {
       'ip',
       ['netns', 'exec', layout.client, process.execPath, '-r', join(ROOT, 'scripts/register.cjs'), join(__dirname, 'partition-driver.ts')],
       {
-        env: { ...process.env, FAULT_OPTS: JSON.stringify(opts), FAULT_NETNS: JSON.stringify({ ...layout, wrappers }) },
+        env: { ...process.env, FAULT_OPTS: JSON.stringify(opts), FAULT_SIDE: side, FAULT_NETNS: JSON.stringify({ ...layout, wrappers }) },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

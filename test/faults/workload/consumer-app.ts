@@ -50,7 +50,8 @@ class FaultModule {}
 
 async function main(): Promise<void> {
   const strategy = new JetStreamServer({
-    connection: { servers: env('NATS_URLS').split(','), maxReconnectAttempts: -1 },
+    // FAULT_NO_RANDOMIZE=1: connect to the first URL first (the partition scenario puts the app on a chosen side).
+    connection: { servers: env('NATS_URLS').split(','), maxReconnectAttempts: -1, noRandomize: env('FAULT_NO_RANDOMIZE', '0') === '1' },
     serviceName: 'faults',
     streams: [
       { name: env('FAULT_STREAM', 'FAULTS'), subjects: ['faults.work'], replicas: Number(env('FAULT_REPLICAS', '1')) },
@@ -58,6 +59,8 @@ async function main(): Promise<void> {
     ],
     shutdownTimeout: '10s',
   });
+  // Every recovery (a pull re-issued, a consumer put back, the connection moved), for the report's notes.
+  strategy.on('recovery', (e) => appendFileSync(`${record}.recoveries`, `${e.cause} ${Date.now()}\n`));
   const app = await NestFactory.createMicroservice(FaultModule, { strategy, logger: ['error', 'warn'] });
   app.enableShutdownHooks();
   await app.listen();

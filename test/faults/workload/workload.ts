@@ -235,6 +235,19 @@ export class Workload {
     ).catch(() => undefined); // the report says what is missing
   }
 
+  /** The consumer apps' recoveries by cause (`strategy.on('recovery')`), e.g. "connection_moved 1, pull_reissued 3". */
+  recoveries(): string {
+    let lines: string[] = [];
+    try {
+      lines = readFileSync(`${this.recordFile}.recoveries`, 'utf8').split('\n').filter(Boolean);
+    } catch {
+      // no recovery recorded
+    }
+    const byCause = new Map<string, number>();
+    for (const l of lines) byCause.set(l.split(' ')[0], (byCause.get(l.split(' ')[0]) ?? 0) + 1);
+    return [...byCause].map(([cause, n]) => `${cause} ${n}`).join(', ') || 'none';
+  }
+
   async report(scenario: string, server: string, extra: Partial<FaultReport> = {}): Promise<FaultReport> {
     const calls = this.calls();
     const dead = await this.deadLetterIds();
@@ -261,6 +274,7 @@ export class Workload {
       deadLetters: dead.size,
       publishErrors: this.failed.size,
       ...extra,
+      notes: [extra.notes, `consumer recoveries: ${this.recoveries()}`].filter(Boolean).join('; '),
     };
   }
 

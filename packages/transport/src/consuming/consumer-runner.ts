@@ -1,3 +1,4 @@
+import type { LeaderGuard } from '../connection/leader-guard.js';
 import type { Consumer, JsMsg, PushConsumer } from '@nats-io/jetstream';
 import { JetStreamContext, type MessageSettler } from '../ctx-host/jetstream.context.js';
 import { HandlerTimeoutError } from '../errors/handler.errors.js';
@@ -20,6 +21,8 @@ import { pullPriority } from '../priority/priority-binding.js';
 export interface RunnerHost extends AttemptWiring {
   /** The consumer to pull from; with `recreate`, first put it back on the server (it was deleted). */
   consumerFor(binding: HandlerBinding, recreate: boolean, resumeFrom?: number): Promise<Consumer | PushConsumer>;
+  /** Moves the connection off a server that lost the consumer's leader (connection/leader-guard.ts). */
+  readonly leaderGuard?: LeaderGuard;
 }
 
 /**
@@ -71,6 +74,7 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
       held: () => this.unsettled.size,
       priority: pullPriority(binding),
       pinned: (id: string | undefined) => this.pin?.set(id),
+      leaderGuard: host.leaderGuard,
     };
     this.puller = new MessagePuller(target, host.logger, (msg) => this.receive(msg));
     this.deadlines = new HandlerDeadlines(

@@ -1,5 +1,7 @@
 import { JetStreamApiCodes, JetStreamApiError, isPushConsumer, type Consumer, type ConsumerMessages, type JsMsg, type PushConsumer } from '@nats-io/jetstream';
+import { NoRespondersError, RequestError, TimeoutError } from '@nats-io/nats-core';
 import type { LoggerService } from '@nestjs/common';
+import type { LeaderCheck, LeaderGuard } from '../connection/leader-guard.js';
 import { describeError } from '../settlement/settle-policy.js';
 import { drainPulls, interceptPulls, type PullRequest, type PullSender } from '../nats-adapter/private-access.js';
 import { PrefetchWindow } from './prefetch-window.js';
@@ -10,6 +12,15 @@ const HEAL_RETRY_MAX_MS = 5000;
 // handling for up to 19 s with 10 s (mean 7.9 s over 12 faults) and up to 11.5 s with 5 s (mean 5.3 s).
 const PULL_EXPIRES_MS = 5_000;
 const ORDERED_PULL_EXPIRES_MS = 2_000;
+/**
+ * Idle heartbeats: the client's default, half the expiry. Tried at 1 s (#26): a lost pull was
+ * noticed after 2 s, but then mid-election, when the client's own consumer info fails and it backs
+ * off up to the expiry before pulling again: the stream leader's SIGKILL paused handling 8.8 s on
+ * average over 10 faults, against 4.7 s with the default (docs/reliability.md).
+ */
+const PULL_IDLE_HEARTBEAT_MS = PULL_EXPIRES_MS / 2;
+/** How long a check of the consumer (after a late heartbeat) may take before it counts as unanswered. */
+const CHECK_TIMEOUT_MS = 1_500;
 /**
  * With a window, the client offers a refill after every message whatever it believes is pending:
  * after an ordered consumer's reset its count still holds what the dead consumer was asked for,
@@ -50,6 +61,8 @@ export interface PullTarget {
   readonly priority?: { group: string; min_pending?: number; min_ack_pending?: number };
   /** A singleton's pin: this instance got it (`id`) or lost it (`undefined`). */
   pinned?(id: string | undefined): void;
+  /** Told what each check of the consumer found; moves the connection off a server that lost the leader. */
+  readonly leaderGuard?: LeaderGuard;
 }
 
 /** Pulls a durable consumer's messages into a callback, and pulls again after the consumer is deleted. */
@@ -63,6 +76,12 @@ export class MessagePuller {
   private deferredSend?: PullSender;
   private healing = false;
   private closing = false;
+  private checking = false;
+  /**
+   * Heartbeats went missing (`missed`), and a check then found the consumer with a leader, so the
+   * client's re-issued pull recovers it (`reported`: counted once until a message arrives).
+   */
+  private lost: 'no' | 'missed' | 'reported' = 'no';
   /** Messages received so far (minus `held()`: what the handlers finished). */
   private received = 0;
   private readonly window?: PrefetchWindow;
@@ -91,12 +110,22 @@ export class MessagePuller {
       this.firstPull = this.window.size;
       this.deliver = (msg) => {
         this.received++;
+        if (this.lost !== 'no') this.flowing();
         onMessage(msg);
       };
     } else {
       this.firstPull = target.maxMessages;
-      this.deliver = onMessage;
+      this.deliver = (msg) => {
+        if (this.lost !== 'no') this.flowing();
+        onMessage(msg);
+      };
     }
+  }
+
+  /** Messages arrive again after a loss: the consumer has a leader (no check may come to say so). */
+  private flowing(): void {
+    this.lost = 'no';
+    void this.target.leaderGuard?.report(this.target.key, 'leader');
   }
 
   /** The prefetch window now (what may be waiting plus requested), for tests and metrics. */
@@ -146,6 +175,7 @@ export class MessagePuller {
           // for an ordered consumer, which the client puts back only after two missed heartbeats (half
           // the expiry each): a gap in an ordered handler holds every later message.
           expires: this.target.ordered ? ORDERED_PULL_EXPIRES_MS : PULL_EXPIRES_MS,
+          idle_heartbeat: PULL_IDLE_HEARTBEAT_MS,
           callback: this.deliver,
           ...this.target.priority,
         });
@@ -224,6 +254,7 @@ export class MessagePuller {
         return;
       }
       // A pull that found nobody, or went quiet: look whether the consumer is still there.
+      if (status.type === 'heartbeats_missed' && this.lost === 'no') this.lost = 'missed';
       if (status.type === 'no_responders' || status.type === 'heartbeats_missed') void this.check(messages);
     }
   }
@@ -242,12 +273,46 @@ export class MessagePuller {
     this.resume();
   }
 
+  /**
+   * Is the consumer there, and does it have a leader? Tells the leader guard (which may move the
+   * connection off a server that lost the leader); a consumer found with a leader after missed
+   * heartbeats means the client's re-issued pull recovers it.
+   */
   private async check(messages: ConsumerMessages): Promise<void> {
-    if (this.healing || this.closing) return;
+    if (this.healing || this.closing || this.checking) return;
+    this.checking = true;
+    const startedAt = this.clock();
     try {
-      await this.target.consumer(false);
+      const found = await this.lookUp();
+      if (this.closing || this.messages !== messages) return;
+      if (found === 'leader' && this.lost === 'missed') {
+        this.lost = 'reported';
+        this.target.leaderGuard?.recovered(this.target.key, 'pull_reissued');
+      }
+      await this.target.leaderGuard?.report(this.target.key, found, startedAt);
     } catch (err) {
       if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound) await this.heal(messages);
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  /** The consumer's info within {@link CHECK_TIMEOUT_MS}: with a leader, without one, or unanswered; other errors are thrown. */
+  private async lookUp(): Promise<LeaderCheck> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), CHECK_TIMEOUT_MS)));
+    try {
+      const info = this.target.consumer(false).then(async (c) => (isPushConsumer(c) ? undefined : (c as Consumer).info(true)));
+      // A late answer is dropped (it would only repeat what the next check says).
+      info.catch(() => undefined);
+      const found = await Promise.race([info, late]);
+      if (found === 'timeout') return 'timeout';
+      return found?.cluster && !found.cluster.leader ? 'no-leader' : 'leader';
+    } catch (err) {
+      if (unanswered(err)) return 'timeout';
+      throw err;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -262,6 +327,7 @@ export class MessagePuller {
       try {
         await this.consume(true);
         this.logger.log?.(`Consumer ${key} is back; consuming again`);
+        this.target.leaderGuard?.recovered(key, 'consumer_recreated');
         break;
       } catch (err) {
         this.logger.error?.(`Could not put back consumer ${key}: ${describeError(err)}; retrying in ${pause} ms`);
@@ -270,4 +336,11 @@ export class MessagePuller {
     }
     this.healing = false;
   }
+}
+
+/** A JetStream request nobody answered: a timeout, no responders, or the 503 of a server without a JetStream leader. */
+function unanswered(err: unknown): boolean {
+  if (err instanceof TimeoutError || err instanceof NoRespondersError) return true;
+  if (err instanceof RequestError) return err.isNoResponders() || err.cause instanceof TimeoutError;
+  return err instanceof JetStreamApiError && err.status === 503;
 }

@@ -208,6 +208,17 @@ export async function checkConsumers(source: HealthSource, s: HealthSettings): P
   if (!conn) return down(name, `${source.who} is not connected.`);
   const details: Record<string, unknown> = { ...leftBehind };
   const problems: string[] = [];
+  const leaderless: { consumer: string; forMs?: number }[] = [...(source.waitingForLeader?.() ?? [])];
+  for (const w of leaderless)
+    problems.push(
+      `${w.consumer} waits for a leader: no server answered for it with a leader for ${Math.round(w.forMs! / 1000)} s (an election, or a node cut off from the majority; the connection moves to another server when its own lost the leader)`,
+    );
+  // What this check's own request finds: an answer without a leader, or JetStream's 503 (no leader to answer).
+  const noLeader = (key: string, what: string) => {
+    if (leaderless.some((w) => w.consumer === key)) return;
+    leaderless.push({ consumer: key });
+    problems.push(`${key} waits for a leader: ${what}`);
+  };
   await Promise.all(
     consumers.map(async (c) => {
       const key = `${c.stream}/${c.durable}`;
@@ -219,6 +230,7 @@ export async function checkConsumers(source: HealthSource, s: HealthSettings): P
       }
       try {
         const info = await within(conn.jsm.consumers.info(c.stream, c.durable), s.timeoutMs, `consumer info of ${key}`);
+        if (info.cluster && !info.cluster.leader) noLeader(key, 'its consumer info names no leader (an election, or a node cut off from the majority)');
         // Paused on purpose (consumer-control/): its backlog grows by design, so it is reported, not counted as lag.
         if (info.paused)
           return void (details[key] = { paused: true, pausedUntil: info.config.pause_until, pending: info.num_pending, ackPending: info.num_ack_pending });
@@ -232,17 +244,16 @@ export async function checkConsumers(source: HealthSource, s: HealthSettings): P
         if (oldestAgeMs > maxAgeMs)
           problems.push(`${key}'s oldest unprocessed message is ${Math.round(oldestAgeMs / 1000)} s old (more than ${Math.round(maxAgeMs / 1000)} s)`);
       } catch (err) {
-        problems.push(`${key}: ${describeError(err)}`);
+        if (err instanceof JetStreamApiError && err.status === 503) noLeader(key, `JetStream answered ${describeError(err)}`);
+        else problems.push(`${key}: ${describeError(err)}`);
       }
     }),
   );
-  return problems.length
-    ? down(
-        name,
-        `${problems.join('; ')}. The handlers are slower than the traffic, stopped, or failing: scale out, raise concurrency, or look at the handler errors.`,
-        details,
-      )
-    : up(name, details);
+  if (leaderless.length) details.waitingForLeader = leaderless;
+  const fix = leaderless.length
+    ? 'Wait for the election; if it lasts, look at the routes between the servers and their /jsz (a stream needs a majority of its replicas)'
+    : 'The handlers are slower than the traffic, stopped, or failing: scale out, raise concurrency, or look at the handler errors';
+  return problems.length ? down(name, `${problems.join('; ')}. ${fix}.`, details) : up(name, details);
 }
 
 /**

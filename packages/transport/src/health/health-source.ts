@@ -36,4 +36,6 @@ export interface HealthSource {
   missingDeadLetterSubjects(): readonly string[];
   /** The service's durables on its streams that no handler uses (a server's; none for a client). */
   leftBehind?(): Promise<LeftBehindScan>;
+  /** The consumers (`stream/durable`) whose last check found no leader, and for how long (a server's; none for a client). */
+  waitingForLeader?(): readonly { consumer: string; forMs: number }[];
 }

@@ -101,6 +101,9 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
       ]),
       connected: this.gauge(METRIC_NAMES.connected, '1 while the connection is up, else 0.', ['role']),
       reconnects: this.counter(METRIC_NAMES.reconnects, 'Reconnections of the connection.', ['role']),
+      recoveries: this.counter(METRIC_NAMES.recoveries, 'Consumers recovered after a fault, by cause: pull_reissued, consumer_recreated, connection_moved.', [
+        'cause',
+      ]),
     };
     this.consume = {
       received: (h, ctx) => this.received(h, ctx),
@@ -124,6 +127,7 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
     const role = target.role;
     target.status.subscribe((s) => this.m.connected.labels(role).set(s === 'connected' ? 1 : 0));
     target.on('reconnect', () => this.m.reconnects.labels(role).inc());
+    target.on('recovery', (e) => this.m.recoveries.labels(e.cause).inc());
     target.on('deadLetterLost', (e) => this.m.settled.labels(e.stream, e.consumer, 'dead_letter_lost').value++);
     const subs: Subscription[] = [];
     for (const stream of target.streams) {

@@ -20,6 +20,7 @@ export const METRIC_NAMES = {
   leaderChanges: 'leader_changes_total',
   connected: 'connected',
   reconnects: 'reconnects_total',
+  recoveries: 'recoveries_total',
 } as const;
 
 export const DEFAULT_METRIC_PREFIX = 'nest_jetstream_';

@@ -1,3 +1,4 @@
+import type { RecoveryEvent } from '../connection/leader-guard.js';
 import type { JetStreamManager, PubAck } from '@nats-io/jetstream';
 import type { MsgHdrs, NatsConnection } from '@nats-io/nats-core';
 import type { Observable } from 'rxjs';
@@ -56,6 +57,7 @@ export interface InstrumentationEvents {
   deadLetterLost: DeadLetterLostEvent;
   reconnect: string;
   disconnect: string;
+  recovery: RecoveryEvent;
 }
 
 /** What a server (after its handlers are bound) or a client (after it connects) hands to `attach()`. */

@@ -29,6 +29,7 @@ import { startConsuming, type Consuming } from './runner-wiring.js';
 import { checkBeforeStart, deadLetterSubjectsOf, LeftBehindCache, planPermissions, scanLeftBehind, streamsUsed } from './server-facts.js';
 import { provisionBindings } from './provision-bindings.js';
 import { ShutdownReport } from './shutdown-report.js';
+import { startLeaderGuard, type LeaderGuard, type RecoveryEvent } from '../connection/leader-guard.js';
 import { JetStreamHealth } from '../health/jetstream-health.js';
 import { JetStreamConsumers } from '../consumer-control/jetstream-consumers.js';
 import type { HealthSource } from '../health/health-source.js';
@@ -45,6 +46,8 @@ export type JetStreamServerEvents = ConnectionEvents & {
   terminated: (event: TerminatedMessageEvent) => void;
   deadLetter: (event: DeadLetterEvent) => void;
   deadLetterLost: (event: DeadLetterLostEvent) => void;
+  /** A consumer's pulling recovered after a fault: a pull re-issued, the consumer put back, or the connection moved off a server that lost the leader. */
+  recovery: (event: RecoveryEvent) => void;
 };
 
 const LOG_CONTEXT = 'JetStreamServer';
@@ -72,6 +75,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   #listenCalled = false;
   readonly #listeners = new EventListeners<JetStreamServerEvents>((event, err) => this.logger.error(`A "${event}" listener threw: ${String(err)}`));
   #nc?: NatsConnection;
+  #leaderGuard?: LeaderGuard;
   #jsm?: JetStreamManager;
   #js?: JetStreamClient;
   #lastStatus?: JetStreamStatus;
@@ -133,6 +137,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       deadLetterSubjects: () => deadLetterSubjectsOf(this.#boundTo()),
       missingDeadLetterSubjects: () => this.missingDeadLetterSubjects,
       leftBehind: () => this.#leftBehind.get(() => this.#scanLeftBehind(this.#boundTo())),
+      waitingForLeader: () => this.#leaderGuard?.waitingForLeader() ?? [],
     };
   }
 
@@ -241,6 +246,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     checkBeforeStart(this.#plainPatterns, this.#app, this.#pending.length, this.#options, this.logger);
     const { nc, jsm, serverVersion } = await openConnection(this.#options.connection, 'JetStreamServer', this.#options.domain);
     this.#nc = nc;
+    this.#leaderGuard = startLeaderGuard(nc, this.logger, (e) => this.#listeners.emit('recovery', e));
     this.#jsm = jsm;
     this._status$.next('connected');
     void watchConnection(
@@ -275,6 +281,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
           publishObserver: this.#instrumentations.publish,
           consumeObserver: this.#instrumentations.consume,
           processingHooks: this.#processingHooks,
+          leaderGuard: this.#leaderGuard,
         },
       });
     } finally {

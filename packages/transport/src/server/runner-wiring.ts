@@ -12,6 +12,7 @@ import type { AdvisoryWatcher } from '../dead-letter/advisory-watcher.js';
 import { startIdempotency } from '../idempotency/idempotency-runtime.js';
 import { startDeadLettering } from './dead-letter-setup.js';
 import type { ConsumeObserver } from '../observability/instrumentation.interface.js';
+import type { LeaderGuard } from '../connection/leader-guard.js';
 import type { Provisioner } from '../provisioning/provisioner.js';
 import { settleReporter } from './settle-reports.js';
 
@@ -28,6 +29,7 @@ export interface RunnerWiringParts {
   processingHooks?: ProcessingHooks;
   js: JetStreamClient;
   provisioner: Provisioner;
+  leaderGuard?: LeaderGuard;
 }
 
 /** The wiring of every runner of a server (its attempt pipeline's, and where its consumer is). */
@@ -42,6 +44,7 @@ export function runnerWiring(p: RunnerWiringParts): RunnerHost {
     reporter: settleReporter(p.logger, p.emit, p.advisoriesOn, p.redact),
     consumeObserver: p.consumeObserver,
     processingHooks: p.processingHooks,
+    leaderGuard: p.leaderGuard,
     consumerFor: async (binding, recreate, resumeFrom) => {
       if (recreate) await provisioner.recreateConsumer(binding, resumeFrom);
       return modeOf(binding).delivery === 'queue-group'

@@ -1,0 +1,124 @@
+import 'reflect-metadata';
+import { setTimeout as delay } from 'node:timers/promises';
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { Controller, Module, type INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Payload } from '@nestjs/microservices';
+import { NatsCluster, slowDown, waitFor } from '@nest-jetstream/testing';
+import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
+import { JetStreamServer } from '../server/jetstream.server.js';
+import type { RecoveryEvent } from './leader-guard.js';
+
+// The leader guard against a real 3-node cluster (R3 stream), the app's connection pinned to the
+// first node: a node slowed by CPU contention never makes the connection move; a node left alone
+// (the two others killed) makes readiness say the consumer waits for a leader, and handling
+// resumes once the others are back (how: a pull re-issued or a reconnect, is the server's to decide). The partition itself, where the
+// connection does move, is in the fault suite (test/faults, network namespaces).
+
+const handled = new Set<number>();
+
+@Controller()
+class GuardEvents {
+  @JetStreamEvent('guard.work', { concurrency: 4 })
+  work(@Payload() data: { n: number }) {
+    handled.add(data.n);
+  }
+}
+
+@Module({ controllers: [GuardEvents] })
+class GuardModule {}
+
+describe('the leader guard on a 3-node cluster (real nats-servers)', () => {
+  let cluster: NatsCluster;
+  let nc: NatsConnection;
+  let app: INestMicroservice;
+  let strategy: JetStreamServer;
+  const recoveries: RecoveryEvent[] = [];
+  const reconnects: string[] = [];
+  let next = 0;
+
+  /** Publishes `count` more messages (each until its PubAck: the stream may be electing a leader) and waits until all were handled. */
+  const publishAndHandle = async (count: number, what: string) => {
+    const from = next;
+    const js = jetstream(nc, { timeout: 2_000 });
+    for (let i = 0; i < count; i++) {
+      const n = next++;
+      await waitFor(`the PubAck of message ${n}`, () => js.publish('guard.work', JSON.stringify({ n }), { msgID: `guard-${n}` }).then(() => true), {
+        timeout: 60_000,
+        interval: 200,
+      });
+    }
+    await waitFor(
+      `${what}: messages ${from} to ${next - 1} handled`,
+      () => Array.from({ length: next - from }, (_, i) => from + i).every((n) => handled.has(n)),
+      {
+        timeout: 60_000,
+        interval: 50,
+      },
+    );
+  };
+
+  beforeAll(async () => {
+    cluster = await NatsCluster.start();
+    nc = await connect({ servers: cluster.urls, maxReconnectAttempts: -1 });
+    strategy = new JetStreamServer({
+      // Pinned to the first node (it learns the others from the cluster, as any client does).
+      connection: { servers: [cluster.urls[0]], noRandomize: true },
+      serviceName: 'guarded',
+      streams: [{ name: 'GUARDED', subjects: ['guard.>'], replicas: 3 }],
+      health: { cacheTtl: 0, timeout: '1s' },
+      shutdownTimeout: '5s',
+    });
+    strategy.on('recovery', (e) => recoveries.push(e));
+    strategy.on('reconnect', (s) => reconnects.push(s));
+    app = await NestFactory.createMicroservice(GuardModule, { strategy, logger: false });
+    await app.listen();
+  }, 120_000);
+  afterAll(async () => {
+    await app?.close();
+    await nc?.close();
+    await cluster?.stop();
+  });
+
+  it('never moves the connection off a server slowed by CPU contention', async () => {
+    await publishAndHandle(50, 'before the contention');
+    const onFirst = strategy.unwrap<NatsConnection>().getServer();
+    const contention = await slowDown(cluster.servers[0].pid!, { hogs: 3 });
+    try {
+      // Bursts with idle gaps longer than two idle heartbeats: late heartbeats are when checks run.
+      for (let burst = 0; burst < 4; burst++) {
+        await publishAndHandle(50, `burst ${burst + 1} under contention`);
+        // Deliberately idle (nothing to wait for): the pulls wait on the slowed server for heartbeats.
+        await delay(2_500);
+      }
+    } finally {
+      await contention.stop();
+    }
+    expect(recoveries.filter((e) => e.cause === 'connection_moved')).toEqual([]);
+    expect(reconnects).toEqual([]);
+    expect(strategy.unwrap<NatsConnection>().getServer()).toBe(onFirst);
+  }, 120_000);
+
+  it('says in readiness that the consumer waits for a leader while its node is alone, and pulls again once the cluster is back', async () => {
+    const others = cluster.servers.slice(1);
+    for (const s of others) await s.kill('SIGKILL');
+    const down = await waitFor(
+      'readiness naming the consumer that waits for a leader',
+      async () => {
+        const consumers = (await strategy.health.readiness()).checks.find((c) => c.name === 'jetstream.consumers');
+        return consumers?.status === 'down' && /waits for a leader/.test(consumers.message ?? '') ? consumers : undefined;
+      },
+      { timeout: 60_000, interval: 250 },
+    );
+    expect(down.message).toMatch(/^GUARDED\/\S+ waits for a leader: /);
+    for (const s of others) await s.restart();
+    await cluster.waitForPeers();
+    await publishAndHandle(50, 'after the cluster is back');
+    await waitFor('readiness without a consumer waiting for a leader', async () => {
+      const consumers = (await strategy.health.readiness()).checks.find((c) => c.name === 'jetstream.consumers');
+      return !/waits for a leader/.test(consumers?.message ?? '');
+    });
+  }, 180_000);
+});

@@ -1,0 +1,94 @@
+import type { ConsumerInfo } from '@nats-io/jetstream';
+import { TimeoutError } from '@nats-io/nats-core';
+import { waitFor } from '@nest-jetstream/testing';
+import { LeaderGuard, type RecoveryEvent } from '../connection/leader-guard.js';
+import { FakeConsumer } from '../__fixtures__/fake-consumer.js';
+import { fakeJsMsg } from '../__fixtures__/fake-js-msg.js';
+import { CapturedLog } from '../__fixtures__/harness.js';
+import { MessagePuller } from './message-puller.js';
+
+/** What the consumer's look-up answers after the first `consume()`. */
+type Answer = 'leader' | 'no-leader' | 'timeout';
+
+/** A puller on a fake consumer whose checks answer `answer`, with a leader guard on a connection that never moves (a lone server). */
+function setup() {
+  const state: { answer: Answer; lookUps: number } = { answer: 'leader', lookUps: 0 };
+  const consumer = new FakeConsumer();
+  consumer.info = () =>
+    Promise.resolve({ name: 'orders', num_pending: 0, cluster: { name: 'c', leader: state.answer === 'leader' ? 'n1' : undefined } } as ConsumerInfo);
+  const guard = new LeaderGuard(
+    { reconnect: () => Promise.resolve(), rtt: () => Promise.resolve(1), isClosed: () => false, getServers: () => ['a:4222'] },
+    () => undefined,
+  );
+  const events: RecoveryEvent[] = [];
+  guard.onRecovery((e) => events.push(e));
+  const received: unknown[] = [];
+  const puller = new MessagePuller(
+    {
+      key: 'ORDERS/orders',
+      maxMessages: 2,
+      leaderGuard: guard,
+      consumer: () => {
+        if (consumer.consumes.length === 0) return Promise.resolve(consumer);
+        state.lookUps++;
+        return state.answer === 'timeout' ? Promise.reject(new TimeoutError()) : Promise.resolve(consumer);
+      },
+    },
+    new CapturedLog(),
+    (msg) => received.push(msg),
+    () => 0,
+  );
+  return { puller, consumer, guard, events, state, received };
+}
+
+describe('MessagePuller and the leader guard (fake consumer, no server)', () => {
+  it('pulls with idle heartbeats of half the expiry (a lost pull is noticed after two missed ones)', async () => {
+    const { puller, consumer } = setup();
+    await puller.start();
+    expect(consumer.consumes[0].options).toMatchObject({ idle_heartbeat: 2_500, expires: 5_000 });
+    await puller.close();
+  });
+
+  it('counts one re-issued pull when a check after missed heartbeats finds the consumer with a leader, and one more only after a message came', async () => {
+    const { puller, consumer, events, state } = setup();
+    await puller.start();
+    consumer.messages.notify({ type: 'heartbeats_missed', count: 2 });
+    await waitFor('the first recovery', () => events.length === 1);
+    consumer.messages.notify({ type: 'heartbeats_missed', count: 3 });
+    await waitFor('the second look-up', () => state.lookUps === 2);
+    expect(events).toEqual([{ cause: 'pull_reissued', consumer: 'ORDERS/orders' }]);
+    consumer.messages.deliver(fakeJsMsg());
+    consumer.messages.notify({ type: 'heartbeats_missed', count: 2 });
+    await waitFor('the second recovery', () => events.length === 2);
+    await puller.close();
+  });
+
+  it('tells the guard when a check finds no leader or goes unanswered, so readiness names the consumer until one answers with a leader', async () => {
+    const { puller, consumer, guard, events, state } = setup();
+    await puller.start();
+    state.answer = 'no-leader';
+    consumer.messages.notify({ type: 'heartbeats_missed', count: 2 });
+    await waitFor('the consumer waiting for a leader', () => guard.waitingForLeader().length === 1);
+    state.answer = 'timeout';
+    consumer.messages.notify({ type: 'heartbeats_missed', count: 3 });
+    await waitFor('the unanswered look-up', () => state.lookUps === 2);
+    expect(guard.waitingForLeader().map((w) => w.consumer)).toEqual(['ORDERS/orders']);
+    expect(events).toEqual([]);
+    state.answer = 'leader';
+    consumer.messages.notify({ type: 'heartbeats_missed', count: 4 });
+    await waitFor('the leader back', () => guard.waitingForLeader().length === 0);
+    expect(events).toEqual([{ cause: 'pull_reissued', consumer: 'ORDERS/orders' }]);
+    await puller.close();
+  });
+
+  it('forgets that the consumer waits for a leader once messages arrive again', async () => {
+    const { puller, consumer, guard, state } = setup();
+    await puller.start();
+    state.answer = 'no-leader';
+    consumer.messages.notify({ type: 'heartbeats_missed', count: 2 });
+    await waitFor('the consumer waiting for a leader', () => guard.waitingForLeader().length === 1);
+    consumer.messages.deliver(fakeJsMsg());
+    expect(guard.waitingForLeader()).toEqual([]);
+    await puller.close();
+  });
+});
