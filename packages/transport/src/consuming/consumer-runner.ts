@@ -15,7 +15,7 @@ import { recordHandled } from '../idempotency/idempotent-call.js';
 import { AttemptPipeline, type AttemptSettlement, type Outcome } from './attempt/attempt-pipeline.js';
 import type { AttemptWiring } from './attempt/attempt-wiring.js';
 import { PinTracker } from '../priority/pin-tracker.js';
-import { pullPriority } from '../priority/priority-binding.js';
+import { runnerPullTarget } from './runner-pull-target.js';
 
 /** What a runner is handed when it is made: its attempt pipeline's wiring, and where its consumer is. */
 export interface RunnerHost extends AttemptWiring {
@@ -26,11 +26,10 @@ export interface RunnerHost extends AttemptWiring {
 }
 
 /**
- * Runs one handler's consumer, pulled or pushed (any mode but ordered): runs at most
- * `concurrency` handlers at once (the rest wait in a local queue, which the puller's prefetch
- * window keeps to about a second of work and never above `prefetch`), keeps long runs alive with `working()` until `handlerTimeout`
- * (which fires at its value, whatever `ackWait`), and settles
- * each message: ack, nak with backoff, or for good (dead letter, else term).
+ * Runs one handler's consumer, pulled or pushed (any mode but ordered): at most `concurrency`
+ * handlers at once (the rest queue locally, about a second of work, never above `prefetch`),
+ * long runs kept alive with `working()` until `handlerTimeout` (at its value, whatever `ackWait`),
+ * each message settled: ack, nak with backoff, or for good (dead letter, else term).
  */
 export class ConsumerRunner implements MessageSettler, AttemptSettlement {
   private readonly puller: MessagePuller;
@@ -65,17 +64,12 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
     );
     this.pipeline = new AttemptPipeline(binding, host);
     this.observer = host.consumeObserver;
-    const target = {
-      key: `${binding.stream}/${binding.durable}`,
-      maxMessages: binding.prefetch,
-      initialWindow: binding.concurrency,
-      consumer: (recreate: boolean) => host.consumerFor(binding, recreate, recreate ? this.resumePoint() : undefined),
+    const target = runnerPullTarget(binding, host, {
+      resumePoint: () => this.resumePoint(),
       waiting: () => this.queue.size,
       held: () => this.unsettled.size,
-      priority: pullPriority(binding),
-      pinned: (id: string | undefined) => this.pin?.set(id),
-      leaderGuard: host.leaderGuard,
-    };
+      pinned: (id) => this.pin?.set(id),
+    });
     this.puller = new MessagePuller(target, host.logger, (msg) => this.receive(msg));
     this.deadlines = new HandlerDeadlines(
       binding.handlerTimeoutMs,
@@ -228,10 +222,7 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
     }
   }
 
-  /**
-   * Never throws: every outcome is a settle decision. A handler that settled synchronously (a
-   * direct call of a synchronous method) costs no promise; otherwise one async frame waits.
-   */
+  /** Never throws: every outcome is a settle decision. A synchronously settled handler costs no promise; else one async frame waits. */
   private process(ctx: JetStreamContext): void {
     let outcome: Outcome;
     try {
@@ -319,10 +310,7 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
     return this.pipeline.settleForGood(ctx, reason, exhausted, error, (msg) => this.ledger.naked(msg));
   }
 
-  /**
-   * Every ackWait/3: messages untouched for a whole interval get `working()`, so none reaches
-   * ackWait while its handler runs (up to `handlerTimeout`, when `deadlines` abandons it).
-   */
+  /** Every ackWait/3: messages untouched for a whole interval get `working()`, so none reaches ackWait while its handler runs (until `handlerTimeout`). */
   private sweep(): void {
     const tick = this.tick;
     for (const ctx of this.unsettled) {

@@ -249,15 +249,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.#leaderGuard = startLeaderGuard(nc, this.logger, (e) => this.#listeners.emit('recovery', e));
     this.#jsm = jsm;
     this._status$.next('connected');
-    void watchConnection(
-      nc,
-      this._status$,
-      this.#listeners as EventListeners<ConnectionEvents>,
-      'JetStreamServer',
-      () => this.#closing,
-      this.logger,
-      this.#redact,
-    );
+    const events = this.#listeners as EventListeners<ConnectionEvents>;
+    void watchConnection(nc, this._status$, events, 'JetStreamServer', () => this.#closing, this.logger, this.#redact);
     this.#js = jetstream(nc, this.#options.domain === undefined ? undefined : { domain: this.#options.domain });
     const mode = this.#options.provisioning ?? DEFAULTS.provisioning;
     this.#provisioner = new Provisioner(jsm, mode, this.#options.serviceName, this.#redact);
@@ -291,16 +284,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       listeners.add(event, listener as JetStreamServerEvents[K]);
     const handlers = this.#runners.map(instrumentedHandlerOf);
     const serviceName = this.#options.serviceName ?? DEFAULTS.serviceName;
-    await this.#instrumentations.attach({
-      role: 'server',
-      serviceName,
-      connection: nc,
-      jsm,
-      handlers,
-      streams: streamsUsed(this.#options, bindings),
-      status: this.status,
-      on,
-    });
+    const streams = streamsUsed(this.#options, bindings);
+    await this.#instrumentations.attach({ role: 'server', serviceName, connection: nc, jsm, handlers, streams, status: this.status, on });
   }
 
   /** Stops pulling, lets running handlers finish (up to `shutdownTimeout`) and settle, then drains the connection. */
