@@ -27,6 +27,8 @@ describe('nest-jetstream consumers (real nats-server)', () => {
     jsm = await jetstreamManager(nc);
     for (let i = 0; i < 3; i++) await jetstream(nc).publish('clitest.work', JSON.stringify({ i }));
     await jsm.consumers.add('CLITEST', { durable_name: 'clitest__clitest_old', ack_policy: AckPolicy.Explicit, filter_subject: 'clitest.old' });
+    // Another service's consumer on the same stream: shown, never pruned.
+    await jsm.consumers.add('CLITEST', { durable_name: 'billing__clitest_work', ack_policy: AckPolicy.Explicit, filter_subject: 'clitest.work' });
   });
   afterAll(async () => {
     await nc?.close();
@@ -54,10 +56,12 @@ describe('nest-jetstream consumers (real nats-server)', () => {
     // The broadcast handler's consumers belong to running instances: none now.
     expect(view.handlers.find((r) => r.subject === 'clitest.cache')).toMatchObject({ exists: false, consumer: 'clitest__clitest_cache_*' });
     expect(view.unowned.map((c) => `${c.stream}/${c.consumer}`)).toEqual(['CLITEST/clitest__clitest_old']);
+    expect(view.others).toEqual([{ stream: 'CLITEST', consumer: 'billing__clitest_work', pending: 3, ackPending: 0, durable: true }]);
 
     const people = await runCliHere(['consumers', ...args]);
     expect(people.stdout).toMatch(/clitest-service\s+clitest\.work\s+shared\s+CLITEST\/clitest__clitest_work\s+3\s+0\s+0\s+\d+s\s+no/);
     expect(people.stdout).toMatch(/Remove the 1 left behind with --prune/);
+    expect(people.stdout).toMatch(/Other consumers on these streams[^\n]*never pruned[^]*CLITEST\/billing__clitest_work\s+3\s+0\s+yes/);
   });
 
   it('--prune asks first: without a terminal or --yes nothing is removed (exit 8); with --yes it is removed', async () => {
@@ -70,7 +74,8 @@ describe('nest-jetstream consumers (real nats-server)', () => {
     expect(pruned.code).toBe(0);
     expect((JSON.parse(pruned.stdout) as { removed: string[] }).removed).toEqual(['CLITEST/clitest__clitest_old']);
     await expect(jsm.consumers.info('CLITEST', 'clitest__clitest_old')).rejects.toThrow(/consumer not found/);
-    // The handlers' consumers are untouched.
+    // Another service's consumer is never pruned, nor are the handlers' consumers.
+    expect((await jsm.consumers.info('CLITEST', 'billing__clitest_work')).name).toBe('billing__clitest_work');
     expect((await jsm.consumers.info('CLITEST', 'clitest__clitest_work')).num_pending).toBe(3);
   });
 

@@ -2,7 +2,7 @@ import { toMillis, type Duration } from '../../utils/duration.js';
 import { versionAtLeast } from '../../utils/server-version.js';
 import { streamOf } from '../app/app-streams.js';
 import type { CliCommand, CliConnection, CliContext } from '../cli-command.js';
-import { readConsumers, type ConsumerRow } from '../consumers/consumer-rows.js';
+import { readConsumers, type ConsumerRow, type OtherConsumer } from '../consumers/consumer-rows.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { stringFlag } from '../flags.js';
 import { formatAge } from '../output.js';
@@ -10,8 +10,9 @@ import { formatAge } from '../output.js';
 const USAGE = `Usage: nest-jetstream consumers [pause | resume] [options]
 
   (no action) --app FILE       each handler's consumer: pending, ack pending, redelivered, oldest unprocessed, paused;
-                               then the consumers of the app's service on its streams that no handler owns
-    --prune                    remove those (after a confirmation; --yes for scripts; never one a client is using)
+                               then the consumers of the app's service on its streams that no handler owns,
+                               then the other consumers on those streams (another service's: listed, never pruned)
+    --prune                    remove the app's own unowned ones (after a confirmation; --yes for scripts; never one a client is using)
   pause STREAM/CONSUMER        stop the server delivering to a consumer (nats-server 2.11+)
     --for DURATION | --until ISO-DATE   until when (default: until resumed)
   resume STREAM/CONSUMER       deliver again
@@ -92,6 +93,16 @@ async function list(ctx: CliContext): Promise<number> {
     { header: 'in use', value: (c) => c.inUse },
     { header: 'state', value: (c) => (removed.includes(`${c.stream}/${c.consumer}`) ? 'removed' : 'left behind') },
   ]);
+  if (view.others.length > 0) {
+    ctx.out.line();
+    ctx.out.line("Other consumers on these streams (not these apps': another service's, or made by hand; never pruned):");
+    ctx.out.table(view.others, [
+      { header: 'consumer', value: (c: OtherConsumer) => `${c.stream}/${c.consumer}` },
+      { header: 'pending', value: (c) => c.pending, right: true },
+      { header: 'ack pending', value: (c) => c.ackPending, right: true },
+      { header: 'durable', value: (c) => c.durable },
+    ]);
+  }
   for (const u of view.unreadable)
     ctx.out.warn(`could not list the consumers of stream ${u.stream} (${u.reason}): allow $JS.API.CONSUMER.LIST.${u.stream} to this identity.`);
   if (!prune && removable.length > 0) ctx.out.line(`\nRemove the ${removable.length} left behind with --prune.`);

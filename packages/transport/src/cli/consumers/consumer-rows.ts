@@ -23,11 +23,24 @@ export interface ConsumerRow {
   paused?: boolean;
 }
 
-/** What `consumers` found: the handlers' consumers, and those on the apps' streams that no handler owns. */
+/** A consumer on the apps' streams that none of their handlers owns and that does not carry an app's prefix: another service's, or made by hand. */
+export interface OtherConsumer {
+  stream: string;
+  consumer: string;
+  pending: number;
+  ackPending: number;
+  /** False for an ephemeral or ordered consumer (the server removes it when unused). */
+  durable: boolean;
+}
+
+/** What `consumers` found: the handlers' consumers, those on the apps' streams that no handler owns, and the others there. */
 export interface ConsumersView {
   server: string;
   handlers: ConsumerRow[];
+  /** Left behind: this service's prefix, no handler of it uses them (`--prune` removes them). */
   unowned: (LeftBehindConsumer & { app: string })[];
+  /** Not any given app's (another prefix, or none): listed, never pruned. */
+  others: OtherConsumer[];
   unreadable: { stream: string; reason: string }[];
 }
 
@@ -46,7 +59,9 @@ function rowOf(base: Omit<ConsumerRow, 'exists'>, info: ConsumerInfo, oldestMs: 
 /** Reads every handler's consumer (per-instance modes: each running instance's) and the consumers no handler owns. */
 export async function readConsumers(conn: CliConnection, apps: readonly LoadedApp[], progress: (text: string) => void): Promise<ConsumersView> {
   const { jsm } = conn;
-  const view: ConsumersView = { server: conn.server, handlers: [], unowned: [], unreadable: [] };
+  const view: ConsumersView = { server: conn.server, handlers: [], unowned: [], others: [], unreadable: [] };
+  const ownedByAny = new Set<string>();
+  const allStreams = new Set<string>();
   for (const app of apps) {
     const owned = new Set<string>();
     const streams = new Set<string>();
@@ -61,7 +76,10 @@ export async function readConsumers(conn: CliConnection, apps: readonly LoadedAp
           if (isNotFound(err)) return [];
           throw conn.serverError(`list the consumers of stream ${stream}`, err);
         });
-        for (const info of instances) view.handlers.push(rowOf({ ...base, consumer: info.name }, info, await oldestMs(jsm, stream, b.subject, info)));
+        for (const info of instances) {
+          ownedByAny.add(`${stream}/${info.name}`);
+          view.handlers.push(rowOf({ ...base, consumer: info.name }, info, await oldestMs(jsm, stream, b.subject, info)));
+        }
         if (instances.length === 0) view.handlers.push({ ...base, consumer: `${b.durable}_*`, exists: false });
         continue;
       }
@@ -75,6 +93,24 @@ export async function readConsumers(conn: CliConnection, apps: readonly LoadedAp
     const scan = await findLeftBehind(jsm, [...streams], app.serviceName, owned);
     view.unowned.push(...scan.consumers.map((c) => ({ ...c, app: app.name })));
     view.unreadable.push(...scan.unreadable);
+    for (const key of owned) ownedByAny.add(key);
+    for (const stream of streams) allStreams.add(stream);
+  }
+  for (const c of view.unowned) ownedByAny.add(`${c.stream}/${c.consumer}`);
+  const unreadable = new Set(view.unreadable.map((u) => u.stream));
+  for (const stream of allStreams) {
+    if (unreadable.has(stream)) continue;
+    progress(`listing the consumers of ${stream}...`);
+    for await (const info of jsm.consumers.list(stream)) {
+      if (ownedByAny.has(`${stream}/${info.name}`)) continue;
+      view.others.push({
+        stream,
+        consumer: info.name,
+        pending: info.num_pending,
+        ackPending: info.num_ack_pending,
+        durable: info.config.durable_name !== undefined,
+      });
+    }
   }
   return view;
 }
