@@ -175,6 +175,15 @@ describe('MessagePuller (fake consumer, no server)', () => {
     await puller.close();
   });
 
+  it.each([false, true])('asks for idle heartbeats within the pull it goes with (ordered: %s): never longer than its expiry', async (ordered) => {
+    const { puller, made } = setup({ ordered });
+    await puller.start();
+    const { expires, idle_heartbeat } = made[0].consumes[0].options as { expires: number; idle_heartbeat: number };
+    expect(idle_heartbeat).toBeGreaterThan(0);
+    expect(idle_heartbeat).toBeLessThan(expires);
+    await puller.close();
+  });
+
   it("leaves an ordered consumer's deletion to the client (it recreates it itself)", async () => {
     const { puller, made, calls } = setup({ ordered: true });
     await puller.start();

@@ -13,12 +13,13 @@ const HEAL_RETRY_MAX_MS = 5000;
 const PULL_EXPIRES_MS = 5_000;
 const ORDERED_PULL_EXPIRES_MS = 2_000;
 /**
- * Idle heartbeats: the client's default, half the expiry. Tried at 1 s (#26): a lost pull was
+ * Idle heartbeats: the client's default, half the expiry (of the pull it goes with: a heartbeat
+ * longer than an ordered pull's 2 s expiry breaks the ordered consumer's reset). Tried at 1 s (#26): a lost pull was
  * noticed after 2 s, but then mid-election, when the client's own consumer info fails and it backs
  * off up to the expiry before pulling again: the stream leader's SIGKILL paused handling 8.8 s on
  * average over 10 faults, against 4.7 s with the default (docs/reliability.md).
  */
-const PULL_IDLE_HEARTBEAT_MS = PULL_EXPIRES_MS / 2;
+const IDLE_HEARTBEAT_SHARE = 0.5;
 /** How long a check of the consumer (after a late heartbeat) may take before it counts as unanswered. */
 const CHECK_TIMEOUT_MS = 1_500;
 /**
@@ -175,7 +176,7 @@ export class MessagePuller {
           // for an ordered consumer, which the client puts back only after two missed heartbeats (half
           // the expiry each): a gap in an ordered handler holds every later message.
           expires: this.target.ordered ? ORDERED_PULL_EXPIRES_MS : PULL_EXPIRES_MS,
-          idle_heartbeat: PULL_IDLE_HEARTBEAT_MS,
+          idle_heartbeat: (this.target.ordered ? ORDERED_PULL_EXPIRES_MS : PULL_EXPIRES_MS) * IDLE_HEARTBEAT_SHARE,
           callback: this.deliver,
           ...this.target.priority,
         });
