@@ -14,6 +14,7 @@ const packages = {
   '@nest-jetstream/transport/sql': path.join(root, 'packages/transport/src/sql/index.ts'),
   '@nest-jetstream/transport/asyncapi': path.join(root, 'packages/transport/src/asyncapi/index.ts'),
   '@nest-jetstream/transport/class-validator': path.join(root, 'packages/transport/src/class-validator/index.ts'),
+  '@nest-jetstream/transport/kv': path.join(root, 'packages/transport/src/kv/index.ts'),
   '@nest-jetstream/testing': path.join(root, 'packages/testing/src/index.ts'),
   '@nest-jetstream/example-shared': path.join(root, 'examples/shared/src/index.ts'),
 };
@@ -21,9 +22,14 @@ const packages = {
 // NEST_COMPAT=11: @nestjs/* from the NestJS 11 compat install, as jest.preset.js maps them (the bench on Nest 11).
 const nest11 = process.env.NEST_COMPAT === '11' ? path.join(root, 'test/compat/nest11-cjs/node_modules/@nestjs') : undefined;
 
+// The test passes on Node 22 and 24 build better-sqlite3 for their ABI (scripts/install-node.sh):
+// a child process loads that build, as jest.preset.js maps it for the tests themselves.
+const sqlite = process.env.BETTER_SQLITE3_DIR;
+
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, parent, ...rest) {
   if (packages[request]) return packages[request];
+  if (sqlite && request === 'better-sqlite3') return resolve.call(this, sqlite, parent, ...rest);
   const nest = nest11 && /^@nestjs\/([a-z-]+)(\/.*)?$/.exec(request);
   if (nest) return resolve.call(this, path.join(nest11, nest[1], nest[2] ?? ''), parent, ...rest);
   if (parent && parent.filename && /^\.{1,2}\//.test(request) && request.endsWith('.js')) {

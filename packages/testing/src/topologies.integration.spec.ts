@@ -34,8 +34,14 @@ describe('SuperCluster from deploy/nats/topologies (two one-node clusters joined
 
   it("places a stream in the other cluster through a connection to this one, and the files' settings hold", async () => {
     expect(sc.servers.map((s) => s.serverName)).toEqual(['nats-a-1', 'nats-b-1']);
-    const jsm = await jetstreamManager(nc);
-    const info = await jsm.streams.add({ name: 'IN_B', subjects: ['in-b.>'], placement: { cluster: 'b', tags: [] } });
+    // Under load the first JetStream API calls after the meta group formed can time out (a request
+    // of 5 s): retried (adding the same stream again is idempotent).
+    const jsm = await waitFor('JetStream to answer through cluster a', () => jetstreamManager(nc).catch(() => undefined), { timeout: 30_000 });
+    const info = await waitFor(
+      'stream IN_B placed in cluster b',
+      () => jsm.streams.add({ name: 'IN_B', subjects: ['in-b.>'], placement: { cluster: 'b', tags: [] } }).catch(() => undefined),
+      { timeout: 30_000 },
+    );
     expect(info.cluster?.name).toBe('b');
     // Interest in the new stream's subjects crosses the gateway a moment after its creation: until
     // then a publish from cluster a gets no responders.
@@ -49,8 +55,12 @@ describe('SuperCluster from deploy/nats/topologies (two one-node clusters joined
   });
 
   it('cuts the gateways: the other cluster is out of reach, this one still works; heal restores both', async () => {
-    const jsm = await jetstreamManager(nc);
-    await jsm.streams.add({ name: 'IN_A', subjects: ['in-a.>'], placement: { cluster: 'a', tags: [] } });
+    const jsm = await waitFor('JetStream to answer through cluster a', () => jetstreamManager(nc).catch(() => undefined), { timeout: 30_000 });
+    await waitFor(
+      'stream IN_A placed in cluster a',
+      () => jsm.streams.add({ name: 'IN_A', subjects: ['in-a.>'], placement: { cluster: 'a', tags: [] } }).catch(() => undefined),
+      { timeout: 30_000 },
+    );
     const js = jetstream(nc);
     sc.cutGateways();
     await waitFor('the publish to cluster b to fail while the gateways are cut', () =>
