@@ -14,6 +14,7 @@ import {
   type ServiceConfig,
 } from '@nest-jetstream/example-shared';
 import { InventoryEventsController } from './inventory-events.controller';
+import { OrdersOutboxRelay } from './orders-outbox.relay';
 import { OrdersController } from './orders.controller';
 import { OrdersRepository } from './orders.repository';
 import { CORE_NATS } from './tokens';
@@ -41,7 +42,7 @@ export class AppModule {
               {
                 subject: Subjects.OrderCreated,
                 schema: OrderCreatedSchema,
-                description: 'An order placed over HTTP, after its stock check (msgId: the order id).',
+                description: 'An order placed over HTTP, after its stock check; published from the transactional outbox (msgId: the outbox row id).',
               },
             ],
           },
@@ -56,7 +57,7 @@ export class AppModule {
         }),
       ],
       controllers: [OrdersController, InventoryEventsController],
-      providers: [{ provide: OrdersRepository, useFactory: () => new OrdersRepository(config.dbPath) }],
+      providers: [{ provide: OrdersRepository, useFactory: () => new OrdersRepository(config.dbPath) }, OrdersOutboxRelay],
     })
     class OrdersAppModule {}
     return OrdersAppModule;
