@@ -98,6 +98,10 @@ describe('orders service outbox: killed between the commit and the publish (real
       // The consumer side: inventory reserved the stock for it once.
       const reservations = (await http<{ orderId: string; qty: number }[]>('GET', `${inventory.url}/reservations`)).body;
       expect(reservations.filter((r) => r.orderId === id)).toEqual([expect.objectContaining({ orderId: id, qty: 2 })]);
+      // The relay's metrics: the event published by this process, nothing pending.
+      const metrics = await (await fetch(`${orders.url}/metrics`)).text();
+      expect(metrics).toContain('nest_jetstream_outbox_published_total{table="jetstream_outbox"} 1');
+      expect(metrics).toContain('nest_jetstream_outbox_pending_events{table="jetstream_outbox"} 0');
     },
     2 * START_MS + 120_000,
   );

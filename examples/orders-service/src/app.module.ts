@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ClientsModule, Transport } from '@nestjs/microservices';
-import { JetStreamModule } from '@nest-jetstream/transport';
+import { JetStreamClient, JetStreamModule } from '@nest-jetstream/transport';
 import { buildAsyncApiDocument } from '@nest-jetstream/transport/asyncapi';
 import {
   AsyncApiPageModule,
@@ -57,7 +57,14 @@ export class AppModule {
         }),
       ],
       controllers: [OrdersController, InventoryEventsController],
-      providers: [{ provide: OrdersRepository, useFactory: () => new OrdersRepository(config.dbPath) }, OrdersOutboxRelay],
+      providers: [
+        { provide: OrdersRepository, useFactory: () => new OrdersRepository(config.dbPath) },
+        {
+          provide: OrdersOutboxRelay,
+          useFactory: (orders: OrdersRepository, client: JetStreamClient) => new OrdersOutboxRelay(orders, client, registry),
+          inject: [OrdersRepository, JetStreamClient],
+        },
+      ],
     })
     class OrdersAppModule {}
     return OrdersAppModule;
