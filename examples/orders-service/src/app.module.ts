@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ClientsModule, Transport } from '@nestjs/microservices';
-import { JetStreamModule } from '@nest-jetstream/transport';
+import { JetStreamClient, JetStreamModule } from '@nest-jetstream/transport';
 import { buildAsyncApiDocument } from '@nest-jetstream/transport/asyncapi';
 import {
   AsyncApiPageModule,
@@ -14,6 +14,7 @@ import {
   type ServiceConfig,
 } from '@nest-jetstream/example-shared';
 import { InventoryEventsController } from './inventory-events.controller';
+import { OrdersOutboxRelay } from './orders-outbox.relay';
 import { OrdersController } from './orders.controller';
 import { OrdersRepository } from './orders.repository';
 import { CORE_NATS } from './tokens';
@@ -41,7 +42,7 @@ export class AppModule {
               {
                 subject: Subjects.OrderCreated,
                 schema: OrderCreatedSchema,
-                description: 'An order placed over HTTP, after its stock check (msgId: the order id).',
+                description: 'An order placed over HTTP, after its stock check; published from the transactional outbox (msgId: the outbox row id).',
               },
             ],
           },
@@ -56,7 +57,14 @@ export class AppModule {
         }),
       ],
       controllers: [OrdersController, InventoryEventsController],
-      providers: [{ provide: OrdersRepository, useFactory: () => new OrdersRepository(config.dbPath) }],
+      providers: [
+        { provide: OrdersRepository, useFactory: () => new OrdersRepository(config.dbPath) },
+        {
+          provide: OrdersOutboxRelay,
+          useFactory: (orders: OrdersRepository, client: JetStreamClient) => new OrdersOutboxRelay(orders, client, registry),
+          inject: [OrdersRepository, JetStreamClient],
+        },
+      ],
     })
     class OrdersAppModule {}
     return OrdersAppModule;

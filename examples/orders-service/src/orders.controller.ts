@@ -2,10 +2,13 @@ import { BadRequestException, Body, Controller, Get, HttpCode, Inject, NotFoundE
 import { ClientProxy } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { firstValueFrom, timeout } from 'rxjs';
-import { JetStreamClient } from '@nest-jetstream/transport';
 import { Subjects, type OrderCreated, type StockCheckReply, type StockCheckRequest } from '@nest-jetstream/example-shared';
+import { OrdersOutboxRelay } from './orders-outbox.relay';
 import { OrdersRepository, type Order } from './orders.repository';
 import { CORE_NATS } from './tokens';
+
+/** Test-only: the id of an order whose POST kills the process (SIGKILL) right after its transaction commits. */
+export const KILL_AFTER_COMMIT_ENV = 'ORDERS_KILL_AFTER_COMMIT';
 
 interface PlaceOrder {
   id?: unknown;
@@ -17,24 +20,23 @@ interface PlaceOrder {
 export class OrdersController {
   constructor(
     private readonly orders: OrdersRepository,
-    private readonly events: JetStreamClient,
+    private readonly relay: OrdersOutboxRelay,
     @Inject(CORE_NATS) private readonly nats: ClientProxy,
   ) {}
 
   /**
-   * Places an order: stock check over core NATS (request/reply), then `orders.created` on
-   * JetStream with msgId = order id, so a client retry (or a double POST) is one event.
+   * Places an order: stock check over core NATS (request/reply), then the order and its
+   * `orders.created` event in one SQL transaction (the outbox), published by the relay after the
+   * commit. A client retry (or a double POST) finds the order and adds no second event; a process
+   * that dies after the commit publishes the event when it starts again.
    */
   @Post()
   @HttpCode(202)
   async place(@Body() body: PlaceOrder): Promise<Order> {
     const input = validate(body);
     const existing = this.orders.get(input.id);
-    if (existing) {
-      // The same order again: publish again (deduplicated by the stream) in case the first POST died before it did.
-      if (existing.status === 'pending') await this.publish(existing);
-      return existing;
-    }
+    // The same order again: its event was committed with it, the relay publishes it.
+    if (existing) return existing;
     let stock: StockCheckReply;
     try {
       stock = await firstValueFrom(this.nats.send<StockCheckReply, StockCheckRequest>(Subjects.StockCheck, { sku: input.sku }).pipe(timeout(5000)));
@@ -45,10 +47,12 @@ export class OrdersController {
       this.orders.insert({ ...input, status: 'rejected', reason: `out of stock: ${stock.available} ${input.sku} available, ${input.qty} ordered` });
       return this.orders.get(input.id)!;
     }
-    this.orders.insert({ ...input, status: 'pending', reason: null });
-    const order = this.orders.get(input.id)!;
-    if (order.status === 'pending') await this.publish(order);
-    return order;
+    const event: OrderCreated = { id: input.id, sku: input.sku, qty: input.qty };
+    this.orders.insertWithEvents({ ...input, status: 'pending', reason: null }, [{ subject: Subjects.OrderCreated, data: event }]);
+    // Fault injection for the end-to-end test: the process dies right after the commit, before any publish.
+    if (process.env[KILL_AFTER_COMMIT_ENV] === input.id) process.kill(process.pid, 'SIGKILL');
+    this.relay.wake();
+    return this.orders.get(input.id)!;
   }
 
   @Get(':id')
@@ -56,11 +60,6 @@ export class OrdersController {
     const order = this.orders.get(id);
     if (!order) throw new NotFoundException(`no order ${id}`);
     return order;
-  }
-
-  private async publish(order: Order): Promise<void> {
-    const event: OrderCreated = { id: order.id, sku: order.sku, qty: order.qty };
-    await this.events.publish(Subjects.OrderCreated, event, { msgId: order.id });
   }
 }
 

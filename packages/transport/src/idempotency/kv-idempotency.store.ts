@@ -38,6 +38,8 @@ export class KvIdempotencyStore implements IdempotencyStore<never> {
   private readonly ttlMs?: number;
   /** The `Nats-TTL` of each key, when the bucket has per-key TTL; decided at `init()`. */
   private perKeyTtl?: string;
+  /** The bucket's name, read at `init()` or by `bucketName()`. */
+  private name?: string;
 
   constructor(options: KvIdempotencyStoreOptions) {
     const { bucket, ttl } = options ?? ({} as KvIdempotencyStoreOptions);
@@ -56,6 +58,7 @@ export class KvIdempotencyStore implements IdempotencyStore<never> {
   /** Reads the bucket's settings (at `listen()`): per-key TTL where it has it, its max age otherwise; a bucket where keys never expire is refused. */
   async init(): Promise<void> {
     const status = await this.bucket.status();
+    this.name = status.bucket;
     const bucketTtl = status.ttl;
     const perKey = status.streamInfo.config.allow_msg_ttl === true;
     if (this.ttlMs !== undefined && perKey) {
@@ -71,6 +74,12 @@ export class KvIdempotencyStore implements IdempotencyStore<never> {
       throw new JetStreamConfigError(
         `KvIdempotencyStore: the keys of bucket ${status.bucket} would never expire (no ttl, no per-key TTL). Create the bucket with ttl (its max age, e.g. 86400000 for a day), or with markerTTL and give the store a ttl.`,
       );
+  }
+
+  /** The bucket's name (what `permissions()` grants rights on: `$KV.<bucket>.>`, `KV_<bucket>`); read from the server once. */
+  async bucketName(): Promise<string> {
+    this.name ??= (await this.bucket.status()).bucket;
+    return this.name;
   }
 
   async seen(key: string): Promise<boolean> {

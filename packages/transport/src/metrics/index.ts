@@ -4,4 +4,6 @@
  */
 export { JetStreamMetrics } from './jetstream.metrics.js';
 export type { JetStreamMetricsOptions } from './jetstream.metrics.js';
-export { METRIC_NAMES, DEFAULT_METRIC_PREFIX } from './metric-names.js';
+export { METRIC_NAMES, OUTBOX_METRIC_NAMES, DEFAULT_METRIC_PREFIX } from './metric-names.js';
+export { OutboxRelayMetrics } from './outbox-relay.metrics.js';
+export type { OutboxRelayMetricsOptions } from './outbox-relay.metrics.js';

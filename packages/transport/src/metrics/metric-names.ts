@@ -24,3 +24,11 @@ export const METRIC_NAMES = {
 } as const;
 
 export const DEFAULT_METRIC_PREFIX = 'nest_jetstream_';
+
+/** The metrics `OutboxRelayMetrics` exports (label `table`), without the prefix. */
+export const OUTBOX_METRIC_NAMES = {
+  published: 'outbox_published_total',
+  duplicates: 'outbox_duplicates_total',
+  failedPasses: 'outbox_failed_passes_total',
+  pending: 'outbox_pending_events',
+} as const;

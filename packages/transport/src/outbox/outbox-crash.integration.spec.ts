@@ -2,7 +2,8 @@
 // its events are committed together; whatever step the relay dies at, a new relay (here in the
 // test's process) publishes each event exactly once (the row id as msgId; the stream's duplicate
 // window covers the restart). One child per crash, atomic batches where the server has them, plus
-// single publishes for the step that needs the dedup; each child costs seconds to start here.
+// single publishes for the step that needs the dedup; the children run side by side (each costs
+// seconds to start here), each test checks its own.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,42 +76,63 @@ describe(`outbox relay killed at each step (nats-server ${version}, ${atomicHere
     }
   };
 
-  for (const [crash, storedAfterCrash, unsentAfterCrash] of [
-    ['after-read', 0, 3],
-    ['after-publish', 3, 3],
-    ['after-mark', 3, 0],
-  ] as const) {
-    for (const atomic of atomicHere ? (crash === 'after-publish' ? [true, false] : [true]) : [false]) {
-      it(`killed ${crash}${atomic ? '' : ' (single publishes)'}: the next relay publishes each event once`, async () => {
-        const stream = uniqueName('OUTBOX');
-        const subject = stream.toLowerCase();
-        await h.jsm.streams.add({ name: stream, subjects: [`${subject}.>`], ...(atomicHere && { allow_atomic: true }) });
-        const file = join(dir, `${stream}.sqlite`);
-        const ids = placeOrder(file, subject);
-        const first = relay(file, crash, atomic);
-        expect(await first.exited).toMatchObject({ signal: 'SIGKILL' });
-        expect((await h.jsm.streams.info(stream)).state.messages).toBe(storedAfterCrash);
-        expect(unsent(file)).toBe(unsentAfterCrash);
-        const db = new Database(file);
-        try {
-          const next = new OutboxRelay({ outbox: new SqlOutbox({ executor: sqliteExecutor(db), dialect: 'sqlite' }), client, atomic: atomic ? 'auto' : false });
-          while ((await next.relayOnce()) > 0);
-          expect(next.stats).toMatchObject({ relayed: unsentAfterCrash, duplicates: crash === 'after-publish' ? 3 : 0 });
-        } finally {
-          db.close();
-        }
-        const info = await h.jsm.streams.info(stream);
-        expect(info.state.messages).toBe(3);
-        const stored = await Promise.all([1, 2, 3].map((seq) => h.jsm.streams.getMessage(stream, { seq })));
-        expect(stored.map((m) => m?.header?.get('Nats-Msg-Id'))).toEqual(ids);
-        expect(stored.map((m) => m?.json())).toEqual([
-          { id: 'o-1', total: 42 },
-          { id: 'o-1', sku: 'A' },
-          { id: 'o-1', sku: 'B' },
-        ]);
-        expect(stored[2]?.header?.get('x-order')).toBe('o-1');
-        expect(unsent(file)).toBe(0);
-      });
+  const cases = (
+    [
+      ['after-read', 0, 3],
+      ['after-publish', 3, 3],
+      ['after-mark', 3, 0],
+    ] as const
+  ).flatMap(([crash, storedAfterCrash, unsentAfterCrash]) =>
+    (atomicHere ? (crash === 'after-publish' ? [true, false] : [true]) : [false]).map((atomic) => ({ crash, storedAfterCrash, unsentAfterCrash, atomic })),
+  );
+
+  /**
+   * Each case's crashed relay, started together in beforeAll (each child costs seconds to start
+   * here; they are independent: a stream and a database each), awaited by its test.
+   */
+  const crashed = new Map<(typeof cases)[number], Promise<{ stream: string; file: string; ids: string[]; exit: Promise<unknown> }>>();
+  beforeAll(() => {
+    for (const c of cases) {
+      crashed.set(
+        c,
+        (async () => {
+          const stream = uniqueName('OUTBOX');
+          const subject = stream.toLowerCase();
+          await h.jsm.streams.add({ name: stream, subjects: [`${subject}.>`], ...(atomicHere && { allow_atomic: true }) });
+          const file = join(dir, `${stream}.sqlite`);
+          const ids = placeOrder(file, subject);
+          return { stream, file, ids, exit: relay(file, c.crash, c.atomic).exited };
+        })(),
+      );
     }
+  });
+
+  for (const c of cases) {
+    const { crash, storedAfterCrash, unsentAfterCrash, atomic } = c;
+    it(`killed ${crash}${atomic ? '' : ' (single publishes)'}: the next relay publishes each event once`, async () => {
+      const { stream, file, ids, exit } = await crashed.get(c)!;
+      expect(await exit).toMatchObject({ signal: 'SIGKILL' });
+      expect((await h.jsm.streams.info(stream)).state.messages).toBe(storedAfterCrash);
+      expect(unsent(file)).toBe(unsentAfterCrash);
+      const db = new Database(file);
+      try {
+        const next = new OutboxRelay({ outbox: new SqlOutbox({ executor: sqliteExecutor(db), dialect: 'sqlite' }), client, atomic: atomic ? 'auto' : false });
+        while ((await next.relayOnce()) > 0);
+        expect(next.stats).toMatchObject({ relayed: unsentAfterCrash, duplicates: crash === 'after-publish' ? 3 : 0 });
+      } finally {
+        db.close();
+      }
+      const info = await h.jsm.streams.info(stream);
+      expect(info.state.messages).toBe(3);
+      const stored = await Promise.all([1, 2, 3].map((seq) => h.jsm.streams.getMessage(stream, { seq })));
+      expect(stored.map((m) => m?.header?.get('Nats-Msg-Id'))).toEqual(ids);
+      expect(stored.map((m) => m?.json())).toEqual([
+        { id: 'o-1', total: 42 },
+        { id: 'o-1', sku: 'A' },
+        { id: 'o-1', sku: 'B' },
+      ]);
+      expect(stored[2]?.header?.get('x-order')).toBe('o-1');
+      expect(unsent(file)).toBe(0);
+    });
   }
 });

@@ -1,10 +1,12 @@
 import Database from 'better-sqlite3';
+import { Registry } from 'prom-client';
 import { waitFor } from '@nest-jetstream/testing';
 import { Harness, uniqueName } from '../__fixtures__/harness.js';
 import { JetStreamClient } from '../client/jetstream.client.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { sqliteExecutor, type SyncSqlExecutor } from '../sql/sql-executor.js';
 import { SqlOutbox } from '../sql/sql-outbox.js';
+import { OutboxRelayMetrics } from '../metrics/outbox-relay.metrics.js';
 import { OutboxRelay } from './outbox-relay.js';
 
 describe('OutboxRelay', () => {
@@ -47,5 +49,45 @@ describe('OutboxRelay', () => {
     } finally {
       await relay.stop();
     }
+  });
+
+  it('reports published, duplicates, failed passes and pending per outbox table (OutboxRelayMetrics)', async () => {
+    const stream = uniqueName('RELAYM');
+    const subject = stream.toLowerCase();
+    await h.jsm.streams.add({ name: stream, subjects: [`${subject}.>`], duplicate_window: 60_000_000_000 });
+    const mdb = new Database(':memory:');
+    try {
+      const mOutbox = new SqlOutbox({ executor: sqliteExecutor(mdb), dialect: 'sqlite', table: 'metrics_outbox', createTable: true });
+      mOutbox.init();
+      const registry = new Registry();
+      const relay = new OutboxRelay({ outbox: mOutbox, client, atomic: false });
+      new OutboxRelayMetrics({ registry }).watch(relay);
+      const [first] = mOutbox.add([
+        { subject: `${subject}.a`, data: 1 },
+        { subject: `${subject}.b`, data: 2 },
+      ]);
+      // The first event already in the stream with its msgId: a relay that died before its mark.
+      await client.publish(`${subject}.a`, 1, { msgId: first });
+      let text = await registry.metrics();
+      expect(text).toContain('nest_jetstream_outbox_pending_events{table="metrics_outbox"} 2');
+      expect(text).toContain('nest_jetstream_outbox_published_total{table="metrics_outbox"} 0');
+      await relay.relayOnce();
+      // A subject no stream holds: the pass fails and is counted (the loop counts it; relayOnce throws).
+      mOutbox.add({ subject: 'nobody.listens.here', data: 3 });
+      await relay.start();
+      await waitFor('the failed pass counted', () => relay.stats.failedPasses > 0, { timeout: 30_000 });
+      await relay.stop();
+      text = await registry.metrics();
+      expect(text).toContain('nest_jetstream_outbox_published_total{table="metrics_outbox"} 2');
+      expect(text).toContain('nest_jetstream_outbox_duplicates_total{table="metrics_outbox"} 1');
+      expect(text).toMatch(/nest_jetstream_outbox_failed_passes_total\{table="metrics_outbox"\} [1-9]/);
+      expect(text).toContain('nest_jetstream_outbox_pending_events{table="metrics_outbox"} 1');
+    } finally {
+      mdb.close();
+    }
+  });
+
+  it('OutboxRelayMetrics refuses a prefix Prometheus cannot hold', () => {
+    expect(() => new OutboxRelayMetrics({ registry: new Registry(), prefix: 'bad-prefix' })).toThrow(/prefix "bad-prefix" is not a Prometheus name prefix/);
   });
 });

@@ -82,6 +82,16 @@ export class OutboxRelay {
     this.logger = options.logger ?? new Logger('OutboxRelay');
   }
 
+  /** The outbox's table (the `table` label of its metrics). */
+  get table(): string {
+    return this.outbox.table;
+  }
+
+  /** How many events wait to be published (a `COUNT(*)` on the outbox). */
+  async pendingCount(): Promise<number> {
+    return await this.outbox.countPending();
+  }
+
   /** A copy of what it has done so far. */
   get stats(): OutboxRelayStats {
     return { ...this.counts };

@@ -1,5 +1,6 @@
 import { modeOf, pushDeliverSubject, type DeliveryMode } from '../delivery/modes.js';
 import { consumerControlRules } from '../consumer-control/control-permissions.js';
+import { kvIdempotencyRules } from '../idempotency/kv-permissions.js';
 
 /** A NATS user's permissions, as the server's config (`authorization.users[].permissions`) takes them. */
 export interface NatsPermissions {
@@ -37,6 +38,8 @@ export interface PermissionsPlan {
   leaderAdvisories: boolean;
   /** The streams that hold this service's `@JetStreamCron` schedules, and their schedule subjects (`_sched.<stream>.cron.<service>.>`). */
   cron?: readonly { stream: string; subjects: string }[];
+  /** The KV buckets of a `KvIdempotencyStore` (`idempotency.store`). */
+  kvBuckets?: readonly string[];
   /** The inbox prefix of the connection. Default `_INBOX`. */
   inboxPrefix?: string;
 }
@@ -108,6 +111,7 @@ export function computePermissions(plan: PermissionsPlan, role: PermissionRole):
     for (const subject of consumerControlRules(plan.consumers)) pub.add(subject);
   }
   cronPermissions(pub, plan, role);
+  for (const subject of kvIdempotencyRules(plan.kvBuckets, role)) pub.add(subject);
   return { publish: { allow: [...pub].sort() }, subscribe: { allow: [...sub].sort() } };
 }
 

@@ -13,10 +13,17 @@ import { ATOMIC_BATCH_MIN_SERVER } from '../utils/batch-limits.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { JetStreamCron } from '../cron/jetstream-cron.decorator.js';
 import { cronScheduleSubject, RECURRING_SCHEDULES_MIN_SERVER } from '../cron/cron-schedule.js';
+import Database from 'better-sqlite3';
+import { Kvm } from '@nats-io/kv';
+import { KvIdempotencyStore } from '../idempotency/kv-idempotency.store.js';
+import { OutboxRelay } from '../outbox/outbox-relay.js';
+import { sqliteExecutor } from '../sql/sql-executor.js';
+import { SqlOutbox } from '../sql/sql-outbox.js';
 
 // #21's publishing features in one 3-node cluster (one cluster for the file, to keep CI short):
 // a cron job on an R3 stream with two replicas connected to different nodes (one schedule, each
 // tick handled once), and atomic batches on an R3 stream. On servers without them, their errors.
+// The outbox relay and the KV idempotency store across a leader change of their R3 stream.
 const version = natsServerBinaryVersion(resolveNatsServerBinary());
 const seen: { seq: number; delivery: number }[] = [];
 
@@ -47,6 +54,69 @@ describe(`cron jobs and atomic batches in a 3-node cluster (nats-server ${versio
     await Promise.all(apps.map((a) => a.close()));
     await nc?.close();
     await cluster?.stop();
+  });
+
+  /** Asks the stream's leader to step down and resolves once another node leads it. */
+  const changeLeader = async (stream: string) => {
+    const before = (await jsm.streams.info(stream)).cluster?.leader;
+    await nc.request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, '', { timeout: 10_000 });
+    await waitFor(
+      `a new leader of ${stream}`,
+      async () => {
+        const leader = (await jsm.streams.info(stream).catch(() => undefined))?.cluster?.leader;
+        return leader !== undefined && leader !== before;
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+  };
+
+  it('the outbox relay publishes every event once across a leader change of its R3 stream', async () => {
+    await jsm.streams.add({ name: 'CLUSTEROUTBOX', subjects: ['clusteroutbox.>'], num_replicas: 3 });
+    const db = new Database(':memory:');
+    const client = new JetStreamClient({ connection: { servers: [cluster.urls[1]] } });
+    const outbox = new SqlOutbox({ executor: sqliteExecutor(db), dialect: 'sqlite', createTable: true });
+    const relay = new OutboxRelay({ outbox, client, atomic: false, interval: '100ms', logger: { log() {}, warn() {}, error() {} } });
+    try {
+      await relay.start();
+      const ids = outbox.add(Array.from({ length: 50 }, (_, i) => ({ subject: 'clusteroutbox.e', data: i })));
+      relay.wake();
+      await waitFor('the first 50 published', () => outbox.countPending() === 0, { timeout: 30_000 });
+      await changeLeader('CLUSTEROUTBOX');
+      ids.push(...outbox.add(Array.from({ length: 50 }, (_, i) => ({ subject: 'clusteroutbox.e', data: 50 + i }))));
+      relay.wake();
+      await waitFor('the next 50 published', () => outbox.countPending() === 0, { timeout: 60_000 });
+      const info = await jsm.streams.info('CLUSTEROUTBOX');
+      expect(info.state.messages).toBe(100);
+      const msgIds: (string | undefined)[] = [];
+      for (let seq = 1; seq <= 100; seq++) msgIds.push((await jsm.streams.getMessage('CLUSTEROUTBOX', { seq }))?.header?.get('Nats-Msg-Id'));
+      expect(msgIds).toEqual(ids);
+    } finally {
+      await relay.stop();
+      await client.close();
+      db.close();
+    }
+  });
+
+  it('the KV idempotency store on an R3 bucket keeps its keys across a leader change', async () => {
+    const bucket = await new Kvm(nc).create('cluster_idem', { ttl: 60_000, replicas: 3 });
+    const store = new KvIdempotencyStore({ bucket });
+    await store.init();
+    expect(await store.record('C:1')).toBe(true);
+    await changeLeader('KV_cluster_idem');
+    // The first call after the election may meet the bucket still settling: retried like a redelivery would.
+    await waitFor(
+      'a key recorded after the leader change',
+      () =>
+        store
+          .record('C:2')
+          .then(() => true)
+          .catch(() => undefined),
+      { timeout: 30_000, interval: 200 },
+    );
+    expect(await store.seen('C:1')).toBe(true);
+    expect(await store.seen('C:2')).toBe(true);
+    expect(await store.record('C:1')).toBe(false);
+    expect(await store.record('C:2')).toBe(false);
   });
 
   const streams = [{ name: 'CLUSTERCRON', subjects: ['clustercron.>'], replicas: 3, allowMsgSchedules: true }];

@@ -14,6 +14,7 @@ import { findLeftBehind, type LeftBehindScan } from '../provisioning/left-behind
 import type { AppView } from './app-view.js';
 import { plainEventVerdict } from './plain-event-patterns.js';
 import { cronPermissionsPlan } from '../cron/cron-permissions.js';
+import { kvBucketsOf } from '../idempotency/kv-permissions.js';
 
 // What a server says about itself, computed from its options and its handlers' bindings: the
 // streams and dead-letter subjects it uses, its permissions plan, the consumers it left behind.
@@ -59,6 +60,7 @@ export async function planPermissions(
     publishes,
     leaderAdvisories: options.metrics !== undefined,
     cron: cronPermissionsPlan(options, bindings),
+    kvBuckets: await kvBucketsOf(options.idempotency?.store),
     inboxPrefix: options.connection?.inboxPrefix,
   };
 }

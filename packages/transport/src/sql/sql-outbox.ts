@@ -62,7 +62,7 @@ export class SqlOutbox<E extends SqlExecutor = SqlExecutor> {
   private readonly createOnInit: boolean;
   private readonly now: () => number;
   private readonly p: (n: number) => string;
-  private readonly sql: { create: string[]; insert: string; pending: string; prune: string };
+  private readonly sql: { create: string[]; insert: string; pending: string; count: string; prune: string };
 
   constructor(options: SqlOutboxOptions<E>) {
     const { executor, dialect, table = 'jetstream_outbox' } = options ?? ({} as SqlOutboxOptions<E>);
@@ -92,6 +92,7 @@ export class SqlOutbox<E extends SqlExecutor = SqlExecutor> {
       ],
       insert: `INSERT INTO ${table} (id, subject, data, headers, created_at) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)})`,
       pending: `SELECT id, subject, data, headers FROM ${table} WHERE sent_at IS NULL ORDER BY id LIMIT ${p(1)}`,
+      count: `SELECT COUNT(*) AS n FROM ${table} WHERE sent_at IS NULL`,
       prune: `DELETE FROM ${table} WHERE sent_at IS NOT NULL AND sent_at < ${p(1)}`,
     };
   }
@@ -138,6 +139,11 @@ export class SqlOutbox<E extends SqlExecutor = SqlExecutor> {
         ...(typeof r.headers === 'string' && { headers: JSON.parse(r.headers) as Record<string, string> }),
       })),
     ) as SqlResult<E, PendingOutboxEvent[]>;
+  }
+
+  /** How many events are not yet marked sent (the relay's backlog; one `COUNT(*)` on the pending index). */
+  countPending(): SqlResult<E, number> {
+    return andThen(this.executor.all(this.sql.count, []), (rows: SqlRow[]) => Number(rows[0]?.n ?? 0)) as SqlResult<E, number>;
   }
 
   /** Marks the events `ids` sent (after their publish was acknowledged); returns how many rows changed. */

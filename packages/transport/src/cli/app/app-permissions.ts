@@ -3,6 +3,7 @@ import { DEFAULTS } from '../../constants.js';
 import { ADVISORY_DURABLE, advisoryStreamName, advisorySubjects } from '../../dead-letter/advisory-watcher.js';
 import { modeOf } from '../../delivery/modes.js';
 import { healthSubject } from '../../health/health-checks.js';
+import { kvBucketsOf } from '../../idempotency/kv-permissions.js';
 import type { PermissionsPlan } from '../../permissions/compute-permissions.js';
 import { deadLetterSubjectsOf, streamsUsed } from '../../server/server-facts.js';
 import { subjectMatches } from '../../utils/subjects.js';
@@ -46,6 +47,8 @@ export async function permissionsPlanOf(app: LoadedApp): Promise<PermissionsPlan
     health,
     publishes: [...(app.spec.publishes ?? [])],
     leaderAdvisories: options.metrics !== undefined,
+    // A KV idempotency store's bucket: its name is asked of the server through the bucket the app opened.
+    kvBuckets: await kvBucketsOf(options.idempotency?.store),
     inboxPrefix: options.connection?.inboxPrefix,
   };
 }
