@@ -91,6 +91,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
         streams: () => (options.streams ?? []).map(({ name }) => ({ name })),
         deadLetterSubjects: () => [],
         missingDeadLetterSubjects: () => [],
+        namedConnections: () => (this.connections.any ? this.connections.report() : undefined),
       },
       options.health,
     );

@@ -92,6 +92,10 @@ describe('several named connections: handling from server A, publishing to serve
     expect(outcomes.get('2')).toBe('ConnectionUnavailableError:billing');
     expect((await server.health.liveness()).status).toBe('up');
     expect((await server.health.readiness()).status).toBe('up');
+    // The client's readiness stays up and says which connection is missing.
+    const ready = await forwarder.health.readiness();
+    expect(ready.status).toBe('up');
+    expect(ready.checks.find((c) => c.name === 'nats.connections')?.details).toMatchObject({ status: 'degraded' });
 
     await b.restart();
     await waitFor('connections up again', () => forwarder.connections.report().status === 'up', { timeout: 30_000 });
