@@ -123,3 +123,7 @@ export type { DeadLetterFilter } from './dead-letter/dead-letter-browse.js';
 export { PayloadValidationError, PublishValidationError } from './schemas/payload-validation.error.js';
 export type { PayloadSchema, StandardSchemaV1, StandardSchemaIssue, StandardSchemaResult, StandardJsonSchemaConverter } from './schemas/standard-schema.js';
 export type { HandlerSchemaOptions, ContractOptions, PublishContract, ContractModuleOptions } from './interfaces/contract-options.interface.js';
+export { JetStreamConnections, type ConnectionReport, type ConnectionsReport } from './connections/connection-registry.js';
+export type { NamedConnectionState } from './connections/named-connection.js';
+export { ConnectionUnavailableError, UnknownConnectionError, DEFAULT_CONNECTION_NAME } from './connections/connection-errors.js';
+export type { NamedConnectionOptions, NamedConnectionsOption } from './interfaces/named-connections.interface.js';

@@ -25,6 +25,9 @@ import type { InstrumentationEvents } from '../observability/instrumentation.int
 import { createRedactor, type Redactor } from '../security/redact.js';
 import { RedactingLogger } from '../security/redacting-logger.js';
 import { publishCheckOf, type PublishCheck } from '../schemas/publish-validation.js';
+import { JetStreamConnections } from '../connections/connection-registry.js';
+import { DEFAULT_CONNECTION_NAME } from '../connections/connection-errors.js';
+import { stateOfStatus } from '../connections/named-connection.js';
 
 /** Events of `JetStreamClient.on()`. */
 export type JetStreamClientEvents = ConnectionEvents;
@@ -45,6 +48,8 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
   private closedError?: Error;
   /** Liveness and readiness of a publisher: connection, storage writable, leaders of its declared streams. */
   readonly health: JetStreamHealth;
+  /** The named connections (the `connections` option): `report()` says which are up (`degraded` when only non-critical ones are not). */
+  readonly connections: JetStreamConnections;
   private publisher?: Publisher;
   private batchPublisher?: BatchPublisher;
   private readonly publishDefaults: PublisherDefaults;
@@ -68,6 +73,11 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     this.instrumentations = new Instrumentations(options);
     this.status.subscribe((status) => (this.lastStatus = status));
     this.listeners.add('closed', (err) => (this.closedError = err));
+    this.connections = new JetStreamConnections(
+      options.connections,
+      { who: 'JetStreamClient', publishDefaults: this.publishDefaults, observer: this.instrumentations.publish, logger: this.logger, redact: this.redact },
+      () => stateOfStatus(this.lastStatus),
+    );
     this.health = new JetStreamHealth(
       {
         who: 'JetStreamClient',
@@ -81,6 +91,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
         streams: () => (options.streams ?? []).map(({ name }) => ({ name })),
         deadLetterSubjects: () => [],
         missingDeadLetterSubjects: () => [],
+        namedConnections: () => (this.connections.any ? this.connections.report() : undefined),
       },
       options.health,
     );
@@ -106,6 +117,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     this.batchPublisher = undefined;
     const nc = this.nc ?? (await pending?.catch(() => undefined));
     this.nc = undefined;
+    if (this.connections.any) await this.connections.close();
     await this.instrumentations.detach();
     if (nc && !nc.isClosed()) {
       // Quiet when it is quick (a script's close); said when it waits.
@@ -228,11 +240,25 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
       return Promise.reject(new EncodeError(subject, { cause }));
     }
     const meta = metadata && Object.keys(metadata).length > 0 ? metadata : undefined;
+    if (options.connection !== undefined && options.connection !== DEFAULT_CONNECTION_NAME)
+      return this.publishThrough(options.connection, subject, payload, options, meta);
     if (this.publisher) return this.publisher.publish(subject, payload, options, meta);
     return this.connect().then(() => {
       if (!this.publisher) throw new JetStreamNotListeningError('JetStreamClient.publish()');
       return this.publisher.publish(subject, payload, options, meta);
     });
+  }
+
+  /** A publish through a named connection: it must be declared and up now (nothing is queued for one that is down). */
+  private async publishThrough(
+    name: string,
+    subject: string,
+    payload: Uint8Array,
+    options: JetStreamPublishOptions,
+    meta?: Record<string, string>,
+  ): Promise<PubAck> {
+    if (!this.publisher) await this.connect();
+    return this.connections.publisher(name, subject).publish(subject, payload, options, meta);
   }
 
   private async open(): Promise<NatsConnection> {
@@ -242,7 +268,10 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     try {
       if (mode !== 'off') assertDeclaredTimingSupported(this.options.streams ?? [], serverVersion);
       await new Provisioner(jsm, mode, undefined, this.redact).provisionStreams(this.options.streams ?? []);
+      // Critical named connections connect now (or fail the connect); the others in the background.
+      if (this.connections.any) await this.connections.start();
     } catch (err) {
+      if (this.connections.any) await this.connections.close();
       await nc.close().catch(() => undefined);
       throw err;
     }

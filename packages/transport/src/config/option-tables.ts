@@ -19,6 +19,7 @@ import { describeValue } from '../errors/describe-value.js';
 import { toMillis } from '../utils/duration.js';
 import { nameProblem } from '../utils/subjects.js';
 import { checkContractOptions } from './contract-option-checks.js';
+import { checkConnectionsOption } from './connections-option-check.js';
 import { checkedElsewhere, duration, flag, fn, listOf, nested, oneOf, ratio, text, wholeNumber, type OptionCheck, type OptionTable } from './option-checks.js';
 
 // Every option the library takes, one line each: a new option is a new line in its table (the
@@ -250,6 +251,7 @@ export const SERVER_OPTIONS: OptionTable<JetStreamServerOptions> = {
   connection: plainObject, // nats.js's ConnectionOptions, whose keys nats.js owns
   serviceName: natsName,
   domain: natsName, // a JetStream domain: letters, digits, - and _
+  connections: checkConnectionsOption,
   streams: (v, where, path) => {
     if (!Array.isArray(v)) throw new JetStreamConfigError(`${where}: ${path} must be an array of stream declarations; got ${describeValue(v)}.`);
     // Every index, holes of a sparse array included (forEach would skip them).

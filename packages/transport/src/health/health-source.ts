@@ -5,6 +5,7 @@ import type { JetStreamStatus } from '../connection/connection-events.js';
 import type { ProvisioningMode } from '../interfaces/jetstream-options.interface.js';
 import type { LagThresholds } from './health.types.js';
 import type { LeftBehindScan } from '../provisioning/left-behind-consumers.js';
+import type { ConnectionsReport } from '../connections/connection-registry.js';
 
 /** What the health checks read of a server or a client, live. */
 export interface HealthSource {
@@ -34,6 +35,8 @@ export interface HealthSource {
   /** Dead-letter subjects of the handlers, and those no stream captured at boot. */
   deadLetterSubjects(): readonly string[];
   missingDeadLetterSubjects(): readonly string[];
+  /** The named connections' report (a client with the `connections` option); undefined without any. */
+  namedConnections?(): ConnectionsReport | undefined;
   /** The service's durables on its streams that no handler uses (a server's; none for a client). */
   leftBehind?(): Promise<LeftBehindScan>;
   /** The consumers (`stream/durable`) whose last check found no leader, and for how long (a server's; none for a client). */

@@ -14,6 +14,7 @@ import {
   type HealthSettings,
 } from './health-checks.js';
 import type { HealthSource } from './health-source.js';
+import { checkNamedConnections } from './connections-check.js';
 import type { HealthCheckResult, HealthOptions, HealthReport } from './health.types.js';
 
 const DEFAULTS = { timeout: '2s', cacheTtl: '1s', maxPending: 10_000, maxAge: '5m', storageUsageMax: 0.9 } as const;
@@ -105,6 +106,8 @@ export class JetStreamHealth {
       checkConsumers(this.source, s),
       checkDeadLetters(this.source, s),
     ]);
+    const named = this.source.namedConnections?.();
+    if (named) checks.push(checkNamedConnections(named));
     return this.report([connection, ...checks]);
   }
 

@@ -9,6 +9,7 @@ import type { HealthOptions } from './health-options.interface.js';
 import type { IdempotencyOptions } from './idempotency-store.interface.js';
 import type { StreamTopologyDeclaration } from './stream-topology.interface.js';
 import type { JetStreamDomainOption } from './jetstream-domain.interface.js';
+import type { NamedConnectionsOption } from './named-connections.interface.js';
 
 export type DeliverPolicyName = 'all' | 'new' | 'last' | 'last_per_subject' | 'by_start_sequence' | 'by_start_time';
 export type ProvisioningMode = 'create-or-update' | 'verify' | 'off';
@@ -95,7 +96,7 @@ export interface PublishDefaults {
 }
 
 /** What a `JetStreamClient` uses (a publisher). */
-export interface JetStreamClientOptions extends JetStreamDomainOption, ContractModuleOptions {
+export interface JetStreamClientOptions extends JetStreamDomainOption, ContractModuleOptions, NamedConnectionsOption {
   /** `@nats-io/transport-node` connection options: servers, name, user/pass, token, authenticator, tls... Default `{ servers: 'nats://127.0.0.1:4222' }`, reconnecting as long as it runs. */
   connection?: NodeConnectionOptions;
   /** This service's name. Required for a server with handlers (the prefix of derived durable names `<serviceName>__<subject>`); optional for a client. */

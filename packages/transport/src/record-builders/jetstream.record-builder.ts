@@ -15,6 +15,8 @@ export interface PublishExpectations {
 
 /** Options of one publish. */
 export interface JetStreamPublishOptions {
+  /** The named connection (the `connections` option) to publish through. Default `'default'`: the `connection` option's. */
+  connection?: string;
   /** Dedup id (`Nats-Msg-Id`). Default: a random id, so the client's own retries never store twice. */
   msgId?: string;
   headers?: MsgHdrs | Record<string, string | string[]>;

@@ -1,0 +1,127 @@
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { LoggerService } from '@nestjs/common';
+import { openConnection } from '../connection/open-connection.js';
+import type { NamedConnectionOptions } from '../interfaces/named-connections.interface.js';
+import type { PublishObserver } from '../observability/instrumentation.interface.js';
+import { Publisher, type PublisherDefaults } from '../publishing/publisher.js';
+import { redactErrorChain, type Redactor } from '../security/redact.js';
+import { NAMED_CONNECTION_RETRY_MS } from './connections.constants.js';
+
+/** `connecting`: not connected yet (a non-critical one retries in the background); `down`: lost, reconnecting. */
+export type NamedConnectionState = 'connecting' | 'up' | 'down' | 'closed';
+
+/** What a named connection needs from its owner. */
+export interface NamedConnectionDeps {
+  readonly who: string;
+  readonly publishDefaults: PublisherDefaults;
+  readonly observer?: PublishObserver;
+  readonly logger: LoggerService;
+  readonly redact: Redactor;
+}
+
+/** One named connection: opened, watched (up/down) and closed; its own `Publisher`. */
+export class NamedConnection {
+  private nc?: NatsConnection;
+  private publisherOf?: Publisher;
+  private stateOf: NamedConnectionState = 'connecting';
+  private lastError?: Error;
+  private retry?: { timer: NodeJS.Timeout; wake: () => void };
+  private closing = false;
+  private opening?: Promise<void>;
+
+  constructor(
+    readonly name: string,
+    private readonly options: NamedConnectionOptions,
+    private readonly deps: NamedConnectionDeps,
+  ) {}
+
+  get critical(): boolean {
+    return this.options.critical !== false;
+  }
+
+  get state(): NamedConnectionState {
+    return this.stateOf;
+  }
+
+  /** Why it is not up (the last connect error), for reports. */
+  get error(): Error | undefined {
+    return this.lastError;
+  }
+
+  /** Its publisher while it is up; undefined otherwise. */
+  get publisher(): Publisher | undefined {
+    return this.stateOf === 'up' ? this.publisherOf : undefined;
+  }
+
+  /** Critical: connects or throws. Non-critical: starts connecting in the background and returns at once. */
+  start(): Promise<void> {
+    this.closing = false;
+    if (this.critical) return (this.opening ??= this.openOnce());
+    this.opening ??= this.openInBackground();
+    return Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.retry) {
+      clearTimeout(this.retry.timer);
+      this.retry.wake();
+    }
+    await this.opening?.catch(() => undefined);
+    this.opening = undefined;
+    const nc = this.nc;
+    this.nc = undefined;
+    this.publisherOf = undefined;
+    this.stateOf = 'closed';
+    if (nc && !nc.isClosed()) await nc.drain().catch(() => nc.close());
+  }
+
+  private async openOnce(): Promise<void> {
+    const { nc, jsm } = await openConnection(this.options.connection, `${this.deps.who} (connection "${this.name}")`, this.options.domain);
+    if (this.closing) {
+      await nc.close().catch(() => undefined);
+      return;
+    }
+    this.nc = nc;
+    this.publisherOf = new Publisher(jetstream(nc), jsm, this.deps.publishDefaults, this.deps.observer, () => nc.info?.version);
+    this.stateOf = 'up';
+    this.lastError = undefined;
+    void this.watch(nc);
+  }
+
+  private async openInBackground(): Promise<void> {
+    while (!this.closing) {
+      try {
+        await this.openOnce();
+        return;
+      } catch (err) {
+        const first = this.lastError === undefined;
+        this.lastError = redactErrorChain(err instanceof Error ? err : new Error(String(err)), this.deps.redact);
+        if (first) this.deps.logger.warn?.(`${this.lastError.message} It is not critical: retrying every ${NAMED_CONNECTION_RETRY_MS} ms in the background.`);
+        await new Promise<void>((wake) => (this.retry = { timer: setTimeout(wake, NAMED_CONNECTION_RETRY_MS), wake }));
+        this.retry = undefined;
+      }
+    }
+  }
+
+  private async watch(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') {
+        this.stateOf = 'down';
+        if (!this.closing) this.deps.logger.warn?.(`Connection "${this.name}" lost its NATS server; reconnecting (publishing through it fails until then).`);
+      } else if (s.type === 'reconnect') {
+        this.stateOf = 'up';
+        this.deps.logger.log(`Connection "${this.name}" reconnected.`);
+      }
+    }
+    if (!this.closing) this.stateOf = 'closed';
+  }
+}
+
+/** The default connection's state from the client's status. */
+export function stateOfStatus(status: 'connected' | 'disconnected' | 'reconnecting' | 'closed' | undefined): NamedConnectionState {
+  if (status === undefined) return 'connecting';
+  if (status === 'connected') return 'up';
+  return status === 'closed' ? 'closed' : 'down';
+}
