@@ -1,6 +1,6 @@
 import type { MessageHandler } from '@nestjs/microservices';
 import { resolvePriority } from '../priority/priority-binding.js';
-import { resolveBatch } from '../consuming/batch/batch-binding.js';
+import { resolveBatch } from './resolve-batch.js';
 import { DEFAULTS } from '../constants.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';

@@ -1,4 +1,4 @@
-import { resolveBatch } from './batch-binding.js';
+import { resolveBatch } from './resolve-batch.js';
 
 describe('resolveBatch', () => {
   const at = "@JetStreamEvent('stock.received')";

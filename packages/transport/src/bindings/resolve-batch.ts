@@ -1,7 +1,7 @@
-import { modeOf, type DeliveryMode } from '../../delivery/modes.js';
-import { JetStreamConfigError } from '../../errors/jetstream-transport.error.js';
-import type { BatchBinding, BatchHandlerOptions } from '../../interfaces/batch-options.interface.js';
-import { toMillis } from '../../utils/duration.js';
+import { modeOf, type DeliveryMode } from '../delivery/modes.js';
+import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
+import type { BatchBinding, BatchHandlerOptions } from '../interfaces/batch-options.interface.js';
+import { toMillis } from '../utils/duration.js';
 
 /** `batch.maxWait` when unset. */
 export const DEFAULT_BATCH_MAX_WAIT = '1s';
