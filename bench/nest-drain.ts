@@ -27,12 +27,13 @@ let firstAt = 0;
 let firstCpu: NodeJS.CpuUsage | undefined;
 let onDrained: (() => void) | undefined;
 
-function count(): void {
+function count(n = 1): void {
   if (drained === 0) {
     firstAt = performance.now();
     firstCpu = process.cpuUsage();
   }
-  if (++drained === N) onDrained?.();
+  drained += n;
+  if (drained === N) onDrained?.();
 }
 
 // prefetch 1000: the raw drain's max_messages, so both buffer alike (BENCH_PREFETCH to change).
@@ -104,8 +105,21 @@ class InterceptorController {
   }
 }
 
+/** The trivial handler as a batch handler (docs/batch-handlers.md): BENCH_BATCH_SIZE messages a call (default 100). */
+@Controller()
+class BatchController {
+  @JetStreamEvent('bench.drain', {
+    durable: 'ours_batch',
+    maxAckPending: ACK_PENDING,
+    batch: { size: Number(process.env.BENCH_BATCH_SIZE ?? 100), maxWait: '100ms' },
+  })
+  handle(@Payload() items: Uint8Array[]) {
+    count(items.length);
+  }
+}
+
 /** Which handler a drain runs: the tuned trivial one, the one with defaults, or the tuned one behind one no-op guard, pipe or interceptor. */
-export type DrainHandler = 'tuned' | 'defaults' | 'guard' | 'pipe' | 'interceptor';
+export type DrainHandler = 'tuned' | 'defaults' | 'guard' | 'pipe' | 'interceptor' | 'batch';
 
 const HANDLERS: Record<DrainHandler, { controller: new () => object; durable: string }> = {
   tuned: { controller: BenchController, durable: 'ours' },
@@ -113,6 +127,7 @@ const HANDLERS: Record<DrainHandler, { controller: new () => object; durable: st
   guard: { controller: GuardController, durable: 'ours_guard' },
   pipe: { controller: PipeController, durable: 'ours_pipe' },
   interceptor: { controller: InterceptorController, durable: 'ours_interceptor' },
+  batch: { controller: BatchController, durable: 'ours_batch' },
 };
 
 /** Drains the DRAIN stream's N messages through a fresh app with `options` and `handler`, then deletes its consumer. */

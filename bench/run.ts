@@ -12,7 +12,7 @@ import { ACK_PENDING, drainThroughNest } from './nest-drain.js';
 /** The NestJS major the drains run on: `NEST_COMPAT=11` loads the Nest 11 compat install (scripts/register.cjs), as the tests do. */
 const NEST_VERSION = process.env.NEST_COMPAT === '11' ? '11' : '12';
 
-/** `drain` or `publish` to run one half only. */
+/** `drain` or `publish` to run one half only; `batch`: the batch handler's drain beside the single-message one and raw. */
 const ONLY = process.env.BENCH_ONLY;
 async function rawDrain(js: RawJs, jsm: JetStreamManager): Promise<Measure> {
   // The same consumer config as ours: filter_subject included (it changes the server's delivery path).
@@ -34,7 +34,48 @@ async function rawDefaultsDrain(js: RawJs, jsm: JetStreamManager): Promise<Measu
   return result;
 }
 
+/** BENCH_ONLY=batch: raw, our single-message handler and our batch handler drain the same backlog, interleaved, each round. */
+async function batchMain(): Promise<void> {
+  const server = await NatsServer.start();
+  const nc = await connect({ servers: server.url });
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: 'DRAIN', subjects: ['bench.drain'] });
+  const drains: Record<'raw' | 'single' | 'batch', () => Promise<Measure>> = {
+    raw: () => rawDrain(js, jsm),
+    single: () => drainThroughNest(server.url, jsm, { directCalls: true }),
+    batch: () => drainThroughNest(server.url, jsm, {}, 'batch'),
+  };
+  await fill(nc, jsm);
+  for (const drain of Object.values(drains)) await drain();
+  progress('drains warmed up');
+  const rows: string[][] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    await fill(nc, jsm);
+    const m = await runRound(round, 'drain', drains, () => Promise.resolve());
+    rows.push([
+      `${round}`,
+      ...[m.raw, m.single, m.batch].map((x) => x.rate.toFixed(0)),
+      (m.single.rate / m.raw.rate).toFixed(2),
+      (m.batch.rate / m.raw.rate).toFixed(2),
+      ...[m.raw, m.single, m.batch].map((x) => x.cpuUs.toFixed(1)),
+    ]);
+  }
+  await nc.close();
+  await server.stop();
+  console.log(
+    `nest-jetstream bench (batch): ${N} messages of ${SIZE} B, ${ROUNDS} rounds, batch size ${process.env.BENCH_BATCH_SIZE ?? 100}, nats-server ${server.version}`,
+  );
+  console.log(machineLine());
+  printTable(
+    'Drain, trivial handler: single-message vs batch handler (msgs/s; ratio to raw; Node CPU per message)',
+    ['round', 'raw', 'ours single', 'ours batch', 'single/raw', 'batch/raw', 'raw CPU µs', 'single CPU µs', 'batch CPU µs'],
+    rows,
+  );
+}
+
 async function main(): Promise<void> {
+  if (ONLY === 'batch') return batchMain();
   const server = await NatsServer.start();
   const nc = await connect({ servers: server.url });
   const js = jetstream(nc);

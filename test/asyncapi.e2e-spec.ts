@@ -41,6 +41,8 @@ describe('the example services’ AsyncAPI documents', () => {
     expect(Object.values(inventory.operations).map((o) => `${o.action} ${o.channel.$ref}`)).toEqual([
       'receive #/channels/orders_created',
       'send #/channels/deadletter_orders_created',
+      'receive #/channels/inventory_stock_received',
+      'send #/channels/deadletter_inventory_stock_received',
       'send #/channels/inventory_reserved',
       'send #/channels/inventory_rejected',
     ]);

@@ -162,6 +162,28 @@ describe('orders and inventory services on a 3-node cluster (real processes, rea
     }
   });
 
+  it('stores deliveries in bulk with a batch handler: all acked, a malformed one dead-lettered on its own', async () => {
+    const js = jsm.jetstream();
+    for (let i = 0; i < 20; i++) await js.publish('inventory.stock.received', JSON.stringify({ sku: 'SKU-BULK', qty: 2 }));
+    await js.publish('inventory.stock.received', JSON.stringify({ sku: 'SKU-BULK', qty: -1 }));
+    const letters = 'deadletter.inventory.stock.received';
+    await waitFor(
+      'the malformed delivery dead-lettered',
+      async () => (await jsm.streams.info('DEAD_LETTERS', { subjects_filter: letters })).state.subjects?.[letters] === 1,
+      {
+        timeout: 60_000,
+      },
+    );
+    await waitFor(
+      'every delivery settled',
+      async () => {
+        const info = await jsm.consumers.info('INVENTORY', 'inventory__inventory_stock_received');
+        return info.num_pending === 0 && info.num_ack_pending === 0 && info.num_redelivered === 0;
+      },
+      { timeout: 60_000 },
+    );
+  });
+
   it('declares the streams with 3 replicas', async () => {
     for (const name of ['ORDERS', 'INVENTORY', 'DEAD_LETTERS']) expect((await jsm.streams.info(name)).config.num_replicas).toBe(3);
   });

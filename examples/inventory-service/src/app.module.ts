@@ -13,6 +13,7 @@ import {
   Subjects,
   type ServiceConfig,
 } from '@nest-jetstream/example-shared';
+import { DeliveriesController } from './deliveries.controller';
 import { ReservationsController } from './reservations.controller';
 import { StockController } from './stock.controller';
 import { StockRepository } from './stock.repository';
@@ -56,7 +57,7 @@ export class AppModule {
         // GET /health/live, /health/ready and /metrics
         OperationsModule.forRegistry(registry),
       ],
-      controllers: [StockController, ReservationsController],
+      controllers: [StockController, ReservationsController, DeliveriesController],
       providers: [{ provide: StockRepository, useValue: stock }],
     })
     class InventoryAppModule {}

@@ -24,6 +24,7 @@ export class StockRepository {
   /** The processed keys: also the server's `idempotency.store`, which prunes them. */
   readonly idempotency: SqlIdempotencyStore<SyncSqlExecutor>;
   private readonly reserveTx: (source: EventSource, orderId: string, sku: string, qty: number) => Outcome;
+  private readonly receiveTx: (deliveries: readonly { sku: string; qty: number }[]) => void;
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -38,6 +39,10 @@ export class StockRepository {
     const seed = this.db.prepare('INSERT OR IGNORE INTO stock (sku, available) VALUES (?, ?)');
     for (const [sku, available] of Object.entries(SEED_STOCK)) seed.run(sku, available);
 
+    const add = this.db.prepare('INSERT INTO stock (sku, available) VALUES (?, ?) ON CONFLICT(sku) DO UPDATE SET available = available + excluded.available');
+    this.receiveTx = this.db.transaction((deliveries: readonly { sku: string; qty: number }[]) => {
+      for (const d of deliveries) add.run(d.sku, d.qty);
+    });
     const byOrder = this.db.prepare('SELECT sku, qty FROM reservations WHERE order_id = ?');
     const take = this.db.prepare('UPDATE stock SET available = available - ? WHERE sku = ? AND available >= ?');
     const reserve = this.db.prepare('INSERT INTO reservations (order_id, sku, qty, stream, seq) VALUES (?, ?, ?, ?, ?)');
@@ -54,6 +59,11 @@ export class StockRepository {
       this.idempotency.record(source.key, { result: JSON.stringify(outcome) });
       return outcome;
     });
+  }
+
+  /** A batch of deliveries in one transaction: one write for the whole batch (the reason for a batch handler). */
+  receive(deliveries: readonly { sku: string; qty: number }[]): void {
+    this.receiveTx(deliveries);
   }
 
   available(sku: string): number {

@@ -5,6 +5,8 @@ export const Subjects = {
   OrderCreated: 'orders.created',
   InventoryReserved: 'inventory.reserved',
   InventoryRejected: 'inventory.rejected',
+  /** A delivery to the warehouse: stock added, received in bulk by a batch handler. */
+  StockReceived: 'inventory.stock.received',
   /** Core-NATS request/reply: how much of a SKU is available. */
   StockCheck: 'stock.check',
   /** Dead letters of `orders.created`, from the template `deadletter.{subject}`. */

@@ -33,6 +33,8 @@ export { RECURRING_SCHEDULES_MIN_SERVER } from './cron/cron-schedule.js';
 export type { CronTick } from './cron/cron-schedule.js';
 export { JetStreamContext } from './ctx-host/jetstream.context.js';
 export type { JetStreamDeliveryInfo, SettleAction } from './ctx-host/jetstream.context.js';
+export { JetStreamBatchContext } from './consuming/batch/jetstream-batch.context.js';
+export type { BatchOptions, BatchHandlerOptions } from './interfaces/batch-options.interface.js';
 export { createTestContext } from './ctx-host/test-context.js';
 export type { TestContext, TestContextOptions, TestSettleCall } from './ctx-host/test-context.js';
 export { JetStreamRecord, JetStreamRecordBuilder } from './record-builders/jetstream.record-builder.js';

@@ -7,6 +7,7 @@ import type { IdempotencyBinding } from '../idempotency/idempotency-key.js';
 import type { IdempotencyKeyKind } from '../interfaces/idempotency-store.interface.js';
 import type { JetStreamCodec } from '../codecs/codec.interface.js';
 import type { PriorityBinding } from '../interfaces/priority-options.interface.js';
+import type { BatchBinding } from '../interfaces/batch-options.interface.js';
 import type { CronJob } from '../interfaces/cron-job.interface.js';
 
 /** A handler called without Nest's pipeline: returns what the method returned, or the exception handler's Observable. */
@@ -54,6 +55,8 @@ export interface HandlerBinding {
   direct?: DirectCall;
   /** A singleton or overflow handler's priority group (docs/consumer-control.md). */
   priority?: PriorityBinding;
+  /** A batch handler's batch (docs/batch-handlers.md). */
+  batch?: BatchBinding;
   /** @internal For an `idempotent` handler: its store and how each message's key is made. */
   idempotency?: IdempotencyBinding;
   /** For a `@JetStreamCron` handler: the recurring schedule kept on the server for it. */

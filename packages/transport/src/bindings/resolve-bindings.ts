@@ -1,5 +1,6 @@
 import type { MessageHandler } from '@nestjs/microservices';
 import { resolvePriority } from '../priority/priority-binding.js';
+import { resolveBatch } from './resolve-batch.js';
 import { DEFAULTS } from '../constants.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
@@ -165,6 +166,7 @@ export function resolveBinding(subject: string, options: JetStreamEventOptions, 
     invocation: 'pipeline',
     idempotency: resolveIdempotency(at, options.idempotent, idempotencyStore, mode),
     priority: resolvePriority(at, options, mode),
+    batch: resolveBatch(at, options, { mode, maxAckPending, idempotent: options.idempotent !== undefined && options.idempotent !== false }),
   };
 }
 

@@ -4,6 +4,7 @@ import type { IdempotencyOptions } from '../interfaces/idempotency-store.interfa
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
 import type { AutoscaleOptions } from '../interfaces/autoscale-options.interface.js';
 import type { OverflowOptions } from '../interfaces/priority-options.interface.js';
+import type { BatchOptions } from '../interfaces/batch-options.interface.js';
 import { DELIVERY_MODES } from '../delivery/modes.js';
 import type {
   ConsumerOptions,
@@ -144,6 +145,12 @@ export const OVERFLOW_OPTIONS: OptionTable<OverflowOptions> = {
   standby: flag,
 };
 
+/** `@JetStreamEvent(subject, { batch })`: size ≤ maxAckPending and the mode are checked by resolveBatch. */
+export const BATCH_OPTIONS: OptionTable<BatchOptions> = {
+  size: wholeNumber(1),
+  maxWait: positive,
+};
+
 /** `@JetStreamEvent(subject, options)`: checked when Nest registers the handler on the server. */
 export const HANDLER_OPTIONS: OptionTable<JetStreamEventOptions> = {
   ...CONSUMER_OPTIONS,
@@ -162,6 +169,7 @@ export const HANDLER_OPTIONS: OptionTable<JetStreamEventOptions> = {
   schema: checkedElsewhere, // contract/payload-validation.ts: a Standard Schema, dtoSchema(Dto), or { validator, jsonSchema }
   singleton: checkedElsewhere, // resolvePriority: true or { takeoverAfter }, and the mode
   overflow: nested(OVERFLOW_OPTIONS),
+  batch: nested(BATCH_OPTIONS),
 };
 
 export const PUBLISH_OPTIONS: OptionTable<PublishDefaults> = {

@@ -4,6 +4,7 @@ import type { InstrumentedHandler } from '../observability/instrumentation.inter
 import type { HandlerBinding, HandlerBindingInfo } from '../bindings/handler-binding.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { ConsumerRunner, type RunnerHost } from './consumer-runner.js';
+import { BatchRunner } from './batch/batch-runner.js';
 import { OrderedRunner } from './ordered/ordered-runner.js';
 import type { OrderedFailure } from '../delivery/replay.types.js';
 import { modeOf, type RunnerKind } from '../delivery/modes.js';
@@ -29,6 +30,8 @@ const RUNNERS: Record<RunnerKind, (binding: HandlerBinding, host: RunnerHost, js
 
 /** The runner of one handler: the one its mode names (`delivery/modes.ts`). */
 export function createRunner(binding: HandlerBinding, host: RunnerHost, js: JetStreamClient, jsm: JetStreamManager): HandlerRunner {
+  // A batch handler's mode is one the mode table lets batch (resolveBatch): its messages go through the batch runner.
+  if (binding.batch) return new BatchRunner(binding, host);
   return RUNNERS[modeOf(binding).runner](binding, host, js, jsm);
 }
 
@@ -73,14 +76,14 @@ export function healthConsumerOf(r: HandlerRunner): {
 } {
   const b = r.binding;
   const ordered = r instanceof OrderedRunner ? r : undefined;
-  const pin = r instanceof ConsumerRunner ? r.pin?.state : undefined;
+  const pin = r instanceof ConsumerRunner || r instanceof BatchRunner ? r.pin?.state : undefined;
   return { stream: b.stream, durable: ordered?.consumerName ?? b.durable, subject: b.subject, lag: b.lag, stoppedAt: ordered?.stoppedAt, pin };
 }
 
 /** What metrics and tracing are told of a runner's handler (a singleton's pin included). */
 export function instrumentedHandlerOf(r: HandlerRunner): InstrumentedHandler {
   const { subject, stream, durable } = r.binding;
-  const pin = r instanceof ConsumerRunner ? r.pin : undefined;
+  const pin = r instanceof ConsumerRunner || r instanceof BatchRunner ? r.pin : undefined;
   return { subject, stream, durable, ...(pin && { pin: () => pin.state }) };
 }
 

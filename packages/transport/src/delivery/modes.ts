@@ -43,6 +43,8 @@ export interface ModeFacts {
   readonly idempotencyRefused?: string;
   /** Why the mode cannot have a priority group (`singleton`, `overflow`), when it cannot (after "mode '<mode>' "). */
   readonly priorityGroupsRefused?: string;
+  /** Why the mode cannot run a batch handler (`batch`), when it cannot (after "mode '<mode>' "). */
+  readonly batchRefused?: string;
   /** Why the mode's consumer cannot be paused (`JetStreamConsumers.pause`), when it cannot. */
   readonly pauseRefused?: string;
   /** What the NATS user needs for the mode's consumer (`permissions/compute-permissions.ts`). */
@@ -111,6 +113,7 @@ export const MODES = {
     },
     priorityGroupsRefused: "reads through the client's ordered consumer, which takes no priority group.",
     pauseRefused: "reads through the client's ordered consumer, made again on every gap: there is no durable to pause.",
+    batchRefused: 'runs one message at a time, in stream order, and has no acks to settle a batch with.',
     permissions: 'instance-consumers',
     advisoryWatched: false,
     runner: 'ordered',
@@ -124,6 +127,7 @@ export const MODES = {
     acks: true,
     refusedOptions: {},
     priorityGroupsRefused: 'is a push consumer: the server pushes to the queue group, and priority groups work on pulls.',
+    batchRefused: 'is a push consumer: the server pushes as fast as it likes, and a batch holds at most its size, which only pulls can keep to.',
     permissions: 'durable-push',
     advisoryWatched: true,
     runner: 'consumer',

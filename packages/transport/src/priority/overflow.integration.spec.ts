@@ -32,6 +32,36 @@ class StandbyController {
   }
 }
 
+// minAckPending: a primary that holds its messages (5 running, 1 prefetched) keeps at least 5
+// unacknowledged, and only then is the standby served what waits behind them.
+const ACK_THRESHOLD = 5;
+let releaseHeld!: () => void;
+const held = new Promise<void>((resolve) => (releaseHeld = resolve));
+const ackHandled = { primary: new Set<number>(), standby: new Set<number>() };
+
+@Controller()
+class HoldingPrimaryController {
+  @JetStreamEvent('overflow.acks', { overflow: { minAckPending: ACK_THRESHOLD }, concurrency: ACK_THRESHOLD, prefetch: 1 })
+  async work(_data: unknown, @Ctx() ctx: JetStreamContext) {
+    await held;
+    ackHandled.primary.add(ctx.getInfo().streamSequence);
+  }
+}
+
+@Controller()
+class AckStandbyController {
+  @JetStreamEvent('overflow.acks', { overflow: { minAckPending: ACK_THRESHOLD, standby: true } })
+  work(_data: unknown, @Ctx() ctx: JetStreamContext) {
+    ackHandled.standby.add(ctx.getInfo().streamSequence);
+  }
+}
+
+@Module({ controllers: [HoldingPrimaryController] })
+class HoldingPrimaryModule {}
+
+@Module({ controllers: [AckStandbyController] })
+class AckStandbyModule {}
+
 @Module({ controllers: [PrimaryController] })
 class PrimaryModule {}
 
@@ -76,6 +106,33 @@ describe('overflow handlers: a standby that helps past a backlog threshold (real
     // A primary pulls whatever the backlog: everything gets handled.
     await h.app(PrimaryModule, options);
     await waitFor('all 49 handled', () => new Set([...handledBy.primary, ...handledBy.standby]).size === THRESHOLD - 1 + 30, { timeout: 20_000 });
+    await waitFor('nothing left', async () => {
+      const i = await info();
+      return i.num_pending === 0 && i.num_ack_pending === 0;
+    });
+  });
+
+  it('serves a minAckPending standby only while that many messages are delivered and unsettled (2.11+)', async () => {
+    if (!versionAtLeast(h.nc.info!.version, CONSUMER_FEATURES.overflow.minServer)) return;
+    const durableAcks = 'overflow-spec__overflow_acks';
+    const info = () => h.jsm.consumers.info(stream, durableAcks);
+    await h.app(AckStandbyModule, options);
+    // Nothing unacknowledged: the standby's pull waits beside the pending messages.
+    for (let i = 0; i < 3; i++) await h.js.publish('overflow.acks', '{}');
+    await waitFor('the standby’s pull waiting beside 3 pending messages', async () => {
+      const i = await info();
+      return i.num_pending === 3 && i.num_ack_pending === 0 && i.num_waiting >= 1;
+    });
+    expect(ackHandled.standby.size).toBe(0);
+
+    // A primary that holds what it takes: at least 5 unacknowledged, and the backlog behind them goes to the standby.
+    await h.app(HoldingPrimaryModule, options);
+    for (let i = 0; i < 20; i++) await h.js.publish('overflow.acks', '{}');
+    await waitFor('the standby to be served past minAckPending', () => ackHandled.standby.size > 0, { timeout: 20_000 });
+    expect((await info()).num_ack_pending).toBeGreaterThanOrEqual(ACK_THRESHOLD);
+
+    releaseHeld();
+    await waitFor('all 23 handled', () => new Set([...ackHandled.primary, ...ackHandled.standby]).size === 23, { timeout: 20_000 });
     await waitFor('nothing left', async () => {
       const i = await info();
       return i.num_pending === 0 && i.num_ack_pending === 0;
