@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ClientsModule, Transport } from '@nestjs/microservices';
 import { JetStreamClient, JetStreamModule } from '@nest-jetstream/transport';
 import { buildAsyncApiDocument } from '@nest-jetstream/transport/asyncapi';
+import { OutboxRelayMetrics } from '@nest-jetstream/transport/metrics';
 import {
   AsyncApiPageModule,
   DEAD_LETTER_TEMPLATE,
@@ -24,6 +25,7 @@ export const SERVICE_NAME = 'orders';
 export class AppModule {
   static forConfig(config: ServiceConfig) {
     const { registry, metrics, health } = observability(config);
+    const outboxMetrics = new OutboxRelayMetrics({ registry });
     @Module({
       imports: [
         JetStreamModule.forRoot({
@@ -61,7 +63,7 @@ export class AppModule {
         { provide: OrdersRepository, useFactory: () => new OrdersRepository(config.dbPath) },
         {
           provide: OrdersOutboxRelay,
-          useFactory: (orders: OrdersRepository, client: JetStreamClient) => new OrdersOutboxRelay(orders, client, registry),
+          useFactory: (orders: OrdersRepository, client: JetStreamClient) => new OrdersOutboxRelay(orders, client, outboxMetrics),
           inject: [OrdersRepository, JetStreamClient],
         },
       ],

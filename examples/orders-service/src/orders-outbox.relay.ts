@@ -1,7 +1,6 @@
 import { Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import type { Registry } from 'prom-client';
 import { JetStreamClient, OutboxRelay } from '@nest-jetstream/transport';
-import { OutboxRelayMetrics } from '@nest-jetstream/transport/metrics';
+import type { OutboxRelayMetrics } from '@nest-jetstream/transport/metrics';
 import { OrdersRepository } from './orders.repository';
 
 /**
@@ -15,9 +14,14 @@ import { OrdersRepository } from './orders.repository';
 export class OrdersOutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   readonly relay: OutboxRelay;
 
-  constructor(orders: OrdersRepository, client: JetStreamClient, registry: Registry) {
+  /** `metrics`: made once per registry (a second app instance on it, as the AsyncAPI document's copy, must not register them again). */
+  constructor(
+    orders: OrdersRepository,
+    client: JetStreamClient,
+    private readonly metrics: OutboxRelayMetrics,
+  ) {
     this.relay = new OutboxRelay({ outbox: orders.outbox, client, atomic: false, interval: '1s' });
-    new OutboxRelayMetrics({ registry }).watch(this.relay);
+    metrics.watch(this.relay);
   }
 
   /** Starts before HTTP listens: events committed before a crash are published at start. */
@@ -33,5 +37,6 @@ export class OrdersOutboxRelay implements OnApplicationBootstrap, OnModuleDestro
   /** Before the client closes (the module's onApplicationShutdown) and the database closes: the pass in progress finishes. */
   async onModuleDestroy(): Promise<void> {
     await this.relay.stop();
+    this.metrics.unwatch(this.relay);
   }
 }
