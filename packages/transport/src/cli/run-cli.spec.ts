@@ -1,16 +1,10 @@
-import { PassThrough } from 'node:stream';
+import { runCliHere } from './__fixtures__/cli-process.js';
 import { COMMANDS } from './commands.js';
-import { runCli } from './run-cli.js';
 
+/** `nest-jetstream <args>` in this process (the fixture every CLI spec uses), as `{ code, out, err }`. */
 async function run(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await runCli(args, { stdin: new PassThrough(), stdout, stderr });
-  return { code, out, err };
+  const { code, stdout, stderr } = await runCliHere(args);
+  return { code, out: stdout, err: stderr };
 }
 
 describe('nest-jetstream (the command line)', () => {

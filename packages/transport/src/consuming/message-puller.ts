@@ -165,6 +165,7 @@ export class MessagePuller {
     const consumer = await this.target.consumer(recreate);
     // A push consumer is bounded by the server (max_ack_pending) rather than by pulls.
     const push = isPushConsumer(consumer);
+    const expires = this.target.ordered ? ORDERED_PULL_EXPIRES_MS : PULL_EXPIRES_MS;
     const messages = push
       ? await (consumer as PushConsumer).consume({ callback: this.deliver })
       : await (consumer as Consumer).consume({
@@ -175,8 +176,8 @@ export class MessagePuller {
           // Short pulls, so a consumer deleted between pulls is noticed within seconds; shorter still
           // for an ordered consumer, which the client puts back only after two missed heartbeats (half
           // the expiry each): a gap in an ordered handler holds every later message.
-          expires: this.target.ordered ? ORDERED_PULL_EXPIRES_MS : PULL_EXPIRES_MS,
-          idle_heartbeat: (this.target.ordered ? ORDERED_PULL_EXPIRES_MS : PULL_EXPIRES_MS) * IDLE_HEARTBEAT_SHARE,
+          expires,
+          idle_heartbeat: expires * IDLE_HEARTBEAT_SHARE,
           callback: this.deliver,
           ...this.target.priority,
         });
