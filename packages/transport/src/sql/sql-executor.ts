@@ -1,4 +1,15 @@
 import type { MaybePromise } from '../interfaces/idempotency-store.interface.js';
+import { describeValue } from '../errors/describe-value.js';
+import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
+
+const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
+
+/** A table name the stores put in their SQL (`SqlIdempotencyStore`, `SqlOutbox`: `who`): letters, digits, `_`, optionally `schema.table`. */
+export function checkTableName(who: string, table: unknown): asserts table is string {
+  if (typeof table !== 'string' || !TABLE_NAME.test(table)) {
+    throw new JetStreamConfigError(`${who}: table ${describeValue(table)} is not a plain table name; use letters, digits and "_", optionally as schema.table.`);
+  }
+}
 
 /** A value bound to a statement placeholder. */
 export type SqlParam = string | number | null;

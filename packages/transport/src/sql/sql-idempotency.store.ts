@@ -2,7 +2,7 @@ import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { describeValue } from '../errors/describe-value.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import type { IdempotencyRecord, IdempotencyRecordOptions, IdempotencyStore, MaybePromise } from '../interfaces/idempotency-store.interface.js';
-import { andThen, type SqlExecutor, type SqlResult, type SqlRow } from './sql-executor.js';
+import { andThen, checkTableName, type SqlExecutor, type SqlResult, type SqlRow } from './sql-executor.js';
 
 /** The SQL a `SqlIdempotencyStore` speaks. */
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -20,8 +20,6 @@ export interface SqlIdempotencyStoreOptions<E extends SqlExecutor> {
   /** The clock keys are stamped with, in ms. Default `Date.now`. */
   now?: () => number;
 }
-
-const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
 
 /**
  * Keys in a SQL table (`idempotency_key` primary key, `recorded_at` in ms, an optional
@@ -47,11 +45,7 @@ export class SqlIdempotencyStore<E extends SqlExecutor = SqlExecutor> implements
     if (dialect !== 'sqlite' && dialect !== 'postgres') {
       throw new JetStreamConfigError(`SqlIdempotencyStore: dialect must be 'sqlite' or 'postgres'; got ${describeValue(dialect)}.`);
     }
-    if (typeof table !== 'string' || !TABLE_NAME.test(table)) {
-      throw new JetStreamConfigError(
-        `SqlIdempotencyStore: table ${describeValue(table)} is not a plain table name; use letters, digits and "_", optionally as schema.table.`,
-      );
-    }
+    checkTableName('SqlIdempotencyStore', table);
     this.table = table;
     this.executor = executor;
     this.createOnInit = options.createTable === true;

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { pgExecutor, sqliteExecutor, type PgQueryable, type SqlParam } from './sql-executor.js';
 import { SqlOutbox } from './sql-outbox.js';
+import { SqlIdempotencyStore } from './sql-idempotency.store.js';
 
 /** A pg-style client over SQLite (as in idempotency-store.spec.ts): the postgres dialect's statements run there too. */
 class PgLikeClient implements PgQueryable {
@@ -29,6 +30,11 @@ describe('SqlOutbox', () => {
       );
       expect(() => new SqlOutbox({ executor, dialect: 'mysql' as never })).toThrow(/dialect must be 'sqlite' or 'postgres'; got "mysql"/);
       expect(() => new SqlOutbox({ executor, dialect: 'sqlite', table: 'x; DROP' })).toThrow(JetStreamConfigError);
+      // One check for both stores (sql-executor.ts checkTableName), each naming itself.
+      expect(() => new SqlOutbox({ executor, dialect: 'sqlite', table: 'x; DROP' })).toThrow(/^SqlOutbox: table .*x; DROP.* is not a plain table name/);
+      expect(() => new SqlIdempotencyStore({ executor, dialect: 'sqlite', table: 'a.b.c' })).toThrow(
+        /^SqlIdempotencyStore: table .*a\.b\.c.* is not a plain table name/,
+      );
       const outbox = new SqlOutbox({ executor, dialect: 'sqlite' });
       outbox.createTable();
       expect(() =>

@@ -4,7 +4,7 @@ import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { MaybePromise } from '../interfaces/idempotency-store.interface.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import { subjectProblem } from '../utils/subjects.js';
-import { andThen, type SqlExecutor, type SqlParam, type SqlResult, type SqlRow } from './sql-executor.js';
+import { andThen, checkTableName, type SqlExecutor, type SqlParam, type SqlResult, type SqlRow } from './sql-executor.js';
 import type { SqlDialect } from './sql-idempotency.store.js';
 
 /** One event a handler writes to the outbox, to be published after its transaction commits. */
@@ -37,7 +37,6 @@ export interface SqlOutboxOptions<E extends SqlExecutor> {
   now?: () => number;
 }
 
-const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
 let counter = 0;
 
 /**
@@ -73,11 +72,7 @@ export class SqlOutbox<E extends SqlExecutor = SqlExecutor> {
     }
     if (dialect !== 'sqlite' && dialect !== 'postgres')
       throw new JetStreamConfigError(`SqlOutbox: dialect must be 'sqlite' or 'postgres'; got ${describeValue(dialect)}.`);
-    if (typeof table !== 'string' || !TABLE_NAME.test(table)) {
-      throw new JetStreamConfigError(
-        `SqlOutbox: table ${describeValue(table)} is not a plain table name; use letters, digits and "_", optionally as schema.table.`,
-      );
-    }
+    checkTableName('SqlOutbox', table);
     this.table = table;
     this.executor = executor as E & Required<Pick<SqlExecutor, 'all'>>;
     this.createOnInit = options.createTable === true;
