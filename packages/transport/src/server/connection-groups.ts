@@ -4,6 +4,7 @@ import type { HandlerBinding, UnresolvedBinding } from '../bindings/handler-bind
 import type { OpenConnection } from '../connection/open-connection.js';
 import { DEFAULT_CONNECTION_NAME, UnknownConnectionError } from '../connections/connection-errors.js';
 import { JetStreamConnections } from '../connections/connection-registry.js';
+import { onDefaultConnection, streamsOn } from '../connections/streams-by-connection.js';
 import type { NamedConnection, NamedConnectionState } from '../connections/named-connection.js';
 import { removeInstanceConsumers, type HandlerRunner } from '../consuming/runners.js';
 import type { RunnerHost } from '../consuming/consumer-runner.js';
@@ -27,12 +28,9 @@ export interface GroupStartParts {
   readonly consuming: GroupConsumingParts;
 }
 
-/** Whether a declared stream or a handler is on the default connection. */
-const onDefault = (connection: string | undefined): boolean => connection === undefined || connection === DEFAULT_CONNECTION_NAME;
-
 /** The app's options as one connection sees them: its declared streams only, its JetStream domain. */
 function optionsFor(options: JetStreamServerOptions, connection: string, domain: string | undefined): JetStreamServerOptions {
-  return { ...options, streams: (options.streams ?? []).filter((s) => s.connection === connection), domain };
+  return { ...options, streams: streamsOn(options.streams, connection), domain };
 }
 
 /** The handlers and declared streams of one named connection: provisioned and consumed through it once it is up. */
@@ -116,7 +114,7 @@ export class ConnectionGroups {
     const publishDefaults = resolvePublishDefaults(options.publish);
     this.registry = new JetStreamConnections(options.connections, { who: 'JetStreamServer', publishDefaults, ...deps }, deps.defaultState);
     for (const s of options.streams ?? []) {
-      if (!onDefault(s.connection) && !this.registry.get(s.connection ?? '')) {
+      if (!onDefaultConnection(s.connection) && !this.registry.get(s.connection ?? '')) {
         throw new UnknownConnectionError(s.connection ?? '', streamOnUnknownConnection(s.name), this.registry.names);
       }
     }
@@ -124,8 +122,8 @@ export class ConnectionGroups {
 
   /** The options the default connection provisions: the streams declared for it only. */
   static defaultView(options: JetStreamServerOptions): JetStreamServerOptions {
-    const streams = options.streams?.filter((s) => onDefault(s.connection));
-    return streams === undefined || streams.length === options.streams?.length ? options : { ...options, streams };
+    const streams = streamsOn(options.streams, DEFAULT_CONNECTION_NAME);
+    return options.streams === undefined || streams.length === options.streams.length ? options : { ...options, streams };
   }
 
   /** The handlers on the default connection; the others are kept for their connection. */
