@@ -5,6 +5,7 @@ import { waitFor } from '@nest-jetstream/testing';
 import { Harness, uniqueName } from '../__fixtures__/harness.js';
 import { UnknownConnectionError } from '../connections/connection-errors.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
+import { JetStreamCron } from '../cron/jetstream-cron.decorator.js';
 import { JetStreamServer } from './jetstream.server.js';
 
 // Handlers and declared streams on a named connection (critical: its handlers start at boot),
@@ -52,6 +53,15 @@ class MoonController {
 
 @Module({ controllers: [MoonController] })
 class MoonModule {}
+
+@Controller()
+class EuCronController {
+  @JetStreamCron('ncxcron.tick', '@every 1m', { connection: 'eu' })
+  tick() {}
+}
+
+@Module({ controllers: [EuCronController] })
+class EuCronModule {}
 
 async function names(h: Harness): Promise<string[]> {
   const out: string[] = [];
@@ -124,6 +134,12 @@ describe('handlers and streams on a named connection (two real nats-servers)', (
       `@JetStreamEvent('moon.rise') on MoonController.onMoon names connection "moon", which is not declared; the known connections are "default", "eu".`,
     );
     await app.close().catch(() => undefined);
+    const cronApp = await NestFactory.createMicroservice(EuCronModule, {
+      strategy: new JetStreamServer({ connection: { servers: a.server.url }, connections: { eu: { connection: { servers: b.server.url } } } }),
+      logger: false,
+    });
+    await expect(cronApp.listen()).rejects.toThrow(/@JetStreamCron\('ncxcron.tick'\) names connection "eu": cron jobs run on the default connection only/);
+    await cronApp.close().catch(() => undefined);
     expect(() => new JetStreamServer({ streams: [{ name: 'MOON', subjects: ['moon.>'], connection: 'moon' }] })).toThrow(
       'streams["MOON"] names connection "moon", which is not declared; the known connections are "default".',
     );
