@@ -8,7 +8,7 @@ import { onDefaultConnection, streamsOn } from '../connections/streams-by-connec
 import type { NamedConnection, NamedConnectionState } from '../connections/named-connection.js';
 import { removeInstanceConsumers, type HandlerRunner } from '../consuming/runners.js';
 import type { RunnerHost } from '../consuming/consumer-runner.js';
-import type { JetStreamServerOptions, StreamDeclaration } from '../interfaces/jetstream-options.interface.js';
+import type { JetStreamServerOptions } from '../interfaces/jetstream-options.interface.js';
 import { JetStreamConnectionError } from '../errors/jetstream-transport.error.js';
 import { Provisioner } from '../provisioning/provisioner.js';
 import { resolvePublishDefaults } from '../publishing/publisher.js';
@@ -56,7 +56,7 @@ class ConnectionGroup {
     this.connection.onceUp((open) => {
       if (this.#closing) return;
       this.#running = this.#run(open, parts).catch((err: unknown) =>
-        logger.error(namedGroupFailed(this.connection.name, err instanceof Error ? err.message : String(err))),
+        logger.error(parts.consuming.redact(namedGroupFailed(this.connection.name, err instanceof Error ? err.message : String(err)))),
       );
     });
     return Promise.resolve();
