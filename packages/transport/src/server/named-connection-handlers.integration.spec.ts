@@ -110,7 +110,7 @@ describe('handlers and streams on a named connection (two real nats-servers)', (
       // The failed one is dead-lettered on B, through the handler's connection.
       await waitFor('the dead letter on B', async () => (await b.jsm.streams.info(dlq)).state.messages === 1, { timeout: 30_000 });
       const dead = await b.jsm.streams.getMessage(dlq, { seq: 1 });
-      expect(dead.subject).toBe('ncxdlq.ncx.work.bad');
+      expect(dead?.subject).toBe('ncxdlq.ncx.work.bad');
 
       // A replay of a handler on "eu" reads B's stream.
       const replayed = await strategy.replay('ncx.fan.>', { from: 1 });
