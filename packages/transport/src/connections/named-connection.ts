@@ -61,11 +61,6 @@ export class NamedConnection {
     return this.options.domain;
   }
 
-  /** The open connection (its `nc`, `jsm` and the server's version) once it has connected, until closed. */
-  get connection(): OpenConnection | undefined {
-    return this.opened;
-  }
-
   /** Calls `listener` once it has connected (at once when it already has); the first time only, as nats.js reconnects by itself after. */
   onceUp(listener: (open: OpenConnection) => void): void {
     if (this.opened) listener(this.opened);
