@@ -129,3 +129,4 @@ export { JetStreamConnections, type ConnectionReport, type ConnectionsReport } f
 export type { NamedConnectionState } from './connections/named-connection.js';
 export { ConnectionUnavailableError, UnknownConnectionError, DEFAULT_CONNECTION_NAME } from './connections/connection-errors.js';
 export type { NamedConnectionOptions, NamedConnectionsOption } from './interfaces/named-connections.interface.js';
+export type { ConnectionChoiceOption } from './interfaces/connection-choice.interface.js';

@@ -61,6 +61,8 @@ export interface HandlerBinding {
   idempotency?: IdempotencyBinding;
   /** For a `@JetStreamCron` handler: the recurring schedule kept on the server for it. */
   cron?: CronJob;
+  /** The named connection its consumer goes through (the `connection` option); undefined for the default one. */
+  connection?: string;
 }
 
 /** What `JetStreamServer.bindings` shows of one handler: a frozen copy, everything resolved (durations in ms). */

@@ -174,4 +174,13 @@ describe('resolveBinding', () => {
       resolveBinding('orders.created', 'shared' as never, handler, { serviceName: 's', deadLetterDefault: false, owner: 'OrdersController.onCreated' }),
     ).toThrow(/OrdersController\.onCreated: the options must be an object; got "shared"/);
   });
+
+  it('keeps a named connection (not the default one) and refuses one the connections option does not declare', () => {
+    const ctx = { serviceName: 'svc', owner: 'Billing.onInvoice', connections: ['eu'] };
+    expect(resolveBinding('bill.x', { connection: 'eu' }, handler, ctx).connection).toBe('eu');
+    expect(resolveBinding('bill.x', { connection: 'default' }, handler, ctx).connection).toBeUndefined();
+    expect(() => resolveBinding('bill.x', { connection: 'us' }, handler, ctx)).toThrow(
+      `@JetStreamEvent('bill.x') on Billing.onInvoice names connection "us", which is not declared; the known connections are "default", "eu".`,
+    );
+  });
 });

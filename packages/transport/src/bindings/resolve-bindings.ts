@@ -2,6 +2,7 @@ import type { MessageHandler } from '@nestjs/microservices';
 import { resolvePriority } from '../priority/priority-binding.js';
 import { resolveBatch } from './resolve-batch.js';
 import { DEFAULTS } from '../constants.js';
+import { DEFAULT_CONNECTION_NAME, UnknownConnectionError } from '../connections/connection-errors.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { JetStreamEventOptions } from '../interfaces/jetstream-event-options.interface.js';
 import type { ConsumerOptions } from '../interfaces/jetstream-options.interface.js';
@@ -74,6 +75,8 @@ export interface BindingContext {
   readonly idempotencyStore?: IdempotencyStore;
   /** The handler's `Class.method`, named in every error. */
   readonly owner?: string;
+  /** The names of the `connections` option (a handler's `connection` must be one, or `default`). Default none. */
+  readonly connections?: readonly string[];
 }
 
 /** Applies defaults and checks one handler's options; every error names the handler and the option. Pure. */
@@ -84,6 +87,8 @@ export function resolveBinding(subject: string, options: JetStreamEventOptions, 
   if (bad) throw new InvalidSubjectError(String(subject), bad, 'handler', owner);
   // Every key and value the handler set; `defaults` (consumerDefaults) were checked at construction.
   checkOptionObject(options, HANDLER_OPTIONS, at);
+  if (options.connection !== undefined && options.connection !== DEFAULT_CONNECTION_NAME && !context.connections?.includes(options.connection))
+    throw new UnknownConnectionError(options.connection, at, [DEFAULT_CONNECTION_NAME, ...(context.connections ?? [])]);
   const mode = options.mode ?? DEFAULT_MODE;
   const facts = modeOf({ mode });
   const refused = REFUSABLE.find((option) => facts.refusedOptions[option] !== undefined && options[option] !== undefined);
@@ -167,6 +172,7 @@ export function resolveBinding(subject: string, options: JetStreamEventOptions, 
     idempotency: resolveIdempotency(at, options.idempotent, idempotencyStore, mode),
     priority: resolvePriority(at, options, mode),
     batch: resolveBatch(at, options, { mode, maxAckPending, idempotent: options.idempotent !== undefined && options.idempotent !== false }),
+    ...(options.connection !== undefined && options.connection !== DEFAULT_CONNECTION_NAME && { connection: options.connection }),
   };
 }
 

@@ -28,6 +28,7 @@ import { publishCheckOf, type PublishCheck } from '../schemas/publish-validation
 import { JetStreamConnections } from '../connections/connection-registry.js';
 import { DEFAULT_CONNECTION_NAME } from '../connections/connection-errors.js';
 import { stateOfStatus } from '../connections/named-connection.js';
+import { streamsOn } from '../connections/streams-by-connection.js';
 
 /** Events of `JetStreamClient.on()`. */
 export type JetStreamClientEvents = ConnectionEvents;
@@ -88,7 +89,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
         status: () => this.lastStatus,
         closedReason: () => this.closedError,
         consumers: () => [],
-        streams: () => (options.streams ?? []).map(({ name }) => ({ name })),
+        streams: () => streamsOn(options.streams, DEFAULT_CONNECTION_NAME).map(({ name }) => ({ name })),
         deadLetterSubjects: () => [],
         missingDeadLetterSubjects: () => [],
         namedConnections: () => (this.connections.any ? this.connections.report() : undefined),
@@ -266,8 +267,10 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     // A publisher-only service declares its streams too: provision them as the server would.
     const mode = this.options.provisioning ?? DEFAULTS.provisioning;
     try {
-      if (mode !== 'off') assertDeclaredTimingSupported(this.options.streams ?? [], serverVersion);
-      await new Provisioner(jsm, mode, undefined, this.redact).provisionStreams(this.options.streams ?? []);
+      // The streams declared for a named connection are provisioned through it (by the server), never here.
+      const streams = streamsOn(this.options.streams, DEFAULT_CONNECTION_NAME);
+      if (mode !== 'off') assertDeclaredTimingSupported(streams, serverVersion);
+      await new Provisioner(jsm, mode, undefined, this.redact).provisionStreams(streams);
       // Critical named connections connect now (or fail the connect); the others in the background.
       if (this.connections.any) await this.connections.start();
     } catch (err) {

@@ -170,6 +170,7 @@ export const HANDLER_OPTIONS: OptionTable<JetStreamEventOptions> = {
   singleton: checkedElsewhere, // resolvePriority: true or { takeoverAfter }, and the mode
   overflow: nested(OVERFLOW_OPTIONS),
   batch: nested(BATCH_OPTIONS),
+  connection: text, // a declared name: checked against the connections option at listen() (server/connection-groups.ts)
 };
 
 export const PUBLISH_OPTIONS: OptionTable<PublishDefaults> = {
@@ -213,6 +214,7 @@ export const STREAM_OPTIONS: OptionTable<StreamDeclaration> = {
   discard: checkedElsewhere,
   duplicateWindow: checkedElsewhere,
   description: text,
+  connection: text, // a declared name: checked against the connections option at listen()
   denyDelete: flag,
   denyPurge: flag,
   allowRollup: flag,

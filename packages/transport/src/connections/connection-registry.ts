@@ -44,6 +44,11 @@ export class JetStreamConnections {
     return this.named.size > 0;
   }
 
+  /** The named connection `name` (never the default one). */
+  get(name: string): NamedConnection | undefined {
+    return this.named.get(name);
+  }
+
   /** Throws `UnknownConnectionError` (naming `where` and the known names) unless `name` is known. */
   assertKnown(name: string, where: string): void {
     if (name !== DEFAULT_CONNECTION_NAME && !this.named.has(name)) throw new UnknownConnectionError(name, where, this.names);

@@ -1,7 +1,7 @@
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { LoggerService } from '@nestjs/common';
-import { openConnection } from '../connection/open-connection.js';
+import { openConnection, type OpenConnection } from '../connection/open-connection.js';
 import type { NamedConnectionOptions } from '../interfaces/named-connections.interface.js';
 import type { PublishObserver } from '../observability/instrumentation.interface.js';
 import { Publisher, type PublisherDefaults } from '../publishing/publisher.js';
@@ -23,7 +23,9 @@ export interface NamedConnectionDeps {
 /** One named connection: opened, watched (up/down) and closed; its own `Publisher`. */
 export class NamedConnection {
   private nc?: NatsConnection;
+  private opened?: OpenConnection;
   private publisherOf?: Publisher;
+  private readonly upListeners: ((open: OpenConnection) => void)[] = [];
   private stateOf: NamedConnectionState = 'connecting';
   private lastError?: Error;
   private retry?: { timer: NodeJS.Timeout; wake: () => void };
@@ -54,6 +56,17 @@ export class NamedConnection {
     return this.stateOf === 'up' ? this.publisherOf : undefined;
   }
 
+  /** The JetStream domain its JetStream API calls go to, if set. */
+  get domain(): string | undefined {
+    return this.options.domain;
+  }
+
+  /** Calls `listener` once it has connected (at once when it already has); the first time only, as nats.js reconnects by itself after. */
+  onceUp(listener: (open: OpenConnection) => void): void {
+    if (this.opened) listener(this.opened);
+    else this.upListeners.push(listener);
+  }
+
   /** Critical: connects or throws. Non-critical: starts connecting in the background and returns at once. */
   start(): Promise<void> {
     this.closing = false;
@@ -72,22 +85,27 @@ export class NamedConnection {
     this.opening = undefined;
     const nc = this.nc;
     this.nc = undefined;
+    this.opened = undefined;
+    this.upListeners.length = 0;
     this.publisherOf = undefined;
     this.stateOf = 'closed';
     if (nc && !nc.isClosed()) await nc.drain().catch(() => nc.close());
   }
 
   private async openOnce(): Promise<void> {
-    const { nc, jsm } = await openConnection(this.options.connection, `${this.deps.who} (connection "${this.name}")`, this.options.domain);
+    const opened = await openConnection(this.options.connection, `${this.deps.who} (connection "${this.name}")`, this.options.domain);
+    const { nc, jsm } = opened;
     if (this.closing) {
       await nc.close().catch(() => undefined);
       return;
     }
     this.nc = nc;
+    this.opened = opened;
     this.publisherOf = new Publisher(jetstream(nc), jsm, this.deps.publishDefaults, this.deps.observer, () => nc.info?.version);
     this.stateOf = 'up';
     this.lastError = undefined;
     void this.watch(nc);
+    for (const listener of this.upListeners.splice(0)) listener(opened);
   }
 
   private async openInBackground(): Promise<void> {

@@ -7,12 +7,13 @@ import type { Duration } from '../utils/duration.js';
 import type { HandlerSchemaOptions } from './contract-options.interface.js';
 import type { PriorityHandlerOptions } from './priority-options.interface.js';
 import type { BatchHandlerOptions } from './batch-options.interface.js';
+import type { ConnectionChoiceOption } from './connection-choice.interface.js';
 
 // Defined with the server's options (a checkpoint query names it); exported from here, where handlers choose it.
 export type { JetStreamEventMode };
 
 /** Options of one `@JetStreamEvent` handler: its consumer (see `mode`) and how it settles. */
-export interface JetStreamEventOptions extends ConsumerOptions, HandlerSchemaOptions, PriorityHandlerOptions, BatchHandlerOptions {
+export interface JetStreamEventOptions extends ConsumerOptions, HandlerSchemaOptions, PriorityHandlerOptions, BatchHandlerOptions, ConnectionChoiceOption {
   /** The stream to consume from. Default: the declared (or server) stream whose subjects capture the handler's subject. */
   stream?: string;
   /** Durable consumer name. Default `<serviceName>__<subject>` with `.` → `_`, `*` → `star`, `>` → `all`. */

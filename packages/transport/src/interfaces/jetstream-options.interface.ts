@@ -10,12 +10,13 @@ import type { IdempotencyOptions } from './idempotency-store.interface.js';
 import type { StreamTopologyDeclaration } from './stream-topology.interface.js';
 import type { JetStreamDomainOption } from './jetstream-domain.interface.js';
 import type { NamedConnectionsOption } from './named-connections.interface.js';
+import type { ConnectionChoiceOption } from './connection-choice.interface.js';
 
 export type DeliverPolicyName = 'all' | 'new' | 'last' | 'last_per_subject' | 'by_start_sequence' | 'by_start_time';
 export type ProvisioningMode = 'create-or-update' | 'verify' | 'off';
 
 /** A stream the app declares; camelCase options become the server's config fields in one place. */
-export interface StreamDeclaration extends StreamTopologyDeclaration {
+export interface StreamDeclaration extends StreamTopologyDeclaration, ConnectionChoiceOption {
   name: string;
   subjects: string[];
   /** Default `limits`. */

@@ -8,6 +8,8 @@ import { planDirectCall, type DirectCallPlan } from './direct-call.js';
 import { bindingOf } from './server-facts.js';
 import { withHandlerSchema } from '../schemas/payload-validation.js';
 import { cronJobOf } from '../cron/cron-binding.js';
+import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
+import { cronOnNamedConnection } from './connection-groups.constants.js';
 
 /** A handler Nest offered the server (`Server.addHandler`), its pattern already normalised to a subject. */
 export interface OfferedHandler {
@@ -31,6 +33,7 @@ export function bindingForHandler(server: object, offered: OfferedHandler, optio
   const binding = bindingOf(subject, own, extras, callback, options);
   const cron = cronJobOf(binding, extras);
   if (cron) binding.cron = cron;
+  if (cron && binding.connection) throw new JetStreamConfigError(cronOnNamedConnection(subject, binding.connection));
   const plan: DirectCallPlan =
     options.directCalls === false
       ? { reason: 'directCalls: false' }

@@ -40,6 +40,8 @@ import { createRedactor, type Redactor } from '../security/redact.js';
 import { RedactingLogger } from '../security/redacting-logger.js';
 import type { LeftBehindScan } from '../provisioning/left-behind-consumers.js';
 import type { InstrumentationEvents } from '../observability/instrumentation.interface.js';
+import { ConnectionGroups, type GroupConsumingParts } from './connection-groups.js';
+import { stateOfStatus } from '../connections/named-connection.js';
 
 /** Events of `JetStreamServer.on()`. */
 export type JetStreamServerEvents = ConnectionEvents & {
@@ -98,6 +100,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   /** What nest-adapter/nest-internals.ts wraps in Nest while this server lives (released by close()). */
   readonly #nestAdapter: NestAdapterLease;
   #closed = false;
+  /** The named connections (the `connections` option) and the handlers and streams on each. */
+  readonly #groups: ConnectionGroups;
   readonly #leftBehind = new LeftBehindCache();
   /** Set when close() starts: the connection closing after it is expected. */
   #closing = false;
@@ -108,10 +112,11 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
 
   constructor(options: JetStreamServerOptions = {}) {
     super();
-    this.#options = options;
+    validateOptions(options, 'JetStreamServer');
+    this.#options = ConnectionGroups.defaultView(options);
     this.#redact = createRedactor(options.connection);
     this.logger = RedactingLogger.for(LOG_CONTEXT, this.#redact);
-    validateOptions(options, 'JetStreamServer');
+    this.#groups = new ConnectionGroups(options, { logger: this.logger, redact: this.#redact, defaultState: () => stateOfStatus(this.#lastStatus) });
     this.#shutdownTimeoutMs = toMillis(options.shutdownTimeout ?? DEFAULTS.shutdownTimeout, 'shutdownTimeout');
     // The dead-letter publisher honours the app's publish.timeout; its retry budget is its own.
     this.#deadLetterPublish = { ...resolvePublishDefaults(options.publish), retryBudgetMs: toMillis(DEFAULTS.deadLetter.publishBudget, 'publishBudget') };
@@ -138,6 +143,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       missingDeadLetterSubjects: () => this.missingDeadLetterSubjects,
       leftBehind: () => this.#leftBehind.get(() => this.#scanLeftBehind(this.#boundTo())),
       waitingForLeader: () => this.#leaderGuard?.waitingForLeader() ?? [],
+      namedConnections: () => (this.#groups.registry.any ? this.#groups.registry.report() : undefined),
     };
   }
 
@@ -226,7 +232,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
    * keeps growing means handlers that hang for good.
    */
   get timedOutHandlers(): number {
-    return this.#runners.reduce((n, r) => n + (r instanceof ConsumerRunner ? r.timedOutRunning : 0), 0);
+    return this.#allRunners().reduce((n, r) => n + (r instanceof ConsumerRunner ? r.timedOutRunning : 0), 0);
   }
 
   /**
@@ -239,7 +245,11 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
 
   /** The handlers bound, with their streams and durables resolved (after `listen()`). */
   get bindings(): readonly HandlerBindingInfo[] {
-    return this.#runners.map((r) => r.info);
+    return this.#allRunners().map((r) => r.info);
+  }
+
+  #allRunners(): HandlerRunner[] {
+    return [...this.#runners, ...this.#groups.runners];
   }
 
   async #start(): Promise<void> {
@@ -254,32 +264,31 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.#js = jetstream(nc, this.#options.domain === undefined ? undefined : { domain: this.#options.domain });
     const mode = this.#options.provisioning ?? DEFAULTS.provisioning;
     this.#provisioner = new Provisioner(jsm, mode, this.#options.serviceName, this.#redact);
+    const pending = this.#groups.split(this.#pending);
     const bindings = await provisionBindings({
-      ...{ server: this, jsm, provisioner: this.#provisioner, mode, options: this.#options, pending: this.#pending, instanceId: this.#instanceId },
+      ...{ server: this, jsm, provisioner: this.#provisioner, mode, options: this.#options, pending, instanceId: this.#instanceId },
       ...{ serverVersion, health: this.health, scanLeftBehind: (resolved) => this.#scanLeftBehind(resolved), logger: this.logger },
     });
     const listeners = this.#listeners;
-    const emit = {
-      terminated: (e: TerminatedMessageEvent) => listeners.emit('terminated', e),
-      deadLetter: (e: DeadLetterEvent) => listeners.emit('deadLetter', e),
-      deadLetterLost: (e: DeadLetterLostEvent) => listeners.emit('deadLetterLost', e),
-    };
     const consuming: Consuming = { runners: this.#runners };
+    const shared: GroupConsumingParts = {
+      emit: {
+        terminated: (e) => listeners.emit('terminated', e),
+        deadLetter: (e) => listeners.emit('deadLetter', e),
+        deadLetterLost: (e) => listeners.emit('deadLetterLost', e),
+      },
+      ...{ mode, redact: this.#redact, logger: this.logger, codec: this.#options.codec ?? new JsonCodec(), processingHooks: this.#processingHooks },
+      ...{ publish: this.#deadLetterPublish, publishObserver: this.#instrumentations.publish, consumeObserver: this.#instrumentations.consume },
+    };
     try {
       await startConsuming(consuming, bindings, {
-        ...{ js: this.#js, jsm, options: this.#options, mode, provisioner: this.#provisioner, redact: this.#redact, emit, logger: this.logger },
-        ...{ codec: this.#options.codec ?? new JsonCodec(), termReasonSupported: versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER) },
-        ...{
-          publish: this.#deadLetterPublish,
-          publishObserver: this.#instrumentations.publish,
-          consumeObserver: this.#instrumentations.consume,
-          processingHooks: this.#processingHooks,
-          leaderGuard: this.#leaderGuard,
-        },
+        ...{ ...shared, js: this.#js, jsm, options: this.#options, provisioner: this.#provisioner, leaderGuard: this.#leaderGuard },
+        termReasonSupported: versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER),
       });
     } finally {
       ({ advisories: this.#advisories, stopIdempotency: this.#stopIdempotency, wiring: this.#wiring } = consuming);
     }
+    await this.#groups.start({ instanceId: this.#instanceId, consuming: shared }, this.logger);
     const on = <K extends keyof InstrumentationEvents>(event: K, listener: (payload: InstrumentationEvents[K]) => void) =>
       listeners.add(event, listener as JetStreamServerEvents[K]);
     const handlers = this.#runners.map(instrumentedHandlerOf);
@@ -296,7 +305,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.#runners = [];
     const closing = [...runners, ...this.#replays];
     const report = this.#nc ? new ShutdownReport(this.logger, closing, timeout) : undefined;
-    await Promise.all(closing.map((r) => r.close(timeout)));
+    await Promise.all([...closing.map((r) => r.close(timeout)), this.#groups.close(timeout)]);
     report?.handlersDone();
     this.#stopIdempotency?.();
     if (this.#jsm) await removeInstanceConsumers(this.#jsm, runners);
@@ -333,8 +342,9 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
    * retries, poison errors and dead-letter route apply; see docs/delivery-modes.md.
    */
   async replay(subject: string, options: ReplayOptions): Promise<ReplayResult> {
-    if (!this.#js || !this.#jsm) throw new JetStreamNotListeningError('JetStreamServer.replay()', this.#closed);
-    if (!this.#wiring) throw new JetStreamNotListeningError('JetStreamServer.replay()', this.#closed);
-    return replay(this.#js, this.#jsm, this.#boundTo(), subject, this.#wiring, options, this.#replays);
+    if (!this.#js || !this.#jsm || !this.#wiring) throw new JetStreamNotListeningError('JetStreamServer.replay()', this.#closed);
+    // A handler on a named connection replays through it.
+    const t = this.#groups.replayTarget(subject) ?? { js: this.#js, jsm: this.#jsm, bindings: this.#boundTo(), wiring: this.#wiring };
+    return replay(t.js, t.jsm, t.bindings, subject, t.wiring, options, this.#replays);
   }
 }

@@ -21,7 +21,8 @@ import { DEFAULTS } from '../constants.js';
  * (and pruned, when asked), and the health check's stream created.
  */
 export async function provisionBindings(p: {
-  server: object;
+  /** Undefined for a named connection's handlers: request handlers answer on the default connection only. */
+  server?: object;
   jsm: JetStreamManager;
   provisioner: Provisioner;
   mode: ProvisioningMode;
@@ -29,8 +30,9 @@ export async function provisionBindings(p: {
   pending: UnresolvedBinding[];
   instanceId: string;
   serverVersion: string;
-  health: JetStreamHealth;
-  scanLeftBehind: (bindings: HandlerBinding[]) => Promise<LeftBehindScan>;
+  /** The default connection's only: the health stream and left-behind consumers are the default connection's. */
+  health?: JetStreamHealth;
+  scanLeftBehind?: (bindings: HandlerBinding[]) => Promise<LeftBehindScan>;
   logger: LoggerService;
 }): Promise<HandlerBinding[]> {
   const { jsm, provisioner, mode, options, logger } = p;
@@ -41,21 +43,21 @@ export async function provisionBindings(p: {
   if (mode !== 'off') assertDeclaredTimingSupported(options.streams ?? [], p.serverVersion);
   assertPrioritySupported(p.pending, p.serverVersion);
   // Before provisioning: a stream that would capture a request subject is not created or widened.
-  await checkRequestSubjects(p.server, jsm, options, logger);
+  if (p.server) await checkRequestSubjects(p.server, jsm, options, logger);
   const serviceName = options.serviceName;
+  const scan = p.scanLeftBehind;
   // Consumers left behind are reported (and pruned, when asked) once the streams exist, before the handlers' consumers.
   const leftBehind =
-    serviceName === undefined
+    serviceName === undefined || scan === undefined
       ? undefined
       : async (resolved: HandlerBinding[]) => {
-          const scan = await p.scanLeftBehind(resolved);
-          await reportLeftBehind(jsm, scan, serviceName, mode, options.pruneConsumers === true, logger);
+          await reportLeftBehind(jsm, await scan(resolved), serviceName, mode, options.pruneConsumers === true, logger);
         };
   const bindings = await provisioner.provision(options.streams ?? [], p.pending, leftBehind);
   const cron = { serviceName: options.serviceName ?? DEFAULTS.serviceName, declaredStreams: (options.streams ?? []).map((s) => s.name) };
   await provisionCronJobs({ jsm, mode, bindings, ...cron, codec: options.codec ?? new JsonCodec(), serverVersion: p.serverVersion, logger });
-  const healthTarget = p.health.storageTarget;
-  if (mode === 'create-or-update' && healthTarget) {
+  const healthTarget = p.health?.storageTarget;
+  if (mode === 'create-or-update' && healthTarget && p.health) {
     // The storage check's stream (health.storageWrite), so that identities that may not create streams find it there.
     const replicas = provisioner.replicasOf(
       bindings.map((b) => b.stream),

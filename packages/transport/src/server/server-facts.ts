@@ -132,5 +132,6 @@ export function bindingOf(
     deadLetterDefault: options.deadLetter ?? false,
     idempotencyStore: options.idempotency?.store,
     owner: owner || undefined,
+    connections: Object.keys(options.connections ?? {}),
   });
 }
