@@ -1,16 +1,14 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../../bindings/handler-binding.js';
-import { JetStreamContext, type MessageSettler } from '../../ctx-host/jetstream.context.js';
-import { deliveryAttempt } from '../../nats-adapter/private-access.js';
+import type { JetStreamContext } from '../../ctx-host/jetstream.context.js';
 import type { ConsumeObserver } from '../../observability/instrumentation.interface.js';
 import { PinTracker } from '../../priority/pin-tracker.js';
-import { describeError, nakDelay, type SettleDecision } from '../../settlement/settle-policy.js';
-import { toMillis, type Duration } from '../../utils/duration.js';
-import { AckLedger } from '../ack-ledger.js';
+import { describeError, type SettleDecision } from '../../settlement/settle-policy.js';
 import { AttemptPipeline } from '../attempt/attempt-pipeline.js';
 import type { RunnerHost } from '../consumer-runner.js';
 import { MessagePuller } from '../message-puller.js';
 import { runnerPullTarget } from '../runner-pull-target.js';
+import { RunnerSettler } from '../runner-settler.js';
 import { attemptBatch, type BatchDecision } from './batch-attempt.js';
 
 /**
@@ -20,10 +18,9 @@ import { attemptBatch, type BatchDecision } from './batch-attempt.js';
  * requested from the server: the prefetch window's cap is `size` and counts them all), so memory is
  * bounded by the batch. Held messages get `working()` every ackWait/3 until their batch settles.
  */
-export class BatchRunner implements MessageSettler {
+export class BatchRunner {
   private readonly puller: MessagePuller;
-  private readonly ledger: AckLedger;
-  private readonly pipeline: AttemptPipeline;
+  private readonly settler: RunnerSettler;
   private readonly observer?: ConsumeObserver;
   private readonly size: number;
   private readonly maxWaitMs: number;
@@ -37,8 +34,6 @@ export class BatchRunner implements MessageSettler {
   private waitTimer?: NodeJS.Timeout;
   /** `maxWait` ran out while a batch was running: hand the next one over as soon as it ends. */
   private due = false;
-  private tick = 0;
-  private sweepTimer?: NodeJS.Timeout;
   private closing = false;
 
   readonly pin?: PinTracker;
@@ -52,14 +47,11 @@ export class BatchRunner implements MessageSettler {
     this.maxWaitMs = binding.batch!.maxWaitMs;
     this.info = bindingInfo(binding);
     if (binding.priority?.policy === 'pinned_client') this.pin = new PinTracker();
-    this.ledger = new AckLedger(binding.maxAckPending, (what, msg, err) =>
-      host.logger.error?.(`Could not ${what} a message on "${msg.subject}" (later failures not logged): ${describeError(err)}`),
-    );
-    this.pipeline = new AttemptPipeline(binding, host);
+    this.settler = new RunnerSettler(binding, host, new AttemptPipeline(binding, host), () => this.held, 'Batch handler');
     this.observer = host.consumeObserver;
     const held = () => this.held.size;
     const target = runnerPullTarget(binding, host, {
-      resumePoint: () => this.ledger.resumePoint([...this.held].map((ctx) => ctx.getMessage())),
+      resumePoint: () => this.settler.resumePoint(),
       // Everything held counts against the window: gathered and running messages alike.
       waiting: held,
       held,
@@ -80,9 +72,7 @@ export class BatchRunner implements MessageSettler {
 
   async start(): Promise<void> {
     await this.puller.start();
-    const every = Math.max(Math.floor(this.binding.ackWaitMs / 3), 50);
-    this.sweepTimer = setInterval(() => this.sweep(), every);
-    this.sweepTimer.unref();
+    this.settler.start();
   }
 
   /** Stops pulling, naks what is gathered, waits for the running batch up to `timeoutMs`, naks what it left unsettled. */
@@ -95,53 +85,11 @@ export class BatchRunner implements MessageSettler {
     this.nakGathered();
     const running = this.running;
     if (running) {
-      let timer: NodeJS.Timeout | undefined;
-      const late = await Promise.race([running.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs)))]);
-      clearTimeout(timer);
-      if (late) {
-        this.host.logger.warn?.(
-          `A batch of ${this.runningSize} message(s) for "${this.binding.subject}" was still running after shutdownTimeout ${timeoutMs} ms: naked for redelivery`,
-        );
-        for (const ctx of this.held) {
-          if (ctx.settled) continue;
-          ctx.abandoned = true;
-          this.nak(ctx, 0);
-        }
-      }
+      const size = this.runningSize;
+      await this.settler.drain(running, timeoutMs, () => `A batch of ${size} message(s) for "${this.binding.subject}" was still running`);
     }
-    clearInterval(this.sweepTimer);
-    this.ledger.stop();
+    this.settler.stop();
     this.held.clear();
-  }
-
-  // --- MessageSettler: what each message's JetStreamContext calls ------------------------------
-
-  ack(ctx: JetStreamContext): void {
-    if (ctx.settled) return;
-    ctx.settled = 'ack';
-    this.observer?.settled(ctx.observed, 'ack');
-    this.ledger.ack(ctx.getMessage());
-  }
-
-  nak(ctx: JetStreamContext, delay?: Duration): void {
-    if (ctx.settled) return;
-    ctx.settled = 'nak';
-    this.observer?.settled(ctx.observed, 'nak');
-    const msg = ctx.getMessage();
-    msg.nak(delay === undefined ? nakDelay(msg.info.deliveryCount, this.binding.backoffMs) : toMillis(delay, 'nak(delay)'));
-    this.ledger.naked(msg);
-  }
-
-  /** From the handler: with a dead-letter route, this message goes there first (its own dead letter, its own headers). */
-  term(ctx: JetStreamContext, reason?: string): void {
-    if (ctx.settled) return;
-    ctx.pendingSettle = this.finalize(ctx, reason === undefined ? 'terminated by the handler' : this.host.redact(reason), false);
-  }
-
-  working(ctx: JetStreamContext): void {
-    if (ctx.settled) return;
-    ctx.getMessage().working();
-    ctx.touched = this.tick;
   }
 
   // --- internals ------------------------------------------------------------------------------
@@ -151,10 +99,7 @@ export class BatchRunner implements MessageSettler {
       msg.nak();
       return;
     }
-    const ctx = JetStreamContext.create(msg, this, this.tick);
-    ctx.attempt = deliveryAttempt(msg);
-    this.ledger.received(msg);
-    if (this.observer) ctx.observed = this.observer.received(this.binding, ctx);
+    const ctx = this.settler.received(msg);
     this.held.add(ctx);
     this.gathering.push(ctx);
     if (this.gathering.length >= this.size) this.handOver();
@@ -203,39 +148,13 @@ export class BatchRunner implements MessageSettler {
       decisions = batch.map((ctx) => ({ ctx, decision: { action: 'nak', delayMs: 0 } satisfies SettleDecision }));
     }
     // A batch past shutdownTimeout was naked by close(): its late outcome settles nothing.
-    const settles = decisions.filter((d) => !d.ctx.abandoned).map((d) => this.settle(d));
+    const settles = decisions.filter((d) => !d.ctx.abandoned).map((d) => this.settler.settle(d.ctx, d.decision, d.error));
     const pending = batch.map((ctx) => ctx.pendingSettle).filter((p) => p !== undefined);
     for (const result of await Promise.allSettled([...settles, ...pending])) {
       if (result.status === 'rejected')
         this.host.logger.error?.(`Could not settle a message of a batch on "${this.binding.subject}": ${describeError(result.reason)}`);
     }
     if (this.binding.manualAck) this.warnUnsettled(batch);
-  }
-
-  private async settle({ ctx, decision, error }: BatchDecision): Promise<void> {
-    switch (decision.action) {
-      case 'ack':
-        this.ack(ctx);
-        return;
-      case 'nak': {
-        this.nak(ctx, decision.delayMs);
-        const info = ctx.getMessage().info;
-        this.pipeline.retryWarning(
-          ctx,
-          info.deliveryCount,
-          (subject, failure) =>
-            `Batch handler for "${subject}" failed on attempt ${info.deliveryCount}/${this.binding.maxDeliver} (stream ${info.stream} seq ${info.streamSequence}); redelivery in ${decision.delayMs} ms: ${failure || 'undefined'}`,
-          error,
-        );
-        return;
-      }
-      case 'term':
-        return this.finalize(ctx, decision.reason, decision.exhausted, error);
-    }
-  }
-
-  private finalize(ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<void> {
-    return this.pipeline.settleForGood(ctx, reason, exhausted, error, (msg) => this.ledger.naked(msg));
   }
 
   private warnUnsettled(batch: readonly JetStreamContext[]): void {
@@ -249,23 +168,9 @@ export class BatchRunner implements MessageSettler {
   private nakGathered(): void {
     clearTimeout(this.waitTimer);
     for (const ctx of this.gathering) {
-      ctx.getMessage().nak();
-      this.ledger.naked(ctx.getMessage());
-      this.observer?.settled(ctx.observed, 'nak', 'shutdown');
+      this.settler.nakUnstarted(ctx);
       this.held.delete(ctx);
     }
     this.gathering = [];
-  }
-
-  /** Every ackWait/3: held messages untouched for a whole interval get `working()` (a gathering or running batch never reaches ackWait). */
-  private sweep(): void {
-    const tick = this.tick;
-    for (const ctx of this.held) {
-      if (ctx.touched < tick) {
-        ctx.touched = tick + 1;
-        this.ledger.working(ctx.getMessage());
-      }
-    }
-    this.tick = tick + 1;
   }
 }
