@@ -16,6 +16,7 @@ import { notStartedMessage, type AppView } from './app-view.js';
 import { toMillis } from '../utils/duration.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { ConsumerRunner, type RunnerHost } from '../consuming/consumer-runner.js';
+import { BatchRunner } from '../consuming/batch/batch-runner.js';
 import { healthConsumerOf, instrumentedHandlerOf, removeInstanceConsumers, type HandlerRunner } from '../consuming/runners.js';
 import { replay } from '../consuming/replay.js';
 import type { ReplayOptions, ReplayResult } from '../delivery/replay.types.js';
@@ -226,7 +227,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
    * keeps growing means handlers that hang for good.
    */
   get timedOutHandlers(): number {
-    return this.#runners.reduce((n, r) => n + (r instanceof ConsumerRunner ? r.timedOutRunning : 0), 0);
+    return this.#runners.reduce((n, r) => n + (r instanceof ConsumerRunner || r instanceof BatchRunner ? r.timedOutRunning : 0), 0);
   }
 
   /**

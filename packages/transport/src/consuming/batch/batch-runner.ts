@@ -3,13 +3,15 @@ import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../..
 import type { JetStreamContext } from '../../ctx-host/jetstream.context.js';
 import type { ConsumeObserver } from '../../observability/instrumentation.interface.js';
 import { PinTracker } from '../../priority/pin-tracker.js';
-import { describeError, type SettleDecision } from '../../settlement/settle-policy.js';
+import { HandlerTimeoutError } from '../../errors/handler.errors.js';
+import type { BatchObservation } from '../../observability/instrumentation.interface.js';
+import { decideAfterRun, describeError, type SettleDecision } from '../../settlement/settle-policy.js';
 import { AttemptPipeline } from '../attempt/attempt-pipeline.js';
 import type { RunnerHost } from '../consumer-runner.js';
 import { MessagePuller } from '../message-puller.js';
 import { runnerPullTarget } from '../runner-pull-target.js';
 import { RunnerSettler } from '../runner-settler.js';
-import { attemptBatch, type BatchDecision } from './batch-attempt.js';
+import { prepareBatch, runBatch, type BatchAttemptWiring, type BatchDecision, type PreparedBatch } from './batch-attempt.js';
 
 /**
  * Runs a batch handler's consumer (`@JetStreamEvent(subject, { batch: { size, maxWait } })`): messages
@@ -35,6 +37,9 @@ export class BatchRunner {
   /** `maxWait` ran out while a batch was running: hand the next one over as soon as it ends. */
   private due = false;
   private closing = false;
+  private readonly wiring: BatchAttemptWiring;
+  /** Batch handler calls abandoned at `handlerTimeout` that have not returned yet. */
+  private outlived = 0;
 
   readonly pin?: PinTracker;
   readonly info: HandlerBindingInfo;
@@ -49,6 +54,13 @@ export class BatchRunner {
     if (binding.priority?.policy === 'pinned_client') this.pin = new PinTracker();
     this.settler = new RunnerSettler(binding, host, new AttemptPipeline(binding, host), () => this.held, 'Batch handler');
     this.observer = host.consumeObserver;
+    const observer = this.observer;
+    this.wiring = {
+      codec: binding.codec ?? host.codec,
+      redact: host.redact,
+      handled: observer?.handled ? (ctx, error) => observer.handled!(ctx.observed, error) : undefined,
+      hooks: host.processingHooks,
+    };
     const held = () => this.held.size;
     const target = runnerPullTarget(binding, host, {
       resumePoint: () => this.settler.resumePoint(),
@@ -63,6 +75,11 @@ export class BatchRunner {
   /** Handler calls running now: 1 while a batch runs. */
   get runningHandlers(): number {
     return this.running ? 1 : 0;
+  }
+
+  /** Batch handler calls abandoned after `handlerTimeout` that are still running. */
+  get timedOutRunning(): number {
+    return this.outlived;
   }
 
   /** Messages this instance holds now (gathering and running): never more than `batch.size`. */
@@ -138,23 +155,61 @@ export class BatchRunner {
   private async run(batch: readonly JetStreamContext[]): Promise<void> {
     let decisions: BatchDecision[];
     try {
-      decisions = await attemptBatch(batch, this.binding, {
-        codec: this.binding.codec ?? this.host.codec,
-        redact: this.host.redact,
-        handled: this.observer?.handled ? (ctx, error) => this.observer!.handled!(ctx.observed, error) : undefined,
-      });
+      const prepared = prepareBatch(batch, this.binding, this.wiring);
+      decisions = [...prepared.early, ...(await this.invoke(prepared))];
     } catch (err) {
       this.host.logger.error?.(`Batch handler for "${this.binding.subject}" could not run: ${describeError(err)}`);
       decisions = batch.map((ctx) => ({ ctx, decision: { action: 'nak', delayMs: 0 } satisfies SettleDecision }));
     }
-    // A batch past shutdownTimeout was naked by close(): its late outcome settles nothing.
-    const settles = decisions.filter((d) => !d.ctx.abandoned).map((d) => this.settler.settle(d.ctx, d.decision, d.error));
+    const settles = decisions.map((d) => this.settler.settle(d.ctx, d.decision, d.error));
     const pending = batch.map((ctx) => ctx.pendingSettle).filter((p) => p !== undefined);
     for (const result of await Promise.allSettled([...settles, ...pending])) {
       if (result.status === 'rejected')
         this.host.logger.error?.(`Could not settle a message of a batch on "${this.binding.subject}": ${describeError(result.reason)}`);
     }
     if (this.binding.manualAck) this.warnUnsettled(batch);
+  }
+
+  /**
+   * The handler's one call, raced against `handlerTimeout`. In time: its decisions (none for a
+   * message close() naked meanwhile: its late outcome settles nothing). Past it: each message it
+   * left unsettled is abandoned and decided as a timed-out attempt (nak with backoff, dead letter on
+   * its last attempt), and the call runs on outside the runner, its late outcome ignored.
+   */
+  private async invoke(prepared: PreparedBatch): Promise<BatchDecision[]> {
+    const { live } = prepared;
+    if (live.length === 0) return [];
+    const observation = this.observer?.batch?.(
+      this.binding,
+      live.map((ctx) => ctx.observed),
+    );
+    const call = runBatch(prepared, this.binding, this.wiring, observation);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), this.binding.handlerTimeoutMs)));
+    const decisions = await Promise.race([call, expired]);
+    clearTimeout(timer);
+    if (decisions) return decisions.filter((d) => !d.ctx.abandoned);
+    return this.timedOut(live, call, observation);
+  }
+
+  private timedOut(live: readonly JetStreamContext[], call: Promise<unknown>, observation?: BatchObservation): BatchDecision[] {
+    const { binding, host } = this;
+    this.outlived++;
+    const gone = () => void this.outlived--;
+    void call.then(gone, gone);
+    const left = live.filter((ctx) => !ctx.settled && !ctx.pendingSettle);
+    host.logger.warn?.(
+      `Batch handler for "${binding.subject}" (${live.length} message(s)) ran past handlerTimeout ${binding.handlerTimeoutMs} ms: the ${left.length} message(s) it left unsettled count as a failed attempt and the next batch goes on; ${this.outlived} timed-out batch handler call(s) of this consumer still running`,
+    );
+    const decisions = left.map((ctx): BatchDecision => {
+      const msg = ctx.getMessage();
+      // Its late outcome settles nothing (runBatch skips an abandoned message).
+      ctx.abandoned = true;
+      const error = new HandlerTimeoutError(msg.subject, msg.info.streamSequence, binding.handlerTimeoutMs);
+      return { ctx, decision: decideAfterRun(error, true, ctx.attempt ?? msg.info.deliveryCount, binding, host.redact), error };
+    });
+    observation?.ended(decisions[0]?.error ?? new HandlerTimeoutError(binding.subject, live[0].getMessage().info.streamSequence, binding.handlerTimeoutMs));
+    return decisions;
   }
 
   private warnUnsettled(batch: readonly JetStreamContext[]): void {
