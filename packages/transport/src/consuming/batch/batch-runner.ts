@@ -1,10 +1,9 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../../bindings/handler-binding.js';
 import type { JetStreamContext } from '../../ctx-host/jetstream.context.js';
-import type { ConsumeObserver } from '../../observability/instrumentation.interface.js';
+import type { BatchObservation, ConsumeObserver } from '../../observability/instrumentation.interface.js';
 import { PinTracker } from '../../priority/pin-tracker.js';
 import { HandlerTimeoutError } from '../../errors/handler.errors.js';
-import type { BatchObservation } from '../../observability/instrumentation.interface.js';
 import { decideAfterRun, describeError, type SettleDecision } from '../../settlement/settle-policy.js';
 import { AttemptPipeline } from '../attempt/attempt-pipeline.js';
 import type { RunnerHost } from '../consumer-runner.js';
@@ -18,7 +17,8 @@ import { prepareBatch, runBatch, type BatchAttemptWiring, type BatchDecision, ty
  * are gathered until `size` arrived or `maxWait` passed since the first, then handed to the handler
  * together, one batch at a time. It never holds more than `size` messages (gathered, running, and
  * requested from the server: the prefetch window's cap is `size` and counts them all), so memory is
- * bounded by the batch. Held messages get `working()` every ackWait/3 until their batch settles.
+ * bounded by the batch. Held messages get `working()` every ackWait/3 until their batch settles;
+ * a handler call past `handlerTimeout` is abandoned and its messages settled as a failed attempt.
  */
 export class BatchRunner {
   private readonly puller: MessagePuller;
