@@ -1,19 +1,16 @@
 import { waitFor } from '@nest-jetstream/testing';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { HandlerBinding } from '../../bindings/handler-binding.js';
-import { FakeConsumer } from '../../__fixtures__/fake-consumer.js';
-import { fakeJsMsg, settlesOf, type FakeJsMsg, type FakeJsMsgOptions } from '../../__fixtures__/fake-js-msg.js';
-import { Deferred, FakeRunnerHost, fakeBinding } from '../../__fixtures__/fake-runner-host.js';
+import { startBatchRunner, type BatchHandler } from '../../__fixtures__/batch-runner-harness.js';
+import { settlesOf } from '../../__fixtures__/fake-js-msg.js';
+import { Deferred, type FakeRunnerHost } from '../../__fixtures__/fake-runner-host.js';
 import { registerInMemoryTracing } from '../../__fixtures__/otel-sdk.js';
 import { JetStreamTracing } from '../../tracing/jetstream.tracing.js';
-import { BatchRunner } from './batch-runner.js';
 import { JetStreamBatchContext } from './jetstream-batch.context.js';
 
 // What a single-message handler has, a batch handler has too: handlerTimeout (the batch settled as a
 // timed-out attempt), NestJS 12's processing hooks around its one call, and one tracing span per batch
 // linked to each message's span (the OpenTelemetry SDK's in-memory exporter).
-
-type BatchHandler = (items: unknown[], ctx: JetStreamBatchContext) => unknown;
 
 const { exporter, provider } = registerInMemoryTracing();
 
@@ -26,21 +23,10 @@ describe('BatchRunner: handlerTimeout, processing hooks and tracing (fake consum
   });
   afterAll(() => provider.shutdown());
 
-  async function start(overrides: Partial<HandlerBinding>, handler: BatchHandler, setup: (host: FakeRunnerHost) => void = () => undefined) {
-    const consumer = new FakeConsumer();
-    const host = new FakeRunnerHost(consumer);
-    setup(host);
-    const batch = { size: 2, maxWaitMs: 60_000 };
-    const runner = new BatchRunner(fakeBinding({ maxAckPending: 10, ...overrides, batch, handler: handler as unknown as HandlerBinding['handler'] }), host);
-    await runner.start();
-    close = () => runner.close(0);
-    let seq = 0;
-    const deliver = (options: FakeJsMsgOptions = {}): FakeJsMsg => {
-      const msg = fakeJsMsg({ streamSequence: ++seq, data: { n: seq }, ...options });
-      consumer.messages.deliver(msg);
-      return msg;
-    };
-    return { runner, host, deliver };
+  async function start(overrides: Partial<HandlerBinding>, handler: BatchHandler, setup?: (host: FakeRunnerHost) => void) {
+    const started = await startBatchRunner(overrides, handler, { size: 2, maxWaitMs: 60_000 }, setup);
+    close = started.close;
+    return started;
   }
 
   it('a batch past handlerTimeout is a failed attempt for each message: nak with its backoff, dead letter on its last; its late return settles nothing', async () => {
