@@ -14,6 +14,7 @@ import { partition } from './scenarios/partition';
 import { consumerCrash, deadLetterOutage, gracefulShutdown, serverCrash } from './scenarios/single-server';
 import { SIZES, type RunOptions } from './scenarios/sizes';
 import { slowConsumer } from './scenarios/slow-consumer';
+import { singletonTakeover } from './scenarios/singleton-cluster';
 import type { FaultReport } from './workload/workload';
 
 type Scenario = { name: string; versions: NatsServerVersionLabel[]; run: (o: RunOptions) => Promise<FaultReport[]> };
@@ -45,6 +46,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'dead-letter-outage', versions: both, run: async (o) => [await deadLetterOutage(o)] },
   { name: 'graceful-shutdown', versions: both, run: async (o) => [await gracefulShutdown(o)] },
   { name: 'slow-consumer', versions: ['newest'], run: async (o) => [(await slowConsumer(o)).report] },
+  { name: 'singleton', versions: ['newest'], run: async (o) => [await singletonTakeover(o)] },
   {
     name: 'fuzz',
     versions: ['newest'],

@@ -8,6 +8,8 @@ import type { RunnerHost } from '../consuming/consumer-runner.js';
 import type { DeadLetterRoute, SettleReporter } from '../consuming/attempt/attempt-wiring.js';
 import type { DeadLetterEvent } from '../events/settle.events.js';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
+import type { ProcessingHooks } from '../consuming/processing-hooks.js';
+import type { ConsumeObserver } from '../observability/instrumentation.interface.js';
 import { CapturedLog } from './harness.js';
 import { FakeConsumer } from './fake-consumer.js';
 
@@ -54,6 +56,10 @@ export class FakeRunnerHost implements RunnerHost {
   readonly stranded: HostReport[] = [];
   /** Set to make the next dead-letter publishes fail with this error. */
   deadLetterError?: Error;
+  /** NestJS 12's processing hooks, when a test sets them (before the runner is made). */
+  processingHooks?: ProcessingHooks;
+  /** Metrics and tracing hooks, when a test sets them (before the runner is made). */
+  consumeObserver?: ConsumeObserver;
   /** Calls of `consumerFor`: whether to recreate, and from where. */
   readonly consumerCalls: { recreate: boolean; resumeFrom?: number }[] = [];
 

@@ -1,21 +1,19 @@
 import type { LeaderGuard } from '../connection/leader-guard.js';
 import type { Consumer, JsMsg, PushConsumer } from '@nats-io/jetstream';
-import { JetStreamContext, type MessageSettler } from '../ctx-host/jetstream.context.js';
+import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { HandlerTimeoutError } from '../errors/handler.errors.js';
-import { decideAfterRun, describeError, nakDelay, type SettleDecision } from '../settlement/settle-policy.js';
-import { deliveryAttempt } from '../nats-adapter/private-access.js';
-import { toMillis, type Duration } from '../utils/duration.js';
+import { decideAfterRun, describeError } from '../settlement/settle-policy.js';
+import type { Duration } from '../utils/duration.js';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../bindings/handler-binding.js';
 import { MessagePuller } from './message-puller.js';
-import { AckLedger } from './ack-ledger.js';
 import { HandlerDeadlines } from './handler-deadlines.js';
 import { HeadQueue } from './head-queue.js';
-import type { ConsumeObserver } from '../observability/instrumentation.interface.js';
 import { recordHandled } from '../idempotency/idempotent-call.js';
 import { AttemptPipeline, type AttemptSettlement, type Outcome } from './attempt/attempt-pipeline.js';
 import type { AttemptWiring } from './attempt/attempt-wiring.js';
 import { PinTracker } from '../priority/pin-tracker.js';
 import { runnerPullTarget } from './runner-pull-target.js';
+import { RunnerSettler } from './runner-settler.js';
 
 /** What a runner is handed when it is made: its attempt pipeline's wiring, and where its consumer is. */
 export interface RunnerHost extends AttemptWiring {
@@ -31,22 +29,19 @@ export interface RunnerHost extends AttemptWiring {
  * long runs kept alive with `working()` until `handlerTimeout` (at its value, whatever `ackWait`),
  * each message settled: ack, nak with backoff, or for good (dead letter, else term).
  */
-export class ConsumerRunner implements MessageSettler, AttemptSettlement {
+export class ConsumerRunner implements AttemptSettlement {
   private readonly puller: MessagePuller;
   private readonly queue = new HeadQueue<JetStreamContext>();
   private running = 0;
   /** Every received, unsettled message (queued or running). */
   private readonly unsettled = new Set<JetStreamContext>();
-  private readonly ledger: AckLedger;
+  private readonly settler: RunnerSettler;
   /** Handlers abandoned after `handlerTimeout` that have not returned yet (they run outside `concurrency`). */
   private readonly outlived = new Set<JetStreamContext>();
-  private tick = 0;
-  private sweepTimer?: NodeJS.Timeout;
   private readonly deadlines: HandlerDeadlines<JetStreamContext>;
   private closing = false;
   private idle?: () => void;
   private readonly pipeline: AttemptPipeline;
-  private readonly observer?: ConsumeObserver;
 
   /** A singleton handler's pin, as this instance knows it. */
   readonly pin?: PinTracker;
@@ -59,13 +54,10 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
   ) {
     this.info = bindingInfo(binding);
     if (binding.priority?.policy === 'pinned_client') this.pin = new PinTracker();
-    this.ledger = new AckLedger(binding.maxAckPending, (what, msg, err) =>
-      host.logger.error?.(`Could not ${what} a message on "${msg.subject}" (later failures not logged): ${describeError(err)}`),
-    );
     this.pipeline = new AttemptPipeline(binding, host);
-    this.observer = host.consumeObserver;
+    this.settler = new RunnerSettler(binding, host, this.pipeline, () => this.unsettled);
     const target = runnerPullTarget(binding, host, {
-      resumePoint: () => this.resumePoint(),
+      resumePoint: () => this.settler.resumePoint(),
       waiting: () => this.queue.size,
       held: () => this.unsettled.size,
       pinned: (id) => this.pin?.set(id),
@@ -92,9 +84,7 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
     await this.puller.start();
     // working() well before ackWait runs out, for messages queued or still running; handlerTimeout
     // has its own timer (a sweep every ackWait/3 would fire it up to ackWait/3 late).
-    const every = Math.max(Math.floor(this.binding.ackWaitMs / 3), 50);
-    this.sweepTimer = setInterval(() => this.sweep(), every);
-    this.sweepTimer.unref();
+    this.settler.start();
   }
 
   /** Stops pulling, naks what is queued, waits for running handlers up to `timeoutMs`, naks the stragglers. */
@@ -106,80 +96,31 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
     this.nakQueued();
     if (this.running > 0) {
       const drained = new Promise<void>((resolve) => (this.idle = resolve));
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs)));
-      const late = await Promise.race([drained.then(() => false), timedOut]);
-      clearTimeout(timer);
-      if (late) {
-        this.host.logger.warn?.(
-          `${this.running} handler(s) for "${this.binding.subject}" still running after shutdownTimeout ${timeoutMs} ms: naked for redelivery`,
-        );
-        // Nak each straggler once, and mark it so its late result settles nothing (the ack would
-        // follow the nak). One already settling (a dead letter being published) is left to finish.
-        for (const ctx of this.unsettled) {
-          if (ctx.settled) continue;
-          ctx.abandoned = true;
-          this.nak(ctx, 0);
-        }
-      }
+      await this.settler.drain(drained, timeoutMs, () => `${this.running} handler(s) for "${this.binding.subject}" still running`);
     }
-    clearInterval(this.sweepTimer);
+    this.settler.stop();
     this.deadlines.stop();
-    this.ledger.stop();
     this.unsettled.clear();
   }
 
-  // --- MessageSettler: what JetStreamContext calls -------------------------------------------
+  // --- IdempotencySettler: the idempotency gate settles through the runner's settler -----------
 
   ack(ctx: JetStreamContext): void {
-    if (!this.mark(ctx, 'ack')) return;
-    this.observer?.settled(ctx.observed, 'ack');
-    this.ledger.ack(ctx.getMessage());
+    this.settler.ack(ctx);
   }
 
   nak(ctx: JetStreamContext, delay?: Duration): void {
-    if (!this.mark(ctx, 'nak')) return;
-    this.observer?.settled(ctx.observed, 'nak');
-    const ms = delay === undefined ? nakDelay(ctx.getMessage().info.deliveryCount, this.binding.backoffMs) : toMillis(delay, 'nak(delay)');
-    ctx.getMessage().nak(ms);
-    this.ledger.naked(ctx.getMessage());
-  }
-
-  /** From the handler: with a dead-letter route, the message goes there first. */
-  term(ctx: JetStreamContext, reason?: string): void {
-    if (ctx.settled) return;
-    ctx.pendingSettle = this.finalize(ctx, reason === undefined ? 'terminated by the handler' : this.host.redact(reason), false);
-  }
-
-  working(ctx: JetStreamContext): void {
-    if (ctx.isSettled()) return;
-    ctx.getMessage().working();
-    ctx.touched = this.tick;
+    this.settler.nak(ctx, delay);
   }
 
   // --- internals ------------------------------------------------------------------------------
-
-  /** Where a consumer deleted while the app runs should start again (see `AckLedger.resumePoint`). */
-  resumePoint(): number | undefined {
-    return this.ledger.resumePoint([...this.unsettled].map((ctx) => ctx.getMessage()));
-  }
-
-  private mark(ctx: JetStreamContext, action: 'ack' | 'nak' | 'term'): boolean {
-    if (ctx.settled) return false;
-    ctx.settled = action;
-    return true;
-  }
 
   private receive(msg: JsMsg): void {
     if (this.closing) {
       msg.nak();
       return;
     }
-    const ctx = JetStreamContext.create(msg, this, this.tick);
-    // Read once per message: the attempt pipeline and the metrics both ask.
-    ctx.attempt = deliveryAttempt(msg);
-    this.ledger.received(msg);
-    if (this.observer) ctx.observed = this.observer.received(this.binding, ctx);
+    const ctx = this.settler.received(msg);
     this.unsettled.add(ctx);
     if (this.running < this.binding.concurrency) {
       this.run(ctx);
@@ -215,9 +156,7 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
 
   private nakQueued(): void {
     for (const ctx of this.queue.takeAll()) {
-      ctx.getMessage().nak();
-      this.ledger.naked(ctx.getMessage());
-      this.observer?.settled(ctx.observed, 'nak', 'shutdown');
+      this.settler.nakUnstarted(ctx);
       this.unsettled.delete(ctx);
     }
   }
@@ -244,7 +183,7 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
   private async complete(ctx: JetStreamContext, outcome: Outcome): Promise<void> {
     try {
       const result = outcome instanceof Promise ? await outcome : outcome;
-      if (result) await this.settle(ctx, result.decision, result.error);
+      if (result) await this.settler.settle(ctx, result.decision, result.error);
     } catch (err) {
       this.settleFailed(ctx, err);
     } finally {
@@ -282,46 +221,6 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
     });
   }
 
-  private async settle(ctx: JetStreamContext, decision: SettleDecision, error?: unknown): Promise<void> {
-    switch (decision.action) {
-      case 'ack':
-        this.ack(ctx);
-        return;
-      case 'nak': {
-        this.nak(ctx, decision.delayMs);
-        const info = ctx.getMessage().info;
-        // The stack on the first failure (and on the final one, when it settles for good), not on every retry.
-        this.pipeline.retryWarning(
-          ctx,
-          info.deliveryCount,
-          (subject, failure) =>
-            `Handler for "${subject}" failed on attempt ${info.deliveryCount}/${this.binding.maxDeliver} (stream ${info.stream} seq ${info.streamSequence}); redelivery in ${decision.delayMs} ms: ${failure || 'undefined'}`,
-          error,
-        );
-        return;
-      }
-      case 'term':
-        return this.finalize(ctx, decision.reason, decision.exhausted, error);
-    }
-  }
-
-  /** Settles for good on the server (dead letter, else term; see `AttemptPipeline.settleForGood`). */
-  private finalize(ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<void> {
-    return this.pipeline.settleForGood(ctx, reason, exhausted, error, (msg) => this.ledger.naked(msg));
-  }
-
-  /** Every ackWait/3: messages untouched for a whole interval get `working()`, so none reaches ackWait while its handler runs (until `handlerTimeout`). */
-  private sweep(): void {
-    const tick = this.tick;
-    for (const ctx of this.unsettled) {
-      if (ctx.touched < tick) {
-        ctx.touched = tick + 1;
-        this.ledger.working(ctx.getMessage());
-      }
-    }
-    this.tick = tick + 1;
-  }
-
   /** A handler past `handlerTimeout`: its message is settled as failed and its slot given to the next. */
   private abandon(ctx: JetStreamContext): void {
     const msg = ctx.getMessage();
@@ -341,9 +240,9 @@ export class ConsumerRunner implements MessageSettler, AttemptSettlement {
       return;
     }
     const err = new HandlerTimeoutError(msg.subject, msg.info.streamSequence, this.binding.handlerTimeoutMs);
-    void this.settle(ctx, decideAfterRun(err, true, msg.info.deliveryCount, this.binding, this.host.redact), err).catch((e: unknown) =>
-      this.host.logger.error?.(`Could not settle timed-out message on "${msg.subject}": ${describeError(e)}`),
-    );
+    void this.settler
+      .settle(ctx, decideAfterRun(err, true, msg.info.deliveryCount, this.binding, this.host.redact), err)
+      .catch((e: unknown) => this.host.logger.error?.(`Could not settle timed-out message on "${msg.subject}": ${describeError(e)}`));
     this.next();
   }
 }

@@ -1,4 +1,4 @@
-import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
+import type { BaseRpcContext } from '@nestjs/microservices';
 import { waitForResult } from './attempt/handler-result.js';
 
 /**
@@ -7,12 +7,13 @@ import { waitForResult } from './attempt/handler-result.js';
  * tracing, is the handler's), and an end hook once the handler has finished.
  */
 export interface ProcessingHooks {
-  start(ctx: JetStreamContext, done: () => Promise<void>): unknown;
-  end(ctx: JetStreamContext): void;
+  /** `ctx`: a message's `JetStreamContext`, or a batch handler's `JetStreamBatchContext`. */
+  start(ctx: BaseRpcContext, done: () => Promise<void>): unknown;
+  end(ctx: BaseRpcContext): void;
 }
 
 /** Runs `call` (and awaits its Promise or Observable) inside the start hook; the end hook runs once, after it, whatever happened. */
-export function runWithProcessingHooks(hooks: ProcessingHooks, ctx: JetStreamContext, call: () => unknown): Promise<void> {
+export function runWithProcessingHooks(hooks: ProcessingHooks, ctx: BaseRpcContext, call: () => unknown): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let ended = false;
     const end = () => {

@@ -1,7 +1,14 @@
 import type { MsgHdrs } from '@nats-io/nats-core';
 import type { PubAck } from '@nats-io/jetstream';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
-import type { ConsumeObserver, InstrumentedHandler, JetStreamInstrumentation, PublishObserver, SettleOutcome } from './instrumentation.interface.js';
+import type {
+  BatchObservation,
+  ConsumeObserver,
+  InstrumentedHandler,
+  JetStreamInstrumentation,
+  PublishObserver,
+  SettleOutcome,
+} from './instrumentation.interface.js';
 
 /** One consume observer for all the instrumentations that have one; undefined when none has (the hot path then makes no call). */
 export function combineConsumeObservers(list: readonly JetStreamInstrumentation[]): ConsumeObserver | undefined {
@@ -13,6 +20,21 @@ export function combineConsumeObservers(list: readonly JetStreamInstrumentation[
     within: <T>(tokens: unknown, call: () => T): T => nest(observers, 'within', tokens as unknown[], call),
     handled: (tokens: unknown, error: unknown) => observers.forEach((o, i) => o.handled?.((tokens as unknown[])[i], error)),
     settled: (tokens: unknown, outcome: SettleOutcome, reason?: string) => observers.forEach((o, i) => o.settled((tokens as unknown[])[i], outcome, reason)),
+    ...(observers.some((o) => o.batch) && { batch: (handler: InstrumentedHandler, tokens: readonly unknown[]) => combineBatch(observers, handler, tokens) }),
+  };
+}
+
+/** Each observer's batch observation, made from its own token of each message; run nested (the first outermost). */
+function combineBatch(observers: ConsumeObserver[], handler: InstrumentedHandler, tokens: readonly unknown[]): BatchObservation {
+  const each = observers.map((o, i) =>
+    o.batch?.(
+      handler,
+      tokens.map((t) => (t as unknown[])[i]),
+    ),
+  );
+  return {
+    run: <T>(call: () => T): T => each.reduceRight<() => T>((inner, b) => (b ? () => b.run(inner) : inner), call)(),
+    ended: (error: unknown) => each.forEach((b) => b?.ended(error)),
   };
 }
 

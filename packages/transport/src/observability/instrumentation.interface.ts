@@ -37,6 +37,16 @@ export interface ConsumeObserver {
   handled?(token: unknown, error: unknown): void;
   /** The message was settled; called once per message received. */
   settled(token: unknown, outcome: SettleOutcome, reason?: string): void;
+  /** A batch handler is about to be called with these messages (their `received` tokens): what runs it (a tracer's one span per batch). */
+  batch?(handler: InstrumentedHandler, tokens: readonly unknown[]): BatchObservation;
+}
+
+/** One batch handler call as an observer follows it (docs/batch-handlers.md). */
+export interface BatchObservation {
+  /** Runs the handler call (a tracer runs it inside the batch's span). */
+  run<T>(call: () => T): T;
+  /** The call returned (`error` undefined) or failed, or ran past `handlerTimeout`. Called once. */
+  ended(error: unknown): void;
 }
 
 /** Per-publish hooks, for the client's publishes and the server's dead letters. */

@@ -16,6 +16,7 @@ import { notStartedMessage, type AppView } from './app-view.js';
 import { toMillis } from '../utils/duration.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { ConsumerRunner, type RunnerHost } from '../consuming/consumer-runner.js';
+import { BatchRunner } from '../consuming/batch/batch-runner.js';
 import { healthConsumerOf, instrumentedHandlerOf, removeInstanceConsumers, type HandlerRunner } from '../consuming/runners.js';
 import { replay } from '../consuming/replay.js';
 import type { ReplayOptions, ReplayResult } from '../delivery/replay.types.js';
@@ -227,12 +228,11 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   }
 
   /**
-   * Handlers abandoned after their `handlerTimeout` that have not returned yet. JavaScript cannot
-   * stop them, so they run beside the `concurrency` handlers of their consumer; a number that
-   * keeps growing means handlers that hang for good.
+   * Handlers abandoned after their `handlerTimeout` that have not returned yet. JavaScript cannot stop them,
+   * so they run beside their consumer's `concurrency` handlers; a number that keeps growing means hung handlers.
    */
   get timedOutHandlers(): number {
-    return this.#allRunners().reduce((n, r) => n + (r instanceof ConsumerRunner ? r.timedOutRunning : 0), 0);
+    return this.#allRunners().reduce((n, r) => n + (r instanceof ConsumerRunner || r instanceof BatchRunner ? r.timedOutRunning : 0), 0);
   }
 
   /**

@@ -21,6 +21,7 @@ import { checkOptionObject } from '../config/option-checks.js';
 import { TRACING_OPTIONS } from '../config/option-tables.js';
 import type { JetStreamTracingOptions } from '../interfaces/instrument-options.interface.js';
 import type {
+  BatchObservation,
   ConsumeObserver,
   InstrumentedHandler,
   JetStreamInstrumentation,
@@ -83,6 +84,7 @@ export class JetStreamTracing implements JetStreamInstrumentation {
         if (error !== undefined) (token as ProcessToken).span.recordException(error instanceof Error ? error : String(error));
       },
       settled: (token, outcome, reason) => this.settled(token as ProcessToken | undefined, outcome, reason),
+      batch: (h, tokens) => this.batch(h, tokens as readonly (ProcessToken | undefined)[]),
     };
     this.publish = {
       started: (subject, msgId, headers) => this.started(subject, msgId, headers),
@@ -153,6 +155,45 @@ export class JetStreamTracing implements JetStreamInstrumentation {
       parent,
     );
     return { span, ctx: trace.setSpan(parent, span) };
+  }
+
+  /**
+   * A batch handler's call: one CONSUMER span of its own trace, linked to each message's process
+   * span (each in its publisher's trace), as OpenTelemetry's messaging conventions do for a batch.
+   * The handler runs inside it; it ends when the call returns, fails or passes handlerTimeout.
+   */
+  private batch(h: InstrumentedHandler, tokens: readonly (ProcessToken | undefined)[]): BatchObservation {
+    const links = tokens.filter((t): t is ProcessToken => t !== undefined).map((t) => ({ context: t.span.spanContext() }));
+    const span = this.tracer!.startSpan(
+      `process ${h.subject}`,
+      {
+        kind: SpanKind.CONSUMER,
+        links,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': h.subject,
+          'messaging.consumer.group.name': h.durable,
+          'messaging.batch.message_count': tokens.length,
+          'messaging.nats.jetstream.stream': h.stream,
+        },
+      },
+      ROOT_CONTEXT,
+    );
+    const ctx = trace.setSpan(ROOT_CONTEXT, span);
+    let ended = false;
+    return {
+      run: <T>(call: () => T): T => context.with(ctx, call),
+      ended: (error) => {
+        if (ended) return;
+        ended = true;
+        if (error !== undefined) {
+          span.recordException(error instanceof Error ? error : String(error));
+          span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+        }
+        span.end();
+      },
+    };
   }
 
   private settled(token: ProcessToken | undefined, outcome: SettleOutcome, reason?: string): void {

@@ -7,6 +7,8 @@ import { redactFailure } from '../../security/redact-failure.js';
 import { decideAfterRun, decideBeforeRun, describeError, type SettleDecision } from '../../settlement/settle-policy.js';
 import { readHeaders } from '../../utils/headers.js';
 import { afterResult, isPending } from '../attempt/handler-result.js';
+import { runWithProcessingHooks, type ProcessingHooks } from '../processing-hooks.js';
+import type { BatchObservation } from '../../observability/instrumentation.interface.js';
 import { JetStreamBatchContext } from './jetstream-batch.context.js';
 
 /** A message's settle decision after its batch ran, and what failed it (for the logs and the dead letter). */
@@ -22,24 +24,30 @@ export interface BatchAttemptWiring {
   readonly redact: (text: string) => string;
   /** The handler ran (error undefined) or failed, for each message it was given (metrics, tracing). */
   handled?(ctx: JetStreamContext, error: unknown): void;
+  /** NestJS 12's processing hooks, run around the batch's one handler call (with its `JetStreamBatchContext`). */
+  readonly hooks?: ProcessingHooks;
+}
+
+/** A batch before its handler runs: the decisions already made (out of attempts, does not decode) and what goes to the handler. */
+export interface PreparedBatch {
+  readonly early: BatchDecision[];
+  readonly live: JetStreamContext[];
+  readonly payloads: unknown[];
 }
 
 /**
- * One attempt at a batch: each message gated (attempts left) and decoded on its own (a message out
- * of attempts or that does not decode is settled for good alone, the rest go on), the handler
- * called once with the payloads and a `JetStreamBatchContext`, and one decision per message it left
- * unsettled: return → ack, throw → the usual settle rules for each message's own delivery count
- * (nak with backoff, or term / dead letter on its last attempt or for a poison error). A message
- * the handler settled itself (`messages[i].nak()`) keeps that.
+ * The first step of an attempt at a batch: each message gated (attempts left) and decoded on its
+ * own. A message out of attempts or that does not decode is decided alone (`early`: settled for
+ * good at once), the rest (`live`) go to the handler together.
  */
-export async function attemptBatch(batch: readonly JetStreamContext[], binding: HandlerBinding, wiring: BatchAttemptWiring): Promise<BatchDecision[]> {
-  const decisions: BatchDecision[] = [];
+export function prepareBatch(batch: readonly JetStreamContext[], binding: HandlerBinding, wiring: BatchAttemptWiring): PreparedBatch {
+  const early: BatchDecision[] = [];
   const payloads: unknown[] = [];
   const live: JetStreamContext[] = [];
   for (const ctx of batch) {
-    const early = decideBeforeRun(ctx.attempt ?? ctx.getMessage().info.deliveryCount, binding);
-    if (early) {
-      decisions.push({ ctx, decision: early });
+    const decided = decideBeforeRun(ctx.attempt ?? ctx.getMessage().info.deliveryCount, binding);
+    if (decided) {
+      early.push({ ctx, decision: decided });
       continue;
     }
     try {
@@ -47,14 +55,40 @@ export async function attemptBatch(batch: readonly JetStreamContext[], binding: 
       live.push(ctx);
     } catch (error) {
       const reason = describeError(error, undefined, wiring.redact);
-      decisions.push({ ctx, decision: { action: 'term', exhausted: false, reason }, error });
+      early.push({ ctx, decision: { action: 'term', exhausted: false, reason }, error });
     }
   }
+  return { early, live, payloads };
+}
+
+/**
+ * The handler called once with the payloads and a `JetStreamBatchContext` (inside the processing
+ * hooks and the batch's `observation`: a tracer's span), and one decision per message it left unsettled: return → ack,
+ * throw → the usual settle rules for each message's own delivery count (nak with backoff, or term
+ * / dead letter on its last attempt or for a poison error). A message the handler settled itself
+ * (`messages[i].nak()`) keeps that; one abandoned at `handlerTimeout` meanwhile gets nothing.
+ */
+export async function runBatch(
+  { live, payloads }: PreparedBatch,
+  binding: HandlerBinding,
+  wiring: BatchAttemptWiring,
+  observation?: BatchObservation,
+): Promise<BatchDecision[]> {
+  const decisions: BatchDecision[] = [];
   if (live.length === 0) return decisions;
   const batchCtx = new JetStreamBatchContext(live);
-  const { failed, thrown } = await invoke(binding, payloads, batchCtx);
+  let outcome: { failed: boolean; thrown?: unknown } = { failed: false };
+  const call = async (): Promise<void> => {
+    outcome = await invoke(binding, payloads, batchCtx, observation);
+  };
+  // A start hook that throws (or never calls done) fails the batch like the handler would.
+  if (wiring.hooks) await runWithProcessingHooks(wiring.hooks, batchCtx, call).catch((err: unknown) => void (outcome = { failed: true, thrown: err }));
+  else await call();
+  const { failed, thrown } = outcome;
   const error = failed ? redactFailure(batchCtx.handlerError ?? thrown, wiring.redact) : undefined;
+  observation?.ended(error);
   for (const ctx of live) {
+    if (ctx.abandoned) continue;
     wiring.handled?.(ctx, failed ? (error ?? new Error('batch handler failed')) : undefined);
     // Settled by the handler (or being dead-lettered by its ctx.term()), or left to it (manualAck).
     if (ctx.settled || ctx.pendingSettle || binding.manualAck) continue;
@@ -64,11 +98,20 @@ export async function attemptBatch(batch: readonly JetStreamContext[], binding: 
   return decisions;
 }
 
-/** Calls the handler once with the whole batch, and waits for what it returned (a Promise, an Observable). */
-async function invoke(binding: HandlerBinding, payloads: unknown[], ctx: JetStreamBatchContext): Promise<{ failed: boolean; thrown?: unknown }> {
+/**
+ * Calls the handler once with the whole batch (inside its span, when traced), and waits for what
+ * it returned (a Promise, an Observable).
+ */
+async function invoke(
+  binding: HandlerBinding,
+  payloads: unknown[],
+  ctx: JetStreamBatchContext,
+  observation?: BatchObservation,
+): Promise<{ failed: boolean; thrown?: unknown }> {
   let result: unknown;
+  const call = () => (binding.direct ? binding.direct(payloads, ctx) : binding.handler(payloads, ctx));
   try {
-    result = binding.direct ? binding.direct(payloads, ctx) : binding.handler(payloads, ctx);
+    result = observation ? observation.run(call) : call();
   } catch (thrown) {
     return { failed: true, thrown };
   }

@@ -1,12 +1,8 @@
 import { waitFor } from '@nest-jetstream/testing';
 import type { HandlerBinding } from '../../bindings/handler-binding.js';
-import { FakeConsumer } from '../../__fixtures__/fake-consumer.js';
-import { fakeJsMsg, settlesOf, type FakeJsMsg, type FakeJsMsgOptions } from '../../__fixtures__/fake-js-msg.js';
-import { Deferred, FakeRunnerHost, fakeBinding, flush } from '../../__fixtures__/fake-runner-host.js';
-import { BatchRunner } from './batch-runner.js';
-import type { JetStreamBatchContext } from './jetstream-batch.context.js';
-
-type BatchHandler = (items: unknown[], ctx: JetStreamBatchContext) => unknown;
+import { startBatchRunner, type BatchHandler } from '../../__fixtures__/batch-runner-harness.js';
+import { settlesOf } from '../../__fixtures__/fake-js-msg.js';
+import { Deferred, flush } from '../../__fixtures__/fake-runner-host.js';
 
 describe('BatchRunner (fake consumer, no server)', () => {
   let close: (() => Promise<void>) | undefined;
@@ -16,18 +12,9 @@ describe('BatchRunner (fake consumer, no server)', () => {
   });
 
   async function start(overrides: Partial<HandlerBinding>, handler: BatchHandler, batch = { size: 3, maxWaitMs: 60_000 }) {
-    const consumer = new FakeConsumer();
-    const host = new FakeRunnerHost(consumer);
-    const runner = new BatchRunner(fakeBinding({ maxAckPending: 10, ...overrides, batch, handler: handler as unknown as HandlerBinding['handler'] }), host);
-    await runner.start();
-    close = () => runner.close(0);
-    let seq = 0;
-    const deliver = (options: FakeJsMsgOptions = {}): FakeJsMsg => {
-      const msg = fakeJsMsg({ streamSequence: ++seq, data: { n: seq }, ...options });
-      consumer.messages.deliver(msg);
-      return msg;
-    };
-    return { runner, host, consumer, deliver };
+    const started = await startBatchRunner(overrides, handler, batch);
+    close = started.close;
+    return started;
   }
 
   it('hands over a full batch of payloads with one context per message, and acks them all when it returns', async () => {

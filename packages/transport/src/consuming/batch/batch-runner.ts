@@ -1,29 +1,28 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { bindingInfo, type HandlerBinding, type HandlerBindingInfo } from '../../bindings/handler-binding.js';
-import { JetStreamContext, type MessageSettler } from '../../ctx-host/jetstream.context.js';
-import { deliveryAttempt } from '../../nats-adapter/private-access.js';
-import type { ConsumeObserver } from '../../observability/instrumentation.interface.js';
+import type { JetStreamContext } from '../../ctx-host/jetstream.context.js';
+import type { BatchObservation, ConsumeObserver } from '../../observability/instrumentation.interface.js';
 import { PinTracker } from '../../priority/pin-tracker.js';
-import { describeError, nakDelay, type SettleDecision } from '../../settlement/settle-policy.js';
-import { toMillis, type Duration } from '../../utils/duration.js';
-import { AckLedger } from '../ack-ledger.js';
+import { HandlerTimeoutError } from '../../errors/handler.errors.js';
+import { decideAfterRun, describeError, type SettleDecision } from '../../settlement/settle-policy.js';
 import { AttemptPipeline } from '../attempt/attempt-pipeline.js';
 import type { RunnerHost } from '../consumer-runner.js';
 import { MessagePuller } from '../message-puller.js';
 import { runnerPullTarget } from '../runner-pull-target.js';
-import { attemptBatch, type BatchDecision } from './batch-attempt.js';
+import { RunnerSettler } from '../runner-settler.js';
+import { prepareBatch, runBatch, type BatchAttemptWiring, type BatchDecision, type PreparedBatch } from './batch-attempt.js';
 
 /**
  * Runs a batch handler's consumer (`@JetStreamEvent(subject, { batch: { size, maxWait } })`): messages
  * are gathered until `size` arrived or `maxWait` passed since the first, then handed to the handler
  * together, one batch at a time. It never holds more than `size` messages (gathered, running, and
  * requested from the server: the prefetch window's cap is `size` and counts them all), so memory is
- * bounded by the batch. Held messages get `working()` every ackWait/3 until their batch settles.
+ * bounded by the batch. Held messages get `working()` every ackWait/3 until their batch settles;
+ * a handler call past `handlerTimeout` is abandoned and its messages settled as a failed attempt.
  */
-export class BatchRunner implements MessageSettler {
+export class BatchRunner {
   private readonly puller: MessagePuller;
-  private readonly ledger: AckLedger;
-  private readonly pipeline: AttemptPipeline;
+  private readonly settler: RunnerSettler;
   private readonly observer?: ConsumeObserver;
   private readonly size: number;
   private readonly maxWaitMs: number;
@@ -37,9 +36,10 @@ export class BatchRunner implements MessageSettler {
   private waitTimer?: NodeJS.Timeout;
   /** `maxWait` ran out while a batch was running: hand the next one over as soon as it ends. */
   private due = false;
-  private tick = 0;
-  private sweepTimer?: NodeJS.Timeout;
   private closing = false;
+  private readonly wiring: BatchAttemptWiring;
+  /** Batch handler calls abandoned at `handlerTimeout` that have not returned yet. */
+  private outlived = 0;
 
   readonly pin?: PinTracker;
   readonly info: HandlerBindingInfo;
@@ -52,14 +52,18 @@ export class BatchRunner implements MessageSettler {
     this.maxWaitMs = binding.batch!.maxWaitMs;
     this.info = bindingInfo(binding);
     if (binding.priority?.policy === 'pinned_client') this.pin = new PinTracker();
-    this.ledger = new AckLedger(binding.maxAckPending, (what, msg, err) =>
-      host.logger.error?.(`Could not ${what} a message on "${msg.subject}" (later failures not logged): ${describeError(err)}`),
-    );
-    this.pipeline = new AttemptPipeline(binding, host);
+    this.settler = new RunnerSettler(binding, host, new AttemptPipeline(binding, host), () => this.held, 'Batch handler');
     this.observer = host.consumeObserver;
+    const observer = this.observer;
+    this.wiring = {
+      codec: binding.codec ?? host.codec,
+      redact: host.redact,
+      handled: observer?.handled ? (ctx, error) => observer.handled!(ctx.observed, error) : undefined,
+      hooks: host.processingHooks,
+    };
     const held = () => this.held.size;
     const target = runnerPullTarget(binding, host, {
-      resumePoint: () => this.ledger.resumePoint([...this.held].map((ctx) => ctx.getMessage())),
+      resumePoint: () => this.settler.resumePoint(),
       // Everything held counts against the window: gathered and running messages alike.
       waiting: held,
       held,
@@ -73,6 +77,11 @@ export class BatchRunner implements MessageSettler {
     return this.running ? 1 : 0;
   }
 
+  /** Batch handler calls abandoned after `handlerTimeout` that are still running. */
+  get timedOutRunning(): number {
+    return this.outlived;
+  }
+
   /** Messages this instance holds now (gathering and running): never more than `batch.size`. */
   get heldMessages(): number {
     return this.held.size;
@@ -80,9 +89,7 @@ export class BatchRunner implements MessageSettler {
 
   async start(): Promise<void> {
     await this.puller.start();
-    const every = Math.max(Math.floor(this.binding.ackWaitMs / 3), 50);
-    this.sweepTimer = setInterval(() => this.sweep(), every);
-    this.sweepTimer.unref();
+    this.settler.start();
   }
 
   /** Stops pulling, naks what is gathered, waits for the running batch up to `timeoutMs`, naks what it left unsettled. */
@@ -95,53 +102,11 @@ export class BatchRunner implements MessageSettler {
     this.nakGathered();
     const running = this.running;
     if (running) {
-      let timer: NodeJS.Timeout | undefined;
-      const late = await Promise.race([running.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs)))]);
-      clearTimeout(timer);
-      if (late) {
-        this.host.logger.warn?.(
-          `A batch of ${this.runningSize} message(s) for "${this.binding.subject}" was still running after shutdownTimeout ${timeoutMs} ms: naked for redelivery`,
-        );
-        for (const ctx of this.held) {
-          if (ctx.settled) continue;
-          ctx.abandoned = true;
-          this.nak(ctx, 0);
-        }
-      }
+      const size = this.runningSize;
+      await this.settler.drain(running, timeoutMs, () => `A batch of ${size} message(s) for "${this.binding.subject}" was still running`);
     }
-    clearInterval(this.sweepTimer);
-    this.ledger.stop();
+    this.settler.stop();
     this.held.clear();
-  }
-
-  // --- MessageSettler: what each message's JetStreamContext calls ------------------------------
-
-  ack(ctx: JetStreamContext): void {
-    if (ctx.settled) return;
-    ctx.settled = 'ack';
-    this.observer?.settled(ctx.observed, 'ack');
-    this.ledger.ack(ctx.getMessage());
-  }
-
-  nak(ctx: JetStreamContext, delay?: Duration): void {
-    if (ctx.settled) return;
-    ctx.settled = 'nak';
-    this.observer?.settled(ctx.observed, 'nak');
-    const msg = ctx.getMessage();
-    msg.nak(delay === undefined ? nakDelay(msg.info.deliveryCount, this.binding.backoffMs) : toMillis(delay, 'nak(delay)'));
-    this.ledger.naked(msg);
-  }
-
-  /** From the handler: with a dead-letter route, this message goes there first (its own dead letter, its own headers). */
-  term(ctx: JetStreamContext, reason?: string): void {
-    if (ctx.settled) return;
-    ctx.pendingSettle = this.finalize(ctx, reason === undefined ? 'terminated by the handler' : this.host.redact(reason), false);
-  }
-
-  working(ctx: JetStreamContext): void {
-    if (ctx.settled) return;
-    ctx.getMessage().working();
-    ctx.touched = this.tick;
   }
 
   // --- internals ------------------------------------------------------------------------------
@@ -151,10 +116,7 @@ export class BatchRunner implements MessageSettler {
       msg.nak();
       return;
     }
-    const ctx = JetStreamContext.create(msg, this, this.tick);
-    ctx.attempt = deliveryAttempt(msg);
-    this.ledger.received(msg);
-    if (this.observer) ctx.observed = this.observer.received(this.binding, ctx);
+    const ctx = this.settler.received(msg);
     this.held.add(ctx);
     this.gathering.push(ctx);
     if (this.gathering.length >= this.size) this.handOver();
@@ -193,17 +155,13 @@ export class BatchRunner implements MessageSettler {
   private async run(batch: readonly JetStreamContext[]): Promise<void> {
     let decisions: BatchDecision[];
     try {
-      decisions = await attemptBatch(batch, this.binding, {
-        codec: this.binding.codec ?? this.host.codec,
-        redact: this.host.redact,
-        handled: this.observer?.handled ? (ctx, error) => this.observer!.handled!(ctx.observed, error) : undefined,
-      });
+      const prepared = prepareBatch(batch, this.binding, this.wiring);
+      decisions = [...prepared.early, ...(await this.invoke(prepared))];
     } catch (err) {
       this.host.logger.error?.(`Batch handler for "${this.binding.subject}" could not run: ${describeError(err)}`);
       decisions = batch.map((ctx) => ({ ctx, decision: { action: 'nak', delayMs: 0 } satisfies SettleDecision }));
     }
-    // A batch past shutdownTimeout was naked by close(): its late outcome settles nothing.
-    const settles = decisions.filter((d) => !d.ctx.abandoned).map((d) => this.settle(d));
+    const settles = decisions.map((d) => this.settler.settle(d.ctx, d.decision, d.error));
     const pending = batch.map((ctx) => ctx.pendingSettle).filter((p) => p !== undefined);
     for (const result of await Promise.allSettled([...settles, ...pending])) {
       if (result.status === 'rejected')
@@ -212,30 +170,46 @@ export class BatchRunner implements MessageSettler {
     if (this.binding.manualAck) this.warnUnsettled(batch);
   }
 
-  private async settle({ ctx, decision, error }: BatchDecision): Promise<void> {
-    switch (decision.action) {
-      case 'ack':
-        this.ack(ctx);
-        return;
-      case 'nak': {
-        this.nak(ctx, decision.delayMs);
-        const info = ctx.getMessage().info;
-        this.pipeline.retryWarning(
-          ctx,
-          info.deliveryCount,
-          (subject, failure) =>
-            `Batch handler for "${subject}" failed on attempt ${info.deliveryCount}/${this.binding.maxDeliver} (stream ${info.stream} seq ${info.streamSequence}); redelivery in ${decision.delayMs} ms: ${failure || 'undefined'}`,
-          error,
-        );
-        return;
-      }
-      case 'term':
-        return this.finalize(ctx, decision.reason, decision.exhausted, error);
-    }
+  /**
+   * The handler's one call, raced against `handlerTimeout`. In time: its decisions (none for a
+   * message close() naked meanwhile: its late outcome settles nothing). Past it: each message it
+   * left unsettled is abandoned and decided as a timed-out attempt (nak with backoff, dead letter on
+   * its last attempt), and the call runs on outside the runner, its late outcome ignored.
+   */
+  private async invoke(prepared: PreparedBatch): Promise<BatchDecision[]> {
+    const { live } = prepared;
+    if (live.length === 0) return [];
+    const observation = this.observer?.batch?.(
+      this.binding,
+      live.map((ctx) => ctx.observed),
+    );
+    const call = runBatch(prepared, this.binding, this.wiring, observation);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), this.binding.handlerTimeoutMs)));
+    const decisions = await Promise.race([call, expired]);
+    clearTimeout(timer);
+    if (decisions) return decisions.filter((d) => !d.ctx.abandoned);
+    return this.timedOut(live, call, observation);
   }
 
-  private finalize(ctx: JetStreamContext, reason: string, exhausted: boolean, error?: unknown): Promise<void> {
-    return this.pipeline.settleForGood(ctx, reason, exhausted, error, (msg) => this.ledger.naked(msg));
+  private timedOut(live: readonly JetStreamContext[], call: Promise<unknown>, observation?: BatchObservation): BatchDecision[] {
+    const { binding, host } = this;
+    this.outlived++;
+    const gone = () => void this.outlived--;
+    void call.then(gone, gone);
+    const left = live.filter((ctx) => !ctx.settled && !ctx.pendingSettle);
+    host.logger.warn?.(
+      `Batch handler for "${binding.subject}" (${live.length} message(s)) ran past handlerTimeout ${binding.handlerTimeoutMs} ms: the ${left.length} message(s) it left unsettled count as a failed attempt and the next batch goes on; ${this.outlived} timed-out batch handler call(s) of this consumer still running`,
+    );
+    const decisions = left.map((ctx): BatchDecision => {
+      const msg = ctx.getMessage();
+      // Its late outcome settles nothing (runBatch skips an abandoned message).
+      ctx.abandoned = true;
+      const error = new HandlerTimeoutError(msg.subject, msg.info.streamSequence, binding.handlerTimeoutMs);
+      return { ctx, decision: decideAfterRun(error, true, ctx.attempt ?? msg.info.deliveryCount, binding, host.redact), error };
+    });
+    observation?.ended(decisions[0]?.error ?? new HandlerTimeoutError(binding.subject, live[0].getMessage().info.streamSequence, binding.handlerTimeoutMs));
+    return decisions;
   }
 
   private warnUnsettled(batch: readonly JetStreamContext[]): void {
@@ -249,23 +223,9 @@ export class BatchRunner implements MessageSettler {
   private nakGathered(): void {
     clearTimeout(this.waitTimer);
     for (const ctx of this.gathering) {
-      ctx.getMessage().nak();
-      this.ledger.naked(ctx.getMessage());
-      this.observer?.settled(ctx.observed, 'nak', 'shutdown');
+      this.settler.nakUnstarted(ctx);
       this.held.delete(ctx);
     }
     this.gathering = [];
-  }
-
-  /** Every ackWait/3: held messages untouched for a whole interval get `working()` (a gathering or running batch never reaches ackWait). */
-  private sweep(): void {
-    const tick = this.tick;
-    for (const ctx of this.held) {
-      if (ctx.touched < tick) {
-        ctx.touched = tick + 1;
-        this.ledger.working(ctx.getMessage());
-      }
-    }
-    this.tick = tick + 1;
   }
 }

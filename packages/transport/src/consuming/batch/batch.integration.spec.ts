@@ -9,7 +9,8 @@ import type { JetStreamBatchContext } from './jetstream-batch.context.js';
 
 // Batch handlers against a real server: batches of at most `size`, a partial batch after maxWait,
 // a throw dead-letters each message on its own (its own headers), a per-message term wins over the
-// batch's outcome, and closing while a batch runs loses nothing.
+// batch's outcome, a batch past handlerTimeout is a failed attempt for each message (dead-lettered
+// on its last), and closing while a batch runs loses nothing.
 
 interface Item {
   n: number;
@@ -20,6 +21,10 @@ interface Item {
 
 const batches: { subject: string; seqs: number[] }[] = [];
 const started: number[] = [];
+/** The batch.hangs handler's calls: each hangs until the test ends. */
+const hung: number[][] = [];
+let releaseHung: () => void = () => undefined;
+const hang = new Promise<void>((resolve) => (releaseHung = resolve));
 
 @Controller()
 class BatchController {
@@ -43,6 +48,12 @@ class BatchController {
   term(@Payload() items: Item[], @Ctx() ctx: JetStreamBatchContext) {
     items.forEach((item, i) => item.term && ctx.messages[i].term('row rejected'));
     batches.push({ subject: 'term', seqs: ctx.messages.map((m) => m.getInfo().streamSequence) });
+  }
+
+  @JetStreamEvent('batch.hangs', { batch: { size: 2, maxWait: '200ms' }, maxDeliver: 2, backoff: ['50ms'], handlerTimeout: '300ms' })
+  async hangs(@Payload() _items: Item[], @Ctx() ctx: JetStreamBatchContext) {
+    hung.push(ctx.messages.map((m) => m.getInfo().streamSequence));
+    await hang;
   }
 
   @JetStreamEvent('batch.slow', { batch: { size: 5, maxWait: '200ms' } })
@@ -124,6 +135,20 @@ describe('batch handlers (real nats-server)', () => {
       const info = await h.jsm.consumers.info(stream, 'batch-spec__batch_term');
       return info.num_ack_pending === 0 && info.num_pending === 0 && info.num_redelivered === 0;
     });
+  });
+
+  it('a batch past handlerTimeout is retried, then each message is dead-lettered with the timeout as its reason', async () => {
+    const seqs = await publish('batch.hangs', [{ n: 1 }, { n: 2 }]);
+    const letters = await deadLetters('batch.hangs', 2);
+    expect(letters.map((m) => Number(m.headers!.get(DeadLetterHeaders.Sequence))).sort((a, b) => a - b)).toEqual(seqs);
+    for (const m of letters) {
+      expect(m.headers!.get(DeadLetterHeaders.Deliveries)).toBe('2');
+      expect(m.headers!.get(DeadLetterHeaders.Reason)).toContain('ran longer than handlerTimeout 300 ms');
+    }
+    // Each attempt was a call of the handler: two deliveries of the same messages.
+    expect(hung.flat().filter((s) => s === seqs[0]).length).toBeGreaterThanOrEqual(2);
+    releaseHung();
+    await waitFor('nothing pending', async () => (await h.jsm.consumers.info(stream, 'batch-spec__batch_hangs')).num_ack_pending === 0);
   });
 
   it('closing while a batch runs loses nothing: the running batch settles, what was gathered comes back', async () => {

@@ -1,0 +1,116 @@
+import 'reflect-metadata';
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { Controller, Module, type INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Payload } from '@nestjs/microservices';
+import { NatsCluster, natsServerBinaryVersion, resolveNatsServerBinary, waitFor } from '@nest-jetstream/testing';
+import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
+import { CONSUMER_FEATURES } from '../delivery/consumer-features.js';
+import { JetStreamServer } from '../server/jetstream.server.js';
+import { versionAtLeast } from '../utils/server-version.js';
+
+// A paused consumer on an R3 stream in a 3-node cluster stays paused while its consumer's leader
+// and then its stream's leader move to another node (the pause is replicated state, not the old
+// leader's), with the app connected and pulling all along; resume() then delivers the backlog.
+// Pause needs nats-server 2.11: on older servers no cluster is started (pause.integration.spec.ts
+// checks their error), so the oldest-server pass costs nothing; nor on the NestJS 11 pass, which
+// runs the same server (what is tested here is the server's replicated state, not Nest's).
+
+const version = natsServerBinaryVersion(resolveNatsServerBinary());
+const supported = versionAtLeast(version, CONSUMER_FEATURES.pause.minServer) && process.env.NEST_COMPAT !== '11';
+const handled: number[] = [];
+const STREAM = 'PAUSECLUSTER';
+const DURABLE = 'pause-cluster__pausecluster_work';
+
+@Controller()
+class PausedController {
+  @JetStreamEvent('pausecluster.work')
+  work(@Payload() data: { n: number }) {
+    handled.push(data.n);
+  }
+}
+
+@Module({ controllers: [PausedController] })
+class PausedModule {}
+
+describe(`a paused consumer across leader changes in a 3-node cluster (nats-server ${version})`, () => {
+  let cluster: NatsCluster | undefined;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let app: INestMicroservice | undefined;
+
+  beforeAll(async () => {
+    if (!supported) return;
+    cluster = await NatsCluster.start();
+    nc = await connect({ servers: cluster.urls });
+    jsm = await jetstreamManager(nc);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await nc?.close();
+    await cluster?.stop();
+  });
+
+  /** Asks the leader of `what` to step down and resolves once another node leads it. */
+  const moveLeader = async (what: string, api: string, leader: () => Promise<string | undefined>) => {
+    const before = await leader();
+    await nc.request(api, '', { timeout: 10_000 });
+    await waitFor(
+      `a new leader of ${what}`,
+      async () => {
+        const now = await leader().catch(() => undefined);
+        return now !== undefined && now !== before;
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+  };
+  const consumerInfo = () => jsm.consumers.info(STREAM, DURABLE);
+  const expectStillPaused = async () => {
+    const info = await consumerInfo();
+    expect(info.paused).toBe(true);
+    // Held by the server, none delivered.
+    expect({ pending: info.num_pending, ackPending: info.num_ack_pending, handled }).toEqual({ pending: 3, ackPending: 0, handled: [] });
+  };
+
+  it('stays paused while the consumer leader and the stream leader move, then resumes and delivers everything', async () => {
+    if (!supported) return;
+    const strategy = new JetStreamServer({
+      connection: { servers: [cluster!.urls[1]] },
+      serviceName: 'pause-cluster',
+      streams: [{ name: STREAM, subjects: ['pausecluster.>'], replicas: 3 }],
+      shutdownTimeout: '5s',
+    });
+    app = await NestFactory.createMicroservice(PausedModule, { strategy, logger: false });
+    await app.listen();
+    expect(await strategy.consumers.pause('pausecluster.work')).toMatchObject({ paused: true });
+    const js = jetstream(nc);
+    for (let n = 1; n <= 3; n++) await js.publish('pausecluster.work', JSON.stringify({ n }));
+    await waitFor('the three messages pending on the paused consumer', async () => (await consumerInfo()).num_pending === 3);
+    await expectStillPaused();
+
+    await moveLeader(`consumer ${DURABLE}`, `$JS.API.CONSUMER.LEADER.STEPDOWN.${STREAM}.${DURABLE}`, async () => (await consumerInfo()).cluster?.leader);
+    await expectStillPaused();
+    expect(await strategy.consumers.pauseState('pausecluster.work')).toMatchObject({ paused: true });
+
+    await moveLeader(`stream ${STREAM}`, `$JS.API.STREAM.LEADER.STEPDOWN.${STREAM}`, async () => (await jsm.streams.info(STREAM)).cluster?.leader);
+    await expectStillPaused();
+
+    // The first request after an election may meet the consumer still settling: retried.
+    await waitFor(
+      'resume() answered',
+      () =>
+        strategy.consumers
+          .resume('pausecluster.work')
+          .then((s) => !s.paused)
+          .catch(() => false),
+      { timeout: 30_000, interval: 200 },
+    );
+    await waitFor('the backlog handled after resume', () => [1, 2, 3].every((n) => handled.includes(n)), { timeout: 30_000 });
+    await waitFor('nothing left pending', async () => {
+      const info = await consumerInfo();
+      return info.num_pending === 0 && info.num_ack_pending === 0;
+    });
+  }, 120_000);
+});
