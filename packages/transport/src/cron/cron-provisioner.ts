@@ -6,6 +6,7 @@ import { ProvisioningError } from '../errors/provisioning.error.js';
 import type { ProvisioningMode } from '../interfaces/jetstream-options.interface.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { subjectMatches } from '../utils/subjects.js';
+import { recordCronProvisioning } from './cron-activity.js';
 import { cronScheduleSubject, cronSubjectsOf, cronTickOf, RECURRING_SCHEDULES_MIN_SERVER, type CronJob } from './cron-schedule.js';
 
 /** The server's "wrong last sequence": another replica wrote the schedule since it was read. */
@@ -120,6 +121,7 @@ export async function provisionCronJobs(p: {
     );
   for (const s of done.created) p.logger.log(`Cron: created the schedule of ${s}`);
   for (const s of done.updated) p.logger.log(`Cron: updated the schedule of ${s} in place`);
+  recordCronProvisioning(p.serviceName, done);
   return done;
 }
 
