@@ -1,11 +1,12 @@
 // Which cases run depends on the nats-server under test (NATS_SERVER_VERSION): on 2.14+ fast
 // batches are stored; on an older server, the error the library gives instead is tested.
-import { natsServerBinaryVersion, resolveNatsServerBinary } from '@nest-jetstream/testing';
+import { NatsServer, natsServerBinaryVersion, resolveNatsServerBinary } from '@nest-jetstream/testing';
 import { Harness, uniqueName } from '../__fixtures__/harness.js';
 import { JetStreamClient } from '../client/jetstream.client.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { NoStreamForSubjectError, ProvisioningError } from '../errors/provisioning.error.js';
 import { FAST_BATCH_MIN_SERVER } from '../utils/batch-limits.js';
+import { computePermissions } from '../permissions/compute-permissions.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import type { BatchMessage } from './batch-message.js';
 import { FastBatchFailedError, FastBatchMixedStreamsError, FastBatchUnsupportedError } from './fast-batch.errors.js';
@@ -158,5 +159,45 @@ describe(`fast-ingest batches on nats-server ${version}`, () => {
       new JetStreamConfigError('JetStreamClient.publishFastBatch(): maxOutstandingAcks must be 1, 2 or 3 (flow windows in flight); got 4.'),
     );
     await expect(client.publishFastBatch([])).rejects.toThrow('publishFastBatch() needs at least one message.');
+  });
+
+  it("runs with the producer permissions permissions() computes, flow acks under the connection's own inbox prefix", async () => {
+    const name = uniqueName('FASTPERM');
+    const subj = name.toLowerCase();
+    const producer = computePermissions(
+      {
+        streams: [name],
+        consumers: [],
+        deadLetterSubjects: [],
+        deadLetterStreams: [],
+        publishes: [`${subj}.>`],
+        leaderAdvisories: false,
+        inboxPrefix: 'APP_INBOX',
+      },
+      'producer',
+    );
+    const secured = await NatsServer.start({
+      config: `authorization { users: [ { user: admin, password: admin }, { user: producer, password: producer, permissions: ${JSON.stringify(producer)} } ] }`,
+    });
+    const admin = new JetStreamClient({
+      connection: { servers: secured.url, user: 'admin', pass: 'admin' },
+      streams: [{ name, subjects: [`${subj}.>`], allowBatched: true }],
+    });
+    const publisher = new JetStreamClient({
+      connection: { servers: secured.url, user: 'producer', pass: 'producer', inboxPrefix: 'APP_INBOX' },
+      provisioning: 'off',
+    });
+    try {
+      await admin.connect();
+      const ack = await publisher.publishFastBatch(
+        Array.from({ length: 250 }, (_, i) => ({ subject: `${subj}.p`, data: i, msgId: `perm-${i}` })),
+        { ackInterval: 20 },
+      );
+      expect(ack).toMatchObject({ stream: name, count: 250, lastSeq: 250 });
+    } finally {
+      await publisher.close();
+      await admin.close();
+      await secured.stop();
+    }
   });
 });
