@@ -1,4 +1,10 @@
-import type { CronProvisioning } from './cron-provisioner.js';
+/** What `provisionCronJobs` did (job subjects by outcome), for logs, tests and `CronMetrics`. */
+export interface CronProvisioning {
+  created: string[];
+  updated: string[];
+  unchanged: string[];
+  cancelled: string[];
+}
 
 /** What the cron provisioning of one service did in this process (what `CronMetrics` reports). */
 export interface CronActivity {

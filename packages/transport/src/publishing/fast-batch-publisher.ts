@@ -27,7 +27,6 @@ import type { StreamFacts, StreamLookup } from './stream-lookup.js';
 const BATCH_DISABLED = 10205;
 /** What nats.js's FastIngest rejects with once the batch ended (its `closeErr` stays private). */
 const BATCH_CLOSED = 'batch closed';
-const GAP_CODES = new Set([10207, 10209]);
 
 /** What `publishFastBatch()` resolves with once the server committed the batch. */
 export interface FastBatchAck {
@@ -176,7 +175,8 @@ export class FastBatchPublisher {
           { cause: reason },
         );
       }
-      if (GAP_CODES.has(api.err_code) || /gap/i.test(api.description))
+      // The server reports a gap (nats.js records it) before it aborts a batch started with allowGaps: false.
+      if ((batch && batch.gaps.length > 0) || /gap/i.test(api.description))
         return new FastBatchGapError(stream, sent, batch?.batch ?? '(not started)', api.err_code, api.description, { cause: reason });
       return new FastBatchFailedError(stream, sent, batch?.batch, `the server refused it: ${api.description} (${api.err_code})`, api.err_code, {
         cause: reason,
