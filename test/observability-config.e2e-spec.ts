@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { JetStreamMetrics } from '@nest-jetstream/transport/metrics';
+import { CronMetrics, JetStreamMetrics, KvIdempotencyMetrics } from '@nest-jetstream/transport/metrics';
 
 // The alert rules and the dashboard operators deploy: valid for Prometheus (promtool), their
 // alerts behave as their unit tests say, and every metric they use is one the library exports
@@ -25,6 +25,8 @@ function run(args: string[], cwd = root): Promise<{ code: number; out: string }>
 async function exportedNames(): Promise<Set<string>> {
   const registry = new Registry();
   new JetStreamMetrics({ registry });
+  new KvIdempotencyMetrics({ registry });
+  new CronMetrics({ registry });
   const names = new Set<string>();
   for (const m of await registry.getMetricsAsJSON()) {
     names.add(m.name);

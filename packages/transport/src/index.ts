@@ -18,6 +18,16 @@ export { OutboxRelay } from './outbox/outbox-relay.js';
 export type { OutboxRelayOptions, OutboxRelayStats } from './outbox/outbox-relay.js';
 export type { BatchMessage } from './publishing/batch-message.js';
 export type { BatchPubAck } from './publishing/batch-publisher.js';
+export type { FastBatchAck } from './publishing/fast-batch-publisher.js';
+export type { FastBatchOptions } from './interfaces/fast-batch-options.interface.js';
+export type { FastIngestGap } from './nats-adapter/fast-ingest-access.js';
+export {
+  FastBatchError,
+  FastBatchUnsupportedError,
+  FastBatchMixedStreamsError,
+  FastBatchGapError,
+  FastBatchFailedError,
+} from './publishing/fast-batch.errors.js';
 export {
   BatchPublishError,
   BatchTooLargeError,
@@ -27,7 +37,7 @@ export {
   BatchUnsupportedError,
   BatchRejectedError,
 } from './publishing/batch-publish.errors.js';
-export { ATOMIC_BATCH_MIN_SERVER, ATOMIC_BATCH_MAX_MESSAGES } from './utils/batch-limits.js';
+export { ATOMIC_BATCH_MIN_SERVER, ATOMIC_BATCH_MAX_MESSAGES, FAST_BATCH_MIN_SERVER } from './utils/batch-limits.js';
 export type { JetStreamCronOptions } from './cron/jetstream-cron.decorator.js';
 export { RECURRING_SCHEDULES_MIN_SERVER } from './cron/cron-schedule.js';
 export type { CronTick } from './cron/cron-schedule.js';

@@ -18,6 +18,11 @@ import { EventListeners, watchConnection, type ConnectionEvents, type JetStreamS
 import { Publisher, resolvePublishDefaults, type PublisherDefaults } from '../publishing/publisher.js';
 import { BatchPublisher, type BatchPubAck, type EncodedBatchMessage } from '../publishing/batch-publisher.js';
 import type { BatchMessage } from '../publishing/batch-message.js';
+import { StreamLookup } from '../publishing/stream-lookup.js';
+import { FastBatchPublisher, resolveFastBatchOptions, type FastBatchAck } from '../publishing/fast-batch-publisher.js';
+import type { FastBatchOptions } from '../interfaces/fast-batch-options.interface.js';
+import { FAST_BATCH_OPTIONS } from '../config/option-tables.js';
+import { checkOptionObject } from '../config/option-checks.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import { Instrumentations } from '../observability/instrumentations.js';
 import { assertDeclaredTimingSupported } from '../message-timing/timing-streams.js';
@@ -53,6 +58,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
   readonly connections: JetStreamConnections;
   private publisher?: Publisher;
   private batchPublisher?: BatchPublisher;
+  private fastBatchPublisher?: FastBatchPublisher;
   private readonly publishDefaults: PublisherDefaults;
   private readonly instrumentations: Instrumentations;
   /** Set by close(); a later publish or connect() connects again. */
@@ -116,6 +122,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     this.connecting = undefined;
     this.publisher = undefined;
     this.batchPublisher = undefined;
+    this.fastBatchPublisher = undefined;
     const nc = this.nc ?? (await pending?.catch(() => undefined));
     this.nc = undefined;
     if (this.connections.any) await this.connections.close();
@@ -200,6 +207,32 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     return this.batchPublisher.publish(encoded, timeoutMs);
   }
 
+  /**
+   * Publishes `messages` (an array, or an async iterable for a producer that makes them as it goes)
+   * as one fast-ingest batch: paced by the server's flow acks, NOT atomic (a failure leaves the
+   * messages before it stored; `FastBatchError.sent` says how many were sent). nats-server 2.14+, a
+   * stream with `allowBatched: true` capturing every subject; no limit on the count. msgIds are
+   * honoured (a duplicate is skipped). Options over `publish.fastBatch`; see docs/batch-publish.md.
+   */
+  async publishFastBatch(messages: Iterable<BatchMessage> | AsyncIterable<BatchMessage>, options: FastBatchOptions = {}): Promise<FastBatchAck> {
+    checkOptionObject(options, FAST_BATCH_OPTIONS, 'JetStreamClient.publishFastBatch()');
+    const resolved = resolveFastBatchOptions(this.options.publish?.fastBatch, options, this.publishDefaults.timeoutMs);
+    if (!this.fastBatchPublisher) await this.connect();
+    if (!this.fastBatchPublisher) throw new JetStreamNotListeningError('JetStreamClient.publishFastBatch()');
+    return this.fastBatchPublisher.publish(this.encodeEach(messages), resolved);
+  }
+
+  private async *encodeEach(messages: Iterable<BatchMessage> | AsyncIterable<BatchMessage>): AsyncGenerator<EncodedBatchMessage> {
+    for await (const { subject, data, ...rest } of messages) {
+      if (this.publishCheck) await this.publishCheck(subject, data);
+      try {
+        yield { subject, payload: this.codec.encode(data, subject), options: rest };
+      } catch (cause) {
+        throw new EncodeError(subject, { cause });
+      }
+    }
+  }
+
   override on<K extends keyof JetStreamClientEvents = keyof JetStreamClientEvents, C extends JetStreamClientEvents[K] = JetStreamClientEvents[K]>(
     event: K,
     callback: C,
@@ -281,7 +314,9 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     this.nc = nc;
     this.jsm = jsm;
     this.publisher = new Publisher(jetstream(nc), jsm, this.publishDefaults, this.instrumentations.publish, () => nc.info?.version);
-    this.batchPublisher = new BatchPublisher(nc, jsm, this.publishDefaults.timeoutMs, () => nc.info?.version, this.instrumentations.publish);
+    const streams = new StreamLookup(jsm);
+    this.batchPublisher = new BatchPublisher(nc, streams, this.publishDefaults.timeoutMs, () => nc.info?.version, this.instrumentations.publish);
+    this.fastBatchPublisher = new FastBatchPublisher(nc, streams, () => nc.info?.version, this.options.connection?.inboxPrefix);
     this._status$.next('connected');
     void watchConnection(nc, this._status$, this.listeners, 'JetStreamClient', () => this.closing, this.logger, this.redact);
     await this.instrumentations.attach({

@@ -5,6 +5,7 @@ import type { JetStreamEventOptions } from '../interfaces/jetstream-event-option
 import type { AutoscaleOptions } from '../interfaces/autoscale-options.interface.js';
 import type { OverflowOptions } from '../interfaces/priority-options.interface.js';
 import type { BatchOptions } from '../interfaces/batch-options.interface.js';
+import type { FastBatchOptions } from '../interfaces/fast-batch-options.interface.js';
 import { DELIVERY_MODES } from '../delivery/modes.js';
 import type {
   ConsumerOptions,
@@ -173,9 +174,20 @@ export const HANDLER_OPTIONS: OptionTable<JetStreamEventOptions> = {
   connection: text, // a declared name: checked against the connections option at listen() (server/connection-groups.ts)
 };
 
+/** `publish.fastBatch` and the options of `client.publishFastBatch()`. */
+export const FAST_BATCH_OPTIONS: OptionTable<FastBatchOptions> = {
+  ackInterval: wholeNumber(1),
+  maxOutstandingAcks: (v, where, path) => {
+    if (v !== 1 && v !== 2 && v !== 3) throw new JetStreamConfigError(`${where}: ${path} must be 1, 2 or 3 (flow windows in flight); got ${describeValue(v)}.`);
+  },
+  allowGaps: flag,
+  timeout: positive,
+};
+
 export const PUBLISH_OPTIONS: OptionTable<PublishDefaults> = {
   timeout: positive,
   retryBudget: nonNegative,
+  fastBatch: nested(FAST_BATCH_OPTIONS),
 };
 
 export const HEALTH_OPTIONS: OptionTable<HealthOptions> = {
@@ -224,6 +236,7 @@ export const STREAM_OPTIONS: OptionTable<StreamDeclaration> = {
   mirror: checkedElsewhere,
   sources: checkedElsewhere,
   allowAtomic: flag,
+  allowBatched: flag,
   extra: plainObject, // the server's own stream config fields, in its names
 };
 

@@ -54,6 +54,7 @@ export function toStreamConfig(decl: StreamDeclaration): Partial<StreamConfig> &
   if (decl.allowRollup !== undefined) cfg.allow_rollup_hdrs = decl.allowRollup;
   Object.assign(cfg, timingStreamConfig(decl, at));
   if (decl.allowAtomic === true) cfg.allow_atomic = true;
+  if (decl.allowBatched === true) cfg.allow_batched = true;
   return { ...cfg, ...decl.extra, name: decl.name };
 }
 

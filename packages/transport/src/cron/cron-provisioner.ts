@@ -6,6 +6,7 @@ import { ProvisioningError } from '../errors/provisioning.error.js';
 import type { ProvisioningMode } from '../interfaces/jetstream-options.interface.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { subjectMatches } from '../utils/subjects.js';
+import { recordCronProvisioning, type CronProvisioning } from './cron-activity.js';
 import { cronScheduleSubject, cronSubjectsOf, cronTickOf, RECURRING_SCHEDULES_MIN_SERVER, type CronJob } from './cron-schedule.js';
 
 /** The server's "wrong last sequence": another replica wrote the schedule since it was read. */
@@ -13,13 +14,7 @@ const WRONG_LAST_SEQUENCE = 10071;
 /** Replicas booting together each write at most this many times before one of them wins. */
 const MAX_WRITES = 5;
 
-/** What `provisionCronJobs` did, for logs and tests. */
-export interface CronProvisioning {
-  created: string[];
-  updated: string[];
-  unchanged: string[];
-  cancelled: string[];
-}
+export type { CronProvisioning } from './cron-activity.js';
 
 /** Refuses, before any consumer is made, cron jobs on a server without recurring schedules. */
 export function assertCronSupported(pending: readonly UnresolvedBinding[], serverVersion: string): void {
@@ -120,6 +115,7 @@ export async function provisionCronJobs(p: {
     );
   for (const s of done.created) p.logger.log(`Cron: created the schedule of ${s}`);
   for (const s of done.updated) p.logger.log(`Cron: updated the schedule of ${s} in place`);
+  recordCronProvisioning(p.serviceName, done);
   return done;
 }
 

@@ -3,6 +3,8 @@
 import { Controller, Module, type Type } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { PubHeaders } from '@nats-io/jetstream';
+import { Registry } from 'prom-client';
+import { CronMetrics } from '../metrics/cron.metrics.js';
 import { NatsServer, natsServerBinaryVersion, resolveNatsServerBinary, waitFor } from '@nest-jetstream/testing';
 import { Harness, Probe, uniqueName } from '../__fixtures__/harness.js';
 import { JetStreamContext } from '../ctx-host/jetstream.context.js';
@@ -88,7 +90,15 @@ describe(`durable cron on nats-server ${version}`, () => {
     expect(probe.seen[0].tick).toEqual({ job: subject, schedule: '@every 1s' });
   });
 
-  it('updates the schedule in place when the expression changes, and cancels it when the job leaves the code', async () => {
+  it('updates the schedule in place when the expression changes, and cancels it when the job leaves the code; CronMetrics counts each change', async () => {
+    const registry = new Registry();
+    new CronMetrics({ registry });
+    const sample = async (name: string, labels: Record<string, string>) => {
+      const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === `nest_jetstream_${name}`);
+      return (metric?.values as { value: number; labels: Record<string, string | number> }[] | undefined)?.find((v) =>
+        Object.entries(labels).every(([k, l]) => v.labels[k] === l),
+      )?.value;
+    };
     const stream = uniqueName('CRONUPD');
     const subject = `cronupd${stream.slice(8).toLowerCase()}.nightly`;
     const options = { serviceName: 'cronupd', streams: declare(stream, subject) };
@@ -106,8 +116,14 @@ describe(`durable cron on nats-server ${version}`, () => {
     expect(verify).toBeInstanceOf(ProvisioningError);
     expect((verify as Error).message).toContain(`schedule ${scheduleSubject} is missing or not '@hourly'`);
     await h.closeApps();
+    expect(await sample('cron_jobs', { service: 'cronupd' })).toBe(1);
     await h.app(cronModule(subject, undefined, new Probe<Seen>(), 'a'), options);
     expect(await stored()).toBeUndefined();
+    expect(await sample('cron_schedule_changes_total', { service: 'cronupd', change: 'created' })).toBe(1);
+    expect(await sample('cron_schedule_changes_total', { service: 'cronupd', change: 'updated' })).toBe(1);
+    expect(await sample('cron_schedule_changes_total', { service: 'cronupd', change: 'cancelled' })).toBe(1);
+    expect(await sample('cron_jobs', { service: 'cronupd' })).toBe(0);
+    expect(await sample('cron_last_provisioned_timestamp_seconds', { service: 'cronupd' })).toBeGreaterThan(Date.now() / 1000 - 600);
   });
 
   it('refuses a job whose stream does not allow schedules, naming it and the fix', async () => {

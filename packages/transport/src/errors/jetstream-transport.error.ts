@@ -25,6 +25,10 @@ export const JetStreamErrorCode = {
   BatchDuplicateMsgId: 'BATCH_DUPLICATE_MSG_ID',
   BatchUnsupported: 'BATCH_UNSUPPORTED',
   BatchRejected: 'BATCH_REJECTED',
+  FastBatchUnsupported: 'FAST_BATCH_UNSUPPORTED',
+  FastBatchMixedStreams: 'FAST_BATCH_MIXED_STREAMS',
+  FastBatchGap: 'FAST_BATCH_GAP',
+  FastBatchFailed: 'FAST_BATCH_FAILED',
 } as const;
 
 export type JetStreamErrorCode = (typeof JetStreamErrorCode)[keyof typeof JetStreamErrorCode];

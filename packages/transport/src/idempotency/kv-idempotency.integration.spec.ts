@@ -5,6 +5,8 @@ import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { MESSAGE_TTL_MIN_SERVER } from '../message-timing/timing-options.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { KvIdempotencyStore } from './kv-idempotency.store.js';
+import { Registry } from 'prom-client';
+import { KvIdempotencyMetrics } from '../metrics/kv-idempotency.metrics.js';
 
 const version = natsServerBinaryVersion(resolveNatsServerBinary());
 
@@ -23,6 +25,34 @@ describe(`KvIdempotencyStore on nats-server ${version}`, () => {
     expect(await store.seen('ORDERS:1')).toBe(true);
     expect(await store.lookup('ORDERS:1')).toMatchObject({ key: 'ORDERS:1', result: '{"ok":true}', recordedAt: expect.any(Date) });
     await expect(store.record('ORDERS:2', { tx: {} as never })).rejects.toThrow(/cannot join a database transaction/);
+  });
+
+  it('KvIdempotencyMetrics: lookups by result, records by result and errors, per bucket, read at scrape', async () => {
+    const name = uniqueName('idemmetrics');
+    const bucket = await new Kvm(h.nc).create(name, { ttl: 60_000 });
+    const store = new KvIdempotencyStore({ bucket });
+    await store.init();
+    const registry = new Registry();
+    new KvIdempotencyMetrics({ registry }).watch(store);
+    const sample = async (metric: string, labels: Record<string, string> = {}) => {
+      const m = (await registry.getMetricsAsJSON()).find((x) => x.name === `nest_jetstream_${metric}`);
+      return (m?.values as { value: number; labels: Record<string, string | number> }[] | undefined)?.find((v) =>
+        Object.entries({ bucket: name, ...labels }).every(([k, l]) => v.labels[k] === l),
+      )?.value;
+    };
+    expect(await store.seen('K:1')).toBe(false);
+    expect(await store.record('K:1')).toBe(true);
+    expect(await store.record('K:1')).toBe(false);
+    expect(await store.seen('K:1')).toBe(true);
+    expect(await store.seen('K:1')).toBe(true);
+    expect(await sample('kv_idempotency_checks_total', { result: 'new' })).toBe(1);
+    expect(await sample('kv_idempotency_checks_total', { result: 'duplicate' })).toBe(2);
+    expect(await sample('kv_idempotency_records_total', { result: 'recorded' })).toBe(1);
+    expect(await sample('kv_idempotency_records_total', { result: 'existed' })).toBe(1);
+    expect(await sample('kv_idempotency_errors_total')).toBe(0);
+    await bucket.destroy();
+    await expect(store.record('K:2')).rejects.toThrow();
+    expect(await sample('kv_idempotency_errors_total')).toBe(1);
   });
 
   it('refuses a bucket whose keys would never expire, and a ttl the bucket cannot give', async () => {

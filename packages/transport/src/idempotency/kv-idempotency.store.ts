@@ -26,6 +26,20 @@ function exists(err: unknown): boolean {
   return err instanceof Error && /wrong last sequence|key exists/i.test(err.message);
 }
 
+/** What a `KvIdempotencyStore` did since it was made (what `KvIdempotencyMetrics` reports). */
+export interface KvIdempotencyStats {
+  /** Lookups that found no key: the delivery's handler runs. */
+  checkedNew: number;
+  /** Lookups that found the key: a duplicate delivery, skipped. */
+  checkedDuplicate: number;
+  /** Keys recorded after a handler ran. */
+  recorded: number;
+  /** Records that found the key already there (another instance handled a redelivery first). */
+  recordExisted: number;
+  /** Lookups and records the bucket failed (the delivery is retried). */
+  errors: number;
+}
+
 /**
  * Idempotency keys in a NATS KV bucket: no database, keys expire by themselves. `record` is a KV
  * `create` (it fails when the key exists: "insert or ignore"), `seen` a `get`. Unlike the SQL store
@@ -40,6 +54,7 @@ export class KvIdempotencyStore implements IdempotencyStore<never> {
   private perKeyTtl?: string;
   /** The bucket's name, read at `init()` or by `bucketName()`. */
   private name?: string;
+  private readonly counts: KvIdempotencyStats = { checkedNew: 0, checkedDuplicate: 0, recorded: 0, recordExisted: 0, errors: 0 };
 
   constructor(options: KvIdempotencyStoreOptions) {
     const { bucket, ttl } = options ?? ({} as KvIdempotencyStoreOptions);
@@ -86,9 +101,26 @@ export class KvIdempotencyStore implements IdempotencyStore<never> {
     return (await this.lookup(key)) !== undefined;
   }
 
+  /** Counts since this store was made (plain numbers: kept whether or not anyone reads them). */
+  get stats(): Readonly<KvIdempotencyStats> {
+    return { ...this.counts };
+  }
+
+  /** The bucket's name once known (after `init()`), for labels. */
+  get knownBucketName(): string | undefined {
+    return this.name;
+  }
+
   async lookup(key: string): Promise<IdempotencyRecord | undefined> {
-    const entry = await this.bucket.get(kvKey(key));
-    if (!entry || entry.operation !== 'PUT') return undefined;
+    const entry = await this.bucket.get(kvKey(key)).catch((err: unknown) => {
+      this.counts.errors++;
+      throw err;
+    });
+    if (!entry || entry.operation !== 'PUT') {
+      this.counts.checkedNew++;
+      return undefined;
+    }
+    this.counts.checkedDuplicate++;
     const result = entry.length > 0 ? entry.string() : undefined;
     return { key, recordedAt: entry.created, ...(result !== undefined && { result }) };
   }
@@ -100,9 +132,14 @@ export class KvIdempotencyStore implements IdempotencyStore<never> {
       );
     try {
       await this.bucket.create(kvKey(key), options.result ?? '', this.perKeyTtl);
+      this.counts.recorded++;
       return true;
     } catch (err) {
-      if (exists(err)) return false;
+      if (exists(err)) {
+        this.counts.recordExisted++;
+        return false;
+      }
+      this.counts.errors++;
       throw err;
     }
   }

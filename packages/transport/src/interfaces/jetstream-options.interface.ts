@@ -1,3 +1,4 @@
+import type { FastBatchOptions } from './fast-batch-options.interface.js';
 import type { StreamConfig } from '@nats-io/jetstream';
 import type { ContractModuleOptions } from './contract-options.interface.js';
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
@@ -53,6 +54,8 @@ export interface StreamDeclaration extends StreamTopologyDeclaration, Connection
   allowMsgSchedules?: boolean;
   /** Atomic batch publish (`client.publishBatch()`; `allow_atomic`). Needs nats-server 2.12+. Default false. */
   allowAtomic?: boolean;
+  /** Fast-ingest batches (`client.publishFastBatch()`; `allow_batched`). Needs nats-server 2.14+. Default false. */
+  allowBatched?: boolean;
   /** Any other server stream config field, in the server's own names (e.g. `{ compression: 's2' }` on 2.10+). */
   extra?: Partial<StreamConfig>;
 }
@@ -94,6 +97,8 @@ export interface PublishDefaults {
   timeout?: Duration;
   /** Keep retrying timeouts and no-responders (same msgId) this long. Default `'15s'`, enough for a leader election. */
   retryBudget?: Duration;
+  /** Defaults of `client.publishFastBatch()` (fast ingest, nats-server 2.14+); see `FastBatchOptions`. */
+  fastBatch?: FastBatchOptions;
 }
 
 /** What a `JetStreamClient` uses (a publisher). */

@@ -3,4 +3,4 @@
  * @module @nest-jetstream/transport/kv
  */
 export { KvIdempotencyStore } from '../idempotency/kv-idempotency.store.js';
-export type { KvIdempotencyStoreOptions } from '../idempotency/kv-idempotency.store.js';
+export type { KvIdempotencyStoreOptions, KvIdempotencyStats } from '../idempotency/kv-idempotency.store.js';

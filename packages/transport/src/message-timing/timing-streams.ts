@@ -4,7 +4,7 @@ import { ProvisioningError } from '../errors/provisioning.error.js';
 import type { StreamDeclaration } from '../interfaces/jetstream-options.interface.js';
 import { describeValue } from '../errors/describe-value.js';
 import { versionAtLeast } from '../utils/server-version.js';
-import { ATOMIC_BATCH_MIN_SERVER } from '../utils/batch-limits.js';
+import { ATOMIC_BATCH_MIN_SERVER, FAST_BATCH_MIN_SERVER } from '../utils/batch-limits.js';
 import { MESSAGE_SCHEDULES_MIN_SERVER, MESSAGE_TTL_MIN_SERVER, scheduleSubjectsOf } from './timing-options.js';
 
 function flag(decl: StreamDeclaration, option: 'allowMsgTtl' | 'allowMsgSchedules', at: string): boolean {
@@ -66,6 +66,13 @@ export function assertDeclaredTimingSupported(streams: readonly StreamDeclaratio
         field: 'allow_atomic',
         feature: 'atomic batch publish',
         min: ATOMIC_BATCH_MIN_SERVER,
+      },
+      {
+        on: s.allowBatched === true || s.extra?.allow_batched === true,
+        option: 'allowBatched',
+        field: 'allow_batched',
+        feature: 'fast-ingest batches',
+        min: FAST_BATCH_MIN_SERVER,
       },
     ];
     for (const a of asks) {

@@ -32,3 +32,17 @@ export const OUTBOX_METRIC_NAMES = {
   failedPasses: 'outbox_failed_passes_total',
   pending: 'outbox_pending_events',
 } as const;
+
+/** The metrics `KvIdempotencyMetrics` exports (label `bucket`), without the prefix. */
+export const KV_IDEMPOTENCY_METRIC_NAMES = {
+  checks: 'kv_idempotency_checks_total',
+  records: 'kv_idempotency_records_total',
+  errors: 'kv_idempotency_errors_total',
+} as const;
+
+/** The metrics `CronMetrics` exports (label `service`), without the prefix. */
+export const CRON_METRIC_NAMES = {
+  scheduleChanges: 'cron_schedule_changes_total',
+  jobs: 'cron_jobs',
+  lastProvisioned: 'cron_last_provisioned_timestamp_seconds',
+} as const;

@@ -1,8 +1,7 @@
 import { Counter, Gauge, register as defaultRegistry, type Registry } from 'prom-client';
-import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
-import { describeValue } from '../errors/describe-value.js';
 import type { OutboxRelay } from '../outbox/outbox-relay.js';
-import { DEFAULT_METRIC_PREFIX, OUTBOX_METRIC_NAMES } from './metric-names.js';
+import { OUTBOX_METRIC_NAMES } from './metric-names.js';
+import { checkedPrefix } from './metric-prefix.js';
 
 /** Options of `OutboxRelayMetrics`. */
 export interface OutboxRelayMetricsOptions {
@@ -24,10 +23,7 @@ export class OutboxRelayMetrics {
 
   constructor(options: OutboxRelayMetricsOptions = {}) {
     const registry = options.registry ?? defaultRegistry;
-    const prefix = options.prefix ?? DEFAULT_METRIC_PREFIX;
-    if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
-      throw new JetStreamConfigError(`OutboxRelayMetrics: prefix ${describeValue(prefix)} is not a Prometheus name prefix; use letters, digits, "_" and ":".`);
-    }
+    const prefix = checkedPrefix('OutboxRelayMetrics', options.prefix);
     const relays = this.relays;
     const counter = (name: string, help: string, stat: RelayStat) =>
       new Counter({

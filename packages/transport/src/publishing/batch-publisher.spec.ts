@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { InvalidSubjectError } from '../errors/input.errors.js';
 import { BatchTooLargeError, BatchUnsupportedError } from './batch-publish.errors.js';
+import { StreamLookup } from './stream-lookup.js';
 import { BatchPublisher } from './batch-publisher.js';
 
 // The checks made before anything is sent: a connection that is never touched proves it.
@@ -14,7 +15,7 @@ const untouched = new Proxy(
     },
   },
 );
-const publisher = (version?: string) => new BatchPublisher(untouched as NatsConnection, untouched as JetStreamManager, 1000, () => version);
+const publisher = (version?: string) => new BatchPublisher(untouched as NatsConnection, new StreamLookup(untouched as JetStreamManager), 1000, () => version);
 const msg = (subject = 'orders.a') => ({ subject, payload: new Uint8Array([1]), options: {} });
 
 describe('BatchPublisher before sending', () => {

@@ -14,10 +14,9 @@
 //   version check before anything is sent.
 // The client's own `startBatch()` drops the server's error at the commit (it reports only a count
 // mismatch), so the protocol is spoken here, with core requests and the documented headers.
-import { JetStreamApiCodes, JetStreamApiError, PubHeaders, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
+import { JetStreamApiError, PubHeaders, type PubAck } from '@nats-io/jetstream';
 import { errors, headers as createHeaders, nuid, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
-import { NoStreamForSubjectError } from '../errors/provisioning.error.js';
 import { PublishFailedError } from '../errors/publish.errors.js';
 import { InvalidSubjectError } from '../errors/input.errors.js';
 import type { PublishObserver } from '../observability/instrumentation.interface.js';
@@ -32,7 +31,9 @@ import {
   BatchTooLargeError,
   BatchUnsupportedError,
 } from './batch-publish.errors.js';
-import { toHeaders, toPublishError } from './publisher.js';
+import { toPublishError } from './publisher.js';
+import { batchMessageHeaders } from './batch-message.js';
+import type { StreamFacts, StreamLookup } from './stream-lookup.js';
 import { ATOMIC_BATCH_MAX_MESSAGES, ATOMIC_BATCH_MIN_SERVER } from '../utils/batch-limits.js';
 
 const EXPECTATION_CODES = new Set([10060, 10070, 10071]);
@@ -59,12 +60,6 @@ export interface BatchPubAck {
   lastSeq: number;
 }
 
-interface StreamFacts {
-  name: string;
-  subjects: string[];
-  allowAtomic: boolean;
-}
-
 interface ServerReply {
   error?: { code: number; err_code: number; description: string };
   stream?: string;
@@ -73,13 +68,11 @@ interface ServerReply {
   count?: number;
 }
 
-/** Publishes atomic batches on one connection; streams are read once and matched locally. */
+/** Publishes atomic batches on one connection; streams are read once (`StreamLookup`) and matched locally. */
 export class BatchPublisher {
-  private readonly streams = new Map<string, StreamFacts>();
-
   constructor(
     private readonly nc: NatsConnection,
-    private readonly jsm: JetStreamManager,
+    private readonly streams: StreamLookup,
     private readonly timeoutMs: number,
     private readonly serverVersion: () => string | undefined,
     private readonly observer?: PublishObserver,
@@ -152,7 +145,7 @@ export class BatchPublisher {
     if (e.err_code === TOO_LARGE)
       return new BatchTooLargeError(count, Number(/(\d+)\s*$/.exec(e.description)?.[1] ?? ATOMIC_BATCH_MAX_MESSAGES), id, e.err_code);
     // The stream changed since it was read (allow_atomic, subjects): read it again next time.
-    this.streams.delete(stream.name);
+    this.streams.forget(stream.name);
     if (e.err_code === ATOMIC_DISABLED)
       return new BatchUnsupportedError(
         `Stream ${stream.name} does not allow atomic batches (allow_atomic): nothing was stored. Declare it with allowAtomic: true.`,
@@ -164,13 +157,8 @@ export class BatchPublisher {
   }
 
   private headersOf(m: EncodedBatchMessage, id: string, seq: number, commit: boolean): MsgHdrs {
-    const h = toHeaders(m.options.headers, m.subject) ?? createHeaders();
-    h.set(PubHeaders.MsgIdHdr, m.options.msgId ?? nuid.next());
-    const e = m.options.expect;
-    if (e?.stream) h.set(PubHeaders.ExpectedStreamHdr, e.stream);
-    if (e?.lastSequence !== undefined) h.set(PubHeaders.ExpectedLastSeqHdr, String(e.lastSequence));
-    if (e?.lastSubjectSequence !== undefined) h.set(PubHeaders.ExpectedLastSubjectSequenceHdr, String(e.lastSubjectSequence));
-    if (e?.lastMsgId) h.set(PubHeaders.ExpectedLastMsgIdHdr, e.lastMsgId);
+    const h = batchMessageHeaders(m.subject, m.options) ?? createHeaders();
+    if (!m.options.msgId) h.set(PubHeaders.MsgIdHdr, nuid.next());
     h.set('Nats-Batch-Id', id);
     h.set('Nats-Batch-Sequence', String(seq));
     if (commit) h.set('Nats-Batch-Commit', '1');
@@ -179,7 +167,7 @@ export class BatchPublisher {
 
   /** The one stream every subject of the batch goes to, with `allow_atomic`; typed errors otherwise, before anything is sent. */
   private async streamOf(messages: readonly EncodedBatchMessage[]): Promise<StreamFacts> {
-    const stream = await this.facts(messages[0].subject);
+    const stream = await this.streams.facts(messages[0].subject);
     if (!stream.allowAtomic)
       throw new BatchUnsupportedError(
         `Stream ${stream.name} (which captures "${messages[0].subject}") does not allow atomic batches (allow_atomic): nothing was sent. Declare it with allowAtomic: true (nats-server ${ATOMIC_BATCH_MIN_SERVER}+).`,
@@ -187,23 +175,9 @@ export class BatchPublisher {
       );
     for (const m of messages) {
       if (stream.subjects.some((f) => subjectMatches(f, m.subject))) continue;
-      const other = await this.facts(m.subject).catch(() => undefined);
+      const other = await this.streams.facts(m.subject).catch(() => undefined);
       throw new BatchMixedStreamsError(stream.name, m.subject, other?.name);
     }
     return stream;
-  }
-
-  private async facts(subject: string): Promise<StreamFacts> {
-    for (const f of this.streams.values()) if (f.subjects.some((s) => subjectMatches(s, subject))) return f;
-    try {
-      const name = await this.jsm.streams.find(subject);
-      const { config } = await this.jsm.streams.info(name);
-      const facts = { name, subjects: config.subjects ?? [], allowAtomic: (config as { allow_atomic?: boolean }).allow_atomic === true };
-      this.streams.set(name, facts);
-      return facts;
-    } catch (err) {
-      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) throw new NoStreamForSubjectError(subject);
-      throw toPublishError(err, subject, {});
-    }
   }
 }
