@@ -9,7 +9,7 @@ import { NatsCluster, natsServerBinaryVersion, resolveNatsServerBinary, waitFor 
 import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
 import { JetStreamClient } from '../client/jetstream.client.js';
-import { ATOMIC_BATCH_MIN_SERVER } from '../utils/batch-limits.js';
+import { ATOMIC_BATCH_MIN_SERVER, FAST_BATCH_MIN_SERVER } from '../utils/batch-limits.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { JetStreamCron } from '../cron/jetstream-cron.decorator.js';
 import { cronScheduleSubject, RECURRING_SCHEDULES_MIN_SERVER } from '../cron/cron-schedule.js';
@@ -22,7 +22,7 @@ import { SqlOutbox } from '../sql/sql-outbox.js';
 
 // #21's publishing features in one 3-node cluster (one cluster for the file, to keep CI short):
 // a cron job on an R3 stream with two replicas connected to different nodes (one schedule, each
-// tick handled once), and atomic batches on an R3 stream. On servers without them, their errors.
+// tick handled once), atomic and fast-ingest batches on an R3 stream. On servers without them, their errors.
 // The outbox relay and the KV idempotency store across a leader change of their R3 stream.
 const version = natsServerBinaryVersion(resolveNatsServerBinary());
 const seen: { seq: number; delivery: number }[] = [];
@@ -142,6 +142,24 @@ describe(`cron jobs and atomic batches in a 3-node cluster (nats-server ${versio
       const ack = await client.publishBatch(Array.from({ length: 100 }, (_, i) => ({ subject: `clusterbatch.${i % 3}`, data: i, msgId: `cb-${i}` })));
       expect(ack).toMatchObject({ stream: 'CLUSTERBATCH', count: 100, firstSeq: 1, lastSeq: 100 });
       expect((await jsm.streams.info('CLUSTERBATCH')).state.messages).toBe(100);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a fast-ingest batch on an R3 stream, connected to the second node, is stored whole and in order', async () => {
+    const client = new JetStreamClient({ connection: { servers: [cluster.urls[1]] } });
+    try {
+      if (!versionAtLeast(version, FAST_BATCH_MIN_SERVER)) {
+        await jsm.streams.add({ name: 'CLUSTERFAST', subjects: ['clusterfast.>'], num_replicas: 3 });
+        await expect(client.publishFastBatch([{ subject: 'clusterfast.a', data: 1 }])).rejects.toMatchObject({ code: 'FAST_BATCH_UNSUPPORTED', sent: 0 });
+        return;
+      }
+      await jsm.streams.add({ name: 'CLUSTERFAST', subjects: ['clusterfast.>'], num_replicas: 3, allow_batched: true });
+      const ack = await client.publishFastBatch(Array.from({ length: 500 }, (_, i) => ({ subject: `clusterfast.${i % 4}`, data: i, msgId: `cf-${i}` })));
+      expect(ack).toMatchObject({ stream: 'CLUSTERFAST', count: 500, lastSeq: 500, gaps: [] });
+      expect((await jsm.streams.info('CLUSTERFAST')).state.messages).toBe(500);
+      expect((await jsm.streams.getMessage('CLUSTERFAST', { seq: 500 }))?.json()).toBe(499);
     } finally {
       await client.close();
     }
