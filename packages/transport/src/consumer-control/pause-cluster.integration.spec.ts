@@ -17,10 +17,12 @@ import { versionAtLeast } from '../utils/server-version.js';
 // Pause needs nats-server 2.11: on older servers no cluster is started (pause.integration.spec.ts
 // checks their error), so the oldest-server pass costs nothing; nor on the NestJS 11 pass, which
 // runs the same server (what is tested here is the server's replicated state, not Nest's).
+// The same app has a batch handler: its batches on the R3 stream go on across a stream-leader move.
 
 const version = natsServerBinaryVersion(resolveNatsServerBinary());
 const supported = versionAtLeast(version, CONSUMER_FEATURES.pause.minServer) && process.env.NEST_COMPAT !== '11';
 const handled: number[] = [];
+const bulk: number[] = [];
 const STREAM = 'PAUSECLUSTER';
 const DURABLE = 'pause-cluster__pausecluster_work';
 
@@ -30,12 +32,17 @@ class PausedController {
   work(@Payload() data: { n: number }) {
     handled.push(data.n);
   }
+
+  @JetStreamEvent('pausecluster.bulk', { batch: { size: 10, maxWait: '100ms' } })
+  bulk(@Payload() items: { n: number }[]) {
+    bulk.push(...items.map((i) => i.n));
+  }
 }
 
 @Module({ controllers: [PausedController] })
 class PausedModule {}
 
-describe(`a paused consumer across leader changes in a 3-node cluster (nats-server ${version})`, () => {
+describe(`a paused consumer and a batch handler across leader changes in a 3-node cluster (nats-server ${version})`, () => {
   let cluster: NatsCluster | undefined;
   let nc: NatsConnection;
   let jsm: JetStreamManager;
@@ -112,5 +119,33 @@ describe(`a paused consumer across leader changes in a 3-node cluster (nats-serv
       const info = await consumerInfo();
       return info.num_pending === 0 && info.num_ack_pending === 0;
     });
+  }, 120_000);
+
+  it('a batch handler on the R3 stream handles every message across a stream-leader move, each acknowledged', async () => {
+    if (!supported) return;
+    expect(app).toBeDefined();
+    const js = jetstream(nc);
+    const publish = async (from: number) => {
+      for (let n = from; n < from + 30; n++) await js.publish('pausecluster.bulk', JSON.stringify({ n }));
+    };
+    await publish(0);
+    await waitFor('the first 30 handled in batches', () => new Set(bulk).size >= 30, { timeout: 30_000 });
+    await moveLeader(`stream ${STREAM}`, `$JS.API.STREAM.LEADER.STEPDOWN.${STREAM}`, async () => (await jsm.streams.info(STREAM)).cluster?.leader);
+    // A publish right after the election may meet the stream still settling: retried, as a producer would.
+    await waitFor(
+      'the next 30 published',
+      () =>
+        publish(30).then(
+          () => true,
+          () => false,
+        ),
+      { timeout: 30_000, interval: 200 },
+    );
+    await waitFor('all 60 handled', () => new Set(bulk).size === 60, { timeout: 30_000 });
+    await waitFor('nothing left pending on the batch consumer', async () => {
+      const info = await jsm.consumers.info(STREAM, 'pause-cluster__pausecluster_bulk');
+      return info.num_pending === 0 && info.num_ack_pending === 0;
+    });
+    expect([...new Set(bulk)].sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, n) => n));
   }, 120_000);
 });
