@@ -14,6 +14,21 @@ const NEST_VERSION = process.env.NEST_COMPAT === '11' ? '11' : '12';
 
 /** `drain` or `publish` to run one half only; `batch`: the batch handler's drain beside the single-message one and raw. */
 const ONLY = process.env.BENCH_ONLY;
+
+type DrainName = 'raw' | 'ours' | 'pipeline' | 'rawDefaults' | 'defaults' | 'guard' | 'pipe' | 'interceptor';
+
+/** BENCH_DRAINS=raw,guard,…: only these drains (bench/targets.ts runs the ones #24's targets name); the others print as "-". */
+function pickDrains(all: Record<DrainName, () => Promise<Measure>>): Record<DrainName, () => Promise<Measure>> {
+  const wanted = process.env.BENCH_DRAINS?.split(',').map((s) => s.trim());
+  if (!wanted) return all;
+  const unknown = wanted.filter((w) => !(w in all));
+  if (unknown.length) throw new Error(`BENCH_DRAINS: unknown drain(s) ${unknown.join(', ')}; known: ${Object.keys(all).join(', ')}`);
+  // Typed as the full record for runRound; the results are read as partial (a drain not run is undefined).
+  return Object.fromEntries(Object.entries(all).filter(([name]) => wanted.includes(name))) as Record<DrainName, () => Promise<Measure>>;
+}
+
+const rate = (m?: Measure) => (m ? m.rate.toFixed(0) : '-');
+const cpu = (m?: Measure) => (m ? m.cpuUs.toFixed(1) : '-');
 async function rawDrain(js: RawJs, jsm: JetStreamManager): Promise<Measure> {
   // The same consumer config as ours: filter_subject included (it changes the server's delivery path).
   await jsm.consumers.add('DRAIN', { durable_name: 'raw', ack_policy: AckPolicy.Explicit, max_ack_pending: ACK_PENDING, filter_subject: 'bench.drain' });
@@ -110,7 +125,7 @@ async function main(): Promise<void> {
     progress('warmed up');
   }
 
-  const drains: Record<'raw' | 'ours' | 'pipeline' | 'rawDefaults' | 'defaults' | 'guard' | 'pipe' | 'interceptor', () => Promise<Measure>> = {
+  const allDrains: Record<DrainName, () => Promise<Measure>> = {
     raw: () => rawDrain(js, jsm),
     // Both sides with their defaults: a handler with no options (adaptive prefetch) against consume() with none.
     rawDefaults: () => rawDefaultsDrain(js, jsm),
@@ -123,6 +138,7 @@ async function main(): Promise<void> {
     pipe: () => drainThroughNest(server.url, jsm, {}, 'pipe'),
     interceptor: () => drainThroughNest(server.url, jsm, {}, 'interceptor'),
   };
+  const drains = pickDrains(allDrains);
   if (ONLY !== 'publish') {
     await fill(nc, jsm);
     for (const drain of Object.values(drains)) await drain();
@@ -132,7 +148,7 @@ async function main(): Promise<void> {
   const drainRows: string[][] = [];
   const enhancerRows: string[][] = [];
   const pubRows: string[][] = [];
-  const ratio = (ours: Measure, raw: Measure) => (ours.rate / raw.rate).toFixed(2);
+  const ratio = (ours?: Measure, raw?: Measure) => (ours && raw ? (ours.rate / raw.rate).toFixed(2) : '-');
   for (let round = 1; round <= ROUNDS; round++) {
     if (ONLY !== 'drain') {
       const phases = pubPhases(`${round}`);
@@ -152,24 +168,25 @@ async function main(): Promise<void> {
     if (ONLY !== 'publish') {
       // Each drain reads the same backlog (filled once per round) through its own durable.
       await fill(nc, jsm);
-      const m = await runRound(round, 'drain', drains, () => Promise.resolve());
+      const m: Partial<Record<DrainName, Measure>> = await runRound(round, 'drain', drains, () => Promise.resolve());
       drainRows.push([
         `${round}`,
-        m.raw.rate.toFixed(0),
-        m.ours.rate.toFixed(0),
+        rate(m.raw),
+        rate(m.ours),
         ratio(m.ours, m.raw),
-        m.pipeline.rate.toFixed(0),
+        rate(m.pipeline),
         ratio(m.pipeline, m.raw),
-        ...[m.raw, m.ours, m.pipeline].map((x) => x.cpuUs.toFixed(1)),
-        m.rawDefaults.rate.toFixed(0),
-        m.defaults.rate.toFixed(0),
+        ...[m.raw, m.ours, m.pipeline].map(cpu),
+        rate(m.rawDefaults),
+        rate(m.defaults),
         ratio(m.defaults, m.rawDefaults),
+        ...[m.rawDefaults, m.defaults].map(cpu),
       ]);
       enhancerRows.push([
         `${round}`,
-        m.raw.rate.toFixed(0),
-        ...[m.guard, m.pipe, m.interceptor].flatMap((x) => [x.rate.toFixed(0), ratio(x, m.raw)]),
-        ...[m.raw, m.guard, m.pipe, m.interceptor].map((x) => x.cpuUs.toFixed(1)),
+        rate(m.raw),
+        ...[m.guard, m.pipe, m.interceptor].flatMap((x) => [rate(x), ratio(x, m.raw)]),
+        ...[m.raw, m.guard, m.pipe, m.interceptor].map(cpu),
       ]);
     }
   }
@@ -196,6 +213,8 @@ async function main(): Promise<void> {
         'raw, defaults',
         'ours, defaults',
         'ratio defaults',
+        'raw defaults CPU µs',
+        'ours defaults CPU µs',
       ],
       drainRows,
     );
