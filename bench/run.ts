@@ -15,6 +15,9 @@ const NEST_VERSION = process.env.NEST_COMPAT === '11' ? '11' : '12';
 /** `drain` or `publish` to run one half only; `batch`: the batch handler's drain beside the single-message one and raw. */
 const ONLY = process.env.BENCH_ONLY;
 
+/** BENCH_ENHANCERS=nest: the enhancer drains through Nest's pipeline (`directCalls: false`, as before #24), for before/after pairs. */
+const ENHANCED = process.env.BENCH_ENHANCERS === 'nest' ? { directCalls: false } : {};
+
 type DrainName = 'raw' | 'ours' | 'pipeline' | 'rawDefaults' | 'defaults' | 'guard' | 'pipe' | 'interceptor';
 
 /** BENCH_DRAINS=raw,guard,…: only these drains (bench/targets.ts runs the ones #24's targets name); the others print as "-". */
@@ -134,9 +137,9 @@ async function main(): Promise<void> {
     ours: () => drainThroughNest(server.url, jsm, { directCalls: true }),
     pipeline: () => drainThroughNest(server.url, jsm, { directCalls: false }),
     // The tuned handler behind one no-op guard, pipe or interceptor (Nest's pipeline, with what it runs around the method).
-    guard: () => drainThroughNest(server.url, jsm, {}, 'guard'),
-    pipe: () => drainThroughNest(server.url, jsm, {}, 'pipe'),
-    interceptor: () => drainThroughNest(server.url, jsm, {}, 'interceptor'),
+    guard: () => drainThroughNest(server.url, jsm, ENHANCED, 'guard'),
+    pipe: () => drainThroughNest(server.url, jsm, ENHANCED, 'pipe'),
+    interceptor: () => drainThroughNest(server.url, jsm, ENHANCED, 'interceptor'),
   };
   const drains = pickDrains(allDrains);
   if (ONLY !== 'publish') {

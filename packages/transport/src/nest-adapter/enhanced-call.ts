@@ -75,10 +75,13 @@ export function enhancedCall(view: RpcHandlerView, enhancers: RpcEnhancers): Dir
       (pending ??= []).push(
         rest
           .reduce<Promise<unknown>>(async (acc, pipe) => pipe.transform(await acc, metadata), Promise.resolve(value))
-          .then((v) => (callArgs[index] = v), (err: unknown) => {
-            if (pipes.length) notePipeRejection(err);
-            throw err;
-          }),
+          .then(
+            (v) => (callArgs[index] = v),
+            (err: unknown) => {
+              if (pipes.length) notePipeRejection(err);
+              throw err;
+            },
+          ),
       );
     }
     return pending ? Promise.all(pending).then(() => callArgs) : callArgs;

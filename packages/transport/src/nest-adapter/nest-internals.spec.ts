@@ -15,14 +15,13 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { PipesConsumer } from '@nestjs/core/pipes/pipes-consumer.js';
-import { BaseRpcExceptionFilter, Ctx, Payload, Server, type MessageHandler } from '@nestjs/microservices';
+import { BaseRpcExceptionFilter, Ctx, Payload } from '@nestjs/microservices';
 import { ListenersController } from '@nestjs/microservices/listeners-controller.js';
 import { IsString } from 'class-validator';
 import { lastValueFrom, isObservable } from 'rxjs';
-import { JETSTREAM_METHOD_KEY } from '../constants.js';
+import { ProbeServer, runProbe } from '../__fixtures__/probe-server.js';
 import { createTestContext } from '../ctx-host/test-context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
-import { planDirectCall, type DirectCallPlan } from '../server/direct-call.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
 import { requestPatterns } from '../server/request-subjects.js';
 import { isUnrecoverable } from '../settlement/settle-policy.js';
@@ -104,44 +103,8 @@ class RecordController {
 @Module({ controllers: [ProbeController, RecordController] })
 class ProbeModule {}
 
-/** A server Nest registers handlers on like any, given the adapter as JetStreamServer is. */
-class ProbeServer extends Server {
-  override readonly propagatesEventHandlerErrors = true;
-  readonly plans = new Map<string, DirectCallPlan>();
-  readonly callbacks = new Map<string, MessageHandler>();
-  /** The PipesConsumer of this microservice's RPC context creator, as the registration shows it. */
-  pipesConsumer?: object;
-  override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
-    const listeners = registrationOf(this)?.listeners as { contextCreator?: { pipesConsumer?: object } } | undefined;
-    this.pipesConsumer ??= listeners?.contextCreator?.pipesConsumer;
-    this.plans.set(String(pattern), planDirectCall(registrationOf(this), extras[JETSTREAM_METHOD_KEY] as string | undefined));
-    this.callbacks.set(String(pattern), callback);
-    super.addHandler(pattern, callback, isEventHandler, extras);
-  }
-  listen(callback: () => void): void {
-    callback();
-  }
-  close(): void {}
-  on(): never {
-    throw new Error('not used');
-  }
-  unwrap<T>(): T {
-    throw new Error('not used');
-  }
-}
-
 /** Runs Nest's handler for `pattern` the way the consumer runner does: resolves to what it returned or threw. */
-async function run(server: ProbeServer, pattern: string, data: unknown): Promise<{ error?: unknown; handlerError?: unknown; value?: unknown }> {
-  const { ctx } = createTestContext({ subject: pattern });
-  const handler = server.callbacks.get(pattern);
-  if (!handler) throw new Error(`no handler for ${pattern}`);
-  try {
-    const result: unknown = await handler(data, ctx);
-    return { value: isObservable(result) ? await lastValueFrom(result) : result };
-  } catch (error) {
-    return { error, handlerError: ctx.handlerError };
-  }
-}
+const run = (server: ProbeServer, pattern: string, data: unknown) => runProbe(server, pattern, data);
 
 describe('nest-internals: what the library relies on in Nest', () => {
   const unpatched = originals();
@@ -197,12 +160,14 @@ describe('nest-internals: what the library relies on in Nest', () => {
     expect(FORBIDDEN_MESSAGE).toBe('Forbidden resource');
   });
 
-  it('a pipe rejection is noted on the library-run path too (notePipeRejection), the handler\'s own 400 is not', async () => {
+  it("a pipe rejection is noted on the library-run path too (notePipeRejection), the handler's own 400 is not", async () => {
     const plan = server.plans.get('probe.validated');
     if (!plan || !('call' in plan)) throw new Error('probe.validated has no direct call');
     const runPlan = async (data: unknown) => {
       const { ctx } = createTestContext({ subject: 'probe.validated' });
-      const result: unknown = await Promise.resolve(plan.call(data, ctx)).then((r) => (isObservable(r) ? lastValueFrom(r) : r)).catch(() => undefined);
+      const result: unknown = await Promise.resolve(plan.call(data, ctx))
+        .then((r) => (isObservable(r) ? lastValueFrom(r) : r))
+        .catch(() => undefined);
       return { result, handlerError: ctx.handlerError };
     };
     expect(isPipeRejection((await runPlan({ id: 7 })).handlerError)).toBe(true);

@@ -260,7 +260,9 @@ export function rpcHandlerView(registration: Registration | undefined, methodKey
   const meta = creator.getMetadata(instance, methodKey, DEFAULT_CALLBACK_METADATA, 'rpc') as {
     argsLength?: unknown;
     paramtypes?: unknown;
-    getParamsMetadata?: (moduleKey: string) => ({ index?: unknown; extractValue?: unknown; pipes?: unknown[]; type?: unknown; data?: unknown } | undefined)[] | undefined;
+    getParamsMetadata?: (
+      moduleKey: string,
+    ) => ({ index?: unknown; extractValue?: unknown; pipes?: unknown[]; type?: unknown; data?: unknown } | undefined)[] | undefined;
   };
   const params = meta?.getParamsMetadata?.(moduleKey) ?? [];
   if (count(pipes) > 0 || params.some((p) => count(p?.pipes ?? []) > 0)) enhancing.push('pipes');

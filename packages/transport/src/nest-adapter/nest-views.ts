@@ -53,4 +53,3 @@ export interface NestAdapterLease {
   listening(): void;
   release(): void;
 }
-
