@@ -2,6 +2,7 @@
 //   npm run bench            (100k messages of 1 KiB, 6 rounds; BENCH_MESSAGES / BENCH_ROUNDS to change; NEST_COMPAT=11 for NestJS 11)
 // Drains are timed from the first message handled to the last, for both. Prints msgs/s and the ratio to raw. Not a test: nothing here passes or fails on speed.
 import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
 import { AckPolicy, jetstream, jetstreamManager, type JetStreamClient as RawJs, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { NatsServer } from '@nest-jetstream/testing';
@@ -28,6 +29,24 @@ function pickDrains(all: Record<DrainName, () => Promise<Measure>>): Record<Drai
   if (unknown.length) throw new Error(`BENCH_DRAINS: unknown drain(s) ${unknown.join(', ')}; known: ${Object.keys(all).join(', ')}`);
   // Typed as the full record for runRound; the results are read as partial (a drain not run is undefined).
   return Object.fromEntries(Object.entries(all).filter(([name]) => wanted.includes(name))) as Record<DrainName, () => Promise<Measure>>;
+}
+
+/** For bench/targets.ts: each drain's per-round ratio to raw (defaults to raw's defaults) and CPU µs, as JSON. */
+function writeSummary(path: string, drainRows: string[][], enhancerRows: string[][]): void {
+  const col = (rows: string[][], i: number) => rows.map((r) => Number(r[i]));
+  const summary = {
+    nest: NEST_VERSION,
+    ratio: { defaults: col(drainRows, 11), guard: col(enhancerRows, 3), pipe: col(enhancerRows, 5), interceptor: col(enhancerRows, 7) },
+    cpuUs: {
+      raw: col(drainRows, 6),
+      rawDefaults: col(drainRows, 12),
+      defaults: col(drainRows, 13),
+      guard: col(enhancerRows, 9),
+      pipe: col(enhancerRows, 10),
+      interceptor: col(enhancerRows, 11),
+    },
+  };
+  writeFileSync(path, JSON.stringify(summary));
 }
 
 const rate = (m?: Measure) => (m ? m.rate.toFixed(0) : '-');
@@ -193,6 +212,7 @@ async function main(): Promise<void> {
       ]);
     }
   }
+  if (process.env.BENCH_SUMMARY) writeSummary(process.env.BENCH_SUMMARY, drainRows, enhancerRows);
   await client.close();
   await ncLean.close();
   await nc.close();
