@@ -2,7 +2,6 @@ import { AsyncResource } from 'node:async_hooks';
 import type { CallHandler, ExecutionContext } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
 import { catchError, from, isObservable, lastValueFrom, mergeAll, Observable, of, throwError } from 'rxjs';
-import type { DirectCall } from '../bindings/handler-binding.js';
 import { FORBIDDEN_MESSAGE, notePipeRejection } from './nest-internals.js';
 import type { RpcEnhancers, RpcHandlerView } from './nest-views.js';
 
@@ -46,7 +45,7 @@ function resultOf(result: unknown): Observable<unknown> {
 }
 
 /** Builds the call of a handler whose enhancers Nest resolved (`view.enhancers`). */
-export function enhancedCall(view: RpcHandlerView, enhancers: RpcEnhancers): DirectCall {
+export function enhancedCall(view: RpcHandlerView, enhancers: RpcEnhancers): (data: unknown, ctx: object) => unknown {
   const { instance, method, params, argsLength } = view;
   const { guards, interceptors, paramPipes, createContext } = enhancers;
   const { fail, settled } = exceptionRoute(view);

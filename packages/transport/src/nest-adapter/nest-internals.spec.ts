@@ -25,7 +25,7 @@ import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
 import { requestPatterns } from '../server/request-subjects.js';
 import { isUnrecoverable } from '../settlement/settle-policy.js';
-import { appContainerOf, attachNestAdapter, FORBIDDEN_MESSAGE, isPipeRejection, PrototypePatch, registrationOf } from './nest-internals.js';
+import { appContainerOf, attachNestAdapter, FORBIDDEN_MESSAGE, isPipeRejection, PrototypePatch } from './nest-internals.js';
 
 // Pins what nest-internals.ts relies on in Nest: run on Nest 12 and with NEST_COMPAT=11 on Nest 11.
 // A Nest version that renames, moves or reshapes any of it fails here first.
