@@ -71,7 +71,11 @@ export async function runRound<K extends string>(
 export function printTable(title: string, head: string[], rows: string[][]): void {
   const ratioColumns = new Set(head.flatMap((h, i) => (h.startsWith('ratio') ? [i] : [])));
   const median = (col: number) => {
-    const v = rows.map((r) => Number(r[col])).sort((a, b) => a - b);
+    const v = rows
+      .map((r) => Number(r[col]))
+      .filter((x) => !Number.isNaN(x))
+      .sort((a, b) => a - b);
+    if (!v.length) return '-';
     const m = v.length / 2;
     return (v.length % 2 ? v[Math.floor(m)] : (v[m - 1] + v[m]) / 2).toFixed(ratioColumns.has(col) ? 2 : 1);
   };

@@ -47,10 +47,13 @@ class BenchController {
   }
 }
 
-/** The same trivial handler with every option left at its default (what users keep). */
+/** The same trivial handler with every option left at its default (what users keep); BENCH_DEFAULTS_MAX_ACK_PENDING sets that one option (bench/RESULTS.md, #24). */
 @Controller()
 class DefaultsController {
-  @JetStreamEvent('bench.drain', { durable: 'ours_defaults' })
+  @JetStreamEvent('bench.drain', {
+    durable: 'ours_defaults',
+    ...(process.env.BENCH_DEFAULTS_MAX_ACK_PENDING ? { maxAckPending: Number(process.env.BENCH_DEFAULTS_MAX_ACK_PENDING) } : {}),
+  })
   handle(@Payload() _data: Uint8Array) {
     count();
   }

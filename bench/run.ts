@@ -2,6 +2,7 @@
 //   npm run bench            (100k messages of 1 KiB, 6 rounds; BENCH_MESSAGES / BENCH_ROUNDS to change; NEST_COMPAT=11 for NestJS 11)
 // Drains are timed from the first message handled to the last, for both. Prints msgs/s and the ratio to raw. Not a test: nothing here passes or fails on speed.
 import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
 import { AckPolicy, jetstream, jetstreamManager, type JetStreamClient as RawJs, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { NatsServer } from '@nest-jetstream/testing';
@@ -14,6 +15,42 @@ const NEST_VERSION = process.env.NEST_COMPAT === '11' ? '11' : '12';
 
 /** `drain` or `publish` to run one half only; `batch`: the batch handler's drain beside the single-message one and raw. */
 const ONLY = process.env.BENCH_ONLY;
+
+/** BENCH_ENHANCERS=nest: the enhancer drains through Nest's pipeline (`directCalls: false`, as before #24), for before/after pairs. */
+const ENHANCED = process.env.BENCH_ENHANCERS === 'nest' ? { directCalls: false } : {};
+
+type DrainName = 'raw' | 'ours' | 'pipeline' | 'rawDefaults' | 'defaults' | 'guard' | 'pipe' | 'interceptor';
+
+/** BENCH_DRAINS=raw,guard,…: only these drains (bench/targets.ts runs the ones #24's targets name); the others print as "-". */
+function pickDrains(all: Record<DrainName, () => Promise<Measure>>): Record<DrainName, () => Promise<Measure>> {
+  const wanted = process.env.BENCH_DRAINS?.split(',').map((s) => s.trim());
+  if (!wanted) return all;
+  const unknown = wanted.filter((w) => !(w in all));
+  if (unknown.length) throw new Error(`BENCH_DRAINS: unknown drain(s) ${unknown.join(', ')}; known: ${Object.keys(all).join(', ')}`);
+  // Typed as the full record for runRound; the results are read as partial (a drain not run is undefined).
+  return Object.fromEntries(Object.entries(all).filter(([name]) => wanted.includes(name))) as Record<DrainName, () => Promise<Measure>>;
+}
+
+/** For bench/targets.ts: each drain's per-round ratio to raw (defaults to raw's defaults) and CPU µs, as JSON. */
+function writeSummary(path: string, drainRows: string[][], enhancerRows: string[][]): void {
+  const col = (rows: string[][], i: number) => rows.map((r) => Number(r[i]));
+  const summary = {
+    nest: NEST_VERSION,
+    ratio: { defaults: col(drainRows, 11), guard: col(enhancerRows, 3), pipe: col(enhancerRows, 5), interceptor: col(enhancerRows, 7) },
+    cpuUs: {
+      raw: col(drainRows, 6),
+      rawDefaults: col(drainRows, 12),
+      defaults: col(drainRows, 13),
+      guard: col(enhancerRows, 9),
+      pipe: col(enhancerRows, 10),
+      interceptor: col(enhancerRows, 11),
+    },
+  };
+  writeFileSync(path, JSON.stringify(summary));
+}
+
+const rate = (m?: Measure) => (m ? m.rate.toFixed(0) : '-');
+const cpu = (m?: Measure) => (m ? m.cpuUs.toFixed(1) : '-');
 async function rawDrain(js: RawJs, jsm: JetStreamManager): Promise<Measure> {
   // The same consumer config as ours: filter_subject included (it changes the server's delivery path).
   await jsm.consumers.add('DRAIN', { durable_name: 'raw', ack_policy: AckPolicy.Explicit, max_ack_pending: ACK_PENDING, filter_subject: 'bench.drain' });
@@ -110,7 +147,7 @@ async function main(): Promise<void> {
     progress('warmed up');
   }
 
-  const drains: Record<'raw' | 'ours' | 'pipeline' | 'rawDefaults' | 'defaults' | 'guard' | 'pipe' | 'interceptor', () => Promise<Measure>> = {
+  const allDrains: Record<DrainName, () => Promise<Measure>> = {
     raw: () => rawDrain(js, jsm),
     // Both sides with their defaults: a handler with no options (adaptive prefetch) against consume() with none.
     rawDefaults: () => rawDefaultsDrain(js, jsm),
@@ -119,10 +156,11 @@ async function main(): Promise<void> {
     ours: () => drainThroughNest(server.url, jsm, { directCalls: true }),
     pipeline: () => drainThroughNest(server.url, jsm, { directCalls: false }),
     // The tuned handler behind one no-op guard, pipe or interceptor (Nest's pipeline, with what it runs around the method).
-    guard: () => drainThroughNest(server.url, jsm, {}, 'guard'),
-    pipe: () => drainThroughNest(server.url, jsm, {}, 'pipe'),
-    interceptor: () => drainThroughNest(server.url, jsm, {}, 'interceptor'),
+    guard: () => drainThroughNest(server.url, jsm, ENHANCED, 'guard'),
+    pipe: () => drainThroughNest(server.url, jsm, ENHANCED, 'pipe'),
+    interceptor: () => drainThroughNest(server.url, jsm, ENHANCED, 'interceptor'),
   };
+  const drains = pickDrains(allDrains);
   if (ONLY !== 'publish') {
     await fill(nc, jsm);
     for (const drain of Object.values(drains)) await drain();
@@ -132,7 +170,7 @@ async function main(): Promise<void> {
   const drainRows: string[][] = [];
   const enhancerRows: string[][] = [];
   const pubRows: string[][] = [];
-  const ratio = (ours: Measure, raw: Measure) => (ours.rate / raw.rate).toFixed(2);
+  const ratio = (ours?: Measure, raw?: Measure) => (ours && raw ? (ours.rate / raw.rate).toFixed(2) : '-');
   for (let round = 1; round <= ROUNDS; round++) {
     if (ONLY !== 'drain') {
       const phases = pubPhases(`${round}`);
@@ -152,27 +190,29 @@ async function main(): Promise<void> {
     if (ONLY !== 'publish') {
       // Each drain reads the same backlog (filled once per round) through its own durable.
       await fill(nc, jsm);
-      const m = await runRound(round, 'drain', drains, () => Promise.resolve());
+      const m: Partial<Record<DrainName, Measure>> = await runRound(round, 'drain', drains, () => Promise.resolve());
       drainRows.push([
         `${round}`,
-        m.raw.rate.toFixed(0),
-        m.ours.rate.toFixed(0),
+        rate(m.raw),
+        rate(m.ours),
         ratio(m.ours, m.raw),
-        m.pipeline.rate.toFixed(0),
+        rate(m.pipeline),
         ratio(m.pipeline, m.raw),
-        ...[m.raw, m.ours, m.pipeline].map((x) => x.cpuUs.toFixed(1)),
-        m.rawDefaults.rate.toFixed(0),
-        m.defaults.rate.toFixed(0),
+        ...[m.raw, m.ours, m.pipeline].map(cpu),
+        rate(m.rawDefaults),
+        rate(m.defaults),
         ratio(m.defaults, m.rawDefaults),
+        ...[m.rawDefaults, m.defaults].map(cpu),
       ]);
       enhancerRows.push([
         `${round}`,
-        m.raw.rate.toFixed(0),
-        ...[m.guard, m.pipe, m.interceptor].flatMap((x) => [x.rate.toFixed(0), ratio(x, m.raw)]),
-        ...[m.raw, m.guard, m.pipe, m.interceptor].map((x) => x.cpuUs.toFixed(1)),
+        rate(m.raw),
+        ...[m.guard, m.pipe, m.interceptor].flatMap((x) => [rate(x), ratio(x, m.raw)]),
+        ...[m.raw, m.guard, m.pipe, m.interceptor].map(cpu),
       ]);
     }
   }
+  if (process.env.BENCH_SUMMARY) writeSummary(process.env.BENCH_SUMMARY, drainRows, enhancerRows);
   await client.close();
   await ncLean.close();
   await nc.close();
@@ -196,6 +236,8 @@ async function main(): Promise<void> {
         'raw, defaults',
         'ours, defaults',
         'ratio defaults',
+        'raw defaults CPU µs',
+        'ours defaults CPU µs',
       ],
       drainRows,
     );

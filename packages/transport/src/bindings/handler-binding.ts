@@ -45,12 +45,15 @@ export interface HandlerBinding {
   codec?: JetStreamCodec;
   handler: MessageHandler;
   /**
-   * How the handler is called: `'direct'` (the method itself; Nest would run no guard, interceptor
-   * or pipe for it; exception filters still run) or `'pipeline'` (through Nest's RPC pipeline).
+   * How the handler is called: `'direct'` (the method itself, with the guards, interceptors and
+   * pipes Nest resolved for it run by the library; exception filters still run) or `'pipeline'`
+   * (through Nest's RPC pipeline).
    */
   invocation: 'direct' | 'pipeline';
-  /** With `invocation: 'pipeline'`, why (e.g. `'guards, pipes'`, `'directCalls: false'`). */
+  /** With `invocation: 'pipeline'`, why (e.g. `'pre-request hooks'`, `'directCalls: false'`). */
   pipelineReason?: string;
+  /** With `invocation: 'direct'`, the enhancers the library runs around the method, as Nest resolved them (e.g. `'guards, pipes'`). */
+  enhancers?: string;
   /** @internal The direct call, when `invocation` is `'direct'`. */
   direct?: DirectCall;
   /** A singleton or overflow handler's priority group (docs/consumer-control.md). */

@@ -1,19 +1,31 @@
 import 'reflect-metadata';
-import { BadRequestException, CanActivate, Controller, Injectable, Module, UseGuards, UsePipes, ValidationPipe, type INestMicroservice } from '@nestjs/common';
+import {
+  BadRequestException,
+  CanActivate,
+  Controller,
+  Injectable,
+  Module,
+  UseGuards,
+  UsePipes,
+  ValidationPipe,
+  type ArgumentMetadata,
+  type ExecutionContext,
+  type INestMicroservice,
+  type PipeTransform,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { PipesConsumer } from '@nestjs/core/pipes/pipes-consumer.js';
-import { BaseRpcExceptionFilter, Ctx, Payload, Server, type MessageHandler } from '@nestjs/microservices';
+import { BaseRpcExceptionFilter, Ctx, Payload } from '@nestjs/microservices';
 import { ListenersController } from '@nestjs/microservices/listeners-controller.js';
 import { IsString } from 'class-validator';
 import { lastValueFrom, isObservable } from 'rxjs';
-import { JETSTREAM_METHOD_KEY } from '../constants.js';
+import { ProbeServer, runProbe } from '../__fixtures__/probe-server.js';
 import { createTestContext } from '../ctx-host/test-context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
-import { planDirectCall, type DirectCallPlan } from '../server/direct-call.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
 import { requestPatterns } from '../server/request-subjects.js';
 import { isUnrecoverable } from '../settlement/settle-policy.js';
-import { appContainerOf, attachNestAdapter, isPipeRejection, PrototypePatch, registrationOf } from './nest-internals.js';
+import { appContainerOf, attachNestAdapter, FORBIDDEN_MESSAGE, isPipeRejection, PrototypePatch } from './nest-internals.js';
 
 // Pins what nest-internals.ts relies on in Nest: run on Nest 12 and with NEST_COMPAT=11 on Nest 11.
 // A Nest version that renames, moves or reshapes any of it fails here first.
@@ -57,47 +69,42 @@ class ProbeController {
   }
 }
 
-@Module({ controllers: [ProbeController] })
+/** What the recording guard and pipe saw, tagged with the payload's id (which path ran them). */
+const recorded: { id: unknown; what: string }[] = [];
+
+@Injectable()
+class RecordGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const data = context.switchToRpc().getData<{ id: unknown }>();
+    recorded.push({ id: data.id, what: `guard:${context.getType()}:${context.getClass().name}.${context.getHandler().name}` });
+    return true;
+  }
+}
+
+@Injectable()
+class RecordPipe implements PipeTransform {
+  transform(value: unknown, meta: ArgumentMetadata): unknown {
+    const id = (value as { id?: unknown } | null)?.id ?? (recorded.at(-1)?.id as unknown);
+    recorded.push({ id, what: `pipe:${meta.type}:${meta.metatype?.name}` });
+    return value;
+  }
+}
+
+@Controller()
+class RecordController {
+  @JetStreamEvent('probe.recorded')
+  @UseGuards(RecordGuard)
+  @UsePipes(RecordPipe)
+  handle(@Payload() dto: OrderDto, @Ctx() _ctx: unknown) {
+    return dto.id;
+  }
+}
+
+@Module({ controllers: [ProbeController, RecordController] })
 class ProbeModule {}
 
-/** A server Nest registers handlers on like any, given the adapter as JetStreamServer is. */
-class ProbeServer extends Server {
-  override readonly propagatesEventHandlerErrors = true;
-  readonly plans = new Map<string, DirectCallPlan>();
-  readonly callbacks = new Map<string, MessageHandler>();
-  /** The PipesConsumer of this microservice's RPC context creator, as the registration shows it. */
-  pipesConsumer?: object;
-  override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
-    const listeners = registrationOf(this)?.listeners as { contextCreator?: { pipesConsumer?: object } } | undefined;
-    this.pipesConsumer ??= listeners?.contextCreator?.pipesConsumer;
-    this.plans.set(String(pattern), planDirectCall(registrationOf(this), extras[JETSTREAM_METHOD_KEY] as string | undefined));
-    this.callbacks.set(String(pattern), callback);
-    super.addHandler(pattern, callback, isEventHandler, extras);
-  }
-  listen(callback: () => void): void {
-    callback();
-  }
-  close(): void {}
-  on(): never {
-    throw new Error('not used');
-  }
-  unwrap<T>(): T {
-    throw new Error('not used');
-  }
-}
-
 /** Runs Nest's handler for `pattern` the way the consumer runner does: resolves to what it returned or threw. */
-async function run(server: ProbeServer, pattern: string, data: unknown): Promise<{ error?: unknown; handlerError?: unknown; value?: unknown }> {
-  const { ctx } = createTestContext({ subject: pattern });
-  const handler = server.callbacks.get(pattern);
-  if (!handler) throw new Error(`no handler for ${pattern}`);
-  try {
-    const result: unknown = await handler(data, ctx);
-    return { value: isObservable(result) ? await lastValueFrom(result) : result };
-  } catch (error) {
-    return { error, handlerError: ctx.handlerError };
-  }
-}
+const run = (server: ProbeServer, pattern: string, data: unknown) => runProbe(server, pattern, data);
 
 describe('nest-internals: what the library relies on in Nest', () => {
   const unpatched = originals();
@@ -134,8 +141,40 @@ describe('nest-internals: what the library relies on in Nest', () => {
     const { ctx } = createTestContext({ subject: 'probe.plain' });
     expect(await plain.call({ id: 'direct' }, ctx)).toEqual({ id: 'direct' });
     expect(server.plans.get('probe.plain')).toEqual({ call: expect.any(Function) });
-    expect(server.plans.get('probe.guarded')).toEqual({ reason: 'guards' });
-    expect(server.plans.get('probe.validated')).toEqual({ reason: 'pipes' });
+    expect(server.plans.get('probe.guarded')).toEqual({ call: expect.any(Function), enhancers: 'guards' });
+    expect(server.plans.get('probe.validated')).toEqual({ call: expect.any(Function), enhancers: 'pipes' });
+  });
+
+  it("the enhancers read from Nest's context creators are the ones its pipeline runs: a pipe sees the same metadata, a guard the same context", async () => {
+    const viaNest = await run(server, 'probe.recorded', { id: 'n' });
+    const plan = server.plans.get('probe.recorded');
+    if (!plan || !('call' in plan)) throw new Error('probe.recorded has no direct call');
+    const { ctx } = createTestContext({ subject: 'probe.recorded' });
+    const direct: unknown = await plan.call({ id: 'd' }, ctx);
+    expect(viaNest).toEqual({ value: 'n' });
+    expect(direct).toBe('d');
+    const [nestSeen, ourSeen] = [recorded.filter((r) => r.id === 'n'), recorded.filter((r) => r.id === 'd')];
+    expect(ourSeen.map(({ id: _id, ...r }) => r)).toEqual(nestSeen.map(({ id: _id, ...r }) => r));
+    expect(nestSeen.map((r) => r.what)).toEqual(expect.arrayContaining(['guard:rpc:RecordController.handle', 'pipe:body:OrderDto', 'pipe:custom:Object']));
+    // A guard's refusal: Nest's own RpcException text.
+    expect(FORBIDDEN_MESSAGE).toBe('Forbidden resource');
+  });
+
+  it("a pipe rejection is noted on the library-run path too (notePipeRejection), the handler's own 400 is not", async () => {
+    const plan = server.plans.get('probe.validated');
+    if (!plan || !('call' in plan)) throw new Error('probe.validated has no direct call');
+    const runPlan = async (data: unknown) => {
+      const { ctx } = createTestContext({ subject: 'probe.validated' });
+      const result: unknown = await Promise.resolve(plan.call(data, ctx))
+        .then((r) => (isObservable(r) ? lastValueFrom(r) : r))
+        .catch(() => undefined);
+      return { result, handlerError: ctx.handlerError };
+    };
+    expect(isPipeRejection((await runPlan({ id: 7 })).handlerError)).toBe(true);
+    const downstream = await runPlan({ id: 'downstream' });
+    expect(downstream.handlerError).toBeInstanceOf(BadRequestException);
+    expect(isPipeRejection(downstream.handlerError)).toBe(false);
+    expect((await runPlan({ id: 'ok' })).result).toBe('ok');
   });
 
   it("the ListenersController's container lists the app's controllers (the request-subject check reads them)", () => {

@@ -1,9 +1,15 @@
-import type { ArgumentsHost } from '@nestjs/common';
+import type { ArgumentMetadata, ArgumentsHost, CanActivate, ExecutionContext, NestInterceptor, PipeTransform } from '@nestjs/common';
 import { BaseRpcExceptionFilter } from '@nestjs/microservices';
 import { DEFAULT_CALLBACK_METADATA } from '@nestjs/microservices/context/rpc-metadata-constants.js';
 import { ListenersController } from '@nestjs/microservices/listeners-controller.js';
+
+/** What a guard's refusal throws (as an RpcException), Nest's own text. */
+export { FORBIDDEN_MESSAGE } from '@nestjs/core/guards/constants.js';
 import { throwError, type Observable } from 'rxjs';
 import { isJetStreamContext } from '../ctx-host/jetstream-context.brand.js';
+import type { NestAdapterLease, Registration, RpcEnhancers, RpcHandlerView, RpcParam } from './nest-views.js';
+
+export type { NestAdapterLease, Registration, RpcEnhancers, RpcHandlerView, RpcParam } from './nest-views.js';
 
 /*
  * THE one place the library relies on Nest members that Nest's public types do not declare, or
@@ -106,7 +112,7 @@ function capturePipeRejections(consumer: unknown): (() => void) | undefined {
     const own = Object.prototype.hasOwnProperty.call(consumer, 'apply') ? original : undefined;
     const wrapped: ApplyFn = function (this: unknown, ...args: unknown[]) {
       return (original as ApplyFn).apply(this, args).catch((err: unknown) => {
-        if (typeof err === 'object' && err !== null) rejections.add(err);
+        notePipeRejection(err);
         throw err;
       });
     };
@@ -125,6 +131,11 @@ function capturePipeRejections(consumer: unknown): (() => void) | undefined {
     if (entry.own === undefined) delete target.apply;
     else target.apply = entry.own;
   };
+}
+
+/** Notes that a Nest pipe threw `error` (the library runs the handler's pipes itself: enhanced-call.ts). */
+export function notePipeRejection(error: unknown): void {
+  if (typeof error === 'object' && error !== null) rejections.add(error);
 }
 
 /** Whether a Nest pipe threw `error` on a JetStream server's handler parameter. */
@@ -154,15 +165,6 @@ export const handlerErrorCapture = new PrototypePatch<CatchFn>(
 
 /** The JetStream servers that hold the adapter, and what the hook noted for each. */
 const servers = new WeakMap<object, { registering?: Registration; container?: unknown; releasePipes?: () => void }>();
-
-/** What Nest is registering on a JetStream server, while it does. */
-export interface Registration {
-  /** Nest's ListenersController (it holds the RPC context creator). */
-  readonly listeners: unknown;
-  /** Nest's InstanceWrapper of the controller. */
-  readonly wrapper: unknown;
-  readonly moduleKey: string;
-}
 
 type RegisterFn = (this: unknown, wrapper: unknown, server: unknown, moduleKey: unknown, ...rest: unknown[]) => unknown;
 
@@ -199,25 +201,10 @@ export function appContainerOf(server: object): unknown {
 
 type Fn = (...args: unknown[]) => unknown;
 
-/** A parameter of the handler, as Nest's RPC context creator resolves it. */
-export interface RpcParam {
-  readonly index: number;
-  readonly extractValue: (...args: unknown[]) => unknown;
-}
-
-/** What Nest's RpcContextCreator.create would build for one handler, asked with the same calls and arguments. */
-export interface RpcHandlerView {
-  readonly instance: object;
-  readonly method: Fn;
-  /** What would run around the method: 'guards', 'interceptors', 'pipes', 'pre-request hooks'; empty: nothing. */
-  readonly enhancers: readonly string[];
-  readonly argsLength: number;
-  readonly params: readonly RpcParam[];
-  /** Nest's exceptions handler of the method (app filters first), as RpcProxy calls it: `[payload, context]` are its arguments. */
-  handleError(data: unknown, ctx: object, error: unknown): unknown;
-}
-
 interface RpcCreatorShape {
+  guardsConsumer?: { createContext?: (args: unknown[], instance: object, callback: Fn) => { setType?: (type: string) => void } };
+  pipesConsumer?: { paramsTokenFactory?: { exchangeEnumForString?: (type: unknown) => ArgumentMetadata['type'] } };
+  contextUtils?: { mergeParamsMetatypes?: (params: unknown[], paramtypes: unknown) => { metatype?: ArgumentMetadata['metatype'] }[] };
   guardsContextCreator: { create: Fn };
   interceptorsContextCreator: { create: Fn };
   pipesContextCreator: { create: Fn };
@@ -262,42 +249,57 @@ export function rpcHandlerView(registration: Registration | undefined, methodKey
   if (!instance || !isFn(method)) return 'handler method not found';
   const { moduleKey } = registration;
 
-  const enhancers: string[] = [];
+  const enhancing: string[] = [];
   // Anything but an array (another Nest's shape) counts as something to run: the pipeline stays.
   const count = (v: unknown) => (Array.isArray(v) ? v.length : 1);
-  if (count(creator.guardsContextCreator.create(instance, method, moduleKey)) > 0) enhancers.push('guards');
-  if (count(creator.interceptorsContextCreator.create(instance, method, moduleKey)) > 0) enhancers.push('interceptors');
-  const pipes = creator.pipesContextCreator.create(instance, method, moduleKey);
+  const guards: unknown = creator.guardsContextCreator.create(instance, method, moduleKey);
+  if (count(guards) > 0) enhancing.push('guards');
+  const interceptors: unknown = creator.interceptorsContextCreator.create(instance, method, moduleKey);
+  if (count(interceptors) > 0) enhancing.push('interceptors');
+  const pipes: unknown = creator.pipesContextCreator.create(instance, method, moduleKey);
   const meta = creator.getMetadata(instance, methodKey, DEFAULT_CALLBACK_METADATA, 'rpc') as {
     argsLength?: unknown;
-    getParamsMetadata?: (moduleKey: string) => ({ index?: unknown; extractValue?: unknown; pipes?: unknown[] } | undefined)[] | undefined;
+    paramtypes?: unknown;
+    getParamsMetadata?: (
+      moduleKey: string,
+    ) => ({ index?: unknown; extractValue?: unknown; pipes?: unknown[]; type?: unknown; data?: unknown } | undefined)[] | undefined;
   };
   const params = meta?.getParamsMetadata?.(moduleKey) ?? [];
-  if (count(pipes) > 0 || params.some((p) => count(p?.pipes ?? []) > 0)) enhancers.push('pipes');
-  if ((creator.applicationConfig?.getGlobalPreRequestHooks?.() ?? []).length > 0) enhancers.push('pre-request hooks');
+  if (count(pipes) > 0 || params.some((p) => count(p?.pipes ?? []) > 0)) enhancing.push('pipes');
+  if ((creator.applicationConfig?.getGlobalPreRequestHooks?.() ?? []).length > 0) enhancing.push('pre-request hooks');
   const argsLength = meta?.argsLength;
   if (typeof argsLength !== 'number' || !params.every((p) => typeof p?.index === 'number' && isFn(p.extractValue))) return UNKNOWN_NEST;
   const exceptions = creator.exceptionFiltersContext.create(instance, method, moduleKey);
   const proxy = creator.rpcProxy;
+  // What RpcContextCreator.create hands its guards, interceptors and pipes consumers, read from the same calls.
+  const createContext = creator.guardsConsumer?.createContext?.bind(creator.guardsConsumer);
+  const token = creator.pipesConsumer?.paramsTokenFactory?.exchangeEnumForString?.bind(creator.pipesConsumer?.paramsTokenFactory);
+  const typed = creator.contextUtils?.mergeParamsMetatypes?.(params, meta.paramtypes);
+  const known = [guards, interceptors, pipes, ...params.map((p) => p?.pipes)].every(Array.isArray) && createContext && token && typed?.length === params.length;
+  const enhancers: RpcEnhancers | undefined = known
+    ? {
+        guards: guards as CanActivate[],
+        interceptors: interceptors as NestInterceptor[],
+        paramPipes: params.map((p, i) => ({
+          pipes: (pipes as PipeTransform[]).concat((p?.pipes ?? []) as PipeTransform[]),
+          metadata: { type: token(p?.type), metatype: typed[i]?.metatype, data: p?.data as string | undefined },
+        })),
+        createContext: (args) => {
+          const context = createContext(args, instance, method);
+          context.setType?.('rpc');
+          return context as unknown as ExecutionContext;
+        },
+      }
+    : undefined;
   return {
     instance,
     method,
-    enhancers,
+    enhancing,
     argsLength,
     params: params as RpcParam[],
     handleError: (data, ctx, error) => proxy.handleError(exceptions, [data, ctx], error),
+    enhancers,
   };
-}
-
-/**
- * What a JetStream server holds while it lives: `listening()` (at `listen()`, once Nest has
- * registered the handlers) ends the registration hook and takes the fallback filter's wrap, which
- * only a running handler needs; `release()` puts Nest back (safe to call twice, with or without
- * `listening()`).
- */
-export interface NestAdapterLease {
-  listening(): void;
-  release(): void;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { DirectCall } from '../bindings/handler-binding.js';
 import { rpcHandlerView, type Registration } from '../nest-adapter/nest-internals.js';
-import { catchError, isObservable, type Observable } from 'rxjs';
+import { enhancedCall, exceptionRoute } from '../nest-adapter/enhanced-call.js';
 
 /**
  * Direct calls: for a handler Nest would run no guard, interceptor or pipe for, the server calls
@@ -14,8 +14,8 @@ import { catchError, isObservable, type Observable } from 'rxjs';
  * internals); any surprise there (another Nest version) leaves every handler on Nest's pipeline.
  */
 
-/** What a handler is called through: `direct`, or Nest's `pipeline` and why. */
-export type DirectCallPlan = { call: DirectCall } | { reason: string };
+/** What a handler is called through: `direct` (with the enhancers the library runs around it, if any), or Nest's `pipeline` and why. */
+export type DirectCallPlan = { call: DirectCall; enhancers?: string } | { reason: string };
 
 /**
  * Decides whether the method `methodKey` of the controller being registered can be called
@@ -24,13 +24,14 @@ export type DirectCallPlan = { call: DirectCall } | { reason: string };
 export function planDirectCall(registration: Registration | undefined, methodKey: string | symbol | undefined): DirectCallPlan {
   const view = rpcHandlerView(registration, methodKey);
   if (typeof view === 'string') return { reason: view };
-  if (view.enhancers.length > 0) return { reason: view.enhancers.join(', ') };
+  const reason = view.enhancing.join(', ');
+  if (view.enhancing.length > 0) {
+    // Guards, interceptors and pipes Nest resolved, run by the library (nest-adapter/enhanced-call.ts); pre-request hooks stay Nest's.
+    if (!view.enhancers || view.enhancing.includes('pre-request hooks')) return { reason };
+    return { call: enhancedCall(view, view.enhancers), enhancers: reason };
+  }
   const { instance, method, params, argsLength } = view;
-  // Nest's handler arguments ([payload, context]) are only built for the exception handler.
-  const fail = (data: unknown, ctx: object, error: unknown): unknown => view.handleError(data, ctx, error);
-  // As RpcProxy does: an Observable's error goes through the exception handler too.
-  const settled = (data: unknown, ctx: object, value: unknown): unknown =>
-    isObservable(value) ? (value as Observable<unknown>).pipe(catchError((error: unknown) => fail(data, ctx, error) as Observable<unknown>)) : value;
+  const { fail, settled } = exceptionRoute(view);
 
   const call: DirectCall = (data, ctx) => {
     let result: unknown;

@@ -43,6 +43,7 @@ export function bindingForHandler(server: object, offered: OfferedHandler, optio
   if ('call' in plan) {
     binding.invocation = 'direct';
     binding.direct = plan.call;
+    if (plan.enhancers) binding.enhancers = plan.enhancers;
   } else {
     binding.pipelineReason = plan.reason;
   }

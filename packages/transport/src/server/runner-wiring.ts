@@ -67,7 +67,8 @@ export async function startRunners(
     const runner = createRunner(b, wiring, js, jsm);
     await runner.start();
     runners.push(runner);
-    const via = b.invocation === 'direct' ? 'called directly' : `through Nest's pipeline: ${b.pipelineReason ?? ''}`;
+    const via =
+      b.invocation === 'direct' ? `called directly${b.enhancers ? ` with its ${b.enhancers}` : ''}` : `through Nest's pipeline: ${b.pipelineReason ?? ''}`;
     logger.log(`Consuming "${b.subject}" from ${b.stream} as ${modeOf(b).describe(b.durable)} (concurrency ${b.concurrency}; ${via})`);
   }
 }

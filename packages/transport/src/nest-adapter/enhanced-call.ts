@@ -1,0 +1,152 @@
+import { AsyncResource } from 'node:async_hooks';
+import type { CallHandler, ExecutionContext } from '@nestjs/common';
+import { RpcException } from '@nestjs/microservices';
+import { catchError, from, isObservable, lastValueFrom, mergeAll, Observable, of, throwError } from 'rxjs';
+import { FORBIDDEN_MESSAGE, notePipeRejection } from './nest-internals.js';
+import type { RpcEnhancers, RpcHandlerView } from './nest-views.js';
+
+/*
+ * A handler with guards, interceptors or pipes, run by the library with the enhancer instances
+ * Nest resolved for it (nest-internals.ts reads them from Nest's own context creators, with the
+ * calls and arguments RpcContextCreator.create makes), in Nest's order and with Nest's rules:
+ * guards (a `false` throws Nest's RpcException "Forbidden resource"), then interceptors around the
+ * call, the pipes and the method inside the innermost `next.handle()`, every error through the
+ * handler's exception filters. What it leaves out is Nest's per-call wrapping: the async frames
+ * of each step, an `AsyncResource.bind` per interceptor (NestJS 11), `defer`/`mergeAll` around a
+ * synchronous interceptor. A step that answers synchronously (a boolean guard, a synchronous pipe)
+ * costs no microtask. The behaviour tests (enhanced-call.integration.spec.ts) run each case both
+ * ways, here and through Nest's pipeline (`directCalls: false`).
+ */
+
+/** Nest's RPC proxy: an error (thrown, rejected, or an erroring Observable) goes through the method's exception handler. */
+export function exceptionRoute(view: RpcHandlerView): {
+  fail: (data: unknown, ctx: object, error: unknown) => unknown;
+  settled: (data: unknown, ctx: object, value: unknown) => unknown;
+} {
+  const fail = (data: unknown, ctx: object, error: unknown): unknown => view.handleError(data, ctx, error);
+  const settled = (data: unknown, ctx: object, value: unknown): unknown =>
+    isObservable(value) ? value.pipe(catchError((error: unknown) => fail(data, ctx, error) as Observable<unknown>)) : value;
+  return { fail, settled };
+}
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as PromiseLike<unknown> | null)?.then === 'function';
+
+/** A guard's non-boolean answer, as Nest's GuardsConsumer reads it: awaited, an Observable's last value. */
+async function pick(result: unknown): Promise<boolean> {
+  const value: unknown = await result;
+  return Boolean(isObservable(value) ? await lastValueFrom(value) : value);
+}
+
+/** The handler's result as an Observable, as Nest's innermost `next.handle()` emits it (a Promise resolved, an Observable flattened). */
+function resultOf(result: unknown): Observable<unknown> {
+  if (isObservable(result)) return result;
+  if (isThenable(result)) return from(Promise.resolve(result).then((v) => (isObservable(v) ? v : of(v)))).pipe(mergeAll());
+  return of(result);
+}
+
+/** Builds the call of a handler whose enhancers Nest resolved (`view.enhancers`). */
+export function enhancedCall(view: RpcHandlerView, enhancers: RpcEnhancers): (data: unknown, ctx: object) => unknown {
+  const { instance, method, params, argsLength } = view;
+  const { guards, interceptors, paramPipes, createContext } = enhancers;
+  const { fail, settled } = exceptionRoute(view);
+
+  /** The parameters, through their pipes: the arguments, or a Promise of them when a value or a pipe answered asynchronously. */
+  const argsFor = (data: unknown, ctx: object): unknown[] | Promise<unknown[]> => {
+    const callArgs = new Array<unknown>(argsLength).fill(null);
+    let pending: Promise<unknown>[] | undefined;
+    for (let i = 0; i < params.length; i++) {
+      const { index, extractValue } = params[i];
+      const { pipes, metadata } = paramPipes[i];
+      let value = extractValue(data, ctx);
+      let p = 0;
+      try {
+        if (!isThenable(value)) for (; p < pipes.length && !isThenable(value); p++) value = pipes[p].transform(value, metadata);
+      } catch (err) {
+        notePipeRejection(err);
+        throw err;
+      }
+      if (!isThenable(value)) {
+        callArgs[index] = value;
+        continue;
+      }
+      // From the first asynchronous answer on, as Nest's PipesConsumer does (each parameter in parallel).
+      const rest = pipes.slice(p);
+      (pending ??= []).push(
+        rest
+          .reduce<Promise<unknown>>(async (acc, pipe) => pipe.transform(await acc, metadata), Promise.resolve(value))
+          .then(
+            (v) => (callArgs[index] = v),
+            (err: unknown) => {
+              if (pipes.length) notePipeRejection(err);
+              throw err;
+            },
+          ),
+      );
+    }
+    return pending ? Promise.all(pending).then(() => callArgs) : callArgs;
+  };
+
+  /** Pipes, then the method: what it returned (a Promise when the pipes were asynchronous). */
+  const invoke = (data: unknown, ctx: object): unknown => {
+    const args = argsFor(data, ctx);
+    if (Array.isArray(args)) return method.apply(instance, args);
+    return args.then((a) => method.apply(instance, a));
+  };
+
+  /** The interceptors from `i` on around the call, each `next.handle()` running the rest in the async context it was called in. */
+  const chain = (context: ExecutionContext, data: unknown, ctx: object, i: number): Observable<unknown> => {
+    if (i === interceptors.length) {
+      try {
+        return resultOf(invoke(data, ctx));
+      } catch (err) {
+        return throwError(() => err);
+      }
+    }
+    const next: CallHandler = {
+      handle: () => {
+        // As Nest does: the rest runs in the context of this call (an AsyncLocalStorage store an interceptor entered).
+        const scope = new AsyncResource('nest-jetstream.next');
+        return new Observable((subscriber) => scope.runInAsyncScope(chain, undefined, context, data, ctx, i + 1).subscribe(subscriber));
+      },
+    };
+    const intercepted: unknown = interceptors[i].intercept(context, next);
+    return isObservable(intercepted) ? intercepted : from(Promise.resolve(intercepted) as Promise<Observable<unknown>>).pipe(mergeAll());
+  };
+
+  const afterGuards = (context: ExecutionContext | undefined, data: unknown, ctx: object): unknown => {
+    if (context && interceptors.length) return chain(context, data, ctx, 0);
+    const result = invoke(data, ctx);
+    return isThenable(result) ? Promise.resolve(result) : result;
+  };
+
+  const guarded = async (at: number, first: unknown, context: ExecutionContext, data: unknown, ctx: object): Promise<unknown> => {
+    if (!(await pick(first))) throw new RpcException(FORBIDDEN_MESSAGE);
+    for (let g = at + 1; g < guards.length; g++) {
+      const r = guards[g].canActivate(context);
+      if (typeof r === 'boolean' ? !r : !(await pick(r))) throw new RpcException(FORBIDDEN_MESSAGE);
+    }
+    return afterGuards(context, data, ctx);
+  };
+
+  return (data, ctx) => {
+    let result: unknown;
+    try {
+      const context = guards.length || interceptors.length ? createContext([data, ctx]) : undefined;
+      for (let g = 0; g < guards.length && result === undefined; g++) {
+        const r = (guards[g].canActivate as (c: ExecutionContext) => unknown)(context as ExecutionContext);
+        if (r === false) throw new RpcException(FORBIDDEN_MESSAGE);
+        if (r !== true) result = guarded(g, r, context as ExecutionContext, data, ctx);
+      }
+      result ??= afterGuards(context, data, ctx);
+    } catch (error) {
+      return fail(data, ctx, error);
+    }
+    if (isThenable(result)) {
+      return Promise.resolve(result).then(
+        (value: unknown) => settled(data, ctx, value),
+        (error: unknown) => fail(data, ctx, error),
+      );
+    }
+    return settled(data, ctx, result);
+  };
+}
