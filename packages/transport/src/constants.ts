@@ -26,7 +26,7 @@ export const DEFAULTS = {
     maxDeliver: 5,
     backoff: ['1s', '5s', '30s'],
     concurrency: 10,
-    maxAckPending: 100,
+    maxAckPending: 1000,
     deliverPolicy: 'all',
     handlerTimeout: '5m',
   },

@@ -15,7 +15,7 @@ describe('resolveBinding', () => {
       maxDeliver: 7,
       backoffMs: [1000, 5000, 30_000],
       concurrency: 2,
-      maxAckPending: 100,
+      maxAckPending: 1000,
       deliverPolicy: 'all',
       manualAck: false,
     });

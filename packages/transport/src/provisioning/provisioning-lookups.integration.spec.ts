@@ -44,7 +44,7 @@ describe('provisioning without listing every stream (real nats-server with permi
       ack_policy: 'explicit' as never,
       max_deliver: 15,
       ack_wait: 30_000_000_000,
-      max_ack_pending: 100,
+      max_ack_pending: 1000,
     });
   });
   afterAll(async () => {
