@@ -1,7 +1,7 @@
 import type { NamedConnectionsOption } from '../interfaces/named-connections.interface.js';
-import type { Publisher } from '../publishing/publisher.js';
+import { publishObserverFor } from '../observability/combine-observers.js';
 import { ConnectionUnavailableError, DEFAULT_CONNECTION_NAME, UnknownConnectionError } from './connection-errors.js';
-import { NamedConnection, type NamedConnectionDeps, type NamedConnectionState } from './named-connection.js';
+import { NamedConnection, type ConnectionPublishers, type NamedConnectionDeps, type NamedConnectionState } from './named-connection.js';
 
 /** One connection in `JetStreamConnections.report()`. */
 export interface ConnectionReport {
@@ -31,7 +31,10 @@ export class JetStreamConnections {
     /** The default connection's state, as the client knows it. */
     private readonly defaultState: () => NamedConnectionState,
   ) {
-    for (const [name, o] of Object.entries(option ?? {})) this.named.set(name, new NamedConnection(name, o, deps));
+    for (const [name, o] of Object.entries(option ?? {})) {
+      // Its publishes are observed under its name (the metrics' `connection` label).
+      this.named.set(name, new NamedConnection(name, o, { ...deps, observer: publishObserverFor(deps.observer, name) }));
+    }
   }
 
   /** The names publishes and handlers may choose: `default` and the declared ones. */
@@ -58,12 +61,12 @@ export class JetStreamConnections {
     await Promise.all([...this.named.values()].map((c) => c.close()));
   }
 
-  /** The publisher of a named connection; `ConnectionUnavailableError` when it is not up, `UnknownConnectionError` when not declared. */
-  publisher(name: string, subject: string): Publisher {
+  /** The publishers of a named connection; `ConnectionUnavailableError` when it is not up, `UnknownConnectionError` when not declared. */
+  publishers(name: string, subject: string): ConnectionPublishers {
     const c = this.named.get(name);
     if (!c) throw new UnknownConnectionError(name, `The publish of ${subject}`, this.names);
-    const publisher = c.publisher;
-    if (publisher) return publisher;
+    const publishers = c.publishers;
+    if (publishers) return publishers;
     const why =
       c.state === 'connecting'
         ? `it has not connected yet${c.error ? ` (${c.error.message})` : ''}`

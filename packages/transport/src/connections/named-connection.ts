@@ -4,6 +4,7 @@ import type { LoggerService } from '@nestjs/common';
 import { openConnection } from '../connection/open-connection.js';
 import type { NamedConnectionOptions } from '../interfaces/named-connections.interface.js';
 import type { PublishObserver } from '../observability/instrumentation.interface.js';
+import { BatchPublisher } from '../publishing/batch-publisher.js';
 import { Publisher, type PublisherDefaults } from '../publishing/publisher.js';
 import { redactErrorChain, type Redactor } from '../security/redact.js';
 import { NAMED_CONNECTION_RETRY_MS } from './connections.constants.js';
@@ -18,12 +19,20 @@ export interface NamedConnectionDeps {
   readonly observer?: PublishObserver;
   readonly logger: LoggerService;
   readonly redact: Redactor;
+  /** Told each change of a connection's state (metrics follow it); `reconnected` on a reconnect. */
+  readonly onState?: (connection: string, state: NamedConnectionState, reconnected: boolean) => void;
 }
 
-/** One named connection: opened, watched (up/down) and closed; its own `Publisher`. */
+/** What publishes through one connection: single messages and atomic batches. */
+export interface ConnectionPublishers {
+  readonly publisher: Publisher;
+  readonly batchPublisher: BatchPublisher;
+}
+
+/** One named connection: opened, watched (up/down) and closed; its own publishers. */
 export class NamedConnection {
   private nc?: NatsConnection;
-  private publisherOf?: Publisher;
+  private publishersOf?: ConnectionPublishers;
   private stateOf: NamedConnectionState = 'connecting';
   private lastError?: Error;
   private retry?: { timer: NodeJS.Timeout; wake: () => void };
@@ -49,9 +58,14 @@ export class NamedConnection {
     return this.lastError;
   }
 
-  /** Its publisher while it is up; undefined otherwise. */
-  get publisher(): Publisher | undefined {
-    return this.stateOf === 'up' ? this.publisherOf : undefined;
+  /** Its publishers while it is up; undefined otherwise. */
+  get publishers(): ConnectionPublishers | undefined {
+    return this.stateOf === 'up' ? this.publishersOf : undefined;
+  }
+
+  /** Its connection while open (up or reconnecting), for what watches it (metrics). */
+  get connection(): NatsConnection | undefined {
+    return this.nc;
   }
 
   /** Critical: connects or throws. Non-critical: starts connecting in the background and returns at once. */
@@ -72,8 +86,8 @@ export class NamedConnection {
     this.opening = undefined;
     const nc = this.nc;
     this.nc = undefined;
-    this.publisherOf = undefined;
-    this.stateOf = 'closed';
+    this.publishersOf = undefined;
+    this.setState('closed');
     if (nc && !nc.isClosed()) await nc.drain().catch(() => nc.close());
   }
 
@@ -84,8 +98,12 @@ export class NamedConnection {
       return;
     }
     this.nc = nc;
-    this.publisherOf = new Publisher(jetstream(nc), jsm, this.deps.publishDefaults, this.deps.observer, () => nc.info?.version);
-    this.stateOf = 'up';
+    const version = () => nc.info?.version;
+    this.publishersOf = {
+      publisher: new Publisher(jetstream(nc), jsm, this.deps.publishDefaults, this.deps.observer, version),
+      batchPublisher: new BatchPublisher(nc, jsm, this.deps.publishDefaults.timeoutMs, version, this.deps.observer),
+    };
+    this.setState('up');
     this.lastError = undefined;
     void this.watch(nc);
   }
@@ -108,14 +126,19 @@ export class NamedConnection {
   private async watch(nc: NatsConnection): Promise<void> {
     for await (const s of nc.status()) {
       if (s.type === 'disconnect') {
-        this.stateOf = 'down';
+        this.setState('down');
         if (!this.closing) this.deps.logger.warn?.(`Connection "${this.name}" lost its NATS server; reconnecting (publishing through it fails until then).`);
       } else if (s.type === 'reconnect') {
-        this.stateOf = 'up';
+        this.setState('up', true);
         this.deps.logger.log(`Connection "${this.name}" reconnected.`);
       }
     }
-    if (!this.closing) this.stateOf = 'closed';
+    if (!this.closing) this.setState('closed');
+  }
+
+  private setState(state: NamedConnectionState, reconnected = false): void {
+    this.stateOf = state;
+    this.deps.onState?.(this.name, state, reconnected);
   }
 }
 
