@@ -110,6 +110,7 @@ export { ConsumerFeatureUnsupportedError } from './errors/consumer-feature.error
 export type { HealthCheckResult, HealthOptions, HealthReport, LagThresholds } from './health/health.types.js';
 export { computePermissions } from './permissions/compute-permissions.js';
 export type { NatsPermissions, PermissionRole, PermissionsPlan } from './permissions/compute-permissions.js';
+export { computeConnectionPermissions, planByConnection, type ConnectionPermissionsOptions } from './permissions/connection-permissions.js';
 export { MemoryIdempotencyStore } from './idempotency/memory-idempotency.store.js';
 export type { MemoryIdempotencyStoreOptions } from './idempotency/memory-idempotency.store.js';
 // SqlIdempotencyStore and its executors: @nest-jetstream/transport/sql.

@@ -63,10 +63,6 @@ export class NamedConnection {
     return this.stateOf === 'up' ? this.publishersOf : undefined;
   }
 
-  /** Its connection while open (up or reconnecting), for what watches it (metrics). */
-  get connection(): NatsConnection | undefined {
-    return this.nc;
-  }
 
   /** Critical: connects or throws. Non-critical: starts connecting in the background and returns at once. */
   start(): Promise<void> {
