@@ -102,6 +102,7 @@ describe('a client per named connection (two real nats-servers)', () => {
       expect(err.message).toMatch(/through connection "eu": it lost its NATS server/);
     }
     expect(await sample(registry, 'nest_jetstream_connected', { role: 'client', connection: 'eu' })).toBe(0);
+    expect(await sample(registry, 'nest_jetstream_publish_errors_total', { code: 'CONNECTION', connection: 'eu' })).toBe(3);
 
     await b.restart();
     await waitFor('"eu" up again', () => eu.report().state === 'up', { timeout: 30_000 });

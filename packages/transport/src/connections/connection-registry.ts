@@ -1,4 +1,5 @@
 import type { NamedConnectionsOption } from '../interfaces/named-connections.interface.js';
+import { headers } from '@nats-io/nats-core';
 import { publishObserverFor } from '../observability/combine-observers.js';
 import { ConnectionUnavailableError, DEFAULT_CONNECTION_NAME, UnknownConnectionError } from './connection-errors.js';
 import { NamedConnection, type ConnectionPublishers, type NamedConnectionDeps, type NamedConnectionState } from './named-connection.js';
@@ -73,7 +74,10 @@ export class JetStreamConnections {
         : c.state === 'down'
           ? 'it lost its NATS server and is reconnecting'
           : 'it is closed';
-    throw new ConnectionUnavailableError(name, subject, why, { cause: c.error });
+    const err = new ConnectionUnavailableError(name, subject, why, { cause: c.error });
+    // Counted as a failed publish of that connection (metrics, a failed span), though nothing was sent.
+    c.observer?.finished(c.observer.started(subject, '', () => headers(), name), undefined, err);
+    throw err;
   }
 
   /** Each connection's state, the default first, and the overall status. */

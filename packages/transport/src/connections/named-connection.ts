@@ -45,6 +45,11 @@ export class NamedConnection {
     private readonly deps: NamedConnectionDeps,
   ) {}
 
+  /** Its publishes' observer (metrics, tracing), telling its name; undefined without instrumentation. */
+  get observer(): PublishObserver | undefined {
+    return this.deps.observer;
+  }
+
   get critical(): boolean {
     return this.options.critical !== false;
   }
