@@ -76,7 +76,11 @@ export class JetStreamConnections {
           : 'it is closed';
     const err = new ConnectionUnavailableError(name, subject, why, { cause: c.error });
     // Counted as a failed publish of that connection (metrics, a failed span), though nothing was sent.
-    c.observer?.finished(c.observer.started(subject, '', () => headers(), name), undefined, err);
+    c.observer?.finished(
+      c.observer.started(subject, '', () => headers(), name),
+      undefined,
+      err,
+    );
     throw err;
   }
 

@@ -68,7 +68,6 @@ export class NamedConnection {
     return this.stateOf === 'up' ? this.publishersOf : undefined;
   }
 
-
   /** Critical: connects or throws. Non-critical: starts connecting in the background and returns at once. */
   start(): Promise<void> {
     this.closing = false;

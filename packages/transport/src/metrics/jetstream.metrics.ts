@@ -146,8 +146,7 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
       if (e.reconnected) this.m.reconnects.labels(role, e.connection).inc();
     });
     target.on('recovery', (e) => this.m.recoveries.labels(e.cause).inc());
-    const connectionOf = (stream: string, consumer: string) =>
-      target.handlers.find((h) => h.stream === stream && h.durable === consumer)?.connection ?? main;
+    const connectionOf = (stream: string, consumer: string) => target.handlers.find((h) => h.stream === stream && h.durable === consumer)?.connection ?? main;
     target.on('deadLetterLost', (e) => this.m.settled.labels(e.stream, e.consumer, connectionOf(e.stream, e.consumer), 'dead_letter_lost').value++);
     const subs: Subscription[] = [];
     for (const stream of target.streams) {

@@ -50,7 +50,8 @@ describe('permissions per connection against two real servers', () => {
     } finally {
       await plain.stop();
     }
-    const users = (p: NatsPermissions) => `authorization { users: [ { user: svc, password: svc, permissions: ${JSON.stringify(p)} }, { user: admin, password: admin } ] }`;
+    const users = (p: NatsPermissions) =>
+      `authorization { users: [ { user: svc, password: svc, permissions: ${JSON.stringify(p)} }, { user: admin, password: admin } ] }`;
     [a, b] = await Promise.all([NatsServer.start({ config: users(perms.default) }), NatsServer.start({ config: users(perms.eu) })]);
     // EU is not the app's (it only publishes there): made by B's operator.
     const nc = await connect({ servers: b.url, user: 'admin', pass: 'admin' });
@@ -83,7 +84,10 @@ describe('permissions per connection against two real servers', () => {
     await waitFor('the message handled on A', () => handled.includes(1));
     expect((await client.forConnection('eu').publish('eu.bill', { n: 2 })).stream).toBe('EU');
 
-    const crossed = await client.forConnection('eu').publish('cp.work', { n: 3 }).catch((e: unknown) => e);
+    const crossed = await client
+      .forConnection('eu')
+      .publish('cp.work', { n: 3 })
+      .catch((e: unknown) => e);
     expect(crossed).toBeInstanceOf(JetStreamPermissionError);
     expect(crossed).toMatchObject({ operation: 'publish', subject: 'cp.work' });
     const back = await client.publish('eu.bill', { n: 4 }).catch((e: unknown) => e);
