@@ -15,6 +15,8 @@ interface Service {
   environment?: Record<string, string>;
   depends_on?: Record<string, unknown>;
   healthcheck?: { test: string[] };
+  profiles?: string[];
+  ports?: string[];
 }
 
 describe('docker-compose.yml', () => {
@@ -25,7 +27,7 @@ describe('docker-compose.yml', () => {
   const services = Object.entries(compose.services);
 
   it('runs a 3-node NATS cluster on a pinned official image, each node with its own config file and volume', () => {
-    const nats = services.filter(([name]) => name.startsWith('nats-'));
+    const nats = services.filter(([name, svc]) => name.startsWith('nats-') && !svc.profiles);
     expect(nats.map(([n]) => n)).toEqual(['nats-1', 'nats-2', 'nats-3']);
     for (const [name, svc] of nats) {
       expect(svc.image).toMatch(/^nats:\d+\.\d+\.\d+(-alpine)?$/);
@@ -101,6 +103,63 @@ describe('docker-compose.yml', () => {
       const conf = readFileSync(join(ROOT, `deploy/nats/nats-${n}.conf`), 'utf8');
       expect(conf).toMatch(/jetstream\s*\{[^}]*\n\s*sync_interval:\s*always\s*\n[^}]*\}/);
     }
+  });
+
+  describe('the super-cluster and hub-and-leaf topologies (compose profiles)', () => {
+    // The configs the launcher's topology tests load (SuperCluster.start, HubAndLeaf.start), and the
+    // environment they give nats-server.
+    const launcherSpec = readFileSync(join(ROOT, 'packages/testing/src/topologies.integration.spec.ts'), 'utf8');
+    const loaded = [...launcherSpec.matchAll(/join\(dir, '([\w-]+\.conf)'\)/g)].map((m) => `./deploy/nats/topologies/${m[1]}`);
+    const launcherEnv = [...(/const env = \{([^}]*)\}/.exec(launcherSpec)?.[1] ?? '').matchAll(/(NATS_\w+):/g)].map((m) => m[1]);
+    const topology = services.filter(([, svc]) => svc.profiles !== undefined);
+    const configOf = (svc: Service) => (svc.volumes ?? [])[0].split(':')[0];
+
+    it('runs exactly the configs the launcher tests load, each on the main nodes’ image, in profile super-cluster or hub-and-leaf', () => {
+      expect(loaded.length).toBeGreaterThanOrEqual(4);
+      expect(topology.map(([, svc]) => configOf(svc)).sort()).toEqual([...new Set(loaded)].sort());
+      const profileOf = Object.fromEntries(topology.map(([name, svc]) => [name, svc.profiles]));
+      expect(profileOf).toEqual({
+        'nats-a-1': ['super-cluster'],
+        'nats-b-1': ['super-cluster'],
+        'nats-hub': ['hub-and-leaf'],
+        'nats-leaf': ['hub-and-leaf'],
+      });
+      for (const [, svc] of topology) expect(svc.image).toBe(compose.services['nats-1'].image);
+    });
+
+    it('names each node as its config does (routes, gateways and the leaf remote reach it by that name), with its accounts, volume and own host ports', () => {
+      const hostPorts = services.flatMap(([, svc]) => (svc.ports ?? []).map((p) => p.split(':')[0]));
+      expect(new Set(hostPorts).size).toBe(hostPorts.length);
+      for (const [name, svc] of topology) {
+        const conf = readFileSync(join(ROOT, configOf(svc)), 'utf8');
+        expect(conf).toMatch(new RegExp(`server_name: ${name}\\b`));
+        expect(conf).toMatch(/^include \.\/accounts\.conf$/m);
+        expect(svc.volumes?.[1]).toBe('./deploy/nats/topologies/accounts.conf:/etc/nats/accounts.conf:ro');
+        expect(Object.keys(compose.volumes)).toContain(svc.volumes?.[2].split(':')[0]);
+        // Every route names a node of this compose file.
+        for (const [, host] of conf.matchAll(/nats-route:\/\/([\w-]+):/g)) expect(compose.services).toHaveProperty(host);
+      }
+    });
+
+    it('gives each node every variable its config and accounts.conf read, the launcher tests’ passwords among them, from .env', () => {
+      const accounts = readFileSync(join(ROOT, 'deploy/nats/topologies/accounts.conf'), 'utf8');
+      const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
+      for (const [name, svc] of topology) {
+        const read = new Set([...`${readFileSync(join(ROOT, configOf(svc)), 'utf8')}\n${accounts}`.matchAll(/\$(NATS_\w+)/g)].map((m) => m[1]));
+        const env = svc.environment ?? {};
+        for (const v of read) expect({ name, v, set: v in env }).toEqual({ name, v, set: true });
+        for (const v of launcherEnv.filter((e) => read.has(e))) {
+          expect(env[v]).toMatch(new RegExp(`^\\$\\{${v}:\\?`));
+          expect(example).toMatch(new RegExp(`^${v}=\\S+$`, 'm'));
+        }
+      }
+      // The URLs the launcher points at its proxies reach the other node's gateway or leafnode port here.
+      expect(compose.services['nats-a-1'].environment?.NATS_GATEWAY_B_URL).toBe('nats://gateway:${NATS_GATEWAY_PASSWORD}@nats-b-1:7222');
+      expect(compose.services['nats-b-1'].environment?.NATS_GATEWAY_A_URL).toBe('nats://gateway:${NATS_GATEWAY_PASSWORD}@nats-a-1:7222');
+      expect(compose.services['nats-leaf'].environment?.NATS_HUB_LEAF_URL).toBe('nats-leaf://leaf:${NATS_LEAF_PASSWORD}@nats-hub:7422');
+      expect(readFileSync(join(ROOT, 'deploy/nats/topologies/cluster-b.conf'), 'utf8')).toMatch(/gateway \{\s*name: b\s*port: 7222/);
+      expect(readFileSync(join(ROOT, 'deploy/nats/topologies/hub.conf'), 'utf8')).toMatch(/leafnodes \{\s*port: 7422/);
+    });
   });
 
   it('depends only on services it defines', () => {

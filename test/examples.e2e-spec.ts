@@ -141,9 +141,11 @@ describe('orders and inventory services on a 3-node cluster (real processes, rea
     const res = await fetch(`${orders.url}/metrics`);
     expect(res.headers.get('content-type')).toMatch(/text\/plain/);
     const text = await res.text();
-    expect(text).toMatch(/nest_jetstream_messages_settled_total\{stream="INVENTORY",consumer="orders__inventory_reserved",outcome="ack"\} [1-9]/);
-    expect(text).toMatch(/nest_jetstream_publish_duration_seconds_count\{stream="ORDERS"\} [1-9]/);
-    expect(text).toContain('nest_jetstream_connected{role="server"} 1');
+    expect(text).toMatch(
+      /nest_jetstream_messages_settled_total\{stream="INVENTORY",consumer="orders__inventory_reserved",connection="default",outcome="ack"\} [1-9]/,
+    );
+    expect(text).toMatch(/nest_jetstream_publish_duration_seconds_count\{stream="ORDERS",connection="default"\} [1-9]/);
+    expect(text).toContain('nest_jetstream_connected{role="server",connection="default"} 1');
   });
 
   it("runs each service with nothing more than its identity allows: another service's subject and a new stream are refused", async () => {

@@ -4,13 +4,15 @@
  */
 // The public API: everything a user imports, and nothing else (what the README and docs/ document).
 export { JETSTREAM_TRANSPORT, MIN_VERBATIM_SECRET_LENGTH } from './constants.js';
-export { JetStreamModule, InjectJetStreamOptions } from './module/jetstream.module.js';
+export { JetStreamModule, JetStreamFeatureModule, InjectJetStreamOptions } from './module/jetstream.module.js';
 export { JetStreamServer } from './server/jetstream.server.js';
 export type { JetStreamServerEvents } from './server/jetstream.server.js';
 export type { HandlerBindingInfo } from './bindings/handler-binding.js';
 export type { TerminatedMessageEvent, DeadLetterEvent, DeadLetterLostEvent } from './events/settle.events.js';
 export type { JetStreamStatus, ConnectionEvents } from './connection/connection-events.js';
 export { JetStreamClient } from './client/jetstream.client.js';
+export { JetStreamConnectionClient, type ConnectionClientHost } from './client/jetstream-connection.client.js';
+export { InjectJetStreamClient, getJetStreamClientToken } from './module/jetstream-client.tokens.js';
 export type { JetStreamClientEvents } from './client/jetstream.client.js';
 export { JetStreamEvent } from './decorators/jetstream-event.decorator.js';
 export { JetStreamCron } from './cron/jetstream-cron.decorator.js';
@@ -118,6 +120,7 @@ export { ConsumerFeatureUnsupportedError } from './errors/consumer-feature.error
 export type { HealthCheckResult, HealthOptions, HealthReport, LagThresholds } from './health/health.types.js';
 export { computePermissions } from './permissions/compute-permissions.js';
 export type { NatsPermissions, PermissionRole, PermissionsPlan } from './permissions/compute-permissions.js';
+export { computeConnectionPermissions, planByConnection, type ConnectionPermissionsOptions } from './permissions/connection-permissions.js';
 export { MemoryIdempotencyStore } from './idempotency/memory-idempotency.store.js';
 export type { MemoryIdempotencyStoreOptions } from './idempotency/memory-idempotency.store.js';
 // SqlIdempotencyStore and its executors: @nest-jetstream/transport/sql.

@@ -26,14 +26,15 @@ import { checkOptionObject } from '../config/option-checks.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import { Instrumentations } from '../observability/instrumentations.js';
 import { assertDeclaredTimingSupported } from '../message-timing/timing-streams.js';
-import type { InstrumentationEvents } from '../observability/instrumentation.interface.js';
+import type { ConnectionStateEvent, InstrumentationEvents } from '../observability/instrumentation.interface.js';
 import { createRedactor, type Redactor } from '../security/redact.js';
 import { RedactingLogger } from '../security/redacting-logger.js';
 import { publishCheckOf, type PublishCheck } from '../schemas/publish-validation.js';
 import { JetStreamConnections } from '../connections/connection-registry.js';
 import { DEFAULT_CONNECTION_NAME } from '../connections/connection-errors.js';
-import { stateOfStatus } from '../connections/named-connection.js';
+import { stateOfStatus, type ConnectionPublishers } from '../connections/named-connection.js';
 import { streamsOn } from '../connections/streams-by-connection.js';
+import { JetStreamConnectionClient } from './jetstream-connection.client.js';
 
 /** Events of `JetStreamClient.on()`. */
 export type JetStreamClientEvents = ConnectionEvents;
@@ -56,9 +57,10 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
   readonly health: JetStreamHealth;
   /** The named connections (the `connections` option): `report()` says which are up (`degraded` when only non-critical ones are not). */
   readonly connections: JetStreamConnections;
-  private publisher?: Publisher;
-  private batchPublisher?: BatchPublisher;
-  private fastBatchPublisher?: FastBatchPublisher;
+  /** The default connection's publishers, made at connect. */
+  private publishers?: ConnectionPublishers;
+  /** Metrics following the named connections' states (`connectionState`). */
+  private readonly connectionStateListeners: ((e: ConnectionStateEvent) => void)[] = [];
   private readonly publishDefaults: PublisherDefaults;
   private readonly instrumentations: Instrumentations;
   /** Set by close(); a later publish or connect() connects again. */
@@ -82,7 +84,16 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     this.listeners.add('closed', (err) => (this.closedError = err));
     this.connections = new JetStreamConnections(
       options.connections,
-      { who: 'JetStreamClient', publishDefaults: this.publishDefaults, observer: this.instrumentations.publish, logger: this.logger, redact: this.redact },
+      {
+        who: 'JetStreamClient',
+        publishDefaults: this.publishDefaults,
+        observer: this.instrumentations.publish,
+        logger: this.logger,
+        redact: this.redact,
+        onState: (connection, state, reconnected) => {
+          for (const l of this.connectionStateListeners) l({ connection, up: state === 'up', reconnected });
+        },
+      },
       () => stateOfStatus(this.lastStatus),
     );
     this.health = new JetStreamHealth(
@@ -120,13 +131,12 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     this.closing = true;
     const pending = this.connecting;
     this.connecting = undefined;
-    this.publisher = undefined;
-    this.batchPublisher = undefined;
-    this.fastBatchPublisher = undefined;
+    this.publishers = undefined;
     const nc = this.nc ?? (await pending?.catch(() => undefined));
     this.nc = undefined;
     if (this.connections.any) await this.connections.close();
     await this.instrumentations.detach();
+    this.connectionStateListeners.length = 0;
     if (nc && !nc.isClosed()) {
       // Quiet when it is quick (a script's close); said when it waits.
       await whenSlow(
@@ -192,7 +202,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
    * `BatchDuplicateMsgIdError`, `BatchUnsupportedError`, `BatchRejectedError`) and nothing was stored.
    * Not retried: a timeout leaves the outcome unknown (see docs/batch-publish.md).
    */
-  async publishBatch(messages: readonly BatchMessage[], options: { timeout?: Duration } = {}): Promise<BatchPubAck> {
+  async publishBatch(messages: readonly BatchMessage[], options: { timeout?: Duration; connection?: string } = {}): Promise<BatchPubAck> {
     const timeoutMs = options.timeout === undefined ? this.publishDefaults.timeoutMs : toMillis(options.timeout, 'publishBatch timeout');
     if (this.publishCheck && Array.isArray(messages)) for (const { subject, data } of messages) await this.publishCheck(subject, data);
     const encoded: EncodedBatchMessage[] = (Array.isArray(messages) ? messages : []).map(({ subject, data, ...rest }) => {
@@ -202,9 +212,19 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
         throw new EncodeError(subject, { cause });
       }
     });
-    if (!this.batchPublisher) await this.connect();
-    if (!this.batchPublisher) throw new JetStreamNotListeningError('JetStreamClient.publishBatch()');
-    return this.batchPublisher.publish(encoded, timeoutMs);
+    const subject = encoded[0]?.subject ?? 'a batch';
+    const route = this.route(options.connection, subject) ?? (await this.connect().then(() => this.route(options.connection, subject)));
+    if (!route) throw new JetStreamNotListeningError('JetStreamClient.publishBatch()');
+    return route.batchPublisher.publish(encoded, timeoutMs);
+  }
+
+  /**
+   * This client bound to connection `name` (`default` or one of the `connections` option): its
+   * publishes go through that connection. Throws `UnknownConnectionError` for an undeclared name.
+   */
+  forConnection(name: string): JetStreamConnectionClient {
+    this.connections.assertKnown(name, `JetStreamClient.forConnection("${name}")`);
+    return new JetStreamConnectionClient(this, name);
   }
 
   /**
@@ -217,9 +237,9 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
   async publishFastBatch(messages: Iterable<BatchMessage> | AsyncIterable<BatchMessage>, options: FastBatchOptions = {}): Promise<FastBatchAck> {
     checkOptionObject(options, FAST_BATCH_OPTIONS, 'JetStreamClient.publishFastBatch()');
     const resolved = resolveFastBatchOptions(this.options.publish?.fastBatch, options, this.publishDefaults.timeoutMs);
-    if (!this.fastBatchPublisher) await this.connect();
-    if (!this.fastBatchPublisher) throw new JetStreamNotListeningError('JetStreamClient.publishFastBatch()');
-    return this.fastBatchPublisher.publish(this.encodeEach(messages), resolved);
+    if (!this.publishers) await this.connect();
+    if (!this.publishers) throw new JetStreamNotListeningError('JetStreamClient.publishFastBatch()');
+    return this.publishers.fastBatchPublisher.publish(this.encodeEach(messages), resolved);
   }
 
   private async *encodeEach(messages: Iterable<BatchMessage> | AsyncIterable<BatchMessage>): AsyncGenerator<EncodedBatchMessage> {
@@ -274,25 +294,28 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
       return Promise.reject(new EncodeError(subject, { cause }));
     }
     const meta = metadata && Object.keys(metadata).length > 0 ? metadata : undefined;
-    if (options.connection !== undefined && options.connection !== DEFAULT_CONNECTION_NAME)
-      return this.publishThrough(options.connection, subject, payload, options, meta);
-    if (this.publisher) return this.publisher.publish(subject, payload, options, meta);
+    let route: ConnectionPublishers | undefined;
+    try {
+      route = this.route(options.connection, subject);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (route) return route.publisher.publish(subject, payload, options, meta);
     return this.connect().then(() => {
-      if (!this.publisher) throw new JetStreamNotListeningError('JetStreamClient.publish()');
-      return this.publisher.publish(subject, payload, options, meta);
+      const connected = this.route(options.connection, subject);
+      if (!connected) throw new JetStreamNotListeningError('JetStreamClient.publish()');
+      return connected.publisher.publish(subject, payload, options, meta);
     });
   }
 
-  /** A publish through a named connection: it must be declared and up now (nothing is queued for one that is down). */
-  private async publishThrough(
-    name: string,
-    subject: string,
-    payload: Uint8Array,
-    options: JetStreamPublishOptions,
-    meta?: Record<string, string>,
-  ): Promise<PubAck> {
-    if (!this.publisher) await this.connect();
-    return this.connections.publisher(name, subject).publish(subject, payload, options, meta);
+  /**
+   * The publishers of connection `name` (undefined: the default one); undefined before `connect()`.
+   * A named one must be declared (`UnknownConnectionError`) and up now (`ConnectionUnavailableError`:
+   * nothing is queued for one that is down).
+   */
+  private route(name: string | undefined, subject: string): ConnectionPublishers | undefined {
+    if (!this.publishers) return undefined;
+    return name === undefined || name === DEFAULT_CONNECTION_NAME ? this.publishers : this.connections.publishers(name, subject);
   }
 
   private async open(): Promise<NatsConnection> {
@@ -313,10 +336,13 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     }
     this.nc = nc;
     this.jsm = jsm;
-    this.publisher = new Publisher(jetstream(nc), jsm, this.publishDefaults, this.instrumentations.publish, () => nc.info?.version);
-    const streams = new StreamLookup(jsm);
-    this.batchPublisher = new BatchPublisher(nc, streams, this.publishDefaults.timeoutMs, () => nc.info?.version, this.instrumentations.publish);
-    this.fastBatchPublisher = new FastBatchPublisher(nc, streams, () => nc.info?.version, this.options.connection?.inboxPrefix);
+    const version = () => nc.info?.version;
+    const lookup = new StreamLookup(jsm);
+    this.publishers = {
+      publisher: new Publisher(jetstream(nc), jsm, this.publishDefaults, this.instrumentations.publish, version),
+      batchPublisher: new BatchPublisher(nc, lookup, this.publishDefaults.timeoutMs, version, this.instrumentations.publish),
+      fastBatchPublisher: new FastBatchPublisher(nc, lookup, version, this.options.connection?.inboxPrefix),
+    };
     this._status$.next('connected');
     void watchConnection(nc, this._status$, this.listeners, 'JetStreamClient', () => this.closing, this.logger, this.redact);
     await this.instrumentations.attach({
@@ -329,6 +355,11 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
       status: this.status,
       on: <K extends keyof InstrumentationEvents>(event: K, listener: (payload: InstrumentationEvents[K]) => void) => {
         if (event === 'reconnect' || event === 'disconnect') this.listeners.add(event, listener as JetStreamClientEvents['reconnect']);
+      },
+      onConnectionState: (listener) => {
+        // The current states first: critical ones came up before this attach.
+        for (const c of this.connections.report().connections.slice(1)) listener({ connection: c.name, up: c.state === 'up', reconnected: false });
+        this.connectionStateListeners.push(listener);
       },
     });
     return nc;

@@ -32,14 +32,14 @@ describe('JetStreamConnections', () => {
 
   it('refuses a publish through an unknown name (naming the known ones) or a connection not up (naming it)', () => {
     const c = new JetStreamConnections({ billing: { connection: {} } }, deps, () => 'up');
-    expect(() => c.publisher('biling', 'bill.x')).toThrow(UnknownConnectionError);
+    expect(() => c.publishers('biling', 'bill.x')).toThrow(UnknownConnectionError);
     expect(() => c.assertKnown('biling', 'Handler Billing.onInvoice')).toThrow(
       'Handler Billing.onInvoice names connection "biling", which is not declared; the known connections are "default", "billing".',
     );
     expect(() => c.assertKnown('default', 'x')).not.toThrow();
     const err = (() => {
       try {
-        c.publisher('billing', 'bill.x');
+        c.publishers('billing', 'bill.x');
       } catch (e) {
         return e;
       }

@@ -1,7 +1,8 @@
 import type { NamedConnectionsOption } from '../interfaces/named-connections.interface.js';
-import type { Publisher } from '../publishing/publisher.js';
+import { headers } from '@nats-io/nats-core';
+import { publishObserverFor } from '../observability/combine-observers.js';
 import { ConnectionUnavailableError, DEFAULT_CONNECTION_NAME, UnknownConnectionError } from './connection-errors.js';
-import { NamedConnection, type NamedConnectionDeps, type NamedConnectionState } from './named-connection.js';
+import { NamedConnection, type ConnectionPublishers, type NamedConnectionDeps, type NamedConnectionState } from './named-connection.js';
 
 /** One connection in `JetStreamConnections.report()`. */
 export interface ConnectionReport {
@@ -31,7 +32,10 @@ export class JetStreamConnections {
     /** The default connection's state, as the client knows it. */
     private readonly defaultState: () => NamedConnectionState,
   ) {
-    for (const [name, o] of Object.entries(option ?? {})) this.named.set(name, new NamedConnection(name, o, deps));
+    for (const [name, o] of Object.entries(option ?? {})) {
+      // Its publishes are observed under its name (the metrics' `connection` label).
+      this.named.set(name, new NamedConnection(name, o, { ...deps, observer: publishObserverFor(deps.observer, name) }));
+    }
   }
 
   /** The names publishes and handlers may choose: `default` and the declared ones. */
@@ -63,19 +67,26 @@ export class JetStreamConnections {
     await Promise.all([...this.named.values()].map((c) => c.close()));
   }
 
-  /** The publisher of a named connection; `ConnectionUnavailableError` when it is not up, `UnknownConnectionError` when not declared. */
-  publisher(name: string, subject: string): Publisher {
+  /** The publishers of a named connection; `ConnectionUnavailableError` when it is not up, `UnknownConnectionError` when not declared. */
+  publishers(name: string, subject: string): ConnectionPublishers {
     const c = this.named.get(name);
     if (!c) throw new UnknownConnectionError(name, `The publish of ${subject}`, this.names);
-    const publisher = c.publisher;
-    if (publisher) return publisher;
+    const publishers = c.publishers;
+    if (publishers) return publishers;
     const why =
       c.state === 'connecting'
         ? `it has not connected yet${c.error ? ` (${c.error.message})` : ''}`
         : c.state === 'down'
           ? 'it lost its NATS server and is reconnecting'
           : 'it is closed';
-    throw new ConnectionUnavailableError(name, subject, why, { cause: c.error });
+    const err = new ConnectionUnavailableError(name, subject, why, { cause: c.error });
+    // Counted as a failed publish of that connection (metrics, a failed span), though nothing was sent.
+    c.observer?.finished(
+      c.observer.started(subject, '', () => headers(), name),
+      undefined,
+      err,
+    );
+    throw err;
   }
 
   /** Each connection's state, the default first, and the overall status. */

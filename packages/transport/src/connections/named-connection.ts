@@ -4,6 +4,9 @@ import type { LoggerService } from '@nestjs/common';
 import { openConnection, type OpenConnection } from '../connection/open-connection.js';
 import type { NamedConnectionOptions } from '../interfaces/named-connections.interface.js';
 import type { PublishObserver } from '../observability/instrumentation.interface.js';
+import { BatchPublisher } from '../publishing/batch-publisher.js';
+import { FastBatchPublisher } from '../publishing/fast-batch-publisher.js';
+import { StreamLookup } from '../publishing/stream-lookup.js';
 import { Publisher, type PublisherDefaults } from '../publishing/publisher.js';
 import { redactErrorChain, type Redactor } from '../security/redact.js';
 import { NAMED_CONNECTION_RETRY_MS } from './connections.constants.js';
@@ -18,13 +21,22 @@ export interface NamedConnectionDeps {
   readonly observer?: PublishObserver;
   readonly logger: LoggerService;
   readonly redact: Redactor;
+  /** Told each change of a connection's state (metrics follow it); `reconnected` on a reconnect. */
+  readonly onState?: (connection: string, state: NamedConnectionState, reconnected: boolean) => void;
 }
 
-/** One named connection: opened, watched (up/down) and closed; its own `Publisher`. */
+/** What publishes through one connection: single messages, atomic batches and fast-ingest batches. */
+export interface ConnectionPublishers {
+  readonly publisher: Publisher;
+  readonly batchPublisher: BatchPublisher;
+  readonly fastBatchPublisher: FastBatchPublisher;
+}
+
+/** One named connection: opened, watched (up/down) and closed; its own publishers. */
 export class NamedConnection {
   private nc?: NatsConnection;
   private opened?: OpenConnection;
-  private publisherOf?: Publisher;
+  private publishersOf?: ConnectionPublishers;
   private readonly upListeners: ((open: OpenConnection) => void)[] = [];
   private stateOf: NamedConnectionState = 'connecting';
   private lastError?: Error;
@@ -37,6 +49,11 @@ export class NamedConnection {
     private readonly options: NamedConnectionOptions,
     private readonly deps: NamedConnectionDeps,
   ) {}
+
+  /** Its publishes' observer (metrics, tracing), telling its name; undefined without instrumentation. */
+  get observer(): PublishObserver | undefined {
+    return this.deps.observer;
+  }
 
   get critical(): boolean {
     return this.options.critical !== false;
@@ -51,9 +68,9 @@ export class NamedConnection {
     return this.lastError;
   }
 
-  /** Its publisher while it is up; undefined otherwise. */
-  get publisher(): Publisher | undefined {
-    return this.stateOf === 'up' ? this.publisherOf : undefined;
+  /** Its publishers while it is up; undefined otherwise. */
+  get publishers(): ConnectionPublishers | undefined {
+    return this.stateOf === 'up' ? this.publishersOf : undefined;
   }
 
   /** The JetStream domain its JetStream API calls go to, if set. */
@@ -87,8 +104,8 @@ export class NamedConnection {
     this.nc = undefined;
     this.opened = undefined;
     this.upListeners.length = 0;
-    this.publisherOf = undefined;
-    this.stateOf = 'closed';
+    this.publishersOf = undefined;
+    this.setState('closed');
     if (nc && !nc.isClosed()) await nc.drain().catch(() => nc.close());
   }
 
@@ -101,8 +118,14 @@ export class NamedConnection {
     }
     this.nc = nc;
     this.opened = opened;
-    this.publisherOf = new Publisher(jetstream(nc), jsm, this.deps.publishDefaults, this.deps.observer, () => nc.info?.version);
-    this.stateOf = 'up';
+    const version = () => nc.info?.version;
+    const streams = new StreamLookup(jsm);
+    this.publishersOf = {
+      publisher: new Publisher(jetstream(nc), jsm, this.deps.publishDefaults, this.deps.observer, version),
+      batchPublisher: new BatchPublisher(nc, streams, this.deps.publishDefaults.timeoutMs, version, this.deps.observer),
+      fastBatchPublisher: new FastBatchPublisher(nc, streams, version, this.options.connection.inboxPrefix),
+    };
+    this.setState('up');
     this.lastError = undefined;
     void this.watch(nc);
     for (const listener of this.upListeners.splice(0)) listener(opened);
@@ -126,14 +149,19 @@ export class NamedConnection {
   private async watch(nc: NatsConnection): Promise<void> {
     for await (const s of nc.status()) {
       if (s.type === 'disconnect') {
-        this.stateOf = 'down';
+        this.setState('down');
         if (!this.closing) this.deps.logger.warn?.(`Connection "${this.name}" lost its NATS server; reconnecting (publishing through it fails until then).`);
       } else if (s.type === 'reconnect') {
-        this.stateOf = 'up';
+        this.setState('up', true);
         this.deps.logger.log(`Connection "${this.name}" reconnected.`);
       }
     }
-    if (!this.closing) this.stateOf = 'closed';
+    if (!this.closing) this.setState('closed');
+  }
+
+  private setState(state: NamedConnectionState, reconnected = false): void {
+    this.stateOf = state;
+    this.deps.onState?.(this.name, state, reconnected);
   }
 }
 

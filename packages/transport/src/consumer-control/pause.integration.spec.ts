@@ -79,7 +79,7 @@ describe('pause and resume a handler’s consumer (real nats-server)', () => {
     await metrics.pollNow();
     metrics.detach(target);
     expect((await registry.getSingleMetric('nest_jetstream_consumer_paused')!.get()).values).toEqual([
-      expect.objectContaining({ value: 1, labels: { stream, consumer: durable } }),
+      expect.objectContaining({ value: 1, labels: { stream, consumer: durable, connection: 'default' } }),
     ]);
 
     // A restart (even with another setting of the consumer changed) keeps the pause: it is the server's.

@@ -18,6 +18,7 @@ import type { JetStreamMetricsOptions } from '../interfaces/instrument-options.i
 import { DEFAULT_METRIC_PREFIX, METRIC_NAMES } from './metric-names.js';
 import { FastCounter, FastHistogram, type CounterSeries, type HistogramSeries } from './fast-metrics.js';
 import { deliveryAttempt } from '../nats-adapter/private-access.js';
+import { DEFAULT_CONNECTION_NAME } from '../connections/connection-errors.js';
 import { ageMs, oldestUnprocessed } from '../utils/oldest-unprocessed.js';
 
 // Defined with the other option types; exported from here, as before.
@@ -31,6 +32,12 @@ interface HandlerSeries {
   ackLatency: HistogramSeries;
   redeliveries: CounterSeries;
   settled: Record<SettleOutcome, CounterSeries>;
+}
+
+interface PublishToken {
+  at: number;
+  subject: string;
+  connection: string;
 }
 
 interface MessageToken {
@@ -65,13 +72,15 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
     this.prefix = options.prefix ?? DEFAULT_METRIC_PREFIX;
     this.pollMs = toMillis(options.pollInterval ?? '15s', 'metrics pollInterval');
     const buckets = options.buckets ?? DEFAULT_BUCKETS;
-    const publishLabels = options.subjectLabel ? ['stream', 'subject'] : ['stream'];
-    const handler = ['stream', 'consumer'];
+    // `connection`: the named connection (`default`, or a name of the `connections` option: bounded).
+    const publishLabels = options.subjectLabel ? ['stream', 'subject', 'connection'] : ['stream', 'connection'];
+    const handler = ['stream', 'consumer', 'connection'];
     this.m = {
       publishDuration: this.fastHistogram(METRIC_NAMES.publishDuration, 'Time from publish to PubAck (retries included).', publishLabels, buckets),
-      publishErrors: this.counter(METRIC_NAMES.publishErrors, 'Publishes that failed for good, by error code.', ['code']),
+      publishErrors: this.counter(METRIC_NAMES.publishErrors, 'Publishes that failed for good, by error code.', ['code', 'connection']),
       publishDuplicates: this.fastCounter(METRIC_NAMES.publishDuplicates, 'Publishes the stream recognised as duplicates (same msgId within its window).', [
         'stream',
+        'connection',
       ]),
       handlerDuration: this.fastHistogram(METRIC_NAMES.handlerDuration, 'Time a handler ran, per attempt.', handler, buckets),
       settled: this.fastCounter(METRIC_NAMES.settled, 'Messages settled, by outcome: ack, nak, term, dead_letter, dead_letter_lost.', [...handler, 'outcome']),
@@ -87,20 +96,20 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
         "A singleton handler: 1 while this instance holds its consumer's pin (handles it), else 0 (polled).",
         handler,
       ),
-      streamMessages: this.gauge(METRIC_NAMES.streamMessages, 'Messages in the stream (polled).', ['stream']),
-      streamBytes: this.gauge(METRIC_NAMES.streamBytes, 'Bytes in the stream (polled).', ['stream']),
-      streamUtilization: this.gauge(METRIC_NAMES.streamUtilization, 'Bytes over max_bytes, when the stream has a limit (polled).', ['stream']),
+      streamMessages: this.gauge(METRIC_NAMES.streamMessages, 'Messages in the stream (polled).', ['stream', 'connection']),
+      streamBytes: this.gauge(METRIC_NAMES.streamBytes, 'Bytes in the stream (polled).', ['stream', 'connection']),
+      streamUtilization: this.gauge(METRIC_NAMES.streamUtilization, 'Bytes over max_bytes, when the stream has a limit (polled).', ['stream', 'connection']),
       streamHasLeader: this.gauge(
         METRIC_NAMES.streamHasLeader,
         '1 when the stream has a leader that answers (a single server counts), 0 when it has none (polled).',
-        ['stream'],
+        ['stream', 'connection'],
       ),
       leaderChanges: this.counter(METRIC_NAMES.leaderChanges, 'Leader elections of the streams and consumers the app uses (server advisories).', [
         'stream',
         'consumer',
       ]),
-      connected: this.gauge(METRIC_NAMES.connected, '1 while the connection is up, else 0.', ['role']),
-      reconnects: this.counter(METRIC_NAMES.reconnects, 'Reconnections of the connection.', ['role']),
+      connected: this.gauge(METRIC_NAMES.connected, '1 while the connection is up, else 0.', ['role', 'connection']),
+      reconnects: this.counter(METRIC_NAMES.reconnects, 'Reconnections of the connection.', ['role', 'connection']),
       recoveries: this.counter(METRIC_NAMES.recoveries, 'Consumers recovered after a fault, by cause: pull_reissued, consumer_recreated, connection_moved.', [
         'cause',
       ]),
@@ -118,17 +127,27 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
       },
     };
     this.publish = {
-      started: (subject: string, _msgId: string, _headers: () => MsgHdrs) => ({ at: performance.now(), subject }),
-      finished: (token, ack, error) => this.published(token as { at: number; subject: string }, ack, error),
+      started: (subject: string, _msgId: string, _headers: () => MsgHdrs, connection?: string) => ({
+        at: performance.now(),
+        subject,
+        connection: connection ?? DEFAULT_CONNECTION_NAME,
+      }),
+      finished: (token, ack, error) => this.published(token as PublishToken, ack, error),
     };
   }
 
   attach(target: InstrumentationTarget): void {
     const role = target.role;
-    target.status.subscribe((s) => this.m.connected.labels(role).set(s === 'connected' ? 1 : 0));
-    target.on('reconnect', () => this.m.reconnects.labels(role).inc());
+    const main = DEFAULT_CONNECTION_NAME;
+    target.status.subscribe((s) => this.m.connected.labels(role, main).set(s === 'connected' ? 1 : 0));
+    target.on('reconnect', () => this.m.reconnects.labels(role, main).inc());
+    target.onConnectionState?.((e) => {
+      this.m.connected.labels(role, e.connection).set(e.up ? 1 : 0);
+      if (e.reconnected) this.m.reconnects.labels(role, e.connection).inc();
+    });
     target.on('recovery', (e) => this.m.recoveries.labels(e.cause).inc());
-    target.on('deadLetterLost', (e) => this.m.settled.labels(e.stream, e.consumer, 'dead_letter_lost').value++);
+    const connectionOf = (stream: string, consumer: string) => target.handlers.find((h) => h.stream === stream && h.durable === consumer)?.connection ?? main;
+    target.on('deadLetterLost', (e) => this.m.settled.labels(e.stream, e.consumer, connectionOf(e.stream, e.consumer), 'dead_letter_lost').value++);
     const subs: Subscription[] = [];
     for (const stream of target.streams) {
       subs.push(this.watchLeaders(target, `$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.${stream}`, stream, ''));
@@ -161,20 +180,23 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
       ...target.handlers.map(async (h) => {
         const info = await jsm.consumers.info(h.stream, h.durable).catch(() => undefined);
         if (!info) return;
-        this.m.consumerPending.labels(h.stream, h.durable).set(info.num_pending);
-        this.m.consumerAckPending.labels(h.stream, h.durable).set(info.num_ack_pending);
-        this.m.consumerRedelivered.labels(h.stream, h.durable).set(info.num_redelivered);
-        this.m.consumerPaused.labels(h.stream, h.durable).set(info.paused ? 1 : 0);
-        if (h.pin) this.m.consumerPinHeld.labels(h.stream, h.durable).set(h.pin().held ? 1 : 0);
-        this.m.consumerOldestAge.labels(h.stream, h.durable).set(ageMs(await oldestUnprocessed(jsm, h.stream, h.subject, info)) / 1000);
+        const l = [h.stream, h.durable, h.connection ?? DEFAULT_CONNECTION_NAME];
+        this.m.consumerPending.labels(...l).set(info.num_pending);
+        this.m.consumerAckPending.labels(...l).set(info.num_ack_pending);
+        this.m.consumerRedelivered.labels(...l).set(info.num_redelivered);
+        this.m.consumerPaused.labels(...l).set(info.paused ? 1 : 0);
+        if (h.pin) this.m.consumerPinHeld.labels(...l).set(h.pin().held ? 1 : 0);
+        this.m.consumerOldestAge.labels(...l).set(ageMs(await oldestUnprocessed(jsm, h.stream, h.subject, info)) / 1000);
       }),
       ...target.streams.map(async (stream) => {
         const info = await jsm.streams.info(stream).catch(() => undefined);
-        this.m.streamHasLeader.labels(stream).set(info && (!info.cluster || info.cluster.leader) ? 1 : 0);
+        // The target's streams are read through its default connection.
+        const l = [stream, DEFAULT_CONNECTION_NAME];
+        this.m.streamHasLeader.labels(...l).set(info && (!info.cluster || info.cluster.leader) ? 1 : 0);
         if (!info) return;
-        this.m.streamMessages.labels(stream).set(info.state.messages);
-        this.m.streamBytes.labels(stream).set(info.state.bytes);
-        if (info.config.max_bytes > 0) this.m.streamUtilization.labels(stream).set(info.state.bytes / info.config.max_bytes);
+        this.m.streamMessages.labels(...l).set(info.state.messages);
+        this.m.streamBytes.labels(...l).set(info.state.bytes);
+        if (info.config.max_bytes > 0) this.m.streamUtilization.labels(...l).set(info.state.bytes / info.config.max_bytes);
       }),
     ]);
   }
@@ -183,7 +205,7 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
     // The handler of the previous message, most often the same one: no Map lookup per message.
     let series = h === this.lastHandler ? this.lastSeries : this.series.get(h);
     if (!series) {
-      const l = [h.stream, h.durable];
+      const l = [h.stream, h.durable, h.connection ?? DEFAULT_CONNECTION_NAME];
       const outcome = (o: SettleOutcome) => this.m.settled.labels(...l, o);
       series = {
         duration: this.m.handlerDuration.labels(...l),
@@ -207,14 +229,16 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
     if (outcome === 'ack') this.m.ackLatency.observe(token.series.ackLatency, (performance.now() - token.receivedAt) / 1000);
   }
 
-  private published({ at: startedAt, subject }: { at: number; subject: string }, ack: PubAck | undefined, error: unknown): void {
+  private published({ at: startedAt, subject, connection }: PublishToken, ack: PubAck | undefined, error: unknown): void {
     if (!ack) {
-      this.m.publishErrors.labels((error as JetStreamTransportError | undefined)?.code ?? 'UNKNOWN').inc();
+      this.m.publishErrors.labels((error as JetStreamTransportError | undefined)?.code ?? 'UNKNOWN', connection).inc();
       return;
     }
-    const series = this.options.subjectLabel ? this.m.publishDuration.labels(ack.stream, subject) : this.m.publishDuration.labels(ack.stream);
+    const series = this.options.subjectLabel
+      ? this.m.publishDuration.labels(ack.stream, subject, connection)
+      : this.m.publishDuration.labels(ack.stream, connection);
     this.m.publishDuration.observe(series, (performance.now() - startedAt) / 1000);
-    if (ack.duplicate) this.m.publishDuplicates.labels(ack.stream).value++;
+    if (ack.duplicate) this.m.publishDuplicates.labels(ack.stream, connection).value++;
   }
 
   private watchLeaders(target: InstrumentationTarget, subject: string, stream: string, consumer: string): Subscription {

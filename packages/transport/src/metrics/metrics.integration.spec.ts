@@ -77,10 +77,14 @@ describe('Prometheus metrics (real nats-server, prom-client)', () => {
     // What Prometheus scrapes.
     const text = await registry.metrics();
     expect(text).toContain('# TYPE nest_jetstream_messages_settled_total counter');
-    expect(text).toContain(`nest_jetstream_messages_settled_total{stream="${stream}",consumer="metered__metered_work",outcome="ack"} ${N}`);
+    expect(text).toContain(
+      `nest_jetstream_messages_settled_total{stream="${stream}",consumer="metered__metered_work",connection="default",outcome="ack"} ${N}`,
+    );
     expect(text).toContain('# TYPE nest_jetstream_handler_duration_seconds histogram');
     expect(text).toMatch(
-      new RegExp(`nest_jetstream_handler_duration_seconds_bucket\\{stream="${stream}",consumer="metered__metered_work",le="\\+Inf"\\} ${N + K + 1}`),
+      new RegExp(
+        `nest_jetstream_handler_duration_seconds_bucket\\{stream="${stream}",consumer="metered__metered_work",connection="default",le="\\+Inf"\\} ${N + K + 1}`,
+      ),
     );
   });
 

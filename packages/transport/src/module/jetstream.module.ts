@@ -1,11 +1,16 @@
-import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { JetStreamClient } from '../client/jetstream.client.js';
 import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
 import { JetStreamConsumers } from '../consumer-control/jetstream-consumers.js';
-import { JETSTREAM_MODULE_OPTIONS, JetStreamConfigurableModule } from './jetstream-module-definition.js';
+import { JETSTREAM_MODULE_OPTIONS, JETSTREAM_OPTIONS_TYPE, JetStreamConfigurableModule } from './jetstream-module-definition.js';
+import { connectionClientProvider, getJetStreamClientToken } from './jetstream-client.tokens.js';
 import { JetStreamAppWatcher } from './jetstream-app.watcher.js';
+
+/** What `JetStreamModule.forFeature()` returns: the client of one connection. */
+@Module({})
+export class JetStreamFeatureModule {}
 
 /**
  * `JetStreamModule.forRoot(options)` / `forRootAsync({ imports, inject, useFactory })`, with
@@ -13,6 +18,7 @@ import { JetStreamAppWatcher } from './jetstream-app.watcher.js';
  * does `app.connectMicroservice({ strategy: app.get(JetStreamServer) })`. It also watches the app
  * (see `JetStreamAppWatcher`): a plain `@EventPattern` no server takes is refused at `listen()`,
  * and `@JetStreamEvent` handlers with no JetStream server started are warned about.
+ * `forRoot` also provides a client per declared connection (`@InjectJetStreamClient('eu')`).
  */
 @Module({
   imports: [DiscoveryModule],
@@ -30,6 +36,26 @@ export class JetStreamModule extends JetStreamConfigurableModule implements OnAp
     @Inject(JetStreamServer) private readonly server: JetStreamServer,
   ) {
     super();
+  }
+
+  /** `forRoot(options)`, providing (and exporting) the client of each connection in `options.connections`. */
+  static override forRoot(options: typeof JETSTREAM_OPTIONS_TYPE): DynamicModule {
+    const root = super.forRoot(options);
+    const names = Object.keys(options.connections ?? {});
+    return {
+      ...root,
+      providers: [...(root.providers ?? []), ...names.map(connectionClientProvider)],
+      exports: [...(root.exports ?? []), ...names.map((n) => getJetStreamClientToken(n))],
+    };
+  }
+
+  /**
+   * Provides the client of connection `connection` (`@InjectJetStreamClient(connection)`) where
+   * the connections are not known statically (`forRootAsync`). Needs the root module global
+   * (`isGlobal: true`) so its `JetStreamClient` can be injected here.
+   */
+  static forFeature({ connection }: { connection: string }): DynamicModule {
+    return { module: JetStreamFeatureModule, providers: [connectionClientProvider(connection)], exports: [getJetStreamClientToken(connection)] };
   }
 
   async onApplicationShutdown(): Promise<void> {

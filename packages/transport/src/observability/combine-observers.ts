@@ -55,7 +55,17 @@ export function combinePublishObservers(list: readonly JetStreamInstrumentation[
   const observers = list.map((i) => i.publish).filter((o): o is PublishObserver => o !== undefined);
   if (observers.length <= 1) return observers[0];
   return {
-    started: (subject: string, msgId: string, headers: () => MsgHdrs) => observers.map((o) => o.started(subject, msgId, headers)),
+    started: (subject: string, msgId: string, headers: () => MsgHdrs, connection?: string) =>
+      observers.map((o) => o.started(subject, msgId, headers, connection)),
     finished: (tokens: unknown, ack: PubAck | undefined, error?: unknown) => observers.forEach((o, i) => o.finished((tokens as unknown[])[i], ack, error)),
+  };
+}
+
+/** `observer` telling each publish's named connection (the publishers of a named connection use it); undefined without one. */
+export function publishObserverFor(observer: PublishObserver | undefined, connection: string): PublishObserver | undefined {
+  if (!observer) return undefined;
+  return {
+    started: (subject: string, msgId: string, headers: () => MsgHdrs) => observer.started(subject, msgId, headers, connection),
+    finished: (token: unknown, ack: PubAck | undefined, error?: unknown) => observer.finished(token, ack, error),
   };
 }

@@ -18,6 +18,8 @@ export interface InstrumentedHandler {
   readonly subject: string;
   readonly stream: string;
   readonly durable: string;
+  /** The named connection its consumer is on (the handler's `connection` option); undefined: the default one. */
+  readonly connection?: string;
   /** A singleton handler: whether this instance holds its consumer's pin now. */
   readonly pin?: () => { readonly held: boolean };
 }
@@ -53,9 +55,10 @@ export interface BatchObservation {
 export interface PublishObserver {
   /**
    * Before the publish. `headers()` returns the message's headers, creating them on first call,
-   * so an observer can add trace context. The return value is this observer's token for it.
+   * so an observer can add trace context. `connection` is the named connection it goes through
+   * (undefined: the default one). The return value is this observer's token for it.
    */
-  started(subject: string, msgId: string, headers: () => MsgHdrs): unknown;
+  started(subject: string, msgId: string, headers: () => MsgHdrs, connection?: string): unknown;
   /** The publish resolved with `ack`, or failed for good with `error`. */
   finished(token: unknown, ack: PubAck | undefined, error?: unknown): void;
 }
@@ -68,6 +71,13 @@ export interface InstrumentationEvents {
   reconnect: string;
   disconnect: string;
   recovery: RecoveryEvent;
+}
+
+/** A named connection (the `connections` option) changed state; `reconnected` when it came back after a loss. */
+export interface ConnectionStateEvent {
+  readonly connection: string;
+  readonly up: boolean;
+  readonly reconnected: boolean;
 }
 
 /** What a server (after its handlers are bound) or a client (after it connects) hands to `attach()`. */
@@ -83,6 +93,8 @@ export interface InstrumentationTarget {
   /** Connection status; replays the current one to a new subscriber. */
   readonly status: Observable<JetStreamStatus>;
   on<K extends keyof InstrumentationEvents>(event: K, listener: (payload: InstrumentationEvents[K]) => void): void;
+  /** Follows the named connections' states, the current ones first (a target with named connections has it). */
+  onConnectionState?(listener: (event: ConnectionStateEvent) => void): void;
 }
 
 /**

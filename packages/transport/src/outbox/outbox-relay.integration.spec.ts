@@ -8,6 +8,9 @@ import { sqliteExecutor, type SyncSqlExecutor } from '../sql/sql-executor.js';
 import { SqlOutbox } from '../sql/sql-outbox.js';
 import { OutboxRelayMetrics } from '../metrics/outbox-relay.metrics.js';
 import { OutboxRelay } from './outbox-relay.js';
+import { JetStreamMetrics } from '../metrics/jetstream.metrics.js';
+import { ConnectionUnavailableError, UnknownConnectionError } from '../connections/connection-errors.js';
+import { freePort } from '@nest-jetstream/testing';
 
 describe('OutboxRelay', () => {
   const h = new Harness();
@@ -48,6 +51,37 @@ describe('OutboxRelay', () => {
       expect(relay.stats).toMatchObject({ relayed: 1, duplicates: 0, failedPasses: 0 });
     } finally {
       await relay.stop();
+    }
+  });
+
+  it('relays through a named connection of its client; an undeclared one is refused, a down one leaves the events pending', async () => {
+    const stream = uniqueName('RELAYC');
+    const subject = stream.toLowerCase();
+    await h.jsm.streams.add({ name: stream, subjects: [`${subject}.>`] });
+    const registry = new Registry();
+    const nowhere = `nats://127.0.0.1:${await freePort()}`;
+    const named = new JetStreamClient({
+      connection: { servers: h.server.url },
+      connections: { second: { connection: { servers: h.server.url } }, away: { connection: { servers: nowhere }, critical: false } },
+      metrics: new JetStreamMetrics({ registry }),
+    });
+    const cdb = new Database(':memory:');
+    try {
+      const cOutbox = new SqlOutbox({ executor: sqliteExecutor(cdb), dialect: 'sqlite', createTable: true });
+      cOutbox.init();
+      expect(() => new OutboxRelay({ outbox: cOutbox, client: named, connection: 'secnd' })).toThrow(UnknownConnectionError);
+      cOutbox.add({ subject: `${subject}.a`, data: 1 });
+      await new OutboxRelay({ outbox: cOutbox, client: named, connection: 'second', atomic: false }).relayOnce();
+      expect(cOutbox.pending(10)).toEqual([]);
+      const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === 'nest_jetstream_publish_duration_seconds');
+      const series = (metric?.values ?? []) as { value: number; labels: Record<string, string | number>; metricName?: string }[];
+      expect(series.find((v) => v.labels.connection === 'second' && v.labels.stream === stream && v.metricName?.endsWith('_count'))?.value).toBe(1);
+      cOutbox.add({ subject: `${subject}.b`, data: 2 });
+      await expect(new OutboxRelay({ outbox: cOutbox, client: named, connection: 'away' }).relayOnce()).rejects.toThrow(ConnectionUnavailableError);
+      expect(cOutbox.pending(10)).toHaveLength(1);
+    } finally {
+      await named.close();
+      cdb.close();
     }
   });
 

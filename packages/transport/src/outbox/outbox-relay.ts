@@ -14,6 +14,8 @@ export interface OutboxRelayOptions {
   outbox: SqlOutbox<SqlExecutor>;
   /** The client it publishes with (its codec encodes each event's data). Required. */
   client: JetStreamClient;
+  /** The client's named connection it publishes through (the `connections` option). Default `'default'`. */
+  connection?: string;
   /** Events read, published and marked per pass (at most 1000, an atomic batch's limit). Default 100. */
   batchSize?: number;
   /** How long it waits between passes that found fewer than `batchSize` events; `wake()` cuts it short. Default `'1s'`. */
@@ -53,6 +55,7 @@ const DEFAULTS = { batchSize: 100, interval: '1s' } as const;
 export class OutboxRelay {
   private readonly outbox: SqlOutbox<SqlExecutor>;
   private readonly client: JetStreamClient;
+  private readonly connection?: string;
   private readonly batchSize: number;
   private readonly intervalMs: number;
   private readonly atomic: boolean | 'auto';
@@ -76,6 +79,8 @@ export class OutboxRelay {
       throw new JetStreamConfigError(`OutboxRelay: atomic is ${describeValue(atomic)}; use 'auto', true or false.`);
     this.outbox = outbox;
     this.client = client;
+    this.connection = options.connection;
+    if (this.connection !== undefined) client.connections.assertKnown(this.connection, `OutboxRelay ${outbox.table}`);
     this.batchSize = batchSize;
     this.intervalMs = toMillis(interval, 'OutboxRelay interval');
     this.atomic = atomic;
@@ -157,7 +162,10 @@ export class OutboxRelay {
   private async publish(events: PendingOutboxEvent[]): Promise<{ ids: string[]; duplicates: number; failure?: unknown }> {
     if (this.atomic === true || (this.atomic === 'auto' && !this.batchesOff)) {
       try {
-        await this.client.publishBatch(events.map((e) => ({ subject: e.subject, data: e.data, msgId: e.id, ...(e.headers && { headers: e.headers }) })));
+        await this.client.publishBatch(
+          events.map((e) => ({ subject: e.subject, data: e.data, msgId: e.id, ...(e.headers && { headers: e.headers }) })),
+          { connection: this.connection },
+        );
         this.counts.atomicBatches++;
         return { ids: events.map((e) => e.id), duplicates: 0 };
       } catch (err) {
@@ -173,7 +181,7 @@ export class OutboxRelay {
       }
     }
     const results = await Promise.allSettled(
-      events.map((e) => this.client.publish(e.subject, e.data, { msgId: e.id, ...(e.headers && { headers: e.headers }) })),
+      events.map((e) => this.client.publish(e.subject, e.data, { msgId: e.id, connection: this.connection, ...(e.headers && { headers: e.headers }) })),
     );
     const ids: string[] = [];
     let duplicates = 0;

@@ -22,8 +22,10 @@ export type PermissionRole = 'admin' | 'consumer' | 'producer';
 export interface PermissionsPlan {
   /** Streams the app declares, and those its handlers read. */
   streams: readonly string[];
-  /** The handlers' consumers; `mode` as on `@JetStreamEvent` (default: the default mode). */
-  consumers: readonly { stream: string; durable: string; mode?: DeliveryMode; singleton?: boolean }[];
+  /** The handlers' consumers; `mode` as on `@JetStreamEvent` (default: the default mode); `connection` the handler's (default `'default'`). */
+  consumers: readonly { stream: string; durable: string; mode?: DeliveryMode; singleton?: boolean; connection?: string }[];
+  /** Declared streams that go through a named connection (their `connection` option), by stream name. */
+  streamConnections?: Readonly<Record<string, string>>;
   /** Dead-letter subjects of the handlers. */
   deadLetterSubjects: readonly string[];
   /** Streams the dead letters land in (the default `<SERVICENAME>_DEAD_LETTERS` included). */
