@@ -28,8 +28,9 @@ describe('fault suite, short (real nats-servers, consumer processes)', () => {
     const f = await slowConsumer(short('newest'));
     expectNothingLost(f.report);
     expect(f.report.handled).toBe(SIZES.short.backlog);
-    // Bounded by concurrency + prefetch (24) in the library; the server's count also holds acks in flight.
-    expect(f.maxAckPending).toBeLessThanOrEqual(100);
+    // Bounded by concurrency + the prefetch window's cap (maxAckPending − concurrency), not the backlog.
+    expect(f.maxAckPending).toBeLessThanOrEqual(f.bound);
+    expect(f.maxAckPending).toBeLessThan(SIZES.short.backlog);
   }, 200_000);
 
   it('fuzzed payloads, headers, subjects and options: every message handled or dead-lettered with a reason, every refusal typed', async () => {

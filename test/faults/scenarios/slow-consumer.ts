@@ -24,7 +24,9 @@ const rssMb = (pid: number): number => {
 export async function slowConsumer(opts: RunOptions): Promise<SlowConsumerFigures> {
   const server = await NatsServer.start({ binary: resolveNatsServerBinary({ ...process.env, NATS_SERVER_VERSION: opts.version }) });
   const concurrency = 8;
-  const bound = concurrency * 3; // prefetch defaults to 2 × concurrency
+  // The default maxAckPending: the adaptive window holds about a second of work (8 × 1 ms handlers: about
+  // 8,000 messages), capped at maxAckPending − concurrency, so concurrency + window stays within it.
+  const bound = 1000;
   const w = new Workload({ urls: [server.url], consumerEnv: { FAULT_CONCURRENCY: String(concurrency), FAULT_WORK_MS: '1' } });
   try {
     const n = opts.size.backlog;
@@ -50,7 +52,7 @@ export async function slowConsumer(opts: RunOptions): Promise<SlowConsumerFigure
       { timeout: opts.size.settleMs + n, interval: 250 },
     ).catch(() => undefined);
     const report = await w.report(`slow consumer (8 × 1 ms handlers), backlog of ${n}`, server.version, {
-      notes: `RSS ${rssStartMb.toFixed(0)} MB after 2 %, at most ${rssMaxMb.toFixed(0)} MB; num_ack_pending at most ${maxAckPending} (concurrency + prefetch = ${bound})`,
+      notes: `RSS ${rssStartMb.toFixed(0)} MB after 2 %, at most ${rssMaxMb.toFixed(0)} MB; num_ack_pending at most ${maxAckPending} (concurrency + the prefetch window's cap = the default maxAckPending, ${bound})`,
     });
     return { report, rssStartMb, rssMaxMb, maxAckPending, bound };
   } finally {
