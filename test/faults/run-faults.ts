@@ -1,6 +1,6 @@
 // npm run faults: every scenario of the fault suite at full size, on the newest nats-server and,
 // where the scenario applies to it, the oldest (2.9.10); prints the table of docs/reliability.md.
-//   FAULTS_ONLY=consumer-crash|cluster|... to run some (names as below); FAULTS_VERSIONS=newest;
+//   FAULTS_ONLY=consumer-crash|cluster|supercluster|... to run some (names as below); FAULTS_VERSIONS=newest;
 //   FAULTS_REPEAT=10 repeats the cluster and partition faults (default 1), and a second table gives
 //   each scenario's worst and mean pause and which exceed FAULTS_BOUND_MS (default 8000).
 import 'reflect-metadata';
@@ -15,6 +15,7 @@ import { consumerCrash, deadLetterOutage, gracefulShutdown, serverCrash } from '
 import { SIZES, type RunOptions } from './scenarios/sizes';
 import { slowConsumer } from './scenarios/slow-consumer';
 import { singletonTakeover } from './scenarios/singleton-cluster';
+import { superClusterGatewayCuts } from './scenarios/super-cluster';
 import type { FaultReport } from './workload/workload';
 
 type Scenario = { name: string; versions: NatsServerVersionLabel[]; run: (o: RunOptions) => Promise<FaultReport[]> };
@@ -43,6 +44,7 @@ const SCENARIOS: Scenario[] = [
       return out;
     },
   },
+  { name: 'supercluster', versions: ['newest'], run: (o) => superClusterGatewayCuts(o, REPEAT) },
   { name: 'dead-letter-outage', versions: both, run: async (o) => [await deadLetterOutage(o)] },
   { name: 'graceful-shutdown', versions: both, run: async (o) => [await gracefulShutdown(o)] },
   { name: 'slow-consumer', versions: ['newest'], run: async (o) => [(await slowConsumer(o)).report] },

@@ -51,6 +51,14 @@ describe('rewriteForLoopback on the super-cluster and hub-and-leaf configs (depl
     expect(out).not.toMatch(/port: 7222/);
   });
 
+  it("moves a 3-node cluster file's routes to the other nodes' ports and keeps its three gateway URL variables", () => {
+    const out = rewriteForLoopback(readFileSync(join(dir, 'cluster-b-2.conf'), 'utf8'), { ...base, routes: [8, 9], gateway: 4 });
+    expect(out).toMatch(/routes: \["nats-route:\/\/127\.0\.0\.1:8", "nats-route:\/\/127\.0\.0\.1:9"\]/);
+    expect(out).not.toMatch(/nats-b-\d:6222/);
+    expect(out).toMatch(/\{ name: a, urls: \[\$NATS_GATEWAY_A_URL_1, \$NATS_GATEWAY_A_URL_2, \$NATS_GATEWAY_A_URL_3\] \}/);
+    expect(out).toMatch(/^server_name: nats-b-2$/m);
+  });
+
   it("moves the hub's leafnode port and leaves the leaf's remotes as written", () => {
     const hub = rewriteForLoopback(readFileSync(join(dir, 'hub.conf'), 'utf8'), {
       ...base,

@@ -10,7 +10,9 @@ export interface SuperClusterOptions extends Pick<NatsServerOptions, 'binary' | 
    * Each cluster by name (its gateway name) with one config file per node, e.g.
    * `{ a: ['deploy/nats/topologies/cluster-a.conf'], b: ['deploy/nats/topologies/cluster-b.conf'] }`.
    * Each file has a `cluster` block and a `gateway` block whose `gateways` list takes the other
-   * clusters' URLs from `$NATS_GATEWAY_<NAME>_URL`, which the launcher sets to its proxies.
+   * clusters' URLs from `$NATS_GATEWAY_<NAME>_URL` (the first node) or `$NATS_GATEWAY_<NAME>_URL_<i>`
+   * (node i, from 1), which the launcher sets to its proxies. Three nodes per cluster:
+   * deploy/nats/topologies/cluster-a-1.conf … cluster-b-3.conf.
    */
   clusters: Record<string, string[]>;
   /** User and password in the gateway URLs it sets, when the `gateway` blocks require them. Default none. */
@@ -30,9 +32,20 @@ export class SuperCluster {
 
   /**
    * Starts every node of every cluster, then waits until the JetStream meta group (which spans
-   * the clusters) has a leader with every node current and every gateway is connected.
+   * the clusters) has a leader with every node current and every gateway is connected. Retries
+   * with new ports when a port it picked was taken by another process first.
    */
   static async start(options: SuperClusterOptions): Promise<SuperCluster> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await SuperCluster.startOnce(options);
+      } catch (err) {
+        if (!(err instanceof PortTakenError) || attempt >= 3) throw err instanceof PortTakenError ? err.cause : err;
+      }
+    }
+  }
+
+  private static async startOnce(options: SuperClusterOptions): Promise<SuperCluster> {
     const host = options.host ?? '127.0.0.1';
     const names = Object.keys(options.clusters);
     const proxies = new Map<string, LinkProxy>();
@@ -51,8 +64,11 @@ export class SuperCluster {
     const userInfo = options.gatewayAuth ? `${encodeURIComponent(options.gatewayAuth.user)}:${encodeURIComponent(options.gatewayAuth.password)}@` : '';
     const urlEnv: Record<string, string> = {};
     for (const name of names) {
-      // nats-server reads one variable as one value: the first proxy stands for the cluster; gossip finds the others.
-      urlEnv[`NATS_GATEWAY_${name.toUpperCase()}_URL`] = `nats://${userInfo}${byCluster.get(name)![0].address}`;
+      // One variable is one value: the first node's proxy stands for the cluster (gossip finds the
+      // others), and `_URL_<i>` names each node's, for configs that list every node.
+      const list = byCluster.get(name)!;
+      urlEnv[`NATS_GATEWAY_${name.toUpperCase()}_URL`] = `nats://${userInfo}${list[0].address}`;
+      list.forEach((p, i) => (urlEnv[`NATS_GATEWAY_${name.toUpperCase()}_URL_${i + 1}`] = `nats://${userInfo}${p.address}`));
     }
     const clusters: NatsCluster[] = [];
     try {
@@ -73,8 +89,9 @@ export class SuperCluster {
         await superCluster.waitForPeers(options.startTimeout);
         return superCluster;
       } catch (err) {
+        const portTaken = superCluster.servers.some((s) => /address already in use/i.test(s.logTail()));
         await superCluster.stop();
-        throw err;
+        throw portTaken ? new PortTakenError(err) : err;
       }
     } catch (err) {
       await Promise.all([...byCluster.values()].flat().map((p) => p.stop()));
@@ -94,6 +111,13 @@ export class SuperCluster {
     return found;
   }
 
+  /** The node named `serverName` (its config's `server_name`), in whichever cluster: to `kill()` or `restart()` it. */
+  server(serverName: string): NatsServer {
+    const found = this.servers.find((s) => s.serverName === serverName);
+    if (!found) throw new Error(`No node named ${serverName} in the super-cluster: ${this.servers.map((s) => s.serverName).join(', ')}`);
+    return found;
+  }
+
   /**
    * Cuts the gateways into and out of cluster `name` (every cluster when omitted): its proxies drop
    * every connection and refuse new ones, so no message crosses until `healGateways()`.
@@ -107,22 +131,29 @@ export class SuperCluster {
     for (const proxy of this.proxiesOf(name)) proxy.heal();
   }
 
-  /** Waits until every running node has an outbound and an inbound gateway to every other cluster. */
+  /**
+   * Waits until every running node has its outbound gateway to every other cluster, and each
+   * cluster has an inbound one from every running node of the others (a node opens one outbound
+   * gateway per other cluster, to any one of its nodes: a node may have no inbound one).
+   */
   async waitForGateways(timeout = 30_000): Promise<void> {
     const names = this.clusters.map((c) => c.name);
     await waitFor(
       `every node of clusters ${names.join(', ')} to have its gateways to the other clusters`,
       async () => {
+        const inbound = new Map<string, number>();
         for (const cluster of this.clusters) {
           const others = names.filter((n) => n !== cluster.name);
           for (const s of cluster.servers.filter((n) => n.running)) {
             const { body } = await getMonitorJson<GatewayzDocument>(s.host, s.ports.monitor, '/gatewayz');
-            const outbound = Object.keys(body.outbound_gateways ?? {});
-            const inbound = Object.keys(body.inbound_gateways ?? {});
-            if (!others.every((o) => outbound.includes(o) && inbound.includes(o))) return false;
+            if (!others.every((o) => body.outbound_gateways?.[o] !== undefined)) return false;
+            for (const [from, conns] of Object.entries(body.inbound_gateways ?? {}))
+              inbound.set(`${from}>${cluster.name}`, (inbound.get(`${from}>${cluster.name}`) ?? 0) + conns.length);
           }
         }
-        return true;
+        return this.clusters.every((from) =>
+          names.filter((n) => n !== from.name).every((to) => (inbound.get(`${from.name}>${to}`) ?? 0) >= from.servers.filter((n) => n.running).length),
+        );
       },
       { timeout, interval: 100 },
     );
@@ -157,7 +188,16 @@ export class SuperCluster {
   }
 }
 
+/** A node could not bind a port the launcher picked (another process took it first): start again with new ones. */
+class PortTakenError extends Error {
+  constructor(cause: unknown) {
+    super('A port the super-cluster launcher picked was taken before a node bound it', { cause });
+    this.name = 'PortTakenError';
+  }
+}
+
 interface GatewayzDocument {
   outbound_gateways?: Record<string, unknown>;
-  inbound_gateways?: Record<string, unknown>;
+  /** The connections from each other cluster's nodes. */
+  inbound_gateways?: Record<string, unknown[]>;
 }

@@ -20,6 +20,8 @@ const env = (name: string, fallback?: string): string => {
   return v;
 };
 const record = env('FAULT_RECORD');
+// FAULT_PLACEMENT=<cluster>: the streams placed in that cluster of a super-cluster.
+const placedIn = (name: string) => (process.env[name] ? { placement: { cluster: process.env[name] } } : {});
 const workMs = Number(env('FAULT_WORK_MS', '1'));
 
 @Controller()
@@ -51,11 +53,29 @@ class FaultModule {}
 async function main(): Promise<void> {
   const strategy = new JetStreamServer({
     // FAULT_NO_RANDOMIZE=1: connect to the first URL first (the partition scenario puts the app on a chosen side).
-    connection: { servers: env('NATS_URLS').split(','), maxReconnectAttempts: -1, noRandomize: env('FAULT_NO_RANDOMIZE', '0') === '1' },
+    connection: {
+      servers: env('NATS_URLS').split(','),
+      maxReconnectAttempts: -1,
+      noRandomize: env('FAULT_NO_RANDOMIZE', '0') === '1',
+      user: process.env.NATS_USER,
+      pass: process.env.NATS_PASS,
+    },
     serviceName: 'faults',
     streams: [
-      { name: env('FAULT_STREAM', 'FAULTS'), subjects: ['faults.work'], replicas: Number(env('FAULT_REPLICAS', '1')) },
-      { name: 'FAULTS_DEAD', subjects: ['faults-dead.>'], replicas: Number(env('FAULT_REPLICAS', '1')) },
+      { name: env('FAULT_STREAM', 'FAULTS'), subjects: ['faults.work'], replicas: Number(env('FAULT_REPLICAS', '1')), ...placedIn('FAULT_PLACEMENT') },
+      { name: 'FAULTS_DEAD', subjects: ['faults-dead.>'], replicas: Number(env('FAULT_REPLICAS', '1')), ...placedIn('FAULT_PLACEMENT') },
+      // FAULT_MIRROR_PLACEMENT=<cluster>: a mirror of the work stream placed there (the super-cluster scenario).
+      ...(process.env.FAULT_MIRROR_PLACEMENT
+        ? [
+            {
+              name: `${env('FAULT_STREAM', 'FAULTS')}_MIRROR`,
+              subjects: [],
+              mirror: { name: env('FAULT_STREAM', 'FAULTS') },
+              replicas: Number(env('FAULT_REPLICAS', '1')),
+              ...placedIn('FAULT_MIRROR_PLACEMENT'),
+            },
+          ]
+        : []),
     ],
     shutdownTimeout: '10s',
   });

@@ -46,6 +46,8 @@ export interface WorkloadOptions {
   consumerEnv?: Record<string, string>;
   /** The handler's maxDeliver (FAULT_MAX_DELIVER). Default 3. */
   maxDeliver?: number;
+  /** User and password of every connection (the client's, the manager's, the consumer app's), when the servers require them. Default none. */
+  auth?: { user: string; pass: string };
 }
 
 const ENTRY = join(__dirname, 'consumer-app.ts');
@@ -72,7 +74,7 @@ export class Workload {
 
   constructor(private readonly options: WorkloadOptions) {
     writeFileSync(this.recordFile, '');
-    this.client = new JetStreamClient({ connection: { servers: options.urls, maxReconnectAttempts: -1 } });
+    this.client = new JetStreamClient({ connection: { servers: options.urls, maxReconnectAttempts: -1, ...options.auth } });
   }
 
   get maxDeliver(): number {
@@ -86,6 +88,7 @@ export class Workload {
       FAULT_RECORD: this.recordFile,
       FAULT_REPLICAS: String(this.options.replicas ?? 1),
       FAULT_MAX_DELIVER: String(this.maxDeliver),
+      ...(this.options.auth ? { NATS_USER: this.options.auth.user, NATS_PASS: this.options.auth.pass } : {}),
       ...this.options.consumerEnv,
       ...extraEnv,
     };
@@ -194,7 +197,7 @@ export class Workload {
 
   async jsm(): Promise<JetStreamManager> {
     if (!this.jsmCache) {
-      this.nc = await connect({ servers: this.options.urls, maxReconnectAttempts: -1 });
+      this.nc = await connect({ servers: this.options.urls, maxReconnectAttempts: -1, ...this.options.auth });
       this.jsmCache = await jetstreamManager(this.nc);
     }
     return this.jsmCache;

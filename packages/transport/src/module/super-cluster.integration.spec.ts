@@ -21,7 +21,9 @@ const handled = new Map<string, number>();
 @Controller()
 class PlacedController {
   // The consumer lives with its stream in cluster b; this service pulls from it through cluster a.
-  @JetStreamEvent('sc.b.>', { stream: 'SC_B' })
+  // Messages the consumer sends to a pull waiting from a while the gateways are cut are lost on the
+  // way and redelivered after ackWait: 5 s, not the default 30 s (docs/topologies.md).
+  @JetStreamEvent('sc.b.>', { stream: 'SC_B', ackWait: '5s' })
   onB(@Payload() data: { id: string }) {
     handled.set(data.id, (handled.get(data.id) ?? 0) + 1);
   }
