@@ -239,6 +239,7 @@ export class MessagePuller {
 
   private async watch(messages: ConsumerMessages): Promise<void> {
     for await (const status of messages.status()) {
+      if (status.type !== 'next' && status.type !== 'heartbeat') this.logger.debug?.(`Consumer ${this.target.key}: ${status.type}`);
       if (this.target.ordered) {
         // Reported before the client recreates the consumer (a request to the server): its first
         // pull, right after, asks for the window, not for what the dead consumer still owed.
@@ -286,6 +287,7 @@ export class MessagePuller {
     const startedAt = this.clock();
     try {
       const found = await this.lookUp();
+      this.logger.debug?.(`Consumer ${this.target.key}: checked in ${Math.round(this.clock() - startedAt)} ms: ${found}`);
       if (this.closing || this.messages !== messages) return;
       if (found === 'leader' && this.lost === 'missed') {
         this.lost = 'reported';
