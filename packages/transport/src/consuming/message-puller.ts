@@ -29,6 +29,8 @@ const CHECK_TIMEOUT_MS = 1_500;
  */
 const OFFER_EVERY_MESSAGE = Number.MAX_SAFE_INTEGER;
 const performanceNow = (): number => performance.now();
+/** The statuses of every pull (not logged at debug level, which has a line for the others). */
+const ROUTINE_STATUSES: ReadonlySet<string> = new Set(['next', 'heartbeat', 'discard', 'debug']);
 /** The work, in handler time at the measured rate, that pulled and not yet started messages may amount to. */
 export const PREFETCH_BUDGET_MS = 1_000;
 
@@ -239,7 +241,7 @@ export class MessagePuller {
 
   private async watch(messages: ConsumerMessages): Promise<void> {
     for await (const status of messages.status()) {
-      if (status.type !== 'next' && status.type !== 'heartbeat') this.logger.debug?.(`Consumer ${this.target.key}: ${status.type}`);
+      if (!ROUTINE_STATUSES.has(status.type)) this.logger.debug?.(`Consumer ${this.target.key}: ${status.type}`);
       if (this.target.ordered) {
         // Reported before the client recreates the consumer (a request to the server): its first
         // pull, right after, asks for the window, not for what the dead consumer still owed.
