@@ -6,6 +6,7 @@ import { FakeConsumer } from '../__fixtures__/fake-consumer.js';
 import { fakeJsMsg } from '../__fixtures__/fake-js-msg.js';
 import { CapturedLog } from '../__fixtures__/harness.js';
 import { MessagePuller } from './message-puller.js';
+import { REVIVE_GRACE_MS } from './pull-revival.js';
 
 /** What the consumer's look-up answers after the first `consume()`. */
 type Answer = 'leader' | 'no-leader' | 'timeout';
@@ -89,6 +90,33 @@ describe('MessagePuller and the leader guard (fake consumer, no server)', () => 
     await waitFor('the consumer waiting for a leader', () => guard.waitingForLeader().length === 1);
     consumer.messages.deliver(fakeJsMsg());
     expect(guard.waitingForLeader()).toEqual([]);
+    await puller.close();
+  });
+
+  it('pulls again at once when a check finds a leader and the client has sent no pull since its heartbeats went missing (its back-off)', async () => {
+    const { puller, consumer } = setup();
+    await puller.start();
+    const stuck = consumer.messages;
+    stuck.notify({ type: 'heartbeats_missed', count: 2 });
+    await waitFor('a new consume()', () => consumer.consumes.length === 2);
+    expect(stuck.isStopped).toBe(true);
+    expect(consumer.messages.isStopped).toBe(false);
+    // The new one delivers.
+    consumer.messages.deliver(fakeJsMsg());
+    await puller.close();
+  });
+
+  it("leaves the client's own re-pull alone, and a consumer without a leader to the client", async () => {
+    const { puller, consumer, guard, state } = setup();
+    await puller.start();
+    consumer.messages.notify({ type: 'heartbeats_missed', count: 2 });
+    consumer.messages.notify({ type: 'next', options: { batch: 2 } });
+    await waitFor('the check after the missed heartbeats', () => state.lookUps === 1);
+    state.answer = 'no-leader';
+    consumer.messages.notify({ type: 'heartbeats_missed', count: 3 });
+    await waitFor('the consumer waiting for a leader', () => guard.waitingForLeader().length === 1);
+    await new Promise((r) => setTimeout(r, REVIVE_GRACE_MS * 2));
+    expect(consumer.consumes).toHaveLength(1);
     await puller.close();
   });
 });

@@ -1,10 +1,11 @@
 import { JetStreamApiCodes, JetStreamApiError, isPushConsumer, type Consumer, type ConsumerMessages, type JsMsg, type PushConsumer } from '@nats-io/jetstream';
-import { NoRespondersError, RequestError, TimeoutError } from '@nats-io/nats-core';
 import type { LoggerService } from '@nestjs/common';
-import type { LeaderCheck, LeaderGuard } from '../connection/leader-guard.js';
+import type { LeaderGuard } from '../connection/leader-guard.js';
 import { describeError } from '../settlement/settle-policy.js';
 import { drainPulls, interceptPulls, type PullRequest, type PullSender } from '../nats-adapter/private-access.js';
 import { PrefetchWindow } from './prefetch-window.js';
+import { PullRevival, REVIVE_GRACE_MS } from './pull-revival.js';
+import { CHECK_TIMEOUT_MS, lookUpLeader } from './leader-check.js';
 
 const HEAL_RETRY_MAX_MS = 5000;
 // Short pulls: a consumer deleted between pulls, or a pull lost with the node it went to, is noticed
@@ -20,8 +21,6 @@ const ORDERED_PULL_EXPIRES_MS = 2_000;
  * average over 10 faults, against 4.7 s with the default (docs/reliability.md).
  */
 const IDLE_HEARTBEAT_SHARE = 0.5;
-/** How long a check of the consumer (after a late heartbeat) may take before it counts as unanswered. */
-const CHECK_TIMEOUT_MS = 1_500;
 /**
  * With a window, the client offers a refill after every message whatever it believes is pending:
  * after an ordered consumer's reset its count still holds what the dead consumer was asked for,
@@ -85,6 +84,7 @@ export class MessagePuller {
    * client's re-issued pull recovers it (`reported`: counted once until a message arrives).
    */
   private lost: 'no' | 'missed' | 'reported' = 'no';
+  private readonly revival = new PullRevival();
   /** Messages received so far (minus `held()`: what the handlers finished). */
   private received = 0;
   private readonly window?: PrefetchWindow;
@@ -128,6 +128,7 @@ export class MessagePuller {
   /** Messages arrive again after a loss: the consumer has a leader (no check may come to say so). */
   private flowing(): void {
     this.lost = 'no';
+    this.revival.reset();
     void this.target.leaderGuard?.report(this.target.key, 'leader');
   }
 
@@ -241,6 +242,7 @@ export class MessagePuller {
 
   private async watch(messages: ConsumerMessages): Promise<void> {
     for await (const status of messages.status()) {
+      this.revival.status(status.type);
       if (!ROUTINE_STATUSES.has(status.type)) this.logger.debug?.(`Consumer ${this.target.key}: ${status.type}`);
       if (this.target.ordered) {
         // Reported before the client recreates the consumer (a request to the server): its first
@@ -288,7 +290,7 @@ export class MessagePuller {
     this.checking = true;
     const startedAt = this.clock();
     try {
-      const found = await this.lookUp();
+      const found = await lookUpLeader(this.target, CHECK_TIMEOUT_MS);
       this.logger.debug?.(`Consumer ${this.target.key}: checked in ${Math.round(this.clock() - startedAt)} ms: ${found}`);
       if (this.closing || this.messages !== messages) return;
       if (found === 'leader' && this.lost === 'missed') {
@@ -296,6 +298,7 @@ export class MessagePuller {
         this.target.leaderGuard?.recovered(this.target.key, 'pull_reissued');
       }
       await this.target.leaderGuard?.report(this.target.key, found, startedAt);
+      if (found === 'leader') void this.revive(messages);
     } catch (err) {
       if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound) await this.heal(messages);
     } finally {
@@ -303,23 +306,18 @@ export class MessagePuller {
     }
   }
 
-  /** The consumer's info within {@link CHECK_TIMEOUT_MS}: with a leader, without one, or unanswered; other errors are thrown. */
-  private async lookUp(): Promise<LeaderCheck> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), CHECK_TIMEOUT_MS)));
-    try {
-      const info = this.target.consumer(false).then(async (c) => (isPushConsumer(c) ? undefined : (c as Consumer).info(true)));
-      // A late answer is dropped (it would only repeat what the next check says).
-      info.catch(() => undefined);
-      const found = await Promise.race([info, late]);
-      if (found === 'timeout') return 'timeout';
-      return found?.cluster && !found.cluster.leader ? 'no-leader' : 'leader';
-    } catch (err) {
-      if (unanswered(err)) return 'timeout';
-      throw err;
-    } finally {
-      clearTimeout(timer);
-    }
+  /** The consumer has a leader and the client still waits out its back-off: pull again now ({@link PullRevival}). */
+  private async revive(stuck: ConsumerMessages): Promise<void> {
+    if (this.target.ordered || !this.revival.stuck()) return;
+    await new Promise((r) => setTimeout(r, REVIVE_GRACE_MS));
+    if (this.closing || this.healing || this.messages !== stuck || this.deferred || !this.revival.stuck()) return;
+    this.logger.debug?.(`Consumer ${this.target.key}: no pull since the heartbeats went missing, though it has a leader; pulling again`);
+    this.revival.reset();
+    // The new consume() first: should it fail, the stuck one is still there and recovers by itself.
+    await this.consume(false).then(
+      () => stuck.stop(),
+      (err: unknown) => this.logger.debug?.(`Consumer ${this.target.key}: could not pull again: ${describeError(err)}`),
+    );
   }
 
   /** A deleted consumer's pull never resumes by itself: put the consumer back and pull again. */
@@ -342,11 +340,4 @@ export class MessagePuller {
     }
     this.healing = false;
   }
-}
-
-/** A JetStream request nobody answered: a timeout, no responders, or the 503 of a server without a JetStream leader. */
-function unanswered(err: unknown): boolean {
-  if (err instanceof TimeoutError || err instanceof NoRespondersError) return true;
-  if (err instanceof RequestError) return err.isNoResponders() || err.cause instanceof TimeoutError;
-  return err instanceof JetStreamApiError && err.status === 503;
 }

@@ -1,0 +1,37 @@
+import { PullRevival } from './pull-revival.js';
+
+describe('PullRevival', () => {
+  it('is stuck from the first missed heartbeats until the client pulls, or until reset', () => {
+    const r = new PullRevival();
+    expect(r.stuck()).toBe(false);
+    r.status('heartbeats_missed');
+    expect(r.stuck()).toBe(true);
+    r.status('heartbeats_missed');
+    expect(r.stuck()).toBe(true);
+    r.status('next');
+    expect(r.stuck()).toBe(false);
+    r.reset();
+    r.status('heartbeats_missed');
+    expect(r.stuck()).toBe(true);
+    r.reset();
+    expect(r.stuck()).toBe(false);
+  });
+
+  it('does not count a pull from before the heartbeats went missing, nor other statuses', () => {
+    const r = new PullRevival();
+    r.status('next');
+    r.status('heartbeats_missed');
+    r.status('discard');
+    r.status('reconnect');
+    expect(r.stuck()).toBe(true);
+  });
+
+  it('is stuck again when heartbeats go missing after the pull the client made (that pull was lost too)', () => {
+    const r = new PullRevival();
+    r.status('heartbeats_missed');
+    r.status('next');
+    expect(r.stuck()).toBe(false);
+    r.status('heartbeats_missed');
+    expect(r.stuck()).toBe(true);
+  });
+});
