@@ -79,6 +79,7 @@ export class LeaderGuard {
   private cutOffSince?: number;
   private moving = false;
   private readonly listeners = new Set<(event: RecoveryEvent) => void>();
+  private readonly reconnectListeners = new Set<() => void>();
 
   /** `clock`: milliseconds, monotonic (tests pass their own). */
   constructor(
@@ -113,6 +114,17 @@ export class LeaderGuard {
   watch(intervalMs = 1_000): void {
     const timer = setInterval(() => (this.nc.isClosed() ? clearInterval(timer) : void this.poll()), intervalMs);
     timer.unref();
+  }
+
+  /** Calls `listener` after every reconnect of the connection (the pullers check their consumers); returns the unsubscribe. */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
+
+  /** The connection reconnected (`startLeaderGuard` reports the client's `reconnect` statuses). */
+  reconnected(): void {
+    for (const l of this.reconnectListeners) l();
   }
 
   /** Calls `listener` for every recovery (the metrics' counter, the server's `recovery` event). */
@@ -208,9 +220,16 @@ export class LeaderGuard {
 }
 
 /** A server's guard on its connection, its recoveries forwarded to `emit` (the `recovery` event) and its moves logged. */
-export function startLeaderGuard(nc: MovableConnection, logger: { warn?(message: string): void }, emit: (event: RecoveryEvent) => void): LeaderGuard {
+export function startLeaderGuard(
+  nc: MovableConnection & { status(): AsyncIterable<{ type: string }> },
+  logger: { warn?(message: string): void },
+  emit: (event: RecoveryEvent) => void,
+): LeaderGuard {
   const guard = new LeaderGuard(nc, (line) => logger.warn?.(line));
   guard.onRecovery(emit);
   guard.watch();
+  void (async () => {
+    for await (const s of nc.status()) if (s.type === 'reconnect') guard.reconnected();
+  })().catch(() => undefined);
   return guard;
 }

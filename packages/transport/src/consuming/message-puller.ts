@@ -4,7 +4,7 @@ import type { LeaderGuard } from '../connection/leader-guard.js';
 import { describeError } from '../settlement/settle-policy.js';
 import { drainPulls, interceptPulls, type PullRequest, type PullSender } from '../nats-adapter/private-access.js';
 import { PrefetchWindow } from './prefetch-window.js';
-import { PullRevival, REVIVE_GRACE_MS } from './pull-revival.js';
+import { PullRevival, RECONNECT_CHECK_EVERY_MS, RECONNECT_CHECKS, REVIVE_GRACE_MS } from './pull-revival.js';
 import { CHECK_TIMEOUT_MS, lookUpLeader } from './leader-check.js';
 
 const HEAL_RETRY_MAX_MS = 5000;
@@ -85,6 +85,7 @@ export class MessagePuller {
    */
   private lost: 'no' | 'missed' | 'reported' = 'no';
   private readonly revival = new PullRevival();
+  private unwatch?: () => void;
   /** Messages received so far (minus `held()`: what the handlers finished). */
   private received = 0;
   private readonly window?: PrefetchWindow;
@@ -139,6 +140,23 @@ export class MessagePuller {
 
   async start(): Promise<void> {
     await this.consume(false);
+    this.unwatch = this.target.leaderGuard?.onReconnect(() => void this.afterReconnect());
+  }
+
+  /** The window holds a pull back while received messages wait: no pull, and no heartbeat, is due. */
+  private holdsBack(): boolean {
+    return this.deferred !== undefined && (this.target.waiting?.() ?? 0) > 0;
+  }
+
+  /** After a reconnect the client re-pulls once the consumer's info answers, or backs off: check every second meanwhile. */
+  private async afterReconnect(): Promise<void> {
+    const messages = this.messages;
+    if (!messages || this.target.ordered) return;
+    this.revival.status('heartbeats_missed');
+    for (let i = 0; i < RECONNECT_CHECKS && this.messages === messages && !this.closing && this.revival.stuck(); i++) {
+      await new Promise((r) => setTimeout(r, RECONNECT_CHECK_EVERY_MS));
+      if (this.messages === messages && this.revival.stuck()) await this.check(messages);
+    }
   }
 
   /** A handler took a waiting message: send the pull the window held back, if it now fits. */
@@ -157,6 +175,7 @@ export class MessagePuller {
    */
   async close(): Promise<void> {
     this.closing = true;
+    this.unwatch?.();
     const messages = this.messages;
     this.messages = undefined;
     this.deferred = this.deferredOn = this.deferredSend = undefined;
@@ -255,7 +274,7 @@ export class MessagePuller {
         this.target.pinned?.(status.type === 'consumer_pinned' ? status.id : undefined);
       // A pull the window holds back: no heartbeats are due, and the client looks the consumer up
       // itself (it reports consumer_not_found); a look-up of ours would only add a request.
-      if (status.type === 'heartbeats_missed' && this.deferred) continue;
+      if (status.type === 'heartbeats_missed' && this.holdsBack()) continue;
       if (status.type === 'consumer_deleted' || status.type === 'consumer_not_found') {
         void this.heal(messages);
         return;
@@ -310,7 +329,7 @@ export class MessagePuller {
   private async revive(stuck: ConsumerMessages): Promise<void> {
     if (this.target.ordered || !this.revival.stuck()) return;
     await new Promise((r) => setTimeout(r, REVIVE_GRACE_MS));
-    if (this.closing || this.healing || this.messages !== stuck || this.deferred || !this.revival.stuck()) return;
+    if (this.closing || this.healing || this.messages !== stuck || this.holdsBack() || !this.revival.stuck()) return;
     this.logger.debug?.(`Consumer ${this.target.key}: no pull since the heartbeats went missing, though it has a leader; pulling again`);
     this.revival.reset();
     // The new consume() first: should it fail, the stuck one is still there and recovers by itself.

@@ -7,12 +7,17 @@
  * yet) it waits a back-off jittered around the pull's expiry (2.5 to 7.5 s for a 5 s pull) before
  * it asks again. The fault suite's timelines (FAULT_TRACE=1, #26) showed handling resume that long
  * after the new leader was there. The puller checks the consumer itself after each missed
- * heartbeat: when a check finds it with a leader and, {@link REVIVE_GRACE_MS} later, the client
+ * heartbeat, and every second after a reconnect (the client's own re-pull then goes through the
+ * same look-up and back-off): when a check finds it with a leader and, {@link REVIVE_GRACE_MS} later, the client
  * has still sent no pull since its heartbeats went missing, the puller starts a new `consume()`
  * and stops the stuck one. Nothing is acknowledged or settled here: a pull the old subscription
  * still had on the server delivers to a closed inbox, and those messages are redelivered after
  * their ackWait (at-least-once holds, nothing acknowledged is lost).
  */
+
+/** After a reconnect, the consumer is checked this often, this many times, until the client pulls. */
+export const RECONNECT_CHECK_EVERY_MS = 1_000;
+export const RECONNECT_CHECKS = 15;
 
 /** How long after a check found a leader the client gets to pull by itself, in ms. */
 export const REVIVE_GRACE_MS = 500;
