@@ -6,7 +6,7 @@ import { FakeConsumer } from '../__fixtures__/fake-consumer.js';
 import { fakeJsMsg } from '../__fixtures__/fake-js-msg.js';
 import { CapturedLog } from '../__fixtures__/harness.js';
 import { MessagePuller } from './message-puller.js';
-import { RECONNECT_CHECK_EVERY_MS, REVIVE_GRACE_MS } from './pull-revival.js';
+import { FOLLOW_UP_EVERY_MS, REVIVE_GRACE_MS } from './pull-revival.js';
 
 /** What the consumer's look-up answers after the first `consume()`. */
 type Answer = 'leader' | 'no-leader' | 'timeout';
@@ -135,9 +135,21 @@ describe('MessagePuller and the leader guard (fake consumer, no server)', () => 
     await puller.start();
     guard.reconnected();
     consumer.messages.notify({ type: 'next', options: { batch: 2 } } as ConsumerNotification);
-    await new Promise((r) => setTimeout(r, RECONNECT_CHECK_EVERY_MS + REVIVE_GRACE_MS * 2));
+    await new Promise((r) => setTimeout(r, FOLLOW_UP_EVERY_MS + REVIVE_GRACE_MS * 2));
     expect(state.lookUps).toBe(0);
     expect(consumer.consumes).toHaveLength(1);
+    await puller.close();
+  });
+
+  it('after a check without a leader, checks again every second (no missed heartbeat needed) and pulls again once one is elected', async () => {
+    const { puller, consumer, guard, state } = setup();
+    await puller.start();
+    state.answer = 'no-leader';
+    consumer.messages.notify({ type: 'heartbeats_missed', count: 2 });
+    await waitFor('the consumer waiting for a leader', () => guard.waitingForLeader().length === 1);
+    state.answer = 'leader';
+    await waitFor('a new consume()', () => consumer.consumes.length === 2, { timeout: 10_000 });
+    expect(guard.waitingForLeader()).toEqual([]);
     await puller.close();
   });
 });

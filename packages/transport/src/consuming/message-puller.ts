@@ -1,10 +1,10 @@
 import { JetStreamApiCodes, JetStreamApiError, isPushConsumer, type Consumer, type ConsumerMessages, type JsMsg, type PushConsumer } from '@nats-io/jetstream';
 import type { LoggerService } from '@nestjs/common';
-import type { LeaderGuard } from '../connection/leader-guard.js';
 import { describeError } from '../settlement/settle-policy.js';
 import { drainPulls, interceptPulls, type PullRequest, type PullSender } from '../nats-adapter/private-access.js';
 import { PrefetchWindow } from './prefetch-window.js';
-import { PullRevival, RECONNECT_CHECK_EVERY_MS, RECONNECT_CHECKS, REVIVE_GRACE_MS } from './pull-revival.js';
+import type { PullTarget } from './pull-target.js';
+import { PullRevival, REVIVE_GRACE_MS } from './pull-revival.js';
 import { CHECK_TIMEOUT_MS, lookUpLeader } from './leader-check.js';
 
 const HEAL_RETRY_MAX_MS = 5000;
@@ -33,39 +33,7 @@ const ROUTINE_STATUSES: ReadonlySet<string> = new Set(['next', 'heartbeat', 'dis
 /** The work, in handler time at the measured rate, that pulled and not yet started messages may amount to. */
 export const PREFETCH_BUDGET_MS = 1_000;
 
-/** What a puller pulls from: a handler's consumer, or the dead-letter advisory consumer. */
-export interface PullTarget {
-  /** `stream/durable`, for logs. */
-  readonly key: string;
-  /**
-   * The prefetch window's hard cap: the most messages pulled and not yet started (waiting here,
-   * or requested and on their way). Without `held`, every pull asks for this many.
-   */
-  readonly maxMessages: number;
-  /** The first window of an adaptive target (default `maxMessages`). */
-  readonly initialWindow?: number;
-  /** Received messages that wait for a handler; with `held`, they count in the window. */
-  waiting?(): number;
-  /**
-   * Received messages not yet settled (waiting or running). With it (and `waiting`) the window
-   * adapts ({@link PrefetchWindow}): it grows while handlers keep up and shrinks to about
-   * {@link PREFETCH_BUDGET_MS} of work at their measured rate, so a crashed process strands that
-   * much beyond what it runs until ackWait, and a second instance gets the rest at once.
-   */
-  held?(): number;
-  /** The consumer to pull from (or, for a push consumer, to subscribe to); with `recreate`, first put it back on the server (it was deleted). */
-  consumer(recreate: boolean): Promise<Consumer | PushConsumer>;
-  /** An ordered consumer: the client recreates it after a gap or a deletion, so the puller leaves that to it. */
-  readonly ordered?: boolean;
-  /** An ordered consumer was recreated by the client under `name`. */
-  renamed?(name: string): void;
-  /** The priority group this instance pulls in (singleton, overflow: priority/), with a standby's thresholds. */
-  readonly priority?: { group: string; min_pending?: number; min_ack_pending?: number };
-  /** A singleton's pin: this instance got it (`id`) or lost it (`undefined`). */
-  pinned?(id: string | undefined): void;
-  /** Told what each check of the consumer found; moves the connection off a server that lost the leader. */
-  readonly leaderGuard?: LeaderGuard;
-}
+export type { PullTarget } from './pull-target.js';
 
 /** Pulls a durable consumer's messages into a callback, and pulls again after the consumer is deleted. */
 export class MessagePuller {
@@ -140,7 +108,10 @@ export class MessagePuller {
 
   async start(): Promise<void> {
     await this.consume(false);
-    this.unwatch = this.target.leaderGuard?.onReconnect(() => void this.afterReconnect());
+    this.unwatch = this.target.leaderGuard?.onReconnect(() => {
+      this.revival.status('heartbeats_missed');
+      this.followUp(this.messages);
+    });
   }
 
   /** The window holds a pull back while received messages wait: no pull, and no heartbeat, is due. */
@@ -148,15 +119,16 @@ export class MessagePuller {
     return this.deferred !== undefined && (this.target.waiting?.() ?? 0) > 0;
   }
 
-  /** After a reconnect the client re-pulls once the consumer's info answers, or backs off: check every second meanwhile. */
-  private async afterReconnect(): Promise<void> {
-    const messages = this.messages;
-    if (!messages || this.target.ordered) return;
-    this.revival.status('heartbeats_missed');
-    for (let i = 0; i < RECONNECT_CHECKS && this.messages === messages && !this.closing && this.revival.stuck(); i++) {
-      await new Promise((r) => setTimeout(r, RECONNECT_CHECK_EVERY_MS));
-      if (this.messages === messages && this.revival.stuck()) await this.check(messages);
-    }
+  /**
+   * The client has not pulled since its heartbeats went missing or it reconnected: it re-pulls once
+   * the consumer's info answers, or backs off. Check every second meanwhile ({@link PullRevival}).
+   */
+  private followUp(messages: ConsumerMessages | undefined): void {
+    if (messages && !this.target.ordered)
+      void this.revival.followUp(
+        () => this.messages === messages && !this.closing,
+        () => this.check(messages),
+      );
   }
 
   /** A handler took a waiting message: send the pull the window held back, if it now fits. */
@@ -318,6 +290,7 @@ export class MessagePuller {
       }
       await this.target.leaderGuard?.report(this.target.key, found, startedAt);
       if (found === 'leader') void this.revive(messages);
+      else this.followUp(messages);
     } catch (err) {
       if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound) await this.heal(messages);
     } finally {

@@ -35,3 +35,28 @@ describe('PullRevival', () => {
     expect(r.stuck()).toBe(true);
   });
 });
+
+describe('PullRevival.followUp', () => {
+  it('checks while the client has not pulled, stops once it pulls, and runs one loop at a time', async () => {
+    const r = new PullRevival();
+    r.status('heartbeats_missed');
+    let checks = 0;
+    const check = async () => {
+      checks++;
+      if (checks === 2) r.status('next');
+    };
+    await Promise.all([r.followUp(() => true, check), r.followUp(() => true, check)]);
+    expect(checks).toBe(2);
+  });
+
+  it('does nothing once its puller is gone', async () => {
+    const r = new PullRevival();
+    r.status('heartbeats_missed');
+    let checks = 0;
+    await r.followUp(
+      () => false,
+      async () => void checks++,
+    );
+    expect(checks).toBe(0);
+  });
+});

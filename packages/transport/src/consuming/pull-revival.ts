@@ -7,17 +7,17 @@
  * yet) it waits a back-off jittered around the pull's expiry (2.5 to 7.5 s for a 5 s pull) before
  * it asks again. The fault suite's timelines (FAULT_TRACE=1, #26) showed handling resume that long
  * after the new leader was there. The puller checks the consumer itself after each missed
- * heartbeat, and every second after a reconnect (the client's own re-pull then goes through the
- * same look-up and back-off): when a check finds it with a leader and, {@link REVIVE_GRACE_MS} later, the client
+ * heartbeat, then every second while the client has not pulled (after a reconnect, whose re-pull
+ * goes through the same look-up and back-off, or a check that found no leader): when a check finds it with a leader and, {@link REVIVE_GRACE_MS} later, the client
  * has still sent no pull since its heartbeats went missing, the puller starts a new `consume()`
  * and stops the stuck one. Nothing is acknowledged or settled here: a pull the old subscription
  * still had on the server delivers to a closed inbox, and those messages are redelivered after
  * their ackWait (at-least-once holds, nothing acknowledged is lost).
  */
 
-/** After a reconnect, the consumer is checked this often, this many times, until the client pulls. */
-export const RECONNECT_CHECK_EVERY_MS = 1_000;
-export const RECONNECT_CHECKS = 15;
+/** While the client has not pulled (after a reconnect, or a check without a leader), the consumer is checked this often, this many times at most. */
+export const FOLLOW_UP_EVERY_MS = 1_000;
+export const FOLLOW_UP_CHECKS = 15;
 
 /** How long after a check found a leader the client gets to pull by itself, in ms. */
 export const REVIVE_GRACE_MS = 500;
@@ -26,6 +26,7 @@ export const REVIVE_GRACE_MS = 500;
 export class PullRevival {
   private missing = false;
   private pulled = false;
+  private following = false;
 
   /** Every status of the `consume()`: `heartbeats_missed` starts a suspicion, `next` (a pull sent) ends the client's back-off. */
   status(type: string): void {
@@ -45,5 +46,19 @@ export class PullRevival {
   /** Heartbeats went missing and the client has sent no pull since they last did: it waits out its back-off. */
   stuck(): boolean {
     return this.missing && !this.pulled;
+  }
+
+  /** Runs `check` every {@link FOLLOW_UP_EVERY_MS} while `alive()` and the client has not pulled; one loop at a time. */
+  async followUp(alive: () => boolean, check: () => Promise<void>): Promise<void> {
+    if (this.following) return;
+    this.following = true;
+    try {
+      for (let i = 0; i < FOLLOW_UP_CHECKS && alive() && this.stuck(); i++) {
+        await new Promise((r) => setTimeout(r, FOLLOW_UP_EVERY_MS));
+        if (alive() && this.stuck()) await check();
+      }
+    } finally {
+      this.following = false;
+    }
   }
 }
