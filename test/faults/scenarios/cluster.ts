@@ -1,6 +1,7 @@
 // 3. A 3-node cluster, R3 streams, under publish and consume load: the stream leader SIGKILLed,
 // a follower SIGKILLed, the meta leader SIGKILLed, and a rolling restart of all three nodes.
 import { NatsCluster, resolveNatsServerBinary, type NatsServer } from '@nest-jetstream/testing';
+import { printTimeline } from '../workload/timeline';
 import { Workload, type FaultReport } from '../workload/workload';
 import type { RunOptions } from './sizes';
 
@@ -52,12 +53,14 @@ export async function clusterFault(opts: RunOptions, { name, fault }: (typeof CL
   try {
     await w.startConsumer();
     let killed: NatsServer[] = [];
+    let faultAt = 0;
     // A small window: publishing lasts the whole scenario, so the fault lands mid-publish.
-    return await w.faultUnderLoad(
+    const report = await w.faultUnderLoad(
       name,
       cluster.servers[0].version,
       { prefix: 'cluster', count: opts.size.messages, window: 4, fraction: 1 / 4, settleMs: opts.size.settleMs },
       async () => {
+        faultAt = Date.now();
         killed = await fault(cluster);
       },
       async () => {
@@ -65,6 +68,8 @@ export async function clusterFault(opts: RunOptions, { name, fault }: (typeof CL
         await cluster.waitForPeers();
       },
     );
+    printTimeline(name, w, faultAt);
+    return report;
   } finally {
     await w.close();
     await cluster.stop();

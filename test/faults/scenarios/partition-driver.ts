@@ -10,6 +10,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { NatsServer, waitFor } from '@nest-jetstream/testing';
 import { JetStreamClient } from '@nest-jetstream/transport';
+import { printTimeline } from '../workload/timeline';
 import { Workload } from '../workload/workload';
 import { heal, isolate, type NetnsLayout } from './netns';
 import type { RunOptions } from './sizes';
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
     );
     const electedMs = Date.now() - t;
     await minorityPublishing;
+    const healedAt = Date.now();
     heal(layout, leader);
     await publishing;
     await w.settle(opts.size.settleMs);
@@ -108,6 +110,7 @@ async function main(): Promise<void> {
         notes: `the majority side had a new stream leader (${elected}) ${(electedMs / 1000).toFixed(1)} s after the cut; the minority-side client: ${minorityIds(w.acked)} acknowledged, ${minorityIds(w.failed)} failed to the caller`,
       },
     );
+    printTimeline(`partition, the app on the ${side} side`, w, t, { 'new stream leader on the majority side': t + electedMs, healed: healedAt });
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
     await minority?.close().catch(() => undefined);

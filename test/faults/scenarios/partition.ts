@@ -40,6 +40,8 @@ export async function partition(opts: RunOptions, side: PartitionSide = 'minorit
     const timer = setTimeout(() => driver.kill('SIGKILL'), DRIVER_TIMEOUT_MS);
     const code = await new Promise<number | null>((resolve) => driver.on('exit', (c) => resolve(c)));
     clearTimeout(timer);
+    // FAULT_TRACE=1: the driver's timeline of the recovery (workload/timeline.ts).
+    if (process.env.FAULT_TRACE === '1') process.stderr.write(err);
     const report = out
       .split('\n')
       .filter((l) => l.startsWith('{"scenario"'))

@@ -8,7 +8,7 @@ import 'reflect-metadata';
 import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Controller, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Controller, Module, type LoggerService, type OnApplicationShutdown } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { JetStreamContext, JetStreamEvent, JetStreamServer, parseDuration } from '@nest-jetstream/transport';
@@ -50,6 +50,12 @@ class StoppedLine implements OnApplicationShutdown {
 @Module({ controllers: [FaultController], providers: [StoppedLine] })
 class FaultModule {}
 
+/** A logger that appends "<ms> <level> <message>" for every level (the trace of a fault's recovery). */
+function traceLogger(file: string): LoggerService {
+  const write = (level: string) => (message: unknown) => appendFileSync(file, `${Date.now()} ${level} ${String(message)}\n`);
+  return { log: write('log'), error: write('error'), warn: write('warn'), debug: write('debug'), verbose: write('verbose') };
+}
+
 async function main(): Promise<void> {
   const strategy = new JetStreamServer({
     // FAULT_NO_RANDOMIZE=1: connect to the first URL first (the partition scenario puts the app on a chosen side).
@@ -81,7 +87,9 @@ async function main(): Promise<void> {
   });
   // Every recovery (a pull re-issued, a consumer put back, the connection moved), for the report's notes.
   strategy.on('recovery', (e) => appendFileSync(`${record}.recoveries`, `${e.cause} ${Date.now()}\n`));
-  const app = await NestFactory.createMicroservice(FaultModule, { strategy, logger: ['error', 'warn'] });
+  // FAULT_TRACE=1: every log line (debug included) with its time in ms, to <record>.trace (the recovery timeline).
+  const trace = env('FAULT_TRACE', '0') === '1' ? traceLogger(`${record}.trace`) : undefined;
+  const app = await NestFactory.createMicroservice(FaultModule, { strategy, logger: trace ?? ['error', 'warn'] });
   app.enableShutdownHooks();
   await app.listen();
   // FAULT_HEALTH=1: GET /live answers the transport's liveness report (the hostile-input scenario probes it under load).

@@ -1,4 +1,6 @@
+import type { Server } from '@nats-io/nats-core';
 import { LeaderGuard, type MovableConnection, type RecoveryEvent } from './leader-guard.js';
+import { attachSteering, ReconnectSteering } from './reconnect-steering.js';
 
 /**
  * A connection whose PING answers or not, counting moves: `announced` the servers the connected
@@ -13,6 +15,7 @@ function fakeConnection({
   const nc: MovableConnection = {
     info: { connect_urls: announced },
     getServers: () => pool,
+    getServer: () => pool[0],
     isClosed: () => state.closed,
     reconnect: async () => {
       state.moves++;
@@ -29,7 +32,7 @@ function guardWith(nc: MovableConnection) {
   const guard = new LeaderGuard(
     nc,
     (l) => lines.push(l),
-    { minFailures: 2, suspectMs: 2_500, cooldownMs: 30_000, pingTimeoutMs: 50 },
+    { minFailures: 2, suspectMs: 2_500, cutOffMs: 2_500, cooldownMs: 30_000, pingTimeoutMs: 50 },
     () => now,
   );
   guard.onRecovery((e) => events.push(e));
@@ -186,5 +189,20 @@ describe('LeaderGuard', () => {
     at(5_000);
     await guard.poll();
     expect(state.moves).toBe(0);
+  });
+
+  it('steers the reconnect of a move to another server than the one it leaves (the client would dial the first of its pool: that one)', async () => {
+    const { nc } = fakeConnection();
+    const steering = new ReconnectSteering();
+    attachSteering(nc, steering);
+    const { guard, at } = guardWith(nc);
+    at(0);
+    await guard.poll();
+    at(3_000);
+    await guard.poll();
+    const pool = ['a:4222', 'b:4222', 'c:4222'].map((listen) => ({ listen }) as Server);
+    expect(steering.handler(pool, null)).toBe(pool[1]);
+    // Once: the next attempt is the client's own choice again.
+    expect(steering.handler(pool, null)).toBeNull();
   });
 });

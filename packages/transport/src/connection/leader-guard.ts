@@ -1,3 +1,5 @@
+import { avoidOnReconnect } from './reconnect-steering.js';
+
 /**
  * Notices that the server a connection is on has lost the leaders its consumers pull from, and
  * moves the connection to another server of the cluster.
@@ -40,6 +42,8 @@ export interface MovableConnection {
   readonly info?: { connect_urls?: string[] };
   /** The client's server pool (given and learned). */
   getServers(): ReadonlyArray<unknown>;
+  /** The server connected to (`host:port`): the one a move leaves. */
+  getServer?(): string;
   isClosed(): boolean;
 }
 
@@ -50,7 +54,7 @@ export interface LeaderGuardOptions {
   suspectMs?: number;
   /** How long the checks must have failed before a move when the server still has routes, in ms. Default 10000. */
   lostMs?: number;
-  /** How long the server must announce only itself (its routes lost) before a move, in ms. Default 2500. */
+  /** How long the server must announce only itself (its routes lost) before a move, in ms. Default 1000 (the poll is every second). */
   cutOffMs?: number;
   /** No second move within this time, in ms. Default 30000. */
   cooldownMs?: number;
@@ -58,7 +62,7 @@ export interface LeaderGuardOptions {
   pingTimeoutMs?: number;
 }
 
-export const LEADER_GUARD_DEFAULTS = { minFailures: 2, suspectMs: 2_500, lostMs: 10_000, cutOffMs: 2_500, cooldownMs: 30_000, pingTimeoutMs: 2_000 } as const;
+export const LEADER_GUARD_DEFAULTS = { minFailures: 2, suspectMs: 2_500, lostMs: 10_000, cutOffMs: 1_000, cooldownMs: 30_000, pingTimeoutMs: 2_000 } as const;
 
 interface Suspicion {
   failures: number;
@@ -75,6 +79,7 @@ export class LeaderGuard {
   private cutOffSince?: number;
   private moving = false;
   private readonly listeners = new Set<(event: RecoveryEvent) => void>();
+  private readonly reconnectListeners = new Set<() => void>();
 
   /** `clock`: milliseconds, monotonic (tests pass their own). */
   constructor(
@@ -109,6 +114,17 @@ export class LeaderGuard {
   watch(intervalMs = 1_000): void {
     const timer = setInterval(() => (this.nc.isClosed() ? clearInterval(timer) : void this.poll()), intervalMs);
     timer.unref();
+  }
+
+  /** Calls `listener` after every reconnect of the connection (the pullers check their consumers); returns the unsubscribe. */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
+
+  /** The connection reconnected (`startLeaderGuard` reports the client's `reconnect` statuses). */
+  reconnected(): void {
+    for (const l of this.reconnectListeners) l();
   }
 
   /** Calls `listener` for every recovery (the metrics' counter, the server's `recovery` event). */
@@ -179,6 +195,8 @@ export class LeaderGuard {
     this.lastMove = this.clock();
     this.log(`${consumer ? `Consumer ${consumer}: ` : ''}${why}; moving the connection to another server of the cluster`);
     try {
+      // Left for another server: the client would otherwise dial the first of its pool, often this one.
+      avoidOnReconnect(this.nc, this.nc.getServer?.() ?? '');
       await this.nc.reconnect();
       this.suspects.clear();
       this.cutOffSince = undefined;
@@ -202,9 +220,16 @@ export class LeaderGuard {
 }
 
 /** A server's guard on its connection, its recoveries forwarded to `emit` (the `recovery` event) and its moves logged. */
-export function startLeaderGuard(nc: MovableConnection, logger: { warn?(message: string): void }, emit: (event: RecoveryEvent) => void): LeaderGuard {
+export function startLeaderGuard(
+  nc: MovableConnection & { status(): AsyncIterable<{ type: string }> },
+  logger: { warn?(message: string): void },
+  emit: (event: RecoveryEvent) => void,
+): LeaderGuard {
   const guard = new LeaderGuard(nc, (line) => logger.warn?.(line));
   guard.onRecovery(emit);
   guard.watch();
+  void (async () => {
+    for await (const s of nc.status()) if (s.type === 'reconnect') guard.reconnected();
+  })().catch(() => undefined);
   return guard;
 }

@@ -7,6 +7,7 @@ import { JetStreamConnectionError } from '../errors/jetstream-transport.error.js
 import { requireTlsWhereAsked, TLS_NOT_OFFERED_FIX, tlsNotOffered } from './tls-required.js';
 import { createRedactor, redactErrorChain } from '../security/redact.js';
 import { liftUrlCredentials } from './url-credentials.js';
+import { attachSteering, ReconnectSteering } from './reconnect-steering.js';
 
 export const DEFAULT_SERVERS = 'nats://127.0.0.1:4222';
 
@@ -45,9 +46,12 @@ export async function openConnection(options: NodeConnectionOptions | undefined,
     liftUrlCredentials({ servers: DEFAULT_SERVERS, noAsyncTraces: true, maxReconnectAttempts: -1, ...options }),
   );
   const where = redact([opts.servers].flat().join(', '));
+  // The leader guard's moves dial another server than the one left (reconnect-steering.ts).
+  const steering = new ReconnectSteering(opts.reconnectToServer);
   let nc: NatsConnection;
   try {
-    nc = await connect(opts);
+    nc = await connect({ ...opts, reconnectToServer: steering.handler });
+    attachSteering(nc, steering);
   } catch (err) {
     redactErrorChain(err, redact);
     const why = err instanceof Error ? err.message : String(err);

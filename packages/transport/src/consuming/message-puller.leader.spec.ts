@@ -1,4 +1,4 @@
-import type { ConsumerInfo } from '@nats-io/jetstream';
+import type { ConsumerInfo, ConsumerNotification } from '@nats-io/jetstream';
 import { TimeoutError } from '@nats-io/nats-core';
 import { waitFor } from '@nest-jetstream/testing';
 import { LeaderGuard, type RecoveryEvent } from '../connection/leader-guard.js';
@@ -6,6 +6,7 @@ import { FakeConsumer } from '../__fixtures__/fake-consumer.js';
 import { fakeJsMsg } from '../__fixtures__/fake-js-msg.js';
 import { CapturedLog } from '../__fixtures__/harness.js';
 import { MessagePuller } from './message-puller.js';
+import { FOLLOW_UP_EVERY_MS, REVIVE_GRACE_MS } from './pull-revival.js';
 
 /** What the consumer's look-up answers after the first `consume()`. */
 type Answer = 'leader' | 'no-leader' | 'timeout';
@@ -88,6 +89,66 @@ describe('MessagePuller and the leader guard (fake consumer, no server)', () => 
     consumer.messages.notify({ type: 'heartbeats_missed', count: 2 });
     await waitFor('the consumer waiting for a leader', () => guard.waitingForLeader().length === 1);
     consumer.messages.deliver(fakeJsMsg());
+    expect(guard.waitingForLeader()).toEqual([]);
+    await puller.close();
+  });
+
+  it('pulls again at once when a check finds a leader and the client has sent no pull since its heartbeats went missing (its back-off)', async () => {
+    const { puller, consumer } = setup();
+    await puller.start();
+    const stuck = consumer.messages;
+    stuck.notify({ type: 'heartbeats_missed', count: 2 });
+    await waitFor('a new consume()', () => consumer.consumes.length === 2);
+    expect(stuck.isStopped).toBe(true);
+    expect(consumer.messages.isStopped).toBe(false);
+    // The new one delivers.
+    consumer.messages.deliver(fakeJsMsg());
+    await puller.close();
+  });
+
+  it("leaves the client's own re-pull alone, and a consumer without a leader to the client", async () => {
+    const { puller, consumer, guard, state } = setup();
+    await puller.start();
+    consumer.messages.notify({ type: 'heartbeats_missed', count: 2 });
+    consumer.messages.notify({ type: 'next', options: { batch: 2 } } as ConsumerNotification);
+    await waitFor('the check after the missed heartbeats', () => state.lookUps === 1);
+    state.answer = 'no-leader';
+    consumer.messages.notify({ type: 'heartbeats_missed', count: 3 });
+    await waitFor('the consumer waiting for a leader', () => guard.waitingForLeader().length === 1);
+    await new Promise((r) => setTimeout(r, REVIVE_GRACE_MS * 2));
+    expect(consumer.consumes).toHaveLength(1);
+    await puller.close();
+  });
+
+  it('after a reconnect, checks the consumer until the client pulls, and pulls again itself once it has a leader', async () => {
+    const { puller, consumer, guard } = setup();
+    await puller.start();
+    const stuck = consumer.messages;
+    guard.reconnected();
+    await waitFor('a new consume()', () => consumer.consumes.length === 2, { timeout: 10_000 });
+    expect(stuck.isStopped).toBe(true);
+    await puller.close();
+  });
+
+  it('after a reconnect, leaves a client that pulled by itself alone', async () => {
+    const { puller, consumer, guard, state } = setup();
+    await puller.start();
+    guard.reconnected();
+    consumer.messages.notify({ type: 'next', options: { batch: 2 } } as ConsumerNotification);
+    await new Promise((r) => setTimeout(r, FOLLOW_UP_EVERY_MS + REVIVE_GRACE_MS * 2));
+    expect(state.lookUps).toBe(0);
+    expect(consumer.consumes).toHaveLength(1);
+    await puller.close();
+  });
+
+  it('after a check without a leader, checks again every second (no missed heartbeat needed) and pulls again once one is elected', async () => {
+    const { puller, consumer, guard, state } = setup();
+    await puller.start();
+    state.answer = 'no-leader';
+    consumer.messages.notify({ type: 'heartbeats_missed', count: 2 });
+    await waitFor('the consumer waiting for a leader', () => guard.waitingForLeader().length === 1);
+    state.answer = 'leader';
+    await waitFor('a new consume()', () => consumer.consumes.length === 2, { timeout: 10_000 });
     expect(guard.waitingForLeader()).toEqual([]);
     await puller.close();
   });

@@ -1,10 +1,11 @@
 import { JetStreamApiCodes, JetStreamApiError, isPushConsumer, type Consumer, type ConsumerMessages, type JsMsg, type PushConsumer } from '@nats-io/jetstream';
-import { NoRespondersError, RequestError, TimeoutError } from '@nats-io/nats-core';
 import type { LoggerService } from '@nestjs/common';
-import type { LeaderCheck, LeaderGuard } from '../connection/leader-guard.js';
 import { describeError } from '../settlement/settle-policy.js';
 import { drainPulls, interceptPulls, type PullRequest, type PullSender } from '../nats-adapter/private-access.js';
 import { PrefetchWindow } from './prefetch-window.js';
+import type { PullTarget } from './pull-target.js';
+import { PullRevival, REVIVE_GRACE_MS } from './pull-revival.js';
+import { CHECK_TIMEOUT_MS, lookUpLeader } from './leader-check.js';
 
 const HEAL_RETRY_MAX_MS = 5000;
 // Short pulls: a consumer deleted between pulls, or a pull lost with the node it went to, is noticed
@@ -20,8 +21,6 @@ const ORDERED_PULL_EXPIRES_MS = 2_000;
  * average over 10 faults, against 4.7 s with the default (docs/reliability.md).
  */
 const IDLE_HEARTBEAT_SHARE = 0.5;
-/** How long a check of the consumer (after a late heartbeat) may take before it counts as unanswered. */
-const CHECK_TIMEOUT_MS = 1_500;
 /**
  * With a window, the client offers a refill after every message whatever it believes is pending:
  * after an ordered consumer's reset its count still holds what the dead consumer was asked for,
@@ -29,42 +28,12 @@ const CHECK_TIMEOUT_MS = 1_500;
  */
 const OFFER_EVERY_MESSAGE = Number.MAX_SAFE_INTEGER;
 const performanceNow = (): number => performance.now();
+/** The statuses of every pull (not logged at debug level, which has a line for the others). */
+const ROUTINE_STATUSES: ReadonlySet<string> = new Set(['next', 'heartbeat', 'discard', 'debug']);
 /** The work, in handler time at the measured rate, that pulled and not yet started messages may amount to. */
 export const PREFETCH_BUDGET_MS = 1_000;
 
-/** What a puller pulls from: a handler's consumer, or the dead-letter advisory consumer. */
-export interface PullTarget {
-  /** `stream/durable`, for logs. */
-  readonly key: string;
-  /**
-   * The prefetch window's hard cap: the most messages pulled and not yet started (waiting here,
-   * or requested and on their way). Without `held`, every pull asks for this many.
-   */
-  readonly maxMessages: number;
-  /** The first window of an adaptive target (default `maxMessages`). */
-  readonly initialWindow?: number;
-  /** Received messages that wait for a handler; with `held`, they count in the window. */
-  waiting?(): number;
-  /**
-   * Received messages not yet settled (waiting or running). With it (and `waiting`) the window
-   * adapts ({@link PrefetchWindow}): it grows while handlers keep up and shrinks to about
-   * {@link PREFETCH_BUDGET_MS} of work at their measured rate, so a crashed process strands that
-   * much beyond what it runs until ackWait, and a second instance gets the rest at once.
-   */
-  held?(): number;
-  /** The consumer to pull from (or, for a push consumer, to subscribe to); with `recreate`, first put it back on the server (it was deleted). */
-  consumer(recreate: boolean): Promise<Consumer | PushConsumer>;
-  /** An ordered consumer: the client recreates it after a gap or a deletion, so the puller leaves that to it. */
-  readonly ordered?: boolean;
-  /** An ordered consumer was recreated by the client under `name`. */
-  renamed?(name: string): void;
-  /** The priority group this instance pulls in (singleton, overflow: priority/), with a standby's thresholds. */
-  readonly priority?: { group: string; min_pending?: number; min_ack_pending?: number };
-  /** A singleton's pin: this instance got it (`id`) or lost it (`undefined`). */
-  pinned?(id: string | undefined): void;
-  /** Told what each check of the consumer found; moves the connection off a server that lost the leader. */
-  readonly leaderGuard?: LeaderGuard;
-}
+export type { PullTarget } from './pull-target.js';
 
 /** Pulls a durable consumer's messages into a callback, and pulls again after the consumer is deleted. */
 export class MessagePuller {
@@ -83,6 +52,8 @@ export class MessagePuller {
    * client's re-issued pull recovers it (`reported`: counted once until a message arrives).
    */
   private lost: 'no' | 'missed' | 'reported' = 'no';
+  private readonly revival = new PullRevival();
+  private unwatch?: () => void;
   /** Messages received so far (minus `held()`: what the handlers finished). */
   private received = 0;
   private readonly window?: PrefetchWindow;
@@ -126,6 +97,7 @@ export class MessagePuller {
   /** Messages arrive again after a loss: the consumer has a leader (no check may come to say so). */
   private flowing(): void {
     this.lost = 'no';
+    this.revival.reset();
     void this.target.leaderGuard?.report(this.target.key, 'leader');
   }
 
@@ -136,6 +108,27 @@ export class MessagePuller {
 
   async start(): Promise<void> {
     await this.consume(false);
+    this.unwatch = this.target.leaderGuard?.onReconnect(() => {
+      this.revival.status('heartbeats_missed');
+      this.followUp(this.messages);
+    });
+  }
+
+  /** The window holds a pull back while received messages wait: no pull, and no heartbeat, is due. */
+  private holdsBack(): boolean {
+    return this.deferred !== undefined && (this.target.waiting?.() ?? 0) > 0;
+  }
+
+  /**
+   * The client has not pulled since its heartbeats went missing or it reconnected: it re-pulls once
+   * the consumer's info answers, or backs off. Check every second meanwhile ({@link PullRevival}).
+   */
+  private followUp(messages: ConsumerMessages | undefined): void {
+    if (messages && !this.target.ordered)
+      void this.revival.followUp(
+        () => this.messages === messages && !this.closing,
+        () => this.check(messages),
+      );
   }
 
   /** A handler took a waiting message: send the pull the window held back, if it now fits. */
@@ -154,6 +147,7 @@ export class MessagePuller {
    */
   async close(): Promise<void> {
     this.closing = true;
+    this.unwatch?.();
     const messages = this.messages;
     this.messages = undefined;
     this.deferred = this.deferredOn = this.deferredSend = undefined;
@@ -239,6 +233,8 @@ export class MessagePuller {
 
   private async watch(messages: ConsumerMessages): Promise<void> {
     for await (const status of messages.status()) {
+      this.revival.status(status.type);
+      if (!ROUTINE_STATUSES.has(status.type)) this.logger.debug?.(`Consumer ${this.target.key}: ${status.type}`);
       if (this.target.ordered) {
         // Reported before the client recreates the consumer (a request to the server): its first
         // pull, right after, asks for the window, not for what the dead consumer still owed.
@@ -250,7 +246,7 @@ export class MessagePuller {
         this.target.pinned?.(status.type === 'consumer_pinned' ? status.id : undefined);
       // A pull the window holds back: no heartbeats are due, and the client looks the consumer up
       // itself (it reports consumer_not_found); a look-up of ours would only add a request.
-      if (status.type === 'heartbeats_missed' && this.deferred) continue;
+      if (status.type === 'heartbeats_missed' && this.holdsBack()) continue;
       if (status.type === 'consumer_deleted' || status.type === 'consumer_not_found') {
         void this.heal(messages);
         return;
@@ -285,13 +281,16 @@ export class MessagePuller {
     this.checking = true;
     const startedAt = this.clock();
     try {
-      const found = await this.lookUp();
+      const found = await lookUpLeader(this.target, CHECK_TIMEOUT_MS);
+      this.logger.debug?.(`Consumer ${this.target.key}: checked in ${Math.round(this.clock() - startedAt)} ms: ${found}`);
       if (this.closing || this.messages !== messages) return;
       if (found === 'leader' && this.lost === 'missed') {
         this.lost = 'reported';
         this.target.leaderGuard?.recovered(this.target.key, 'pull_reissued');
       }
       await this.target.leaderGuard?.report(this.target.key, found, startedAt);
+      if (found === 'leader') void this.revive(messages);
+      else this.followUp(messages);
     } catch (err) {
       if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound) await this.heal(messages);
     } finally {
@@ -299,23 +298,18 @@ export class MessagePuller {
     }
   }
 
-  /** The consumer's info within {@link CHECK_TIMEOUT_MS}: with a leader, without one, or unanswered; other errors are thrown. */
-  private async lookUp(): Promise<LeaderCheck> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), CHECK_TIMEOUT_MS)));
-    try {
-      const info = this.target.consumer(false).then(async (c) => (isPushConsumer(c) ? undefined : (c as Consumer).info(true)));
-      // A late answer is dropped (it would only repeat what the next check says).
-      info.catch(() => undefined);
-      const found = await Promise.race([info, late]);
-      if (found === 'timeout') return 'timeout';
-      return found?.cluster && !found.cluster.leader ? 'no-leader' : 'leader';
-    } catch (err) {
-      if (unanswered(err)) return 'timeout';
-      throw err;
-    } finally {
-      clearTimeout(timer);
-    }
+  /** The consumer has a leader and the client still waits out its back-off: pull again now ({@link PullRevival}). */
+  private async revive(stuck: ConsumerMessages): Promise<void> {
+    if (this.target.ordered || !this.revival.stuck()) return;
+    await new Promise((r) => setTimeout(r, REVIVE_GRACE_MS));
+    if (this.closing || this.healing || this.messages !== stuck || this.holdsBack() || !this.revival.stuck()) return;
+    this.logger.debug?.(`Consumer ${this.target.key}: no pull since the heartbeats went missing, though it has a leader; pulling again`);
+    this.revival.reset();
+    // The new consume() first: should it fail, the stuck one is still there and recovers by itself.
+    await this.consume(false).then(
+      () => stuck.stop(),
+      (err: unknown) => this.logger.debug?.(`Consumer ${this.target.key}: could not pull again: ${describeError(err)}`),
+    );
   }
 
   /** A deleted consumer's pull never resumes by itself: put the consumer back and pull again. */
@@ -338,11 +332,4 @@ export class MessagePuller {
     }
     this.healing = false;
   }
-}
-
-/** A JetStream request nobody answered: a timeout, no responders, or the 503 of a server without a JetStream leader. */
-function unanswered(err: unknown): boolean {
-  if (err instanceof TimeoutError || err instanceof NoRespondersError) return true;
-  if (err instanceof RequestError) return err.isNoResponders() || err.cause instanceof TimeoutError;
-  return err instanceof JetStreamApiError && err.status === 503;
 }
