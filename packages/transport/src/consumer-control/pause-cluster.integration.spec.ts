@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { Controller, Module, type INestMicroservice } from '@nestjs/common';
+import { Controller, Module, type INestMicroservice, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Payload } from '@nestjs/microservices';
 import { NatsCluster, natsServerBinaryVersion, resolveNatsServerBinary, waitFor } from '@nest-jetstream/testing';
@@ -18,6 +18,7 @@ import { versionAtLeast } from '../utils/server-version.js';
 // checks their error), so the oldest-server pass costs nothing; nor on the NestJS 11 pass, which
 // runs the same server (what is tested here is the server's replicated state, not Nest's).
 // The same app has a batch handler: its batches on the R3 stream go on across a stream-leader move.
+// And an overflow handler on the R3 stream: a standby on another node is served only past its threshold.
 
 const version = natsServerBinaryVersion(resolveNatsServerBinary());
 const supported = versionAtLeast(version, CONSUMER_FEATURES.pause.minServer) && process.env.NEST_COMPAT !== '11';
@@ -42,11 +43,37 @@ class PausedController {
 @Module({ controllers: [PausedController] })
 class PausedModule {}
 
+const OVERFLOW_THRESHOLD = 20;
+const overflowBy = { primary: new Set<number>(), standby: new Set<number>() };
+
+@Controller()
+class OverflowStandbyController {
+  @JetStreamEvent('pausecluster.over', { overflow: { minPending: OVERFLOW_THRESHOLD, standby: true } })
+  work(@Payload() data: { n: number }) {
+    overflowBy.standby.add(data.n);
+  }
+}
+
+@Controller()
+class OverflowPrimaryController {
+  @JetStreamEvent('pausecluster.over', { overflow: { minPending: OVERFLOW_THRESHOLD } })
+  work(@Payload() data: { n: number }) {
+    overflowBy.primary.add(data.n);
+  }
+}
+
+@Module({ controllers: [OverflowStandbyController] })
+class OverflowStandbyModule {}
+
+@Module({ controllers: [OverflowPrimaryController] })
+class OverflowPrimaryModule {}
+
 describe(`a paused consumer and a batch handler across leader changes in a 3-node cluster (nats-server ${version})`, () => {
   let cluster: NatsCluster | undefined;
   let nc: NatsConnection;
   let jsm: JetStreamManager;
   let app: INestMicroservice | undefined;
+  const others: INestMicroservice[] = [];
 
   beforeAll(async () => {
     if (!supported) return;
@@ -55,6 +82,7 @@ describe(`a paused consumer and a batch handler across leader changes in a 3-nod
     jsm = await jetstreamManager(nc);
   });
   afterAll(async () => {
+    await Promise.all(others.map((a) => a.close()));
     await app?.close();
     await nc?.close();
     await cluster?.stop();
@@ -147,5 +175,37 @@ describe(`a paused consumer and a batch handler across leader changes in a 3-nod
       return info.num_pending === 0 && info.num_ack_pending === 0;
     });
     expect([...new Set(bulk)].sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, n) => n));
+  }, 120_000);
+
+  it('an overflow standby on another node is served only past its threshold; a primary takes the rest', async () => {
+    if (!supported) return;
+    const boot = async (module: Type<unknown>, url: string) => {
+      const strategy = new JetStreamServer({
+        connection: { servers: [url] },
+        serviceName: 'pause-cluster',
+        streams: [{ name: STREAM, subjects: ['pausecluster.>'], replicas: 3 }],
+        shutdownTimeout: '5s',
+      });
+      const other = await NestFactory.createMicroservice(module, { strategy, logger: false });
+      others.push(other);
+      await other.listen();
+    };
+    await boot(OverflowStandbyModule, cluster!.urls[2]);
+    const info = () => jsm.consumers.info(STREAM, 'pause-cluster__pausecluster_over');
+    const js = jetstream(nc);
+    for (let n = 0; n < OVERFLOW_THRESHOLD - 1; n++) await js.publish('pausecluster.over', JSON.stringify({ n }));
+    await waitFor('the standby’s pull waiting beside 19 pending messages', async () => {
+      const i = await info();
+      return i.num_pending === OVERFLOW_THRESHOLD - 1 && i.num_waiting >= 1;
+    });
+    expect(overflowBy.standby.size).toBe(0);
+    for (let n = OVERFLOW_THRESHOLD - 1; n < 50; n++) await js.publish('pausecluster.over', JSON.stringify({ n }));
+    await waitFor('the standby to help with the backlog', () => overflowBy.standby.size > 0, { timeout: 30_000 });
+    await boot(OverflowPrimaryModule, cluster!.urls[0]);
+    await waitFor('all 50 handled', () => new Set([...overflowBy.primary, ...overflowBy.standby]).size === 50, { timeout: 30_000 });
+    await waitFor('nothing left pending on the overflow consumer', async () => {
+      const i = await info();
+      return i.num_pending === 0 && i.num_ack_pending === 0;
+    });
   }, 120_000);
 });
