@@ -77,6 +77,28 @@ describe('SuperCluster from deploy/nats/topologies (two one-node clusters joined
     });
     expect(ack.stream).toBe('IN_B');
   });
+
+  it("kills and restarts cluster b's node: the gateways form again and the stream placed there keeps its messages", async () => {
+    const jsm = await waitFor('JetStream to answer through cluster a', () => jetstreamManager(nc).catch(() => undefined), { timeout: 30_000 });
+    const before = (await jsm.streams.info('IN_B')).state.messages;
+    expect(before).toBeGreaterThan(0);
+    await sc.server('nats-b-1').kill();
+    await sc.server('nats-b-1').restart();
+    await sc.waitForGateways();
+    const info = await waitFor('IN_B to answer again', () => jsm.streams.info('IN_B').catch(() => undefined), { timeout: 30_000 });
+    expect(info.state.messages).toBe(before);
+    const ack = await waitFor(
+      'a publish to cluster b after the restart',
+      () =>
+        jetstream(nc)
+          .publish('in-b.x', 'restarted', { timeout: 1000 })
+          .catch(() => undefined),
+      {
+        timeout: 30_000,
+      },
+    );
+    expect(ack).toMatchObject({ stream: 'IN_B', seq: before + 1 });
+  });
 });
 
 describe('HubAndLeaf from deploy/nats/topologies (JetStream domains hub and leaf)', () => {
