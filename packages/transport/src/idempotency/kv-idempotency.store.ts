@@ -1,4 +1,5 @@
 import type { KV } from '@nats-io/kv';
+import type { KvIdempotencyStats } from './kv-idempotency-stats.js';
 import { describeValue } from '../errors/describe-value.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import type { IdempotencyRecord, IdempotencyRecordOptions, IdempotencyStore } from '../interfaces/idempotency-store.interface.js';
@@ -24,20 +25,6 @@ function kvKey(key: string): string {
 /** The KV client's answer to a `create` of a key that exists (its message, as it does not export a class for it). */
 function exists(err: unknown): boolean {
   return err instanceof Error && /wrong last sequence|key exists/i.test(err.message);
-}
-
-/** What a `KvIdempotencyStore` did since it was made (what `KvIdempotencyMetrics` reports). */
-export interface KvIdempotencyStats {
-  /** Lookups that found no key: the delivery's handler runs. */
-  checkedNew: number;
-  /** Lookups that found the key: a duplicate delivery, skipped. */
-  checkedDuplicate: number;
-  /** Keys recorded after a handler ran. */
-  recorded: number;
-  /** Records that found the key already there (another instance handled a redelivery first). */
-  recordExisted: number;
-  /** Lookups and records the bucket failed (the delivery is retried). */
-  errors: number;
 }
 
 /**

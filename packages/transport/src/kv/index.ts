@@ -3,4 +3,5 @@
  * @module @nest-jetstream/transport/kv
  */
 export { KvIdempotencyStore } from '../idempotency/kv-idempotency.store.js';
-export type { KvIdempotencyStoreOptions, KvIdempotencyStats } from '../idempotency/kv-idempotency.store.js';
+export type { KvIdempotencyStoreOptions } from '../idempotency/kv-idempotency.store.js';
+export type { KvIdempotencyStats, KvIdempotencyStatsSource } from '../idempotency/kv-idempotency-stats.js';

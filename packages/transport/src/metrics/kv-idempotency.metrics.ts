@@ -1,5 +1,5 @@
 import { Counter, register as defaultRegistry, type Registry } from 'prom-client';
-import type { KvIdempotencyStats, KvIdempotencyStore } from '../idempotency/kv-idempotency.store.js';
+import type { KvIdempotencyStats, KvIdempotencyStatsSource } from '../idempotency/kv-idempotency-stats.js';
 import { checkedPrefix } from './metric-prefix.js';
 import { KV_IDEMPOTENCY_METRIC_NAMES } from './metric-names.js';
 
@@ -18,7 +18,7 @@ export interface KvIdempotencyMetricsOptions {
  * recorded it first), and bucket errors. Label `bucket` (as many series as stores). `watch(store)` adds one.
  */
 export class KvIdempotencyMetrics {
-  private readonly stores = new Set<KvIdempotencyStore>();
+  private readonly stores = new Set<KvIdempotencyStatsSource>();
 
   constructor(options: KvIdempotencyMetricsOptions = {}) {
     const registry = options.registry ?? defaultRegistry;
@@ -64,13 +64,13 @@ export class KvIdempotencyMetrics {
   }
 
   /** Reports this store's counts from now on (label `bucket`: its bucket, known after the server's `listen()`). */
-  watch(store: KvIdempotencyStore): this {
+  watch(store: KvIdempotencyStatsSource): this {
     this.stores.add(store);
     return this;
   }
 
   /** Stops reporting this store. */
-  unwatch(store: KvIdempotencyStore): this {
+  unwatch(store: KvIdempotencyStatsSource): this {
     this.stores.delete(store);
     return this;
   }
