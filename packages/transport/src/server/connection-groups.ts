@@ -17,6 +17,7 @@ import { versionAtLeast } from '../utils/server-version.js';
 import { TERM_REASON_MIN_SERVER } from '../constants.js';
 import { namedGroupFailed, replayOnNamedConnection, streamOnUnknownConnection } from './connection-groups.constants.js';
 import { provisionBindings } from './provision-bindings.js';
+import type { NamedConnectionFacts } from './server-facts.js';
 import { startConsuming, type Consuming } from './runner-wiring.js';
 
 /** What `startConsuming` takes besides the connection's own parts (the server's, the same for every connection). */
@@ -150,6 +151,16 @@ export class ConnectionGroups {
   /** The runners of every named connection's handlers (those started). */
   get runners(): HandlerRunner[] {
     return this.#groups.flatMap((g) => g.consuming.runners);
+  }
+
+  /** What each named connection's handlers use, for the permissions plan and the left-behind report. */
+  facts(): NamedConnectionFacts[] {
+    return this.#groups.map((g) => ({
+      connection: g.connection.name,
+      jsm: g.jsm,
+      bindings: g.consuming.runners.map((r) => r.binding),
+      advisories: g.consuming.advisories,
+    }));
   }
 
   /** Where to replay the handler bound to `subject` when it is on a named connection; undefined when it is not. */

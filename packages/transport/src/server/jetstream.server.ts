@@ -177,7 +177,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   /** What `permissions()` computes from: the streams, consumers and subjects this app uses. */
   async permissionsPlan(publishes: string[] = []): Promise<PermissionsPlan> {
     if (!this.#jsm) throw new JetStreamNotListeningError('JetStreamServer.permissionsPlan()', this.#closed);
-    return planPermissions(this.#jsm, this.#options, this.#boundTo(), this.#advisories, this.health.storageTarget, publishes);
+    return planPermissions(this.#jsm, this.#options, this.#boundTo(), this.#advisories, this.health.storageTarget, publishes, this.#groups.facts());
   }
 
   /** NestJS 12: runs around every handler call, for CLS and tracing (set it before `listen()`). */
