@@ -82,9 +82,9 @@ export function healthConsumerOf(r: HandlerRunner): {
 
 /** What metrics and tracing are told of a runner's handler (a singleton's pin included). */
 export function instrumentedHandlerOf(r: HandlerRunner): InstrumentedHandler {
-  const { subject, stream, durable } = r.binding;
+  const { subject, stream, durable, connection } = r.binding;
   const pin = r instanceof ConsumerRunner || r instanceof BatchRunner ? r.pin : undefined;
-  return { subject, stream, durable, ...(pin && { pin: () => pin.state }) };
+  return { subject, stream, durable, ...(connection !== undefined && { connection }), ...(pin && { pin: () => pin.state }) };
 }
 
 /** This instance's consumers whose mode removes them at stop go with it (their inactive threshold removes them after a crash). */

@@ -163,6 +163,12 @@ export class ConnectionGroups {
     }));
   }
 
+  /** The JetStream of named connection `name` while it is up and its handlers started; undefined otherwise. */
+  jsmOf(name: string): JetStreamManager | undefined {
+    const group = this.#groups.find((g) => g.connection.name === name);
+    return group?.connection.state === 'up' ? group.jsm : undefined;
+  }
+
   /** Where to replay the handler bound to `subject` when it is on a named connection; undefined when it is not. */
   replayTarget(subject: string): { js: JetStreamClient; jsm: JetStreamManager; wiring: RunnerHost; bindings: HandlerBinding[] } | undefined {
     const group = this.#groups.find((g) => g.consuming.runners.some((r) => r.binding.subject === subject));

@@ -291,10 +291,17 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     await this.#groups.start({ instanceId: this.#instanceId, consuming: shared }, this.logger);
     const on = <K extends keyof InstrumentationEvents>(event: K, listener: (payload: InstrumentationEvents[K]) => void) =>
       listeners.add(event, listener as JetStreamServerEvents[K]);
-    const handlers = this.#runners.map(instrumentedHandlerOf);
     const serviceName = this.#options.serviceName ?? DEFAULTS.serviceName;
     const streams = streamsUsed(this.#options, bindings);
-    await this.#instrumentations.attach({ role: 'server', serviceName, connection: nc, jsm, handlers, streams, status: this.status, on });
+    const allRunners = () => this.#allRunners();
+    const groups = this.#groups;
+    await this.#instrumentations.attach({
+      ...{ role: 'server', serviceName, connection: nc, jsm, streams, status: this.status, on },
+      get handlers() {
+        return allRunners().map(instrumentedHandlerOf);
+      },
+      jsmOf: (name) => groups.jsmOf(name),
+    });
   }
 
   /** Stops pulling, lets running handlers finish (up to `shutdownTimeout`) and settle, then drains the connection. */

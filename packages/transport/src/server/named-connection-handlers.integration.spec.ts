@@ -2,6 +2,8 @@ import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Payload } from '@nestjs/microservices';
 import { waitFor } from '@nest-jetstream/testing';
+import { Registry } from 'prom-client';
+import { JetStreamMetrics } from '../metrics/jetstream.metrics.js';
 import { Harness, uniqueName } from '../__fixtures__/harness.js';
 import { UnknownConnectionError } from '../connections/connection-errors.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
@@ -80,7 +82,10 @@ describe('handlers and streams on a named connection (two real nats-servers)', (
   afterAll(() => Promise.all([a.stop(), b.stop()]));
 
   it('provisions and consumes them through that connection in every mode; dead letters and replays go through it too', async () => {
+    const registry = new Registry();
+    const metrics = new JetStreamMetrics({ registry, pollInterval: '1h' });
     const strategy = new JetStreamServer({
+      metrics,
       connection: { servers: a.server.url },
       serviceName: 'ncx',
       shutdownTimeout: '5s',
@@ -111,6 +116,16 @@ describe('handlers and streams on a named connection (two real nats-servers)', (
       await waitFor('the dead letter on B', async () => (await b.jsm.streams.info(dlq)).state.messages === 1, { timeout: 30_000 });
       const dead = await b.jsm.streams.getMessage(dlq, { seq: 1 });
       expect(dead?.subject).toBe('ncxdlq.ncx.work.bad');
+
+      // Its metrics carry connection="eu", its consumer's gauges read through B.
+      const durable = strategy.bindings.find((x) => x.subject === 'ncx.work.>')?.durable;
+      await metrics.pollNow();
+      const samples = async (name: string) => (await registry.getMetricsAsJSON()).find((m) => m.name === name)?.values ?? [];
+      const onEu = expect.objectContaining({ labels: expect.objectContaining({ stream: work, consumer: durable, connection: 'eu' }) });
+      expect(await samples('nest_jetstream_consumer_pending_messages')).toContainEqual(onEu);
+      expect(await samples('nest_jetstream_messages_settled_total')).toContainEqual(
+        expect.objectContaining({ value: 1, labels: expect.objectContaining({ consumer: durable, connection: 'eu', outcome: 'dead_letter' }) }),
+      );
 
       // A replay of a handler on "eu" reads B's stream.
       const replayed = await strategy.replay('ncx.fan.>', { from: 1 });
