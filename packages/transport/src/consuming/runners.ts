@@ -73,11 +73,13 @@ export function healthConsumerOf(r: HandlerRunner): {
   lag?: HandlerBinding['lag'];
   stoppedAt?: OrderedFailure;
   pin?: PinState;
+  connection?: string;
 } {
   const b = r.binding;
   const ordered = r instanceof OrderedRunner ? r : undefined;
   const pin = r instanceof ConsumerRunner || r instanceof BatchRunner ? r.pin?.state : undefined;
-  return { stream: b.stream, durable: ordered?.consumerName ?? b.durable, subject: b.subject, lag: b.lag, stoppedAt: ordered?.stoppedAt, pin };
+  const { connection } = b;
+  return { stream: b.stream, durable: ordered?.consumerName ?? b.durable, subject: b.subject, lag: b.lag, stoppedAt: ordered?.stoppedAt, pin, connection };
 }
 
 /** What metrics and tracing are told of a runner's handler (a singleton's pin included). */

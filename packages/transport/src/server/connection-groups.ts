@@ -17,7 +17,10 @@ import { versionAtLeast } from '../utils/server-version.js';
 import { TERM_REASON_MIN_SERVER } from '../constants.js';
 import { namedGroupFailed, replayOnNamedConnection, streamOnUnknownConnection } from './connection-groups.constants.js';
 import { provisionBindings } from './provision-bindings.js';
-import type { NamedConnectionFacts } from './server-facts.js';
+import { scanLeftBehind, type NamedConnectionFacts } from './server-facts.js';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { LeftBehindScan } from '../provisioning/left-behind-consumers.js';
+import type { NamedHandlersHealth } from '../health/health-source.js';
 import { startConsuming, type Consuming } from './runner-wiring.js';
 
 /** What `startConsuming` takes besides the connection's own parts (the server's, the same for every connection). */
@@ -39,6 +42,7 @@ class ConnectionGroup {
   readonly consuming: Consuming = { runners: [] };
   js?: JetStreamClient;
   jsm?: JetStreamManager;
+  nc?: NatsConnection;
   #running?: Promise<void>;
   #closing = false;
 
@@ -47,6 +51,25 @@ class ConnectionGroup {
     private readonly pending: UnresolvedBinding[],
     private readonly options: JetStreamServerOptions,
   ) {}
+
+  /** Its handlers' subjects, started or not. */
+  get subjects(): string[] {
+    return this.pending.map((b) => b.subject);
+  }
+
+  /** Its JetStream and connection while it is up and its handlers started; undefined otherwise. */
+  get live(): { jsm: JetStreamManager; nc: NatsConnection } | undefined {
+    const { jsm, nc } = this;
+    return jsm && nc && this.connection.state === 'up' ? { jsm, nc } : undefined;
+  }
+
+  /** The service's durables on this connection's streams that none of its handlers uses. */
+  scanLeftBehind(bindings: readonly HandlerBinding[]): Promise<LeftBehindScan> {
+    return scanLeftBehind(this.jsm, this.options, undefined, bindings).then((scan) => ({
+      consumers: scan.consumers.map((c) => ({ ...c, connection: this.connection.name })),
+      unreadable: scan.unreadable,
+    }));
+  }
 
   /** Critical: starts now (the connection is up), and a failure fails the boot. Non-critical: starts once it is up, in the background. */
   start(parts: GroupStartParts, logger: LoggerService): Promise<void> {
@@ -78,10 +101,12 @@ class ConnectionGroup {
       instanceId: parts.instanceId,
       serverVersion,
       logger,
+      scanLeftBehind: (resolved) => scanLeftBehind(jsm, this.options, undefined, resolved),
     });
     if (this.#closing) return;
     this.js = js;
     this.jsm = jsm;
+    this.nc = nc;
     const termReasonSupported = versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER);
     await startConsuming(this.consuming, bindings, { ...parts.consuming, js, jsm, options: this.options, provisioner, termReasonSupported });
   }
@@ -153,6 +178,24 @@ export class ConnectionGroups {
     return this.#groups.flatMap((g) => g.consuming.runners);
   }
 
+  /** Each named connection that has handlers: critical or not, its JetStream while up and started, its handlers' subjects. */
+  namedHandlers(): NamedHandlersHealth[] {
+    return this.#groups
+      .filter((g) => g.subjects.length > 0)
+      .map((g) => ({ connection: g.connection.name, critical: g.connection.critical, jsm: g.live?.jsm, subjects: g.subjects }));
+  }
+
+  /** The JetStream and connection of named connection `name` while it is up and its handlers started. */
+  connectionOf(name: string): { jsm: JetStreamManager; nc: NatsConnection } | undefined {
+    return this.#groups.find((g) => g.connection.name === name)?.live;
+  }
+
+  /** The consumers left behind on each named connection that is up (its own streams, its handlers' durables). */
+  async scanLeftBehind(): Promise<LeftBehindScan[]> {
+    const live = this.#groups.filter((g) => g.live !== undefined);
+    return Promise.all(live.map((g) => g.scanLeftBehind(g.consuming.runners.map((r) => r.binding))));
+  }
+
   /** What each named connection's handlers use, for the permissions plan and the left-behind report. */
   facts(): NamedConnectionFacts[] {
     return this.#groups.map((g) => ({
@@ -165,8 +208,7 @@ export class ConnectionGroups {
 
   /** The JetStream of named connection `name` while it is up and its handlers started; undefined otherwise. */
   jsmOf(name: string): JetStreamManager | undefined {
-    const group = this.#groups.find((g) => g.connection.name === name);
-    return group?.connection.state === 'up' ? group.jsm : undefined;
+    return this.connectionOf(name)?.jsm;
   }
 
   /** Where to replay the handler bound to `subject` when it is on a named connection; undefined when it is not. */

@@ -27,7 +27,7 @@ import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } fro
 import { bindingForHandler } from './handler-intake.js';
 import { APP_LINK, type AppLink } from './app-link.js';
 import { startConsuming, type Consuming } from './runner-wiring.js';
-import { checkBeforeStart, deadLetterSubjectsOf, LeftBehindCache, planPermissions, scanLeftBehind, streamsUsed } from './server-facts.js';
+import { checkBeforeStart, deadLetterSubjectsOf, LeftBehindCache, mergeScans, planPermissions, scanLeftBehind, streamsUsed } from './server-facts.js';
 import { provisionBindings } from './provision-bindings.js';
 import { ShutdownReport } from './shutdown-report.js';
 import { startLeaderGuard, type LeaderGuard, type RecoveryEvent } from '../connection/leader-guard.js';
@@ -86,7 +86,11 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   /** Liveness and readiness (the six health signals); `@nest-jetstream/transport/terminus` wraps it for `@nestjs/terminus`. */
   readonly health: JetStreamHealth;
   /** Pauses and resumes the handlers' consumers on the server (docs/consumer-control.md). */
-  readonly consumers = new JetStreamConsumers({ who: 'JetStreamServer', jsm: () => this.#jsm, nc: () => this.#nc, bindings: () => this.#boundTo() });
+  readonly consumers = new JetStreamConsumers({
+    ...{ who: 'JetStreamServer', jsm: () => this.#jsm, nc: () => this.#nc },
+    bindings: () => this.#allRunners().map((r) => r.binding),
+    connectionOf: (name) => this.#groups.connectionOf(name),
+  });
   #provisioner?: Provisioner;
   #runners: HandlerRunner[] = [];
   readonly #replays = new Set<HandlerRunner>();
@@ -138,11 +142,12 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       status: () => this.#lastStatus,
       closedReason: () => this.#closedError,
       notStarted: () => (this.#listenCalled || this.#closed ? undefined : notStartedMessage(this.#app)),
-      consumers: () => this.#runners.map(healthConsumerOf),
+      consumers: () => this.#allRunners().map(healthConsumerOf),
+      namedHandlers: () => this.#groups.namedHandlers(),
       streams: () => streamsUsed(this.#options, this.#boundTo()).map((name) => ({ name })),
       deadLetterSubjects: () => deadLetterSubjectsOf(this.#boundTo()),
       missingDeadLetterSubjects: () => this.missingDeadLetterSubjects,
-      leftBehind: () => this.#leftBehind.get(() => this.#scanLeftBehind(this.#boundTo())),
+      leftBehind: () => this.#leftBehind.get(async () => mergeScans([await this.#scanLeftBehind(this.#boundTo()), ...(await this.#groups.scanLeftBehind())])),
       waitingForLeader: () => this.#leaderGuard?.waitingForLeader() ?? [],
       namedConnections: () => (this.#groups.registry.any ? this.#groups.registry.report() : undefined),
     };

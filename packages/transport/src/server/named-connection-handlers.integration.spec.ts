@@ -1,3 +1,4 @@
+import { AckPolicy } from '@nats-io/jetstream';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Payload } from '@nestjs/microservices';
@@ -9,6 +10,8 @@ import { UnknownConnectionError } from '../connections/connection-errors.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { JetStreamCron } from '../cron/jetstream-cron.decorator.js';
 import { JetStreamServer } from './jetstream.server.js';
+import { CONSUMER_FEATURES } from '../delivery/consumer-features.js';
+import { versionAtLeast } from '../utils/server-version.js';
 
 // Handlers and declared streams on a named connection (critical: its handlers start at boot),
 // in every delivery mode, against two nats-servers: the default connection's (A) and "eu"'s (B).
@@ -126,6 +129,22 @@ describe('handlers and streams on a named connection (two real nats-servers)', (
       expect(await samples('nest_jetstream_messages_settled_total')).toContainEqual(
         expect.objectContaining({ value: 1, labels: expect.objectContaining({ consumer: durable, connection: 'eu', outcome: 'dead_letter' }) }),
       );
+
+      // Readiness reads its consumers through B and lists a durable left behind there.
+      await b.jsm.consumers.add(work, { durable_name: 'ncx__retired', ack_policy: AckPolicy.Explicit });
+      const consumers = (await strategy.health.readiness()).checks.find((c) => c.name === 'jetstream.consumers');
+      expect(consumers?.status).toBe('up');
+      expect(consumers?.details).toHaveProperty([`${work}/${durable}`, 'pending'], 0);
+      expect(consumers?.details?.leftBehind).toEqual([expect.objectContaining({ consumer: `${work}/ncx__retired`, connection: 'eu' })]);
+      // Paused and resumed on B (2.11+; older servers refuse with the version).
+      if (versionAtLeast(b.nc.info?.version ?? '0.0.0', CONSUMER_FEATURES.pause.minServer)) {
+        expect(await strategy.consumers.pause('ncx.work.>')).toMatchObject({ paused: true, stream: work });
+        expect((await b.jsm.consumers.info(work, durable ?? '')).paused).toBe(true);
+        expect(await strategy.consumers.resume('ncx.work.>')).toMatchObject({ paused: false });
+        expect(await strategy.consumers.pauseState('ncx.work.>')).toMatchObject({ paused: false });
+      } else {
+        await expect(strategy.consumers.pause('ncx.work.>')).rejects.toThrow(/arrived in nats-server 2\.11\.0/);
+      }
 
       // A replay of a handler on "eu" reads B's stream.
       const replayed = await strategy.replay('ncx.fan.>', { from: 1 });

@@ -120,6 +120,11 @@ export async function scanLeftBehind(
   return findLeftBehind(jsm, streams, serviceName, new Set(bindings.map((b) => `${b.stream}/${b.durable}`)));
 }
 
+/** One report of the scans of several connections. */
+export function mergeScans(scans: readonly LeftBehindScan[]): LeftBehindScan {
+  return { consumers: scans.flatMap((s) => s.consumers), unreadable: scans.flatMap((s) => s.unreadable) };
+}
+
 /** Readiness lists consumers left behind from a scan at most `LEFT_BEHIND_RESCAN_MS` old: they only change with a deploy. */
 export class LeftBehindCache {
   private cached?: { at: number; scan: Promise<LeftBehindScan> };
