@@ -15,8 +15,9 @@ import { resolvePublishDefaults } from '../publishing/publisher.js';
 import type { Redactor } from '../security/redact.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { TERM_REASON_MIN_SERVER } from '../constants.js';
-import { namedGroupFailed, replayOnNamedConnection, streamOnUnknownConnection } from './connection-groups.constants.js';
+import { NAMED_GROUP_RETRY, namedGroupFailed, replayOnNamedConnection, streamOnUnknownConnection } from './connection-groups.constants.js';
 import { provisionBindings } from './provision-bindings.js';
+import { retryWithBackoff, type BackoffPolicy } from './start-retry.js';
 import { scanLeftBehind, type NamedConnectionFacts } from './server-facts.js';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { LeftBehindScan } from '../provisioning/left-behind-consumers.js';
@@ -45,12 +46,18 @@ class ConnectionGroup {
   nc?: NatsConnection;
   #running?: Promise<void>;
   #closing = false;
+  readonly #abort = new AbortController();
+  /** The durables as resolved, before a start names a per-instance one after the instance: restored before each try. */
+  readonly #durables: string[];
 
   constructor(
     readonly connection: NamedConnection,
     private readonly pending: UnresolvedBinding[],
     private readonly options: JetStreamServerOptions,
-  ) {}
+    private readonly retry: BackoffPolicy = NAMED_GROUP_RETRY,
+  ) {
+    this.#durables = pending.map((b) => b.durable);
+  }
 
   /** Its handlers' subjects, started or not. */
   get subjects(): string[] {
@@ -79,11 +86,39 @@ class ConnectionGroup {
     }
     this.connection.onceUp((open) => {
       if (this.#closing) return;
-      this.#running = this.#run(open, parts).catch((err: unknown) =>
-        logger.error(parts.consuming.redact(namedGroupFailed(this.connection.name, err instanceof Error ? err.message : String(err)))),
-      );
+      const name = this.connection.name;
+      this.#running = retryWithBackoff(() => this.#attempt(open, parts), {
+        policy: this.retry,
+        signal: this.#abort.signal,
+        ready: () => this.connection.state === 'up',
+        failed: (err, next) => logger.error(parts.consuming.redact(namedGroupFailed(name, err instanceof Error ? err.message : String(err), next))),
+      }).then(() => undefined);
     });
     return Promise.resolve();
+  }
+
+  /** One try: what a failed one started is stopped, so that the next starts from nothing. */
+  async #attempt(open: OpenConnection, parts: GroupStartParts): Promise<void> {
+    this.pending.forEach((b, i) => (b.durable = this.#durables[i]));
+    try {
+      await this.#run(open, parts);
+    } catch (err) {
+      await this.#stopStarted(0);
+      throw err;
+    }
+  }
+
+  /** Stops the runners started, the idempotency pruning and the safety net; what is left is a group not started. */
+  async #stopStarted(timeoutMs: number): Promise<HandlerRunner[]> {
+    const runners = this.consuming.runners.splice(0);
+    await Promise.all(runners.map((r) => r.close(timeoutMs).catch(() => undefined)));
+    this.consuming.stopIdempotency?.();
+    this.consuming.stopIdempotency = undefined;
+    await this.consuming.advisories?.close().catch(() => undefined);
+    this.consuming.advisories = undefined;
+    this.consuming.wiring = undefined;
+    this.js = this.jsm = this.nc = undefined;
+    return runners;
   }
 
   async #run(open: OpenConnection, parts: GroupStartParts): Promise<void> {
@@ -114,12 +149,11 @@ class ConnectionGroup {
   /** Stops its runners (letting running handlers finish up to `timeoutMs`), its dead-letter safety net and its idempotency pruning. */
   async close(timeoutMs: number): Promise<void> {
     this.#closing = true;
+    this.#abort.abort();
     await this.#running?.catch(() => undefined);
-    const runners = this.consuming.runners.splice(0);
-    await Promise.all(runners.map((r) => r.close(timeoutMs)));
-    this.consuming.stopIdempotency?.();
-    if (this.jsm && this.connection.state === 'up') await removeInstanceConsumers(this.jsm, runners);
-    await this.consuming.advisories?.close();
+    const jsm = this.jsm;
+    const runners = await this.#stopStarted(timeoutMs);
+    if (jsm && this.connection.state === 'up') await removeInstanceConsumers(jsm, runners);
   }
 }
 

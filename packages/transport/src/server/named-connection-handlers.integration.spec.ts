@@ -68,6 +68,17 @@ class EuCronController {
 @Module({ controllers: [EuCronController] })
 class EuCronModule {}
 
+@Controller()
+class RetryController {
+  @JetStreamEvent('ncr.work', { connection: 'later' })
+  work(@Payload() m: { id: string }) {
+    handled.push(`retry:${m.id}`);
+  }
+}
+
+@Module({ controllers: [RetryController] })
+class RetryModule {}
+
 async function names(h: Harness): Promise<string[]> {
   const out: string[] = [];
   for await (const n of h.jsm.streams.names()) out.push(n);
@@ -157,6 +168,33 @@ describe('handlers and streams on a named connection (two real nats-servers)', (
     const left: string[] = [];
     for await (const c of b.jsm.consumers.list(work)) left.push(c.name);
     expect(left.filter((n) => n.startsWith('ncx__ncx_fan'))).toEqual([]);
+  });
+
+  it('tries again a non-critical connection’s handlers that failed to start, and they start once the cause is fixed', async () => {
+    const errors: string[] = [];
+    const logger = { log: () => undefined, warn: () => undefined, error: (m: unknown) => void errors.push(String(m)) };
+    const retried = uniqueName('NCR');
+    const strategy = new JetStreamServer({
+      connection: { servers: a.server.url },
+      serviceName: 'ncr',
+      streams: [{ name: retried, subjects: ['ncr.>'], connection: 'later' }],
+      connections: { later: { connection: { servers: b.server.url }, critical: false } },
+    });
+    // Another stream on B holds the subjects: the first start cannot create the handler's.
+    const blocker = uniqueName('NCRBLOCK');
+    await b.jsm.streams.add({ name: blocker, subjects: ['ncr.>'] });
+    const app = await NestFactory.createMicroservice(RetryModule, { strategy, logger });
+    await app.listen();
+    try {
+      await waitFor('the first start refused', () => errors.some((e) => e.includes('The handlers on connection "later" could not start')), { timeout: 20_000 });
+      expect(strategy.bindings.filter((x) => x.connection === 'later')).toEqual([]);
+      await b.jsm.streams.delete(blocker);
+      await waitFor('the handler on "later" started by a later try', () => strategy.bindings.some((x) => x.connection === 'later'), { timeout: 30_000 });
+      await b.js.publish('ncr.work', JSON.stringify({ id: '1' }));
+      await waitFor('handled', () => handled.includes('retry:1'), { timeout: 20_000 });
+    } finally {
+      await app.close();
+    }
   });
 
   it('refuses, naming the handler or stream and the known connections, a connection that is not declared', async () => {
