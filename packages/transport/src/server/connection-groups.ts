@@ -5,7 +5,7 @@ import type { OpenConnection } from '../connection/open-connection.js';
 import { DEFAULT_CONNECTION_NAME, UnknownConnectionError } from '../connections/connection-errors.js';
 import { JetStreamConnections } from '../connections/connection-registry.js';
 import { onDefaultConnection, streamsOn } from '../connections/streams-by-connection.js';
-import type { NamedConnection, NamedConnectionState } from '../connections/named-connection.js';
+import type { NamedConnection, NamedConnectionDeps, NamedConnectionState } from '../connections/named-connection.js';
 import { removeInstanceConsumers, type HandlerRunner } from '../consuming/runners.js';
 import type { RunnerHost } from '../consuming/consumer-runner.js';
 import type { JetStreamServerOptions } from '../interfaces/jetstream-options.interface.js';
@@ -169,7 +169,7 @@ export class ConnectionGroups {
 
   constructor(
     private readonly options: JetStreamServerOptions,
-    deps: { logger: LoggerService; redact: Redactor; defaultState: () => NamedConnectionState },
+    deps: { logger: LoggerService; redact: Redactor; defaultState: () => NamedConnectionState; onState?: NamedConnectionDeps['onState'] },
   ) {
     const publishDefaults = resolvePublishDefaults(options.publish);
     this.registry = new JetStreamConnections(options.connections, { who: 'JetStreamServer', publishDefaults, ...deps }, deps.defaultState);

@@ -40,7 +40,7 @@ import { Instrumentations } from '../observability/instrumentations.js';
 import { createRedactor, type Redactor } from '../security/redact.js';
 import { RedactingLogger } from '../security/redacting-logger.js';
 import type { LeftBehindScan } from '../provisioning/left-behind-consumers.js';
-import type { InstrumentationEvents } from '../observability/instrumentation.interface.js';
+import type { ConnectionStateEvent, InstrumentationEvents } from '../observability/instrumentation.interface.js';
 import { ConnectionGroups, type GroupConsumingParts } from './connection-groups.js';
 import { stateOfStatus } from '../connections/named-connection.js';
 
@@ -107,6 +107,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   #closed = false;
   /** The named connections (the `connections` option) and the handlers and streams on each. */
   readonly #groups: ConnectionGroups;
+  /** The instrumentations following the named connections' states (metrics' `connected{connection}`). */
+  readonly #stateListeners: ((event: ConnectionStateEvent) => void)[] = [];
   readonly #leftBehind = new LeftBehindCache();
   /** Set when close() starts: the connection closing after it is expected. */
   #closing = false;
@@ -121,7 +123,12 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.#options = ConnectionGroups.defaultView(options);
     this.#redact = createRedactor(options.connection);
     this.logger = RedactingLogger.for(LOG_CONTEXT, this.#redact);
-    this.#groups = new ConnectionGroups(options, { logger: this.logger, redact: this.#redact, defaultState: () => stateOfStatus(this.#lastStatus) });
+    this.#groups = new ConnectionGroups(options, {
+      ...{ logger: this.logger, redact: this.#redact, defaultState: () => stateOfStatus(this.#lastStatus) },
+      onState: (connection, state, reconnected) => {
+        for (const l of this.#stateListeners) l({ connection, up: state === 'up', reconnected });
+      },
+    });
     this.#shutdownTimeoutMs = toMillis(options.shutdownTimeout ?? DEFAULTS.shutdownTimeout, 'shutdownTimeout');
     // The dead-letter publisher honours the app's publish.timeout; its retry budget is its own.
     this.#deadLetterPublish = { ...resolvePublishDefaults(options.publish), retryBudgetMs: toMillis(DEFAULTS.deadLetter.publishBudget, 'publishBudget') };
@@ -306,6 +313,11 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
         return allRunners().map(instrumentedHandlerOf);
       },
       jsmOf: (name) => groups.jsmOf(name),
+      onConnectionState: (listener) => {
+        // The current states first: critical ones came up before this attach.
+        for (const c of groups.registry.report().connections.slice(1)) listener({ connection: c.name, up: c.state === 'up', reconnected: false });
+        this.#stateListeners.push(listener);
+      },
     });
   }
 

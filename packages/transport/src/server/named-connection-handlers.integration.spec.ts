@@ -137,6 +137,7 @@ describe('handlers and streams on a named connection (two real nats-servers)', (
       const samples = async (name: string) => (await registry.getMetricsAsJSON()).find((m) => m.name === name)?.values ?? [];
       const onEu = expect.objectContaining({ labels: expect.objectContaining({ stream: work, consumer: durable, connection: 'eu' }) });
       expect(await samples('nest_jetstream_consumer_pending_messages')).toContainEqual(onEu);
+      expect(await samples('nest_jetstream_connected')).toContainEqual(expect.objectContaining({ value: 1, labels: { role: 'server', connection: 'eu' } }));
       expect(await samples('nest_jetstream_messages_settled_total')).toContainEqual(
         expect.objectContaining({ value: 1, labels: expect.objectContaining({ consumer: durable, connection: 'eu', outcome: 'dead_letter' }) }),
       );
