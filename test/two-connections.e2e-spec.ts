@@ -105,6 +105,9 @@ describe('two connections: handling from server A, from and to server B (non-cri
     expect((await server.health.readiness()).status).toBe('up');
     const degraded = (await server.health.readiness()).checks.find((c) => c.name === 'nats.connections');
     expect(degraded).toMatchObject({ status: 'up', details: { status: 'degraded' } });
+    const consumersCheck = async () => (await server.health.readiness()).checks.find((c) => c.name === 'jetstream.consumers');
+    // Its handlers wait for B: degraded, not down.
+    expect(await consumersCheck()).toMatchObject({ status: 'up', details: { degraded: [{ connection: 'billing', handlers: ['tc.invoice.>'] }] } });
     expect(server.bindings.map((binding) => binding.subject)).toEqual(['tc.order.>']);
     await client.publish('tc.order.0', { id: '0' });
     await waitFor('order 0 handled', () => forwarded.has('0'), { timeout: 20_000 });
@@ -120,6 +123,11 @@ describe('two connections: handling from server A, from and to server B (non-cri
     await client.publish('tc.order.1', { id: '1' });
     await waitFor('order 1 invoiced on B', () => invoiced.includes('1'), { timeout: 20_000 });
     expect(forwarded.get('1')).toBe('ok');
+    // Its consumer is read through B by the lag check.
+    const invoices = server.bindings.find((binding) => binding.connection === 'billing');
+    await waitFor('the consumer on B in the lag check', async () => (await consumersCheck())?.details?.[`TC_INVOICES/${invoices?.durable}`] !== undefined, {
+      timeout: 20_000,
+    });
     await waitFor(
       'server health up',
       async () => (await server.health.readiness()).checks.find((c) => c.name === 'nats.connections')?.details?.status === 'up',
@@ -143,6 +151,7 @@ describe('two connections: handling from server A, from and to server B (non-cri
     expect((await server.health.liveness()).status).toBe('up');
     expect((await server.health.readiness()).status).toBe('up');
     expect((await client.health.readiness()).status).toBe('up');
+    expect(await consumersCheck()).toMatchObject({ status: 'up', details: { degraded: [{ connection: 'billing' }] } });
 
     // B back: the forward works and the handler on B handles it (its consumer survived in B's store).
     await b.restart();

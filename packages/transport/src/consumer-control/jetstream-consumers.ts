@@ -2,7 +2,7 @@ import type { ConsumerInfo, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { HandlerBinding } from '../bindings/handler-binding.js';
 import { modeOf } from '../delivery/modes.js';
-import { JetStreamConfigError, JetStreamNotListeningError } from '../errors/jetstream-transport.error.js';
+import { JetStreamConfigError, JetStreamConnectionError, JetStreamNotListeningError } from '../errors/jetstream-transport.error.js';
 import { toMillis, type Duration } from '../utils/duration.js';
 import { assertConsumerFeature, type ConsumerFeature } from '../delivery/consumer-features.js';
 
@@ -35,6 +35,8 @@ export interface ConsumerControlSource {
   /** The connection (its `info.version` is the server's). */
   nc(): NatsConnection | undefined;
   bindings(): readonly HandlerBinding[];
+  /** The JetStream and connection of a named connection while it is up (a server with named connections has it). */
+  connectionOf?(connection: string): { jsm: JetStreamManager; nc: NatsConnection } | undefined;
 }
 
 /**
@@ -97,10 +99,16 @@ export class JetStreamConsumers {
     }
     const refused = feature === 'pause' ? modeOf(binding).pauseRefused : undefined;
     if (refused) throw new JetStreamConfigError(`${at}: the handler's mode '${binding.mode}' ${refused}`);
-    assertConsumerFeature(feature, nc.info?.version ?? '0.0.0', at);
-    return { jsm, binding };
+    // A handler on a named connection: its consumer is on that connection's servers.
+    const on = binding.connection === undefined ? { jsm, nc } : this.source.connectionOf?.(binding.connection);
+    if (!on) throw new JetStreamConnectionError(namedConnectionNotUp(at, binding.connection ?? ''));
+    assertConsumerFeature(feature, on.nc.info?.version ?? '0.0.0', at);
+    return { jsm: on.jsm, binding };
   }
 }
+
+const namedConnectionNotUp = (at: string, connection: string): string =>
+  `${at}: the handler is on connection "${connection}", which is not up now (or its handlers have not started); call again once it is (health.readiness() reports it under nats.connections).`;
 
 /** `until` as a date in the future; a duration counts from now. */
 function untilDate(until: PauseOptions['until'], subject: string): Date {

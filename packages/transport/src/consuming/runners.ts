@@ -73,18 +73,20 @@ export function healthConsumerOf(r: HandlerRunner): {
   lag?: HandlerBinding['lag'];
   stoppedAt?: OrderedFailure;
   pin?: PinState;
+  connection?: string;
 } {
   const b = r.binding;
   const ordered = r instanceof OrderedRunner ? r : undefined;
   const pin = r instanceof ConsumerRunner || r instanceof BatchRunner ? r.pin?.state : undefined;
-  return { stream: b.stream, durable: ordered?.consumerName ?? b.durable, subject: b.subject, lag: b.lag, stoppedAt: ordered?.stoppedAt, pin };
+  const { connection } = b;
+  return { stream: b.stream, durable: ordered?.consumerName ?? b.durable, subject: b.subject, lag: b.lag, stoppedAt: ordered?.stoppedAt, pin, connection };
 }
 
 /** What metrics and tracing are told of a runner's handler (a singleton's pin included). */
 export function instrumentedHandlerOf(r: HandlerRunner): InstrumentedHandler {
-  const { subject, stream, durable } = r.binding;
+  const { subject, stream, durable, connection } = r.binding;
   const pin = r instanceof ConsumerRunner || r instanceof BatchRunner ? r.pin : undefined;
-  return { subject, stream, durable, ...(pin && { pin: () => pin.state }) };
+  return { subject, stream, durable, ...(connection !== undefined && { connection }), ...(pin && { pin: () => pin.state }) };
 }
 
 /** This instance's consumers whose mode removes them at stop go with it (their inactive threshold removes them after a crash). */

@@ -3,7 +3,7 @@ import { pinDetails } from '../priority/pin-tracker.js';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { describeError } from '../settlement/settle-policy.js';
 import { millisToNanos, toMillis } from '../utils/duration.js';
-import type { HealthSource } from './health-source.js';
+import type { HealthSource, NamedHandlersHealth } from './health-source.js';
 import type { HealthCheckResult } from './health.types.js';
 import { ageMs, oldestUnprocessed } from '../utils/oldest-unprocessed.js';
 
@@ -202,12 +202,19 @@ export function checkLeaders(infos: Map<string, StreamInfo | Error>): HealthChec
 export async function checkConsumers(source: HealthSource, s: HealthSettings): Promise<HealthCheckResult> {
   const name = 'jetstream.consumers';
   const conn = source.connection();
-  const consumers = source.consumers();
+  const named = namedHandlersOf(source);
+  // A named connection's handlers are read through it; those of one that is not up are reported below.
+  const consumers = source.consumers().filter((c) => c.connection === undefined || named.get(c.connection)?.jsm !== undefined);
   const leftBehind = await leftBehindDetails(source, s);
-  if (consumers.length === 0) return up(name, { consumers: 0, ...leftBehind });
+  const notUp = [...named.values()].filter((n) => n.jsm === undefined);
+  if (consumers.length === 0 && notUp.length === 0) return up(name, { consumers: 0, ...leftBehind });
   if (!conn) return down(name, `${source.who} is not connected.`);
   const details: Record<string, unknown> = { ...leftBehind };
   const problems: string[] = [];
+  const degraded = notUp.filter((n) => !n.critical).map((n) => ({ connection: n.connection, handlers: n.subjects }));
+  if (degraded.length > 0) details.degraded = degraded;
+  for (const n of notUp.filter((x) => x.critical))
+    problems.push(`the handlers on critical connection "${n.connection}" (${n.subjects.map((x) => `"${x}"`).join(', ')}) are not consuming: it is not up`);
   const leaderless: { consumer: string; forMs?: number }[] = [...(source.waitingForLeader?.() ?? [])];
   for (const w of leaderless)
     problems.push(
@@ -229,13 +236,14 @@ export async function checkConsumers(source: HealthSource, s: HealthSettings): P
         return;
       }
       try {
-        const info = await within(conn.jsm.consumers.info(c.stream, c.durable), s.timeoutMs, `consumer info of ${key}`);
+        const jsm = c.connection === undefined ? conn.jsm : (named.get(c.connection)?.jsm ?? conn.jsm);
+        const info = await within(jsm.consumers.info(c.stream, c.durable), s.timeoutMs, `consumer info of ${key}`);
         if (info.cluster && !info.cluster.leader) noLeader(key, 'its consumer info names no leader (an election, or a node cut off from the majority)');
         // Paused on purpose (consumer-control/): its backlog grows by design, so it is reported, not counted as lag.
         if (info.paused)
           return void (details[key] = { paused: true, pausedUntil: info.config.pause_until, pending: info.num_pending, ackPending: info.num_ack_pending });
         const unprocessed = info.num_pending + info.num_ack_pending;
-        const oldestAgeMs = ageMs(await oldestUnprocessed(conn.jsm, c.stream, c.subject, info));
+        const oldestAgeMs = ageMs(await oldestUnprocessed(jsm, c.stream, c.subject, info));
         const maxPending = c.lag?.maxPending ?? s.maxPending;
         const maxAgeMs = c.lag?.maxAge !== undefined ? toMillis(c.lag.maxAge, `${key} lag.maxAge`) : s.maxAgeMs;
         details[key] = { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered, oldestUnprocessedAgeMs: oldestAgeMs };
@@ -244,6 +252,10 @@ export async function checkConsumers(source: HealthSource, s: HealthSettings): P
         if (oldestAgeMs > maxAgeMs)
           problems.push(`${key}'s oldest unprocessed message is ${Math.round(oldestAgeMs / 1000)} s old (more than ${Math.round(maxAgeMs / 1000)} s)`);
       } catch (err) {
+        const on = c.connection === undefined ? undefined : named.get(c.connection);
+        // A non-critical connection lost since: its handlers wait for it, the service stays ready.
+        if (on && !on.critical && !isUp(source, on.connection))
+          return void (details.degraded = [...((details.degraded as object[] | undefined) ?? []), { connection: on.connection, handlers: [c.subject] }]);
         if (err instanceof JetStreamApiError && err.status === 503) noLeader(key, `JetStream answered ${describeError(err)}`);
         else problems.push(`${key}: ${describeError(err)}`);
       }
@@ -254,6 +266,16 @@ export async function checkConsumers(source: HealthSource, s: HealthSettings): P
     ? 'Wait for the election; if it lasts, look at the routes between the servers and their /jsz (a stream needs a majority of its replicas)'
     : 'The handlers are slower than the traffic, stopped, or failing: scale out, raise concurrency, or look at the handler errors';
   return problems.length ? down(name, `${problems.join('; ')}. ${fix}.`, details) : up(name, details);
+}
+
+/** The named connections with handlers (a server's), by name. */
+function namedHandlersOf(source: HealthSource): Map<string, NamedHandlersHealth> {
+  return new Map((source.namedHandlers?.() ?? []).map((n) => [n.connection, n]));
+}
+
+/** Whether named connection `name` is up now, as the connections report says. */
+function isUp(source: HealthSource, name: string): boolean {
+  return source.namedConnections?.()?.connections.find((c) => c.name === name)?.state === 'up';
 }
 
 /**
@@ -268,6 +290,7 @@ async function leftBehindDetails(source: HealthSource, s: HealthSettings): Promi
     return {
       leftBehind: scan.consumers.map((c) => ({
         consumer: `${c.stream}/${c.consumer}`,
+        ...(c.connection !== undefined && { connection: c.connection }),
         pending: c.pending,
         ackPending: c.ackPending,
         inUse: c.inUse,

@@ -7,6 +7,14 @@ import type { LagThresholds } from './health.types.js';
 import type { LeftBehindScan } from '../provisioning/left-behind-consumers.js';
 import type { ConnectionsReport } from '../connections/connection-registry.js';
 
+/** The handlers of one named connection, as the readiness check sees them. */
+export interface NamedHandlersHealth {
+  readonly connection: string;
+  readonly critical: boolean;
+  readonly jsm?: JetStreamManager;
+  readonly subjects: readonly string[];
+}
+
 /** What the health checks read of a server or a client, live. */
 export interface HealthSource {
   /** `JetStreamServer` or `JetStreamClient`, for messages. */
@@ -29,7 +37,14 @@ export interface HealthSource {
     lag?: LagThresholds;
     stoppedAt?: { streamSequence: number; reason: string };
     pin?: PinState;
+    /** The named connection its consumer is on; undefined: the default one. */
+    connection?: string;
   }[];
+  /**
+   * The named connections that have handlers: whether each is critical, its JetStream once it is
+   * up and its handlers started (undefined until then), and its handlers' subjects (a server's).
+   */
+  namedHandlers?(): readonly NamedHandlersHealth[];
   /** The streams the app declares or consumes, with their declared replicas. */
   streams(): readonly { name: string; replicas?: number }[];
   /** Dead-letter subjects of the handlers, and those no stream captured at boot. */

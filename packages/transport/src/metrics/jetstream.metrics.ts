@@ -152,7 +152,8 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
     for (const stream of target.streams) {
       subs.push(this.watchLeaders(target, `$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.${stream}`, stream, ''));
     }
-    for (const h of target.handlers) {
+    // Through the default connection: the advisories of its own handlers' consumers.
+    for (const h of target.handlers.filter((x) => x.connection === undefined)) {
       subs.push(this.watchLeaders(target, `$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.${h.stream}.${h.durable}`, h.stream, h.durable));
     }
     const timer = setInterval(() => void this.poll(target), this.pollMs);
@@ -178,8 +179,10 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
     const { jsm } = target;
     await Promise.all([
       ...target.handlers.map(async (h) => {
-        const info = await jsm.consumers.info(h.stream, h.durable).catch(() => undefined);
-        if (!info) return;
+        // A handler on a named connection is read through it, while it is up.
+        const jsm = h.connection === undefined ? target.jsm : target.jsmOf?.(h.connection);
+        const info = await jsm?.consumers.info(h.stream, h.durable).catch(() => undefined);
+        if (!jsm || !info) return;
         const l = [h.stream, h.durable, h.connection ?? DEFAULT_CONNECTION_NAME];
         this.m.consumerPending.labels(...l).set(info.num_pending);
         this.m.consumerAckPending.labels(...l).set(info.num_ack_pending);

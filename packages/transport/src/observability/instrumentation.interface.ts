@@ -86,8 +86,10 @@ export interface InstrumentationTarget {
   readonly serviceName: string;
   readonly connection: NatsConnection;
   readonly jsm: JetStreamManager;
-  /** The handlers bound (a server's); empty for a client. */
+  /** The handlers bound (a server's, read again at each use: a named connection's start once it is up); empty for a client. */
   readonly handlers: readonly InstrumentedHandler[];
+  /** The JetStream of a named connection while it is up, to read its handlers' consumers (a target with named connections has it). */
+  jsmOf?(connection: string): JetStreamManager | undefined;
   /** Streams the app declares or consumes from. */
   readonly streams: readonly string[];
   /** Connection status; replays the current one to a new subscriber. */

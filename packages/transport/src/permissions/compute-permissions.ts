@@ -30,6 +30,12 @@ export interface PermissionsPlan {
   deadLetterSubjects: readonly string[];
   /** Streams the dead letters land in (the default `<SERVICENAME>_DEAD_LETTERS` included). */
   deadLetterStreams: readonly string[];
+  /**
+   * When handlers on named connections dead-letter: what each connection dead-letters through (a
+   * handler's dead letters go through its own connection, as does the safety net over it), by
+   * connection name, the default one included; `deadLetterSubjects`/`deadLetterStreams` hold them all.
+   */
+  deadLettersByConnection?: Readonly<Record<string, { subjects: readonly string[]; streams: readonly string[]; advisory?: PermissionsPlan['advisory'] }>>;
   /** The dead-letter safety net, when on: its stream and durable. */
   advisory?: { stream: string; durable: string; subjects: readonly string[] };
   /** The storage check's stream and subject, when it writes (`health.storageWrite`). */

@@ -43,4 +43,22 @@ describe('permissions per connection', () => {
     expect(admin.eu.publish.allow).toContain('$JS.API.STREAM.CREATE.AUDIT');
     expect(admin.default.publish.allow).not.toContain('$JS.API.STREAM.CREATE.AUDIT');
   });
+
+  it("puts a named connection's dead letters and its safety net on that connection's identity only", () => {
+    const split: PermissionsPlan = {
+      ...plan,
+      deadLetterSubjects: ['dlq.orders', 'dlq.bill'],
+      deadLetterStreams: ['SVC_DEAD_LETTERS', 'EU_DEAD'],
+      deadLettersByConnection: {
+        default: { subjects: ['dlq.orders'], streams: ['SVC_DEAD_LETTERS'], advisory: plan.advisory },
+        eu: { subjects: ['dlq.bill'], streams: ['EU_DEAD'], advisory: { stream: 'SVC_DLA', durable: 'dla', subjects: [] } },
+      },
+    };
+    const plans = planByConnection(split);
+    expect(plans.get('eu')).toMatchObject({ deadLetterSubjects: ['dlq.bill'], deadLetterStreams: ['EU_DEAD'], advisory: { stream: 'SVC_DLA' } });
+    expect(plans.get('default')).toMatchObject({ deadLetterSubjects: ['dlq.orders'], deadLetterStreams: ['SVC_DEAD_LETTERS'] });
+    const perms = computeConnectionPermissions(split, 'consumer');
+    expect(perms.eu.publish.allow).toEqual(expect.arrayContaining(['dlq.bill', '$JS.API.STREAM.INFO.EU_DEAD', '$JS.API.CONSUMER.MSG.NEXT.SVC_DLA.dla']));
+    expect(perms.default.publish.allow).not.toContain('dlq.bill');
+  });
 });

@@ -11,10 +11,18 @@ export interface ConnectionPermissionsOptions {
 
 const isDefault = (c: string | undefined) => c === undefined || c === DEFAULT_CONNECTION_NAME;
 
+/** The dead letters `name` sends (and the safety net it runs); without a split, the default connection sends them all. */
+function deadLettersOf(plan: PermissionsPlan, name: string): Pick<PermissionsPlan, 'deadLetterSubjects' | 'deadLetterStreams' | 'advisory'> {
+  const split = plan.deadLettersByConnection;
+  if (!split) return isDefault(name) ? plan : { deadLetterSubjects: [], deadLetterStreams: [] };
+  const own = split[name];
+  return { deadLetterSubjects: own?.subjects ?? [], deadLetterStreams: own?.streams ?? [], advisory: own?.advisory };
+}
+
 /**
  * What the app does through each connection: a handler's consumer (and the stream it reads) on
- * the handler's connection, a declared stream on its own, the publishes declared for it; what
- * only the default connection does (dead letters, the dead-letter safety net, the storage check,
+ * the handler's connection, a declared stream on its own, the publishes declared for it, a handler's
+ * dead letters and the safety net over them on the handler's; what only the default connection does (the storage check,
  * cron schedules, KV idempotency buckets) stays on the default one.
  */
 export function planByConnection(plan: PermissionsPlan, options: ConnectionPermissionsOptions = {}): Map<string, PermissionsPlan> {
@@ -34,14 +42,13 @@ export function planByConnection(plan: PermissionsPlan, options: ConnectionPermi
     };
     const publishes = [...(isDefault(name) ? plan.publishes : []), ...(options.publishes?.[name] ?? [])];
     if (isDefault(name)) {
-      plans.set(name, { ...plan, streams: plan.streams.filter(onThis), consumers, publishes });
+      plans.set(name, { ...plan, ...deadLettersOf(plan, name), streams: plan.streams.filter(onThis), consumers, publishes });
       continue;
     }
     plans.set(name, {
       streams: plan.streams.filter(onThis),
       consumers,
-      deadLetterSubjects: [],
-      deadLetterStreams: [],
+      ...deadLettersOf(plan, name),
       publishes,
       leaderAdvisories: plan.leaderAdvisories,
       inboxPrefix: options.inboxPrefixes?.[name],

@@ -21,6 +21,8 @@ export interface LeftBehindConsumer {
   readonly inUse: boolean;
   /** The nats CLI command that removes it. */
   readonly remove: string;
+  /** The named connection whose servers hold it; undefined: the default one's. */
+  readonly connection?: string;
 }
 
 /** What a look at the app's streams found: the consumers left behind, and the streams whose consumers could not be listed. */

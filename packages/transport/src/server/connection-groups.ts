@@ -5,7 +5,7 @@ import type { OpenConnection } from '../connection/open-connection.js';
 import { DEFAULT_CONNECTION_NAME, UnknownConnectionError } from '../connections/connection-errors.js';
 import { JetStreamConnections } from '../connections/connection-registry.js';
 import { onDefaultConnection, streamsOn } from '../connections/streams-by-connection.js';
-import type { NamedConnection, NamedConnectionState } from '../connections/named-connection.js';
+import type { NamedConnection, NamedConnectionDeps, NamedConnectionState } from '../connections/named-connection.js';
 import { removeInstanceConsumers, type HandlerRunner } from '../consuming/runners.js';
 import type { RunnerHost } from '../consuming/consumer-runner.js';
 import type { JetStreamServerOptions } from '../interfaces/jetstream-options.interface.js';
@@ -15,8 +15,13 @@ import { resolvePublishDefaults } from '../publishing/publisher.js';
 import type { Redactor } from '../security/redact.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { TERM_REASON_MIN_SERVER } from '../constants.js';
-import { namedGroupFailed, replayOnNamedConnection, streamOnUnknownConnection } from './connection-groups.constants.js';
+import { NAMED_GROUP_RETRY, namedGroupFailed, replayOnNamedConnection, streamOnUnknownConnection } from './connection-groups.constants.js';
 import { provisionBindings } from './provision-bindings.js';
+import { retryWithBackoff, type BackoffPolicy } from './start-retry.js';
+import { scanLeftBehind, type NamedConnectionFacts } from './server-facts.js';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { LeftBehindScan } from '../provisioning/left-behind-consumers.js';
+import type { NamedHandlersHealth } from '../health/health-source.js';
 import { startConsuming, type Consuming } from './runner-wiring.js';
 
 /** What `startConsuming` takes besides the connection's own parts (the server's, the same for every connection). */
@@ -38,14 +43,40 @@ class ConnectionGroup {
   readonly consuming: Consuming = { runners: [] };
   js?: JetStreamClient;
   jsm?: JetStreamManager;
+  nc?: NatsConnection;
   #running?: Promise<void>;
   #closing = false;
+  readonly #abort = new AbortController();
+  /** The durables as resolved, before a start names a per-instance one after the instance: restored before each try. */
+  readonly #durables: string[];
 
   constructor(
     readonly connection: NamedConnection,
     private readonly pending: UnresolvedBinding[],
     private readonly options: JetStreamServerOptions,
-  ) {}
+    private readonly retry: BackoffPolicy = NAMED_GROUP_RETRY,
+  ) {
+    this.#durables = pending.map((b) => b.durable);
+  }
+
+  /** Its handlers' subjects, started or not. */
+  get subjects(): string[] {
+    return this.pending.map((b) => b.subject);
+  }
+
+  /** Its JetStream and connection while it is up and its handlers started; undefined otherwise. */
+  get live(): { jsm: JetStreamManager; nc: NatsConnection } | undefined {
+    const { jsm, nc } = this;
+    return jsm && nc && this.connection.state === 'up' ? { jsm, nc } : undefined;
+  }
+
+  /** The service's durables on this connection's streams that none of its handlers uses. */
+  scanLeftBehind(bindings: readonly HandlerBinding[]): Promise<LeftBehindScan> {
+    return scanLeftBehind(this.jsm, this.options, undefined, bindings).then((scan) => ({
+      consumers: scan.consumers.map((c) => ({ ...c, connection: this.connection.name })),
+      unreadable: scan.unreadable,
+    }));
+  }
 
   /** Critical: starts now (the connection is up), and a failure fails the boot. Non-critical: starts once it is up, in the background. */
   start(parts: GroupStartParts, logger: LoggerService): Promise<void> {
@@ -55,11 +86,39 @@ class ConnectionGroup {
     }
     this.connection.onceUp((open) => {
       if (this.#closing) return;
-      this.#running = this.#run(open, parts).catch((err: unknown) =>
-        logger.error(parts.consuming.redact(namedGroupFailed(this.connection.name, err instanceof Error ? err.message : String(err)))),
-      );
+      const name = this.connection.name;
+      this.#running = retryWithBackoff(() => this.#attempt(open, parts), {
+        policy: this.retry,
+        signal: this.#abort.signal,
+        ready: () => this.connection.state === 'up',
+        failed: (err, next) => logger.error(parts.consuming.redact(namedGroupFailed(name, err instanceof Error ? err.message : String(err), next))),
+      }).then(() => undefined);
     });
     return Promise.resolve();
+  }
+
+  /** One try: what a failed one started is stopped, so that the next starts from nothing. */
+  async #attempt(open: OpenConnection, parts: GroupStartParts): Promise<void> {
+    this.pending.forEach((b, i) => (b.durable = this.#durables[i]));
+    try {
+      await this.#run(open, parts);
+    } catch (err) {
+      await this.#stopStarted(0);
+      throw err;
+    }
+  }
+
+  /** Stops the runners started, the idempotency pruning and the safety net; what is left is a group not started. */
+  async #stopStarted(timeoutMs: number): Promise<HandlerRunner[]> {
+    const runners = this.consuming.runners.splice(0);
+    await Promise.all(runners.map((r) => r.close(timeoutMs).catch(() => undefined)));
+    this.consuming.stopIdempotency?.();
+    this.consuming.stopIdempotency = undefined;
+    await this.consuming.advisories?.close().catch(() => undefined);
+    this.consuming.advisories = undefined;
+    this.consuming.wiring = undefined;
+    this.js = this.jsm = this.nc = undefined;
+    return runners;
   }
 
   async #run(open: OpenConnection, parts: GroupStartParts): Promise<void> {
@@ -77,10 +136,12 @@ class ConnectionGroup {
       instanceId: parts.instanceId,
       serverVersion,
       logger,
+      scanLeftBehind: (resolved) => scanLeftBehind(jsm, this.options, undefined, resolved),
     });
     if (this.#closing) return;
     this.js = js;
     this.jsm = jsm;
+    this.nc = nc;
     const termReasonSupported = versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER);
     await startConsuming(this.consuming, bindings, { ...parts.consuming, js, jsm, options: this.options, provisioner, termReasonSupported });
   }
@@ -88,12 +149,11 @@ class ConnectionGroup {
   /** Stops its runners (letting running handlers finish up to `timeoutMs`), its dead-letter safety net and its idempotency pruning. */
   async close(timeoutMs: number): Promise<void> {
     this.#closing = true;
+    this.#abort.abort();
     await this.#running?.catch(() => undefined);
-    const runners = this.consuming.runners.splice(0);
-    await Promise.all(runners.map((r) => r.close(timeoutMs)));
-    this.consuming.stopIdempotency?.();
-    if (this.jsm && this.connection.state === 'up') await removeInstanceConsumers(this.jsm, runners);
-    await this.consuming.advisories?.close();
+    const jsm = this.jsm;
+    const runners = await this.#stopStarted(timeoutMs);
+    if (jsm && this.connection.state === 'up') await removeInstanceConsumers(jsm, runners);
   }
 }
 
@@ -109,7 +169,7 @@ export class ConnectionGroups {
 
   constructor(
     private readonly options: JetStreamServerOptions,
-    deps: { logger: LoggerService; redact: Redactor; defaultState: () => NamedConnectionState },
+    deps: { logger: LoggerService; redact: Redactor; defaultState: () => NamedConnectionState; onState?: NamedConnectionDeps['onState'] },
   ) {
     const publishDefaults = resolvePublishDefaults(options.publish);
     this.registry = new JetStreamConnections(options.connections, { who: 'JetStreamServer', publishDefaults, ...deps }, deps.defaultState);
@@ -150,6 +210,39 @@ export class ConnectionGroups {
   /** The runners of every named connection's handlers (those started). */
   get runners(): HandlerRunner[] {
     return this.#groups.flatMap((g) => g.consuming.runners);
+  }
+
+  /** Each named connection that has handlers: critical or not, its JetStream while up and started, its handlers' subjects. */
+  namedHandlers(): NamedHandlersHealth[] {
+    return this.#groups
+      .filter((g) => g.subjects.length > 0)
+      .map((g) => ({ connection: g.connection.name, critical: g.connection.critical, jsm: g.live?.jsm, subjects: g.subjects }));
+  }
+
+  /** The JetStream and connection of named connection `name` while it is up and its handlers started. */
+  connectionOf(name: string): { jsm: JetStreamManager; nc: NatsConnection } | undefined {
+    return this.#groups.find((g) => g.connection.name === name)?.live;
+  }
+
+  /** The consumers left behind on each named connection that is up (its own streams, its handlers' durables). */
+  async scanLeftBehind(): Promise<LeftBehindScan[]> {
+    const live = this.#groups.filter((g) => g.live !== undefined);
+    return Promise.all(live.map((g) => g.scanLeftBehind(g.consuming.runners.map((r) => r.binding))));
+  }
+
+  /** What each named connection's handlers use, for the permissions plan and the left-behind report. */
+  facts(): NamedConnectionFacts[] {
+    return this.#groups.map((g) => ({
+      connection: g.connection.name,
+      jsm: g.jsm,
+      bindings: g.consuming.runners.map((r) => r.binding),
+      advisories: g.consuming.advisories,
+    }));
+  }
+
+  /** The JetStream of named connection `name` while it is up and its handlers started; undefined otherwise. */
+  jsmOf(name: string): JetStreamManager | undefined {
+    return this.connectionOf(name)?.jsm;
   }
 
   /** Where to replay the handler bound to `subject` when it is on a named connection; undefined when it is not. */

@@ -27,7 +27,7 @@ import type { DeadLetterEvent, DeadLetterLostEvent, TerminatedMessageEvent } fro
 import { bindingForHandler } from './handler-intake.js';
 import { APP_LINK, type AppLink } from './app-link.js';
 import { startConsuming, type Consuming } from './runner-wiring.js';
-import { checkBeforeStart, deadLetterSubjectsOf, LeftBehindCache, planPermissions, scanLeftBehind, streamsUsed } from './server-facts.js';
+import { checkBeforeStart, deadLetterSubjectsOf, LeftBehindCache, mergeScans, planPermissions, scanLeftBehind, streamsUsed } from './server-facts.js';
 import { provisionBindings } from './provision-bindings.js';
 import { ShutdownReport } from './shutdown-report.js';
 import { startLeaderGuard, type LeaderGuard, type RecoveryEvent } from '../connection/leader-guard.js';
@@ -40,7 +40,7 @@ import { Instrumentations } from '../observability/instrumentations.js';
 import { createRedactor, type Redactor } from '../security/redact.js';
 import { RedactingLogger } from '../security/redacting-logger.js';
 import type { LeftBehindScan } from '../provisioning/left-behind-consumers.js';
-import type { InstrumentationEvents } from '../observability/instrumentation.interface.js';
+import type { ConnectionStateEvent, InstrumentationEvents } from '../observability/instrumentation.interface.js';
 import { ConnectionGroups, type GroupConsumingParts } from './connection-groups.js';
 import { stateOfStatus } from '../connections/named-connection.js';
 
@@ -86,7 +86,11 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   /** Liveness and readiness (the six health signals); `@nest-jetstream/transport/terminus` wraps it for `@nestjs/terminus`. */
   readonly health: JetStreamHealth;
   /** Pauses and resumes the handlers' consumers on the server (docs/consumer-control.md). */
-  readonly consumers = new JetStreamConsumers({ who: 'JetStreamServer', jsm: () => this.#jsm, nc: () => this.#nc, bindings: () => this.#boundTo() });
+  readonly consumers = new JetStreamConsumers({
+    ...{ who: 'JetStreamServer', jsm: () => this.#jsm, nc: () => this.#nc },
+    bindings: () => this.#allRunners().map((r) => r.binding),
+    connectionOf: (name) => this.#groups.connectionOf(name),
+  });
   #provisioner?: Provisioner;
   #runners: HandlerRunner[] = [];
   readonly #replays = new Set<HandlerRunner>();
@@ -103,6 +107,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   #closed = false;
   /** The named connections (the `connections` option) and the handlers and streams on each. */
   readonly #groups: ConnectionGroups;
+  /** The instrumentations following the named connections' states (metrics' `connected{connection}`). */
+  readonly #stateListeners: ((event: ConnectionStateEvent) => void)[] = [];
   readonly #leftBehind = new LeftBehindCache();
   /** Set when close() starts: the connection closing after it is expected. */
   #closing = false;
@@ -117,7 +123,12 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     this.#options = ConnectionGroups.defaultView(options);
     this.#redact = createRedactor(options.connection);
     this.logger = RedactingLogger.for(LOG_CONTEXT, this.#redact);
-    this.#groups = new ConnectionGroups(options, { logger: this.logger, redact: this.#redact, defaultState: () => stateOfStatus(this.#lastStatus) });
+    this.#groups = new ConnectionGroups(options, {
+      ...{ logger: this.logger, redact: this.#redact, defaultState: () => stateOfStatus(this.#lastStatus) },
+      onState: (connection, state, reconnected) => {
+        for (const l of this.#stateListeners) l({ connection, up: state === 'up', reconnected });
+      },
+    });
     this.#shutdownTimeoutMs = toMillis(options.shutdownTimeout ?? DEFAULTS.shutdownTimeout, 'shutdownTimeout');
     // The dead-letter publisher honours the app's publish.timeout; its retry budget is its own.
     this.#deadLetterPublish = { ...resolvePublishDefaults(options.publish), retryBudgetMs: toMillis(DEFAULTS.deadLetter.publishBudget, 'publishBudget') };
@@ -138,11 +149,12 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
       status: () => this.#lastStatus,
       closedReason: () => this.#closedError,
       notStarted: () => (this.#listenCalled || this.#closed ? undefined : notStartedMessage(this.#app)),
-      consumers: () => this.#runners.map(healthConsumerOf),
+      consumers: () => this.#allRunners().map(healthConsumerOf),
+      namedHandlers: () => this.#groups.namedHandlers(),
       streams: () => streamsUsed(this.#options, this.#boundTo()).map((name) => ({ name })),
       deadLetterSubjects: () => deadLetterSubjectsOf(this.#boundTo()),
       missingDeadLetterSubjects: () => this.missingDeadLetterSubjects,
-      leftBehind: () => this.#leftBehind.get(() => this.#scanLeftBehind(this.#boundTo())),
+      leftBehind: () => this.#leftBehind.get(async () => mergeScans([await this.#scanLeftBehind(this.#boundTo()), ...(await this.#groups.scanLeftBehind())])),
       waitingForLeader: () => this.#leaderGuard?.waitingForLeader() ?? [],
       namedConnections: () => (this.#groups.registry.any ? this.#groups.registry.report() : undefined),
     };
@@ -177,7 +189,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
   /** What `permissions()` computes from: the streams, consumers and subjects this app uses. */
   async permissionsPlan(publishes: string[] = []): Promise<PermissionsPlan> {
     if (!this.#jsm) throw new JetStreamNotListeningError('JetStreamServer.permissionsPlan()', this.#closed);
-    return planPermissions(this.#jsm, this.#options, this.#boundTo(), this.#advisories, this.health.storageTarget, publishes);
+    return planPermissions(this.#jsm, this.#options, this.#boundTo(), this.#advisories, this.health.storageTarget, publishes, this.#groups.facts());
   }
 
   /** NestJS 12: runs around every handler call, for CLS and tracing (set it before `listen()`). */
@@ -291,10 +303,22 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     await this.#groups.start({ instanceId: this.#instanceId, consuming: shared }, this.logger);
     const on = <K extends keyof InstrumentationEvents>(event: K, listener: (payload: InstrumentationEvents[K]) => void) =>
       listeners.add(event, listener as JetStreamServerEvents[K]);
-    const handlers = this.#runners.map(instrumentedHandlerOf);
     const serviceName = this.#options.serviceName ?? DEFAULTS.serviceName;
     const streams = streamsUsed(this.#options, bindings);
-    await this.#instrumentations.attach({ role: 'server', serviceName, connection: nc, jsm, handlers, streams, status: this.status, on });
+    const allRunners = () => this.#allRunners();
+    const groups = this.#groups;
+    await this.#instrumentations.attach({
+      ...{ role: 'server', serviceName, connection: nc, jsm, streams, status: this.status, on },
+      get handlers() {
+        return allRunners().map(instrumentedHandlerOf);
+      },
+      jsmOf: (name) => groups.jsmOf(name),
+      onConnectionState: (listener) => {
+        // The current states first: critical ones came up before this attach.
+        for (const c of groups.registry.report().connections.slice(1)) listener({ connection: c.name, up: c.state === 'up', reconnected: false });
+        this.#stateListeners.push(listener);
+      },
+    });
   }
 
   /** Stops pulling, lets running handlers finish (up to `shutdownTimeout`) and settle, then drains the connection. */

@@ -1,12 +1,17 @@
+import { AckPolicy } from '@nats-io/jetstream';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Payload } from '@nestjs/microservices';
 import { waitFor } from '@nest-jetstream/testing';
+import { Registry } from 'prom-client';
+import { JetStreamMetrics } from '../metrics/jetstream.metrics.js';
 import { Harness, uniqueName } from '../__fixtures__/harness.js';
 import { UnknownConnectionError } from '../connections/connection-errors.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { JetStreamCron } from '../cron/jetstream-cron.decorator.js';
 import { JetStreamServer } from './jetstream.server.js';
+import { CONSUMER_FEATURES } from '../delivery/consumer-features.js';
+import { versionAtLeast } from '../utils/server-version.js';
 
 // Handlers and declared streams on a named connection (critical: its handlers start at boot),
 // in every delivery mode, against two nats-servers: the default connection's (A) and "eu"'s (B).
@@ -63,6 +68,17 @@ class EuCronController {
 @Module({ controllers: [EuCronController] })
 class EuCronModule {}
 
+@Controller()
+class RetryController {
+  @JetStreamEvent('ncr.work', { connection: 'later' })
+  work(@Payload() m: { id: string }) {
+    handled.push(`retry:${m.id}`);
+  }
+}
+
+@Module({ controllers: [RetryController] })
+class RetryModule {}
+
 async function names(h: Harness): Promise<string[]> {
   const out: string[] = [];
   for await (const n of h.jsm.streams.names()) out.push(n);
@@ -80,7 +96,10 @@ describe('handlers and streams on a named connection (two real nats-servers)', (
   afterAll(() => Promise.all([a.stop(), b.stop()]));
 
   it('provisions and consumes them through that connection in every mode; dead letters and replays go through it too', async () => {
+    const registry = new Registry();
+    const metrics = new JetStreamMetrics({ registry, pollInterval: '1h' });
     const strategy = new JetStreamServer({
+      metrics,
       connection: { servers: a.server.url },
       serviceName: 'ncx',
       shutdownTimeout: '5s',
@@ -112,6 +131,33 @@ describe('handlers and streams on a named connection (two real nats-servers)', (
       const dead = await b.jsm.streams.getMessage(dlq, { seq: 1 });
       expect(dead?.subject).toBe('ncxdlq.ncx.work.bad');
 
+      // Its metrics carry connection="eu", its consumer's gauges read through B.
+      const durable = strategy.bindings.find((x) => x.subject === 'ncx.work.>')?.durable;
+      await metrics.pollNow();
+      const samples = async (name: string) => (await registry.getMetricsAsJSON()).find((m) => m.name === name)?.values ?? [];
+      const onEu = expect.objectContaining({ labels: expect.objectContaining({ stream: work, consumer: durable, connection: 'eu' }) });
+      expect(await samples('nest_jetstream_consumer_pending_messages')).toContainEqual(onEu);
+      expect(await samples('nest_jetstream_connected')).toContainEqual(expect.objectContaining({ value: 1, labels: { role: 'server', connection: 'eu' } }));
+      expect(await samples('nest_jetstream_messages_settled_total')).toContainEqual(
+        expect.objectContaining({ value: 1, labels: expect.objectContaining({ consumer: durable, connection: 'eu', outcome: 'dead_letter' }) }),
+      );
+
+      // Readiness reads its consumers through B and lists a durable left behind there.
+      await b.jsm.consumers.add(work, { durable_name: 'ncx__retired', ack_policy: AckPolicy.Explicit });
+      const consumers = (await strategy.health.readiness()).checks.find((c) => c.name === 'jetstream.consumers');
+      expect(consumers?.status).toBe('up');
+      expect(consumers?.details).toHaveProperty([`${work}/${durable}`, 'pending'], 0);
+      expect(consumers?.details?.leftBehind).toEqual([expect.objectContaining({ consumer: `${work}/ncx__retired`, connection: 'eu' })]);
+      // Paused and resumed on B (2.11+; older servers refuse with the version).
+      if (versionAtLeast(b.nc.info?.version ?? '0.0.0', CONSUMER_FEATURES.pause.minServer)) {
+        expect(await strategy.consumers.pause('ncx.work.>')).toMatchObject({ paused: true, stream: work });
+        expect((await b.jsm.consumers.info(work, durable ?? '')).paused).toBe(true);
+        expect(await strategy.consumers.resume('ncx.work.>')).toMatchObject({ paused: false });
+        expect(await strategy.consumers.pauseState('ncx.work.>')).toMatchObject({ paused: false });
+      } else {
+        await expect(strategy.consumers.pause('ncx.work.>')).rejects.toThrow(/arrived in nats-server 2\.11\.0/);
+      }
+
       // A replay of a handler on "eu" reads B's stream.
       const replayed = await strategy.replay('ncx.fan.>', { from: 1 });
       expect(replayed).toMatchObject({ handled: 1, failed: [] });
@@ -123,6 +169,33 @@ describe('handlers and streams on a named connection (two real nats-servers)', (
     const left: string[] = [];
     for await (const c of b.jsm.consumers.list(work)) left.push(c.name);
     expect(left.filter((n) => n.startsWith('ncx__ncx_fan'))).toEqual([]);
+  });
+
+  it('tries again a non-critical connection’s handlers that failed to start, and they start once the cause is fixed', async () => {
+    const errors: string[] = [];
+    const logger = { log: () => undefined, warn: () => undefined, error: (m: unknown) => void errors.push(String(m)) };
+    const retried = uniqueName('NCR');
+    const strategy = new JetStreamServer({
+      connection: { servers: a.server.url },
+      serviceName: 'ncr',
+      streams: [{ name: retried, subjects: ['ncr.>'], connection: 'later' }],
+      connections: { later: { connection: { servers: b.server.url }, critical: false } },
+    });
+    // Another stream on B holds the subjects: the first start cannot create the handler's.
+    const blocker = uniqueName('NCRBLOCK');
+    await b.jsm.streams.add({ name: blocker, subjects: ['ncr.>'] });
+    const app = await NestFactory.createMicroservice(RetryModule, { strategy, logger });
+    await app.listen();
+    try {
+      await waitFor('the first start refused', () => errors.some((e) => e.includes('The handlers on connection "later" could not start')), { timeout: 20_000 });
+      expect(strategy.bindings.filter((x) => x.connection === 'later')).toEqual([]);
+      await b.jsm.streams.delete(blocker);
+      await waitFor('the handler on "later" started by a later try', () => strategy.bindings.some((x) => x.connection === 'later'), { timeout: 30_000 });
+      await b.js.publish('ncr.work', JSON.stringify({ id: '1' }));
+      await waitFor('handled', () => handled.includes('retry:1'), { timeout: 20_000 });
+    } finally {
+      await app.close();
+    }
   });
 
   it('refuses, naming the handler or stream and the known connections, a connection that is not declared', async () => {

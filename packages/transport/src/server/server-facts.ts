@@ -15,6 +15,8 @@ import type { AppView } from './app-view.js';
 import { plainEventVerdict } from './plain-event-patterns.js';
 import { cronPermissionsPlan } from '../cron/cron-permissions.js';
 import { kvBucketsOf } from '../idempotency/kv-permissions.js';
+import { onDefaultConnection } from '../connections/streams-by-connection.js';
+import { DEFAULT_CONNECTION_NAME } from '../connections/connection-errors.js';
 
 // What a server says about itself, computed from its options and its handlers' bindings: the
 // streams and dead-letter subjects it uses, its permissions plan, the consumers it left behind.
@@ -29,7 +31,29 @@ export function deadLetterSubjectsOf(bindings: readonly HandlerBinding[]): strin
   return [...new Set(bindings.flatMap((b) => (b.deadLetter ? [renderDeadLetterSubject(b.deadLetter, b.subject, b.stream, b.durable)] : [])))];
 }
 
-/** What `permissions()` computes from: the streams, consumers and subjects this app uses. */
+/** What a named connection's handlers use, for the plan: its JetStream (once up), its handlers, its dead-letter safety net. */
+export interface NamedConnectionFacts {
+  readonly connection: string;
+  readonly jsm?: JetStreamManager;
+  readonly bindings: readonly HandlerBinding[];
+  readonly advisories?: AdvisoryWatcher;
+}
+
+/** The streams `subjects` land in, as `jsm` finds them (a subject no stream takes is left out). */
+async function streamsTaking(jsm: JetStreamManager | undefined, subjects: readonly string[]): Promise<string[]> {
+  const streams = new Set<string>();
+  for (const subject of subjects) {
+    const stream = await jsm?.streams.find(subject).catch(() => undefined);
+    if (stream) streams.add(stream);
+  }
+  return [...streams];
+}
+
+function advisoryPlan(serviceName: string, advisories: AdvisoryWatcher | undefined): PermissionsPlan['advisory'] {
+  return advisories ? { stream: advisoryStreamName(serviceName), durable: ADVISORY_DURABLE, subjects: advisories.subjects() } : undefined;
+}
+
+/** What `permissions()` computes from: the streams, consumers and subjects this app uses (`named`: the handlers on named connections). */
 export async function planPermissions(
   jsm: JetStreamManager,
   options: JetStreamServerOptions,
@@ -37,25 +61,38 @@ export async function planPermissions(
   advisories: AdvisoryWatcher | undefined,
   health: PermissionsPlan['health'],
   publishes: string[],
+  named: readonly NamedConnectionFacts[] = [],
 ): Promise<PermissionsPlan> {
-  const deadLetterSubjects = deadLetterSubjectsOf(bindings);
-  const deadLetterStreams = new Set<string>();
-  for (const subject of deadLetterSubjects) {
-    const stream = await jsm.streams.find(subject).catch(() => undefined);
-    if (stream) deadLetterStreams.add(stream);
-  }
   const serviceName = options.serviceName ?? DEFAULTS.serviceName;
+  const all = [...bindings, ...named.flatMap((n) => n.bindings)];
+  const deadLetterSubjects = deadLetterSubjectsOf(bindings);
+  const deadLetterStreams = await streamsTaking(jsm, deadLetterSubjects);
+  const advisory = advisoryPlan(serviceName, advisories);
+  type DeadLetters = NonNullable<PermissionsPlan['deadLettersByConnection']>[string];
+  const split: Record<string, DeadLetters> = { [DEFAULT_CONNECTION_NAME]: { subjects: deadLetterSubjects, streams: deadLetterStreams, advisory } };
+  for (const n of named) {
+    const subjects = deadLetterSubjectsOf(n.bindings);
+    if (subjects.length > 0)
+      split[n.connection] = { subjects, streams: await streamsTaking(n.jsm, subjects), advisory: advisoryPlan(serviceName, n.advisories) };
+  }
+  const parts = Object.values(split);
+  const streamConnections = Object.fromEntries(
+    (options.streams ?? []).flatMap((s) => (onDefaultConnection(s.connection) ? [] : [[s.name, s.connection as string]])),
+  );
   return {
-    streams: streamsUsed(options, bindings),
-    consumers: bindings.map((b) => ({
+    streams: streamsUsed(options, all),
+    consumers: all.map((b) => ({
       stream: b.stream,
       durable: b.durable,
       mode: b.mode,
       ...(b.priority?.policy === 'pinned_client' && { singleton: true }),
+      ...(b.connection !== undefined && { connection: b.connection }),
     })),
-    deadLetterSubjects,
-    deadLetterStreams: [...deadLetterStreams],
-    advisory: advisories ? { stream: advisoryStreamName(serviceName), durable: ADVISORY_DURABLE, subjects: advisories.subjects() } : undefined,
+    ...(Object.keys(streamConnections).length > 0 && { streamConnections }),
+    deadLetterSubjects: [...new Set(parts.flatMap((p) => p.subjects))],
+    deadLetterStreams: [...new Set(parts.flatMap((p) => p.streams))],
+    ...(parts.length > 1 && { deadLettersByConnection: split }),
+    advisory: advisory ?? parts.find((p) => p.advisory)?.advisory,
     health,
     publishes,
     leaderAdvisories: options.metrics !== undefined,
@@ -81,6 +118,11 @@ export async function scanLeftBehind(
   const own = new Set([advisoryStreamName(serviceName), healthStream]);
   const streams = streamsUsed(options, bindings).filter((s) => !own.has(s));
   return findLeftBehind(jsm, streams, serviceName, new Set(bindings.map((b) => `${b.stream}/${b.durable}`)));
+}
+
+/** One report of the scans of several connections. */
+export function mergeScans(scans: readonly LeftBehindScan[]): LeftBehindScan {
+  return { consumers: scans.flatMap((s) => s.consumers), unreadable: scans.flatMap((s) => s.unreadable) };
 }
 
 /** Readiness lists consumers left behind from a scan at most `LEFT_BEHIND_RESCAN_MS` old: they only change with a deploy. */
