@@ -110,6 +110,7 @@ export type {
   InstrumentationEvents,
   InstrumentedHandler,
   ConsumeObserver,
+  FastBatchEvent,
   PublishObserver,
   SettleOutcome,
 } from './observability/instrumentation.interface.js';

@@ -341,7 +341,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     this.publishers = {
       publisher: new Publisher(jetstream(nc), jsm, this.publishDefaults, this.instrumentations.publish, version),
       batchPublisher: new BatchPublisher(nc, lookup, this.publishDefaults.timeoutMs, version, this.instrumentations.publish),
-      fastBatchPublisher: new FastBatchPublisher(nc, lookup, version, this.options.connection?.inboxPrefix),
+      fastBatchPublisher: new FastBatchPublisher(nc, lookup, version, this.options.connection?.inboxPrefix, this.instrumentations.publish),
     };
     this._status$.next('connected');
     void watchConnection(nc, this._status$, this.listeners, 'JetStreamClient', () => this.closing, this.logger, this.redact);

@@ -123,7 +123,7 @@ export class NamedConnection {
     this.publishersOf = {
       publisher: new Publisher(jetstream(nc), jsm, this.deps.publishDefaults, this.deps.observer, version),
       batchPublisher: new BatchPublisher(nc, streams, this.deps.publishDefaults.timeoutMs, version, this.deps.observer),
-      fastBatchPublisher: new FastBatchPublisher(nc, streams, version, this.options.connection.inboxPrefix),
+      fastBatchPublisher: new FastBatchPublisher(nc, streams, version, this.options.connection.inboxPrefix, this.deps.observer),
     };
     this.setState('up');
     this.lastError = undefined;

@@ -110,6 +110,15 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
       ]),
       connected: this.gauge(METRIC_NAMES.connected, '1 while the connection is up, else 0.', ['role', 'connection']),
       reconnects: this.counter(METRIC_NAMES.reconnects, 'Reconnections of the connection.', ['role', 'connection']),
+      fastBatches: this.counter(METRIC_NAMES.fastBatches, 'Fast-ingest batches (publishFastBatch) that ended, by result: committed, failed.', [
+        'stream',
+        'result',
+        'connection',
+      ]),
+      fastBatchMessages: this.counter(METRIC_NAMES.fastBatchMessages, 'Messages of committed fast-ingest batches (the server ack count).', [
+        'stream',
+        'connection',
+      ]),
       recoveries: this.counter(METRIC_NAMES.recoveries, 'Consumers recovered after a fault, by cause: pull_reissued, consumer_recreated, connection_moved.', [
         'cause',
       ]),
@@ -133,6 +142,10 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
         connection: connection ?? DEFAULT_CONNECTION_NAME,
       }),
       finished: (token, ack, error) => this.published(token as PublishToken, ack, error),
+      fastBatch: ({ stream = 'unknown', stored, error, connection = DEFAULT_CONNECTION_NAME }) => {
+        this.m.fastBatches.labels(stream, error === undefined ? 'committed' : 'failed', connection).inc();
+        if (stored > 0) this.m.fastBatchMessages.labels(stream, connection).inc(stored);
+      },
     };
   }
 

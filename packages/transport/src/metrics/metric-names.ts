@@ -21,6 +21,8 @@ export const METRIC_NAMES = {
   connected: 'connected',
   reconnects: 'reconnects_total',
   recoveries: 'recoveries_total',
+  fastBatches: 'fast_batches_total',
+  fastBatchMessages: 'fast_batch_messages_total',
 } as const;
 
 export const DEFAULT_METRIC_PREFIX = 'nest_jetstream_';

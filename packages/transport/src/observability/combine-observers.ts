@@ -6,6 +6,7 @@ import type {
   ConsumeObserver,
   InstrumentedHandler,
   JetStreamInstrumentation,
+  FastBatchEvent,
   PublishObserver,
   SettleOutcome,
 } from './instrumentation.interface.js';
@@ -58,6 +59,7 @@ export function combinePublishObservers(list: readonly JetStreamInstrumentation[
     started: (subject: string, msgId: string, headers: () => MsgHdrs, connection?: string) =>
       observers.map((o) => o.started(subject, msgId, headers, connection)),
     finished: (tokens: unknown, ack: PubAck | undefined, error?: unknown) => observers.forEach((o, i) => o.finished((tokens as unknown[])[i], ack, error)),
+    fastBatch: (event: FastBatchEvent) => observers.forEach((o) => o.fastBatch?.(event)),
   };
 }
 
@@ -67,5 +69,6 @@ export function publishObserverFor(observer: PublishObserver | undefined, connec
   return {
     started: (subject: string, msgId: string, headers: () => MsgHdrs) => observer.started(subject, msgId, headers, connection),
     finished: (token: unknown, ack: PubAck | undefined, error?: unknown) => observer.finished(token, ack, error),
+    fastBatch: (event: FastBatchEvent) => observer.fastBatch?.({ ...event, connection }),
   };
 }

@@ -61,6 +61,22 @@ export interface PublishObserver {
   started(subject: string, msgId: string, headers: () => MsgHdrs, connection?: string): unknown;
   /** The publish resolved with `ack`, or failed for good with `error`. */
   finished(token: unknown, ack: PubAck | undefined, error?: unknown): void;
+  /** A fast-ingest batch (`publishFastBatch()`) ended: committed (`error` undefined), or failed. Optional. */
+  fastBatch?(event: FastBatchEvent): void;
+}
+
+/** The end of one fast-ingest batch, as `PublishObserver.fastBatch` is told it. */
+export interface FastBatchEvent {
+  /** The stream, once the batch's first subject was matched to one. */
+  readonly stream?: string;
+  /** Messages sent (a fast batch is not atomic: on a failure, those before it may be stored). */
+  readonly sent: number;
+  /** Messages the committed batch counted (the server's ack `count`); 0 on a failure. */
+  readonly stored: number;
+  /** Why it failed (a `FastBatchError` or another error); undefined when it committed. */
+  readonly error?: unknown;
+  /** The named connection it went through; undefined: the default one. */
+  readonly connection?: string;
 }
 
 /** Events an instrumentation can follow on the server or client it is attached to. */

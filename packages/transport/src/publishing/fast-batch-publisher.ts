@@ -14,6 +14,7 @@ import type { MsgHdrs, NatsConnection } from '@nats-io/nats-core';
 import { JetStreamConfigError, JetStreamTransportError } from '../errors/jetstream-transport.error.js';
 import { InvalidSubjectError } from '../errors/input.errors.js';
 import type { FastBatchOptions } from '../interfaces/fast-batch-options.interface.js';
+import type { PublishObserver } from '../observability/instrumentation.interface.js';
 import { openFastIngest, type FastIngestAck, type FastIngestGap, type FastIngestHandle } from '../nats-adapter/fast-ingest-access.js';
 import { FAST_BATCH_DEFAULTS, FAST_BATCH_MIN_SERVER } from '../utils/batch-limits.js';
 import { toMillis } from '../utils/duration.js';
@@ -69,9 +70,24 @@ export class FastBatchPublisher {
     private readonly serverVersion: () => string | undefined,
     /** The connection's inbox prefix (`connection.inboxPrefix`): the batch's flow acks come there. */
     private readonly inboxPrefix = '_INBOX',
+    /** Told each batch's end (metrics): one event per batch, nothing per message. */
+    private readonly observer?: PublishObserver,
   ) {}
 
   async publish(messages: AsyncIterable<EncodedBatchMessage> | Iterable<EncodedBatchMessage>, options: ResolvedFastBatchOptions): Promise<FastBatchAck> {
+    if (!this.observer?.fastBatch) return this.send(messages, options);
+    try {
+      const ack = await this.send(messages, options);
+      this.observer.fastBatch({ stream: ack.stream, sent: ack.count, stored: ack.count });
+      return ack;
+    } catch (error) {
+      const failed = error instanceof FastBatchError ? error : undefined;
+      this.observer.fastBatch({ stream: failed?.stream, sent: failed?.sent ?? 0, stored: 0, error });
+      throw error;
+    }
+  }
+
+  private async send(messages: AsyncIterable<EncodedBatchMessage> | Iterable<EncodedBatchMessage>, options: ResolvedFastBatchOptions): Promise<FastBatchAck> {
     const version = this.serverVersion();
     if (version !== undefined && !versionAtLeast(version, FAST_BATCH_MIN_SERVER)) {
       throw new FastBatchUnsupportedError(

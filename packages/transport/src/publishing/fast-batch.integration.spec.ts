@@ -10,6 +10,8 @@ import { computePermissions } from '../permissions/compute-permissions.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import type { BatchMessage } from './batch-message.js';
 import { FastBatchFailedError, FastBatchMixedStreamsError, FastBatchUnsupportedError } from './fast-batch.errors.js';
+import { Registry } from 'prom-client';
+import { JetStreamMetrics } from '../metrics/jetstream.metrics.js';
 
 const version = natsServerBinaryVersion(resolveNatsServerBinary());
 
@@ -159,6 +161,25 @@ describe(`fast-ingest batches on nats-server ${version}`, () => {
       new JetStreamConfigError('JetStreamClient.publishFastBatch(): maxOutstandingAcks must be 1, 2 or 3 (flow windows in flight); got 4.'),
     );
     await expect(client.publishFastBatch([])).rejects.toThrow('publishFastBatch() needs at least one message.');
+  });
+
+  it('metrics: each batch counted once it ended, by result, and the messages of the committed ones', async () => {
+    const registry = new Registry();
+    const metered = new JetStreamClient({ connection: { servers: h.server.url }, metrics: new JetStreamMetrics({ registry }) });
+    try {
+      await metered.publishFastBatch(Array.from({ length: 25 }, (_, i) => ({ subject: `${subject}.m`, data: i })));
+      const refused = await metered.publishFastBatch([{ subject: `${subject}.m`, data: 1, expect: { lastSubjectSequence: 999_999 } }]).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(FastBatchFailedError);
+      const value = async (name: string, labels: Record<string, string>) =>
+        (await registry.getMetricsAsJSON())
+          .find((m) => m.name === `nest_jetstream_${name}`)
+          ?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value;
+      expect(await value('fast_batches_total', { stream, result: 'committed', connection: 'default' })).toBe(1);
+      expect(await value('fast_batches_total', { stream, result: 'failed', connection: 'default' })).toBe(1);
+      expect(await value('fast_batch_messages_total', { stream, connection: 'default' })).toBe(25);
+    } finally {
+      await metered.close();
+    }
   });
 
   it("runs with the producer permissions permissions() computes, flow acks under the connection's own inbox prefix", async () => {
