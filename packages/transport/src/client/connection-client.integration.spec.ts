@@ -10,7 +10,8 @@ import { JetStreamMetrics } from '../metrics/jetstream.metrics.js';
 import { InjectJetStreamClient, getJetStreamClientToken } from '../module/jetstream-client.tokens.js';
 import { JetStreamModule } from '../module/jetstream.module.js';
 import { BatchUnsupportedError } from '../publishing/batch-publish.errors.js';
-import { ATOMIC_BATCH_MIN_SERVER } from '../utils/batch-limits.js';
+import { ATOMIC_BATCH_MIN_SERVER, FAST_BATCH_MIN_SERVER } from '../utils/batch-limits.js';
+import { FastBatchUnsupportedError } from '../publishing/fast-batch.errors.js';
 import { versionAtLeast } from '../utils/server-version.js';
 import { JetStreamConnectionClient } from './jetstream-connection.client.js';
 import { JetStreamClient } from './jetstream.client.js';
@@ -44,13 +45,22 @@ describe('a client per named connection (two real nats-servers)', () => {
   let a: NatsServer;
   let b: NatsServer;
   let batches: boolean;
+  let fast: boolean;
   const apps: INestApplicationContext[] = [];
 
   beforeAll(async () => {
     [a, b] = await Promise.all([NatsServer.start(), NatsServer.start()]);
     batches = versionAtLeast(b.version, ATOMIC_BATCH_MIN_SERVER);
+    fast = versionAtLeast(b.version, FAST_BATCH_MIN_SERVER);
     const nc = await connect({ servers: b.url });
-    await (await jetstreamManager(nc)).streams.add({ name: 'EU', subjects: ['eu.>'], ...(batches ? { allow_atomic: true } : {}) });
+    await (
+      await jetstreamManager(nc)
+    ).streams.add({
+      name: 'EU',
+      subjects: ['eu.>'],
+      ...(batches ? { allow_atomic: true } : {}),
+      ...(fast ? { allow_batched: true } : {}),
+    });
     await nc.close();
   });
   afterAll(async () => {
@@ -58,7 +68,7 @@ describe('a client per named connection (two real nats-servers)', () => {
     await Promise.all([a?.stop(), b?.stop()]);
   });
 
-  it('injects the client of "eu": publish, emit and publishBatch go through it, fail naming it while it is down, work after; metrics say "eu"', async () => {
+  it('injects the client of "eu": publish, emit, publishBatch and publishFastBatch go through it, fail naming it while it is down, work after; metrics say "eu"', async () => {
     const registry = new Registry();
     @Module({
       imports: [
@@ -92,6 +102,11 @@ describe('a client per named connection (two real nats-servers)', () => {
     expect(await sample(registry, 'nest_jetstream_publish_duration_seconds_count', { stream: 'EU', connection: 'eu' })).toBe(batches ? 4 : 2);
     expect(await sample(registry, 'nest_jetstream_connected', { role: 'client', connection: 'eu' })).toBe(1);
     expect(await sample(registry, 'nest_jetstream_connected', { role: 'client', connection: 'default' })).toBe(1);
+    const fastBatch = () => eu.publishFastBatch([1, 2, 3].map((n) => ({ subject: 'eu.f', data: n })));
+    if (fast) {
+      expect(await fastBatch()).toMatchObject({ stream: 'EU', count: 3 });
+      expect(await sample(registry, 'nest_jetstream_fast_batches_total', { stream: 'EU', result: 'committed', connection: 'eu' })).toBe(1);
+    } else expect(await failure(fastBatch)).toBeInstanceOf(FastBatchUnsupportedError);
 
     await b.kill();
     await waitFor('"eu" down', () => eu.report().state === 'down', { timeout: 20_000 });
@@ -103,6 +118,7 @@ describe('a client per named connection (two real nats-servers)', () => {
     }
     expect(await sample(registry, 'nest_jetstream_connected', { role: 'client', connection: 'eu' })).toBe(0);
     expect(await sample(registry, 'nest_jetstream_publish_errors_total', { code: 'CONNECTION', connection: 'eu' })).toBe(3);
+    expect(await failure(fastBatch)).toBeInstanceOf(ConnectionUnavailableError);
 
     await b.restart();
     await waitFor('"eu" up again', () => eu.report().state === 'up', { timeout: 30_000 });

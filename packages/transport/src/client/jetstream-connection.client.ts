@@ -3,6 +3,8 @@ import type { Observable } from 'rxjs';
 import type { ConnectionReport, ConnectionsReport } from '../connections/connection-registry.js';
 import type { BatchPubAck } from '../publishing/batch-publisher.js';
 import type { BatchMessage } from '../publishing/batch-message.js';
+import type { FastBatchAck } from '../publishing/fast-batch-publisher.js';
+import type { FastBatchOptions } from '../interfaces/fast-batch-options.interface.js';
 import { JetStreamRecord, type JetStreamPublishOptions } from '../record-builders/jetstream.record-builder.js';
 import type { Duration } from '../utils/duration.js';
 
@@ -11,6 +13,7 @@ export interface ConnectionClientHost {
   publish(subject: string, data: unknown, options?: JetStreamPublishOptions): Promise<PubAck>;
   emit<TResult = PubAck, TInput = unknown>(pattern: string, data: TInput | JetStreamRecord<TInput>): Observable<TResult>;
   publishBatch(messages: readonly BatchMessage[], options?: { timeout?: Duration; connection?: string }): Promise<BatchPubAck>;
+  publishFastBatch(messages: Iterable<BatchMessage> | AsyncIterable<BatchMessage>, options?: FastBatchOptions & { connection?: string }): Promise<FastBatchAck>;
   connect(): Promise<unknown>;
   readonly connections: { report(): ConnectionsReport };
 }
@@ -43,6 +46,11 @@ export class JetStreamConnectionClient {
   /** `JetStreamClient.publishBatch()` through this connection. */
   publishBatch(messages: readonly BatchMessage[], options: { timeout?: Duration } = {}): Promise<BatchPubAck> {
     return this.client.publishBatch(messages, { ...options, connection: this.connection });
+  }
+
+  /** `JetStreamClient.publishFastBatch()` through this connection. */
+  publishFastBatch(messages: Iterable<BatchMessage> | AsyncIterable<BatchMessage>, options: FastBatchOptions = {}): Promise<FastBatchAck> {
+    return this.client.publishFastBatch(messages, { ...options, connection: this.connection });
   }
 
   /** Connects the client (all its connections, the non-critical ones in the background). */

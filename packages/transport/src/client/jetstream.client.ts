@@ -1,4 +1,4 @@
-import { jetstream, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
+import type { JetStreamManager, PubAck } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { Observable, throwError } from 'rxjs';
@@ -15,11 +15,10 @@ import { EncodeError, RequestReplyNotSupportedError } from '../errors/publish.er
 import type { JetStreamClientOptions } from '../interfaces/jetstream-options.interface.js';
 import { JetStreamRecord, type JetStreamPublishOptions } from '../record-builders/jetstream.record-builder.js';
 import { EventListeners, watchConnection, type ConnectionEvents, type JetStreamStatus } from '../connection/connection-events.js';
-import { Publisher, resolvePublishDefaults, type PublisherDefaults } from '../publishing/publisher.js';
-import { BatchPublisher, type BatchPubAck, type EncodedBatchMessage } from '../publishing/batch-publisher.js';
+import { resolvePublishDefaults, type PublisherDefaults } from '../publishing/publisher.js';
+import type { BatchPubAck, EncodedBatchMessage } from '../publishing/batch-publisher.js';
 import type { BatchMessage } from '../publishing/batch-message.js';
-import { StreamLookup } from '../publishing/stream-lookup.js';
-import { FastBatchPublisher, resolveFastBatchOptions, type FastBatchAck } from '../publishing/fast-batch-publisher.js';
+import { resolveFastBatchOptions, type FastBatchAck } from '../publishing/fast-batch-publisher.js';
 import type { FastBatchOptions } from '../interfaces/fast-batch-options.interface.js';
 import { FAST_BATCH_OPTIONS } from '../config/option-tables.js';
 import { checkOptionObject } from '../config/option-checks.js';
@@ -32,7 +31,7 @@ import { RedactingLogger } from '../security/redacting-logger.js';
 import { publishCheckOf, type PublishCheck } from '../schemas/publish-validation.js';
 import { JetStreamConnections } from '../connections/connection-registry.js';
 import { DEFAULT_CONNECTION_NAME } from '../connections/connection-errors.js';
-import { stateOfStatus, type ConnectionPublishers } from '../connections/named-connection.js';
+import { connectionPublishers, stateOfStatus, type ConnectionPublishers } from '../connections/named-connection.js';
 import { streamsOn } from '../connections/streams-by-connection.js';
 import { JetStreamConnectionClient } from './jetstream-connection.client.js';
 
@@ -232,14 +231,19 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
    * as one fast-ingest batch: paced by the server's flow acks, NOT atomic (a failure leaves the
    * messages before it stored; `FastBatchError.sent` says how many were sent). nats-server 2.14+, a
    * stream with `allowBatched: true` capturing every subject; no limit on the count. msgIds are
-   * honoured (a duplicate is skipped). Options over `publish.fastBatch`; see docs/batch-publish.md.
+   * honoured (a duplicate is skipped). Options over `publish.fastBatch`; `connection` chooses a named
+   * connection (default: the default one), as for `publishBatch()`. See docs/batch-publish.md.
    */
-  async publishFastBatch(messages: Iterable<BatchMessage> | AsyncIterable<BatchMessage>, options: FastBatchOptions = {}): Promise<FastBatchAck> {
-    checkOptionObject(options, FAST_BATCH_OPTIONS, 'JetStreamClient.publishFastBatch()');
-    const resolved = resolveFastBatchOptions(this.options.publish?.fastBatch, options, this.publishDefaults.timeoutMs);
-    if (!this.publishers) await this.connect();
-    if (!this.publishers) throw new JetStreamNotListeningError('JetStreamClient.publishFastBatch()');
-    return this.publishers.fastBatchPublisher.publish(this.encodeEach(messages), resolved);
+  async publishFastBatch(
+    messages: Iterable<BatchMessage> | AsyncIterable<BatchMessage>,
+    options: FastBatchOptions & { connection?: string } = {},
+  ): Promise<FastBatchAck> {
+    const { connection, ...batch } = options;
+    checkOptionObject(batch, FAST_BATCH_OPTIONS, 'JetStreamClient.publishFastBatch()');
+    const resolved = resolveFastBatchOptions(this.options.publish?.fastBatch, batch, this.publishDefaults.timeoutMs);
+    const route = this.route(connection, 'a fast batch') ?? (await this.connect().then(() => this.route(connection, 'a fast batch')));
+    if (!route) throw new JetStreamNotListeningError('JetStreamClient.publishFastBatch()');
+    return route.fastBatchPublisher.publish(this.encodeEach(messages), resolved);
   }
 
   private async *encodeEach(messages: Iterable<BatchMessage> | AsyncIterable<BatchMessage>): AsyncGenerator<EncodedBatchMessage> {
@@ -336,13 +340,7 @@ export class JetStreamClient extends ClientProxy<JetStreamClientEvents, JetStrea
     }
     this.nc = nc;
     this.jsm = jsm;
-    const version = () => nc.info?.version;
-    const lookup = new StreamLookup(jsm);
-    this.publishers = {
-      publisher: new Publisher(jetstream(nc), jsm, this.publishDefaults, this.instrumentations.publish, version),
-      batchPublisher: new BatchPublisher(nc, lookup, this.publishDefaults.timeoutMs, version, this.instrumentations.publish),
-      fastBatchPublisher: new FastBatchPublisher(nc, lookup, version, this.options.connection?.inboxPrefix, this.instrumentations.publish),
-    };
+    this.publishers = connectionPublishers({ nc, jsm }, this.publishDefaults, this.instrumentations.publish, this.options.connection?.inboxPrefix);
     this._status$.next('connected');
     void watchConnection(nc, this._status$, this.listeners, 'JetStreamClient', () => this.closing, this.logger, this.redact);
     await this.instrumentations.attach({

@@ -32,6 +32,23 @@ export interface ConnectionPublishers {
   readonly fastBatchPublisher: FastBatchPublisher;
 }
 
+/** The publishers of one connection (the default one's in JetStreamClient, a named one's here), sharing one stream lookup. */
+export function connectionPublishers(
+  opened: Pick<OpenConnection, 'nc' | 'jsm'>,
+  defaults: PublisherDefaults,
+  observer: PublishObserver | undefined,
+  inboxPrefix: string | undefined,
+): ConnectionPublishers {
+  const { nc, jsm } = opened;
+  const version = () => nc.info?.version;
+  const lookup = new StreamLookup(jsm);
+  return {
+    publisher: new Publisher(jetstream(nc), jsm, defaults, observer, version),
+    batchPublisher: new BatchPublisher(nc, lookup, defaults.timeoutMs, version, observer),
+    fastBatchPublisher: new FastBatchPublisher(nc, lookup, version, inboxPrefix, observer),
+  };
+}
+
 /** One named connection: opened, watched (up/down) and closed; its own publishers. */
 export class NamedConnection {
   private nc?: NatsConnection;
@@ -111,20 +128,14 @@ export class NamedConnection {
 
   private async openOnce(): Promise<void> {
     const opened = await openConnection(this.options.connection, `${this.deps.who} (connection "${this.name}")`, this.options.domain);
-    const { nc, jsm } = opened;
+    const { nc } = opened;
     if (this.closing) {
       await nc.close().catch(() => undefined);
       return;
     }
     this.nc = nc;
     this.opened = opened;
-    const version = () => nc.info?.version;
-    const streams = new StreamLookup(jsm);
-    this.publishersOf = {
-      publisher: new Publisher(jetstream(nc), jsm, this.deps.publishDefaults, this.deps.observer, version),
-      batchPublisher: new BatchPublisher(nc, streams, this.deps.publishDefaults.timeoutMs, version, this.deps.observer),
-      fastBatchPublisher: new FastBatchPublisher(nc, streams, version, this.options.connection.inboxPrefix, this.deps.observer),
-    };
+    this.publishersOf = connectionPublishers(opened, this.deps.publishDefaults, this.deps.observer, this.options.connection.inboxPrefix);
     this.setState('up');
     this.lastError = undefined;
     void this.watch(nc);
