@@ -68,7 +68,7 @@ export interface ConsumerOptions {
   maxDeliver?: number;
   /** Nak delay for each failed attempt; the last entry repeats. Default `['1s', '5s', '30s']`. */
   backoff?: Duration[];
-  /** Unsettled messages the server lets this consumer hold. Default 100. */
+  /** Unsettled messages the server lets this consumer hold, across all instances of a shared handler. Default 1000 (the server's own). */
   maxAckPending?: number;
   /** Handlers run at once for this consumer. Default 10. */
   concurrency?: number;
