@@ -1,138 +1,142 @@
 // Broadcast and ordered handlers against the number of instances: each instance holds a consumer
-// of its own on the server, so consumers grow with instances. K Nest apps in this process, each
-// with its own connection, as K replicas would be.
-import { AckPolicy, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+// of its own on the server, so consumers grow with instances. K Nest apps, each with its own
+// connection as K replicas would be, all in this process or spread over child processes.
+//   --instances=1,10,50   the instance counts (default 1, 10, 20, 30, 40, 50, 100)
+//   --procs=1,5,raw       1: every instance in this process; P > 1: spread over P child processes;
+//                         raw: raw @nats-io/jetstream pull consumers in this process, broadcast only
+//   --deliveries=100000   deliveries per throughput point (messages = deliveries ÷ instances)
+//   --no-capacity         skip the consumers-per-stream probe; --cluster adds a 3-node R3 cluster to it
+import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { connect } from '@nats-io/transport-node';
-import { NatsServer, resolveNatsServerBinary } from '@nest-jetstream/testing';
-import { Controller, Module, type INestMicroservice, type Type } from '@nestjs/common';
-import { Payload } from '@nestjs/microservices';
-import { JetStreamEvent, type JetStreamEventMode } from '@nest-jetstream/transport';
-import { startOurs } from './scale-apps.js';
+import type { JetStreamEventMode } from '@nest-jetstream/transport';
+import { progress } from './lib.js';
+import { capacity } from './scale-capacity.js';
+import { FAN_STREAM, FAN_SUBJECT, msBetween, procCpuUs } from './scale-fan-app.js';
+import { inChildren, inProcess, rawInProcess, type Fleet } from './scale-instances-procs.js';
 import { fixed, percentile, QUICK, table, until } from './scale-lib.js';
 
-const STREAM = 'SCALE_FAN';
-const SUBJECT = 'scale.fan';
-let deliveries = 0;
-/** When `deliveries` reached `target`: timed in the handler, not by the poll that waits for it. */
-let target = Infinity;
-let reachedAt = 0;
+const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const list = (name: string, fallback: number[]) => flag(name)?.split(',').map(Number) ?? fallback;
+const COUNTS = list('instances', QUICK ? [1, 10, 20] : [1, 10, 20, 30, 40, 50, 100]);
+const PROCS = flag('procs')?.split(',') ?? ['1'];
+const DELIVERIES = Number(flag('deliveries') ?? (QUICK ? 20_000 : 100_000));
+const IDLE_MS = 3_000;
 
-function fanModule(mode: JetStreamEventMode): Type<unknown> {
-  @Controller()
-  class FanController {
-    @JetStreamEvent(SUBJECT, { mode })
-    handle(@Payload() _data: Uint8Array) {
-      if (++deliveries === target) reachedAt = performance.now();
-    }
-  }
-  @Module({ controllers: [FanController] })
-  class FanModule {}
-  return FanModule;
-}
-
-const consumersOn = async (jsm: JetStreamManager) => (await jsm.streams.info(STREAM)).state.consumer_count;
+const consumersOn = async (jsm: JetStreamManager) => (await jsm.streams.info(FAN_STREAM)).state.consumer_count;
+const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + procCpuUs(pid), 0);
 
 async function point(
   url: string,
+  serverPid: number | undefined,
   nc: NatsConnection,
   jsm: JetStreamManager,
   mode: JetStreamEventMode,
   instances: number,
-  messages: number,
+  procs: string,
 ): Promise<(string | number)[]> {
-  const module = fanModule(mode);
-  const apps: INestMicroservice[] = [];
   const bootStarted = performance.now();
+  const fleet: Fleet =
+    procs === 'raw'
+      ? await rawInProcess(url, instances)
+      : procs === '1'
+        ? await inProcess(url, mode, instances)
+        : await inChildren(url, mode, instances, Number(procs));
   try {
-    for (let i = 0; i < instances; i++) apps.push(await startOurs(url, module));
     const bootMs = performance.now() - bootStarted;
     const consumers = await consumersOn(jsm);
+    // Idle: what the instances and the server spend with nothing published (heartbeats, pull renewals).
+    let client = cpuOf(fleet.pids);
+    let server = procCpuUs(serverPid);
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    const idleClient = ((cpuOf(fleet.pids) - client) / IDLE_MS) * 1000;
+    const idleServer = ((procCpuUs(serverPid) - server) / IDLE_MS) * 1000;
     // Fan-out latency: one message, until every instance handled it.
     const latencies: number[] = [];
+    const firsts: number[] = [];
     for (let k = 0; k < (QUICK ? 10 : 30); k++) {
-      deliveries = 0;
-      target = instances;
-      const sent = performance.now();
-      nc.publish(SUBJECT, new Uint8Array(64));
-      await until(`one message handled by ${instances} ${mode} instances`, () => deliveries >= instances);
-      latencies.push(reachedAt - sent);
+      await fleet.arm(1);
+      const sent = process.hrtime.bigint();
+      nc.publish(FAN_SUBJECT, new Uint8Array(64));
+      const { first, last } = await fleet.reached();
+      latencies.push(msBetween(sent, last));
+      firsts.push(msBetween(sent, first));
     }
-    // Throughput: `messages` published at once, deliveries per second across all instances.
-    deliveries = 0;
-    target = messages * instances;
-    const started = performance.now();
+    // Throughput: `messages` published at once, deliveries per second across all instances, and the
+    // CPU the instances' processes and the server spent per delivery meanwhile.
+    const messages = Math.max(100, Math.round(DELIVERIES / instances));
+    // A fifth as many first, unmeasured: a child process's code is still cold after its boot.
+    await fleet.arm(Math.ceil(messages / 5));
+    for (let m = 0; m < Math.ceil(messages / 5); m++) nc.publish(FAN_SUBJECT, new Uint8Array(256));
+    await fleet.reached();
+    await fleet.arm(messages);
+    client = cpuOf(fleet.pids);
+    server = procCpuUs(serverPid);
+    const started = process.hrtime.bigint();
     const body = new Uint8Array(256);
     for (let m = 0; m < messages; m++) {
-      nc.publish(SUBJECT, body);
+      nc.publish(FAN_SUBJECT, body);
       if (m % 1000 === 999) await nc.flush();
     }
-    await until(`${messages} messages handled by each of ${instances} ${mode} instances`, () => deliveries >= messages * instances, 300_000);
-    const rate = ((messages * instances) / (reachedAt - started)) * 1000;
-    return [mode, instances, consumers, fixed(bootMs / instances), fixed(percentile(latencies, 50), 1), fixed(percentile(latencies, 100), 1), fixed(rate)];
+    const reached = (await fleet.reached()).last;
+    const clientUs = (cpuOf(fleet.pids) - client) / (messages * instances);
+    const serverUs = (procCpuUs(serverPid) - server) / (messages * instances);
+    const rate = ((messages * instances) / msBetween(started, reached)) * 1000;
+    const p50 = percentile(latencies, 50);
+    progress(`instances: ${mode} × ${instances} in ${procs}: p50 ${fixed(p50, 1)} ms, ${fixed(rate)}/s, ${fixed(clientUs, 1)} + ${fixed(serverUs, 1)} µs`);
+    return [
+      mode,
+      procs,
+      instances,
+      consumers,
+      fixed(bootMs / instances),
+      fixed(percentile(firsts, 50), 1),
+      fixed(p50, 1),
+      fixed((p50 * 1000) / instances),
+      fixed(percentile(latencies, 100), 1),
+      fixed(rate),
+      fixed(clientUs, 1),
+      fixed(serverUs, 1),
+      `${fixed(idleClient / 1000, 1)} / ${fixed(idleServer / 1000, 1)}`,
+    ];
   } finally {
-    for (const app of apps) await app.close();
-    await until(`the ${mode} consumers deleted after a clean stop`, async () => (await consumersOn(jsm)) === 0, 30_000);
+    await fleet.close();
+    await until(`the ${mode} consumers deleted after a clean stop`, async () => (await consumersOn(jsm)) === 0, 60_000);
   }
 }
 
-/**
- * How many consumers one stream takes on a fresh single server of each version: durables added
- * until the server refuses one, or `cap`. Each broadcast or ordered instance holds one per handler.
- */
-async function capacity(cap: number): Promise<string> {
-  const rows: (string | number)[][] = [];
-  for (const label of ['newest', 'oldest'] as const) {
-    const server = await NatsServer.start({ binary: resolveNatsServerBinary({ NATS_SERVER_VERSION: label }) });
-    const nc = await connect({ servers: server.url });
-    try {
-      const jsm = await jetstreamManager(nc);
-      await jsm.streams.add({ name: 'SCALE_CAP', subjects: ['scale.cap'] });
-      let added = 0;
-      let refusal = `none up to ${cap}`;
-      const started = performance.now();
-      try {
-        for (; added < cap; added++)
-          await jsm.consumers.add('SCALE_CAP', { durable_name: `c${added}`, ack_policy: AckPolicy.Explicit, inactive_threshold: 60_000_000_000 });
-      } catch (err) {
-        refusal = err instanceof Error ? err.message : String(err);
-      }
-      rows.push([server.version, added, refusal, fixed((performance.now() - started) / Math.max(1, added), 2)]);
-    } finally {
-      await nc.close();
-      await server.stop();
-    }
-  }
-  return table(
-    'Consumers one stream holds (durables added on a fresh single server until refused)',
-    ['nats-server', 'consumers added', 'refusal', 'ms per consumer add'],
-    rows,
-    [
-      'nats-server 2.15 caps the consumers of a stream without its own `max_consumers` (and of an account without a consumer limit) at `default_max_consumers` (the NATS docs: "Available since NATS Server 2.15"; set -1 for the unlimited pre-2.15 behaviour). Every broadcast or ordered instance holds one consumer per handler on the stream, and every shared handler one durable: with the default, 1,000 in all per stream.',
-    ],
-  );
-}
-
-export async function instancesCurve(url: string, nc: NatsConnection, jsm: JetStreamManager): Promise<string> {
-  const counts = QUICK ? [1, 5, 20] : [1, 5, 20, 50];
-  const messages = QUICK ? 2_000 : 10_000;
-  await jsm.streams.add({ name: STREAM, subjects: [SUBJECT] });
+export async function instancesCurve(url: string, serverPid: number | undefined, nc: NatsConnection, jsm: JetStreamManager): Promise<string> {
+  await jsm.streams.add({ name: FAN_STREAM, subjects: [FAN_SUBJECT] });
   const rows: (string | number)[][] = [];
   try {
-    for (const mode of ['broadcast', 'ordered'] as const) for (const k of counts) rows.push(await point(url, nc, jsm, mode, k, messages));
+    for (const procs of PROCS)
+      for (const mode of procs === 'raw' ? (['broadcast'] as const) : (['broadcast', 'ordered'] as const))
+        for (const k of COUNTS.filter((n) => n >= (Number(procs) || 1))) rows.push(await point(url, serverPid, nc, jsm, mode, k, procs));
   } finally {
-    await jsm.streams.delete(STREAM);
+    await jsm.streams.delete(FAN_STREAM);
   }
-  const held = await capacity(QUICK ? 1_500 : 3_000);
+  const held = process.argv.includes('--no-capacity') ? '' : `${await capacity(QUICK ? 1_500 : 3_000, process.argv.includes('--cluster'))}\n`;
   return (
     held +
-    '\n' +
     table(
-      `Broadcast and ordered handlers against instances (one handler per instance, ${messages} messages of 256 B fanned out to every instance)`,
-      ['mode', 'instances', 'consumers on the server', 'boot ms per instance', 'fan-out p50 ms', 'fan-out max ms', 'deliveries/s (all instances)'],
+      `Broadcast and ordered handlers against instances (one handler per instance, ${DELIVERIES} deliveries of 256 B per throughput point)`,
+      [
+        'mode',
+        'processes',
+        'instances',
+        'consumers on the server',
+        'boot ms per instance',
+        'first delivery p50 ms',
+        'fan-out p50 ms',
+        'p50 µs per instance',
+        'fan-out max ms',
+        'deliveries/s (all instances)',
+        'client CPU µs per delivery',
+        'server CPU µs per delivery',
+        'idle CPU ms/s client / server',
+      ],
       rows,
       [
-        'All instances run in this one process (one Node thread shares the deliveries), so deliveries/s is a floor for separate processes. "fan-out": one message published until every instance handled it. A clean stop deletes each instance\'s consumer; the bench waits for the count to return to 0.',
+        '"processes" 1: every instance in the bench\'s own process (one Node thread handles every delivery; its CPU includes the publishing); P: spread evenly over P child processes; raw: raw `@nats-io/jetstream` pull consumers (durable each, explicit acks, each on its own connection, `max_messages` 100) in the bench\'s process, nothing of ours. "first delivery": until the first instance handled the message. "fan-out": one message published until every instance handled it (30 rounds; the clock is CLOCK_MONOTONIC, shared by the processes). Throughput: DELIVERIES ÷ instances messages published at once. CPU from /proc/<pid>/stat of the instances\' processes and of nats-server, during the throughput phase; idle over 3 s before it. A clean stop deletes each broadcast consumer; the bench waits for the count to return to 0.',
       ],
     )
   );

@@ -186,7 +186,7 @@ async function main(): Promise<void> {
       await curve(wanted('payload') ? 'payload' : 'handler', () =>
         drainCurves(server.url, nc, jsm, { payload: wanted('payload'), handler: wanted('handler') }),
       );
-    await curve('instances', () => instancesCurve(server.url, nc, jsm));
+    await curve('instances', () => instancesCurve(server.url, server.pid, nc, jsm));
     await curve('rss', () => rssCurve(server.url, nc, jsm));
   } finally {
     await nc.close();
