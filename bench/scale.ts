@@ -2,6 +2,7 @@
 //   npm run bench:scale                 the full run (tens of minutes on a loaded 2-core machine)
 //   npm run bench:scale -- --quick      fewer points, a few minutes
 //   --only=boot,publish,payload,handler,instances,rss   some curves only; --no-append leaves bench/RESULTS.md alone
+//   --instances=, --procs=, --deliveries=, --no-capacity, --cluster   the instances curve's points (scale-instances.ts)
 // Each curve is a markdown table, printed and appended to bench/RESULTS.md with the machine, the date,
 // the command and the load average. Not a test: nothing here passes or fails on speed.
 import 'reflect-metadata';
