@@ -15,6 +15,7 @@ export async function checkConsumers(source: HealthSource, s: HealthSettings): P
   const reads = consumerReads(source, conn?.jsm, named);
   const leftBehind = await leftBehindDetails(source, s);
   const notUp = [...named.values()].filter((n) => n.jsm === undefined);
+  // Handlers on the default connection while it is not there: nothing to read them through, so the check is down below.
   const unreadDefault = !conn && source.consumers().some((c) => c.connection === undefined);
   if (reads.length === 0 && notUp.length === 0 && !unreadDefault) return up(name, { consumers: 0, ...leftBehind });
   if (!conn) return down(name, `${source.who} is not connected.`);
