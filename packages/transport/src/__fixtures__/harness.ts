@@ -8,6 +8,7 @@ import { NestFactory } from '@nestjs/core';
 import type { INestMicroservice, LoggerService, Type } from '@nestjs/common';
 import { NatsServer, waitFor } from '@nest-jetstream/testing';
 import { JetStreamServer } from '../server/jetstream.server.js';
+import { JetStreamClient } from '../client/jetstream.client.js';
 import type { JetStreamOptions } from '../interfaces/jetstream-options.interface.js';
 
 /** A random stream-safe name, so tests never share state. */
@@ -56,6 +57,37 @@ export class Harness {
     await this.nc?.close();
     await this.server?.stop();
   }
+}
+
+/** A spec file's server and a `JetStreamClient` on it, from `harnessWithClient()`. */
+export interface HarnessWithClient {
+  readonly h: Harness;
+  /** The client; it exists once the spec file's `beforeAll` ran. */
+  readonly client: JetStreamClient;
+  /** How many messages `stream` holds now. */
+  messagesIn(stream: string): Promise<number>;
+}
+
+/** A Harness started before the spec file's tests with a `JetStreamClient` on its server; both closed after them. */
+export function harnessWithClient(): HarnessWithClient {
+  const h = new Harness();
+  let client: JetStreamClient | undefined;
+  beforeAll(async () => {
+    await h.start();
+    client = new JetStreamClient({ connection: { servers: h.server.url } });
+  });
+  afterAll(async () => {
+    await client?.close();
+    await h.stop();
+  });
+  return {
+    h,
+    get client(): JetStreamClient {
+      if (!client) throw new Error("harnessWithClient(): the client exists once the spec file's beforeAll ran; use it inside a test or hook");
+      return client;
+    },
+    messagesIn: async (stream) => (await h.jsm.streams.info(stream)).state.messages,
+  };
 }
 
 /**

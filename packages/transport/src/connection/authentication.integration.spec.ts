@@ -3,13 +3,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credsAuthenticator, nkeyAuthenticator } from '@nats-io/nats-core';
-import { encodeAccount, encodeOperator, encodeUser, fmtCreds } from '@nats-io/jwt';
-import { createAccount, createOperator, createUser } from '@nats-io/nkeys';
+import { encodeUser, fmtCreds } from '@nats-io/jwt';
+import { createUser } from '@nats-io/nkeys';
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import { NatsServer } from '@nest-jetstream/testing';
 import { JetStreamClient } from '../client/jetstream.client.js';
 import { JetStreamConnectionError } from '../errors/jetstream-transport.error.js';
 import { makeTlsCertificates } from '../__fixtures__/tls-certificates.js';
+import { makeOperatorAccounts } from '../__fixtures__/operator-accounts.js';
 
 // Every way a production server asks a service who it is: user/password (as options or in the URL), token, nkey, a .creds
 // file (operator/account/user JWTs), TLS and mutual TLS. Each connects and publishes with
@@ -68,40 +69,13 @@ describe('authentication methods (real nats-server)', () => {
   });
 
   it('a .creds file: operator, account with JetStream and user JWTs made with @nats-io/jwt', async () => {
-    const operator = createOperator();
-    const account = createAccount();
+    // The application account apart from the system account, as in production.
+    const { account, serverConfig } = await makeOperatorAccounts();
     const user = createUser();
-    const operatorJwt = await encodeOperator('OP', operator);
-    const accountJwt = await encodeAccount(
-      'APP',
-      account,
-      {
-        limits: {
-          conn: -1,
-          subs: -1,
-          payload: -1,
-          data: -1,
-          imports: -1,
-          exports: -1,
-          leaf: -1,
-          wildcards: true,
-          mem_storage: -1,
-          disk_storage: -1,
-          streams: -1,
-          consumer: -1,
-        },
-      },
-      { signer: operator },
-    );
     const creds = fmtCreds(await encodeUser('svc', user, account), user);
     const credsFile = join(dir, 'svc.creds');
     writeFileSync(credsFile, creds);
-    // The application account apart from the system account, as in production.
-    const system = createAccount();
-    const systemJwt = await encodeAccount('SYS', system, {}, { signer: operator });
-    const server = await NatsServer.start({
-      config: `operator: "${operatorJwt}"\nsystem_account: ${system.getPublicKey()}\nresolver: MEMORY\nresolver_preload: { ${account.getPublicKey()}: "${accountJwt}", ${system.getPublicKey()}: "${systemJwt}" }`,
-    });
+    const server = await NatsServer.start({ config: serverConfig });
     try {
       expect(await publishesWith(server, { authenticator: credsAuthenticator(readFileSync(credsFile)) })).toBeGreaterThan(0);
       // The user's JWT with another user's seed: the signature of the server's nonce does not match.

@@ -6,6 +6,7 @@ import { PrefetchWindow } from './prefetch-window.js';
 import type { PullTarget } from './pull-target.js';
 import { PullRevival, REVIVE_GRACE_MS } from './pull-revival.js';
 import { CHECK_TIMEOUT_MS, lookUpLeader } from './leader-check.js';
+import { abortableDelay, backoffDelay } from '../utils/backoff.js';
 
 const HEAL_RETRY_MAX_MS = 5000;
 // Short pulls: a consumer deleted between pulls, or a pull lost with the node it went to, is noticed
@@ -319,15 +320,16 @@ export class MessagePuller {
     const key = this.target.key;
     this.logger.warn?.(`Consumer ${key} disappeared from the server; putting it back`);
     dead.stop();
-    for (let pause = 100; !this.closing; pause = Math.min(pause * 2, HEAL_RETRY_MAX_MS)) {
+    for (let failures = 1; !this.closing; failures++) {
       try {
         await this.consume(true);
         this.logger.log?.(`Consumer ${key} is back; consuming again`);
         this.target.leaderGuard?.recovered(key, 'consumer_recreated');
         break;
       } catch (err) {
+        const pause = backoffDelay({ firstMs: 100, maxMs: HEAL_RETRY_MAX_MS }, failures);
         this.logger.error?.(`Could not put back consumer ${key}: ${describeError(err)}; retrying in ${pause} ms`);
-        await new Promise((r) => setTimeout(r, pause));
+        await abortableDelay(pause);
       }
     }
     this.healing = false;

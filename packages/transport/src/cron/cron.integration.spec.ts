@@ -11,9 +11,9 @@ import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { ProvisioningError } from '../errors/provisioning.error.js';
 import type { StreamDeclaration } from '../interfaces/jetstream-options.interface.js';
 import { versionAtLeast } from '../utils/server-version.js';
-import type { NatsPermissions } from '../permissions/compute-permissions.js';
 import { JetStreamCron } from './jetstream-cron.decorator.js';
 import { cronScheduleSubject, RECURRING_SCHEDULES_MIN_SERVER, type CronTick } from './cron-schedule.js';
+import { usersConfig } from '../__fixtures__/permission-users.js';
 
 const version = natsServerBinaryVersion(resolveNatsServerBinary());
 const recurringHere = versionAtLeast(version, RECURRING_SCHEDULES_MIN_SERVER);
@@ -167,8 +167,7 @@ describe(`durable cron on nats-server ${version}`, () => {
     expect(admin.publish.allow).toEqual(expect.arrayContaining([`_sched.${stream}.cron.cronperm.>`, `$JS.API.STREAM.PURGE.${stream}`]));
     expect(consumer.publish.allow).toContain(`$JS.API.STREAM.MSG.GET.${stream}`);
     expect(consumer.publish.allow.filter((s) => s.startsWith('_sched') || s.includes('PURGE'))).toEqual([]);
-    const user = (name: string, p: NatsPermissions) => `{ user: ${name}, password: ${name}, permissions: ${JSON.stringify(p)} }`;
-    const secured = await NatsServer.start({ config: `authorization { users: [ ${user('admin', admin)}, ${user('consumer', consumer)} ] }` });
+    const secured = await NatsServer.start({ config: usersConfig({ admin, consumer }) });
     try {
       const as = (who: string) => ({ ...options, connection: { servers: secured.url, user: who, pass: who } });
       await h.app(cronModule(subject, '@every 1h', new Probe<Seen>(), 'a'), as('admin'));

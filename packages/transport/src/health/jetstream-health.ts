@@ -3,7 +3,6 @@ import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { toMillis } from '../utils/duration.js';
 import {
   checkConnection,
-  checkConsumers,
   checkDeadLetters,
   checkLeaders,
   checkMonitoring,
@@ -15,6 +14,7 @@ import {
 } from './health-checks.js';
 import type { HealthSource } from './health-source.js';
 import { checkNamedConnections } from './connections-check.js';
+import { checkConsumers } from './consumers-check.js';
 import type { HealthCheckResult, HealthOptions, HealthReport } from './health.types.js';
 
 const DEFAULTS = { timeout: '2s', cacheTtl: '1s', maxPending: 10_000, maxAge: '5m', storageUsageMax: 0.9 } as const;

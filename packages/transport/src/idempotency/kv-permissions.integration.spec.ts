@@ -11,6 +11,7 @@ import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import type { NatsPermissions, PermissionRole } from '../permissions/compute-permissions.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
 import { KvIdempotencyStore } from './kv-idempotency.store.js';
+import { rolePermissions, usersConfig } from '../__fixtures__/permission-users.js';
 
 // A KvIdempotencyStore's rights, computed by permissions() and given to real nats-server users:
 // the consumer role records and reads its keys in the bucket, and nothing in another bucket.
@@ -63,15 +64,12 @@ describe('KvIdempotencyStore under the permissions permissions() computes (real 
     const plain = await NatsServer.start();
     try {
       const { strategy } = await boot(undefined, plain.url, 'create-or-update');
-      for (const role of ['admin', 'consumer', 'producer'] as const) perms[role] = await strategy.permissions(role, { publishes: ['kvperm.work'] });
+      Object.assign(perms, await rolePermissions(strategy, ['kvperm.work']));
       await closeAll();
     } finally {
       await plain.stop();
     }
-    const user = (name: string, p: NatsPermissions) => `{ user: ${name}, password: ${name}, permissions: ${JSON.stringify(p)} }`;
-    server = await NatsServer.start({
-      config: `authorization { users: [ ${user('admin', perms.admin)}, ${user('consumer', perms.consumer)}, ${user('producer', perms.producer)} ] }`,
-    });
+    server = await NatsServer.start({ config: usersConfig(perms) });
   });
   afterAll(async () => {
     await closeAll();

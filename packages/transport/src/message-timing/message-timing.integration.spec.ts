@@ -5,7 +5,7 @@ import { Ctx, Payload } from '@nestjs/microservices';
 import type { PubAck } from '@nats-io/jetstream';
 import { lastValueFrom } from 'rxjs';
 import { natsServerBinaryVersion, resolveNatsServerBinary, waitFor } from '@nest-jetstream/testing';
-import { Harness, Probe, uniqueName } from '../__fixtures__/harness.js';
+import { Probe, harnessWithClient, uniqueName } from '../__fixtures__/harness.js';
 import { JetStreamClient } from '../client/jetstream.client.js';
 import { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
@@ -38,17 +38,8 @@ class ReminderController {
 class ReminderModule {}
 
 describe(`per-message TTL and scheduled delivery on nats-server ${version}`, () => {
-  const h = new Harness();
-  let client: JetStreamClient;
-
-  beforeAll(async () => {
-    await h.start();
-    client = new JetStreamClient({ connection: { servers: h.server.url } });
-  });
-  afterAll(async () => {
-    await client.close();
-    await h.stop();
-  });
+  const spec = harnessWithClient();
+  const { h } = spec;
 
   /** Runs `fn` and returns the JetStream stream API requests (lookups, infos) made meanwhile, by anyone. */
   async function streamApiCalls<T>(fn: () => Promise<T>): Promise<{ result: T; calls: string[] }> {
@@ -89,13 +80,13 @@ describe(`per-message TTL and scheduled delivery on nats-server ${version}`, () 
         await h.jsm.streams.add({ name: stream, subjects: ['ttlcost.*.a', 'ttlcost.y.z.>'], allow_msg_ttl: true });
         const timed = await streamApiCalls(async () => {
           // All in flight at once on a cold cache: they wait for the one read.
-          await Promise.all(Array.from({ length: 200 }, (_, i) => client.publish(`ttlcost.${i}.a`, i, { ttl: '1m' })));
-          await client.publish('ttlcost.y.z.1', 1, { ttl: '1m' });
+          await Promise.all(Array.from({ length: 200 }, (_, i) => spec.client.publish(`ttlcost.${i}.a`, i, { ttl: '1m' })));
+          await spec.client.publish('ttlcost.y.z.1', 1, { ttl: '1m' });
         });
         expect(timed.calls.filter((s) => s.startsWith('$JS.API.STREAM.NAMES'))).toHaveLength(1);
         expect(timed.calls).toEqual([expect.stringMatching(/^\$JS\.API\.STREAM\.NAMES/), `$JS.API.STREAM.INFO.${stream}`]);
         expect(await messagesIn(stream)).toBe(201);
-        const plain = await streamApiCalls(() => client.publish('ttlcost.b.a', 3));
+        const plain = await streamApiCalls(() => spec.client.publish('ttlcost.b.a', 3));
         expect(plain.calls).toEqual([]);
         const stored = await h.jsm.streams.getMessage(stream, { seq: plain.result.seq });
         expect([...(stored?.header?.keys() ?? [])]).toEqual(['Nats-Msg-Id']);
@@ -105,38 +96,38 @@ describe(`per-message TTL and scheduled delivery on nats-server ${version}`, () 
         const stream = uniqueName('TTLMOVE');
         const other = uniqueName('TTLOTHER');
         await h.jsm.streams.add({ name: stream, subjects: ['ttlmove.a.>'], allow_msg_ttl: true });
-        await client.publish('ttlmove.a.1', 1, { ttl: '1m' });
+        await spec.client.publish('ttlmove.a.1', 1, { ttl: '1m' });
         // A subject added on the server: no cached stream matches it, so it is looked up.
         await h.jsm.streams.update(stream, { subjects: ['ttlmove.a.>', 'ttlmove.b.>'] });
-        const added = await streamApiCalls(() => client.publish('ttlmove.b.1', 2, { ttl: '1m' }));
+        const added = await streamApiCalls(() => spec.client.publish('ttlmove.b.1', 2, { ttl: '1m' }));
         expect(added.calls.filter((s) => s.startsWith('$JS.API.STREAM.NAMES'))).toHaveLength(1);
         expect(added.result.stream).toBe(stream);
         // ttlmove.b.> moves to a stream without allow_msg_ttl: the cache still says `stream`, the server refuses, the library reads again.
         await h.jsm.streams.update(stream, { subjects: ['ttlmove.a.>'] });
         await h.jsm.streams.add({ name: other, subjects: ['ttlmove.b.>'] });
-        await expect(client.publish('ttlmove.b.2', 3, { ttl: '1m' })).rejects.toMatchObject({
+        await expect(spec.client.publish('ttlmove.b.2', 3, { ttl: '1m' })).rejects.toMatchObject({
           code: 'PUBLISH_OPTION_UNSUPPORTED',
           subject: 'ttlmove.b.2',
           stream: other,
           setting: 'allow_msg_ttl',
         });
         expect(await messagesIn(other)).toBe(0);
-        await expect(client.publish('ttlmove.a.2', 4, { ttl: '1m' })).resolves.toMatchObject({ stream });
+        await expect(spec.client.publish('ttlmove.a.2', 4, { ttl: '1m' })).resolves.toMatchObject({ stream });
       });
 
       it('allow_msg_ttl turned on after a refusal: the next publish reads the stream again and goes through', async () => {
         const stream = uniqueName('TTLON');
         await h.jsm.streams.add({ name: stream, subjects: ['ttlon.>'] });
-        await expect(client.publish('ttlon.a', 1, { ttl: '1m' })).rejects.toMatchObject({ code: 'PUBLISH_OPTION_UNSUPPORTED', stream });
+        await expect(spec.client.publish('ttlon.a', 1, { ttl: '1m' })).rejects.toMatchObject({ code: 'PUBLISH_OPTION_UNSUPPORTED', stream });
         await h.jsm.streams.update(stream, { subjects: ['ttlon.>'], allow_msg_ttl: true });
-        const ack = await client.publish('ttlon.b', 2, { ttl: '1m' });
+        const ack = await spec.client.publish('ttlon.b', 2, { ttl: '1m' });
         expect((await h.jsm.streams.getMessage(stream, { seq: ack.seq }))?.header?.get('Nats-TTL')).toBe('60s');
       });
 
       it('a stream without allow_msg_ttl: PublishOptionUnsupportedError naming subject, stream and setting; nothing stored', async () => {
         const stream = uniqueName('NOTTL');
         await h.jsm.streams.add({ name: stream, subjects: ['nottl.>'] });
-        const err = await client.publish('nottl.a', { n: 1 }, { ttl: '5s' }).catch((e: unknown) => e);
+        const err = await spec.client.publish('nottl.a', { n: 1 }, { ttl: '5s' }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(PublishOptionUnsupportedError);
         expect(err).toMatchObject({
           name: 'PublishOptionUnsupportedError',
@@ -154,10 +145,10 @@ describe(`per-message TTL and scheduled delivery on nats-server ${version}`, () 
       it('a stream recreated without allow_msg_ttl after it was looked up: the server refuses, the stream is read again, the typed error', async () => {
         const stream = uniqueName('TTLGONE');
         await h.jsm.streams.add({ name: stream, subjects: ['ttlgone.>'], allow_msg_ttl: true });
-        await client.publish('ttlgone.a', 1, { ttl: '1m' });
+        await spec.client.publish('ttlgone.a', 1, { ttl: '1m' });
         await h.jsm.streams.delete(stream);
         await h.jsm.streams.add({ name: stream, subjects: ['ttlgone.>'] });
-        await expect(client.publish('ttlgone.a', 2, { ttl: '1m' })).rejects.toMatchObject({
+        await expect(spec.client.publish('ttlgone.a', 2, { ttl: '1m' })).rejects.toMatchObject({
           code: 'PUBLISH_OPTION_UNSUPPORTED',
           stream,
           setting: 'allow_msg_ttl',
@@ -170,7 +161,7 @@ describe(`per-message TTL and scheduled delivery on nats-server ${version}`, () 
       it('a publish with ttl is refused before anything is sent, naming the server version and the minimum', async () => {
         const stream = uniqueName('OLDTTL');
         await h.jsm.streams.add({ name: stream, subjects: ['oldttl.>'] });
-        const { result: err, calls } = await streamApiCalls(() => client.publish('oldttl.a', { n: 1 }, { ttl: '5s' }).catch((e: unknown) => e));
+        const { result: err, calls } = await streamApiCalls(() => spec.client.publish('oldttl.a', { n: 1 }, { ttl: '5s' }).catch((e: unknown) => e));
         expect(err).toBeInstanceOf(PublishOptionUnsupportedError);
         expect(err).toMatchObject({ code: 'PUBLISH_OPTION_UNSUPPORTED', option: 'ttl', serverVersion: version, minServerVersion: MESSAGE_TTL_MIN_SERVER });
         expect((err as Error).message).toContain(`nats-server ${version} has no per-message TTL: it needs nats-server ${MESSAGE_TTL_MIN_SERVER} or newer`);
@@ -201,8 +192,8 @@ describe(`per-message TTL and scheduled delivery on nats-server ${version}`, () 
         const stream = uniqueName('SCHED');
         await h.app(ReminderModule, { serviceName: 'timing', streams: [{ name: stream, subjects: ['timing.>'], allowMsgSchedules: true }] });
         expect((await h.jsm.streams.info(stream)).config).toMatchObject({ allow_msg_schedules: true, subjects: ['timing.>', `_sched.${stream}.>`] });
-        const schedule = await client.publish('timing.reminder', { kind: 'delayed' }, { delay: '3s' });
-        await client.publish('timing.reminder', { kind: 'now' });
+        const schedule = await spec.client.publish('timing.reminder', { kind: 'delayed' }, { delay: '3s' });
+        await spec.client.publish('timing.reminder', { kind: 'now' });
         await waitFor('the delayed message to reach the handler', () => probe.count((s) => s.kind === 'delayed') > 0);
         // Events, not timings: the handler saw the later message first; the delayed one is a new
         // message stored by the server (not the schedule), and the schedule was removed.
@@ -220,10 +211,10 @@ describe(`per-message TTL and scheduled delivery on nats-server ${version}`, () 
         const before = uniqueName('SCHEDA');
         const after = uniqueName('SCHEDB');
         await h.jsm.streams.add({ name: before, subjects: ['schedmove.>', `_sched.${before}.>`], allow_msg_schedules: true, allow_rollup_hdrs: true });
-        await client.publish('schedmove.a', 1, { delay: '1h' });
+        await spec.client.publish('schedmove.a', 1, { delay: '1h' });
         await h.jsm.streams.update(before, { subjects: [`_sched.${before}.>`], allow_msg_schedules: true, allow_rollup_hdrs: true });
         await h.jsm.streams.add({ name: after, subjects: ['schedmove.>', `_sched.${after}.>`], allow_msg_schedules: true, allow_rollup_hdrs: true });
-        const ack = await client.publish('schedmove.b', 2, { delay: '1h' });
+        const ack = await spec.client.publish('schedmove.b', 2, { delay: '1h' });
         expect(ack.stream).toBe(after);
         expect((await h.jsm.streams.getMessage(after, { seq: ack.seq }))?.header?.get('Nats-Schedule-Target')).toBe('schedmove.b');
         expect(await messagesIn(before)).toBe(1); // the first schedule only
@@ -232,7 +223,7 @@ describe(`per-message TTL and scheduled delivery on nats-server ${version}`, () 
       it('a stream without allow_msg_schedules: PublishOptionUnsupportedError naming subject, stream and setting; nothing stored', async () => {
         const stream = uniqueName('NOSCHED');
         await h.jsm.streams.add({ name: stream, subjects: ['nosched.>'] });
-        const err = await client.publish('nosched.a', { n: 1 }, { deliverAt: new Date(Date.now() + 60_000) }).catch((e: unknown) => e);
+        const err = await spec.client.publish('nosched.a', { n: 1 }, { deliverAt: new Date(Date.now() + 60_000) }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(PublishOptionUnsupportedError);
         expect(err).toMatchObject({ code: 'PUBLISH_OPTION_UNSUPPORTED', subject: 'nosched.a', option: 'deliverAt', stream, setting: 'allow_msg_schedules' });
         expect((err as Error).message).toContain('allowMsgSchedules: true');
@@ -248,7 +239,7 @@ describe(`per-message TTL and scheduled delivery on nats-server ${version}`, () 
           ['deliverAt', { deliverAt: new Date(Date.now() + 60_000) }],
           ['delay', { delay: '1m' }],
         ] as const) {
-          const err = await client.publish('oldsched.a', { n: 1 }, value).catch((e: unknown) => e);
+          const err = await spec.client.publish('oldsched.a', { n: 1 }, value).catch((e: unknown) => e);
           expect(err).toBeInstanceOf(PublishOptionUnsupportedError);
           expect(err).toMatchObject({ option, serverVersion: version, minServerVersion: MESSAGE_SCHEDULES_MIN_SERVER });
           expect((err as Error).message).toContain(

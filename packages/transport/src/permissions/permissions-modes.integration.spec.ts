@@ -9,6 +9,7 @@ import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import type { JetStreamServerOptions } from '../interfaces/jetstream-options.interface.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
 import type { NatsPermissions } from './compute-permissions.js';
+import { usersConfig } from '../__fixtures__/permission-users.js';
 
 // The consumer role of an app whose handlers use every mode, given to a real nats-server user:
 // each instance-scoped consumer is made, read and removed under it, and the push consumer's
@@ -70,10 +71,7 @@ describe('least-privilege consumer role with every delivery mode (real server pe
     } finally {
       await plain.stop();
     }
-    const user = (name: string, p: NatsPermissions) => `{ user: ${name}, password: ${name}, permissions: ${JSON.stringify(p)} }`;
-    server = await NatsServer.start({
-      config: `authorization { users: [ ${user('admin', admin)}, ${user('consumer', consumer)}, { user: pub, password: pub } ] }`,
-    });
+    server = await NatsServer.start({ config: usersConfig({ admin, consumer, pub: undefined }) });
   });
   afterAll(async () => {
     await Promise.all(apps.splice(0).map((a) => a.close()));

@@ -15,6 +15,7 @@ import type { DeadLetterEvent } from '../events/settle.events.js';
 import type { JetStreamServerOptions } from '../interfaces/jetstream-options.interface.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
 import type { NatsPermissions, PermissionRole } from './compute-permissions.js';
+import { rolePermissions, usersConfig } from '../__fixtures__/permission-users.js';
 
 // The permissions the library computes for an app, given to real nats-server users and nothing
 // more: each role does its job, and is refused one thing outside its set.
@@ -63,15 +64,12 @@ describe('least-privilege roles against real server permissions', () => {
       const strategy = new JetStreamServer({ connection: { servers: plain.url }, serviceName: 'perm', streams, health });
       const app = await NestFactory.createMicroservice(PermModule, { strategy, logger: false });
       await app.listen();
-      for (const role of ['admin', 'consumer', 'producer'] as const) perms[role] = await strategy.permissions(role, { publishes: ['perm.work'] });
+      Object.assign(perms, await rolePermissions(strategy, ['perm.work']));
       await app.close();
     } finally {
       await plain.stop();
     }
-    const user = (name: string, p: NatsPermissions) => `{ user: ${name}, password: ${name}, permissions: ${JSON.stringify(p)} }`;
-    server = await NatsServer.start({
-      config: `authorization { users: [ ${user('admin', perms.admin)}, ${user('consumer', perms.consumer)}, ${user('producer', perms.producer)} ] }`,
-    });
+    server = await NatsServer.start({ config: usersConfig(perms) });
   });
   afterAll(async () => {
     await closeApps();

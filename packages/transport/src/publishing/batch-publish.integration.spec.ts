@@ -3,7 +3,7 @@
 import { Registry } from 'prom-client';
 import { natsServerBinaryVersion, resolveNatsServerBinary } from '@nest-jetstream/testing';
 import { JetStreamMetrics } from '../metrics/jetstream.metrics.js';
-import { Harness, uniqueName } from '../__fixtures__/harness.js';
+import { harnessWithClient, uniqueName } from '../__fixtures__/harness.js';
 import { JetStreamClient } from '../client/jetstream.client.js';
 import { ProvisioningError } from '../errors/provisioning.error.js';
 import { ATOMIC_BATCH_MIN_SERVER } from '../utils/batch-limits.js';
@@ -19,23 +19,14 @@ import {
 const version = natsServerBinaryVersion(resolveNatsServerBinary());
 
 describe(`atomic batch publish on nats-server ${version}`, () => {
-  const h = new Harness();
-  let client: JetStreamClient;
-  beforeAll(async () => {
-    await h.start();
-    client = new JetStreamClient({ connection: { servers: h.server.url } });
-  });
-  afterAll(async () => {
-    await client.close();
-    await h.stop();
-  });
-  const messagesIn = async (stream: string) => (await h.jsm.streams.info(stream)).state.messages;
+  const spec = harnessWithClient();
+  const { h, messagesIn } = spec;
 
   if (!versionAtLeast(version, ATOMIC_BATCH_MIN_SERVER)) {
     it(`refuses before sending anything, naming the version and ${ATOMIC_BATCH_MIN_SERVER}; a declaration with allowAtomic fails at connect`, async () => {
       const stream = uniqueName('OLDBATCH');
       await h.jsm.streams.add({ name: stream, subjects: ['oldbatch.>'] });
-      const err = await client
+      const err = await spec.client
         .publishBatch([
           { subject: 'oldbatch.a', data: 1 },
           { subject: 'oldbatch.b', data: 2 },
@@ -73,7 +64,7 @@ describe(`atomic batch publish on nats-server ${version}`, () => {
   it('declaring allowAtomic sets allow_atomic; a batch is stored contiguously, with its msgIds and headers, and the ack says where', async () => {
     expect((await h.jsm.streams.info(stream)).config.allow_atomic).toBe(true);
     const before = await messagesIn(stream);
-    const ack = await client.publishBatch([
+    const ack = await spec.client.publishBatch([
       { subject: `${subject}.order`, data: { id: 1 }, msgId: 'order-1', headers: { 'x-kind': 'order' } },
       { subject: `${subject}.line`, data: { id: 1, line: 1 } },
       { subject: `${subject}.line`, data: { id: 1, line: 2 }, msgId: 'line-2' },
@@ -89,8 +80,8 @@ describe(`atomic batch publish on nats-server ${version}`, () => {
 
   it('stores nothing and says why: a duplicate msgId, an expectation not met, more than 1000 messages, two streams, a stream without allow_atomic', async () => {
     const before = await messagesIn(stream);
-    await client.publishBatch([{ subject: `${subject}.dup`, data: 0, msgId: 'dup-1' }]);
-    const dup = await client
+    await spec.client.publishBatch([{ subject: `${subject}.dup`, data: 0, msgId: 'dup-1' }]);
+    const dup = await spec.client
       .publishBatch([
         { subject: `${subject}.x`, data: 1 },
         { subject: `${subject}.dup`, data: 2, msgId: 'dup-1' },
@@ -98,7 +89,7 @@ describe(`atomic batch publish on nats-server ${version}`, () => {
       .catch((e: unknown) => e);
     expect(dup).toBeInstanceOf(BatchDuplicateMsgIdError);
     expect(dup).toMatchObject({ code: 'BATCH_DUPLICATE_MSG_ID', apiCode: 10201 });
-    const wrong = await client
+    const wrong = await spec.client
       .publishBatch([
         { subject: `${subject}.x`, data: 1 },
         { subject: `${subject}.y`, data: 2, expect: { lastSubjectSequence: 999_999 } },
@@ -106,12 +97,12 @@ describe(`atomic batch publish on nats-server ${version}`, () => {
       .catch((e: unknown) => e);
     expect(wrong).toBeInstanceOf(BatchExpectationFailedError);
     expect((wrong as Error).message).toContain('wrong last sequence');
-    const big = await client.publishBatch(Array.from({ length: 1001 }, (_, i) => ({ subject: `${subject}.big`, data: i }))).catch((e: unknown) => e);
+    const big = await spec.client.publishBatch(Array.from({ length: 1001 }, (_, i) => ({ subject: `${subject}.big`, data: i }))).catch((e: unknown) => e);
     expect(big).toBeInstanceOf(BatchTooLargeError);
     expect((big as Error).message).toContain('An atomic batch of 1001 messages is over the server');
     const other = uniqueName('BATCHOTHER');
     await h.jsm.streams.add({ name: other, subjects: [`${other.toLowerCase()}.>`], allow_atomic: true });
-    const mixed = await client
+    const mixed = await spec.client
       .publishBatch([
         { subject: `${subject}.x`, data: 1 },
         { subject: `${other.toLowerCase()}.y`, data: 2 },
@@ -123,7 +114,7 @@ describe(`atomic batch publish on nats-server ${version}`, () => {
     expect(await messagesIn(stream)).toBe(before + 1); // only the first, single-message batch
     const plain = uniqueName('NOATOMIC');
     await h.jsm.streams.add({ name: plain, subjects: [`${plain.toLowerCase()}.>`] });
-    const off = await client.publishBatch([{ subject: `${plain.toLowerCase()}.a`, data: 1 }]).catch((e: unknown) => e);
+    const off = await spec.client.publishBatch([{ subject: `${plain.toLowerCase()}.a`, data: 1 }]).catch((e: unknown) => e);
     expect(off).toBeInstanceOf(BatchUnsupportedError);
     expect((off as Error).message).toContain(`Stream ${plain} (which captures "${plain.toLowerCase()}.a") does not allow atomic batches (allow_atomic)`);
     expect(await messagesIn(plain)).toBe(0);
@@ -133,19 +124,19 @@ describe(`atomic batch publish on nats-server ${version}`, () => {
     const s = uniqueName('BATCHOFF');
     const subj = s.toLowerCase();
     await h.jsm.streams.add({ name: s, subjects: [`${subj}.>`], allow_atomic: true });
-    await client.publishBatch([
+    await spec.client.publishBatch([
       { subject: `${subj}.a`, data: 1 },
       { subject: `${subj}.b`, data: 2 },
     ]);
     await h.jsm.streams.update(s, { subjects: [`${subj}.>`], allow_atomic: false });
     await expect(
-      client.publishBatch([
+      spec.client.publishBatch([
         { subject: `${subj}.a`, data: 3 },
         { subject: `${subj}.b`, data: 4 },
       ]),
     ).rejects.toMatchObject({ code: 'BATCH_UNSUPPORTED', apiCode: 10174 });
     await h.jsm.streams.update(s, { subjects: [`${subj}.>`], allow_atomic: true });
-    await expect(client.publishBatch([{ subject: `${subj}.a`, data: 5 }])).resolves.toMatchObject({ stream: s, count: 1 });
+    await expect(spec.client.publishBatch([{ subject: `${subj}.a`, data: 5 }])).resolves.toMatchObject({ stream: s, count: 1 });
     expect(await messagesIn(s)).toBe(3);
   });
 

@@ -1,7 +1,7 @@
 // Which cases run depends on the nats-server under test (NATS_SERVER_VERSION): on 2.14+ fast
 // batches are stored; on an older server, the error the library gives instead is tested.
 import { NatsServer, natsServerBinaryVersion, resolveNatsServerBinary } from '@nest-jetstream/testing';
-import { Harness, uniqueName } from '../__fixtures__/harness.js';
+import { harnessWithClient, uniqueName } from '../__fixtures__/harness.js';
 import { JetStreamClient } from '../client/jetstream.client.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
 import { NoStreamForSubjectError, ProvisioningError } from '../errors/provisioning.error.js';
@@ -16,23 +16,14 @@ import { JetStreamMetrics } from '../metrics/jetstream.metrics.js';
 const version = natsServerBinaryVersion(resolveNatsServerBinary());
 
 describe(`fast-ingest batches on nats-server ${version}`, () => {
-  const h = new Harness();
-  let client: JetStreamClient;
-  beforeAll(async () => {
-    await h.start();
-    client = new JetStreamClient({ connection: { servers: h.server.url } });
-  });
-  afterAll(async () => {
-    await client.close();
-    await h.stop();
-  });
-  const messagesIn = async (stream: string) => (await h.jsm.streams.info(stream)).state.messages;
+  const spec = harnessWithClient();
+  const { h, messagesIn } = spec;
 
   if (!versionAtLeast(version, FAST_BATCH_MIN_SERVER)) {
     it(`refuses before sending anything, naming the version and ${FAST_BATCH_MIN_SERVER}; a declaration with allowBatched fails at connect`, async () => {
       const stream = uniqueName('OLDFAST');
       await h.jsm.streams.add({ name: stream, subjects: ['oldfast.>'] });
-      const err = await client.publishFastBatch([{ subject: 'oldfast.a', data: 1 }]).catch((e: unknown) => e);
+      const err = await spec.client.publishFastBatch([{ subject: 'oldfast.a', data: 1 }]).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(FastBatchUnsupportedError);
       expect(err).toMatchObject({ code: 'FAST_BATCH_UNSUPPORTED', sent: 0 });
       expect((err as Error).message).toContain(`nats-server ${version} has no fast-ingest batches`);
@@ -75,7 +66,7 @@ describe(`fast-ingest batches on nats-server ${version}`, () => {
     await expect(verifying.connect()).resolves.toBeDefined();
     await verifying.close();
     const before = await messagesIn(stream);
-    const ack = await client.publishFastBatch([
+    const ack = await spec.client.publishFastBatch([
       { subject: `${subject}.order`, data: { id: 1 }, msgId: 'fast-order-1', headers: { 'x-kind': 'order' } },
       { subject: `${subject}.line`, data: { id: 1, line: 1 } },
       { subject: `${subject}.line`, data: { id: 1, line: 2 } },
@@ -88,7 +79,7 @@ describe(`fast-ingest batches on nats-server ${version}`, () => {
     expect(first?.header?.get('x-kind')).toBe('order');
     expect((await h.jsm.streams.getMessage(stream, { seq: ack.lastSeq }))?.json()).toEqual({ id: 1, line: 2 });
     // A single message is a batch too (started and committed at once).
-    await expect(client.publishFastBatch([{ subject: `${subject}.one`, data: 'x' }])).resolves.toMatchObject({ count: 1, lastSeq: before + 4 });
+    await expect(spec.client.publishFastBatch([{ subject: `${subject}.one`, data: 'x' }])).resolves.toMatchObject({ count: 1, lastSeq: before + 4 });
   });
 
   it('flow control: a batch 300 times the flow window (ackInterval 10, one window in flight), from an async producer, is stored whole and in order', async () => {
@@ -101,7 +92,7 @@ describe(`fast-ingest batches on nats-server ${version}`, () => {
         yield { subject: `${subject}.flow`, data: i };
       }
     }
-    const ack = await client.publishFastBatch(produce(), { ackInterval: 10, maxOutstandingAcks: 1 });
+    const ack = await spec.client.publishFastBatch(produce(), { ackInterval: 10, maxOutstandingAcks: 1 });
     expect(pulled).toBe(total);
     expect(ack).toMatchObject({ stream, count: total, lastSeq: before + total });
     expect(await messagesIn(stream)).toBe(before + total);
@@ -109,9 +100,9 @@ describe(`fast-ingest batches on nats-server ${version}`, () => {
   });
 
   it('a msgId already in the stream (or twice in the batch) is skipped; the rest is stored', async () => {
-    await client.publish(`${subject}.dedup`, 0, { msgId: 'fast-dup-1' });
+    await spec.client.publish(`${subject}.dedup`, 0, { msgId: 'fast-dup-1' });
     const before = await messagesIn(stream);
-    const ack = await client.publishFastBatch([
+    const ack = await spec.client.publishFastBatch([
       { subject: `${subject}.dedup`, data: 1, msgId: 'fast-dup-1' },
       { subject: `${subject}.dedup`, data: 2, msgId: 'fast-dup-2' },
       { subject: `${subject}.dedup`, data: 3, msgId: 'fast-dup-2' },
@@ -124,13 +115,13 @@ describe(`fast-ingest batches on nats-server ${version}`, () => {
   it('says why and what was sent: no allow_batched, two streams, no stream, an expectation the server refuses, bad options', async () => {
     const plain = uniqueName('NOBATCHED');
     await h.jsm.streams.add({ name: plain, subjects: [`${plain.toLowerCase()}.>`] });
-    const off = await client.publishFastBatch([{ subject: `${plain.toLowerCase()}.a`, data: 1 }]).catch((e: unknown) => e);
+    const off = await spec.client.publishFastBatch([{ subject: `${plain.toLowerCase()}.a`, data: 1 }]).catch((e: unknown) => e);
     expect(off).toBeInstanceOf(FastBatchUnsupportedError);
     expect((off as Error).message).toContain(`Stream ${plain} (which captures "${plain.toLowerCase()}.a") does not allow fast-ingest batches (allow_batched)`);
     expect(await messagesIn(plain)).toBe(0);
 
     const before = await messagesIn(stream);
-    const mixed = await client
+    const mixed = await spec.client
       .publishFastBatch([
         { subject: `${subject}.x`, data: 1 },
         { subject: `${subject}.x`, data: 2 },
@@ -143,9 +134,9 @@ describe(`fast-ingest batches on nats-server ${version}`, () => {
     expect(await messagesIn(plain)).toBe(0);
     expect(await messagesIn(stream)).toBe(before + 2);
 
-    await expect(client.publishFastBatch([{ subject: 'fast.nowhere.x', data: 1 }])).rejects.toBeInstanceOf(NoStreamForSubjectError);
+    await expect(spec.client.publishFastBatch([{ subject: 'fast.nowhere.x', data: 1 }])).rejects.toBeInstanceOf(NoStreamForSubjectError);
 
-    const wrong = await client
+    const wrong = await spec.client
       .publishFastBatch([
         { subject: `${subject}.e`, data: 1 },
         { subject: `${subject}.e`, data: 2, expect: { lastSubjectSequence: 999_999 } },
@@ -157,10 +148,10 @@ describe(`fast-ingest batches on nats-server ${version}`, () => {
     expect((wrong as FastBatchFailedError).apiCode).toEqual(expect.any(Number));
     expect((wrong as Error).message).toContain('the server refused it: wrong last sequence');
 
-    await expect(client.publishFastBatch([{ subject: `${subject}.a`, data: 1 }], { maxOutstandingAcks: 4 })).rejects.toThrow(
+    await expect(spec.client.publishFastBatch([{ subject: `${subject}.a`, data: 1 }], { maxOutstandingAcks: 4 })).rejects.toThrow(
       new JetStreamConfigError('JetStreamClient.publishFastBatch(): maxOutstandingAcks must be 1, 2 or 3 (flow windows in flight); got 4.'),
     );
-    await expect(client.publishFastBatch([])).rejects.toThrow('publishFastBatch() needs at least one message.');
+    await expect(spec.client.publishFastBatch([])).rejects.toThrow('publishFastBatch() needs at least one message.');
   });
 
   it('metrics: each batch counted once it ended, by result, and the messages of the committed ones', async () => {

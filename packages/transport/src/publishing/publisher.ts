@@ -23,6 +23,7 @@ import {
 import type { PublishDefaults } from '../interfaces/jetstream-options.interface.js';
 import type { JetStreamPublishOptions } from '../record-builders/jetstream.record-builder.js';
 import { toMillis } from '../utils/duration.js';
+import { abortableDelay, backoffDelay, type BackoffPolicy } from '../utils/backoff.js';
 import { subjectProblem } from '../utils/subjects.js';
 import { checkHeader } from '../utils/headers.js';
 import { InvalidHeaderError, InvalidSubjectError } from '../errors/input.errors.js';
@@ -37,8 +38,11 @@ const WRONG_LAST_SEQUENCE = 10071;
 /** How long a "this subject has a stream" answer is trusted while riding out no-responders. */
 const STREAM_LOOKUP_TTL_MS = 10_000;
 const VALID_SUBJECTS_KEPT = 10_000;
-const RETRY_DELAY_MS = toMillis(DEFAULTS.publish.retryDelay, 'retryDelay');
-const RETRY_MAX_DELAY_MS = toMillis(DEFAULTS.publish.retryMaxDelay, 'retryMaxDelay');
+/** The waits between a publish's retries. */
+const RETRY_BACKOFF: BackoffPolicy = {
+  firstMs: toMillis(DEFAULTS.publish.retryDelay, 'retryDelay'),
+  maxMs: toMillis(DEFAULTS.publish.retryMaxDelay, 'retryMaxDelay'),
+};
 
 export interface PublisherDefaults {
   timeoutMs: number;
@@ -156,14 +160,13 @@ export class Publisher {
   ): Promise<PubAck> {
     const budget = options.retryBudget === undefined ? this.defaults.retryBudgetMs : toMillis(options.retryBudget, 'publish retryBudget');
     const deadline = started + budget;
-    let pause = RETRY_DELAY_MS;
     let err = first;
     for (let attempt = 1; ; attempt++) {
       if (!isRetriable(err)) throw toPublishError(err, subject, options);
       if (isNoResponders(err)) await this.assertSomeStreamCaptures(subject);
+      const pause = backoffDelay(RETRY_BACKOFF, attempt);
       if (Date.now() + pause >= deadline) throw new PublishTimeoutError(subject, attempt, budget, { cause: err });
-      await new Promise((r) => setTimeout(r, pause));
-      pause = Math.min(pause * 2, RETRY_MAX_DELAY_MS);
+      await abortableDelay(pause);
       try {
         return await this.js.publish(to, payload, opts);
       } catch (next) {

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { credsAuthenticator, nkeyAuthenticator, type NatsConnection } from '@nats-io/nats-core';
-import { encodeAccount, encodeOperator, encodeUser, fmtCreds } from '@nats-io/jwt';
-import { createAccount, createOperator, createUser } from '@nats-io/nkeys';
+import { encodeUser, fmtCreds } from '@nats-io/jwt';
+import { createUser } from '@nats-io/nkeys';
 import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { Controller, Get, Module, type INestApplication, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -20,6 +20,7 @@ import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { JetStreamMetrics } from '../metrics/jetstream.metrics.js';
 import { JetStreamServer } from '../server/jetstream.server.js';
 import { JetStreamHealthIndicator } from '../terminus/jetstream-health.indicator.js';
+import { makeOperatorAccounts } from '../__fixtures__/operator-accounts.js';
 
 // The canary: passwords, tokens, nkey seeds and a .creds file, each put in every
 // place a user can put one, through boot failures, refused logins, an outage and reconnect, a dead
@@ -225,29 +226,9 @@ describe('no secret leaves the process: the canary (real nats-server)', () => {
     await ok.close();
 
     // A .creds file: operator, account and user JWTs; a forged one (another user's seed) is refused.
-    const operator = createOperator();
-    const account = createAccount();
-    const system = createAccount();
+    const { account, serverConfig } = await makeOperatorAccounts();
     const credsUser = createUser();
-    const limits = {
-      conn: -1,
-      subs: -1,
-      payload: -1,
-      data: -1,
-      imports: -1,
-      exports: -1,
-      leaf: -1,
-      wildcards: true,
-      mem_storage: -1,
-      disk_storage: -1,
-      streams: -1,
-      consumer: -1,
-    };
-    const accountJwt = await encodeAccount('APP', account, { limits }, { signer: operator });
-    const systemJwt = await encodeAccount('SYS', system, {}, { signer: operator });
-    credsServer = await NatsServer.start({
-      config: `operator: "${await encodeOperator('OP', operator)}"\nsystem_account: ${system.getPublicKey()}\nresolver: MEMORY\nresolver_preload: { ${account.getPublicKey()}: "${accountJwt}", ${system.getPublicKey()}: "${systemJwt}" }`,
-    });
+    credsServer = await NatsServer.start({ config: serverConfig });
     const userJwt = await encodeUser('svc', credsUser, account);
     const forgedSeed = createUser();
     canaries.push(userJwt, new TextDecoder().decode(credsUser.getSeed()), new TextDecoder().decode(forgedSeed.getSeed()));

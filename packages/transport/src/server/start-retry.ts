@@ -1,28 +1,4 @@
-/** How long to wait between attempts: `firstMs` after the first failure, doubling up to `maxMs`. */
-export interface BackoffPolicy {
-  readonly firstMs: number;
-  readonly maxMs: number;
-}
-
-/** The wait before attempt `failures + 1`, after `failures` failed ones. */
-export function backoffDelay(policy: BackoffPolicy, failures: number): number {
-  return Math.min(policy.maxMs, policy.firstMs * 2 ** Math.max(0, failures - 1));
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts (the timer does not hold the process). */
-export function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    timer.unref();
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
+import { abortableDelay, backoffDelay, type BackoffPolicy } from '../utils/backoff.js';
 
 /** What `retryWithBackoff` needs besides the attempt. */
 export interface RetryParts {
