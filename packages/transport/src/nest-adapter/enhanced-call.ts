@@ -1,7 +1,8 @@
 import { AsyncResource } from 'node:async_hooks';
 import type { CallHandler, ExecutionContext } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
-import { catchError, from, isObservable, lastValueFrom, mergeAll, Observable, of, throwError } from 'rxjs';
+import { from, isObservable, lastValueFrom, mergeAll, Observable, type Subscriber, type TeardownLogic } from 'rxjs';
+import { drainResult, isThenable } from './drain-result.js';
 import { FORBIDDEN_MESSAGE, notePipeRejection } from './nest-internals.js';
 import type { RpcEnhancers, RpcHandlerView } from './nest-views.js';
 
@@ -18,18 +19,19 @@ import type { RpcEnhancers, RpcHandlerView } from './nest-views.js';
  * ways, here and through Nest's pipeline (`directCalls: false`).
  */
 
-/** Nest's RPC proxy: an error (thrown, rejected, or an erroring Observable) goes through the method's exception handler. */
+/**
+ * Nest's RPC proxy: an error (thrown, rejected, or an erroring Observable) goes through the method's
+ * exception handler. `settled` drains an Observable result itself (drain-result.ts): its last value,
+ * synchronously when it ended synchronously, no rxjs operators or Promise around it.
+ */
 export function exceptionRoute(view: RpcHandlerView): {
   fail: (data: unknown, ctx: object, error: unknown) => unknown;
   settled: (data: unknown, ctx: object, value: unknown) => unknown;
 } {
   const fail = (data: unknown, ctx: object, error: unknown): unknown => view.handleError(data, ctx, error);
-  const settled = (data: unknown, ctx: object, value: unknown): unknown =>
-    isObservable(value) ? value.pipe(catchError((error: unknown) => fail(data, ctx, error) as Observable<unknown>)) : value;
+  const settled = (data: unknown, ctx: object, value: unknown): unknown => (isObservable(value) ? drainResult(value, data, ctx, fail) : value);
   return { fail, settled };
 }
-
-const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as PromiseLike<unknown> | null)?.then === 'function';
 
 /** A guard's non-boolean answer, as Nest's GuardsConsumer reads it: awaited, an Observable's last value. */
 async function pick(result: unknown): Promise<boolean> {
@@ -37,11 +39,31 @@ async function pick(result: unknown): Promise<boolean> {
   return Boolean(isObservable(value) ? await lastValueFrom(value) : value);
 }
 
-/** The handler's result as an Observable, as Nest's innermost `next.handle()` emits it (a Promise resolved, an Observable flattened). */
-function resultOf(result: unknown): Observable<unknown> {
-  if (isObservable(result)) return result;
-  if (isThenable(result)) return from(Promise.resolve(result).then((v) => (isObservable(v) ? v : of(v)))).pipe(mergeAll());
-  return of(result);
+/**
+ * What the handler returned, emitted to `subscriber` as Nest's innermost `next.handle()` emits it (a
+ * Promise resolved, an Observable flattened); a plain value at once, with no Observable made for it.
+ */
+function emitResult(subscriber: Subscriber<unknown>, result: unknown): TeardownLogic {
+  if (isObservable(result)) return result.subscribe(subscriber);
+  if (!isThenable(result)) {
+    subscriber.next(result);
+    subscriber.complete();
+    return undefined;
+  }
+  let inner: { unsubscribe(): void } | undefined;
+  Promise.resolve(result).then(
+    (value: unknown) => {
+      // As Nest: an Observable the Promise gave is subscribed only while someone still listens.
+      if (subscriber.closed) return;
+      if (isObservable(value)) inner = value.subscribe(subscriber);
+      else {
+        subscriber.next(value);
+        subscriber.complete();
+      }
+    },
+    (error: unknown) => subscriber.error(error),
+  );
+  return () => inner?.unsubscribe();
 }
 
 /** Builds the call of a handler whose enhancers Nest resolved (`view.enhancers`). */
@@ -93,26 +115,35 @@ export function enhancedCall(view: RpcHandlerView, enhancers: RpcEnhancers): (da
     return args.then((a) => method.apply(instance, a));
   };
 
-  /** The interceptors from `i` on around the call, each `next.handle()` running the rest in the async context it was called in. */
-  const chain = (context: ExecutionContext, data: unknown, ctx: object, i: number): Observable<unknown> => {
+  /** Subscribes `subscriber` to the interceptors from `i` on around the call (the call itself when `i` is past the last). */
+  const rest = (subscriber: Subscriber<unknown>, context: ExecutionContext, data: unknown, ctx: object, i: number): TeardownLogic => {
     if (i === interceptors.length) {
+      let result: unknown;
       try {
-        return resultOf(invoke(data, ctx));
+        result = invoke(data, ctx);
       } catch (err) {
-        return throwError(() => err);
+        subscriber.error(err);
+        return undefined;
       }
+      return emitResult(subscriber, result);
     }
+    return chain(context, data, ctx, i).subscribe(subscriber);
+  };
+
+  /** Interceptor `i` around the rest, each `next.handle()` running the rest in the async context it was called in. */
+  const chain = (context: ExecutionContext, data: unknown, ctx: object, i: number): Observable<unknown> => {
     const next: CallHandler = {
       handle: () => {
-        // As Nest does: the rest runs in the context of this call (an AsyncLocalStorage store an interceptor entered).
+        // As Nest does: the rest runs, once subscribed, in the context of this call (an AsyncLocalStorage store an interceptor entered).
         const scope = new AsyncResource('nest-jetstream.next');
-        return new Observable((subscriber) => scope.runInAsyncScope(chain, undefined, context, data, ctx, i + 1).subscribe(subscriber));
+        return new Observable((subscriber) => scope.runInAsyncScope(rest, undefined, subscriber, context, data, ctx, i + 1));
       },
     };
     const intercepted: unknown = interceptors[i].intercept(context, next);
     return isObservable(intercepted) ? intercepted : from(Promise.resolve(intercepted) as Promise<Observable<unknown>>).pipe(mergeAll());
   };
 
+  /** The interceptors' Observable (drained by `settled`), or what the method returned. */
   const afterGuards = (context: ExecutionContext | undefined, data: unknown, ctx: object): unknown => {
     if (context && interceptors.length) return chain(context, data, ctx, 0);
     const result = invoke(data, ctx);
