@@ -14,9 +14,15 @@ import type { RpcEnhancers, RpcHandlerView } from './nest-views.js';
  * call, the pipes and the method inside the innermost `next.handle()`, every error through the
  * handler's exception filters. What it leaves out is Nest's per-call wrapping: the async frames
  * of each step, an `AsyncResource.bind` per interceptor (NestJS 11), `defer`/`mergeAll` around a
- * synchronous interceptor. A step that answers synchronously (a boolean guard, a synchronous pipe)
- * costs no microtask. The behaviour tests (enhanced-call.integration.spec.ts) run each case both
- * ways, here and through Nest's pipeline (`directCalls: false`).
+ * synchronous interceptor, `catchError` and `lastValueFrom` around the interceptors' Observable
+ * (drained by one plain subscriber, drain-result.ts). A step that answers synchronously (a boolean
+ * guard, a synchronous pipe, a synchronous handler behind interceptors whose Observable ends at
+ * once) costs no microtask: the call returns the value itself. What stays per `next.handle()` is an
+ * `AsyncResource`, as Nest makes: the rest runs in the async context `next.handle()` was called in,
+ * which nothing public can compare with the caller's (an `als.run(store, () => next.handle())`
+ * leaves the async id unchanged). The behaviour tests (enhanced-call.spec.ts, and
+ * server/direct-call.integration.spec.ts) run each case both ways, here and through Nest's
+ * pipeline (`directCalls: false`).
  */
 
 /**
