@@ -25,6 +25,7 @@ import { NestFactory } from '@nestjs/core';
 import { Ctx, Payload, RpcException } from '@nestjs/microservices';
 import { catchError, defer, map, of, retry, throwError, type Observable } from 'rxjs';
 import { ProbeServer, runProbe, type ProbeOutcome } from '../__fixtures__/probe-server.js';
+import { waitForResult } from '../consuming/attempt/handler-result.js';
 import { createTestContext } from '../ctx-host/test-context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { isUnrecoverable } from '../settlement/settle-policy.js';
@@ -98,8 +99,9 @@ class Shape implements NestInterceptor {
 
 @Injectable()
 class Outer implements NestInterceptor {
-  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     trace.push('outer');
+    if (context.switchToRpc().getData<{ how: string }>().how === 'enter-with') als.enterWith('entered');
     return next.handle().pipe(map((v) => `outer(${String(v)})`));
   }
 }
@@ -276,12 +278,14 @@ describe('enhanced calls: the library runs guards, interceptors and pipes as Nes
     'await-handle',
     'handler-throws',
     'handler-rejects',
+    'enter-with',
     'recover',
     'retry',
     'observable',
     'promise',
   ])('interceptors, %s: the same outcome and order', async (how) => {
     const { nest, direct } = await both('e.intercept', { how });
+    if (how === 'enter-with') expect(nest.trace).toContain('handler:enter-with:entered');
     // The handler's Observable is flattened, as Nest does with one copy of rxjs. The Nest 11 compat
     // install has its own rxjs, and Nest 11 tells an Observable by `instanceof`: there it passes the
     // Observable object itself to the interceptors (an artefact of the test install, not of Nest 11).
@@ -294,6 +298,18 @@ describe('enhanced calls: the library runs guards, interceptors and pipes as Nes
     const { nest, direct } = await both('e.intercept', { how: 'als' });
     expect(nest.trace).toContain('handler:als:from-interceptor');
     expect(direct).toEqual(nest);
+  });
+
+  it("a store an interceptor enters with enterWith is the handler's, and the caller's context keeps its own, on both paths", async () => {
+    for (const via of ['nest', 'direct'] as const) {
+      trace.length = 0;
+      const plan = server.plans.get('e.intercept');
+      const call = via === 'nest' ? server.callbacks.get('e.intercept') : plan && 'call' in plan ? plan.call : undefined;
+      const { ctx } = createTestContext({ subject: 'e.intercept' });
+      const [result, after] = als.run('caller', () => [call?.({ how: 'enter-with' }, ctx), als.getStore()] as const);
+      await waitForResult(result);
+      expect({ via, after, trace }).toEqual({ via, after: 'caller', trace: ['outer', 'intercept:enter-with', 'handler:enter-with:entered'] });
+    }
   });
 
   it('a store entered after an await in the interceptor, next.handle() called then: the handler sees it, on both paths', async () => {
@@ -317,8 +333,7 @@ describe('enhanced calls: the library runs guards, interceptors and pipes as Nes
   });
 
   it('a synchronous handler behind synchronous interceptors answers at once (no Promise), an asynchronous one with a Promise', async () => {
-    const plan = server.plans.get('e.intercept');
-    if (!plan || !('call' in plan)) throw new Error('e.intercept is not called directly');
+    const plan = server.plans.get('e.intercept') as { call: (data: unknown, ctx: object) => unknown };
     const { ctx } = createTestContext({ subject: 'e.intercept' });
     expect(plan.call({ how: 'map' }, ctx)).toBe('outer(mapped(map))');
     const later = plan.call({ how: 'promise' }, ctx);

@@ -72,6 +72,8 @@ function emitResult(subscriber: Subscriber<unknown>, result: unknown): TeardownL
   return () => inner?.unsubscribe();
 }
 
+const INTERCEPT_SCOPE = 'nest-jetstream.intercept';
+
 /** Builds the call of a handler whose enhancers Nest resolved (`view.enhancers`). */
 export function enhancedCall(view: RpcHandlerView, enhancers: RpcEnhancers): (data: unknown, ctx: object) => unknown {
   const { instance, method, params, argsLength } = view;
@@ -149,32 +151,25 @@ export function enhancedCall(view: RpcHandlerView, enhancers: RpcEnhancers): (da
     return isObservable(intercepted) ? intercepted : from(Promise.resolve(intercepted) as Promise<Observable<unknown>>).pipe(mergeAll());
   };
 
-  /** The interceptors' Observable (drained by `settled`), or what the method returned. */
-  const afterGuards = (context: ExecutionContext | undefined, data: unknown, ctx: object): unknown => {
-    if (context && interceptors.length) return chain(context, data, ctx, 0);
-    const result = invoke(data, ctx);
-    return isThenable(result) ? Promise.resolve(result) : result;
-  };
-
-  const guarded = async (at: number, first: unknown, context: ExecutionContext, data: unknown, ctx: object): Promise<unknown> => {
-    if (!(await pick(first))) throw new RpcException(FORBIDDEN_MESSAGE);
-    for (let g = at + 1; g < guards.length; g++) {
-      const r = guards[g].canActivate(context);
-      if (typeof r === 'boolean' ? !r : !(await pick(r))) throw new RpcException(FORBIDDEN_MESSAGE);
+  /** The interceptors around the call, their Observable drained: its last value (or a Promise of it), every error through the filters. */
+  const intercepted = (context: ExecutionContext, data: unknown, ctx: object): unknown => {
+    let source: Observable<unknown>;
+    try {
+      source = chain(context, data, ctx, 0);
+    } catch (error) {
+      return fail(data, ctx, error);
     }
-    return afterGuards(context, data, ctx);
+    return drainResult(source, data, ctx, fail);
   };
 
-  return (data, ctx) => {
+  /** After the guards: the interceptors and the call, or the call alone; what it gave, every error through the filters. */
+  const proceed = (context: ExecutionContext | undefined, data: unknown, ctx: object): unknown => {
+    // In a scope of its own, as Nest runs `intercept` in an async continuation: a store an interceptor
+    // enters with `enterWith` is the handler's, and does not stay on the consumer's context for the next message.
+    if (context && interceptors.length) return new AsyncResource(INTERCEPT_SCOPE).runInAsyncScope(intercepted, undefined, context, data, ctx);
     let result: unknown;
     try {
-      const context = guards.length || interceptors.length ? createContext([data, ctx]) : undefined;
-      for (let g = 0; g < guards.length && result === undefined; g++) {
-        const r = (guards[g].canActivate as (c: ExecutionContext) => unknown)(context as ExecutionContext);
-        if (r === false) throw new RpcException(FORBIDDEN_MESSAGE);
-        if (r !== true) result = guarded(g, r, context as ExecutionContext, data, ctx);
-      }
-      result ??= afterGuards(context, data, ctx);
+      result = invoke(data, ctx);
     } catch (error) {
       return fail(data, ctx, error);
     }
@@ -185,5 +180,34 @@ export function enhancedCall(view: RpcHandlerView, enhancers: RpcEnhancers): (da
       );
     }
     return settled(data, ctx, result);
+  };
+
+  /** The guards from `at` on, the first one's answer `first` not a boolean: rejects with what Nest throws when one refuses. */
+  const guarded = async (at: number, first: unknown, context: ExecutionContext): Promise<void> => {
+    if (!(await pick(first))) throw new RpcException(FORBIDDEN_MESSAGE);
+    for (let g = at + 1; g < guards.length; g++) {
+      const r = guards[g].canActivate(context);
+      if (typeof r === 'boolean' ? !r : !(await pick(r))) throw new RpcException(FORBIDDEN_MESSAGE);
+    }
+  };
+
+  return (data, ctx) => {
+    let context: ExecutionContext | undefined;
+    let pending: Promise<void> | undefined;
+    try {
+      context = guards.length || interceptors.length ? createContext([data, ctx]) : undefined;
+      for (let g = 0; g < guards.length && !pending; g++) {
+        const r = (guards[g].canActivate as (c: ExecutionContext) => unknown)(context as ExecutionContext);
+        if (r === false) throw new RpcException(FORBIDDEN_MESSAGE);
+        if (r !== true) pending = guarded(g, r, context as ExecutionContext);
+      }
+    } catch (error) {
+      return fail(data, ctx, error);
+    }
+    if (!pending) return proceed(context, data, ctx);
+    return pending.then(
+      () => proceed(context, data, ctx),
+      (error: unknown) => fail(data, ctx, error),
+    );
   };
 }
