@@ -20,7 +20,8 @@ import type { RpcEnhancers, RpcHandlerView } from './nest-views.js';
  * once) costs no microtask: the call returns the value itself. What stays per `next.handle()` is an
  * `AsyncResource`, as Nest makes: the rest runs in the async context `next.handle()` was called in,
  * which nothing public can compare with the caller's (an `als.run(store, () => next.handle())`
- * leaves the async id unchanged). The behaviour tests (enhanced-call.spec.ts, and
+ * leaves the async id unchanged); and one around the interceptors, as Nest calls `intercept` in an
+ * async continuation (a store entered there stays the message's). The behaviour tests (enhanced-call.spec.ts, and
  * server/direct-call.integration.spec.ts) run each case both ways, here and through Nest's
  * pipeline (`directCalls: false`).
  */
