@@ -25,6 +25,8 @@ import { NestFactory } from '@nestjs/core';
 import { Ctx, Payload, RpcException } from '@nestjs/microservices';
 import { catchError, defer, map, of, retry, throwError, type Observable } from 'rxjs';
 import { ProbeServer, runProbe, type ProbeOutcome } from '../__fixtures__/probe-server.js';
+import { waitForResult } from '../consuming/attempt/handler-result.js';
+import { createTestContext } from '../ctx-host/test-context.js';
 import { JetStreamEvent } from '../decorators/jetstream-event.decorator.js';
 import { isUnrecoverable } from '../settlement/settle-policy.js';
 import { attachNestAdapter, isPipeRejection } from './nest-internals.js';
@@ -74,10 +76,18 @@ class Upper implements PipeTransform {
 
 @Injectable()
 class Shape implements NestInterceptor {
+  async later(next: CallHandler): Promise<Observable<unknown>> {
+    await Promise.resolve();
+    trace.push('after-await');
+    return als.run('after-await', () => next.handle().pipe(map((v) => `later(${String(v)})`)));
+  }
+
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> | Promise<Observable<unknown>> {
     const { how } = context.switchToRpc().getData<{ how: string }>();
     trace.push(`intercept:${how}`);
     if (how === 'short-circuit') return of('cached');
+    if (how === 'handle-unused') return next.handle() && of('cached');
+    if (how === 'await-handle') return this.later(next);
     if (how === 'intercept-throws') throw new Error('interceptor threw');
     if (how === 'async-intercept') return Promise.resolve(next.handle().pipe(map((v) => `async(${String(v)})`)));
     if (how === 'retry') return next.handle().pipe(retry(1));
@@ -89,8 +99,9 @@ class Shape implements NestInterceptor {
 
 @Injectable()
 class Outer implements NestInterceptor {
-  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     trace.push('outer');
+    if (context.switchToRpc().getData<{ how: string }>().how === 'enter-with') als.enterWith('entered');
     return next.handle().pipe(map((v) => `outer(${String(v)})`));
   }
 }
@@ -145,6 +156,7 @@ class EnhancedController {
     trace.push(`handler:${data.how}:${als.getStore() ?? 'no store'}`);
     if (data.how === 'retry' && ++attempts === 1) throw new Error('first call fails');
     if (data.how === 'handler-throws' || data.how === 'recover') throw new Error('handler threw');
+    if (data.how === 'handler-rejects') return Promise.reject(new Error('handler rejected'));
     if (data.how === 'observable') return defer(() => of('a', 'b'));
     return data.how === 'promise' ? Promise.resolve('resolved') : data.how;
   }
@@ -159,6 +171,19 @@ class EnhancedController {
 }
 
 @Controller()
+class InterceptedFilteredController {
+  @JetStreamEvent('e.intercept-filtered')
+  @UseInterceptors(Shape)
+  @UseFilters(RethrowFilter, SwallowFilter)
+  handle(@Payload() data: In) {
+    trace.push(`handler:${data.how}`);
+    const error = data.how.startsWith('swallow') ? new Swallowed('swallowed') : new Error('plain');
+    if (data.how.endsWith('-async')) return Promise.reject(error);
+    throw error;
+  }
+}
+
+@Controller()
 @UseGuards(Second)
 class ScopedController {
   constructor(@Inject(PerMessage) private readonly per: PerMessage) {}
@@ -169,7 +194,7 @@ class ScopedController {
   }
 }
 
-@Module({ controllers: [EnhancedController, ScopedController], providers: [PerMessage] })
+@Module({ controllers: [EnhancedController, InterceptedFilteredController, ScopedController], providers: [PerMessage] })
 class EnhancedModule {}
 
 /** What a caller can observe of an outcome, comparable across the two paths. */
@@ -222,6 +247,7 @@ describe('enhanced calls: the library runs guards, interceptors and pipes as Nes
       'e.pipe': 'direct pipes',
       'e.intercept': 'direct interceptors',
       'e.filtered': 'direct guards',
+      'e.intercept-filtered': 'direct interceptors',
       'e.scoped': 'pipeline: request-scoped controller',
     });
   });
@@ -243,22 +269,53 @@ describe('enhanced calls: the library runs guards, interceptors and pipes as Nes
     },
   );
 
-  it.each(['map', 'short-circuit', 'intercept-throws', 'async-intercept', 'handler-throws', 'recover', 'retry', 'observable', 'promise'])(
-    'interceptors, %s: the same outcome and order',
-    async (how) => {
-      const { nest, direct } = await both('e.intercept', { how });
-      // The handler's Observable is flattened, as Nest does with one copy of rxjs. The Nest 11 compat
-      // install has its own rxjs, and Nest 11 tells an Observable by `instanceof`: there it passes the
-      // Observable object itself to the interceptors (an artefact of the test install, not of Nest 11).
-      if (how === 'observable') expect(direct.outcome).toMatchObject({ value: 'outer(mapped(b))' });
-      if (how === 'observable' && process.env.NEST_COMPAT === '11') expect(direct.trace).toEqual(nest.trace);
-      else expect(direct).toEqual(nest);
-    },
-  );
+  it.each([
+    'map',
+    'short-circuit',
+    'handle-unused',
+    'intercept-throws',
+    'async-intercept',
+    'await-handle',
+    'handler-throws',
+    'handler-rejects',
+    'enter-with',
+    'recover',
+    'retry',
+    'observable',
+    'promise',
+  ])('interceptors, %s: the same outcome and order', async (how) => {
+    const { nest, direct } = await both('e.intercept', { how });
+    if (how === 'enter-with') expect(nest.trace).toContain('handler:enter-with:entered');
+    // The handler's Observable is flattened, as Nest does with one copy of rxjs. The Nest 11 compat
+    // install has its own rxjs, and Nest 11 tells an Observable by `instanceof`: there it passes the
+    // Observable object itself to the interceptors (an artefact of the test install, not of Nest 11).
+    if (how === 'observable') expect(direct.outcome).toMatchObject({ value: 'outer(mapped(b))' });
+    if (how === 'observable' && process.env.NEST_COMPAT === '11') expect(direct.trace).toEqual(nest.trace);
+    else expect(direct).toEqual(nest);
+  });
 
   it("an AsyncLocalStorage store an interceptor enters is the handler's store, on both paths", async () => {
     const { nest, direct } = await both('e.intercept', { how: 'als' });
     expect(nest.trace).toContain('handler:als:from-interceptor');
+    expect(direct).toEqual(nest);
+  });
+
+  it("a store an interceptor enters with enterWith is the handler's, and the caller's context keeps its own, on both paths", async () => {
+    for (const via of ['nest', 'direct'] as const) {
+      trace.length = 0;
+      const plan = server.plans.get('e.intercept');
+      const call = via === 'nest' ? server.callbacks.get('e.intercept') : plan && 'call' in plan ? plan.call : undefined;
+      const { ctx } = createTestContext({ subject: 'e.intercept' });
+      const [result, after] = als.run('caller', () => [call?.({ how: 'enter-with' }, ctx), als.getStore()] as const);
+      await waitForResult(result);
+      expect({ via, after, trace }).toEqual({ via, after: 'caller', trace: ['outer', 'intercept:enter-with', 'handler:enter-with:entered'] });
+    }
+  });
+
+  it('a store entered after an await in the interceptor, next.handle() called then: the handler sees it, on both paths', async () => {
+    const { nest, direct } = await both('e.intercept', { how: 'await-handle' });
+    expect(nest.trace).toEqual(['outer', 'intercept:await-handle', 'after-await', 'handler:await-handle:after-await']);
+    expect(nest.outcome).toMatchObject({ value: 'outer(later(await-handle))' });
     expect(direct).toEqual(nest);
   });
 
@@ -267,6 +324,21 @@ describe('enhanced calls: the library runs guards, interceptors and pipes as Nes
       const { nest, direct } = await both('e.filtered', { how });
       expect(direct).toEqual(nest);
     }
+  });
+
+  it.each(['swallow', 'plain', 'swallow-async', 'plain-async'])('exception filters behind an interceptor, %s: the same outcome', async (how) => {
+    const { nest, direct } = await both('e.intercept-filtered', { how });
+    expect(nest.trace).toContain(`handler:${how}`);
+    expect(direct).toEqual(nest);
+  });
+
+  it('a synchronous handler behind synchronous interceptors answers at once (no Promise), an asynchronous one with a Promise', async () => {
+    const plan = server.plans.get('e.intercept') as { call: (data: unknown, ctx: object) => unknown };
+    const { ctx } = createTestContext({ subject: 'e.intercept' });
+    expect(plan.call({ how: 'map' }, ctx)).toBe('outer(mapped(map))');
+    const later = plan.call({ how: 'promise' }, ctx);
+    expect(later).toBeInstanceOf(Promise);
+    await expect(later).resolves.toBe('outer(mapped(resolved))');
   });
 
   it('a request-scoped provider gets one instance per message through the pipeline', async () => {
