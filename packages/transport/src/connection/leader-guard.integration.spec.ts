@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { setTimeout as delay } from 'node:timers/promises';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { Controller, Module, type INestMicroservice } from '@nestjs/common';
@@ -14,8 +14,9 @@ import type { RecoveryEvent } from './leader-guard.js';
 // The leader guard against a real 3-node cluster (R3 stream), the app's connection pinned to the
 // first node: a node slowed by CPU contention never makes the connection move; a node left alone
 // (the two others killed) makes readiness say the consumer waits for a leader, and handling
-// resumes once the others are back (how: a pull re-issued or a reconnect, is the server's to decide). The partition itself, where the
-// connection does move, is in the fault suite (test/faults, network namespaces).
+// resumes once the others are back (how: a pull re-issued or a reconnect, is the server's to decide); the consumer's leader
+// stepping down on another node makes the puller pull again from the new one at once (consuming/leader-watch.ts). The
+// partition itself, where the connection does move, and SIGKILLs of leaders are in the fault suite (test/faults).
 
 const handled = new Set<number>();
 
@@ -81,6 +82,28 @@ describe('the leader guard on a 3-node cluster (real nats-servers)', () => {
     await nc?.close();
     await cluster?.stop();
   });
+
+  it("pulls again from the consumer's new leader after an election on another node, without waiting for missed heartbeats", async () => {
+    await publishAndHandle(20, 'before the election');
+    const jsm = await jetstreamManager(nc);
+    const durable = strategy.bindings[0].durable;
+    const leader = async () => (await jsm.consumers.info('GUARDED', durable)).cluster?.leader;
+    const stepDown = () => nc.request(`$JS.API.CONSUMER.LEADER.STEPDOWN.GUARDED.${durable}`, undefined, { timeout: 5_000 });
+    // The app's connection is on the first node: the leader that steps down must be another.
+    const first = cluster.servers[0].serverName;
+    for (let i = 0; i < 5 && (await leader()) === first; i++) {
+      await stepDown();
+      await waitFor('a leader other than the first node', async () => ((await leader()) ?? first) !== first, { timeout: 20_000, interval: 200 });
+    }
+    const before = recoveries.filter((e) => e.cause === 'leader_elected').length;
+    const old = await leader();
+    expect(old).not.toBe(first);
+    await stepDown();
+    // The old leader answers the waiting pull with 409 Leadership Change, after which the client waits for two missed heartbeats.
+    await waitFor('a re-pull after the election', () => recoveries.filter((e) => e.cause === 'leader_elected').length > before, { timeout: 30_000 });
+    expect(recoveries.filter((e) => e.cause === 'leader_elected').at(-1)).toEqual({ cause: 'leader_elected', consumer: `GUARDED/${durable}` });
+    await publishAndHandle(20, 'after the election');
+  }, 120_000);
 
   it('never moves the connection off a server slowed by CPU contention', async () => {
     await publishAndHandle(50, 'before the contention');

@@ -6,6 +6,7 @@ import { PrefetchWindow } from './prefetch-window.js';
 import type { PullTarget } from './pull-target.js';
 import { PullRevival, REVIVE_GRACE_MS } from './pull-revival.js';
 import { CHECK_TIMEOUT_MS, lookUpLeader } from './leader-check.js';
+import { ElectionFollower } from './leader-watch.js';
 
 const HEAL_RETRY_MAX_MS = 5000;
 // Short pulls: a consumer deleted between pulls, or a pull lost with the node it went to, is noticed
@@ -54,6 +55,7 @@ export class MessagePuller {
   private lost: 'no' | 'missed' | 'reported' = 'no';
   private readonly revival = new PullRevival();
   private unwatch?: () => void;
+  private readonly elections?: ElectionFollower;
   /** Messages received so far (minus `held()`: what the handlers finished). */
   private received = 0;
   private readonly window?: PrefetchWindow;
@@ -83,15 +85,23 @@ export class MessagePuller {
       this.deliver = (msg) => {
         this.received++;
         if (this.lost !== 'no') this.flowing();
+        this.elections?.arrived();
         onMessage(msg);
       };
     } else {
       this.firstPull = target.maxMessages;
       this.deliver = (msg) => {
         if (this.lost !== 'no') this.flowing();
+        this.elections?.arrived();
         onMessage(msg);
       };
     }
+    if (target.elections && !target.ordered)
+      this.elections = new ElectionFollower(target.elections, {
+        live: () => !this.closing && !this.healing && this.messages !== undefined,
+        holdsBack: () => this.holdsBack(),
+        repull: () => this.replace(this.messages!, 'a new leader was elected and no message or pull came since'),
+      });
   }
 
   /** Messages arrive again after a loss: the consumer has a leader (no check may come to say so). */
@@ -112,6 +122,7 @@ export class MessagePuller {
       this.revival.status('heartbeats_missed');
       this.followUp(this.messages);
     });
+    this.elections?.start();
   }
 
   /** The window holds a pull back while received messages wait: no pull, and no heartbeat, is due. */
@@ -148,6 +159,7 @@ export class MessagePuller {
   async close(): Promise<void> {
     this.closing = true;
     this.unwatch?.();
+    this.elections?.stop();
     const messages = this.messages;
     this.messages = undefined;
     this.deferred = this.deferredOn = this.deferredSend = undefined;
@@ -234,6 +246,7 @@ export class MessagePuller {
   private async watch(messages: ConsumerMessages): Promise<void> {
     for await (const status of messages.status()) {
       this.revival.status(status.type);
+      this.elections?.status(status.type);
       if (!ROUTINE_STATUSES.has(status.type)) this.logger.debug?.(`Consumer ${this.target.key}: ${status.type}`);
       if (this.target.ordered) {
         // Reported before the client recreates the consumer (a request to the server): its first
@@ -303,13 +316,15 @@ export class MessagePuller {
     if (this.target.ordered || !this.revival.stuck()) return;
     await new Promise((r) => setTimeout(r, REVIVE_GRACE_MS));
     if (this.closing || this.healing || this.messages !== stuck || this.holdsBack() || !this.revival.stuck()) return;
-    this.logger.debug?.(`Consumer ${this.target.key}: no pull since the heartbeats went missing, though it has a leader; pulling again`);
+    await this.replace(stuck, 'no pull since the heartbeats went missing, though it has a leader');
+  }
+
+  /** A new `consume()` first: should it fail, the stuck one is still there and recovers by itself. Nothing is settled here. */
+  private async replace(stuck: ConsumerMessages, why: string): Promise<boolean> {
+    this.logger.debug?.(`Consumer ${this.target.key}: ${why}; pulling again`);
     this.revival.reset();
-    // The new consume() first: should it fail, the stuck one is still there and recovers by itself.
-    await this.consume(false).then(
-      () => stuck.stop(),
-      (err: unknown) => this.logger.debug?.(`Consumer ${this.target.key}: could not pull again: ${describeError(err)}`),
-    );
+    const failed = (err: unknown) => (this.logger.debug?.(`Consumer ${this.target.key}: could not pull again: ${describeError(err)}`), false);
+    return this.consume(false).then(() => (stuck.stop(), true), failed);
   }
 
   /** A deleted consumer's pull never resumes by itself: put the consumer back and pull again. */

@@ -119,7 +119,7 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
         'stream',
         'connection',
       ]),
-      recoveries: this.counter(METRIC_NAMES.recoveries, 'Consumers recovered after a fault, by cause: pull_reissued, consumer_recreated, connection_moved.', [
+      recoveries: this.counter(METRIC_NAMES.recoveries, 'Consumers recovered after a fault, by cause: pull_reissued, leader_elected, consumer_recreated, connection_moved.', [
         'cause',
       ]),
     };
