@@ -107,6 +107,7 @@ async function main(): Promise<void> {
       {
         recoverMs: w.longestStallAfter(t),
         publishPauseMs: w.longestPublishPauseAfter(t),
+        electionMs: electedMs,
         notes: `the majority side had a new stream leader (${elected}) ${(electedMs / 1000).toFixed(1)} s after the cut; the minority-side client: ${minorityIds(w.acked)} acknowledged, ${minorityIds(w.failed)} failed to the caller`,
       },
     );
