@@ -4,7 +4,9 @@
 // connection with it, the others still hear), and each advisory counts once, at its first arrival.
 // An election's time is from the latest node stop before it (a SIGKILL, or one step of a rolling
 // restart) to the advisory; a fault's election time is the longest of them, 0 when no leader had
-// to be elected (a follower that led nothing).
+// to be elected (a follower that led nothing). Every election until the report counts: one may
+// come after publishing ended and the killed node was restarted (a consumer's leader on a killed
+// follower took 5 to 7 s to be replaced), while handling still waited for it.
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 
