@@ -2,7 +2,7 @@
 // where the scenario applies to it, the oldest (2.9.10); prints the table of docs/reliability.md.
 //   FAULTS_ONLY=consumer-crash|cluster|supercluster|... to run some (names as below); FAULTS_VERSIONS=newest;
 //   FAULTS_REPEAT=10 repeats the cluster and partition faults (default 1), and a second table gives
-//   each scenario's worst and mean pause and which exceed FAULTS_BOUND_MS (default 8000).
+//   each scenario's worst and mean pause and election, and which exceed their election + 3 s or FAULTS_BOUND_MS (default 8000).
 import 'reflect-metadata';
 import { cpus, totalmem } from 'node:os';
 import type { NatsServerVersionLabel } from '@nest-jetstream/testing';
