@@ -10,6 +10,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { NatsServer, waitFor } from '@nest-jetstream/testing';
 import { JetStreamClient } from '@nest-jetstream/transport';
+import { ElectionClock } from '../workload/elections';
 import { printTimeline } from '../workload/timeline';
 import { Workload } from '../workload/workload';
 import { heal, isolate, type NetnsLayout } from './netns';
@@ -61,12 +62,15 @@ async function main(): Promise<void> {
   let majority: NatsConnection | undefined;
   let admin: NatsConnection | undefined;
   let publisher: JetStreamClient | undefined;
+  let elections: ElectionClock | undefined;
   try {
     await Promise.all(servers.map((s) => s.launch()));
     const n = opts.size.messages;
     // The app's connection on p1 (it learns the others from the cluster and may move there).
     await w.startConsumer({ FAULT_NO_RANDOMIZE: '1' });
     admin = await connect({ servers: urls });
+    // The consumer's election counts too: the stream's is polled below, the consumer's comes only as an advisory.
+    elections = await ElectionClock.listen(urls);
     const placed = names.indexOf(await placeLeader(admin, names[0], names.slice(1), side === 'minority'));
     // The workload's publisher on the majority side: what the consumer app's handling shows is its
     // own pause, not a publisher's stuck on the cut-off node (the minority-side client shows that).
@@ -78,6 +82,7 @@ async function main(): Promise<void> {
     const leader = names.indexOf(leaderName);
     isolate(layout, leader);
     const t = Date.now();
+    elections.stopping(t);
     // A client that only knows the minority side: what it publishes now must not be acknowledged and then lost.
     minority = new JetStreamClient({ connection: { servers: [urls[leader]], maxReconnectAttempts: -1 }, publish: { retryBudget: '3s' } });
     const minorityPublishing = w.publish('minority', Math.max(20, Math.round(n / 50)), { window: 8, client: minority });
@@ -107,14 +112,21 @@ async function main(): Promise<void> {
       {
         recoverMs: w.longestStallAfter(t),
         publishPauseMs: w.longestPublishPauseAfter(t),
+        // Until the heal: elections after it (the cut-off node rejoining) are not the cut's.
+        electionMs: Math.max(electedMs, elections.electionMs(healedAt)),
         notes: `the majority side had a new stream leader (${elected}) ${(electedMs / 1000).toFixed(1)} s after the cut; the minority-side client: ${minorityIds(w.acked)} acknowledged, ${minorityIds(w.failed)} failed to the caller`,
       },
     );
-    printTimeline(`partition, the app on the ${side} side`, w, t, { 'new stream leader on the majority side': t + electedMs, healed: healedAt });
+    printTimeline(`partition, the app on the ${side} side`, w, t, {
+      'new stream leader on the majority side': t + electedMs,
+      healed: healedAt,
+      ...elections.marks(),
+    });
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
     await minority?.close().catch(() => undefined);
     await majority?.close().catch(() => undefined);
+    await elections?.close();
     await admin?.close().catch(() => undefined);
     await publisher?.close().catch(() => undefined);
     await w.close();

@@ -34,6 +34,8 @@ export interface FaultReport {
   recoverMs?: number;
   /** The longest pause between PubAcks from the fault on, in ms, while publishing went on. */
   publishPauseMs?: number;
+  /** The server's election after the fault, in ms (`elections.ts`; the partition: the majority's new stream leader); 0 when none was needed. */
+  electionMs?: number;
   /** What else the scenario measured (e.g. RSS, ack pending). */
   notes?: string;
 }

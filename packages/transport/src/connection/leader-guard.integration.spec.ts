@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { setTimeout as delay } from 'node:timers/promises';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { Controller, Module, type INestMicroservice } from '@nestjs/common';
@@ -14,16 +14,23 @@ import type { RecoveryEvent } from './leader-guard.js';
 // The leader guard against a real 3-node cluster (R3 stream), the app's connection pinned to the
 // first node: a node slowed by CPU contention never makes the connection move; a node left alone
 // (the two others killed) makes readiness say the consumer waits for a leader, and handling
-// resumes once the others are back (how: a pull re-issued or a reconnect, is the server's to decide). The partition itself, where the
-// connection does move, is in the fault suite (test/faults, network namespaces).
+// resumes once the others are back (how: a pull re-issued or a reconnect, is the server's to decide); the consumer's leader
+// stepping down on another node makes the puller pull again from the new one at once (consuming/leader-watch.ts). The
+// partition itself, where the connection does move, and SIGKILLs of leaders are in the fault suite (test/faults).
 
-const handled = new Set<number>();
+/** `guard-<n>` (the default connection's stream) and `side-<n>` (the named connection's). */
+const handled = new Set<string>();
 
 @Controller()
 class GuardEvents {
   @JetStreamEvent('guard.work', { concurrency: 4 })
   work(@Payload() data: { n: number }) {
-    handled.add(data.n);
+    handled.add(`guard-${data.n}`);
+  }
+
+  @JetStreamEvent('side.work', { connection: 'side' })
+  side(@Payload() data: { n: number }) {
+    handled.add(`side-${data.n}`);
   }
 }
 
@@ -40,19 +47,19 @@ describe('the leader guard on a 3-node cluster (real nats-servers)', () => {
   let next = 0;
 
   /** Publishes `count` more messages (each until its PubAck: the stream may be electing a leader) and waits until all were handled. */
-  const publishAndHandle = async (count: number, what: string) => {
+  const publishAndHandle = async (count: number, what: string, on: 'guard' | 'side' = 'guard') => {
     const from = next;
     const js = jetstream(nc, { timeout: 2_000 });
     for (let i = 0; i < count; i++) {
       const n = next++;
-      await waitFor(`the PubAck of message ${n}`, () => js.publish('guard.work', JSON.stringify({ n }), { msgID: `guard-${n}` }).then(() => true), {
+      await waitFor(`the PubAck of message ${n}`, () => js.publish(`${on}.work`, JSON.stringify({ n }), { msgID: `${on}-${n}` }).then(() => true), {
         timeout: 60_000,
         interval: 200,
       });
     }
     await waitFor(
       `${what}: messages ${from} to ${next - 1} handled`,
-      () => Array.from({ length: next - from }, (_, i) => from + i).every((n) => handled.has(n)),
+      () => Array.from({ length: next - from }, (_, i) => from + i).every((n) => handled.has(`${on}-${n}`)),
       {
         timeout: 60_000,
         interval: 50,
@@ -67,7 +74,12 @@ describe('the leader guard on a 3-node cluster (real nats-servers)', () => {
       // Pinned to the first node (it learns the others from the cluster, as any client does).
       connection: { servers: [cluster.urls[0]], noRandomize: true },
       serviceName: 'guarded',
-      streams: [{ name: 'GUARDED', subjects: ['guard.>'], replicas: 3 }],
+      streams: [
+        { name: 'GUARDED', subjects: ['guard.>'], replicas: 3 },
+        { name: 'GUARDED_SIDE', subjects: ['side.>'], replicas: 3, connection: 'side' },
+      ],
+      // A named connection, on the same node: its pullers watch elections through it.
+      connections: { side: { connection: { servers: [cluster.urls[0]], noRandomize: true } } },
       health: { cacheTtl: 0, timeout: '1s' },
       shutdownTimeout: '5s',
     });
@@ -81,6 +93,34 @@ describe('the leader guard on a 3-node cluster (real nats-servers)', () => {
     await nc?.close();
     await cluster?.stop();
   });
+
+  it.each([
+    ['the default connection', 'GUARDED', 'guard'],
+    ['a named connection', 'GUARDED_SIDE', 'side'],
+  ] as const)(
+    "pulls again from the consumer's new leader after an election on another node, through %s, without waiting for missed heartbeats",
+    async (_, stream, on) => {
+      await publishAndHandle(20, 'before the election', on);
+      const jsm = await jetstreamManager(nc);
+      const durable = strategy.bindings.find((b) => b.stream === stream)!.durable;
+      const leader = async () => (await jsm.consumers.info(stream, durable)).cluster?.leader;
+      const stepDown = () => nc.request(`$JS.API.CONSUMER.LEADER.STEPDOWN.${stream}.${durable}`, undefined, { timeout: 5_000 });
+      // The app's connections are on the first node: the leader that steps down must be another.
+      const first = cluster.servers[0].serverName;
+      for (let i = 0; i < 5 && (await leader()) === first; i++) {
+        await stepDown();
+        await waitFor('a leader other than the first node', async () => ((await leader()) ?? first) !== first, { timeout: 20_000, interval: 200 });
+      }
+      const repulls = () => recoveries.filter((e) => e.cause === 'leader_elected' && e.consumer === `${stream}/${durable}`).length;
+      const before = repulls();
+      expect(await leader()).not.toBe(first);
+      await stepDown();
+      // The old leader answers the waiting pull with 409 Leadership Change, after which the client waits for two missed heartbeats.
+      await waitFor('a re-pull after the election', () => repulls() > before, { timeout: 30_000 });
+      await publishAndHandle(20, 'after the election', on);
+    },
+    120_000,
+  );
 
   it('never moves the connection off a server slowed by CPU contention', async () => {
     await publishAndHandle(50, 'before the contention');

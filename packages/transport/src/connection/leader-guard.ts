@@ -25,7 +25,7 @@ import { avoidOnReconnect } from './reconnect-steering.js';
 export type LeaderCheck = 'leader' | 'no-leader' | 'timeout';
 
 /** Why a consumer's pulling was recovered; the label values of the recoveries counter. */
-export type RecoveryCause = 'pull_reissued' | 'consumer_recreated' | 'connection_moved';
+export type RecoveryCause = 'pull_reissued' | 'leader_elected' | 'consumer_recreated' | 'connection_moved';
 
 /** One recovery, for `on('recovery')` and the recoveries counter. */
 export interface RecoveryEvent {

@@ -1,4 +1,5 @@
 import type { LeaderGuard } from '../connection/leader-guard.js';
+import type { LeaderWatch } from './leader-watch.js';
 import type { Consumer, JsMsg, PushConsumer } from '@nats-io/jetstream';
 import type { JetStreamContext } from '../ctx-host/jetstream.context.js';
 import { HandlerTimeoutError } from '../errors/handler.errors.js';
@@ -21,6 +22,8 @@ export interface RunnerHost extends AttemptWiring {
   consumerFor(binding: HandlerBinding, recreate: boolean, resumeFrom?: number): Promise<Consumer | PushConsumer>;
   /** Moves the connection off a server that lost the consumer's leader (connection/leader-guard.ts). */
   readonly leaderGuard?: LeaderGuard;
+  /** Its connection's consumer elections: a pull left at an old leader is sent again (consuming/leader-watch.ts). */
+  readonly leaderWatch?: LeaderWatch;
 }
 
 /**

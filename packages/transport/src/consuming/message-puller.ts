@@ -7,19 +7,18 @@ import type { PullTarget } from './pull-target.js';
 import { PullRevival, REVIVE_GRACE_MS } from './pull-revival.js';
 import { CHECK_TIMEOUT_MS, lookUpLeader } from './leader-check.js';
 import { abortableDelay, backoffDelay } from '../utils/backoff.js';
+import { ElectionFollower } from './leader-watch.js';
 
 const HEAL_RETRY_MAX_MS = 5000;
-// Short pulls: a consumer deleted between pulls, or a pull lost with the node it went to, is noticed
-// within two idle heartbeats (half of this each). The fault suite's cluster scenarios paused
-// handling for up to 19 s with 10 s (mean 7.9 s over 12 faults) and up to 11.5 s with 5 s (mean 5.3 s).
+// Short pulls: a deleted consumer or a lost pull is noticed within two idle heartbeats (half of this each); the
+// fault suite paused handling up to 19 s with 10 s (mean 7.9 s, 12 faults), up to 11.5 s with 5 s (mean 5.3 s).
 const PULL_EXPIRES_MS = 5_000;
 const ORDERED_PULL_EXPIRES_MS = 2_000;
 /**
- * Idle heartbeats: the client's default, half the expiry (of the pull it goes with: a heartbeat
- * longer than an ordered pull's 2 s expiry breaks the ordered consumer's reset). Tried at 1 s (#26): a lost pull was
- * noticed after 2 s, but then mid-election, when the client's own consumer info fails and it backs
- * off up to the expiry before pulling again: the stream leader's SIGKILL paused handling 8.8 s on
- * average over 10 faults, against 4.7 s with the default (docs/reliability.md).
+ * Idle heartbeats: the client's default, half the expiry (a heartbeat longer than an ordered pull's 2 s expiry breaks
+ * the ordered consumer's reset). Tried at 1 s (#26): a lost pull was noticed after 2 s, but then mid-election, when the
+ * client's own consumer info fails and it backs off up to the expiry before pulling again: the stream leader's SIGKILL
+ * paused handling 8.8 s on average over 10 faults, against 4.7 s with the default (docs/reliability.md).
  */
 const IDLE_HEARTBEAT_SHARE = 0.5;
 /**
@@ -55,6 +54,7 @@ export class MessagePuller {
   private lost: 'no' | 'missed' | 'reported' = 'no';
   private readonly revival = new PullRevival();
   private unwatch?: () => void;
+  private readonly elections?: ElectionFollower;
   /** Messages received so far (minus `held()`: what the handlers finished). */
   private received = 0;
   private readonly window?: PrefetchWindow;
@@ -84,15 +84,23 @@ export class MessagePuller {
       this.deliver = (msg) => {
         this.received++;
         if (this.lost !== 'no') this.flowing();
+        this.elections?.arrived();
         onMessage(msg);
       };
     } else {
       this.firstPull = target.maxMessages;
       this.deliver = (msg) => {
         if (this.lost !== 'no') this.flowing();
+        this.elections?.arrived();
         onMessage(msg);
       };
     }
+    if (target.elections && !target.ordered)
+      this.elections = new ElectionFollower(target.elections, {
+        live: () => !this.closing && !this.healing && this.messages !== undefined,
+        holdsBack: () => this.holdsBack(),
+        repull: () => this.replace(this.messages!, 'a new leader was elected and no message or pull came since'),
+      });
   }
 
   /** Messages arrive again after a loss: the consumer has a leader (no check may come to say so). */
@@ -113,6 +121,7 @@ export class MessagePuller {
       this.revival.status('heartbeats_missed');
       this.followUp(this.messages);
     });
+    this.elections?.start();
   }
 
   /** The window holds a pull back while received messages wait: no pull, and no heartbeat, is due. */
@@ -149,6 +158,7 @@ export class MessagePuller {
   async close(): Promise<void> {
     this.closing = true;
     this.unwatch?.();
+    this.elections?.stop();
     const messages = this.messages;
     this.messages = undefined;
     this.deferred = this.deferredOn = this.deferredSend = undefined;
@@ -235,6 +245,7 @@ export class MessagePuller {
   private async watch(messages: ConsumerMessages): Promise<void> {
     for await (const status of messages.status()) {
       this.revival.status(status.type);
+      this.elections?.status(status.type);
       if (!ROUTINE_STATUSES.has(status.type)) this.logger.debug?.(`Consumer ${this.target.key}: ${status.type}`);
       if (this.target.ordered) {
         // Reported before the client recreates the consumer (a request to the server): its first
@@ -304,13 +315,15 @@ export class MessagePuller {
     if (this.target.ordered || !this.revival.stuck()) return;
     await new Promise((r) => setTimeout(r, REVIVE_GRACE_MS));
     if (this.closing || this.healing || this.messages !== stuck || this.holdsBack() || !this.revival.stuck()) return;
-    this.logger.debug?.(`Consumer ${this.target.key}: no pull since the heartbeats went missing, though it has a leader; pulling again`);
+    await this.replace(stuck, 'no pull since the heartbeats went missing, though it has a leader');
+  }
+
+  /** A new `consume()` first: should it fail, the stuck one is still there and recovers by itself. Nothing is settled here. */
+  private async replace(stuck: ConsumerMessages, why: string): Promise<boolean> {
+    this.logger.debug?.(`Consumer ${this.target.key}: ${why}; pulling again`);
     this.revival.reset();
-    // The new consume() first: should it fail, the stuck one is still there and recovers by itself.
-    await this.consume(false).then(
-      () => stuck.stop(),
-      (err: unknown) => this.logger.debug?.(`Consumer ${this.target.key}: could not pull again: ${describeError(err)}`),
-    );
+    const failed = (err: unknown) => (this.logger.debug?.(`Consumer ${this.target.key}: could not pull again: ${describeError(err)}`), false);
+    return this.consume(false).then(() => (stuck.stop(), true), failed);
   }
 
   /** A deleted consumer's pull never resumes by itself: put the consumer back and pull again. */
@@ -318,8 +331,7 @@ export class MessagePuller {
     if (this.healing || this.closing || this.messages !== dead) return;
     this.healing = true;
     const key = this.target.key;
-    this.logger.warn?.(`Consumer ${key} disappeared from the server; putting it back`);
-    dead.stop();
+    (this.logger.warn?.(`Consumer ${key} disappeared from the server; putting it back`), dead.stop());
     for (let failures = 1; !this.closing; failures++) {
       try {
         await this.consume(true);

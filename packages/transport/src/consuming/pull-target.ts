@@ -1,5 +1,6 @@
 import type { Consumer, PushConsumer } from '@nats-io/jetstream';
 import type { LeaderGuard } from '../connection/leader-guard.js';
+import type { ConsumerElections } from './leader-watch.js';
 
 /** What a puller pulls from: a handler's consumer, or the dead-letter advisory consumer. */
 export interface PullTarget {
@@ -33,4 +34,6 @@ export interface PullTarget {
   pinned?(id: string | undefined): void;
   /** Told what each check of the consumer found; moves the connection off a server that lost the leader. */
   readonly leaderGuard?: LeaderGuard;
+  /** The consumer's leader elections: a pull left at the old leader is sent again at once (`leader-watch.ts`). Pull consumers only. */
+  readonly elections?: ConsumerElections;
 }

@@ -1,7 +1,9 @@
 import type { Consumer, PushConsumer } from '@nats-io/jetstream';
 import type { HandlerBinding } from '../bindings/handler-binding.js';
 import type { LeaderGuard } from '../connection/leader-guard.js';
+import { modeOf } from '../delivery/modes.js';
 import { pullPriority } from '../priority/priority-binding.js';
+import { consumerElections, type LeaderWatch } from './leader-watch.js';
 import type { PullTarget } from './message-puller.js';
 
 /** What a `ConsumerRunner` tells its puller about itself. */
@@ -19,7 +21,11 @@ export interface RunnerPullState {
 /** The puller's view of one runner's consumer: where it is, how much to prefetch, its priority group. */
 export function runnerPullTarget(
   binding: HandlerBinding,
-  host: { consumerFor(binding: HandlerBinding, recreate: boolean, resumeFrom?: number): Promise<Consumer | PushConsumer>; readonly leaderGuard?: LeaderGuard },
+  host: {
+    consumerFor(binding: HandlerBinding, recreate: boolean, resumeFrom?: number): Promise<Consumer | PushConsumer>;
+    readonly leaderGuard?: LeaderGuard;
+    readonly leaderWatch?: LeaderWatch;
+  },
   state: RunnerPullState,
 ): PullTarget {
   return {
@@ -32,5 +38,8 @@ export function runnerPullTarget(
     priority: pullPriority(binding),
     pinned: state.pinned,
     leaderGuard: host.leaderGuard,
+    // A queue group's push consumer has no pull to lose.
+    elections:
+      host.leaderWatch && modeOf(binding).delivery !== 'queue-group' ? consumerElections(host.leaderWatch, binding.stream, binding.durable) : undefined,
   };
 }

@@ -119,9 +119,11 @@ export class JetStreamMetrics implements JetStreamInstrumentation {
         'stream',
         'connection',
       ]),
-      recoveries: this.counter(METRIC_NAMES.recoveries, 'Consumers recovered after a fault, by cause: pull_reissued, consumer_recreated, connection_moved.', [
-        'cause',
-      ]),
+      recoveries: this.counter(
+        METRIC_NAMES.recoveries,
+        'Consumers recovered after a fault, by cause: pull_reissued, leader_elected, consumer_recreated, connection_moved.',
+        ['cause'],
+      ),
     };
     this.consume = {
       received: (h, ctx) => this.received(h, ctx),

@@ -24,14 +24,21 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type { LeftBehindScan } from '../provisioning/left-behind-consumers.js';
 import type { NamedHandlersHealth } from '../health/health-source.js';
 import { startConsuming, type Consuming } from './runner-wiring.js';
+import type { RecoveryEvent } from '../connection/leader-guard.js';
+import { LeaderWatch } from '../consuming/leader-watch.js';
 
 /** What `startConsuming` takes besides the connection's own parts (the server's, the same for every connection). */
-export type GroupConsumingParts = Omit<Parameters<typeof startConsuming>[2], 'js' | 'jsm' | 'options' | 'provisioner' | 'leaderGuard' | 'termReasonSupported'>;
+export type GroupConsumingParts = Omit<
+  Parameters<typeof startConsuming>[2],
+  'js' | 'jsm' | 'options' | 'provisioner' | 'leaderGuard' | 'leaderWatch' | 'termReasonSupported'
+>;
 
 /** What a connection's handlers need to start: the server's parts, and how its durables are named. */
 export interface GroupStartParts {
   readonly instanceId: string;
   readonly consuming: GroupConsumingParts;
+  /** A consumer's pulling recovered after an election (the server's `recovery` event). */
+  readonly recovered?: (event: RecoveryEvent) => void;
 }
 
 /** The app's options as one connection sees them: its declared streams only, its JetStream domain. */
@@ -144,7 +151,8 @@ class ConnectionGroup {
     this.jsm = jsm;
     this.nc = nc;
     const termReasonSupported = versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER);
-    await startConsuming(this.consuming, bindings, { ...parts.consuming, js, jsm, options: this.options, provisioner, termReasonSupported });
+    const leaderWatch = new LeaderWatch(nc, parts.recovered ?? (() => undefined));
+    await startConsuming(this.consuming, bindings, { ...parts.consuming, js, jsm, options: this.options, provisioner, termReasonSupported, leaderWatch });
   }
 
   /** Stops its runners (letting running handlers finish up to `timeoutMs`), its dead-letter safety net and its idempotency pruning. */

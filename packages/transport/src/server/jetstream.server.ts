@@ -31,6 +31,7 @@ import { checkBeforeStart, deadLetterSubjectsOf, LeftBehindCache, mergeScans, pl
 import { provisionBindings } from './provision-bindings.js';
 import { ShutdownReport } from './shutdown-report.js';
 import { startLeaderGuard, type LeaderGuard, type RecoveryEvent } from '../connection/leader-guard.js';
+import { LeaderWatch } from '../consuming/leader-watch.js';
 import { JetStreamHealth } from '../health/jetstream-health.js';
 import { JetStreamConsumers } from '../consumer-control/jetstream-consumers.js';
 import type { HealthSource } from '../health/health-source.js';
@@ -268,7 +269,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     checkBeforeStart(this.#plainPatterns, this.#app, this.#pending.length, this.#options, this.logger);
     const { nc, jsm, serverVersion } = await openConnection(this.#options.connection, 'JetStreamServer', this.#options.domain);
     this.#nc = nc;
-    this.#leaderGuard = startLeaderGuard(nc, this.logger, (e) => this.#listeners.emit('recovery', e));
+    const recovered = (e: RecoveryEvent) => this.#listeners.emit('recovery', e);
+    this.#leaderGuard = startLeaderGuard(nc, this.logger, recovered);
     this.#jsm = jsm;
     this._status$.next('connected');
     const events = this.#listeners as EventListeners<ConnectionEvents>;
@@ -295,12 +297,13 @@ export class JetStreamServer extends Server<JetStreamServerEvents, JetStreamStat
     try {
       await startConsuming(consuming, bindings, {
         ...{ ...shared, js: this.#js, jsm, options: this.#options, provisioner: this.#provisioner, leaderGuard: this.#leaderGuard },
+        leaderWatch: new LeaderWatch(nc, recovered),
         termReasonSupported: versionAtLeast(serverVersion, TERM_REASON_MIN_SERVER),
       });
     } finally {
       ({ advisories: this.#advisories, stopIdempotency: this.#stopIdempotency, wiring: this.#wiring } = consuming);
     }
-    await this.#groups.start({ instanceId: this.#instanceId, consuming: shared }, this.logger);
+    await this.#groups.start({ instanceId: this.#instanceId, consuming: shared, recovered }, this.logger);
     const on = <K extends keyof InstrumentationEvents>(event: K, listener: (payload: InstrumentationEvents[K]) => void) =>
       listeners.add(event, listener as JetStreamServerEvents[K]);
     const serviceName = this.#options.serviceName ?? DEFAULTS.serviceName;

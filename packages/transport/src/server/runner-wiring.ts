@@ -13,6 +13,7 @@ import { startIdempotency } from '../idempotency/idempotency-runtime.js';
 import { startDeadLettering } from './dead-letter-setup.js';
 import type { ConsumeObserver } from '../observability/instrumentation.interface.js';
 import type { LeaderGuard } from '../connection/leader-guard.js';
+import type { LeaderWatch } from '../consuming/leader-watch.js';
 import type { Provisioner } from '../provisioning/provisioner.js';
 import { settleReporter } from './settle-reports.js';
 
@@ -30,6 +31,7 @@ export interface RunnerWiringParts {
   js: JetStreamClient;
   provisioner: Provisioner;
   leaderGuard?: LeaderGuard;
+  leaderWatch?: LeaderWatch;
 }
 
 /** The wiring of every runner of a server (its attempt pipeline's, and where its consumer is). */
@@ -45,6 +47,7 @@ export function runnerWiring(p: RunnerWiringParts): RunnerHost {
     consumeObserver: p.consumeObserver,
     processingHooks: p.processingHooks,
     leaderGuard: p.leaderGuard,
+    leaderWatch: p.leaderWatch,
     consumerFor: async (binding, recreate, resumeFrom) => {
       if (recreate) await provisioner.recreateConsumer(binding, resumeFrom);
       return modeOf(binding).delivery === 'queue-group'

@@ -1,0 +1,194 @@
+import type { ConsumerNotification } from '@nats-io/jetstream';
+import { waitFor } from '@nest-jetstream/testing';
+import type { RecoveryEvent } from '../connection/leader-guard.js';
+import { FakeConsumer } from '../__fixtures__/fake-consumer.js';
+import { fakeJsMsg } from '../__fixtures__/fake-js-msg.js';
+import { CapturedLog } from '../__fixtures__/harness.js';
+import { ElectionFollower, LeaderWatch, consumerElections, leaderElectedSubject, type ConsumerElections } from './leader-watch.js';
+import { MessagePuller } from './message-puller.js';
+
+type Callback = (err: Error | null, msg: unknown) => void;
+
+/** A connection whose subscriptions the test calls back itself. */
+class FakeAdvisories {
+  readonly subs = new Map<string, Callback>();
+  subscribed: string[] = [];
+  unsubscribed: string[] = [];
+  subscribe(subject: string, opts: { callback: Callback }) {
+    this.subscribed.push(subject);
+    this.subs.set(subject, opts.callback);
+    return { unsubscribe: () => (this.unsubscribed.push(subject), this.subs.delete(subject)) };
+  }
+  /** The server announces a new leader of `stream`/`durable`. */
+  elect(stream: string, durable: string): void {
+    this.subs.get(leaderElectedSubject(stream, durable))?.(null, {});
+  }
+}
+
+const GRACE = 5;
+
+describe('LeaderWatch (one subscription per consumer and connection)', () => {
+  it('shares one subscription among the pullers of a consumer, calls each on an election, and drops it when the last leaves', () => {
+    const nc = new FakeAdvisories();
+    const watch = new LeaderWatch(nc, () => undefined);
+    const calls: string[] = [];
+    const a = watch.watch('ORDERS', 'orders', () => calls.push('a'));
+    const b = watch.watch('ORDERS', 'orders', () => calls.push('b'));
+    const c = watch.watch('ORDERS', 'billing', () => calls.push('c'));
+    expect(nc.subscribed).toEqual(['$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.ORDERS.orders', '$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.ORDERS.billing']);
+    nc.elect('ORDERS', 'orders');
+    expect(calls).toEqual(['a', 'b']);
+    a();
+    expect(nc.unsubscribed).toEqual([]);
+    b();
+    c();
+    expect(nc.unsubscribed).toEqual(['$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.ORDERS.orders', '$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.ORDERS.billing']);
+    expect(watch.size).toBe(0);
+  });
+
+  it('ignores a subscription error (permissions that deny the advisory) and counts re-pulls with the cause leader_elected', () => {
+    const nc = new FakeAdvisories();
+    const events: RecoveryEvent[] = [];
+    const watch = new LeaderWatch(nc, (e) => events.push(e));
+    const calls: number[] = [];
+    const elections = consumerElections(watch, 'ORDERS', 'orders');
+    elections.watch(() => calls.push(1));
+    nc.subs.get(leaderElectedSubject('ORDERS', 'orders'))?.(new Error('Permissions Violation'), undefined);
+    expect(calls).toEqual([]);
+    elections.repulled();
+    expect(events).toEqual([{ cause: 'leader_elected', consumer: 'ORDERS/orders' }]);
+  });
+});
+
+/** A follower whose hooks the test sets; `fire()` is the advisory. */
+function follower(init: { live?: boolean; holdsBack?: boolean; repulls?: boolean } = {}) {
+  const state = { live: true, holdsBack: false, repulls: true, ...init, pulls: 0, counted: 0 };
+  let fire = () => undefined as void;
+  const elections: ConsumerElections = {
+    watch: (listener) => ((fire = listener), () => (fire = () => undefined)),
+    repulled: () => state.counted++,
+  };
+  const f = new ElectionFollower(
+    elections,
+    {
+      live: () => state.live,
+      holdsBack: () => state.holdsBack,
+      repull: () => (state.pulls++, Promise.resolve(state.repulls)),
+    },
+    GRACE,
+  );
+  f.start();
+  return { f, state, fire: () => fire() };
+}
+
+const quiet = () => new Promise((r) => setTimeout(r, GRACE * 10));
+
+describe('ElectionFollower (decides whether a pull was left at the old leader)', () => {
+  it('pulls again and counts it when, after an election, no message came and the client sent no pull', async () => {
+    const { state, fire, f } = follower();
+    fire();
+    await waitFor('the re-pull', () => state.pulls === 1);
+    expect(state.counted).toBe(1);
+    await quiet();
+    expect(state.pulls).toBe(1);
+    f.stop();
+  });
+
+  it('does nothing when a message arrived or the client pulled by itself within the grace', async () => {
+    const a = follower();
+    a.fire();
+    a.f.arrived();
+    const b = follower();
+    b.fire();
+    b.f.status('heartbeat');
+    b.f.status('next');
+    await quiet();
+    expect([a.state.pulls, b.state.pulls]).toEqual([0, 0]);
+  });
+
+  it('does nothing for a puller that is closing or healing, and counts no recovery when the re-pull failed', async () => {
+    const closing = follower({ live: false });
+    closing.fire();
+    const failing = follower({ repulls: false });
+    failing.fire();
+    await waitFor('the failed re-pull', () => failing.state.pulls === 1);
+    await quiet();
+    expect([closing.state.pulls, failing.state.counted]).toEqual([0, 0]);
+  });
+
+  it('waits while the prefetch window holds a pull back, and pulls once it no longer does (unless a pull went out meanwhile)', async () => {
+    const held = follower({ holdsBack: true });
+    held.fire();
+    await quiet();
+    expect(held.state.pulls).toBe(0);
+    held.state.holdsBack = false;
+    await waitFor('the re-pull once nothing is held back', () => held.state.pulls === 1);
+    const resumed = follower({ holdsBack: true });
+    resumed.fire();
+    await quiet();
+    resumed.f.status('next');
+    resumed.state.holdsBack = false;
+    await quiet();
+    expect(resumed.state.pulls).toBe(0);
+  });
+
+  it('stops watching on stop(): a later election does nothing', async () => {
+    const { state, fire, f } = follower();
+    f.stop();
+    fire();
+    await quiet();
+    expect(state.pulls).toBe(0);
+  });
+});
+
+describe('MessagePuller after an election of its consumer (fake consumer, no server)', () => {
+  function setup() {
+    const nc = new FakeAdvisories();
+    const events: RecoveryEvent[] = [];
+    const watch = new LeaderWatch(nc, (e) => events.push(e));
+    const consumer = new FakeConsumer();
+    const puller = new MessagePuller(
+      { key: 'ORDERS/orders', maxMessages: 2, elections: consumerElections(watch, 'ORDERS', 'orders'), consumer: () => Promise.resolve(consumer) },
+      new CapturedLog(),
+      () => undefined,
+    );
+    return { nc, events, consumer, puller, watch };
+  }
+
+  it('starts a new consume() and stops the stuck one when the consumer has a new leader and its pull went quiet', async () => {
+    const { nc, events, consumer, puller, watch } = setup();
+    await puller.start();
+    const stuck = consumer.messages;
+    nc.elect('ORDERS', 'orders');
+    await waitFor('a new consume()', () => consumer.consumes.length === 2);
+    await waitFor('the stuck one stopped', () => stuck.isStopped);
+    expect(consumer.messages.isStopped).toBe(false);
+    expect(events).toEqual([{ cause: 'leader_elected', consumer: 'ORDERS/orders' }]);
+    await puller.close();
+    expect(watch.size).toBe(0);
+  });
+
+  it('leaves a pull that delivers after the election alone', async () => {
+    const { nc, events, consumer, puller } = setup();
+    await puller.start();
+    nc.elect('ORDERS', 'orders');
+    consumer.messages.deliver(fakeJsMsg());
+    consumer.messages.notify({ type: 'next', options: { batch: 1 } } as ConsumerNotification);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(consumer.consumes).toHaveLength(1);
+    expect(events).toEqual([]);
+    await puller.close();
+  });
+
+  it('does not watch elections for an ordered consumer (the client recreates it)', async () => {
+    const { consumer, watch } = setup();
+    const ordered = new MessagePuller(
+      { key: 'ORDERS/o', maxMessages: 2, ordered: true, elections: consumerElections(watch, 'ORDERS', 'o'), consumer: () => Promise.resolve(consumer) },
+      new CapturedLog(),
+      () => undefined,
+    );
+    await ordered.start();
+    expect(watch.size).toBe(0);
+    await ordered.close();
+  });
+});
