@@ -331,7 +331,8 @@ export class MessagePuller {
     if (this.healing || this.closing || this.messages !== dead) return;
     this.healing = true;
     const key = this.target.key;
-    (this.logger.warn?.(`Consumer ${key} disappeared from the server; putting it back`), dead.stop());
+    this.logger.warn?.(`Consumer ${key} disappeared from the server; putting it back`);
+    dead.stop();
     for (let failures = 1; !this.closing; failures++) {
       try {
         await this.consume(true);
