@@ -32,7 +32,7 @@ export interface ChildResult {
 
 const MB = 2 ** 20;
 
-async function settled(): Promise<Pick<ChildResult, 'rssMb' | 'heapMb' | 'heapTotalMb' | 'externalMb'>> {
+async function settled(): Promise<Pick<ChildResult, 'rssMb' | 'heapMb' | 'heapTotalMb' | 'externalMb' | 'spaces'>> {
   const gc = (globalThis as { gc?: () => void }).gc;
   for (let i = 0; i < 2; i++) {
     gc?.();
@@ -53,7 +53,7 @@ function countGcs(): () => { minor: number; major: number } {
   const counts = { minor: 0, major: 0 };
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      const kind = (entry.detail as { kind?: number } | undefined)?.kind;
+      const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
       if (kind === constants.NODE_PERFORMANCE_GC_MINOR) counts.minor++;
       else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) counts.major++;
     }

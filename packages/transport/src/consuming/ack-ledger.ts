@@ -122,4 +122,4 @@ export class AckLedger {
  * The most acks gathered before they are sent: one socket write for this many acks (the client
  * writes what a synchronous run queued at once), and no more received messages held for them.
  */
-export const ACK_BATCH_MAX = 64;
+export const ACK_BATCH_MAX = 128;
