@@ -24,6 +24,8 @@ export interface ChildResult {
   /** While draining: the highest RSS sampled every 50 ms. */
   peakRssMb?: number;
   rate?: number;
+  /** While draining: this process's CPU time per message (µs). */
+  cpuUs?: number;
   /** While draining: scavenges (minor) and mark-compacts (major, incremental marking counted in them). */
   gc?: { minor: number; major: number };
   /** V8's heap spaces after the GCs: MB committed (held) and used. */
@@ -74,22 +76,29 @@ async function peakWhile(done: Promise<unknown>): Promise<number> {
   return Math.max(peak, process.memoryUsage.rss()) / MB;
 }
 
-function counted(messages: number): { done: Promise<void>; tick: () => void; rate: () => number } {
+function counted(messages: number): { done: Promise<void>; tick: () => void; rate: () => number; cpuUs: () => number } {
   let n = 0;
   let first = 0;
   let last = 0;
+  let cpuAtFirst = process.cpuUsage();
+  let cpu = { user: 0, system: 0 };
   let resolve: () => void = () => undefined;
   const done = new Promise<void>((r) => (resolve = r));
   return {
     done,
     tick: () => {
-      if (n === 0) first = performance.now();
+      if (n === 0) {
+        first = performance.now();
+        cpuAtFirst = process.cpuUsage();
+      }
       if (++n === messages) {
         last = performance.now();
+        cpu = process.cpuUsage(cpuAtFirst);
         resolve();
       }
     },
     rate: () => (messages / (last - first)) * 1000,
+    cpuUs: () => (cpu.user + cpu.system) / messages,
   };
 }
 
@@ -138,7 +147,7 @@ async function main(task: ChildTask): Promise<ChildResult> {
       const gc = gcs();
       const memory = await settled();
       await app.close();
-      return { peakRssMb, rate: count.rate(), gc, ...memory };
+      return { peakRssMb, rate: count.rate(), cpuUs: count.cpuUs(), gc, ...memory };
     }
     case 'raw-drain': {
       const { AckPolicy, jetstream, jetstreamManager } = await import('@nats-io/jetstream');
@@ -164,7 +173,7 @@ async function main(task: ChildTask): Promise<ChildResult> {
       await messages.close();
       await jsm.consumers.delete(stream, 'scale_raw');
       await nc.close();
-      return { peakRssMb, rate: count.rate(), gc, ...memory };
+      return { peakRssMb, rate: count.rate(), cpuUs: count.cpuUs(), gc, ...memory };
     }
   }
 }
