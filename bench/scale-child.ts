@@ -3,6 +3,8 @@
 // Prints one JSON line with what it measured.
 // Everything is imported where a task needs it: the baseline's process loads Nest and nothing of ours.
 import 'reflect-metadata';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 
 export type ChildTask =
   | { kind: 'boot'; url: string; handlers: number; streams: number }
@@ -22,18 +24,47 @@ export interface ChildResult {
   /** While draining: the highest RSS sampled every 50 ms. */
   peakRssMb?: number;
   rate?: number;
+  /** While draining: this process's CPU time per message (µs). */
+  cpuUs?: number;
+  /** While draining: scavenges (minor) and mark-compacts (major, incremental marking counted in them). */
+  gc?: { minor: number; major: number };
+  /** V8's heap spaces after the GCs: MB committed (held) and used. */
+  spaces?: Record<string, { committedMb: number; usedMb: number }>;
 }
 
 const MB = 2 ** 20;
 
-async function settled(): Promise<Pick<ChildResult, 'rssMb' | 'heapMb' | 'heapTotalMb' | 'externalMb'>> {
+async function settled(): Promise<Pick<ChildResult, 'rssMb' | 'heapMb' | 'heapTotalMb' | 'externalMb' | 'spaces'>> {
   const gc = (globalThis as { gc?: () => void }).gc;
   for (let i = 0; i < 2; i++) {
     gc?.();
     await new Promise((r) => setTimeout(r, 100));
   }
   const m = process.memoryUsage();
-  return { rssMb: m.rss / MB, heapMb: m.heapUsed / MB, heapTotalMb: m.heapTotal / MB, externalMb: m.external / MB };
+  return { rssMb: m.rss / MB, heapMb: m.heapUsed / MB, heapTotalMb: m.heapTotal / MB, externalMb: m.external / MB, spaces: heapSpaces() };
+}
+
+function heapSpaces(): ChildResult['spaces'] {
+  const spaces: NonNullable<ChildResult['spaces']> = {};
+  for (const s of getHeapSpaceStatistics()) spaces[s.space_name] = { committedMb: s.physical_space_size / MB, usedMb: s.space_used_size / MB };
+  return spaces;
+}
+
+/** Counts the GCs until the returned function is called. */
+function countGcs(): () => { minor: number; major: number } {
+  const counts = { minor: 0, major: 0 };
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) counts.minor++;
+      else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) counts.major++;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return () => {
+    observer.disconnect();
+    return counts;
+  };
 }
 
 /** Samples RSS until `done` resolves; the peak. */
@@ -45,22 +76,29 @@ async function peakWhile(done: Promise<unknown>): Promise<number> {
   return Math.max(peak, process.memoryUsage.rss()) / MB;
 }
 
-function counted(messages: number): { done: Promise<void>; tick: () => void; rate: () => number } {
+function counted(messages: number): { done: Promise<void>; tick: () => void; rate: () => number; cpuUs: () => number } {
   let n = 0;
   let first = 0;
   let last = 0;
+  let cpuAtFirst = process.cpuUsage();
+  let cpu = { user: 0, system: 0 };
   let resolve: () => void = () => undefined;
   const done = new Promise<void>((r) => (resolve = r));
   return {
     done,
     tick: () => {
-      if (n === 0) first = performance.now();
+      if (n === 0) {
+        first = performance.now();
+        cpuAtFirst = process.cpuUsage();
+      }
       if (++n === messages) {
         last = performance.now();
+        cpu = process.cpuUsage(cpuAtFirst);
         resolve();
       }
     },
     rate: () => (messages / (last - first)) * 1000,
+    cpuUs: () => (cpu.user + cpu.system) / messages,
   };
 }
 
@@ -104,10 +142,12 @@ async function main(task: ChildTask): Promise<ChildResult> {
       work.handlerMs = 0;
       work.seen = count.tick;
       const app = await startOurs(task.url, workModule(100));
+      const gcs = countGcs();
       const peakRssMb = await peakWhile(count.done);
+      const gc = gcs();
       const memory = await settled();
       await app.close();
-      return { peakRssMb, rate: count.rate(), ...memory };
+      return { peakRssMb, rate: count.rate(), cpuUs: count.cpuUs(), gc, ...memory };
     }
     case 'raw-drain': {
       const { AckPolicy, jetstream, jetstreamManager } = await import('@nats-io/jetstream');
@@ -126,12 +166,14 @@ async function main(task: ChildTask): Promise<ChildResult> {
           count.tick();
         },
       });
+      const gcs = countGcs();
       const peakRssMb = await peakWhile(count.done);
+      const gc = gcs();
       const memory = await settled();
       await messages.close();
       await jsm.consumers.delete(stream, 'scale_raw');
       await nc.close();
-      return { peakRssMb, rate: count.rate(), ...memory };
+      return { peakRssMb, rate: count.rate(), cpuUs: count.cpuUs(), gc, ...memory };
     }
   }
 }

@@ -46,16 +46,22 @@ function compileChild(): string {
   return join(CHILD_DIR, 'scale-child.js');
 }
 
+/** `SCALE_CHILD_FLAGS`: more Node flags for every child (e.g. `--trace-gc`, `--heap-prof`), space-separated; what they print goes to stderr. */
+const CHILD_FLAGS = (process.env.SCALE_CHILD_FLAGS ?? '').split(' ').filter(Boolean);
+
 /** Runs `task` in a fresh Node process (GC exposed, no TypeScript hook) and returns what it printed. */
 export function inChild(task: ChildTask): Promise<ChildResult> {
   const script = compileChild();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', script, JSON.stringify(task)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--expose-gc', ...CHILD_FLAGS, script, JSON.stringify(task)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
     child.on('exit', (code) => {
-      const last = out.trim().split('\n').pop() ?? '';
+      const lines = out.trim().split('\n');
+      const last = lines.pop() ?? '';
+      // What a flag made the child print (--trace-gc): shown, not parsed.
+      if (CHILD_FLAGS.length && lines.length) process.stderr.write(`${lines.join('\n')}\n`);
       if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last) as ChildResult);
       else reject(new Error(`bench child ${task.kind} exited with ${code}: ${out}`));
     });

@@ -21,6 +21,8 @@ import { APPEND, fixed, inChild, load, percentile, QUICK, table, until, wanted }
 
 const REPEATS = QUICK ? 3 : 5;
 const median = (values: number[]) => percentile(values, 50);
+/** What V8 holds for its young generation (both semi-spaces): it grows with what survives its scavenges. */
+const young = (r: ChildResult) => fixed(r.spaces?.new_space?.committedMb ?? NaN, 1);
 import { publishCurve } from './scale-publish.js';
 
 async function bootCurve(url: string, jsm: JetStreamManager): Promise<string> {
@@ -95,6 +97,7 @@ async function rssCurve(url: string, nc: NatsConnection, jsm: JetStreamManager):
   const stream = 'SCALE_RSS';
   await jsm.streams.add({ name: stream, subjects: [workSubject] });
   const rows: (string | number)[][] = [];
+  let youngNote = '';
   try {
     // RSS of an idle process varies by several MB from one start to the next: the median of REPEATS, interleaved.
     const baselines: ChildResult[] = [];
@@ -104,6 +107,8 @@ async function rssCurve(url: string, nc: NatsConnection, jsm: JetStreamManager):
       empties.push(await inChild({ kind: 'ours-empty', url }));
     }
     const baseline = { rssMb: median(baselines.map((r) => r.rssMb)), heapMb: median(baselines.map((r) => r.heapMb)) };
+    const youngOf = (rs: ChildResult[]) => fixed(median(rs.map((r) => r.spaces?.new_space?.committedMb ?? NaN)), 1);
+    youngNote = `Young generation (V8's new space, both semi-spaces) idle: ${youngOf(baselines)} MB for the baseline, ${youngOf(empties)} MB for ours with no handlers (medians).`;
     const empty = { rssMb: median(empties.map((r) => r.rssMb)), heapMb: median(empties.map((r) => r.heapMb)) };
     const spread = (rs: ChildResult[]) => `${fixed(Math.min(...rs.map((r) => r.rssMb)), 1)} to ${fixed(Math.max(...rs.map((r) => r.rssMb)), 1)}`;
     rows.push([
@@ -129,7 +134,7 @@ async function rssCurve(url: string, nc: NatsConnection, jsm: JetStreamManager):
       const ours = await inChild({ kind: 'ours-drain', url, messages: backlog });
       await jsm.consumers.delete(stream, 'scale_work');
       rows.push([
-        `ours, one handler draining ${backlog} × 1 KiB (V8 heap held ${fixed(ours.heapTotalMb ?? NaN, 1)} MB, external ${fixed(ours.externalMb ?? NaN, 1)} MB)`,
+        `ours, one handler draining ${backlog} × 1 KiB (V8 heap held ${fixed(ours.heapTotalMb ?? NaN, 1)} MB, of it young generation ${young(ours)} MB; external ${fixed(ours.externalMb ?? NaN, 1)} MB)`,
         fixed(ours.peakRssMb ?? NaN, 1),
         fixed(ours.rssMb, 1),
         fixed(ours.heapMb, 1),
@@ -139,7 +144,7 @@ async function rssCurve(url: string, nc: NatsConnection, jsm: JetStreamManager):
       ]);
       const raw = await inChild({ kind: 'raw-drain', url, messages: backlog });
       rows.push([
-        `raw @nats-io/jetstream (no Nest), consume callback, draining ${backlog} (V8 heap held ${fixed(raw.heapTotalMb ?? NaN, 1)} MB)`,
+        `raw @nats-io/jetstream (no Nest), consume callback, draining ${backlog} (V8 heap held ${fixed(raw.heapTotalMb ?? NaN, 1)} MB, of it young generation ${young(raw)} MB)`,
         fixed(raw.peakRssMb ?? NaN, 1),
         fixed(raw.rssMb, 1),
         fixed(raw.heapMb, 1),
@@ -157,7 +162,7 @@ async function rssCurve(url: string, nc: NatsConnection, jsm: JetStreamManager):
     'RSS: an empty Nest microservice beside ours (each in a fresh process)',
     ['process', 'peak RSS MB while draining', 'RSS MB idle (after 2 GCs)', 'heap MB', 'drain msgs/s', 'peak above baseline MB', 'idle above baseline MB'],
     rows,
-    ['Peak RSS is sampled every 50 ms while the backlog drains (concurrency 100, default prefetch); idle figures after two forced GCs.'],
+    ['Peak RSS is sampled every 50 ms while the backlog drains (concurrency 100, default prefetch); idle figures after two forced GCs.', youngNote],
   );
 }
 

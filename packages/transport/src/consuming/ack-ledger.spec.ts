@@ -1,6 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { fakeJsMsg, type FakeJsMsg } from '../__fixtures__/fake-js-msg.js';
-import { AckLedger } from './ack-ledger.js';
+import { ACK_BATCH_MAX, AckLedger } from './ack-ledger.js';
 
 /** A message whose ack and working() throw, as nats.js does once the connection is closed. */
 function closedConnectionMsg(streamSequence: number): FakeJsMsg {
@@ -22,6 +22,22 @@ describe('AckLedger', () => {
     expect(before.settles).toEqual([{ action: 'ack' }]);
     expect(after.settles).toEqual([{ action: 'ack' }]);
     expect(failures).toEqual(['ack 2: Error: CONNECTION_CLOSED']);
+  });
+
+  it('sends acks at the end of the turn, or at once when ACK_BATCH_MAX are gathered (no burst held until then)', async () => {
+    const ledger = new AckLedger(10, () => undefined);
+    const msgs = Array.from({ length: ACK_BATCH_MAX + 1 }, (_, i) => fakeJsMsg({ streamSequence: i + 1 }));
+    for (const msg of msgs.slice(0, ACK_BATCH_MAX - 1)) ledger.ack(msg);
+    expect(msgs.filter((m) => m.settles.length > 0)).toHaveLength(0);
+    ledger.ack(msgs[ACK_BATCH_MAX - 1]);
+    expect(msgs.slice(0, ACK_BATCH_MAX).every((m) => m.settles.length === 1)).toBe(true);
+    ledger.ack(msgs[ACK_BATCH_MAX]);
+    expect(msgs[ACK_BATCH_MAX].settles).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(msgs[ACK_BATCH_MAX].settles).toEqual([{ action: 'ack' }]);
+    // Where a recreated consumer resumes: after the last one acked.
+    expect(ledger.resumePoint([])).toBe(ACK_BATCH_MAX + 2);
+    ledger.stop();
   });
 
   it('reports, not raises, a working() that throws (the sweep runs in a timer)', () => {

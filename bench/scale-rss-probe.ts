@@ -1,0 +1,42 @@
+// One RSS drain, ours or raw, in a child of its own, for finding what the heap holds (#24):
+//   SCALE_CHILD_FLAGS='--trace-gc' node -r ./scripts/register.cjs bench/scale-rss-probe.ts <ours|raw|baseline> [messages]
+// Prints the child's JSON (memory, GC counts, V8 heap spaces). The child's own flags go in SCALE_CHILD_FLAGS.
+import 'reflect-metadata';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { NatsServer } from '@nest-jetstream/testing';
+import { run } from './lib.js';
+import { workSubject } from './scale-apps.js';
+import { inChild, until } from './scale-lib.js';
+
+async function main(): Promise<void> {
+  const which = process.argv[2] === 'raw' ? 'raw-drain' : 'ours-drain';
+  if (process.argv[2] === 'baseline') {
+    console.log(JSON.stringify(await inChild({ kind: 'baseline' })));
+    return;
+  }
+  const messages = Number(process.argv[3] ?? 100_000);
+  const server = await NatsServer.start();
+  const nc = await connect({ servers: server.url });
+  const jsm = await jetstreamManager(nc);
+  try {
+    await jsm.streams.add({ name: 'SCALE_RSS', subjects: [workSubject] });
+    const js = jetstream(nc);
+    const body = new Uint8Array(1024).fill(120);
+    let next = 0;
+    const lane = async () => {
+      while (next < messages) {
+        next++;
+        await js.publish(workSubject, body);
+      }
+    };
+    await Promise.all(Array.from({ length: 256 }, lane));
+    await until(`${messages} stored`, async () => (await jsm.streams.info('SCALE_RSS')).state.messages >= messages);
+    console.log(JSON.stringify(await inChild({ kind: which, url: server.url, messages })));
+  } finally {
+    await nc.close();
+    await server.stop();
+  }
+}
+
+run(main);
