@@ -141,7 +141,8 @@ async function main(task: ChildTask): Promise<ChildResult> {
       const count = counted(task.messages);
       work.handlerMs = 0;
       work.seen = count.tick;
-      const app = await startOurs(task.url, workModule(100));
+      // SCALE_RSS_CONCURRENCY: the draining handler's concurrency (100 by default; 10 is the library's default).
+      const app = await startOurs(task.url, workModule(Number(process.env.SCALE_RSS_CONCURRENCY ?? 100)));
       const gcs = countGcs();
       const peakRssMb = await peakWhile(count.done);
       const gc = gcs();
