@@ -162,7 +162,10 @@ async function rssCurve(url: string, nc: NatsConnection, jsm: JetStreamManager):
     'RSS: an empty Nest microservice beside ours (each in a fresh process)',
     ['process', 'peak RSS MB while draining', 'RSS MB idle (after 2 GCs)', 'heap MB', 'drain msgs/s', 'peak above baseline MB', 'idle above baseline MB'],
     rows,
-    [`Peak RSS is sampled every 50 ms while the backlog drains (concurrency ${process.env.SCALE_RSS_CONCURRENCY ?? 100}, default prefetch); idle figures after two forced GCs.`, youngNote],
+    [
+      `Peak RSS is sampled every 50 ms while the backlog drains (concurrency ${process.env.SCALE_RSS_CONCURRENCY ?? 100}, default prefetch); idle figures after two forced GCs.`,
+      youngNote,
+    ],
   );
 }
 
