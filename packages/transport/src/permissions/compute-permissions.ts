@@ -42,7 +42,7 @@ export interface PermissionsPlan {
   health?: { stream: string; subject: string };
   /** Subjects the service publishes (declared: they cannot be inferred from code). */
   publishes: readonly string[];
-  /** Subscribe to leader-election advisories (metrics on). */
+  /** Subscribe to the streams' leader-election advisories and every consumer's (metrics on); a pulled consumer's own are always allowed. */
   leaderAdvisories: boolean;
   /** The streams that hold this service's `@JetStreamCron` schedules, and their schedule subjects (`_sched.<stream>.cron.<service>.>`). */
   cron?: readonly { stream: string; subjects: string }[];
@@ -97,6 +97,11 @@ export function computePermissions(plan: PermissionsPlan, role: PermissionRole):
     if (plan.advisory) {
       streamRead(plan.advisory.stream);
       consume(plan.advisory.stream, plan.advisory.durable);
+    }
+    // A pulled consumer's elections, always: its puller pulls again after one (consuming/leader-watch.ts).
+    for (const c of plan.consumers) {
+      const facts = modeOf(c);
+      if (facts.delivery === 'pull') sub.add(`$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.${c.stream}.${facts.perInstance ? '*' : c.durable}`);
     }
     if (plan.leaderAdvisories) {
       for (const s of plan.streams) sub.add(`$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.${s}`);

@@ -48,8 +48,11 @@ describe('least-privilege roles against real server permissions', () => {
   let server: NatsServer;
   const perms = {} as Record<PermissionRole, NatsPermissions>;
 
+  // Every error the apps' connections report (a permissions violation of a subscription comes this way).
+  const errors: Error[] = [];
   const boot = async (user: string, options: Partial<JetStreamServerOptions>) => {
     const strategy = new JetStreamServer({ connection: { servers: server.url, user, pass: user }, serviceName: 'perm', streams, health, ...options });
+    strategy.on('error', (e) => errors.push(e));
     const app = await NestFactory.createMicroservice(PermModule, { strategy, logger: false });
     apps.push(app);
     await app.listen();
@@ -89,6 +92,8 @@ describe('least-privilege roles against real server permissions', () => {
     expect(perms.producer.publish.allow.filter((s) => /CONSUMER|\$JS\.ACK/.test(s))).toEqual([]);
     expect(perms.producer.publish.allow).toContain('perm.work');
     expect(perms.producer.subscribe.allow).toEqual(['_INBOX.>']);
+    // Without metrics too: the puller re-pulls after its consumer's election (consuming/leader-watch.ts).
+    expect(perms.consumer.subscribe.allow).toContain('$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.PERM.perm__perm_work');
   });
 
   it('the admin provisions; the consumer runs in verify and off; the producer publishes with msgId and expectations', async () => {
@@ -109,6 +114,8 @@ describe('least-privilege roles against real server permissions', () => {
       const ready = await consumer.health.readiness();
       expect(ready.status).toBe('up');
       expect(ready.checks.find((c) => c.name === 'jetstream.storage')?.details).toMatchObject({ stream: 'PERM_HEALTH', writeMs: expect.any(Number) });
+      // Nothing the consumer did (its subscriptions included) was refused by the server.
+      expect(errors.map((e) => e.message)).toEqual([]);
       await closeApps();
       await boot('consumer', { provisioning: 'off' });
     } finally {
