@@ -147,19 +147,32 @@ describe('MessagePuller after an election of its consumer (fake consumer, no ser
     const events: RecoveryEvent[] = [];
     const watch = new LeaderWatch(nc, (e) => events.push(e));
     const consumer = new FakeConsumer();
+    // The puller's clock: an election right after a consume() is left alone (its pull went to the new leader).
+    const clock = { now: 0 };
+    // While `hold` is set, looking the consumer up waits for it (a consumer info mid-election).
+    const lookUp: { hold?: Promise<void> } = {};
+    const target = {
+      key: 'ORDERS/orders',
+      maxMessages: 2,
+      elections: consumerElections(watch, 'ORDERS', 'orders'),
+      consumer: async () => (await lookUp.hold, consumer),
+    };
     const puller = new MessagePuller(
-      { key: 'ORDERS/orders', maxMessages: 2, elections: consumerElections(watch, 'ORDERS', 'orders'), consumer: () => Promise.resolve(consumer) },
+      target,
       new CapturedLog(),
       () => undefined,
+      () => clock.now,
     );
-    return { nc, events, consumer, puller, watch };
+    /** Some time later, the server elects a new leader of the consumer. */
+    const elect = () => ((clock.now += 10_000), nc.elect('ORDERS', 'orders'));
+    return { nc, events, consumer, puller, watch, elect, lookUp };
   }
 
   it('starts a new consume() and stops the stuck one when the consumer has a new leader and its pull went quiet', async () => {
-    const { nc, events, consumer, puller, watch } = setup();
+    const { events, consumer, puller, watch, elect } = setup();
     await puller.start();
     const stuck = consumer.messages;
-    nc.elect('ORDERS', 'orders');
+    elect();
     await waitFor('a new consume()', () => consumer.consumes.length === 2);
     await waitFor('the stuck one stopped', () => stuck.isStopped);
     expect(consumer.messages.isStopped).toBe(false);
@@ -169,11 +182,52 @@ describe('MessagePuller after an election of its consumer (fake consumer, no ser
   });
 
   it('leaves a pull that delivers after the election alone', async () => {
+    const { events, consumer, puller, elect } = setup();
+    await puller.start();
+    elect();
+    consumer.messages.deliver(fakeJsMsg());
+    consumer.messages.notify({ type: 'next', options: { batch: 1 } } as ConsumerNotification);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(consumer.consumes).toHaveLength(1);
+    expect(events).toEqual([]);
+    await puller.close();
+  });
+
+  it('runs one re-pull at a time: a second election while the first re-pull waits for the consumer leaves one open consume()', async () => {
+    const { events, consumer, puller, elect, lookUp } = setup();
+    await puller.start();
+    let answer!: () => void;
+    lookUp.hold = new Promise<void>((r) => (answer = r));
+    elect();
+    await new Promise((r) => setTimeout(r, 700)); // the first re-pull now waits for the consumer's info
+    elect();
+    await new Promise((r) => setTimeout(r, 700)); // the second election's grace is over
+    answer();
+    await waitFor('the re-pull done', () => consumer.consumes.length === 2 && consumer.consumes[0].messages.isStopped);
+    await new Promise((r) => setTimeout(r, 700));
+    expect(consumer.consumes).toHaveLength(2);
+    expect(consumer.consumes.filter((c) => !c.messages.isStopped && !c.messages.isClosed)).toHaveLength(1);
+    expect(events).toEqual([{ cause: 'leader_elected', consumer: 'ORDERS/orders' }]);
+    await puller.close();
+  });
+
+  it('closes what a re-pull opens when the puller closed meanwhile, and counts no recovery', async () => {
+    const { events, consumer, puller, elect, lookUp } = setup();
+    await puller.start();
+    let answer!: () => void;
+    lookUp.hold = new Promise<void>((r) => (answer = r));
+    elect();
+    await new Promise((r) => setTimeout(r, 700));
+    await puller.close();
+    answer();
+    await waitFor('the late consume() closed', () => consumer.consumes.length === 2 && consumer.consumes[1].messages.isClosed);
+    expect(events).toEqual([]);
+  });
+
+  it('leaves an election right after its own consume() alone (that pull went to the new leader)', async () => {
     const { nc, events, consumer, puller } = setup();
     await puller.start();
     nc.elect('ORDERS', 'orders');
-    consumer.messages.deliver(fakeJsMsg());
-    consumer.messages.notify({ type: 'next', options: { batch: 1 } } as ConsumerNotification);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(consumer.consumes).toHaveLength(1);
     expect(events).toEqual([]);

@@ -4,7 +4,8 @@ import { FakeConsumer } from '../__fixtures__/fake-consumer.js';
 import { fakeJsMsg } from '../__fixtures__/fake-js-msg.js';
 import { flush } from '../__fixtures__/fake-runner-host.js';
 import { CapturedLog } from '../__fixtures__/harness.js';
-import { MessagePuller, type PullTarget } from './message-puller.js';
+import { MessagePuller } from './message-puller.js';
+import type { PullTarget } from './pull-target.js';
 
 /** A puller on fake consumers: `consumers` hands out the next one on each (re)creation. */
 function setup(

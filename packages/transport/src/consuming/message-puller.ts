@@ -7,33 +7,10 @@ import type { PullTarget } from './pull-target.js';
 import { PullRevival, REVIVE_GRACE_MS } from './pull-revival.js';
 import { CHECK_TIMEOUT_MS, lookUpLeader } from './leader-check.js';
 import { abortableDelay, backoffDelay } from '../utils/backoff.js';
-import { ElectionFollower } from './leader-watch.js';
+import { ELECTION_GRACE_MS, ElectionFollower } from './leader-watch.js';
+import * as pulls from './pull-settings.js';
 
-const HEAL_RETRY_MAX_MS = 5000;
-// Short pulls: a deleted consumer or a lost pull is noticed within two idle heartbeats (half of this each); the
-// fault suite paused handling up to 19 s with 10 s (mean 7.9 s, 12 faults), up to 11.5 s with 5 s (mean 5.3 s).
-const PULL_EXPIRES_MS = 5_000;
-const ORDERED_PULL_EXPIRES_MS = 2_000;
-/**
- * Idle heartbeats: the client's default, half the expiry (a heartbeat longer than an ordered pull's 2 s expiry breaks
- * the ordered consumer's reset). Tried at 1 s (#26): a lost pull was noticed after 2 s, but then mid-election, when the
- * client's own consumer info fails and it backs off up to the expiry before pulling again: the stream leader's SIGKILL
- * paused handling 8.8 s on average over 10 faults, against 4.7 s with the default (docs/reliability.md).
- */
-const IDLE_HEARTBEAT_SHARE = 0.5;
-/**
- * With a window, the client offers a refill after every message whatever it believes is pending:
- * after an ordered consumer's reset its count still holds what the dead consumer was asked for,
- * and a lower threshold would stop it offering while the window wants to pull (see `stale`).
- */
-const OFFER_EVERY_MESSAGE = Number.MAX_SAFE_INTEGER;
 const performanceNow = (): number => performance.now();
-/** The statuses of every pull (not logged at debug level, which has a line for the others). */
-const ROUTINE_STATUSES: ReadonlySet<string> = new Set(['next', 'heartbeat', 'discard', 'debug']);
-/** The work, in handler time at the measured rate, that pulled and not yet started messages may amount to. */
-export const PREFETCH_BUDGET_MS = 1_000;
-
-export type { PullTarget } from './pull-target.js';
 
 /** Pulls a durable consumer's messages into a callback, and pulls again after the consumer is deleted. */
 export class MessagePuller {
@@ -48,13 +25,18 @@ export class MessagePuller {
   private closing = false;
   private checking = false;
   /**
-   * Heartbeats went missing (`missed`), and a check then found the consumer with a leader, so the
-   * client's re-issued pull recovers it (`reported`: counted once until a message arrives).
+   * Heartbeats went missing (`missed`), and a check then found the consumer with a leader, so the client's re-issued
+   * pull recovers it (`reported`: counted once until a message arrives).
    */
   private lost: 'no' | 'missed' | 'reported' = 'no';
   private readonly revival = new PullRevival();
   private unwatch?: () => void;
   private readonly elections?: ElectionFollower;
+  /** Counts `consume()` calls: one that a later call overtook (or that ends after `close()`) closes what it opened. */
+  private generation = 0;
+  /** When the last `consume()` opened its pulls ({@link clock}). */
+  private consumedAt = Number.NEGATIVE_INFINITY;
+  private replacing = false; // a re-pull in flight
   /** Messages received so far (minus `held()`: what the handlers finished). */
   private received = 0;
   private readonly window?: PrefetchWindow;
@@ -62,10 +44,9 @@ export class MessagePuller {
   private readonly firstPull: number;
   private readonly deliver: (msg: JsMsg) => void;
   /**
-   * What the client counts as pending and is not: an ordered consumer's reset (a gap, a deletion)
-   * leaves what was requested from the dead consumer in the client's count until it next zeroes
-   * it (after missed heartbeats). Taken at the first pull after the reset; never more than the
-   * client's count.
+   * What the client counts as pending and is not: an ordered consumer's reset (a gap, a deletion) leaves what was
+   * requested from the dead consumer in the client's count until it next zeroes it (after missed heartbeats). Taken
+   * at the first pull after the reset; never more than the client's count.
    */
   private stale = 0;
   /** A reset was reported: the next pull's client count is all stale. */
@@ -79,7 +60,8 @@ export class MessagePuller {
     private readonly clock: () => number = performanceNow,
   ) {
     if (target.held && target.waiting) {
-      this.window = new PrefetchWindow({ cap: target.maxMessages, initial: target.initialWindow ?? target.maxMessages, budgetMs: PREFETCH_BUDGET_MS }, clock());
+      const initial = target.initialWindow ?? target.maxMessages;
+      this.window = new PrefetchWindow({ cap: target.maxMessages, initial, budgetMs: pulls.PREFETCH_BUDGET_MS }, clock());
       this.firstPull = this.window.size;
       this.deliver = (msg) => {
         this.received++;
@@ -97,7 +79,8 @@ export class MessagePuller {
     }
     if (target.elections && !target.ordered)
       this.elections = new ElectionFollower(target.elections, {
-        live: () => !this.closing && !this.healing && this.messages !== undefined,
+        // Not while another re-pull or a heal runs, nor right after a consume(): its pull went to the new leader.
+        live: () => !this.closing && !this.healing && !this.replacing && this.messages !== undefined && this.clock() - this.consumedAt > 2 * ELECTION_GRACE_MS,
         holdsBack: () => this.holdsBack(),
         repull: () => this.replace(this.messages!, 'a new leader was elected and no message or pull came since'),
       });
@@ -130,8 +113,8 @@ export class MessagePuller {
   }
 
   /**
-   * The client has not pulled since its heartbeats went missing or it reconnected: it re-pulls once
-   * the consumer's info answers, or backs off. Check every second meanwhile ({@link PullRevival}).
+   * The client has not pulled since its heartbeats went missing or it reconnected: it re-pulls once the consumer's
+   * info answers, or backs off. Check every second meanwhile ({@link PullRevival}).
    */
   private followUp(messages: ConsumerMessages | undefined): void {
     if (messages && !this.target.ordered)
@@ -150,10 +133,10 @@ export class MessagePuller {
   }
 
   /**
-   * Stops pulling; buffered messages still reach the callback. The subscription is drained, not
-   * dropped: messages the server sent before it saw the unsubscribe still reach the callback (the
-   * runner naks them for another instance at once). Dropped, they would wait out ackWait (30 s
-   * by default) on the server: the fault suite saw that when a service stopped during a burst.
+   * Stops pulling; buffered messages still reach the callback. The subscription is drained, not dropped: messages the
+   * server sent before it saw the unsubscribe still reach the callback (the runner naks them for another instance at
+   * once). Dropped, they would wait out ackWait (30 s by default) on the server: the fault suite saw that when a
+   * service stopped during a burst.
    */
   async close(): Promise<void> {
     this.closing = true;
@@ -167,43 +150,48 @@ export class MessagePuller {
   }
 
   private async consume(recreate: boolean): Promise<void> {
+    const generation = ++this.generation;
     const consumer = await this.target.consumer(recreate);
     // A push consumer is bounded by the server (max_ack_pending) rather than by pulls.
     const push = isPushConsumer(consumer);
-    const expires = this.target.ordered ? ORDERED_PULL_EXPIRES_MS : PULL_EXPIRES_MS;
+    const expires = this.target.ordered ? pulls.ORDERED_PULL_EXPIRES_MS : pulls.PULL_EXPIRES_MS;
     const messages = push
       ? await (consumer as PushConsumer).consume({ callback: this.deliver })
       : await (consumer as Consumer).consume({
           // The first pull is the window's first size; with a window the client offers a refill
           // after every message, and the window decides (see gate()).
           max_messages: this.firstPull,
-          ...(this.window && { threshold_messages: OFFER_EVERY_MESSAGE }),
+          ...(this.window && { threshold_messages: pulls.OFFER_EVERY_MESSAGE }),
           // Short pulls, so a consumer deleted between pulls is noticed within seconds; shorter still
           // for an ordered consumer, which the client puts back only after two missed heartbeats (half
           // the expiry each): a gap in an ordered handler holds every later message.
           expires,
-          idle_heartbeat: expires * IDLE_HEARTBEAT_SHARE,
+          idle_heartbeat: expires * pulls.IDLE_HEARTBEAT_SHARE,
           callback: this.deliver,
           ...this.target.priority,
         });
+    if (this.closing || generation !== this.generation) {
+      await messages.close().catch(() => undefined);
+      return;
+    }
+    this.consumedAt = this.clock();
     this.target.pinned?.(undefined);
     this.messages = messages;
     if (!push) this.gate(messages);
     void this.watch(messages);
     // No heartbeats reach a queue group: look for a deleted push consumer as often as a pull expires.
     if (push) {
-      const timer = setInterval(() => (this.messages === messages ? void this.check(messages) : clearInterval(timer)), PULL_EXPIRES_MS);
+      const timer = setInterval(() => (this.messages === messages ? void this.check(messages) : clearInterval(timer)), pulls.PULL_EXPIRES_MS);
       timer.unref();
       void messages.closed().finally(() => clearInterval(timer));
     }
   }
 
   /**
-   * Routes the client's pulls through the prefetch window. The v3 client tops its request up from
-   * inside `pull()`, the one place to act: it counts what it requested only when the pull is
-   * sent, so its pending count is `max_messages - request.batch` (whatever the sign) and stays
-   * right when a pull is held back, made smaller or larger (it asks again when the next message
-   * arrives, or a handler starts a waiting one: `resume()`).
+   * Routes the client's pulls through the prefetch window. The v3 client tops its request up from inside `pull()`,
+   * the one place to act: it counts what it requested only when the pull is sent, so its pending count is
+   * `max_messages - request.batch` (whatever the sign) and stays right when a pull is held back, made smaller or
+   * larger (it asks again when the next message arrives, or a handler starts a waiting one: `resume()`).
    */
   private gate(messages: ConsumerMessages): void {
     if (!this.window) return;
@@ -246,7 +234,7 @@ export class MessagePuller {
     for await (const status of messages.status()) {
       this.revival.status(status.type);
       this.elections?.status(status.type);
-      if (!ROUTINE_STATUSES.has(status.type)) this.logger.debug?.(`Consumer ${this.target.key}: ${status.type}`);
+      if (!pulls.ROUTINE_STATUSES.has(status.type)) this.logger.debug?.(`Consumer ${this.target.key}: ${status.type}`);
       if (this.target.ordered) {
         // Reported before the client recreates the consumer (a request to the server): its first
         // pull, right after, asks for the window, not for what the dead consumer still owed.
@@ -270,9 +258,8 @@ export class MessagePuller {
   }
 
   /**
-   * The client recreated its ordered consumer and pulled from it. Had its first pull come before
-   * the reset was seen here, it was counted against what the dead consumer owed and held back:
-   * count that as stale and send it.
+   * The client recreated its ordered consumer and pulled from it. Had its first pull come before the reset was seen
+   * here, it was counted against what the dead consumer owed and held back: count that as stale and send it.
    */
   private recreated(name: string): void {
     this.target.renamed?.(name);
@@ -284,9 +271,9 @@ export class MessagePuller {
   }
 
   /**
-   * Is the consumer there, and does it have a leader? Tells the leader guard (which may move the
-   * connection off a server that lost the leader); a consumer found with a leader after missed
-   * heartbeats means the client's re-issued pull recovers it.
+   * Is the consumer there, and does it have a leader? Tells the leader guard (which may move the connection off a
+   * server that lost the leader); a consumer found with a leader after missed heartbeats means the client's re-issued
+   * pull recovers it.
    */
   private async check(messages: ConsumerMessages): Promise<void> {
     if (this.healing || this.closing || this.checking) return;
@@ -314,16 +301,29 @@ export class MessagePuller {
   private async revive(stuck: ConsumerMessages): Promise<void> {
     if (this.target.ordered || !this.revival.stuck()) return;
     await new Promise((r) => setTimeout(r, REVIVE_GRACE_MS));
-    if (this.closing || this.healing || this.messages !== stuck || this.holdsBack() || !this.revival.stuck()) return;
+    if (this.closing || this.healing || this.replacing || this.messages !== stuck || this.holdsBack() || !this.revival.stuck()) return;
     await this.replace(stuck, 'no pull since the heartbeats went missing, though it has a leader');
   }
 
-  /** A new `consume()` first: should it fail, the stuck one is still there and recovers by itself. Nothing is settled here. */
+  /**
+   * A new `consume()` first: should it fail, the stuck one is still there and recovers by itself. The stuck one is
+   * drained, not dropped: what its pull still brings reaches the handlers. Nothing is settled here. One at a time.
+   */
   private async replace(stuck: ConsumerMessages, why: string): Promise<boolean> {
+    if (this.replacing) return false;
+    this.replacing = true;
     this.logger.debug?.(`Consumer ${this.target.key}: ${why}; pulling again`);
     this.revival.reset();
-    const failed = (err: unknown) => (this.logger.debug?.(`Consumer ${this.target.key}: could not pull again: ${describeError(err)}`), false);
-    return this.consume(false).then(() => (stuck.stop(), true), failed);
+    try {
+      await this.consume(false);
+      void drainPulls(stuck).finally(() => stuck.stop());
+      return !this.closing && this.messages !== stuck;
+    } catch (err) {
+      this.logger.debug?.(`Consumer ${this.target.key}: could not pull again: ${describeError(err)}`);
+      return false;
+    } finally {
+      this.replacing = false;
+    }
   }
 
   /** A deleted consumer's pull never resumes by itself: put the consumer back and pull again. */
@@ -340,7 +340,7 @@ export class MessagePuller {
         this.target.leaderGuard?.recovered(key, 'consumer_recreated');
         break;
       } catch (err) {
-        const pause = backoffDelay({ firstMs: 100, maxMs: HEAL_RETRY_MAX_MS }, failures);
+        const pause = backoffDelay({ firstMs: 100, maxMs: pulls.HEAL_RETRY_MAX_MS }, failures);
         this.logger.error?.(`Could not put back consumer ${key}: ${describeError(err)}; retrying in ${pause} ms`);
         await abortableDelay(pause);
       }

@@ -18,7 +18,7 @@ export interface PullTarget {
   /**
    * Received messages not yet settled (waiting or running). With it (and `waiting`) the window
    * adapts (`PrefetchWindow`): it grows while handlers keep up and shrinks to about
-   * `PREFETCH_BUDGET_MS` (message-puller.ts) of work at their measured rate, so a crashed process strands that
+   * `PREFETCH_BUDGET_MS` (pull-settings.ts) of work at their measured rate, so a crashed process strands that
    * much beyond what it runs until ackWait, and a second instance gets the rest at once.
    */
   held?(): number;

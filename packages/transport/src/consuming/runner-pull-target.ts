@@ -4,7 +4,7 @@ import type { LeaderGuard } from '../connection/leader-guard.js';
 import { modeOf } from '../delivery/modes.js';
 import { pullPriority } from '../priority/priority-binding.js';
 import { consumerElections, type LeaderWatch } from './leader-watch.js';
-import type { PullTarget } from './message-puller.js';
+import type { PullTarget } from './pull-target.js';
 
 /** What a `ConsumerRunner` tells its puller about itself. */
 export interface RunnerPullState {
