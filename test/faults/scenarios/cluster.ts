@@ -76,7 +76,8 @@ export async function clusterFault(opts: RunOptions, { name, fault }: (typeof CL
       },
     );
     printTimeline(name, w, faultAt, elections.marks());
-    return { ...report, electionMs: elections.electionMs() };
+    // Only elections before handling resumed: a later one (a restarted node's) did not cause the pause.
+    return { ...report, electionMs: elections.electionMs(w.stallEndAfter(faultAt) ?? Date.now()) };
   } finally {
     await elections.close();
     await w.close();

@@ -3,7 +3,7 @@
 // connection's reconnects), its recoveries, the scenario's own marks (the election), and where
 // the longest pauses in handling and in PubAcks began and ended. The evidence behind the pauses.
 import { readFileSync } from 'node:fs';
-import type { Workload } from './workload';
+import { longestGap, type Workload } from './workload';
 
 const MAX_LINES = 80;
 
@@ -14,15 +14,6 @@ const readLines = (file: string): string[] => {
     return [];
   }
 };
-
-/** The longest gap in `times` from `t` on: where it began and ended. */
-function longestGap(t: number, times: number[]): { from: number; to: number } | undefined {
-  const sorted = times.filter((a) => a >= t).sort((a, b) => a - b);
-  if (sorted.length === 0) return undefined;
-  let best = { from: t, to: sorted[0] };
-  for (let i = 1; i < sorted.length; i++) if (sorted[i] - sorted[i - 1] > best.to - best.from) best = { from: sorted[i - 1], to: sorted[i] };
-  return best;
-}
 
 /** Prints the timeline of the fault at `t` (ms since epoch) when FAULT_TRACE=1; `marks` are the scenario's own (name → ms since epoch). */
 export function printTimeline(label: string, w: Workload, t: number, marks: Record<string, number> = {}): void {

@@ -184,17 +184,28 @@ export class Workload {
    * `t` to the last call (a killed consumer's restart, a leader election, a reconnect).
    */
   longestStallAfter(t: number): number | undefined {
+    const gap = longestGap(t, this.callTimesAfter(t));
+    return gap && gap.to - gap.from;
+  }
+
+  /** When handling resumed after that longest pause (ms since epoch): an election after it did not cause it. */
+  stallEndAfter(t: number): number | undefined {
+    return longestGap(t, this.callTimesAfter(t))?.to;
+  }
+
+  private callTimesAfter(t: number): number[] {
     const times: number[] = [];
     for (const { at } of this.calls().values()) for (const a of at) if (a >= t) times.push(a);
-    return longestPause(t, times);
+    return times;
   }
 
   /** The same for publishing: the longest pause between PubAcks from `t` on (undefined if none came after). */
   longestPublishPauseAfter(t: number): number | undefined {
-    return longestPause(
+    const gap = longestGap(
       t,
       this.ackTimes.filter((a) => a >= t),
     );
+    return gap && gap.to - gap.from;
   }
 
   async jsm(): Promise<JetStreamManager> {
@@ -291,11 +302,11 @@ export class Workload {
   }
 }
 
-/** The longest gap in `times` (ms since epoch, all ≥ t), counting from `t`. */
-function longestPause(t: number, times: number[]): number | undefined {
-  if (times.length === 0) return undefined;
-  times.sort((a, b) => a - b);
-  let longest = times[0] - t;
-  for (let i = 1; i < times.length; i++) longest = Math.max(longest, times[i] - times[i - 1]);
-  return longest;
+/** The longest gap in `times` (ms since epoch) from `t` on, counting from `t`: where it began and ended. */
+export function longestGap(t: number, times: number[]): { from: number; to: number } | undefined {
+  const sorted = times.filter((a) => a >= t).sort((a, b) => a - b);
+  if (sorted.length === 0) return undefined;
+  let best = { from: t, to: sorted[0] };
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] - sorted[i - 1] > best.to - best.from) best = { from: sorted[i - 1], to: sorted[i] };
+  return best;
 }
