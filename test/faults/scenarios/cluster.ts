@@ -1,5 +1,6 @@
 // 3. A 3-node cluster, R3 streams, under publish and consume load: the stream leader SIGKILLed,
 // a follower SIGKILLed, the meta leader SIGKILLed, and a rolling restart of all three nodes.
+import { ELECTION_SLACK_MS } from '../pause-summary';
 import { NatsCluster, resolveNatsServerBinary, type NatsServer } from '@nest-jetstream/testing';
 import { ElectionClock } from '../workload/elections';
 import { printTimeline } from '../workload/timeline';
@@ -76,8 +77,10 @@ export async function clusterFault(opts: RunOptions, { name, fault }: (typeof CL
       },
     );
     printTimeline(name, w, faultAt, elections.marks());
-    // Only elections before handling resumed: a later one (a restarted node's) did not cause the pause.
-    return { ...report, electionMs: elections.electionMs(w.stallEndAfter(faultAt) ?? Date.now()) };
+    // Elections up to the slack after handling resumed: a redelivery (ackWait) can end the pause before the stream's
+    // new leader does; one long after it (a restarted node's) did not cause the pause.
+    const resumed = w.stallEndAfter(faultAt);
+    return { ...report, electionMs: elections.electionMs(resumed === undefined ? Date.now() : resumed + ELECTION_SLACK_MS) };
   } finally {
     await elections.close();
     await w.close();

@@ -106,12 +106,13 @@ describe('ElectionFollower (decides whether a pull was left at the old leader)',
     expect([a.state.pulls, b.state.pulls]).toEqual([0, 0]);
   });
 
-  it('does nothing for a puller that is closing or healing, and counts no recovery when the re-pull failed', async () => {
+  it('does nothing for a puller that is closing or healing; a failed re-pull is tried again and counts no recovery', async () => {
     const closing = follower({ live: false });
     closing.fire();
     const failing = follower({ repulls: false });
     failing.fire();
-    await waitFor('the failed re-pull', () => failing.state.pulls === 1);
+    await waitFor('the failed re-pull tried again', () => failing.state.pulls >= 2);
+    failing.f.stop();
     await quiet();
     expect([closing.state.pulls, failing.state.counted]).toEqual([0, 0]);
   });
@@ -150,12 +151,16 @@ describe('MessagePuller after an election of its consumer (fake consumer, no ser
     // The puller's clock: an election right after a consume() is left alone (its pull went to the new leader).
     const clock = { now: 0 };
     // While `hold` is set, looking the consumer up waits for it (a consumer info mid-election).
-    const lookUp: { hold?: Promise<void> } = {};
+    const lookUp: { hold?: Promise<void>; fail?: number } = {};
     const target = {
       key: 'ORDERS/orders',
       maxMessages: 2,
       elections: consumerElections(watch, 'ORDERS', 'orders'),
-      consumer: async () => (await lookUp.hold, consumer),
+      consumer: async () => {
+        await lookUp.hold;
+        if ((lookUp.fail ?? 0) > 0 && lookUp.fail!--) throw new Error('TimeoutError: timeout'); // its info unanswered
+        return consumer;
+      },
     };
     const puller = new MessagePuller(
       target,
@@ -207,6 +212,18 @@ describe('MessagePuller after an election of its consumer (fake consumer, no ser
     await new Promise((r) => setTimeout(r, 700));
     expect(consumer.consumes).toHaveLength(2);
     expect(consumer.consumes.filter((c) => !c.messages.isStopped && !c.messages.isClosed)).toHaveLength(1);
+    expect(events).toEqual([{ cause: 'leader_elected', consumer: 'ORDERS/orders' }]);
+    await puller.close();
+  });
+
+  it("tries again when the re-pull's look-up of the consumer failed (mid-election), and counts the one that worked", async () => {
+    const { events, consumer, puller, elect, lookUp } = setup();
+    await puller.start();
+    lookUp.fail = 2;
+    elect();
+    await waitFor('a new consume() after two failed look-ups', () => consumer.consumes.length === 2, { timeout: 5_000 });
+    expect(lookUp.fail).toBe(0);
+    await waitFor('the stuck one stopped', () => consumer.consumes[0].messages.isStopped);
     expect(events).toEqual([{ cause: 'leader_elected', consumer: 'ORDERS/orders' }]);
     await puller.close();
   });

@@ -20,7 +20,7 @@ import type { RecoveryEvent } from '../connection/leader-guard.js';
 
 /** How long after a consumer's election the client gets to pull (or a message to arrive) by itself, in ms. */
 export const ELECTION_GRACE_MS = 500;
-/** While the prefetch window holds a pull back (messages wait for a handler), the decision is put off this many graces at most. */
+/** While the prefetch window holds a pull back (messages wait for a handler), another re-pull runs, or a re-pull failed, the decision is put off this many graces at most. */
 export const ELECTION_RETRIES = 20;
 
 const ADVISORY_PREFIX = '$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED';
@@ -99,6 +99,8 @@ export interface ElectionHooks {
   live(): boolean;
   /** The prefetch window holds a pull back while messages wait for a handler: no pull is due yet. */
   holdsBack(): boolean;
+  /** Another re-pull of the puller's is in flight: decide again once it is done. */
+  busy?(): boolean;
   /** Pull again (a new `consume()`, then the stuck one stopped); false if it could not. */
   repull(): Promise<boolean>;
 }
@@ -167,8 +169,13 @@ export class ElectionFollower {
 
   private async decide(tries: number): Promise<void> {
     if (!this.lost() || !this.hooks.live()) return this.settle();
-    if (this.hooks.holdsBack()) return tries < ELECTION_RETRIES ? this.schedule(tries + 1) : this.settle();
-    this.electing = false;
-    if (await this.hooks.repull()) this.elections.repulled();
+    const later = () => (tries < ELECTION_RETRIES ? this.schedule(tries + 1) : this.settle());
+    if (this.hooks.holdsBack() || this.hooks.busy?.()) return later();
+    if (await this.hooks.repull()) {
+      this.settle();
+      this.elections.repulled();
+    } else if (this.lost())
+      later(); // the consumer's info did not answer (mid-election): try again
+    else this.settle();
   }
 }

@@ -34,8 +34,7 @@ export class MessagePuller {
   private readonly elections?: ElectionFollower;
   /** Counts `consume()` calls: one that a later call overtook (or that ends after `close()`) closes what it opened. */
   private generation = 0;
-  /** When the last `consume()` opened its pulls ({@link clock}). */
-  private consumedAt = Number.NEGATIVE_INFINITY;
+  private consumedAt = Number.NEGATIVE_INFINITY; // when the last consume() opened its pulls (clock)
   private replacing = false; // a re-pull in flight
   /** Messages received so far (minus `held()`: what the handlers finished). */
   private received = 0;
@@ -79,9 +78,10 @@ export class MessagePuller {
     }
     if (target.elections && !target.ordered)
       this.elections = new ElectionFollower(target.elections, {
-        // Not while another re-pull or a heal runs, nor right after a consume(): its pull went to the new leader.
-        live: () => !this.closing && !this.healing && !this.replacing && this.messages !== undefined && this.clock() - this.consumedAt > 2 * ELECTION_GRACE_MS,
+        // Not while closing or healing, nor right after a consume() (its pull went to the new leader); later while a re-pull runs.
+        live: () => !this.closing && !this.healing && this.messages !== undefined && this.clock() - this.consumedAt > 2 * ELECTION_GRACE_MS,
         holdsBack: () => this.holdsBack(),
+        busy: () => this.replacing,
         repull: () => this.replace(this.messages!, 'a new leader was elected and no message or pull came since'),
       });
   }
