@@ -148,8 +148,6 @@ describe('MessagePuller after an election of its consumer (fake consumer, no ser
     const events: RecoveryEvent[] = [];
     const watch = new LeaderWatch(nc, (e) => events.push(e));
     const consumer = new FakeConsumer();
-    // The puller's clock: an election right after a consume() is left alone (its pull went to the new leader).
-    const clock = { now: 0 };
     // While `hold` is set, looking the consumer up waits for it (a consumer info mid-election).
     const lookUp: { hold?: Promise<void>; fail?: number } = {};
     const target = {
@@ -162,14 +160,9 @@ describe('MessagePuller after an election of its consumer (fake consumer, no ser
         return consumer;
       },
     };
-    const puller = new MessagePuller(
-      target,
-      new CapturedLog(),
-      () => undefined,
-      () => clock.now,
-    );
-    /** Some time later, the server elects a new leader of the consumer. */
-    const elect = () => ((clock.now += 10_000), nc.elect('ORDERS', 'orders'));
+    const puller = new MessagePuller(target, new CapturedLog(), () => undefined);
+    /** The server elects a new leader of the consumer. */
+    const elect = () => nc.elect('ORDERS', 'orders');
     return { nc, events, consumer, puller, watch, elect, lookUp };
   }
 
@@ -239,16 +232,6 @@ describe('MessagePuller after an election of its consumer (fake consumer, no ser
     answer();
     await waitFor('the late consume() closed', () => consumer.consumes.length === 2 && consumer.consumes[1].messages.isClosed);
     expect(events).toEqual([]);
-  });
-
-  it('leaves an election right after its own consume() alone (that pull went to the new leader)', async () => {
-    const { nc, events, consumer, puller } = setup();
-    await puller.start();
-    nc.elect('ORDERS', 'orders');
-    await new Promise((r) => setTimeout(r, 1_000));
-    expect(consumer.consumes).toHaveLength(1);
-    expect(events).toEqual([]);
-    await puller.close();
   });
 
   it('does not watch elections for an ordered consumer (the client recreates it)', async () => {

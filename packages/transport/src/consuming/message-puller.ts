@@ -7,7 +7,7 @@ import type { PullTarget } from './pull-target.js';
 import { PullRevival, REVIVE_GRACE_MS } from './pull-revival.js';
 import { CHECK_TIMEOUT_MS, lookUpLeader } from './leader-check.js';
 import { abortableDelay, backoffDelay } from '../utils/backoff.js';
-import { ELECTION_GRACE_MS, ElectionFollower } from './leader-watch.js';
+import { ElectionFollower } from './leader-watch.js';
 import * as pulls from './pull-settings.js';
 
 const performanceNow = (): number => performance.now();
@@ -34,7 +34,6 @@ export class MessagePuller {
   private readonly elections?: ElectionFollower;
   /** Counts `consume()` calls: one that a later call overtook (or that ends after `close()`) closes what it opened. */
   private generation = 0;
-  private consumedAt = Number.NEGATIVE_INFINITY; // when the last consume() opened its pulls (clock)
   private replacing = false; // a re-pull in flight
   /** Messages received so far (minus `held()`: what the handlers finished). */
   private received = 0;
@@ -78,8 +77,7 @@ export class MessagePuller {
     }
     if (target.elections && !target.ordered)
       this.elections = new ElectionFollower(target.elections, {
-        // Not while closing or healing, nor right after a consume() (its pull went to the new leader); later while a re-pull runs.
-        live: () => !this.closing && !this.healing && this.messages !== undefined && this.clock() - this.consumedAt > 2 * ELECTION_GRACE_MS,
+        live: () => !this.closing && !this.healing && this.messages !== undefined,
         holdsBack: () => this.holdsBack(),
         busy: () => this.replacing,
         repull: () => this.replace(this.messages!, 'a new leader was elected and no message or pull came since'),
@@ -133,10 +131,9 @@ export class MessagePuller {
   }
 
   /**
-   * Stops pulling; buffered messages still reach the callback. The subscription is drained, not dropped: messages the
-   * server sent before it saw the unsubscribe still reach the callback (the runner naks them for another instance at
-   * once). Dropped, they would wait out ackWait (30 s by default) on the server: the fault suite saw that when a
-   * service stopped during a burst.
+   * Stops pulling; buffered messages still reach the callback. The subscription is drained, not dropped: what the server
+   * sent before it saw the unsubscribe still reaches the callback (the runner naks it for another instance at once);
+   * dropped, it would wait out ackWait (30 s by default): the fault suite saw that when a service stopped in a burst.
    */
   async close(): Promise<void> {
     this.closing = true;
@@ -174,7 +171,6 @@ export class MessagePuller {
       await messages.close().catch(() => undefined);
       return;
     }
-    this.consumedAt = this.clock();
     this.target.pinned?.(undefined);
     this.messages = messages;
     if (!push) this.gate(messages);
