@@ -1,5 +1,6 @@
 import type { BaseRpcContext } from '@nestjs/microservices';
 import { waitForResult } from './attempt/handler-result.js';
+import { isThenable } from '../utils/thenable.js';
 
 /**
  * NestJS 12's processing hooks of a server (`setOnProcessingStartHook`, `setOnProcessingEndHook`):
@@ -33,7 +34,7 @@ export function runWithProcessingHooks(hooks: ProcessingHooks, ctx: BaseRpcConte
     };
     try {
       const started = hooks.start(ctx, done);
-      if (typeof (started as PromiseLike<unknown> | null)?.then === 'function') (started as Promise<unknown>).catch(reject);
+      if (isThenable(started)) Promise.resolve(started).catch(reject);
     } catch (err) {
       reject(err);
     }

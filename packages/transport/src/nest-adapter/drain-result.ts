@@ -1,7 +1,5 @@
 import { isObservable, of, type Observable, type Observer } from 'rxjs';
-
-/** Whether `v` is awaited as Nest awaits a handler's result: any thenable, not only native Promises. */
-export const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as PromiseLike<unknown> | null)?.then === 'function';
+import { isThenable } from '../utils/thenable.js';
 
 type Fail = (data: unknown, ctx: object, error: unknown) => unknown;
 

@@ -2,7 +2,8 @@ import { AsyncResource } from 'node:async_hooks';
 import type { CallHandler, ExecutionContext } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
 import { from, isObservable, lastValueFrom, mergeAll, Observable, type Subscriber, type TeardownLogic } from 'rxjs';
-import { drainResult, isThenable } from './drain-result.js';
+import { drainResult } from './drain-result.js';
+import { isThenable } from '../utils/thenable.js';
 import { FORBIDDEN_MESSAGE, notePipeRejection } from './nest-internals.js';
 import type { RpcEnhancers, RpcHandlerView } from './nest-views.js';
 

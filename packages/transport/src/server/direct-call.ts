@@ -1,6 +1,7 @@
 import type { DirectCall } from '../bindings/handler-binding.js';
 import { rpcHandlerView, type Registration } from '../nest-adapter/nest-internals.js';
 import { enhancedCall, exceptionRoute } from '../nest-adapter/enhanced-call.js';
+import { isThenable } from '../utils/thenable.js';
 
 /**
  * Direct calls: for a handler Nest would run no guard, interceptor or pipe for, the server calls
@@ -47,7 +48,7 @@ export function planDirectCall(registration: Registration | undefined, methodKey
       return fail(data, ctx, error);
     }
     // Nest awaits whatever the method returned, so any thenable counts, not only native Promises.
-    if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
+    if (isThenable(result)) {
       return Promise.resolve(result).then(
         (value: unknown) => settled(data, ctx, value),
         (error: unknown) => fail(data, ctx, error),

@@ -1,6 +1,7 @@
 import type { MaybePromise } from '../interfaces/idempotency-store.interface.js';
 import { describeValue } from '../errors/describe-value.js';
 import { JetStreamConfigError } from '../errors/jetstream-transport.error.js';
+import { isThenable } from '../utils/thenable.js';
 
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
 
@@ -94,9 +95,5 @@ export function pgExecutor(client: PgQueryable): AsyncSqlExecutor {
 
 /** `f` of a value or of a Promise's value, without making a synchronous answer asynchronous. */
 export function andThen<T, U>(value: MaybePromise<T>, f: (value: T) => U): MaybePromise<U> {
-  return isPromiseLike(value) ? Promise.resolve(value).then(f) : f(value);
-}
-
-function isPromiseLike<T>(value: MaybePromise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
+  return isThenable(value) ? Promise.resolve(value).then(f) : f(value as T);
 }

@@ -1,8 +1,9 @@
 import { isObservable, lastValueFrom } from 'rxjs';
+import { isThenable } from '../../utils/thenable.js';
 
 /** Whether what a handler returned is still to be waited for: a Promise (or any thenable), or an Observable. */
 export function isPending(result: unknown): boolean {
-  return typeof (result as PromiseLike<unknown> | null)?.then === 'function' || isObservable(result);
+  return isThenable(result) || isObservable(result);
 }
 
 /**
