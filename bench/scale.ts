@@ -3,6 +3,7 @@
 //   npm run bench:scale -- --quick      fewer points, a few minutes
 //   --only=boot,publish,payload,handler,instances,rss   some curves only; --no-append leaves bench/RESULTS.md alone
 //   --instances=, --procs=, --deliveries=, --no-capacity, --cluster   the instances curve's points (scale-instances.ts)
+//   SCALE_RSS_CONCURRENCY=10   the RSS drain's handler concurrency (100 by default); SCALE_CHILD_FLAGS='--max-semi-space-size=8'   Node flags for the children
 // Each curve is a markdown table, printed and appended to bench/RESULTS.md with the machine, the date,
 // the command and the load average. Not a test: nothing here passes or fails on speed.
 import 'reflect-metadata';
