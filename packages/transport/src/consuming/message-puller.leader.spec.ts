@@ -5,6 +5,7 @@ import { LeaderGuard, type RecoveryEvent } from '../connection/leader-guard.js';
 import { FakeConsumer } from '../__fixtures__/fake-consumer.js';
 import { fakeJsMsg } from '../__fixtures__/fake-js-msg.js';
 import { CapturedLog } from '../__fixtures__/harness.js';
+import type { ConsumerElections } from './leader-watch.js';
 import { MessagePuller } from './message-puller.js';
 import { FOLLOW_UP_EVERY_MS, REVIVE_GRACE_MS } from './pull-revival.js';
 
@@ -12,7 +13,7 @@ import { FOLLOW_UP_EVERY_MS, REVIVE_GRACE_MS } from './pull-revival.js';
 type Answer = 'leader' | 'no-leader' | 'timeout';
 
 /** A puller on a fake consumer whose checks answer `answer`, with a leader guard on a connection that never moves (a lone server). */
-function setup() {
+function setup(elections?: ConsumerElections) {
   const state: { answer: Answer; lookUps: number } = { answer: 'leader', lookUps: 0 };
   const consumer = new FakeConsumer();
   consumer.info = () =>
@@ -29,6 +30,7 @@ function setup() {
       key: 'ORDERS/orders',
       maxMessages: 2,
       leaderGuard: guard,
+      elections,
       consumer: () => {
         if (consumer.consumes.length === 0) return Promise.resolve(consumer);
         state.lookUps++;
@@ -150,6 +152,44 @@ describe('MessagePuller and the leader guard (fake consumer, no server)', () => 
     state.answer = 'leader';
     await waitFor('a new consume()', () => consumer.consumes.length === 2, { timeout: 10_000 });
     expect(guard.waitingForLeader()).toEqual([]);
+    await puller.close();
+  });
+
+  // Until a check finds a leader, readiness names the consumer: the checks must not stop when the pulling resumes
+  // with no message to clear it (a CI run's readiness stayed 503 for 53 s after the election).
+  it('after a check without a leader, goes on checking once the client pulls by itself, until a check finds one', async () => {
+    const { puller, consumer, guard, state } = setup();
+    await puller.start();
+    state.answer = 'no-leader';
+    consumer.messages.notify({ type: 'heartbeats_missed', count: 2 });
+    await waitFor('the consumer waiting for a leader', () => guard.waitingForLeader().length === 1);
+    consumer.messages.notify({ type: 'next', options: { batch: 2 } } as ConsumerNotification);
+    const before = state.lookUps;
+    await waitFor('a check after the pull', () => state.lookUps > before, { timeout: 5_000 });
+    expect(guard.waitingForLeader().map((w) => w.consumer)).toEqual(['ORDERS/orders']);
+    state.answer = 'leader';
+    await waitFor('the leader found', () => guard.waitingForLeader().length === 0, { timeout: 5_000 });
+    expect(consumer.consumes).toHaveLength(1);
+    await puller.close();
+  });
+
+  it("after a check without a leader, goes on checking the election's re-pull until a check finds one, and counts the re-pull once", async () => {
+    let elected: (() => void) | undefined;
+    const repulls: string[] = [];
+    const { puller, consumer, guard, events, state } = setup({
+      watch: (listener) => ((elected = listener), () => undefined),
+      repulled: () => repulls.push('ORDERS/orders'),
+    });
+    await puller.start();
+    state.answer = 'no-leader';
+    consumer.messages.notify({ type: 'heartbeats_missed', count: 2 });
+    await waitFor('the consumer waiting for a leader', () => guard.waitingForLeader().length === 1);
+    elected!();
+    await waitFor("the election's re-pull", () => consumer.consumes.length === 2 && repulls.length === 1, { timeout: 5_000 });
+    state.answer = 'leader';
+    await waitFor('the leader found', () => guard.waitingForLeader().length === 0, { timeout: 5_000 });
+    expect(events).toEqual([]); // the re-pull is counted as leader_elected (by the watch), not again as a re-issued pull
+    expect(consumer.consumes).toHaveLength(2);
     await puller.close();
   });
 });

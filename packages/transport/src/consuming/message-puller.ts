@@ -88,6 +88,7 @@ export class MessagePuller {
   private flowing(): void {
     this.lost = 'no';
     this.revival.reset();
+    this.revival.suspect(false);
     void this.target.leaderGuard?.report(this.target.key, 'leader');
   }
 
@@ -111,15 +112,19 @@ export class MessagePuller {
   }
 
   /**
-   * The client has not pulled since its heartbeats went missing or it reconnected: it re-pulls once the consumer's
-   * info answers, or backs off. Check every second meanwhile ({@link PullRevival}).
+   * The client has not pulled since its heartbeats went missing or it reconnected: it re-pulls once the consumer's info
+   * answers, or backs off. Check every second meanwhile, and after, until a check finds a leader ({@link PullRevival}).
    */
   private followUp(messages: ConsumerMessages | undefined): void {
-    if (messages && !this.target.ordered)
-      void this.revival.followUp(
-        () => this.messages === messages && !this.closing,
-        () => this.check(messages),
-      );
+    if (!messages || this.target.ordered) return;
+    void this.revival.followUp(
+      () => this.messages === messages && !this.closing,
+      () => this.check(messages),
+    );
+    void this.revival.confirm(
+      () => !this.closing && this.messages !== undefined,
+      () => this.check(this.messages!),
+    );
   }
 
   /** A handler took a waiting message: send the pull the window held back, if it now fits. */
@@ -284,6 +289,7 @@ export class MessagePuller {
         this.target.leaderGuard?.recovered(this.target.key, 'pull_reissued');
       }
       await this.target.leaderGuard?.report(this.target.key, found, startedAt);
+      this.revival.suspect(found !== 'leader');
       if (found === 'leader') void this.revive(messages);
       else this.followUp(messages);
     } catch (err) {
@@ -312,6 +318,7 @@ export class MessagePuller {
     this.revival.reset();
     try {
       await this.consume(false);
+      if (this.lost === 'missed') this.lost = 'reported'; // this re-pull is the recovery (its caller counts it)
       void drainPulls(stuck).finally(() => stuck.stop());
       return !this.closing && this.messages !== stuck;
     } catch (err) {

@@ -27,6 +27,9 @@ export class PullRevival {
   private missing = false;
   private pulled = false;
   private following = false;
+  /** The leader guard was told the consumer has no leader (or no answer); no check has found one since. */
+  private suspected = false;
+  private confirming = false;
 
   /** Every status of the `consume()`: `heartbeats_missed` starts a suspicion, `next` (a pull sent) ends the client's back-off. */
   status(type: string): void {
@@ -59,6 +62,30 @@ export class PullRevival {
       }
     } finally {
       this.following = false;
+    }
+  }
+
+  /** What the last check told the leader guard (or messages arriving: a leader): `true` while it says no leader. */
+  suspect(leaderless: boolean): void {
+    this.suspected = leaderless;
+  }
+
+  /**
+   * Runs `check` every {@link FOLLOW_UP_EVERY_MS} while the guard holds the consumer for leaderless and `alive()`,
+   * until a check finds a leader. The pulling may resume with no check to say so (the client pulls by itself, or an
+   * election's re-pull replaces the `consume()`) and, with no message to arrive, readiness would name the consumer
+   * for good (a CI run saw 53 s). Skipped while {@link followUp} checks; one loop at a time.
+   */
+  async confirm(alive: () => boolean, check: () => Promise<void>): Promise<void> {
+    if (this.confirming) return;
+    this.confirming = true;
+    try {
+      while (this.suspected && alive()) {
+        await new Promise((r) => setTimeout(r, FOLLOW_UP_EVERY_MS));
+        if (this.suspected && alive() && !this.following) await check();
+      }
+    } finally {
+      this.confirming = false;
     }
   }
 }

@@ -108,5 +108,6 @@ describe('the leader signal on a 3-node cluster, through terminus over HTTP (rea
         .filter((v) => v.labels.stream === 'CLUSTERED' && v.labels.consumer === '')
         .reduce((n, v) => n + v.value, 0);
     await waitFor('the leader change counted', async () => (await changes()) >= 1);
-  });
+    // Longer than the waits above put together, so a wait that runs out names itself.
+  }, 150_000);
 });
