@@ -1,9 +1,10 @@
 import { ELECTION_SLACK_MS, formatPauseSummary, summarizePauses } from './pause-summary';
 import type { FaultReport } from './workload/workload';
+import { longestWait } from './workload/waits';
 
 // The fault report's summary, from rows made by hand (no server): each fault is judged against its own election.
 
-const row = (scenario: string, recoverMs: number, electionMs?: number, publishPauseMs = 1_000): FaultReport => ({
+const row = (scenario: string, recoverMs: number, electionMs?: number, publishPauseMs = 1_000, waitMs?: number): FaultReport => ({
   scenario,
   server: '2.15.1',
   published: 10,
@@ -15,6 +16,7 @@ const row = (scenario: string, recoverMs: number, electionMs?: number, publishPa
   deadLetters: 0,
   publishErrors: 0,
   recoverMs,
+  waitMs,
   publishPauseMs,
   electionMs,
 });
@@ -50,10 +52,44 @@ describe('the pause summary of npm run faults', () => {
 
   it('names the scenarios over their election + 3 s, and those over the fixed bound, in a table and two lines', () => {
     const lines = formatPauseSummary(summarizePauses([row('fast', 4_000, 2_000), row('late', 9_000, 3_000)], 8_000), 8_000);
-    expect(lines[0]).toContain('| election: worst | mean | pause − election: worst | mean | over election + 3.0 s |');
+    expect(lines[0]).toContain('| election: worst | mean | waited − election: worst | mean | over election + 3.0 s |');
     expect(lines.find((l) => l.startsWith('| fast'))).toContain('| within |');
     expect(lines.find((l) => l.startsWith('| late'))).toContain('| EXCEEDS (1 of 1) |');
     expect(lines).toContain('Over their election + 3.0 s in at least one fault: late');
     expect(lines).toContain('Over the fixed bound of 8.0 s: late');
+  });
+
+  it("judges the consumer's share of a pause (a stored message waited) where measured: a pause with nothing stored is the publishers'", () => {
+    // 4.4 s without a handler call, of which a stored message waited 0.6 s (PubAcks paused 7.3 s): within 0.1 s + 3 s.
+    const [starved, stalled] = summarizePauses([row('starved', 4_400, 100, 7_300, 600), row('stalled', 4_400, 100, 7_300, 4_400)], 8_000);
+    expect(starved).toMatchObject({ worstMs: 4_400, waitWorstMs: 600, beyondWorstMs: 500, overElection: 0 });
+    expect(stalled).toMatchObject({ waitWorstMs: 4_400, beyondWorstMs: 4_300, overElection: 1 });
+  });
+
+  it("measures the consumer's share: the time a stored message waited while no handler ran, from the fault on", () => {
+    // Calls at 0, 100; a pause to 5,000 whose message was stored at 4,400 (nothing stored to handle before): 0.6 s.
+    const starved = [
+      { at: [0], storedAt: 0 },
+      { at: [100], storedAt: 90 },
+      { at: [5_000], storedAt: 4_400 },
+    ];
+    expect(longestWait(0, starved)).toBe(600);
+    // The same pause with a message stored at 200 and first handled at 5,000: it waited 4.8 s of the 4.9 s.
+    expect(longestWait(0, [...starved, { at: [5_000], storedAt: 200 }])).toBe(4_800);
+    // A redelivery (a second call) is not a wait; a message handled before the pause does not count in it.
+    expect(
+      longestWait(0, [
+        { at: [0, 3_000], storedAt: 0 },
+        { at: [3_000], storedAt: 2_900 },
+      ]),
+    ).toBe(100);
+    // From the fault at 1,000: the pause from the fault to the first call after it, stored before the fault.
+    expect(
+      longestWait(1_000, [
+        { at: [0], storedAt: 0 },
+        { at: [2_500], storedAt: 500 },
+      ]),
+    ).toBe(1_500);
+    expect(longestWait(1_000, [{ at: [0], storedAt: 0 }])).toBeUndefined();
   });
 });

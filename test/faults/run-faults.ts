@@ -101,13 +101,13 @@ async function main(): Promise<void> {
   );
   console.log('');
   console.log(
-    '| scenario | nats-server | published | acked | acked lost | handled ≥ 1 | handled > 1 | most calls of one message | dead letters | publish errors to the caller | longest pause in handling after the fault | election after the fault | longest pause in PubAcks after the fault | notes |',
+    '| scenario | nats-server | published | acked | acked lost | handled ≥ 1 | handled > 1 | most calls of one message | dead letters | publish errors to the caller | longest pause in handling after the fault | of it, a stored message waited | election after the fault | longest pause in PubAcks after the fault | notes |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const secs = (ms?: number) => (ms === undefined ? '' : `${(ms / 1000).toFixed(1)} s`);
     console.log(
-      `| ${r.scenario} | ${r.server} | ${r.published} | ${r.acked} | ${r.ackedLost} | ${r.handled} | ${r.handledMoreThanOnce} | ${r.maxCalls} | ${r.deadLetters} | ${r.publishErrors} | ${secs(r.recoverMs)} | ${secs(r.electionMs)} | ${secs(r.publishPauseMs)} | ${r.notes ?? ''} |`,
+      `| ${r.scenario} | ${r.server} | ${r.published} | ${r.acked} | ${r.ackedLost} | ${r.handled} | ${r.handledMoreThanOnce} | ${r.maxCalls} | ${r.deadLetters} | ${r.publishErrors} | ${secs(r.recoverMs)} | ${secs(r.waitMs)} | ${secs(r.electionMs)} | ${secs(r.publishPauseMs)} | ${r.notes ?? ''} |`,
     );
   }
   console.log('');

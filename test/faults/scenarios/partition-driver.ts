@@ -111,6 +111,7 @@ async function main(): Promise<void> {
       servers[0].version,
       {
         recoverMs: w.longestStallAfter(t),
+        waitMs: w.longestWaitAfter(t),
         publishPauseMs: w.longestPublishPauseAfter(t),
         // Until the heal: elections after it (the cut-off node rejoining) are not the cut's.
         electionMs: Math.max(electedMs, elections.electionMs(healedAt)),

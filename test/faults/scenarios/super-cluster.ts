@@ -105,6 +105,7 @@ export async function superClusterGatewayCut(opts: RunOptions): Promise<FaultRep
     const localLost = Math.max(0, local.acked.size - stored);
     const report = await w.report(SUPER_CLUSTER_SCENARIO, sc.servers[0].version, {
       recoverMs: w.longestStallAfter(healAt),
+      waitMs: w.longestWaitAfter(healAt),
       publishPauseMs: w.longestPublishPauseAfter(healAt),
       notes: [
         `gateways cut ${((healAt - cutAt) / 1000).toFixed(1)} s; pauses measured from the heal (from the cut: handling ${secs(w.longestStallAfter(cutAt))}, PubAcks ${secs(w.longestPublishPauseAfter(cutAt))})`,

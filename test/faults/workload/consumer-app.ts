@@ -1,5 +1,5 @@
 // The fault suite's consumer: a Nest microservice with one @JetStreamEvent handler that appends
-// "<id> <delivery> <ms>" to FAULT_RECORD for every call, synchronously, before doing its work, so
+// "<id> <delivery> <ms> <stored ms>" to FAULT_RECORD for every call (stored: the stream's timestamp), synchronously, before doing its work, so
 // a SIGKILL loses no record of a call that started. Payloads are { id, poison? }: a poison
 // message fails every attempt and is dead-lettered. Configured by the environment (see workload.ts);
 // FAULT_HEALTH=1 also serves the liveness report on an HTTP port (the ready line's), and
@@ -34,7 +34,8 @@ class FaultController {
     deadLetter: 'faults-dead.{subject}',
   })
   async handle(@Payload() data: { id: string; poison?: boolean }, @Ctx() ctx: JetStreamContext): Promise<void> {
-    appendFileSync(record, `${data.id} ${ctx.getInfo().deliveryCount} ${Date.now()}\n`);
+    const info = ctx.getInfo();
+    appendFileSync(record, `${data.id} ${info.deliveryCount} ${Date.now()} ${info.timestamp.getTime()}\n`);
     if (workMs > 0) await new Promise((r) => setTimeout(r, workMs));
     if (data.poison) throw new Error(`poison message ${data.id}`);
   }

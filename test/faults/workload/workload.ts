@@ -10,6 +10,7 @@ import { connect } from '@nats-io/transport-node';
 import { waitFor } from '@nest-jetstream/testing';
 import { JetStreamClient, readDeadLetter } from '@nest-jetstream/transport';
 import { ServiceProcess } from '../../../examples/demo/service-process';
+import { longestWait } from './waits';
 
 /** What one scenario shows: the columns of docs/reliability.md. */
 export interface FaultReport {
@@ -32,6 +33,12 @@ export interface FaultReport {
   publishErrors: number;
   /** The longest pause in handling from the fault on, in ms (see `longestPause`). */
   recoverMs?: number;
+  /**
+   * The consumer's share of `recoverMs`: the longest time from the fault on that a stored message waited for its
+   * first handling while no handler ran, in ms (`longestWaitAfter`). The rest of a pause had nothing stored to handle
+   * (the publishers' pause, `publishPauseMs`).
+   */
+  waitMs?: number;
   /** The longest pause between PubAcks from the fault on, in ms, while publishing went on. */
   publishPauseMs?: number;
   /** The server's election after the fault, in ms (`elections.ts`; the partition: the majority's new stream leader); 0 when none was needed. */
@@ -154,16 +161,20 @@ export class Workload {
     await publishing;
     await after();
     await this.settle(settleMs);
-    return this.report(scenario, server, { recoverMs: this.longestStallAfter(t), publishPauseMs: this.longestPublishPauseAfter(t) });
+    return this.report(scenario, server, {
+      recoverMs: this.longestStallAfter(t),
+      waitMs: this.longestWaitAfter(t),
+      publishPauseMs: this.longestPublishPauseAfter(t),
+    });
   }
 
-  /** Every handler call so far: id → the delivery counts seen, and the time of each call. */
-  calls(): Map<string, { deliveries: number[]; at: number[] }> {
-    const out = new Map<string, { deliveries: number[]; at: number[] }>();
+  /** Every handler call so far: id → the delivery counts seen, the time of each call, and when the stream stored it. */
+  calls(): Map<string, { deliveries: number[]; at: number[]; storedAt: number }> {
+    const out = new Map<string, { deliveries: number[]; at: number[]; storedAt: number }>();
     for (const line of readFileSync(this.recordFile, 'utf8').split('\n')) {
-      const [id, delivery, at] = line.split(' ');
+      const [id, delivery, at, stored] = line.split(' ');
       if (!at) continue;
-      const c = out.get(id) ?? { deliveries: [], at: [] };
+      const c = out.get(id) ?? { deliveries: [], at: [], storedAt: Number(stored ?? at) };
       c.deliveries.push(Number(delivery));
       c.at.push(Number(at));
       out.set(id, c);
@@ -186,6 +197,11 @@ export class Workload {
   longestStallAfter(t: number): number | undefined {
     const gap = longestGap(t, this.callTimesAfter(t));
     return gap && gap.to - gap.from;
+  }
+
+  /** The consumer's share of the pauses in handling from `t` on (`longestWait`). */
+  longestWaitAfter(t: number): number | undefined {
+    return longestWait(t, this.calls().values());
   }
 
   /** When handling resumed after that longest pause (ms since epoch): an election after it did not cause it. */

@@ -1,0 +1,42 @@
+// The consumer's share of a pause in handling: how long a message the stream had stored waited while
+// no handler ran. A pause in handler calls while nothing was stored is the publishers' (their PubAcks
+// paused too, `publishPauseMs`): the fault report judges the consumer by this share.
+
+/** One message's handler calls (ms since epoch) and when the stream stored it (its timestamp). */
+export interface HandledMessage {
+  at: number[];
+  storedAt: number;
+}
+
+/**
+ * For each pause in handler calls from `t` on (from `t` or a call to the next call), the time a stored
+ * message waited in it: from the later of the pause's start and the earliest store among the messages
+ * first handled at its end or later. The longest of them; undefined with no call from `t` on.
+ */
+export function longestWait(t: number, messages: Iterable<HandledMessage>): number | undefined {
+  const all = [...messages];
+  const times = all.flatMap((m) => m.at.filter((a) => a >= t)).sort((a, b) => a - b);
+  if (times.length === 0) return undefined;
+  // By first call; earliestStore[i]: the earliest store among the messages from index i on.
+  const firsts = all.map((m) => ({ first: Math.min(...m.at), storedAt: m.storedAt })).sort((a, b) => a.first - b.first);
+  const earliestStore = new Array<number>(firsts.length + 1).fill(Number.POSITIVE_INFINITY);
+  for (let i = firsts.length - 1; i >= 0; i--) earliestStore[i] = Math.min(earliestStore[i + 1], firsts[i].storedAt);
+  /** The earliest store among the messages first handled at `to` or later. */
+  const waitingSince = (to: number): number => {
+    let lo = 0;
+    let hi = firsts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (firsts[mid].first < to) lo = mid + 1;
+      else hi = mid;
+    }
+    return earliestStore[lo];
+  };
+  let longest = 0;
+  let from = t;
+  for (const to of times) {
+    longest = Math.max(longest, to - Math.max(from, waitingSince(to)));
+    from = to;
+  }
+  return longest;
+}
