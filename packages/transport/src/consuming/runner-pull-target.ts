@@ -38,8 +38,6 @@ export function runnerPullTarget(
     priority: pullPriority(binding),
     pinned: state.pinned,
     leaderGuard: host.leaderGuard,
-    // A queue group's push consumer has no pull to lose.
-    elections:
-      host.leaderWatch && modeOf(binding).delivery !== 'queue-group' ? consumerElections(host.leaderWatch, binding.stream, binding.durable) : undefined,
+    elections: host.leaderWatch && modeOf(binding).repullsOnElection ? consumerElections(host.leaderWatch, binding.stream, binding.durable) : undefined,
   };
 }

@@ -51,6 +51,12 @@ export interface ModeFacts {
   readonly permissions: ModePermissions;
   /** The dead-letter safety net watches the consumer's max-deliveries advisories (a shared durable's name is stable). */
   readonly advisoryWatched: boolean;
+  /**
+   * A pull left at the consumer's old leader is sent again after its election (`consuming/leader-watch.ts`), so the
+   * service subscribes to the consumer's LEADER_ELECTED advisories: pulled consumers only (the client recreates an
+   * ordered one itself; the server pushes to a queue group, which has no pull to lose).
+   */
+  readonly repullsOnElection: boolean;
   /** The runner that reads the messages. */
   readonly runner: RunnerKind;
   /** How the boot log names the handler's consumer. */
@@ -74,6 +80,7 @@ export const MODES = {
     refusedOptions: {},
     permissions: 'durable-pull',
     advisoryWatched: true,
+    repullsOnElection: true,
     runner: 'consumer',
     describe: (durable) => `durable ${durable}`,
   },
@@ -90,6 +97,7 @@ export const MODES = {
     pauseRefused: "has a consumer per instance, deleted when the instance stops: a pause would not outlive it. Use mode 'shared' for a handler you pause.",
     permissions: 'instance-consumers',
     advisoryWatched: false,
+    repullsOnElection: true,
     runner: 'consumer',
     describe: (durable) => `broadcast consumer ${durable}`,
   },
@@ -116,6 +124,7 @@ export const MODES = {
     batchRefused: 'runs one message at a time, in stream order, and has no acks to settle a batch with.',
     permissions: 'instance-consumers',
     advisoryWatched: false,
+    repullsOnElection: false,
     runner: 'ordered',
     describe: (durable) => `ordered consumer ${durable}`,
   },
@@ -130,6 +139,7 @@ export const MODES = {
     batchRefused: 'is a push consumer: the server pushes as fast as it likes, and a batch holds at most its size, which only pulls can keep to.',
     permissions: 'durable-push',
     advisoryWatched: true,
+    repullsOnElection: false,
     runner: 'consumer',
     describe: (durable) => `push consumer ${durable} (queue group)`,
   },

@@ -101,7 +101,7 @@ export function computePermissions(plan: PermissionsPlan, role: PermissionRole):
     // A pulled consumer's elections, always: its puller pulls again after one (consuming/leader-watch.ts).
     for (const c of plan.consumers) {
       const facts = modeOf(c);
-      if (facts.delivery === 'pull') sub.add(`$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.${c.stream}.${facts.perInstance ? '*' : c.durable}`);
+      if (facts.repullsOnElection) sub.add(`$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.${c.stream}.${facts.perInstance ? '*' : c.durable}`);
     }
     if (plan.leaderAdvisories) {
       for (const s of plan.streams) sub.add(`$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.${s}`);
