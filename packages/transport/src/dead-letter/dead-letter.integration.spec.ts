@@ -235,7 +235,8 @@ describe('dead letters (real nats-server)', () => {
     const advisory = { type: 'io.nats.jetstream.advisory.v1.max_deliver', stream: SRC, consumer: 'dlt__dlt_work_fail', stream_seq: 999_998, deliveries: 12 };
     await h.js.publish(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${SRC}.dlt__dlt_work_fail`, JSON.stringify(advisory));
     await waitFor('the advisory to be processed', () => lost.find((l) => l.streamSequence === 999_998));
-    expect((await h.jsm.streams.info(stream)).state.messages).toBe(0);
+    // Acked after the event (the ack is sent at the end of the turn, and the server removes it then): awaited, not read once.
+    await waitFor('the advisory acked and gone from its stream', async () => (await h.jsm.streams.info(stream)).state.messages === 0);
   });
 
   it('redrives dead letters to their original subject with their original headers', async () => {
