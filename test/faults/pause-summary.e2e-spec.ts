@@ -1,6 +1,6 @@
 import { ELECTION_SLACK_MS, formatPauseSummary, summarizePauses } from './pause-summary';
 import type { FaultReport } from './workload/workload';
-import { longestWait } from './workload/waits';
+import { longestWait, longestWaitingPause } from './workload/waits';
 
 // The fault report's summary, from rows made by hand (no server): each fault is judged against its own election.
 
@@ -91,5 +91,7 @@ describe('the pause summary of npm run faults', () => {
       ]),
     ).toBe(1_500);
     expect(longestWait(1_000, [{ at: [0], storedAt: 0 }])).toBeUndefined();
+    // Where that pause ended: the report times the elections up to it (plus the slack), not up to a longer idle pause.
+    expect(longestWaitingPause(0, [...starved, { at: [9_000], storedAt: 9_000 }])).toEqual({ to: 5_000, waitMs: 600 });
   });
 });

@@ -77,9 +77,9 @@ export async function clusterFault(opts: RunOptions, { name, fault }: (typeof CL
       },
     );
     printTimeline(name, w, faultAt, elections.marks());
-    // Elections up to the slack after handling resumed: a redelivery (ackWait) can end the pause before the stream's
-    // new leader does; one long after it (a restarted node's) did not cause the pause.
-    const resumed = w.stallEndAfter(faultAt);
+    // Elections up to the slack after the judged pause ended (a stored message waited in it): a redelivery (ackWait)
+    // can end the pause before the stream's new leader does; one long after it (a restarted node's) did not cause it.
+    const resumed = w.waitEndAfter(faultAt) ?? w.stallEndAfter(faultAt);
     return { ...report, electionMs: elections.electionMs(resumed === undefined ? Date.now() : resumed + ELECTION_SLACK_MS) };
   } finally {
     await elections.close();

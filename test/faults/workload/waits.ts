@@ -11,9 +11,16 @@ export interface HandledMessage {
 /**
  * For each pause in handler calls from `t` on (from `t` or a call to the next call), the time a stored
  * message waited in it: from the later of the pause's start and the earliest store among the messages
- * first handled at its end or later. The longest of them; undefined with no call from `t` on.
+ * first handled at its end or later. The longest of them; undefined with no call from `t` on. Only
+ * first calls count as waiting: a message handled before the pause and redelivered after it (its
+ * settle lost) is not, so in a scenario that kills the consumer mid-handler read the pause itself.
  */
 export function longestWait(t: number, messages: Iterable<HandledMessage>): number | undefined {
+  return longestWaitingPause(t, messages)?.waitMs;
+}
+
+/** The pause `longestWait` measures: when it ended (ms since epoch), and how long a stored message waited in it. */
+export function longestWaitingPause(t: number, messages: Iterable<HandledMessage>): { to: number; waitMs: number } | undefined {
   const all = [...messages];
   const times = all.flatMap((m) => m.at.filter((a) => a >= t)).sort((a, b) => a - b);
   if (times.length === 0) return undefined;
@@ -32,10 +39,11 @@ export function longestWait(t: number, messages: Iterable<HandledMessage>): numb
     }
     return earliestStore[lo];
   };
-  let longest = 0;
+  let longest = { to: times[0], waitMs: 0 };
   let from = t;
   for (const to of times) {
-    longest = Math.max(longest, to - Math.max(from, waitingSince(to)));
+    const waitMs = to - Math.max(from, waitingSince(to));
+    if (waitMs > longest.waitMs) longest = { to, waitMs };
     from = to;
   }
   return longest;

@@ -10,7 +10,7 @@ import { connect } from '@nats-io/transport-node';
 import { waitFor } from '@nest-jetstream/testing';
 import { JetStreamClient, readDeadLetter } from '@nest-jetstream/transport';
 import { ServiceProcess } from '../../../examples/demo/service-process';
-import { longestWait } from './waits';
+import { longestWait, longestWaitingPause } from './waits';
 
 /** What one scenario shows: the columns of docs/reliability.md. */
 export interface FaultReport {
@@ -202,6 +202,11 @@ export class Workload {
   /** The consumer's share of the pauses in handling from `t` on (`longestWait`). */
   longestWaitAfter(t: number): number | undefined {
     return longestWait(t, this.calls().values());
+  }
+
+  /** When the pause `longestWaitAfter` measured ended (ms since epoch). */
+  waitEndAfter(t: number): number | undefined {
+    return longestWaitingPause(t, this.calls().values())?.to;
   }
 
   /** When handling resumed after that longest pause (ms since epoch): an election after it did not cause it. */

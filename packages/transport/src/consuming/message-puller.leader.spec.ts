@@ -13,14 +13,21 @@ import { FOLLOW_UP_EVERY_MS, REVIVE_GRACE_MS } from './pull-revival.js';
 type Answer = 'leader' | 'no-leader' | 'timeout';
 
 /** A puller on a fake consumer whose checks answer `answer`, with a leader guard on a connection that never moves (a lone server). */
-function setup(elections?: ConsumerElections) {
+function setup(elections?: ConsumerElections, movable?: { moves: number }) {
   const state: { answer: Answer; lookUps: number } = { answer: 'leader', lookUps: 0 };
   const consumer = new FakeConsumer();
   consumer.info = () =>
     Promise.resolve({ name: 'orders', num_pending: 0, cluster: { name: 'c', leader: state.answer === 'leader' ? 'n1' : undefined } } as ConsumerInfo);
+  // `movable`: a cluster the guard may move the connection in, at once (no suspect time, lost time or cooldown); it counts the moves.
   const guard = new LeaderGuard(
-    { reconnect: () => Promise.resolve(), rtt: () => Promise.resolve(1), isClosed: () => false, getServers: () => ['a:4222'] },
+    {
+      reconnect: () => (movable && movable.moves++, Promise.resolve()),
+      rtt: () => Promise.resolve(1),
+      isClosed: () => false,
+      getServers: () => (movable ? ['a:4222', 'b:4222'] : ['a:4222']),
+    },
     () => undefined,
+    movable ? { suspectMs: 0, lostMs: 0, cooldownMs: 0 } : {},
   );
   const events: RecoveryEvent[] = [];
   guard.onRecovery((e) => events.push(e));
@@ -190,6 +197,24 @@ describe('MessagePuller and the leader guard (fake consumer, no server)', () => 
     await waitFor('the leader found', () => guard.waitingForLeader().length === 0, { timeout: 5_000 });
     expect(events).toEqual([]); // the re-pull is counted as leader_elected (by the watch), not again as a re-issued pull
     expect(consumer.consumes).toHaveLength(2);
+    await puller.close();
+  });
+
+  it('does not count the failures of those later checks toward a move: a slow API under a healthy pull moves nothing', async () => {
+    const movable = { moves: 0 };
+    const { puller, consumer, guard, state } = setup(undefined, movable);
+    await puller.start();
+    state.answer = 'timeout';
+    consumer.messages.notify({ type: 'heartbeats_missed', count: 2 });
+    await waitFor('the consumer waiting for a leader', () => guard.waitingForLeader().length === 1);
+    consumer.messages.notify({ type: 'next', options: { batch: 2 } } as ConsumerNotification);
+    const before = state.lookUps;
+    await waitFor('two unanswered checks after the pull', () => state.lookUps >= before + 2, { timeout: 5_000 });
+    expect(movable.moves).toBe(0);
+    expect(guard.waitingForLeader().map((w) => w.consumer)).toEqual(['ORDERS/orders']);
+    state.answer = 'leader';
+    await waitFor('the leader found', () => guard.waitingForLeader().length === 0, { timeout: 5_000 });
+    expect(movable.moves).toBe(0);
     await puller.close();
   });
 });

@@ -117,14 +117,10 @@ export class MessagePuller {
    */
   private followUp(messages: ConsumerMessages | undefined): void {
     if (!messages || this.target.ordered) return;
-    void this.revival.followUp(
-      () => this.messages === messages && !this.closing,
-      () => this.check(messages),
-    );
-    void this.revival.confirm(
-      () => !this.closing && this.messages !== undefined,
-      () => this.check(this.messages!),
-    );
+    const current = () => this.messages === messages && !this.closing;
+    const confirming = () => this.check(this.messages!, true);
+    void this.revival.followUp(current, () => this.check(messages));
+    void this.revival.confirm(() => !this.closing && this.messages !== undefined, confirming);
   }
 
   /** A handler took a waiting message: send the pull the window held back, if it now fits. */
@@ -272,11 +268,11 @@ export class MessagePuller {
   }
 
   /**
-   * Is the consumer there, and does it have a leader? Tells the leader guard (which may move the connection off a
-   * server that lost the leader); a consumer found with a leader after missed heartbeats means the client's re-issued
-   * pull recovers it.
+   * Is the consumer there, and does it have a leader? Tells the leader guard (which may move the connection off a server
+   * that lost the leader; `confirming`: only a leader, see {@link PullRevival.confirm}); a consumer found with a leader
+   * after missed heartbeats means the client's re-issued pull recovers it.
    */
-  private async check(messages: ConsumerMessages): Promise<void> {
+  private async check(messages: ConsumerMessages, confirming = false): Promise<void> {
     if (this.healing || this.closing || this.checking) return;
     this.checking = true;
     const startedAt = this.clock();
@@ -288,6 +284,7 @@ export class MessagePuller {
         this.lost = 'reported';
         this.target.leaderGuard?.recovered(this.target.key, 'pull_reissued');
       }
+      if (confirming && found !== 'leader') return;
       await this.target.leaderGuard?.report(this.target.key, found, startedAt);
       this.revival.suspect(found !== 'leader');
       if (found === 'leader') void this.revive(messages);

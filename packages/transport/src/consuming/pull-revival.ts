@@ -18,6 +18,8 @@
 /** While the client has not pulled (after a reconnect, or a check without a leader), the consumer is checked this often, this many times at most. */
 export const FOLLOW_UP_EVERY_MS = 1_000;
 export const FOLLOW_UP_CHECKS = 15;
+/** After that many, while the guard still holds the consumer for leaderless, {@link PullRevival.confirm} checks this often. */
+export const CONFIRM_SLOW_EVERY_MS = 5_000;
 
 /** How long after a check found a leader the client gets to pull by itself, in ms. */
 export const REVIVE_GRACE_MS = 500;
@@ -71,17 +73,19 @@ export class PullRevival {
   }
 
   /**
-   * Runs `check` every {@link FOLLOW_UP_EVERY_MS} while the guard holds the consumer for leaderless and `alive()`,
-   * until a check finds a leader. The pulling may resume with no check to say so (the client pulls by itself, or an
-   * election's re-pull replaces the `consume()`) and, with no message to arrive, readiness would name the consumer
-   * for good (a CI run saw 53 s). Skipped while {@link followUp} checks; one loop at a time.
+   * Runs `check` while the guard holds the consumer for leaderless and `alive()`, until a check finds a leader: every
+   * {@link FOLLOW_UP_EVERY_MS} for {@link FOLLOW_UP_CHECKS} checks, then every {@link CONFIRM_SLOW_EVERY_MS}. The
+   * pulling may resume with no check to say so (the client pulls by itself, or an election's re-pull replaces the
+   * `consume()`) and, with no message to arrive, readiness would name the consumer for good (a CI run saw 53 s).
+   * These checks only clear the suspicion: the puller does not count their failures toward a move (a slow API
+   * under a healthy pull must not move the connection). Skipped while {@link followUp} checks; one loop at a time.
    */
   async confirm(alive: () => boolean, check: () => Promise<void>): Promise<void> {
     if (this.confirming) return;
     this.confirming = true;
     try {
-      while (this.suspected && alive()) {
-        await new Promise((r) => setTimeout(r, FOLLOW_UP_EVERY_MS));
+      for (let i = 0; this.suspected && alive(); i++) {
+        await new Promise((r) => setTimeout(r, i < FOLLOW_UP_CHECKS ? FOLLOW_UP_EVERY_MS : CONFIRM_SLOW_EVERY_MS).unref());
         if (this.suspected && alive() && !this.following) await check();
       }
     } finally {
