@@ -48,7 +48,13 @@ function setup(elections?: ConsumerElections, movable?: { moves: number }) {
     (msg) => received.push(msg),
     () => 0,
   );
-  return { puller, consumer, guard, events, state, received };
+  /** The client misses heartbeats and the puller's check answers `answer`: the guard holds the consumer for leaderless. */
+  const leaderless = async (answer: Exclude<Answer, 'leader'> = 'no-leader') => {
+    state.answer = answer;
+    consumer.messages.notify({ type: 'heartbeats_missed', count: 2 });
+    await waitFor('the consumer waiting for a leader', () => guard.waitingForLeader().length === 1);
+  };
+  return { puller, consumer, guard, events, state, received, leaderless };
 }
 
 describe('MessagePuller and the leader guard (fake consumer, no server)', () => {
@@ -74,11 +80,9 @@ describe('MessagePuller and the leader guard (fake consumer, no server)', () => 
   });
 
   it('tells the guard when a check finds no leader or goes unanswered, so readiness names the consumer until one answers with a leader', async () => {
-    const { puller, consumer, guard, events, state } = setup();
+    const { leaderless, puller, consumer, guard, events, state } = setup();
     await puller.start();
-    state.answer = 'no-leader';
-    consumer.messages.notify({ type: 'heartbeats_missed', count: 2 });
-    await waitFor('the consumer waiting for a leader', () => guard.waitingForLeader().length === 1);
+    await leaderless();
     state.answer = 'timeout';
     consumer.messages.notify({ type: 'heartbeats_missed', count: 3 });
     await waitFor('the unanswered look-up', () => state.lookUps === 2);
@@ -92,11 +96,9 @@ describe('MessagePuller and the leader guard (fake consumer, no server)', () => 
   });
 
   it('forgets that the consumer waits for a leader once messages arrive again', async () => {
-    const { puller, consumer, guard, state } = setup();
+    const { leaderless, puller, consumer, guard } = setup();
     await puller.start();
-    state.answer = 'no-leader';
-    consumer.messages.notify({ type: 'heartbeats_missed', count: 2 });
-    await waitFor('the consumer waiting for a leader', () => guard.waitingForLeader().length === 1);
+    await leaderless();
     consumer.messages.deliver(fakeJsMsg());
     expect(guard.waitingForLeader()).toEqual([]);
     await puller.close();
@@ -151,11 +153,9 @@ describe('MessagePuller and the leader guard (fake consumer, no server)', () => 
   });
 
   it('after a check without a leader, checks again every second (no missed heartbeat needed) and pulls again once one is elected', async () => {
-    const { puller, consumer, guard, state } = setup();
+    const { leaderless, puller, consumer, guard, state } = setup();
     await puller.start();
-    state.answer = 'no-leader';
-    consumer.messages.notify({ type: 'heartbeats_missed', count: 2 });
-    await waitFor('the consumer waiting for a leader', () => guard.waitingForLeader().length === 1);
+    await leaderless();
     state.answer = 'leader';
     await waitFor('a new consume()', () => consumer.consumes.length === 2, { timeout: 10_000 });
     expect(guard.waitingForLeader()).toEqual([]);
@@ -165,11 +165,9 @@ describe('MessagePuller and the leader guard (fake consumer, no server)', () => 
   // Until a check finds a leader, readiness names the consumer: the checks must not stop when the pulling resumes
   // with no message to clear it (a CI run's readiness stayed 503 for 53 s after the election).
   it('after a check without a leader, goes on checking once the client pulls by itself, until a check finds one', async () => {
-    const { puller, consumer, guard, state } = setup();
+    const { leaderless, puller, consumer, guard, state } = setup();
     await puller.start();
-    state.answer = 'no-leader';
-    consumer.messages.notify({ type: 'heartbeats_missed', count: 2 });
-    await waitFor('the consumer waiting for a leader', () => guard.waitingForLeader().length === 1);
+    await leaderless();
     consumer.messages.notify({ type: 'next', options: { batch: 2 } } as ConsumerNotification);
     const before = state.lookUps;
     await waitFor('a check after the pull', () => state.lookUps > before, { timeout: 5_000 });
@@ -183,14 +181,12 @@ describe('MessagePuller and the leader guard (fake consumer, no server)', () => 
   it("after a check without a leader, goes on checking the election's re-pull until a check finds one, and counts the re-pull once", async () => {
     let elected: (() => void) | undefined;
     const repulls: string[] = [];
-    const { puller, consumer, guard, events, state } = setup({
+    const { leaderless, puller, consumer, guard, events, state } = setup({
       watch: (listener) => ((elected = listener), () => undefined),
       repulled: () => repulls.push('ORDERS/orders'),
     });
     await puller.start();
-    state.answer = 'no-leader';
-    consumer.messages.notify({ type: 'heartbeats_missed', count: 2 });
-    await waitFor('the consumer waiting for a leader', () => guard.waitingForLeader().length === 1);
+    await leaderless();
     elected!();
     await waitFor("the election's re-pull", () => consumer.consumes.length === 2 && repulls.length === 1, { timeout: 5_000 });
     state.answer = 'leader';
@@ -202,11 +198,9 @@ describe('MessagePuller and the leader guard (fake consumer, no server)', () => 
 
   it('does not count the failures of those later checks toward a move: a slow API under a healthy pull moves nothing', async () => {
     const movable = { moves: 0 };
-    const { puller, consumer, guard, state } = setup(undefined, movable);
+    const { leaderless, puller, consumer, guard, state } = setup(undefined, movable);
     await puller.start();
-    state.answer = 'timeout';
-    consumer.messages.notify({ type: 'heartbeats_missed', count: 2 });
-    await waitFor('the consumer waiting for a leader', () => guard.waitingForLeader().length === 1);
+    await leaderless('timeout');
     consumer.messages.notify({ type: 'next', options: { batch: 2 } } as ConsumerNotification);
     const before = state.lookUps;
     await waitFor('two unanswered checks after the pull', () => state.lookUps >= before + 2, { timeout: 5_000 });
