@@ -92,6 +92,12 @@ describe('the pause summary of npm run faults', () => {
     ).toBe(1_500);
     expect(longestWait(1_000, [{ at: [0], storedAt: 0 }])).toBeUndefined();
     // Where that pause ended: the report times the elections up to it (plus the slack), not up to a longer idle pause.
-    expect(longestWaitingPause(0, [...starved, { at: [9_000], storedAt: 9_000 }])).toEqual({ to: 5_000, waitMs: 600 });
+    expect(longestWaitingPause(0, [...starved, { at: [9_000], storedAt: 9_000 }])).toEqual({ to: 5_000, waitMs: 600, endedByRedelivery: false });
+    // Ended by a message whose first call was its second delivery: the first never reached the handler (ackWait).
+    const lost = [
+      { at: [0], storedAt: 0 },
+      { at: [5_000], storedAt: 10, deliveries: [2] },
+    ];
+    expect(longestWaitingPause(0, lost)).toEqual({ to: 5_000, waitMs: 4_990, endedByRedelivery: true });
   });
 });

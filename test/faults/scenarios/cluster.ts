@@ -62,6 +62,7 @@ export async function clusterFault(opts: RunOptions, { name, fault }: (typeof CL
     await w.startConsumer();
     let killed: NatsServer[] = [];
     let faultAt = 0;
+    let restartAt = 0;
     // A small window: publishing lasts the whole scenario, so the fault lands mid-publish.
     const report = await w.faultUnderLoad(
       name,
@@ -72,15 +73,18 @@ export async function clusterFault(opts: RunOptions, { name, fault }: (typeof CL
         killed = await fault(cluster, () => elections.stopping());
       },
       async () => {
+        restartAt = Date.now();
         for (const node of killed) await node.restart();
         await cluster.waitForPeers();
       },
     );
     printTimeline(name, w, faultAt, elections.marks());
-    // Elections up to the slack after the judged pause ended (a stored message waited in it): a redelivery (ackWait)
-    // can end the pause before the stream's new leader does; one long after it (a restarted node's) did not cause it.
-    const resumed = w.waitEndAfter(faultAt) ?? w.stallEndAfter(faultAt);
-    return { ...report, electionMs: elections.electionMs(resumed === undefined ? Date.now() : resumed + ELECTION_SLACK_MS) };
+    // The fault's elections: every one before the killed node was started again, and after that those up to the slack
+    // after the judged pause ended (a stored message waited in it): a redelivery (ackWait) can end the pause before the
+    // stream's new leader is elected, and one long after the pause (the restarted node's) did not cause it.
+    const resumed = w.waitingPauseAfter(faultAt)?.to ?? w.stallEndAfter(faultAt);
+    const until = resumed === undefined ? Date.now() : Math.max(restartAt, resumed + ELECTION_SLACK_MS);
+    return { ...report, electionMs: elections.electionMs(until) };
   } finally {
     await elections.close();
     await w.close();

@@ -6,6 +6,8 @@
 export interface HandledMessage {
   at: number[];
   storedAt: number;
+  /** The delivery count of each call (the same order as `at`). */
+  deliveries?: number[];
 }
 
 /**
@@ -19,8 +21,20 @@ export function longestWait(t: number, messages: Iterable<HandledMessage>): numb
   return longestWaitingPause(t, messages)?.waitMs;
 }
 
-/** The pause `longestWait` measures: when it ended (ms since epoch), and how long a stored message waited in it. */
-export function longestWaitingPause(t: number, messages: Iterable<HandledMessage>): { to: number; waitMs: number } | undefined {
+/** A pause in handling and how long a stored message waited in it. */
+export interface WaitingPause {
+  /** When it ended (ms since epoch). */
+  to: number;
+  waitMs: number;
+  /**
+   * The call that ended it was a message's first call with a delivery count over 1: a delivery that never reached the
+   * handler (lost in flight with the app's connection), so the server sent it again after `ackWait`.
+   */
+  endedByRedelivery: boolean;
+}
+
+/** The pause `longestWait` measures. */
+export function longestWaitingPause(t: number, messages: Iterable<HandledMessage>): WaitingPause | undefined {
   const all = [...messages];
   const times = all.flatMap((m) => m.at.filter((a) => a >= t)).sort((a, b) => a - b);
   if (times.length === 0) return undefined;
@@ -46,5 +60,7 @@ export function longestWaitingPause(t: number, messages: Iterable<HandledMessage
     if (waitMs > longest.waitMs) longest = { to, waitMs };
     from = to;
   }
-  return longest;
+  // Calls are recorded in order: at[0] and deliveries[0] are a message's first call.
+  const endedByRedelivery = all.some((m) => m.at[0] === longest.to && (m.deliveries?.[0] ?? 1) > 1);
+  return { ...longest, endedByRedelivery };
 }

@@ -10,7 +10,7 @@ import { connect } from '@nats-io/transport-node';
 import { waitFor } from '@nest-jetstream/testing';
 import { JetStreamClient, readDeadLetter } from '@nest-jetstream/transport';
 import { ServiceProcess } from '../../../examples/demo/service-process';
-import { longestWait, longestWaitingPause } from './waits';
+import { longestWait, longestWaitingPause, type WaitingPause } from './waits';
 
 /** What one scenario shows: the columns of docs/reliability.md. */
 export interface FaultReport {
@@ -165,6 +165,7 @@ export class Workload {
       recoverMs: this.longestStallAfter(t),
       waitMs: this.longestWaitAfter(t),
       publishPauseMs: this.longestPublishPauseAfter(t),
+      notes: this.lostDeliveryNote(t),
     });
   }
 
@@ -204,9 +205,17 @@ export class Workload {
     return longestWait(t, this.calls().values());
   }
 
-  /** When the pause `longestWaitAfter` measured ended (ms since epoch). */
-  waitEndAfter(t: number): number | undefined {
-    return longestWaitingPause(t, this.calls().values())?.to;
+  /** The pause `longestWaitAfter` measured: when it ended, and whether a redelivery of a delivery lost in flight ended it. */
+  waitingPauseAfter(t: number): WaitingPause | undefined {
+    return longestWaitingPause(t, this.calls().values());
+  }
+
+  /** The report's note on that pause, when a delivery lost in flight ended it (it came back after ackWait). */
+  lostDeliveryNote(t: number): string | undefined {
+    const pause = this.waitingPauseAfter(t);
+    return pause?.endedByRedelivery
+      ? `the longest wait ended with a delivery that had never reached the handler (lost in flight with the app's connection), sent again after ackWait`
+      : undefined;
   }
 
   /** When handling resumed after that longest pause (ms since epoch): an election after it did not cause it. */
