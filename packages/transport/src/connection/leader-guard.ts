@@ -143,6 +143,11 @@ export class LeaderGuard {
     return [...this.suspects].filter(([, s]) => s.leaderless).map(([consumer, s]) => ({ consumer, forMs: Math.round(now - s.since) }));
   }
 
+  /** Whether `consumer`'s last check found no leader (or got no answer): readiness names it until one finds a leader. */
+  waitsForLeader(consumer: string): boolean {
+    return this.suspects.get(consumer)?.leaderless ?? false;
+  }
+
   /** A puller's check of `consumer`, begun at `startedAt` (the clock's ms); resolves after a move it caused (if any). */
   async report(consumer: string, check: LeaderCheck, startedAt = this.clock()): Promise<void> {
     if (check === 'leader') {

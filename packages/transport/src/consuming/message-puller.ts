@@ -88,7 +88,6 @@ export class MessagePuller {
   private flowing(): void {
     this.lost = 'no';
     this.revival.reset();
-    this.revival.suspect(false);
     void this.target.leaderGuard?.report(this.target.key, 'leader');
   }
 
@@ -118,9 +117,9 @@ export class MessagePuller {
   private followUp(messages: ConsumerMessages | undefined): void {
     if (!messages || this.target.ordered) return;
     const current = () => this.messages === messages && !this.closing;
-    const confirming = () => this.check(this.messages!, true);
+    const waiting = () => !this.closing && this.messages !== undefined && !!this.target.leaderGuard?.waitsForLeader(this.target.key);
     void this.revival.followUp(current, () => this.check(messages));
-    void this.revival.confirm(() => !this.closing && this.messages !== undefined, confirming);
+    void this.revival.confirm(waiting, () => this.check(this.messages!, true));
   }
 
   /** A handler took a waiting message: send the pull the window held back, if it now fits. */
@@ -286,7 +285,6 @@ export class MessagePuller {
       }
       if (confirming && found !== 'leader') return;
       await this.target.leaderGuard?.report(this.target.key, found, startedAt);
-      this.revival.suspect(found !== 'leader');
       if (found === 'leader') void this.revive(messages);
       else this.followUp(messages);
     } catch (err) {

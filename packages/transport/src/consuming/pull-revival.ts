@@ -29,8 +29,6 @@ export class PullRevival {
   private missing = false;
   private pulled = false;
   private following = false;
-  /** The leader guard was told the consumer has no leader (or no answer); no check has found one since. */
-  private suspected = false;
   private confirming = false;
 
   /** Every status of the `consume()`: `heartbeats_missed` starts a suspicion, `next` (a pull sent) ends the client's back-off. */
@@ -67,26 +65,21 @@ export class PullRevival {
     }
   }
 
-  /** What the last check told the leader guard (or messages arriving: a leader): `true` while it says no leader. */
-  suspect(leaderless: boolean): void {
-    this.suspected = leaderless;
-  }
-
   /**
-   * Runs `check` while the guard holds the consumer for leaderless and `alive()`, until a check finds a leader: every
-   * {@link FOLLOW_UP_EVERY_MS} for {@link FOLLOW_UP_CHECKS} checks, then every {@link CONFIRM_SLOW_EVERY_MS}. The
-   * pulling may resume with no check to say so (the client pulls by itself, or an election's re-pull replaces the
+   * Runs `check` while `waiting()` (the leader guard holds the consumer for leaderless, and the puller runs), until a
+   * check finds a leader: every {@link FOLLOW_UP_EVERY_MS} for {@link FOLLOW_UP_CHECKS} checks, then every
+   * {@link CONFIRM_SLOW_EVERY_MS}. The pulling may resume with no check to say so (the client pulls by itself, or an election's re-pull replaces the
    * `consume()`) and, with no message to arrive, readiness would name the consumer for good (a CI run saw 53 s).
    * These checks only clear the suspicion: the puller does not count their failures toward a move (a slow API
    * under a healthy pull must not move the connection). Skipped while {@link followUp} checks; one loop at a time.
    */
-  async confirm(alive: () => boolean, check: () => Promise<void>): Promise<void> {
+  async confirm(waiting: () => boolean, check: () => Promise<void>): Promise<void> {
     if (this.confirming) return;
     this.confirming = true;
     try {
-      for (let i = 0; this.suspected && alive(); i++) {
+      for (let i = 0; waiting(); i++) {
         await new Promise((r) => setTimeout(r, i < FOLLOW_UP_CHECKS ? FOLLOW_UP_EVERY_MS : CONFIRM_SLOW_EVERY_MS).unref());
-        if (this.suspected && alive() && !this.following) await check();
+        if (waiting() && !this.following) await check();
       }
     } finally {
       this.confirming = false;
