@@ -10,7 +10,7 @@ import { connect } from '@nats-io/transport-node';
 import { waitFor } from '@nest-jetstream/testing';
 import { JetStreamClient, readDeadLetter } from '@nest-jetstream/transport';
 import { ServiceProcess } from '../../../examples/demo/service-process';
-import { longestWait, longestWaitingPause, type WaitingPause } from './waits';
+import { longestWaitingPause, type WaitingPause } from './waits';
 
 /** What one scenario shows: the columns of docs/reliability.md. */
 export interface FaultReport {
@@ -161,11 +161,12 @@ export class Workload {
     await publishing;
     await after();
     await this.settle(settleMs);
+    const waiting = this.waitingPauseAfter(t);
     return this.report(scenario, server, {
       recoverMs: this.longestStallAfter(t),
-      waitMs: this.longestWaitAfter(t),
+      waitMs: waiting?.waitMs,
       publishPauseMs: this.longestPublishPauseAfter(t),
-      notes: this.lostDeliveryNote(t),
+      notes: Workload.lostDeliveryNote(waiting),
     });
   }
 
@@ -202,7 +203,7 @@ export class Workload {
 
   /** The consumer's share of the pauses in handling from `t` on (`longestWait`). */
   longestWaitAfter(t: number): number | undefined {
-    return longestWait(t, this.calls().values());
+    return this.waitingPauseAfter(t)?.waitMs;
   }
 
   /** The pause `longestWaitAfter` measured: when it ended, and whether a redelivery of a delivery lost in flight ended it. */
@@ -211,8 +212,7 @@ export class Workload {
   }
 
   /** The report's note on that pause, when a delivery lost in flight ended it (it came back after ackWait). */
-  lostDeliveryNote(t: number): string | undefined {
-    const pause = this.waitingPauseAfter(t);
+  static lostDeliveryNote(pause: WaitingPause | undefined): string | undefined {
     return pause?.endedByRedelivery
       ? `the longest wait ended with a delivery that had never reached the handler (lost in flight with the app's connection), sent again after ackWait`
       : undefined;
