@@ -11,7 +11,13 @@ export type ChildTask =
   | { kind: 'baseline' }
   | { kind: 'ours-empty'; url: string }
   | { kind: 'ours-drain'; url: string; messages: number }
-  | { kind: 'raw-drain'; url: string; messages: number };
+  | { kind: 'raw-drain'; url: string; messages: number }
+  /**
+   * The floor of any Nest JetStream transport: the empty Nest microservice of `baseline`, booted, and
+   * beside it raw `@nats-io/jetstream` draining (no decoding, as ours with its raw codec); `async` hands
+   * each message to an async function that acks after an await, as a transport running async handlers must.
+   */
+  | { kind: 'nest-raw-drain'; url: string; messages: number; async?: boolean };
 
 export interface ChildResult {
   bootMs?: number;
@@ -150,33 +156,53 @@ async function main(task: ChildTask): Promise<ChildResult> {
       await app.close();
       return { peakRssMb, rate: count.rate(), cpuUs: count.cpuUs(), gc, ...memory };
     }
-    case 'raw-drain': {
-      const { AckPolicy, jetstream, jetstreamManager } = await import('@nats-io/jetstream');
-      const { connect } = await import('@nats-io/transport-node');
-      const workSubject = 'scale.work'; // scale-apps' workSubject, not imported: this process holds no code of ours
-      const count = counted(task.messages);
-      const nc = await connect({ servers: task.url });
-      const jsm = await jetstreamManager(nc);
-      const stream = await jsm.streams.find(workSubject);
-      await jsm.consumers.add(stream, { durable_name: 'scale_raw', ack_policy: AckPolicy.Explicit, filter_subject: workSubject, max_ack_pending: 10_000 });
-      const consumer = await jetstream(nc).consumers.get(stream, 'scale_raw');
-      const messages = await consumer.consume({
-        max_messages: 1000,
-        callback: (m) => {
+    case 'raw-drain':
+      return rawDrain(task.url, task.messages, 'scale_raw', false);
+    case 'nest-raw-drain': {
+      const { NestFactory } = await import('@nestjs/core');
+      const { EmptyModule, NoopTransport } = await import('./scale-baseline.js');
+      const app = await NestFactory.createMicroservice(EmptyModule, { strategy: new NoopTransport(), logger: ['error'] });
+      await app.listen();
+      const result = await rawDrain(task.url, task.messages, 'scale_nest_raw', task.async === true);
+      await app.close();
+      return result;
+    }
+  }
+}
+
+/** Raw `@nats-io/jetstream` drains `messages` with a consume callback (as raw's defaults, but a larger batch). */
+async function rawDrain(url: string, messages: number, durable: string, async: boolean): Promise<ChildResult> {
+  const { AckPolicy, jetstream, jetstreamManager } = await import('@nats-io/jetstream');
+  const { connect } = await import('@nats-io/transport-node');
+  const workSubject = 'scale.work'; // scale-apps' workSubject, not imported: this process holds no code of ours
+  const count = counted(messages);
+  const nc = await connect({ servers: url });
+  const jsm = await jetstreamManager(nc);
+  const stream = await jsm.streams.find(workSubject);
+  await jsm.consumers.add(stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, filter_subject: workSubject, max_ack_pending: 10_000 });
+  const consumer = await jetstream(nc).consumers.get(stream, durable);
+  const handle = async (m: { ack: () => void }): Promise<void> => {
+    await null;
+    m.ack();
+    count.tick();
+  };
+  const consumed = await consumer.consume({
+    max_messages: 1000,
+    callback: async
+      ? (m) => void handle(m)
+      : (m) => {
           m.ack();
           count.tick();
         },
-      });
-      const gcs = countGcs();
-      const peakRssMb = await peakWhile(count.done);
-      const gc = gcs();
-      const memory = await settled();
-      await messages.close();
-      await jsm.consumers.delete(stream, 'scale_raw');
-      await nc.close();
-      return { peakRssMb, rate: count.rate(), cpuUs: count.cpuUs(), gc, ...memory };
-    }
-  }
+  });
+  const gcs = countGcs();
+  const peakRssMb = await peakWhile(count.done);
+  const gc = gcs();
+  const memory = await settled();
+  await consumed.close();
+  await jsm.consumers.delete(stream, durable);
+  await nc.close();
+  return { peakRssMb, rate: count.rate(), cpuUs: count.cpuUs(), gc, ...memory };
 }
 
 void main(JSON.parse(process.argv[2] ?? '{}') as ChildTask).then(

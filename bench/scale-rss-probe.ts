@@ -1,5 +1,5 @@
 // One RSS drain, ours or raw, in a child of its own, for finding what the heap holds (#24):
-//   SCALE_CHILD_FLAGS='--trace-gc' node -r ./scripts/register.cjs bench/scale-rss-probe.ts <ours|raw|baseline> [messages]
+//   SCALE_CHILD_FLAGS='--trace-gc' node -r ./scripts/register.cjs bench/scale-rss-probe.ts <ours|raw|nest-raw|nest-raw-async|baseline> [messages]
 // Prints the child's JSON (memory, GC counts, V8 heap spaces). The child's own flags go in SCALE_CHILD_FLAGS.
 import 'reflect-metadata';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -7,10 +7,11 @@ import { connect } from '@nats-io/transport-node';
 import { NatsServer } from '@nest-jetstream/testing';
 import { run } from './lib.js';
 import { workSubject } from './scale-apps.js';
+import type { ChildTask } from './scale-child.js';
 import { inChild, until } from './scale-lib.js';
 
 async function main(): Promise<void> {
-  const which = process.argv[2] === 'raw' ? 'raw-drain' : 'ours-drain';
+  const arg = process.argv[2];
   if (process.argv[2] === 'baseline') {
     console.log(JSON.stringify(await inChild({ kind: 'baseline' })));
     return;
@@ -32,7 +33,14 @@ async function main(): Promise<void> {
     };
     await Promise.all(Array.from({ length: 256 }, lane));
     await until(`${messages} stored`, async () => (await jsm.streams.info('SCALE_RSS')).state.messages >= messages);
-    console.log(JSON.stringify(await inChild({ kind: which, url: server.url, messages })));
+    const url = server.url;
+    const task: ChildTask =
+      arg === 'raw'
+        ? { kind: 'raw-drain', url, messages }
+        : arg === 'nest-raw' || arg === 'nest-raw-async'
+          ? { kind: 'nest-raw-drain', url, messages, async: arg === 'nest-raw-async' }
+          : { kind: 'ours-drain', url, messages };
+    console.log(JSON.stringify(await inChild(task)));
   } finally {
     await nc.close();
     await server.stop();

@@ -134,27 +134,29 @@ async function rssCurve(url: string, nc: NatsConnection, jsm: JetStreamManager):
       await fillBacklog(nc, jsm, stream, backlog);
       const ours = await inChild({ kind: 'ours-drain', url, messages: backlog });
       await jsm.consumers.delete(stream, 'scale_work');
-      rows.push([
-        `ours, one handler draining ${backlog} × 1 KiB (V8 heap held ${fixed(ours.heapTotalMb ?? NaN, 1)} MB, of it young generation ${young(ours)} MB; external ${fixed(ours.externalMb ?? NaN, 1)} MB)`,
-        fixed(ours.peakRssMb ?? NaN, 1),
-        fixed(ours.rssMb, 1),
-        fixed(ours.heapMb, 1),
-        fixed(ours.rate ?? NaN),
-        '',
-        fixed(ours.rssMb - baseline.rssMb, 1),
-      ]);
       const raw = await inChild({ kind: 'raw-drain', url, messages: backlog });
-      rows.push([
-        `raw @nats-io/jetstream (no Nest), consume callback, draining ${backlog} (V8 heap held ${fixed(raw.heapTotalMb ?? NaN, 1)} MB, of it young generation ${young(raw)} MB)`,
-        fixed(raw.peakRssMb ?? NaN, 1),
-        fixed(raw.rssMb, 1),
-        fixed(raw.heapMb, 1),
-        fixed(raw.rate ?? NaN),
-        '',
-        '-',
-      ]);
-      rows[rows.length - 2][5] = fixed((ours.peakRssMb ?? NaN) - baseline.rssMb, 1);
-      progress(`rss: ${backlog}: ours peak ${fixed(ours.peakRssMb ?? NaN, 1)} MB, raw peak ${fixed(raw.peakRssMb ?? NaN, 1)} MB`);
+      const floor = await inChild({ kind: 'nest-raw-drain', url, messages: backlog });
+      const asyncFloor = await inChild({ kind: 'nest-raw-drain', url, messages: backlog, async: true });
+      const drains: [string, ChildResult, boolean][] = [
+        [`ours, one handler draining ${backlog} × 1 KiB`, ours, true],
+        [`raw @nats-io/jetstream (no Nest), consume callback, draining ${backlog}`, raw, false],
+        [`the floor: the empty Nest microservice beside raw @nats-io/jetstream, a synchronous callback, draining ${backlog}`, floor, true],
+        [`the floor for async handlers: the same, each message handed to an async function that acks after one await, draining ${backlog}`, asyncFloor, true],
+      ];
+      for (const [what, r, inNest] of drains) {
+        rows.push([
+          `${what} (V8 heap held ${fixed(r.heapTotalMb ?? NaN, 1)} MB, of it young generation ${young(r)} MB; external ${fixed(r.externalMb ?? NaN, 1)} MB)`,
+          fixed(r.peakRssMb ?? NaN, 1),
+          fixed(r.rssMb, 1),
+          fixed(r.heapMb, 1),
+          fixed(r.rate ?? NaN),
+          inNest ? fixed((r.peakRssMb ?? NaN) - baseline.rssMb, 1) : '',
+          inNest ? fixed(r.rssMb - baseline.rssMb, 1) : '-',
+        ]);
+      }
+      progress(
+        `rss: ${backlog}: ours peak ${fixed(ours.peakRssMb ?? NaN, 1)} MB, async floor ${fixed(asyncFloor.peakRssMb ?? NaN, 1)} MB, raw ${fixed(raw.peakRssMb ?? NaN, 1)} MB`,
+      );
     }
   } finally {
     await jsm.streams.delete(stream);
