@@ -4,7 +4,10 @@
 // Everything is imported where a task needs it: the baseline's process loads Nest and nothing of ours.
 import 'reflect-metadata';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
-import { getHeapSpaceStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+
+// SCALE_V8_RUNTIME_FLAGS: V8 flags this process sets on itself once started (what an app could do at run time).
+if (process.env.SCALE_V8_RUNTIME_FLAGS) setFlagsFromString(process.env.SCALE_V8_RUNTIME_FLAGS);
 
 export type ChildTask =
   | { kind: 'boot'; url: string; handlers: number; streams: number }
