@@ -72,8 +72,10 @@ describe('NestJS processing hooks and packet metadata (real nats-server)', () =>
     expect(order.indexOf(`handler ${a.seq}`)).toBeLessThan(order.indexOf(`end ${a.seq}`));
   });
 
-  const onNest12 = isNest12 ? it : it.skip;
-  const onNest11 = isNest12 ? it.skip : it;
+  // One of the next two tests exists per run: what the dispatch hook gives depends on the installed
+  // NestJS, and each pass of `npm test` installs one (12 in pass 0, 11 in pass 2).
+  const onNest12 = isNest12 ? it : () => undefined;
+  const onNest11 = isNest12 ? () => undefined : it;
 
   onNest11('NestJS 11 has no client dispatch hook: a message carries no metadata', async () => {
     const { seq } = await client.publish('hooks.direct', { n: 0 });
