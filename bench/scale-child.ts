@@ -173,8 +173,11 @@ async function main(task: ChildTask): Promise<ChildResult> {
   }
 }
 
-/** Raw `@nats-io/jetstream` drains `messages` with a consume callback (as raw's defaults, but a larger batch). */
-async function rawDrain(url: string, messages: number, durable: string, async: boolean): Promise<ChildResult> {
+/**
+ * Raw `@nats-io/jetstream` drains `messages` with a consume callback (batches of 1000, `max_ack_pending` 10,000),
+ * acking in the callback, or, with `viaAsyncFunction`, in an async function after one await.
+ */
+async function rawDrain(url: string, messages: number, durable: string, viaAsyncFunction: boolean): Promise<ChildResult> {
   const { AckPolicy, jetstream, jetstreamManager } = await import('@nats-io/jetstream');
   const { connect } = await import('@nats-io/transport-node');
   const workSubject = 'scale.work'; // scale-apps' workSubject, not imported: this process holds no code of ours
@@ -191,7 +194,7 @@ async function rawDrain(url: string, messages: number, durable: string, async: b
   };
   const consumed = await consumer.consume({
     max_messages: 1000,
-    callback: async
+    callback: viaAsyncFunction
       ? (m) => void handle(m)
       : (m) => {
           m.ack();

@@ -1,4 +1,4 @@
-// One RSS drain, ours or raw, in a child of its own, for finding what the heap holds (#24):
+// One RSS drain (ours, raw, or raw beside an empty Nest microservice), or the empty microservice alone, in a child of its own, for finding what the heap holds (#24):
 //   SCALE_CHILD_FLAGS='--trace-gc' node -r ./scripts/register.cjs bench/scale-rss-probe.ts <ours|raw|nest-raw|nest-raw-async|baseline> [messages]
 // Prints the child's JSON (memory, GC counts, V8 heap spaces). The child's own flags go in SCALE_CHILD_FLAGS.
 import 'reflect-metadata';
@@ -11,8 +11,10 @@ import type { ChildTask } from './scale-child.js';
 import { inChild, until } from './scale-lib.js';
 
 async function main(): Promise<void> {
-  const arg = process.argv[2];
-  if (process.argv[2] === 'baseline') {
+  const arg = process.argv[2] ?? 'ours';
+  const kinds = ['ours', 'raw', 'nest-raw', 'nest-raw-async', 'baseline'];
+  if (!kinds.includes(arg)) throw new Error(`unknown drain "${arg}": one of ${kinds.join(', ')}`);
+  if (arg === 'baseline') {
     console.log(JSON.stringify(await inChild({ kind: 'baseline' })));
     return;
   }

@@ -150,7 +150,7 @@ async function rssCurve(url: string, nc: NatsConnection, jsm: JetStreamManager):
           fixed(r.rssMb, 1),
           fixed(r.heapMb, 1),
           fixed(r.rate ?? NaN),
-          inNest ? fixed((r.peakRssMb ?? NaN) - baseline.rssMb, 1) : '',
+          inNest ? fixed((r.peakRssMb ?? NaN) - baseline.rssMb, 1) : '-',
           inNest ? fixed(r.rssMb - baseline.rssMb, 1) : '-',
         ]);
       }
