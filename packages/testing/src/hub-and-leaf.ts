@@ -65,16 +65,30 @@ export class HubAndLeaf {
     this.leafLink.heal();
   }
 
-  /** Waits until the hub reports the leaf node connected. */
+  /**
+   * Waits until the hub reports the leaf node connected and, when the leaf has a JetStream domain,
+   * until the hub has the leaf's interest in that domain's API (`$JS.<domain>.API.INFO`): the link
+   * counts as connected a moment before the leaf's subscriptions reach the hub, and a request for the
+   * domain sent from the hub in between gets no responders.
+   */
   async waitForLeafLink(timeout = 30_000): Promise<void> {
+    const domain = await this.leafDomain();
+    const api = domain === undefined ? undefined : `$JS.${domain}.API.INFO`;
     await waitFor(
-      `leaf node ${this.leaf.serverName} to be connected to hub ${this.hub.serverName}`,
+      `leaf node ${this.leaf.serverName} to be connected to hub ${this.hub.serverName}${api ? ` with ${api} routed to it` : ''}`,
       async () => {
-        const { body } = await getMonitorJson<LeafzDocument>(this.hub.host, this.hub.ports.monitor, '/leafz');
-        return (body.leafnodes ?? 0) > 0;
+        const { body } = await getMonitorJson<LeafzDocument>(this.hub.host, this.hub.ports.monitor, '/leafz?subs=1');
+        if ((body.leafnodes ?? 0) === 0) return false;
+        return api === undefined || (body.leafs ?? []).some((l) => l.subscriptions_list?.includes(api));
       },
       { timeout, interval: 100 },
     );
+  }
+
+  /** The leaf's JetStream domain, if it has JetStream and one. */
+  private async leafDomain(): Promise<string | undefined> {
+    const { body } = await getMonitorJson<{ config?: { domain?: string } }>(this.leaf.host, this.leaf.ports.monitor, '/jsz');
+    return body.config?.domain || undefined;
   }
 
   /** Stops both servers and the proxy, and removes the temp dirs. */
@@ -85,4 +99,5 @@ export class HubAndLeaf {
 
 interface LeafzDocument {
   leafnodes?: number;
+  leafs?: { subscriptions_list?: string[] }[];
 }
