@@ -1,5 +1,5 @@
 import { LinkProxy } from './link-proxy.js';
-import { getMonitorJson } from './monitor.js';
+import { getMonitorJson, type JszDocument } from './monitor.js';
 import { NatsServer, type NatsServerOptions } from './nats-server.js';
 import { freePort } from './ports.js';
 import { waitFor } from './wait-for.js';
@@ -87,7 +87,7 @@ export class HubAndLeaf {
 
   /** The leaf's JetStream domain, if it has JetStream and one. */
   private async leafDomain(): Promise<string | undefined> {
-    const { body } = await getMonitorJson<{ config?: { domain?: string } }>(this.leaf.host, this.leaf.ports.monitor, '/jsz');
+    const { body } = await getMonitorJson<JszDocument>(this.leaf.host, this.leaf.ports.monitor, '/jsz');
     return body.config?.domain || undefined;
   }
 

@@ -23,6 +23,6 @@ export function getMonitorJson<T>(host: string, port: number, path: string, time
 
 export interface JszDocument {
   server_id: string;
-  config?: { store_dir?: string };
+  config?: { store_dir?: string; domain?: string };
   meta_cluster?: { name?: string; leader?: string; cluster_size?: number; replicas?: { name: string; current: boolean; offline?: boolean }[] };
 }
