@@ -4,6 +4,8 @@
 //   --only=boot,publish,payload,handler,instances,rss   some curves only; --no-append leaves bench/RESULTS.md alone
 //   --instances=, --procs=, --deliveries=, --no-capacity, --cluster   the instances curve's points (scale-instances.ts)
 //   SCALE_RSS_CONCURRENCY=10   the RSS drain's handler concurrency (100 by default); SCALE_CHILD_FLAGS='--max-semi-space-size=8'   Node flags for the children
+//   SCALE_V8_RUNTIME_FLAGS='--semi-space-growth-factor=1'   V8 flags each child sets on itself once started (v8.setFlagsFromString)
+//   One drain alone, to read what the heap holds: bench/scale-rss-probe.ts
 // Each curve is a markdown table, printed and appended to bench/RESULTS.md with the machine, the date,
 // the command and the load average. Not a test: nothing here passes or fails on speed.
 import 'reflect-metadata';
