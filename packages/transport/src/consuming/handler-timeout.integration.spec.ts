@@ -58,7 +58,10 @@ describe('handlerTimeout with a long ackWait (real nats-server)', () => {
       exhausted: true,
       reason: expect.stringMatching(/handlerTimeout 1000 ms/),
     });
-    const info = await h.jsm.consumers.info(stream, 'timeout__timeout_hang');
-    expect(info.num_ack_pending + info.num_pending).toBe(0);
+    // The terminate is sent after the event: await the server's count instead of reading it once.
+    await waitFor('the consumer to hold nothing', async () => {
+      const info = await h.jsm.consumers.info(stream, 'timeout__timeout_hang');
+      return info.num_ack_pending + info.num_pending === 0;
+    });
   });
 });
